@@ -1,0 +1,469 @@
+"""The rule condition language: paths, comparisons, all/any/not, and graph relations.
+
+Conditions are compiled once, when a rule file loads, into small objects that evaluate
+against *bindings* — ``subject`` (the resource being judged), the ``each`` name (one item a
+relation yields) and ``it`` inside a relation's ``where``. Evaluation is three-valued:
+True, False, or :class:`~auditor.relations.Unknown` when it needs data the estate lacks.
+The grammar is documented in ``docs/rules.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .graph import AuditGraph
+from .relations import RELATIONS, Item, Unknown
+
+Truth = bool | Unknown
+
+
+class ConditionError(Exception):
+    """A malformed condition; ``where`` is the dotted field path inside the rule file."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        self.problem = problem
+
+
+# -- evaluation context -----------------------------------------------------------------
+class Context:
+    """What a condition evaluates against: the graph, the bindings, and a relation cache
+    shared by every rule of a scan (each relation runs once per node)."""
+
+    def __init__(self, graph: AuditGraph, cache: dict[tuple[str, str], Any]) -> None:
+        self.graph = graph
+        self.cache = cache
+        self.bindings: dict[str, Item] = {}
+
+    def bind(self, name: str, item: Item) -> Context:
+        child = Context(self.graph, self.cache)
+        child.bindings = {**self.bindings, name: item}
+        return child
+
+    def related(self, name: str, node: str) -> list[Item] | Unknown:
+        key = (name, node)
+        if key not in self.cache:
+            self.cache[key] = RELATIONS[name].fn(self.graph, node)
+        return self.cache[key]
+
+
+# -- paths ------------------------------------------------------------------------------
+_SEGMENT = re.compile(r"([A-Za-z_$@][\w$@-]*)((?:\[(?:\*|\d+)\])*)")
+_ALWAYS_KNOWN = frozenset({"id", "name", "type"})
+
+
+@dataclass(frozen=True)
+class Path:
+    """``binding.a.b[*].c`` — the first segment names a binding."""
+
+    text: str
+    binding: str
+    steps: tuple[str | int, ...]  # names, indexes, or "*" (every element)
+
+    @staticmethod
+    def parse(text: str, where: str, bindings: set[str]) -> Path:
+        if not isinstance(text, str) or not text:
+            raise ConditionError(where, "a path must be a non-empty string")
+        steps: list[str | int] = []
+        for part in text.split("."):
+            m = _SEGMENT.fullmatch(part)
+            if not m:
+                raise ConditionError(where, f"bad path segment {part!r} in {text!r}")
+            steps.append(m.group(1))
+            for idx in re.findall(r"\[(\*|\d+)\]", m.group(2)):
+                steps.append("*" if idx == "*" else int(idx))
+        first = steps[0]
+        if first not in bindings:
+            raise ConditionError(
+                where,
+                f"path {text!r} must start with one of {', '.join(sorted(bindings))}",
+            )
+        return Path(text, str(first), tuple(steps[1:]))
+
+    def resolve(self, ctx: Context) -> list[Any] | Unknown:
+        """Every value the path reaches (empty when absent)."""
+        item = ctx.bindings[self.binding]
+        return resolve_item(ctx.graph, item, self.steps, self.text)
+
+
+def _get(obj: Any, name: str) -> Any:
+    if not isinstance(obj, dict):
+        return None
+    if name in obj:
+        return obj[name]
+    low = name.lower()
+    for k, v in obj.items():  # ARM casing is not reliable (App Insights uses PascalCase)
+        if isinstance(k, str) and k.lower() == low:
+            return v
+    return None
+
+
+def walk(value: Any, steps: tuple[str | int, ...]) -> list[Any]:
+    values = [value]
+    for step in steps:
+        nxt: list[Any] = []
+        for v in values:
+            if step == "*":
+                if isinstance(v, list):
+                    nxt.extend(v)
+            elif isinstance(step, int):
+                if isinstance(v, list) and -len(v) <= step < len(v):
+                    nxt.append(v[step])
+            else:
+                got = _get(v, step)
+                if got is not None:
+                    nxt.append(got)
+        values = nxt
+    return [v for v in values if v is not None]
+
+
+def resolve_item(graph: AuditGraph, item: Item, steps: tuple[str | int, ...],
+                 text: str) -> list[Any] | Unknown:
+    if not steps:
+        return [item.key]
+    head, rest = steps[0], steps[1:]
+    if head == "edge":
+        return walk(item.edge or {}, rest)
+    if isinstance(head, str) and head in item.extra:
+        return walk(item.extra[head], rest)
+    if item.node is None:
+        return []
+    if not graph.seen(item.node) and head not in _ALWAYS_KNOWN:
+        return Unknown.of(f"{graph.display_id(item.node)} is referenced but not in the estate,"
+                          f" so {text} is unknown")
+    return walk(graph.row(item.node), steps)
+
+
+# -- comparisons ------------------------------------------------------------------------
+def _norm(value: Any) -> Any:
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in ("true", "false"):
+            return low == "true"
+        return low
+    return value
+
+
+def _eq(actual: Any, expected: Any) -> bool:
+    return _norm(actual) == _norm(expected)
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
+def _cmp(fn: Callable[[float, float], bool]) -> Callable[[Any, Any], bool]:
+    def compare(actual: Any, expected: Any) -> bool:
+        a, e = _num(actual), _num(expected)
+        return a is not None and e is not None and fn(a, e)
+
+    return compare
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != [] and value != {} and value != ""
+
+
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "equals": _eq,
+    "not_equals": lambda a, e: not _eq(a, e),
+    "in": lambda a, e: any(_eq(a, x) for x in e),
+    "not_in": lambda a, e: not any(_eq(a, x) for x in e),
+    "matches": lambda a, e: a is not None and e.search(str(a)) is not None,
+    "contains": lambda a, e: isinstance(a, list) and any(_eq(x, e) for x in a),
+    "gt": _cmp(lambda a, e: a > e),
+    "gte": _cmp(lambda a, e: a >= e),
+    "lt": _cmp(lambda a, e: a < e),
+    "lte": _cmp(lambda a, e: a <= e),
+}
+NEGATIVE = frozenset({"not_equals", "not_in"})
+
+
+# -- condition nodes --------------------------------------------------------------------
+class Condition:
+    def eval(self, ctx: Context) -> Truth:
+        raise NotImplementedError
+
+    def leaves(self) -> Iterator[Condition]:
+        yield self
+
+
+def merge_unknown(values: list[Truth]) -> Unknown:
+    reasons: list[str] = []
+    for v in values:
+        if isinstance(v, Unknown):
+            reasons.extend(r for r in v.reasons if r not in reasons)
+    return Unknown(tuple(reasons))
+
+
+@dataclass
+class All(Condition):
+    parts: list[Condition]
+
+    def eval(self, ctx: Context) -> Truth:
+        results = []
+        for part in self.parts:
+            r = part.eval(ctx)
+            if r is False:
+                return False
+            results.append(r)
+        return True if all(r is True for r in results) else merge_unknown(results)
+
+    def leaves(self) -> Iterator[Condition]:
+        for p in self.parts:
+            yield from p.leaves()
+
+
+@dataclass
+class Any_(Condition):
+    parts: list[Condition]
+
+    def eval(self, ctx: Context) -> Truth:
+        results = []
+        for part in self.parts:
+            r = part.eval(ctx)
+            if r is True:
+                return True
+            results.append(r)
+        return False if all(r is False for r in results) else merge_unknown(results)
+
+    def leaves(self) -> Iterator[Condition]:
+        for p in self.parts:
+            yield from p.leaves()
+
+
+@dataclass
+class Not(Condition):
+    part: Condition
+
+    def eval(self, ctx: Context) -> Truth:
+        r = self.part.eval(ctx)
+        return r if isinstance(r, Unknown) else not r
+
+    def leaves(self) -> Iterator[Condition]:
+        yield from self.part.leaves()
+
+
+@dataclass
+class Const(Condition):
+    value: bool
+
+    def eval(self, ctx: Context) -> Truth:
+        return self.value
+
+    def leaves(self) -> Iterator[Condition]:
+        return iter(())
+
+
+@dataclass
+class Compare(Condition):
+    path: Path
+    op: str
+    expected: Any
+    match: str  # "any" | "all"
+    default: Any
+    absent: str  # "null" | "unknown"
+
+    def eval(self, ctx: Context) -> Truth:
+        values = self.path.resolve(ctx)
+        if isinstance(values, Unknown):
+            return values
+        if not values:
+            if self.default is not None:
+                values = [self.default]
+            elif self.absent == "unknown":
+                return Unknown.of(f"{self.path.text} is absent")
+            else:
+                values = [None]
+        if self.op == "exists":
+            return any(_present(v) for v in values) == bool(self.expected)
+        fn = OPERATORS[self.op]
+        if self.match == "all":
+            return all(fn(v, self.expected) for v in values)
+        if self.op in NEGATIVE:  # "none of the values equals"
+            return all(fn(v, self.expected) for v in values)
+        return any(fn(v, self.expected) for v in values)
+
+    def evidence(self, ctx: Context) -> dict[str, Any]:
+        values = self.path.resolve(ctx)
+        if isinstance(values, Unknown):
+            return {"path": self.path.text, "unknown": list(values.reasons)}
+        value: Any = values[0] if len(values) == 1 else (values or None)
+        return {"path": self.path.text, "value": value}
+
+
+@dataclass
+class RelationTest(Condition):
+    relation: str
+    on: str
+    alias: str
+    where: Condition | None
+    quantifier: str  # "exists" | "count"
+    expected: Any  # bool for exists; (op, n) for count
+
+    def matches(self, ctx: Context) -> tuple[int, int, list[Item]] | Unknown:
+        """(true count, unknown count, matching items)."""
+        subject = ctx.bindings[self.on]
+        if subject.node is None:
+            return Unknown.of(f"{self.on} is not a resource, relation {self.relation} needs one")
+        if not ctx.graph.seen(subject.node):
+            return Unknown.of(f"{ctx.graph.display_id(subject.node)} is not in the estate")
+        items = ctx.related(self.relation, subject.node)
+        if isinstance(items, Unknown):
+            return items
+        hits, unknown, matched = 0, 0, []
+        for item in items:
+            if item.unknown:
+                unknown += 1
+                continue
+            r = True if self.where is None else self.where.eval(ctx.bind(self.alias, item))
+            if r is True:
+                hits += 1
+                matched.append(item)
+            elif isinstance(r, Unknown):
+                unknown += 1
+        return hits, unknown, matched
+
+    def eval(self, ctx: Context) -> Truth:
+        got = self.matches(ctx)
+        if isinstance(got, Unknown):
+            return got
+        hits, unknown, _ = got
+        if self.quantifier == "exists":
+            low, high = hits > 0, hits + unknown > 0
+            results = {low == self.expected, high == self.expected}
+        else:
+            op, n = self.expected
+            results = {OPERATORS[op](hits, n), OPERATORS[op](hits + unknown, n)}
+        if len(results) == 1:
+            return results.pop()
+        return Unknown.of(f"{unknown} item(s) of relation {self.relation} could not be judged")
+
+    def evidence(self, ctx: Context) -> dict[str, Any]:
+        got = self.matches(ctx)
+        if isinstance(got, Unknown):
+            return {"relation": self.relation, "unknown": list(got.reasons)}
+        return {"relation": self.relation, "matching": [i.key for i in got[2]]}
+
+
+# -- compiling --------------------------------------------------------------------------
+_LEAF_KEYS = {"path", "match", "default", "absent", *OPERATORS, "exists"}
+_REL_KEYS = {"relation", "on", "as", "where", "exists", "count"}
+
+
+def compile_condition(spec: Any, where: str, bindings: set[str],
+                      kinds: frozenset[str] | None = None) -> Condition:
+    """Turn the YAML form of a condition into a Condition, checking every key."""
+    if isinstance(spec, bool):
+        return Const(spec)
+    if not isinstance(spec, dict) or len(spec) == 0:
+        raise ConditionError(where, "a condition must be a mapping (or true/false)")
+    keys = set(spec)
+    for combinator in ("all", "any"):
+        if combinator in keys:
+            if keys != {combinator}:
+                extra = ", ".join(sorted(keys - {combinator}))
+                raise ConditionError(where, f"'{combinator}' stands alone; remove {extra}")
+            parts = spec[combinator]
+            if not isinstance(parts, list) or not parts:
+                raise ConditionError(f"{where}.{combinator}", "needs a non-empty list")
+            compiled = [compile_condition(p, f"{where}.{combinator}[{i}]", bindings, kinds)
+                        for i, p in enumerate(parts)]
+            return All(compiled) if combinator == "all" else Any_(compiled)
+    if "not" in keys:
+        if keys != {"not"}:
+            raise ConditionError(where, "'not' stands alone")
+        return Not(compile_condition(spec["not"], f"{where}.not", bindings, kinds))
+    if "relation" in keys:
+        return _compile_relation(spec, where, bindings)
+    if "path" in keys:
+        return _compile_compare(spec, where, bindings)
+    raise ConditionError(
+        where,
+        f"unknown condition keys {', '.join(sorted(map(str, keys)))}; expected all, any, not, "
+        "path or relation",
+    )
+
+
+def _compile_compare(spec: dict[str, Any], where: str, bindings: set[str]) -> Compare:
+    unknown = set(spec) - _LEAF_KEYS
+    if unknown:
+        bad = sorted(map(str, unknown))[0]
+        hint = _suggest(bad, [*OPERATORS, "exists", "match", "default", "absent"])
+        raise ConditionError(where, f"unknown operator {bad!r}{hint}")
+    ops = [k for k in spec if k in OPERATORS or k == "exists"]
+    if len(ops) != 1:
+        raise ConditionError(where, f"needs exactly one operator, got {len(ops)}: "
+                                    f"{', '.join(ops) or 'none'}")
+    op = ops[0]
+    expected = spec[op]
+    if op == "exists" and not isinstance(expected, bool):
+        raise ConditionError(f"{where}.exists", "must be true or false")
+    if op in ("in", "not_in") and not isinstance(expected, list):
+        raise ConditionError(f"{where}.{op}", "must be a list")
+    if op == "matches":
+        try:
+            expected = re.compile(str(expected), re.IGNORECASE)
+        except re.error as exc:
+            raise ConditionError(f"{where}.matches", f"bad regular expression: {exc}") from None
+    if op in ("gt", "gte", "lt", "lte") and _num(expected) is None:
+        raise ConditionError(f"{where}.{op}", "must be a number")
+    match = spec.get("match", "any")
+    if match not in ("any", "all"):
+        raise ConditionError(f"{where}.match", "must be 'any' or 'all'")
+    absent = spec.get("absent", "null")
+    if absent not in ("null", "unknown"):
+        raise ConditionError(f"{where}.absent", "must be 'null' or 'unknown'")
+    path = Path.parse(spec["path"], f"{where}.path", bindings)
+    return Compare(path, op, expected, match, spec.get("default"), absent)
+
+
+def _compile_relation(spec: dict[str, Any], where: str, bindings: set[str]) -> RelationTest:
+    unknown = set(spec) - _REL_KEYS
+    if unknown:
+        raise ConditionError(where, f"unknown key {sorted(map(str, unknown))[0]!r} in a relation "
+                                    f"test (allowed: {', '.join(sorted(_REL_KEYS))})")
+    name = spec["relation"]
+    if name not in RELATIONS:
+        raise ConditionError(f"{where}.relation", f"unknown relation {name!r}"
+                                                  f"{_suggest(str(name), list(RELATIONS))}")
+    on = spec.get("on", "subject")
+    if on not in bindings:
+        raise ConditionError(f"{where}.on", f"unknown binding {on!r}")
+    alias = spec.get("as", "it")
+    if not isinstance(alias, str) or not alias.isidentifier():
+        raise ConditionError(f"{where}.as", "must be a name")
+    inner = None
+    if "where" in spec:
+        inner = compile_condition(spec["where"], f"{where}.where", bindings | {alias})
+    if ("exists" in spec) == ("count" in spec):
+        raise ConditionError(where, "a relation test needs exactly one of exists or count")
+    if "exists" in spec:
+        if not isinstance(spec["exists"], bool):
+            raise ConditionError(f"{where}.exists", "must be true or false")
+        return RelationTest(name, on, alias, inner, "exists", spec["exists"])
+    count = spec["count"]
+    if not isinstance(count, dict) or len(count) != 1:
+        raise ConditionError(f"{where}.count", "must be one comparison, e.g. {gte: 1}")
+    (op, n), = count.items()
+    if op not in ("equals", "gt", "gte", "lt", "lte") or not isinstance(n, int):
+        raise ConditionError(f"{where}.count", "use one of equals, gt, gte, lt, lte with an integer")
+    return RelationTest(name, on, alias, inner, "count", (op, n))
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

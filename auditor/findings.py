@@ -1,0 +1,120 @@
+"""Stage 4: findings, the not-evaluated record, and the run's result.
+
+A finding names the exact resource and says why; its fingerprint stays the same for the
+same problem across runs (rule id, resource id and the related item, case-insensitively),
+so baselines and SARIF can track it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # 0 is the most severe
+CATEGORIES = (
+    "public-access",
+    "private-endpoint",
+    "private-dns",
+    "peering",
+    "nsg",
+    "public-ip",
+    "authentication",
+)
+
+
+def fingerprint(rule_id: str, resource_id: str, item_key: str | None) -> str:
+    text = "|".join((rule_id, resource_id.lower(), (item_key or "").lower()))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    title: str
+    severity: str
+    category: str
+    resource_id: str
+    resource_name: str
+    resource_type: str
+    message: str
+    evidence: list[dict[str, Any]]
+    remediation: str
+    fingerprint: str
+    related_id: str | None = None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (SEVERITY_RANK[self.severity], self.rule_id, self.resource_id.lower(),
+                (self.related_id or "").lower())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class NotEvaluated:
+    """A rule that could not judge a resource (or the whole estate: resource_id None)."""
+
+    rule_id: str
+    resource_id: str | None
+    related_id: str | None
+    reasons: list[str]
+
+    def sort_key(self) -> tuple[str, str, str]:
+        return (self.rule_id, (self.resource_id or "").lower(), (self.related_id or "").lower())
+
+
+@dataclass
+class RuleOutcome:
+    """How one rule fared over the estate."""
+
+    rule_id: str
+    severity: str
+    category: str
+    subjects: int = 0
+    passed: int = 0
+    failed: int = 0
+    not_applicable: int = 0
+    not_evaluated: int = 0
+    reason: str | None = None  # why the whole rule was not evaluated
+
+    @property
+    def status(self) -> str:
+        if self.reason is not None:
+            return "not-evaluated"
+        if self.failed:
+            return "fail"
+        if self.not_evaluated:
+            return "incomplete"
+        if self.passed:
+            return "pass"
+        return "not-applicable"
+
+
+@dataclass
+class AuditResult:
+    findings: list[Finding] = field(default_factory=list)
+    not_evaluated: list[NotEvaluated] = field(default_factory=list)
+    outcomes: list[RuleOutcome] = field(default_factory=list)
+
+    def sort(self) -> None:
+        self.findings.sort(key=Finding.sort_key)
+        self.not_evaluated.sort(key=NotEvaluated.sort_key)
+        self.outcomes.sort(key=lambda o: o.rule_id)
+
+    def counts_by_severity(self) -> dict[str, int]:
+        c = Counter(f.severity for f in self.findings)
+        return {s: c.get(s, 0) for s in SEVERITIES}
+
+    def counts_by_category(self) -> dict[str, int]:
+        c = Counter(f.category for f in self.findings)
+        return {cat: c.get(cat, 0) for cat in CATEGORIES}
+
+    def fails_at(self, threshold: str) -> bool:
+        """True when some finding is at or above ``threshold`` (``none`` never fails)."""
+        if threshold == "none":
+            return False
+        limit = SEVERITY_RANK[threshold]
+        return any(SEVERITY_RANK[f.severity] <= limit for f in self.findings)

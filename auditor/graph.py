@@ -1,0 +1,416 @@
+"""Stage 2: build the typed networkx graph of the estate (vocabulary in ``model.py``).
+
+The builder reads each row once, so the graph is built in time linear in the estate. It
+adds every seen row as a node first, then the edges its properties spell; a reference to a
+resource that is not in the estate becomes a placeholder node (``seen=False``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import networkx as nx
+
+from . import arm
+from .model import KIND_OF_TYPE
+from .snapshot import Estate
+
+SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
+
+
+def _props(row: dict[str, Any] | None) -> dict[str, Any]:
+    props = row.get("properties") if row else None
+    return props if isinstance(props, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _ref(obj: Any) -> str | None:
+    """The id of a ``{"id": ...}`` reference, or None."""
+    if isinstance(obj, dict):
+        rid = obj.get("id")
+        if isinstance(rid, str) and rid.strip():
+            return rid
+    return None
+
+
+class AuditGraph:
+    """The estate as a networkx MultiDiGraph plus the indexes the relations need."""
+
+    def __init__(self, estate: Estate) -> None:
+        self.estate = estate
+        self.g: nx.MultiDiGraph = nx.MultiDiGraph()
+        self.by_type: dict[str, list[str]] = defaultdict(list)
+        self.pe_by_ip: dict[str, list[str]] = defaultdict(list)
+        self.vnet_prefixes: dict[tuple[int, int], list[str]] = defaultdict(list)
+        self.referenced_by: dict[str, list[str]] = defaultdict(list)  # placeholder -> referrers
+        # Plain-dict mirrors of node data and adjacency: rules read them hundreds of
+        # thousands of times, and networkx's views cost several times a dict lookup.
+        self._rows: dict[str, dict[str, Any]] = {}
+        self._kinds: dict[str, str] = {}
+        self._unseen: set[str] = set()
+        self._succ = self.g._succ  # networkx's own adjacency dicts: node -> nbr -> key -> attrs
+        self._pred = self.g._pred
+        self._build()
+
+    # -- access -----------------------------------------------------------------------
+    def kind(self, k: str) -> str:
+        return self._kinds[k]
+
+    def row(self, k: str) -> dict[str, Any]:
+        return self._rows[k]
+
+    def seen(self, k: str) -> bool:
+        return k not in self._unseen
+
+    def name(self, k: str) -> str:
+        row = self.row(k)
+        return str(row.get("name") or arm.last_name(row.get("id", k)))
+
+    def display_id(self, k: str) -> str:
+        return str(self.row(k).get("id", k))
+
+    def out(self, k: str, edge: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(target, attributes) of the node's outgoing edges of one kind."""
+        for target, edges in self._succ[k].items():
+            attrs = edges.get(edge)
+            if attrs is not None:
+                yield target, attrs
+
+    def into(self, k: str, edge: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(source, attributes) of the node's incoming edges of one kind."""
+        for source, edges in self._pred[k].items():
+            attrs = edges.get(edge)
+            if attrs is not None:
+                yield source, attrs
+
+    def first_out(self, k: str, edge: str) -> str | None:
+        return next((t for t, _ in self.out(k, edge)), None)
+
+    def nodes_of_type(self, rtype: str) -> list[str]:
+        return self.by_type.get(rtype, [])
+
+    def vnets_containing(self, ip: str) -> list[tuple[str, str]]:
+        """(vnet key, prefix) of VNets whose address space holds the IPv4 address."""
+        try:
+            addr = int(ipaddress.IPv4Address(ip))
+        except ValueError:
+            return []
+        found = []
+        for plen in range(32, -1, -1):
+            net = addr & ((0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF)
+            for vnet in self.vnet_prefixes.get((plen, net), ()):
+                found.append((vnet, f"{ipaddress.IPv4Address(net)}/{plen}"))
+        return found
+
+    # -- building ---------------------------------------------------------------------
+    def _add_node(self, k: str, rtype: str, row: dict[str, Any], seen: bool = True,
+                  kind: str | None = None) -> None:
+        kind = kind or KIND_OF_TYPE.get(rtype, "other")
+        self.g.add_node(k, kind=kind, type=rtype, row=row, seen=seen)
+        self._rows[k] = row
+        self._kinds[k] = kind
+        if seen:
+            self.by_type[rtype].append(k)
+        else:
+            self._unseen.add(k)
+
+    def _node_for(self, rid: str, referrer: str) -> str:
+        """The key of a referenced resource, adding a placeholder when it was not seen."""
+        k = arm.key(rid)
+        if k not in self.g:
+            rtype = arm.arm_type(rid)
+            row = {"id": rid, "name": arm.last_name(rid), "type": rtype}
+            self._add_node(k, rtype, row, seen=False)
+        if k in self._unseen:
+            refs = self.referenced_by[k]
+            if len(refs) < 5 and referrer not in refs:
+                refs.append(referrer)
+        return k
+
+    def _edge(self, src: str, dst_id: str, kind: str, **attrs: Any) -> str:
+        dst = self._node_for(dst_id, self.display_id(src))
+        self.g.add_edge(src, dst, key=kind, **attrs)
+        return dst
+
+    def _build(self) -> None:
+        rows = self.estate.rows
+        types = self.estate.types
+        for k, row in rows.items():
+            self._add_node(k, types[k], row)
+        # Subnets first: they are embedded in VNet rows and many edges point at them.
+        for k in list(self.by_type.get("microsoft.network/virtualnetworks", ())):
+            self._vnet_nodes(k)
+        handlers = {
+            "microsoft.network/virtualnetworks": self._vnet,
+            "microsoft.network/networksecuritygroups": self._nsg,
+            "microsoft.network/networkinterfaces": self._nic,
+            "microsoft.network/publicipaddresses": self._public_ip,
+            "microsoft.network/bastionhosts": self._bastion,
+            "microsoft.compute/virtualmachines": self._vm,
+            "microsoft.network/privateendpoints": self._private_endpoint,
+            "microsoft.network/privateendpoints/privatednszonegroups": self._zone_group,
+            "microsoft.network/privatednszones/virtualnetworklinks": self._zone_link,
+            "microsoft.network/privatednszones/a": self._a_record,
+            "microsoft.machinelearningservices/workspaces": self._workspace,
+            "microsoft.machinelearningservices/workspaces/computes": self._compute,
+        }
+        for k, row in rows.items():
+            rtype = types[k]
+            handler = handlers.get(rtype)
+            if handler is not None:
+                handler(k, row)
+            if rtype != "microsoft.network/privateendpoints":
+                self._endpoint_connections(k, row)
+        self._records_to_endpoints()
+        self._dns_servers()
+
+    def _vnet_nodes(self, k: str) -> None:
+        row = self.row(k)
+        props = _props(row)
+        space = props.get("addressSpace")
+        for prefix in _list(space.get("addressPrefixes") if isinstance(space, dict) else None):
+            try:
+                net = ipaddress.ip_network(str(prefix), strict=False)
+            except ValueError:
+                continue
+            if net.version == 4:
+                self.vnet_prefixes[(net.prefixlen, int(net.network_address))].append(k)
+        for sub in _list(props.get("subnets")):
+            sid = _ref(sub)
+            if not sid:
+                continue
+            sk = arm.key(sid)
+            subrow = {**sub, "type": SUBNET_TYPE, "vnetId": row.get("id")}
+            if sk in self.g:  # the subnet was also read as a row of its own: that row wins
+                self._rows[sk] = self.g.nodes[sk]["row"] = {**subrow, **self.row(sk)}
+            else:
+                self._add_node(sk, SUBNET_TYPE, subrow)
+            self.g.add_edge(k, sk, key="contains")
+
+    def _vnet(self, k: str, row: dict[str, Any]) -> None:
+        props = _props(row)
+        for sub in _list(props.get("subnets")):
+            sid = _ref(sub)
+            nsg = _ref(_props(sub).get("networkSecurityGroup"))
+            if sid and nsg:
+                nsg_k = self._node_for(nsg, str(sid))
+                self.g.add_edge(nsg_k, arm.key(sid), key="protects")
+        for peering in _list(props.get("virtualNetworkPeerings")):
+            p = _props(peering)
+            remote = _ref(p.get("remoteVirtualNetwork"))
+            if not remote:
+                continue
+            self._edge(
+                k,
+                remote,
+                "peers_with",
+                name=peering.get("name") if isinstance(peering, dict) else None,
+                id=peering.get("id") if isinstance(peering, dict) else None,
+                state=p.get("peeringState"),
+                sync=p.get("peeringSyncLevel"),
+                allow_vnet_access=p.get("allowVirtualNetworkAccess"),
+                allow_forwarded_traffic=p.get("allowForwardedTraffic"),
+                allow_gateway_transit=p.get("allowGatewayTransit"),
+                use_remote_gateways=p.get("useRemoteGateways"),
+            )
+
+    def _nsg(self, k: str, row: dict[str, Any]) -> None:
+        props = _props(row)
+        for sub in _list(props.get("subnets")):
+            if sid := _ref(sub):
+                self._edge(k, sid, "protects")
+        for nic in _list(props.get("networkInterfaces")):
+            if nid := _ref(nic):
+                self._edge(k, nid, "protects")
+
+    def _nic(self, k: str, row: dict[str, Any]) -> None:
+        props = _props(row)
+        for cfg in _list(props.get("ipConfigurations")):
+            cp = _props(cfg)
+            if sid := _ref(cp.get("subnet")):
+                self._edge(k, sid, "in_subnet")
+            if pip := _ref(cp.get("publicIPAddress")):
+                self.g.add_edge(self._node_for(pip, self.display_id(k)), k, key="attached_to")
+        if nsg := _ref(props.get("networkSecurityGroup")):
+            self.g.add_edge(self._node_for(nsg, self.display_id(k)), k, key="protects")
+        if vm := _ref(props.get("virtualMachine")):
+            self._edge(k, vm, "attached_to")
+        if pe := _ref(props.get("privateEndpoint")):
+            self._edge(k, pe, "attached_to")
+
+    def _public_ip(self, k: str, row: dict[str, Any]) -> None:
+        cfg = _ref(_props(row).get("ipConfiguration"))
+        if cfg:
+            self._edge(k, arm.parent(cfg), "attached_to")
+
+    def _bastion(self, k: str, row: dict[str, Any]) -> None:
+        for cfg in _list(_props(row).get("ipConfigurations")):
+            cp = _props(cfg)
+            if sid := _ref(cp.get("subnet")):
+                self._edge(k, sid, "in_subnet")
+            if pip := _ref(cp.get("publicIPAddress")):
+                self.g.add_edge(self._node_for(pip, self.display_id(k)), k, key="attached_to")
+
+    def _vm(self, k: str, row: dict[str, Any]) -> None:
+        profile = _props(row).get("networkProfile")
+        nics = profile.get("networkInterfaces") if isinstance(profile, dict) else None
+        for nic in _list(nics):
+            if nid := _ref(nic):
+                self.g.add_edge(self._node_for(nid, self.display_id(k)), k, key="attached_to")
+
+    def _private_endpoint(self, k: str, row: dict[str, Any]) -> None:
+        props = _props(row)
+        if sid := _ref(props.get("subnet")):
+            self._edge(k, sid, "in_subnet")
+        for manual, field in ((False, "privateLinkServiceConnections"),
+                              (True, "manualPrivateLinkServiceConnections")):
+            for conn in _list(props.get(field)):
+                cp = _props(conn)
+                target = cp.get("privateLinkServiceId")
+                if not isinstance(target, str) or not target:
+                    continue
+                state = cp.get("privateLinkServiceConnectionState")
+                self._edge(
+                    k,
+                    target,
+                    "targets",
+                    connection=conn.get("name") if isinstance(conn, dict) else None,
+                    group_ids=[g for g in _list(cp.get("groupIds")) if isinstance(g, str)],
+                    status=state.get("status") if isinstance(state, dict) else None,
+                    manual=manual,
+                )
+        for nic in _list(props.get("networkInterfaces")):
+            if nid := _ref(nic):
+                self.g.add_edge(self._node_for(nid, self.display_id(k)), k, key="attached_to")
+        for cfg in _list(props.get("customDnsConfigs")):
+            if isinstance(cfg, dict):
+                for ip in _list(cfg.get("ipAddresses")):
+                    self._pe_ip(str(ip), k)
+        for cfg in _list(props.get("ipConfigurations")):
+            ip = _props(cfg).get("privateIPAddress")
+            if ip:
+                self._pe_ip(str(ip), k)
+
+    def _pe_ip(self, ip: str, pe: str) -> None:
+        known = self.pe_by_ip[ip]
+        if pe not in known:
+            known.append(pe)
+
+    def _endpoint_connections(self, k: str, row: dict[str, Any]) -> None:
+        """A target's own privateEndpointConnections: the only trace of an endpoint that
+        lives outside the estate. Adds the targets edge where the endpoint's row did not."""
+        conns = _props(row).get("privateEndpointConnections")
+        if not isinstance(conns, list):
+            return
+        for conn in conns:
+            cp = _props(conn)
+            pe = _ref(cp.get("privateEndpoint"))
+            if not pe:
+                continue
+            pe_k = self._node_for(pe, self.display_id(k))
+            if self.g.has_edge(pe_k, k, key="targets"):
+                continue
+            if self.seen(pe_k):
+                continue  # the endpoint row is authoritative; it does not target this resource
+            state = cp.get("privateLinkServiceConnectionState")
+            self.g.add_edge(
+                pe_k,
+                k,
+                key="targets",
+                connection=conn.get("name") if isinstance(conn, dict) else None,
+                group_ids=[g for g in _list(cp.get("groupIds")) if isinstance(g, str)],
+                status=state.get("status") if isinstance(state, dict) else None,
+                manual=None,
+            )
+
+    def _zone_group(self, k: str, row: dict[str, Any]) -> None:
+        self.g.add_edge(self._node_for(arm.parent(self.display_id(k)), self.display_id(k)), k,
+                        key="has_zone_group")
+        for cfg in _list(_props(row).get("privateDnsZoneConfigs")):
+            cp = _props(cfg)
+            zone = cp.get("privateDnsZoneId")
+            if isinstance(zone, str) and zone:
+                self._edge(k, zone, "uses_zone",
+                           config=cfg.get("name") if isinstance(cfg, dict) else None)
+            for rs in _list(cp.get("recordSets")):
+                if isinstance(rs, dict):
+                    for ip in _list(rs.get("ipAddresses")):
+                        self._pe_ip(str(ip), arm.key(arm.parent(self.display_id(k))))
+
+    def _zone_link(self, k: str, row: dict[str, Any]) -> None:
+        props = _props(row)
+        vnet = _ref(props.get("virtualNetwork"))
+        zone_k = self._node_for(arm.parent(self.display_id(k)), self.display_id(k))
+        if vnet:
+            vnet_k = self._node_for(vnet, self.display_id(k))
+            self.g.add_edge(
+                zone_k,
+                vnet_k,
+                key="linked_to",
+                link=self.display_id(k),
+                link_name=row.get("name"),
+                registration_enabled=props.get("registrationEnabled"),
+                state=props.get("virtualNetworkLinkState"),
+                resolution_policy=props.get("resolutionPolicy"),
+            )
+
+    def _a_record(self, k: str, row: dict[str, Any]) -> None:
+        self._edge(k, arm.parent(self.display_id(k)), "record_in")
+
+    def _records_to_endpoints(self) -> None:
+        for k in self.nodes_of_type("microsoft.network/privatednszones/a"):
+            for rec in _list(_props(self.row(k)).get("aRecords")):
+                ip = rec.get("ipv4Address") if isinstance(rec, dict) else None
+                for pe in self.pe_by_ip.get(str(ip), ()) if ip else ():
+                    self.g.add_edge(k, pe, key="resolves_to", ip=ip)
+
+    def _workspace(self, k: str, row: dict[str, Any]) -> None:
+        props = _props(row)
+        for role in ("storageAccount", "keyVault", "containerRegistry", "applicationInsights"):
+            rid = props.get(role)
+            if isinstance(rid, str) and rid:
+                self._edge(k, rid, "uses", role=role)
+
+    def _compute(self, k: str, row: dict[str, Any]) -> None:
+        self._edge(k, arm.parent(self.display_id(k)), "compute_of")
+        inner = _props(row).get("properties")
+        if isinstance(inner, dict) and (sid := _ref(inner.get("subnet"))):
+            self._edge(k, sid, "in_subnet")
+
+    def _dns_servers(self) -> None:
+        """Custom DNS servers: VNet -> dns_server -> the VNet whose address space holds it."""
+        for k in self.nodes_of_type("microsoft.network/virtualnetworks"):
+            dhcp = _props(self.row(k)).get("dhcpOptions")
+            servers = dhcp.get("dnsServers") if isinstance(dhcp, dict) else None
+            for order, ip in enumerate(_list(servers)):
+                ip = str(ip).strip()
+                sk = f"dns-server:{ip}"
+                if sk not in self.g:
+                    self._add_node(sk, "", {"id": sk, "name": ip, "type": "dns_server", "ip": ip},
+                                   kind="dns_server")
+                    for vnet, prefix in self.vnets_containing(ip):
+                        self.g.add_edge(sk, vnet, key="hosted_in", prefix=prefix)
+                self.g.add_edge(k, sk, key="uses_dns_server", order=order)
+
+    def placeholders(self) -> list[dict[str, Any]]:
+        """Resources referenced by the estate but not in it, with who references them."""
+        out = []
+        for k in self._unseen:
+            row = self._rows[k]
+            out.append({
+                "id": row["id"],
+                "type": row["type"],
+                "referenced_by": sorted(self.referenced_by.get(k, [])),
+            })
+        out.sort(key=lambda p: arm.key(p["id"]))
+        return out
+
+
+def build(estate: Estate) -> AuditGraph:
+    return AuditGraph(estate)

@@ -1,0 +1,489 @@
+"""Named relations: the Azure semantics too rich for rule conditions, computed once here.
+
+A rule names a relation (``{relation: required_links}``) instead of re-deriving it. Each
+relation takes the graph and a subject node and returns a list of :class:`Item` — or an
+:class:`Unknown` when the estate lacks the data to answer, so that the rule reports "not
+evaluated" rather than a pass. Every relation is tested on its own in ``tests/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import arm
+from .graph import AuditGraph
+from .snapshot import DNS_RECORDS, ZONE_GROUPS
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """The third truth value: the answer depends on data the estate does not hold."""
+
+    reasons: tuple[str, ...]
+
+    @staticmethod
+    def of(*reasons: str) -> Unknown:
+        return Unknown(tuple(reasons))
+
+
+@dataclass
+class Item:
+    """One thing a relation yields: usually a node reached over an edge.
+
+    Paths resolve ``edge.*`` against the edge attributes, names in ``extra`` against the
+    computed values, and everything else against the node's row. ``key`` identifies the
+    item in fingerprints; ``unknown`` marks an item whose verdict cannot be decided.
+    """
+
+    key: str
+    node: str | None = None
+    edge: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    unknown: str | None = None
+
+
+@dataclass(frozen=True)
+class Relation:
+    name: str
+    kinds: frozenset[str]  # node kinds it applies to
+    doc: str
+    fn: Callable[[AuditGraph, str], list[Item] | Unknown]
+
+
+RELATIONS: dict[str, Relation] = {}
+
+
+def relation(name: str, *kinds: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(fn: Callable[[AuditGraph, str], list[Item] | Unknown]) -> Any:
+        doc = (fn.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+        RELATIONS[name] = Relation(name, frozenset(kinds), doc, fn)
+        return fn
+
+    return register
+
+
+# -- DNS zone names each private link group id needs (Azure public cloud) ----------------
+# Source: https://learn.microsoft.com/azure/private-link/private-endpoint-dns
+ZONES_BY_GROUP: dict[str, tuple[str, ...]] = {
+    "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+    "amlregistry": ("privatelink.api.azureml.ms",),
+    "blob": ("privatelink.blob.core.windows.net",),
+    "blob_secondary": ("privatelink.blob.core.windows.net",),
+    "file": ("privatelink.file.core.windows.net",),
+    "queue": ("privatelink.queue.core.windows.net",),
+    "queue_secondary": ("privatelink.queue.core.windows.net",),
+    "table": ("privatelink.table.core.windows.net",),
+    "table_secondary": ("privatelink.table.core.windows.net",),
+    "dfs": ("privatelink.dfs.core.windows.net",),
+    "dfs_secondary": ("privatelink.dfs.core.windows.net",),
+    "web": ("privatelink.web.core.windows.net",),
+    "web_secondary": ("privatelink.web.core.windows.net",),
+    "vault": ("privatelink.vaultcore.azure.net",),
+    "registry": ("privatelink.azurecr.io",),
+    "azuremonitor": (
+        "privatelink.monitor.azure.com",
+        "privatelink.oms.opinsights.azure.com",
+        "privatelink.ods.opinsights.azure.com",
+        "privatelink.agentsvc.azure-automation.net",
+        "privatelink.blob.core.windows.net",
+    ),
+}
+
+AZURE_DNS = "168.63.129.16"
+TCP_PORTS = (0, 65535)
+
+
+def _node_item(g: AuditGraph, node: str, edge: dict[str, Any] | None = None, **extra: Any) -> Item:
+    return Item(key=g.display_id(node), node=node, edge=edge, extra=extra)
+
+
+# -- plain hops -------------------------------------------------------------------------
+@relation("private_endpoints", "aml_workspace", "storage_account", "key_vault",
+          "container_registry", "app_insights", "other")
+def private_endpoints(g: AuditGraph, k: str) -> list[Item]:
+    """Private endpoints that connect to this resource (edge: group_ids, status, manual)."""
+    items = [_node_item(g, pe, dict(attrs)) for pe, attrs in g.into(k, "targets")]
+    return sorted(items, key=lambda i: arm.key(i.key))
+
+
+@relation("connections", "private_endpoint")
+def connections(g: AuditGraph, k: str) -> list[Item]:
+    """The endpoint's private link connections and their targets (edge: connection,
+    group_ids, status, manual)."""
+    items = [_node_item(g, t, dict(attrs)) for t, attrs in g.out(k, "targets")]
+    return sorted(items, key=lambda i: (arm.key(i.key), str(i.edge and i.edge.get("connection"))))
+
+
+@relation("workspace", "aml_compute")
+def workspace(g: AuditGraph, k: str) -> list[Item]:
+    """The workspace a compute belongs to."""
+    return [_node_item(g, w) for w, _ in g.out(k, "compute_of")]
+
+
+@relation("workspaces", "storage_account", "key_vault", "container_registry", "app_insights")
+def workspaces(g: AuditGraph, k: str) -> list[Item]:
+    """Workspaces that use this resource as storage, key vault, registry or App Insights
+    (edge: role)."""
+    items = [_node_item(g, w, dict(attrs)) for w, attrs in g.into(k, "uses")]
+    return sorted(items, key=lambda i: arm.key(i.key))
+
+
+@relation("nsgs", "subnet", "nic")
+def nsgs(g: AuditGraph, k: str) -> list[Item]:
+    """Network security groups associated with this subnet or NIC."""
+    return sorted((_node_item(g, n) for n, _ in g.into(k, "protects")), key=lambda i: i.key)
+
+
+@relation("public_ips", "nic")
+def public_ips(g: AuditGraph, k: str) -> list[Item]:
+    """Public IPs on the NIC's IP configurations (extra: ip_address, vm)."""
+    vm = next((g.name(v) for v, _ in g.out(k, "attached_to") if g.kind(v) == "vm"), None)
+    items = []
+    for pip, _ in g.into(k, "attached_to"):
+        if g.kind(pip) != "public_ip":
+            continue
+        props = g.row(pip).get("properties") or {}
+        items.append(_node_item(g, pip, ip_address=props.get("ipAddress"), vm=vm))
+    return sorted(items, key=lambda i: arm.key(i.key))
+
+
+# -- private endpoints and DNS ----------------------------------------------------------
+def endpoint_zones(g: AuditGraph, pe: str) -> dict[str, str] | Unknown:
+    """Zones that hold the endpoint's names → the evidence. Zone groups (ARM) are the
+    authoritative source; A records pointing at the endpoint's IPs are the weaker one used
+    when the estate has no zone groups."""
+    collections = g.estate.collections()
+    zones: dict[str, str] = {}
+    if ZONE_GROUPS in collections:
+        for group, _ in g.out(pe, "has_zone_group"):
+            for zone, attrs in g.out(group, "uses_zone"):
+                zones.setdefault(zone, f"zone group {g.name(group)} config {attrs.get('config')}")
+        return zones
+    if DNS_RECORDS in collections:
+        for rec, _ in g.into(pe, "resolves_to"):
+            for zone, _ in g.out(rec, "record_in"):
+                zones.setdefault(zone, f"A record {g.name(rec)} points at the endpoint's IP")
+        return zones
+    return Unknown.of(
+        "the estate has neither private DNS zone groups (ARM) nor private DNS records "
+        "(Resource Graph dnsresources)"
+    )
+
+
+@relation("dns_zones", "private_endpoint")
+def dns_zones(g: AuditGraph, k: str) -> list[Item] | Unknown:
+    """Private DNS zones that hold the endpoint's names (extra: evidence): from its DNS
+    zone group, or — when the estate has no zone groups — from A records at its IPs."""
+    zones = endpoint_zones(g, k)
+    if isinstance(zones, Unknown):
+        return zones
+    items = [_node_item(g, z, evidence=why) for z, why in zones.items()]
+    return sorted(items, key=lambda i: arm.key(i.key))
+
+
+@relation("expected_zones", "private_endpoint")
+def expected_zones(g: AuditGraph, k: str) -> list[Item] | Unknown:
+    """One item per zone the endpoint's group ids need, and per zone it uses that none of
+    them needs (extra: group_id, zone, ok, problem). Empty when the endpoint uses no zone
+    at all: that is the question of another rule."""
+    zones = endpoint_zones(g, k)
+    if isinstance(zones, Unknown):
+        return zones
+    if not zones:
+        return []
+    used = {g.name(z).lower(): g.name(z) for z in zones}
+    items: list[Item] = []
+    needed: set[str] = set()
+    for target, attrs in g.out(k, "targets"):
+        for gid in attrs.get("group_ids") or []:
+            for zone in ZONES_BY_GROUP.get(gid.lower(), ()):
+                needed.add(zone)
+                ok = zone in used
+                problem = "" if ok else f"group id {gid} needs zone {zone}, not configured"
+                items.append(Item(key=f"{gid.lower()}:{zone}", extra={
+                    "group_id": gid, "zone": zone, "ok": ok, "problem": problem,
+                    "target": g.name(target)}))
+    if needed:
+        for low, name in sorted(used.items()):
+            if low not in needed:
+                items.append(Item(key=f"unexpected:{low}", extra={
+                    "group_id": None, "zone": name, "ok": False,
+                    "problem": f"zone {name} serves none of the group ids "
+                               f"({', '.join(sorted(needed))} expected)"}))
+    unique = {i.key: i for i in items}
+    return [unique[key] for key in sorted(unique)]
+
+
+def _subnet_vnet(g: AuditGraph, subnet: str) -> str | None:
+    return next((v for v, _ in g.into(subnet, "contains")), None)
+
+
+def endpoint_vnet(g: AuditGraph, pe: str) -> str | None:
+    subnet = g.first_out(pe, "in_subnet")
+    return _subnet_vnet(g, subnet) if subnet else None
+
+
+def resolving_vnets(g: AuditGraph, vnet: str) -> list[tuple[str, str]]:
+    """VNets whose clients reach endpoints in ``vnet`` and so must resolve their names:
+    the VNet itself and every VNet peered with it in state Connected with VNet access
+    allowed. Peering is not transitive, so this is one hop. → (vnet, why)."""
+    found: dict[str, str] = {vnet: f"{g.name(vnet)} hosts the endpoint"}
+    peers: list[tuple[str, dict[str, Any]]] = list(g.out(vnet, "peers_with"))
+    peers += list(g.into(vnet, "peers_with"))
+    for other, attrs in peers:
+        if other == vnet or str(attrs.get("state", "")).lower() != "connected":
+            continue
+        if attrs.get("allow_vnet_access") is False:
+            continue
+        found.setdefault(other, f"{g.name(other)} is peered with {g.name(vnet)} (Connected)")
+    return sorted(found.items())
+
+
+def _dns_servers(g: AuditGraph, vnet: str) -> list[str]:
+    servers = sorted(g.out(vnet, "uses_dns_server"), key=lambda s: s[1].get("order", 0))
+    return [s for s, _ in servers if g.row(s)["ip"] != AZURE_DNS]
+
+
+@relation("required_links", "private_dns_zone")
+def required_links(g: AuditGraph, zone: str) -> list[Item] | Unknown:
+    """VNets that must be linked to this zone (extra: linked, via, endpoints).
+
+    For every private endpoint registered in the zone (by zone group or A record): the
+    endpoint's VNet and the VNets peered with it in state Connected must resolve its name.
+    A VNet that uses Azure DNS needs the link itself; a VNet whose dhcpOptions name custom
+    DNS servers resolves through them, so the VNets hosting those servers need the link
+    instead. A server outside every VNet of the estate, or a VNet that is not in the
+    estate, cannot be judged: the item is marked unknown."""
+    collections = g.estate.collections()
+    if ZONE_GROUPS not in collections and DNS_RECORDS not in collections:
+        return Unknown.of(
+            "the estate has neither private DNS zone groups (ARM) nor private DNS records "
+            "(Resource Graph dnsresources): which endpoints use the zone is unknown")
+    endpoints: set[str] = set()
+    for group, _ in g.into(zone, "uses_zone"):
+        endpoints.update(pe for pe, _ in g.into(group, "has_zone_group"))
+    for rec, _ in g.into(zone, "record_in"):
+        endpoints.update(pe for pe, _ in g.out(rec, "resolves_to"))
+    linked = {v for v, _ in g.out(zone, "linked_to")}
+    needs: dict[str, dict[str, Any]] = {}
+
+    def need(vnet: str, why: list[str], pe_name: str, unknown: str | None = None) -> None:
+        entry = needs.setdefault(vnet, {"via": [], "endpoints": [], "unknown": None})
+        if why not in entry["via"]:
+            entry["via"].append(why)
+        if pe_name not in entry["endpoints"]:
+            entry["endpoints"].append(pe_name)
+        if unknown and vnet not in linked:
+            entry["unknown"] = unknown
+
+    for pe in sorted(endpoints):
+        pe_name = g.name(pe)
+        home = endpoint_vnet(g, pe)
+        if home is None:
+            need(f"endpoint:{pe}", [f"endpoint {pe_name}"], pe_name,
+                 unknown=f"the subnet or VNet of endpoint {pe_name} is not in the estate")
+            continue
+        start = f"endpoint {pe_name} in VNet {g.name(home)}"
+        for client, why in resolving_vnets(g, home):
+            path = [start] if client == home else [start, why]
+            if not g.seen(client):
+                need(client, path, pe_name, unknown=(
+                    f"VNet {g.name(client)} is not in the estate: its DNS servers are unknown"))
+                continue
+            servers = _dns_servers(g, client)
+            if not servers:
+                need(client, [*path, f"{g.name(client)} uses Azure-provided DNS"], pe_name)
+                continue
+            for server in servers:
+                ip = g.row(server)["ip"]
+                hosts = [v for v, _ in g.out(server, "hosted_in")]
+                if not hosts:
+                    need(f"dns-server:{ip}", [*path, f"{g.name(client)} uses DNS server {ip}"],
+                         pe_name, unknown=(
+                             f"VNet {g.name(client)} uses DNS server {ip}, which lies in no VNet "
+                             f"of the estate: cannot tell whether it resolves {g.name(zone)}"))
+                for host in hosts:
+                    need(host, [*path, f"{g.name(client)} uses DNS server {ip} hosted in VNet "
+                                       f"{g.name(host)}"], pe_name)
+    items = []
+    for vnet, entry in sorted(needs.items()):
+        is_vnet = vnet in g.g and g.kind(vnet) == "vnet"
+        item = Item(
+            key=g.display_id(vnet) if is_vnet else vnet,
+            node=vnet if is_vnet else None,
+            extra={
+                "linked": vnet in linked,
+                "via": [" → ".join(p) for p in entry["via"]],
+                "endpoints": sorted(entry["endpoints"]),
+                "vnet_name": g.name(vnet) if is_vnet else vnet,
+            },
+            unknown=entry["unknown"],
+        )
+        items.append(item)
+    return items
+
+
+# -- peering ----------------------------------------------------------------------------
+@relation("peerings", "vnet")
+def peerings(g: AuditGraph, k: str) -> list[Item]:
+    """The VNet's own peering entries (edge: state, sync, flags; extra: remote_seen and
+    reverse — whether the remote VNet has a peering back, None when it is not seen)."""
+    items = []
+    for remote, attrs in g.out(k, "peers_with"):
+        seen = g.seen(remote)
+        reverse = any(t == k for t, _ in g.out(remote, "peers_with")) if seen else None
+        items.append(Item(key=str(attrs.get("id") or g.display_id(remote)), node=remote,
+                          edge=dict(attrs), extra={"remote_seen": seen, "reverse": reverse}))
+    return sorted(items, key=lambda i: arm.key(i.key))
+
+
+# -- NSG evaluation ---------------------------------------------------------------------
+INTERNET_SOURCES = frozenset({"*", "internet", "any", "0.0.0.0/0", "0.0.0.0", "::/0"})
+
+
+def _as_list(props: dict[str, Any], single: str, plural: str) -> list[str]:
+    values = [v for v in props.get(plural) or [] if isinstance(v, str)]
+    one = props.get(single)
+    if isinstance(one, str) and one:
+        values.append(one)
+    return values
+
+
+def _port_ranges(specs: list[str]) -> list[tuple[int, int]]:
+    ranges = []
+    for spec in specs:
+        spec = spec.strip()
+        if spec in ("*", "any", "Any"):
+            ranges.append(TCP_PORTS)
+        elif "-" in spec:
+            lo, _, hi = spec.partition("-")
+            if lo.strip().isdigit() and hi.strip().isdigit():
+                ranges.append((int(lo), int(hi)))
+        elif spec.isdigit():
+            ranges.append((int(spec), int(spec)))
+    return ranges
+
+
+@dataclass(frozen=True)
+class NsgRule:
+    name: str
+    priority: int
+    access: str
+    ports: tuple[tuple[int, int], ...]
+    sources: tuple[str, ...]
+    default: bool
+
+
+def internet_tcp_rules(row: dict[str, Any]) -> list[NsgRule]:
+    """Inbound rules that apply to TCP traffic from the internet at large, by priority
+    (custom rules first, then the defaults)."""
+    props = row.get("properties") or {}
+    rules = []
+    for default, field_name in ((False, "securityRules"), (True, "defaultSecurityRules")):
+        for rule in props.get(field_name) or []:
+            p = rule.get("properties") if isinstance(rule, dict) else None
+            if not isinstance(p, dict):
+                continue
+            if str(p.get("direction", "")).lower() != "inbound":
+                continue
+            if str(p.get("protocol", "*")).lower() not in ("*", "tcp"):
+                continue
+            sources = _as_list(p, "sourceAddressPrefix", "sourceAddressPrefixes")
+            internet = [s for s in sources if s.strip().lower() in INTERNET_SOURCES
+                        or s.strip().endswith("/0")]
+            if not internet or p.get("sourceApplicationSecurityGroups"):
+                continue
+            ports = _port_ranges(_as_list(p, "destinationPortRange", "destinationPortRanges"))
+            try:
+                priority = int(p.get("priority", 65535))
+            except (TypeError, ValueError):
+                priority = 65535
+            rules.append(NsgRule(str(rule.get("name")), priority, str(p.get("access", "")),
+                                 tuple(ports), tuple(internet), default))
+    rules.sort(key=lambda r: (r.default, r.priority))
+    return rules
+
+
+def decide(rules: list[NsgRule], port: int) -> NsgRule | None:
+    """The first rule by priority that matches TCP ``port`` from the internet."""
+    for rule in rules:
+        if any(lo <= port <= hi for lo, hi in rule.ports):
+            return rule
+    return None
+
+
+def allowed_ports(rules: list[NsgRule]) -> list[tuple[int, int]]:
+    """TCP port intervals the internet is admitted to, first match wins."""
+    decided: list[tuple[int, int]] = []
+    allowed: list[tuple[int, int]] = []
+    for rule in rules:
+        for lo, hi in rule.ports:
+            for a, b in _subtract((lo, hi), decided):
+                if rule.access.lower() == "allow":
+                    allowed.append((a, b))
+            decided = _union([*decided, (lo, hi)])
+    return _union(allowed)
+
+
+def _union(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _subtract(rng: tuple[int, int], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    pieces = [rng]
+    for a, b in taken:
+        nxt = []
+        for lo, hi in pieces:
+            if b < lo or a > hi:
+                nxt.append((lo, hi))
+                continue
+            if lo < a:
+                nxt.append((lo, a - 1))
+            if hi > b:
+                nxt.append((b + 1, hi))
+        pieces = nxt
+    return pieces
+
+
+MANAGEMENT_PORTS = {22: "SSH", 3389: "RDP"}
+
+
+@relation("internet_inbound", "nsg")
+def internet_inbound(g: AuditGraph, k: str) -> list[Item]:
+    """What the NSG decides for TCP from the internet, evaluated like Azure (custom rules
+    by priority, first match wins, then the defaults): one item per management port
+    (extra: port, service, access, rule, priority, source) and one for all ports
+    (port "all"; access Allow only when every port is admitted). extra.attached_to names
+    the subnets and NICs the NSG protects."""
+    rules = internet_tcp_rules(g.row(k))
+    attached = sorted(g.name(t) for t, _ in g.out(k, "protects"))
+    items = []
+    for port, service in MANAGEMENT_PORTS.items():
+        rule = decide(rules, port)
+        items.append(Item(key=f"tcp/{port}", extra={
+            "port": port, "service": service,
+            "access": rule.access if rule else "Deny",
+            "rule": rule.name if rule else "(no rule: denied)",
+            "priority": rule.priority if rule else None,
+            "source": ", ".join(rule.sources) if rule else None,
+            "attached_to": attached}))
+    allowed = allowed_ports(rules)
+    everything = allowed == [TCP_PORTS] or allowed == [(1, 65535)]
+    openers = [r for r in rules if r.access.lower() == "allow" and not r.default
+               and any(hi - lo >= 65534 for lo, hi in r.ports)]
+    items.append(Item(key="tcp/all", extra={
+        "port": "all", "service": "all ports",
+        "access": "Allow" if everything else "Deny",
+        "rule": ", ".join(r.name for r in openers) if everything else None,
+        "priority": openers[0].priority if everything and openers else None,
+        "source": ", ".join(openers[0].sources) if everything and openers else None,
+        "attached_to": attached}))
+    return items

@@ -1,0 +1,165 @@
+"""Stage 5: render an audit as JSON (for pipelines) or a rich terminal report (for people).
+
+Both are pure functions of the run; the order of everything is fixed, so the same estate
+gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from . import __version__
+from .findings import SEVERITIES, AuditResult
+from .graph import AuditGraph
+from .model import KIND_OF_TYPE
+
+REPORT_VERSION = 1
+SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+
+
+@dataclass
+class Run:
+    """Everything a report shows: the graph (with its estate) and the rule results."""
+
+    graph: AuditGraph
+    result: AuditResult
+    fail_on: str
+    rules_run: list[str]
+
+    @property
+    def failed(self) -> bool:
+        return self.result.fails_at(self.fail_on)
+
+
+def inventory(graph: AuditGraph) -> dict[str, Any]:
+    estate = graph.estate
+    counts = estate.type_counts()
+    by_type = {t: counts[t] for t in sorted(counts)}
+    unknown = {t: n for t, n in by_type.items() if t not in KIND_OF_TYPE}
+    return {
+        "rows_read": estate.rows_read,
+        "resources": len(estate.rows),
+        "duplicates_merged": estate.duplicates_merged,
+        "collections": sorted(estate.collections()),
+        "by_type": by_type,
+        "unknown_types": unknown,
+        "referenced_not_seen": graph.placeholders(),
+    }
+
+
+def to_json_dict(run: Run) -> dict[str, Any]:
+    result = run.result
+    outcomes = result.outcomes
+    return {
+        "tool": {"name": "mlops-audit", "version": __version__},
+        "report_version": REPORT_VERSION,
+        "inputs": [
+            {"path": s.path, "format": s.format, "rows": s.rows,
+             **({"collections": s.collections} if s.collections is not None else {})}
+            for s in run.graph.estate.sources
+        ],
+        "summary": {
+            "findings": len(result.findings),
+            "by_severity": result.counts_by_severity(),
+            "by_category": result.counts_by_category(),
+            "not_evaluated": len(result.not_evaluated),
+            "rules_run": len(outcomes),
+            "rules_not_evaluated": sum(1 for o in outcomes if o.status == "not-evaluated"),
+            "rules_incomplete": sum(1 for o in outcomes if o.status == "incomplete"),
+            "fail_on": run.fail_on,
+            "failed": run.failed,
+        },
+        "findings": [f.to_dict() for f in result.findings],
+        "not_evaluated": [
+            {"rule_id": n.rule_id, "resource_id": n.resource_id, "related_id": n.related_id,
+             "reasons": n.reasons}
+            for n in result.not_evaluated
+        ],
+        "rules": [
+            {"rule_id": o.rule_id, "status": o.status, "severity": o.severity,
+             "category": o.category, "subjects": o.subjects, "passed": o.passed,
+             "failed": o.failed, "not_applicable": o.not_applicable,
+             "not_evaluated": o.not_evaluated, "reason": o.reason}
+            for o in outcomes
+        ],
+        "inventory": inventory(run.graph),
+    }
+
+
+def render_json(run: Run) -> str:
+    return json.dumps(to_json_dict(run), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_terminal(run: Run, console: Console) -> None:
+    """Findings grouped by severity under a summary panel; then what was not evaluated."""
+    result = run.result
+    estate = run.graph.estate
+    counts = result.counts_by_severity()
+    summary = Text()
+    summary.append(f"{len(estate.rows)} resources from {estate.rows_read} rows in "
+                   f"{len(estate.sources)} file(s); {len(run.rules_run)} rules\n")
+    for sev in SEVERITIES:
+        summary.append(f"{sev}: {counts[sev]}  ", style=SEVERITY_STYLE[sev] if counts[sev] else "")
+    not_eval_rules = [o for o in result.outcomes if o.status == "not-evaluated"]
+    incomplete = [o for o in result.outcomes if o.status == "incomplete"]
+    console.print(Panel(summary, title="mlops-audit", subtitle=f"fail on {run.fail_on}",
+                        box=box.ROUNDED))
+    for sev in SEVERITIES:
+        group = [f for f in result.findings if f.severity == sev]
+        if not group:
+            continue
+        table = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=True,
+                      title=f"{sev.upper()} ({len(group)})", title_style=SEVERITY_STYLE[sev],
+                      title_justify="left")
+        table.add_column("rule", no_wrap=True)
+        table.add_column("resource", overflow="fold", ratio=2)
+        table.add_column("finding", overflow="fold", ratio=5)
+        for f in group:
+            table.add_row(f.rule_id, Text(f"{f.resource_name}\n", style="bold")
+                          + Text(f.resource_type, style="dim"), f.message)
+        console.print(table)
+    if not_eval_rules or incomplete or result.not_evaluated:
+        lines = Text()
+        for o in not_eval_rules:
+            lines.append(f"{o.rule_id} not evaluated: ", style="bold yellow")
+            lines.append(f"{o.reason}\n")
+        per_resource = [n for n in result.not_evaluated if n.resource_id is not None]
+        for n in per_resource[:20]:
+            target = n.related_id or n.resource_id
+            lines.append(f"{n.rule_id} ", style="bold yellow")
+            lines.append(f"{target}: {'; '.join(n.reasons)}\n")
+        if len(per_resource) > 20:
+            lines.append(f"… and {len(per_resource) - 20} more (see the JSON report)\n")
+        console.print(Panel(lines, title="Not evaluated — these are not passes",
+                            border_style="yellow"))
+    unseen = run.graph.placeholders()
+    if unseen:
+        console.print(Text(f"{len(unseen)} referenced resource(s) are not in the estate "
+                           "(other subscriptions, or not collected); see inventory."
+                           "referenced_not_seen in the JSON report.", style="dim"))
+    at_or_above = sum(1 for f in result.findings
+                      if run.fail_on != "none"
+                      and SEVERITIES.index(f.severity) <= SEVERITIES.index(run.fail_on))
+    if run.failed:
+        console.print(Text(f"FAIL: {at_or_above} finding(s) at or above {run.fail_on}.",
+                           style="bold red"))
+    elif not_eval_rules or result.not_evaluated:
+        console.print(Text(f"No finding at or above {run.fail_on}, but "
+                           f"{len(result.not_evaluated)} check(s) were not evaluated: "
+                           "the estate was not fully judged.", style="bold yellow"))
+    else:
+        console.print(Text(f"PASS: no finding at or above {run.fail_on}.", style="bold green"))

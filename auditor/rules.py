@@ -1,0 +1,402 @@
+"""Stage 3: load the declarative rule files and evaluate them over the graph.
+
+A rule file (one rule each, ``rules/<ID>.yaml``) says which resource types it judges
+(``resource_types``), when it applies (``where``), optionally which related items to judge
+one by one (``each``), and the compliant state (``assert``). False ⇒ a finding; a ``where``
+that is false ⇒ not applicable; anything that depends on missing data ⇒ not evaluated.
+The file format is documented in ``docs/rules.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import arm
+from .conditions import Compare, Condition, ConditionError, Context, Path as RulePath
+from .conditions import RelationTest, compile_condition
+from .findings import (
+    CATEGORIES,
+    SEVERITIES,
+    AuditResult,
+    Finding,
+    NotEvaluated,
+    RuleOutcome,
+    fingerprint,
+)
+from .graph import AuditGraph
+from .model import KIND_OF_TYPE
+from .relations import RELATIONS, Item, Unknown
+from .snapshot import COLLECTIONS, COMPUTES, DNS_RECORDS, RESOURCES, ZONE_GROUPS
+
+RULE_ID = re.compile(r"^MLA-[A-Z]+-\d{3}$")
+
+
+class RuleFileError(Exception):
+    """A rule file that cannot be used: the CLI prints it as one line and exits 2."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+
+
+# -- the file schema --------------------------------------------------------------------
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Reference(_Strict):
+    title: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https://")
+
+
+class PolicyRef(_Strict):
+    name: str = Field(min_length=1)
+    id: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class Remediation(_Strict):
+    summary: str = Field(min_length=1)
+    terraform: str = Field(min_length=1)
+    cli: str = Field(min_length=1)
+
+
+class Each(_Strict):
+    relation: str
+    as_: str = Field(default="item", alias="as", pattern=r"^[a-z_][a-z0-9_]*$")
+    where: Any = None
+
+
+class RuleSpec(_Strict):
+    """The fields of a rule file."""
+
+    id: str
+    title: str = Field(min_length=1, max_length=120)
+    severity: Literal["critical", "high", "medium", "low", "info"]
+    category: Literal[
+        "public-access", "private-endpoint", "private-dns", "peering", "nsg", "public-ip",
+        "authentication",
+    ]
+    resource_types: list[str] = Field(min_length=1)
+    needs: list[Literal["resources", "dnsresources", "computes", "privatednszonegroups"]] = []
+    where: Any = None
+    each: Each | None = None
+    assert_: Any = Field(alias="assert")
+    message: str = Field(min_length=1)
+    rationale: str = Field(min_length=1)
+    remediation: Remediation
+    references: list[Reference] = Field(min_length=1)
+    policy: list[PolicyRef] = []
+    peers: dict[str, str] = {}
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not RULE_ID.match(v):
+            raise ValueError("must look like MLA-AREA-NNN, e.g. MLA-DNS-001")
+        return v
+
+    @field_validator("resource_types")
+    @classmethod
+    def _types(cls, v: list[str]) -> list[str]:
+        for t in v:
+            if t.lower() not in KIND_OF_TYPE:
+                raise ValueError(f"unknown resource type {t!r}; the model knows "
+                                 + ", ".join(sorted(KIND_OF_TYPE)))
+        return [t.lower() for t in v]
+
+
+# -- compiled rules ---------------------------------------------------------------------
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass
+class Rule:
+    spec: RuleSpec
+    path: str
+    where: Condition | None
+    each_where: Condition | None
+    check: Condition
+    message_paths: dict[str, RulePath]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def binding(self) -> str | None:
+        return self.spec.each.as_ if self.spec.each else None
+
+
+def _format_pydantic(err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    loc = loc.replace("assert_", "assert").replace("as_", "as")
+    msg = first["msg"]
+    if first["type"] == "missing":
+        msg = "required field is missing"
+    elif first["type"] == "extra_forbidden":
+        msg = "unknown field"
+    return f"{loc}: {msg}"
+
+
+def compile_rule(data: Any, path: str) -> Rule:
+    if not isinstance(data, dict):
+        raise RuleFileError(path, "a rule file must hold one mapping")
+    try:
+        spec = RuleSpec.model_validate(data)
+    except ValidationError as exc:
+        raise RuleFileError(path, _format_pydantic(exc)) from None
+    stem = Path(path).stem
+    if stem != spec.id:
+        raise RuleFileError(path, f"id: {spec.id!r} does not match the file name {stem!r}")
+    kinds = frozenset(KIND_OF_TYPE[t] for t in spec.resource_types)
+    bindings = {"subject"}
+    try:
+        where = compile_condition(spec.where, "where", bindings) if spec.where is not None else None
+        each_where = None
+        if spec.each:
+            rel = RELATIONS.get(spec.each.relation)
+            if rel is None:
+                raise ConditionError("each.relation", f"unknown relation {spec.each.relation!r}")
+            if not kinds <= rel.kinds:
+                wrong = ", ".join(sorted(kinds - rel.kinds))
+                raise ConditionError("each.relation",
+                                     f"relation {rel.name!r} does not apply to {wrong}")
+            bindings = bindings | {spec.each.as_}
+            if spec.each.where is not None:
+                each_where = compile_condition(spec.each.where, "each.where", bindings)
+        check = compile_condition(spec.assert_, "assert", bindings)
+        for cond in (where, each_where, check):
+            for leaf in cond.leaves() if cond else ():
+                if isinstance(leaf, RelationTest) and leaf.on == "subject":
+                    rel = RELATIONS[leaf.relation]
+                    if not kinds <= rel.kinds:
+                        wrong = ", ".join(sorted(kinds - rel.kinds))
+                        raise ConditionError("assert", f"relation {rel.name!r} does not apply "
+                                                       f"to {wrong}")
+        message_paths = {}
+        for text in (spec.message, spec.remediation.summary, spec.remediation.cli):
+            for ph in _PLACEHOLDER.findall(text):
+                message_paths[ph] = RulePath.parse(ph, f"message placeholder {{{ph}}}", bindings)
+    except ConditionError as exc:
+        raise RuleFileError(path, str(exc)) from None
+    return Rule(spec, path, where, each_where, check, message_paths)
+
+
+def builtin_rules_dir() -> Path:
+    """The rule files shipped in the wheel, or the checkout's ``rules/`` when running
+    from source."""
+    packaged = Path(str(resources.files("auditor"))) / "rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def load_rules(extra_dirs: list[str | Path] = ()) -> list[Rule]:  # type: ignore[assignment]
+    """Load the built-in rules and any extra directories; any bad file raises."""
+    dirs = [builtin_rules_dir(), *map(Path, extra_dirs)]
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for d in dirs:
+        if not d.exists():
+            raise RuleFileError(d, "no such rules directory")
+        if not d.is_dir():
+            raise RuleFileError(d, "is not a directory")
+        files = sorted([*d.glob("*.yaml"), *d.glob("*.yml")])
+        for f in files:
+            try:
+                text = f.read_text(encoding="utf-8")
+                data = yaml.safe_load(text)
+            except UnicodeDecodeError:
+                raise RuleFileError(f, "not UTF-8 text") from None
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f"line {mark.line + 1}: " if mark else ""
+                problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+                raise RuleFileError(f, f"invalid YAML: {where}{problem}") from None
+            rule = compile_rule(data, str(f))
+            if rule.id in seen:
+                raise RuleFileError(f, f"id: {rule.id} is already defined in {seen[rule.id]}")
+            seen[rule.id] = str(f)
+            rules.append(rule)
+    return sorted(rules, key=lambda r: r.id)
+
+
+def select_rules(rules: list[Rule], select: list[str], skip: list[str]) -> list[Rule]:
+    """``--select``/``--skip``: a rule id, an id prefix (``MLA-DNS``) or a category."""
+
+    def hits(rule: Rule, token: str) -> bool:
+        t = token.strip()
+        return t == rule.spec.category or rule.id.upper().startswith(t.upper())
+
+    chosen = [r for r in rules if not select or any(hits(r, t) for t in select)]
+    return [r for r in chosen if not any(hits(r, t) for t in skip)]
+
+
+def check_selectors(rules: list[Rule], tokens: list[str]) -> str | None:
+    """The first token that matches no rule (a likely typo), or None."""
+    for t in tokens:
+        if not any(t.strip() == r.spec.category or r.id.upper().startswith(t.strip().upper())
+                   for r in rules):
+            return t
+    return None
+
+
+# -- evaluation -------------------------------------------------------------------------
+def missing_collection(graph: AuditGraph, needed: list[str]) -> str | None:
+    """Why a rule cannot run on this estate, or None. A collection only matters when the
+    estate holds what it would describe (no workspaces ⇒ no computes to miss)."""
+    have = graph.estate.collections()
+    relevant = {
+        RESOURCES: True,
+        COMPUTES: bool(graph.nodes_of_type("microsoft.machinelearningservices/workspaces")),
+        ZONE_GROUPS: bool(graph.nodes_of_type("microsoft.network/privateendpoints")),
+        DNS_RECORDS: bool(graph.nodes_of_type("microsoft.network/privatednszones")),
+    }
+    explain = {
+        RESOURCES: "the estate has no Resource Graph resources rows",
+        COMPUTES: "the estate has no Azure ML compute rows (Resource Graph does not hold them; "
+                  "they are read from ARM by 'mlops-audit collect')",
+        ZONE_GROUPS: "the estate has no private DNS zone group rows (Resource Graph does not "
+                     "hold them; they are read from ARM by 'mlops-audit collect')",
+        DNS_RECORDS: "the estate has no private DNS record rows (Resource Graph dnsresources)",
+    }
+    for c in needed:
+        assert c in COLLECTIONS
+        if c not in have and relevant[c]:
+            return explain[c]
+    return None
+
+
+def render(template: str, paths: dict[str, RulePath], ctx: Context) -> str:
+    def value(m: re.Match[str]) -> str:
+        got = paths[m.group(1)].resolve(ctx)
+        if isinstance(got, Unknown) or not got:
+            return "(absent)"
+        return ", ".join(_show(v) for v in got)
+
+    return _PLACEHOLDER.sub(value, template).strip()
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return ", ".join(_show(x) for x in v)
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={_show(x)}" for k, x in v.items())
+    return str(v)
+
+
+def _evidence(rule: Rule, ctx: Context, item: Item | None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for cond in (rule.where, rule.each_where, rule.check):
+        for leaf in cond.leaves() if cond else ():
+            if isinstance(leaf, Compare | RelationTest):
+                ev = leaf.evidence(ctx)
+                if ev not in out:
+                    out.append(ev)
+    if item is not None:
+        entry: dict[str, Any] = {"item": item.key}
+        if item.edge:
+            entry["edge"] = dict(item.edge)
+        entry.update(item.extra)
+        out.append(entry)
+    return out
+
+
+def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
+    """Run every rule over the graph."""
+    result = AuditResult()
+    cache: dict[tuple[str, str], Any] = {}
+    for rule in rules:
+        outcome = RuleOutcome(rule.id, rule.spec.severity, rule.spec.category)
+        result.outcomes.append(outcome)
+        reason = missing_collection(graph, rule.spec.needs)
+        if reason:
+            outcome.reason = reason
+            result.not_evaluated.append(NotEvaluated(rule.id, None, None, [reason]))
+            continue
+        for rtype in rule.spec.resource_types:
+            for node in graph.nodes_of_type(rtype):
+                _judge(rule, graph, node, cache, result, outcome)
+    result.sort()
+    return result
+
+
+def _judge(rule: Rule, graph: AuditGraph, node: str, cache: dict[tuple[str, str], Any],
+           result: AuditResult, outcome: RuleOutcome) -> None:
+    outcome.subjects += 1
+    subject = Item(key=graph.display_id(node), node=node)
+    ctx = Context(graph, cache).bind("subject", subject)
+
+    def not_evaluated(item: Item | None, reasons: tuple[str, ...]) -> None:
+        outcome.not_evaluated += 1
+        result.not_evaluated.append(NotEvaluated(
+            rule.id, subject.key, item.key if item else None, list(reasons)))
+
+    before = outcome.not_evaluated
+    applies = rule.where.eval(ctx) if rule.where else True
+    if applies is False:
+        outcome.not_applicable += 1
+        return
+    if isinstance(applies, Unknown):
+        not_evaluated(None, applies.reasons)
+        return
+    candidates: list[tuple[Item | None, Context]] = [(None, ctx)]
+    if rule.spec.each:
+        items = ctx.related(rule.spec.each.relation, node)
+        if isinstance(items, Unknown):
+            not_evaluated(None, items.reasons)
+            return
+        candidates = []
+        for item in items:
+            ictx = ctx.bind(rule.spec.each.as_, item)
+            if item.unknown:
+                not_evaluated(item, (item.unknown,))
+                continue
+            keep = rule.each_where.eval(ictx) if rule.each_where else True
+            if isinstance(keep, Unknown):
+                not_evaluated(item, keep.reasons)
+            elif keep:
+                candidates.append((item, ictx))
+    if rule.spec.each and not candidates and outcome.not_evaluated == before:
+        outcome.passed += 1  # nothing of this subject needed judging
+    for item, ictx in candidates:
+        verdict = rule.check.eval(ictx)
+        if verdict is True:
+            outcome.passed += 1
+        elif isinstance(verdict, Unknown):
+            not_evaluated(item, verdict.reasons)
+        else:
+            outcome.failed += 1
+            result.findings.append(_finding(rule, graph, node, item, ictx))
+
+
+def _finding(rule: Rule, graph: AuditGraph, node: str, item: Item | None,
+             ctx: Context) -> Finding:
+    spec = rule.spec
+    related = item.key if item else None
+    remediation = "\n".join((render(spec.remediation.summary, rule.message_paths, ctx),
+                              render(spec.remediation.cli, rule.message_paths, ctx)))
+    return Finding(
+        rule_id=spec.id,
+        title=spec.title,
+        severity=spec.severity,
+        category=spec.category,
+        resource_id=graph.display_id(node),
+        resource_name=graph.name(node),
+        resource_type=str(graph.row(node).get("type", "")).lower() or arm.arm_type(
+            graph.display_id(node)),
+        message=render(spec.message, rule.message_paths, ctx),
+        evidence=_evidence(rule, ctx, item),
+        remediation=remediation,
+        fingerprint=fingerprint(spec.id, graph.display_id(node), related),
+        related_id=related,
+    )

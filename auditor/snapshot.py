@@ -1,0 +1,250 @@
+"""Stage 1: read estate files into one merged set of Resource Graph rows.
+
+Three file shapes are accepted, told apart by their top-level JSON value:
+
+* ``az graph query -o json`` output: an object with ``data`` (a list of rows, or Resource
+  Graph's table format ``{"columns": [...], "rows": [[...]]}``);
+* a plain JSON array of rows;
+* the tool's own snapshot: an object with ``"format": "mlops-audit-snapshot"`` and a
+  ``version`` (see ``docs/snapshot.md``), which also says which collections were made.
+
+Rows from several files merge by ARM id, compared case-insensitively. Nothing is dropped:
+rows of types the model does not know are kept and counted in the inventory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import arm
+
+SNAPSHOT_FORMAT = "mlops-audit-snapshot"
+SNAPSHOT_VERSION = 1
+
+# Collections are the kinds of data an estate can hold. Rules that need one the estate
+# lacks are reported as not evaluated instead of passing.
+RESOURCES = "resources"  # Resource Graph `resources` table
+DNS_RECORDS = "dnsresources"  # Resource Graph `dnsresources` table (private DNS record sets)
+COMPUTES = "computes"  # ARM: {workspace}/computes
+ZONE_GROUPS = "privatednszonegroups"  # ARM: {privateEndpoint}/privateDnsZoneGroups
+COLLECTIONS = (RESOURCES, DNS_RECORDS, COMPUTES, ZONE_GROUPS)
+
+COMPUTE_TYPE = "microsoft.machinelearningservices/workspaces/computes"
+ZONE_GROUP_TYPE = "microsoft.network/privateendpoints/privatednszonegroups"
+DNS_RECORD_PREFIX = "microsoft.network/privatednszones/"
+DNS_RECORD_TYPES = frozenset(
+    DNS_RECORD_PREFIX + t for t in ("a", "aaaa", "cname", "mx", "ptr", "soa", "srv", "txt")
+)
+
+
+class InputError(Exception):
+    """Bad input: the CLI prints ``str(error)`` as one line and exits 2."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = str(path)
+        self.problem = problem
+
+
+@dataclass
+class Source:
+    """One input file and what it contributed."""
+
+    path: str
+    format: str  # "az-graph" | "array" | "snapshot"
+    rows: int
+    collections: list[str] | None = None  # declared by a snapshot; None for raw files
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Estate:
+    """The merged rows of every input, keyed by normalised ARM id, in first-seen order."""
+
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)  # key -> lower-case type
+    sources: list[Source] = field(default_factory=list)
+    rows_read: int = 0
+    duplicates_merged: int = 0
+    declared_collections: set[str] = field(default_factory=set)
+    _collections: set[str] | None = field(default=None, repr=False)
+
+    def collections(self) -> set[str]:
+        """Collections this estate holds: declared by snapshots, or evident from its rows.
+        Computed once (rules ask per resource); loading more rows resets it."""
+        if self._collections is None:
+            self._collections = self._find_collections()
+        return self._collections
+
+    def _find_collections(self) -> set[str]:
+        found = set(self.declared_collections)
+        type_counts = self.type_counts()
+        for rtype in type_counts:
+            if rtype == COMPUTE_TYPE:
+                found.add(COMPUTES)
+            elif rtype == ZONE_GROUP_TYPE:
+                found.add(ZONE_GROUPS)
+            elif rtype in DNS_RECORD_TYPES:
+                found.add(DNS_RECORDS)
+            else:
+                found.add(RESOURCES)
+        return found
+
+    def type_counts(self) -> Counter[str]:
+        return Counter(self.types.values())
+
+
+def _describe(value: Any) -> str:
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+def _read_json(path: Path) -> Any:
+    if not path.exists():
+        raise InputError(path, "no such file")
+    if path.is_dir():
+        raise InputError(path, "is a directory, expected a JSON file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    if not raw.strip():
+        raise InputError(path, "file is empty, expected JSON rows")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "invalid JSON"
+        raise InputError(path, f"{what} at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+
+
+def _table_rows(path: Path, table: dict[str, Any]) -> list[Any]:
+    """Resource Graph's ``resultFormat: table`` → object rows."""
+    columns = table.get("columns")
+    rows = table.get("rows")
+    if not isinstance(columns, list) or not isinstance(rows, list):
+        raise InputError(path, "'data' is an object without 'columns' and 'rows' lists")
+    names = [c.get("name") if isinstance(c, dict) else None for c in columns]
+    if not all(isinstance(n, str) for n in names):
+        raise InputError(path, "'data.columns' entries need a 'name'")
+    out = []
+    for i, r in enumerate(rows):
+        if not isinstance(r, list) or len(r) != len(names):
+            raise InputError(path, f"table row {i} does not have {len(names)} values")
+        out.append(dict(zip(names, r, strict=True)))
+    return out
+
+
+def _rows_of(path: Path, doc: Any) -> tuple[str, list[Any], dict[str, Any]]:
+    """Tell the file shape apart and return (format, rows, snapshot metadata)."""
+    if isinstance(doc, list):
+        return "array", doc, {}
+    if not isinstance(doc, dict):
+        raise InputError(
+            path,
+            f"top-level JSON is {_describe(doc)}; expected an array of Resource Graph rows, "
+            "'az graph query' output or a mlops-audit snapshot",
+        )
+    if "format" in doc:
+        if doc["format"] != SNAPSHOT_FORMAT:
+            raise InputError(path, f"unknown 'format' {doc['format']!r}; expected {SNAPSHOT_FORMAT!r}")
+        version = doc.get("version")
+        if version != SNAPSHOT_VERSION:
+            raise InputError(
+                path, f"snapshot version {version!r} is not supported (this tool reads {SNAPSHOT_VERSION})"
+            )
+        rows = doc.get("rows")
+        if not isinstance(rows, list):
+            raise InputError(path, f"snapshot 'rows' is {_describe(rows)}, expected an array")
+        collections = doc.get("collections", [])
+        if not isinstance(collections, list) or not all(c in COLLECTIONS for c in collections):
+            raise InputError(path, f"snapshot 'collections' must list some of {', '.join(COLLECTIONS)}")
+        meta = {k: v for k, v in doc.items() if k != "rows"}
+        return "snapshot", rows, meta
+    if "data" not in doc:
+        raise InputError(
+            path,
+            "JSON object has no 'data' (expected 'az graph query' output) and no 'format' "
+            "(expected a mlops-audit snapshot)",
+        )
+    data = doc["data"]
+    if isinstance(data, dict):
+        return "az-graph", _table_rows(path, data), {}
+    if not isinstance(data, list):
+        raise InputError(path, f"'data' is {_describe(data)}, expected an array of rows")
+    return "az-graph", data, {}
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    """Merge a duplicate row: objects merge key by key, other values from the later row win
+    unless the later value is null."""
+    for k, v in new.items():
+        old = into.get(k)
+        if isinstance(old, dict) and isinstance(v, dict):
+            _merge(old, v)
+        elif v is not None or k not in into:
+            into[k] = v
+
+
+def load_file(path: str | Path, estate: Estate) -> Source:
+    """Read one file into ``estate``; raise InputError naming the file on any problem."""
+    p = Path(path)
+    doc = _read_json(p)
+    fmt, rows, meta = _rows_of(p, doc)
+    where = "row" if fmt != "snapshot" else "snapshot row"
+    for i, r in enumerate(rows):
+        if not isinstance(r, dict):
+            raise InputError(p, f"{where} {i} is {_describe(r)}, expected an object")
+        rid = r.get("id")
+        rtype = r.get("type")
+        if not isinstance(rid, str) or not rid.strip():
+            problem = "has no 'id'" if rid is None else f"has an 'id' that is {_describe(rid)}"
+            raise InputError(p, f"{where} {i} {problem}")
+        if not isinstance(rtype, str) or not rtype.strip():
+            problem = "has no 'type'" if rtype is None else f"has a 'type' that is {_describe(rtype)}"
+            raise InputError(p, f"{where} {i} ({rid}) {problem}")
+        k = arm.key(rid)
+        existing = estate.rows.get(k)
+        if existing is None:
+            estate.rows[k] = r
+            estate.types[k] = rtype.lower()
+        else:
+            _merge(existing, r)
+            estate.duplicates_merged += 1
+    estate.rows_read += len(rows)
+    estate._collections = None
+    source = Source(
+        path=str(path),
+        format=fmt,
+        rows=len(rows),
+        collections=meta.get("collections") if fmt == "snapshot" else None,
+        metadata={k: v for k, v in meta.items() if k not in ("format", "version")},
+    )
+    if source.collections:
+        estate.declared_collections.update(source.collections)
+    estate.sources.append(source)
+    return source
+
+
+def load(paths: list[str | Path]) -> Estate:
+    """Read and merge every file; the first bad file raises InputError."""
+    estate = Estate()
+    for path in paths:
+        load_file(path, estate)
+    return estate

@@ -1,0 +1,39 @@
+"""Shared helpers: scan an estate in-process, the way the CLI does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor import graph as graph_stage
+from auditor import rules as rules_stage
+from auditor import snapshot
+from auditor.findings import AuditResult
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def all_rules() -> list[rules_stage.Rule]:
+    return rules_stage.load_rules()
+
+
+def scan_rows(rows: list[dict[str, Any]], tmp_path: Path, select: list[str] | None = None,
+              rules: list[rules_stage.Rule] | None = None) -> AuditResult:
+    """Write rows to a file and audit it with the built-in rules (or ``rules``)."""
+    path = tmp_path / f"estate-{len(list(tmp_path.iterdir()))}.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    return scan_files([path], select=select, rules=rules)
+
+
+def scan_files(paths: list[Path], select: list[str] | None = None,
+               rules: list[rules_stage.Rule] | None = None) -> AuditResult:
+    chosen = rules if rules is not None else rules_stage.load_rules()
+    if select:
+        chosen = rules_stage.select_rules(chosen, select, [])
+    estate = snapshot.load(list(paths))
+    return rules_stage.evaluate(chosen, graph_stage.build(estate))
