@@ -312,8 +312,8 @@ class RelationTest(Condition):
     quantifier: str  # "exists" | "count"
     expected: Any  # bool for exists; (op, n) for count
 
-    def matches(self, ctx: Context) -> tuple[int, int, list[Item]] | Unknown:
-        """(true count, unknown count, matching items)."""
+    def matches(self, ctx: Context) -> tuple[int, list[str], list[Item]] | Unknown:
+        """(true count, why each undecided item is undecided, matching items)."""
         subject = ctx.bindings[self.on]
         if subject.node is None:
             return Unknown.of(f"{self.on} is not a resource, relation {self.relation} needs one")
@@ -322,24 +322,25 @@ class RelationTest(Condition):
         items = ctx.related(self.relation, subject.node)
         if isinstance(items, Unknown):
             return items
-        hits, unknown, matched = 0, 0, []
+        hits, undecided, matched = 0, [], []
         for item in items:
             if item.unknown:
-                unknown += 1
+                undecided.append(item.unknown)
                 continue
             r = True if self.where is None else self.where.eval(ctx.bind(self.alias, item))
             if r is True:
                 hits += 1
                 matched.append(item)
             elif isinstance(r, Unknown):
-                unknown += 1
-        return hits, unknown, matched
+                undecided.append("; ".join(r.reasons))
+        return hits, undecided, matched
 
     def eval(self, ctx: Context) -> Truth:
         got = self.matches(ctx)
         if isinstance(got, Unknown):
             return got
-        hits, unknown, _ = got
+        hits, undecided, _ = got
+        unknown = len(undecided)
         if self.quantifier == "exists":
             low, high = hits > 0, hits + unknown > 0
             results = {low == self.expected, high == self.expected}
@@ -348,7 +349,7 @@ class RelationTest(Condition):
             results = {OPERATORS[op](hits, n), OPERATORS[op](hits + unknown, n)}
         if len(results) == 1:
             return results.pop()
-        return Unknown.of(f"{unknown} item(s) of relation {self.relation} could not be judged")
+        return Unknown(tuple(dict.fromkeys(undecided)))
 
     def evidence(self, ctx: Context) -> dict[str, Any]:
         got = self.matches(ctx)

@@ -242,7 +242,11 @@ class AuditGraph:
         if vm := _ref(props.get("virtualMachine")):
             self._edge(k, vm, "attached_to")
         if pe := _ref(props.get("privateEndpoint")):
-            self._edge(k, pe, "attached_to")
+            pe_k = self._edge(k, pe, "attached_to")
+            for cfg in _list(props.get("ipConfigurations")):
+                ip = _props(cfg).get("privateIPAddress")
+                if ip:  # the endpoint's NIC is the reliable source of its private IPs
+                    self._pe_ip(str(ip), pe_k)
 
     def _public_ip(self, k: str, row: dict[str, Any]) -> None:
         cfg = _ref(_props(row).get("ipConfiguration"))

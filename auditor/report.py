@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -122,15 +122,16 @@ def render_terminal(run: Run, console: Console) -> None:
         group = [f for f in result.findings if f.severity == sev]
         if not group:
             continue
-        table = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=True,
+        table = Table(box=box.SIMPLE, show_header=False, expand=True, padding=(0, 1),
                       title=f"{sev.upper()} ({len(group)})", title_style=SEVERITY_STYLE[sev],
                       title_justify="left")
-        table.add_column("rule", no_wrap=True)
-        table.add_column("resource", overflow="fold", ratio=2)
-        table.add_column("finding", overflow="fold", ratio=5)
+        table.add_column("rule", no_wrap=True, style=SEVERITY_STYLE[sev])
+        table.add_column("finding", overflow="fold", ratio=1)
         for f in group:
-            table.add_row(f.rule_id, Text(f"{f.resource_name}\n", style="bold")
-                          + Text(f.resource_type, style="dim"), f.message)
+            kind = KIND_OF_TYPE.get(f.resource_type, f.resource_type)
+            cell = Text(f.resource_name, style="bold") + Text(f"  {kind}\n", style="dim")
+            cell.append(f.message)
+            table.add_row(f.rule_id, cell)
         console.print(table)
     if not_eval_rules or incomplete or result.not_evaluated:
         lines = Text()

@@ -1,0 +1,152 @@
+"""The rule condition language: compile-time errors and three-valued evaluation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor import graph, snapshot
+from auditor.conditions import ConditionError, Context, compile_condition
+from auditor.relations import Item, Unknown
+from auditor.rules import RuleFileError, compile_rule
+
+from . import builders as b
+
+STORAGE = b.storage("st1")
+
+
+def evaluate(cond: Any, row: dict[str, Any], tmp_path: Path, extra_rows: list[Any] = ()) -> Any:
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps([row, *extra_rows]))
+    g = graph.build(snapshot.load([path]))
+    compiled = compile_condition(cond, "assert", {"subject"})
+    ctx = Context(g, {}).bind("subject", Item(key=row["id"], node=row["id"].lower()))
+    return compiled.eval(ctx)
+
+
+def with_props(**props: Any) -> dict[str, Any]:
+    return {**STORAGE, "properties": props}
+
+
+@pytest.mark.parametrize(("cond", "props", "expected"), [
+    ({"path": "subject.properties.publicNetworkAccess", "equals": "Disabled"},
+     {"publicNetworkAccess": "disabled"}, True),  # case-insensitive
+    ({"path": "subject.properties.publicNetworkAccess", "equals": "Disabled"}, {}, False),
+    ({"path": "subject.properties.publicNetworkAccess", "not_equals": "Disabled"}, {}, True),
+    ({"path": "subject.properties.x", "equals": True}, {"x": "True"}, True),  # "true" is true
+    ({"path": "subject.properties.x", "equals": False, "default": False}, {}, True),
+    ({"path": "subject.properties.x", "exists": True}, {"x": []}, False),
+    ({"path": "subject.properties.x", "exists": False}, {"x": None}, True),
+    ({"path": "subject.properties.n", "gte": 2}, {"n": "3"}, True),
+    ({"path": "subject.properties.a[*].s", "equals": "Approved"},
+     {"a": [{"s": "Pending"}, {"s": "Approved"}]}, True),
+    ({"path": "subject.properties.a[*].s", "equals": "Approved", "match": "all"},
+     {"a": [{"s": "Pending"}, {"s": "Approved"}]}, False),
+    ({"path": "subject.properties.a[*].s", "not_in": ["Rejected"]},
+     {"a": [{"s": "Pending"}, {"s": "Rejected"}]}, False),
+    ({"path": "subject.properties.a[1].s", "matches": "^appr"},
+     {"a": [{"s": "Pending"}, {"s": "Approved"}]}, True),
+    ({"path": "subject.properties.WORKSPACEResourceId", "exists": True},
+     {"WorkspaceResourceId": "/x"}, True),  # keys fall back to case-insensitive
+    ({"any": [{"path": "subject.properties.a", "equals": 1},
+              {"path": "subject.properties.b", "equals": 2}]}, {"b": 2}, True),
+    ({"not": {"path": "subject.properties.a", "equals": 1}}, {"a": 1}, False),
+    (True, {}, True),
+])
+def test_evaluation(cond: Any, props: dict[str, Any], expected: bool, tmp_path: Path) -> None:
+    assert evaluate(cond, with_props(**props), tmp_path) is expected
+
+
+def test_absent_unknown_and_kleene_logic(tmp_path: Path) -> None:
+    unknown = {"path": "subject.properties.x", "equals": 1, "absent": "unknown"}
+    row = with_props()
+    assert isinstance(evaluate(unknown, row, tmp_path), Unknown)
+    assert evaluate({"all": [unknown, False]}, row, tmp_path) is False
+    assert evaluate({"any": [unknown, True]}, row, tmp_path) is True
+    assert isinstance(evaluate({"all": [unknown, True]}, row, tmp_path), Unknown)
+    assert isinstance(evaluate({"not": unknown}, row, tmp_path), Unknown)
+
+
+def test_relation_on_a_placeholder_is_unknown(tmp_path: Path) -> None:
+    """A workspace outside the estate: its properties are unknown, not absent."""
+    ws = b.rid("rg", "Microsoft.MachineLearningServices/workspaces/ws-elsewhere")
+    compute = {"id": f"{ws}/computes/c1", "name": "c1",
+               "type": "Microsoft.MachineLearningServices/workspaces/computes",
+               "properties": {"computeType": "AmlCompute", "properties": {}}}
+    cond = {"relation": "workspace", "exists": True,
+            "where": {"path": "it.properties.managedNetwork.isolationMode", "equals": "Disabled"}}
+    got = evaluate(cond, compute, tmp_path)
+    assert isinstance(got, Unknown)
+    assert "not in the estate" in got.reasons[0]
+
+
+def test_relation_count(tmp_path: Path) -> None:
+    ws = {"id": b.rid("rg", "Microsoft.MachineLearningServices/workspaces/ws"), "name": "ws",
+          "type": "microsoft.machinelearningservices/workspaces", "properties": {}}
+    pes = []
+    for i, status in enumerate(["Approved", "Pending", "Approved"]):
+        pes += b.endpoint(f"pe{i}", "/s/x/subnets/y", ws["id"], "amlworkspace",
+                          f"10.0.0.{i + 4}", status)
+    approved = {"path": "it.edge.status", "equals": "Approved"}
+    assert evaluate({"relation": "private_endpoints", "where": approved, "count": {"equals": 2}},
+                    ws, tmp_path, pes) is True
+    assert evaluate({"relation": "private_endpoints", "count": {"gte": 4}},
+                    ws, tmp_path, pes) is False
+
+
+@pytest.mark.parametrize(("cond", "words"), [
+    ({"path": "subject.properties.x", "equal": 1}, "unknown operator 'equal' (did you mean 'equals'?)"),
+    ({"path": "properties.x", "equals": 1}, "must start with one of subject"),
+    ({"path": "subject.x", "equals": 1, "in": [1]}, "exactly one operator"),
+    ({"path": "subject.x", "in": 1}, "must be a list"),
+    ({"path": "subject.x", "matches": "("}, "bad regular expression"),
+    ({"all": []}, "non-empty list"),
+    ({"all": [True], "not": True}, "stands alone"),
+    ({"relation": "no_such", "exists": True}, "unknown relation 'no_such'"),
+    ({"relation": "peerings", "exists": True, "count": {"gte": 1}}, "exactly one of exists or count"),
+    ({"whatever": 1}, "unknown condition keys whatever"),
+    ([1, 2], "must be a mapping"),
+])
+def test_compile_errors_name_the_field(cond: Any, words: str) -> None:
+    with pytest.raises(ConditionError) as err:
+        compile_condition({"all": [True, cond]}, "assert", {"subject"})
+    assert words in str(err.value)
+    assert str(err.value).startswith("assert.all[1]")
+
+
+def minimal_rule(**over: Any) -> dict[str, Any]:
+    spec = {
+        "id": "MLA-TST-001", "title": "t", "severity": "low", "category": "public-access",
+        "resource_types": ["microsoft.storage/storageaccounts"],
+        "assert": {"path": "subject.properties.x", "equals": 1}, "message": "{subject.name}",
+        "rationale": "r", "remediation": {"summary": "s", "terraform": "t", "cli": "c"},
+        "references": [{"title": "d", "url": "https://learn.microsoft.com/x"}],
+    }
+    spec.update(over)
+    return spec
+
+
+@pytest.mark.parametrize(("over", "words"), [
+    ({"severity": "urgent"}, "severity"),
+    ({"category": "misc"}, "category"),
+    ({"id": "X-1"}, "MLA-AREA-NNN"),
+    ({"resource_types": ["microsoft.foo/bars"]}, "unknown resource type"),
+    ({"colour": "red"}, "colour: unknown field"),
+    ({"message": "{zone.name}"}, "must start with one of subject"),
+    ({"each": {"relation": "peerings"}}, "does not apply to storage_account"),
+    ({"assert": {"relation": "peerings", "exists": True}}, "does not apply to storage_account"),
+    ({"references": []}, "references"),
+])
+def test_rule_file_errors(over: dict[str, Any], words: str) -> None:
+    with pytest.raises(RuleFileError) as err:
+        compile_rule(minimal_rule(**over), "rules/MLA-TST-001.yaml")
+    assert words in str(err.value)
+    assert str(err.value).startswith("rules/MLA-TST-001.yaml: ")
+
+
+def test_rule_file_name_must_match_id() -> None:
+    with pytest.raises(RuleFileError, match="does not match the file name"):
+        compile_rule(minimal_rule(), "rules/other.yaml")

@@ -1,0 +1,251 @@
+"""The product's heart: which VNets must be linked to a private endpoint's DNS zone.
+
+An endpoint's name must resolve privately in its own VNet and in every VNet peered with it
+in state Connected (one hop: peering is not transitive). A VNet with custom DNS servers
+resolves through them, so the VNet hosting those servers needs the link instead. What
+cannot be judged (a DNS server or VNet outside the estate, no DNS data at all) is reported
+as not evaluated, never as a pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor import graph, relations, snapshot
+
+from . import builders as b
+from .conftest import scan_rows
+
+ZONE = "privatelink.blob.core.windows.net"
+
+
+class Estate:
+    """VNet A (10.1/16) holds a blob private endpoint; more VNets join per test."""
+
+    def __init__(self) -> None:
+        self.a = b.vnet("vnet-a", "10.1.0.0/16", {"snet-pe": "10.1.1.0/24"})
+        self.st = b.storage("stdata")
+        self.pe, self.nic = b.endpoint("pe-blob", f"{self.a['id']}/subnets/snet-pe",
+                                       self.st["id"], "blob", "10.1.1.4")
+        self.zone = b.zone(ZONE)
+        self.rows: list[dict[str, Any]] = [self.a, self.st, self.pe, self.nic, self.zone,
+                                           b.zone_group(self.pe, self.zone)]
+
+    def add(self, *rows: dict[str, Any]) -> None:
+        self.rows.extend(rows)
+
+    def link(self, *vnets: dict[str, Any] | str) -> None:
+        for v in vnets:
+            self.rows.append(b.link(self.zone, v if isinstance(v, str) else v["id"]))
+
+
+def dns_findings(estate: Estate, tmp_path: Path) -> tuple[list[str], list[Any], Any]:
+    result = scan_rows(estate.rows, tmp_path, select=["MLA-DNS-001"])
+    unlinked = sorted(f.related_id.rsplit("/", 1)[-1] for f in result.findings)
+    return unlinked, result.not_evaluated, result
+
+
+def test_endpoint_vnet_linked_passes(tmp_path: Path) -> None:
+    e = Estate()
+    e.link(e.a)
+    unlinked, not_eval, result = dns_findings(e, tmp_path)
+    assert unlinked == [] and not_eval == []
+    assert result.outcomes[0].passed == 1
+
+
+def test_endpoint_vnet_not_linked_fails(tmp_path: Path) -> None:
+    e = Estate()
+    unlinked, _, result = dns_findings(e, tmp_path)
+    assert unlinked == ["vnet-a"]
+    finding = result.findings[0]
+    assert finding.resource_id == e.zone["id"]
+    assert "pe-blob" in finding.message and "vnet-a" in finding.message
+
+
+def test_peered_vnet_must_be_linked(tmp_path: Path) -> None:
+    e = Estate()
+    bv = b.vnet("vnet-b", "10.2.0.0/16", {"snet-agents": "10.2.1.0/24"})
+    b.peer(e.a, bv)
+    e.add(bv)
+    e.link(e.a)
+    unlinked, _, result = dns_findings(e, tmp_path)
+    assert unlinked == ["vnet-b"]
+    assert "peered with vnet-a (Connected)" in result.findings[0].message
+
+
+def test_peered_vnet_linked_passes(tmp_path: Path) -> None:
+    e = Estate()
+    bv = b.vnet("vnet-b", "10.2.0.0/16", {"snet-agents": "10.2.1.0/24"})
+    b.peer(e.a, bv)
+    e.add(bv)
+    e.link(e.a, bv)
+    assert dns_findings(e, tmp_path)[:2] == ([], [])
+
+
+def test_unpeered_vnet_needs_no_link(tmp_path: Path) -> None:
+    e = Estate()
+    e.add(b.vnet("vnet-lonely", "10.3.0.0/16", {"s": "10.3.1.0/24"}))
+    e.link(e.a)
+    assert dns_findings(e, tmp_path)[:2] == ([], [])
+
+
+@pytest.mark.parametrize("state", ["Initiated", "Disconnected"])
+def test_peering_that_is_not_connected_carries_no_requirement(tmp_path: Path, state: str) -> None:
+    e = Estate()
+    bv = b.vnet("vnet-b", "10.2.0.0/16", {"s": "10.2.1.0/24"})
+    b.peering(bv, e.a["id"], state)  # one-sided: only B has an entry
+    e.add(bv)
+    e.link(e.a)
+    assert dns_findings(e, tmp_path)[:2] == ([], [])
+    peering_result = scan_rows(e.rows, tmp_path, select=["MLA-NET-001"])
+    assert [f.resource_name for f in peering_result.findings] == ["vnet-b"]
+
+
+def test_peering_without_vnet_access_carries_no_requirement(tmp_path: Path) -> None:
+    e = Estate()
+    bv = b.vnet("vnet-b", "10.2.0.0/16", {"s": "10.2.1.0/24"})
+    b.peering(e.a, bv["id"], allowVirtualNetworkAccess=False)
+    b.peering(bv, e.a["id"], allowVirtualNetworkAccess=False)
+    e.add(bv)
+    e.link(e.a)
+    assert dns_findings(e, tmp_path)[:2] == ([], [])
+
+
+def test_peering_is_not_transitive(tmp_path: Path) -> None:
+    """A ↔ hub ↔ C: C cannot reach A's endpoint, so C needs no link; the hub does."""
+    e = Estate()
+    hub = b.vnet("vnet-hub", "10.0.0.0/16", {"s": "10.0.1.0/24"})
+    c = b.vnet("vnet-c", "10.3.0.0/16", {"s": "10.3.1.0/24"})
+    b.peer(e.a, hub)
+    b.peer(hub, c)
+    e.add(hub, c)
+    e.link(e.a)
+    assert dns_findings(e, tmp_path)[0] == ["vnet-hub"]
+    e.link(hub)
+    assert dns_findings(e, tmp_path)[:2] == ([], [])
+
+
+def test_custom_dns_moves_the_requirement_to_the_resolver_vnet(tmp_path: Path) -> None:
+    """Spoke B resolves through a DNS server in the hub: the hub needs the link, B does not."""
+    e = Estate()
+    hub = b.vnet("vnet-hub", "10.0.0.0/16", {"snet-dns": "10.0.0.0/24"})
+    spoke = b.vnet("vnet-b", "10.2.0.0/16", {"s": "10.2.1.0/24"}, dns=["10.0.0.4"])
+    b.peer(e.a, spoke)
+    b.peer(spoke, hub)
+    e.add(hub, spoke)
+    e.link(e.a, spoke)
+    unlinked, _, result = dns_findings(e, tmp_path)
+    assert unlinked == ["vnet-hub"]
+    msg = result.findings[0].message
+    assert "uses DNS server 10.0.0.4 hosted in VNet vnet-hub" in msg
+    # Linking the hub is enough, even without the spoke's own link.
+    e.rows = [r for r in e.rows if not r["id"].endswith("/link-vnet-b")]
+    e.link(hub)
+    assert dns_findings(e, tmp_path)[:2] == ([], [])
+
+
+def test_endpoint_vnet_with_custom_dns_in_itself(tmp_path: Path) -> None:
+    e = Estate()
+    e.a["properties"]["dhcpOptions"]["dnsServers"] = ["10.1.1.10"]
+    e.link(e.a)
+    assert dns_findings(e, tmp_path)[:2] == ([], [])
+
+
+def test_azure_dns_address_counts_as_azure_dns(tmp_path: Path) -> None:
+    e = Estate()
+    e.a["properties"]["dhcpOptions"]["dnsServers"] = ["168.63.129.16"]
+    assert dns_findings(e, tmp_path)[0] == ["vnet-a"]
+
+
+def test_dns_server_outside_the_estate_is_not_evaluated(tmp_path: Path) -> None:
+    e = Estate()
+    spoke = b.vnet("vnet-b", "10.2.0.0/16", {"s": "10.2.1.0/24"}, dns=["192.168.50.10"])
+    b.peer(e.a, spoke)
+    e.add(spoke)
+    e.link(e.a)
+    unlinked, not_eval, result = dns_findings(e, tmp_path)
+    assert unlinked == []
+    assert len(not_eval) == 1
+    assert "192.168.50.10" in not_eval[0].reasons[0]
+    assert result.outcomes[0].status == "incomplete"
+
+
+def test_peer_vnet_outside_the_estate(tmp_path: Path) -> None:
+    """A Connected peer in another subscription: linked passes, unlinked is unknown."""
+    e = Estate()
+    remote = b.rid("rg-x", "Microsoft.Network/virtualNetworks/vnet-remote",
+                   sub="00000000-0000-0000-0000-0000000000bb")
+    b.peering(e.a, remote)
+    e.link(e.a)
+    unlinked, not_eval, _ = dns_findings(e, tmp_path)
+    assert unlinked == [] and len(not_eval) == 1
+    assert "not in the estate" in not_eval[0].reasons[0]
+    e.link(remote)
+    assert dns_findings(e, tmp_path)[:2] == ([], [])
+
+
+def test_a_records_stand_in_for_missing_zone_groups(tmp_path: Path) -> None:
+    """A plain Resource Graph export has no zone groups; A records at the endpoint's IP
+    still show which zone holds its name."""
+    e = Estate()
+    e.rows = [r for r in e.rows if "privateDnsZoneGroups" not in r["id"]]
+    bv = b.vnet("vnet-b", "10.2.0.0/16", {"s": "10.2.1.0/24"})
+    b.peer(e.a, bv)
+    e.add(bv, b.a_record(e.zone, "stdata", "10.1.1.4"))
+    e.link(e.a)
+    assert dns_findings(e, tmp_path)[0] == ["vnet-b"]
+
+
+def test_no_dns_data_at_all_is_not_evaluated(tmp_path: Path) -> None:
+    e = Estate()
+    e.rows = [r for r in e.rows if "privateDnsZoneGroups" not in r["id"]]
+    unlinked, not_eval, result = dns_findings(e, tmp_path)
+    assert unlinked == []
+    assert not_eval and "neither private DNS zone groups" in not_eval[0].reasons[0]
+    assert result.outcomes[0].passed == 0
+
+
+def test_ids_compare_case_insensitively_and_print_as_given(tmp_path: Path) -> None:
+    e = Estate()
+    e.link(e.a["id"].lower().replace("resourcegroups", "RESOURCEGROUPS"))
+    bv = b.vnet("vnet-b", "10.2.0.0/16", {"s": "10.2.1.0/24"})
+    b.peering(e.a, bv["id"].upper())
+    b.peering(bv, e.a["id"].lower())
+    e.add(bv)
+    unlinked, _, result = dns_findings(e, tmp_path)
+    assert unlinked == ["VNET-B"] or unlinked == ["vnet-b"]
+    assert result.findings[0].related_id == bv["id"]  # the row's own casing
+
+
+def test_one_finding_per_zone_and_vnet_names_every_endpoint(tmp_path: Path) -> None:
+    e = Estate()
+    st2 = b.storage("stmodels")
+    pe2, nic2 = b.endpoint("pe-blob-2", f"{e.a['id']}/subnets/snet-pe", st2["id"], "blob",
+                           "10.1.1.5")
+    bv = b.vnet("vnet-b", "10.2.0.0/16", {"s": "10.2.1.0/24"})
+    b.peer(e.a, bv)
+    e.add(st2, pe2, nic2, b.zone_group(pe2, e.zone), bv)
+    e.link(e.a)
+    unlinked, _, result = dns_findings(e, tmp_path)
+    assert unlinked == ["vnet-b"]
+    assert "pe-blob, pe-blob-2" in result.findings[0].message
+
+
+def test_required_links_relation_directly(tmp_path: Path) -> None:
+    e = Estate()
+    bv = b.vnet("vnet-b", "10.2.0.0/16", {"s": "10.2.1.0/24"})
+    b.peer(e.a, bv)
+    e.add(bv)
+    e.link(bv)
+    path = tmp_path / "e.json"
+    import json
+
+    path.write_text(json.dumps(e.rows))
+    g = graph.build(snapshot.load([path]))
+    items = relations.required_links(g, e.zone["id"].lower())
+    assert isinstance(items, list)
+    got = {i.extra["vnet_name"]: i.extra["linked"] for i in items}
+    assert got == {"vnet-a": False, "vnet-b": True}
