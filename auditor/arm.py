@@ -38,7 +38,8 @@ def last_name(resource_id: str) -> str:
 
 
 def arm_type(resource_id: str) -> str:
-    """The resource type an id spells, lower case (``microsoft.network/virtualnetworks/subnets``)."""
+    """The resource type an id spells, in lower case
+    (``microsoft.network/virtualnetworks/subnets``)."""
     parts = resource_id.strip("/").split("/")
     try:
         idx = max(i for i, p in enumerate(parts) if p.lower() == "providers")

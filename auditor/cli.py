@@ -30,25 +30,55 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mlops-audit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    scan = sub.add_parser("scan", help="audit an estate", description=(
-        "Audit an Azure ML estate read from Resource Graph row files."))
-    scan.add_argument("--snapshot", action="append", required=True, metavar="FILE",
-                      help="rows to audit: 'az graph query -o json' output, a JSON array of "
-                           "rows, or a mlops-audit snapshot; repeat to merge files")
-    scan.add_argument("--format", choices=("table", "json"),
-                      help="report format (default: table on a terminal, json otherwise)")
+    scan = sub.add_parser(
+        "scan",
+        help="audit an estate",
+        description=("Audit an Azure ML estate read from Resource Graph row files."),
+    )
+    scan.add_argument(
+        "--snapshot",
+        action="append",
+        required=True,
+        metavar="FILE",
+        help="rows to audit: 'az graph query -o json' output, a JSON array of "
+        "rows, or a mlops-audit snapshot; repeat to merge files",
+    )
+    scan.add_argument(
+        "--format",
+        choices=("table", "json"),
+        help="report format (default: table on a terminal, json otherwise)",
+    )
     scan.add_argument("--output", metavar="FILE", help="write the report to FILE")
-    scan.add_argument("--fail-on", default="high",
-                      choices=("critical", "high", "medium", "low", "none"),
-                      help="exit 1 when a finding is at or above this severity (default: high)")
-    scan.add_argument("--rules", action="append", metavar="DIR", default=[],
-                      help="extra rule directory (repeatable)")
-    scan.add_argument("--select", action="append", metavar="RULES",
-                      help="only these rule ids, id prefixes or categories (comma-separated)")
-    scan.add_argument("--skip", action="append", metavar="RULES",
-                      help="leave out these rule ids, id prefixes or categories")
-    scan.add_argument("--quiet", action="store_true",
-                      help="print nothing; only the exit code (and --output) tell the result")
+    scan.add_argument(
+        "--fail-on",
+        default="high",
+        choices=("critical", "high", "medium", "low", "none"),
+        help="exit 1 when a finding is at or above this severity (default: high)",
+    )
+    scan.add_argument(
+        "--rules",
+        action="append",
+        metavar="DIR",
+        default=[],
+        help="extra rule directory (repeatable)",
+    )
+    scan.add_argument(
+        "--select",
+        action="append",
+        metavar="RULES",
+        help="only these rule ids, id prefixes or categories (comma-separated)",
+    )
+    scan.add_argument(
+        "--skip",
+        action="append",
+        metavar="RULES",
+        help="leave out these rule ids, id prefixes or categories",
+    )
+    scan.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print nothing; only the exit code (and --output) tell the result",
+    )
 
     rules = sub.add_parser("rules", help="list or explain rules")
     rsub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
@@ -129,8 +159,13 @@ def _rules_command(args: argparse.Namespace, rules: list) -> int:  # type: ignor
     if args.rules_command == "list":
         table = Table("id", "severity", "category", "title", "applies to")
         for r in rules:
-            table.add_row(r.id, r.spec.severity, r.spec.category, r.spec.title,
-                          ", ".join(r.spec.resource_types))
+            table.add_row(
+                r.id,
+                r.spec.severity,
+                r.spec.category,
+                r.spec.title,
+                ", ".join(r.spec.resource_types),
+            )
         console.print(table)
         return EXIT_OK
     wanted = args.rule_id.upper()

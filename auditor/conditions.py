@@ -121,8 +121,9 @@ def walk(value: Any, steps: tuple[str | int, ...]) -> list[Any]:
     return [v for v in values if v is not None]
 
 
-def resolve_item(graph: AuditGraph, item: Item, steps: tuple[str | int, ...],
-                 text: str) -> list[Any] | Unknown:
+def resolve_item(
+    graph: AuditGraph, item: Item, steps: tuple[str | int, ...], text: str
+) -> list[Any] | Unknown:
     if not steps:
         return [item.key]
     head, rest = steps[0], steps[1:]
@@ -133,8 +134,10 @@ def resolve_item(graph: AuditGraph, item: Item, steps: tuple[str | int, ...],
     if item.node is None:
         return []
     if not graph.seen(item.node) and head not in _ALWAYS_KNOWN:
-        return Unknown.of(f"{graph.display_id(item.node)} is referenced but not in the estate,"
-                          f" so {text} is unknown")
+        return Unknown.of(
+            f"{graph.display_id(item.node)} is referenced but not in the estate,"
+            f" so {text} is unknown"
+        )
     return walk(graph.row(item.node), steps)
 
 
@@ -363,8 +366,9 @@ _LEAF_KEYS = {"path", "match", "default", "absent", *OPERATORS, "exists"}
 _REL_KEYS = {"relation", "on", "as", "where", "exists", "count"}
 
 
-def compile_condition(spec: Any, where: str, bindings: set[str],
-                      kinds: frozenset[str] | None = None) -> Condition:
+def compile_condition(
+    spec: Any, where: str, bindings: set[str], kinds: frozenset[str] | None = None
+) -> Condition:
     """Turn the YAML form of a condition into a Condition, checking every key."""
     if isinstance(spec, bool):
         return Const(spec)
@@ -379,8 +383,10 @@ def compile_condition(spec: Any, where: str, bindings: set[str],
             parts = spec[combinator]
             if not isinstance(parts, list) or not parts:
                 raise ConditionError(f"{where}.{combinator}", "needs a non-empty list")
-            compiled = [compile_condition(p, f"{where}.{combinator}[{i}]", bindings, kinds)
-                        for i, p in enumerate(parts)]
+            compiled = [
+                compile_condition(p, f"{where}.{combinator}[{i}]", bindings, kinds)
+                for i, p in enumerate(parts)
+            ]
             return All(compiled) if combinator == "all" else Any_(compiled)
     if "not" in keys:
         if keys != {"not"}:
@@ -405,8 +411,9 @@ def _compile_compare(spec: dict[str, Any], where: str, bindings: set[str]) -> Co
         raise ConditionError(where, f"unknown operator {bad!r}{hint}")
     ops = [k for k in spec if k in OPERATORS or k == "exists"]
     if len(ops) != 1:
-        raise ConditionError(where, f"needs exactly one operator, got {len(ops)}: "
-                                    f"{', '.join(ops) or 'none'}")
+        raise ConditionError(
+            where, f"needs exactly one operator, got {len(ops)}: {', '.join(ops) or 'none'}"
+        )
     op = ops[0]
     expected = spec[op]
     if op == "exists" and not isinstance(expected, bool):
@@ -433,12 +440,16 @@ def _compile_compare(spec: dict[str, Any], where: str, bindings: set[str]) -> Co
 def _compile_relation(spec: dict[str, Any], where: str, bindings: set[str]) -> RelationTest:
     unknown = set(spec) - _REL_KEYS
     if unknown:
-        raise ConditionError(where, f"unknown key {sorted(map(str, unknown))[0]!r} in a relation "
-                                    f"test (allowed: {', '.join(sorted(_REL_KEYS))})")
+        raise ConditionError(
+            where,
+            f"unknown key {sorted(map(str, unknown))[0]!r} in a relation "
+            f"test (allowed: {', '.join(sorted(_REL_KEYS))})",
+        )
     name = spec["relation"]
     if name not in RELATIONS:
-        raise ConditionError(f"{where}.relation", f"unknown relation {name!r}"
-                                                  f"{_suggest(str(name), list(RELATIONS))}")
+        raise ConditionError(
+            f"{where}.relation", f"unknown relation {name!r}{_suggest(str(name), list(RELATIONS))}"
+        )
     on = spec.get("on", "subject")
     if on not in bindings:
         raise ConditionError(f"{where}.on", f"unknown binding {on!r}")
@@ -457,9 +468,11 @@ def _compile_relation(spec: dict[str, Any], where: str, bindings: set[str]) -> R
     count = spec["count"]
     if not isinstance(count, dict) or len(count) != 1:
         raise ConditionError(f"{where}.count", "must be one comparison, e.g. {gte: 1}")
-    (op, n), = count.items()
+    ((op, n),) = count.items()
     if op not in ("equals", "gt", "gte", "lt", "lte") or not isinstance(n, int):
-        raise ConditionError(f"{where}.count", "use one of equals, gt, gte, lt, lte with an integer")
+        raise ConditionError(
+            f"{where}.count", "use one of equals, gt, gte, lt, lte with an integer"
+        )
     return RelationTest(name, on, alias, inner, "count", (op, n))
 
 

@@ -46,8 +46,12 @@ class Finding:
     related_id: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (SEVERITY_RANK[self.severity], self.rule_id, self.resource_id.lower(),
-                (self.related_id or "").lower())
+        return (
+            SEVERITY_RANK[self.severity],
+            self.rule_id,
+            self.resource_id.lower(),
+            (self.related_id or "").lower(),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

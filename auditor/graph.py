@@ -109,8 +109,9 @@ class AuditGraph:
         return found
 
     # -- building ---------------------------------------------------------------------
-    def _add_node(self, k: str, rtype: str, row: dict[str, Any], seen: bool = True,
-                  kind: str | None = None) -> None:
+    def _add_node(
+        self, k: str, rtype: str, row: dict[str, Any], seen: bool = True, kind: str | None = None
+    ) -> None:
         kind = kind or KIND_OF_TYPE.get(rtype, "other")
         self.g.add_node(k, kind=kind, type=rtype, row=row, seen=seen)
         self._rows[k] = row
@@ -272,8 +273,10 @@ class AuditGraph:
         props = _props(row)
         if sid := _ref(props.get("subnet")):
             self._edge(k, sid, "in_subnet")
-        for manual, field in ((False, "privateLinkServiceConnections"),
-                              (True, "manualPrivateLinkServiceConnections")):
+        for manual, field in (
+            (False, "privateLinkServiceConnections"),
+            (True, "manualPrivateLinkServiceConnections"),
+        ):
             for conn in _list(props.get(field)):
                 cp = _props(conn)
                 target = cp.get("privateLinkServiceId")
@@ -334,14 +337,18 @@ class AuditGraph:
             )
 
     def _zone_group(self, k: str, row: dict[str, Any]) -> None:
-        self.g.add_edge(self._node_for(arm.parent(self.display_id(k)), self.display_id(k)), k,
-                        key="has_zone_group")
+        self.g.add_edge(
+            self._node_for(arm.parent(self.display_id(k)), self.display_id(k)),
+            k,
+            key="has_zone_group",
+        )
         for cfg in _list(_props(row).get("privateDnsZoneConfigs")):
             cp = _props(cfg)
             zone = cp.get("privateDnsZoneId")
             if isinstance(zone, str) and zone:
-                self._edge(k, zone, "uses_zone",
-                           config=cfg.get("name") if isinstance(cfg, dict) else None)
+                self._edge(
+                    k, zone, "uses_zone", config=cfg.get("name") if isinstance(cfg, dict) else None
+                )
             for rs in _list(cp.get("recordSets")):
                 if isinstance(rs, dict):
                     for ip in _list(rs.get("ipAddresses")):
@@ -396,8 +403,12 @@ class AuditGraph:
                 ip = str(ip).strip()
                 sk = f"dns-server:{ip}"
                 if sk not in self.g:
-                    self._add_node(sk, "", {"id": sk, "name": ip, "type": "dns_server", "ip": ip},
-                                   kind="dns_server")
+                    self._add_node(
+                        sk,
+                        "",
+                        {"id": sk, "name": ip, "type": "dns_server", "ip": ip},
+                        kind="dns_server",
+                    )
                     for vnet, prefix in self.vnets_containing(ip):
                         self.g.add_edge(sk, vnet, key="hosted_in", prefix=prefix)
                 self.g.add_edge(k, sk, key="uses_dns_server", order=order)
@@ -407,11 +418,13 @@ class AuditGraph:
         out = []
         for k in self._unseen:
             row = self._rows[k]
-            out.append({
-                "id": row["id"],
-                "type": row["type"],
-                "referenced_by": sorted(self.referenced_by.get(k, [])),
-            })
+            out.append(
+                {
+                    "id": row["id"],
+                    "type": row["type"],
+                    "referenced_by": sorted(self.referenced_by.get(k, [])),
+                }
+            )
         out.sort(key=lambda p: arm.key(p["id"]))
         return out
 

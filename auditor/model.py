@@ -2,11 +2,11 @@
 
 Nodes are keyed by the lower-cased ARM id (see ``arm.key``) and carry:
 
-* ``kind``  – one of :data:`NODE_KINDS`;
-* ``type``  – the lower-case ARM type;
-* ``row``   – the Resource Graph row (for subnets: the embedded subnet object, with ``type``
+* ``kind``: one of :data:`NODE_KINDS`;
+* ``type``: the lower-case ARM type;
+* ``row``: the Resource Graph row (for subnets: the embedded subnet object, with ``type``
   and ``vnetId`` added), printed ids are taken from it;
-* ``seen``  – False for a placeholder: a resource referenced by a seen row but not itself in
+* ``seen``: False for a placeholder: a resource referenced by a seen row but not itself in
   the estate (another subscription, or not collected). Rules never judge placeholders; the
   report lists them as "referenced but not seen".
 
@@ -38,7 +38,10 @@ NODE_KINDS: dict[str, tuple[str, str]] = {
         "microsoft.network/privatednszones/virtualnetworklinks",
         "private DNS zone's virtual network link (also drawn as a linked_to edge)",
     ),
-    "dns_record": ("microsoft.network/privatednszones/a", "private DNS A record set (dnsresources)"),
+    "dns_record": (
+        "microsoft.network/privatednszones/a",
+        "private DNS A record set (dnsresources)",
+    ),
     "aml_workspace": ("microsoft.machinelearningservices/workspaces", "Azure ML workspace"),
     "aml_compute": (
         "microsoft.machinelearningservices/workspaces/computes",
@@ -126,12 +129,42 @@ EDGE_KINDS: dict[str, tuple[str, str, str, str]] = {
 
 
 def describe_model() -> str:
-    """The vocabulary as Markdown (docs/model.md is generated from this)."""
-    lines = ["# Graph model", "", "## Node kinds", "", "| kind | ARM type | what |", "|---|---|---|"]
+    """The vocabulary as Markdown: ``docs/model.md`` is this text (a test keeps them equal;
+    ``python -m auditor.model > docs/model.md`` rewrites it)."""
+    from .relations import RELATIONS
+
+    lines = [
+        "# Graph model",
+        "",
+        "Generated from `auditor/model.py` and `auditor/relations.py`; do not edit by hand.",
+        "Nodes are keyed by the lower-cased ARM id; a referenced resource that is not in the",
+        "estate is a placeholder node (`seen=False`) that no rule judges.",
+        "",
+        "## Node kinds",
+        "",
+        "| kind | ARM type | what |",
+        "|---|---|---|",
+    ]
     for kind, (rtype, what) in NODE_KINDS.items():
         lines.append(f"| `{kind}` | `{rtype or '-'}` | {what} |")
     lines += ["", "## Edge kinds", "", "| kind | from | to | attributes | meaning |"]
     lines.append("|---|---|---|---|---|")
     for kind, (src, dst, attrs, what) in EDGE_KINDS.items():
         lines.append(f"| `{kind}` | {src} | {dst} | {attrs} | {what} |")
+    lines += [
+        "",
+        "## Relations rules can use",
+        "",
+        "Computed once per node by `auditor/relations.py`; a rule names them in",
+        "`each: {relation: …}` or `{relation: …, exists|count: …}`.",
+        "",
+        "| relation | on | what it yields |",
+        "|---|---|---|",
+    ]
+    for name, rel in sorted(RELATIONS.items()):
+        lines.append(f"| `{name}` | {', '.join(sorted(rel.kinds))} | {rel.doc} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(describe_model(), end="")

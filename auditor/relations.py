@@ -57,7 +57,7 @@ RELATIONS: dict[str, Relation] = {}
 
 def relation(name: str, *kinds: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(fn: Callable[[AuditGraph, str], list[Item] | Unknown]) -> Any:
-        doc = (fn.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+        doc = " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
         RELATIONS[name] = Relation(name, frozenset(kinds), doc, fn)
         return fn
 
@@ -100,8 +100,15 @@ def _node_item(g: AuditGraph, node: str, edge: dict[str, Any] | None = None, **e
 
 
 # -- plain hops -------------------------------------------------------------------------
-@relation("private_endpoints", "aml_workspace", "storage_account", "key_vault",
-          "container_registry", "app_insights", "other")
+@relation(
+    "private_endpoints",
+    "aml_workspace",
+    "storage_account",
+    "key_vault",
+    "container_registry",
+    "app_insights",
+    "other",
+)
 def private_endpoints(g: AuditGraph, k: str) -> list[Item]:
     """Private endpoints that connect to this resource (edge: group_ids, status, manual)."""
     items = [_node_item(g, pe, dict(attrs)) for pe, attrs in g.into(k, "targets")]
@@ -202,16 +209,33 @@ def expected_zones(g: AuditGraph, k: str) -> list[Item] | Unknown:
                 needed.add(zone)
                 ok = zone in used
                 problem = "" if ok else f"group id {gid} needs zone {zone}, not configured"
-                items.append(Item(key=f"{gid.lower()}:{zone}", extra={
-                    "group_id": gid, "zone": zone, "ok": ok, "problem": problem,
-                    "target": g.name(target)}))
+                items.append(
+                    Item(
+                        key=f"{gid.lower()}:{zone}",
+                        extra={
+                            "group_id": gid,
+                            "zone": zone,
+                            "ok": ok,
+                            "problem": problem,
+                            "target": g.name(target),
+                        },
+                    )
+                )
     if needed:
         for low, name in sorted(used.items()):
             if low not in needed:
-                items.append(Item(key=f"unexpected:{low}", extra={
-                    "group_id": None, "zone": name, "ok": False,
-                    "problem": f"zone {name} serves none of the group ids "
-                               f"({', '.join(sorted(needed))} expected)"}))
+                items.append(
+                    Item(
+                        key=f"unexpected:{low}",
+                        extra={
+                            "group_id": None,
+                            "zone": name,
+                            "ok": False,
+                            "problem": f"zone {name} serves none of the group ids "
+                            f"({', '.join(sorted(needed))} expected)",
+                        },
+                    )
+                )
     unique = {i.key: i for i in items}
     return [unique[key] for key in sorted(unique)]
 
@@ -260,7 +284,8 @@ def required_links(g: AuditGraph, zone: str) -> list[Item] | Unknown:
     if ZONE_GROUPS not in collections and DNS_RECORDS not in collections:
         return Unknown.of(
             "the estate has neither private DNS zone groups (ARM) nor private DNS records "
-            "(Resource Graph dnsresources): which endpoints use the zone is unknown")
+            "(Resource Graph dnsresources): which endpoints use the zone is unknown"
+        )
     endpoints: set[str] = set()
     for group, _ in g.into(zone, "uses_zone"):
         endpoints.update(pe for pe, _ in g.into(group, "has_zone_group"))
@@ -282,15 +307,25 @@ def required_links(g: AuditGraph, zone: str) -> list[Item] | Unknown:
         pe_name = g.name(pe)
         home = endpoint_vnet(g, pe)
         if home is None:
-            need(f"endpoint:{pe}", [f"endpoint {pe_name}"], pe_name,
-                 unknown=f"the subnet or VNet of endpoint {pe_name} is not in the estate")
+            need(
+                f"endpoint:{pe}",
+                [f"endpoint {pe_name}"],
+                pe_name,
+                unknown=f"the subnet or VNet of endpoint {pe_name} is not in the estate",
+            )
             continue
         start = f"endpoint {pe_name} in VNet {g.name(home)}"
         for client, why in resolving_vnets(g, home):
             path = [start] if client == home else [start, why]
             if not g.seen(client):
-                need(client, path, pe_name, unknown=(
-                    f"VNet {g.name(client)} is not in the estate: its DNS servers are unknown"))
+                need(
+                    client,
+                    path,
+                    pe_name,
+                    unknown=(
+                        f"VNet {g.name(client)} is not in the estate: its DNS servers are unknown"
+                    ),
+                )
                 continue
             servers = _dns_servers(g, client)
             if not servers:
@@ -300,13 +335,24 @@ def required_links(g: AuditGraph, zone: str) -> list[Item] | Unknown:
                 ip = g.row(server)["ip"]
                 hosts = [v for v, _ in g.out(server, "hosted_in")]
                 if not hosts:
-                    need(f"dns-server:{ip}", [*path, f"{g.name(client)} uses DNS server {ip}"],
-                         pe_name, unknown=(
-                             f"VNet {g.name(client)} uses DNS server {ip}, which lies in no VNet "
-                             f"of the estate: cannot tell whether it resolves {g.name(zone)}"))
+                    need(
+                        f"dns-server:{ip}",
+                        [*path, f"{g.name(client)} uses DNS server {ip}"],
+                        pe_name,
+                        unknown=(
+                            f"VNet {g.name(client)} uses DNS server {ip}, which lies in no VNet "
+                            f"of the estate: cannot tell whether it resolves {g.name(zone)}"
+                        ),
+                    )
                 for host in hosts:
-                    need(host, [*path, f"{g.name(client)} uses DNS server {ip} hosted in VNet "
-                                       f"{g.name(host)}"], pe_name)
+                    need(
+                        host,
+                        [
+                            *path,
+                            f"{g.name(client)} uses DNS server {ip} hosted in VNet {g.name(host)}",
+                        ],
+                        pe_name,
+                    )
     items = []
     for vnet, entry in sorted(needs.items()):
         is_vnet = vnet in g.g and g.kind(vnet) == "vnet"
@@ -334,8 +380,14 @@ def peerings(g: AuditGraph, k: str) -> list[Item]:
     for remote, attrs in g.out(k, "peers_with"):
         seen = g.seen(remote)
         reverse = any(t == k for t, _ in g.out(remote, "peers_with")) if seen else None
-        items.append(Item(key=str(attrs.get("id") or g.display_id(remote)), node=remote,
-                          edge=dict(attrs), extra={"remote_seen": seen, "reverse": reverse}))
+        items.append(
+            Item(
+                key=str(attrs.get("id") or g.display_id(remote)),
+                node=remote,
+                edge=dict(attrs),
+                extra={"remote_seen": seen, "reverse": reverse},
+            )
+        )
     return sorted(items, key=lambda i: arm.key(i.key))
 
 
@@ -391,8 +443,11 @@ def internet_tcp_rules(row: dict[str, Any]) -> list[NsgRule]:
             if str(p.get("protocol", "*")).lower() not in ("*", "tcp"):
                 continue
             sources = _as_list(p, "sourceAddressPrefix", "sourceAddressPrefixes")
-            internet = [s for s in sources if s.strip().lower() in INTERNET_SOURCES
-                        or s.strip().endswith("/0")]
+            internet = [
+                s
+                for s in sources
+                if s.strip().lower() in INTERNET_SOURCES or s.strip().endswith("/0")
+            ]
             if not internet or p.get("sourceApplicationSecurityGroups"):
                 continue
             ports = _port_ranges(_as_list(p, "destinationPortRange", "destinationPortRanges"))
@@ -400,8 +455,16 @@ def internet_tcp_rules(row: dict[str, Any]) -> list[NsgRule]:
                 priority = int(p.get("priority", 65535))
             except (TypeError, ValueError):
                 priority = 65535
-            rules.append(NsgRule(str(rule.get("name")), priority, str(p.get("access", "")),
-                                 tuple(ports), tuple(internet), default))
+            rules.append(
+                NsgRule(
+                    str(rule.get("name")),
+                    priority,
+                    str(p.get("access", "")),
+                    tuple(ports),
+                    tuple(internet),
+                    default,
+                )
+            )
     rules.sort(key=lambda r: (r.default, r.priority))
     return rules
 
@@ -468,22 +531,41 @@ def internet_inbound(g: AuditGraph, k: str) -> list[Item]:
     items = []
     for port, service in MANAGEMENT_PORTS.items():
         rule = decide(rules, port)
-        items.append(Item(key=f"tcp/{port}", extra={
-            "port": port, "service": service,
-            "access": rule.access if rule else "Deny",
-            "rule": rule.name if rule else "(no rule: denied)",
-            "priority": rule.priority if rule else None,
-            "source": ", ".join(rule.sources) if rule else None,
-            "attached_to": attached}))
+        items.append(
+            Item(
+                key=f"tcp/{port}",
+                extra={
+                    "port": port,
+                    "service": service,
+                    "access": rule.access if rule else "Deny",
+                    "rule": rule.name if rule else "(no rule: denied)",
+                    "priority": rule.priority if rule else None,
+                    "source": ", ".join(rule.sources) if rule else None,
+                    "attached_to": attached,
+                },
+            )
+        )
     allowed = allowed_ports(rules)
     everything = allowed == [TCP_PORTS] or allowed == [(1, 65535)]
-    openers = [r for r in rules if r.access.lower() == "allow" and not r.default
-               and any(hi - lo >= 65534 for lo, hi in r.ports)]
-    items.append(Item(key="tcp/all", extra={
-        "port": "all", "service": "all ports",
-        "access": "Allow" if everything else "Deny",
-        "rule": ", ".join(r.name for r in openers) if everything else None,
-        "priority": openers[0].priority if everything and openers else None,
-        "source": ", ".join(openers[0].sources) if everything and openers else None,
-        "attached_to": attached}))
+    openers = [
+        r
+        for r in rules
+        if r.access.lower() == "allow"
+        and not r.default
+        and any(hi - lo >= 65534 for lo, hi in r.ports)
+    ]
+    items.append(
+        Item(
+            key="tcp/all",
+            extra={
+                "port": "all",
+                "service": "all ports",
+                "access": "Allow" if everything else "Deny",
+                "rule": ", ".join(r.name for r in openers) if everything else None,
+                "priority": openers[0].priority if everything and openers else None,
+                "source": ", ".join(openers[0].sources) if everything and openers else None,
+                "attached_to": attached,
+            },
+        )
+    )
     return items

@@ -68,8 +68,16 @@ def to_json_dict(run: Run) -> dict[str, Any]:
         "tool": {"name": "mlops-audit", "version": __version__},
         "report_version": REPORT_VERSION,
         "inputs": [
-            {"path": s.path, "format": s.format, "rows": s.rows,
-             **({"collections": s.collections} if s.collections is not None else {})}
+            {
+                "path": s.path,
+                "format": s.format,
+                "rows": s.rows,
+                **(
+                    {"collections": s.collections, "snapshot": s.metadata}
+                    if s.format == "snapshot"
+                    else {}
+                ),
+            }
             for s in run.graph.estate.sources
         ],
         "summary": {
@@ -85,15 +93,27 @@ def to_json_dict(run: Run) -> dict[str, Any]:
         },
         "findings": [f.to_dict() for f in result.findings],
         "not_evaluated": [
-            {"rule_id": n.rule_id, "resource_id": n.resource_id, "related_id": n.related_id,
-             "reasons": n.reasons}
+            {
+                "rule_id": n.rule_id,
+                "resource_id": n.resource_id,
+                "related_id": n.related_id,
+                "reasons": n.reasons,
+            }
             for n in result.not_evaluated
         ],
         "rules": [
-            {"rule_id": o.rule_id, "status": o.status, "severity": o.severity,
-             "category": o.category, "subjects": o.subjects, "passed": o.passed,
-             "failed": o.failed, "not_applicable": o.not_applicable,
-             "not_evaluated": o.not_evaluated, "reason": o.reason}
+            {
+                "rule_id": o.rule_id,
+                "status": o.status,
+                "severity": o.severity,
+                "category": o.category,
+                "subjects": o.subjects,
+                "passed": o.passed,
+                "failed": o.failed,
+                "not_applicable": o.not_applicable,
+                "not_evaluated": o.not_evaluated,
+                "reason": o.reason,
+            }
             for o in outcomes
         ],
         "inventory": inventory(run.graph),
@@ -110,21 +130,30 @@ def render_terminal(run: Run, console: Console) -> None:
     estate = run.graph.estate
     counts = result.counts_by_severity()
     summary = Text()
-    summary.append(f"{len(estate.rows)} resources from {estate.rows_read} rows in "
-                   f"{len(estate.sources)} file(s); {len(run.rules_run)} rules\n")
+    summary.append(
+        f"{len(estate.rows)} resources from {estate.rows_read} rows in "
+        f"{len(estate.sources)} file(s); {len(run.rules_run)} rules\n"
+    )
     for sev in SEVERITIES:
         summary.append(f"{sev}: {counts[sev]}  ", style=SEVERITY_STYLE[sev] if counts[sev] else "")
     not_eval_rules = [o for o in result.outcomes if o.status == "not-evaluated"]
     incomplete = [o for o in result.outcomes if o.status == "incomplete"]
-    console.print(Panel(summary, title="mlops-audit", subtitle=f"fail on {run.fail_on}",
-                        box=box.ROUNDED))
+    console.print(
+        Panel(summary, title="mlops-audit", subtitle=f"fail on {run.fail_on}", box=box.ROUNDED)
+    )
     for sev in SEVERITIES:
         group = [f for f in result.findings if f.severity == sev]
         if not group:
             continue
-        table = Table(box=box.SIMPLE, show_header=False, expand=True, padding=(0, 1),
-                      title=f"{sev.upper()} ({len(group)})", title_style=SEVERITY_STYLE[sev],
-                      title_justify="left")
+        table = Table(
+            box=box.SIMPLE,
+            show_header=False,
+            expand=True,
+            padding=(0, 1),
+            title=f"{sev.upper()} ({len(group)})",
+            title_style=SEVERITY_STYLE[sev],
+            title_justify="left",
+        )
         table.add_column("rule", no_wrap=True, style=SEVERITY_STYLE[sev])
         table.add_column("finding", overflow="fold", ratio=1)
         for f in group:
@@ -145,22 +174,36 @@ def render_terminal(run: Run, console: Console) -> None:
             lines.append(f"{target}: {'; '.join(n.reasons)}\n")
         if len(per_resource) > 20:
             lines.append(f"… and {len(per_resource) - 20} more (see the JSON report)\n")
-        console.print(Panel(lines, title="Not evaluated — these are not passes",
-                            border_style="yellow"))
+        console.print(
+            Panel(lines, title="Not evaluated — these are not passes", border_style="yellow")
+        )
     unseen = run.graph.placeholders()
     if unseen:
-        console.print(Text(f"{len(unseen)} referenced resource(s) are not in the estate "
-                           "(other subscriptions, or not collected); see inventory."
-                           "referenced_not_seen in the JSON report.", style="dim"))
-    at_or_above = sum(1 for f in result.findings
-                      if run.fail_on != "none"
-                      and SEVERITIES.index(f.severity) <= SEVERITIES.index(run.fail_on))
+        console.print(
+            Text(
+                f"{len(unseen)} referenced resource(s) are not in the estate "
+                "(other subscriptions, or not collected); see inventory."
+                "referenced_not_seen in the JSON report.",
+                style="dim",
+            )
+        )
+    at_or_above = sum(
+        1
+        for f in result.findings
+        if run.fail_on != "none" and SEVERITIES.index(f.severity) <= SEVERITIES.index(run.fail_on)
+    )
     if run.failed:
-        console.print(Text(f"FAIL: {at_or_above} finding(s) at or above {run.fail_on}.",
-                           style="bold red"))
+        console.print(
+            Text(f"FAIL: {at_or_above} finding(s) at or above {run.fail_on}.", style="bold red")
+        )
     elif not_eval_rules or result.not_evaluated:
-        console.print(Text(f"No finding at or above {run.fail_on}, but "
-                           f"{len(result.not_evaluated)} check(s) were not evaluated: "
-                           "the estate was not fully judged.", style="bold yellow"))
+        console.print(
+            Text(
+                f"No finding at or above {run.fail_on}, but "
+                f"{len(result.not_evaluated)} check(s) were not evaluated: "
+                "the estate was not fully judged.",
+                style="bold yellow",
+            )
+        )
     else:
         console.print(Text(f"PASS: no finding at or above {run.fail_on}.", style="bold green"))

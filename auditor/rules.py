@@ -19,11 +19,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import arm
-from .conditions import Compare, Condition, ConditionError, Context, Path as RulePath
-from .conditions import RelationTest, compile_condition
+from .conditions import Compare, Condition, ConditionError, Context, RelationTest, compile_condition
+from .conditions import Path as RulePath
 from .findings import (
-    CATEGORIES,
-    SEVERITIES,
     AuditResult,
     Finding,
     NotEvaluated,
@@ -79,7 +77,12 @@ class RuleSpec(_Strict):
     title: str = Field(min_length=1, max_length=120)
     severity: Literal["critical", "high", "medium", "low", "info"]
     category: Literal[
-        "public-access", "private-endpoint", "private-dns", "peering", "nsg", "public-ip",
+        "public-access",
+        "private-endpoint",
+        "private-dns",
+        "peering",
+        "nsg",
+        "public-ip",
         "authentication",
     ]
     resource_types: list[str] = Field(min_length=1)
@@ -106,8 +109,10 @@ class RuleSpec(_Strict):
     def _types(cls, v: list[str]) -> list[str]:
         for t in v:
             if t.lower() not in KIND_OF_TYPE:
-                raise ValueError(f"unknown resource type {t!r}; the model knows "
-                                 + ", ".join(sorted(KIND_OF_TYPE)))
+                raise ValueError(
+                    f"unknown resource type {t!r}; the model knows "
+                    + ", ".join(sorted(KIND_OF_TYPE))
+                )
         return [t.lower() for t in v]
 
 
@@ -166,8 +171,9 @@ def compile_rule(data: Any, path: str) -> Rule:
                 raise ConditionError("each.relation", f"unknown relation {spec.each.relation!r}")
             if not kinds <= rel.kinds:
                 wrong = ", ".join(sorted(kinds - rel.kinds))
-                raise ConditionError("each.relation",
-                                     f"relation {rel.name!r} does not apply to {wrong}")
+                raise ConditionError(
+                    "each.relation", f"relation {rel.name!r} does not apply to {wrong}"
+                )
             bindings = bindings | {spec.each.as_}
             if spec.each.where is not None:
                 each_where = compile_condition(spec.each.where, "each.where", bindings)
@@ -178,8 +184,9 @@ def compile_rule(data: Any, path: str) -> Rule:
                     rel = RELATIONS[leaf.relation]
                     if not kinds <= rel.kinds:
                         wrong = ", ".join(sorted(kinds - rel.kinds))
-                        raise ConditionError("assert", f"relation {rel.name!r} does not apply "
-                                                       f"to {wrong}")
+                        raise ConditionError(
+                            "assert", f"relation {rel.name!r} does not apply to {wrong}"
+                        )
         message_paths = {}
         for text in (spec.message, spec.remediation.summary, spec.remediation.cli):
             for ph in _PLACEHOLDER.findall(text):
@@ -242,8 +249,10 @@ def select_rules(rules: list[Rule], select: list[str], skip: list[str]) -> list[
 def check_selectors(rules: list[Rule], tokens: list[str]) -> str | None:
     """The first token that matches no rule (a likely typo), or None."""
     for t in tokens:
-        if not any(t.strip() == r.spec.category or r.id.upper().startswith(t.strip().upper())
-                   for r in rules):
+        if not any(
+            t.strip() == r.spec.category or r.id.upper().startswith(t.strip().upper())
+            for r in rules
+        ):
             return t
     return None
 
@@ -262,9 +271,9 @@ def missing_collection(graph: AuditGraph, needed: list[str]) -> str | None:
     explain = {
         RESOURCES: "the estate has no Resource Graph resources rows",
         COMPUTES: "the estate has no Azure ML compute rows (Resource Graph does not hold them; "
-                  "they are read from ARM by 'mlops-audit collect')",
+        "they are read from ARM by 'mlops-audit collect')",
         ZONE_GROUPS: "the estate has no private DNS zone group rows (Resource Graph does not "
-                     "hold them; they are read from ARM by 'mlops-audit collect')",
+        "hold them; they are read from ARM by 'mlops-audit collect')",
         DNS_RECORDS: "the estate has no private DNS record rows (Resource Graph dnsresources)",
     }
     for c in needed:
@@ -330,16 +339,23 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
     return result
 
 
-def _judge(rule: Rule, graph: AuditGraph, node: str, cache: dict[tuple[str, str], Any],
-           result: AuditResult, outcome: RuleOutcome) -> None:
+def _judge(
+    rule: Rule,
+    graph: AuditGraph,
+    node: str,
+    cache: dict[tuple[str, str], Any],
+    result: AuditResult,
+    outcome: RuleOutcome,
+) -> None:
     outcome.subjects += 1
     subject = Item(key=graph.display_id(node), node=node)
     ctx = Context(graph, cache).bind("subject", subject)
 
     def not_evaluated(item: Item | None, reasons: tuple[str, ...]) -> None:
         outcome.not_evaluated += 1
-        result.not_evaluated.append(NotEvaluated(
-            rule.id, subject.key, item.key if item else None, list(reasons)))
+        result.not_evaluated.append(
+            NotEvaluated(rule.id, subject.key, item.key if item else None, list(reasons))
+        )
 
     before = outcome.not_evaluated
     applies = rule.where.eval(ctx) if rule.where else True
@@ -379,12 +395,15 @@ def _judge(rule: Rule, graph: AuditGraph, node: str, cache: dict[tuple[str, str]
             result.findings.append(_finding(rule, graph, node, item, ictx))
 
 
-def _finding(rule: Rule, graph: AuditGraph, node: str, item: Item | None,
-             ctx: Context) -> Finding:
+def _finding(rule: Rule, graph: AuditGraph, node: str, item: Item | None, ctx: Context) -> Finding:
     spec = rule.spec
     related = item.key if item else None
-    remediation = "\n".join((render(spec.remediation.summary, rule.message_paths, ctx),
-                              render(spec.remediation.cli, rule.message_paths, ctx)))
+    remediation = "\n".join(
+        (
+            render(spec.remediation.summary, rule.message_paths, ctx),
+            render(spec.remediation.cli, rule.message_paths, ctx),
+        )
+    )
     return Finding(
         rule_id=spec.id,
         title=spec.title,
@@ -392,8 +411,8 @@ def _finding(rule: Rule, graph: AuditGraph, node: str, item: Item | None,
         category=spec.category,
         resource_id=graph.display_id(node),
         resource_name=graph.name(node),
-        resource_type=str(graph.row(node).get("type", "")).lower() or arm.arm_type(
-            graph.display_id(node)),
+        resource_type=str(graph.row(node).get("type", "")).lower()
+        or arm.arm_type(graph.display_id(node)),
         message=render(spec.message, rule.message_paths, ctx),
         evidence=_evidence(rule, ctx, item),
         remediation=remediation,

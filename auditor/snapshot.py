@@ -131,7 +131,9 @@ def _read_json(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "invalid JSON"
-        raise InputError(path, f"{what} at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise InputError(
+            path, f"{what} at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
 
 
 def _table_rows(path: Path, table: dict[str, Any]) -> list[Any]:
@@ -163,18 +165,24 @@ def _rows_of(path: Path, doc: Any) -> tuple[str, list[Any], dict[str, Any]]:
         )
     if "format" in doc:
         if doc["format"] != SNAPSHOT_FORMAT:
-            raise InputError(path, f"unknown 'format' {doc['format']!r}; expected {SNAPSHOT_FORMAT!r}")
+            raise InputError(
+                path, f"unknown 'format' {doc['format']!r}; expected {SNAPSHOT_FORMAT!r}"
+            )
         version = doc.get("version")
         if version != SNAPSHOT_VERSION:
             raise InputError(
-                path, f"snapshot version {version!r} is not supported (this tool reads {SNAPSHOT_VERSION})"
+                path,
+                f"snapshot version {version!r} is not supported "
+                f"(this tool reads version {SNAPSHOT_VERSION})",
             )
         rows = doc.get("rows")
         if not isinstance(rows, list):
             raise InputError(path, f"snapshot 'rows' is {_describe(rows)}, expected an array")
         collections = doc.get("collections", [])
         if not isinstance(collections, list) or not all(c in COLLECTIONS for c in collections):
-            raise InputError(path, f"snapshot 'collections' must list some of {', '.join(COLLECTIONS)}")
+            raise InputError(
+                path, f"snapshot 'collections' must list some of {', '.join(COLLECTIONS)}"
+            )
         meta = {k: v for k, v in doc.items() if k != "rows"}
         return "snapshot", rows, meta
     if "data" not in doc:
@@ -217,7 +225,9 @@ def load_file(path: str | Path, estate: Estate) -> Source:
             problem = "has no 'id'" if rid is None else f"has an 'id' that is {_describe(rid)}"
             raise InputError(p, f"{where} {i} {problem}")
         if not isinstance(rtype, str) or not rtype.strip():
-            problem = "has no 'type'" if rtype is None else f"has a 'type' that is {_describe(rtype)}"
+            problem = (
+                "has no 'type'" if rtype is None else f"has a 'type' that is {_describe(rtype)}"
+            )
             raise InputError(p, f"{where} {i} ({rid}) {problem}")
         k = arm.key(rid)
         existing = estate.rows.get(k)

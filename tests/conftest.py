@@ -22,16 +22,21 @@ def all_rules() -> list[rules_stage.Rule]:
     return rules_stage.load_rules()
 
 
-def scan_rows(rows: list[dict[str, Any]], tmp_path: Path, select: list[str] | None = None,
-              rules: list[rules_stage.Rule] | None = None) -> AuditResult:
+def scan_rows(
+    rows: list[dict[str, Any]],
+    tmp_path: Path,
+    select: list[str] | None = None,
+    rules: list[rules_stage.Rule] | None = None,
+) -> AuditResult:
     """Write rows to a file and audit it with the built-in rules (or ``rules``)."""
     path = tmp_path / f"estate-{len(list(tmp_path.iterdir()))}.json"
     path.write_text(json.dumps(rows), encoding="utf-8")
     return scan_files([path], select=select, rules=rules)
 
 
-def scan_files(paths: list[Path], select: list[str] | None = None,
-               rules: list[rules_stage.Rule] | None = None) -> AuditResult:
+def scan_files(
+    paths: list[Path], select: list[str] | None = None, rules: list[rules_stage.Rule] | None = None
+) -> AuditResult:
     chosen = rules if rules is not None else rules_stage.load_rules()
     if select:
         chosen = rules_stage.select_rules(chosen, select, [])

@@ -31,31 +31,60 @@ def with_props(**props: Any) -> dict[str, Any]:
     return {**STORAGE, "properties": props}
 
 
-@pytest.mark.parametrize(("cond", "props", "expected"), [
-    ({"path": "subject.properties.publicNetworkAccess", "equals": "Disabled"},
-     {"publicNetworkAccess": "disabled"}, True),  # case-insensitive
-    ({"path": "subject.properties.publicNetworkAccess", "equals": "Disabled"}, {}, False),
-    ({"path": "subject.properties.publicNetworkAccess", "not_equals": "Disabled"}, {}, True),
-    ({"path": "subject.properties.x", "equals": True}, {"x": "True"}, True),  # "true" is true
-    ({"path": "subject.properties.x", "equals": False, "default": False}, {}, True),
-    ({"path": "subject.properties.x", "exists": True}, {"x": []}, False),
-    ({"path": "subject.properties.x", "exists": False}, {"x": None}, True),
-    ({"path": "subject.properties.n", "gte": 2}, {"n": "3"}, True),
-    ({"path": "subject.properties.a[*].s", "equals": "Approved"},
-     {"a": [{"s": "Pending"}, {"s": "Approved"}]}, True),
-    ({"path": "subject.properties.a[*].s", "equals": "Approved", "match": "all"},
-     {"a": [{"s": "Pending"}, {"s": "Approved"}]}, False),
-    ({"path": "subject.properties.a[*].s", "not_in": ["Rejected"]},
-     {"a": [{"s": "Pending"}, {"s": "Rejected"}]}, False),
-    ({"path": "subject.properties.a[1].s", "matches": "^appr"},
-     {"a": [{"s": "Pending"}, {"s": "Approved"}]}, True),
-    ({"path": "subject.properties.WORKSPACEResourceId", "exists": True},
-     {"WorkspaceResourceId": "/x"}, True),  # keys fall back to case-insensitive
-    ({"any": [{"path": "subject.properties.a", "equals": 1},
-              {"path": "subject.properties.b", "equals": 2}]}, {"b": 2}, True),
-    ({"not": {"path": "subject.properties.a", "equals": 1}}, {"a": 1}, False),
-    (True, {}, True),
-])
+@pytest.mark.parametrize(
+    ("cond", "props", "expected"),
+    [
+        (
+            {"path": "subject.properties.publicNetworkAccess", "equals": "Disabled"},
+            {"publicNetworkAccess": "disabled"},
+            True,
+        ),  # case-insensitive
+        ({"path": "subject.properties.publicNetworkAccess", "equals": "Disabled"}, {}, False),
+        ({"path": "subject.properties.publicNetworkAccess", "not_equals": "Disabled"}, {}, True),
+        ({"path": "subject.properties.x", "equals": True}, {"x": "True"}, True),  # "true" is true
+        ({"path": "subject.properties.x", "equals": False, "default": False}, {}, True),
+        ({"path": "subject.properties.x", "exists": True}, {"x": []}, False),
+        ({"path": "subject.properties.x", "exists": False}, {"x": None}, True),
+        ({"path": "subject.properties.n", "gte": 2}, {"n": "3"}, True),
+        (
+            {"path": "subject.properties.a[*].s", "equals": "Approved"},
+            {"a": [{"s": "Pending"}, {"s": "Approved"}]},
+            True,
+        ),
+        (
+            {"path": "subject.properties.a[*].s", "equals": "Approved", "match": "all"},
+            {"a": [{"s": "Pending"}, {"s": "Approved"}]},
+            False,
+        ),
+        (
+            {"path": "subject.properties.a[*].s", "not_in": ["Rejected"]},
+            {"a": [{"s": "Pending"}, {"s": "Rejected"}]},
+            False,
+        ),
+        (
+            {"path": "subject.properties.a[1].s", "matches": "^appr"},
+            {"a": [{"s": "Pending"}, {"s": "Approved"}]},
+            True,
+        ),
+        (
+            {"path": "subject.properties.WORKSPACEResourceId", "exists": True},
+            {"WorkspaceResourceId": "/x"},
+            True,
+        ),  # keys fall back to case-insensitive
+        (
+            {
+                "any": [
+                    {"path": "subject.properties.a", "equals": 1},
+                    {"path": "subject.properties.b", "equals": 2},
+                ]
+            },
+            {"b": 2},
+            True,
+        ),
+        ({"not": {"path": "subject.properties.a", "equals": 1}}, {"a": 1}, False),
+        (True, {}, True),
+    ],
+)
 def test_evaluation(cond: Any, props: dict[str, Any], expected: bool, tmp_path: Path) -> None:
     assert evaluate(cond, with_props(**props), tmp_path) is expected
 
@@ -73,43 +102,71 @@ def test_absent_unknown_and_kleene_logic(tmp_path: Path) -> None:
 def test_relation_on_a_placeholder_is_unknown(tmp_path: Path) -> None:
     """A workspace outside the estate: its properties are unknown, not absent."""
     ws = b.rid("rg", "Microsoft.MachineLearningServices/workspaces/ws-elsewhere")
-    compute = {"id": f"{ws}/computes/c1", "name": "c1",
-               "type": "Microsoft.MachineLearningServices/workspaces/computes",
-               "properties": {"computeType": "AmlCompute", "properties": {}}}
-    cond = {"relation": "workspace", "exists": True,
-            "where": {"path": "it.properties.managedNetwork.isolationMode", "equals": "Disabled"}}
+    compute = {
+        "id": f"{ws}/computes/c1",
+        "name": "c1",
+        "type": "Microsoft.MachineLearningServices/workspaces/computes",
+        "properties": {"computeType": "AmlCompute", "properties": {}},
+    }
+    cond = {
+        "relation": "workspace",
+        "exists": True,
+        "where": {"path": "it.properties.managedNetwork.isolationMode", "equals": "Disabled"},
+    }
     got = evaluate(cond, compute, tmp_path)
     assert isinstance(got, Unknown)
     assert "not in the estate" in got.reasons[0]
 
 
 def test_relation_count(tmp_path: Path) -> None:
-    ws = {"id": b.rid("rg", "Microsoft.MachineLearningServices/workspaces/ws"), "name": "ws",
-          "type": "microsoft.machinelearningservices/workspaces", "properties": {}}
+    ws = {
+        "id": b.rid("rg", "Microsoft.MachineLearningServices/workspaces/ws"),
+        "name": "ws",
+        "type": "microsoft.machinelearningservices/workspaces",
+        "properties": {},
+    }
     pes = []
     for i, status in enumerate(["Approved", "Pending", "Approved"]):
-        pes += b.endpoint(f"pe{i}", "/s/x/subnets/y", ws["id"], "amlworkspace",
-                          f"10.0.0.{i + 4}", status)
+        pes += b.endpoint(
+            f"pe{i}", "/s/x/subnets/y", ws["id"], "amlworkspace", f"10.0.0.{i + 4}", status
+        )
     approved = {"path": "it.edge.status", "equals": "Approved"}
-    assert evaluate({"relation": "private_endpoints", "where": approved, "count": {"equals": 2}},
-                    ws, tmp_path, pes) is True
-    assert evaluate({"relation": "private_endpoints", "count": {"gte": 4}},
-                    ws, tmp_path, pes) is False
+    assert (
+        evaluate(
+            {"relation": "private_endpoints", "where": approved, "count": {"equals": 2}},
+            ws,
+            tmp_path,
+            pes,
+        )
+        is True
+    )
+    assert (
+        evaluate({"relation": "private_endpoints", "count": {"gte": 4}}, ws, tmp_path, pes) is False
+    )
 
 
-@pytest.mark.parametrize(("cond", "words"), [
-    ({"path": "subject.properties.x", "equal": 1}, "unknown operator 'equal' (did you mean 'equals'?)"),
-    ({"path": "properties.x", "equals": 1}, "must start with one of subject"),
-    ({"path": "subject.x", "equals": 1, "in": [1]}, "exactly one operator"),
-    ({"path": "subject.x", "in": 1}, "must be a list"),
-    ({"path": "subject.x", "matches": "("}, "bad regular expression"),
-    ({"all": []}, "non-empty list"),
-    ({"all": [True], "not": True}, "stands alone"),
-    ({"relation": "no_such", "exists": True}, "unknown relation 'no_such'"),
-    ({"relation": "peerings", "exists": True, "count": {"gte": 1}}, "exactly one of exists or count"),
-    ({"whatever": 1}, "unknown condition keys whatever"),
-    ([1, 2], "must be a mapping"),
-])
+@pytest.mark.parametrize(
+    ("cond", "words"),
+    [
+        (
+            {"path": "subject.properties.x", "equal": 1},
+            "unknown operator 'equal' (did you mean 'equals'?)",
+        ),
+        ({"path": "properties.x", "equals": 1}, "must start with one of subject"),
+        ({"path": "subject.x", "equals": 1, "in": [1]}, "exactly one operator"),
+        ({"path": "subject.x", "in": 1}, "must be a list"),
+        ({"path": "subject.x", "matches": "("}, "bad regular expression"),
+        ({"all": []}, "non-empty list"),
+        ({"all": [True], "not": True}, "stands alone"),
+        ({"relation": "no_such", "exists": True}, "unknown relation 'no_such'"),
+        (
+            {"relation": "peerings", "exists": True, "count": {"gte": 1}},
+            "exactly one of exists or count",
+        ),
+        ({"whatever": 1}, "unknown condition keys whatever"),
+        ([1, 2], "must be a mapping"),
+    ],
+)
 def test_compile_errors_name_the_field(cond: Any, words: str) -> None:
     with pytest.raises(ConditionError) as err:
         compile_condition({"all": [True, cond]}, "assert", {"subject"})
@@ -119,27 +176,35 @@ def test_compile_errors_name_the_field(cond: Any, words: str) -> None:
 
 def minimal_rule(**over: Any) -> dict[str, Any]:
     spec = {
-        "id": "MLA-TST-001", "title": "t", "severity": "low", "category": "public-access",
+        "id": "MLA-TST-001",
+        "title": "t",
+        "severity": "low",
+        "category": "public-access",
         "resource_types": ["microsoft.storage/storageaccounts"],
-        "assert": {"path": "subject.properties.x", "equals": 1}, "message": "{subject.name}",
-        "rationale": "r", "remediation": {"summary": "s", "terraform": "t", "cli": "c"},
+        "assert": {"path": "subject.properties.x", "equals": 1},
+        "message": "{subject.name}",
+        "rationale": "r",
+        "remediation": {"summary": "s", "terraform": "t", "cli": "c"},
         "references": [{"title": "d", "url": "https://learn.microsoft.com/x"}],
     }
     spec.update(over)
     return spec
 
 
-@pytest.mark.parametrize(("over", "words"), [
-    ({"severity": "urgent"}, "severity"),
-    ({"category": "misc"}, "category"),
-    ({"id": "X-1"}, "MLA-AREA-NNN"),
-    ({"resource_types": ["microsoft.foo/bars"]}, "unknown resource type"),
-    ({"colour": "red"}, "colour: unknown field"),
-    ({"message": "{zone.name}"}, "must start with one of subject"),
-    ({"each": {"relation": "peerings"}}, "does not apply to storage_account"),
-    ({"assert": {"relation": "peerings", "exists": True}}, "does not apply to storage_account"),
-    ({"references": []}, "references"),
-])
+@pytest.mark.parametrize(
+    ("over", "words"),
+    [
+        ({"severity": "urgent"}, "severity"),
+        ({"category": "misc"}, "category"),
+        ({"id": "X-1"}, "MLA-AREA-NNN"),
+        ({"resource_types": ["microsoft.foo/bars"]}, "unknown resource type"),
+        ({"colour": "red"}, "colour: unknown field"),
+        ({"message": "{zone.name}"}, "must start with one of subject"),
+        ({"each": {"relation": "peerings"}}, "does not apply to storage_account"),
+        ({"assert": {"relation": "peerings", "exists": True}}, "does not apply to storage_account"),
+        ({"references": []}, "references"),
+    ],
+)
 def test_rule_file_errors(over: dict[str, Any], words: str) -> None:
     with pytest.raises(RuleFileError) as err:
         compile_rule(minimal_rule(**over), "rules/MLA-TST-001.yaml")

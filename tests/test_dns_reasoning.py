@@ -28,11 +28,18 @@ class Estate:
     def __init__(self) -> None:
         self.a = b.vnet("vnet-a", "10.1.0.0/16", {"snet-pe": "10.1.1.0/24"})
         self.st = b.storage("stdata")
-        self.pe, self.nic = b.endpoint("pe-blob", f"{self.a['id']}/subnets/snet-pe",
-                                       self.st["id"], "blob", "10.1.1.4")
+        self.pe, self.nic = b.endpoint(
+            "pe-blob", f"{self.a['id']}/subnets/snet-pe", self.st["id"], "blob", "10.1.1.4"
+        )
         self.zone = b.zone(ZONE)
-        self.rows: list[dict[str, Any]] = [self.a, self.st, self.pe, self.nic, self.zone,
-                                           b.zone_group(self.pe, self.zone)]
+        self.rows: list[dict[str, Any]] = [
+            self.a,
+            self.st,
+            self.pe,
+            self.nic,
+            self.zone,
+            b.zone_group(self.pe, self.zone),
+        ]
 
     def add(self, *rows: dict[str, Any]) -> None:
         self.rows.extend(rows)
@@ -176,8 +183,11 @@ def test_dns_server_outside_the_estate_is_not_evaluated(tmp_path: Path) -> None:
 def test_peer_vnet_outside_the_estate(tmp_path: Path) -> None:
     """A Connected peer in another subscription: linked passes, unlinked is unknown."""
     e = Estate()
-    remote = b.rid("rg-x", "Microsoft.Network/virtualNetworks/vnet-remote",
-                   sub="00000000-0000-0000-0000-0000000000bb")
+    remote = b.rid(
+        "rg-x",
+        "Microsoft.Network/virtualNetworks/vnet-remote",
+        sub="00000000-0000-0000-0000-0000000000bb",
+    )
     b.peering(e.a, remote)
     e.link(e.a)
     unlinked, not_eval, _ = dns_findings(e, tmp_path)
@@ -223,8 +233,9 @@ def test_ids_compare_case_insensitively_and_print_as_given(tmp_path: Path) -> No
 def test_one_finding_per_zone_and_vnet_names_every_endpoint(tmp_path: Path) -> None:
     e = Estate()
     st2 = b.storage("stmodels")
-    pe2, nic2 = b.endpoint("pe-blob-2", f"{e.a['id']}/subnets/snet-pe", st2["id"], "blob",
-                           "10.1.1.5")
+    pe2, nic2 = b.endpoint(
+        "pe-blob-2", f"{e.a['id']}/subnets/snet-pe", st2["id"], "blob", "10.1.1.5"
+    )
     bv = b.vnet("vnet-b", "10.2.0.0/16", {"s": "10.2.1.0/24"})
     b.peer(e.a, bv)
     e.add(st2, pe2, nic2, b.zone_group(pe2, e.zone), bv)

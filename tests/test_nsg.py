@@ -14,31 +14,70 @@ from . import builders as b
 from .conftest import scan_rows
 
 DEFAULTS = [
-    {"name": "AllowVnetInBound", "properties": {
-        "direction": "Inbound", "access": "Allow", "priority": 65000, "protocol": "*",
-        "sourceAddressPrefix": "VirtualNetwork", "destinationPortRange": "*"}},
-    {"name": "AllowAzureLoadBalancerInBound", "properties": {
-        "direction": "Inbound", "access": "Allow", "priority": 65001, "protocol": "*",
-        "sourceAddressPrefix": "AzureLoadBalancer", "destinationPortRange": "*"}},
-    {"name": "DenyAllInBound", "properties": {
-        "direction": "Inbound", "access": "Deny", "priority": 65500, "protocol": "*",
-        "sourceAddressPrefix": "*", "destinationPortRange": "*"}},
+    {
+        "name": "AllowVnetInBound",
+        "properties": {
+            "direction": "Inbound",
+            "access": "Allow",
+            "priority": 65000,
+            "protocol": "*",
+            "sourceAddressPrefix": "VirtualNetwork",
+            "destinationPortRange": "*",
+        },
+    },
+    {
+        "name": "AllowAzureLoadBalancerInBound",
+        "properties": {
+            "direction": "Inbound",
+            "access": "Allow",
+            "priority": 65001,
+            "protocol": "*",
+            "sourceAddressPrefix": "AzureLoadBalancer",
+            "destinationPortRange": "*",
+        },
+    },
+    {
+        "name": "DenyAllInBound",
+        "properties": {
+            "direction": "Inbound",
+            "access": "Deny",
+            "priority": 65500,
+            "protocol": "*",
+            "sourceAddressPrefix": "*",
+            "destinationPortRange": "*",
+        },
+    },
 ]
 
 
-def rule(name: str, priority: int, access: str = "Allow", ports: Any = "22",
-         source: Any = "*", protocol: str = "Tcp", direction: str = "Inbound") -> dict[str, Any]:
-    p: dict[str, Any] = {"direction": direction, "access": access, "priority": priority,
-                         "protocol": protocol, "sourcePortRange": "*"}
+def rule(
+    name: str,
+    priority: int,
+    access: str = "Allow",
+    ports: Any = "22",
+    source: Any = "*",
+    protocol: str = "Tcp",
+    direction: str = "Inbound",
+) -> dict[str, Any]:
+    p: dict[str, Any] = {
+        "direction": direction,
+        "access": access,
+        "priority": priority,
+        "protocol": protocol,
+        "sourcePortRange": "*",
+    }
     p["destinationPortRanges" if isinstance(ports, list) else "destinationPortRange"] = ports
     p["sourceAddressPrefixes" if isinstance(source, list) else "sourceAddressPrefix"] = source
     return {"name": name, "properties": p}
 
 
 def nsg(*rules: dict[str, Any], name: str = "nsg-test") -> dict[str, Any]:
-    return {"id": b.rid("rg-net", f"Microsoft.Network/networkSecurityGroups/{name}"),
-            "name": name, "type": "microsoft.network/networksecuritygroups",
-            "properties": {"securityRules": list(rules), "defaultSecurityRules": DEFAULTS}}
+    return {
+        "id": b.rid("rg-net", f"Microsoft.Network/networkSecurityGroups/{name}"),
+        "name": name,
+        "type": "microsoft.network/networksecuritygroups",
+        "properties": {"securityRules": list(rules), "defaultSecurityRules": DEFAULTS},
+    }
 
 
 def verdict(row: dict[str, Any], port: int) -> tuple[str, str]:
@@ -65,20 +104,31 @@ def test_allow_shadowed_by_higher_priority_deny() -> None:
     assert verdict(row, 22) == ("Deny", "deny-all")
 
 
-@pytest.mark.parametrize(("ports", "port"), [
-    (["443", "22"], 22), ("3000-4000", 3389), ("*", 22), ("0-65535", 3389), (["20-23"], 22)])
+@pytest.mark.parametrize(
+    ("ports", "port"),
+    [(["443", "22"], 22), ("3000-4000", 3389), ("*", 22), ("0-65535", 3389), (["20-23"], 22)],
+)
 def test_port_forms(ports: Any, port: int) -> None:
     assert verdict(nsg(rule("r", 100, ports=ports)), port) == ("Allow", "r")
 
 
-@pytest.mark.parametrize("source", ["*", "Internet", "internet", "0.0.0.0/0", "Any", "::/0",
-                                    ["10.0.0.0/8", "Internet"]])
+@pytest.mark.parametrize(
+    "source", ["*", "Internet", "internet", "0.0.0.0/0", "Any", "::/0", ["10.0.0.0/8", "Internet"]]
+)
 def test_internet_sources(source: Any) -> None:
     assert verdict(nsg(rule("r", 100, source=source)), 22) == ("Allow", "r")
 
 
-@pytest.mark.parametrize("source", ["10.0.0.0/8", "VirtualNetwork", "AzureLoadBalancer",
-                                    "203.0.113.7/32", ["10.1.0.0/16", "10.2.0.0/16"]])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "10.0.0.0/8",
+        "VirtualNetwork",
+        "AzureLoadBalancer",
+        "203.0.113.7/32",
+        ["10.1.0.0/16", "10.2.0.0/16"],
+    ],
+)
 def test_sources_that_are_not_the_internet(source: Any) -> None:
     assert verdict(nsg(rule("r", 100, source=source)), 22) == ("Deny", "DenyAllInBound")
 
@@ -102,8 +152,11 @@ def test_rules_report_the_deciding_rule(tmp_path: Path) -> None:
     rows = [
         nsg(rule("allow-ssh-any", 100, ports=["22", "443"]), name="nsg-open"),
         nsg(rule("deny-ssh", 100, "Deny"), rule("allow-ssh", 110), name="nsg-shadowed"),
-        nsg(rule("allow-rdp", 100, ports="3000-4000", source="Internet"),
-            rule("allow-everything", 200, ports="*"), name="nsg-wide"),
+        nsg(
+            rule("allow-rdp", 100, ports="3000-4000", source="Internet"),
+            rule("allow-everything", 200, ports="*"),
+            name="nsg-wide",
+        ),
     ]
     result = scan_rows(rows, tmp_path, select=["MLA-NSG"])
     got = sorted((f.rule_id, f.resource_name, f.related_id) for f in result.findings)
