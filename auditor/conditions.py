@@ -151,10 +151,6 @@ def _norm(value: Any) -> Any:
     return value
 
 
-def _eq(actual: Any, expected: Any) -> bool:
-    return _norm(actual) == _norm(expected)
-
-
 def _num(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
@@ -166,29 +162,64 @@ def _num(value: Any) -> float | None:
         return None
 
 
-def _cmp(fn: Callable[[float, float], bool]) -> Callable[[Any, Any], bool]:
-    def compare(actual: Any, expected: Any) -> bool:
-        a, e = _num(actual), _num(expected)
-        return a is not None and e is not None and fn(a, e)
-
-    return compare
-
-
 def _present(value: Any) -> bool:
     return value is not None and value != [] and value != {} and value != ""
 
 
-OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "equals": _eq,
-    "not_equals": lambda a, e: not _eq(a, e),
-    "in": lambda a, e: any(_eq(a, x) for x in e),
-    "not_in": lambda a, e: not any(_eq(a, x) for x in e),
-    "matches": lambda a, e: a is not None and e.search(str(a)) is not None,
-    "contains": lambda a, e: isinstance(a, list) and any(_eq(x, e) for x in a),
-    "gt": _cmp(lambda a, e: a > e),
-    "gte": _cmp(lambda a, e: a >= e),
-    "lt": _cmp(lambda a, e: a < e),
-    "lte": _cmp(lambda a, e: a <= e),
+def _one_of(expected: list[Any]) -> Callable[[Any], bool]:
+    wanted = [_norm(x) for x in expected]
+
+    def test(actual: Any) -> bool:
+        a = _norm(actual)
+        return any(a == w for w in wanted)
+
+    return test
+
+
+def _equals(expected: Any) -> Callable[[Any], bool]:
+    e = _norm(expected)
+    return lambda a: _norm(a) == e
+
+
+def _numeric(fn: Callable[[float, float], bool]) -> Callable[[Any], Callable[[Any], bool]]:
+    def make(expected: Any) -> Callable[[Any], bool]:
+        e = _num(expected)
+
+        def test(actual: Any) -> bool:
+            a = _num(actual)
+            return a is not None and e is not None and fn(a, e)
+
+        return test
+
+    return make
+
+
+def _contains(expected: Any) -> Callable[[Any], bool]:
+    e = _norm(expected)
+    return lambda a: isinstance(a, list) and any(_norm(x) == e for x in a)
+
+
+def _not(make: Callable[[Any], Callable[[Any], bool]]) -> Callable[[Any], Callable[[Any], bool]]:
+    def negated(expected: Any) -> Callable[[Any], bool]:
+        test = make(expected)
+        return lambda a: not test(a)
+
+    return negated
+
+
+# Each operator turns the rule's expected value into a test of one actual value; the
+# expected side is normalised once, when the rule compiles.
+OPERATORS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
+    "equals": _equals,
+    "not_equals": _not(_equals),
+    "in": _one_of,
+    "not_in": _not(_one_of),
+    "matches": lambda rx: lambda a: a is not None and rx.search(str(a)) is not None,
+    "contains": _contains,
+    "gt": _numeric(lambda a, e: a > e),
+    "gte": _numeric(lambda a, e: a >= e),
+    "lt": _numeric(lambda a, e: a < e),
+    "lte": _numeric(lambda a, e: a <= e),
 }
 NEGATIVE = frozenset({"not_equals", "not_in"})
 
@@ -278,6 +309,11 @@ class Compare(Condition):
     default: Any
     absent: str  # "null" | "unknown"
 
+    def __post_init__(self) -> None:
+        self.test = None if self.op == "exists" else OPERATORS[self.op](self.expected)
+        # "none of the values equals" for the negative operators
+        self.every = self.match == "all" or self.op in NEGATIVE
+
     def eval(self, ctx: Context) -> Truth:
         values = self.path.resolve(ctx)
         if isinstance(values, Unknown):
@@ -289,14 +325,14 @@ class Compare(Condition):
                 return Unknown.of(f"{self.path.text} is absent")
             else:
                 values = [None]
-        if self.op == "exists":
+        test = self.test
+        if test is None:
             return any(_present(v) for v in values) == bool(self.expected)
-        fn = OPERATORS[self.op]
-        if self.match == "all":
-            return all(fn(v, self.expected) for v in values)
-        if self.op in NEGATIVE:  # "none of the values equals"
-            return all(fn(v, self.expected) for v in values)
-        return any(fn(v, self.expected) for v in values)
+        if len(values) == 1:
+            return test(values[0])
+        if self.every:
+            return all(test(v) for v in values)
+        return any(test(v) for v in values)
 
     def evidence(self, ctx: Context) -> dict[str, Any]:
         values = self.path.resolve(ctx)
@@ -349,7 +385,8 @@ class RelationTest(Condition):
             results = {low == self.expected, high == self.expected}
         else:
             op, n = self.expected
-            results = {OPERATORS[op](hits, n), OPERATORS[op](hits + unknown, n)}
+            test = OPERATORS[op](n)
+            results = {test(hits), test(hits + unknown)}
         if len(results) == 1:
             return results.pop()
         return Unknown(tuple(dict.fromkeys(undecided)))

@@ -54,6 +54,9 @@ class AuditGraph:
         self._rows: dict[str, dict[str, Any]] = {}
         self._kinds: dict[str, str] = {}
         self._unseen: set[str] = set()
+        self._types: dict[str, str] = {}
+        self._edges: list[tuple[str, str, str, dict[str, Any]]] = []
+        self._back_refs: set[tuple[str, str]] = set()
         self._succ = self.g._succ  # networkx's own adjacency dicts: node -> nbr -> key -> attrs
         self._pred = self.g._pred
         self._build()
@@ -112,19 +115,22 @@ class AuditGraph:
     def _add_node(
         self, k: str, rtype: str, row: dict[str, Any], seen: bool = True, kind: str | None = None
     ) -> None:
-        kind = kind or KIND_OF_TYPE.get(rtype, "other")
-        self.g.add_node(k, kind=kind, type=rtype, row=row, seen=seen)
         self._rows[k] = row
-        self._kinds[k] = kind
+        self._kinds[k] = kind or KIND_OF_TYPE.get(rtype, "other")
+        self._types[k] = rtype
         if seen:
             self.by_type[rtype].append(k)
         else:
             self._unseen.add(k)
 
+    def _link(self, src: str, dst: str, key: str, **attrs: Any) -> None:
+        """Queue an edge; edges go into networkx in one batch when the build ends."""
+        self._edges.append((src, dst, key, attrs))
+
     def _node_for(self, rid: str, referrer: str) -> str:
         """The key of a referenced resource, adding a placeholder when it was not seen."""
         k = arm.key(rid)
-        if k not in self.g:
+        if k not in self._rows:
             rtype = arm.arm_type(rid)
             row = {"id": rid, "name": arm.last_name(rid), "type": rtype}
             self._add_node(k, rtype, row, seen=False)
@@ -136,7 +142,7 @@ class AuditGraph:
 
     def _edge(self, src: str, dst_id: str, kind: str, **attrs: Any) -> str:
         dst = self._node_for(dst_id, self.display_id(src))
-        self.g.add_edge(src, dst, key=kind, **attrs)
+        self._link(src, dst, key=kind, **attrs)
         return dst
 
     def _build(self) -> None:
@@ -170,6 +176,20 @@ class AuditGraph:
                 self._endpoint_connections(k, row)
         self._records_to_endpoints()
         self._dns_servers()
+        self.g.add_nodes_from(
+            (
+                k,
+                {
+                    "kind": self._kinds[k],
+                    "type": self._types[k],
+                    "row": row,
+                    "seen": k not in self._unseen,
+                },
+            )
+            for k, row in self._rows.items()
+        )
+        self.g.add_edges_from(self._edges)
+        self._edges = []
 
     def _vnet_nodes(self, k: str) -> None:
         row = self.row(k)
@@ -187,12 +207,17 @@ class AuditGraph:
             if not sid:
                 continue
             sk = arm.key(sid)
-            subrow = {**sub, "type": SUBNET_TYPE, "vnetId": row.get("id")}
-            if sk in self.g:  # the subnet was also read as a row of its own: that row wins
-                self._rows[sk] = self.g.nodes[sk]["row"] = {**subrow, **self.row(sk)}
+            subrow = {
+                **sub,
+                "type": SUBNET_TYPE,
+                "vnetId": row.get("id"),
+                "vnetName": row.get("name"),
+            }
+            if sk in self._rows:  # the subnet was also read as a row of its own: that row wins
+                self._rows[sk] = {**subrow, **self.row(sk)}
             else:
                 self._add_node(sk, SUBNET_TYPE, subrow)
-            self.g.add_edge(k, sk, key="contains")
+            self._link(k, sk, key="contains")
 
     def _vnet(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
@@ -201,7 +226,7 @@ class AuditGraph:
             nsg = _ref(_props(sub).get("networkSecurityGroup"))
             if sid and nsg:
                 nsg_k = self._node_for(nsg, str(sid))
-                self.g.add_edge(nsg_k, arm.key(sid), key="protects")
+                self._link(nsg_k, arm.key(sid), key="protects")
         for peering in _list(props.get("virtualNetworkPeerings")):
             p = _props(peering)
             remote = _ref(p.get("remoteVirtualNetwork"))
@@ -237,9 +262,9 @@ class AuditGraph:
             if sid := _ref(cp.get("subnet")):
                 self._edge(k, sid, "in_subnet")
             if pip := _ref(cp.get("publicIPAddress")):
-                self.g.add_edge(self._node_for(pip, self.display_id(k)), k, key="attached_to")
+                self._link(self._node_for(pip, self.display_id(k)), k, key="attached_to")
         if nsg := _ref(props.get("networkSecurityGroup")):
-            self.g.add_edge(self._node_for(nsg, self.display_id(k)), k, key="protects")
+            self._link(self._node_for(nsg, self.display_id(k)), k, key="protects")
         if vm := _ref(props.get("virtualMachine")):
             self._edge(k, vm, "attached_to")
         if pe := _ref(props.get("privateEndpoint")):
@@ -260,14 +285,14 @@ class AuditGraph:
             if sid := _ref(cp.get("subnet")):
                 self._edge(k, sid, "in_subnet")
             if pip := _ref(cp.get("publicIPAddress")):
-                self.g.add_edge(self._node_for(pip, self.display_id(k)), k, key="attached_to")
+                self._link(self._node_for(pip, self.display_id(k)), k, key="attached_to")
 
     def _vm(self, k: str, row: dict[str, Any]) -> None:
         profile = _props(row).get("networkProfile")
         nics = profile.get("networkInterfaces") if isinstance(profile, dict) else None
         for nic in _list(nics):
             if nid := _ref(nic):
-                self.g.add_edge(self._node_for(nid, self.display_id(k)), k, key="attached_to")
+                self._link(self._node_for(nid, self.display_id(k)), k, key="attached_to")
 
     def _private_endpoint(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
@@ -294,7 +319,7 @@ class AuditGraph:
                 )
         for nic in _list(props.get("networkInterfaces")):
             if nid := _ref(nic):
-                self.g.add_edge(self._node_for(nid, self.display_id(k)), k, key="attached_to")
+                self._link(self._node_for(nid, self.display_id(k)), k, key="attached_to")
         for cfg in _list(props.get("customDnsConfigs")):
             if isinstance(cfg, dict):
                 for ip in _list(cfg.get("ipAddresses")):
@@ -321,12 +346,11 @@ class AuditGraph:
             if not pe:
                 continue
             pe_k = self._node_for(pe, self.display_id(k))
-            if self.g.has_edge(pe_k, k, key="targets"):
-                continue
-            if self.seen(pe_k):
-                continue  # the endpoint row is authoritative; it does not target this resource
+            if self.seen(pe_k) or (pe_k, k) in self._back_refs:
+                continue  # a seen endpoint's own row is authoritative
+            self._back_refs.add((pe_k, k))
             state = cp.get("privateLinkServiceConnectionState")
-            self.g.add_edge(
+            self._link(
                 pe_k,
                 k,
                 key="targets",
@@ -337,7 +361,7 @@ class AuditGraph:
             )
 
     def _zone_group(self, k: str, row: dict[str, Any]) -> None:
-        self.g.add_edge(
+        self._link(
             self._node_for(arm.parent(self.display_id(k)), self.display_id(k)),
             k,
             key="has_zone_group",
@@ -360,7 +384,7 @@ class AuditGraph:
         zone_k = self._node_for(arm.parent(self.display_id(k)), self.display_id(k))
         if vnet:
             vnet_k = self._node_for(vnet, self.display_id(k))
-            self.g.add_edge(
+            self._link(
                 zone_k,
                 vnet_k,
                 key="linked_to",
@@ -379,7 +403,7 @@ class AuditGraph:
             for rec in _list(_props(self.row(k)).get("aRecords")):
                 ip = rec.get("ipv4Address") if isinstance(rec, dict) else None
                 for pe in self.pe_by_ip.get(str(ip), ()) if ip else ():
-                    self.g.add_edge(k, pe, key="resolves_to", ip=ip)
+                    self._link(k, pe, key="resolves_to", ip=ip)
 
     def _workspace(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
@@ -402,7 +426,7 @@ class AuditGraph:
             for order, ip in enumerate(_list(servers)):
                 ip = str(ip).strip()
                 sk = f"dns-server:{ip}"
-                if sk not in self.g:
+                if sk not in self._rows:
                     self._add_node(
                         sk,
                         "",
@@ -410,8 +434,8 @@ class AuditGraph:
                         kind="dns_server",
                     )
                     for vnet, prefix in self.vnets_containing(ip):
-                        self.g.add_edge(sk, vnet, key="hosted_in", prefix=prefix)
-                self.g.add_edge(k, sk, key="uses_dns_server", order=order)
+                        self._link(sk, vnet, key="hosted_in", prefix=prefix)
+                self._link(k, sk, key="uses_dns_server", order=order)
 
     def placeholders(self) -> list[dict[str, Any]]:
         """Resources referenced by the estate but not in it, with who references them."""

@@ -222,6 +222,10 @@ def expected_zones(g: AuditGraph, k: str) -> list[Item] | Unknown:
                     )
                 )
     if needed:
+        targets = ", ".join(sorted({g.name(t) for t, _ in g.out(k, "targets")}))
+        groups = ", ".join(
+            sorted({gid for _, a in g.out(k, "targets") for gid in a.get("group_ids") or []})
+        )
         for low, name in sorted(used.items()):
             if low not in needed:
                 items.append(
@@ -231,8 +235,9 @@ def expected_zones(g: AuditGraph, k: str) -> list[Item] | Unknown:
                             "group_id": None,
                             "zone": name,
                             "ok": False,
-                            "problem": f"zone {name} serves none of the group ids "
-                            f"({', '.join(sorted(needed))} expected)",
+                            "problem": f"zone {name} serves none of its group ids ({groups}); "
+                            f"they need {', '.join(sorted(needed))}",
+                            "target": targets,
                         },
                     )
                 )
@@ -477,17 +482,21 @@ def decide(rules: list[NsgRule], port: int) -> NsgRule | None:
     return None
 
 
-def allowed_ports(rules: list[NsgRule]) -> list[tuple[int, int]]:
-    """TCP port intervals the internet is admitted to, first match wins."""
+def allowed_ports(rules: list[NsgRule]) -> tuple[list[tuple[int, int]], list[NsgRule]]:
+    """TCP port intervals the internet is admitted to (first match wins), and the Allow
+    rules that decide at least one of those ports."""
     decided: list[tuple[int, int]] = []
     allowed: list[tuple[int, int]] = []
+    openers: list[NsgRule] = []
     for rule in rules:
         for lo, hi in rule.ports:
-            for a, b in _subtract((lo, hi), decided):
-                if rule.access.lower() == "allow":
-                    allowed.append((a, b))
+            fresh = _subtract((lo, hi), decided)
+            if fresh and rule.access.lower() == "allow":
+                allowed.extend(fresh)
+                if rule not in openers:
+                    openers.append(rule)
             decided = _union([*decided, (lo, hi)])
-    return _union(allowed)
+    return _union(allowed), openers
 
 
 def _union(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -545,15 +554,8 @@ def internet_inbound(g: AuditGraph, k: str) -> list[Item]:
                 },
             )
         )
-    allowed = allowed_ports(rules)
-    everything = allowed == [TCP_PORTS] or allowed == [(1, 65535)]
-    openers = [
-        r
-        for r in rules
-        if r.access.lower() == "allow"
-        and not r.default
-        and any(hi - lo >= 65534 for lo, hi in r.ports)
-    ]
+    allowed, openers = allowed_ports(rules)
+    everything = allowed in ([TCP_PORTS], [(1, 65535)])
     items.append(
         Item(
             key="tcp/all",
@@ -562,8 +564,10 @@ def internet_inbound(g: AuditGraph, k: str) -> list[Item]:
                 "service": "all ports",
                 "access": "Allow" if everything else "Deny",
                 "rule": ", ".join(r.name for r in openers) if everything else None,
-                "priority": openers[0].priority if everything and openers else None,
-                "source": ", ".join(openers[0].sources) if everything and openers else None,
+                "priority": ", ".join(str(r.priority) for r in openers) if everything else None,
+                "source": ", ".join(sorted({s for r in openers for s in r.sources}))
+                if everything
+                else None,
                 "attached_to": attached,
             },
         )

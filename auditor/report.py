@@ -192,7 +192,15 @@ def render_terminal(run: Run, console: Console) -> None:
         for f in result.findings
         if run.fail_on != "none" and SEVERITIES.index(f.severity) <= SEVERITIES.index(run.fail_on)
     )
-    if run.failed:
+    if run.fail_on == "none":
+        console.print(
+            Text(
+                f"{len(result.findings)} finding(s); --fail-on none: the exit code "
+                "does not depend on them.",
+                style="bold",
+            )
+        )
+    elif run.failed:
         console.print(
             Text(f"FAIL: {at_or_above} finding(s) at or above {run.fail_on}.", style="bold red")
         )

@@ -323,7 +323,7 @@ def _evidence(rule: Rule, ctx: Context, item: Item | None) -> list[dict[str, Any
 def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
     """Run every rule over the graph."""
     result = AuditResult()
-    cache: dict[tuple[str, str], Any] = {}
+    cache: dict[tuple[str, str], Any] = {}  # relation results, shared by all rules
     for rule in rules:
         outcome = RuleOutcome(rule.id, rule.spec.severity, rule.spec.category)
         result.outcomes.append(outcome)
@@ -332,67 +332,72 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
             outcome.reason = reason
             result.not_evaluated.append(NotEvaluated(rule.id, None, None, [reason]))
             continue
+        base = Context(graph, cache)
         for rtype in rule.spec.resource_types:
             for node in graph.nodes_of_type(rtype):
-                _judge(rule, graph, node, cache, result, outcome)
+                _judge(rule, base, node, result, outcome)
     result.sort()
     return result
 
 
-def _judge(
-    rule: Rule,
-    graph: AuditGraph,
-    node: str,
-    cache: dict[tuple[str, str], Any],
+def _not_evaluated(
     result: AuditResult,
     outcome: RuleOutcome,
+    subject: Item,
+    item: Item | None,
+    reasons: tuple[str, ...],
 ) -> None:
+    outcome.not_evaluated += 1
+    result.not_evaluated.append(
+        NotEvaluated(outcome.rule_id, subject.key, item.key if item else None, list(reasons))
+    )
+
+
+def _judge(rule: Rule, base: Context, node: str, result: AuditResult, outcome: RuleOutcome) -> None:
+    """Judge one subject: where → each → assert, counting every outcome."""
     outcome.subjects += 1
-    subject = Item(key=graph.display_id(node), node=node)
-    ctx = Context(graph, cache).bind("subject", subject)
-
-    def not_evaluated(item: Item | None, reasons: tuple[str, ...]) -> None:
-        outcome.not_evaluated += 1
-        result.not_evaluated.append(
-            NotEvaluated(rule.id, subject.key, item.key if item else None, list(reasons))
-        )
-
-    before = outcome.not_evaluated
+    subject = Item(key=base.graph.display_id(node), node=node)
+    ctx = base.bind("subject", subject)
     applies = rule.where.eval(ctx) if rule.where else True
     if applies is False:
         outcome.not_applicable += 1
         return
-    if isinstance(applies, Unknown):
-        not_evaluated(None, applies.reasons)
+    if applies is not True:
+        _not_evaluated(result, outcome, subject, None, applies.reasons)
         return
-    candidates: list[tuple[Item | None, Context]] = [(None, ctx)]
-    if rule.spec.each:
-        items = ctx.related(rule.spec.each.relation, node)
+    each = rule.spec.each
+    if each is None:
+        candidates: list[tuple[Item | None, Context]] = [(None, ctx)]
+    else:
+        items = ctx.related(each.relation, node)
         if isinstance(items, Unknown):
-            not_evaluated(None, items.reasons)
+            _not_evaluated(result, outcome, subject, None, items.reasons)
             return
         candidates = []
+        undecided = False
         for item in items:
-            ictx = ctx.bind(rule.spec.each.as_, item)
             if item.unknown:
-                not_evaluated(item, (item.unknown,))
+                _not_evaluated(result, outcome, subject, item, (item.unknown,))
+                undecided = True
                 continue
+            ictx = ctx.bind(each.as_, item)
             keep = rule.each_where.eval(ictx) if rule.each_where else True
-            if isinstance(keep, Unknown):
-                not_evaluated(item, keep.reasons)
-            elif keep:
+            if keep is True:
                 candidates.append((item, ictx))
-    if rule.spec.each and not candidates and outcome.not_evaluated == before:
-        outcome.passed += 1  # nothing of this subject needed judging
+            elif keep is not False:
+                _not_evaluated(result, outcome, subject, item, keep.reasons)
+                undecided = True
+        if not candidates and not undecided:
+            outcome.passed += 1  # nothing of this subject needed judging
     for item, ictx in candidates:
         verdict = rule.check.eval(ictx)
         if verdict is True:
             outcome.passed += 1
-        elif isinstance(verdict, Unknown):
-            not_evaluated(item, verdict.reasons)
-        else:
+        elif verdict is False:
             outcome.failed += 1
-            result.findings.append(_finding(rule, graph, node, item, ictx))
+            result.findings.append(_finding(rule, base.graph, node, item, ictx))
+        else:
+            _not_evaluated(result, outcome, subject, item, verdict.reasons)
 
 
 def _finding(rule: Rule, graph: AuditGraph, node: str, item: Item | None, ctx: Context) -> Finding:

@@ -89,14 +89,16 @@ def verdict(row: dict[str, Any], port: int) -> tuple[str, str]:
 def test_defaults_deny_the_internet() -> None:
     row = nsg()
     assert verdict(row, 22) == ("Deny", "DenyAllInBound")
-    assert allowed_ports(internet_tcp_rules(row)) == []
+    assert allowed_ports(internet_tcp_rules(row)) == ([], [])
 
 
 def test_first_match_by_priority_wins() -> None:
     row = nsg(rule("allow-all", 200, ports="*"), rule("deny-ssh", 100, "Deny", "22"))
     assert verdict(row, 22) == ("Deny", "deny-ssh")
     assert verdict(row, 3389) == ("Allow", "allow-all")
-    assert allowed_ports(internet_tcp_rules(row)) == [(0, 21), (23, 65535)]
+    allowed, openers = allowed_ports(internet_tcp_rules(row))
+    assert allowed == [(0, 21), (23, 65535)]
+    assert [r.name for r in openers] == ["allow-all"]
 
 
 def test_allow_shadowed_by_higher_priority_deny() -> None:
@@ -146,6 +148,16 @@ def test_application_security_group_source_is_not_the_internet() -> None:
     r = rule("asg", 100, source="*")
     r["properties"]["sourceApplicationSecurityGroups"] = [{"id": "/x/asg"}]
     assert verdict(nsg(r), 22)[0] == "Deny"
+
+
+def test_all_ports_opened_by_several_rules_names_them_all(tmp_path: Path) -> None:
+    row = nsg(
+        rule("low", 100, ports="0-32767", source="Internet"),
+        rule("high", 110, ports="32768-65535", source="0.0.0.0/0"),
+    )
+    result = scan_rows([row], tmp_path, select=["MLA-NSG-003"])
+    (finding,) = result.findings
+    assert "rule low, high" in finding.message and "priority 100, 110" in finding.message
 
 
 def test_rules_report_the_deciding_rule(tmp_path: Path) -> None:
