@@ -157,15 +157,12 @@ def _rules_command(args: argparse.Namespace, rules: list) -> int:  # type: ignor
 
     console = Console()
     if args.rules_command == "list":
-        table = Table("id", "severity", "category", "title", "applies to")
+        table = Table(box=None, expand=True)
+        for name in ("id", "severity", "category"):
+            table.add_column(name, no_wrap=True)
+        table.add_column("title", ratio=1)
         for r in rules:
-            table.add_row(
-                r.id,
-                r.spec.severity,
-                r.spec.category,
-                r.spec.title,
-                ", ".join(r.spec.resource_types),
-            )
+            table.add_row(r.id, r.spec.severity, r.spec.category, r.spec.title)
         console.print(table)
         return EXIT_OK
     wanted = args.rule_id.upper()
@@ -208,7 +205,7 @@ def rule_markdown(rule) -> str:  # type: ignore[no-untyped-def]
         "## References",
         "",
     ]
-    lines += [f"- [{ref.title}]({ref.url})" for ref in s.references]
+    lines += [f"- {ref.title}: <{ref.url}>" for ref in s.references]
     lines += [f"- Azure Policy built-in: {p.name} (`{p.id}`)" for p in s.policy]
     if s.peers:
         lines += ["", "## Equivalent checks in other tools", ""]
