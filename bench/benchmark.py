@@ -1,0 +1,196 @@
+"""Scan time and memory of ``mlops-audit`` on synthetic estates, against a bare JSON parse.
+
+For each size (rows) it writes a synthetic snapshot with ``bench/synth.py`` and measures, each
+in a fresh subprocess and taking the best of ``--repeat`` runs:
+
+* ``json.load`` of the file: the time of the ``json.load`` call alone, measured inside the
+  child (interpreter start-up excluded), and the child's peak RSS;
+* a full scan, ``mlops-audit scan --snapshot FILE --format json --output /dev/null
+  --fail-on none``: the child's whole wall time (start-up and imports included) and its peak
+  RSS.
+
+Peak RSS comes from ``os.wait4`` on each child (``ru_maxrss``), not from RUSAGE_CHILDREN,
+which is a maximum over every child so far. MB here means 2**20 bytes. Targets: scan time
+under 3x the bare parse, peak RSS under 1500 MB. At small sizes interpreter start-up dominates
+the scan time, so the time target only means something for the large sizes.
+
+    python bench/benchmark.py [--sizes 1000,10000,100000] [--repeat 3] [--keep DIR] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MB = 1 << 20
+TIME_RATIO_TARGET = 3.0
+PEAK_MB_TARGET = 1500.0
+PARSE = """\
+import json, sys, time
+with open(sys.argv[1], "rb") as fh:
+    start = time.perf_counter()
+    json.load(fh)
+    print(time.perf_counter() - start)
+"""
+
+
+@dataclass
+class Run:
+    wall: float  # seconds, Popen to reaped
+    peak_mb: float  # the child's own maximum resident set size
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(cmd: list[str]) -> Run:
+    """Run cmd to completion; wall time and peak RSS of that one child (os.wait4)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = (f.read().decode("utf-8", "replace") for f in (out, err))
+    # ru_maxrss is KiB on Linux, bytes on macOS
+    peak = usage.ru_maxrss / MB if sys.platform == "darwin" else usage.ru_maxrss / 1024
+    return Run(wall, peak, proc.returncode, stdout, stderr)
+
+
+def scan_command() -> list[str]:
+    """The installed console script next to this interpreter, else ``python -m auditor``."""
+    script = Path(sys.executable).parent / "mlops-audit"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "auditor"]
+
+
+@dataclass
+class Result:
+    rows: int
+    file_mb: float
+    parse_s: float
+    parse_peak_mb: float
+    scan_s: float | None = None
+    scan_peak_mb: float | None = None
+    scan_error: str | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        return None if self.scan_s is None else self.scan_s / self.parse_s
+
+    def targets(self) -> tuple[bool | None, bool | None]:
+        if self.scan_s is None or self.scan_peak_mb is None or self.ratio is None:
+            return None, None
+        return self.ratio < TIME_RATIO_TARGET, self.scan_peak_mb < PEAK_MB_TARGET
+
+
+def measure(path: Path, rows: int, repeat: int, scan: bool) -> Result:
+    parses = []
+    for _ in range(repeat):
+        r = run([sys.executable, "-c", PARSE, str(path)])
+        if r.returncode != 0:
+            raise SystemExit(f"json.load of {path} failed:\n{r.stderr}")
+        parses.append((float(r.stdout), r.peak_mb))
+    result = Result(
+        rows=rows,
+        file_mb=path.stat().st_size / MB,
+        parse_s=min(t for t, _ in parses),
+        parse_peak_mb=min(p for _, p in parses),
+    )
+    if not scan:
+        return result
+    cmd = [*scan_command(), "scan", "--snapshot", str(path), "--format", "json"]
+    cmd += ["--output", os.devnull, "--fail-on", "none"]
+    scans = []
+    for _ in range(repeat):
+        r = run(cmd)
+        if r.returncode != 0:
+            last = (r.stderr.strip().splitlines() or ["(no output)"])[-1]
+            result.scan_error = f"exit {r.returncode}: {last}"
+            return result
+        scans.append(r)
+    result.scan_s = min(r.wall for r in scans)
+    result.scan_peak_mb = min(r.peak_mb for r in scans)
+    return result
+
+
+def fmt(value: float | bool | None, spec: str = ".2f") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    return format(value, spec)
+
+
+def table(results: list[Result]) -> str:
+    head = (
+        "rows",
+        "file MB",
+        "load s",
+        "load MB",
+        "scan s",
+        "scan MB",
+        "scan/load",
+        "<3x",
+        "<1500MB",
+    )
+    lines = [head]
+    for r in results:
+        fast, small = r.targets()
+        ratio = None if r.ratio is None else f"{r.ratio:.1f}x"
+        lines.append((
+            f"{r.rows:,}", fmt(r.file_mb, ".1f"), fmt(r.parse_s, ".3f"),
+            fmt(r.parse_peak_mb, ".0f"), fmt(r.scan_s, ".3f"), fmt(r.scan_peak_mb, ".0f"),
+            ratio or "-", fmt(fast), fmt(small),
+        ))  # fmt: skip
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    out = ["  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)) for line in lines]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    out += [f"scan of {r.rows:,} rows failed: {r.scan_error}" for r in results if r.scan_error]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="row counts, comma-separated")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; best counts")
+    parser.add_argument("--keep", type=Path, help="write the estates here and keep them")
+    parser.add_argument("--fault-share", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-scan", action="store_true", help="measure json.load only")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the largest size misses")
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    if not args.no_scan:
+        print(f"scan command: {' '.join(scan_command())}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="mlops-audit-bench-") as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        results = []
+        for size in sizes:
+            path = folder / f"estate-{size}.json"
+            gen = [sys.executable, str(HERE / "synth.py"), "--rows", str(size), "--out", str(path)]
+            gen += ["--format", "snapshot", "--fault-share", str(args.fault_share)]
+            gen += ["--seed", str(args.seed)]
+            made = run(gen)
+            if made.returncode != 0:
+                raise SystemExit(f"generating {path} failed:\n{made.stderr}")
+            print(f"{made.stderr.strip()} ({made.wall:.1f} s); measuring", file=sys.stderr)
+            results.append(measure(path, size, args.repeat, not args.no_scan))
+    print(table(results))
+    if not args.check:
+        return 0
+    last = results[-1]
+    return 0 if last.scan_error is None and all(last.targets()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
