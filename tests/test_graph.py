@@ -69,8 +69,8 @@ def test_references_outside_the_estate_become_placeholders(tmp_path: Path) -> No
                 {
                     "properties": {
                         "subnet": {
-                            "id": "/subscriptions/other/resourceGroups/rg/providers/Microsoft.Network/"
-                            "virtualNetworks/v/subnets/s"
+                            "id": "/subscriptions/other/resourceGroups/rg/providers/"
+                            "Microsoft.Network/virtualNetworks/v/subnets/s"
                         }
                     }
                 }
