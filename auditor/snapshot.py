@@ -130,10 +130,18 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "invalid JSON"
+        # A string left open runs to the end of the file: that is a cut-off file too.
+        cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        what = "truncated JSON" if cut else "invalid JSON"
         raise InputError(
             path, f"{what} at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise InputError(
+            path, "invalid JSON: nested too deeply to be Resource Graph rows"
+        ) from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts
+        raise InputError(path, f"invalid JSON: {exc}") from None
 
 
 def _table_rows(path: Path, table: dict[str, Any]) -> list[Any]:
@@ -169,7 +177,7 @@ def _rows_of(path: Path, doc: Any) -> tuple[str, list[Any], dict[str, Any]]:
                 path, f"unknown 'format' {doc['format']!r}; expected {SNAPSHOT_FORMAT!r}"
             )
         version = doc.get("version")
-        if version != SNAPSHOT_VERSION:
+        if isinstance(version, bool) or version != SNAPSHOT_VERSION:
             raise InputError(
                 path,
                 f"snapshot version {version!r} is not supported "
@@ -199,6 +207,14 @@ def _rows_of(path: Path, doc: Any) -> tuple[str, list[Any], dict[str, Any]]:
     return "az-graph", data, {}
 
 
+def _field_problem(name: str, value: Any) -> str:
+    if value is None:
+        return f"has no '{name}'"
+    if isinstance(value, str):
+        return f"has an empty '{name}'"
+    return f"has an '{name}' that is {_describe(value)}, expected a string"
+
+
 def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
     """Merge a duplicate row: objects merge key by key, other values from the later row win
     unless the later value is null."""
@@ -222,20 +238,16 @@ def load_file(path: str | Path, estate: Estate) -> Source:
         rid = r.get("id")
         rtype = r.get("type")
         if not isinstance(rid, str) or not rid.strip():
-            problem = "has no 'id'" if rid is None else f"has an 'id' that is {_describe(rid)}"
-            raise InputError(p, f"{where} {i} {problem}")
+            raise InputError(p, f"{where} {i} {_field_problem('id', rid)}")
         if not isinstance(rtype, str) or not rtype.strip():
-            problem = (
-                "has no 'type'" if rtype is None else f"has a 'type' that is {_describe(rtype)}"
-            )
-            raise InputError(p, f"{where} {i} ({rid}) {problem}")
+            raise InputError(p, f"{where} {i} ({rid}) {_field_problem('type', rtype)}")
         k = arm.key(rid)
         existing = estate.rows.get(k)
         if existing is None:
             estate.rows[k] = r
             estate.types[k] = rtype.lower()
-        else:
-            _merge(existing, r)
+        else:  # the first row's id keeps its casing: it is the one printed
+            _merge(existing, {key: v for key, v in r.items() if key != "id"})
             estate.duplicates_merged += 1
     estate.rows_read += len(rows)
     estate._collections = None
