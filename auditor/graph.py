@@ -21,8 +21,10 @@ from .snapshot import Estate
 SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
 
 
-def _props(row: dict[str, Any] | None) -> dict[str, Any]:
-    props = row.get("properties") if row else None
+def _props(obj: Any) -> dict[str, Any]:
+    """``obj.properties`` when both are objects, else an empty object: rows come from
+    outside, and a wrong shape must not stop the build."""
+    props = obj.get("properties") if isinstance(obj, dict) else None
     return props if isinstance(props, dict) else {}
 
 
@@ -30,12 +32,16 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _objects(value: Any) -> list[dict[str, Any]]:
+    """The object elements of a list (a list of sub-resources)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _ref(obj: Any) -> str | None:
-    """The id of a ``{"id": ...}`` reference, or None."""
-    if isinstance(obj, dict):
-        rid = obj.get("id")
-        if isinstance(rid, str) and rid.strip():
-            return rid
+    """The id of a ``{"id": ...}`` reference (or of a bare id string), or None."""
+    rid = obj.get("id") if isinstance(obj, dict) else obj
+    if isinstance(rid, str) and rid.strip():
+        return rid
     return None
 
 
@@ -47,6 +53,11 @@ class AuditGraph:
         self.g: nx.MultiDiGraph = nx.MultiDiGraph()
         self.by_type: dict[str, list[str]] = defaultdict(list)
         self.pe_by_ip: dict[str, list[str]] = defaultdict(list)
+        self.pe_fqdns: dict[str, set[str]] = defaultdict(set)
+        self.vnet_of_subnet: dict[str, str] = {}
+        self.memo: dict[Any, Any] = {}  # for relations that many subjects share
+        self.pe_ambiguous: set[str] = set()  # endpoints whose A records cannot be told apart
+        self.records_ambiguous: set[str] = set()  # A records whose endpoint cannot be told
         self.vnet_prefixes: dict[tuple[int, int], list[str]] = defaultdict(list)
         self.referenced_by: dict[str, list[str]] = defaultdict(list)  # placeholder -> referrers
         # Plain-dict mirrors of node data and adjacency: rules read them hundreds of
@@ -205,7 +216,7 @@ class AuditGraph:
                 continue
             if net.version == 4:
                 self.vnet_prefixes[(net.prefixlen, int(net.network_address))].append(k)
-        for sub in _list(props.get("subnets")):
+        for sub in _objects(props.get("subnets")):
             sid = _ref(sub)
             if not sid:
                 continue
@@ -221,16 +232,17 @@ class AuditGraph:
             else:
                 self._add_node(sk, SUBNET_TYPE, subrow)
             self._link(k, sk, key="contains")
+            self.vnet_of_subnet[sk] = k
 
     def _vnet(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
-        for sub in _list(props.get("subnets")):
+        for sub in _objects(props.get("subnets")):
             sid = _ref(sub)
             nsg = _ref(_props(sub).get("networkSecurityGroup"))
             if sid and nsg:
                 nsg_k = self._node_for(nsg, str(sid))
                 self._link(nsg_k, arm.key(sid), key="protects")
-        for peering in _list(props.get("virtualNetworkPeerings")):
+        for peering in _objects(props.get("virtualNetworkPeerings")):
             p = _props(peering)
             remote = _ref(p.get("remoteVirtualNetwork"))
             if not remote:
@@ -251,16 +263,16 @@ class AuditGraph:
 
     def _nsg(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
-        for sub in _list(props.get("subnets")):
+        for sub in _objects(props.get("subnets")):
             if sid := _ref(sub):
                 self._edge(k, sid, "protects")
-        for nic in _list(props.get("networkInterfaces")):
+        for nic in _objects(props.get("networkInterfaces")):
             if nid := _ref(nic):
                 self._edge(k, nid, "protects")
 
     def _nic(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
-        for cfg in _list(props.get("ipConfigurations")):
+        for cfg in _objects(props.get("ipConfigurations")):
             cp = _props(cfg)
             if sid := _ref(cp.get("subnet")):
                 self._edge(k, sid, "in_subnet")
@@ -272,10 +284,13 @@ class AuditGraph:
             self._edge(k, vm, "attached_to")
         if pe := _ref(props.get("privateEndpoint")):
             pe_k = self._edge(k, pe, "attached_to")
-            for cfg in _list(props.get("ipConfigurations")):
-                ip = _props(cfg).get("privateIPAddress")
-                if ip:  # the endpoint's NIC is the reliable source of its private IPs
+            for cfg in _objects(props.get("ipConfigurations")):
+                cp = _props(cfg)
+                # the endpoint's NIC is the reliable source of its private IPs and names
+                if ip := cp.get("privateIPAddress"):
                     self._pe_ip(str(ip), pe_k)
+                link = cp.get("privateLinkConnectionProperties")
+                self._pe_names(link.get("fqdns") if isinstance(link, dict) else None, pe_k)
 
     def _public_ip(self, k: str, row: dict[str, Any]) -> None:
         cfg = _ref(_props(row).get("ipConfiguration"))
@@ -283,7 +298,7 @@ class AuditGraph:
             self._edge(k, arm.parent(cfg), "attached_to")
 
     def _bastion(self, k: str, row: dict[str, Any]) -> None:
-        for cfg in _list(_props(row).get("ipConfigurations")):
+        for cfg in _objects(_props(row).get("ipConfigurations")):
             cp = _props(cfg)
             if sid := _ref(cp.get("subnet")):
                 self._edge(k, sid, "in_subnet")
@@ -293,7 +308,7 @@ class AuditGraph:
     def _vm(self, k: str, row: dict[str, Any]) -> None:
         profile = _props(row).get("networkProfile")
         nics = profile.get("networkInterfaces") if isinstance(profile, dict) else None
-        for nic in _list(nics):
+        for nic in _objects(nics):
             if nid := _ref(nic):
                 self._link(self._node_for(nid, self.display_id(k)), k, key="attached_to")
 
@@ -305,7 +320,7 @@ class AuditGraph:
             (False, "privateLinkServiceConnections"),
             (True, "manualPrivateLinkServiceConnections"),
         ):
-            for conn in _list(props.get(field)):
+            for conn in _objects(props.get(field)):
                 cp = _props(conn)
                 target = cp.get("privateLinkServiceId")
                 if not isinstance(target, str) or not target:
@@ -320,14 +335,14 @@ class AuditGraph:
                     status=state.get("status") if isinstance(state, dict) else None,
                     manual=manual,
                 )
-        for nic in _list(props.get("networkInterfaces")):
+        for nic in _objects(props.get("networkInterfaces")):
             if nid := _ref(nic):
                 self._link(self._node_for(nid, self.display_id(k)), k, key="attached_to")
-        for cfg in _list(props.get("customDnsConfigs")):
-            if isinstance(cfg, dict):
-                for ip in _list(cfg.get("ipAddresses")):
-                    self._pe_ip(str(ip), k)
-        for cfg in _list(props.get("ipConfigurations")):
+        for cfg in _objects(props.get("customDnsConfigs")):
+            for ip in _list(cfg.get("ipAddresses")):
+                self._pe_ip(str(ip), k)
+            self._pe_names([cfg.get("fqdn")], k)
+        for cfg in _objects(props.get("ipConfigurations")):
             ip = _props(cfg).get("privateIPAddress")
             if ip:
                 self._pe_ip(str(ip), k)
@@ -336,6 +351,10 @@ class AuditGraph:
         known = self.pe_by_ip[ip]
         if pe not in known:
             known.append(pe)
+
+    def _pe_names(self, fqdns: Any, pe: str) -> None:
+        names = self.pe_fqdns[pe]
+        names.update(f.lower().rstrip(".") for f in _list(fqdns) if isinstance(f, str) and f)
 
     def _endpoint_connections(self, k: str, row: dict[str, Any]) -> None:
         """A target's own privateEndpointConnections: the only trace of an endpoint that
@@ -369,17 +388,18 @@ class AuditGraph:
             k,
             key="has_zone_group",
         )
-        for cfg in _list(_props(row).get("privateDnsZoneConfigs")):
+        for cfg in _objects(_props(row).get("privateDnsZoneConfigs")):
             cp = _props(cfg)
             zone = cp.get("privateDnsZoneId")
             if isinstance(zone, str) and zone:
                 self._edge(
                     k, zone, "uses_zone", config=cfg.get("name") if isinstance(cfg, dict) else None
                 )
-            for rs in _list(cp.get("recordSets")):
-                if isinstance(rs, dict):
-                    for ip in _list(rs.get("ipAddresses")):
-                        self._pe_ip(str(ip), arm.key(arm.parent(self.display_id(k))))
+            pe_k = arm.key(arm.parent(self.display_id(k)))
+            for rs in _objects(cp.get("recordSets")):
+                for ip in _list(rs.get("ipAddresses")):
+                    self._pe_ip(str(ip), pe_k)
+                self._pe_names([rs.get("fqdn")], pe_k)
 
     def _zone_link(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
@@ -402,11 +422,25 @@ class AuditGraph:
         self._edge(k, arm.parent(self.display_id(k)), "record_in")
 
     def _records_to_endpoints(self) -> None:
+        """A record → the endpoint it names. Private IPs repeat across VNets (landing zones
+        share address plans), so an IP alone decides only when one endpoint has it; else
+        the record's name must be one of the endpoint's FQDNs. An endpoint whose IP is
+        shared but whose names are unknown is marked ambiguous."""
         for k in self.nodes_of_type("microsoft.network/privatednszones/a"):
-            for rec in _list(_props(self.row(k)).get("aRecords")):
-                ip = rec.get("ipv4Address") if isinstance(rec, dict) else None
-                for pe in self.pe_by_ip.get(str(ip), ()) if ip else ():
-                    self._link(k, pe, key="resolves_to", ip=ip)
+            label = str(self.row(k).get("name") or arm.last_name(self.display_id(k))).lower()
+            for rec in _objects(_props(self.row(k)).get("aRecords")):
+                ip = rec.get("ipv4Address")
+                candidates = self.pe_by_ip.get(str(ip), []) if ip else []
+                if len(candidates) == 1:
+                    self._link(k, candidates[0], key="resolves_to", ip=ip)
+                    continue
+                for pe in candidates:
+                    names = self.pe_fqdns.get(pe)
+                    if not names:
+                        self.pe_ambiguous.add(pe)
+                        self.records_ambiguous.add(k)
+                    elif any(n.startswith(label + ".") for n in names):
+                        self._link(k, pe, key="resolves_to", ip=ip)
 
     def _workspace(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)

@@ -172,6 +172,11 @@ def endpoint_zones(g: AuditGraph, pe: str) -> dict[str, str] | Unknown:
         for rec, _ in g.into(pe, "resolves_to"):
             for zone, _ in g.out(rec, "record_in"):
                 zones.setdefault(zone, f"A record {g.name(rec)} points at the endpoint's IP")
+        if not zones and pe in g.pe_ambiguous:
+            return Unknown.of(
+                f"endpoint {g.name(pe)} shares its private IP with other endpoints and its "
+                "FQDNs are unknown, so A records cannot be matched to it"
+            )
         return zones
     return Unknown.of(
         "the estate has neither private DNS zone groups (ARM) nor private DNS records "
@@ -245,34 +250,46 @@ def expected_zones(g: AuditGraph, k: str) -> list[Item] | Unknown:
     return [unique[key] for key in sorted(unique)]
 
 
-def _subnet_vnet(g: AuditGraph, subnet: str) -> str | None:
-    return next((v for v, _ in g.into(subnet, "contains")), None)
-
-
 def endpoint_vnet(g: AuditGraph, pe: str) -> str | None:
     subnet = g.first_out(pe, "in_subnet")
-    return _subnet_vnet(g, subnet) if subnet else None
+    return g.vnet_of_subnet.get(subnet) if subnet else None
 
 
 def resolving_vnets(g: AuditGraph, vnet: str) -> list[tuple[str, str]]:
     """VNets whose clients reach endpoints in ``vnet`` and so must resolve their names:
     the VNet itself and every VNet peered with it in state Connected with VNet access
     allowed. Peering is not transitive, so this is one hop. → (vnet, why)."""
+    memo = g.memo.get(("resolving_vnets", vnet))
+    if memo is not None:
+        return memo
     found: dict[str, str] = {vnet: f"{g.name(vnet)} hosts the endpoint"}
-    peers: list[tuple[str, dict[str, Any]]] = list(g.out(vnet, "peers_with"))
-    peers += list(g.into(vnet, "peers_with"))
-    for other, attrs in peers:
+    for other, attrs in [*g.out(vnet, "peers_with"), *g.into(vnet, "peers_with")]:
         if other == vnet or str(attrs.get("state", "")).lower() != "connected":
             continue
         if attrs.get("allow_vnet_access") is False:
             continue
         found.setdefault(other, f"{g.name(other)} is peered with {g.name(vnet)} (Connected)")
-    return sorted(found.items())
+    result = g.memo[("resolving_vnets", vnet)] = sorted(found.items())
+    return result
 
 
 def _dns_servers(g: AuditGraph, vnet: str) -> list[str]:
     servers = sorted(g.out(vnet, "uses_dns_server"), key=lambda s: s[1].get("order", 0))
     return [s for s, _ in servers if g.row(s)["ip"] != AZURE_DNS]
+
+
+def dns_server_hosts(g: AuditGraph, client: str, server: str) -> list[str]:
+    """The VNet that hosts a custom DNS server a client VNet uses. Address spaces repeat
+    across VNets, so when several hold the IP the client itself wins, then the VNets it
+    is peered with; if that still leaves several (or none), the host is unknown: []."""
+    hosts = [v for v, _ in g.out(server, "hosted_in")]
+    if len(hosts) <= 1:
+        return hosts
+    if client in hosts:
+        return [client]
+    peers = {v for v, _ in resolving_vnets(g, client)}
+    near = [h for h in hosts if h in peers]
+    return near if len(near) == 1 else []
 
 
 @relation("required_links", "private_dns_zone")
@@ -283,8 +300,9 @@ def required_links(g: AuditGraph, zone: str) -> list[Item] | Unknown:
     endpoint's VNet and the VNets peered with it in state Connected must resolve its name.
     A VNet that uses Azure DNS needs the link itself; a VNet whose dhcpOptions name custom
     DNS servers resolves through them, so the VNets hosting those servers need the link
-    instead. A server outside every VNet of the estate, or a VNet that is not in the
-    estate, cannot be judged: the item is marked unknown."""
+    instead. A server in no VNet of the estate (or in several that cannot be told apart),
+    a VNet outside the estate, or an A record that several endpoints could own cannot be
+    judged: the item is marked unknown."""
     collections = g.estate.collections()
     if ZONE_GROUPS not in collections and DNS_RECORDS not in collections:
         return Unknown.of(
@@ -294,26 +312,32 @@ def required_links(g: AuditGraph, zone: str) -> list[Item] | Unknown:
     endpoints: set[str] = set()
     for group, _ in g.into(zone, "uses_zone"):
         endpoints.update(pe for pe, _ in g.into(group, "has_zone_group"))
+    undecided = []
     for rec, _ in g.into(zone, "record_in"):
         endpoints.update(pe for pe, _ in g.out(rec, "resolves_to"))
+        if rec in g.records_ambiguous:
+            undecided.append(rec)
     linked = {v for v, _ in g.out(zone, "linked_to")}
+    # target key -> label, via (ordered set), endpoints (set), unknown reason
     needs: dict[str, dict[str, Any]] = {}
 
-    def need(vnet: str, why: list[str], pe_name: str, unknown: str | None = None) -> None:
-        entry = needs.setdefault(vnet, {"via": [], "endpoints": [], "unknown": None})
-        if why not in entry["via"]:
-            entry["via"].append(why)
-        if pe_name not in entry["endpoints"]:
-            entry["endpoints"].append(pe_name)
-        if unknown and vnet not in linked:
+    def need(target: str, label: str, why: list[str], pe: str, unknown: str | None = None) -> None:
+        entry = needs.setdefault(
+            target, {"label": label, "via": {}, "endpoints": set(), "unknown": None}
+        )
+        entry["via"][" → ".join(why)] = None
+        entry["endpoints"].add(pe)
+        if unknown and target not in linked:
             entry["unknown"] = unknown
 
+    zone_name = g.name(zone)
     for pe in sorted(endpoints):
         pe_name = g.name(pe)
         home = endpoint_vnet(g, pe)
         if home is None:
             need(
                 f"endpoint:{pe}",
+                g.display_id(pe),
                 [f"endpoint {pe_name}"],
                 pe_name,
                 unknown=f"the subnet or VNet of endpoint {pe_name} is not in the estate",
@@ -322,9 +346,11 @@ def required_links(g: AuditGraph, zone: str) -> list[Item] | Unknown:
         start = f"endpoint {pe_name} in VNet {g.name(home)}"
         for client, why in resolving_vnets(g, home):
             path = [start] if client == home else [start, why]
+            label = g.display_id(client)
             if not g.seen(client):
                 need(
                     client,
+                    label,
                     path,
                     pe_name,
                     unknown=(
@@ -334,45 +360,60 @@ def required_links(g: AuditGraph, zone: str) -> list[Item] | Unknown:
                 continue
             servers = _dns_servers(g, client)
             if not servers:
-                need(client, [*path, f"{g.name(client)} uses Azure-provided DNS"], pe_name)
+                need(client, label, [*path, f"{g.name(client)} uses Azure-provided DNS"], pe_name)
                 continue
             for server in servers:
                 ip = g.row(server)["ip"]
-                hosts = [v for v, _ in g.out(server, "hosted_in")]
+                via = [*path, f"{g.name(client)} uses DNS server {ip}"]
+                hosts = dns_server_hosts(g, client, server)
                 if not hosts:
+                    where = "several VNets" if g.first_out(server, "hosted_in") else "no VNet"
                     need(
-                        f"dns-server:{ip}",
-                        [*path, f"{g.name(client)} uses DNS server {ip}"],
+                        f"{server}@{client}",
+                        f"DNS server {ip} of {label}",
+                        via,
                         pe_name,
                         unknown=(
-                            f"VNet {g.name(client)} uses DNS server {ip}, which lies in no VNet "
-                            f"of the estate: cannot tell whether it resolves {g.name(zone)}"
+                            f"VNet {g.name(client)} uses DNS server {ip}, which lies in "
+                            f"{where} of the estate: cannot tell whether it resolves "
+                            f"{zone_name}"
                         ),
                     )
                 for host in hosts:
                     need(
                         host,
-                        [
-                            *path,
-                            f"{g.name(client)} uses DNS server {ip} hosted in VNet {g.name(host)}",
-                        ],
+                        g.display_id(host),
+                        [*via[:-1], f"{via[-1]} hosted in VNet {g.name(host)}"],
                         pe_name,
                     )
-    items = []
-    for vnet, entry in sorted(needs.items()):
-        is_vnet = vnet in g.g and g.kind(vnet) == "vnet"
-        item = Item(
-            key=g.display_id(vnet) if is_vnet else vnet,
-            node=vnet if is_vnet else None,
-            extra={
-                "linked": vnet in linked,
-                "via": [" → ".join(p) for p in entry["via"]],
-                "endpoints": sorted(entry["endpoints"]),
-                "vnet_name": g.name(vnet) if is_vnet else vnet,
-            },
-            unknown=entry["unknown"],
+    for rec in undecided:
+        need(
+            f"record:{rec}",
+            g.display_id(rec),
+            [f"A record {g.name(rec)}"],
+            g.name(rec),
+            unknown=(
+                f"A record {g.name(rec)} points at an IP that several endpoints share, "
+                "and their FQDNs are unknown: which endpoint it serves, and so which "
+                "VNets need the link, cannot be told"
+            ),
         )
-        items.append(item)
+    items = []
+    for target, entry in sorted(needs.items()):
+        is_vnet = g.kind(target) == "vnet" if target in g.g else False
+        items.append(
+            Item(
+                key=entry["label"],
+                node=target if is_vnet else None,
+                extra={
+                    "linked": target in linked,
+                    "via": list(entry["via"]),
+                    "endpoints": sorted(entry["endpoints"]),
+                    "vnet_name": g.name(target) if is_vnet else entry["label"],
+                },
+                unknown=entry["unknown"],
+            )
+        )
     return items
 
 

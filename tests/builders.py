@@ -64,9 +64,9 @@ def peer(a: dict[str, Any], b: dict[str, Any], state: str = "Connected") -> None
     peering(b, a["id"], state)
 
 
-def storage(name: str) -> dict[str, Any]:
+def storage(name: str, sub: str = SUB) -> dict[str, Any]:
     return {
-        "id": rid("rg-data", f"Microsoft.Storage/storageAccounts/{name}"),
+        "id": rid("rg-data", f"Microsoft.Storage/storageAccounts/{name}", sub),
         "name": name,
         "type": "microsoft.storage/storageaccounts",
         "kind": "StorageV2",
@@ -75,11 +75,19 @@ def storage(name: str) -> dict[str, Any]:
 
 
 def endpoint(
-    name: str, subnet_id: str, target_id: str, group: str, ip: str, status: str = "Approved"
+    name: str,
+    subnet_id: str,
+    target_id: str,
+    group: str,
+    ip: str,
+    status: str = "Approved",
+    *,
+    fqdns: list[str] | None = None,
+    sub: str = SUB,
 ) -> list[dict[str, Any]]:
-    """A private endpoint and its NIC."""
-    pe_id = rid("rg-net", f"Microsoft.Network/privateEndpoints/{name}")
-    nic_id = rid("rg-net", f"Microsoft.Network/networkInterfaces/{name}.nic")
+    """A private endpoint and its NIC (with the FQDNs Azure puts on it, when given)."""
+    pe_id = rid("rg-net", f"Microsoft.Network/privateEndpoints/{name}", sub)
+    nic_id = rid("rg-net", f"Microsoft.Network/networkInterfaces/{name}.nic", sub)
     pe = {
         "id": pe_id,
         "name": name,
@@ -109,7 +117,15 @@ def endpoint(
                 {
                     "id": f"{nic_id}/ipConfigurations/c",
                     "name": "c",
-                    "properties": {"subnet": {"id": subnet_id}, "privateIPAddress": ip},
+                    "properties": {
+                        "subnet": {"id": subnet_id},
+                        "privateIPAddress": ip,
+                        **(
+                            {"privateLinkConnectionProperties": {"groupId": group, "fqdns": fqdns}}
+                            if fqdns
+                            else {}
+                        ),
+                    },
                 }
             ],
         },
@@ -117,9 +133,9 @@ def endpoint(
     return [pe, nic]
 
 
-def zone(name: str) -> dict[str, Any]:
+def zone(name: str, sub: str = SUB) -> dict[str, Any]:
     return {
-        "id": rid("rg-dns", f"Microsoft.Network/privateDnsZones/{name}"),
+        "id": rid("rg-dns", f"Microsoft.Network/privateDnsZones/{name}", sub),
         "name": name,
         "type": "microsoft.network/privatednszones",
         "location": "global",

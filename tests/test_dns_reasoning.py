@@ -260,3 +260,89 @@ def test_required_links_relation_directly(tmp_path: Path) -> None:
     assert isinstance(items, list)
     got = {i.extra["vnet_name"]: i.extra["linked"] for i in items}
     assert got == {"vnet-a": False, "vnet-b": True}
+
+
+def landing_zone(n: int, *, fqdns: bool, record: bool = True) -> list[dict[str, Any]]:
+    """One landing zone; every one reuses the same address plan, as real ones often do."""
+    sub = f"00000000-0000-0000-0000-{n:012d}"
+    v = b.vnet("vnet-a", "10.1.0.0/16", {"snet-pe": "10.1.1.0/24"}, sub=sub)
+    st = b.storage(f"stdata{n}", sub=sub)
+    names = [f"stdata{n}.blob.core.windows.net"] if fqdns else None
+    pe, nic = b.endpoint(
+        f"pe-blob-{n}",
+        f"{v['id']}/subnets/snet-pe",
+        st["id"],
+        "blob",
+        "10.1.1.4",
+        fqdns=names,
+        sub=sub,
+    )
+    z = b.zone(ZONE, sub=sub)
+    rows = [v, st, pe, nic, z, b.link(z, v["id"])]
+    if record:
+        rows.append(b.a_record(z, f"stdata{n}", "10.1.1.4"))
+    return rows
+
+
+def test_shared_address_plans_do_not_cross_landing_zones(tmp_path: Path) -> None:
+    """Without zone groups, A records are matched by IP *and* name: a record in one landing
+    zone never vouches for the endpoint with the same IP in another."""
+    rows = [*landing_zone(1, fqdns=True), *landing_zone(2, fqdns=True, record=False)]
+    result = scan_rows(rows, tmp_path, select=["MLA-DNS-001", "MLA-DNS-003"])
+    assert [(f.rule_id, f.resource_name) for f in result.findings] == [("MLA-DNS-003", "pe-blob-2")]
+    assert result.not_evaluated == []
+
+
+def test_shared_ips_without_names_are_not_guessed(tmp_path: Path) -> None:
+    rows = [*landing_zone(1, fqdns=False), *landing_zone(2, fqdns=False)]
+    result = scan_rows(rows, tmp_path, select=["MLA-DNS-001", "MLA-DNS-003"])
+    assert result.findings == []
+    got = sorted((n.rule_id, n.related_id or n.resource_id) for n in result.not_evaluated)
+    zone_rows = [r for r in rows if r["type"] == "microsoft.network/privatednszones/a"]
+    pes = [r for r in rows if r["type"] == "microsoft.network/privateendpoints"]
+    assert got == sorted(
+        [("MLA-DNS-001", r["id"]) for r in zone_rows] + [("MLA-DNS-003", r["id"]) for r in pes]
+    )
+    texts = " ".join(r for n in result.not_evaluated for r in n.reasons)
+    assert "shares its private IP" in texts and "several endpoints share" in texts
+    assert {o.rule_id: o.passed for o in result.outcomes} == {"MLA-DNS-001": 0, "MLA-DNS-003": 0}
+
+
+def test_many_landing_zones_stay_linear(tmp_path: Path) -> None:
+    """200 compliant landing zones with one address plan: no cross-talk, no findings."""
+    rows = [r for n in range(200) for r in landing_zone(n, fqdns=True)]
+    result = scan_rows(rows, tmp_path, select=["MLA-DNS"])
+    assert result.findings == [] and result.not_evaluated == []
+
+
+def test_dns_server_in_an_unrelated_vnet_with_the_same_range(tmp_path: Path) -> None:
+    """The client's own VNet holds its DNS server's IP; an unpeered VNet with the same
+    address space is not where the server lives."""
+    e = Estate()
+    e.a["properties"]["subnets"].append(
+        {
+            "id": f"{e.a['id']}/subnets/snet-dns",
+            "name": "snet-dns",
+            "properties": {"addressPrefix": "10.1.2.0/24"},
+        }
+    )
+    e.a["properties"]["dhcpOptions"]["dnsServers"] = ["10.1.2.4"]
+    e.add(b.vnet("vnet-unrelated", "10.1.0.0/16", {"s": "10.1.1.0/24"}))
+    e.link(e.a)
+    assert dns_findings(e, tmp_path)[:2] == ([], [])
+
+
+def test_dns_server_ip_in_two_peers_is_unknown(tmp_path: Path) -> None:
+    e = Estate()
+    spoke = b.vnet("vnet-b", "10.2.0.0/16", {"s": "10.2.1.0/24"}, dns=["10.9.0.4"])
+    h1 = b.vnet("vnet-h1", "10.9.0.0/16", {"s": "10.9.0.0/24"})
+    h2 = b.vnet("vnet-h2", "10.9.0.0/16", {"s": "10.9.0.0/24"})
+    b.peer(e.a, spoke)
+    b.peer(spoke, h1)
+    b.peer(spoke, h2)
+    e.add(spoke, h1, h2)
+    e.link(e.a)
+    unlinked, not_eval, _ = dns_findings(e, tmp_path)
+    assert unlinked == []
+    assert [n.related_id for n in not_eval] == [f"DNS server 10.9.0.4 of {spoke['id']}"]
+    assert "lies in several VNets" in not_eval[0].reasons[0]

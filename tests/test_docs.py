@@ -33,7 +33,8 @@ def test_installed_package_finds_its_rules(tmp_path: Path) -> None:
     """Run from outside the checkout, the installed package finds every rule file (in CI it
     is a wheel, whose rules/ were shipped inside the package)."""
     code = "from auditor.rules import builtin_rules_dir as d; print(d())"
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                         text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.strip()
     shipped = sorted(p.stem for p in Path(out).glob("*.yaml"))
     assert shipped == sorted(p.stem for p in (ROOT / "rules").glob("*.yaml"))
