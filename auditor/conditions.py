@@ -385,8 +385,8 @@ class RelationTest(Condition):
             results = {low == self.expected, high == self.expected}
         else:
             op, n = self.expected
-            test = OPERATORS[op](n)
-            results = {test(hits), test(hits + unknown)}
+            test = OPERATORS[op](n)  # every count the undecided items could still make
+            results = {test(c) for c in range(hits, hits + unknown + 1)}
         if len(results) == 1:
             return results.pop()
         return Unknown(tuple(dict.fromkeys(undecided)))
@@ -483,12 +483,12 @@ def _compile_relation(spec: dict[str, Any], where: str, bindings: set[str]) -> R
             f"test (allowed: {', '.join(sorted(_REL_KEYS))})",
         )
     name = spec["relation"]
-    if name not in RELATIONS:
+    if not isinstance(name, str) or name not in RELATIONS:
         raise ConditionError(
             f"{where}.relation", f"unknown relation {name!r}{_suggest(str(name), list(RELATIONS))}"
         )
     on = spec.get("on", "subject")
-    if on not in bindings:
+    if not isinstance(on, str) or on not in bindings:
         raise ConditionError(f"{where}.on", f"unknown binding {on!r}")
     alias = spec.get("as", "it")
     if not isinstance(alias, str) or not alias.isidentifier():

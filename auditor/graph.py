@@ -52,6 +52,7 @@ class AuditGraph:
         self.estate = estate
         self.g: nx.MultiDiGraph = nx.MultiDiGraph()
         self.by_type: dict[str, list[str]] = defaultdict(list)
+        self.unseen_by_type: dict[str, list[str]] = defaultdict(list)  # placeholders
         self.pe_by_ip: dict[str, list[str]] = defaultdict(list)
         self.pe_fqdns: dict[str, set[str]] = defaultdict(set)
         self.vnet_of_subnet: dict[str, str] = {}
@@ -59,7 +60,7 @@ class AuditGraph:
         self.pe_ambiguous: set[str] = set()  # endpoints whose A records cannot be told apart
         self.records_ambiguous: set[str] = set()  # A records whose endpoint cannot be told
         self.vnet_prefixes: dict[tuple[int, int], list[str]] = defaultdict(list)
-        self.referenced_by: dict[str, list[str]] = defaultdict(list)  # placeholder -> referrers
+        self._referrers: dict[str, set[str]] = defaultdict(set)  # placeholder -> referrers
         # Plain-dict mirrors of node data and adjacency: rules read them hundreds of
         # thousands of times, and networkx's views cost several times a dict lookup.
         self._rows: dict[str, dict[str, Any]] = {}
@@ -103,6 +104,10 @@ class AuditGraph:
             if attrs is not None:
                 yield source, attrs
 
+    def succ_of(self, k: str) -> dict[str, dict[str, Any]]:
+        """neighbour -> {edge kind: attributes} of the node's outgoing edges."""
+        return self._succ[k]
+
     def first_out(self, k: str, edge: str) -> str | None:
         return next((t for t, _ in self.out(k, edge)), None)
 
@@ -133,6 +138,7 @@ class AuditGraph:
             self.by_type[rtype].append(k)
         else:
             self._unseen.add(k)
+            self.unseen_by_type[rtype].append(k)
 
     def _link(self, src: str, dst: str, key: str, **attrs: Any) -> None:
         """Queue an edge; edges go into networkx in one batch when the build ends."""
@@ -146,10 +152,15 @@ class AuditGraph:
             row = {"id": rid, "name": arm.last_name(rid), "type": rtype}
             self._add_node(k, rtype, row, seen=False)
         if k in self._unseen:
-            refs = self.referenced_by[k]
-            if len(refs) < 5 and referrer not in refs:
-                refs.append(referrer)
+            self._referrers[k].add(referrer)
+            row = self._rows[k]
+            if rid < row["id"]:  # one spelling whatever the row order: the smallest
+                row["id"], row["name"] = rid, arm.last_name(rid)
         return k
+
+    def referrers(self, k: str, limit: int = 5) -> list[str]:
+        """Up to ``limit`` resources that reference a placeholder, in a fixed order."""
+        return sorted(self._referrers.get(k, ()), key=lambda r: (r.lower(), r))[:limit]
 
     def _edge(self, src: str, dst_id: str, kind: str, **attrs: Any) -> str:
         dst = self._node_for(dst_id, self.display_id(src))
@@ -483,7 +494,8 @@ class AuditGraph:
                 {
                     "id": row["id"],
                     "type": row["type"],
-                    "referenced_by": sorted(self.referenced_by.get(k, [])),
+                    "referenced_by": self.referrers(k),
+                    "referrers": len(self._referrers.get(k, ())),
                 }
             )
         out.sort(key=lambda p: arm.key(p["id"]))

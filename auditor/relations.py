@@ -8,6 +8,7 @@ evaluated" rather than a pass. Every relation is tested on its own in ``tests/``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,9 +117,15 @@ def private_endpoints(g: AuditGraph, k: str) -> list[Item]:
 
 
 @relation("connections", "private_endpoint")
-def connections(g: AuditGraph, k: str) -> list[Item]:
+def connections(g: AuditGraph, k: str) -> list[Item] | Unknown:
     """The endpoint's private link connections and their targets (edge: connection,
     group_ids, status, manual)."""
+    props = g.row(k).get("properties")
+    if not isinstance(props, dict) or not any(
+        isinstance(props.get(f), list)
+        for f in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections")
+    ):
+        return Unknown.of(f"endpoint {g.name(k)} has no private link connections in its row")
     items = [_node_item(g, t, dict(attrs)) for t, attrs in g.out(k, "targets")]
     return sorted(items, key=lambda i: (arm.key(i.key), str(i.edge and i.edge.get("connection"))))
 
@@ -151,8 +158,9 @@ def public_ips(g: AuditGraph, k: str) -> list[Item]:
     for pip, _ in g.into(k, "attached_to"):
         if g.kind(pip) != "public_ip":
             continue
-        props = g.row(pip).get("properties") or {}
-        items.append(_node_item(g, pip, ip_address=props.get("ipAddress"), vm=vm))
+        props = g.row(pip).get("properties")
+        address = props.get("ipAddress") if isinstance(props, dict) else None
+        items.append(_node_item(g, pip, ip_address=address, vm=vm))
     return sorted(items, key=lambda i: arm.key(i.key))
 
 
@@ -210,7 +218,17 @@ def expected_zones(g: AuditGraph, k: str) -> list[Item] | Unknown:
     needed: set[str] = set()
     for target, attrs in g.out(k, "targets"):
         for gid in attrs.get("group_ids") or []:
-            for zone in ZONES_BY_GROUP.get(gid.lower(), ()):
+            if gid.lower() not in ZONES_BY_GROUP:
+                items.append(
+                    Item(
+                        key=f"{gid.lower()}:?",
+                        unknown=(
+                            f"group id {gid} is not one this tool knows the DNS zone names of"
+                        ),
+                    )
+                )
+                continue
+            for zone in ZONES_BY_GROUP[gid.lower()]:
                 needed.add(zone)
                 ok = zone in used
                 problem = "" if ok else f"group id {gid} needs zone {zone}, not configured"
@@ -425,7 +443,7 @@ def peerings(g: AuditGraph, k: str) -> list[Item]:
     items = []
     for remote, attrs in g.out(k, "peers_with"):
         seen = g.seen(remote)
-        reverse = any(t == k for t, _ in g.out(remote, "peers_with")) if seen else None
+        reverse = "peers_with" in g.succ_of(remote).get(k, {}) if seen else None
         items.append(
             Item(
                 key=str(attrs.get("id") or g.display_id(remote)),
@@ -441,8 +459,19 @@ def peerings(g: AuditGraph, k: str) -> list[Item]:
 INTERNET_SOURCES = frozenset({"*", "internet", "any", "0.0.0.0/0", "0.0.0.0", "::/0"})
 
 
+ANY_DESTINATION = frozenset({"*", "any", "virtualnetwork", "0.0.0.0/0", "::/0"})
+PORT = re.compile(r"[0-9]{1,5}")
+# Azure's default inbound rules: present on every NSG, so a row that omits them still has them.
+DEFAULT_INBOUND = (
+    ("AllowVnetInBound", 65000, "Allow", "VirtualNetwork"),
+    ("AllowAzureLoadBalancerInBound", 65001, "Allow", "AzureLoadBalancer"),
+    ("DenyAllInBound", 65500, "Deny", "*"),
+)
+
+
 def _as_list(props: dict[str, Any], single: str, plural: str) -> list[str]:
-    values = [v for v in props.get(plural) or [] if isinstance(v, str)]
+    many = props.get(plural)
+    values = [v for v in many if isinstance(v, str)] if isinstance(many, list) else []
     one = props.get(single)
     if isinstance(one, str) and one:
         values.append(one)
@@ -453,14 +482,11 @@ def _port_ranges(specs: list[str]) -> list[tuple[int, int]]:
     ranges = []
     for spec in specs:
         spec = spec.strip()
-        if spec in ("*", "any", "Any"):
+        lo, _, hi = spec.partition("-")
+        if spec.lower() in ("*", "any"):
             ranges.append(TCP_PORTS)
-        elif "-" in spec:
-            lo, _, hi = spec.partition("-")
-            if lo.strip().isdigit() and hi.strip().isdigit():
-                ranges.append((int(lo), int(hi)))
-        elif spec.isdigit():
-            ranges.append((int(spec), int(spec)))
+        elif PORT.fullmatch(lo.strip()) and PORT.fullmatch((hi or lo).strip()):
+            ranges.append((int(lo), int(hi or lo)))
     return ranges
 
 
@@ -474,43 +500,93 @@ class NsgRule:
     default: bool
 
 
+def _priority(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 65535
+
+
+def _applies_to_every_target(p: dict[str, Any]) -> bool:
+    """A Deny only shuts a port for the whole NSG when it names no narrower destination
+    and no source port: a Deny aimed at one host leaves later Allows open elsewhere."""
+    if p.get("destinationApplicationSecurityGroups"):
+        return False
+    targets = _as_list(p, "destinationAddressPrefix", "destinationAddressPrefixes") or ["*"]
+    source_ports = _as_list(p, "sourcePortRange", "sourcePortRanges") or ["*"]
+    return any(t.strip().lower() in ANY_DESTINATION for t in targets) and any(
+        sp.strip() == "*" or _port_ranges([sp]) == [TCP_PORTS] for sp in source_ports
+    )
+
+
+def nsg_rules(row: dict[str, Any]) -> list[tuple[bool, dict[str, Any]]] | None:
+    """(is_default, rule properties with its name) of every rule, or None when the row
+    lacks its rules. Azure's defaults stand in for a row that omits them."""
+    props = row.get("properties")
+    if not isinstance(props, dict) or not isinstance(props.get("securityRules"), list):
+        return None
+
+    def flat(rules: Any) -> list[dict[str, Any]]:
+        return [
+            {**r["properties"], "name": r.get("name")}
+            for r in rules
+            if isinstance(r, dict) and isinstance(r.get("properties"), dict)
+        ]
+
+    defaults = props.get("defaultSecurityRules")
+    fixed = (
+        flat(defaults)
+        if isinstance(defaults, list) and defaults
+        else [
+            {
+                "name": name,
+                "priority": priority,
+                "access": access,
+                "direction": "Inbound",
+                "protocol": "*",
+                "sourceAddressPrefix": source,
+                "sourcePortRange": "*",
+                "destinationAddressPrefix": "*",
+                "destinationPortRange": "*",
+            }
+            for name, priority, access, source in DEFAULT_INBOUND
+        ]
+    )
+    return [(False, p) for p in flat(props["securityRules"])] + [(True, p) for p in fixed]
+
+
 def internet_tcp_rules(row: dict[str, Any]) -> list[NsgRule]:
-    """Inbound rules that apply to TCP traffic from the internet at large, by priority
-    (custom rules first, then the defaults)."""
-    props = row.get("properties") or {}
+    """Inbound rules that decide TCP traffic from the internet at large, by priority
+    (custom rules first, then the defaults). A Deny counts only when it covers every
+    destination behind the NSG; an Allow counts whatever it targets."""
     rules = []
-    for default, field_name in ((False, "securityRules"), (True, "defaultSecurityRules")):
-        for rule in props.get(field_name) or []:
-            p = rule.get("properties") if isinstance(rule, dict) else None
-            if not isinstance(p, dict):
-                continue
-            if str(p.get("direction", "")).lower() != "inbound":
-                continue
-            if str(p.get("protocol", "*")).lower() not in ("*", "tcp"):
-                continue
-            sources = _as_list(p, "sourceAddressPrefix", "sourceAddressPrefixes")
-            internet = [
-                s
-                for s in sources
-                if s.strip().lower() in INTERNET_SOURCES or s.strip().endswith("/0")
-            ]
-            if not internet or p.get("sourceApplicationSecurityGroups"):
-                continue
-            ports = _port_ranges(_as_list(p, "destinationPortRange", "destinationPortRanges"))
-            try:
-                priority = int(p.get("priority", 65535))
-            except (TypeError, ValueError):
-                priority = 65535
-            rules.append(
-                NsgRule(
-                    str(rule.get("name")),
-                    priority,
-                    str(p.get("access", "")),
-                    tuple(ports),
-                    tuple(internet),
-                    default,
-                )
+    for default, p in nsg_rules(row) or []:
+        if str(p.get("direction", "")).lower() != "inbound":
+            continue
+        if str(p.get("protocol", "*")).lower() not in ("*", "tcp"):
+            continue
+        sources = _as_list(p, "sourceAddressPrefix", "sourceAddressPrefixes")
+        internet = [
+            src
+            for src in sources
+            if src.strip().lower() in INTERNET_SOURCES or src.strip().endswith("/0")
+        ]
+        if not internet or p.get("sourceApplicationSecurityGroups"):
+            continue
+        access = str(p.get("access", ""))
+        if access.lower() != "allow" and not _applies_to_every_target(p):
+            continue
+        ports = _port_ranges(_as_list(p, "destinationPortRange", "destinationPortRanges"))
+        rules.append(
+            NsgRule(
+                str(p.get("name")),
+                _priority(p.get("priority")),
+                access,
+                tuple(ports),
+                tuple(internet),
+                default,
             )
+        )
     rules.sort(key=lambda r: (r.default, r.priority))
     return rules
 
@@ -570,12 +646,14 @@ MANAGEMENT_PORTS = {22: "SSH", 3389: "RDP"}
 
 
 @relation("internet_inbound", "nsg")
-def internet_inbound(g: AuditGraph, k: str) -> list[Item]:
+def internet_inbound(g: AuditGraph, k: str) -> list[Item] | Unknown:
     """What the NSG decides for TCP from the internet, evaluated like Azure (custom rules
     by priority, first match wins, then the defaults): one item per management port
     (extra: port, service, access, rule, priority, source) and one for all ports
     (port "all"; access Allow only when every port is admitted). extra.attached_to names
     the subnets and NICs the NSG protects."""
+    if nsg_rules(g.row(k)) is None:
+        return Unknown.of(f"NSG {g.name(k)} has no securityRules list in its row")
     rules = internet_tcp_rules(g.row(k))
     attached = sorted(g.name(t) for t, _ in g.out(k, "protects"))
     items = []

@@ -90,7 +90,9 @@ def to_json_dict(run: Run) -> dict[str, Any]:
             "rules_incomplete": sum(1 for o in outcomes if o.status == "incomplete"),
             "fail_on": run.fail_on,
             "failed": run.failed,
+            "complete": not run.graph.estate.gaps and not result.not_evaluated,
         },
+        "coverage": {"gaps": run.graph.estate.gaps},
         "findings": [f.to_dict() for f in result.findings],
         "not_evaluated": [
             {
@@ -121,7 +123,7 @@ def to_json_dict(run: Run) -> dict[str, Any]:
 
 
 def render_json(run: Run) -> str:
-    return json.dumps(to_json_dict(run), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_json_dict(run), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def render_terminal(run: Run, console: Console) -> None:
@@ -162,6 +164,18 @@ def render_terminal(run: Run, console: Console) -> None:
             cell.append(f.message)
             table.add_row(f.rule_id, cell)
         console.print(table)
+    if estate.gaps:
+        gaps = Text()
+        for gap in estate.gaps:
+            gaps.append(f"{gap['path']}: ", style="bold red")
+            gaps.append(f"{gap['problem']}\n")
+        console.print(
+            Panel(
+                gaps,
+                title="The inputs are incomplete — part of the estate was not seen",
+                border_style="red",
+            )
+        )
     if not_eval_rules or incomplete or result.not_evaluated:
         lines = Text()
         for o in not_eval_rules:
@@ -203,6 +217,14 @@ def render_terminal(run: Run, console: Console) -> None:
     elif run.failed:
         console.print(
             Text(f"FAIL: {at_or_above} finding(s) at or above {run.fail_on}.", style="bold red")
+        )
+    elif estate.gaps:
+        console.print(
+            Text(
+                f"No finding at or above {run.fail_on} in what was read, but the "
+                "inputs are incomplete: this is not a pass.",
+                style="bold red",
+            )
         )
     elif not_eval_rules or result.not_evaluated:
         console.print(

@@ -196,6 +196,20 @@ def compile_rule(data: Any, path: str) -> Rule:
     return Rule(spec, path, where, each_where, check, message_paths)
 
 
+class _RuleLoader(yaml.SafeLoader):
+    """YAML with only true/false as booleans: YAML 1.1 also reads on/off/yes/no as
+    booleans, which would turn a relation test's ``on:`` key into True."""
+
+
+_RuleLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_RuleLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def builtin_rules_dir() -> Path:
     """The rule files shipped in the wheel, or the checkout's ``rules/`` when running
     from source."""
@@ -219,7 +233,7 @@ def load_rules(extra_dirs: list[str | Path] = ()) -> list[Rule]:  # type: ignore
         for f in files:
             try:
                 text = f.read_text(encoding="utf-8")
-                data = yaml.safe_load(text)
+                data = yaml.load(text, Loader=_RuleLoader)  # a SafeLoader subclass
             except UnicodeDecodeError:
                 raise RuleFileError(f, "not UTF-8 text") from None
             except yaml.YAMLError as exc:
@@ -336,6 +350,13 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
         for rtype in rule.spec.resource_types:
             for node in graph.nodes_of_type(rtype):
                 _judge(rule, base, node, result, outcome)
+            # Referenced but not collected (another subscription, say): say so, never pass.
+            for node in graph.unseen_by_type.get(rtype, ()):
+                outcome.subjects += 1
+                who = ", ".join(graph.referrers(node, 3)) or "the estate"
+                subject = Item(key=graph.display_id(node), node=node)
+                reason = f"referenced by {who} but not in the estate"
+                _not_evaluated(result, outcome, subject, None, (reason,))
     result.sort()
     return result
 

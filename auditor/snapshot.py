@@ -71,6 +71,7 @@ class Estate:
     rows_read: int = 0
     duplicates_merged: int = 0
     declared_collections: set[str] = field(default_factory=set)
+    gaps: list[dict[str, str]] = field(default_factory=list)  # what the inputs say is missing
     _collections: set[str] | None = field(default=None, repr=False)
 
     def collections(self) -> set[str]:
@@ -128,7 +129,7 @@ def _read_json(path: Path) -> Any:
             path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
         ) from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         # A string left open runs to the end of the file: that is a cut-off file too.
         cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
@@ -142,6 +143,10 @@ def _read_json(path: Path) -> Any:
         ) from None
     except ValueError as exc:  # e.g. an integer longer than Python converts
         raise InputError(path, f"invalid JSON: {exc}") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _table_rows(path: Path, table: dict[str, Any]) -> list[Any]:
@@ -239,6 +244,8 @@ def load_file(path: str | Path, estate: Estate) -> Source:
         rtype = r.get("type")
         if not isinstance(rid, str) or not rid.strip():
             raise InputError(p, f"{where} {i} {_field_problem('id', rid)}")
+        if not rid.startswith("/"):
+            raise InputError(p, f"{where} {i} has an 'id' that is not an ARM resource id: {rid!r}")
         if not isinstance(rtype, str) or not rtype.strip():
             raise InputError(p, f"{where} {i} ({rid}) {_field_problem('type', rtype)}")
         k = arm.key(rid)
@@ -260,8 +267,36 @@ def load_file(path: str | Path, estate: Estate) -> Source:
     )
     if source.collections:
         estate.declared_collections.update(source.collections)
+    estate.gaps += [{"path": str(path), "problem": g} for g in _gaps(fmt, doc, len(rows))]
     estate.sources.append(source)
     return source
+
+
+def _gaps(fmt: str, doc: Any, rows: int) -> list[str]:
+    """What a file says it does not hold: a Resource Graph page that is not the last one,
+    or a snapshot's recorded collection failures."""
+    if fmt == "az-graph":
+        found = []
+        token = doc.get("skip_token") or doc.get("skipToken") or doc.get("$skipToken")
+        if token:
+            found.append(
+                "'az graph query' output ends at a page boundary (skip_token is set): "
+                "the rows after it were not read"
+            )
+        total = doc.get("total_records", doc.get("totalRecords"))
+        if isinstance(total, int) and not isinstance(total, bool) and total > rows:
+            found.append(f"holds {rows} of the query's {total} rows")
+        if str(doc.get("resultTruncated", doc.get("result_truncated", ""))).lower() == "true":
+            found.append("Resource Graph marked the result truncated")
+        return found
+    if fmt == "snapshot":
+        failures = doc.get("failures")
+        if isinstance(failures, list):
+            return [
+                f"the snapshot records a failed collection: {json.dumps(f, sort_keys=True)}"
+                for f in failures
+            ]
+    return []
 
 
 def load(paths: list[str | Path]) -> Estate:

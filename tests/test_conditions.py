@@ -215,3 +215,43 @@ def test_rule_file_errors(over: dict[str, Any], words: str) -> None:
 def test_rule_file_name_must_match_id() -> None:
     with pytest.raises(RuleFileError, match="does not match the file name"):
         compile_rule(minimal_rule(), "rules/other.yaml")
+
+
+def test_count_equals_with_undecided_items_is_unknown(tmp_path: Path) -> None:
+    """Two endpoints outside the estate: whether exactly one is in a subnet is unknown."""
+    st = b.storage("st")
+    remote = "/subscriptions/9/resourceGroups/r/providers/Microsoft.Network/privateEndpoints"
+    st["properties"]["privateEndpointConnections"] = [
+        {
+            "properties": {
+                "privateEndpoint": {"id": f"{remote}/pe{i}"},
+                "privateLinkServiceConnectionState": {"status": "Approved"},
+            }
+        }
+        for i in range(2)
+    ]
+    in_subnet = {"path": "it.properties.subnet.id", "exists": True}
+    cond = {"relation": "private_endpoints", "where": in_subnet, "count": {"equals": 1}}
+    assert isinstance(evaluate(cond, st, tmp_path), Unknown)
+    assert isinstance(evaluate({"not": cond}, st, tmp_path), Unknown)
+
+
+def test_on_key_survives_yaml(tmp_path: Path) -> None:
+    """YAML 1.1 reads a bare `on` as a boolean; rule files read it as the key it is."""
+    rule = tmp_path / "MLA-TST-002.yaml"
+    rule.write_text(
+        "id: MLA-TST-002\ntitle: t\nseverity: low\ncategory: peering\n"
+        "resource_types: [microsoft.network/virtualnetworks]\n"
+        "assert: {relation: peerings, on: subject, exists: true}\nmessage: m\nrationale: r\n"
+        "remediation: {summary: s, terraform: t, cli: c}\n"
+        "references: [{title: d, url: 'https://learn.microsoft.com/x'}]\n",
+        encoding="utf-8",
+    )
+    from auditor.rules import load_rules
+
+    assert "MLA-TST-002" in [r.id for r in load_rules([tmp_path])]
+
+
+def test_relation_name_must_be_a_string() -> None:
+    with pytest.raises(ConditionError, match="unknown relation"):
+        compile_condition({"relation": ["peerings"], "exists": True}, "assert", {"subject"})

@@ -84,3 +84,27 @@ def test_references_outside_the_estate_become_placeholders(tmp_path: Path) -> No
     assert placeholder["type"] == "microsoft.network/virtualnetworks/subnets"
     assert placeholder["referenced_by"] == [nic["id"]]
     assert not g.seen(placeholder["id"].lower())
+
+
+def test_placeholders_do_not_depend_on_row_order(tmp_path: Path) -> None:
+    net = "/subscriptions/other/resourceGroups/rg/providers/Microsoft.Network"
+    subnet = f"{net}/virtualNetworks/v/subnets/s"
+    nics = [
+        {
+            "id": f"{net}/networkInterfaces/n{i}",
+            "type": "microsoft.network/networkinterfaces",
+            "properties": {
+                "ipConfigurations": [
+                    {"properties": {"subnet": {"id": subnet.upper() if i == 0 else subnet}}}
+                ]
+            },
+        }
+        for i in range(7)
+    ]
+    seen = []
+    for order in (nics, nics[::-1]):
+        path = tmp_path / "e.json"
+        path.write_text(json.dumps(order))
+        seen.append(graph.build(snapshot.load([path])).placeholders())
+    assert seen[0] == seen[1]
+    assert seen[0][0]["referrers"] == 7 and len(seen[0][0]["referenced_by"]) == 5

@@ -160,6 +160,55 @@ def test_all_ports_opened_by_several_rules_names_them_all(tmp_path: Path) -> Non
     assert "rule low, high" in finding.message and "priority 100, 110" in finding.message
 
 
+@pytest.mark.parametrize(
+    "narrow",
+    [
+        {"destinationAddressPrefix": "10.0.1.4"},
+        {"destinationApplicationSecurityGroups": [{"id": "/x/asg-db"}]},
+        {"sourcePortRange": "1024-65535"},
+    ],
+    ids=["one-host", "destination-asg", "source-ports"],
+)
+def test_a_narrow_deny_does_not_shadow_a_broad_allow(narrow: dict[str, Any]) -> None:
+    deny = rule("deny-narrow", 100, "Deny", "*")
+    deny["properties"].update(narrow)
+    row = nsg(deny, rule("allow-ssh", 200))
+    assert verdict(row, 22) == ("Allow", "allow-ssh")
+
+
+def test_missing_default_rules_are_azures_defaults() -> None:
+    row = nsg(rule("allow-ssh", 100))
+    row["properties"].pop("defaultSecurityRules")
+    assert verdict(row, 22) == ("Allow", "allow-ssh")
+    assert verdict(row, 3389) == ("Deny", "DenyAllInBound")
+
+
+def test_nsg_without_its_rules_is_not_evaluated(tmp_path: Path) -> None:
+    row = nsg()
+    row["properties"] = None
+    result = scan_rows([row], tmp_path, select=["MLA-NSG-002", "MLA-NSG-003"])
+    assert result.findings == []
+    assert {o.rule_id: o.status for o in result.outcomes} == {
+        "MLA-NSG-002": "incomplete",
+        "MLA-NSG-003": "incomplete",
+    }
+
+
+@pytest.mark.parametrize(
+    "weird",
+    [
+        {"priority": 1e999},
+        {"destinationPortRange": "²"},
+        {"sourceAddressPrefixes": 7},
+        {"access": 5},
+    ],
+)
+def test_odd_rule_fields_do_not_break_evaluation(weird: dict[str, Any]) -> None:
+    r = rule("odd", 100)
+    r["properties"].update(weird)
+    internet_tcp_rules(nsg(r))  # no exception
+
+
 def test_rules_report_the_deciding_rule(tmp_path: Path) -> None:
     rows = [
         nsg(rule("allow-ssh-any", 100, ports=["22", "443"]), name="nsg-open"),
