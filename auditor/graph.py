@@ -92,17 +92,23 @@ class AuditGraph:
 
     def out(self, k: str, edge: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """(target, attributes) of the node's outgoing edges of one kind."""
-        for target, edges in self._succ[k].items():
-            attrs = edges.get(edge)
-            if attrs is not None:
-                yield target, attrs
+        return iter(self._out.get((k, edge), ()))
 
     def into(self, k: str, edge: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """(source, attributes) of the node's incoming edges of one kind."""
-        for source, edges in self._pred[k].items():
-            attrs = edges.get(edge)
-            if attrs is not None:
-                yield source, attrs
+        return iter(self._in.get((k, edge), ()))
+
+    def _index_edges(self) -> None:
+        """(node, edge kind) -> neighbours, both ways: a hub VNet has thousands of peerings,
+        and a relation asking it for one kind of edge must not walk all of them."""
+        out: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        into: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        for u, nbrs in self._succ.items():
+            for v, keydict in nbrs.items():
+                for kind, attrs in keydict.items():
+                    out[(u, kind)].append((v, attrs))
+                    into[(v, kind)].append((u, attrs))
+        self._out, self._in = dict(out), dict(into)
 
     def succ_of(self, k: str) -> dict[str, dict[str, Any]]:
         """neighbour -> {edge kind: attributes} of the node's outgoing edges."""
@@ -214,6 +220,7 @@ class AuditGraph:
             ),
             self._edges,
         )
+        self._index_edges()
         self._edges = []
 
     def _vnet_nodes(self, k: str) -> None:
