@@ -242,35 +242,23 @@ def merge_unknown(values: list[Truth]) -> Unknown:
 
 
 @dataclass
-class All(Condition):
+class Junction(Condition):
+    """``all`` (decided by the first False) or ``any`` (by the first True), in Kleene
+    logic: with no deciding part, an unknown part makes the whole unknown."""
+
     parts: list[Condition]
+    decider: bool  # False for all, True for any
 
     def eval(self, ctx: Context) -> Truth:
         results = []
         for part in self.parts:
             r = part.eval(ctx)
-            if r is False:
-                return False
+            if r is self.decider:
+                return self.decider
             results.append(r)
-        return True if all(r is True for r in results) else merge_unknown(results)
-
-    def leaves(self) -> Iterator[Condition]:
-        for p in self.parts:
-            yield from p.leaves()
-
-
-@dataclass
-class Any_(Condition):
-    parts: list[Condition]
-
-    def eval(self, ctx: Context) -> Truth:
-        results = []
-        for part in self.parts:
-            r = part.eval(ctx)
-            if r is True:
-                return True
-            results.append(r)
-        return False if all(r is False for r in results) else merge_unknown(results)
+        if all(r is (not self.decider) for r in results):
+            return not self.decider
+        return merge_unknown(results)
 
     def leaves(self) -> Iterator[Condition]:
         for p in self.parts:
@@ -424,7 +412,7 @@ def compile_condition(
                 compile_condition(p, f"{where}.{combinator}[{i}]", bindings, kinds)
                 for i, p in enumerate(parts)
             ]
-            return All(compiled) if combinator == "all" else Any_(compiled)
+            return Junction(compiled, decider=combinator == "any")
     if "not" in keys:
         if keys != {"not"}:
             raise ConditionError(where, "'not' stands alone")

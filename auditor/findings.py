@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # 0 is the most severe
-CATEGORIES = (
+Severity = Literal["critical", "high", "medium", "low", "info"]
+Category = Literal[
     "public-access",
     "private-endpoint",
     "private-dns",
@@ -22,7 +21,10 @@ CATEGORIES = (
     "nsg",
     "public-ip",
     "authentication",
-)
+]
+SEVERITIES: tuple[str, ...] = get_args(Severity)  # most severe first
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # 0 is the most severe
+CATEGORIES: tuple[str, ...] = get_args(Category)
 
 
 def fingerprint(rule_id: str, resource_id: str, item_key: str | None) -> str:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -23,15 +23,17 @@ from .conditions import Compare, Condition, ConditionError, Context, RelationTes
 from .conditions import Path as RulePath
 from .findings import (
     AuditResult,
+    Category,
     Finding,
     NotEvaluated,
     RuleOutcome,
+    Severity,
     fingerprint,
 )
 from .graph import AuditGraph
 from .model import KIND_OF_TYPE
 from .relations import RELATIONS, Item, Unknown
-from .snapshot import COLLECTIONS, COMPUTES, DNS_RECORDS, RESOURCES, ZONE_GROUPS
+from .snapshot import COLLECTIONS, COMPUTES, DNS_RECORDS, RESOURCES, ZONE_GROUPS, Collection
 
 RULE_ID = re.compile(r"^MLA-[A-Z]+-\d{3}$")
 
@@ -75,18 +77,10 @@ class RuleSpec(_Strict):
 
     id: str
     title: str = Field(min_length=1, max_length=120)
-    severity: Literal["critical", "high", "medium", "low", "info"]
-    category: Literal[
-        "public-access",
-        "private-endpoint",
-        "private-dns",
-        "peering",
-        "nsg",
-        "public-ip",
-        "authentication",
-    ]
+    severity: Severity
+    category: Category
     resource_types: list[str] = Field(min_length=1)
-    needs: list[Literal["resources", "dnsresources", "computes", "privatednszonegroups"]] = []
+    needs: list[Collection] = []
     where: Any = None
     each: Each | None = None
     assert_: Any = Field(alias="assert")

@@ -18,7 +18,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from . import arm
 
@@ -31,7 +31,8 @@ RESOURCES = "resources"  # Resource Graph `resources` table
 DNS_RECORDS = "dnsresources"  # Resource Graph `dnsresources` table (private DNS record sets)
 COMPUTES = "computes"  # ARM: {workspace}/computes
 ZONE_GROUPS = "privatednszonegroups"  # ARM: {privateEndpoint}/privateDnsZoneGroups
-COLLECTIONS = (RESOURCES, DNS_RECORDS, COMPUTES, ZONE_GROUPS)
+Collection = Literal["resources", "dnsresources", "computes", "privatednszonegroups"]
+COLLECTIONS: tuple[str, ...] = get_args(Collection)
 
 COMPUTE_TYPE = "microsoft.machinelearningservices/workspaces/computes"
 ZONE_GROUP_TYPE = "microsoft.network/privateendpoints/privatednszonegroups"
