@@ -1,7 +1,8 @@
 """Command line: ``mlops-audit scan`` and ``mlops-audit rules``. Wiring only.
 
 Exit codes: 0 no finding at or above ``--fail-on``; 1 findings at or above it; 2 usage or
-input error (one line on stderr naming the file and the problem).
+input error (one line on stderr naming the file and the problem); 3 the scan is incomplete
+(part of the scope could not be read) and ``--allow-partial`` was not given.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import argparse
 import gc
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,11 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--snapshot",
         action="append",
-        required=True,
         metavar="FILE",
         help="rows to audit: 'az graph query -o json' output, a JSON array of "
         "rows, or a mlops-audit snapshot; repeat to merge files",
     )
+    _live_options(scan)
     scan.add_argument(
         "--format",
         choices=("table", "json"),
@@ -80,6 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="print nothing; only the exit code (and --output) tell the result",
     )
 
+    collect = sub.add_parser(
+        "collect",
+        help="read an estate from Azure into a snapshot file",
+        description="Read the estate from Azure Resource Graph and ARM (read only) into a "
+        "mlops-audit snapshot that 'scan --snapshot' audits offline.",
+    )
+    collect.add_argument("--output", required=True, metavar="FILE", help="snapshot to write")
+    _live_options(collect)
+
     rules = sub.add_parser("rules", help="list or explain rules")
     rsub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
     lst = rsub.add_parser("list", help="list every rule")
@@ -88,6 +99,119 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("rule_id")
     show.add_argument("--rules", action="append", metavar="DIR", default=[])
     return parser
+
+
+def _live_options(p: argparse.ArgumentParser) -> None:
+    live = p.add_argument_group("live collection (Azure Resource Graph and ARM, read only)")
+    live.add_argument(
+        "--subscription",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="subscription to read (repeatable)",
+    )
+    live.add_argument(
+        "--management-group",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="management group to read (repeatable)",
+    )
+    live.add_argument(
+        "--all-subscriptions", action="store_true", help="every subscription the identity can read"
+    )
+    live.add_argument("--tenant", metavar="ID", help="tenant to authenticate in")
+    live.add_argument(
+        "--auth",
+        default="default",
+        choices=("default", "cli", "environment", "managed-identity", "workload-identity"),
+        help="credential (default: azure-identity's DefaultAzureCredential chain)",
+    )
+    live.add_argument(
+        "--cloud",
+        default="public",
+        choices=("public", "china", "usgov"),
+        help="Azure cloud: ARM endpoint, authority and token scope",
+    )
+    live.add_argument(
+        "--arm-endpoint",
+        metavar="URL",
+        help="override the ARM endpoint (Azure Stack, proxies, tests); TLS only",
+    )
+    live.add_argument(
+        "--skip-endpoint-reads",
+        action="store_true",
+        help="skip the per-endpoint DNS zone group reads (one ARM read each); "
+        "DNS checks then use A-record evidence",
+    )
+    live.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="exit 0/1 even when part of the scope could not be read",
+    )
+    live.add_argument(
+        "--verbose", action="store_true", help="log requests and retries (never tokens or headers)"
+    )
+
+
+def _live_scope(args: argparse.Namespace) -> Any:
+    from .collect import Scope
+
+    return Scope(
+        subscriptions=[s.strip() for s in args.subscription if s.strip()],
+        management_groups=[m.strip() for m in args.management_group if m.strip()],
+        all_subscriptions=args.all_subscriptions,
+    )
+
+
+def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, int]:
+    """Run the live collection for scan/collect; (snapshot document, error exit code)."""
+    import logging
+    import os
+
+    from rich.console import Console
+
+    from .collect import CLOUDS, Collector, make_credential
+
+    scope = _live_scope(args)
+    if not (scope.subscriptions or scope.management_groups or scope.all_subscriptions):
+        return None, _fail("give --subscription, --management-group or --all-subscriptions")
+    endpoint = args.arm_endpoint or CLOUDS[args.cloud][0]
+    if not endpoint.startswith("https://"):
+        return None, _fail(f"--arm-endpoint {endpoint}: must be an https:// URL")
+    level = logging.DEBUG if args.verbose else logging.INFO
+    if getattr(args, "quiet", False):
+        level = logging.ERROR
+    logging.basicConfig(level=logging.WARNING, format="mlops-audit: %(message)s")
+    logging.getLogger("mlops_audit").setLevel(level)
+    # requests honours REQUESTS_CA_BUNDLE itself; SSL_CERT_FILE is the OpenSSL name for it
+    if os.environ.get("SSL_CERT_FILE") and not os.environ.get("REQUESTS_CA_BUNDLE"):
+        os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"]
+    status = None
+    if sys.stderr.isatty() and level <= logging.INFO:
+        status = Console(stderr=True).status("collecting")
+        status.start()
+
+    def progress(message: str) -> None:
+        if status is not None:
+            status.update(message)
+        else:
+            logging.getLogger("mlops_audit.progress").info(message)
+
+    try:
+        credential = make_credential(args.auth, args.tenant, args.cloud)
+        collector = Collector(
+            credential,
+            arm_endpoint=endpoint,
+            cloud=args.cloud,
+            skip_endpoint_reads=args.skip_endpoint_reads,
+            progress=progress,
+        )
+        doc = collector.collect(scope)
+    finally:
+        if status is not None:
+            status.stop()
+    return doc, EXIT_OK
 
 
 def _fail(message: str) -> int:
@@ -101,9 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     from .snapshot import InputError
 
     try:
-        rules = load_rules(args.rules)
+        rules = load_rules(getattr(args, "rules", []))
         if args.command == "rules":
             return _rules_command(args, rules)
+        if args.command == "collect":
+            return _collect_command(args)
         return _scan(args, rules)
     except (InputError, RuleFileError) as exc:
         return _fail(str(exc))
@@ -124,7 +250,22 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
         if typo is not None:
             return _fail(f"{opt} {typo}: matches no rule id, id prefix or category")
     chosen = rules.select_rules(all_rules, select, skip)
-    estate = snapshot.load(args.snapshot)
+    live = bool(args.subscription or args.management_group or args.all_subscriptions)
+    if live == bool(args.snapshot):
+        return _fail(
+            "scan needs either --snapshot FILE or a live scope (--subscription, "
+            "--management-group, --all-subscriptions), not both"
+        )
+    if live:
+        doc, code = _collect(args)
+        if doc is None:
+            return code
+        estate = snapshot.Estate()
+        snapshot.add_document(
+            "live:" + ",".join(sorted(next(iter(s.values())) for s in doc["scopes"])), doc, estate
+        )
+    else:
+        estate = snapshot.load(args.snapshot)
     graph = graph_stage.build(estate)
     result = rules.evaluate(chosen, graph)
     run = report.Run(graph, result, args.fail_on, [r.id for r in chosen])
@@ -147,7 +288,33 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
             sys.stdout.write(report.render_json(run))
         else:
             report.render_terminal(run, Console())
-    return EXIT_FINDINGS if run.failed else EXIT_OK
+    if run.failed:
+        return EXIT_FINDINGS
+    if estate.gaps and not args.allow_partial:
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def _collect_command(args: argparse.Namespace) -> int:
+    import json
+
+    doc, code = _collect(args)
+    if doc is None:
+        return code
+    try:
+        Path(args.output).write_text(
+            json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    except OSError as exc:
+        return _fail(f"{args.output}: cannot write the snapshot: {exc.strerror or exc}")
+    requests = doc["requests"]
+    print(
+        f"mlops-audit: wrote {len(doc['rows'])} rows to {args.output} "
+        f"({requests['resource_graph_pages']} Resource Graph pages, "
+        f"{requests['arm_reads']} ARM reads, {len(doc['failures'])} failures)",
+        file=sys.stderr,
+    )
+    return EXIT_INCOMPLETE if doc["failures"] and not args.allow_partial else EXIT_OK
 
 
 def _rules_command(args: argparse.Namespace, rules: list) -> int:  # type: ignore[type-arg]

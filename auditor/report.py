@@ -92,7 +92,7 @@ def to_json_dict(run: Run) -> dict[str, Any]:
             "failed": run.failed,
             "complete": not run.graph.estate.gaps and not result.not_evaluated,
         },
-        "coverage": {"gaps": run.graph.estate.gaps},
+        "coverage": {"gaps": run.graph.estate.gaps, "notes": run.graph.estate.notes},
         "findings": [f.to_dict() for f in result.findings],
         "not_evaluated": [
             {
@@ -176,6 +176,8 @@ def render_terminal(run: Run, console: Console) -> None:
                 border_style="red",
             )
         )
+    for note in estate.notes:
+        console.print(Text(f"note: {note['note']}", style="yellow"))
     if not_eval_rules or incomplete or result.not_evaluated:
         lines = Text()
         for o in not_eval_rules:

@@ -73,6 +73,7 @@ class Estate:
     duplicates_merged: int = 0
     declared_collections: set[str] = field(default_factory=set)
     gaps: list[dict[str, str]] = field(default_factory=list)  # what the inputs say is missing
+    notes: list[dict[str, str]] = field(default_factory=list)  # choices that narrowed evidence
     _collections: set[str] | None = field(default=None, repr=False)
 
     def collections(self) -> set[str]:
@@ -234,8 +235,13 @@ def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
 
 def load_file(path: str | Path, estate: Estate) -> Source:
     """Read one file into ``estate``; raise InputError naming the file on any problem."""
+    return add_document(path, _read_json(Path(path)), estate)
+
+
+def add_document(path: str | Path, doc: Any, estate: Estate) -> Source:
+    """Add one parsed document (a file's JSON, or a snapshot the collector just made) to
+    ``estate``; ``path`` names it in messages and in the report's inputs."""
     p = Path(path)
-    doc = _read_json(p)
     fmt, rows, meta = _rows_of(p, doc)
     where = "row" if fmt != "snapshot" else "snapshot row"
     for i, r in enumerate(rows):
@@ -269,6 +275,8 @@ def load_file(path: str | Path, estate: Estate) -> Source:
     if source.collections:
         estate.declared_collections.update(source.collections)
     estate.gaps += [{"path": str(path), "problem": g} for g in _gaps(fmt, doc, len(rows))]
+    if fmt == "snapshot" and isinstance(doc.get("notes"), list):
+        estate.notes += [{"path": str(path), "note": str(n)} for n in doc["notes"]]
     estate.sources.append(source)
     return source
 

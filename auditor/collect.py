@@ -1,0 +1,401 @@
+"""Stage 0 (live path): read the estate from Azure Resource Graph and ARM into a snapshot.
+
+The result is the tool's own snapshot document (``docs/formats.md``), so a live scan and a
+scan of the snapshot it wrote are the same audit. The Azure SDK is imported here only:
+``scan --snapshot`` never pays for it.
+
+Resource Graph: one query per table, sorted by id, paged with ``$skipToken`` at ``$top``
+1000, subscriptions batched per request. The per-user quota headers pace the requests; a
+429 waits for the quota window; transient errors retry with jittered exponential back-off,
+a bounded number of times; what still fails is recorded as a coverage failure, never
+dropped. Coverage is checked against ``resourcecontainers``: Resource Graph silently leaves
+out subscriptions the identity cannot read.
+
+ARM: AML computes (one read per workspace) and private endpoint DNS zone groups (one per
+endpoint), with bounded concurrency through an azure-core pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from . import __version__, arm, queries
+from .snapshot import (
+    COMPUTES,
+    DNS_RECORDS,
+    RESOURCES,
+    SNAPSHOT_FORMAT,
+    SNAPSHOT_VERSION,
+    ZONE_GROUPS,
+)
+
+log = logging.getLogger("mlops_audit.collect")
+
+CLOUDS: dict[str, tuple[str, str, str]] = {
+    # name: (ARM endpoint, token scope, Entra authority host)
+    "public": (
+        "https://management.azure.com",
+        "https://management.azure.com/.default",
+        "login.microsoftonline.com",
+    ),
+    "usgov": (
+        "https://management.usgovcloudapi.net",
+        "https://management.core.usgovcloudapi.net/.default",
+        "login.microsoftonline.us",
+    ),
+    "china": (
+        "https://management.chinacloudapi.cn",
+        "https://management.chinacloudapi.cn/.default",
+        "login.chinacloudapi.cn",
+    ),
+}
+AUTH_MODES = ("default", "cli", "environment", "managed-identity", "workload-identity")
+
+
+class CollectError(Exception):
+    """The collection could not start at all (no credential, no scope)."""
+
+
+@dataclass
+class Scope:
+    subscriptions: list[str] = field(default_factory=list)
+    management_groups: list[str] = field(default_factory=list)
+    all_subscriptions: bool = False
+
+    def describe(self) -> list[dict[str, str]]:
+        if self.all_subscriptions:
+            return [{"tenant": "all readable subscriptions"}]
+        return [{"subscription": s} for s in self.subscriptions] + [
+            {"managementGroup": m} for m in self.management_groups
+        ]
+
+
+def make_credential(auth: str, tenant: str | None, cloud: str) -> Any:
+    """An azure-identity credential for ``--auth``; tokens never leave azure-identity."""
+    from azure import identity
+
+    authority = CLOUDS[cloud][2]
+    kw: dict[str, Any] = {"authority": authority}
+    if auth == "cli":
+        return identity.AzureCliCredential(tenant_id=tenant or "")
+    if auth == "environment":
+        return identity.EnvironmentCredential(**kw)
+    if auth == "managed-identity":
+        return identity.ManagedIdentityCredential()
+    if auth == "workload-identity":
+        return identity.WorkloadIdentityCredential(tenant_id=tenant, **kw)
+    return identity.DefaultAzureCredential(
+        exclude_interactive_browser_credential=True, tenant_id=tenant, **kw
+    )
+
+
+@dataclass
+class Counters:
+    graph_pages: int = 0
+    arm_reads: int = 0
+    retries: int = 0
+    throttled: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "resource_graph_pages": self.graph_pages,
+            "arm_reads": self.arm_reads,
+            "retries": self.retries,
+            "throttled": self.throttled,
+        }
+
+
+def _reset_seconds(value: str | None) -> float:
+    """``x-ms-user-quota-resets-after`` is ``hh:mm:ss``."""
+    m = re.fullmatch(r"(\d+):(\d+):(\d+(?:\.\d+)?)", value or "")
+    return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else 5.0
+
+
+class Collector:
+    """Reads one scope into a snapshot document."""
+
+    def __init__(
+        self,
+        credential: Any,
+        *,
+        arm_endpoint: str,
+        cloud: str = "public",
+        skip_endpoint_reads: bool = False,
+        max_attempts: int = 6,
+        backoff: float = 1.0,
+        max_workers: int = 8,
+        batch_size: int = 100,
+        page_size: int = 1000,
+        progress: Callable[[str], None] = lambda _msg: None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        from azure.mgmt.network import NetworkManagementClient
+        from azure.mgmt.resourcegraph import ResourceGraphClient
+
+        self.endpoint = arm_endpoint.rstrip("/")
+        scope = CLOUDS[cloud][1]
+        common: dict[str, Any] = {
+            "base_url": self.endpoint,
+            "credential_scopes": [scope],
+            "retry_total": 2,  # transient retries inside azure-core; ours wrap them
+        }
+        self.graph = ResourceGraphClient(credential, **common)
+        # any subscription id serves: send_request takes absolute URLs
+        self.arm = NetworkManagementClient(
+            credential, "00000000-0000-0000-0000-000000000000", **common
+        )
+        self.skip_endpoint_reads = skip_endpoint_reads
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.max_workers = max_workers
+        self.batch_size = batch_size
+        self.page_size = page_size
+        self.progress = progress
+        self.sleep = sleep
+        self.counters = Counters()
+        self.failures: list[dict[str, str]] = []
+        self.notes: list[str] = []
+
+    # -- retries ------------------------------------------------------------------------
+    def _retrying(
+        self, what: str, call: Callable[[], Any], quota_wait: Callable[[Any], float]
+    ) -> Any:
+        from azure.core.exceptions import (
+            HttpResponseError,
+            ServiceRequestError,
+            ServiceResponseError,
+        )
+
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return call()
+            except HttpResponseError as exc:
+                status = exc.status_code or 0
+                if status == 429:
+                    self.counters.throttled += 1
+                    wait = quota_wait(exc.response)
+                elif status >= 500:
+                    wait = self.backoff * 2 ** (attempt - 1)
+                else:
+                    raise
+            except (ServiceRequestError, ServiceResponseError):
+                wait = self.backoff * 2 ** (attempt - 1)
+            if attempt == self.max_attempts:
+                break
+            wait = min(wait, 60.0) * (1 + random.random() / 2)  # jitter
+            self.counters.retries += 1
+            log.debug("retrying %s in %.1f s (attempt %d)", what, wait, attempt + 1)
+            self.sleep(wait)
+        raise TimeoutError(f"{what}: still failing after {self.max_attempts} attempts")
+
+    @staticmethod
+    def _graph_quota_wait(response: Any) -> float:
+        headers = getattr(response, "headers", {}) or {}
+        retry_after = headers.get("Retry-After")
+        if retry_after and retry_after.isdigit():
+            return float(retry_after)
+        return _reset_seconds(headers.get("x-ms-user-quota-resets-after"))
+
+    # -- Resource Graph -----------------------------------------------------------------
+    def _graph_page(self, query: str, scope: dict[str, Any], token: str | None) -> Any:
+        from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+        log.debug(
+            "POST Resource Graph %s (%s)%s",
+            query.split(" ", 1)[0],
+            ", ".join(f"{k}={len(v)}" for k, v in scope.items()) or "tenant",
+            " next page" if token else "",
+        )
+        request = QueryRequest(
+            query=query,
+            options=QueryRequestOptions(
+                top=self.page_size, skip_token=token, result_format="objectArray"
+            ),
+            **scope,
+        )
+        return self.graph.resources(
+            request, cls=lambda pipeline, body, _h: (body, pipeline.http_response.headers)
+        )
+
+    def graph_query(self, name: str, query: str, scope: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every row of one query over one scope, page by page; raises when it cannot."""
+        queries.check_pageable(query)
+        rows: list[dict[str, Any]] = []
+        token: str | None = None
+        seen_tokens: set[str] = set()
+        while True:
+            body, headers = self._retrying(
+                f"{name} page {self.counters.graph_pages + 1}",
+                lambda t=token: self._graph_page(query, scope, t),  # type: ignore[misc]
+                self._graph_quota_wait,
+            )
+            self.counters.graph_pages += 1
+            data = body.data if isinstance(body.data, list) else []
+            rows.extend(data)
+            self.progress(f"{name}: {len(rows)} rows")
+            remaining = headers.get("x-ms-user-quota-remaining")
+            if remaining is not None and remaining.isdigit() and int(remaining) <= 0:
+                self.sleep(_reset_seconds(headers.get("x-ms-user-quota-resets-after")))
+            token = body.skip_token
+            if not token:
+                break
+            if token in seen_tokens:
+                raise RuntimeError(f"{name}: Resource Graph repeated a page token")
+            seen_tokens.add(token)
+        total = body.total_records
+        if isinstance(total, int) and total != len(rows):
+            raise RuntimeError(f"{name}: read {len(rows)} rows of {total} reported")
+        return rows
+
+    def _scopes(self, scope: Scope) -> list[tuple[str, dict[str, Any]]]:
+        if scope.all_subscriptions:
+            return [("tenant", {})]
+        batches = [
+            scope.subscriptions[i : i + self.batch_size]
+            for i in range(0, len(scope.subscriptions), self.batch_size)
+        ]
+        out = [(f"subscriptions {b[0]}…({len(b)})", {"subscriptions": b}) for b in batches]
+        out += [
+            (f"management group {m}", {"management_groups": [m]}) for m in scope.management_groups
+        ]
+        return out
+
+    def _fail(self, scope: str, what: str, error: Exception | str) -> None:
+        text = str(error).splitlines()[0] if str(error) else type(error).__name__
+        self.failures.append({"scope": scope, "what": what, "error": text[:300]})
+        log.warning("%s %s failed: %s", scope, what, text[:300])
+
+    # -- the whole collection -----------------------------------------------------------
+    def collect(self, scope: Scope) -> dict[str, Any]:
+        started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        rows: list[dict[str, Any]] = []
+        collections = {RESOURCES, DNS_RECORDS}
+        for label, request_scope in self._scopes(scope):
+            visible = self._coverage(label, request_scope, scope)
+            if visible is not None and not visible:
+                continue
+            for name, query, collection in (
+                ("resources", queries.RESOURCES, RESOURCES),
+                ("dnsresources", queries.DNS_RECORDS, DNS_RECORDS),
+            ):
+                try:
+                    rows.extend(self.graph_query(name, query, request_scope))
+                except Exception as exc:  # recorded, reported, exit 3
+                    self._fail(label, f"query {name}", exc)
+                    collections.discard(collection)
+        rows.extend(self._arm_rows(rows, collections))
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "version": SNAPSHOT_VERSION,
+            "tool_version": __version__,
+            "collected_at": started,
+            "scopes": scope.describe(),
+            "queries": [
+                queries.RESOURCES,
+                queries.DNS_RECORDS,
+                queries.SUBSCRIPTIONS,
+                queries.COMPUTES_PATH,
+                queries.ZONE_GROUPS_PATH,
+            ],
+            "collections": sorted(collections),
+            "failures": self.failures,
+            "notes": self.notes,
+            "requests": self.counters.as_dict(),
+            "rows": rows,
+        }
+
+    def _coverage(self, label: str, request_scope: dict[str, Any], scope: Scope) -> set[str] | None:
+        """Subscriptions Resource Graph can read in this scope; requested ones it cannot
+        read are failures (it omits them silently)."""
+        try:
+            found = self.graph_query("subscriptions", queries.SUBSCRIPTIONS, request_scope)
+        except Exception as exc:
+            self._fail(label, "subscription coverage", exc)
+            return None
+        visible = {str(r.get("subscriptionId", "")).lower() for r in found}
+        for sub in request_scope.get("subscriptions", []):
+            if sub.lower() not in visible:
+                self._fail(
+                    f"subscription {sub}",
+                    "read access",
+                    "Resource Graph returned nothing for it: the identity cannot read "
+                    "it, or it does not exist",
+                )
+        if not visible:
+            self._fail(label, "read access", "no readable subscription in this scope")
+        return visible
+
+    # -- ARM reads ----------------------------------------------------------------------
+    def _arm_rows(self, rows: list[dict[str, Any]], collections: set[str]) -> list[dict[str, Any]]:
+        workspaces = [
+            r["id"]
+            for r in rows
+            if str(r.get("type", "")).lower() == "microsoft.machinelearningservices/workspaces"
+        ]
+        endpoints = [
+            r["id"]
+            for r in rows
+            if str(r.get("type", "")).lower() == "microsoft.network/privateendpoints"
+        ]
+        jobs = [("computes", queries.COMPUTES_PATH.format(workspace=w), w) for w in workspaces]
+        if self.skip_endpoint_reads:
+            self.notes.append(
+                f"per-endpoint DNS zone group reads skipped ({len(endpoints)} endpoints): the "
+                "DNS checks use A records in the private zones as evidence"
+            )
+        else:
+            jobs += [
+                ("privatednszonegroups", queries.ZONE_GROUPS_PATH.format(endpoint=e), e)
+                for e in endpoints
+            ]
+        out: list[dict[str, Any]] = []
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            for (kind, _path, parent), result in zip(
+                jobs, pool.map(lambda j: self._arm_list(j[1]), jobs), strict=True
+            ):
+                if isinstance(result, Exception):
+                    self._fail(parent, f"ARM read of {kind}", result)
+                else:
+                    out.extend(result)
+        collections.add(COMPUTES)
+        if not self.skip_endpoint_reads:
+            collections.add(ZONE_GROUPS)
+        return out
+
+    def _arm_list(self, path: str) -> list[dict[str, Any]] | Exception:
+        """Every item of an ARM list, following nextLink."""
+        from azure.core.rest import HttpRequest
+
+        url: str | None = f"{self.endpoint}{path}"
+        items: list[dict[str, Any]] = []
+        try:
+            while url:
+                response = self._retrying(
+                    f"GET {arm.last_name(path.split('?')[0])}",
+                    lambda u=url: self._arm_get(HttpRequest("GET", u)),  # type: ignore[misc]
+                    lambda r: float((getattr(r, "headers", {}) or {}).get("Retry-After") or 1),
+                )
+                body = response.json()
+                items.extend(v for v in body.get("value", []) if isinstance(v, dict))
+                url = body.get("nextLink")
+        except Exception as exc:
+            return exc
+        return items
+
+    def _arm_get(self, request: Any) -> Any:
+        log.debug("GET %s", request.url.split("?", 1)[0].replace(self.endpoint, ""))
+        response = self.arm.send_request(request)
+        self.counters.arm_reads += 1
+        remaining = response.headers.get("x-ms-ratelimit-remaining-subscription-reads")
+        if remaining is not None and remaining.isdigit() and int(remaining) < 10:
+            self.sleep(1.0)  # let the bucket refill (25 reads/s) before it runs dry
+        response.raise_for_status()
+        return response

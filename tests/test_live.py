@@ -1,0 +1,219 @@
+"""The live path, end to end, with the real azure-identity and Azure SDK clients talking
+HTTPS to a local Resource Graph / ARM server (tests/fake_arm.py). A stub ``az`` on PATH
+gives azure-identity's real AzureCliCredential a token."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.collect import Collector, Scope
+
+from .conftest import FIXTURES, ROOT
+from .fake_arm import FAKE_TOKEN, FakeArm, load_rows, move_to_subscription, write_stub_az
+from .update_golden import console_script
+
+SECOND = "00000000-0000-4000-8000-0000000000b2"
+
+
+def estate() -> list[dict[str, Any]]:
+    """The reference estate over two subscriptions (DNS and the Bastion VNet in the
+    second), so scope, batching and coverage have something to do."""
+    return move_to_subscription(
+        load_rows(FIXTURES / "reference-good.json"), SECOND, ["rg-dns", "rg-bastion"]
+    )
+
+
+def subscriptions(rows: list[dict[str, Any]]) -> list[str]:
+    return sorted({r["id"].split("/")[2] for r in rows})
+
+
+@pytest.fixture
+def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeArm, dict]]:
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    write_stub_az(stub)
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    rows = estate()
+    with FakeArm(rows) as arm:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", arm.ca_path)
+        yield arm, {"rows": rows, "env": dict(os.environ)}
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [console_script(), *args],
+        cwd=ROOT,
+        env={**env, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def scope_args(arm: FakeArm, rows: list[dict[str, Any]]) -> list[str]:
+    args = ["--auth", "cli", "--arm-endpoint", arm.url]
+    for sub in subscriptions(rows):
+        args += ["--subscription", sub]
+    return args
+
+
+def collector(arm: FakeArm, **kw: Any) -> Collector:
+    from azure.identity import AzureCliCredential
+
+    return Collector(AzureCliCredential(), arm_endpoint=arm.url, backoff=0.05, **kw)
+
+
+def ids(rows: list[dict[str, Any]]) -> list[str]:
+    return sorted(r["id"].lower() for r in rows)
+
+
+def test_every_row_arrives_exactly_once_across_pages(live: tuple[FakeArm, dict]) -> None:
+    arm, ctx = live
+    c = collector(arm, page_size=7, batch_size=1)
+    doc = c.collect(Scope(subscriptions=subscriptions(ctx["rows"])))
+    assert doc["failures"] == []
+    assert ids(doc["rows"]) == ids(ctx["rows"])
+    assert doc["requests"]["resource_graph_pages"] > 10  # paged, and per subscription batch
+    posts = arm.requests.matching(path_contains="Microsoft.ResourceGraph")
+    assert all(r.body["options"]["$top"] == 7 for r in posts)
+    assert doc["collections"] == ["computes", "dnsresources", "privatednszonegroups", "resources"]
+
+
+def test_live_scan_equals_scan_of_its_snapshot(live: tuple[FakeArm, dict], tmp_path: Path) -> None:
+    arm, ctx = live
+    snap = tmp_path / "snap.json"
+    collected = cli(ctx["env"], "collect", *scope_args(arm, ctx["rows"]), "--output", str(snap))
+    assert collected.returncode == 0, collected.stderr
+    assert "64 rows" in collected.stderr
+    offline = cli(
+        ctx["env"], "scan", "--snapshot", str(snap), "--format", "json", "--fail-on", "none"
+    )
+    live_scan = cli(
+        ctx["env"], "scan", *scope_args(arm, ctx["rows"]), "--format", "json", "--fail-on", "none"
+    )
+    a, b = json.loads(offline.stdout), json.loads(live_scan.stdout)
+    assert a["findings"] == b["findings"] and a["rules"] == b["rules"]
+    assert a["not_evaluated"] == b["not_evaluated"] == []
+    assert b["summary"]["complete"] is True and b["summary"]["findings"] == 0
+
+
+def test_terraform_estate_live_finds_the_drift(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    write_stub_az(stub)
+    rows = load_rows(FIXTURES / "reference-terraform.json")
+    with FakeArm(rows) as arm:
+        env = {
+            **os.environ,
+            "PATH": f"{stub}{os.pathsep}{os.environ['PATH']}",
+            "REQUESTS_CA_BUNDLE": arm.ca_path,
+        }
+        proc = cli(env, "scan", *scope_args(arm, rows), "--format", "json")
+    assert proc.returncode == 1
+    found = sorted(f["rule_id"] for f in json.loads(proc.stdout)["findings"])
+    assert found == ["MLA-ACR-004", "MLA-AML-001", "MLA-AML-003", "MLA-DNS-001"]
+
+
+def test_unreadable_subscription_is_exit_3_and_named(live: tuple[FakeArm, dict]) -> None:
+    arm, ctx = live
+    arm.forbidden_subscriptions = {SECOND}
+    proc = cli(ctx["env"], "scan", *scope_args(arm, ctx["rows"]), "--format", "json")
+    assert proc.returncode == 3, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["summary"]["complete"] is False
+    assert any(SECOND in g["problem"] for g in report["coverage"]["gaps"])
+    partial = cli(
+        ctx["env"], "scan", *scope_args(arm, ctx["rows"]), "--allow-partial", "--format", "json"
+    )
+    assert partial.returncode == 0
+
+
+def test_nothing_readable_never_passes(live: tuple[FakeArm, dict]) -> None:
+    arm, ctx = live
+    arm.forbidden_subscriptions = set(subscriptions(ctx["rows"]))
+    proc = cli(ctx["env"], "scan", *scope_args(arm, ctx["rows"]), "--format", "table")
+    assert proc.returncode == 3
+    assert "PASS" not in proc.stdout and "not a pass" in proc.stdout
+
+
+def test_throttling_is_obeyed(live: tuple[FakeArm, dict]) -> None:
+    """The quota runs out every three requests; the collector waits for the window rather
+    than hammering into 429s, and a 429 without Retry-After waits and retries."""
+    arm, ctx = live
+    arm.arg_quota, arm.arg_window = 3, 0.5
+    c = collector(arm, page_size=10)
+    arm.fail_next(1, 429, path_contains="Microsoft.ResourceGraph")
+    doc = c.collect(Scope(subscriptions=subscriptions(ctx["rows"])))
+    assert doc["failures"] == [] and ids(doc["rows"]) == ids(ctx["rows"])
+    statuses = [r.status for r in arm.requests.matching(path_contains="Microsoft.ResourceGraph")]
+    assert statuses.count(429) == 1  # only the injected one: the quota headers were obeyed
+    assert doc["requests"]["throttled"] == 1
+
+
+@pytest.mark.parametrize("fault", ["503", "drop", "arm-429"])
+def test_transient_faults_are_retried(live: tuple[FakeArm, dict], fault: str) -> None:
+    arm, ctx = live
+    if fault == "503":
+        arm.fail_next(2, 503, path_contains="Microsoft.ResourceGraph")
+    elif fault == "drop":
+        arm.drop_next(1, path_contains="Microsoft.ResourceGraph")
+    else:
+        arm.fail_next(1, 429, retry_after=1, path_contains="privateDnsZoneGroups")
+    doc = collector(arm).collect(Scope(subscriptions=subscriptions(ctx["rows"])))
+    assert doc["failures"] == [] and ids(doc["rows"]) == ids(ctx["rows"])
+
+
+def test_persistent_failure_is_recorded_not_swallowed(live: tuple[FakeArm, dict]) -> None:
+    arm, ctx = live
+    arm.fail_next(100, 500, path_contains="computes")
+    doc = collector(arm, max_attempts=2).collect(Scope(subscriptions=subscriptions(ctx["rows"])))
+    assert [f["what"] for f in doc["failures"]] == ["ARM read of computes"]
+
+
+def test_skip_endpoint_reads_uses_dns_records(live: tuple[FakeArm, dict], tmp_path: Path) -> None:
+    arm, ctx = live
+    snap = tmp_path / "snap.json"
+    proc = cli(
+        ctx["env"],
+        "collect",
+        *scope_args(arm, ctx["rows"]),
+        "--skip-endpoint-reads",
+        "--output",
+        str(snap),
+    )
+    assert proc.returncode == 0
+    assert not arm.requests.matching(path_contains="privateDnsZoneGroups")
+    report = json.loads(cli(ctx["env"], "scan", "--snapshot", str(snap), "--format", "json").stdout)
+    assert "privatednszonegroups" not in report["inventory"]["collections"]
+    assert "skipped" in report["coverage"]["notes"][0]["note"]
+    assert report["summary"]["findings"] == 0 and report["not_evaluated"] == []
+
+
+def test_no_token_in_any_log(live: tuple[FakeArm, dict]) -> None:
+    arm, ctx = live
+    arm.fail_next(1, 503, path_contains="Microsoft.ResourceGraph")
+    proc = cli(ctx["env"], "scan", *scope_args(arm, ctx["rows"]), "--verbose", "--format", "json")
+    assert "POST Resource Graph" in proc.stderr  # --verbose logs the requests…
+    assert FAKE_TOKEN not in proc.stderr + proc.stdout  # …and never the token
+    assert "Authorization" not in proc.stderr
+
+
+def test_offline_scan_does_not_import_the_azure_sdk() -> None:
+    code = (
+        "import sys; from auditor.cli import main\n"
+        "rc = main(['scan', '--snapshot', 'fixtures/reference-good.json', '--quiet'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('azure')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
