@@ -129,9 +129,9 @@ def _live_options(p: argparse.ArgumentParser) -> None:
     )
     live.add_argument(
         "--cloud",
-        default="public",
         choices=("public", "china", "usgov"),
-        help="Azure cloud: ARM endpoint, authority and token scope",
+        help="Azure cloud: ARM endpoint, authority, token scope and the private DNS zone "
+        "names the rules expect (default: the snapshot's, else public)",
     )
     live.add_argument(
         "--arm-endpoint",
@@ -176,7 +176,8 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, int]:
     scope = _live_scope(args)
     if not (scope.subscriptions or scope.management_groups or scope.all_subscriptions):
         return None, _fail("give --subscription, --management-group or --all-subscriptions")
-    endpoint = args.arm_endpoint or CLOUDS[args.cloud][0]
+    cloud = args.cloud or "public"
+    endpoint = args.arm_endpoint or CLOUDS[cloud][0]
     if not endpoint.startswith("https://"):
         return None, _fail(f"--arm-endpoint {endpoint}: must be an https:// URL")
     level = logging.DEBUG if args.verbose else logging.INFO
@@ -199,11 +200,11 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, int]:
             logging.getLogger("mlops_audit.progress").info(message)
 
     try:
-        credential = make_credential(args.auth, args.tenant, args.cloud)
+        credential = make_credential(args.auth, args.tenant, cloud)
         collector = Collector(
             credential,
             arm_endpoint=endpoint,
-            cloud=args.cloud,
+            cloud=cloud,
             skip_endpoint_reads=args.skip_endpoint_reads,
             progress=progress,
         )
@@ -266,6 +267,8 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
         )
     else:
         estate = snapshot.load(args.snapshot)
+    if args.cloud:
+        estate.cloud = args.cloud
     graph = graph_stage.build(estate)
     result = rules.evaluate(chosen, graph)
     run = report.Run(graph, result, args.fail_on, [r.id for r in chosen])

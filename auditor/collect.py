@@ -141,6 +141,7 @@ class Collector:
         from azure.mgmt.resourcegraph import ResourceGraphClient
 
         self.endpoint = arm_endpoint.rstrip("/")
+        self.cloud = cloud
         scope = CLOUDS[cloud][1]
         common: dict[str, Any] = {
             "base_url": self.endpoint,
@@ -297,6 +298,7 @@ class Collector:
             "version": SNAPSHOT_VERSION,
             "tool_version": __version__,
             "collected_at": started,
+            "cloud": self.cloud,
             "scopes": scope.describe(),
             "queries": [
                 queries.RESOURCES,

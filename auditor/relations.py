@@ -65,32 +65,52 @@ def relation(name: str, *kinds: str) -> Callable[[Callable[..., Any]], Callable[
     return register
 
 
-# -- DNS zone names each private link group id needs (Azure public cloud) ----------------
+# -- DNS zone names each private link group id needs, per cloud ------------------------
 # Source: https://learn.microsoft.com/azure/private-link/private-endpoint-dns
-ZONES_BY_GROUP: dict[str, tuple[str, ...]] = {
-    "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
-    "amlregistry": ("privatelink.api.azureml.ms",),
-    "blob": ("privatelink.blob.core.windows.net",),
-    "blob_secondary": ("privatelink.blob.core.windows.net",),
-    "file": ("privatelink.file.core.windows.net",),
-    "queue": ("privatelink.queue.core.windows.net",),
-    "queue_secondary": ("privatelink.queue.core.windows.net",),
-    "table": ("privatelink.table.core.windows.net",),
-    "table_secondary": ("privatelink.table.core.windows.net",),
-    "dfs": ("privatelink.dfs.core.windows.net",),
-    "dfs_secondary": ("privatelink.dfs.core.windows.net",),
-    "web": ("privatelink.web.core.windows.net",),
-    "web_secondary": ("privatelink.web.core.windows.net",),
-    "vault": ("privatelink.vaultcore.azure.net",),
-    "registry": ("privatelink.azurecr.io",),
-    "azuremonitor": (
-        "privatelink.monitor.azure.com",
-        "privatelink.oms.opinsights.azure.com",
-        "privatelink.ods.opinsights.azure.com",
-        "privatelink.agentsvc.azure-automation.net",
-        "privatelink.blob.core.windows.net",
-    ),
+_STORAGE = ("blob", "file", "queue", "table", "dfs", "web")
+
+
+def _storage(suffix: str) -> dict[str, tuple[str, ...]]:
+    zones = {g: (f"privatelink.{g}.{suffix}",) for g in _STORAGE}
+    return {**zones, **{f"{g}_secondary": z for g, z in zones.items()}}
+
+
+ZONES_BY_CLOUD: dict[str, dict[str, tuple[str, ...]]] = {
+    "public": {
+        "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+        "amlregistry": ("privatelink.api.azureml.ms",),
+        **_storage("core.windows.net"),
+        "vault": ("privatelink.vaultcore.azure.net",),
+        "registry": ("privatelink.azurecr.io",),
+        "azuremonitor": (
+            "privatelink.monitor.azure.com",
+            "privatelink.oms.opinsights.azure.com",
+            "privatelink.ods.opinsights.azure.com",
+            "privatelink.agentsvc.azure-automation.net",
+            "privatelink.blob.core.windows.net",
+        ),
+    },
+    "usgov": {
+        "amlworkspace": ("privatelink.api.ml.azure.us", "privatelink.notebooks.usgovcloudapi.net"),
+        **_storage("core.usgovcloudapi.net"),
+        "vault": ("privatelink.vaultcore.usgovcloudapi.net",),
+        "registry": ("privatelink.azurecr.us",),
+        "azuremonitor": (
+            "privatelink.monitor.azure.us",
+            "privatelink.adx.monitor.azure.us",
+            "privatelink.oms.opinsights.azure.us",
+            "privatelink.ods.opinsights.azure.us",
+            "privatelink.agentsvc.azure-automation.us",
+            "privatelink.blob.core.usgovcloudapi.net",
+        ),
+    },
+    "china": {
+        "amlworkspace": ("privatelink.api.ml.azure.cn", "privatelink.notebooks.chinacloudapi.cn"),
+        **_storage("core.chinacloudapi.cn"),
+        "vault": ("privatelink.vaultcore.azure.cn",),
+    },
 }
+ZONES_BY_GROUP = ZONES_BY_CLOUD["public"]
 
 AZURE_DNS = "168.63.129.16"
 TCP_PORTS = (0, 65535)
@@ -216,19 +236,21 @@ def expected_zones(g: AuditGraph, k: str) -> list[Item] | Unknown:
     used = {g.name(z).lower(): g.name(z) for z in zones}
     items: list[Item] = []
     needed: set[str] = set()
+    table = ZONES_BY_CLOUD[g.estate.cloud]
     for target, attrs in g.out(k, "targets"):
         for gid in attrs.get("group_ids") or []:
-            if gid.lower() not in ZONES_BY_GROUP:
+            if gid.lower() not in table:
                 items.append(
                     Item(
                         key=f"{gid.lower()}:?",
                         unknown=(
-                            f"group id {gid} is not one this tool knows the DNS zone names of"
+                            f"group id {gid} is not one this tool knows the DNS zone names of "
+                            f"in the {g.estate.cloud} cloud"
                         ),
                     )
                 )
                 continue
-            for zone in ZONES_BY_GROUP[gid.lower()]:
+            for zone in table[gid.lower()]:
                 needed.add(zone)
                 ok = zone in used
                 problem = "" if ok else f"group id {gid} needs zone {zone}, not configured"

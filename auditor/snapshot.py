@@ -33,6 +33,7 @@ COMPUTES = "computes"  # ARM: {workspace}/computes
 ZONE_GROUPS = "privatednszonegroups"  # ARM: {privateEndpoint}/privateDnsZoneGroups
 Collection = Literal["resources", "dnsresources", "computes", "privatednszonegroups"]
 COLLECTIONS: tuple[str, ...] = get_args(Collection)
+CLOUDS = ("public", "usgov", "china")
 
 COMPUTE_TYPE = "microsoft.machinelearningservices/workspaces/computes"
 ZONE_GROUP_TYPE = "microsoft.network/privateendpoints/privatednszonegroups"
@@ -74,6 +75,7 @@ class Estate:
     declared_collections: set[str] = field(default_factory=set)
     gaps: list[dict[str, str]] = field(default_factory=list)  # what the inputs say is missing
     notes: list[dict[str, str]] = field(default_factory=list)  # choices that narrowed evidence
+    cloud: str = "public"  # which Azure cloud's private DNS zone names apply
     _collections: set[str] | None = field(default=None, repr=False)
 
     def collections(self) -> set[str]:
@@ -275,6 +277,10 @@ def add_document(path: str | Path, doc: Any, estate: Estate) -> Source:
     if source.collections:
         estate.declared_collections.update(source.collections)
     estate.gaps += [{"path": str(path), "problem": g} for g in _gaps(fmt, doc, len(rows))]
+    if fmt == "snapshot" and doc.get("cloud") is not None:
+        if doc["cloud"] not in CLOUDS:
+            raise InputError(p, f"snapshot 'cloud' must be one of {', '.join(CLOUDS)}")
+        estate.cloud = doc["cloud"]
     if fmt == "snapshot" and isinstance(doc.get("notes"), list):
         estate.notes += [{"path": str(path), "note": str(n)} for n in doc["notes"]]
     estate.sources.append(source)

@@ -114,3 +114,42 @@ def test_values_json_cannot_carry_are_input_errors(tmp_path: Path, text: str, wo
     path.write_text(text, encoding="utf-8")
     proc = run_cli("scan", "--snapshot", str(path))
     assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cloud_selects_the_private_dns_zone_names(tmp_path: Path) -> None:
+    """A US Gov workspace endpoint needs the .us zones; with the public table they would
+    look wrong, and the reverse."""
+    v = b.vnet("vnet-a", "10.1.0.0/16", {"snet-pe": "10.1.1.0/24"})
+    ws = (
+        "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w"
+    )
+    pe, nic = b.endpoint("pe-ws", f"{v['id']}/subnets/snet-pe", ws, "amlworkspace", "10.1.1.4")
+    zones = [
+        b.zone("privatelink.api.ml.azure.us"),
+        b.zone("privatelink.notebooks.usgovcloudapi.net"),
+    ]
+    rows = [v, pe, nic, *zones, b.zone_group(pe, *zones)]
+    doc = {
+        "format": "mlops-audit-snapshot",
+        "version": 1,
+        "cloud": "usgov",
+        "rows": rows,
+        "collections": ["resources", "privatednszonegroups"],
+    }
+    path = tmp_path / "gov.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    gov = run_cli("scan", "--snapshot", str(path), "--select", "MLA-DNS-002", "--format", "json")
+    assert gov.returncode == 0 and json.loads(gov.stdout)["findings"] == []
+    public = run_cli(
+        "scan",
+        "--snapshot",
+        str(path),
+        "--select",
+        "MLA-DNS-002",
+        "--cloud",
+        "public",
+        "--format",
+        "json",
+    )
+    assert public.returncode == 1
+    assert len(json.loads(public.stdout)["findings"]) == 4  # 2 missing + 2 unexpected zones

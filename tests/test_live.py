@@ -217,3 +217,23 @@ def test_offline_scan_does_not_import_the_azure_sdk() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [Scope(all_subscriptions=True), Scope(management_groups=["mg-landing-zones"])],
+    ids=["tenant", "management-group"],
+)
+def test_tenant_and_management_group_scopes(live: tuple[FakeArm, dict], scope: Scope) -> None:
+    arm, ctx = live
+    doc = collector(arm).collect(scope)
+    assert doc["failures"] == [] and ids(doc["rows"]) == ids(ctx["rows"])
+    body = arm.requests.matching(path_contains="Microsoft.ResourceGraph")[0].body
+    assert "subscriptions" not in body or not body["subscriptions"]
+
+
+def test_slow_page_is_waited_for(live: tuple[FakeArm, dict]) -> None:
+    arm, ctx = live
+    arm.slow_next(1, 1.0, path_contains="Microsoft.ResourceGraph")
+    doc = collector(arm, page_size=20).collect(Scope(subscriptions=subscriptions(ctx["rows"])))
+    assert doc["failures"] == [] and ids(doc["rows"]) == ids(ctx["rows"])
