@@ -200,7 +200,10 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, int]:
             logging.getLogger("mlops_audit.progress").info(message)
 
     try:
-        credential = make_credential(args.auth, args.tenant, cloud)
+        try:
+            credential = make_credential(args.auth, args.tenant, cloud)
+        except (TypeError, ValueError) as exc:  # azure-identity: missing configuration
+            return None, _fail(f"--auth {args.auth}: {str(exc).splitlines()[0]}")
         collector = Collector(
             credential,
             arm_endpoint=endpoint,

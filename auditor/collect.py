@@ -91,9 +91,25 @@ def make_credential(auth: str, tenant: str | None, cloud: str) -> Any:
     if auth == "managed-identity":
         return identity.ManagedIdentityCredential()
     if auth == "workload-identity":
-        return identity.WorkloadIdentityCredential(tenant_id=tenant, **kw)
+        # tenant, client id and token file come from AZURE_* variables unless --tenant
+        return identity.WorkloadIdentityCredential(
+            **({"tenant_id": tenant} if tenant else {}), **kw
+        )
+    tenants = (
+        {
+            f"{c}_tenant_id": tenant
+            for c in (
+                "workload_identity",
+                "shared_cache",
+                "visual_studio_code",
+                "interactive_browser",
+            )
+        }
+        if tenant
+        else {}
+    )
     return identity.DefaultAzureCredential(
-        exclude_interactive_browser_credential=True, tenant_id=tenant, **kw
+        exclude_interactive_browser_credential=True, **tenants, **kw
     )
 
 
@@ -360,9 +376,11 @@ class Collector:
             ]
         out: list[dict[str, Any]] = []
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
-            for (kind, _path, parent), result in zip(
-                jobs, pool.map(lambda j: self._arm_list(j[1]), jobs), strict=True
+            results = pool.map(lambda j: self._arm_list(j[1]), jobs)
+            for done, ((kind, _path, parent), result) in enumerate(
+                zip(jobs, results, strict=True), 1
             ):
+                self.progress(f"ARM reads: {done}/{len(jobs)}")
                 if isinstance(result, Exception):
                     self._fail(parent, f"ARM read of {kind}", result)
                 else:

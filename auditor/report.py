@@ -134,7 +134,7 @@ def render_terminal(run: Run, console: Console) -> None:
     summary = Text()
     summary.append(
         f"{len(estate.rows)} resources from {estate.rows_read} rows in "
-        f"{len(estate.sources)} file(s); {len(run.rules_run)} rules\n"
+        f"{len(estate.sources)} input(s); {len(run.rules_run)} rules\n"
     )
     for sev in SEVERITIES:
         summary.append(f"{sev}: {counts[sev]}  ", style=SEVERITY_STYLE[sev] if counts[sev] else "")

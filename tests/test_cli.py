@@ -97,7 +97,7 @@ def test_table_format_shows_rule_ids_and_summary(terraform_run: Any) -> None:
     for f in findings:
         assert f["rule_id"] in proc.stdout
     rows = len(json.loads(Path(TERRAFORM).read_text(encoding="utf-8")))
-    assert f"from {rows} rows in 1 file(s)" in proc.stdout
+    assert f"from {rows} rows in 1 input(s)" in proc.stdout
     assert f"FAIL: {len(findings)} finding(s) at or above high." in proc.stdout
 
 

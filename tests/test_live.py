@@ -237,3 +237,27 @@ def test_slow_page_is_waited_for(live: tuple[FakeArm, dict]) -> None:
     arm.slow_next(1, 1.0, path_contains="Microsoft.ResourceGraph")
     doc = collector(arm, page_size=20).collect(Scope(subscriptions=subscriptions(ctx["rows"])))
     assert doc["failures"] == [] and ids(doc["rows"]) == ids(ctx["rows"])
+
+
+@pytest.mark.parametrize("auth", ["default", "cli", "environment", "managed-identity"])
+def test_every_auth_mode_builds_a_credential(auth: str) -> None:
+    from auditor.collect import make_credential
+
+    for cloud in ("public", "usgov", "china"):
+        assert make_credential(auth, "00000000-0000-0000-0000-0000000000cc", cloud) is not None
+
+
+def test_unconfigured_auth_is_one_line_exit_2(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
+    proc = subprocess.run(
+        [console_script(), "scan", "--subscription", SECOND, "--auth", "workload-identity"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("mlops-audit: --auth workload-identity: ")
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
