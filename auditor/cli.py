@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _live_options(p: argparse.ArgumentParser) -> None:
+    from .collect import AUTH_MODES, CLOUDS  # no Azure SDK import: that waits for collect()
+
     live = p.add_argument_group("live collection (Azure Resource Graph and ARM, read only)")
     live.add_argument(
         "--subscription",
@@ -124,12 +126,12 @@ def _live_options(p: argparse.ArgumentParser) -> None:
     live.add_argument(
         "--auth",
         default="default",
-        choices=("default", "cli", "environment", "managed-identity", "workload-identity"),
+        choices=AUTH_MODES,
         help="credential (default: azure-identity's DefaultAzureCredential chain)",
     )
     live.add_argument(
         "--cloud",
-        choices=("public", "china", "usgov"),
+        choices=tuple(CLOUDS),
         help="Azure cloud: ARM endpoint, authority, token scope and the private DNS zone "
         "names the rules expect (default: the snapshot's, else public)",
     )

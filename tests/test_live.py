@@ -261,3 +261,9 @@ def test_unconfigured_auth_is_one_line_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("mlops-audit: --auth workload-identity: ")
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_clouds_agree() -> None:
+    from auditor import collect, relations, snapshot
+
+    assert set(collect.CLOUDS) == set(snapshot.CLOUDS) == set(relations.ZONES_BY_CLOUD)
