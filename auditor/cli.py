@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import __version__
 
@@ -169,7 +171,6 @@ def _live_scope(args: argparse.Namespace) -> Any:
 def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, int]:
     """Run the live collection for scan/collect; (snapshot document, error exit code)."""
     import logging
-    import os
 
     from rich.console import Console
 
@@ -180,8 +181,9 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, int]:
         return None, _fail("give --subscription, --management-group or --all-subscriptions")
     cloud = args.cloud or "public"
     endpoint = args.arm_endpoint or CLOUDS[cloud][0]
-    if not endpoint.startswith("https://"):
-        return None, _fail(f"--arm-endpoint {endpoint}: must be an https:// URL")
+    parts = urlsplit(endpoint)
+    if parts.scheme != "https" or not parts.hostname or " " in endpoint:
+        return None, _fail(f"--arm-endpoint {endpoint}: must be an https://host[:port] URL")
     level = logging.DEBUG if args.verbose else logging.INFO
     if getattr(args, "quiet", False):
         level = logging.ERROR
@@ -218,6 +220,14 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, int]:
         if status is not None:
             status.stop()
     return doc, EXIT_OK
+
+
+def snapshot_text(doc: dict[str, Any]) -> str:
+    """A snapshot as JSON that any reader takes: ASCII (lone surrogates survive), and
+    NaN/Infinity refused (ValueError) as the snapshot reader refuses them."""
+    import json
+
+    return json.dumps(doc, indent=1, ensure_ascii=True, allow_nan=False) + "\n"
 
 
 def _fail(message: str) -> int:
@@ -266,6 +276,10 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
         doc, code = _collect(args)
         if doc is None:
             return code
+        try:
+            snapshot_text(doc)
+        except ValueError as exc:
+            return _fail(f"the collected data cannot be written as JSON: {exc}")
         estate = snapshot.Estate()
         snapshot.add_document(
             "live:" + ",".join(sorted(next(iter(s.values())) for s in doc["scopes"])), doc, estate
@@ -304,16 +318,21 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
 
 
 def _collect_command(args: argparse.Namespace) -> int:
-    import json
 
     doc, code = _collect(args)
     if doc is None:
         return code
     try:
-        Path(args.output).write_text(
-            json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        text = snapshot_text(doc)
+    except ValueError as exc:
+        return _fail(f"the collected data cannot be written as JSON: {exc}")
+    out = Path(args.output)
+    tmp = out.with_name(f".{out.name}.partial")
+    try:  # a new snapshot replaces the old one whole, or not at all
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out)
     except OSError as exc:
+        tmp.unlink(missing_ok=True)
         return _fail(f"{args.output}: cannot write the snapshot: {exc.strerror or exc}")
     requests = doc["requests"]
     print(

@@ -20,12 +20,15 @@ from __future__ import annotations
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import __version__, arm, queries
 from .snapshot import (
@@ -57,6 +60,8 @@ CLOUDS: dict[str, tuple[str, str, str]] = {
         "login.chinacloudapi.cn",
     ),
 }
+MAX_WAIT = 300.0  # seconds: a wait longer than this is a failure, not a pause
+MAX_PAGES = 100_000  # a bound on any paging loop
 AUTH_MODES = ("default", "cli", "environment", "managed-identity", "workload-identity")
 
 
@@ -162,7 +167,7 @@ class Collector:
         common: dict[str, Any] = {
             "base_url": self.endpoint,
             "credential_scopes": [scope],
-            "retry_total": 2,  # transient retries inside azure-core; ours wrap them
+            "retry_total": 0,  # one retry layer, ours: it honours Retry-After and counts
         }
         self.graph = ResourceGraphClient(credential, **common)
         # any subscription id serves: send_request takes absolute URLs
@@ -178,48 +183,77 @@ class Collector:
         self.progress = progress
         self.sleep = sleep
         self.counters = Counters()
+        self._lock = threading.Lock()
         self.failures: list[dict[str, str]] = []
         self.notes: list[str] = []
 
     # -- retries ------------------------------------------------------------------------
+    def _count(self, name: str) -> None:
+        with self._lock:  # ARM reads run in worker threads
+            setattr(self.counters, name, getattr(self.counters, name) + 1)
+
     def _retrying(
         self, what: str, call: Callable[[], Any], quota_wait: Callable[[Any], float]
     ) -> Any:
+        """Call, retrying 429s (after Retry-After or the quota window, never sooner),
+        5xx and connection errors (jittered exponential back-off), a bounded number of
+        times; other HTTP errors raise at once."""
         from azure.core.exceptions import (
             HttpResponseError,
             ServiceRequestError,
             ServiceResponseError,
         )
 
+        last: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
             try:
                 return call()
             except HttpResponseError as exc:
                 status = exc.status_code or 0
                 if status == 429:
-                    self.counters.throttled += 1
+                    self._count("throttled")
                     wait = quota_wait(exc.response)
+                    if wait > MAX_WAIT:
+                        raise TimeoutError(f"{what}: throttled for {wait:.0f} s") from None
                 elif status >= 500:
-                    wait = self.backoff * 2 ** (attempt - 1)
+                    wait = min(self.backoff * 2 ** (attempt - 1), MAX_WAIT)
+                    wait *= 1 + random.random() / 2  # jitter
                 else:
                     raise
-            except (ServiceRequestError, ServiceResponseError):
-                wait = self.backoff * 2 ** (attempt - 1)
+                last = exc
+            except (ServiceRequestError, ServiceResponseError) as exc:
+                wait = min(self.backoff * 2 ** (attempt - 1), MAX_WAIT) * (1 + random.random() / 2)
+                last = exc
             if attempt == self.max_attempts:
                 break
-            wait = min(wait, 60.0) * (1 + random.random() / 2)  # jitter
-            self.counters.retries += 1
+            self._count("retries")
             log.debug("retrying %s in %.1f s (attempt %d)", what, wait, attempt + 1)
             self.sleep(wait)
-        raise TimeoutError(f"{what}: still failing after {self.max_attempts} attempts")
+        cause = str(last).splitlines()[0] if last else ""
+        raise TimeoutError(f"{what}: still failing after {self.max_attempts} attempts: {cause}")
 
     @staticmethod
-    def _graph_quota_wait(response: Any) -> float:
-        headers = getattr(response, "headers", {}) or {}
-        retry_after = headers.get("Retry-After")
-        if retry_after and retry_after.isdigit():
-            return float(retry_after)
-        return _reset_seconds(headers.get("x-ms-user-quota-resets-after"))
+    def _retry_after(response: Any) -> float | None:
+        """Retry-After in seconds (a number or an HTTP date), or None."""
+        value = ((getattr(response, "headers", None) or {}).get("Retry-After") or "").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return float(value)
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+    def _graph_quota_wait(self, response: Any) -> float:
+        after = self._retry_after(response)
+        headers = getattr(response, "headers", None) or {}
+        window = _reset_seconds(headers.get("x-ms-user-quota-resets-after"))
+        return max(after or 0.0, window)
+
+    def _arm_wait(self, response: Any) -> float:
+        after = self._retry_after(response)
+        return after if after is not None else 1.0
 
     # -- Resource Graph -----------------------------------------------------------------
     def _graph_page(self, query: str, scope: dict[str, Any], token: str | None) -> Any:
@@ -254,9 +288,18 @@ class Collector:
                 lambda t=token: self._graph_page(query, scope, t),  # type: ignore[misc]
                 self._graph_quota_wait,
             )
-            self.counters.graph_pages += 1
-            data = body.data if isinstance(body.data, list) else []
-            rows.extend(data)
+            self._count("graph_pages")
+            if not isinstance(body.data, list):
+                raise RuntimeError(f"{name}: Resource Graph returned 'data' that is not a list")
+            for row in body.data:
+                if not (
+                    isinstance(row, dict)
+                    and isinstance(row.get("id"), str)
+                    and row["id"].startswith("/")
+                    and isinstance(row.get("type", ""), str)
+                ):
+                    raise RuntimeError(f"{name}: Resource Graph returned a row without an id")
+            rows.extend(body.data)
             self.progress(f"{name}: {len(rows)} rows")
             remaining = headers.get("x-ms-user-quota-remaining")
             if remaining is not None and remaining.isdigit() and int(remaining) <= 0:
@@ -264,21 +307,19 @@ class Collector:
             token = body.skip_token
             if not token:
                 break
-            if token in seen_tokens:
-                raise RuntimeError(f"{name}: Resource Graph repeated a page token")
+            if token in seen_tokens or not body.data or len(seen_tokens) >= MAX_PAGES:
+                raise RuntimeError(f"{name}: Resource Graph paging does not advance")
             seen_tokens.add(token)
         total = body.total_records
-        if isinstance(total, int) and total != len(rows):
+        if not isinstance(total, int) or total != len(rows):
             raise RuntimeError(f"{name}: read {len(rows)} rows of {total} reported")
         return rows
 
     def _scopes(self, scope: Scope) -> list[tuple[str, dict[str, Any]]]:
         if scope.all_subscriptions:
             return [("tenant", {})]
-        batches = [
-            scope.subscriptions[i : i + self.batch_size]
-            for i in range(0, len(scope.subscriptions), self.batch_size)
-        ]
+        subs = list({s.lower(): s for s in scope.subscriptions}.values())
+        batches = [subs[i : i + self.batch_size] for i in range(0, len(subs), self.batch_size)]
         out = [(f"subscriptions {b[0]}…({len(b)})", {"subscriptions": b}) for b in batches]
         out += [
             (f"management group {m}", {"management_groups": [m]}) for m in scope.management_groups
@@ -308,6 +349,7 @@ class Collector:
                 except Exception as exc:  # recorded, reported, exit 3
                     self._fail(label, f"query {name}", exc)
                     collections.discard(collection)
+        rows = list({arm.key(r["id"]): r for r in rows}.values())  # overlapping scopes
         rows.extend(self._arm_rows(rows, collections))
         return {
             "format": SNAPSHOT_FORMAT,
@@ -339,6 +381,11 @@ class Collector:
             self._fail(label, "subscription coverage", exc)
             return None
         visible = {str(r.get("subscriptionId", "")).lower() for r in found}
+        if not request_scope.get("subscriptions"):
+            self.notes.append(
+                f"{label}: Resource Graph reads {len(visible)} subscription(s) here; those the "
+                "identity cannot read are left out silently and cannot be listed"
+            )
         for sub in request_scope.get("subscriptions", []):
             if sub.lower() not in visible:
                 self._fail(
@@ -396,16 +443,34 @@ class Collector:
 
         url: str | None = f"{self.endpoint}{path}"
         items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        home = urlsplit(self.endpoint)
         try:
             while url:
+                target = urlsplit(url)
+                # the token goes only to the ARM endpoint the user chose
+                if (target.scheme, target.netloc) != (home.scheme, home.netloc):
+                    raise RuntimeError(f"nextLink leaves {home.netloc}: {target.netloc}")
+                if url in seen or len(seen) >= MAX_PAGES:
+                    raise RuntimeError("nextLink paging does not advance")
+                seen.add(url)
                 response = self._retrying(
                     f"GET {arm.last_name(path.split('?')[0])}",
                     lambda u=url: self._arm_get(HttpRequest("GET", u)),  # type: ignore[misc]
-                    lambda r: float((getattr(r, "headers", {}) or {}).get("Retry-After") or 1),
+                    self._arm_wait,
                 )
                 body = response.json()
-                items.extend(v for v in body.get("value", []) if isinstance(v, dict))
-                url = body.get("nextLink")
+                if not isinstance(body, dict) or not isinstance(body.get("value", []), list):
+                    raise RuntimeError("ARM returned a body without a 'value' list")
+                for v in body.get("value", []):
+                    if not (
+                        isinstance(v, dict)
+                        and isinstance(v.get("id"), str)
+                        and v["id"].startswith("/")
+                    ):
+                        raise RuntimeError("ARM returned an item without an id")
+                    items.append(v)
+                url = body.get("nextLink") or None
         except Exception as exc:
             return exc
         return items
@@ -413,7 +478,7 @@ class Collector:
     def _arm_get(self, request: Any) -> Any:
         log.debug("GET %s", request.url.split("?", 1)[0].replace(self.endpoint, ""))
         response = self.arm.send_request(request)
-        self.counters.arm_reads += 1
+        self._count("arm_reads")
         remaining = response.headers.get("x-ms-ratelimit-remaining-subscription-reads")
         if remaining is not None and remaining.isdigit() and int(remaining) < 10:
             self.sleep(1.0)  # let the bucket refill (25 reads/s) before it runs dry

@@ -267,3 +267,86 @@ def test_clouds_agree() -> None:
     from auditor import collect, relations, snapshot
 
     assert set(collect.CLOUDS) == set(snapshot.CLOUDS) == set(relations.ZONES_BY_CLOUD)
+
+
+class RepeatingNextLink(FakeArm):
+    """Every compute list page points at itself."""
+
+    def _arm_route(self, path, query):  # type: ignore[no-untyped-def]
+        reply = super()._arm_route(path, query)
+        if path.lower().endswith("/computes") and isinstance(reply.body, dict):
+            reply.body["nextLink"] = f"{self.url}{path}?api-version={query['api-version']}"
+        return reply
+
+
+class ForeignNextLink(FakeArm):
+    """Zone-group pages send the client to another host."""
+
+    def _arm_route(self, path, query):  # type: ignore[no-untyped-def]
+        reply = super()._arm_route(path, query)
+        if path.lower().endswith("/privatednszonegroups") and isinstance(reply.body, dict):
+            reply.body["nextLink"] = "https://evil.example/steal?api-version=1"
+        return reply
+
+
+class EndlessEmptyPages(FakeArm):
+    """Resource Graph keeps handing out fresh tokens with empty pages."""
+
+    pages = 0
+
+    def _graph_page(self, body, quota):  # type: ignore[no-untyped-def]
+        reply = super()._graph_page(body, quota)
+        if body["query"].startswith("resources"):
+            EndlessEmptyPages.pages += 1
+            reply.body.update({"data": [], "totalRecords": 0, "$skipToken": f"t{self.pages}"})
+        return reply
+
+
+@pytest.mark.parametrize(
+    ("server", "what"),
+    [
+        (RepeatingNextLink, "ARM read of computes"),
+        (ForeignNextLink, "ARM read of privatednszonegroups"),
+        (EndlessEmptyPages, "query resources"),
+    ],
+    ids=["repeated-nextlink", "foreign-nextlink", "empty-pages"],
+)
+def test_paging_that_does_not_advance_is_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: type[FakeArm], what: str
+) -> None:
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    write_stub_az(stub)
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    rows = estate()
+    with server(rows, arg_quota=10**6, arm_read_capacity=10**6) as arm:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", arm.ca_path)
+        doc = collector(arm).collect(Scope(subscriptions=subscriptions(rows)))
+        assert not [r for r in arm.requests if "evil" in r.path]
+    assert what in {f["what"] for f in doc["failures"]}
+
+
+def test_overlapping_scopes_read_each_resource_once(live: tuple[FakeArm, dict]) -> None:
+    arm, ctx = live
+    subs = subscriptions(ctx["rows"])
+    doc = collector(arm).collect(
+        Scope(subscriptions=[*subs, subs[0].upper()], management_groups=["mg"])
+    )
+    assert ids(doc["rows"]) == ids(ctx["rows"])
+    assert doc["requests"]["arm_reads"] == 6  # one per workspace and endpoint
+
+
+def test_collect_writes_any_unicode_and_replaces_the_file_whole(
+    live: tuple[FakeArm, dict], tmp_path: Path
+) -> None:
+    arm, ctx = live
+    rows = [dict(r) for r in ctx["rows"]]
+    rows[0] = {**rows[0], "tags": {"owner": "\ud800x 데이터"}}
+    arm.set_rows(rows)
+    snap = tmp_path / "snap.json"
+    snap.write_text("previous", encoding="utf-8")
+    proc = cli(ctx["env"], "collect", *scope_args(arm, rows), "--output", str(snap))
+    assert proc.returncode == 0, proc.stderr
+    scanned = cli(ctx["env"], "scan", "--snapshot", str(snap), "--format", "json")
+    assert scanned.returncode == 0, scanned.stderr
+    assert not list(tmp_path.glob(".snap.json.partial"))
