@@ -69,8 +69,7 @@ class AuditGraph:
         self._types: dict[str, str] = {}
         self._edges: list[tuple[str, str, str, dict[str, Any]]] = []
         self._back_refs: set[tuple[str, str]] = set()
-        self._succ = self.g._succ  # networkx's own adjacency dicts: node -> nbr -> key -> attrs
-        self._pred = self.g._pred
+        self._succ = self.g._succ  # networkx's own adjacency: node -> nbr -> key -> attrs
         self._build()
 
     # -- access -----------------------------------------------------------------------

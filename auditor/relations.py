@@ -110,7 +110,6 @@ ZONES_BY_CLOUD: dict[str, dict[str, tuple[str, ...]]] = {
         "vault": ("privatelink.vaultcore.azure.cn",),
     },
 }
-ZONES_BY_GROUP = ZONES_BY_CLOUD["public"]
 
 AZURE_DNS = "168.63.129.16"
 TCP_PORTS = (0, 65535)
