@@ -168,8 +168,9 @@ def _live_scope(args: argparse.Namespace) -> Any:
     )
 
 
-def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, int]:
-    """Run the live collection for scan/collect; (snapshot document, error exit code)."""
+def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, str, int]:
+    """Run the live collection for scan/collect: (snapshot document, its JSON text, exit
+    code). The live scan checks the same text that collect writes, so both agree."""
     import logging
 
     from rich.console import Console
@@ -178,12 +179,12 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, int]:
 
     scope = _live_scope(args)
     if not (scope.subscriptions or scope.management_groups or scope.all_subscriptions):
-        return None, _fail("give --subscription, --management-group or --all-subscriptions")
+        return None, "", _fail("give --subscription, --management-group or --all-subscriptions")
     cloud = args.cloud or "public"
     endpoint = args.arm_endpoint or CLOUDS[cloud][0]
     parts = urlsplit(endpoint)
     if parts.scheme != "https" or not parts.hostname or " " in endpoint:
-        return None, _fail(f"--arm-endpoint {endpoint}: must be an https://host[:port] URL")
+        return None, "", _fail(f"--arm-endpoint {endpoint}: must be an https://host[:port] URL")
     level = logging.DEBUG if args.verbose else logging.INFO
     if getattr(args, "quiet", False):
         level = logging.ERROR
@@ -207,7 +208,7 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, int]:
         try:
             credential = make_credential(args.auth, args.tenant, cloud)
         except (TypeError, ValueError) as exc:  # azure-identity: missing configuration
-            return None, _fail(f"--auth {args.auth}: {str(exc).splitlines()[0]}")
+            return None, "", _fail(f"--auth {args.auth}: {str(exc).splitlines()[0]}")
         collector = Collector(
             credential,
             arm_endpoint=endpoint,
@@ -219,7 +220,11 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, int]:
     finally:
         if status is not None:
             status.stop()
-    return doc, EXIT_OK
+    try:
+        text = snapshot_text(doc)
+    except ValueError as exc:
+        return None, "", _fail(f"the collected data cannot be written as JSON: {exc}")
+    return doc, text, EXIT_OK
 
 
 def snapshot_text(doc: dict[str, Any]) -> str:
@@ -273,13 +278,9 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
             "--management-group, --all-subscriptions), not both"
         )
     if live:
-        doc, code = _collect(args)
+        doc, _text, code = _collect(args)
         if doc is None:
             return code
-        try:
-            snapshot_text(doc)
-        except ValueError as exc:
-            return _fail(f"the collected data cannot be written as JSON: {exc}")
         estate = snapshot.Estate()
         snapshot.add_document(
             "live:" + ",".join(sorted(next(iter(s.values())) for s in doc["scopes"])), doc, estate
@@ -318,14 +319,9 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
 
 
 def _collect_command(args: argparse.Namespace) -> int:
-
-    doc, code = _collect(args)
+    doc, text, code = _collect(args)
     if doc is None:
         return code
-    try:
-        text = snapshot_text(doc)
-    except ValueError as exc:
-        return _fail(f"the collected data cannot be written as JSON: {exc}")
     out = Path(args.output)
     tmp = out.with_name(f".{out.name}.partial")
     try:  # a new snapshot replaces the old one whole, or not at all

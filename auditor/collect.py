@@ -140,6 +140,17 @@ def _reset_seconds(value: str | None) -> float:
     return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else 5.0
 
 
+def _is_row(value: Any) -> bool:
+    """A row a reader can key: an object whose id is an ARM id (and whose type, if any,
+    is a string). Anything else from the service is a failure, not a row."""
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("id"), str)
+        and value["id"].startswith("/")
+        and isinstance(value.get("type", ""), str)
+    )
+
+
 class Collector:
     """Reads one scope into a snapshot document."""
 
@@ -292,12 +303,7 @@ class Collector:
             if not isinstance(body.data, list):
                 raise RuntimeError(f"{name}: Resource Graph returned 'data' that is not a list")
             for row in body.data:
-                if not (
-                    isinstance(row, dict)
-                    and isinstance(row.get("id"), str)
-                    and row["id"].startswith("/")
-                    and isinstance(row.get("type", ""), str)
-                ):
+                if not _is_row(row):
                     raise RuntimeError(f"{name}: Resource Graph returned a row without an id")
             rows.extend(body.data)
             self.progress(f"{name}: {len(rows)} rows")
@@ -337,7 +343,7 @@ class Collector:
         rows: list[dict[str, Any]] = []
         collections = {RESOURCES, DNS_RECORDS}
         for label, request_scope in self._scopes(scope):
-            visible = self._coverage(label, request_scope, scope)
+            visible = self._coverage(label, request_scope)
             if visible is not None and not visible:
                 continue
             for name, query, collection in (
@@ -372,7 +378,7 @@ class Collector:
             "rows": rows,
         }
 
-    def _coverage(self, label: str, request_scope: dict[str, Any], scope: Scope) -> set[str] | None:
+    def _coverage(self, label: str, request_scope: dict[str, Any]) -> set[str] | None:
         """Subscriptions Resource Graph can read in this scope; requested ones it cannot
         read are failures (it omits them silently)."""
         try:
@@ -463,11 +469,7 @@ class Collector:
                 if not isinstance(body, dict) or not isinstance(body.get("value", []), list):
                     raise RuntimeError("ARM returned a body without a 'value' list")
                 for v in body.get("value", []):
-                    if not (
-                        isinstance(v, dict)
-                        and isinstance(v.get("id"), str)
-                        and v["id"].startswith("/")
-                    ):
+                    if not _is_row(v):
                         raise RuntimeError("ARM returned an item without an id")
                     items.append(v)
                 url = body.get("nextLink") or None

@@ -187,7 +187,14 @@ def public_ips(g: AuditGraph, k: str) -> list[Item]:
 def endpoint_zones(g: AuditGraph, pe: str) -> dict[str, str] | Unknown:
     """Zones that hold the endpoint's names → the evidence. Zone groups (ARM) are the
     authoritative source; A records pointing at the endpoint's IPs are the weaker one used
-    when the estate has no zone groups."""
+    when the estate has no zone groups. Two relations ask for it per endpoint: once."""
+    key = ("endpoint_zones", pe)
+    if key not in g.memo:
+        g.memo[key] = _endpoint_zones(g, pe)
+    return g.memo[key]
+
+
+def _endpoint_zones(g: AuditGraph, pe: str) -> dict[str, str] | Unknown:
     collections = g.estate.collections()
     zones: dict[str, str] = {}
     if ZONE_GROUPS in collections:
