@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from . import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+SEVERITY_CHOICES = ("critical", "high", "medium", "low", "none")
+FORMAT_LIST = "table, json, sarif, junit, markdown, html, csv"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,39 +51,76 @@ def build_parser() -> argparse.ArgumentParser:
     _live_options(scan)
     scan.add_argument(
         "--format",
-        choices=("table", "json"),
-        help="report format (default: table on a terminal, json otherwise)",
-    )
-    scan.add_argument("--output", metavar="FILE", help="write the report to FILE")
-    scan.add_argument(
-        "--fail-on",
-        default="high",
-        choices=("critical", "high", "medium", "low", "none"),
-        help="exit 1 when a finding is at or above this severity (default: high)",
+        type=_format_name,
+        metavar="FORMAT",
+        help=f"report format on stdout, or of a plain --output FILE: {FORMAT_LIST} "
+        "(default: table on a terminal, json otherwise)",
     )
     scan.add_argument(
-        "--rules",
+        "--output",
         action="append",
-        metavar="DIR",
         default=[],
-        help="extra rule directory (repeatable)",
+        metavar="[FORMAT:]PATH",
+        help="write a report to PATH, e.g. sarif:r.sarif, junit:r.xml, html:r.html, "
+        "markdown:summary.md, csv:r.csv, json:r.json (repeatable; all from one run); "
+        "a plain PATH takes --format",
+    )
+    _selection_options(scan)
+    scan.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="a baseline (mlops-audit baseline) or an earlier JSON report: findings it "
+        "already has are marked unchanged and do not count toward --fail-on",
     )
     scan.add_argument(
-        "--select",
-        action="append",
-        metavar="RULES",
-        help="only these rule ids, id prefixes or categories (comma-separated)",
+        "--suppressions",
+        metavar="FILE",
+        help="YAML file of accepted risks (rule, resource/related glob or tag, "
+        "justification, expires): suppressed findings stay in the reports, marked, and do "
+        "not count toward --fail-on",
     )
     scan.add_argument(
-        "--skip",
-        action="append",
-        metavar="RULES",
-        help="leave out these rule ids, id prefixes or categories",
+        "--sarif-category",
+        metavar="ID",
+        help="write SARIF runAutomationDetails.id (e.g. mlops-audit/prod/); leave it out "
+        "to let upload-sarif's category input decide",
     )
     scan.add_argument(
         "--quiet",
         action="store_true",
         help="print nothing; only the exit code (and --output) tell the result",
+    )
+
+    base = sub.add_parser(
+        "baseline",
+        help="record the current findings as a baseline",
+        description="Scan (from --snapshot files or live) and write the findings as a "
+        "baseline for 'scan --baseline': later scans fail only on new findings.",
+    )
+    base.add_argument("--snapshot", action="append", metavar="FILE", help="rows to audit")
+    base.add_argument("--output", required=True, metavar="FILE", help="baseline to write")
+    _selection_options(base)
+    _live_options(base)
+
+    diff = sub.add_parser(
+        "diff",
+        help="compare two JSON reports: new, fixed, unchanged",
+        description="Compare two mlops-audit JSON reports (or a baseline and a report) by "
+        "finding fingerprint.",
+    )
+    diff.add_argument("old", metavar="OLD.json")
+    diff.add_argument("new", metavar="NEW.json")
+    diff.add_argument(
+        "--format",
+        choices=("table", "json", "markdown"),
+        help="default: table on a terminal, json otherwise",
+    )
+    diff.add_argument("--output", metavar="FILE", help="write the diff to FILE")
+    diff.add_argument(
+        "--fail-on",
+        default="none",
+        choices=SEVERITY_CHOICES,
+        help="exit 1 when a new finding is at or above this severity (default: none)",
     )
 
     collect = sub.add_parser(
@@ -101,6 +140,75 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("rule_id")
     show.add_argument("--rules", action="append", metavar="DIR", default=[])
     return parser
+
+
+def _selection_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--fail-on",
+        default="high",
+        choices=SEVERITY_CHOICES,
+        help="exit 1 when a finding is at or above this severity (default: high)",
+    )
+    p.add_argument(
+        "--rules",
+        action="append",
+        metavar="DIR",
+        default=[],
+        help="extra rule directory (repeatable)",
+    )
+    p.add_argument(
+        "--select",
+        action="append",
+        metavar="RULES",
+        help="only these rule ids, id prefixes or categories (comma-separated)",
+    )
+    p.add_argument(
+        "--skip",
+        action="append",
+        metavar="RULES",
+        help="leave out these rule ids, id prefixes or categories",
+    )
+
+
+def _format_name(value: str) -> str:
+    from .report import FORMAT_ALIASES, FORMATS
+
+    name = FORMAT_ALIASES.get(value.lower(), value.lower())
+    if name not in FORMATS:
+        raise argparse.ArgumentTypeError(f"invalid format {value!r} (choose from {FORMAT_LIST})")
+    return name
+
+
+def _output_specs(
+    values: list[str], fmt: str | None, tty: bool
+) -> tuple[list[tuple[str, str]], str | None] | str:
+    """``--output`` values as (format, path) and the format for stdout (None: nothing).
+
+    A plain PATH takes --format (default json); FORMAT:PATH names its own. ``--format``
+    with no plain PATH goes to stdout; with no --format, stdout gets the terminal report on
+    a terminal, and JSON otherwise unless files are written. A string is the usage error.
+    """
+    from .report import FORMAT_ALIASES, FORMATS
+
+    specs, plain = [], []
+    for value in values:
+        head, sep, tail = value.partition(":")
+        name = FORMAT_ALIASES.get(head.lower(), head.lower())
+        if sep and name in FORMATS and tail:
+            specs.append((name, tail))
+        else:
+            plain.append(value)
+    if len(plain) > 1:
+        return (
+            f"--output {plain[1]}: only one plain --output FILE (it takes --format); "
+            "name the others FORMAT:PATH"
+        )
+    specs += [(fmt or "json", p) for p in plain]
+    if fmt is not None and not plain:
+        return specs, fmt
+    if tty:
+        return specs, "table"
+    return specs, None if specs else "json"
 
 
 def _live_options(p: argparse.ArgumentParser) -> None:
@@ -251,16 +359,22 @@ def main(argv: list[str] | None = None) -> int:
             return _rules_command(args, rules)
         if args.command == "collect":
             return _collect_command(args)
+        if args.command == "diff":
+            return _diff_command(args)
+        if args.command == "baseline":
+            return _baseline_command(args, rules)
         return _scan(args, rules)
     except (InputError, RuleFileError) as exc:
         return _fail(str(exc))
 
 
-def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[type-arg]
-    from rich.console import Console
+def _audit(args: argparse.Namespace, all_rules: list) -> Any:  # type: ignore[type-arg]
+    """Load (or collect) the estate, build the graph, run the chosen rules and apply the
+    triage: the Run every report is rendered from, or an exit code."""
+    import datetime as dt
 
     from . import graph as graph_stage
-    from . import report, rules, snapshot
+    from . import report, rules, snapshot, triage
 
     # A scan is one short process that builds a large, acyclic heap (rows, graph); the
     # cyclic collector would re-walk it again and again for nothing, doubling load time.
@@ -274,9 +388,16 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
     live = bool(args.subscription or args.management_group or args.all_subscriptions)
     if live == bool(args.snapshot):
         return _fail(
-            "scan needs either --snapshot FILE or a live scope (--subscription, "
+            f"{args.command} needs either --snapshot FILE or a live scope (--subscription, "
             "--management-group, --all-subscriptions), not both"
         )
+    # read the triage files first: a typo there must not cost a live collection
+    baseline = (
+        triage.read_report(args.baseline, "baseline") if getattr(args, "baseline", None) else None
+    )
+    entries = (
+        triage.load_suppressions(args.suppressions) if getattr(args, "suppressions", None) else None
+    )
     if live:
         doc, _text, code = _collect(args)
         if doc is None:
@@ -291,30 +412,119 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
         estate.cloud = args.cloud
     graph = graph_stage.build(estate)
     result = rules.evaluate(chosen, graph)
-    run = report.Run(graph, result, args.fail_on, [r.id for r in chosen])
+    run = report.Run(
+        graph,
+        result,
+        args.fail_on,
+        chosen,
+        report.timestamp(),
+        sarif_category=getattr(args, "sarif_category", None),
+    )
+    if entries is not None:
+        today = dt.datetime.now(dt.UTC).date()
+        run.suppressions = triage.apply_suppressions(
+            result, graph, entries, args.suppressions, today
+        )
+    if baseline is not None:
+        run.baseline = triage.apply_baseline(result, graph, baseline, args.baseline)
+    return run
 
-    fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
-    if args.output:
-        out = Path(args.output)
-        try:
-            if fmt == "json":
-                out.write_text(report.render_json(run), encoding="utf-8")
-            else:
-                with out.open("w", encoding="utf-8") as fh:
-                    report.render_terminal(run, Console(file=fh, width=140, no_color=True))
-        except OSError as exc:
-            return _fail(f"{args.output}: cannot write the report: {exc.strerror or exc}")
-        if not args.quiet and sys.stdout.isatty() and fmt == "json":
+
+def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[type-arg]
+    from rich.console import Console
+
+    from . import report
+
+    planned = _output_specs(args.output, args.format, sys.stdout.isatty())
+    if isinstance(planned, str):
+        return _fail(planned)
+    outputs, stdout_fmt = planned
+    run = _audit(args, all_rules)
+    if isinstance(run, int):
+        return run
+    # every report is written before the exit code is chosen
+    for fmt, path in outputs:
+        code = _write(path, report.renderer(fmt)(run), "report")
+        if code:
+            return code
+    if not args.quiet and stdout_fmt is not None:
+        if stdout_fmt == "table" and sys.stdout.isatty():
             report.render_terminal(run, Console())
-    elif not args.quiet:
-        if fmt == "json":
-            sys.stdout.write(report.render_json(run))
         else:
-            report.render_terminal(run, Console())
+            sys.stdout.write(report.renderer(stdout_fmt)(run))
+    _warn_triage(run)
     if run.failed:
         return EXIT_FINDINGS
-    if estate.gaps and not args.allow_partial:
+    if run.graph.estate.gaps and not args.allow_partial:
         return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def _warn_triage(run: Any) -> None:
+    """Expired and stale suppressions are worth a line on stderr in every format."""
+    if not run.suppressions:
+        return
+    for e in run.suppressions["expired"]:
+        print(
+            f"mlops-audit: warning: suppression {e['entry']} expired on {e['expires']}; "
+            f"it no longer suppresses ({e['matches']} finding(s))",
+            file=sys.stderr,
+        )
+    for e in run.suppressions["stale"]:
+        print(
+            f"mlops-audit: warning: suppression {e['entry']} matches no finding (stale)",
+            file=sys.stderr,
+        )
+
+
+def _write(path: str, text: str, what: str) -> int:
+    """Write a report (creating its folder); an unwritable path is one line, exit 2."""
+    out = Path(path)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        return _fail(f"{path}: cannot write the {what}: {exc.strerror or exc}")
+    return EXIT_OK
+
+
+def _baseline_command(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[type-arg]
+    import json
+
+    from . import report, triage
+
+    run = _audit(args, all_rules)
+    if isinstance(run, int):
+        return run
+    doc = triage.baseline_document(report.to_json_dict(run))
+    code = _write(args.output, json.dumps(doc, indent=2, ensure_ascii=False) + "\n", "baseline")
+    if code:
+        return code
+    print(
+        f"mlops-audit: wrote a baseline of {len(doc['findings'])} finding(s) to {args.output}",
+        file=sys.stderr,
+    )
+    if run.graph.estate.gaps and not args.allow_partial:
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def _diff_command(args: argparse.Namespace) -> int:
+    from .report import diff as diff_report
+    from .triage import diff_reports, read_report
+
+    old, new = read_report(args.old), read_report(args.new)
+    diff = diff_reports(old, new, args.old, args.new)
+    fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
+    text = diff_report.render(diff, fmt)
+    if args.output:
+        code = _write(args.output, text, "diff")
+        if code:
+            return code
+    else:
+        sys.stdout.write(text)
+    if diff_report.fails(diff, args.fail_on):
+        return EXIT_FINDINGS
     return EXIT_OK
 
 

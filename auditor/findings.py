@@ -46,6 +46,16 @@ class Finding:
     remediation: str
     fingerprint: str
     related_id: str | None = None
+    # Set by triage.py: the suppression entry that covers this finding, and whether a
+    # baseline already knew it ("unchanged") or not ("new"). None when not asked for.
+    suppression: dict[str, Any] | None = None
+    baseline: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Whether the finding counts toward ``--fail-on``: not suppressed, not in the
+        baseline."""
+        return self.suppression is None and self.baseline != "unchanged"
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -85,6 +95,10 @@ class RuleOutcome:
     not_applicable: int = 0
     not_evaluated: int = 0
     reason: str | None = None  # why the whole rule was not evaluated
+    # Ids of the subjects the rule judged (every one but the not-applicable), in estate
+    # order: with the findings and the not-evaluated record they give one verdict per
+    # rule and resource (JUnit test cases, the HTML drawing).
+    judged: list[str] = field(default_factory=list, repr=False)
 
     @property
     def status(self) -> str:
@@ -119,8 +133,13 @@ class AuditResult:
         return {cat: c.get(cat, 0) for cat in CATEGORIES}
 
     def fails_at(self, threshold: str) -> bool:
-        """True when some finding is at or above ``threshold`` (``none`` never fails)."""
+        """True when some counting finding (not suppressed, not in the baseline) is at or
+        above ``threshold`` (``none`` never fails)."""
+        return bool(self.failing(threshold))
+
+    def failing(self, threshold: str) -> list[Finding]:
+        """The counting findings at or above ``threshold``."""
         if threshold == "none":
-            return False
+            return []
         limit = SEVERITY_RANK[threshold]
-        return any(SEVERITY_RANK[f.severity] <= limit for f in self.findings)
+        return [f for f in self.findings if f.counts and SEVERITY_RANK[f.severity] <= limit]

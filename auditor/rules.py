@@ -213,6 +213,26 @@ def builtin_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
+def read_yaml(f: Path) -> Any:
+    """A YAML file's data (only true/false are booleans); any problem is one line."""
+    try:
+        text = f.read_text(encoding="utf-8")
+        return yaml.load(text, Loader=_RuleLoader)  # a SafeLoader subclass
+    except UnicodeDecodeError:
+        raise RuleFileError(f, "not UTF-8 text") from None
+    except IsADirectoryError:
+        raise RuleFileError(f, "is a directory, not a file") from None
+    except FileNotFoundError:
+        raise RuleFileError(f, "no such file") from None
+    except OSError as exc:
+        raise RuleFileError(f, f"cannot read: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RuleFileError(f, f"invalid YAML: {where}{problem}") from None
+
+
 def load_rules(extra_dirs: list[str | Path] = ()) -> list[Rule]:  # type: ignore[assignment]
     """Load the built-in rules and any extra directories; any bad file raises."""
     dirs = [builtin_rules_dir(), *map(Path, extra_dirs)]
@@ -225,17 +245,7 @@ def load_rules(extra_dirs: list[str | Path] = ()) -> list[Rule]:  # type: ignore
             raise RuleFileError(d, "is not a directory")
         files = sorted([*d.glob("*.yaml"), *d.glob("*.yml")])
         for f in files:
-            try:
-                text = f.read_text(encoding="utf-8")
-                data = yaml.load(text, Loader=_RuleLoader)  # a SafeLoader subclass
-            except UnicodeDecodeError:
-                raise RuleFileError(f, "not UTF-8 text") from None
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f"line {mark.line + 1}: " if mark else ""
-                problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-                raise RuleFileError(f, f"invalid YAML: {where}{problem}") from None
-            rule = compile_rule(data, str(f))
+            rule = compile_rule(read_yaml(f), str(f))
             if rule.id in seen:
                 raise RuleFileError(f, f"id: {rule.id} is already defined in {seen[rule.id]}")
             seen[rule.id] = str(f)
@@ -347,6 +357,7 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
             # Referenced but not collected (another subscription, say): say so, never pass.
             for node in graph.unseen_by_type.get(rtype, ()):
                 outcome.subjects += 1
+                outcome.judged.append(graph.display_id(node))
                 who = ", ".join(graph.referrers(node, 3)) or "the estate"
                 subject = Item(key=graph.display_id(node), node=node)
                 reason = f"referenced by {who} but not in the estate"
@@ -377,6 +388,7 @@ def _judge(rule: Rule, base: Context, node: str, result: AuditResult, outcome: R
     if applies is False:
         outcome.not_applicable += 1
         return
+    outcome.judged.append(subject.key)
     if applies is not True:
         _not_evaluated(result, outcome, subject, None, applies.reasons)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,10 @@ from auditor import graph as graph_stage
 from auditor import rules as rules_stage
 from auditor import snapshot
 from auditor.findings import AuditResult
+
+# Reports carry the run's time; tests that compare two runs pin it (the determinism tests
+# drop it again to check that nothing else differs).
+os.environ["SOURCE_DATE_EPOCH"] = "1767225600"  # 2026-01-01T00:00:00Z
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

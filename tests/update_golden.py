@@ -32,7 +32,13 @@ def console_script() -> str:
     return found
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+# golden reports pin the run's timestamp (the one field that changes between runs)
+PINNED_TIME = {"SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01T00:00:00Z
+
+
+def run_cli(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the console script; a wide COLUMNS keeps rich from wrapping ids and URLs."""
     return subprocess.run(
         [console_script(), *args],
@@ -40,7 +46,7 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         encoding="utf-8",
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
         timeout=120,
         check=False,
     )
@@ -49,7 +55,14 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 def scan_fixture(name: str) -> str:
     """The JSON report of ``fixtures/<name>.json``, with the path relative to the root."""
     proc = run_cli(
-        "scan", "--snapshot", f"fixtures/{name}.json", "--format", "json", "--fail-on", "none"
+        "scan",
+        "--snapshot",
+        f"fixtures/{name}.json",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        env=PINNED_TIME,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"scan of fixtures/{name}.json exited {proc.returncode}: {proc.stderr}")

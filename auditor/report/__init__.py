@@ -1,14 +1,20 @@
-"""Stage 5: render an audit as JSON (for pipelines) or a rich terminal report (for people).
+"""Stage 5: render an audit for people and for the tools of pipelines and compliance teams.
 
-Both are pure functions of the run; the order of everything is fixed, so the same estate
-gives the same bytes.
+The JSON report (here) is the source of truth; the terminal report (here), SARIF, JUnit,
+Markdown, HTML and CSV (one module each in this package) are derived from the same run.
+Every renderer is a pure function of the run: the order of everything is fixed, so the same
+estate gives the same bytes, apart from the run's timestamp.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -16,12 +22,26 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__
-from .findings import SEVERITIES, AuditResult
-from .graph import AuditGraph
-from .model import KIND_OF_TYPE
+from .. import __version__
+from ..findings import SEVERITIES, AuditResult
+from ..graph import AuditGraph
+from ..model import KIND_OF_TYPE
+
+if TYPE_CHECKING:
+    from ..rules import Rule
 
 REPORT_VERSION = 1
+# --format / --output FORMAT:PATH names -> the module of this package that renders them
+FORMATS: dict[str, str | None] = {
+    "table": None,  # here
+    "json": None,  # here
+    "sarif": "sarif",
+    "junit": "junit",
+    "markdown": "markdown",
+    "html": "html_report",
+    "csv": "csv_report",
+}
+FORMAT_ALIASES = {"md": "markdown", "xml": "junit", "text": "table"}
 SEVERITY_STYLE = {
     "critical": "bold white on red",
     "high": "bold red",
@@ -31,14 +51,35 @@ SEVERITY_STYLE = {
 }
 
 
+def timestamp() -> str:
+    """The run's time, UTC, to the second; ``SOURCE_DATE_EPOCH`` pins it (reproducible
+    reports)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = (
+        dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        if epoch.isdigit()
+        else dt.datetime.now(dt.UTC)
+    )
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass
 class Run:
-    """Everything a report shows: the graph (with its estate) and the rule results."""
+    """Everything a report shows: the graph (with its estate), the rules that ran and their
+    results, and the triage (suppressions, baseline) applied to them."""
 
     graph: AuditGraph
     result: AuditResult
     fail_on: str
-    rules_run: list[str]
+    rules: list[Rule]
+    generated_at: str
+    suppressions: dict[str, Any] | None = None  # triage.apply_suppressions' account
+    baseline: dict[str, Any] | None = None  # triage.apply_baseline's account
+    sarif_category: str | None = None  # SARIF runAutomationDetails.id, only when asked
+
+    @property
+    def rules_run(self) -> list[str]:
+        return [r.id for r in self.rules]
 
     @property
     def failed(self) -> bool:
@@ -67,6 +108,7 @@ def to_json_dict(run: Run) -> dict[str, Any]:
     return {
         "tool": {"name": "mlops-audit", "version": __version__},
         "report_version": REPORT_VERSION,
+        "generated_at": run.generated_at,
         "inputs": [
             {
                 "path": s.path,
@@ -88,11 +130,18 @@ def to_json_dict(run: Run) -> dict[str, Any]:
             "rules_run": len(outcomes),
             "rules_not_evaluated": sum(1 for o in outcomes if o.status == "not-evaluated"),
             "rules_incomplete": sum(1 for o in outcomes if o.status == "incomplete"),
+            "suppressed": sum(1 for f in result.findings if f.suppression),
+            "new": (
+                sum(1 for f in result.findings if f.baseline == "new") if run.baseline else None
+            ),
+            "counted": sum(1 for f in result.findings if f.counts),
             "fail_on": run.fail_on,
             "failed": run.failed,
             "complete": not run.graph.estate.gaps and not result.not_evaluated,
         },
         "coverage": {"gaps": run.graph.estate.gaps, "notes": run.graph.estate.notes},
+        "suppressions": run.suppressions,
+        "baseline": run.baseline,
         "findings": [f.to_dict() for f in result.findings],
         "not_evaluated": [
             {
@@ -124,6 +173,27 @@ def to_json_dict(run: Run) -> dict[str, Any]:
 
 def render_json(run: Run) -> str:
     return json.dumps(to_json_dict(run), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def renderer(fmt: str) -> Callable[[Run], str]:
+    """The function that renders ``fmt`` (a FORMATS key) as text. Imported on demand: a
+    scan that writes JSON does not load the HTML renderer."""
+    if fmt == "json":
+        return render_json
+    if fmt == "table":
+        return render_table_text
+    from importlib import import_module
+
+    module = import_module(f".{FORMATS[fmt]}", __name__)
+    render: Callable[[Run], str] = module.render
+    return render
+
+
+def render_table_text(run: Run) -> str:
+    """The terminal report as plain text (for files and pipeline logs)."""
+    out = io.StringIO()
+    render_terminal(run, Console(file=out, width=140, no_color=True))
+    return out.getvalue()
 
 
 def render_terminal(run: Run, console: Console) -> None:
@@ -160,10 +230,17 @@ def render_terminal(run: Run, console: Console) -> None:
         table.add_column("finding", overflow="fold", ratio=1)
         for f in group:
             kind = KIND_OF_TYPE.get(f.resource_type, f.resource_type)
-            cell = Text(f.resource_name, style="bold") + Text(f"  {kind}\n", style="dim")
-            cell.append(f.message)
+            cell = Text(f.resource_name, style="bold") + Text(f"  {kind}", style="dim")
+            if f.baseline == "new":
+                cell.append("  NEW", style="bold magenta")
+            elif f.baseline == "unchanged":
+                cell.append("  in baseline", style="dim")
+            if f.suppression:
+                cell.append(f"  suppressed ({f.suppression['entry']})", style="dim")
+            cell.append("\n" + f.message)
             table.add_row(f.rule_id, cell)
         console.print(table)
+    _render_triage(run, console)
     if estate.gaps:
         gaps = Text()
         for gap in estate.gaps:
@@ -203,11 +280,7 @@ def render_terminal(run: Run, console: Console) -> None:
                 style="dim",
             )
         )
-    at_or_above = sum(
-        1
-        for f in result.findings
-        if run.fail_on != "none" and SEVERITIES.index(f.severity) <= SEVERITIES.index(run.fail_on)
-    )
+    at_or_above = len(result.failing(run.fail_on))
     if run.fail_on == "none":
         console.print(
             Text(
@@ -217,8 +290,12 @@ def render_terminal(run: Run, console: Console) -> None:
             )
         )
     elif run.failed:
+        counted = " new, unsuppressed" if run.baseline or run.suppressions else ""
         console.print(
-            Text(f"FAIL: {at_or_above} finding(s) at or above {run.fail_on}.", style="bold red")
+            Text(
+                f"FAIL: {at_or_above}{counted} finding(s) at or above {run.fail_on}.",
+                style="bold red",
+            )
         )
     elif estate.gaps:
         console.print(
@@ -238,4 +315,43 @@ def render_terminal(run: Run, console: Console) -> None:
             )
         )
     else:
-        console.print(Text(f"PASS: no finding at or above {run.fail_on}.", style="bold green"))
+        counted = " new, unsuppressed" if run.baseline or run.suppressions else ""
+        console.print(
+            Text(f"PASS: no{counted} finding at or above {run.fail_on}.", style="bold green")
+        )
+
+
+def _render_triage(run: Run, console: Console) -> None:
+    """The baseline's and the suppression file's account, when the scan used them."""
+    if run.baseline:
+        b = run.baseline
+        line = Text("baseline ", style="bold")
+        line.append(
+            f"{b['path']}: {b['new']} new, {b['unchanged']} unchanged, {len(b['fixed'])} fixed"
+        )
+        if b["unverified"]:
+            line.append(
+                f", {len(b['unverified'])} not re-checked (not called fixed)", style="yellow"
+            )
+        console.print(line)
+    if run.suppressions:
+        s = run.suppressions
+        console.print(
+            Text("suppressions ", style="bold")
+            + Text(f"{s['path']}: {s['suppressed']} finding(s) suppressed")
+        )
+        for e in s["expired"]:
+            console.print(
+                Text(
+                    f"expired suppression {e['entry']} (expired {e['expires']}, "
+                    f"{e['matches']} finding(s) no longer suppressed): {e['justification']}",
+                    style="bold yellow",
+                )
+            )
+        for e in s["stale"]:
+            console.print(
+                Text(
+                    f"stale suppression {e['entry']} matches no finding: {e['justification']}",
+                    style="yellow",
+                )
+            )

@@ -1,0 +1,104 @@
+"""The diff of two reports (``mlops-audit diff``) as a table, JSON or Markdown."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..findings import SEVERITY_RANK
+
+SECTIONS = (
+    ("new_findings", "New"),
+    ("fixed_findings", "Fixed"),
+    ("unverified_findings", "Not re-checked (not called fixed)"),
+    ("unchanged_findings", "Unchanged"),
+)
+
+
+def fails(diff: dict[str, Any], threshold: str) -> bool:
+    """Whether a new finding is at or above ``threshold`` (``none`` never fails)."""
+    if threshold == "none":
+        return False
+    limit = SEVERITY_RANK[threshold]
+    return any(
+        SEVERITY_RANK.get(f.get("severity", "info"), 99) <= limit for f in diff["new_findings"]
+    )
+
+
+def render(diff: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(diff, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        return _markdown(diff)
+    return _table(diff)
+
+
+def _table(diff: dict[str, Any]) -> str:
+    out = io.StringIO()
+    console = Console(file=out, width=140, no_color=True)
+    s = diff["summary"]
+    console.print(
+        f"{diff['old']} → {diff['new']}: {s['new']} new, {s['fixed']} fixed, "
+        f"{s['unverified']} not re-checked, {s['unchanged']} unchanged"
+    )
+    for key, title in SECTIONS[:3]:
+        rows = diff[key]
+        if not rows:
+            continue
+        table = Table(
+            title=f"{title} ({len(rows)})",
+            title_justify="left",
+            box=box.SIMPLE,
+            show_header=False,
+            expand=True,
+        )
+        table.add_column("severity", no_wrap=True)
+        table.add_column("rule", no_wrap=True)
+        table.add_column("finding", overflow="fold", ratio=1)
+        for f in rows:
+            cell = Text(str(f.get("resource_name") or f["resource_id"]), style="bold")
+            cell.append(f"\n{f['resource_id']}\n", style="dim")
+            cell.append(f.get("reason") or f.get("message") or "")
+            table.add_row(f.get("severity") or "", f["rule_id"], cell)
+        console.print(table)
+    return out.getvalue()
+
+
+def _cell(text: Any) -> str:
+    """Text safe inside a Markdown table cell (no pipes, no line breaks, no HTML)."""
+    s = str(text or "")
+    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
+        s = s.replace(a, b)
+    return " ".join(s.split())
+
+
+def _markdown(diff: dict[str, Any]) -> str:
+    s = diff["summary"]
+    lines = [
+        "## mlops-audit: changes since the last report",
+        "",
+        f"`{_cell(diff['old'])}` → `{_cell(diff['new'])}`",
+        "",
+        "| new | fixed | not re-checked | unchanged |",
+        "|---:|---:|---:|---:|",
+        f"| {s['new']} | {s['fixed']} | {s['unverified']} | {s['unchanged']} |",
+    ]
+    for key, title in SECTIONS[:3]:
+        rows = diff[key]
+        if not rows:
+            continue
+        lines += ["", f"### {title} ({len(rows)})", "", "| severity | rule | resource | detail |"]
+        lines.append("|---|---|---|---|")
+        for f in rows:
+            detail = f.get("reason") or f.get("message") or ""
+            lines.append(
+                f"| {_cell(f.get('severity'))} | {_cell(f['rule_id'])} | "
+                f"`{_cell(f['resource_id'])}` | {_cell(detail)} |"
+            )
+    return "\n".join(lines) + "\n"
