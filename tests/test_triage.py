@@ -1,0 +1,404 @@
+"""Suppressions, baselines, report diffs and the --output plumbing, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import FIXTURES, ROOT
+from .update_golden import console_script, run_cli
+
+TERRAFORM = str(FIXTURES / "reference-terraform.json")
+GOOD = str(FIXTURES / "reference-good.json")
+TERRAFORM_RULES = {"MLA-ACR-004", "MLA-AML-001", "MLA-AML-003", "MLA-DNS-001"}
+
+
+def scan(*args: str, code: int | None = None) -> tuple[dict[str, Any], str]:
+    """(JSON report, stderr) of a scan."""
+    proc = run_cli("scan", *args, "--format", "json")
+    if code is not None:
+        assert proc.returncode == code, (proc.returncode, proc.stderr)
+    return json.loads(proc.stdout), proc.stderr
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def by_rule(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["rule_id"]: f for f in report["findings"]}
+
+
+# -- suppressions ---------------------------------------------------------------------------
+def test_an_active_suppression_marks_the_finding_and_takes_it_out_of_the_gate(
+    tmp_path: Path,
+) -> None:
+    sup = write(
+        tmp_path / "s.yaml",
+        "suppressions:\n"
+        "  - rule: MLA-ACR-004\n"
+        "    justification: the legacy build needs the admin user until March\n"
+        "    expires: 2999-12-31\n"
+        "    owner: platform-team\n",
+    )
+    report, stderr = scan("--snapshot", TERRAFORM, "--suppressions", sup, "--select", "MLA-ACR")
+    assert stderr == ""
+    acr = by_rule(report)["MLA-ACR-004"]  # still reported, marked
+    assert acr["suppression"] == {
+        "entry": f"{sup}#1",
+        "justification": "the legacy build needs the admin user until March",
+        "expires": "2999-12-31",
+        "owner": "platform-team",
+    }
+    assert report["summary"]["suppressed"] == 1
+    assert report["summary"]["counted"] == 0
+    assert report["summary"]["failed"] is False
+    assert report["suppressions"]["expired"] == report["suppressions"]["stale"] == []
+    # without the file the same scan fails the gate
+    _, _ = scan("--snapshot", TERRAFORM, "--select", "MLA-ACR", code=1)
+    scan("--snapshot", TERRAFORM, "--suppressions", sup, "--select", "MLA-ACR", code=0)
+
+
+def test_an_expired_suppression_no_longer_suppresses_and_is_reported(tmp_path: Path) -> None:
+    sup = write(
+        tmp_path / "s.yaml",
+        "suppressions:\n"
+        "  - rule: MLA-ACR-004\n"
+        "    justification: accepted for the 2025 audit\n"
+        "    expires: 2000-01-31\n",
+    )
+    report, stderr = scan(
+        "--snapshot", TERRAFORM, "--suppressions", sup, "--select", "MLA-ACR", code=1
+    )
+    assert by_rule(report)["MLA-ACR-004"]["suppression"] is None
+    expired = report["suppressions"]["expired"]
+    assert [(e["entry"], e["expires"], e["matches"]) for e in expired] == [
+        (f"{sup}#1", "2000-01-31", 1)
+    ]
+    assert report["suppressions"]["stale"] == []
+    assert f"suppression {sup}#1 expired on 2000-01-31" in stderr
+
+
+def test_an_entry_that_matches_nothing_is_stale(tmp_path: Path) -> None:
+    sup = write(
+        tmp_path / "s.yaml",
+        "suppressions:\n"
+        "  - rule: MLA-KV-*\n"
+        "    justification: key vault exception\n"
+        "  - resource: '*/registries/crmlops00000'\n"
+        "    justification: the registry\n",
+    )
+    report, stderr = scan("--snapshot", TERRAFORM, "--suppressions", sup)
+    assert [e["entry"] for e in report["suppressions"]["stale"]] == [f"{sup}#1"]
+    assert by_rule(report)["MLA-ACR-004"]["suppression"]["entry"] == f"{sup}#2"
+    assert f"suppression {sup}#1 matches no finding (stale)" in stderr
+    assert f"{sup}#2" not in stderr
+
+
+def test_selectors_glob_case_insensitively_and_match_tags_and_related_items(
+    tmp_path: Path,
+) -> None:
+    cases = {
+        # resource glob in other letter case than the id
+        "resource: '/SUBSCRIPTIONS/*/PROVIDERS/MICROSOFT.CONTAINERREGISTRY/REGISTRIES/CR*'": {
+            "MLA-ACR-004"
+        },
+        "tag: workload=mlops\n    rule: MLA-ACR-*": {"MLA-ACR-004"},
+        "tag: WORKLOAD": {"MLA-ACR-004", "MLA-AML-001"},  # tag names are case-insensitive
+        "tag: workload=other": set(),  # values must match
+        "related: '*/virtualnetworks/vnet-bastion'": {"MLA-DNS-001"},
+        "related: '*/virtualnetworks/vnet-aml'": set(),
+    }
+    for selector, expected in cases.items():
+        sup = write(
+            tmp_path / "s.yaml",
+            f"suppressions:\n  - {selector}\n    justification: test\n",
+        )
+        report, _ = scan("--snapshot", TERRAFORM, "--suppressions", sup)
+        suppressed = {f["rule_id"] for f in report["findings"] if f["suppression"]}
+        if selector.startswith("tag: WORKLOAD"):
+            # the tag is on every resource of the estate that has findings of these rules
+            assert expected <= suppressed, (selector, suppressed)
+        else:
+            assert suppressed == expected, (selector, suppressed)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("suppressions:\n  - rule: MLA-ACR-004\n", "entry 1.justification: Field required"),
+        ("suppressions:\n  - justification: why\n", "entry 1: Value error, needs at least one"),
+        (
+            "suppressions:\n  - rule: X\n    justification: why\n    expires: someday\n",
+            "entry 1.expires",
+        ),
+        ("suppressions:\n  - rule: X\n    justification: why\n    reason: y\n", "entry 1.reason"),
+        ("suppressions:\n  - rule: X\n    justification: '  '\n", "justification must not be"),
+        ("", "empty suppression file"),
+        ("suppressions: [\n", "invalid YAML"),
+        ("- rule: X\n", "Input should be a valid dictionary"),
+    ],
+)
+def test_a_bad_suppression_file_is_one_line_and_exit_2(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    sup = write(tmp_path / "bad.yaml", text)
+    proc = run_cli("scan", "--snapshot", TERRAFORM, "--suppressions", sup)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith(f"mlops-audit: {sup}: "), proc.stderr
+    assert problem in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_missing_suppression_file_is_one_line(tmp_path: Path) -> None:
+    proc = run_cli("scan", "--snapshot", TERRAFORM, "--suppressions", str(tmp_path / "no.yaml"))
+    assert (proc.returncode, proc.stderr) == (2, f"mlops-audit: {tmp_path}/no.yaml: no such file\n")
+
+
+# -- baselines ------------------------------------------------------------------------------
+def make_baseline(tmp_path: Path, *args: str, name: str = "baseline.json") -> Path:
+    out = tmp_path / name
+    proc = run_cli("baseline", *args, "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_baseline_round_trip_reports_nothing_new_and_passes(tmp_path: Path) -> None:
+    base = make_baseline(tmp_path, "--snapshot", TERRAFORM)
+    doc = json.loads(base.read_text(encoding="utf-8"))
+    assert doc["format"] == "mlops-audit-baseline" and doc["version"] == 1
+    fps = [e["fingerprint"] for e in doc["findings"]]
+    assert fps == sorted(fps) and len(fps) == 4
+    assert {e["rule_id"] for e in doc["findings"]} == TERRAFORM_RULES
+    # a baseline of the same estate: every finding unchanged, the gate passes
+    report, _ = scan("--snapshot", TERRAFORM, "--baseline", str(base), code=0)
+    assert {f["baseline"] for f in report["findings"]} == {"unchanged"}
+    assert report["baseline"]["new"] == 0 and report["baseline"]["unchanged"] == 4
+    assert report["baseline"]["fixed"] == report["baseline"]["unverified"] == []
+    assert report["summary"]["new"] == 0 and report["summary"]["findings"] == 4
+    # the baseline bytes are the same for the same estate (the run time is pinned here)
+    again = make_baseline(tmp_path, "--snapshot", TERRAFORM, name="again.json")
+    assert again.read_bytes() == base.read_bytes()
+
+
+def test_only_new_findings_fail_the_gate(tmp_path: Path) -> None:
+    base = make_baseline(tmp_path, "--snapshot", TERRAFORM, "--select", "MLA-AML")
+    report, _ = scan("--snapshot", TERRAFORM, "--baseline", str(base), code=1)
+    states = {f["rule_id"]: f["baseline"] for f in report["findings"]}
+    assert states == {
+        "MLA-ACR-004": "new",
+        "MLA-AML-001": "unchanged",
+        "MLA-AML-003": "unchanged",
+        "MLA-DNS-001": "new",
+    }
+    assert report["summary"]["new"] == 2 and report["summary"]["counted"] == 2
+
+
+def test_a_scan_json_report_serves_as_a_baseline(tmp_path: Path) -> None:
+    old = tmp_path / "old.json"
+    assert run_cli("scan", "--snapshot", TERRAFORM, "--output", f"json:{old}").returncode == 1
+    scan("--snapshot", TERRAFORM, "--baseline", str(old), code=0)
+
+
+def test_gone_findings_are_fixed_only_where_the_scan_could_see_them(tmp_path: Path) -> None:
+    base = make_baseline(tmp_path, "--snapshot", TERRAFORM)
+    # the good estate has the same resources, without the faults
+    report, _ = scan("--snapshot", GOOD, "--baseline", str(base), "--fail-on", "none")
+    assert {e["rule_id"] for e in report["baseline"]["fixed"]} == TERRAFORM_RULES
+    # a scan that does not run the AML rules cannot call their findings fixed
+    report, _ = scan("--snapshot", GOOD, "--baseline", str(base), "--select", "MLA-DNS,MLA-ACR")
+    assert {e["rule_id"] for e in report["baseline"]["fixed"]} == {"MLA-ACR-004", "MLA-DNS-001"}
+    unverified = {e["rule_id"]: e["reason"] for e in report["baseline"]["unverified"]}
+    assert unverified == {
+        "MLA-AML-001": "rule MLA-AML-001 was not run",
+        "MLA-AML-003": "rule MLA-AML-003 was not run",
+    }
+
+
+def test_an_incomplete_scan_does_not_call_an_unseen_resource_fixed(tmp_path: Path) -> None:
+    gone = (
+        "/subscriptions/0000/resourceGroups/rg-old/providers/"
+        "Microsoft.ContainerRegistry/registries/crold"
+    )
+    base = {
+        "format": "mlops-audit-baseline",
+        "version": 1,
+        "findings": [{"fingerprint": "f" * 32, "rule_id": "MLA-ACR-004", "resource_id": gone}],
+    }
+    base_file = write(tmp_path / "b.json", json.dumps(base))
+    rows = json.loads(Path(TERRAFORM).read_text(encoding="utf-8"))
+    partial = {"count": len(rows), "data": rows, "skip_token": "ew0K", "total_records": 999}
+    partial_file = write(tmp_path / "partial.json", json.dumps(partial))
+    # a scan that saw part of the estate cannot say the registry's finding is gone
+    report, _ = scan(
+        "--snapshot",
+        partial_file,
+        "--baseline",
+        base_file,
+        "--select",
+        "MLA-ACR",
+        "--allow-partial",
+    )
+    assert report["baseline"]["fixed"] == []
+    assert [(e["fingerprint"], e["reason"]) for e in report["baseline"]["unverified"]] == [
+        ("f" * 32, "the scan's inputs are incomplete and the resource was not seen")
+    ]
+    # the complete estate without the registry: its finding is fixed
+    report, _ = scan("--snapshot", TERRAFORM, "--baseline", base_file, "--select", "MLA-ACR")
+    assert [e["fingerprint"] for e in report["baseline"]["fixed"]] == ["f" * 32]
+    # a resource the scan references but could not judge is not fixed either
+    registry = next(r for r in rows if "/registries/" in r["id"].lower())
+    base["findings"][0]["resource_id"] = registry["id"].upper()
+    base_file = write(tmp_path / "b.json", json.dumps(base))
+    without = write(tmp_path / "without.json", json.dumps([r for r in rows if r is not registry]))
+    report, _ = scan("--snapshot", without, "--baseline", base_file, "--select", "MLA-ACR")
+    assert [e["reason"] for e in report["baseline"]["unverified"]] == [
+        "rule MLA-ACR-004 could not judge the resource"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("{", "invalid JSON: line 1"),
+        ('{"findings": []}', "not a mlops-audit baseline"),
+        ('{"format": "mlops-audit-baseline", "version": 7, "findings": []}', "version 7"),
+        ('{"format": "mlops-audit-baseline", "version": 1}', "has no 'findings' list"),
+        (
+            '{"format": "mlops-audit-baseline", "version": 1, "findings": [{"rule_id": "X"}]}',
+            "finding 1 lacks a fingerprint",
+        ),
+    ],
+)
+def test_a_bad_baseline_is_one_line_and_exit_2(tmp_path: Path, text: str, problem: str) -> None:
+    bad = write(tmp_path / "b.json", text)
+    proc = run_cli("scan", "--snapshot", TERRAFORM, "--baseline", bad)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith(f"mlops-audit: {bad}: ")
+    assert problem in proc.stderr
+
+
+# -- diff -----------------------------------------------------------------------------------
+def test_diff_lists_new_fixed_and_unchanged(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    run_cli("scan", "--snapshot", TERRAFORM, "--select", "MLA-AML", "--output", f"json:{old}")
+    run_cli("scan", "--snapshot", TERRAFORM, "--skip", "MLA-AML-003", "--output", f"json:{new}")
+    proc = run_cli("diff", str(old), str(new), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    diff = json.loads(proc.stdout)
+    rules = {k: sorted(f["rule_id"] for f in diff[k]) for k in diff if k.endswith("_findings")}
+    assert rules == {
+        "new_findings": ["MLA-ACR-004", "MLA-DNS-001"],
+        "fixed_findings": [],
+        # the newer scan skipped MLA-AML-003: not called fixed
+        "unverified_findings": ["MLA-AML-003"],
+        "unchanged_findings": ["MLA-AML-001"],
+    }
+    assert diff["summary"] == {"new": 2, "fixed": 0, "unverified": 1, "unchanged": 1}
+    # the gate on the diff: new findings at or above high
+    assert run_cli("diff", str(old), str(new), "--fail-on", "high").returncode == 1
+    assert run_cli("diff", str(new), str(new), "--fail-on", "low").returncode == 0
+    md = run_cli("diff", str(old), str(new), "--format", "markdown").stdout
+    assert "| 2 | 0 | 1 | 1 |" in md
+    assert "### New (2)" in md and "MLA-DNS-001" in md
+    table = run_cli("diff", str(old), str(new), "--format", "table").stdout
+    assert "2 new, 0 fixed, 1 not re-checked, 1 unchanged" in table
+
+
+def test_diff_of_a_fixed_estate(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    run_cli("scan", "--snapshot", TERRAFORM, "--output", f"json:{old}")
+    run_cli("scan", "--snapshot", GOOD, "--output", f"json:{new}")
+    diff = json.loads(run_cli("diff", str(old), str(new), "--format", "json").stdout)
+    assert diff["summary"] == {"new": 0, "fixed": 4, "unverified": 0, "unchanged": 0}
+    out = tmp_path / "d" / "diff.md"
+    assert (
+        run_cli("diff", str(old), str(new), "--format", "markdown", "--output", str(out)).returncode
+        == 0
+    )
+    assert "### Fixed (4)" in out.read_text(encoding="utf-8")
+
+
+def test_diff_of_a_file_that_is_not_a_report(tmp_path: Path) -> None:
+    proc = run_cli("diff", TERRAFORM, TERRAFORM)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"mlops-audit: {TERRAFORM}: not a mlops-audit report")
+
+
+# -- outputs --------------------------------------------------------------------------------
+def test_one_run_writes_every_named_output(tmp_path: Path) -> None:
+    json_out, table_out = tmp_path / "r" / "r.json", tmp_path / "r.txt"
+    proc = run_cli(
+        "scan",
+        "--snapshot",
+        TERRAFORM,
+        "--output",
+        f"json:{json_out}",
+        "--output",
+        f"table:{table_out}",
+        "--fail-on",
+        "none",
+    )
+    assert proc.returncode == 0 and proc.stdout == "", proc.stderr
+    report = json.loads(json_out.read_text(encoding="utf-8"))
+    assert report["summary"]["findings"] == 4
+    text = table_out.read_text(encoding="utf-8")
+    assert "MLA-DNS-001" in text and "\x1b[" not in text  # plain text, no colour codes
+
+
+def test_format_alone_goes_to_stdout_and_a_plain_output_takes_it(tmp_path: Path) -> None:
+    proc = run_cli("scan", "--snapshot", TERRAFORM, "--format", "table", "--fail-on", "none")
+    assert "MLA-ACR-004" in proc.stdout and not proc.stdout.lstrip().startswith("{")
+    plain = tmp_path / "plain.txt"
+    proc = run_cli("scan", "--snapshot", TERRAFORM, "--format", "table", "--output", str(plain))
+    assert proc.stdout == "" and "MLA-ACR-004" in plain.read_text(encoding="utf-8")
+    # a path whose head is not a format name is a plain path (c:\..., ./json:x)
+    odd = tmp_path / "notaformat:r.json"
+    proc = run_cli("scan", "--snapshot", TERRAFORM, "--output", str(odd), "--fail-on", "none")
+    assert proc.returncode == 0 and json.loads(odd.read_text(encoding="utf-8"))["findings"]
+
+
+def test_two_plain_outputs_and_unknown_formats_are_usage_errors(tmp_path: Path) -> None:
+    proc = run_cli(
+        "scan", "--snapshot", TERRAFORM, "--output", str(tmp_path / "a"), "--output", "b"
+    )
+    assert proc.returncode == 2 and "only one plain --output FILE" in proc.stderr
+    proc = run_cli("scan", "--snapshot", TERRAFORM, "--format", "pdf")
+    assert proc.returncode == 2 and "invalid format 'pdf'" in proc.stderr
+
+
+def test_an_unwritable_output_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    proc = run_cli("scan", "--snapshot", TERRAFORM, "--output", f"json:{blocker}/r.json")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"mlops-audit: {blocker}/r.json: cannot write the report")
+
+
+def test_reports_differ_only_in_the_run_time() -> None:
+    """Without a pinned time, two runs give the same bytes but for the generated_at line."""
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    texts = []
+    for _ in range(2):
+        proc = subprocess.run(
+            [console_script(), "scan", "--snapshot", TERRAFORM, "--format", "json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        stamp = json.loads(proc.stdout)["generated_at"]
+        assert re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp)
+        assert stamp != "2026-01-01T00:00:00Z"  # not the pinned time
+        texts.append(proc.stdout.replace(stamp, "<time>"))
+    assert texts[0] == texts[1]
