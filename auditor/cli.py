@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -451,7 +452,7 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
         if stdout_fmt == "table" and sys.stdout.isatty():
             report.render_terminal(run, Console())
         else:
-            sys.stdout.write(report.renderer(stdout_fmt)(run))
+            sys.stdout.write(_encodable(report.renderer(stdout_fmt)(run)))
     _warn_triage(run)
     if run.failed:
         return EXIT_FINDINGS
@@ -477,12 +478,21 @@ def _warn_triage(run: Any) -> None:
         )
 
 
+def _encodable(text: str) -> str:
+    """The report with lone surrogates (JSON input may carry them) as U+FFFD: UTF-8 cannot
+    encode them, and one odd resource name must not cost the whole report."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _write(path: str, text: str, what: str) -> int:
     """Write a report (creating its folder); an unwritable path is one line, exit 2."""
     out = Path(path)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8", newline="")
+        out.write_text(_encodable(text), encoding="utf-8", newline="")
     except OSError as exc:
         return _fail(f"{path}: cannot write the {what}: {exc.strerror or exc}")
     return EXIT_OK
@@ -522,7 +532,7 @@ def _diff_command(args: argparse.Namespace) -> int:
         if code:
             return code
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(_encodable(text))
     if diff_report.fails(diff, args.fail_on):
         return EXIT_FINDINGS
     return EXIT_OK
@@ -569,48 +579,8 @@ def _rules_command(args: argparse.Namespace, rules: list) -> int:  # type: ignor
     rule = next((r for r in rules if r.id.upper() == wanted), None)
     if rule is None:
         return _fail(f"rules show {args.rule_id}: no such rule (see 'mlops-audit rules list')")
-    console.print(Markdown(rule_markdown(rule)))
+    console.print(Markdown(rule.markdown()))
     return EXIT_OK
-
-
-def rule_markdown(rule) -> str:  # type: ignore[no-untyped-def]
-    """One rule as Markdown: the same text for ``rules show`` and the docs."""
-    s = rule.spec
-    lines = [
-        f"# {s.id}: {s.title}",
-        "",
-        f"**Severity** {s.severity} · **Category** {s.category} · **Applies to** "
-        + ", ".join(f"`{t}`" for t in s.resource_types),
-        "",
-        "## Why it matters",
-        "",
-        s.rationale.strip(),
-        "",
-        "## How to fix",
-        "",
-        s.remediation.summary.strip(),
-        "",
-        "Terraform (azurerm):",
-        "",
-        "```hcl",
-        s.remediation.terraform.strip(),
-        "```",
-        "",
-        "Azure CLI:",
-        "",
-        "```sh",
-        s.remediation.cli.strip(),
-        "```",
-        "",
-        "## References",
-        "",
-    ]
-    lines += [f"- {ref.title}: <{ref.url}>" for ref in s.references]
-    lines += [f"- Azure Policy built-in: {p.name} (`{p.id}`)" for p in s.policy]
-    if s.peers:
-        lines += ["", "## Equivalent checks in other tools", ""]
-        lines += [f"- {tool}: {ids}" for tool, ids in sorted(s.peers.items())]
-    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

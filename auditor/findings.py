@@ -29,7 +29,8 @@ CATEGORIES: tuple[str, ...] = get_args(Category)
 
 def fingerprint(rule_id: str, resource_id: str, item_key: str | None) -> str:
     text = "|".join((rule_id, resource_id.lower(), (item_key or "").lower()))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    # surrogatepass: an id from the estate may carry a lone surrogate (JSON allows it)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass

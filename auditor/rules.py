@@ -131,6 +131,48 @@ class Rule:
     def binding(self) -> str | None:
         return self.spec.each.as_ if self.spec.each else None
 
+    def markdown(self) -> str:
+        """The rule as Markdown: one text for ``rules show``, the docs and SARIF help."""
+        s = self.spec
+        lines = [
+            f"# {s.id}: {s.title}",
+            "",
+            f"**Severity** {s.severity} · **Category** {s.category} · **Applies to** "
+            + ", ".join(f"`{t}`" for t in s.resource_types),
+            "",
+            "## Why it matters",
+            "",
+            s.rationale.strip(),
+            "",
+            "## How to fix",
+            "",
+            s.remediation.summary.strip(),
+            "",
+            "Terraform (azurerm):",
+            "",
+            *fenced(s.remediation.terraform.strip(), "hcl"),
+            "",
+            "Azure CLI:",
+            "",
+            *fenced(s.remediation.cli.strip(), "sh"),
+            "",
+            "## References",
+            "",
+        ]
+        lines += [f"- {ref.title}: <{ref.url}>" for ref in s.references]
+        lines += [f"- Azure Policy built-in: {p.name} (`{p.id}`)" for p in s.policy]
+        if s.peers:
+            lines += ["", "## Equivalent checks in other tools", ""]
+            lines += [f"- {tool}: {ids}" for tool, ids in sorted(s.peers.items())]
+        return "\n".join(lines) + "\n"
+
+
+def fenced(code: str, lang: str) -> list[str]:
+    """A Markdown code block whose fence is longer than any backtick run inside it."""
+    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{lang}", code, fence]
+
 
 def _format_pydantic(err: ValidationError) -> str:
     first = err.errors()[0]

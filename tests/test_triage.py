@@ -402,3 +402,22 @@ def test_reports_differ_only_in_the_run_time() -> None:
         assert stamp != "2026-01-01T00:00:00Z"  # not the pinned time
         texts.append(proc.stdout.replace(stamp, "<time>"))
     assert texts[0] == texts[1]
+
+
+def test_a_lone_surrogate_in_the_estate_does_not_cost_a_report(tmp_path: Path) -> None:
+    """JSON may carry a lone surrogate; UTF-8 cannot: every report is still written."""
+    rows = json.loads(Path(TERRAFORM).read_text(encoding="utf-8"))
+    registry = next(r for r in rows if "/registries/" in r["id"].lower())
+    registry["name"] = "cr\ud800odd"
+    registry["id"] = registry["id"] + "\udfff"
+    estate = tmp_path / "odd.json"
+    estate.write_text(json.dumps(rows), encoding="ascii")  # json.dumps escapes them
+    outs = {fmt: tmp_path / f"r.{fmt}" for fmt in ("json", "sarif", "csv", "table")}
+    args = [a for fmt, p in outs.items() for a in ("--output", f"{fmt}:{p}")]
+    proc = run_cli("scan", "--snapshot", str(estate), *args, "--fail-on", "none")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(outs["json"].read_text(encoding="utf-8"))
+    acr = by_rule(report)["MLA-ACR-004"]
+    assert acr["resource_name"] == "cr\ufffdodd" and acr["resource_id"].endswith("\ufffd")
+    for path in outs.values():
+        assert "cr\ufffdodd" in path.read_text(encoding="utf-8"), path

@@ -102,6 +102,44 @@ def inventory(graph: AuditGraph) -> dict[str, Any]:
     }
 
 
+def inputs(run: Run) -> list[dict[str, Any]]:
+    """The input files as the report lists them."""
+    return [
+        {
+            "path": s.path,
+            "format": s.format,
+            "rows": s.rows,
+            **(
+                {"collections": s.collections, "snapshot": s.metadata}
+                if s.format == "snapshot"
+                else {}
+            ),
+        }
+        for s in run.graph.estate.sources
+    ]
+
+
+def summary(run: Run) -> dict[str, Any]:
+    """The counts every format shows: findings, triage, the gate and completeness."""
+    result = run.result
+    outcomes = result.outcomes
+    return {
+        "findings": len(result.findings),
+        "by_severity": result.counts_by_severity(),
+        "by_category": result.counts_by_category(),
+        "not_evaluated": len(result.not_evaluated),
+        "rules_run": len(outcomes),
+        "rules_not_evaluated": sum(1 for o in outcomes if o.status == "not-evaluated"),
+        "rules_incomplete": sum(1 for o in outcomes if o.status == "incomplete"),
+        "suppressed": sum(1 for f in result.findings if f.suppression),
+        "new": (sum(1 for f in result.findings if f.baseline == "new") if run.baseline else None),
+        "counted": sum(1 for f in result.findings if f.counts),
+        "fail_on": run.fail_on,
+        "failed": run.failed,
+        "complete": not run.graph.estate.gaps and not result.not_evaluated,
+    }
+
+
 def to_json_dict(run: Run) -> dict[str, Any]:
     result = run.result
     outcomes = result.outcomes
@@ -109,36 +147,8 @@ def to_json_dict(run: Run) -> dict[str, Any]:
         "tool": {"name": "mlops-audit", "version": __version__},
         "report_version": REPORT_VERSION,
         "generated_at": run.generated_at,
-        "inputs": [
-            {
-                "path": s.path,
-                "format": s.format,
-                "rows": s.rows,
-                **(
-                    {"collections": s.collections, "snapshot": s.metadata}
-                    if s.format == "snapshot"
-                    else {}
-                ),
-            }
-            for s in run.graph.estate.sources
-        ],
-        "summary": {
-            "findings": len(result.findings),
-            "by_severity": result.counts_by_severity(),
-            "by_category": result.counts_by_category(),
-            "not_evaluated": len(result.not_evaluated),
-            "rules_run": len(outcomes),
-            "rules_not_evaluated": sum(1 for o in outcomes if o.status == "not-evaluated"),
-            "rules_incomplete": sum(1 for o in outcomes if o.status == "incomplete"),
-            "suppressed": sum(1 for f in result.findings if f.suppression),
-            "new": (
-                sum(1 for f in result.findings if f.baseline == "new") if run.baseline else None
-            ),
-            "counted": sum(1 for f in result.findings if f.counts),
-            "fail_on": run.fail_on,
-            "failed": run.failed,
-            "complete": not run.graph.estate.gaps and not result.not_evaluated,
-        },
+        "inputs": inputs(run),
+        "summary": summary(run),
         "coverage": {"gaps": run.graph.estate.gaps, "notes": run.graph.estate.notes},
         "suppressions": run.suppressions,
         "baseline": run.baseline,
