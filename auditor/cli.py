@@ -24,6 +24,13 @@ FORMAT_LIST = "table, json, sarif, junit, markdown, html, csv"
 
 
 class _Parser(argparse.ArgumentParser):
+    """One usage line on error, exit 2; no abbreviated options, so a renamed option in a
+    pipeline fails loudly instead of matching another by its prefix."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # one line, exit 2
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 

@@ -300,7 +300,7 @@ def render_terminal(run: Run, console: Console) -> None:
             )
         )
     elif run.failed:
-        counted = " new, unsuppressed" if run.baseline or run.suppressions else ""
+        counted = gate_words(run)
         console.print(
             Text(
                 f"FAIL: {at_or_above}{counted} finding(s) at or above {run.fail_on}.",
@@ -325,10 +325,17 @@ def render_terminal(run: Run, console: Console) -> None:
             )
         )
     else:
-        counted = " new, unsuppressed" if run.baseline or run.suppressions else ""
+        counted = gate_words(run)
         console.print(
             Text(f"PASS: no{counted} finding at or above {run.fail_on}.", style="bold green")
         )
+
+
+def gate_words(run: Run) -> str:
+    """What the gate counts, for 'N{words} finding(s) at or above high': only new findings
+    with a baseline, only unsuppressed ones with a suppression file."""
+    words = [w for w, used in (("new", run.baseline), ("unsuppressed", run.suppressions)) if used]
+    return " " + ", ".join(words) if words else ""
 
 
 def _render_triage(run: Run, console: Console) -> None:
