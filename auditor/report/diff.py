@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..findings import SEVERITY_RANK
+from .markdown import cell
 
 SECTIONS = (
     ("new_findings", "New"),
@@ -70,20 +71,13 @@ def _table(diff: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def _cell(text: Any) -> str:
-    """Text safe inside a Markdown table cell (no pipes, no line breaks, no HTML)."""
-    s = str(text or "")
-    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
-        s = s.replace(a, b)
-    return " ".join(s.split())
-
-
 def _markdown(diff: dict[str, Any]) -> str:
     s = diff["summary"]
     lines = [
         "## mlops-audit: changes since the last report",
         "",
-        f"`{_cell(diff['old'])}` → `{_cell(diff['new'])}`",
+        f"{cell(diff['old'], code=True, in_table=False)} → "
+        f"{cell(diff['new'], code=True, in_table=False)}",
         "",
         "| new | fixed | not re-checked | unchanged |",
         "|---:|---:|---:|---:|",
@@ -98,7 +92,7 @@ def _markdown(diff: dict[str, Any]) -> str:
         for f in rows:
             detail = f.get("reason") or f.get("message") or ""
             lines.append(
-                f"| {_cell(f.get('severity'))} | {_cell(f['rule_id'])} | "
-                f"`{_cell(f['resource_id'])}` | {_cell(detail)} |"
+                f"| {cell(f.get('severity'))} | {cell(f['rule_id'])} | "
+                f"{cell(f['resource_id'], code=True)} | {cell(detail)} |"
             )
     return "\n".join(lines) + "\n"

@@ -1,0 +1,290 @@
+"""The run as JUnit XML, for Azure Pipelines' ``PublishTestResults@2`` (and Jenkins, GitLab).
+
+One ``<testsuite>`` per rule that ran, one ``<testcase>`` per rule and resource the rule
+judged, passes included, so a dashboard shows pass rates and their trend:
+
+- *failure*: the resource has findings of the rule that are not suppressed. A finding the
+  baseline already knew is still a failure here: the resource still fails the control,
+  and Azure DevOps tells "existing" from "new" failures itself across runs (the test
+  names are stable). The baseline only changes the exit code (``--fail-on``); keep
+  ``failTaskOnFailedTests`` off and gate on the exit code. The message says
+  ``in baseline:`` when no failing finding is new.
+- *error*: the rule could not judge the resource (or the whole estate) — never a pass.
+- *skipped* (Azure DevOps: "Not executed"): every finding is an accepted risk
+  (suppressed), with the entry, its expiry and the justification as the message.
+- otherwise passed.
+
+Azure DevOps reads only ``testcase/@name`` (title and test name) and ``@classname``
+(storage) per result and names tests by the two, so the rule id leads the name; the
+suite is only a grouping for other tools. Coverage gaps (inputs not read whole) add one
+erroring case each, in a suite of their own: an incomplete scan is not a green run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import arm
+from ..findings import Finding, NotEvaluated
+
+if TYPE_CHECKING:
+    from . import Run
+
+# Everything XML 1.0 cannot carry (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/FFFF).
+_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+MESSAGE_CHARS = 250  # the one-line "Error message" column
+EVIDENCE_CHARS = 600  # per finding, in the body ("Stack trace")
+BODY_CHARS = 4000  # Azure DevOps keeps about this much of a result's texts
+# Azure DevOps fails to publish results with very long test names; a label this long is
+# cut and keeps a hash of its id, so names stay short and distinct.
+LABEL_CHARS = 200
+
+
+def clean(text: object) -> str:
+    """Text XML 1.0 can hold: illegal characters become U+FFFD (ElementTree writes them
+    as they are, and the file would not parse)."""
+    return _ILLEGAL.sub("\ufffd", str(text))
+
+
+def _short(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters; a long one loses its middle, not its end
+    ("referenced by <ids> but not in the estate" keeps its point)."""
+    s = " ".join(text.split())
+    if len(s) <= limit:
+        return s
+    head = (limit - 1) * 2 // 3
+    tail = limit - 1 - head
+    return s[:head] + "…" + s[len(s) - tail :]
+
+
+@dataclass
+class _Case:
+    name: str
+    classname: str
+    outcome: str  # "passed" | "failure" | "error" | "skipped"
+    message: str = ""
+    body: str = ""
+    kind: str = ""  # the failure/error element's type attribute
+
+
+def render(run: Run) -> str:
+    findings: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in run.result.findings:
+        findings[(f.rule_id, arm.key(f.resource_id))].append(f)
+    unjudged: dict[tuple[str, str], list[NotEvaluated]] = defaultdict(list)
+    for n in run.result.not_evaluated:
+        if n.resource_id is not None:
+            unjudged[(n.rule_id, arm.key(n.resource_id))].append(n)
+    titles = {r.id: r.spec.title for r in run.rules}
+    labels: dict[str, tuple[str, str]] = {}  # resource key -> (name and place, classname)
+    timestamp = run.generated_at.removesuffix("Z")  # JUnit's XSD: no zone; read as UTC
+
+    suites: list[tuple[str, list[_Case]]] = []
+    for o in run.result.outcomes:
+        if o.reason is not None:
+            cases = [
+                _Case(
+                    f"{o.rule_id} (whole estate)",
+                    "mlops-audit.estate",
+                    "error",
+                    _short(f"not evaluated: {o.reason}", MESSAGE_CHARS),
+                    f"{o.rule_id} was not evaluated on any resource: {o.reason}",
+                    "not-evaluated",
+                )
+            ]
+        else:
+            cases = []
+            for rid in o.judged:
+                key = arm.key(rid)
+                names = labels.get(key)
+                if names is None:  # a resource is judged by many rules: name it once
+                    names = labels[key] = _names(run, rid)
+                found, unknown = (
+                    findings.get((o.rule_id, key), []),
+                    unjudged.get((o.rule_id, key), []),
+                )
+                cases.append(_verdict(o.rule_id, names, found, unknown))
+            _disambiguate(cases, o.judged)
+            cases.sort(key=lambda c: (c.classname, c.name))
+        suites.append((f"{o.rule_id} {titles.get(o.rule_id, '')}".strip(), cases))
+    gaps = run.graph.estate.gaps
+    if gaps:
+        cases = [
+            _Case(
+                _short(f"input {g.get('path')}", LABEL_CHARS),
+                "mlops-audit.inputs",
+                "error",
+                _short(f"not read completely: {g.get('problem')}", MESSAGE_CHARS),
+                f"{g.get('path')}: {g.get('problem')}\nPart of the estate was not seen: "
+                "no rule judged it.",
+                "coverage-gap",
+            )
+            for g in gaps
+        ]
+        _disambiguate(cases, [str(i) for i in range(len(cases))])
+        suites.append(("coverage: inputs read completely", cases))
+
+    root = ET.Element("testsuites")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for name, cases in suites:
+        counts = {
+            "tests": len(cases),
+            "failures": sum(1 for c in cases if c.outcome == "failure"),
+            "errors": sum(1 for c in cases if c.outcome == "error"),
+            "skipped": sum(1 for c in cases if c.outcome == "skipped"),
+        }
+        for k, v in counts.items():
+            totals[k] += v
+        suite = _element(
+            root,
+            "testsuite",
+            name=name,
+            **{k: str(v) for k, v in counts.items()},
+            time="0",
+            timestamp=timestamp,
+        )
+        for c in cases:
+            case = _element(suite, "testcase", name=c.name, classname=c.classname, time="0")
+            if c.outcome == "skipped":
+                _element(case, "skipped", message=c.message)
+            elif c.outcome != "passed":
+                detail = _element(case, c.outcome, message=c.message, type=c.kind)
+                detail.text = clean(c.body)
+    for k, v in {"name": "mlops-audit", **{k: str(v) for k, v in totals.items()}}.items():
+        root.set(k, clean(v))
+    root.set("time", "0")
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _element(parent: ET.Element, tag: str, **attrs: str) -> ET.Element:
+    """A child element; every attribute goes through :func:`clean` (the one choke point
+    for attributes; element text is cleaned where it is set)."""
+    return ET.SubElement(parent, tag, {k: clean(v) for k, v in attrs.items()})
+
+
+def _names(run: Run, rid: str) -> tuple[str, str]:
+    """(label, classname) of a resource; its test name in a rule is ``rule id + label``.
+
+    The label is the resource's name and where it lives (resource group and parent
+    resources: two ``snet-pe`` subnets of different VNets differ); the classname
+    ``subscription.resourcegroup.type`` groups the Tests tab (lower case: ARM spells the
+    same group in both cases, and a group must not split in two)."""
+    graph = run.graph
+    key = arm.key(rid)
+    if key in graph.g:
+        name = graph.name(key)
+        rtype = str(graph.row(key).get("type") or arm.arm_type(rid))
+    else:
+        name, rtype = arm.last_name(rid), arm.arm_type(rid)
+    sub = arm.segment(rid, "subscriptions") or ""
+    group = arm.segment(rid, "resourceGroups") or ""
+    parts = rid.strip("/").split("/")
+    providers = [i for i, p in enumerate(parts) if p.lower() == "providers"]
+    chain = parts[providers[-1] + 1 :] if providers else []
+    parents = chain[2:-1:2]  # namespace, type, name, type, name, ...: the names but the last
+    where = "/".join(p for p in [group or sub, *parents] if p)
+    label = " ".join((f"{name} ({where})" if where else name).split())  # one line
+    classname = ".".join(
+        "_".join(p.split()).replace(".", "_").lower()
+        for p in (sub or "no-subscription", group or "no-resource-group", rtype or "unknown")
+    )
+    if len(label) > LABEL_CHARS:
+        label = f"{label[: LABEL_CHARS - 11]}… #{_digest(key)}"
+    if len(classname) > LABEL_CHARS:
+        classname = f"{classname[: LABEL_CHARS - 11]}… #{_digest(classname)}"
+    return label, classname
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def _disambiguate(cases: list[_Case], keys: list[str]) -> None:
+    """Give test cases that would share a (classname, name) a short hash of their own id,
+    so no two results merge in a dashboard's history."""
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for c in cases:
+        seen[(c.classname, c.name)] += 1
+    for c, k in zip(cases, keys, strict=True):
+        if seen[(c.classname, c.name)] > 1:
+            c.name = f"{c.name} #{_digest(arm.key(k))}"
+
+
+def _verdict(
+    rule_id: str, names: tuple[str, str], found: list[Finding], unjudged: list[NotEvaluated]
+) -> _Case:
+    name, classname = f"{rule_id} {names[0]}", names[1]
+    failing = sorted(
+        (f for f in found if f.suppression is None),
+        key=lambda f: (f.baseline == "unchanged", *f.sort_key(), f.fingerprint),
+    )
+    body = _body(
+        [_finding_text(f) for f in sorted(found, key=lambda f: (*f.sort_key(), f.fingerprint))]
+        + [_unjudged_text(n) for n in unjudged]
+    )
+    if failing:
+        first = failing[0]
+        prefix = "in baseline: " if all(f.baseline == "unchanged" for f in failing) else ""
+        more = f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
+        message = _short(prefix + first.message, MESSAGE_CHARS - len(more)) + more
+        return _Case(name, classname, "failure", message, body, first.severity)
+    if unjudged:
+        reasons = [r for n in unjudged for r in n.reasons] or ["unknown"]
+        more = f" (+{len(unjudged) - 1} more)" if len(unjudged) > 1 else ""
+        message = _short(f"not evaluated: {reasons[0]}", MESSAGE_CHARS - len(more)) + more
+        return _Case(name, classname, "error", message, body, "not-evaluated")
+    if found:  # all suppressed
+        s = min(found, key=lambda f: (*f.sort_key(), f.fingerprint)).suppression or {}
+        until = f"until {s.get('expires')}" if s.get("expires") else "(no expiry)"
+        more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+        text = f"suppressed by {s.get('entry')} {until}: {s.get('justification')}"
+        return _Case(name, classname, "skipped", _short(text, MESSAGE_CHARS - len(more)) + more)
+    return _Case(name, classname, "passed")
+
+
+def _body(parts: list[str]) -> str:
+    """The parts that fit in BODY_CHARS (always the first), and how many did not."""
+    kept, size = [], 0
+    for part in parts:
+        if kept and size + len(part) > BODY_CHARS:
+            break
+        kept.append(part)
+        size += len(part) + 2
+    rest = len(parts) - len(kept)
+    if rest:
+        kept.append(f"… and {rest} more on this resource: see the JSON report.")
+    return "\n\n".join(kept)
+
+
+def _finding_text(f: Finding) -> str:
+    """One finding in the failure body: what, where, the evidence and the fix."""
+    lines = [f"[{f.severity}] {f.rule_id}: {f.message}", f"resource: {f.resource_id}"]
+    if f.related_id:
+        lines.append(f"related: {f.related_id}")
+    if f.evidence:
+        evidence = json.dumps(f.evidence, ensure_ascii=False, sort_keys=True, default=str)
+        lines.append(f"evidence: {_short(evidence, EVIDENCE_CHARS)}")
+    fix = f.remediation.strip().splitlines()
+    if fix:
+        lines.append(f"fix: {fix[0]}")
+        lines += [f"  {line}" for line in fix[1:]]
+    if f.suppression:
+        s = f.suppression
+        until = f"until {s.get('expires')}" if s.get("expires") else "(no expiry)"
+        lines.append(f"suppressed by {s.get('entry')} {until}: {s.get('justification')}")
+    if f.baseline:
+        lines.append("baseline: " + ("new" if f.baseline == "new" else "in baseline"))
+    lines.append(f"fingerprint: {f.fingerprint}")
+    return "\n".join(lines)
+
+
+def _unjudged_text(n: NotEvaluated) -> str:
+    what = f" ({n.related_id})" if n.related_id else ""
+    return f"not evaluated{what}: " + "; ".join(n.reasons)
