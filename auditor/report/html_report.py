@@ -1,0 +1,603 @@
+"""The HTML report: one self-contained page for people (``--output html:report.html``).
+
+It opens offline from a pipeline artifact: no script, no fetch of any kind (no external
+src/href, no fonts, no CDN), inline CSS only, and a CSP that forbids everything else, so
+even a missed escape could not run. The findings table filters by severity and category
+with checkboxes and CSS ``:has()`` — no JavaScript. The network picture is inline SVG from
+``network.py``.
+
+Every string from the estate (names, ids, messages, tags, file paths) goes through
+``network.esc``, the one escape function. Ids and anchors are opaque (``n1``, ``f-`` +
+fingerprint), never ARM ids. The page is a pure function of the run: the same run gives the
+same bytes, apart from ``run.generated_at`` in the header.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+from ..findings import CATEGORIES, SEVERITIES, Finding
+from ..model import KIND_OF_TYPE
+from . import inventory
+from .network import CSS as NETWORK_CSS
+from .network import draw, esc
+
+if TYPE_CHECKING:
+    from . import Run
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+MAX_NOT_EVALUATED = 500  # per-resource not-evaluated entries listed (the JSON has all)
+MAX_UNSEEN = 200  # referenced-but-not-seen resources listed
+
+PAGE_CSS = """
+:root{color-scheme:light}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:14px;
+color:#1f2328;margin:0;padding:0 24px 48px;background:#fff;line-height:1.45}
+h1{font-size:22px;margin:18px 0 4px}
+h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
+h3{font-size:15px;margin:18px 0 6px}
+.meta{color:#57606a;margin:0 0 12px}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;padding:8px;border-radius:6px;
+margin:4px 0}
+code.id{word-break:break-all;color:#57606a;font-size:11px;display:block}
+table{border-collapse:collapse;margin:6px 0 12px}
+th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f6f8fa;font-weight:600}
+td.num,th.num{text-align:right}
+.verdict{display:inline-block;font-weight:700;font-size:16px;padding:6px 14px;border-radius:6px;
+margin:6px 0}
+.v-fail{background:#ffebe9;color:#a40e26;border:1px solid #cf222e}
+.v-incomplete{background:#fff8c5;color:#7d4e00;border:1px solid #bf8700}
+.v-pass{background:#dafbe1;color:#116329;border:1px solid #1a7f37}
+.v-nogate{background:#ddf4ff;color:#0a3069;border:1px solid #0969da}
+.sev{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;
+color:#fff}
+.sev.sev-critical{background:#82071e}.sev.sev-high{background:#cf222e}
+.sev.sev-medium{background:#bc4c00}.sev.sev-low{background:#0969da}.sev.sev-info{background:#57606a}
+.tag{display:inline-block;border:1px solid #d0d7de;border-radius:10px;padding:0 7px;
+font-size:12px;margin:1px 2px 1px 0}
+.tag.new{border-color:#8250df;color:#6639ba;font-weight:600}
+.tag.supp{border-color:#57606a;color:#57606a}
+.tag.counts{border-color:#cf222e;color:#a40e26}
+.warn{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:8px 12px;
+margin:8px 0}
+.bad{background:#ffebe9;border:1px solid #ff818266;border-radius:6px;padding:8px 12px;
+margin:8px 0}
+.figure{overflow:auto;border:1px solid #d0d7de;border-radius:6px;padding:4px;max-height:1200px}
+.cols{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
+.nowrap{white-space:nowrap}
+ul.warn{padding:8px 12px 8px 32px}
+.filters{border:1px solid #d0d7de;border-radius:6px;padding:6px 10px;margin:8px 0}
+.filters span.h{font-weight:600;margin-right:6px}
+.filters label{margin-right:12px;cursor:pointer}
+.filters .row{margin:3px 0}
+table.findings{width:100%}
+table.findings td{font-size:13px}
+table.findings td.msg{max-width:520px}
+details summary{cursor:pointer;color:#0969da}
+.muted{color:#57606a}
+tr.finding:target{outline:3px solid #0969da}
+"""
+
+
+def render(run: Run) -> str:
+    """The whole page."""
+    picture = draw(run)
+    sections = [
+        _head(run),
+        "<body>",
+        _header(run),
+        _summary(run),
+        _coverage(run),
+        _network(run, picture.svg, picture.notes, picture.counts),
+        _findings(run),
+        _suppressions(run),
+        _baseline(run),
+        _rules(run),
+        _inputs(run),
+        f'<p class="muted">mlops-audit {esc(__version__)} · report generated '
+        f"{esc(run.generated_at)}</p>",
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(s for s in sections if s) + "\n"
+
+
+# -- pieces ---------------------------------------------------------------------------------
+def _slug(value: str) -> str:
+    """A class-name-safe form of a severity or category (both come from fixed vocabularies;
+    this keeps a surprise from breaking out of the attribute anyway)."""
+    return re.sub(r"[^a-z0-9-]", "-", value.lower())
+
+
+def _filter_css(categories: list[str]) -> str:
+    rules = [
+        f"body:has(#f-sev-{s}:not(:checked)) tr.finding.sev-{s}{{display:none}}" for s in SEVERITIES
+    ]
+    rules += [
+        f"body:has(#f-cat-{_slug(c)}:not(:checked)) tr.finding.cat-{_slug(c)}{{display:none}}"
+        for c in categories
+    ]
+    return "\n".join(rules)
+
+
+def _categories(run: Run) -> list[str]:
+    present = {f.category for f in run.result.findings}
+    return list(CATEGORIES) + sorted(present - set(CATEGORIES))
+
+
+def _head(run: Run) -> str:
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">',
+            '<meta name="referrer" content="no-referrer">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            "<title>mlops-audit report</title>",
+            "<style>",
+            PAGE_CSS.strip(),
+            NETWORK_CSS.strip(),
+            _filter_css(_categories(run)),
+            "</style>",
+            "</head>",
+        ]
+    )
+
+
+def _header(run: Run) -> str:
+    inputs = ", ".join(s.path for s in run.graph.estate.sources)
+    return (
+        "<h1>mlops-audit report</h1>\n"
+        f'<p class="meta">Generated {esc(run.generated_at)} · mlops-audit {esc(__version__)} · '
+        f"fail on <b>{esc(run.fail_on)}</b> · inputs: {esc(inputs) or 'none'}</p>"
+    )
+
+
+def _verdict(run: Run) -> tuple[str, str, str]:
+    """(css class, word, sentence). Never "pass" while part of the estate was not seen or
+    some check could not be evaluated."""
+    result = run.result
+    gaps = run.graph.estate.gaps
+    incomplete = bool(gaps or result.not_evaluated)
+    failing = len(result.failing(run.fail_on))
+    counted = " new, unsuppressed" if run.baseline or run.suppressions else ""
+    why = []
+    if gaps:
+        why.append(f"{len(gaps)} coverage gap(s) in the inputs")
+    if result.not_evaluated:
+        why.append(f"{len(result.not_evaluated)} check(s) not evaluated")
+    if run.failed:
+        extra = f"; the audit is also incomplete: {', '.join(why)}" if incomplete else ""
+        return (
+            "v-fail",
+            "FAIL",
+            f"{failing}{counted} finding(s) at or above {run.fail_on}{extra}.",
+        )
+    if incomplete:
+        return (
+            "v-incomplete",
+            "INCOMPLETE",
+            f"No{counted} finding at or above {run.fail_on} in what was judged, but "
+            f"{' and '.join(why)}: this is not a pass.",
+        )
+    if run.fail_on == "none" and result.findings:
+        return (
+            "v-nogate",
+            "NOT GATED",
+            f"{len(result.findings)} finding(s); --fail-on none: the exit code does not "
+            "depend on them.",
+        )
+    return "v-pass", "PASS", f"No{counted} finding at or above {run.fail_on}."
+
+
+def _summary(run: Run) -> str:
+    result = run.result
+    estate = run.graph.estate
+    cls, word, sentence = _verdict(run)
+    by_sev = result.counts_by_severity()
+    by_cat = Counter(f.category for f in result.findings)
+    outcomes = result.outcomes
+    statuses = Counter(o.status for o in outcomes)
+    rows = [
+        ("findings", len(result.findings)),
+        (f"counting toward --fail-on {run.fail_on}", sum(1 for f in result.findings if f.counts)),
+        ("suppressed", sum(1 for f in result.findings if f.suppression)),
+    ]
+    if run.baseline:
+        rows.append(("new since the baseline", run.baseline["new"]))
+        rows.append(("unchanged (in the baseline)", run.baseline["unchanged"]))
+        rows.append(("fixed since the baseline", len(run.baseline["fixed"])))
+        rows.append(("not re-checked (not called fixed)", len(run.baseline["unverified"])))
+    rows += [
+        ("checks not evaluated", len(result.not_evaluated)),
+        ("rules run", len(outcomes)),
+        ("rules failing", statuses.get("fail", 0)),
+        ("rules incomplete", statuses.get("incomplete", 0)),
+        ("rules not evaluated", statuses.get("not-evaluated", 0)),
+        ("resources", len(estate.rows)),
+        ("rows read", estate.rows_read),
+        ("coverage gaps", len(estate.gaps)),
+    ]
+    sev_cells = "".join(
+        f'<td class="num"><span class="sev sev-{_slug(s)}">{esc(s)}</span> {by_sev[s]}</td>'
+        for s in SEVERITIES
+    )
+    cat_cells = "".join(
+        f'<tr><td>{esc(c)}</td><td class="num">{by_cat[c]}</td></tr>'
+        for c in sorted(by_cat)
+        if by_cat[c]
+    )
+    totals = "".join(f'<tr><td>{esc(k)}</td><td class="num">{v}</td></tr>' for k, v in rows)
+    return (
+        '<section id="summary">\n<h2>Summary</h2>\n'
+        f'<div class="verdict {cls}">{esc(word)}</div> <span>{esc(sentence)}</span>\n'
+        f"<table><tr>{sev_cells}</tr></table>\n"
+        '<div class="cols">'
+        f"<table><tr><th>count</th><th class=num>n</th></tr>{totals}</table>"
+        + (
+            f"<table><tr><th>category</th><th class=num>findings</th></tr>{cat_cells}</table>"
+            if cat_cells
+            else ""
+        )
+        + "</div>\n</section>"
+    )
+
+
+def _coverage(run: Run) -> str:
+    """Coverage gaps, notes, and every check that could not be judged: these are not
+    passes, and the page says so before it shows anything else."""
+    estate = run.graph.estate
+    result = run.result
+    whole = [o for o in result.outcomes if o.status == "not-evaluated"]
+    incomplete = [o for o in result.outcomes if o.status == "incomplete"]
+    per_resource = [n for n in result.not_evaluated if n.resource_id is not None]
+    if not (estate.gaps or estate.notes or whole or incomplete or per_resource):
+        return ""
+    out = ['<section id="coverage">', "<h2>Coverage: what was not seen or not judged</h2>"]
+    if estate.gaps:
+        items = "".join(
+            f"<li><code>{esc(g.get('path', ''))}</code>: {esc(g.get('problem', ''))}</li>"
+            for g in estate.gaps
+        )
+        out.append(
+            '<div class="bad"><b>The inputs are incomplete — part of the estate was not '
+            f"seen.</b><ul>{items}</ul></div>"
+        )
+    if estate.notes:
+        items = "".join(
+            f"<li>{esc(n.get('note', ''))}"
+            + (f" <span class=muted>({esc(n['path'])})</span>" if n.get("path") else "")
+            + "</li>"
+            for n in estate.notes
+        )
+        out.append(f"<h3>Notes</h3><ul>{items}</ul>")
+    if whole:
+        items = "".join(f"<li><b>{esc(o.rule_id)}</b>: {esc(o.reason or '')}</li>" for o in whole)
+        out.append(f'<div class="warn"><b>Rules not evaluated at all</b><ul>{items}</ul></div>')
+    if incomplete:
+        items = "".join(
+            f"<li><b>{esc(o.rule_id)}</b>: {o.not_evaluated} subject(s) could not be judged "
+            f"({o.passed} passed, {o.failed} failed)</li>"
+            for o in incomplete
+        )
+        out.append(f'<div class="warn"><b>Rules judged only in part</b><ul>{items}</ul></div>')
+    if per_resource:
+        shown = per_resource[:MAX_NOT_EVALUATED]
+        rows = "".join(
+            "<tr>"
+            f"<td>{esc(n.rule_id)}</td>"
+            f'<td><code class="id">{esc(n.resource_id or "")}</code></td>'
+            f'<td><code class="id">{esc(n.related_id or "")}</code></td>'
+            f"<td>{esc('; '.join(n.reasons))}</td>"
+            "</tr>"
+            for n in shown
+        )
+        more = (
+            f"<p class=muted>… and {len(per_resource) - len(shown)} more (see the JSON report).</p>"
+            if len(per_resource) > len(shown)
+            else ""
+        )
+        out.append(
+            f"<details{' open' if len(per_resource) <= 20 else ''}><summary>"
+            f"{len(per_resource)} check(s) not evaluated on a resource "
+            "(not passes)</summary>"
+            "<table><tr><th>rule</th><th>resource</th><th>related</th><th>why</th></tr>"
+            f"{rows}</table>{more}</details>"
+        )
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _network(run: Run, svg: str, notes: list[str], counts: dict[str, int]) -> str:
+    drawn = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items() if n)
+    notes_html = "".join(f"<li>{esc(n)}</li>" for n in notes)
+    return (
+        '<section id="network">\n<h2>Network</h2>\n'
+        "<p class=muted>VNets with their subnets and address spaces, peerings and their "
+        "state, private endpoints in their subnets with the service and group id they reach, "
+        "private DNS zones and their VNet links, public IPs and what they attach to, and "
+        "workspaces. Red marks what has findings (click it for the finding); a dashed red "
+        "edge is a DNS link that is missing; hover for details. Drawn: "
+        f"{esc(drawn) or 'nothing'}.</p>\n"
+        + (f'<ul class="warn">{notes_html}</ul>\n' if notes_html else "")
+        + f'<div class="figure">\n{svg}</div>\n</section>'
+    )
+
+
+def _state(f: Finding) -> str:
+    parts = []
+    if f.suppression:
+        s = f.suppression
+        extra = []
+        if s.get("expires"):
+            extra.append(f"expires {s['expires']}")
+        if s.get("owner"):
+            extra.append(f"owner {s['owner']}")
+        parts.append(
+            f'<span class="tag supp">suppressed</span> {esc(s.get("justification", ""))}'
+            + (f" <span class=muted>({esc(', '.join(extra))})</span>" if extra else "")
+            + f" <span class=muted>{esc(s.get('entry', ''))}</span>"
+        )
+    if f.baseline == "new":
+        parts.append('<span class="tag new">new</span>')
+    elif f.baseline == "unchanged":
+        parts.append('<span class="tag">unchanged (in baseline)</span>')
+    if f.counts:
+        parts.append('<span class="tag counts">counts</span>')
+    return "<br>".join(parts)
+
+
+def _evidence(f: Finding) -> str:
+    if not f.evidence:
+        return ""
+    text = "\n".join(
+        json.dumps(e, sort_keys=True, ensure_ascii=False, default=str) for e in f.evidence
+    )
+    return f"<details><summary>evidence</summary><pre>{esc(text, multiline=True)}</pre></details>"
+
+
+def _finding_row(f: Finding) -> str:
+    kind = KIND_OF_TYPE.get(f.resource_type, f.resource_type)
+    related = (
+        f'<div class=muted>related: <code class="id">{esc(f.related_id)}</code></div>'
+        if f.related_id
+        else ""
+    )
+    return (
+        f'<tr id="f-{esc(f.fingerprint)}" class="finding sev-{_slug(f.severity)} '
+        f'cat-{_slug(f.category)}">'
+        f'<td><span class="sev sev-{_slug(f.severity)}">{esc(f.severity)}</span></td>'
+        f'<td><b class="nowrap">{esc(f.rule_id)}</b><br>{esc(f.title)}'
+        f"<div class=muted>{esc(f.category)}</div></td>"
+        f'<td><b class="rname">{esc(f.resource_name)}</b> <span class=muted>{esc(kind)}</span>'
+        f'<code class="id">{esc(f.resource_id)}</code>{related}</td>'
+        f'<td class="msg">{esc(f.message)}{_evidence(f)}</td>'
+        f"<td><details><summary>how to fix</summary><pre>{esc(f.remediation, multiline=True)}"
+        "</pre></details></td>"
+        f"<td>{_state(f)}</td>"
+        "</tr>"
+    )
+
+
+def _findings(run: Run) -> str:
+    findings = run.result.findings
+    sev_count = Counter(f.severity for f in findings)
+    cat_count = Counter(f.category for f in findings)
+    cats = _categories(run)
+    sev_boxes = "".join(
+        f'<input type="checkbox" id="f-sev-{_slug(s)}" checked>'
+        f'<label for="f-sev-{_slug(s)}"><span class="sev sev-{_slug(s)}">{esc(s)}</span> '
+        f"({sev_count.get(s, 0)})</label>"
+        for s in SEVERITIES
+    )
+    cat_boxes = "".join(
+        f'<input type="checkbox" id="f-cat-{_slug(c)}" checked>'
+        f'<label for="f-cat-{_slug(c)}">{esc(c)} ({cat_count.get(c, 0)})</label>'
+        for c in cats
+    )
+    if not findings:
+        table = "<p>No findings.</p>"
+    else:
+        rows = "\n".join(_finding_row(f) for f in findings)
+        table = (
+            '<table class="findings" id="findings-table">\n'
+            "<thead><tr><th>severity</th><th>rule</th><th>resource</th><th>message</th>"
+            "<th>remediation</th><th>state</th></tr></thead>\n"
+            f"<tbody>\n{rows}\n</tbody></table>"
+        )
+    return (
+        f'<section id="findings">\n<h2>Findings ({len(findings)})</h2>\n' + '<div class="filters">'
+        f'<div class="row"><span class="h">Severity</span>{sev_boxes}</div>'
+        f'<div class="row"><span class="h">Category</span>{cat_boxes}</div></div>\n'
+        f"{table}\n</section>"
+    )
+
+
+def _entry_rows(entries: list[dict[str, Any]]) -> str:
+    rows = []
+    for e in entries:
+        rows.append(
+            "<tr>"
+            f"<td>{esc(e.get('entry', ''))}</td>"
+            f"<td>{esc(e.get('rule') or '')}</td>"
+            f'<td><code class="id">{esc(e.get("resource") or "")}</code></td>'
+            f'<td><code class="id">{esc(e.get("related") or "")}</code></td>'
+            f"<td>{esc(e.get('tag') or '')}</td>"
+            f"<td>{esc(e.get('justification', ''))}</td>"
+            f"<td>{esc(e.get('expires') or '')}</td>"
+            f"<td>{esc(e.get('owner') or '')}</td>"
+            f'<td class="num">{esc(e.get("matches", ""))}</td>'
+            "</tr>"
+        )
+    head = (
+        "<tr><th>entry</th><th>rule</th><th>resource</th><th>related</th><th>tag</th>"
+        "<th>justification</th><th>expires</th><th>owner</th><th>matches</th></tr>"
+    )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _suppressions(run: Run) -> str:
+    s = run.suppressions
+    if not s:
+        return ""
+    out = [
+        '<section id="suppressions">',
+        "<h2>Suppressions</h2>",
+        f"<p><code>{esc(s.get('path', ''))}</code> as of {esc(s.get('as_of', ''))}: "
+        f"{esc(s.get('entries', 0))} entr(ies), {esc(s.get('suppressed', 0))} finding(s) "
+        "suppressed.</p>",
+    ]
+    if s.get("expired"):
+        out.append(
+            f'<div class="warn"><b>{len(s["expired"])} expired entr(ies)</b>: they no longer '
+            "suppress; the findings they matched count again.</div>"
+        )
+        out.append(_entry_rows(s["expired"]))
+    if s.get("stale"):
+        out.append(
+            f'<div class="warn"><b>{len(s["stale"])} stale entr(ies)</b>: active, but they '
+            "match no finding.</div>"
+        )
+        out.append(_entry_rows(s["stale"]))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _baseline_rows(entries: list[dict[str, Any]], reason: bool) -> str:
+    rows = []
+    for e in entries:
+        rows.append(
+            "<tr>"
+            f'<td><span class="sev sev-{_slug(str(e.get("severity") or "info"))}">'
+            f"{esc(e.get('severity') or '')}</span></td>"
+            f"<td><b>{esc(e.get('rule_id', ''))}</b><br>{esc(e.get('title') or '')}</td>"
+            f"<td><b>{esc(e.get('resource_name') or '')}</b>"
+            f'<code class="id">{esc(e.get("resource_id", ""))}</code>'
+            + (
+                f'<div class=muted>related: <code class="id">{esc(e["related_id"])}</code></div>'
+                if e.get("related_id")
+                else ""
+            )
+            + "</td>"
+            + (f"<td>{esc(e.get('reason', ''))}</td>" if reason else "")
+            + "</tr>"
+        )
+    head = "<tr><th>severity</th><th>rule</th><th>resource</th>" + (
+        "<th>why not re-checked</th></tr>" if reason else "</tr>"
+    )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _baseline(run: Run) -> str:
+    b = run.baseline
+    if not b:
+        return ""
+    out = [
+        '<section id="baseline">',
+        "<h2>Baseline changes</h2>",
+        f"<p><code>{esc(b.get('path', ''))}</code>: {esc(b.get('new', 0))} new, "
+        f"{esc(b.get('unchanged', 0))} unchanged, {len(b.get('fixed', []))} fixed, "
+        f"{len(b.get('unverified', []))} not re-checked.</p>",
+    ]
+    if b.get("fixed"):
+        out.append(f"<h3>Fixed ({len(b['fixed'])})</h3>")
+        out.append(_baseline_rows(b["fixed"], reason=False))
+    if b.get("unverified"):
+        out.append(
+            f"<h3>Not re-checked ({len(b['unverified'])})</h3>"
+            "<p class=muted>Known findings this scan could not have reported: not called "
+            "fixed.</p>"
+        )
+        out.append(_baseline_rows(b["unverified"], reason=True))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _rules(run: Run) -> str:
+    specs = {r.id: r.spec for r in run.rules}
+    rows = []
+    for o in run.result.outcomes:
+        spec = specs.get(o.rule_id)
+        title = spec.title if spec else ""
+        status_cls = {
+            "fail": "bad",
+            "incomplete": "warn",
+            "not-evaluated": "warn",
+        }.get(o.status, "")
+        rows.append(
+            "<tr>"
+            f'<td class="nowrap"><b>{esc(o.rule_id)}</b></td><td>{esc(title)}</td>'
+            f'<td><span class="sev sev-{_slug(o.severity)}">{esc(o.severity)}</span></td>'
+            f"<td>{esc(o.category)}</td>"
+            f'<td class="{status_cls}">{esc(o.status)}</td>'
+            f'<td class="num">{o.subjects}</td><td class="num">{o.passed}</td>'
+            f'<td class="num">{o.failed}</td><td class="num">{o.not_evaluated}</td>'
+            f'<td class="num">{o.not_applicable}</td>'
+            "</tr>"
+        )
+    return (
+        '<section id="rules">\n<h2>Rules</h2>\n<table><tr><th>rule</th><th>title</th>'
+        "<th>severity</th><th>category</th><th>status</th><th>subjects</th><th>passed</th>"
+        "<th>failed</th><th>not evaluated</th><th>not applicable</th></tr>"
+        + "".join(rows)
+        + "</table>\n</section>"
+    )
+
+
+def _inputs(run: Run) -> str:
+    inv = inventory(run.graph)
+    sources = []
+    for s in run.graph.estate.sources:
+        meta = (
+            json.dumps(s.metadata, sort_keys=True, ensure_ascii=False, default=str)
+            if s.metadata
+            else ""
+        )
+        sources.append(
+            "<tr>"
+            f"<td><code>{esc(s.path)}</code></td><td>{esc(s.format)}</td>"
+            f'<td class="num">{s.rows}</td>'
+            f"<td>{esc(', '.join(s.collections or []))}</td>"
+            f"<td><code>{esc(meta)}</code></td>"
+            "</tr>"
+        )
+    by_type = "".join(
+        f'<tr><td><code>{esc(t)}</code></td><td class="num">{n}</td></tr>'
+        for t, n in inv["by_type"].items()
+    )
+    unseen = inv["referenced_not_seen"]
+    unseen_rows = "".join(
+        f'<tr><td><code class="id">{esc(p["id"])}</code></td><td>{esc(p["type"])}</td>'
+        f'<td class="num">{p["referrers"]}</td></tr>'
+        for p in unseen[:MAX_UNSEEN]
+    )
+    more = (
+        f"<p class=muted>… and {len(unseen) - MAX_UNSEEN} more (see the JSON report).</p>"
+        if len(unseen) > MAX_UNSEEN
+        else ""
+    )
+    return (
+        '<section id="inputs">\n<h2>Inputs</h2>\n'
+        "<table><tr><th>file</th><th>format</th><th>rows</th><th>collections</th>"
+        f"<th>snapshot</th></tr>{''.join(sources)}</table>\n"
+        f"<p>{inv['resources']} resources from {inv['rows_read']} rows "
+        f"({inv['duplicates_merged']} duplicates merged); collections: "
+        f"{esc(', '.join(inv['collections'])) or 'none'}.</p>\n"
+        f"<details><summary>resources by type</summary><table>{by_type}</table></details>\n"
+        + (
+            f"<details><summary>{len(unseen)} referenced resource(s) not in the estate "
+            "(other subscriptions, or not collected)</summary><table><tr><th>id</th>"
+            f"<th>type</th><th>referenced by</th></tr>{unseen_rows}</table>{more}</details>\n"
+            if unseen
+            else ""
+        )
+        + "</section>"
+    )
