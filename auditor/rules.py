@@ -255,19 +255,13 @@ def builtin_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-def read_yaml(f: Path) -> Any:
+def read_yaml(f: Path, expected: str = "YAML") -> Any:
     """A YAML file's data (only true/false are booleans); any problem is one line."""
+    from .snapshot import read_text
+
+    text = read_text(f, expected)
     try:
-        text = f.read_text(encoding="utf-8")
         return yaml.load(text, Loader=_RuleLoader)  # a SafeLoader subclass
-    except UnicodeDecodeError:
-        raise RuleFileError(f, "not UTF-8 text") from None
-    except IsADirectoryError:
-        raise RuleFileError(f, "is a directory, not a file") from None
-    except FileNotFoundError:
-        raise RuleFileError(f, "no such file") from None
-    except OSError as exc:
-        raise RuleFileError(f, f"cannot read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""

@@ -115,23 +115,30 @@ def _describe(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _read_json(path: Path) -> Any:
+def read_text(path: Path, expected: str = "JSON") -> str:
+    """A UTF-8 input file's text (a BOM is dropped); a missing, unreadable, empty or
+    non-UTF-8 file is one InputError line."""
     if not path.exists():
         raise InputError(path, "no such file")
     if path.is_dir():
-        raise InputError(path, "is a directory, expected a JSON file")
+        raise InputError(path, f"is a directory, expected a {expected} file")
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     if not raw.strip():
-        raise InputError(path, "file is empty, expected JSON rows")
+        raise InputError(path, f"file is empty, expected {expected}")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
             path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
         ) from None
+
+
+def read_json(path: Path, expected: str = "JSON rows") -> Any:
+    """A JSON input file's data; anything wrong with it is one InputError line."""
+    text = read_text(path, expected)
     try:
         return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
@@ -237,7 +244,7 @@ def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
 
 def load_file(path: str | Path, estate: Estate) -> Source:
     """Read one file into ``estate``; raise InputError naming the file on any problem."""
-    return add_document(path, _read_json(Path(path)), estate)
+    return add_document(path, read_json(Path(path)), estate)
 
 
 def add_document(path: str | Path, doc: Any, estate: Estate) -> Source:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from . import arm
 from .findings import SEVERITY_RANK, AuditResult, Finding
 from .graph import AuditGraph
-from .snapshot import InputError
+from .snapshot import InputError, read_json
 
 BASELINE_FORMAT = "mlops-audit-baseline"
 BASELINE_VERSION = 1
@@ -117,9 +116,9 @@ def load_suppressions(path: str | Path) -> list[Suppression]:
     from .rules import read_yaml
 
     f = Path(path)
-    data = read_yaml(f)
+    data = read_yaml(f, "suppression file ('suppressions:' with entries)")
     if data is None:
-        raise InputError(f, "empty suppression file (expected 'suppressions:' with entries)")
+        raise InputError(f, "no entries (expected 'suppressions:' with entries)")
     try:
         parsed = _File.model_validate(data)
     except ValidationError as exc:
@@ -223,18 +222,7 @@ def _report_order(e: dict[str, Any]) -> tuple[int, str, str, str]:
 def read_report(path: str | Path, what: str = "report") -> dict[str, Any]:
     """A mlops-audit JSON report or baseline file, checked enough to use its findings."""
     f = Path(path)
-    try:
-        data = json.loads(f.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(f, "is a directory, not a file") from None
-    except UnicodeDecodeError:
-        raise InputError(f, "not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f, f"invalid JSON: line {exc.lineno}: {exc.msg}") from None
-    except OSError as exc:
-        raise InputError(f, f"cannot read: {exc.strerror or exc}") from None
+    data = read_json(f, f"mlops-audit {what}")
     if not isinstance(data, dict) or not (
         data.get("format") == BASELINE_FORMAT
         or (isinstance(data.get("tool"), dict) and data["tool"].get("name") == "mlops-audit")

@@ -15,6 +15,7 @@ under 3x the bare parse, peak RSS under 1500 MB. At small sizes interpreter star
 the scan time, so the time target only means something for the large sizes.
 
     python bench/benchmark.py [--sizes 1000,10000,100000] [--repeat 3] [--keep DIR] [--check]
+                              [--all-formats]
 """
 
 from __future__ import annotations
@@ -95,7 +96,11 @@ class Result:
         return self.ratio < TIME_RATIO_TARGET, self.scan_peak_mb < PEAK_MB_TARGET
 
 
-def measure(path: Path, rows: int, repeat: int, scan: bool) -> Result:
+# --all-formats: the scan writes every report format of one run, as a pipeline does
+ALL_FORMATS = ("json", "sarif", "junit", "markdown", "html", "csv")
+
+
+def measure(path: Path, rows: int, repeat: int, scan: bool, all_formats: bool = False) -> Result:
     parses = []
     for _ in range(repeat):
         r = run([sys.executable, "-c", PARSE, str(path)])
@@ -117,7 +122,11 @@ def measure(path: Path, rows: int, repeat: int, scan: bool) -> Result:
     if not scan:
         return result
     cmd = [*scan_command(), "scan", "--snapshot", str(path), "--format", "json"]
-    cmd += ["--output", os.devnull, "--fail-on", "none"]
+    if all_formats:
+        cmd += [a for f in ALL_FORMATS for a in ("--output", f"{f}:{path.parent}/report.{f}")]
+    else:
+        cmd += ["--output", os.devnull]
+    cmd += ["--fail-on", "none"]
     scans = []
     for _ in range(repeat):
         r = run(cmd)
@@ -179,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-scan", action="store_true", help="measure json.load only")
     parser.add_argument("--check", action="store_true", help="exit 1 if the largest size misses")
+    parser.add_argument(
+        "--all-formats",
+        action="store_true",
+        help="the scan writes JSON, SARIF, JUnit, Markdown, HTML and CSV beside the estate",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     if not args.no_scan:
@@ -196,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             if made.returncode != 0:
                 raise SystemExit(f"generating {path} failed:\n{made.stderr}")
             print(f"{made.stderr.strip()} ({made.wall:.1f} s); measuring", file=sys.stderr)
-            results.append(measure(path, size, args.repeat, not args.no_scan))
+            results.append(measure(path, size, args.repeat, not args.no_scan, args.all_formats))
     print(table(results))
     if not args.check:
         return 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +49,14 @@ def scan_files(
         chosen = rules_stage.select_rules(chosen, select, [])
     estate = snapshot.load(list(paths))
     return rules_stage.evaluate(chosen, graph_stage.build(estate))
+
+
+def load_synth() -> Any:
+    """bench/synth.py (the synthetic estate generator) as a module: it is a script, not
+    part of the package."""
+    spec = importlib.util.spec_from_file_location("synth", ROOT / "bench" / "synth.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["synth"] = module
+    spec.loader.exec_module(module)
+    return module

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import importlib.util
 import json
 import os
 import re
 import shutil
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -30,7 +28,7 @@ from auditor import rules as rules_stage
 from auditor.report import html_report, network
 
 from .builders import SUB, peering, rid, vnet
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, load_synth
 
 REFERENCE = FIXTURES / "reference-terraform.json"
 SCREENSHOT_COPY = Path("/tmp/mlops-audit-report.png")
@@ -497,19 +495,10 @@ def test_suppressions_and_baseline_are_shown(tmp_path: Path) -> None:
     assert "Not re-checked (1)" in base and "rule MLA-XYZ-999 was not run" in base
 
 
-def _synth() -> Any:
-    spec = importlib.util.spec_from_file_location("synth", ROOT / "bench" / "synth.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["synth"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def faulty_estate_rows() -> list[dict[str, Any]]:
     """Landing zones with every fault the generator knows (one fault per zone)."""
-    synth = _synth()
+    synth = load_synth()
     rows: list[dict[str, Any]] = []
     for i, fault in enumerate(sorted(synth.FAULTS)):
         rows += synth.landing_zone(i, frozenset({fault}))

@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, ROOT, scan_files
-
-
-def _synth():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("synth", ROOT / "bench" / "synth.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["synth"] = module
-    spec.loader.exec_module(module)
-    return module
+from .conftest import FIXTURES, load_synth, scan_files
 
 
 @pytest.mark.parametrize("variant", ["good", "terraform"])
 def test_fixture_matches_generator(variant: str) -> None:
     on_disk = json.loads((FIXTURES / f"reference-{variant}.json").read_text(encoding="utf-8"))
-    assert on_disk == _synth().reference_estate(variant), (
+    assert on_disk == load_synth().reference_estate(variant), (
         f"run: python bench/synth.py --reference {variant} --out fixtures/reference-{variant}.json"
     )
 
 
 def test_synthetic_estate_faults_are_found(tmp_path: Path) -> None:
     """Every fault the generator plants is reported by the rule meant for it."""
-    synth = _synth()
+    synth = load_synth()
     expected = {
         "ws-public": "MLA-AML-001",
         "acr-admin": "MLA-ACR-004",

@@ -141,7 +141,8 @@ def test_selectors_glob_case_insensitively_and_match_tags_and_related_items(
         ),
         ("suppressions:\n  - rule: X\n    justification: why\n    reason: y\n", "entry 1.reason"),
         ("suppressions:\n  - rule: X\n    justification: '  '\n", "justification must not be"),
-        ("", "empty suppression file"),
+        ("", "file is empty, expected suppression file"),
+        ("# nothing\n", "no entries"),
         ("suppressions: [\n", "invalid YAML"),
         ("- rule: X\n", "Input should be a valid dictionary"),
     ],
@@ -269,7 +270,7 @@ def test_an_incomplete_scan_does_not_call_an_unseen_resource_fixed(tmp_path: Pat
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("{", "invalid JSON: line 1"),
+        ("{", "truncated JSON at line 1"),
         ('{"findings": []}', "not a mlops-audit baseline"),
         ('{"format": "mlops-audit-baseline", "version": 7, "findings": []}', "version 7"),
         ('{"format": "mlops-audit-baseline", "version": 1}', "has no 'findings' list"),
