@@ -484,7 +484,7 @@ def test_markdown_never_passes_an_incomplete_scan(tmp_path: Path, fail_on: str) 
     path = tmp_path / "page.json"
     path.write_text(json.dumps(gap), encoding="utf-8")
     md = markdown.render(make_run([path], fail_on))
-    assert markdown.verdict(make_run([path], fail_on)) == "incomplete"
+    assert report.verdict(make_run([path], fail_on)) == "incomplete"
     assert md.startswith("## ⚠️ mlops-audit: INCOMPLETE") and "PASS" not in md
     assert "1 input(s) were not read completely: this is not a pass." in md
     assert "#### ⚠️ Inputs not read completely (1)" in md and "skip\\_token" in md
@@ -493,7 +493,7 @@ def test_markdown_never_passes_an_incomplete_scan(tmp_path: Path, fail_on: str) 
     estate = write_rows(tmp_path / "nocompute.json", rows)
     run = make_run([estate], "critical" if fail_on == "high" else "none")
     md = markdown.render(run)
-    assert not run.failed and markdown.verdict(run) == "incomplete" and "PASS" not in md
+    assert not run.failed and report.verdict(run) == "incomplete" and "PASS" not in md
     assert "rule(s) could not run" in md and "#### ⚠️ Rules not evaluated (5)" in md
 
 

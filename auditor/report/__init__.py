@@ -331,6 +331,19 @@ def render_terminal(run: Run, console: Console) -> None:
         )
 
 
+def verdict(run: Run) -> str:
+    """fail, incomplete, pass, or ungated (``--fail-on none`` with findings): the one
+    verdict every format shows. A scan with coverage gaps or checks it could not evaluate
+    is never a pass."""
+    if run.failed:
+        return "fail"
+    if run.graph.estate.gaps or run.result.not_evaluated:
+        return "incomplete"
+    if run.fail_on == "none" and run.result.findings:
+        return "ungated"
+    return "pass"
+
+
 def gate_words(run: Run) -> str:
     """What the gate counts, for 'N{words} finding(s) at or above high': only new findings
     with a baseline, only unsuppressed ones with a suppression file."""

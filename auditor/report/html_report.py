@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..findings import CATEGORIES, SEVERITIES, Finding
 from ..model import KIND_OF_TYPE
-from . import inventory
+from . import gate_words, inventory, verdict
 from .network import CSS as NETWORK_CSS
 from .network import draw, esc
 
@@ -168,27 +168,28 @@ def _verdict(run: Run) -> tuple[str, str, str]:
     gaps = run.graph.estate.gaps
     incomplete = bool(gaps or result.not_evaluated)
     failing = len(result.failing(run.fail_on))
-    counted = " new, unsuppressed" if run.baseline or run.suppressions else ""
+    counted = gate_words(run)
     why = []
     if gaps:
         why.append(f"{len(gaps)} coverage gap(s) in the inputs")
     if result.not_evaluated:
         why.append(f"{len(result.not_evaluated)} check(s) not evaluated")
-    if run.failed:
+    word = verdict(run)
+    if word == "fail":
         extra = f"; the audit is also incomplete: {', '.join(why)}" if incomplete else ""
         return (
             "v-fail",
             "FAIL",
             f"{failing}{counted} finding(s) at or above {run.fail_on}{extra}.",
         )
-    if incomplete:
+    if word == "incomplete":
         return (
             "v-incomplete",
             "INCOMPLETE",
             f"No{counted} finding at or above {run.fail_on} in what was judged, but "
             f"{' and '.join(why)}: this is not a pass.",
         )
-    if run.fail_on == "none" and result.findings:
+    if word == "ungated":
         return (
             "v-nogate",
             "NOT GATED",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__, arm
 from ..findings import SEVERITIES, SEVERITY_RANK, Finding
+from . import gate_words, verdict
 
 if TYPE_CHECKING:
     from . import Run
@@ -93,18 +94,6 @@ def summary(run: Run, *, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES) -
     return fit("\n".join(out) + "\n", max_bytes)
 
 
-def verdict(run: Run) -> str:
-    """fail, incomplete, pass, or ungated (``--fail-on none`` with findings). A scan with
-    coverage gaps or checks it could not evaluate is never a pass."""
-    if run.failed:
-        return "fail"
-    if run.graph.estate.gaps or run.result.not_evaluated:
-        return "incomplete"
-    if run.fail_on == "none" and run.result.findings:
-        return "ungated"
-    return "pass"
-
-
 def fit(text: str, max_bytes: int) -> str:
     """``text`` whole if it fits in ``max_bytes`` of UTF-8; else its first lines and a note.
 
@@ -137,7 +126,7 @@ _TITLE = {
 
 def _heading(run: Run) -> list[str]:
     result, estate = run.result, run.graph.estate
-    triaged = " new, unsuppressed" if run.baseline or run.suppressions else ""
+    triaged = gate_words(run)
     word = verdict(run)
     gaps = len(estate.gaps)
     rules_out = sum(1 for o in result.outcomes if o.reason is not None)
