@@ -128,7 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on",
         default="none",
         choices=SEVERITY_CHOICES,
-        help="exit 1 when a new finding is at or above this severity (default: none)",
+        help="exit 1 when a new, unsuppressed finding is at or above this severity (default: none)",
+    )
+    diff.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="exit 0/1 even when the newer report says its scan was incomplete (else 3)",
     )
 
     collect = sub.add_parser(
@@ -202,8 +207,15 @@ def _output_specs(
     for value in values:
         head, sep, tail = value.partition(":")
         name = FORMAT_ALIASES.get(head.lower(), head.lower())
-        if sep and name in FORMATS and tail:
+        if sep and name in FORMATS:
+            if tail.strip() in ("", "-"):
+                return (
+                    f"--output {value}: needs a file path after '{head}:' "
+                    f"(for stdout use --format {name})"
+                )
             specs.append((name, tail))
+        elif value.strip() in ("", "-"):
+            return f"--output {value!r}: needs a file path (for stdout use --format)"
         else:
             plain.append(value)
     if len(plain) > 1:
@@ -217,6 +229,22 @@ def _output_specs(
     if tty:
         return specs, "table"
     return specs, None if specs else "json"
+
+
+def _clash(outputs: list[str], inputs: list[str | None]) -> str | None:
+    """A usage error when an output would overwrite an input or another output of the
+    same run (a report written over the snapshot it came from loses the estate)."""
+    seen: dict[str, str] = {}
+    for path in [p for p in inputs if p]:
+        seen.setdefault(os.path.realpath(path), f"the input {path}")
+    for path in outputs:
+        if not path.strip():
+            return "--output: needs a file path"
+        real = os.path.realpath(path)
+        if real in seen:
+            return f"--output {path}: is also {seen[real]}; a report must not overwrite it"
+        seen[real] = f"the output {path}"
+    return None
 
 
 def _live_options(p: argparse.ArgumentParser) -> None:
@@ -429,9 +457,10 @@ def _audit(args: argparse.Namespace, all_rules: list) -> Any:  # type: ignore[ty
         sarif_category=getattr(args, "sarif_category", None),
     )
     if entries is not None:
-        today = dt.datetime.now(dt.UTC).date()
+        # expiry is judged on the run's date, so a pinned run time gives the same report
+        today = dt.date.fromisoformat(run.generated_at[:10])
         run.suppressions = triage.apply_suppressions(
-            result, graph, entries, args.suppressions, today
+            result, graph, entries, args.suppressions, today, len(chosen) < len(all_rules)
         )
     if baseline is not None:
         run.baseline = triage.apply_baseline(result, graph, baseline, args.baseline)
@@ -447,6 +476,11 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
     if isinstance(planned, str):
         return _fail(planned)
     outputs, stdout_fmt = planned
+    clash = _clash(
+        [path for _, path in outputs], [*(args.snapshot or []), args.baseline, args.suppressions]
+    )
+    if clash:
+        return _fail(clash)
     run = _audit(args, all_rules)
     if isinstance(run, int):
         return run
@@ -460,7 +494,8 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
             report.render_terminal(run, Console())
         else:
             sys.stdout.write(_encodable(report.renderer(stdout_fmt)(run)))
-    _warn_triage(run)
+    if not args.quiet:
+        _warn_triage(run)
     if run.failed:
         return EXIT_FINDINGS
     if run.graph.estate.gaps and not args.allow_partial:
@@ -510,6 +545,9 @@ def _baseline_command(args: argparse.Namespace, all_rules: list) -> int:  # type
 
     from . import report, triage
 
+    clash = _clash([args.output], list(args.snapshot or []))
+    if clash:
+        return _fail(clash)
     run = _audit(args, all_rules)
     if isinstance(run, int):
         return run
@@ -530,11 +568,15 @@ def _diff_command(args: argparse.Namespace) -> int:
     from .report import diff as diff_report
     from .triage import diff_reports, read_report
 
+    if args.output is not None:
+        clash = _clash([args.output], [args.old, args.new])
+        if clash:
+            return _fail(clash)
     old, new = read_report(args.old), read_report(args.new)
     diff = diff_reports(old, new, args.old, args.new)
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
     text = diff_report.render(diff, fmt)
-    if args.output:
+    if args.output is not None:
         code = _write(args.output, text, "diff")
         if code:
             return code
@@ -542,6 +584,10 @@ def _diff_command(args: argparse.Namespace) -> int:
         sys.stdout.write(_encodable(text))
     if diff_report.fails(diff, args.fail_on):
         return EXIT_FINDINGS
+    note = diff_report.incomplete_note(diff)
+    if note and diff["summary"]["new_report_gaps"] and not args.allow_partial:
+        print(f"mlops-audit: {args.new}: {note}", file=sys.stderr)
+        return EXIT_INCOMPLETE
     return EXIT_OK
 
 

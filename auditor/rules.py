@@ -267,6 +267,10 @@ def read_yaml(f: Path, expected: str = "YAML") -> Any:
         where = f"line {mark.line + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise RuleFileError(f, f"invalid YAML: {where}{problem}") from None
+    except RecursionError:
+        raise RuleFileError(f, "invalid YAML: nested too deeply") from None
+    except (ValueError, TypeError) as exc:  # e.g. a date that is not a day: 2027-02-30
+        raise RuleFileError(f, f"invalid YAML value: {exc}") from None
 
 
 def load_rules(extra_dirs: list[str | Path] = ()) -> list[Rule]:  # type: ignore[assignment]

@@ -102,6 +102,12 @@ class Estate:
     def type_counts(self) -> Counter[str]:
         return Counter(self.types.values())
 
+    def subscriptions(self) -> list[str]:
+        """The subscriptions (lower case) the estate holds resources of: where a resource
+        that is not in the estate can be taken to be gone."""
+        found = {arm.segment(key, "subscriptions") for key in self.rows}
+        return sorted(s for s in found if s)
+
 
 def _describe(value: Any) -> str:
     return {

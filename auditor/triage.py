@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import arm
-from .findings import SEVERITY_RANK, AuditResult, Finding
+from .findings import SEVERITY_RANK, AuditResult, Finding, Severity
 from .graph import AuditGraph
 from .snapshot import InputError, read_json
 
@@ -48,8 +48,12 @@ class _Entry(BaseModel):
     def _selects_something(self) -> _Entry:
         if not (self.rule or self.resource or self.related or self.tag):
             raise ValueError("needs at least one of rule, resource, related, tag")
-        if not self.justification.strip():
-            raise ValueError("justification must not be blank")
+        for name in ("rule", "resource", "related", "tag", "justification"):
+            value = getattr(self, name)
+            if value is not None and not value.strip():
+                raise ValueError(f"{name} must not be blank")
+        if self.tag is not None and not self.tag.partition("=")[0].strip():
+            raise ValueError("tag needs a name: 'name=value' or 'name'")
         return self
 
 
@@ -61,8 +65,9 @@ class _File(BaseModel):
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
-    """A case-insensitive glob (``*`` also crosses ``/``, so ``*/rg-build/*`` works)."""
-    return re.compile(fnmatch.translate(pattern.strip().lower()))
+    """A case-insensitive glob (``*`` also crosses ``/``, so ``*/rg-build/*`` works),
+    compared with ids the way ``arm.key`` normalises them."""
+    return re.compile(fnmatch.translate(arm.key(pattern)))
 
 
 @dataclass
@@ -122,10 +127,7 @@ def load_suppressions(path: str | Path) -> list[Suppression]:
     try:
         parsed = _File.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "file"
-        where = re.sub(r"^suppressions\.(\d+)", lambda m: f"entry {int(m[1]) + 1}", where)
-        raise InputError(f, f"{where}: {err['msg']}") from None
+        raise InputError(f, _problem(exc, "suppressions", "entry")) from None
     out = []
     for n, entry in enumerate(parsed.suppressions, 1):
         tag = None
@@ -145,15 +147,29 @@ def load_suppressions(path: str | Path) -> list[Suppression]:
     return out
 
 
+def _problem(exc: ValidationError, list_key: str, item: str) -> str:
+    """The first validation error as 'entry 3.expires: …' (1-based, no class names)."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "file"
+    where = re.sub(rf"^{list_key}\.(\d+)", lambda m: f"{item} {int(m[1]) + 1}", where)
+    message = err["msg"]
+    if err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        message = "must be a mapping of fields"
+    return f"{where}: {message}"
+
+
 def apply_suppressions(
     result: AuditResult,
     graph: AuditGraph,
     entries: list[Suppression],
     path: str,
     today: dt.date,
+    narrowed: bool = False,
 ) -> dict[str, Any]:
     """Mark each finding with the first active entry that covers it. An expired entry no
-    longer suppresses and is reported; an active one that covers nothing is stale."""
+    longer suppresses and is reported; an active one that covers nothing is stale — when
+    the scan could have matched it (complete inputs, its rules run and evaluated; with
+    ``narrowed``, --select/--skip left rules out); otherwise it is listed as unchecked."""
     for finding in result.findings:
         node = arm.key(finding.resource_id)
         tags = graph.row(node).get("tags") if node in graph.g else None
@@ -170,13 +186,29 @@ def apply_suppressions(
                     "expires": e.expires.isoformat() if e.expires else None,
                     "owner": e.owner,
                 }
+    evaluated = [o.rule_id.lower() for o in result.outcomes if o.reason is None]
+    stale, unchecked = [], []
+    for s in entries:
+        if not s.active(today) or s.matched:
+            continue
+        if graph.estate.gaps:
+            why = "the scan's inputs are incomplete"
+        elif s.rule is not None and not any(s.rule.match(r) for r in evaluated):
+            why = "no rule it selects was run and evaluated"
+        elif s.rule is None and narrowed:
+            why = "the scan ran only some rules (--select/--skip)"
+        else:
+            stale.append(s.describe())
+            continue
+        unchecked.append({**s.describe(), "reason": why})
     return {
         "path": path,
         "as_of": today.isoformat(),
         "entries": len(entries),
         "suppressed": sum(1 for f in result.findings if f.suppression),
         "expired": [s.describe() for s in entries if not s.active(today)],
-        "stale": [s.describe() for s in entries if s.active(today) and not s.matched],
+        "stale": stale,
+        "unchecked": unchecked,
     }
 
 
@@ -198,7 +230,9 @@ def baseline_entry(f: dict[str, Any]) -> dict[str, Any]:
 
 def baseline_document(report: dict[str, Any]) -> dict[str, Any]:
     """A baseline from a JSON report: its findings, sorted by fingerprint (stable diffs)."""
-    entries = sorted((baseline_entry(f) for f in report["findings"]), key=_by_fingerprint)
+    # suppressed findings stay out: when their suppression expires they must count again
+    kept = (baseline_entry(f) for f in report["findings"] if not f.get("suppression"))
+    entries = sorted(kept, key=_by_fingerprint)
     return {
         "format": BASELINE_FORMAT,
         "version": BASELINE_VERSION,
@@ -233,18 +267,57 @@ def read_report(path: str | Path, what: str = "report") -> dict[str, Any]:
         )
     if data.get("format") == BASELINE_FORMAT and data.get("version") != BASELINE_VERSION:
         raise InputError(f, f"baseline version {data.get('version')!r} is not supported")
-    findings = data.get("findings")
-    if not isinstance(findings, list):
+    if not isinstance(data.get("findings"), list):
         raise InputError(f, "has no 'findings' list")
-    for n, item in enumerate(findings, 1):
-        if not (
-            isinstance(item, dict)
-            and isinstance(item.get("fingerprint"), str)
-            and isinstance(item.get("rule_id"), str)
-            and isinstance(item.get("resource_id"), str)
-        ):
-            raise InputError(f, f"finding {n} lacks a fingerprint, rule_id or resource_id")
+    try:
+        _KnownReport.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f, _problem(exc, "findings", "finding")) from None
     return data
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class _KnownFinding(_Loose):
+    """What baselines, diffs and the gate read of an earlier finding."""
+
+    fingerprint: str = Field(min_length=1)
+    rule_id: str = Field(min_length=1)
+    resource_id: str = Field(min_length=1)
+    severity: Severity
+    resource_name: str | None = None
+    related_id: str | None = None
+    title: str | None = None
+    message: str | None = None
+    suppression: dict[str, Any] | None = None
+
+
+class _RuleRecord(_Loose):
+    rule_id: str
+    reason: str | None = None
+
+
+class _NotEvaluatedRecord(_Loose):
+    rule_id: str
+    resource_id: str | None = None
+
+
+class _Coverage(_Loose):
+    gaps: list[Any] = []
+
+
+class _Inventory(_Loose):
+    subscriptions: list[str] | None = None
+
+
+class _KnownReport(_Loose):
+    findings: list[_KnownFinding]
+    rules: list[_RuleRecord] = []
+    not_evaluated: list[_NotEvaluatedRecord] = []
+    coverage: _Coverage = _Coverage()
+    inventory: _Inventory = _Inventory()
 
 
 class Rechecked:
@@ -255,11 +328,14 @@ class Rechecked:
         rules: dict[str, str | None],
         not_evaluated: set[tuple[str, str]],
         incomplete: bool,
+        subscriptions: list[str] | None,
         graph: AuditGraph | None = None,
     ) -> None:
         self.rules = rules  # rule id -> reason it was not evaluated (None: it was)
         self.not_evaluated = not_evaluated  # (rule id, resource key)
         self.incomplete = incomplete  # the scan had coverage gaps
+        # subscriptions the scan held resources of (None: unknown, an older report)
+        self.subscriptions = set(subscriptions) if subscriptions is not None else None
         self.graph = graph  # what the scan saw, when known (a report does not list it)
 
     @classmethod
@@ -268,6 +344,7 @@ class Rechecked:
             {o.rule_id: o.reason for o in result.outcomes},
             {(n.rule_id, arm.key(n.resource_id)) for n in result.not_evaluated if n.resource_id},
             bool(graph.estate.gaps),
+            graph.estate.subscriptions(),
             graph,
         )
 
@@ -281,6 +358,7 @@ class Rechecked:
                 if n.get("resource_id")
             },
             bool(report.get("coverage", {}).get("gaps")),
+            report.get("inventory", {}).get("subscriptions"),
         )
 
     def why_unverified(self, entry: dict[str, Any]) -> str | None:
@@ -293,10 +371,17 @@ class Rechecked:
         key = arm.key(entry["resource_id"])
         if (rule, key) in self.not_evaluated:
             return f"rule {rule} could not judge the resource"
+        graph = self.graph
+        if graph is not None and key in graph.g and graph.seen(key):
+            return None  # judged, and no finding
         if self.incomplete:
-            graph = self.graph
-            if graph is None or key not in graph.g or not graph.seen(key):
-                return "the scan's inputs are incomplete and the resource was not seen"
+            return "the scan's inputs are incomplete and the resource was not seen"
+        # not in the estate: gone, if the scan covered the resource's subscription
+        subscription = arm.segment(key, "subscriptions")
+        if self.subscriptions is None:
+            return "the report does not say which subscriptions the scan covered"
+        if subscription not in self.subscriptions:
+            return f"subscription {subscription} was not in the scan"
         return None
 
 
@@ -317,8 +402,10 @@ def split_missing(
 def apply_baseline(
     result: AuditResult, graph: AuditGraph, baseline: dict[str, Any], path: str
 ) -> dict[str, Any]:
-    """Mark findings new or unchanged; list the baseline's findings that are gone."""
-    known = {e["fingerprint"]: e for e in baseline["findings"]}
+    """Mark findings new or unchanged; list the baseline's findings that are gone. A
+    finding that was suppressed when the baseline was taken is not known: once its
+    suppression ends it counts as new."""
+    known = {e["fingerprint"]: e for e in baseline["findings"] if not e.get("suppression")}
     current = set()
     for f in result.findings:
         f.baseline = "unchanged" if f.fingerprint in known else "new"
@@ -352,6 +439,7 @@ def diff_reports(
         )
     else:
         fixed, unverified = split_missing(missing, Rechecked.of_report(new))
+    coverage = new.get("coverage", {})
     return {
         "old": old_path,
         "new": new_path,
@@ -360,6 +448,10 @@ def diff_reports(
             "fixed": len(fixed),
             "unverified": len(unverified),
             "unchanged": len(unchanged),
+            "new_suppressed": sum(1 for f in added if f.get("suppression")),
+            # the newer scan could not see part of its scope: not a clean bill
+            "new_report_gaps": len(coverage.get("gaps", [])),
+            "new_report_complete": bool(new.get("summary", {}).get("complete", False)),
         },
         "new_findings": added,
         "fixed_findings": fixed,

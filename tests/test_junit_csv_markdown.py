@@ -487,7 +487,7 @@ def test_markdown_never_passes_an_incomplete_scan(tmp_path: Path, fail_on: str) 
     md = markdown.render(make_run([path], fail_on))
     assert report.verdict(make_run([path], fail_on)) == "incomplete"
     assert md.startswith("## ⚠️ mlops-audit: INCOMPLETE") and "PASS" not in md
-    assert "1 input(s) were not read completely: this is not a pass." in md
+    assert "1 coverage gap(s): part of the estate was not read: this is not a pass." in md
     assert "#### ⚠️ Inputs not read completely (1)" in md and "skip\\_token" in md
 
     rows = [r for r in terraform_rows() if r["type"].lower() != COMPUTE_TYPE]

@@ -144,7 +144,15 @@ def test_selectors_glob_case_insensitively_and_match_tags_and_related_items(
         ("", "file is empty, expected suppression file"),
         ("# nothing\n", "no entries"),
         ("suppressions: [\n", "invalid YAML"),
-        ("- rule: X\n", "Input should be a valid dictionary"),
+        ("- rule: X\n", "file: must be a mapping of fields"),
+        ("suppressions:\n  - just a string\n", "entry 1: must be a mapping of fields"),
+        (
+            "suppressions:\n  - rule: X\n    justification: why\n    expires: 2027-02-30\n",
+            "invalid YAML value: day is out of range for month",
+        ),
+        ("suppressions: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        ("suppressions:\n  - rule: ' '\n    justification: why\n", "rule must not be blank"),
+        ("suppressions:\n  - tag: '='\n    justification: why\n", "tag needs a name"),
     ],
 )
 def test_a_bad_suppression_file_is_one_line_and_exit_2(
@@ -227,14 +235,12 @@ def test_gone_findings_are_fixed_only_where_the_scan_could_see_them(tmp_path: Pa
 
 def test_an_incomplete_scan_does_not_call_an_unseen_resource_fixed(tmp_path: Path) -> None:
     gone = (
-        "/subscriptions/0000/resourceGroups/rg-old/providers/"
+        "/subscriptions/C85D5AE6-AC71-5BEB-A6F4-AB7E1481E0E8/resourceGroups/rg-old/providers/"
         "Microsoft.ContainerRegistry/registries/crold"
     )
-    base = {
-        "format": "mlops-audit-baseline",
-        "version": 1,
-        "findings": [{"fingerprint": "f" * 32, "rule_id": "MLA-ACR-004", "resource_id": gone}],
-    }
+    entry = {"fingerprint": "f" * 32, "rule_id": "MLA-ACR-004", "resource_id": gone}
+    base = {"format": "mlops-audit-baseline", "version": 1, "findings": [entry]}
+    entry["severity"] = "high"
     base_file = write(tmp_path / "b.json", json.dumps(base))
     rows = json.loads(Path(TERRAFORM).read_text(encoding="utf-8"))
     partial = {"count": len(rows), "data": rows, "skip_token": "ew0K", "total_records": 999}
@@ -253,9 +259,18 @@ def test_an_incomplete_scan_does_not_call_an_unseen_resource_fixed(tmp_path: Pat
     assert [(e["fingerprint"], e["reason"]) for e in report["baseline"]["unverified"]] == [
         ("f" * 32, "the scan's inputs are incomplete and the resource was not seen")
     ]
-    # the complete estate without the registry: its finding is fixed
+    # the complete estate of the registry's subscription without it: its finding is fixed
     report, _ = scan("--snapshot", TERRAFORM, "--baseline", base_file, "--select", "MLA-ACR")
     assert [e["fingerprint"] for e in report["baseline"]["fixed"]] == ["f" * 32]
+    # a scan of another subscription says nothing about it
+    entry["resource_id"] = gone.replace("C85D5AE6", "00000000")
+    other = write(tmp_path / "other.json", json.dumps(base))
+    report, _ = scan("--snapshot", TERRAFORM, "--baseline", other, "--select", "MLA-ACR")
+    assert report["baseline"]["fixed"] == []
+    assert [e["reason"] for e in report["baseline"]["unverified"]] == [
+        "subscription 00000000-ac71-5beb-a6f4-ab7e1481e0e8 was not in the scan"
+    ]
+    entry["resource_id"] = gone
     # a resource the scan references but could not judge is not fixed either
     registry = next(r for r in rows if "/registries/" in r["id"].lower())
     base["findings"][0]["resource_id"] = registry["id"].upper()
@@ -276,7 +291,7 @@ def test_an_incomplete_scan_does_not_call_an_unseen_resource_fixed(tmp_path: Pat
         ('{"format": "mlops-audit-baseline", "version": 1}', "has no 'findings' list"),
         (
             '{"format": "mlops-audit-baseline", "version": 1, "findings": [{"rule_id": "X"}]}',
-            "finding 1 lacks a fingerprint",
+            "finding 1.fingerprint: Field required",
         ),
     ],
 )
@@ -304,7 +319,15 @@ def test_diff_lists_new_fixed_and_unchanged(tmp_path: Path) -> None:
         "unverified_findings": ["MLA-AML-003"],
         "unchanged_findings": ["MLA-AML-001"],
     }
-    assert diff["summary"] == {"new": 2, "fixed": 0, "unverified": 1, "unchanged": 1}
+    assert diff["summary"] == {
+        "new": 2,
+        "fixed": 0,
+        "unverified": 1,
+        "unchanged": 1,
+        "new_suppressed": 0,
+        "new_report_gaps": 0,
+        "new_report_complete": True,
+    }
     # the gate on the diff: new findings at or above high
     assert run_cli("diff", str(old), str(new), "--fail-on", "high").returncode == 1
     assert run_cli("diff", str(new), str(new), "--fail-on", "low").returncode == 0
@@ -320,7 +343,8 @@ def test_diff_of_a_fixed_estate(tmp_path: Path) -> None:
     run_cli("scan", "--snapshot", TERRAFORM, "--output", f"json:{old}")
     run_cli("scan", "--snapshot", GOOD, "--output", f"json:{new}")
     diff = json.loads(run_cli("diff", str(old), str(new), "--format", "json").stdout)
-    assert diff["summary"] == {"new": 0, "fixed": 4, "unverified": 0, "unchanged": 0}
+    counts = {k: diff["summary"][k] for k in ("new", "fixed", "unverified", "unchanged")}
+    assert counts == {"new": 0, "fixed": 4, "unverified": 0, "unchanged": 0}
     out = tmp_path / "d" / "diff.md"
     assert (
         run_cli("diff", str(old), str(new), "--format", "markdown", "--output", str(out)).returncode
@@ -422,3 +446,166 @@ def test_a_lone_surrogate_in_the_estate_does_not_cost_a_report(tmp_path: Path) -
     assert acr["resource_name"] == "cr\ufffdodd" and acr["resource_id"].endswith("\ufffd")
     for path in outs.values():
         assert "cr\ufffdodd" in path.read_text(encoding="utf-8"), path
+
+
+def a_report(tmp_path: Path, name: str, *args: str) -> Path:
+    out = tmp_path / name
+    proc = run_cli("scan", "--snapshot", TERRAFORM, *args, "--output", f"json:{out}")
+    assert proc.returncode in (0, 1), proc.stderr
+    return out
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda r: r.update(coverage=None), "coverage: must be a mapping of fields"),
+        (lambda r: r.update(rules=["x"]), "rules.0: must be a mapping of fields"),
+        (lambda r: r.update(not_evaluated=[7]), "not_evaluated.0: must be a mapping"),
+        (lambda r: r["findings"][0].update(related_id=5), "finding 1.related_id"),
+        (lambda r: r["findings"][0].update(severity="HIGH"), "finding 1.severity"),
+        (lambda r: r["findings"][0].pop("severity"), "finding 1.severity: Field required"),
+        (lambda r: r["findings"][0].update(message=7), "finding 1.message"),
+    ],
+)
+def test_a_malformed_report_is_refused_by_diff_and_baseline(
+    tmp_path: Path, edit: Any, problem: str
+) -> None:
+    good = a_report(tmp_path, "good.json")
+    report = json.loads(good.read_text(encoding="utf-8"))
+    edit(report)
+    bad = write(tmp_path / "bad.json", json.dumps(report))
+    for args in (("diff", str(good), bad), ("scan", "--snapshot", TERRAFORM, "--baseline", bad)):
+        proc = run_cli(*args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert proc.stderr.startswith(f"mlops-audit: {bad}: ") and problem in proc.stderr
+        assert proc.stderr.count("\n") == 1
+
+
+def test_diff_gates_on_unsuppressed_new_findings_and_says_when_new_is_incomplete(
+    tmp_path: Path,
+) -> None:
+    empty = write(
+        tmp_path / "empty.json",
+        json.dumps({"format": "mlops-audit-baseline", "version": 1, "findings": []}),
+    )
+    sup = write(tmp_path / "s.yaml", "suppressions:\n  - rule: MLA-*\n    justification: all\n")
+    suppressed = a_report(tmp_path, "sup.json", "--suppressions", sup)
+    assert run_cli("diff", empty, str(suppressed), "--fail-on", "high").returncode == 0
+    plain = a_report(tmp_path, "plain.json")
+    assert run_cli("diff", empty, str(plain), "--fail-on", "high").returncode == 1
+    # a newer report with a coverage gap: exit 3 and a warning, unless --allow-partial
+    rows = json.loads(Path(TERRAFORM).read_text(encoding="utf-8"))
+    page = {"count": len(rows), "data": rows, "skip_token": "ew0K", "total_records": 999}
+    partial = write(tmp_path / "partial.json", json.dumps(page))
+    partial_report = tmp_path / "partial-report.json"
+    run_cli("scan", "--snapshot", partial, "--output", f"json:{partial_report}")
+    proc = run_cli("diff", str(plain), str(partial_report), "--format", "markdown")
+    assert proc.returncode == 3
+    assert "the newer report is incomplete (2 coverage gap(s))" in proc.stderr
+    assert "⚠️ **Warning:** the newer report is incomplete" in proc.stdout
+    assert run_cli("diff", str(plain), str(partial_report), "--allow-partial").returncode == 0
+
+
+def test_the_markdown_diff_is_capped(tmp_path: Path) -> None:
+    from auditor.report import diff as diff_report
+
+    finding = {"severity": "high", "rule_id": "MLA-X-001", "resource_id": "/x" * 400}
+    diff = {
+        "old": "a",
+        "new": "b",
+        "summary": {
+            "new": 5000,
+            "fixed": 0,
+            "unverified": 0,
+            "unchanged": 0,
+            "new_suppressed": 0,
+            "new_report_gaps": 0,
+            "new_report_complete": True,
+        },
+        "new_findings": [{**finding, "message": "m" * 5000}] * 5000,
+        "fixed_findings": [],
+        "unverified_findings": [],
+        "unchanged_findings": [],
+    }
+    text = diff_report.render(diff, "markdown")
+    assert len(text.encode("utf-8")) < 1_000_000
+    assert "… and 4950 more" in text
+    assert len(diff_report._markdown(diff, max_rows=5000, max_bytes=20_000).encode()) <= 20_000
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (("--output", f"json:{TERRAFORM}"), f"--output {TERRAFORM}: is also the input {TERRAFORM}"),
+        (("--output", "sarif:r.out", "--output", "html:r.out"), "is also the output r.out"),
+        (("--output", "sarif:"), "--output sarif:: needs a file path after 'sarif:'"),
+        (("--output", "sarif:-"), "(for stdout use --format sarif)"),
+        (("--output", "-"), "needs a file path (for stdout use --format)"),
+        (("--output", ""), "needs a file path"),
+    ],
+)
+def test_outputs_never_overwrite_inputs_or_each_other(
+    tmp_path: Path, args: tuple[str, ...], problem: str
+) -> None:
+    before = Path(TERRAFORM).read_bytes()
+    proc = run_cli("scan", "--snapshot", TERRAFORM, *args, cwd=tmp_path)
+    assert proc.returncode == 2 and problem in proc.stderr, proc.stderr
+    assert Path(TERRAFORM).read_bytes() == before
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_baseline_and_diff_do_not_overwrite_their_inputs(tmp_path: Path) -> None:
+    copy = write(tmp_path / "estate.json", Path(TERRAFORM).read_text(encoding="utf-8"))
+    proc = run_cli("baseline", "--snapshot", copy, "--output", copy)
+    assert proc.returncode == 2 and "is also the input" in proc.stderr
+    report = a_report(tmp_path, "r.json")
+    proc = run_cli("diff", str(report), str(report), "--output", str(report))
+    assert proc.returncode == 2 and "is also the input" in proc.stderr
+    assert json.loads(report.read_text(encoding="utf-8"))["findings"]
+
+
+def test_a_suppressed_finding_stays_out_of_the_baseline(tmp_path: Path) -> None:
+    """When its suppression ends, the finding must count as new, not as known."""
+    sup = write(
+        tmp_path / "s.yaml",
+        "suppressions:\n  - rule: MLA-ACR-004\n    justification: j\n    expires: 2999-01-01\n",
+    )
+    report = a_report(tmp_path, "r.json", "--suppressions", sup)
+    scan("--snapshot", TERRAFORM, "--baseline", str(report), "--suppressions", sup, code=0)
+    expired = write(
+        tmp_path / "x.yaml",
+        "suppressions:\n  - rule: MLA-ACR-004\n    justification: j\n    expires: 2001-01-01\n",
+    )
+    out, _ = scan("--snapshot", TERRAFORM, "--baseline", str(report), "--suppressions", expired)
+    assert by_rule(out)["MLA-ACR-004"]["baseline"] == "new" and out["summary"]["failed"]
+
+
+def test_stale_only_when_the_scan_could_have_matched(tmp_path: Path) -> None:
+    sup = write(
+        tmp_path / "s.yaml",
+        "suppressions:\n"
+        "  - rule: MLA-KV-*\n    justification: kv\n"
+        "  - resource: '*/vaults/none'\n    justification: no such vault\n",
+    )
+    report, _ = scan("--snapshot", TERRAFORM, "--suppressions", sup, "--select", "MLA-ACR")
+    assert report["suppressions"]["stale"] == []
+    assert [(e["entry"], e["reason"]) for e in report["suppressions"]["unchecked"]] == [
+        (f"{sup}#1", "no rule it selects was run and evaluated"),
+        (f"{sup}#2", "the scan ran only some rules (--select/--skip)"),
+    ]
+    report, _ = scan("--snapshot", TERRAFORM, "--suppressions", sup)
+    assert [e["entry"] for e in report["suppressions"]["stale"]] == [f"{sup}#1", f"{sup}#2"]
+
+
+def test_expiry_is_judged_on_the_run_date_and_quiet_is_quiet(tmp_path: Path) -> None:
+    sup = write(
+        tmp_path / "s.yaml",
+        "suppressions:\n  - rule: MLA-ACR-004\n    justification: j\n    expires: 2025-12-31\n",
+    )
+    # the tests pin the run time to 2026-01-01: the entry expired the day before
+    report, stderr = scan("--snapshot", TERRAFORM, "--suppressions", sup)
+    assert report["suppressions"]["as_of"] == "2026-01-01"
+    assert [e["entry"] for e in report["suppressions"]["expired"]] == [f"{sup}#1"]
+    assert "expired on 2025-12-31" in stderr
+    proc = run_cli("scan", "--snapshot", TERRAFORM, "--suppressions", sup, "--quiet")
+    assert proc.returncode == 1 and proc.stdout == proc.stderr == ""

@@ -96,6 +96,7 @@ def inventory(graph: AuditGraph) -> dict[str, Any]:
         "resources": len(estate.rows),
         "duplicates_merged": estate.duplicates_merged,
         "collections": sorted(estate.collections()),
+        "subscriptions": estate.subscriptions(),
         "by_type": by_type,
         "unknown_types": unknown,
         "referenced_not_seen": graph.placeholders(),
@@ -383,5 +384,13 @@ def _render_triage(run: Run, console: Console) -> None:
                 Text(
                     f"stale suppression {e['entry']} matches no finding: {e['justification']}",
                     style="yellow",
+                )
+            )
+        if s.get("unchecked"):
+            console.print(
+                Text(
+                    f"{len(s['unchecked'])} suppression(s) not checked for staleness: "
+                    + "; ".join(f"{e['entry']} ({e['reason']})" for e in s["unchecked"][:5]),
+                    style="dim",
                 )
             )

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..findings import SEVERITY_RANK
-from .markdown import cell
+from .markdown import MAX_BYTES, MAX_CELL, cell, fit
 
 SECTIONS = (
     ("new_findings", "New"),
@@ -23,13 +23,30 @@ SECTIONS = (
 
 
 def fails(diff: dict[str, Any], threshold: str) -> bool:
-    """Whether a new finding is at or above ``threshold`` (``none`` never fails)."""
+    """Whether a new, unsuppressed finding is at or above ``threshold`` (``none`` never
+    fails). Severities were checked when the reports were read."""
     if threshold == "none":
         return False
     limit = SEVERITY_RANK[threshold]
     return any(
-        SEVERITY_RANK.get(f.get("severity", "info"), 99) <= limit for f in diff["new_findings"]
+        SEVERITY_RANK[f["severity"]] <= limit
+        for f in diff["new_findings"]
+        if not f.get("suppression")
     )
+
+
+def incomplete_note(diff: dict[str, Any]) -> str | None:
+    """What to say when the newer report is incomplete: its gaps mean missing findings
+    prove nothing and new ones may be missing too."""
+    s = diff["summary"]
+    if s["new_report_gaps"]:
+        return (
+            f"the newer report is incomplete ({s['new_report_gaps']} coverage gap(s)): part "
+            "of its estate was not seen, so this comparison is not a clean bill"
+        )
+    if not s["new_report_complete"]:
+        return "the newer report has checks that were not evaluated"
+    return None
 
 
 def render(diff: dict[str, Any], fmt: str) -> str:
@@ -48,6 +65,9 @@ def _table(diff: dict[str, Any]) -> str:
         f"{diff['old']} → {diff['new']}: {s['new']} new, {s['fixed']} fixed, "
         f"{s['unverified']} not re-checked, {s['unchanged']} unchanged"
     )
+    note = incomplete_note(diff)
+    if note:
+        console.print(f"WARNING: {note}.")
     for key, title in SECTIONS[:3]:
         rows = diff[key]
         if not rows:
@@ -71,7 +91,11 @@ def _table(diff: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def _markdown(diff: dict[str, Any]) -> str:
+MAX_ROWS = 50  # per section of the Markdown diff (the JSON diff has them all)
+
+
+def _markdown(diff: dict[str, Any], max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES) -> str:
+    """The diff for a PR comment or step summary: capped rows, under GitHub's 1 MiB."""
     s = diff["summary"]
     lines = [
         "## mlops-audit: changes since the last report",
@@ -83,16 +107,24 @@ def _markdown(diff: dict[str, Any]) -> str:
         "|---:|---:|---:|---:|",
         f"| {s['new']} | {s['fixed']} | {s['unverified']} | {s['unchanged']} |",
     ]
+    note = incomplete_note(diff)
+    if note:
+        lines += ["", f"> ⚠️ **Warning:** {cell(note, in_table=False)}."]
     for key, title in SECTIONS[:3]:
         rows = diff[key]
         if not rows:
             continue
         lines += ["", f"### {title} ({len(rows)})", "", "| severity | rule | resource | detail |"]
         lines.append("|---|---|---|---|")
-        for f in rows:
+        for f in rows[:max_rows]:
             detail = f.get("reason") or f.get("message") or ""
+            if f.get("suppression"):
+                detail = f"(suppressed) {detail}"
             lines.append(
                 f"| {cell(f.get('severity'))} | {cell(f['rule_id'])} | "
-                f"{cell(f['resource_id'], code=True)} | {cell(detail)} |"
+                f"{cell(f['resource_id'], code=True, limit=MAX_CELL)} | "
+                f"{cell(detail, limit=MAX_CELL)} |"
             )
-    return "\n".join(lines) + "\n"
+        if len(rows) > max_rows:
+            lines += ["", f"… and {len(rows) - max_rows} more: `mlops-audit diff --format json`."]
+    return fit("\n".join(lines) + "\n", max_bytes)

@@ -133,7 +133,7 @@ def _heading(run: Run) -> list[str]:
     checks = sum(1 for n in result.not_evaluated if n.resource_id is not None)
     missing = []
     if gaps:
-        missing.append(f"{gaps} input(s) were not read completely")
+        missing.append(f"{gaps} coverage gap(s): part of the estate was not read")
     if rules_out:
         missing.append(f"{rules_out} rule(s) could not run")
     if checks:
