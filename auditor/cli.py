@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -493,7 +492,7 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
         if stdout_fmt == "table" and sys.stdout.isatty():
             report.render_terminal(run, Console())
         else:
-            sys.stdout.write(_encodable(report.renderer(stdout_fmt)(run)))
+            sys.stdout.write(report.encodable(report.renderer(stdout_fmt)(run)))
     if not args.quiet:
         _warn_triage(run)
     if run.failed:
@@ -520,21 +519,14 @@ def _warn_triage(run: Any) -> None:
         )
 
 
-def _encodable(text: str) -> str:
-    """The report with lone surrogates (JSON input may carry them) as U+FFFD: UTF-8 cannot
-    encode them, and one odd resource name must not cost the whole report."""
-    return _SURROGATE.sub("\ufffd", text)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _write(path: str, text: str, what: str) -> int:
     """Write a report (creating its folder); an unwritable path is one line, exit 2."""
+    from .report import encodable
+
     out = Path(path)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(_encodable(text), encoding="utf-8", newline="")
+        out.write_text(encodable(text), encoding="utf-8", newline="")
     except OSError as exc:
         return _fail(f"{path}: cannot write the {what}: {exc.strerror or exc}")
     return EXIT_OK
@@ -566,6 +558,7 @@ def _baseline_command(args: argparse.Namespace, all_rules: list) -> int:  # type
 
 def _diff_command(args: argparse.Namespace) -> int:
     from .report import diff as diff_report
+    from .report import encodable
     from .triage import diff_reports, read_report
 
     if args.output is not None:
@@ -581,7 +574,7 @@ def _diff_command(args: argparse.Namespace) -> int:
         if code:
             return code
     else:
-        sys.stdout.write(_encodable(text))
+        sys.stdout.write(encodable(text))
     if diff_report.fails(diff, args.fail_on):
         return EXIT_FINDINGS
     note = diff_report.incomplete_note(diff)

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -184,6 +185,15 @@ def to_json_dict(run: Run) -> dict[str, Any]:
 
 def render_json(run: Run) -> str:
     return json.dumps(to_json_dict(run), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """Report text with lone surrogates (JSON input may carry them) as U+FFFD: UTF-8
+    cannot encode them, and one odd resource name must not cost the whole report."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def renderer(fmt: str) -> Callable[[Run], str]:

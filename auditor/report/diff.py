@@ -18,8 +18,7 @@ SECTIONS = (
     ("new_findings", "New"),
     ("fixed_findings", "Fixed"),
     ("unverified_findings", "Not re-checked (not called fixed)"),
-    ("unchanged_findings", "Unchanged"),
-)
+)  # unchanged findings are counted, not listed (the JSON diff has them)
 
 
 def fails(diff: dict[str, Any], threshold: str) -> bool:
@@ -68,7 +67,7 @@ def _table(diff: dict[str, Any]) -> str:
     note = incomplete_note(diff)
     if note:
         console.print(f"WARNING: {note}.")
-    for key, title in SECTIONS[:3]:
+    for key, title in SECTIONS:
         rows = diff[key]
         if not rows:
             continue
@@ -110,7 +109,7 @@ def _markdown(diff: dict[str, Any], max_rows: int = MAX_ROWS, max_bytes: int = M
     note = incomplete_note(diff)
     if note:
         lines += ["", f"> ⚠️ **Warning:** {cell(note, in_table=False)}."]
-    for key, title in SECTIONS[:3]:
+    for key, title in SECTIONS:
         rows = diff[key]
         if not rows:
             continue

@@ -27,7 +27,7 @@ from urllib.parse import quote
 from .. import __version__, arm
 from ..findings import SEVERITIES, SEVERITY_RANK, Finding
 from ..model import KIND_OF_TYPE
-from . import Run, inputs, summary
+from . import Run, encodable, inputs, summary
 
 if TYPE_CHECKING:
     from ..findings import NotEvaluated
@@ -74,7 +74,6 @@ NOTIFICATIONS: tuple[tuple[str, str, str], ...] = (
 _NOTE_INDEX = {n[0]: i for i, n in enumerate(NOTIFICATIONS)}
 _NOTE_LEVEL = {n[0]: n[1] for n in NOTIFICATIONS}
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 _WORD = re.compile(r"[^\W_]+")
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
@@ -160,7 +159,7 @@ def _dump(doc: dict[str, Any]) -> str:
     """The one place text leaves: JSON escapes quotes and controls; a lone surrogate (which
     JSON input can carry but UTF-8 cannot) becomes U+FFFD so the file can be written."""
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    return _LONE_SURROGATE.sub("\ufffd", text)
+    return encodable(text)
 
 
 def _gzip_size(text: str, budget: int) -> int:
