@@ -247,7 +247,8 @@ def _clash(outputs: list[str], inputs: list[str | None]) -> str | None:
 
 
 def _live_options(p: argparse.ArgumentParser) -> None:
-    from .collect import AUTH_MODES, CLOUDS  # no Azure SDK import: that waits for collect()
+    from .clouds import CLOUDS
+    from .credentials import AUTH_MODES  # neither imports the Azure SDK or the collector
 
     live = p.add_argument_group("live collection (Azure Resource Graph and ARM, read only)")
     live.add_argument(
@@ -318,13 +319,15 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, str, int]
 
     from rich.console import Console
 
-    from .collect import CLOUDS, Collector, make_credential
+    from .clouds import CLOUDS, DEFAULT_CLOUD
+    from .collect import Collector
+    from .credentials import make_credential
 
     scope = _live_scope(args)
     if not (scope.subscriptions or scope.management_groups or scope.all_subscriptions):
         return None, "", _fail("give --subscription, --management-group or --all-subscriptions")
-    cloud = args.cloud or "public"
-    endpoint = args.arm_endpoint or CLOUDS[cloud][0]
+    cloud = args.cloud or DEFAULT_CLOUD
+    endpoint = args.arm_endpoint or CLOUDS[cloud].arm_endpoint
     parts = urlsplit(endpoint)
     if parts.scheme != "https" or not parts.hostname or " " in endpoint:
         return None, "", _fail(f"--arm-endpoint {endpoint}: must be an https://host[:port] URL")

@@ -1,8 +1,8 @@
 """Stage 0 (live path): read the estate from Azure Resource Graph and ARM into a snapshot.
 
 The result is the tool's own snapshot document (``docs/formats.md``), so a live scan and a
-scan of the snapshot it wrote are the same audit. The Azure SDK is imported here only:
-``scan --snapshot`` never pays for it.
+scan of the snapshot it wrote are the same audit. The Azure SDK is imported only on this
+path (here and in ``credentials.py``): ``scan --snapshot`` never pays for it.
 
 Resource Graph: one query per table, sorted by id, paged with ``$skipToken`` at ``$top``
 1000, subscriptions batched per request. The per-user quota headers pace the requests; a
@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import __version__, arm, queries
+from .clouds import CLOUDS
 from .snapshot import (
     COMPUTES,
     DNS_RECORDS,
@@ -42,27 +43,8 @@ from .snapshot import (
 
 log = logging.getLogger("mlops_audit.collect")
 
-CLOUDS: dict[str, tuple[str, str, str]] = {
-    # name: (ARM endpoint, token scope, Entra authority host)
-    "public": (
-        "https://management.azure.com",
-        "https://management.azure.com/.default",
-        "login.microsoftonline.com",
-    ),
-    "usgov": (
-        "https://management.usgovcloudapi.net",
-        "https://management.core.usgovcloudapi.net/.default",
-        "login.microsoftonline.us",
-    ),
-    "china": (
-        "https://management.chinacloudapi.cn",
-        "https://management.chinacloudapi.cn/.default",
-        "login.chinacloudapi.cn",
-    ),
-}
 MAX_WAIT = 300.0  # seconds: a wait longer than this is a failure, not a pause
 MAX_PAGES = 100_000  # a bound on any paging loop
-AUTH_MODES = ("default", "cli", "environment", "managed-identity", "workload-identity")
 
 
 class CollectError(Exception):
@@ -81,41 +63,6 @@ class Scope:
         return [{"subscription": s} for s in self.subscriptions] + [
             {"managementGroup": m} for m in self.management_groups
         ]
-
-
-def make_credential(auth: str, tenant: str | None, cloud: str) -> Any:
-    """An azure-identity credential for ``--auth``; tokens never leave azure-identity."""
-    from azure import identity
-
-    authority = CLOUDS[cloud][2]
-    kw: dict[str, Any] = {"authority": authority}
-    if auth == "cli":
-        return identity.AzureCliCredential(tenant_id=tenant or "")
-    if auth == "environment":
-        return identity.EnvironmentCredential(**kw)
-    if auth == "managed-identity":
-        return identity.ManagedIdentityCredential()
-    if auth == "workload-identity":
-        # tenant, client id and token file come from AZURE_* variables unless --tenant
-        return identity.WorkloadIdentityCredential(
-            **({"tenant_id": tenant} if tenant else {}), **kw
-        )
-    tenants = (
-        {
-            f"{c}_tenant_id": tenant
-            for c in (
-                "workload_identity",
-                "shared_cache",
-                "visual_studio_code",
-                "interactive_browser",
-            )
-        }
-        if tenant
-        else {}
-    )
-    return identity.DefaultAzureCredential(
-        exclude_interactive_browser_credential=True, **tenants, **kw
-    )
 
 
 @dataclass
@@ -174,10 +121,9 @@ class Collector:
 
         self.endpoint = arm_endpoint.rstrip("/")
         self.cloud = cloud
-        scope = CLOUDS[cloud][1]
         common: dict[str, Any] = {
             "base_url": self.endpoint,
-            "credential_scopes": [scope],
+            "credential_scopes": [CLOUDS[cloud].token_scope],
             "retry_total": 0,  # one retry layer, ours: it honours Retry-After and counts
         }
         self.graph = ResourceGraphClient(credential, **common)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from . import arm
+from .clouds import CLOUDS
 
 SNAPSHOT_FORMAT = "mlops-audit-snapshot"
 SNAPSHOT_VERSION = 1
@@ -33,7 +34,6 @@ COMPUTES = "computes"  # ARM: {workspace}/computes
 ZONE_GROUPS = "privatednszonegroups"  # ARM: {privateEndpoint}/privateDnsZoneGroups
 Collection = Literal["resources", "dnsresources", "computes", "privatednszonegroups"]
 COLLECTIONS: tuple[str, ...] = get_args(Collection)
-CLOUDS = ("public", "usgov", "china")
 
 COMPUTE_TYPE = "microsoft.machinelearningservices/workspaces/computes"
 ZONE_GROUP_TYPE = "microsoft.network/privateendpoints/privatednszonegroups"
@@ -291,7 +291,7 @@ def add_document(path: str | Path, doc: Any, estate: Estate) -> Source:
         estate.declared_collections.update(source.collections)
     estate.gaps += [{"path": str(path), "problem": g} for g in _gaps(fmt, doc, len(rows))]
     if fmt == "snapshot" and doc.get("cloud") is not None:
-        if doc["cloud"] not in CLOUDS:
+        if doc["cloud"] not in tuple(CLOUDS):
             raise InputError(p, f"snapshot 'cloud' must be one of {', '.join(CLOUDS)}")
         estate.cloud = doc["cloud"]
     if fmt == "snapshot" and isinstance(doc.get("notes"), list):

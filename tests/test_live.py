@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from auditor import queries
+from auditor.clouds import CLOUDS
 from auditor.collect import Collector, Scope
 
 from .conftest import FIXTURES, ROOT
@@ -86,6 +88,13 @@ def test_every_row_arrives_exactly_once_across_pages(live: tuple[FakeArm, dict])
     posts = arm.requests.matching(path_contains="Microsoft.ResourceGraph")
     assert all(r.body["options"]["$top"] == 7 for r in posts)
     assert doc["collections"] == ["computes", "dnsresources", "privatednszonegroups", "resources"]
+    assert doc["queries"] == [
+        queries.RESOURCES,
+        queries.DNS_RECORDS,
+        queries.SUBSCRIPTIONS,
+        queries.COMPUTES_PATH,
+        queries.ZONE_GROUPS_PATH,
+    ]
 
 
 def test_live_scan_equals_scan_of_its_snapshot(live: tuple[FakeArm, dict], tmp_path: Path) -> None:
@@ -194,7 +203,11 @@ def test_skip_endpoint_reads_uses_dns_records(live: tuple[FakeArm, dict], tmp_pa
     assert not arm.requests.matching(path_contains="privateDnsZoneGroups")
     report = json.loads(cli(ctx["env"], "scan", "--snapshot", str(snap), "--format", "json").stdout)
     assert "privatednszonegroups" not in report["inventory"]["collections"]
-    assert "skipped" in report["coverage"]["notes"][0]["note"]
+    endpoints = sum(r["type"] == "microsoft.network/privateendpoints" for r in ctx["rows"])
+    assert report["coverage"]["notes"][0]["note"] == (
+        f"per-endpoint DNS zone group reads skipped ({endpoints} endpoints): the DNS checks "
+        "use A records in the private zones as evidence"
+    )
     assert report["summary"]["findings"] == 0 and report["not_evaluated"] == []
 
 
@@ -241,9 +254,9 @@ def test_slow_page_is_waited_for(live: tuple[FakeArm, dict]) -> None:
 
 @pytest.mark.parametrize("auth", ["default", "cli", "environment", "managed-identity"])
 def test_every_auth_mode_builds_a_credential(auth: str) -> None:
-    from auditor.collect import make_credential
+    from auditor.credentials import make_credential
 
-    for cloud in ("public", "usgov", "china"):
+    for cloud in CLOUDS:
         assert make_credential(auth, "00000000-0000-0000-0000-0000000000cc", cloud) is not None
 
 
@@ -263,10 +276,47 @@ def test_unconfigured_auth_is_one_line_exit_2(tmp_path: Path) -> None:
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
 
 
-def test_clouds_agree() -> None:
-    from auditor import collect, relations, snapshot
+def test_every_cloud_is_a_choice_and_a_snapshot_value(tmp_path: Path) -> None:
+    """One table (clouds.CLOUDS) names the clouds: --cloud offers exactly its keys, a
+    snapshot may say any of them, and a value outside it is one line naming them."""
+    from auditor import cli, snapshot
+    from auditor.snapshot import InputError
 
-    assert set(collect.CLOUDS) == set(snapshot.CLOUDS) == set(relations.ZONES_BY_CLOUD)
+    parser = cli.build_parser()
+    for name in CLOUDS:
+        assert parser.parse_args(["scan", "--snapshot", "s.json", "--cloud", name]).cloud == name
+        doc = {"format": "mlops-audit-snapshot", "version": 1, "cloud": name, "rows": []}
+        estate = snapshot.Estate()
+        snapshot.add_document("s.json", doc, estate)
+        assert estate.cloud == name
+    with pytest.raises(SystemExit):
+        parser.parse_args(["scan", "--cloud", "germany"])
+    with pytest.raises(InputError, match=r"'cloud' must be one of public, usgov, china$"):
+        snapshot.add_document("s.json", {**doc, "cloud": "germany"}, snapshot.Estate())
+
+
+def test_every_cloud_has_its_endpoints() -> None:
+    for name, cloud in CLOUDS.items():
+        assert cloud.name == name
+        assert cloud.arm_endpoint.startswith("https://") and cloud.token_scope.endswith("/.default")
+        assert "." in cloud.authority and "/" not in cloud.authority
+        assert cloud.zones["amlworkspace"] and cloud.zones["vault"]
+
+
+def test_building_the_cli_imports_no_sdk_and_no_collector() -> None:
+    """The offline path (parsing options, and a whole scan of a snapshot) loads neither the
+    Azure SDK nor the collector; a fresh interpreter, so this test's imports do not count."""
+    code = (
+        "import sys, auditor.cli as c\n"
+        "c.build_parser()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('azure') or m == 'auditor.collect'))\n"
+        f"c.main(['scan', '--snapshot', {str(FIXTURES / 'reference-good.json')!r}, '--quiet'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('azure') or m == 'auditor.collect'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines() == ["[]", "[]"]
 
 
 class RepeatingNextLink(FakeArm):

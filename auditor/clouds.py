@@ -1,0 +1,90 @@
+"""Cloud facts, written down once: each Azure cloud's ARM endpoint, token scope, sign-in
+authority, and the private DNS zone names each private link group id needs there.
+
+The live path takes the endpoints from here, the DNS relations take the zone names, and
+the CLI's ``--cloud`` choices and the snapshot reader's accepted ``cloud`` values are this
+table's keys. Importing it imports nothing from the Azure SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Source: https://learn.microsoft.com/azure/private-link/private-endpoint-dns
+_STORAGE = ("blob", "file", "queue", "table", "dfs", "web")
+
+
+def _storage(suffix: str) -> dict[str, tuple[str, ...]]:
+    zones = {g: (f"privatelink.{g}.{suffix}",) for g in _STORAGE}
+    return {**zones, **{f"{g}_secondary": z for g, z in zones.items()}}
+
+
+@dataclass(frozen=True)
+class Cloud:
+    name: str
+    arm_endpoint: str
+    token_scope: str
+    authority: str  # Entra ID authority host
+    zones: dict[str, tuple[str, ...]]  # private link group id (lower case) -> zone names
+
+
+CLOUDS: dict[str, Cloud] = {
+    "public": Cloud(
+        "public",
+        "https://management.azure.com",
+        "https://management.azure.com/.default",
+        "login.microsoftonline.com",
+        {
+            "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+            "amlregistry": ("privatelink.api.azureml.ms",),
+            **_storage("core.windows.net"),
+            "vault": ("privatelink.vaultcore.azure.net",),
+            "registry": ("privatelink.azurecr.io",),
+            "azuremonitor": (
+                "privatelink.monitor.azure.com",
+                "privatelink.oms.opinsights.azure.com",
+                "privatelink.ods.opinsights.azure.com",
+                "privatelink.agentsvc.azure-automation.net",
+                "privatelink.blob.core.windows.net",
+            ),
+        },
+    ),
+    "usgov": Cloud(
+        "usgov",
+        "https://management.usgovcloudapi.net",
+        "https://management.core.usgovcloudapi.net/.default",
+        "login.microsoftonline.us",
+        {
+            "amlworkspace": (
+                "privatelink.api.ml.azure.us",
+                "privatelink.notebooks.usgovcloudapi.net",
+            ),
+            **_storage("core.usgovcloudapi.net"),
+            "vault": ("privatelink.vaultcore.usgovcloudapi.net",),
+            "registry": ("privatelink.azurecr.us",),
+            "azuremonitor": (
+                "privatelink.monitor.azure.us",
+                "privatelink.adx.monitor.azure.us",
+                "privatelink.oms.opinsights.azure.us",
+                "privatelink.ods.opinsights.azure.us",
+                "privatelink.agentsvc.azure-automation.us",
+                "privatelink.blob.core.usgovcloudapi.net",
+            ),
+        },
+    ),
+    "china": Cloud(
+        "china",
+        "https://management.chinacloudapi.cn",
+        "https://management.chinacloudapi.cn/.default",
+        "login.chinacloudapi.cn",
+        {
+            "amlworkspace": (
+                "privatelink.api.ml.azure.cn",
+                "privatelink.notebooks.chinacloudapi.cn",
+            ),
+            **_storage("core.chinacloudapi.cn"),
+            "vault": ("privatelink.vaultcore.azure.cn",),
+        },
+    ),
+}
+DEFAULT_CLOUD = "public"
