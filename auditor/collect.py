@@ -1,8 +1,9 @@
 """Stage 0 (live path): read the estate from Azure Resource Graph and ARM into a snapshot.
 
 The result is the tool's own snapshot document (``docs/formats.md``), so a live scan and a
-scan of the snapshot it wrote are the same audit. The Azure SDK is imported only on this
-path (here and in ``credentials.py``): ``scan --snapshot`` never pays for it.
+scan of the snapshot it wrote are the same audit. What is collected, and how, is declared
+in ``collections.py``. The Azure SDK is imported only on this path (here and in
+``credentials.py``): ``scan --snapshot`` never pays for it.
 
 Resource Graph: one query per table, sorted by id, paged with ``$skipToken`` at ``$top``
 1000, subscriptions batched per request. The per-user quota headers pace the requests; a
@@ -11,8 +12,9 @@ a bounded number of times; what still fails is recorded as a coverage failure, n
 dropped. Coverage is checked against ``resourcecontainers``: Resource Graph silently leaves
 out subscriptions the identity cannot read.
 
-ARM: AML computes (one read per workspace) and private endpoint DNS zone groups (one per
-endpoint), with bounded concurrency through an azure-core pipeline.
+ARM: the collections declared as ARM lists, e.g. AML computes (one read per workspace) and
+private endpoint DNS zone groups (one per endpoint), with bounded concurrency through an
+azure-core pipeline.
 """
 
 from __future__ import annotations
@@ -32,19 +34,18 @@ from urllib.parse import urlsplit
 
 from . import __version__, arm, queries
 from .clouds import CLOUDS
-from .snapshot import (
-    COMPUTES,
-    DNS_RECORDS,
-    RESOURCES,
-    SNAPSHOT_FORMAT,
-    SNAPSHOT_VERSION,
-    ZONE_GROUPS,
-)
+from .collections import DECLARATIONS, ArmList, GraphQuery
+from .snapshot import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
 
 log = logging.getLogger("mlops_audit.collect")
 
 MAX_WAIT = 300.0  # seconds: a wait longer than this is a failure, not a pause
 MAX_PAGES = 100_000  # a bound on any paging loop
+
+
+# The declared collections by how they are read: Resource Graph queries, then ARM lists.
+_QUERIED = [(c.name, c.source) for c in DECLARATIONS if isinstance(c.source, GraphQuery)]
+_LISTED = [(c, c.source) for c in DECLARATIONS if isinstance(c.source, ArmList)]
 
 
 class CollectError(Exception):
@@ -287,20 +288,17 @@ class Collector:
     def collect(self, scope: Scope) -> dict[str, Any]:
         started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         rows: list[dict[str, Any]] = []
-        collections = {RESOURCES, DNS_RECORDS}
+        collections = {name for name, _ in _QUERIED}
         for label, request_scope in self._scopes(scope):
             visible = self._coverage(label, request_scope)
             if visible is not None and not visible:
                 continue
-            for name, query, collection in (
-                ("resources", queries.RESOURCES, RESOURCES),
-                ("dnsresources", queries.DNS_RECORDS, DNS_RECORDS),
-            ):
+            for name, query in _QUERIED:
                 try:
-                    rows.extend(self.graph_query(name, query, request_scope))
+                    rows.extend(self.graph_query(name, query.text, request_scope))
                 except Exception as exc:  # recorded, reported, exit 3
                     self._fail(label, f"query {name}", exc)
-                    collections.discard(collection)
+                    collections.discard(name)
         rows = list({arm.key(r["id"]): r for r in rows}.values())  # overlapping scopes
         rows.extend(self._arm_rows(rows, collections))
         return {
@@ -311,11 +309,9 @@ class Collector:
             "cloud": self.cloud,
             "scopes": scope.describe(),
             "queries": [
-                queries.RESOURCES,
-                queries.DNS_RECORDS,
+                *(query.text for _, query in _QUERIED),
                 queries.SUBSCRIPTIONS,
-                queries.COMPUTES_PATH,
-                queries.ZONE_GROUPS_PATH,
+                *(listed.path for _, listed in _LISTED),
             ],
             "collections": sorted(collections),
             "failures": self.failures,
@@ -352,27 +348,18 @@ class Collector:
 
     # -- ARM reads ----------------------------------------------------------------------
     def _arm_rows(self, rows: list[dict[str, Any]], collections: set[str]) -> list[dict[str, Any]]:
-        workspaces = [
-            r["id"]
-            for r in rows
-            if str(r.get("type", "")).lower() == "microsoft.machinelearningservices/workspaces"
-        ]
-        endpoints = [
-            r["id"]
-            for r in rows
-            if str(r.get("type", "")).lower() == "microsoft.network/privateendpoints"
-        ]
-        jobs = [("computes", queries.COMPUTES_PATH.format(workspace=w), w) for w in workspaces]
-        if self.skip_endpoint_reads:
-            self.notes.append(
-                f"per-endpoint DNS zone group reads skipped ({len(endpoints)} endpoints): the "
-                "DNS checks use A records in the private zones as evidence"
-            )
-        else:
-            jobs += [
-                ("privatednszonegroups", queries.ZONE_GROUPS_PATH.format(endpoint=e), e)
-                for e in endpoints
+        """The items of every collection declared as an ARM list, under each of its parents
+        in ``rows``; each one read is added to ``collections`` (a skipped one is noted)."""
+        jobs: list[tuple[str, str, str]] = []  # (collection, list path, parent id)
+        for c, listed in _LISTED:
+            parents = [
+                r["id"] for r in rows if str(r.get("type", "")).lower() == listed.parent_type
             ]
+            if self.skip_endpoint_reads and c.skipped_note:
+                self.notes.append(c.skipped_note.format(n=len(parents)))
+                continue
+            jobs += [(c.name, listed.path_for(p), p) for p in parents]
+            collections.add(c.name)
         out: list[dict[str, Any]] = []
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             results = pool.map(lambda j: self._arm_list(j[1]), jobs)
@@ -384,9 +371,6 @@ class Collector:
                     self._fail(parent, f"ARM read of {kind}", result)
                 else:
                     out.extend(result)
-        collections.add(COMPUTES)
-        if not self.skip_endpoint_reads:
-            collections.add(ZONE_GROUPS)
         return out
 
     def _arm_list(self, path: str) -> list[dict[str, Any]] | Exception:

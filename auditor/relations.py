@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import arm
+from .collections import DNS_RECORDS, ZONE_GROUPS
 from .graph import AuditGraph
-from .snapshot import DNS_RECORDS, ZONE_GROUPS
 
 
 @dataclass(frozen=True)

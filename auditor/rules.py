@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import arm
+from .collections import Collection, missing_collection
 from .conditions import Compare, Condition, ConditionError, Context, RelationTest, compile_condition
 from .conditions import Path as RulePath
 from .findings import (
@@ -33,7 +34,6 @@ from .findings import (
 from .graph import AuditGraph
 from .model import KIND_OF_TYPE
 from .relations import RELATIONS, Item, Unknown
-from .snapshot import COLLECTIONS, COMPUTES, DNS_RECORDS, RESOURCES, ZONE_GROUPS, Collection
 
 RULE_ID = re.compile(r"^MLA-[A-Z]+-\d{3}$")
 
@@ -316,31 +316,6 @@ def check_selectors(rules: list[Rule], tokens: list[str]) -> str | None:
 
 
 # -- evaluation -------------------------------------------------------------------------
-def missing_collection(graph: AuditGraph, needed: list[str]) -> str | None:
-    """Why a rule cannot run on this estate, or None. A collection only matters when the
-    estate holds what it would describe (no workspaces ⇒ no computes to miss)."""
-    have = graph.estate.collections()
-    relevant = {
-        RESOURCES: True,
-        COMPUTES: bool(graph.nodes_of_type("microsoft.machinelearningservices/workspaces")),
-        ZONE_GROUPS: bool(graph.nodes_of_type("microsoft.network/privateendpoints")),
-        DNS_RECORDS: bool(graph.nodes_of_type("microsoft.network/privatednszones")),
-    }
-    explain = {
-        RESOURCES: "the estate has no Resource Graph resources rows",
-        COMPUTES: "the estate has no Azure ML compute rows (Resource Graph does not hold them; "
-        "they are read from ARM by 'mlops-audit collect')",
-        ZONE_GROUPS: "the estate has no private DNS zone group rows (Resource Graph does not "
-        "hold them; they are read from ARM by 'mlops-audit collect')",
-        DNS_RECORDS: "the estate has no private DNS record rows (Resource Graph dnsresources)",
-    }
-    for c in needed:
-        assert c in COLLECTIONS
-        if c not in have and relevant[c]:
-            return explain[c]
-    return None
-
-
 def render(template: str, paths: dict[str, RulePath], ctx: Context) -> str:
     def value(m: re.Match[str]) -> str:
         got = paths[m.group(1)].resolve(ctx)

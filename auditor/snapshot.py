@@ -18,29 +18,14 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 from . import arm
 from .clouds import CLOUDS
+from .collections import NAMES, holding
 
 SNAPSHOT_FORMAT = "mlops-audit-snapshot"
 SNAPSHOT_VERSION = 1
-
-# Collections are the kinds of data an estate can hold. Rules that need one the estate
-# lacks are reported as not evaluated instead of passing.
-RESOURCES = "resources"  # Resource Graph `resources` table
-DNS_RECORDS = "dnsresources"  # Resource Graph `dnsresources` table (private DNS record sets)
-COMPUTES = "computes"  # ARM: {workspace}/computes
-ZONE_GROUPS = "privatednszonegroups"  # ARM: {privateEndpoint}/privateDnsZoneGroups
-Collection = Literal["resources", "dnsresources", "computes", "privatednszonegroups"]
-COLLECTIONS: tuple[str, ...] = get_args(Collection)
-
-COMPUTE_TYPE = "microsoft.machinelearningservices/workspaces/computes"
-ZONE_GROUP_TYPE = "microsoft.network/privateendpoints/privatednszonegroups"
-DNS_RECORD_PREFIX = "microsoft.network/privatednszones/"
-DNS_RECORD_TYPES = frozenset(
-    DNS_RECORD_PREFIX + t for t in ("a", "aaaa", "cname", "mx", "ptr", "soa", "srv", "txt")
-)
 
 
 class InputError(Exception):
@@ -86,18 +71,7 @@ class Estate:
         return self._collections
 
     def _find_collections(self) -> set[str]:
-        found = set(self.declared_collections)
-        type_counts = self.type_counts()
-        for rtype in type_counts:
-            if rtype == COMPUTE_TYPE:
-                found.add(COMPUTES)
-            elif rtype == ZONE_GROUP_TYPE:
-                found.add(ZONE_GROUPS)
-            elif rtype in DNS_RECORD_TYPES:
-                found.add(DNS_RECORDS)
-            else:
-                found.add(RESOURCES)
-        return found
+        return set(self.declared_collections) | {holding(t) for t in self.type_counts()}
 
     def type_counts(self) -> Counter[str]:
         return Counter(self.types.values())
@@ -209,9 +183,9 @@ def _rows_of(path: Path, doc: Any) -> tuple[str, list[Any], dict[str, Any]]:
         if not isinstance(rows, list):
             raise InputError(path, f"snapshot 'rows' is {_describe(rows)}, expected an array")
         collections = doc.get("collections", [])
-        if not isinstance(collections, list) or not all(c in COLLECTIONS for c in collections):
+        if not isinstance(collections, list) or not all(c in NAMES for c in collections):
             raise InputError(
-                path, f"snapshot 'collections' must list some of {', '.join(COLLECTIONS)}"
+                path, f"snapshot 'collections' must list some of {', '.join(NAMES)}"
             )
         meta = {k: v for k, v in doc.items() if k != "rows"}
         return "snapshot", rows, meta

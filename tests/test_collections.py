@@ -1,0 +1,128 @@
+"""The collection declarations: what each holds, when its absence matters and how that is
+explained, and that the collector, the snapshot reader and the rule files all go by them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from auditor import collections, graph, queries, snapshot
+from auditor.collections import (
+    COMPUTES,
+    DECLARATIONS,
+    DNS_RECORDS,
+    NAMES,
+    RESOURCES,
+    ZONE_GROUPS,
+    ArmList,
+    GraphQuery,
+    missing_collection,
+)
+from auditor.rules import RuleFileError, compile_rule
+
+from . import builders as b
+from .conftest import ROOT
+
+WS_ID = b.rid("rg-aml", "Microsoft.MachineLearningServices/workspaces/mlw")
+WORKSPACE = {"id": WS_ID, "name": "mlw", "type": "microsoft.machinelearningservices/workspaces"}
+STORAGE = b.storage("stcoll")
+VNET = b.vnet("vnet-c", "10.0.0.0/16", {"snet": "10.0.0.0/24"})
+ENDPOINT = b.endpoint("pe-c", f"{VNET['id']}/subnets/snet", STORAGE["id"], "blob", "10.0.0.4")
+ZONE = b.zone("privatelink.blob.core.windows.net")
+
+
+def graph_of(rows: list[dict[str, Any]]) -> graph.AuditGraph:
+    """The graph of hand-built rows, read as a plain array."""
+    estate = snapshot.Estate()
+    snapshot.add_document("rows", rows, estate)
+    return graph.build(estate)
+
+
+# (collection, rows that make its absence matter, the sentence that explains it)
+ABSENCES = [
+    (RESOURCES, [], "the estate has no Resource Graph resources rows"),
+    (
+        DNS_RECORDS,
+        [ZONE],
+        "the estate has no private DNS record rows (Resource Graph dnsresources)",
+    ),
+    (
+        COMPUTES,
+        [WORKSPACE],
+        "the estate has no Azure ML compute rows (Resource Graph does not hold them; they are "
+        "read from ARM by 'mlops-audit collect')",
+    ),
+    (
+        ZONE_GROUPS,
+        [VNET, *ENDPOINT],
+        "the estate has no private DNS zone group rows (Resource Graph does not hold them; "
+        "they are read from ARM by 'mlops-audit collect')",
+    ),
+]
+
+
+def test_the_four_collections_in_their_order() -> None:
+    assert NAMES == ("resources", "dnsresources", "computes", "privatednszonegroups")
+    assert [c for c, _, _ in ABSENCES] == list(NAMES)
+
+
+@pytest.mark.parametrize(("name", "parents", "absence"), ABSENCES, ids=[a[0] for a in ABSENCES])
+def test_an_absence_that_matters_is_explained(
+    name: str, parents: list[dict[str, Any]], absence: str
+) -> None:
+    # storage alone: a resources row, and nothing any other collection describes
+    alone = graph_of([STORAGE])
+    with_parents = graph_of([STORAGE, *parents])
+    assert alone.estate.collections() == {RESOURCES}
+    if name != RESOURCES:
+        assert missing_collection(alone, [name]) is None  # nothing for it to describe
+    assert missing_collection(with_parents, [RESOURCES, name]) == (
+        absence if name != RESOURCES else None
+    )
+    assert collections.BY_NAME[name].absence == absence
+
+
+def test_resources_matter_always() -> None:
+    zones_only = graph_of([ZONE])  # a row of the resources table after all
+    assert missing_collection(zones_only, [RESOURCES]) is None
+    assert collections.BY_NAME[RESOURCES].matters(graph_of([]))
+
+
+def test_every_row_type_belongs_to_one_collection() -> None:
+    assert collections.holding("microsoft.machinelearningservices/workspaces/computes") == COMPUTES
+    assert (
+        collections.holding("microsoft.network/privateendpoints/privatednszonegroups")
+        == ZONE_GROUPS
+    )
+    assert collections.holding("microsoft.network/privatednszones/cname") == DNS_RECORDS
+    assert collections.holding("microsoft.web/sites") == RESOURCES  # the catch-all
+    assert [c.name for c in DECLARATIONS if c.row_types is None] == [RESOURCES]
+    claimed = [t for c in DECLARATIONS for t in c.row_types or ()]
+    assert len(claimed) == len(set(claimed))
+
+
+def test_how_each_collection_is_read() -> None:
+    """Resource Graph tables by a pageable query; what it lacks by ARM, per parent, with
+    an api-version, and the parent is the type whose presence makes the absence matter."""
+    for c in DECLARATIONS:
+        if isinstance(c.source, GraphQuery):
+            assert queries.check_pageable(c.source.text).startswith(c.name)
+        else:
+            assert isinstance(c.source, ArmList)
+            assert c.source.parent_type == c.matters_with
+            path = c.source.path_for("/subscriptions/s/p/x")
+            assert path.startswith("/subscriptions/s/p/x/") and "api-version=" in path
+            assert all(t in queries.ARM_ONLY for t in c.row_types or ())
+    assert collections.BY_NAME[COMPUTES].source == ArmList(
+        queries.COMPUTES_PATH, "microsoft.machinelearningservices/workspaces"
+    )
+
+
+def test_rule_files_may_need_only_declared_collections() -> None:
+    spec = yaml.safe_load((ROOT / "rules" / "MLA-STG-001.yaml").read_text(encoding="utf-8"))
+    for name in NAMES:
+        assert compile_rule({**spec, "needs": [name]}, "MLA-STG-001.yaml").spec.needs == [name]
+    with pytest.raises(RuleFileError, match="needs"):
+        compile_rule({**spec, "needs": ["vms"]}, "MLA-STG-001.yaml")
