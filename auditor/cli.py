@@ -388,8 +388,8 @@ def _fail(message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .files import InputError
     from .rules import RuleFileError, load_rules
-    from .snapshot import InputError
 
     try:
         rules = load_rules(getattr(args, "rules", []))
@@ -412,7 +412,7 @@ def _audit(args: argparse.Namespace, all_rules: list) -> Any:  # type: ignore[ty
     import datetime as dt
 
     from . import graph as graph_stage
-    from . import report, rules, snapshot, triage
+    from . import inputs, report, rules, triage
 
     # A scan is one short process that builds a large, acyclic heap (rows, graph); the
     # cyclic collector would re-walk it again and again for nothing, doubling load time.
@@ -440,12 +440,12 @@ def _audit(args: argparse.Namespace, all_rules: list) -> Any:  # type: ignore[ty
         doc, _text, code = _collect(args)
         if doc is None:
             return code
-        estate = snapshot.Estate()
-        snapshot.add_document(
+        estate = inputs.Estate()
+        inputs.add_document(
             "live:" + ",".join(sorted(next(iter(s.values())) for s in doc["scopes"])), doc, estate
         )
     else:
-        estate = snapshot.load(args.snapshot)
+        estate = inputs.load(args.snapshot)
     if args.cloud:
         estate.cloud = args.cloud
     graph = graph_stage.build(estate)

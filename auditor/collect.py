@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from . import __version__, arm, queries
 from .clouds import CLOUDS
 from .collections import DECLARATIONS, ArmList, GraphQuery
-from .snapshot import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
+from .inputs.snapshot import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
 
 log = logging.getLogger("mlops_audit.collect")
 

@@ -15,8 +15,8 @@ from typing import Any
 import networkx as nx
 
 from . import arm
+from .estate import Estate
 from .model import KIND_OF_TYPE
-from .snapshot import Estate
 
 SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
 

@@ -257,7 +257,7 @@ def builtin_rules_dir() -> Path:
 
 def read_yaml(f: Path, expected: str = "YAML") -> Any:
     """A YAML file's data (only true/false are booleans); any problem is one line."""
-    from .snapshot import read_text
+    from .files import read_text
 
     text = read_text(f, expected)
     try:

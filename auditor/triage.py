@@ -22,9 +22,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import arm
+from .files import InputError, read_json
 from .findings import SEVERITY_RANK, AuditResult, Finding, Severity
 from .graph import AuditGraph
-from .snapshot import InputError, read_json
 
 BASELINE_FORMAT = "mlops-audit-baseline"
 BASELINE_VERSION = 1

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from auditor import graph as graph_stage
+from auditor import inputs
 from auditor import rules as rules_stage
-from auditor import snapshot
 from auditor.findings import AuditResult
 
 # Reports carry the run's time; tests that compare two runs pin it (the determinism tests
@@ -47,7 +47,7 @@ def scan_files(
     chosen = rules if rules is not None else rules_stage.load_rules()
     if select:
         chosen = rules_stage.select_rules(chosen, select, [])
-    estate = snapshot.load(list(paths))
+    estate = inputs.load(list(paths))
     return rules_stage.evaluate(chosen, graph_stage.build(estate))
 
 

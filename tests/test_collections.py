@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor import collections, graph, queries, snapshot
+from auditor import collections, graph, inputs, queries
 from auditor.collections import (
     COMPUTES,
     DECLARATIONS,
@@ -35,8 +35,8 @@ ZONE = b.zone("privatelink.blob.core.windows.net")
 
 def graph_of(rows: list[dict[str, Any]]) -> graph.AuditGraph:
     """The graph of hand-built rows, read as a plain array."""
-    estate = snapshot.Estate()
-    snapshot.add_document("rows", rows, estate)
+    estate = inputs.Estate()
+    inputs.add_document("rows", rows, estate)
     return graph.build(estate)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from auditor import graph, snapshot
+from auditor import graph, inputs
 from auditor.conditions import ConditionError, Context, compile_condition
 from auditor.relations import Item, Unknown
 from auditor.rules import RuleFileError, compile_rule
@@ -21,7 +21,7 @@ STORAGE = b.storage("st1")
 def evaluate(cond: Any, row: dict[str, Any], tmp_path: Path, extra_rows: list[Any] = ()) -> Any:
     path = tmp_path / "e.json"
     path.write_text(json.dumps([row, *extra_rows]))
-    g = graph.build(snapshot.load([path]))
+    g = graph.build(inputs.load([path]))
     compiled = compile_condition(cond, "assert", {"subject"})
     ctx = Context(g, {}).bind("subject", Item(key=row["id"], node=row["id"].lower()))
     return compiled.eval(ctx)

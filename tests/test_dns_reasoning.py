@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from auditor import graph, relations, snapshot
+from auditor import graph, inputs, relations
 
 from . import builders as b
 from .conftest import scan_rows
@@ -255,7 +255,7 @@ def test_required_links_relation_directly(tmp_path: Path) -> None:
     import json
 
     path.write_text(json.dumps(e.rows))
-    g = graph.build(snapshot.load([path]))
+    g = graph.build(inputs.load([path]))
     items = relations.required_links(g, e.zone["id"].lower())
     assert isinstance(items, list)
     got = {i.extra["vnet_name"]: i.extra["linked"] for i in items}

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor import cli, report, snapshot, triage
+from auditor import cli, inputs, report, triage
 from auditor import graph as graph_stage
 from auditor import rules as rules_stage
 
@@ -342,7 +342,7 @@ sys.exit(main(args))
 @functools.cache
 def reference_baseline() -> dict[str, Any]:
     """The baseline of the reference estate, as ``mlops-audit baseline`` writes it."""
-    estate = snapshot.load([REFERENCE])
+    estate = inputs.load([REFERENCE])
     graph = graph_stage.build(estate)
     chosen = rules_stage.load_rules()
     run = report.Run(graph, rules_stage.evaluate(chosen, graph), "high", chosen, "")
@@ -888,7 +888,7 @@ def test_the_suppression_example_is_valid_and_current() -> None:
         assert s.entry.expires is not None and s.entry.expires > TODAY, s.label
     # written for the reference estate: on TODAY each entry covers a finding, and the
     # estate still has unsuppressed high findings (the examples' failing scenario)
-    graph = graph_stage.build(snapshot.load([REFERENCE]))
+    graph = graph_stage.build(inputs.load([REFERENCE]))
     result = rules_stage.evaluate(rules_stage.load_rules(), graph)
     account = triage.apply_suppressions(result, graph, entries, str(SUPPRESSIONS), TODAY)
     assert account["expired"] == [] and account["stale"] == []

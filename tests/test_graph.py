@@ -7,14 +7,14 @@ from pathlib import Path
 
 import networkx as nx
 
-from auditor import graph, snapshot
+from auditor import graph, inputs
 from auditor.model import EDGE_KINDS, NODE_KINDS
 
 from .conftest import FIXTURES
 
 
 def reference_graph() -> graph.AuditGraph:
-    return graph.build(snapshot.load([FIXTURES / "reference-good.json"]))
+    return graph.build(inputs.load([FIXTURES / "reference-good.json"]))
 
 
 def test_fill_matches_networkx_public_calls() -> None:
@@ -79,7 +79,7 @@ def test_references_outside_the_estate_become_placeholders(tmp_path: Path) -> No
     }
     path = tmp_path / "e.json"
     path.write_text(json.dumps([nic]))
-    g = graph.build(snapshot.load([path]))
+    g = graph.build(inputs.load([path]))
     (placeholder,) = g.placeholders()
     assert placeholder["type"] == "microsoft.network/virtualnetworks/subnets"
     assert placeholder["referenced_by"] == [nic["id"]]
@@ -105,6 +105,6 @@ def test_placeholders_do_not_depend_on_row_order(tmp_path: Path) -> None:
     for order in (nics, nics[::-1]):
         path = tmp_path / "e.json"
         path.write_text(json.dumps(order))
-        seen.append(graph.build(snapshot.load([path])).placeholders())
+        seen.append(graph.build(inputs.load([path])).placeholders())
     assert seen[0] == seen[1]
     assert seen[0][0]["referrers"] == 7 and len(seen[0][0]["referenced_by"]) == 5

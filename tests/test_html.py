@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import pytest
 
 from auditor import graph as graph_stage
-from auditor import report, snapshot, triage
+from auditor import inputs, report, triage
 from auditor import rules as rules_stage
 from auditor.report import html_report, network
 
@@ -61,7 +61,7 @@ def build_run(
     fail_on: str = "high",
     generated_at: str = "2026-01-01T00:00:00Z",
 ) -> report.Run:
-    estate = snapshot.load(list(paths))
+    estate = inputs.load(list(paths))
     graph = graph_stage.build(estate)
     chosen = rules_stage.load_rules()
     result = rules_stage.evaluate(chosen, graph)

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor import snapshot
+from auditor import inputs
 from auditor.cli import main
 
 from . import builders as b
@@ -248,7 +248,7 @@ SHAPES = [
 
 @pytest.mark.parametrize(("name", "doc", "fmt"), SHAPES, ids=[s[0] for s in SHAPES])
 def test_every_file_shape_loads(name: str, doc: Any, fmt: str, tmp_path: Path) -> None:
-    estate = snapshot.load([write_json(tmp_path / "estate.json", doc)])
+    estate = inputs.load([write_json(tmp_path / "estate.json", doc)])
     assert [(s.format, s.rows) for s in estate.sources] == [(fmt, 1)]
     assert estate.rows_read == 1
     assert list(estate.rows.values()) == [ROW]
@@ -269,7 +269,7 @@ def test_snapshot_declares_collections_it_holds_no_rows_of(tmp_path: Path) -> No
         "rows": [ws],
     }
     path = write_json(tmp_path / "snap.json", doc)
-    estate = snapshot.load([path])
+    estate = inputs.load([path])
     assert estate.collections() == {"resources", "computes"}
     assert estate.sources[0].metadata == {
         "tool_version": "0.1.0",
@@ -282,10 +282,10 @@ def test_snapshot_declares_collections_it_holds_no_rows_of(tmp_path: Path) -> No
 def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "bom.json"
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps([ROW]).encode())
-    assert snapshot.load([path]).rows_read == 1
+    assert inputs.load([path]).rows_read == 1
 
 
-def _duplicates(tmp_path: Path) -> tuple[dict[str, Any], snapshot.Estate]:
+def _duplicates(tmp_path: Path) -> tuple[dict[str, Any], inputs.Estate]:
     first = {
         **b.storage("stdata"),
         "properties": {"publicNetworkAccess": "Disabled", "networkAcls": {"defaultAction": "Deny"}},
@@ -296,7 +296,7 @@ def _duplicates(tmp_path: Path) -> tuple[dict[str, Any], snapshot.Estate]:
         "kind": None,
         "properties": {"minimumTlsVersion": "TLS1_2", "networkAcls": {"bypass": "AzureServices"}},
     }
-    return first, snapshot.load([write_json(tmp_path / "dup.json", [first, second])])
+    return first, inputs.load([write_json(tmp_path / "dup.json", [first, second])])
 
 
 def test_duplicate_ids_in_other_letter_case_merge(tmp_path: Path) -> None:
@@ -351,7 +351,7 @@ def test_missing_sku_is_not_evaluated_never_a_pass(tmp_path: Path) -> None:
     ids=["array", "az-graph", "snapshot"],
 )
 def test_empty_estates_load(doc: Any, tmp_path: Path) -> None:
-    estate = snapshot.load([write_json(tmp_path / "empty.json", doc)])
+    estate = inputs.load([write_json(tmp_path / "empty.json", doc)])
     assert (estate.rows_read, estate.rows, estate.sources[0].rows) == (0, {}, 0)
 
 
@@ -375,7 +375,7 @@ def test_unicode_names_survive_into_the_report(tmp_path: Path, capsys: Any) -> N
 def test_rows_of_unknown_types_are_kept_and_counted(tmp_path: Path, capsys: Any) -> None:
     site = {"id": b.rid("rg-web", "Microsoft.Web/sites/app1"), "type": "Microsoft.Web/sites"}
     path = write_json(tmp_path / "estate.json", [ROW, site, {**site, "id": site["id"] + "2"}])
-    estate = snapshot.load([path])
+    estate = inputs.load([path])
     assert len(estate.rows) == 3
     code, out, err = run_cli(["scan", "--snapshot", str(path), "--format", "json"], capsys)
     assert (code, err) == (0, "")
@@ -388,7 +388,7 @@ def test_two_files_merge_into_one_estate(tmp_path: Path) -> None:
     net = b.vnet("vnet-a", "10.0.0.0/16", {"snet": "10.0.0.0/24"})
     a = write_json(tmp_path / "a.json", [net])
     bb = write_json(tmp_path / "b.json", {"data": [ROW, {**net, "id": net["id"].lower()}]})
-    estate = snapshot.load([a, bb])
+    estate = inputs.load([a, bb])
     assert [(s.path, s.format, s.rows) for s in estate.sources] == [
         (str(a), "array", 1),
         (str(bb), "az-graph", 2),
@@ -399,7 +399,7 @@ def test_two_files_merge_into_one_estate(tmp_path: Path) -> None:
 def test_rows_read_counts_every_row_of_every_file() -> None:
     files = [GOOD, TERRAFORM]
     rows = [r for f in files for r in json.loads(f.read_text(encoding="utf-8"))]
-    estate = snapshot.load(files)
+    estate = inputs.load(files)
     assert estate.rows_read == len(rows)
     assert len(estate.rows) == len({r["id"].lower() for r in rows})
     assert estate.duplicates_merged == estate.rows_read - len(estate.rows)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from auditor import arm, report, snapshot, triage
+from auditor import arm, inputs, report, triage
 from auditor import graph as graph_stage
 from auditor import rules as rules_stage
 from auditor.findings import NotEvaluated
@@ -61,7 +61,7 @@ def make_run(
 ) -> report.Run:
     """A Run built in-process the way the CLI builds it."""
     chosen = rules_stage.load_rules()
-    estate = snapshot.load([ROOT / p for p in paths])
+    estate = inputs.load([ROOT / p for p in paths])
     graph = graph_stage.build(estate)
     result = rules_stage.evaluate(chosen, graph)
     run = report.Run(graph, result, fail_on, chosen, report.timestamp())

@@ -279,20 +279,20 @@ def test_unconfigured_auth_is_one_line_exit_2(tmp_path: Path) -> None:
 def test_every_cloud_is_a_choice_and_a_snapshot_value(tmp_path: Path) -> None:
     """One table (clouds.CLOUDS) names the clouds: --cloud offers exactly its keys, a
     snapshot may say any of them, and a value outside it is one line naming them."""
-    from auditor import cli, snapshot
-    from auditor.snapshot import InputError
+    from auditor import cli, inputs
+    from auditor.files import InputError
 
     parser = cli.build_parser()
     for name in CLOUDS:
         assert parser.parse_args(["scan", "--snapshot", "s.json", "--cloud", name]).cloud == name
         doc = {"format": "mlops-audit-snapshot", "version": 1, "cloud": name, "rows": []}
-        estate = snapshot.Estate()
-        snapshot.add_document("s.json", doc, estate)
+        estate = inputs.Estate()
+        inputs.add_document("s.json", doc, estate)
         assert estate.cloud == name
     with pytest.raises(SystemExit):
         parser.parse_args(["scan", "--cloud", "germany"])
     with pytest.raises(InputError, match=r"'cloud' must be one of public, usgov, china$"):
-        snapshot.add_document("s.json", {**doc, "cloud": "germany"}, snapshot.Estate())
+        inputs.add_document("s.json", {**doc, "cloud": "germany"}, inputs.Estate())
 
 
 def test_every_cloud_has_its_endpoints() -> None:

@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 import jsonschema
 import pytest
 
-from auditor import arm, report, snapshot
+from auditor import arm, inputs, report
 from auditor import graph as graph_stage
 from auditor import rules as rules_stage
 from auditor.findings import SEVERITY_RANK, Finding, fingerprint
@@ -60,7 +60,7 @@ def make_run(paths: list[Path], select: list[str] | None = None, **kw: Any) -> r
     chosen = rules_stage.load_rules()
     if select:
         chosen = rules_stage.select_rules(chosen, select, [])
-    graph = graph_stage.build(snapshot.load(list(paths)))
+    graph = graph_stage.build(inputs.load(list(paths)))
     result = rules_stage.evaluate(chosen, graph)
     return report.Run(graph, result, "high", chosen, report.timestamp(), **kw)
 

@@ -1,0 +1,132 @@
+"""The estate: every input's rows merged into one set, keyed by ARM id.
+
+Rows from several inputs merge by ARM id, compared case-insensitively. Nothing is dropped:
+rows of types the model does not know are kept and counted in the inventory. How an input
+becomes a :class:`Reading` is the business of ``auditor.inputs``; this module only merges.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import arm, collections
+from .clouds import DEFAULT_CLOUD
+from .files import InputError, describe
+
+
+@dataclass
+class Reading:
+    """What one input holds, as its format read it: rows (not yet checked) and what the
+    input says about itself."""
+
+    rows: list[Any]
+    row_label: str = "row"  # what messages call one of its rows
+    gaps: list[str] = field(default_factory=list)  # what the input says it does not hold
+    collections: list[str] | None = None  # the collections it declares it made, if it says
+    metadata: dict[str, Any] = field(default_factory=dict)  # carried into the report
+    cloud: str | None = None  # the Azure cloud it says it came from
+    notes: list[str] = field(default_factory=list)  # choices that narrowed its evidence
+
+
+@dataclass
+class Source:
+    """One input and what it contributed."""
+
+    path: str
+    format: str  # the input format's name: "az-graph" | "array" | "snapshot"
+    rows: int
+    collections: list[str] | None = None  # declared by a snapshot; None for raw files
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Estate:
+    """The merged rows of every input, keyed by normalised ARM id, in first-seen order."""
+
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)  # key -> lower-case type
+    sources: list[Source] = field(default_factory=list)
+    rows_read: int = 0
+    duplicates_merged: int = 0
+    declared_collections: set[str] = field(default_factory=set)
+    gaps: list[dict[str, str]] = field(default_factory=list)  # what the inputs say is missing
+    notes: list[dict[str, str]] = field(default_factory=list)  # choices that narrowed evidence
+    cloud: str = DEFAULT_CLOUD  # which Azure cloud's private DNS zone names apply
+    _collections: set[str] | None = field(default=None, repr=False)
+
+    def add(self, path: str, fmt: str, reading: Reading) -> Source:
+        """Merge one input's rows and what it says about itself; a row that cannot be keyed
+        raises InputError naming the input (``path``) and the row."""
+        named, where = Path(path), reading.row_label  # named as the file reader names it
+        for i, r in enumerate(reading.rows):
+            if not isinstance(r, dict):
+                raise InputError(named, f"{where} {i} is {describe(r)}, expected an object")
+            rid = r.get("id")
+            rtype = r.get("type")
+            if not isinstance(rid, str) or not rid.strip():
+                raise InputError(named, f"{where} {i} {_field_problem('id', rid)}")
+            if not rid.startswith("/"):
+                raise InputError(
+                    named, f"{where} {i} has an 'id' that is not an ARM resource id: {rid!r}"
+                )
+            if not isinstance(rtype, str) or not rtype.strip():
+                raise InputError(named, f"{where} {i} ({rid}) {_field_problem('type', rtype)}")
+            k = arm.key(rid)
+            existing = self.rows.get(k)
+            if existing is None:
+                self.rows[k] = r
+                self.types[k] = rtype.lower()
+            else:  # the first row's id keeps its casing: it is the one printed
+                _merge(existing, {key: v for key, v in r.items() if key != "id"})
+                self.duplicates_merged += 1
+        self.rows_read += len(reading.rows)
+        self._collections = None
+        source = Source(path, fmt, len(reading.rows), reading.collections, reading.metadata)
+        if reading.collections:
+            self.declared_collections.update(reading.collections)
+        self.gaps += [{"path": path, "problem": g} for g in reading.gaps]
+        if reading.cloud is not None:
+            self.cloud = reading.cloud
+        self.notes += [{"path": path, "note": n} for n in reading.notes]
+        self.sources.append(source)
+        return source
+
+    def collections(self) -> set[str]:
+        """Collections this estate holds: declared by snapshots, or evident from its rows.
+        Computed once (rules ask per resource); loading more rows resets it."""
+        if self._collections is None:
+            self._collections = set(self.declared_collections) | {
+                collections.holding(t) for t in self.type_counts()
+            }
+        return self._collections
+
+    def type_counts(self) -> Counter[str]:
+        return Counter(self.types.values())
+
+    def subscriptions(self) -> list[str]:
+        """The subscriptions (lower case) the estate holds resources of: where a resource
+        that is not in the estate can be taken to be gone."""
+        found = {arm.segment(key, "subscriptions") for key in self.rows}
+        return sorted(s for s in found if s)
+
+
+def _field_problem(name: str, value: Any) -> str:
+    if value is None:
+        return f"has no '{name}'"
+    if isinstance(value, str):
+        return f"has an empty '{name}'"
+    return f"has an '{name}' that is {describe(value)}, expected a string"
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    """Merge a duplicate row: objects merge key by key, other values from the later row win
+    unless the later value is null."""
+    for k, v in new.items():
+        old = into.get(k)
+        if isinstance(old, dict) and isinstance(v, dict):
+            _merge(old, v)
+        elif v is not None or k not in into:
+            into[k] = v
