@@ -14,13 +14,18 @@ which is a maximum over every child so far. MB here means 2**20 bytes. Targets: 
 under 3x the bare parse, peak RSS under 1500 MB. At small sizes interpreter start-up dominates
 the scan time, so the time target only means something for the large sizes.
 
+With ``--stages`` it also runs the pipeline core (``auditor.audit``) once per size in a
+fresh child and prints the seconds each stage took (load, graph, rules, triage): where a
+scan's time goes.
+
     python bench/benchmark.py [--sizes 1000,10000,100000] [--repeat 3] [--keep DIR] [--check]
-                              [--all-formats]
+                              [--all-formats] [--stages]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -41,6 +46,14 @@ with open(sys.argv[1], "rb") as fh:
     start = time.perf_counter()
     json.load(fh)
     print(time.perf_counter() - start)
+"""
+
+# The pipeline core in a child: its own account of the seconds per stage.
+STAGES = """\
+import gc, json, sys
+gc.disable()  # as the CLI does for a scan
+from auditor import audit
+print(json.dumps(audit([sys.argv[1]], fail_on="none").timings))
 """
 
 
@@ -140,6 +153,15 @@ def measure(path: Path, rows: int, repeat: int, scan: bool, all_formats: bool = 
     return result
 
 
+def stages(path: Path) -> str:
+    """One line: the core's seconds per stage on this estate."""
+    r = run([sys.executable, "-c", STAGES, str(path)])
+    if r.returncode != 0:
+        return f"stages of {path.name} failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}"
+    laps = json.loads(r.stdout)
+    return f"{path.name}: " + ", ".join(f"{k} {v:.3f} s" for k, v in laps.items())
+
+
 def fmt(value: float | bool | None, spec: str = ".2f") -> str:
     if value is None:
         return "-"
@@ -193,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the scan writes JSON, SARIF, JUnit, Markdown, HTML and CSV beside the estate",
     )
+    parser.add_argument(
+        "--stages", action="store_true", help="also print the core's seconds per stage"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     if not args.no_scan:
@@ -201,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         results = []
+        lines: list[str] = []
         for size in sizes:
             path = folder / f"estate-{size}.json"
             gen = [sys.executable, str(HERE / "synth.py"), "--rows", str(size), "--out", str(path)]
@@ -211,7 +237,11 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"generating {path} failed:\n{made.stderr}")
             print(f"{made.stderr.strip()} ({made.wall:.1f} s); measuring", file=sys.stderr)
             results.append(measure(path, size, args.repeat, not args.no_scan, args.all_formats))
+            if args.stages:
+                lines.append(stages(path))
     print(table(results))
+    for line in lines:
+        print(line)
     if not args.check:
         return 0
     last = results[-1]

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from auditor import graph as graph_stage
-from auditor import inputs
+from auditor import core
 from auditor import rules as rules_stage
 from auditor.findings import AuditResult
 
@@ -44,11 +43,14 @@ def scan_rows(
 def scan_files(
     paths: list[Path], select: list[str] | None = None, rules: list[rules_stage.Rule] | None = None
 ) -> AuditResult:
-    chosen = rules if rules is not None else rules_stage.load_rules()
-    if select:
-        chosen = rules_stage.select_rules(chosen, select, [])
-    estate = inputs.load(list(paths))
-    return rules_stage.evaluate(chosen, graph_stage.build(estate))
+    return core.audit(paths, rules=rules, select=select or ()).result
+
+
+def graph_of(rows: list[dict[str, Any]], tmp_path: Path) -> Any:
+    """The graph of an estate of hand-built rows (no rule run), for relation tests."""
+    path = tmp_path / f"estate-{len(list(tmp_path.iterdir()))}.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    return core.audit([path], rules=[]).graph
 
 
 def load_synth() -> Any:

@@ -1,0 +1,170 @@
+"""The pipeline core: one audit, from inputs to the run that every report renders.
+
+    rules (load, select) → inputs (read, or collect live) → graph → rules engine → triage
+
+The CLI parses options, plans outputs and chooses exit codes around this; the tests and
+the benchmark call it directly, and so can anyone who wants the findings as objects::
+
+    from auditor import audit
+    run = audit(["fixtures/reference-terraform.json"])
+    print([f.rule_id for f in run.result.findings])
+
+Nothing here imports the Azure SDK or the collector: a live scan hands in a ``collect``
+callable, which the core calls after the cheap checks (rule selection, triage files) so a
+typo never costs a collection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import graph as graph_stage
+from . import inputs, triage
+from . import rules as rules_stage
+from .findings import AuditResult
+from .graph import AuditGraph
+from .rules import Rule
+
+# A live collection's result: a name for the report's inputs, and the snapshot document.
+Collected = tuple[str, dict[str, Any]]
+
+
+class SelectionError(Exception):
+    """``--select`` / ``--skip`` named nothing: a likely typo, refused before any work."""
+
+    def __init__(self, option: str, token: str) -> None:
+        super().__init__(f"{option} {token}: matches no rule id, id prefix or category")
+
+
+@dataclass
+class Run:
+    """Everything a report shows: the graph (with its estate), the rules that ran and their
+    results, and the triage (suppressions, baseline) applied to them."""
+
+    graph: AuditGraph
+    result: AuditResult
+    fail_on: str
+    rules: list[Rule]
+    generated_at: str
+    suppressions: dict[str, Any] | None = None  # triage.apply_suppressions' account
+    baseline: dict[str, Any] | None = None  # triage.apply_baseline's account
+    sarif_category: str | None = None  # SARIF runAutomationDetails.id, only when asked
+    # seconds per stage (load, graph, rules, triage): for the benchmark, never in a report
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    @property
+    def rules_run(self) -> list[str]:
+        return [r.id for r in self.rules]
+
+    @property
+    def failed(self) -> bool:
+        return self.result.fails_at(self.fail_on)
+
+    @property
+    def incomplete(self) -> bool:
+        """Part of the scope was not seen (the inputs say so)."""
+        return bool(self.graph.estate.gaps)
+
+
+def timestamp() -> str:
+    """The run's time, UTC, to the second; ``SOURCE_DATE_EPOCH`` pins it (reproducible
+    reports)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = (
+        dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        if epoch.isdigit()
+        else dt.datetime.now(dt.UTC)
+    )
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def choose_rules(all_rules: list[Rule], select: Sequence[str], skip: Sequence[str]) -> list[Rule]:
+    """The rules ``select``/``skip`` leave (ids, id prefixes or categories); a token that
+    matches no rule at all raises SelectionError."""
+    for option, tokens in (("--select", select), ("--skip", skip)):
+        typo = rules_stage.check_selectors(all_rules, list(tokens))
+        if typo is not None:
+            raise SelectionError(option, typo)
+    return rules_stage.select_rules(all_rules, list(select), list(skip))
+
+
+def audit(
+    snapshots: Sequence[str | Path] = (),
+    *,
+    collect: Callable[[], Collected] | None = None,
+    rules: list[Rule] | None = None,
+    rule_dirs: Sequence[str | Path] = (),
+    select: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    fail_on: str = "high",
+    baseline: str | Path | None = None,
+    suppressions: str | Path | None = None,
+    cloud: str | None = None,
+    sarif_category: str | None = None,
+    generated_at: str | None = None,
+) -> Run:
+    """Audit the estate in ``snapshots`` (or the one ``collect`` returns) with the
+    built-in rules, plus ``rule_dirs`` (or exactly ``rules``), narrowed by ``select`` and
+    ``skip``, and apply the baseline and suppression files.
+
+    Bad input raises ``InputError`` / ``RuleFileError`` (one line naming the file) and a
+    selector that matches nothing raises SelectionError; findings are never an exception.
+    """
+    all_rules = rules if rules is not None else rules_stage.load_rules(list(rule_dirs))
+    chosen = choose_rules(all_rules, select, skip)
+    # read the triage files first: a typo there must not cost a live collection
+    known = triage.read_report(baseline, "baseline") if baseline is not None else None
+    entries = triage.load_suppressions(suppressions) if suppressions is not None else None
+    clock = _Clock()
+    if collect is not None:
+        name, document = collect()
+        clock.lap("collect")
+        estate = inputs.Estate()
+        inputs.add_document(name, document, estate)
+    else:
+        estate = inputs.load(list(snapshots))
+    if cloud:
+        estate.cloud = cloud
+    clock.lap("load")
+    graph = graph_stage.build(estate)
+    clock.lap("graph")
+    result = rules_stage.evaluate(chosen, graph)
+    clock.lap("rules")
+    run = Run(
+        graph,
+        result,
+        fail_on,
+        chosen,
+        generated_at if generated_at is not None else timestamp(),
+        sarif_category=sarif_category,
+    )
+    if entries is not None:
+        # expiry is judged on the run's date, so a pinned run time gives the same report
+        today = dt.date.fromisoformat(run.generated_at[:10])
+        run.suppressions = triage.apply_suppressions(
+            result, graph, entries, str(suppressions), today, len(chosen) < len(all_rules)
+        )
+    if known is not None:
+        run.baseline = triage.apply_baseline(result, graph, known, str(baseline))
+    clock.lap("triage")
+    run.timings = clock.laps
+    return run
+
+
+class _Clock:
+    """Seconds spent per stage, so the benchmark can say where a scan's time goes."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = now - self._last
+        self._last = now
