@@ -15,9 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from .graph import AuditGraph
-from .relations import RELATIONS, Item, Unknown
+from .model import ROW_FIELDS
+from .relations import RELATIONS, Item, Relation, Unknown
 
 Truth = bool | Unknown
+# What each name a path may start with stands for: a relation's items, or (None) a
+# resource row — the subject. Paths are checked against it when a rule loads.
+Bindings = dict[str, Relation | None]
+SUBJECT: Bindings = {"subject": None}
+_ROW_FIELDS = {f.lower(): f for f in ROW_FIELDS}
 
 
 class ConditionError(Exception):
@@ -65,7 +71,7 @@ class Path:
     steps: tuple[str | int, ...]  # names, indexes, or "*" (every element)
 
     @staticmethod
-    def parse(text: str, where: str, bindings: set[str]) -> Path:
+    def parse(text: str, where: str, bindings: Bindings) -> Path:
         if not isinstance(text, str) or not text:
             raise ConditionError(where, "a path must be a non-empty string")
         steps: list[str | int] = []
@@ -82,12 +88,50 @@ class Path:
                 where,
                 f"path {text!r} must start with one of {', '.join(sorted(bindings))}",
             )
+        _check_fields(text, where, bindings[str(first)], steps[1:])
         return Path(text, str(first), tuple(steps[1:]))
 
     def resolve(self, ctx: Context) -> list[Any] | Unknown:
         """Every value the path reaches (empty when absent)."""
         item = ctx.bindings[self.binding]
         return resolve_item(ctx.graph, item, self.steps, self.text)
+
+
+def _check_fields(text: str, where: str, rel: Relation | None, steps: list[str | int]) -> None:
+    """Refuse a path into a field the binding cannot have: a typo (``need.linkd``,
+    ``it.edge.stauts``, ``subject.propertes``) would otherwise read as absent and give
+    false findings. Relation items offer their declared fields, ``edge.*`` when they carry
+    an edge, and a resource's row fields when they are resources."""
+    if not steps:
+        return
+    head = steps[0]
+    if rel is None:
+        allowed = dict(_ROW_FIELDS)
+        owner = "a resource row"
+    else:
+        allowed = {f.lower(): f for f in rel.fields}
+        if rel.edge:
+            allowed["edge"] = "edge"
+        if rel.node:
+            allowed.update({k: v for k, v in _ROW_FIELDS.items() if k not in allowed})
+        owner = f"an item of relation {rel.name!r}"
+    if not isinstance(head, str) or head.lower() not in allowed:
+        raise ConditionError(
+            where,
+            f"path {text!r}: {owner} has no field {head!r}"
+            f"{_suggest(str(head), sorted(allowed.values()))}",
+        )
+    if rel is not None and head not in rel.fields and allowed[head.lower()] in rel.fields:
+        raise ConditionError(where, f"path {text!r}: the field is {allowed[head.lower()]!r}")
+    if head.lower() == "edge" and rel is not None and rel.edge and len(steps) > 1:
+        attr = steps[1]
+        names = {a.lower(): a for a in rel.edge_fields}
+        if not isinstance(attr, str) or attr.lower() not in names:
+            raise ConditionError(
+                where,
+                f"path {text!r}: edge {rel.edge!r} has no attribute {attr!r}"
+                f"{_suggest(str(attr), list(rel.edge_fields))}",
+            )
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -392,7 +436,7 @@ _REL_KEYS = {"relation", "on", "as", "where", "exists", "count"}
 
 
 def compile_condition(
-    spec: Any, where: str, bindings: set[str], kinds: frozenset[str] | None = None
+    spec: Any, where: str, bindings: Bindings, kinds: frozenset[str] | None = None
 ) -> Condition:
     """Turn the YAML form of a condition into a Condition, checking every key."""
     if isinstance(spec, bool):
@@ -428,7 +472,7 @@ def compile_condition(
     )
 
 
-def _compile_compare(spec: dict[str, Any], where: str, bindings: set[str]) -> Compare:
+def _compile_compare(spec: dict[str, Any], where: str, bindings: Bindings) -> Compare:
     unknown = set(spec) - _LEAF_KEYS
     if unknown:
         bad = sorted(map(str, unknown))[0]
@@ -462,7 +506,7 @@ def _compile_compare(spec: dict[str, Any], where: str, bindings: set[str]) -> Co
     return Compare(path, op, expected, match, spec.get("default"), absent)
 
 
-def _compile_relation(spec: dict[str, Any], where: str, bindings: set[str]) -> RelationTest:
+def _compile_relation(spec: dict[str, Any], where: str, bindings: Bindings) -> RelationTest:
     unknown = set(spec) - _REL_KEYS
     if unknown:
         raise ConditionError(
@@ -483,7 +527,9 @@ def _compile_relation(spec: dict[str, Any], where: str, bindings: set[str]) -> R
         raise ConditionError(f"{where}.as", "must be a name")
     inner = None
     if "where" in spec:
-        inner = compile_condition(spec["where"], f"{where}.where", bindings | {alias})
+        inner = compile_condition(
+            spec["where"], f"{where}.where", {**bindings, alias: RELATIONS[name]}
+        )
     if ("exists" in spec) == ("count" in spec):
         raise ConditionError(where, "a relation test needs exactly one of exists or count")
     if "exists" in spec:

@@ -1,24 +1,27 @@
 """Stage 2: build the typed networkx graph of the estate (vocabulary in ``model.py``).
 
 The builder reads each row once, so the graph is built in time linear in the estate. It
-adds every seen row as a node first, then the edges its properties spell; a reference to a
-resource that is not in the estate becomes a placeholder node (``seen=False``).
+adds every seen row as a node first, then the edges its properties spell — one reader per
+node kind, chosen by the kind ``model.py`` declares for the row's type; a reference to a
+resource that is not in the estate becomes a placeholder node (``seen=False``). The graph
+holds what the rows say; what follows from it (which A record names which endpoint, which
+VNets must resolve a zone) is the relations' work.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import networkx as nx
 
 from . import arm
 from .estate import Estate
-from .model import KIND_OF_TYPE
+from .model import KIND_OF_TYPE, TYPE_OF_KIND
 
-SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
+SUBNET_TYPE = TYPE_OF_KIND["subnet"]
 
 
 def _props(obj: Any) -> dict[str, Any]:
@@ -53,12 +56,10 @@ class AuditGraph:
         self.g: nx.MultiDiGraph = nx.MultiDiGraph()
         self.by_type: dict[str, list[str]] = defaultdict(list)
         self.unseen_by_type: dict[str, list[str]] = defaultdict(list)  # placeholders
-        self.pe_by_ip: dict[str, list[str]] = defaultdict(list)
-        self.pe_fqdns: dict[str, set[str]] = defaultdict(set)
+        self.endpoint_ips: dict[str, list[str]] = defaultdict(list)  # private IP -> endpoints
+        self.endpoint_fqdns: dict[str, set[str]] = defaultdict(set)  # endpoint -> its names
         self.vnet_of_subnet: dict[str, str] = {}
         self.memo: dict[Any, Any] = {}  # for relations that many subjects share
-        self.pe_ambiguous: set[str] = set()  # endpoints whose A records cannot be told apart
-        self.records_ambiguous: set[str] = set()  # A records whose endpoint cannot be told
         self.vnet_prefixes: dict[tuple[int, int], list[str]] = defaultdict(list)
         self._referrers: dict[str, set[str]] = defaultdict(set)  # placeholder -> referrers
         # Plain-dict mirrors of node data and adjacency: rules read them hundreds of
@@ -67,9 +68,9 @@ class AuditGraph:
         self._kinds: dict[str, str] = {}
         self._unseen: set[str] = set()
         self._types: dict[str, str] = {}
-        self._edges: list[tuple[str, str, str, dict[str, Any]]] = []
+        # (source, target, kind) -> attributes: one edge per triple, as networkx keeps it
+        self._edges: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._back_refs: set[tuple[str, str]] = set()
-        self._succ = self.g._succ  # networkx's own adjacency: node -> nbr -> key -> attrs
         self._build()
 
     # -- access -----------------------------------------------------------------------
@@ -97,27 +98,30 @@ class AuditGraph:
         """(source, attributes) of the node's incoming edges of one kind."""
         return iter(self._in.get((k, edge), ()))
 
+    def has_edge(self, src: str, dst: str, edge: str) -> bool:
+        return bool(self.g.has_edge(src, dst, key=edge))
+
     def _index_edges(self) -> None:
         """(node, edge kind) -> neighbours, both ways: a hub VNet has thousands of peerings,
         and a relation asking it for one kind of edge must not walk all of them."""
         out: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
         into: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-        for u, nbrs in self._succ.items():
-            for v, keydict in nbrs.items():
-                for kind, attrs in keydict.items():
-                    out[(u, kind)].append((v, attrs))
-                    into[(v, kind)].append((u, attrs))
+        # networkx's own order (by source node, then neighbour, then kind): stable for a
+        # given estate whatever order the rows came in
+        for u, v, kind, attrs in self.g.edges(keys=True, data=True):
+            out[(u, kind)].append((v, attrs))
+            into[(v, kind)].append((u, attrs))
         self._out, self._in = dict(out), dict(into)
-
-    def succ_of(self, k: str) -> dict[str, dict[str, Any]]:
-        """neighbour -> {edge kind: attributes} of the node's outgoing edges."""
-        return self._succ[k]
 
     def first_out(self, k: str, edge: str) -> str | None:
         return next((t for t, _ in self.out(k, edge)), None)
 
     def nodes_of_type(self, rtype: str) -> list[str]:
         return self.by_type.get(rtype, [])
+
+    def nodes_of_kind(self, kind: str) -> list[str]:
+        """Seen nodes of a kind that has an ARM type (``model.NODE_KINDS``)."""
+        return self.by_type.get(TYPE_OF_KIND[kind], [])
 
     def vnets_containing(self, ip: str) -> list[tuple[str, str]]:
         """(vnet key, prefix) of VNets whose address space holds the IPv4 address."""
@@ -146,8 +150,13 @@ class AuditGraph:
             self.unseen_by_type[rtype].append(k)
 
     def _link(self, src: str, dst: str, key: str, **attrs: Any) -> None:
-        """Queue an edge; edges go into networkx in one batch when the build ends."""
-        self._edges.append((src, dst, key, attrs))
+        """Record an edge (a repeated one merges its attributes, as networkx would); edges
+        go into networkx in one batch when the build ends."""
+        found = self._edges.get((src, dst, key))
+        if found is None:
+            self._edges[(src, dst, key)] = attrs
+        else:
+            found.update(attrs)
 
     def _node_for(self, rid: str, referrer: str) -> str:
         """The key of a referenced resource, adding a placeholder when it was not seen."""
@@ -178,49 +187,45 @@ class AuditGraph:
         for k, row in rows.items():
             self._add_node(k, types[k], row)
         # Subnets first: they are embedded in VNet rows and many edges point at them.
-        for k in list(self.by_type.get("microsoft.network/virtualnetworks", ())):
+        for k in list(self.nodes_of_kind("vnet")):
             self._vnet_nodes(k)
-        handlers = {
-            "microsoft.network/virtualnetworks": self._vnet,
-            "microsoft.network/networksecuritygroups": self._nsg,
-            "microsoft.network/networkinterfaces": self._nic,
-            "microsoft.network/publicipaddresses": self._public_ip,
-            "microsoft.network/bastionhosts": self._bastion,
-            "microsoft.compute/virtualmachines": self._vm,
-            "microsoft.network/privateendpoints": self._private_endpoint,
-            "microsoft.network/privateendpoints/privatednszonegroups": self._zone_group,
-            "microsoft.network/privatednszones/virtualnetworklinks": self._zone_link,
-            "microsoft.network/privatednszones/a": self._a_record,
-            "microsoft.machinelearningservices/workspaces": self._workspace,
-            "microsoft.machinelearningservices/workspaces/computes": self._compute,
+        readers = {
+            "vnet": self._vnet,
+            "nsg": self._nsg,
+            "nic": self._nic,
+            "public_ip": self._public_ip,
+            "bastion": self._bastion,
+            "vm": self._vm,
+            "private_endpoint": self._private_endpoint,
+            "dns_zone_group": self._zone_group,
+            "dns_zone_link": self._zone_link,
+            "dns_record": self._a_record,
+            "aml_workspace": self._workspace,
+            "aml_compute": self._compute,
         }
         for k, row in rows.items():
-            rtype = types[k]
-            handler = handlers.get(rtype)
-            if handler is not None:
-                handler(k, row)
-            if rtype != "microsoft.network/privateendpoints":
+            kind = self._kinds[k]
+            reader = readers.get(kind)
+            if reader is not None:
+                reader(k, row)
+            if kind != "private_endpoint":
                 self._endpoint_connections(k, row)
-        self._records_to_endpoints()
         self._dns_servers()
-        fill_multidigraph(
-            self.g,
+        self.g.add_nodes_from(
             (
-                (
-                    k,
-                    {
-                        "kind": self._kinds[k],
-                        "type": self._types[k],
-                        "row": row,
-                        "seen": k not in self._unseen,
-                    },
-                )
-                for k, row in self._rows.items()
-            ),
-            self._edges,
+                k,
+                {
+                    "kind": self._kinds[k],
+                    "type": self._types[k],
+                    "row": row,
+                    "seen": k not in self._unseen,
+                },
+            )
+            for k, row in self._rows.items()
         )
+        self.g.add_edges_from((u, v, kind, attrs) for (u, v, kind), attrs in self._edges.items())
+        self._edges = {}
         self._index_edges()
-        self._edges = []
 
     def _vnet_nodes(self, k: str) -> None:
         row = self.row(k)
@@ -365,12 +370,12 @@ class AuditGraph:
                 self._pe_ip(str(ip), k)
 
     def _pe_ip(self, ip: str, pe: str) -> None:
-        known = self.pe_by_ip[ip]
+        known = self.endpoint_ips[ip]
         if pe not in known:
             known.append(pe)
 
     def _pe_names(self, fqdns: Any, pe: str) -> None:
-        names = self.pe_fqdns[pe]
+        names = self.endpoint_fqdns[pe]
         names.update(f.lower().rstrip(".") for f in _list(fqdns) if isinstance(f, str) and f)
 
     def _endpoint_connections(self, k: str, row: dict[str, Any]) -> None:
@@ -438,27 +443,6 @@ class AuditGraph:
     def _a_record(self, k: str, row: dict[str, Any]) -> None:
         self._edge(k, arm.parent(self.display_id(k)), "record_in")
 
-    def _records_to_endpoints(self) -> None:
-        """A record → the endpoint it names. Private IPs repeat across VNets (landing zones
-        share address plans), so an IP alone decides only when one endpoint has it; else
-        the record's name must be one of the endpoint's FQDNs. An endpoint whose IP is
-        shared but whose names are unknown is marked ambiguous."""
-        for k in self.nodes_of_type("microsoft.network/privatednszones/a"):
-            label = str(self.row(k).get("name") or arm.last_name(self.display_id(k))).lower()
-            for rec in _objects(_props(self.row(k)).get("aRecords")):
-                ip = rec.get("ipv4Address")
-                candidates = self.pe_by_ip.get(str(ip), []) if ip else []
-                if len(candidates) == 1:
-                    self._link(k, candidates[0], key="resolves_to", ip=ip)
-                    continue
-                for pe in candidates:
-                    names = self.pe_fqdns.get(pe)
-                    if not names:
-                        self.pe_ambiguous.add(pe)
-                        self.records_ambiguous.add(k)
-                    elif any(n.startswith(label + ".") for n in names):
-                        self._link(k, pe, key="resolves_to", ip=ip)
-
     def _workspace(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
         for role in ("storageAccount", "keyVault", "containerRegistry", "applicationInsights"):
@@ -474,7 +458,7 @@ class AuditGraph:
 
     def _dns_servers(self) -> None:
         """Custom DNS servers: VNet -> dns_server -> the VNet whose address space holds it."""
-        for k in self.nodes_of_type("microsoft.network/virtualnetworks"):
+        for k in self.nodes_of_kind("vnet"):
             dhcp = _props(self.row(k)).get("dhcpOptions")
             servers = dhcp.get("dnsServers") if isinstance(dhcp, dict) else None
             for order, ip in enumerate(_list(servers)):
@@ -506,38 +490,6 @@ class AuditGraph:
             )
         out.sort(key=lambda p: arm.key(p["id"]))
         return out
-
-
-def fill_multidigraph(
-    g: nx.MultiDiGraph,
-    nodes: Iterable[tuple[str, dict[str, Any]]],
-    edges: Iterable[tuple[str, str, str, dict[str, Any]]],
-) -> None:
-    """Load nodes and keyed edges into an empty MultiDiGraph.
-
-    The same as ``add_nodes_from`` + ``add_edges_from``, written straight into networkx's
-    adjacency dicts: at 100k rows the public calls spend more time checking arguments than
-    the whole graph build spends reading rows. ``tests/test_graph.py`` checks that both ways
-    give equal graphs. Every edge endpoint must be among the nodes.
-    """
-    node, succ, pred = g._node, g._succ, g._pred
-    for k, attrs in nodes:
-        if k in node:
-            node[k].update(attrs)
-        else:
-            node[k] = attrs
-            succ[k] = {}
-            pred[k] = {}
-    for u, v, key, attrs in edges:
-        keydict = succ[u].get(v)
-        if keydict is None:
-            keydict = succ[u][v] = pred[v][u] = {}
-        data = keydict.get(key)
-        if data is None:
-            keydict[key] = dict(attrs)
-        else:
-            data.update(attrs)
-    nx._clear_cache(g)
 
 
 def build(estate: Estate) -> AuditGraph:

@@ -1,4 +1,4 @@
-"""The graph's vocabulary: every node kind and edge kind, written down once.
+"""The graph's vocabulary: every node kind, edge kind and row field, written down once.
 
 Nodes are keyed by the lower-cased ARM id (see ``arm.key``) and carry:
 
@@ -11,121 +11,184 @@ Nodes are keyed by the lower-cased ARM id (see ``arm.key``) and carry:
   report lists them as "referenced but not seen".
 
 Edges are directed, typed by their networkx key (one of :data:`EDGE_KINDS`) and carry the
-attributes listed with each kind.
+attributes listed with each kind. ``graph.py`` dispatches on these kinds, the relations
+declare their items' edge fields by naming an edge kind, and rule paths are checked
+against :data:`ROW_FIELDS` and those fields when a rule loads.
 """
 
 from __future__ import annotations
 
-# kind -> (ARM type, description)
-NODE_KINDS: dict[str, tuple[str, str]] = {
-    "vnet": ("microsoft.network/virtualnetworks", "virtual network"),
-    "subnet": (
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    arm_type: str  # lower case; "" for kinds that are no ARM resource
+    description: str
+
+
+@dataclass(frozen=True)
+class EdgeKind:
+    sources: tuple[str, ...]  # node kinds it leaves from
+    targets: tuple[str, ...]  # node kinds it points at; ("any",) for any kind
+    attributes: tuple[str, ...]  # what the edge carries (a relation item's ``edge.*``)
+    description: str
+
+
+NODE_KINDS: dict[str, NodeKind] = {
+    "vnet": NodeKind("microsoft.network/virtualnetworks", "virtual network"),
+    "subnet": NodeKind(
         "microsoft.network/virtualnetworks/subnets",
         "subnet (embedded in the VNet row as properties.subnets[])",
     ),
-    "nsg": ("microsoft.network/networksecuritygroups", "network security group with its rules"),
-    "nic": ("microsoft.network/networkinterfaces", "network interface"),
-    "public_ip": ("microsoft.network/publicipaddresses", "public IP address"),
-    "bastion": ("microsoft.network/bastionhosts", "Azure Bastion host"),
-    "vm": ("microsoft.compute/virtualmachines", "virtual machine"),
-    "private_endpoint": ("microsoft.network/privateendpoints", "private endpoint"),
-    "dns_zone_group": (
+    "nsg": NodeKind(
+        "microsoft.network/networksecuritygroups", "network security group with its rules"
+    ),
+    "nic": NodeKind("microsoft.network/networkinterfaces", "network interface"),
+    "public_ip": NodeKind("microsoft.network/publicipaddresses", "public IP address"),
+    "bastion": NodeKind("microsoft.network/bastionhosts", "Azure Bastion host"),
+    "vm": NodeKind("microsoft.compute/virtualmachines", "virtual machine"),
+    "private_endpoint": NodeKind("microsoft.network/privateendpoints", "private endpoint"),
+    "dns_zone_group": NodeKind(
         "microsoft.network/privateendpoints/privatednszonegroups",
         "private endpoint's DNS zone group (read from ARM; not in Resource Graph)",
     ),
-    "private_dns_zone": ("microsoft.network/privatednszones", "private DNS zone"),
-    "dns_zone_link": (
+    "private_dns_zone": NodeKind("microsoft.network/privatednszones", "private DNS zone"),
+    "dns_zone_link": NodeKind(
         "microsoft.network/privatednszones/virtualnetworklinks",
         "private DNS zone's virtual network link (also drawn as a linked_to edge)",
     ),
-    "dns_record": (
+    "dns_record": NodeKind(
         "microsoft.network/privatednszones/a",
         "private DNS A record set (dnsresources)",
     ),
-    "aml_workspace": ("microsoft.machinelearningservices/workspaces", "Azure ML workspace"),
-    "aml_compute": (
+    "aml_workspace": NodeKind("microsoft.machinelearningservices/workspaces", "Azure ML workspace"),
+    "aml_compute": NodeKind(
         "microsoft.machinelearningservices/workspaces/computes",
         "Azure ML compute (read from ARM; settings under properties.properties)",
     ),
-    "storage_account": ("microsoft.storage/storageaccounts", "storage account"),
-    "key_vault": ("microsoft.keyvault/vaults", "key vault"),
-    "container_registry": ("microsoft.containerregistry/registries", "container registry"),
-    "app_insights": ("microsoft.insights/components", "Application Insights component"),
-    "dns_server": ("", "a custom DNS server IP named in a VNet's dhcpOptions (no ARM resource)"),
-    "other": ("", "any other resource type: kept, counted in the inventory, judged by no rule"),
+    "storage_account": NodeKind("microsoft.storage/storageaccounts", "storage account"),
+    "key_vault": NodeKind("microsoft.keyvault/vaults", "key vault"),
+    "container_registry": NodeKind("microsoft.containerregistry/registries", "container registry"),
+    "app_insights": NodeKind("microsoft.insights/components", "Application Insights component"),
+    "dns_server": NodeKind(
+        "", "a custom DNS server IP named in a VNet's dhcpOptions (no ARM resource)"
+    ),
+    "other": NodeKind(
+        "", "any other resource type: kept, counted in the inventory, judged by no rule"
+    ),
 }
 
-KIND_OF_TYPE: dict[str, str] = {t: k for k, (t, _) in NODE_KINDS.items() if t}
+KIND_OF_TYPE: dict[str, str] = {k.arm_type: name for name, k in NODE_KINDS.items() if k.arm_type}
+TYPE_OF_KIND: dict[str, str] = {name: t for t, name in KIND_OF_TYPE.items()}
 
-# kind -> (from kinds, to kinds, attributes, description)
-EDGE_KINDS: dict[str, tuple[str, str, str, str]] = {
-    "contains": ("vnet", "subnet", "-", "the VNet holds the subnet"),
-    "in_subnet": (
-        "nic, private_endpoint, aml_compute, bastion",
-        "subnet",
-        "-",
+EDGE_KINDS: dict[str, EdgeKind] = {
+    "contains": EdgeKind(("vnet",), ("subnet",), (), "the VNet holds the subnet"),
+    "in_subnet": EdgeKind(
+        ("nic", "private_endpoint", "aml_compute", "bastion"),
+        ("subnet",),
+        (),
         "the resource's IP configuration sits in the subnet",
     ),
-    "protects": ("nsg", "subnet, nic", "-", "the NSG is associated with the subnet or NIC"),
-    "peers_with": (
-        "vnet",
-        "vnet",
-        "name, id, state, sync, allow_vnet_access, allow_forwarded_traffic, "
-        "allow_gateway_transit, use_remote_gateways",
+    "protects": EdgeKind(
+        ("nsg",), ("subnet", "nic"), (), "the NSG is associated with the subnet or NIC"
+    ),
+    "peers_with": EdgeKind(
+        ("vnet",),
+        ("vnet",),
+        (
+            "name",
+            "id",
+            "state",
+            "sync",
+            "allow_vnet_access",
+            "allow_forwarded_traffic",
+            "allow_gateway_transit",
+            "use_remote_gateways",
+        ),
         "one side's peering entry (peering is one-directional per VNet)",
     ),
-    "targets": (
-        "private_endpoint",
-        "any",
-        "connection, group_ids, status, manual",
+    "targets": EdgeKind(
+        ("private_endpoint",),
+        ("any",),
+        ("connection", "group_ids", "status", "manual"),
         "the endpoint's private link service connection to its target resource",
     ),
-    "has_zone_group": ("private_endpoint", "dns_zone_group", "-", "the endpoint's DNS zone group"),
-    "uses_zone": (
-        "dns_zone_group",
-        "private_dns_zone",
-        "config",
+    "has_zone_group": EdgeKind(
+        ("private_endpoint",), ("dns_zone_group",), (), "the endpoint's DNS zone group"
+    ),
+    "uses_zone": EdgeKind(
+        ("dns_zone_group",),
+        ("private_dns_zone",),
+        ("config",),
         "the zone group registers the endpoint's records in the zone",
     ),
-    "linked_to": (
-        "private_dns_zone",
-        "vnet",
-        "link, link_name, registration_enabled, state, resolution_policy",
+    "linked_to": EdgeKind(
+        ("private_dns_zone",),
+        ("vnet",),
+        ("link", "link_name", "registration_enabled", "state", "resolution_policy"),
         "a virtual network link: the VNet resolves names from the zone",
     ),
-    "record_in": ("dns_record", "private_dns_zone", "-", "the record set belongs to the zone"),
-    "resolves_to": (
-        "dns_record",
-        "private_endpoint",
-        "ip",
-        "an A record points at one of the endpoint's private IPs",
+    "record_in": EdgeKind(
+        ("dns_record",), ("private_dns_zone",), (), "the record set belongs to the zone"
     ),
-    "uses": (
-        "aml_workspace",
-        "storage_account, key_vault, container_registry, app_insights",
-        "role",
+    "uses": EdgeKind(
+        ("aml_workspace",),
+        ("storage_account", "key_vault", "container_registry", "app_insights"),
+        ("role",),
         "the workspace's associated resource",
     ),
-    "attached_to": (
-        "public_ip, nic",
-        "nic, bastion, vm, private_endpoint",
-        "-",
+    "attached_to": EdgeKind(
+        ("public_ip", "nic"),
+        ("nic", "bastion", "vm", "private_endpoint"),
+        (),
         "a public IP on a NIC or Bastion; a NIC on a VM or private endpoint",
     ),
-    "compute_of": ("aml_compute", "aml_workspace", "-", "the compute belongs to the workspace"),
-    "uses_dns_server": (
-        "vnet",
-        "dns_server",
-        "order",
+    "compute_of": EdgeKind(
+        ("aml_compute",), ("aml_workspace",), (), "the compute belongs to the workspace"
+    ),
+    "uses_dns_server": EdgeKind(
+        ("vnet",),
+        ("dns_server",),
+        ("order",),
         "the VNet's dhcpOptions.dnsServers names a custom DNS server",
     ),
-    "hosted_in": (
-        "dns_server",
-        "vnet",
-        "prefix",
+    "hosted_in": EdgeKind(
+        ("dns_server",),
+        ("vnet",),
+        ("prefix",),
         "the DNS server's IP lies in the VNet's address space",
     ),
 }
+
+# The top-level fields of an ARM resource as Resource Graph and ARM return it (and the
+# ones the graph adds to embedded subnets and DNS servers). A rule path into a resource's
+# row must start with one of them, so a typo such as ``subject.propertes`` is refused when
+# the rule loads instead of reading as "absent". Compared case-insensitively, as paths are.
+ROW_FIELDS: tuple[str, ...] = (
+    "id",
+    "name",
+    "type",
+    "kind",
+    "location",
+    "resourceGroup",
+    "subscriptionId",
+    "tenantId",
+    "managedBy",
+    "sku",
+    "plan",
+    "properties",
+    "tags",
+    "identity",
+    "zones",
+    "extendedLocation",
+    "etag",
+    "apiVersion",
+    "systemData",
+    "vnetId",  # added to embedded subnets
+    "vnetName",
+    "ip",  # of a dns_server node
+)
 
 
 def describe_model() -> str:
@@ -136,7 +199,7 @@ def describe_model() -> str:
     lines = [
         "# Graph model",
         "",
-        "Generated from `auditor/model.py` and `auditor/relations.py`; do not edit by hand.",
+        "Generated from `auditor/model.py` and `auditor/relations/`; do not edit by hand.",
         "Nodes are keyed by the lower-cased ARM id; a referenced resource that is not in the",
         "estate is a placeholder node (`seen=False`) that no rule judges.",
         "",
@@ -145,24 +208,39 @@ def describe_model() -> str:
         "| kind | ARM type | what |",
         "|---|---|---|",
     ]
-    for kind, (rtype, what) in NODE_KINDS.items():
-        lines.append(f"| `{kind}` | `{rtype or '-'}` | {what} |")
+    for kind, node in NODE_KINDS.items():
+        lines.append(f"| `{kind}` | `{node.arm_type or '-'}` | {node.description} |")
     lines += ["", "## Edge kinds", "", "| kind | from | to | attributes | meaning |"]
     lines.append("|---|---|---|---|---|")
-    for kind, (src, dst, attrs, what) in EDGE_KINDS.items():
-        lines.append(f"| `{kind}` | {src} | {dst} | {attrs} | {what} |")
+    for kind, edge in EDGE_KINDS.items():
+        attrs = ", ".join(edge.attributes) or "-"
+        lines.append(
+            f"| `{kind}` | {', '.join(edge.sources)} | {', '.join(edge.targets)} | {attrs} "
+            f"| {edge.description} |"
+        )
     lines += [
         "",
         "## Relations rules can use",
         "",
-        "Computed once per node by `auditor/relations.py`; a rule names them in",
-        "`each: {relation: …}` or `{relation: …, exists|count: …}`.",
+        "Computed once per node by `auditor/relations/`; a rule names them in",
+        "`each: {relation: …}` or `{relation: …, exists|count: …}`. An item's fields are",
+        "declared: a rule that reads a field its relation does not declare is refused when",
+        "it loads. `row` means the item is a resource, whose row fields (`name`,",
+        "`properties.…`) can be read too; `edge.*` are the attributes of the edge kind named.",
         "",
-        "| relation | on | what it yields |",
-        "|---|---|---|",
+        "| relation | on | item fields | what it yields |",
+        "|---|---|---|---|",
     ]
     for name, rel in sorted(RELATIONS.items()):
-        lines.append(f"| `{name}` | {', '.join(sorted(rel.kinds))} | {rel.doc} |")
+        fields = [f"`{f}`" for f in sorted(rel.fields)]
+        if rel.edge:
+            fields.append(f"`edge.*` ({rel.edge})")
+        if rel.node:
+            fields.append("row")
+        lines.append(
+            f"| `{name}` | {', '.join(sorted(rel.kinds))} | {', '.join(fields) or '-'} "
+            f"| {rel.doc} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -20,7 +20,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import arm
 from .collections import Collection, missing_collection
-from .conditions import Compare, Condition, ConditionError, Context, RelationTest, compile_condition
+from .conditions import (
+    SUBJECT,
+    Compare,
+    Condition,
+    ConditionError,
+    Context,
+    RelationTest,
+    compile_condition,
+)
 from .conditions import Path as RulePath
 from .findings import (
     AuditResult,
@@ -197,7 +205,7 @@ def compile_rule(data: Any, path: str) -> Rule:
     if stem != spec.id:
         raise RuleFileError(path, f"id: {spec.id!r} does not match the file name {stem!r}")
     kinds = frozenset(KIND_OF_TYPE[t] for t in spec.resource_types)
-    bindings = {"subject"}
+    bindings = dict(SUBJECT)
     try:
         where = compile_condition(spec.where, "where", bindings) if spec.where is not None else None
         each_where = None
@@ -210,7 +218,7 @@ def compile_rule(data: Any, path: str) -> Rule:
                 raise ConditionError(
                     "each.relation", f"relation {rel.name!r} does not apply to {wrong}"
                 )
-            bindings = bindings | {spec.each.as_}
+            bindings = {**bindings, spec.each.as_: rel}
             if spec.each.where is not None:
                 each_where = compile_condition(spec.each.where, "each.where", bindings)
         check = compile_condition(spec.assert_, "assert", bindings)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from auditor import graph, inputs
-from auditor.conditions import ConditionError, Context, compile_condition
+from auditor.conditions import SUBJECT, ConditionError, Context, compile_condition
 from auditor.relations import Item, Unknown
 from auditor.rules import RuleFileError, compile_rule
 
@@ -22,7 +22,7 @@ def evaluate(cond: Any, row: dict[str, Any], tmp_path: Path, extra_rows: list[An
     path = tmp_path / "e.json"
     path.write_text(json.dumps([row, *extra_rows]))
     g = graph.build(inputs.load([path]))
-    compiled = compile_condition(cond, "assert", {"subject"})
+    compiled = compile_condition(cond, "assert", SUBJECT)
     ctx = Context(g, {}).bind("subject", Item(key=row["id"], node=row["id"].lower()))
     return compiled.eval(ctx)
 
@@ -169,7 +169,7 @@ def test_relation_count(tmp_path: Path) -> None:
 )
 def test_compile_errors_name_the_field(cond: Any, words: str) -> None:
     with pytest.raises(ConditionError) as err:
-        compile_condition({"all": [True, cond]}, "assert", {"subject"})
+        compile_condition({"all": [True, cond]}, "assert", SUBJECT)
     assert words in str(err.value)
     assert str(err.value).startswith("assert.all[1]")
 
@@ -254,4 +254,4 @@ def test_on_key_survives_yaml(tmp_path: Path) -> None:
 
 def test_relation_name_must_be_a_string() -> None:
     with pytest.raises(ConditionError, match="unknown relation"):
-        compile_condition({"relation": ["peerings"], "exists": True}, "assert", {"subject"})
+        compile_condition({"relation": ["peerings"], "exists": True}, "assert", SUBJECT)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from auditor.relations import allowed_ports, decide, internet_tcp_rules
+from auditor.relations.nsg import allowed_ports, decide, internet_tcp_rules
 
 from . import builders as b
 from .conftest import scan_rows

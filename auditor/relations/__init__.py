@@ -1,0 +1,33 @@
+"""Named relations: the Azure semantics too rich for rule conditions, computed once here.
+
+A rule names a relation (``{relation: required_links}``) instead of re-deriving it. The
+registry and item types are in ``base``; each domain has its module — ``hops`` (one edge
+away, declared as data), ``peering``, ``dns`` and ``nsg`` — and its own tests. Reports
+that need the same answers (the network drawing) ask these functions too.
+"""
+
+from __future__ import annotations
+
+from . import dns, hops, nsg, peering
+from .base import RELATIONS, Answer, Item, Relation, Unknown, relation
+from .dns import dns_zones, endpoint_vnet, endpoint_zones, record_matches, required_links
+from .peering import connected_peers
+
+__all__ = [
+    "RELATIONS",
+    "Answer",
+    "Item",
+    "Relation",
+    "Unknown",
+    "connected_peers",
+    "dns",
+    "dns_zones",
+    "endpoint_vnet",
+    "endpoint_zones",
+    "hops",
+    "nsg",
+    "peering",
+    "record_matches",
+    "relation",
+    "required_links",
+]

@@ -1,0 +1,344 @@
+"""Private DNS: which zones hold an endpoint's names, which zones its group ids need, and
+which VNets must be linked to a zone for their clients to get the endpoint's private IP.
+
+Evidence comes in two strengths: zone groups (ARM) name the endpoint's zones outright; A
+records (Resource Graph dnsresources) are matched to endpoints here, by IP and — where
+landing zones share an address plan — by name. Custom DNS servers move the need for a link
+to the VNet that hosts the server.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..clouds import CLOUDS
+from ..collections import DNS_RECORDS, ZONE_GROUPS
+from .base import Answer, Item, Unknown, by_id, memoized, node_item, relation
+from .peering import connected_peers
+
+if TYPE_CHECKING:
+    from ..graph import AuditGraph
+
+AZURE_DNS = "168.63.129.16"
+
+
+# -- A records → endpoints ----------------------------------------------------------------
+@dataclass
+class RecordMatches:
+    """Which endpoint each A record names, and what cannot be told apart."""
+
+    endpoints_of: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # rec → (pe, ip)
+    records_of: dict[str, list[str]] = field(default_factory=dict)  # pe → records
+    ambiguous_endpoints: set[str] = field(default_factory=set)
+    ambiguous_records: set[str] = field(default_factory=set)
+
+
+def record_matches(g: AuditGraph) -> RecordMatches:
+    """A record → the endpoint it names. Private IPs repeat across VNets (landing zones
+    share address plans), so an IP alone decides only when one endpoint has it; else the
+    record's name must be one of the endpoint's FQDNs. An endpoint whose IP is shared but
+    whose names are unknown is ambiguous, and so is the record."""
+    found: RecordMatches = memoized(g, ("record_matches",), lambda: _match_records(g))
+    return found
+
+
+def _match_records(g: AuditGraph) -> RecordMatches:
+    out = RecordMatches()
+    endpoints_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    records_of: dict[str, list[str]] = defaultdict(list)
+    for k in g.nodes_of_kind("dns_record"):
+        label = g.name(k).lower()
+        props = g.row(k).get("properties")
+        records = props.get("aRecords") if isinstance(props, dict) else None
+        for rec in records if isinstance(records, list) else ():
+            ip = rec.get("ipv4Address") if isinstance(rec, dict) else None
+            candidates = g.endpoint_ips.get(str(ip), []) if ip else []
+            matched = list(candidates) if len(candidates) == 1 else []
+            for pe in candidates if len(candidates) > 1 else ():
+                names = g.endpoint_fqdns.get(pe)
+                if not names:
+                    out.ambiguous_endpoints.add(pe)
+                    out.ambiguous_records.add(k)
+                elif any(n.startswith(label + ".") for n in names):
+                    matched.append(pe)
+            for pe in matched:
+                if all(p != pe for p, _ in endpoints_of[k]):
+                    endpoints_of[k].append((pe, str(ip)))
+                if k not in records_of[pe]:
+                    records_of[pe].append(k)
+    out.endpoints_of, out.records_of = dict(endpoints_of), dict(records_of)
+    return out
+
+
+def zones_of_record(g: AuditGraph, rec: str) -> list[str]:
+    return [z for z, _ in g.out(rec, "record_in")]
+
+
+# -- an endpoint's zones ------------------------------------------------------------------
+def endpoint_zones(g: AuditGraph, pe: str) -> dict[str, str] | Unknown:
+    """Zones that hold the endpoint's names → the evidence. Zone groups (ARM) are the
+    authoritative source; A records pointing at the endpoint's IPs are the weaker one used
+    when the estate has no zone groups. Two relations ask for it per endpoint: once."""
+    found: dict[str, str] | Unknown = memoized(
+        g, ("endpoint_zones", pe), lambda: _endpoint_zones(g, pe)
+    )
+    return found
+
+
+def _endpoint_zones(g: AuditGraph, pe: str) -> dict[str, str] | Unknown:
+    collections = g.estate.collections()
+    zones: dict[str, str] = {}
+    if ZONE_GROUPS in collections:
+        for group, _ in g.out(pe, "has_zone_group"):
+            for zone, attrs in g.out(group, "uses_zone"):
+                zones.setdefault(zone, f"zone group {g.name(group)} config {attrs.get('config')}")
+        return zones
+    if DNS_RECORDS in collections:
+        matches = record_matches(g)
+        for rec in matches.records_of.get(pe, ()):
+            for zone in zones_of_record(g, rec):
+                zones.setdefault(zone, f"A record {g.name(rec)} points at the endpoint's IP")
+        if not zones and pe in matches.ambiguous_endpoints:
+            return Unknown.of(
+                f"endpoint {g.name(pe)} shares its private IP with other endpoints and its "
+                "FQDNs are unknown, so A records cannot be matched to it"
+            )
+        return zones
+    return Unknown.of(
+        "the estate has neither private DNS zone groups (ARM) nor private DNS records "
+        "(Resource Graph dnsresources)"
+    )
+
+
+@relation("dns_zones", "private_endpoint", fields=("evidence",))
+def dns_zones(g: AuditGraph, k: str) -> Answer:
+    """Private DNS zones that hold the endpoint's names (extra: evidence): from its DNS
+    zone group, or — when the estate has no zone groups — from A records at its IPs."""
+    zones = endpoint_zones(g, k)
+    if isinstance(zones, Unknown):
+        return zones
+    return by_id(node_item(g, z, evidence=why) for z, why in zones.items())
+
+
+@relation(
+    "expected_zones",
+    "private_endpoint",
+    fields=("group_id", "zone", "ok", "problem", "target"),
+    node=False,
+)
+def expected_zones(g: AuditGraph, k: str) -> Answer:
+    """One item per zone the endpoint's group ids need, and per zone it uses that none of
+    them needs (extra: group_id, zone, ok, problem). Empty when the endpoint uses no zone
+    at all: that is the question of another rule."""
+    zones = endpoint_zones(g, k)
+    if isinstance(zones, Unknown):
+        return zones
+    if not zones:
+        return []
+    used = {g.name(z).lower(): g.name(z) for z in zones}
+    items: list[Item] = []
+    needed: set[str] = set()
+    table = CLOUDS[g.estate.cloud].zones
+    for target, attrs in g.out(k, "targets"):
+        for gid in attrs.get("group_ids") or []:
+            if gid.lower() not in table:
+                items.append(
+                    Item(
+                        key=f"{gid.lower()}:?",
+                        unknown=(
+                            f"group id {gid} is not one this tool knows the DNS zone names of "
+                            f"in the {g.estate.cloud} cloud"
+                        ),
+                    )
+                )
+                continue
+            for zone in table[gid.lower()]:
+                needed.add(zone)
+                ok = zone in used
+                problem = "" if ok else f"group id {gid} needs zone {zone}, not configured"
+                items.append(
+                    Item(
+                        key=f"{gid.lower()}:{zone}",
+                        extra={
+                            "group_id": gid,
+                            "zone": zone,
+                            "ok": ok,
+                            "problem": problem,
+                            "target": g.name(target),
+                        },
+                    )
+                )
+    if needed:
+        targets = ", ".join(sorted({g.name(t) for t, _ in g.out(k, "targets")}))
+        groups = ", ".join(
+            sorted({gid for _, a in g.out(k, "targets") for gid in a.get("group_ids") or []})
+        )
+        for low, name in sorted(used.items()):
+            if low not in needed:
+                items.append(
+                    Item(
+                        key=f"unexpected:{low}",
+                        extra={
+                            "group_id": None,
+                            "zone": name,
+                            "ok": False,
+                            "problem": f"zone {name} serves none of its group ids ({groups}); "
+                            f"they need {', '.join(sorted(needed))}",
+                            "target": targets,
+                        },
+                    )
+                )
+    unique = {i.key: i for i in items}
+    return [unique[key] for key in sorted(unique)]
+
+
+def endpoint_vnet(g: AuditGraph, pe: str) -> str | None:
+    subnet = g.first_out(pe, "in_subnet")
+    return g.vnet_of_subnet.get(subnet) if subnet else None
+
+
+def _dns_servers(g: AuditGraph, vnet: str) -> list[str]:
+    servers = sorted(g.out(vnet, "uses_dns_server"), key=lambda s: s[1].get("order", 0))
+    return [s for s, _ in servers if g.row(s)["ip"] != AZURE_DNS]
+
+
+def dns_server_hosts(g: AuditGraph, client: str, server: str) -> list[str]:
+    """The VNet that hosts a custom DNS server a client VNet uses. Address spaces repeat
+    across VNets, so when several hold the IP the client itself wins, then the VNets it
+    is peered with; if that still leaves several (or none), the host is unknown: []."""
+    hosts = [v for v, _ in g.out(server, "hosted_in")]
+    if len(hosts) <= 1:
+        return hosts
+    if client in hosts:
+        return [client]
+    peers = {v for v, _ in connected_peers(g, client)}
+    near = [h for h in hosts if h in peers]
+    return near if len(near) == 1 else []
+
+
+@relation("required_links", "private_dns_zone", fields=("linked", "via", "endpoints", "vnet_name"))
+def required_links(g: AuditGraph, zone: str) -> Answer:
+    """VNets that must be linked to this zone (extra: linked, via, endpoints).
+
+    For every private endpoint registered in the zone (by zone group or A record): the
+    endpoint's VNet and the VNets peered with it in state Connected must resolve its name.
+    A VNet that uses Azure DNS needs the link itself; a VNet whose dhcpOptions name custom
+    DNS servers resolves through them, so the VNets hosting those servers need the link
+    instead. A server in no VNet of the estate (or in several that cannot be told apart),
+    a VNet outside the estate, or an A record that several endpoints could own cannot be
+    judged: the item is marked unknown."""
+    collections = g.estate.collections()
+    if ZONE_GROUPS not in collections and DNS_RECORDS not in collections:
+        return Unknown.of(
+            "the estate has neither private DNS zone groups (ARM) nor private DNS records "
+            "(Resource Graph dnsresources): which endpoints use the zone is unknown"
+        )
+    endpoints: set[str] = set()
+    for group, _ in g.into(zone, "uses_zone"):
+        endpoints.update(pe for pe, _ in g.into(group, "has_zone_group"))
+    undecided = []
+    matches = record_matches(g)
+    for rec, _ in g.into(zone, "record_in"):
+        endpoints.update(pe for pe, _ in matches.endpoints_of.get(rec, ()))
+        if rec in matches.ambiguous_records:
+            undecided.append(rec)
+    linked = {v for v, _ in g.out(zone, "linked_to")}
+    # target key -> label, via (ordered set), endpoints (set), unknown reason
+    needs: dict[str, dict[str, Any]] = {}
+
+    def need(target: str, label: str, why: list[str], pe: str, unknown: str | None = None) -> None:
+        entry = needs.setdefault(
+            target, {"label": label, "via": {}, "endpoints": set(), "unknown": None}
+        )
+        entry["via"][" → ".join(why)] = None
+        entry["endpoints"].add(pe)
+        if unknown and target not in linked:
+            entry["unknown"] = unknown
+
+    zone_name = g.name(zone)
+    for pe in sorted(endpoints):
+        pe_name = g.name(pe)
+        home = endpoint_vnet(g, pe)
+        if home is None:
+            need(
+                f"endpoint:{pe}",
+                g.display_id(pe),
+                [f"endpoint {pe_name}"],
+                pe_name,
+                unknown=f"the subnet or VNet of endpoint {pe_name} is not in the estate",
+            )
+            continue
+        start = f"endpoint {pe_name} in VNet {g.name(home)}"
+        for client, why in connected_peers(g, home):
+            path = [start] if client == home else [start, why]
+            label = g.display_id(client)
+            if not g.seen(client):
+                need(
+                    client,
+                    label,
+                    path,
+                    pe_name,
+                    unknown=(
+                        f"VNet {g.name(client)} is not in the estate: its DNS servers are unknown"
+                    ),
+                )
+                continue
+            servers = _dns_servers(g, client)
+            if not servers:
+                need(client, label, [*path, f"{g.name(client)} uses Azure-provided DNS"], pe_name)
+                continue
+            for server in servers:
+                ip = g.row(server)["ip"]
+                via = [*path, f"{g.name(client)} uses DNS server {ip}"]
+                hosts = dns_server_hosts(g, client, server)
+                if not hosts:
+                    where = "several VNets" if g.first_out(server, "hosted_in") else "no VNet"
+                    need(
+                        f"{server}@{client}",
+                        f"DNS server {ip} of {label}",
+                        via,
+                        pe_name,
+                        unknown=(
+                            f"VNet {g.name(client)} uses DNS server {ip}, which lies in "
+                            f"{where} of the estate: cannot tell whether it resolves "
+                            f"{zone_name}"
+                        ),
+                    )
+                for host in hosts:
+                    need(
+                        host,
+                        g.display_id(host),
+                        [*via[:-1], f"{via[-1]} hosted in VNet {g.name(host)}"],
+                        pe_name,
+                    )
+    for rec in undecided:
+        need(
+            f"record:{rec}",
+            g.display_id(rec),
+            [f"A record {g.name(rec)}"],
+            g.name(rec),
+            unknown=(
+                f"A record {g.name(rec)} points at an IP that several endpoints share, "
+                "and their FQDNs are unknown: which endpoint it serves, and so which "
+                "VNets need the link, cannot be told"
+            ),
+        )
+    items = []
+    for target, entry in sorted(needs.items()):
+        is_vnet = g.kind(target) == "vnet" if target in g.g else False
+        items.append(
+            Item(
+                key=entry["label"],
+                node=target if is_vnet else None,
+                extra={
+                    "linked": target in linked,
+                    "via": list(entry["via"]),
+                    "endpoints": sorted(entry["endpoints"]),
+                    "vnet_name": g.name(target) if is_vnet else entry["label"],
+                },
+                unknown=entry["unknown"],
+            )
+        )
+    return items
