@@ -525,6 +525,10 @@ def _compile_relation(spec: dict[str, Any], where: str, bindings: Bindings) -> R
     alias = spec.get("as", "it")
     if not isinstance(alias, str) or not alias.isidentifier():
         raise ConditionError(f"{where}.as", "must be a name")
+    if alias in bindings:
+        raise ConditionError(
+            f"{where}.as", f"{alias!r} is already bound here; name the items otherwise"
+        )
     inner = None
     if "where" in spec:
         inner = compile_condition(

@@ -218,6 +218,8 @@ def compile_rule(data: Any, path: str) -> Rule:
                 raise ConditionError(
                     "each.relation", f"relation {rel.name!r} does not apply to {wrong}"
                 )
+            if spec.each.as_ in bindings:
+                raise ConditionError("each.as", f"{spec.each.as_!r} is the judged resource")
             bindings = {**bindings, spec.each.as_: rel}
             if spec.each.where is not None:
                 each_where = compile_condition(spec.each.where, "each.where", bindings)

@@ -140,6 +140,30 @@ def test_a_field_typo_is_refused_when_the_rule_loads(over: dict[str, Any], words
     assert words in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("over", "words"),
+    [
+        ({"each": {"relation": "required_links", "as": "subject"}}, "each.as: 'subject'"),
+        (
+            {
+                "assert": {
+                    "relation": "required_links",
+                    "on": "subject",
+                    "as": "need",
+                    "exists": True,
+                }
+            },
+            "assert.as: 'need' is already bound here",
+        ),
+    ],
+)
+def test_a_binding_cannot_shadow_another(over: dict[str, Any], words: str) -> None:
+    """``as: subject`` would make every later ``subject.*`` path read the item instead."""
+    with pytest.raises(RuleFileError) as err:
+        compile_rule(rule_with(**over), "rules/MLA-DNS-001.yaml")
+    assert words in str(err.value)
+
+
 def test_every_shipped_rule_names_only_declared_fields() -> None:
     assert len(load_rules()) == len(list((ROOT / "rules").glob("*.yaml")))
 
