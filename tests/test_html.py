@@ -22,10 +22,9 @@ from typing import Any, ClassVar
 
 import pytest
 
-from auditor import graph as graph_stage
-from auditor import inputs, report, triage
-from auditor import rules as rules_stage
-from auditor.report import html_report, network
+from auditor import core, report, triage
+from auditor.report import html_report, network, safe
+from auditor.report.network import layout
 
 from .builders import SUB, peering, rid, vnet
 from .conftest import FIXTURES, load_synth
@@ -61,11 +60,12 @@ def build_run(
     fail_on: str = "high",
     generated_at: str = "2026-01-01T00:00:00Z",
 ) -> report.Run:
-    estate = inputs.load(list(paths))
-    graph = graph_stage.build(estate)
-    chosen = rules_stage.load_rules()
-    result = rules_stage.evaluate(chosen, graph)
-    return report.Run(graph, result, fail_on, chosen, generated_at)
+    return core.audit(paths, fail_on=fail_on, generated_at=generated_at)
+
+
+def page_of(run: report.Run) -> str:
+    """The run's page, rendered from its view as the CLI renders it."""
+    return html_report.render(report.build_view(run))
 
 
 def write_rows(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -195,14 +195,14 @@ def hostile_rows() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def reference() -> tuple[report.Run, str]:
     run = build_run([REFERENCE])
-    return run, html_report.render(run)
+    return run, page_of(run)
 
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[report.Run, str]:
     path = write_rows(tmp_path_factory.mktemp("hostile") / "estate.json", hostile_rows())
     run = build_run([path])
-    return run, html_report.render(run)
+    return run, page_of(run)
 
 
 # -- structure, without a browser ----------------------------------------------------------
@@ -349,15 +349,15 @@ def test_hostile_names_are_text(hostile: tuple[report.Run, str]) -> None:
 
 
 def test_escape_function_neutralises_controls_and_bidi() -> None:
-    assert network.esc('<a href="x">&\'') == "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;"
+    assert safe.html('<a href="x">&\'') == "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;"
     for ch in ["\u202a", "\u202e", "\u2066", "\u2069", "\u2028", "\u2029", "\x00", "\x1b"]:
-        out = network.esc(f"a{ch}b")
+        out = safe.html(f"a{ch}b")
         assert ch not in out and f"[U+{ord(ch):04X}]" in out
-    assert network.esc("a\nb") == "a[U+000A]b"
-    assert network.esc("a\nb", multiline=True) == "a\nb"
-    assert network.esc("\ud800x") == "[U+D800]x"  # a lone surrogate cannot be encoded
-    assert network.truncate("abcdefghij", 5) == "abcd…"
-    assert network.truncate("abc", 5) == "abc"
+    assert safe.html("a\nb") == "a[U+000A]b"
+    assert safe.html("a\nb", multiline=True) == "a\nb"
+    assert safe.html("\ud800x") == "[U+D800]x"  # a lone surrogate cannot be encoded
+    assert layout.truncate("abcdefghij", 5) == "abcd…"
+    assert layout.truncate("abc", 5) == "abc"
 
 
 def test_not_seen_resources_are_drawn_apart(tmp_path: Path) -> None:
@@ -366,7 +366,7 @@ def test_not_seen_resources_are_drawn_apart(tmp_path: Path) -> None:
     local = vnet("vnet-spoke", "10.1.0.0/16", {"snet-a": "10.1.0.0/24"})
     peering(local, remote, state="Initiated")
     run = build_run([write_rows(tmp_path / "e.json", [local])])
-    svg = svg_of(html_report.render(run))
+    svg = svg_of(page_of(run))
     nodes = boxes(svg)
     assert "unseen" in nodes["vnet-remote"].get("class", "").split()
     assert "not seen" in title(nodes["vnet-remote"])
@@ -380,7 +380,7 @@ def test_never_pass_while_incomplete(tmp_path: Path) -> None:
     fixture = FIXTURES / "rules" / "MLA-DNS-003" / "fail.json"
     run = build_run([fixture], fail_on="critical")
     assert run.result.not_evaluated and not run.failed
-    page = html_report.render(run)
+    page = page_of(run)
     assert '<div class="verdict v-incomplete">INCOMPLETE</div>' in page
     assert "PASS" not in page
     assert "this is not a pass" in page
@@ -388,16 +388,16 @@ def test_never_pass_while_incomplete(tmp_path: Path) -> None:
         assert n.rule_id in page
     clean = build_run([FIXTURES / "reference-good.json"])
     assert not clean.result.findings and not clean.result.not_evaluated
-    assert '<div class="verdict v-pass">PASS</div>' in html_report.render(clean)
+    assert '<div class="verdict v-pass">PASS</div>' in page_of(clean)
     clean.graph.estate.gaps.append({"path": "snap.json", "problem": "dnsresources <was> capped"})
-    page = html_report.render(clean)
+    page = page_of(clean)
     assert '<div class="verdict v-incomplete">INCOMPLETE</div>' in page
     assert "dnsresources &lt;was&gt; capped" in page
 
 
 def test_not_evaluated_resources_are_marked_in_the_picture() -> None:
     run = build_run([FIXTURES / "rules" / "MLA-DNS-003" / "fail.json"])
-    nodes = boxes(svg_of(html_report.render(run)))
+    nodes = boxes(svg_of(page_of(run)))
     vault = nodes["kv-mlops"]
     assert {"unknown", "unseen"} <= set(vault.get("class", "").split())
     assert "not evaluated: MLA-KV-001, MLA-KV-002" in title(vault)
@@ -433,7 +433,7 @@ def test_odd_shapes_and_names_still_render(tmp_path: Path) -> None:
     for name in (7, None, "\ud800<b>"):
         estates.append([{**row, "name": name} for row in reference])
     for i, rows in enumerate(estates):
-        page = html_report.render(build_run([write_rows(tmp_path / f"e{i}.json", rows)]))
+        page = page_of(build_run([write_rows(tmp_path / f"e{i}.json", rows)]))
         parse(page)
         svg_of(page)
         page.encode("utf-8")  # no lone surrogate left
@@ -478,7 +478,7 @@ def test_suppressions_and_baseline_are_shown(tmp_path: Path) -> None:
         {**dropped, "fingerprint": "e" * 32, "rule_id": "MLA-XYZ-999", "title": "unknown rule"}
     )
     run.baseline = triage.apply_baseline(run.result, run.graph, doc, "baseline.json")
-    page = html_report.render(run)
+    page = page_of(run)
     parse(page)
     acr = page[page.index(f'id="f-{registry.fingerprint}"') :]
     acr = acr[: acr.index("</tr>")]
@@ -513,7 +513,7 @@ def test_large_estate_is_capped_and_says_so(
     g = run.graph
     vnets = sum(1 for k in g.g.nodes if g.kind(k) == "vnet")
     assert vnets > network.MAX_VNETS
-    page = html_report.render(run)
+    page = page_of(run)
     parse(page)
     svg = svg_of(page)
     nodes = [g for _, g in box_list(svg)]
@@ -545,8 +545,8 @@ def _without_time(page: str, when: str) -> str:
 
 
 def test_same_run_gives_the_same_bytes() -> None:
-    one = html_report.render(build_run([REFERENCE], generated_at="2026-01-01T00:00:00Z"))
-    two = html_report.render(build_run([REFERENCE], generated_at="2026-02-03T04:05:06Z"))
+    one = page_of(build_run([REFERENCE], generated_at="2026-01-01T00:00:00Z"))
+    two = page_of(build_run([REFERENCE], generated_at="2026-02-03T04:05:06Z"))
     assert one != two
     assert _without_time(one, "2026-01-01T00:00:00Z") == _without_time(two, "2026-02-03T04:05:06Z")
     svg_one, svg_two = one[one.index("<svg") :], two[two.index("<svg") :]
@@ -572,7 +572,7 @@ def test_row_order_does_not_change_the_page(
     for where, order in (("forward", rows), ("reversed", list(reversed(rows)))):
         write_rows(tmp_path / where / "estate.json", order)
         monkeypatch.chdir(tmp_path / where)
-        pages.append(html_report.render(build_run(["estate.json"])))
+        pages.append(page_of(build_run(["estate.json"])))
     assert pages[0] == pages[1]
 
 

@@ -22,7 +22,7 @@ from auditor import arm, inputs, report, triage
 from auditor import graph as graph_stage
 from auditor import rules as rules_stage
 from auditor.findings import NotEvaluated
-from auditor.report import csv_report, diff, junit, markdown
+from auditor.report import csv_report, diff, junit, markdown, safe
 
 from . import builders as b
 from .conftest import FIXTURES, ROOT
@@ -201,7 +201,7 @@ def test_junit_keeps_hostile_names_well_formed(tmp_path: Path) -> None:
     assert "registries/cr\ufffd]]>&<b>\ufffd" in body  # the id, escaped and parsed back
     assert "]]>" in (failure.get("message") or "")
     # the in-process renderer gives the same document
-    assert junit.render(make_run([estate], "none")).encode() == xml
+    assert junit.render(report.build_view(make_run([estate], "none"))).encode() == xml
 
 
 def test_junit_skips_suppressed_and_fails_baselined_findings(tmp_path: Path) -> None:
@@ -214,7 +214,7 @@ def test_junit_skips_suppressed_and_fails_baselined_findings(tmp_path: Path) -> 
         encoding="utf-8",
     )
     run = make_run([TERRAFORM], suppressions=sup)
-    root = ET.fromstring(junit.render(run))
+    root = ET.fromstring(junit.render(report.build_view(run)))
     check_counts(root)
     acr = next(s for s in root.iter("testsuite") if s.get("name", "").startswith("MLA-ACR-004"))
     assert (acr.get("failures"), acr.get("skipped")) == ("0", "1")
@@ -228,7 +228,7 @@ def test_junit_skips_suppressed_and_fails_baselined_findings(tmp_path: Path) -> 
     base = triage.baseline_document(report.to_json_dict(make_run([TERRAFORM])))
     known = make_run([TERRAFORM], baseline=base)
     assert not known.failed
-    root = ET.fromstring(junit.render(known))
+    root = ET.fromstring(junit.render(report.build_view(known)))
     failed = [c.find("failure") for c in cases(root) if outcome(c) == "failure"]
     assert len(failed) == 4
     assert all(f is not None and f.get("message", "").startswith("in baseline: ") for f in failed)
@@ -279,7 +279,7 @@ def test_junit_coverage_gaps_are_errors_and_names_stay_unique(tmp_path: Path) ->
     doc = {"count": 3, "data": [st_a, st_b, twin], "skip_token": "ew0K"}
     path = tmp_path / "page.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    root = ET.fromstring(junit.render(make_run([path], "none")))
+    root = ET.fromstring(junit.render(report.build_view(make_run([path], "none"))))
     check_counts(root)
     inputs = [c for c in cases(root) if c.get("classname") == "mlops-audit.inputs"]
     assert len(inputs) == 1 and outcome(inputs[0]) == "error"
@@ -302,7 +302,7 @@ def test_junit_bounds_names_and_bodies(tmp_path: Path) -> None:
         dataclasses.replace(seed, related_id=f"{seed.resource_id}/x/{i}", fingerprint=f"{i:032x}")
         for i in range(199)
     ]
-    root = ET.fromstring(junit.render(run))
+    root = ET.fromstring(junit.render(report.build_view(run)))
     check_counts(root)
     assert all(len(c.get("name", "")) <= 256 for c in cases(root))
     acr = next(c for c in cases(root) if c.get("name", "").startswith("MLA-ACR-004 n"))
@@ -339,16 +339,16 @@ def test_csv_has_one_row_per_finding(tmp_path: Path) -> None:
 
 def test_csv_defuses_formulas_from_the_estate(tmp_path: Path) -> None:
     for start in ("=", "+", "-", "@", "\t", "\r"):
-        assert csv_report.safe(f"{start}1+1") == f"'{start}1+1"
-    assert csv_report.safe("crmlops") == "crmlops" and csv_report.safe(None) == ""
-    assert csv_report.safe("a\x00b\ud800") == "a\ufffdb\ufffd"
+        assert safe.csv(f"{start}1+1") == f"'{start}1+1"
+    assert safe.csv("crmlops") == "crmlops" and safe.csv(None) == ""
+    assert safe.csv("a\x00b\ud800") == "a\ufffdb\ufffd"
     estate = hostile_acr(tmp_path, name='=HYPERLINK("http://x","y")\ud800')
     sup = tmp_path / "s.yaml"
     sup.write_text(
         "suppressions:\n  - rule: MLA-ACR-004\n    justification: '@SUM(A1)'\n",
         encoding="utf-8",
     )
-    text = csv_report.render(make_run([estate], suppressions=sup))
+    text = csv_report.render(report.build_view(make_run([estate], suppressions=sup)))
     text.encode("utf-8")  # no lone surrogate left
     rows = read_csv(text.encode("utf-8"))
     acr = next(r for r in rows if r["rule_id"] == "MLA-ACR-004")
@@ -409,13 +409,13 @@ def test_markdown_caps_the_findings_table(tmp_path: Path) -> None:
     run = make_run([estate])
     total = len(run.result.findings)
     assert total >= 57
-    md = markdown.render(run)
+    md = markdown.render(report.build_view(run))
     top = section(md, "### Top findings")
     assert f"### Top findings (20 of {total}, most severe first)" in top
     rows = [line for line in top.splitlines() if line.startswith("| ")]
     assert len(rows) == 1 + 20  # header and 20 findings
     assert f"… and {total - 20} more finding(s): the full list is in the JSON" in top
-    assert len(tables(markdown.summary(run, max_rows=5))[1]) == 1 + 5
+    assert len(tables(markdown.summary(report.build_view(run), max_rows=5))[1]) == 1 + 5
 
 
 def test_markdown_lists_what_changed_since_the_baseline(tmp_path: Path) -> None:
@@ -469,13 +469,13 @@ def test_markdown_lists_expired_and_stale_suppressions(tmp_path: Path) -> None:
         "  - rule: MLA-DNS-001\n    justification: hub team\n    expires: 2999-01-01\n",
         encoding="utf-8",
     )
-    md = markdown.render(make_run([TERRAFORM], suppressions=sup))
+    md = markdown.render(report.build_view(make_run([TERRAFORM], suppressions=sup)))
     sec = section(md, "### Suppressions")
     assert "3 entries, 1 finding(s) suppressed, 1 expired, 1 stale." in sec
     assert "#### ⚠️ Expired (1)" in sec and "| 2025-06-30 | 1 |" in sec
     assert "#### Stale (1)" in sec and "nothing to cover" in sec
     top = section(md, "### Top findings")
-    entry = markdown.cell(f"{sup}#3", code=True, limit=200)
+    entry = safe.markdown(f"{sup}#3", code=True, limit=200)
     assert top.splitlines()[-1].endswith(f" | suppressed ({entry} until 2999-01-01) |")
 
 
@@ -484,8 +484,8 @@ def test_markdown_never_passes_an_incomplete_scan(tmp_path: Path, fail_on: str) 
     gap = {"count": 1, "data": [b.storage("stok")], "skip_token": "ew0K"}
     path = tmp_path / "page.json"
     path.write_text(json.dumps(gap), encoding="utf-8")
-    md = markdown.render(make_run([path], fail_on))
-    assert report.verdict(make_run([path], fail_on)) == "incomplete"
+    md = markdown.render(report.build_view(make_run([path], fail_on)))
+    assert report.build_view(make_run([path], fail_on)).gate.verdict == "incomplete"
     assert md.startswith("## ⚠️ mlops-audit: INCOMPLETE") and "PASS" not in md
     assert "1 coverage gap(s): part of the estate was not read: this is not a pass." in md
     assert "#### ⚠️ Inputs not read completely (1)" in md and "skip\\_token" in md
@@ -493,14 +493,15 @@ def test_markdown_never_passes_an_incomplete_scan(tmp_path: Path, fail_on: str) 
     rows = [r for r in terraform_rows() if r["type"].lower() != COMPUTE_TYPE]
     estate = write_rows(tmp_path / "nocompute.json", rows)
     run = make_run([estate], "critical" if fail_on == "high" else "none")
-    md = markdown.render(run)
-    assert not run.failed and report.verdict(run) == "incomplete" and "PASS" not in md
+    view = report.build_view(run)
+    md = markdown.render(view)
+    assert not run.failed and view.gate.verdict == "incomplete" and "PASS" not in md
     assert "rule(s) could not run" in md and "#### ⚠️ Rules not evaluated (5)" in md
 
 
 def test_markdown_escapes_hostile_names(tmp_path: Path) -> None:
     run = make_run([hostile_acr(tmp_path, name=HOSTILE + "`a``b` [l](http://x) @team www.x.io")])
-    md = markdown.render(run)
+    md = markdown.render(report.build_view(run))
     md.encode("utf-8")  # no lone surrogate
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f\u202e]", md)
     html = MarkdownIt("commonmark").enable("table").render(md)
@@ -516,7 +517,7 @@ def test_markdown_escapes_hostile_names(tmp_path: Path) -> None:
 
 
 def test_cell_escapes_one_choke_point() -> None:
-    cell = markdown.cell
+    cell = safe.markdown
     assert cell("a|b\nc\r\n\td") == "a\\|b c d"
     assert cell("<script>&") == "&lt;script&gt;&amp;"
     assert cell("*x* _y_ [z](u) ~~s~~ \\") == "\\*x\\* \\_y\\_ \\[z\\](u) \\~\\~s\\~\\~ \\\\"
@@ -529,8 +530,8 @@ def test_cell_escapes_one_choke_point() -> None:
     assert cell("a\\|b", code=True) == "a\\\\\\|b"  # plain: both parsers read a\|b
     assert cell("x" * 50, limit=10) == "xxxxxxxxx…" and cell(None) == "" == cell("", code=True)
     assert cell("ab<c>", limit=4) == "ab&lt;…"  # cut before escaping: no broken entity
-    # the diff report uses this very function: one choke point, no copy
-    assert diff.cell is markdown.cell and not hasattr(diff, "_cell")
+    # the summary and the diff report use this very function: one choke point, no copy
+    assert diff.cell is markdown.cell is safe.markdown and not hasattr(diff, "_cell")
 
 
 def huge_run(tmp_path: Path, n: int) -> report.Run:
@@ -579,7 +580,7 @@ def huge_run(tmp_path: Path, n: int) -> report.Run:
 def test_markdown_stays_under_the_step_summary_limit(tmp_path: Path) -> None:
     run = huge_run(tmp_path, 100_000)
     started = time.perf_counter()
-    md = markdown.render(run)
+    md = markdown.render(report.build_view(run))
     elapsed = time.perf_counter() - started
     size = len(md.encode("utf-8"))
     assert size <= markdown.MAX_BYTES < 1024 * 1024
@@ -589,7 +590,7 @@ def test_markdown_stays_under_the_step_summary_limit(tmp_path: Path) -> None:
     for t in tables(md):
         assert len(t) <= 1 + markdown.MAX_ROWS and all(len(r) == len(t[0]) for r in t)
     # the byte cap itself: cut at a line, with a note, within the budget
-    small = markdown.summary(run, max_bytes=6000)
+    small = markdown.summary(report.build_view(run), max_bytes=6000)
     assert len(small.encode("utf-8")) <= 6000
     assert small.startswith("## ❌ mlops-audit: FAIL")
     assert small.rstrip().endswith(

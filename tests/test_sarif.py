@@ -65,6 +65,11 @@ def make_run(paths: list[Path], select: list[str] | None = None, **kw: Any) -> r
     return report.Run(graph, result, "high", chosen, report.timestamp(), **kw)
 
 
+def render(run: report.Run, **limits: int) -> str:
+    """The run's SARIF, rendered from its view as the CLI renders it."""
+    return sarif.render(report.build_view(run), **limits)
+
+
 def write(path: Path, doc: Any) -> Path:
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
@@ -114,7 +119,7 @@ def test_sarif_is_schema_valid_and_github_ready(
     validator: jsonschema.Draft4Validator, path: Path
 ) -> None:
     run = make_run([path])
-    text = sarif.render(run)
+    text = render(run)
     log = json.loads(text)
     assert schema_errors(validator, log) == []
     assert problems(log, text) == []
@@ -123,7 +128,7 @@ def test_sarif_is_schema_valid_and_github_ready(
     assert log["version"] == "2.1.0"
     driver = sarif_run["tool"]["driver"]
     assert driver["name"] == "mlops-audit"
-    assert driver["semanticVersion"] == driver["version"] == report.__version__
+    assert driver["semanticVersion"] == driver["version"] == report.build_view(run).tool_version
     assert [r["id"] for r in driver["rules"]] == sorted(run.rules_run)
     results = sarif_run["results"]
     findings = run.result.findings
@@ -150,7 +155,7 @@ def test_sarif_is_schema_valid_and_github_ready(
 
 
 def test_rules_carry_what_github_shows(validator: jsonschema.Draft4Validator) -> None:
-    log = json.loads(sarif.render(make_run([TERRAFORM])))
+    log = json.loads(render(make_run([TERRAFORM])))
     rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
     dns = rules["MLA-DNS-001"]
     assert dns["name"] == "PrivateDNSZoneIsNotLinkedToAVNetThatMustResolveItsEndpoints"
@@ -216,7 +221,7 @@ BROKEN: list[tuple[str, Any]] = [
 @pytest.mark.parametrize(("words", "breakage"), BROKEN, ids=[w for w, _ in BROKEN])
 def test_profile_catches_what_github_rejects(words: str, breakage: Any) -> None:
     """The profile checker can fail: each breakage of a good log is reported."""
-    good = json.loads(sarif.render(make_run([TERRAFORM])))
+    good = json.loads(render(make_run([TERRAFORM])))
     assert problems(good) == []
     log = copy.deepcopy(good)
     breakage(log["runs"][0]["results"][0], log)
@@ -239,7 +244,7 @@ def test_hostile_resource_name_gives_a_valid_uri(
         "properties": {"adminUserEnabled": True},
     }
     run = make_run([write(tmp_path / "e.json", [acr])], select=["MLA-ACR-004"])
-    text = sarif.render(run)
+    text = render(run)
     text.encode("utf-8")  # writable: no lone surrogate left
     log = json.loads(text)
     assert schema_errors(validator, log) == []
@@ -263,7 +268,7 @@ def test_message_names_the_resource_in_its_first_sentence(tmp_path: Path) -> Non
     run = make_run([TERRAFORM])
     f = run.result.findings[0]
     moved = dataclasses.replace(f, message=f"Something is wrong. It is {f.resource_name}.")
-    log = json.loads(sarif.render(with_findings(run, [moved])))
+    log = json.loads(render(with_findings(run, [moved])))
     text = log["runs"][0]["results"][0]["message"]["text"]
     assert text == f"{f.resource_name}: Something is wrong. It is {f.resource_name}."
 
@@ -375,7 +380,7 @@ def test_small_result_limit_keeps_the_most_severe(validator: jsonschema.Draft4Va
         finding(rule, "high", 5),
         finding(rule, "high", 6, suppression=suppressed),
     ]
-    text = sarif.render(with_findings(run, findings), max_results=2)
+    text = render(with_findings(run, findings), max_results=2)
     log = json.loads(text)
     assert schema_errors(validator, log) == [] and problems(log, text) == []
     kept = [r["properties"]["resourceName"] for r in log["runs"][0]["results"]]
@@ -395,7 +400,7 @@ def test_small_result_limit_keeps_the_most_severe(validator: jsonschema.Draft4Va
         "low": 1,
         "info": 0,
     }
-    untruncated = json.loads(sarif.render(with_findings(run, findings)))
+    untruncated = json.loads(render(with_findings(run, findings)))
     assert len(untruncated["runs"][0]["results"]) == 6
     assert "truncation" not in untruncated["runs"][0]["properties"]
     assert notes_of(untruncated) == []
@@ -415,10 +420,10 @@ def test_size_limit_keeps_the_most_severe_within_the_budget() -> None:
         for n in range(150)
     ]
     run = with_findings(run, findings)
-    full = sarif.render(run)
+    full = render(run)
     full_size = len(gzip.compress(full.encode(), compresslevel=6))
     budget = full_size // 2
-    text = sarif.render(run, max_gzip_bytes=budget)
+    text = render(run, max_gzip_bytes=budget)
     assert len(gzip.compress(text.encode(), compresslevel=6)) <= budget
     log = json.loads(text)
     results = log["runs"][0]["results"]
@@ -435,7 +440,7 @@ def test_github_result_limit_with_more_than_25000_findings() -> None:
     rule = run.rules_run[0]
     total = sarif.MAX_RESULTS + 7
     findings = [finding(rule, "low" if n < 7 else "high", n) for n in range(total)]
-    text = sarif.render(with_findings(run, findings))
+    text = render(with_findings(run, findings))
     log = json.loads(text)
     results = log["runs"][0]["results"]
     assert len(results) == sarif.MAX_RESULTS == 25_000
@@ -521,7 +526,7 @@ def test_gaps_and_unevaluated_checks_are_notifications(
 
     # more not-evaluated checks than are listed: the rest are counted, not dropped silently
     run = make_run([estate, noted])
-    capped = json.loads(sarif.render(run, max_listed=0))
+    capped = json.loads(render(run, max_listed=0))
     (summary,) = [n for n in notes_of(capped) if n["descriptor"]["id"] == "check-not-evaluated"]
     assert summary["properties"]["unlisted"] == len(checks)
     assert "JSON report lists every one" in summary["message"]["text"]

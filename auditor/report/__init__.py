@@ -1,406 +1,169 @@
 """Stage 5: render an audit for people and for the tools of pipelines and compliance teams.
 
-The JSON report (here) is the source of truth; the terminal report (here), SARIF, JUnit,
-Markdown, HTML and CSV (one module each in this package) are derived from the same run.
-Every renderer is a pure function of the run: the order of everything is fixed, so the same
+A run becomes one :class:`~auditor.report.view.ReportView` (``view.py``), built once: the
+verdict, the counts, the coverage, each rule's status and the triage accounts are decided
+there. Each format in :data:`REGISTRY` has a module here whose ``render(view)`` only
+formats that view; the JSON report is the source of truth the others agree with. Every
+renderer is a pure function of the view: the order of everything is fixed, so the same
 estate gives the same bytes, apart from the run's timestamp.
+
+This module is the registry and the entry point, and stays light: ``--help`` lists the
+formats without loading a renderer, and a JSON scan never imports the HTML one.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import json
-import os
-import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from rich import box
-from rich.console import Console
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
-
-from .. import __version__
-from ..findings import SEVERITIES, AuditResult
-from ..graph import AuditGraph
-from ..model import KIND_OF_TYPE
+from .safe import utf8 as encodable
+from .view import ReportView
+from .view import build as build_view
 
 if TYPE_CHECKING:
-    from ..rules import Rule
+    from rich.console import Console
 
-REPORT_VERSION = 1
-# --format / --output FORMAT:PATH names -> the module of this package that renders them
-FORMATS: dict[str, str | None] = {
-    "table": None,  # here
-    "json": None,  # here
-    "sarif": "sarif",
-    "junit": "junit",
-    "markdown": "markdown",
-    "html": "html_report",
-    "csv": "csv_report",
-}
-FORMAT_ALIASES = {"md": "markdown", "xml": "junit", "text": "table"}
-SEVERITY_STYLE = {
-    "critical": "bold white on red",
-    "high": "bold red",
-    "medium": "yellow",
-    "low": "cyan",
-    "info": "dim",
-}
+    from ..core import Run, timestamp
+
+__all__ = [
+    "FORMATS",
+    "FORMAT_ALIASES",
+    "REGISTRY",
+    "Format",
+    "ReportView",
+    "Run",
+    "build_view",
+    "encodable",
+    "find_format",
+    "format_names",
+    "render",
+    "render_terminal",
+    "renderer",
+    "timestamp",
+    "to_json_dict",
+    "view_of",
+]
 
 
-def timestamp() -> str:
-    """The run's time, UTC, to the second; ``SOURCE_DATE_EPOCH`` pins it (reproducible
-    reports)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    when = (
-        dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-        if epoch.isdigit()
-        else dt.datetime.now(dt.UTC)
+@dataclass(frozen=True)
+class Format:
+    """One output format: its ``--format`` name, the aliases it also answers to, a line
+    for ``--help``, a file name for the ``--output`` example, and the module of this
+    package whose ``render(view)`` writes it (imported when first used)."""
+
+    name: str
+    module: str
+    description: str
+    aliases: tuple[str, ...] = ()
+    example: str | None = None
+
+    def render(self, view: ReportView) -> str:
+        function: Callable[[ReportView], str] = import_module(f".{self.module}", __name__).render
+        return function(view)
+
+
+REGISTRY: tuple[Format, ...] = (
+    Format("table", "terminal", "findings by severity, as on a terminal", ("text",)),
+    Format("json", "json_report", "the full report, the source of truth", (), "r.json"),
+    Format("sarif", "sarif", "SARIF 2.1.0 for GitHub code scanning", (), "r.sarif"),
+    Format("junit", "junit", "JUnit XML for Azure Pipelines test results", ("xml",), "r.xml"),
+    Format("markdown", "markdown", "a PR comment or step summary", ("md",), "summary.md"),
+    Format("html", "html_report", "a self-contained page with the network drawn", (), "r.html"),
+    Format("csv", "csv_report", "one row per finding, for spreadsheets", (), "r.csv"),
+)
+FORMATS: dict[str, Format] = {f.name: f for f in REGISTRY}
+FORMAT_ALIASES: dict[str, str] = {a: f.name for f in REGISTRY for a in f.aliases}
+
+
+def format_names() -> list[str]:
+    """The formats' names, in the registry's order (what ``--help`` lists)."""
+    return [f.name for f in REGISTRY]
+
+
+def find_format(name: str) -> Format | None:
+    """The format a ``--format`` or ``--output FORMAT:`` value names (any case, or an
+    alias), or None."""
+    low = name.lower()
+    return FORMATS.get(FORMAT_ALIASES.get(low, low))
+
+
+def render(fmt: str, source: Run | ReportView) -> str:
+    """``source`` in format ``fmt`` (a registry name)."""
+    return FORMATS[fmt].render(view_of(source))
+
+
+def renderer(fmt: str) -> Callable[[Run | ReportView], str]:
+    """The function that renders ``fmt`` (a registry name) as text."""
+    return lambda source: render(fmt, source)
+
+
+# A run's view, kept while the run lives: the CLI renders several formats of one run
+# (``--output`` repeated) and the view is built once for all of them. The stamp notices a
+# run whose fields were replaced or whose lists grew after its view was built.
+_VIEWS: dict[int, tuple[weakref.ref[Any], tuple[Any, ...], ReportView]] = {}
+
+
+def _stamp(run: Run) -> tuple[Any, ...]:
+    estate, result = run.graph.estate, run.result
+    return (
+        id(run.graph),
+        id(result),
+        run.fail_on,
+        id(run.rules),
+        len(run.rules),
+        run.generated_at,
+        id(run.suppressions),
+        id(run.baseline),
+        run.sarif_category,
+        len(result.findings),
+        len(result.not_evaluated),
+        len(result.outcomes),
+        len(estate.gaps),
+        len(estate.notes),
     )
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass
-class Run:
-    """Everything a report shows: the graph (with its estate), the rules that ran and their
-    results, and the triage (suppressions, baseline) applied to them."""
-
-    graph: AuditGraph
-    result: AuditResult
-    fail_on: str
-    rules: list[Rule]
-    generated_at: str
-    suppressions: dict[str, Any] | None = None  # triage.apply_suppressions' account
-    baseline: dict[str, Any] | None = None  # triage.apply_baseline's account
-    sarif_category: str | None = None  # SARIF runAutomationDetails.id, only when asked
-
-    @property
-    def rules_run(self) -> list[str]:
-        return [r.id for r in self.rules]
-
-    @property
-    def failed(self) -> bool:
-        return self.result.fails_at(self.fail_on)
+def view_of(source: Run | ReportView) -> ReportView:
+    """The view of ``source``: itself when it is one, else the run's view (built on first
+    use, then reused while the run is unchanged)."""
+    if isinstance(source, ReportView):
+        return source
+    stamp = _stamp(source)
+    hit = _VIEWS.get(id(source))
+    if hit is not None and hit[0]() is source and hit[1] == stamp:
+        return hit[2]
+    view = build_view(source)
+    key = id(source)
+    try:
+        ref = weakref.ref(source, lambda _: _VIEWS.pop(key, None))
+    except TypeError:  # a run that cannot be weakly referenced is not kept
+        return view
+    _VIEWS[key] = (ref, stamp, view)
+    return view
 
 
-def inventory(graph: AuditGraph) -> dict[str, Any]:
-    estate = graph.estate
-    counts = estate.type_counts()
-    by_type = {t: counts[t] for t in sorted(counts)}
-    unknown = {t: n for t, n in by_type.items() if t not in KIND_OF_TYPE}
-    return {
-        "rows_read": estate.rows_read,
-        "resources": len(estate.rows),
-        "duplicates_merged": estate.duplicates_merged,
-        "collections": sorted(estate.collections()),
-        "subscriptions": estate.subscriptions(),
-        "by_type": by_type,
-        "unknown_types": unknown,
-        "referenced_not_seen": graph.placeholders(),
-    }
+def to_json_dict(source: Run | ReportView) -> dict[str, Any]:
+    """The JSON report as plain data (what a baseline is made from)."""
+    from .json_report import to_dict
+
+    return to_dict(view_of(source))
 
 
-def inputs(run: Run) -> list[dict[str, Any]]:
-    """The input files as the report lists them."""
-    return [
-        {
-            "path": s.path,
-            "format": s.format,
-            "rows": s.rows,
-            **(
-                {"collections": s.collections, "snapshot": s.metadata}
-                if s.format == "snapshot"
-                else {}
-            ),
-        }
-        for s in run.graph.estate.sources
-    ]
+def render_terminal(source: Run | ReportView, console: Console) -> None:
+    """The terminal report on ``console`` (colour on a terminal)."""
+    from .terminal import print_report
+
+    print_report(view_of(source), console)
 
 
-def summary(run: Run) -> dict[str, Any]:
-    """The counts every format shows: findings, triage, the gate and completeness."""
-    result = run.result
-    outcomes = result.outcomes
-    return {
-        "findings": len(result.findings),
-        "by_severity": result.counts_by_severity(),
-        "by_category": result.counts_by_category(),
-        "not_evaluated": len(result.not_evaluated),
-        "rules_run": len(outcomes),
-        "rules_not_evaluated": sum(1 for o in outcomes if o.status == "not-evaluated"),
-        "rules_incomplete": sum(1 for o in outcomes if o.status == "incomplete"),
-        "suppressed": sum(1 for f in result.findings if f.suppression),
-        "new": (sum(1 for f in result.findings if f.baseline == "new") if run.baseline else None),
-        "counted": sum(1 for f in result.findings if f.counts),
-        "fail_on": run.fail_on,
-        "failed": run.failed,
-        "complete": not run.graph.estate.gaps and not result.not_evaluated,
-    }
+def __getattr__(name: str) -> Any:
+    # the run and its timestamp live in the pipeline core; loading it here on import would
+    # make ``--help`` pay for the whole pipeline
+    if name in ("Run", "timestamp"):
+        from .. import core
 
-
-def to_json_dict(run: Run) -> dict[str, Any]:
-    result = run.result
-    outcomes = result.outcomes
-    return {
-        "tool": {"name": "mlops-audit", "version": __version__},
-        "report_version": REPORT_VERSION,
-        "generated_at": run.generated_at,
-        "inputs": inputs(run),
-        "summary": summary(run),
-        "coverage": {"gaps": run.graph.estate.gaps, "notes": run.graph.estate.notes},
-        "suppressions": run.suppressions,
-        "baseline": run.baseline,
-        "findings": [f.to_dict() for f in result.findings],
-        "not_evaluated": [
-            {
-                "rule_id": n.rule_id,
-                "resource_id": n.resource_id,
-                "related_id": n.related_id,
-                "reasons": n.reasons,
-            }
-            for n in result.not_evaluated
-        ],
-        "rules": [
-            {
-                "rule_id": o.rule_id,
-                "status": o.status,
-                "severity": o.severity,
-                "category": o.category,
-                "subjects": o.subjects,
-                "passed": o.passed,
-                "failed": o.failed,
-                "not_applicable": o.not_applicable,
-                "not_evaluated": o.not_evaluated,
-                "reason": o.reason,
-            }
-            for o in outcomes
-        ],
-        "inventory": inventory(run.graph),
-    }
-
-
-def render_json(run: Run) -> str:
-    return json.dumps(to_json_dict(run), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def encodable(text: str) -> str:
-    """Report text with lone surrogates (JSON input may carry them) as U+FFFD: UTF-8
-    cannot encode them, and one odd resource name must not cost the whole report."""
-    return _LONE_SURROGATE.sub("\ufffd", text)
-
-
-def renderer(fmt: str) -> Callable[[Run], str]:
-    """The function that renders ``fmt`` (a FORMATS key) as text. Imported on demand: a
-    scan that writes JSON does not load the HTML renderer."""
-    if fmt == "json":
-        return render_json
-    if fmt == "table":
-        return render_table_text
-    from importlib import import_module
-
-    module = import_module(f".{FORMATS[fmt]}", __name__)
-    render: Callable[[Run], str] = module.render
-    return render
-
-
-def render_table_text(run: Run) -> str:
-    """The terminal report as plain text (for files and pipeline logs)."""
-    out = io.StringIO()
-    render_terminal(run, Console(file=out, width=140, no_color=True))
-    return out.getvalue()
-
-
-def render_terminal(run: Run, console: Console) -> None:
-    """Findings grouped by severity under a summary panel; then what was not evaluated."""
-    result = run.result
-    estate = run.graph.estate
-    counts = result.counts_by_severity()
-    summary = Text()
-    summary.append(
-        f"{len(estate.rows)} resources from {estate.rows_read} rows in "
-        f"{len(estate.sources)} input(s); {len(run.rules_run)} rules\n"
-    )
-    for sev in SEVERITIES:
-        summary.append(f"{sev}: {counts[sev]}  ", style=SEVERITY_STYLE[sev] if counts[sev] else "")
-    not_eval_rules = [o for o in result.outcomes if o.status == "not-evaluated"]
-    incomplete = [o for o in result.outcomes if o.status == "incomplete"]
-    console.print(
-        Panel(summary, title="mlops-audit", subtitle=f"fail on {run.fail_on}", box=box.ROUNDED)
-    )
-    for sev in SEVERITIES:
-        group = [f for f in result.findings if f.severity == sev]
-        if not group:
-            continue
-        table = Table(
-            box=box.SIMPLE,
-            show_header=False,
-            expand=True,
-            padding=(0, 1),
-            title=f"{sev.upper()} ({len(group)})",
-            title_style=SEVERITY_STYLE[sev],
-            title_justify="left",
-        )
-        table.add_column("rule", no_wrap=True, style=SEVERITY_STYLE[sev])
-        table.add_column("finding", overflow="fold", ratio=1)
-        for f in group:
-            kind = KIND_OF_TYPE.get(f.resource_type, f.resource_type)
-            cell = Text(f.resource_name, style="bold") + Text(f"  {kind}", style="dim")
-            if f.baseline == "new":
-                cell.append("  NEW", style="bold magenta")
-            elif f.baseline == "unchanged":
-                cell.append("  in baseline", style="dim")
-            if f.suppression:
-                cell.append(f"  suppressed ({f.suppression['entry']})", style="dim")
-            cell.append("\n" + f.message)
-            table.add_row(f.rule_id, cell)
-        console.print(table)
-    _render_triage(run, console)
-    if estate.gaps:
-        gaps = Text()
-        for gap in estate.gaps:
-            gaps.append(f"{gap['path']}: ", style="bold red")
-            gaps.append(f"{gap['problem']}\n")
-        console.print(
-            Panel(
-                gaps,
-                title="The inputs are incomplete — part of the estate was not seen",
-                border_style="red",
-            )
-        )
-    for note in estate.notes:
-        console.print(Text(f"note: {note['note']}", style="yellow"))
-    if not_eval_rules or incomplete or result.not_evaluated:
-        lines = Text()
-        for o in not_eval_rules:
-            lines.append(f"{o.rule_id} not evaluated: ", style="bold yellow")
-            lines.append(f"{o.reason}\n")
-        per_resource = [n for n in result.not_evaluated if n.resource_id is not None]
-        for n in per_resource[:20]:
-            target = n.related_id or n.resource_id
-            lines.append(f"{n.rule_id} ", style="bold yellow")
-            lines.append(f"{target}: {'; '.join(n.reasons)}\n")
-        if len(per_resource) > 20:
-            lines.append(f"… and {len(per_resource) - 20} more (see the JSON report)\n")
-        console.print(
-            Panel(lines, title="Not evaluated — these are not passes", border_style="yellow")
-        )
-    unseen = run.graph.placeholders()
-    if unseen:
-        console.print(
-            Text(
-                f"{len(unseen)} referenced resource(s) are not in the estate "
-                "(other subscriptions, or not collected); see inventory."
-                "referenced_not_seen in the JSON report.",
-                style="dim",
-            )
-        )
-    at_or_above = len(result.failing(run.fail_on))
-    if run.fail_on == "none":
-        console.print(
-            Text(
-                f"{len(result.findings)} finding(s); --fail-on none: the exit code "
-                "does not depend on them.",
-                style="bold",
-            )
-        )
-    elif run.failed:
-        counted = gate_words(run)
-        console.print(
-            Text(
-                f"FAIL: {at_or_above}{counted} finding(s) at or above {run.fail_on}.",
-                style="bold red",
-            )
-        )
-    elif estate.gaps:
-        console.print(
-            Text(
-                f"No finding at or above {run.fail_on} in what was read, but the "
-                "inputs are incomplete: this is not a pass.",
-                style="bold red",
-            )
-        )
-    elif not_eval_rules or result.not_evaluated:
-        console.print(
-            Text(
-                f"No finding at or above {run.fail_on}, but "
-                f"{len(result.not_evaluated)} check(s) were not evaluated: "
-                "the estate was not fully judged.",
-                style="bold yellow",
-            )
-        )
-    else:
-        counted = gate_words(run)
-        console.print(
-            Text(f"PASS: no{counted} finding at or above {run.fail_on}.", style="bold green")
-        )
-
-
-def verdict(run: Run) -> str:
-    """fail, incomplete, pass, or ungated (``--fail-on none`` with findings): the one
-    verdict every format shows. A scan with coverage gaps or checks it could not evaluate
-    is never a pass."""
-    if run.failed:
-        return "fail"
-    if run.graph.estate.gaps or run.result.not_evaluated:
-        return "incomplete"
-    if run.fail_on == "none" and run.result.findings:
-        return "ungated"
-    return "pass"
-
-
-def gate_words(run: Run) -> str:
-    """What the gate counts, for 'N{words} finding(s) at or above high': only new findings
-    with a baseline, only unsuppressed ones with a suppression file."""
-    words = [w for w, used in (("new", run.baseline), ("unsuppressed", run.suppressions)) if used]
-    return " " + ", ".join(words) if words else ""
-
-
-def _render_triage(run: Run, console: Console) -> None:
-    """The baseline's and the suppression file's account, when the scan used them."""
-    if run.baseline:
-        b = run.baseline
-        line = Text("baseline ", style="bold")
-        line.append(
-            f"{b['path']}: {b['new']} new, {b['unchanged']} unchanged, {len(b['fixed'])} fixed"
-        )
-        if b["unverified"]:
-            line.append(
-                f", {len(b['unverified'])} not re-checked (not called fixed)", style="yellow"
-            )
-        console.print(line)
-    if run.suppressions:
-        s = run.suppressions
-        console.print(
-            Text("suppressions ", style="bold")
-            + Text(f"{s['path']}: {s['suppressed']} finding(s) suppressed")
-        )
-        for e in s["expired"]:
-            console.print(
-                Text(
-                    f"expired suppression {e['entry']} (expired {e['expires']}, "
-                    f"{e['matches']} finding(s) no longer suppressed): {e['justification']}",
-                    style="bold yellow",
-                )
-            )
-        for e in s["stale"]:
-            console.print(
-                Text(
-                    f"stale suppression {e['entry']} matches no finding: {e['justification']}",
-                    style="yellow",
-                )
-            )
-        if s.get("unchecked"):
-            console.print(
-                Text(
-                    f"{len(s['unchecked'])} suppression(s) not checked for staleness: "
-                    + "; ".join(f"{e['entry']} ({e['reason']})" for e in s["unchecked"][:5]),
-                    style="dim",
-                )
-            )
+        return getattr(core, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,22 +2,18 @@
 
 RFC 4180 (CRLF rows, quotes only where needed) with a UTF-8 byte-order mark, so Excel
 reads non-ASCII names as UTF-8 (LibreOffice, Google Sheets and ``encoding="utf-8-sig"``
-readers drop it). Resource names and tags come from the tenant, so every cell that a
-spreadsheet would take for a formula (``= + - @``, tab, CR first) gets a leading
-apostrophe, as OWASP's CSV-injection guidance says.
+readers drop it). Resource names and tags come from the tenant, so every cell goes through
+:func:`safe.csv`, which defuses what a spreadsheet would take for a formula.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
-from typing import TYPE_CHECKING
 
 from ..findings import Finding
-
-if TYPE_CHECKING:
-    from . import Run
+from . import safe
+from .view import ReportView
 
 COLUMNS = (
     "severity",
@@ -39,15 +35,6 @@ COLUMNS = (
     "baseline",
 )
 BOM = "\ufeff"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# NUL and other C0 controls (but tab, LF, CR), lone surrogates: not text a sheet can hold
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
-
-
-def safe(value: object) -> str:
-    """A cell: unprintable characters become U+FFFD, a formula-looking start is defused."""
-    s = _UNSAFE.sub("\ufffd", "" if value is None else str(value))
-    return "'" + s if s.startswith(_FORMULA_START) else s
 
 
 def row(f: Finding) -> list[str]:
@@ -71,13 +58,13 @@ def row(f: Finding) -> list[str]:
         s.get("expires"),
         f.baseline,
     )
-    return [safe(v) for v in values]
+    return [safe.csv(v) for v in values]
 
 
-def render(run: Run) -> str:
+def render(view: ReportView) -> str:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for f in sorted(run.result.findings, key=lambda f: (*f.sort_key(), f.fingerprint)):
+    for f in sorted(view.findings, key=lambda f: (*f.sort_key(), f.fingerprint)):
         writer.writerow(row(f))
     return BOM + out.getvalue()

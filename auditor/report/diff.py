@@ -12,7 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..findings import SEVERITY_RANK
-from .markdown import MAX_BYTES, MAX_CELL, cell, fit
+from . import safe
+from .markdown import MAX_BYTES, MAX_CELL, fit
+from .safe import markdown as cell
 
 SECTIONS = (
     ("new_findings", "New"),
@@ -61,8 +63,8 @@ def _table(diff: dict[str, Any]) -> str:
     console = Console(file=out, width=140, no_color=True)
     s = diff["summary"]
     console.print(
-        f"{diff['old']} → {diff['new']}: {s['new']} new, {s['fixed']} fixed, "
-        f"{s['unverified']} not re-checked, {s['unchanged']} unchanged"
+        f"{safe.rich_markup(diff['old'])} → {safe.rich_markup(diff['new'])}: {s['new']} new, "
+        f"{s['fixed']} fixed, {s['unverified']} not re-checked, {s['unchanged']} unchanged"
     )
     note = incomplete_note(diff)
     if note:
@@ -82,10 +84,13 @@ def _table(diff: dict[str, Any]) -> str:
         table.add_column("rule", no_wrap=True)
         table.add_column("finding", overflow="fold", ratio=1)
         for f in rows:
-            cell = Text(str(f.get("resource_name") or f["resource_id"]), style="bold")
-            cell.append(f"\n{f['resource_id']}\n", style="dim")
-            cell.append(f.get("reason") or f.get("message") or "")
-            table.add_row(f.get("severity") or "", f["rule_id"], cell)
+            t = safe.terminal
+            cell = Text(t(f.get("resource_name") or f["resource_id"]), style="bold")
+            cell.append(f"\n{t(f['resource_id'])}\n", style="dim")
+            cell.append(t(f.get("reason") or f.get("message") or ""))
+            table.add_row(
+                safe.rich_markup(f.get("severity") or ""), safe.rich_markup(f["rule_id"]), cell
+            )
         console.print(table)
     return out.getvalue()
 

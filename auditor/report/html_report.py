@@ -7,27 +7,24 @@ with checkboxes and CSS ``:has()`` — no JavaScript. The network picture is inl
 ``network.py``.
 
 Every string from the estate (names, ids, messages, tags, file paths) goes through
-``network.esc``, the one escape function. Ids and anchors are opaque (``n1``, ``f-`` +
-fingerprint), never ARM ids. The page is a pure function of the run: the same run gives the
-same bytes, apart from ``run.generated_at`` in the header.
+``safe.html``, the one escape function. Ids and anchors are opaque (``n1``, ``f-`` +
+fingerprint), never ARM ids. The page is a pure function of the view: the same run gives
+the same bytes, apart from ``generated_at`` in the header.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections import Counter
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
-from .. import __version__
 from ..findings import CATEGORIES, SEVERITIES, Finding
 from ..model import KIND_OF_TYPE
-from . import gate_words, inventory, verdict
 from .network import CSS as NETWORK_CSS
-from .network import draw, esc
-
-if TYPE_CHECKING:
-    from . import Run
+from .network import draw
+from .safe import css_name
+from .safe import html as esc
+from .view import BaselineAccount, ReportView, SuppressionAccount
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 MAX_NOT_EVALUATED = 500  # per-resource not-evaluated entries listed (the JSON has all)
@@ -85,23 +82,23 @@ tr.finding:target{outline:3px solid #0969da}
 """
 
 
-def render(run: Run) -> str:
+def render(view: ReportView) -> str:
     """The whole page."""
-    picture = draw(run)
+    picture = draw(view)
     sections = [
-        _head(run),
+        _head(view),
         "<body>",
-        _header(run),
-        _summary(run),
-        _coverage(run),
-        _network(run, picture.svg, picture.notes, picture.counts),
-        _findings(run),
-        _suppressions(run),
-        _baseline(run),
-        _rules(run),
-        _inputs(run),
-        f'<p class="muted">mlops-audit {esc(__version__)} · report generated '
-        f"{esc(run.generated_at)}</p>",
+        _header(view),
+        _summary(view),
+        _coverage(view),
+        _network(picture.svg, picture.notes, picture.counts),
+        _findings(view),
+        _suppressions(view.suppressions),
+        _baseline(view.baseline),
+        _rules(view),
+        _inputs(view),
+        f'<p class="muted">mlops-audit {esc(view.tool_version)} · report generated '
+        f"{esc(view.generated_at)}</p>",
         "</body>",
         "</html>",
     ]
@@ -109,29 +106,23 @@ def render(run: Run) -> str:
 
 
 # -- pieces ---------------------------------------------------------------------------------
-def _slug(value: str) -> str:
-    """A class-name-safe form of a severity or category (both come from fixed vocabularies;
-    this keeps a surprise from breaking out of the attribute anyway)."""
-    return re.sub(r"[^a-z0-9-]", "-", value.lower())
-
-
 def _filter_css(categories: list[str]) -> str:
     rules = [
         f"body:has(#f-sev-{s}:not(:checked)) tr.finding.sev-{s}{{display:none}}" for s in SEVERITIES
     ]
     rules += [
-        f"body:has(#f-cat-{_slug(c)}:not(:checked)) tr.finding.cat-{_slug(c)}{{display:none}}"
+        f"body:has(#f-cat-{css_name(c)}:not(:checked)) tr.finding.cat-{css_name(c)}{{display:none}}"
         for c in categories
     ]
     return "\n".join(rules)
 
 
-def _categories(run: Run) -> list[str]:
-    present = {f.category for f in run.result.findings}
-    return list(CATEGORIES) + sorted(present - set(CATEGORIES))
+def _categories(view: ReportView) -> list[str]:
+    """The fixed categories, then any other category a finding has."""
+    return list(CATEGORIES) + sorted(set(view.findings_by_category) - set(CATEGORIES))
 
 
-def _head(run: Run) -> str:
+def _head(view: ReportView) -> str:
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -145,96 +136,90 @@ def _head(run: Run) -> str:
             "<style>",
             PAGE_CSS.strip(),
             NETWORK_CSS.strip(),
-            _filter_css(_categories(run)),
+            _filter_css(_categories(view)),
             "</style>",
             "</head>",
         ]
     )
 
 
-def _header(run: Run) -> str:
-    inputs = ", ".join(s.path for s in run.graph.estate.sources)
+def _header(view: ReportView) -> str:
+    inputs = ", ".join(i.path for i in view.inputs)
     return (
         "<h1>mlops-audit report</h1>\n"
-        f'<p class="meta">Generated {esc(run.generated_at)} · mlops-audit {esc(__version__)} · '
-        f"fail on <b>{esc(run.fail_on)}</b> · inputs: {esc(inputs) or 'none'}</p>"
+        f'<p class="meta">Generated {esc(view.generated_at)} · mlops-audit '
+        f"{esc(view.tool_version)} · fail on <b>{esc(view.gate.fail_on)}</b> · inputs: "
+        f"{esc(inputs) or 'none'}</p>"
     )
 
 
-def _verdict(run: Run) -> tuple[str, str, str]:
+_VERDICT = {
+    "fail": ("v-fail", "FAIL"),
+    "incomplete": ("v-incomplete", "INCOMPLETE"),
+    "ungated": ("v-nogate", "NOT GATED"),
+    "pass": ("v-pass", "PASS"),
+}
+
+
+def _verdict(view: ReportView) -> tuple[str, str, str]:
     """(css class, word, sentence). Never "pass" while part of the estate was not seen or
     some check could not be evaluated."""
-    result = run.result
-    gaps = run.graph.estate.gaps
-    incomplete = bool(gaps or result.not_evaluated)
-    failing = len(result.failing(run.fail_on))
-    counted = gate_words(run)
+    gate, coverage = view.gate, view.coverage
     why = []
-    if gaps:
-        why.append(f"{len(gaps)} coverage gap(s) in the inputs")
-    if result.not_evaluated:
-        why.append(f"{len(result.not_evaluated)} check(s) not evaluated")
-    word = verdict(run)
-    if word == "fail":
-        extra = f"; the audit is also incomplete: {', '.join(why)}" if incomplete else ""
-        return (
-            "v-fail",
-            "FAIL",
-            f"{failing}{counted} finding(s) at or above {run.fail_on}{extra}.",
+    if coverage.gaps:
+        why.append(f"{len(coverage.gaps)} coverage gap(s) in the inputs")
+    if coverage.not_evaluated:
+        why.append(f"{len(coverage.not_evaluated)} check(s) not evaluated")
+    cls, word = _VERDICT[gate.verdict]
+    if gate.verdict == "fail":
+        extra = f"; the audit is also incomplete: {', '.join(why)}" if why else ""
+        sentence = f"{gate.failing}{gate.words} finding(s) at or above {gate.fail_on}{extra}."
+    elif gate.verdict == "incomplete":
+        sentence = (
+            f"No{gate.words} finding at or above {gate.fail_on} in what was judged, but "
+            f"{' and '.join(why)}: this is not a pass."
         )
-    if word == "incomplete":
-        return (
-            "v-incomplete",
-            "INCOMPLETE",
-            f"No{counted} finding at or above {run.fail_on} in what was judged, but "
-            f"{' and '.join(why)}: this is not a pass.",
+    elif gate.verdict == "ungated":
+        sentence = (
+            f"{view.summary.findings} finding(s); --fail-on none: the exit code does not "
+            "depend on them."
         )
-    if word == "ungated":
-        return (
-            "v-nogate",
-            "NOT GATED",
-            f"{len(result.findings)} finding(s); --fail-on none: the exit code does not "
-            "depend on them.",
-        )
-    return "v-pass", "PASS", f"No{counted} finding at or above {run.fail_on}."
+    else:
+        sentence = f"No{gate.words} finding at or above {gate.fail_on}."
+    return cls, word, sentence
 
 
-def _summary(run: Run) -> str:
-    result = run.result
-    estate = run.graph.estate
-    cls, word, sentence = _verdict(run)
-    by_sev = result.counts_by_severity()
-    by_cat = Counter(f.category for f in result.findings)
-    outcomes = result.outcomes
-    statuses = Counter(o.status for o in outcomes)
+def _summary(view: ReportView) -> str:
+    summary, inv, b = view.summary, view.inventory, view.baseline
+    cls, word, sentence = _verdict(view)
     rows = [
-        ("findings", len(result.findings)),
-        (f"counting toward --fail-on {run.fail_on}", sum(1 for f in result.findings if f.counts)),
-        ("suppressed", sum(1 for f in result.findings if f.suppression)),
+        ("findings", summary.findings),
+        (f"counting toward --fail-on {view.gate.fail_on}", summary.counted),
+        ("suppressed", summary.suppressed),
     ]
-    if run.baseline:
-        rows.append(("new since the baseline", run.baseline["new"]))
-        rows.append(("unchanged (in the baseline)", run.baseline["unchanged"]))
-        rows.append(("fixed since the baseline", len(run.baseline["fixed"])))
-        rows.append(("not re-checked (not called fixed)", len(run.baseline["unverified"])))
+    if b:
+        rows.append(("new since the baseline", b.new))
+        rows.append(("unchanged (in the baseline)", b.unchanged))
+        rows.append(("fixed since the baseline", len(b.fixed)))
+        rows.append(("not re-checked (not called fixed)", len(b.unverified)))
     rows += [
-        ("checks not evaluated", len(result.not_evaluated)),
-        ("rules run", len(outcomes)),
-        ("rules failing", statuses.get("fail", 0)),
-        ("rules incomplete", statuses.get("incomplete", 0)),
-        ("rules not evaluated", statuses.get("not-evaluated", 0)),
-        ("resources", len(estate.rows)),
-        ("rows read", estate.rows_read),
-        ("coverage gaps", len(estate.gaps)),
+        ("checks not evaluated", summary.not_evaluated),
+        ("rules run", summary.rules_run),
+        ("rules failing", view.rule_statuses.get("fail", 0)),
+        ("rules incomplete", summary.rules_incomplete),
+        ("rules not evaluated", summary.rules_not_evaluated),
+        ("resources", inv.resources),
+        ("rows read", inv.rows_read),
+        ("coverage gaps", len(view.coverage.gaps)),
     ]
     sev_cells = "".join(
-        f'<td class="num"><span class="sev sev-{_slug(s)}">{esc(s)}</span> {by_sev[s]}</td>'
-        for s in SEVERITIES
+        f'<td class="num"><span class="sev sev-{css_name(s.severity)}">{esc(s.severity)}</span> '
+        f"{s.findings}</td>"
+        for s in view.severities
     )
     cat_cells = "".join(
-        f'<tr><td>{esc(c)}</td><td class="num">{by_cat[c]}</td></tr>'
-        for c in sorted(by_cat)
-        if by_cat[c]
+        f'<tr><td>{esc(c)}</td><td class="num">{n}</td></tr>'
+        for c, n in view.findings_by_category.items()
     )
     totals = "".join(f'<tr><td>{esc(k)}</td><td class="num">{v}</td></tr>' for k, v in rows)
     return (
@@ -252,42 +237,40 @@ def _summary(run: Run) -> str:
     )
 
 
-def _coverage(run: Run) -> str:
+def _coverage(view: ReportView) -> str:
     """Coverage gaps, notes, and every check that could not be judged: these are not
     passes, and the page says so before it shows anything else."""
-    estate = run.graph.estate
-    result = run.result
-    whole = [o for o in result.outcomes if o.status == "not-evaluated"]
-    incomplete = [o for o in result.outcomes if o.status == "incomplete"]
-    per_resource = [n for n in result.not_evaluated if n.resource_id is not None]
-    if not (estate.gaps or estate.notes or whole or incomplete or per_resource):
+    coverage = view.coverage
+    gaps, notes, per_resource = coverage.gaps, coverage.notes, coverage.checks
+    whole, incomplete = coverage.rules_not_evaluated, coverage.rules_incomplete
+    if not (gaps or notes or whole or incomplete or per_resource):
         return ""
     out = ['<section id="coverage">', "<h2>Coverage: what was not seen or not judged</h2>"]
-    if estate.gaps:
+    if gaps:
         items = "".join(
             f"<li><code>{esc(g.get('path', ''))}</code>: {esc(g.get('problem', ''))}</li>"
-            for g in estate.gaps
+            for g in gaps
         )
         out.append(
             '<div class="bad"><b>The inputs are incomplete — part of the estate was not '
             f"seen.</b><ul>{items}</ul></div>"
         )
-    if estate.notes:
+    if notes:
         items = "".join(
             f"<li>{esc(n.get('note', ''))}"
             + (f" <span class=muted>({esc(n['path'])})</span>" if n.get("path") else "")
             + "</li>"
-            for n in estate.notes
+            for n in notes
         )
         out.append(f"<h3>Notes</h3><ul>{items}</ul>")
     if whole:
-        items = "".join(f"<li><b>{esc(o.rule_id)}</b>: {esc(o.reason or '')}</li>" for o in whole)
+        items = "".join(f"<li><b>{esc(r.rule_id)}</b>: {esc(r.reason or '')}</li>" for r in whole)
         out.append(f'<div class="warn"><b>Rules not evaluated at all</b><ul>{items}</ul></div>')
     if incomplete:
         items = "".join(
-            f"<li><b>{esc(o.rule_id)}</b>: {o.not_evaluated} subject(s) could not be judged "
-            f"({o.passed} passed, {o.failed} failed)</li>"
-            for o in incomplete
+            f"<li><b>{esc(r.rule_id)}</b>: {r.not_evaluated} subject(s) could not be judged "
+            f"({r.passed} passed, {r.failed} failed)</li>"
+            for r in incomplete
         )
         out.append(f'<div class="warn"><b>Rules judged only in part</b><ul>{items}</ul></div>')
     if per_resource:
@@ -317,7 +300,7 @@ def _coverage(run: Run) -> str:
     return "\n".join(out)
 
 
-def _network(run: Run, svg: str, notes: list[str], counts: dict[str, int]) -> str:
+def _network(svg: str, notes: list[str], counts: dict[str, int]) -> str:
     drawn = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items() if n)
     notes_html = "".join(f"<li>{esc(n)}</li>" for n in notes)
     return (
@@ -373,9 +356,9 @@ def _finding_row(f: Finding) -> str:
         else ""
     )
     return (
-        f'<tr id="f-{esc(f.fingerprint)}" class="finding sev-{_slug(f.severity)} '
-        f'cat-{_slug(f.category)}">'
-        f'<td><span class="sev sev-{_slug(f.severity)}">{esc(f.severity)}</span></td>'
+        f'<tr id="f-{esc(f.fingerprint)}" class="finding sev-{css_name(f.severity)} '
+        f'cat-{css_name(f.category)}">'
+        f'<td><span class="sev sev-{css_name(f.severity)}">{esc(f.severity)}</span></td>'
         f'<td><b class="nowrap">{esc(f.rule_id)}</b><br>{esc(f.title)}'
         f"<div class=muted>{esc(f.category)}</div></td>"
         f'<td><b class="rname">{esc(f.resource_name)}</b> <span class=muted>{esc(kind)}</span>'
@@ -388,21 +371,19 @@ def _finding_row(f: Finding) -> str:
     )
 
 
-def _findings(run: Run) -> str:
-    findings = run.result.findings
-    sev_count = Counter(f.severity for f in findings)
-    cat_count = Counter(f.category for f in findings)
-    cats = _categories(run)
+def _findings(view: ReportView) -> str:
+    findings = view.findings
+    cat_count = view.findings_by_category
     sev_boxes = "".join(
-        f'<input type="checkbox" id="f-sev-{_slug(s)}" checked>'
-        f'<label for="f-sev-{_slug(s)}"><span class="sev sev-{_slug(s)}">{esc(s)}</span> '
-        f"({sev_count.get(s, 0)})</label>"
-        for s in SEVERITIES
+        f'<input type="checkbox" id="f-sev-{css_name(s.severity)}" checked>'
+        f'<label for="f-sev-{css_name(s.severity)}"><span class="sev sev-{css_name(s.severity)}">'
+        f"{esc(s.severity)}</span> ({s.findings})</label>"
+        for s in view.severities
     )
     cat_boxes = "".join(
-        f'<input type="checkbox" id="f-cat-{_slug(c)}" checked>'
-        f'<label for="f-cat-{_slug(c)}">{esc(c)} ({cat_count.get(c, 0)})</label>'
-        for c in cats
+        f'<input type="checkbox" id="f-cat-{css_name(c)}" checked>'
+        f'<label for="f-cat-{css_name(c)}">{esc(c)} ({cat_count.get(c, 0)})</label>'
+        for c in _categories(view)
     )
     if not findings:
         table = "<p>No findings.</p>"
@@ -422,7 +403,7 @@ def _findings(run: Run) -> str:
     )
 
 
-def _entry_rows(entries: list[dict[str, Any]]) -> str:
+def _entry_rows(entries: Sequence[dict[str, Any]]) -> str:
     rows = []
     for e in entries:
         rows.append(
@@ -445,39 +426,38 @@ def _entry_rows(entries: list[dict[str, Any]]) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _suppressions(run: Run) -> str:
-    s = run.suppressions
+def _suppressions(s: SuppressionAccount | None) -> str:
     if not s:
         return ""
     out = [
         '<section id="suppressions">',
         "<h2>Suppressions</h2>",
-        f"<p><code>{esc(s.get('path', ''))}</code> as of {esc(s.get('as_of', ''))}: "
-        f"{esc(s.get('entries', 0))} entr(ies), {esc(s.get('suppressed', 0))} finding(s) "
+        f"<p><code>{esc(s.path)}</code> as of {esc(s.as_of)}: "
+        f"{esc(s.entries)} entr(ies), {esc(s.suppressed)} finding(s) "
         "suppressed.</p>",
     ]
-    if s.get("expired"):
+    if s.expired:
         out.append(
-            f'<div class="warn"><b>{len(s["expired"])} expired entr(ies)</b>: they no longer '
+            f'<div class="warn"><b>{len(s.expired)} expired entr(ies)</b>: they no longer '
             "suppress; the findings they matched count again.</div>"
         )
-        out.append(_entry_rows(s["expired"]))
-    if s.get("stale"):
+        out.append(_entry_rows(s.expired))
+    if s.stale:
         out.append(
-            f'<div class="warn"><b>{len(s["stale"])} stale entr(ies)</b>: active, but they '
+            f'<div class="warn"><b>{len(s.stale)} stale entr(ies)</b>: active, but they '
             "match no finding.</div>"
         )
-        out.append(_entry_rows(s["stale"]))
+        out.append(_entry_rows(s.stale))
     out.append("</section>")
     return "\n".join(out)
 
 
-def _baseline_rows(entries: list[dict[str, Any]], reason: bool) -> str:
+def _baseline_rows(entries: Sequence[dict[str, Any]], reason: bool) -> str:
     rows = []
     for e in entries:
         rows.append(
             "<tr>"
-            f'<td><span class="sev sev-{_slug(str(e.get("severity") or "info"))}">'
+            f'<td><span class="sev sev-{css_name(str(e.get("severity") or "info"))}">'
             f"{esc(e.get('severity') or '')}</span></td>"
             f"<td><b>{esc(e.get('rule_id', ''))}</b><br>{esc(e.get('title') or '')}</td>"
             f"<td><b>{esc(e.get('resource_name') or '')}</b>"
@@ -497,51 +477,45 @@ def _baseline_rows(entries: list[dict[str, Any]], reason: bool) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _baseline(run: Run) -> str:
-    b = run.baseline
+def _baseline(b: BaselineAccount | None) -> str:
     if not b:
         return ""
     out = [
         '<section id="baseline">',
         "<h2>Baseline changes</h2>",
-        f"<p><code>{esc(b.get('path', ''))}</code>: {esc(b.get('new', 0))} new, "
-        f"{esc(b.get('unchanged', 0))} unchanged, {len(b.get('fixed', []))} fixed, "
-        f"{len(b.get('unverified', []))} not re-checked.</p>",
+        f"<p><code>{esc(b.path)}</code>: {esc(b.new)} new, "
+        f"{esc(b.unchanged)} unchanged, {len(b.fixed)} fixed, "
+        f"{len(b.unverified)} not re-checked.</p>",
     ]
-    if b.get("fixed"):
-        out.append(f"<h3>Fixed ({len(b['fixed'])})</h3>")
-        out.append(_baseline_rows(b["fixed"], reason=False))
-    if b.get("unverified"):
+    if b.fixed:
+        out.append(f"<h3>Fixed ({len(b.fixed)})</h3>")
+        out.append(_baseline_rows(b.fixed, reason=False))
+    if b.unverified:
         out.append(
-            f"<h3>Not re-checked ({len(b['unverified'])})</h3>"
+            f"<h3>Not re-checked ({len(b.unverified)})</h3>"
             "<p class=muted>Known findings this scan could not have reported: not called "
             "fixed.</p>"
         )
-        out.append(_baseline_rows(b["unverified"], reason=True))
+        out.append(_baseline_rows(b.unverified, reason=True))
     out.append("</section>")
     return "\n".join(out)
 
 
-def _rules(run: Run) -> str:
-    specs = {r.id: r.spec for r in run.rules}
+_STATUS_CLASS = {"fail": "bad", "incomplete": "warn", "not-evaluated": "warn"}
+
+
+def _rules(view: ReportView) -> str:
     rows = []
-    for o in run.result.outcomes:
-        spec = specs.get(o.rule_id)
-        title = spec.title if spec else ""
-        status_cls = {
-            "fail": "bad",
-            "incomplete": "warn",
-            "not-evaluated": "warn",
-        }.get(o.status, "")
+    for r in view.rule_rows:
         rows.append(
             "<tr>"
-            f'<td class="nowrap"><b>{esc(o.rule_id)}</b></td><td>{esc(title)}</td>'
-            f'<td><span class="sev sev-{_slug(o.severity)}">{esc(o.severity)}</span></td>'
-            f"<td>{esc(o.category)}</td>"
-            f'<td class="{status_cls}">{esc(o.status)}</td>'
-            f'<td class="num">{o.subjects}</td><td class="num">{o.passed}</td>'
-            f'<td class="num">{o.failed}</td><td class="num">{o.not_evaluated}</td>'
-            f'<td class="num">{o.not_applicable}</td>'
+            f'<td class="nowrap"><b>{esc(r.rule_id)}</b></td><td>{esc(r.title)}</td>'
+            f'<td><span class="sev sev-{css_name(r.severity)}">{esc(r.severity)}</span></td>'
+            f"<td>{esc(r.category)}</td>"
+            f'<td class="{_STATUS_CLASS.get(r.status, "")}">{esc(r.status)}</td>'
+            f'<td class="num">{r.subjects}</td><td class="num">{r.passed}</td>'
+            f'<td class="num">{r.failed}</td><td class="num">{r.not_evaluated}</td>'
+            f'<td class="num">{r.not_applicable}</td>'
             "</tr>"
         )
     return (
@@ -553,28 +527,28 @@ def _rules(run: Run) -> str:
     )
 
 
-def _inputs(run: Run) -> str:
-    inv = inventory(run.graph)
+def _inputs(view: ReportView) -> str:
+    inv = view.inventory
     sources = []
-    for s in run.graph.estate.sources:
+    for i in view.inputs:
         meta = (
-            json.dumps(s.metadata, sort_keys=True, ensure_ascii=False, default=str)
-            if s.metadata
+            json.dumps(i.metadata, sort_keys=True, ensure_ascii=False, default=str)
+            if i.metadata
             else ""
         )
         sources.append(
             "<tr>"
-            f"<td><code>{esc(s.path)}</code></td><td>{esc(s.format)}</td>"
-            f'<td class="num">{s.rows}</td>'
-            f"<td>{esc(', '.join(s.collections or []))}</td>"
+            f"<td><code>{esc(i.path)}</code></td><td>{esc(i.format)}</td>"
+            f'<td class="num">{i.rows}</td>'
+            f"<td>{esc(', '.join(i.collections or []))}</td>"
             f"<td><code>{esc(meta)}</code></td>"
             "</tr>"
         )
     by_type = "".join(
         f'<tr><td><code>{esc(t)}</code></td><td class="num">{n}</td></tr>'
-        for t, n in inv["by_type"].items()
+        for t, n in inv.by_type.items()
     )
-    unseen = inv["referenced_not_seen"]
+    unseen = inv.referenced_not_seen
     unseen_rows = "".join(
         f'<tr><td><code class="id">{esc(p["id"])}</code></td><td>{esc(p["type"])}</td>'
         f'<td class="num">{p["referrers"]}</td></tr>'
@@ -589,9 +563,9 @@ def _inputs(run: Run) -> str:
         '<section id="inputs">\n<h2>Inputs</h2>\n'
         "<table><tr><th>file</th><th>format</th><th>rows</th><th>collections</th>"
         f"<th>snapshot</th></tr>{''.join(sources)}</table>\n"
-        f"<p>{inv['resources']} resources from {inv['rows_read']} rows "
-        f"({inv['duplicates_merged']} duplicates merged); collections: "
-        f"{esc(', '.join(inv['collections'])) or 'none'}.</p>\n"
+        f"<p>{inv.resources} resources from {inv.rows_read} rows "
+        f"({inv.duplicates_merged} duplicates merged); collections: "
+        f"{esc(', '.join(inv.collections)) or 'none'}.</p>\n"
         f"<details><summary>resources by type</summary><table>{by_type}</table></details>\n"
         + (
             f"<details><summary>{len(unseen)} referenced resource(s) not in the estate "

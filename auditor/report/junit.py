@@ -24,32 +24,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .. import arm
 from ..findings import Finding, NotEvaluated
+from . import safe
+from .view import ReportView, SubjectResult
 
-if TYPE_CHECKING:
-    from . import Run
-
-# Everything XML 1.0 cannot carry (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/FFFF).
-_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 MESSAGE_CHARS = 250  # the one-line "Error message" column
 EVIDENCE_CHARS = 600  # per finding, in the body ("Stack trace")
 BODY_CHARS = 4000  # Azure DevOps keeps about this much of a result's texts
 # Azure DevOps fails to publish results with very long test names; a label this long is
 # cut and keeps a hash of its id, so names stay short and distinct.
 LABEL_CHARS = 200
-
-
-def clean(text: object) -> str:
-    """Text XML 1.0 can hold: illegal characters become U+FFFD (ElementTree writes them
-    as they are, and the file would not parse)."""
-    return _ILLEGAL.sub("\ufffd", str(text))
 
 
 def _short(text: str, limit: int) -> str:
@@ -73,47 +62,35 @@ class _Case:
     kind: str = ""  # the failure/error element's type attribute
 
 
-def render(run: Run) -> str:
-    findings: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for f in run.result.findings:
-        findings[(f.rule_id, arm.key(f.resource_id))].append(f)
-    unjudged: dict[tuple[str, str], list[NotEvaluated]] = defaultdict(list)
-    for n in run.result.not_evaluated:
-        if n.resource_id is not None:
-            unjudged[(n.rule_id, arm.key(n.resource_id))].append(n)
-    titles = {r.id: r.spec.title for r in run.rules}
+def render(view: ReportView) -> str:
     labels: dict[str, tuple[str, str]] = {}  # resource key -> (name and place, classname)
-    timestamp = run.generated_at.removesuffix("Z")  # JUnit's XSD: no zone; read as UTC
+    timestamp = view.generated_at.removesuffix("Z")  # JUnit's XSD: no zone; read as UTC
 
     suites: list[tuple[str, list[_Case]]] = []
-    for o in run.result.outcomes:
-        if o.reason is not None:
+    for row in view.rule_rows:
+        if row.reason is not None:
             cases = [
                 _Case(
-                    f"{o.rule_id} (whole estate)",
+                    f"{row.rule_id} (whole estate)",
                     "mlops-audit.estate",
                     "error",
-                    _short(f"not evaluated: {o.reason}", MESSAGE_CHARS),
-                    f"{o.rule_id} was not evaluated on any resource: {o.reason}",
+                    _short(f"not evaluated: {row.reason}", MESSAGE_CHARS),
+                    f"{row.rule_id} was not evaluated on any resource: {row.reason}",
                     "not-evaluated",
                 )
             ]
         else:
             cases = []
-            for rid in o.judged:
-                key = arm.key(rid)
+            for subject in view.subjects(row):
+                key = arm.key(subject.resource_id)
                 names = labels.get(key)
                 if names is None:  # a resource is judged by many rules: name it once
-                    names = labels[key] = _names(run, rid)
-                found, unknown = (
-                    findings.get((o.rule_id, key), []),
-                    unjudged.get((o.rule_id, key), []),
-                )
-                cases.append(_verdict(o.rule_id, names, found, unknown))
-            _disambiguate(cases, o.judged)
+                    names = labels[key] = _names(view, subject.resource_id)
+                cases.append(_verdict(subject, names))
+            _disambiguate(cases, list(row.judged))
             cases.sort(key=lambda c: (c.classname, c.name))
-        suites.append((f"{o.rule_id} {titles.get(o.rule_id, '')}".strip(), cases))
-    gaps = run.graph.estate.gaps
+        suites.append((f"{row.rule_id} {row.title}".strip(), cases))
+    gaps = view.coverage.gaps
     if gaps:
         cases = [
             _Case(
@@ -155,28 +132,28 @@ def render(run: Run) -> str:
                 _element(case, "skipped", message=c.message)
             elif c.outcome != "passed":
                 detail = _element(case, c.outcome, message=c.message, type=c.kind)
-                detail.text = clean(c.body)
+                detail.text = safe.xml(c.body)
     for k, v in {"name": "mlops-audit", **{k: str(v) for k, v in totals.items()}}.items():
-        root.set(k, clean(v))
+        root.set(k, safe.xml(v))
     root.set("time", "0")
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
 def _element(parent: ET.Element, tag: str, **attrs: str) -> ET.Element:
-    """A child element; every attribute goes through :func:`clean` (the one choke point
+    """A child element; every attribute goes through :func:`safe.xml` (the one choke point
     for attributes; element text is cleaned where it is set)."""
-    return ET.SubElement(parent, tag, {k: clean(v) for k, v in attrs.items()})
+    return ET.SubElement(parent, tag, {k: safe.xml(v) for k, v in attrs.items()})
 
 
-def _names(run: Run, rid: str) -> tuple[str, str]:
+def _names(view: ReportView, rid: str) -> tuple[str, str]:
     """(label, classname) of a resource; its test name in a rule is ``rule id + label``.
 
     The label is the resource's name and where it lives (resource group and parent
     resources: two ``snet-pe`` subnets of different VNets differ); the classname
     ``subscription.resourcegroup.type`` groups the Tests tab (lower case: ARM spells the
     same group in both cases, and a group must not split in two)."""
-    graph = run.graph
+    graph = view.graph
     key = arm.key(rid)
     if key in graph.g:
         name = graph.name(key)
@@ -217,30 +194,32 @@ def _disambiguate(cases: list[_Case], keys: list[str]) -> None:
             c.name = f"{c.name} #{_digest(arm.key(k))}"
 
 
-def _verdict(
-    rule_id: str, names: tuple[str, str], found: list[Finding], unjudged: list[NotEvaluated]
-) -> _Case:
+def _verdict(subject: SubjectResult, names: tuple[str, str]) -> _Case:
+    """The subject's state as a test case: a failure (with the first failing finding, a
+    baselined one last), an error (not evaluated), skipped (suppressed) or passed."""
+    rule_id, found, unjudged = subject.rule_id, subject.findings, subject.unjudged
     name, classname = f"{rule_id} {names[0]}", names[1]
-    failing = sorted(
-        (f for f in found if f.suppression is None),
-        key=lambda f: (f.baseline == "unchanged", *f.sort_key(), f.fingerprint),
-    )
     body = _body(
         [_finding_text(f) for f in sorted(found, key=lambda f: (*f.sort_key(), f.fingerprint))]
         + [_unjudged_text(n) for n in unjudged]
     )
-    if failing:
+    state = subject.state
+    if state == "fail":
+        failing = sorted(
+            (f for f in found if f.suppression is None),
+            key=lambda f: (f.baseline == "unchanged", *f.sort_key(), f.fingerprint),
+        )
         first = failing[0]
         prefix = "in baseline: " if all(f.baseline == "unchanged" for f in failing) else ""
         more = f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
         message = _short(prefix + first.message, MESSAGE_CHARS - len(more)) + more
         return _Case(name, classname, "failure", message, body, first.severity)
-    if unjudged:
+    if state == "not-evaluated":
         reasons = [r for n in unjudged for r in n.reasons] or ["unknown"]
         more = f" (+{len(unjudged) - 1} more)" if len(unjudged) > 1 else ""
         message = _short(f"not evaluated: {reasons[0]}", MESSAGE_CHARS - len(more)) + more
         return _Case(name, classname, "error", message, body, "not-evaluated")
-    if found:  # all suppressed
+    if state == "suppressed":
         s = min(found, key=lambda f: (*f.sort_key(), f.fingerprint)).suppression or {}
         until = f"until {s.get('expires')}" if s.get("expires") else "(no expiry)"
         more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""

@@ -9,16 +9,13 @@ enforced here, not hoped for.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
-from .. import __version__, arm
-from ..findings import SEVERITIES, SEVERITY_RANK, Finding
-from . import gate_words, verdict
-
-if TYPE_CHECKING:
-    from . import Run
+from .. import arm
+from ..findings import Finding
+from .safe import markdown as cell
+from .view import BaselineAccount, ReportView, SuppressionAccount
 
 MAX_ROWS = 20  # rows of one table
 MAX_CELL = 300  # characters of one cell of estate text
@@ -26,70 +23,26 @@ MAX_CELL = 300  # characters of one cell of estate text
 MAX_BYTES = 1_000_000
 FULL_REPORT = "the JSON, CSV, SARIF or HTML report of this run (`scan --output FORMAT:PATH`)"
 
-# Characters that must not reach a renderer as they are: C0/C1 controls (whitespace is
-# collapsed before this), bidi overrides that reorder what a reader sees, lone surrogates
-# (not encodable) and the two non-characters.
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
-)
-# Markdown punctuation that could start a link, emphasis, code, strike-through or escape;
-# CommonMark lets a backslash make any of them literal (and GFM tables need ``\|``).
-_PUNCTUATION = {c: "\\" + c for c in "\\`*_[]~|!#"}
-_PLAIN = str.maketrans(
-    {**_PUNCTUATION, "&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "@\u2060"}  # no @mentions
-)
-_TICKS = re.compile("`+")
-_WWW = re.compile(r"(?i)\b(www)\.")
+
+def render(view: ReportView) -> str:
+    return summary(view)
 
 
-def cell(text: Any, *, code: bool = False, limit: int | None = None, in_table: bool = True) -> str:
-    """Untrusted text as one line of inert Markdown, safe inside a GFM table cell.
-
-    Line breaks and runs of whitespace collapse to one space, controls and bidi overrides
-    become U+FFFD, and ``limit`` cuts the text (before escaping, so no escape is split).
-    Plain text gets every Markdown-significant character backslash-escaped and ``& < >``
-    as entities, so a name like ``<img src=x onerror=...>`` or ``[x](http://...)`` stays
-    text. ``code=True`` makes a code span (its content is literal; the fence is longer
-    than any backtick run inside); in a table its pipes are ``\\|``, which GFM removes
-    again before the span is read. Text that already holds ``\\|`` falls back to plain,
-    the one spelling that reads the same in GitHub's and Azure DevOps' table parsers.
-    """
-    s = " ".join(str("" if text is None else text).split())
-    if limit is not None and len(s) > limit:
-        s = s[: max(limit - 1, 0)].rstrip() + "…"
-    s = _UNSAFE.sub("\ufffd", s)
-    if not s:
-        return ""
-    if code and not (in_table and "\\|" in s):
-        if in_table:
-            s = s.replace("|", "\\|")
-        fence = "`" * (max((len(m) for m in _TICKS.findall(s)), default=0) + 1)
-        pad = " " if s.startswith("`") or s.endswith("`") else ""
-        return f"{fence}{pad}{s}{pad}{fence}"
-    s = s.translate(_PLAIN)
-    # GFM links bare www. names and scheme:// text on its own; an escape stops that
-    return _WWW.sub(r"\1\\.", s).replace("://", "\\://")
-
-
-def render(run: Run) -> str:
-    return summary(run)
-
-
-def summary(run: Run, *, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES) -> str:
+def summary(view: ReportView, *, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES) -> str:
     """The summary with at most ``max_rows`` rows per table, cut to ``max_bytes`` (UTF-8)."""
     out: list[str] = []
-    out += _heading(run)
-    out += _severity_table(run)
-    out += _top_findings(run, max_rows)
-    if run.baseline:
-        out += _baseline(run, max_rows)
-    if run.suppressions:
-        out += _suppressions(run, max_rows)
-    out += _coverage(run, max_rows)
+    out += _heading(view)
+    out += _severity_table(view)
+    out += _top_findings(view, max_rows)
+    if view.baseline:
+        out += _baseline(view, view.baseline, max_rows)
+    if view.suppressions:
+        out += _suppressions(view.suppressions, max_rows)
+    out += _coverage(view, max_rows)
     out += [
         "",
-        f"mlops-audit {cell(__version__)} · {len(run.rules)} rule(s) run · "
-        f"generated {cell(run.generated_at)}",
+        f"mlops-audit {cell(view.tool_version)} · {len(view.rules)} rule(s) run · "
+        f"generated {cell(view.generated_at)}",
     ]
     return fit("\n".join(out) + "\n", max_bytes)
 
@@ -124,13 +77,11 @@ _TITLE = {
 }
 
 
-def _heading(run: Run) -> list[str]:
-    result, estate = run.result, run.graph.estate
-    triaged = gate_words(run)
-    word = verdict(run)
-    gaps = len(estate.gaps)
-    rules_out = sum(1 for o in result.outcomes if o.reason is not None)
-    checks = sum(1 for n in result.not_evaluated if n.resource_id is not None)
+def _heading(view: ReportView) -> list[str]:
+    gate, coverage, summary = view.gate, view.coverage, view.summary
+    gaps = len(coverage.gaps)
+    rules_out = len(coverage.rules_not_evaluated)
+    checks = len(coverage.checks)
     missing = []
     if gaps:
         missing.append(f"{gaps} coverage gap(s): part of the estate was not read")
@@ -138,63 +89,55 @@ def _heading(run: Run) -> list[str]:
         missing.append(f"{rules_out} rule(s) could not run")
     if checks:
         missing.append(f"{checks} check(s) could not be evaluated")
-    lines = [f"## {_TITLE[word]}", ""]
-    if word == "fail":
+    lines = [f"## {_TITLE[gate.verdict]}", ""]
+    if gate.verdict == "fail":
         lines.append(
-            f"**{len(result.failing(run.fail_on))}{triaged} finding(s) at or above "
-            f"{run.fail_on}** fail the gate."
+            f"**{gate.failing}{gate.words} finding(s) at or above {gate.fail_on}** fail the gate."
         )
         if missing:
             lines += ["", f"The scan is also incomplete: {'; '.join(missing)}."]
-    elif word == "incomplete":
+    elif gate.verdict == "incomplete":
         found = (
-            f"No{triaged} finding at or above {run.fail_on} in what was judged"
-            if run.fail_on != "none"
-            else f"{len(result.findings)} finding(s) (not gated: `--fail-on none`)"
+            f"No{gate.words} finding at or above {gate.fail_on} in what was judged"
+            if gate.gated
+            else f"{summary.findings} finding(s) (not gated: `--fail-on none`)"
         )
         lines.append(f"**{found}, but {'; '.join(missing)}: this is not a pass.**")
-    elif word == "ungated":
+    elif gate.verdict == "ungated":
         lines.append(
-            f"**{len(result.findings)} finding(s); `--fail-on none`: the gate does not "
+            f"**{summary.findings} finding(s); `--fail-on none`: the gate does not "
             "depend on them.**"
         )
     else:
-        above = f" at or above {run.fail_on}" if run.fail_on != "none" else ""
+        above = f" at or above {gate.fail_on}" if gate.gated else ""
         lines.append(
-            f"**No{triaged} finding{above}**; every input was read whole and every check "
+            f"**No{gate.words} finding{above}**; every input was read whole and every check "
             "was evaluated."
         )
-    sources = estate.sources
-    shown = ", ".join(cell(s.path, code=True, limit=120, in_table=False) for s in sources[:5])
-    more = f" and {len(sources) - 5} more" if len(sources) > 5 else ""
+    inputs, inv = view.inputs, view.inventory
+    shown = ", ".join(cell(i.path, code=True, limit=120, in_table=False) for i in inputs[:5])
+    more = f" and {len(inputs) - 5} more" if len(inputs) > 5 else ""
     lines += [
         "",
-        f"{len(estate.rows)} resource(s) from {estate.rows_read} row(s) in "
-        f"{len(sources)} input(s) ({shown}{more}) · {len(run.rules)} rule(s) · "
-        f"gate `--fail-on {run.fail_on}`",
+        f"{inv.resources} resource(s) from {inv.rows_read} row(s) in "
+        f"{len(inputs)} input(s) ({shown}{more}) · {len(view.rules)} rule(s) · "
+        f"gate `--fail-on {gate.fail_on}`",
     ]
     return lines
 
 
-def _severity_table(run: Run) -> list[str]:
-    findings = run.result.findings
-    total = Counter(f.severity for f in findings)
-    counted = Counter(f.severity for f in findings if f.counts)
-    suppressed = Counter(f.severity for f in findings if f.suppression)
-    known = Counter(f.severity for f in findings if f.baseline == "unchanged")
-    new = Counter(f.severity for f in findings if f.baseline == "new")
+def _severity_table(view: ReportView) -> list[str]:
     head = ["severity", "findings", "count toward the gate", "suppressed"]
-    columns = [total, counted, suppressed]
-    if run.baseline:
+    if view.baseline:
         head += ["new", "in baseline"]
-        columns += [new, known]
-    limit = SEVERITY_RANK.get(run.fail_on, -1)  # "none": no severity gates
     lines = ["", "### Findings by severity", "", "| " + " | ".join(head) + " |"]
     lines.append("|---" + "|---:" * (len(head) - 1) + "|")
-    for sev in SEVERITIES:
-        label = f"**{sev}** (gated)" if SEVERITY_RANK[sev] <= limit else sev
-        lines.append(f"| {label} | " + " | ".join(str(c[sev]) for c in columns) + " |")
-    lines.append("| total | " + " | ".join(str(sum(c.values())) for c in columns) + " |")
+    for sev in (*view.severities, view.severity_totals):
+        counts = [sev.findings, sev.counted, sev.suppressed]
+        if view.baseline:
+            counts += [sev.new, sev.unchanged]
+        label = f"**{sev.severity}** (gated)" if sev.gated else sev.severity
+        lines.append(f"| {label} | " + " | ".join(str(c) for c in counts) + " |")
     return lines
 
 
@@ -218,7 +161,7 @@ def _resource(name: Any, resource_id: str) -> str:
     return f"{shown} ({cell(group, limit=90)})" if group else shown
 
 
-def _finding_rows(findings: list[Finding], triage: bool) -> list[str]:
+def _finding_rows(findings: Sequence[Finding], triage: bool) -> list[str]:
     head = "| severity | rule | resource | finding |" + (" state |" if triage else "")
     lines = [head, "|---|---|---|---|" + ("---|" if triage else "")]
     for f in findings:
@@ -236,14 +179,14 @@ def _more(shown: int, total: int, what: str) -> list[str]:
     return ["", f"… and {total - shown} more {what}: the full list is in {FULL_REPORT}."]
 
 
-def _top_findings(run: Run, max_rows: int) -> list[str]:
-    findings = run.result.findings
+def _top_findings(view: ReportView, max_rows: int) -> list[str]:
+    findings = view.findings
     if not findings:
         return []
     # what fails the gate first, then the most severe
     ordered = sorted(findings, key=lambda f: (not f.counts, *f.sort_key(), f.fingerprint))
     top = ordered[:max_rows]
-    triage = bool(run.baseline or run.suppressions)
+    triage = view.triaged
     title = f"### Top findings ({len(top)} of {len(findings)}"
     title += ", counted first)" if triage else ", most severe first)"
     lines = ["", title, ""]
@@ -251,7 +194,7 @@ def _top_findings(run: Run, max_rows: int) -> list[str]:
     return lines + _more(len(top), len(findings), "finding(s)")
 
 
-def _entry_rows(entries: list[dict[str, Any]], detail: str) -> list[str]:
+def _entry_rows(entries: Sequence[dict[str, Any]], detail: str) -> list[str]:
     """Rows of baseline entries (plain dicts from a report or baseline file)."""
     lines = ["| severity | rule | resource | " + detail + " |", "|---|---|---|---|"]
     for e in entries:
@@ -264,21 +207,19 @@ def _entry_rows(entries: list[dict[str, Any]], detail: str) -> list[str]:
     return lines
 
 
-def _baseline(run: Run, max_rows: int) -> list[str]:
-    b = run.baseline or {}
-    fixed, unverified = b.get("fixed", []), b.get("unverified", [])
-    new = [f for f in run.result.findings if f.baseline == "new"]
+def _baseline(view: ReportView, b: BaselineAccount, max_rows: int) -> list[str]:
+    fixed, unverified, new = b.fixed, b.unverified, view.new_findings
     lines = [
         "",
         "### Since the baseline",
         "",
-        f"Baseline {cell(b.get('path'), code=True, limit=200, in_table=False)}: "
-        f"**{b.get('new', len(new))} new**, {b.get('unchanged', 0)} unchanged, "
+        f"Baseline {cell(b.path, code=True, limit=200, in_table=False)}: "
+        f"**{b.new} new**, {b.unchanged} unchanged, "
         f"{len(fixed)} fixed, {len(unverified)} not re-checked (not called fixed).",
     ]
     if new:
         lines += ["", f"#### New ({len(new)})", ""]
-        lines += _finding_rows(new[:max_rows], bool(run.suppressions))
+        lines += _finding_rows(new[:max_rows], view.suppressions is not None)
         lines += _more(min(len(new), max_rows), len(new), "new finding(s)")
     if fixed:
         lines += ["", f"#### Fixed ({len(fixed)})", ""]
@@ -296,16 +237,15 @@ def _selector(e: dict[str, Any]) -> str:
     return cell(" ".join(parts), code=True, limit=200)
 
 
-def _suppressions(run: Run, max_rows: int) -> list[str]:
-    s = run.suppressions or {}
-    expired, stale = s.get("expired", []), s.get("stale", [])
+def _suppressions(s: SuppressionAccount, max_rows: int) -> list[str]:
+    expired, stale = s.expired, s.stale
     lines = [
         "",
         "### Suppressions",
         "",
-        f"{cell(s.get('path'), code=True, limit=200, in_table=False)} as of "
-        f"{cell(s.get('as_of'))}: {s.get('entries', 0)} entries, "
-        f"{s.get('suppressed', 0)} finding(s) suppressed, {len(expired)} expired, "
+        f"{cell(s.path, code=True, limit=200, in_table=False)} as of "
+        f"{cell(s.as_of)}: {s.entries} entries, "
+        f"{s.suppressed} finding(s) suppressed, {len(expired)} expired, "
         f"{len(stale)} stale.",
     ]
     if expired:
@@ -340,12 +280,11 @@ def _suppressions(run: Run, max_rows: int) -> list[str]:
     return lines
 
 
-def _coverage(run: Run, max_rows: int) -> list[str]:
-    result, graph = run.result, run.graph
-    gaps, notes = graph.estate.gaps, graph.estate.notes
-    rules_out = [o for o in result.outcomes if o.reason is not None]
-    checks = [n for n in result.not_evaluated if n.resource_id is not None]
-    unseen = graph.placeholders()
+def _coverage(view: ReportView, max_rows: int) -> list[str]:
+    coverage, graph = view.coverage, view.graph
+    gaps, notes = coverage.gaps, coverage.notes
+    rules_out, checks = coverage.rules_not_evaluated, coverage.checks
+    unseen = view.inventory.referenced_not_seen
     lines = ["", "### Coverage"]
     if not (gaps or rules_out or checks):
         lines += ["", "Complete: every input was read whole and every check was evaluated."]
@@ -371,18 +310,16 @@ def _coverage(run: Run, max_rows: int) -> list[str]:
             "| rule | severity | why |",
             "|---|---|---|",
         ]
-        for o in rules_out[:max_rows]:
+        for r in rules_out[:max_rows]:
             lines.append(
-                f"| {cell(o.rule_id)} | {cell(o.severity)} | {cell(o.reason, limit=MAX_CELL)} |"
+                f"| {cell(r.rule_id)} | {cell(r.severity)} | {cell(r.reason, limit=MAX_CELL)} |"
             )
         lines += _more(min(len(rules_out), max_rows), len(rules_out), "rule(s)")
     if checks:
-        resources = len({arm.key(n.resource_id or "") for n in checks})
-        rules = len({n.rule_id for n in checks})
         lines += [
             "",
-            f"#### ⚠️ Checks not evaluated ({len(checks)} on {resources} resource(s), "
-            f"{rules} rule(s)): these are not passes",
+            f"#### ⚠️ Checks not evaluated ({len(checks)} on {coverage.check_resources} "
+            f"resource(s), {coverage.check_rules} rule(s)): these are not passes",
             "",
             "| rule | resource | about | why |",
             "|---|---|---|---|",

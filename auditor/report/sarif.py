@@ -24,10 +24,11 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .. import __version__, arm
+from .. import arm
 from ..findings import SEVERITIES, SEVERITY_RANK, Finding
 from ..model import KIND_OF_TYPE
-from . import Run, encodable, inputs, summary
+from . import safe
+from .view import ReportView
 
 if TYPE_CHECKING:
     from ..findings import NotEvaluated
@@ -80,7 +81,7 @@ _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
 
 
 def render(
-    run: Run,
+    view: ReportView,
     *,
     max_results: int = MAX_RESULTS,
     max_gzip_bytes: int = GZIP_BUDGET,
@@ -89,13 +90,13 @@ def render(
     """The run as one SARIF log (one run). Results beyond ``max_results``, or beyond what
     fits in ``max_gzip_bytes`` gzip-compressed, are left out, least severe first, and the
     log says how many and which severities."""
-    findings = run.result.findings
-    rules = sorted(run.rules, key=lambda r: r.id)
+    findings = view.findings
+    rules = sorted(view.rules, key=lambda r: r.id)
     rule_index = {r.id: i for i, r in enumerate(rules)}
-    driver = _driver(rules)
-    notes = _execution_notifications(run, rule_index, max_listed)
-    config_notes = _configuration_notifications(run)
-    properties = _run_properties(run)
+    driver = _driver(rules, view.tool_version)
+    notes = _execution_notifications(view, rule_index, max_listed)
+    config_notes = _configuration_notifications(view)
+    properties = _run_properties(view)
     results = [_result(f, rule_index) for f in findings]
     # which findings go first when some must: the most severe; within a severity the ones
     # that count toward --fail-on (not suppressed, not in the baseline) before the rest
@@ -111,7 +112,7 @@ def render(
             dropped = [findings[i] for i in priority[keep:]]
             truncation = _truncation(len(findings), dropped, max_results, max_gzip_bytes)
         doc = _log(
-            run,
+            view,
             driver,
             [results[i] for i in kept],
             notes + ([_truncation_note(truncation)] if truncation else []),
@@ -128,7 +129,7 @@ def render(
 
 # -- the log ------------------------------------------------------------------------------
 def _log(
-    run: Run,
+    view: ReportView,
     driver: dict[str, Any],
     results: list[dict[str, Any]],
     notes: list[dict[str, Any]],
@@ -138,15 +139,15 @@ def _log(
     invocation: dict[str, Any] = {
         # the tool ran to its end; what it could not see is in the notifications
         "executionSuccessful": True,
-        "startTimeUtc": run.generated_at,
-        "endTimeUtc": run.generated_at,
+        "startTimeUtc": view.generated_at,
+        "endTimeUtc": view.generated_at,
     }
     if notes:
         invocation["toolExecutionNotifications"] = notes
     if config_notes:
         invocation["toolConfigurationNotifications"] = config_notes
     sarif_run: dict[str, Any] = {"tool": {"driver": driver}}
-    category = (run.sarif_category or "").strip()
+    category = (view.sarif_category or "").strip()
     if category:  # only when asked: its presence makes upload-sarif ignore `category:`
         sarif_run["automationDetails"] = {"id": category}
     sarif_run["invocations"] = [invocation]
@@ -159,7 +160,7 @@ def _dump(doc: dict[str, Any]) -> str:
     """The one place text leaves: JSON escapes quotes and controls; a lone surrogate (which
     JSON input can carry but UTF-8 cannot) becomes U+FFFD so the file can be written."""
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    return encodable(text)
+    return safe.utf8(text)
 
 
 def _gzip_size(text: str, budget: int) -> int:
@@ -172,13 +173,13 @@ def _gzip_size(text: str, budget: int) -> int:
 
 
 # -- rules --------------------------------------------------------------------------------
-def _driver(rules: list[Rule]) -> dict[str, Any]:
+def _driver(rules: list[Rule], version: str) -> dict[str, Any]:
     # No informationUri: the tool has no public home page, and a Microsoft article there
     # would pass for the tool's documentation. Each rule links its own references.
     return {
         "name": TOOL_NAME,
-        "semanticVersion": __version__,
-        "version": __version__,
+        "semanticVersion": version,
+        "version": version,
         "rules": [_rule(r) for r in rules],
         "notifications": [
             {
@@ -278,7 +279,7 @@ def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
         "ruleIndex": rule_index[f.rule_id],
         "level": LEVEL[f.severity],
         "kind": "fail",
-        "message": {"text": _message(_names_first(f.message, name))},
+        "message": {"text": safe.sarif_message(_names_first(f.message, name))},
         "locations": [_location(f.resource_id, name)][:MAX_LOCATIONS],
         "partialFingerprints": {"primaryLocationLineHash": f"{f.fingerprint}:1"},
         "fingerprints": {FINGERPRINT_KEY: f.fingerprint},
@@ -328,12 +329,6 @@ def _names_first(message: str, name: str) -> str:
     return f"{name}: {text}" if text else name
 
 
-def _message(text: str) -> str:
-    """Plain-text SARIF message: ``[`` ``]`` start embedded links (``[text](1)``) in GitHub
-    and other viewers, so literal ones are escaped with a backslash, as is the backslash."""
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-
-
 def pseudo_path(resource_id: str) -> str:
     """The artifact uri of a resource: its lower-cased ARM id without the leading ``/``,
     each segment percent-encoded (a relative reference, one "file" per resource)."""
@@ -374,7 +369,7 @@ def _related(f: Finding, location_id: int) -> dict[str, Any]:
                 "kind": "resource" if is_resource else "value",
             }
         ],
-        "message": {"text": _message(f"Related: {name}")},
+        "message": {"text": safe.sarif_message(f"Related: {name}")},
     }
 
 
@@ -389,7 +384,7 @@ def _note(
 ) -> dict[str, Any]:
     note: dict[str, Any] = {
         "level": _NOTE_LEVEL[note_id],
-        "message": {"text": _message(text)},
+        "message": {"text": safe.sarif_message(text)},
         "descriptor": {"id": note_id, "index": _NOTE_INDEX[note_id]},
     }
     if rule is not None:
@@ -406,11 +401,11 @@ def _rule_ref(rule_id: str, rule_index: dict[str, int]) -> tuple[str, int] | Non
 
 
 def _execution_notifications(
-    run: Run, rule_index: dict[str, int], max_listed: int
+    view: ReportView, rule_index: dict[str, int], max_listed: int
 ) -> list[dict[str, Any]]:
     """Coverage gaps, narrowed evidence, rules and checks not evaluated, and baseline
     findings that could not be re-checked: fail closed, in the SARIF too."""
-    estate = run.graph.estate
+    coverage = view.coverage
     notes = [
         _note(
             "coverage-gap",
@@ -418,7 +413,7 @@ def _execution_notifications(
             + " Resources there were not audited; their absence from the results is not a pass.",
             properties={"path": gap["path"], "problem": gap["problem"]},
         )
-        for gap in estate.gaps
+        for gap in coverage.gaps
     ]
     notes += [
         _note(
@@ -426,19 +421,17 @@ def _execution_notifications(
             _sentence(f"{n['path']}: {n['note']}"),
             properties={"path": n["path"], "note": n["note"]},
         )
-        for n in estate.notes
+        for n in coverage.notes
     ]
-    for o in run.result.outcomes:
-        if o.reason is not None:
-            notes.append(
-                _note(
-                    "rule-not-evaluated",
-                    _sentence(f"Rule {o.rule_id} was not evaluated: {o.reason}")
-                    + " Its lack of results is not a pass.",
-                    rule=_rule_ref(o.rule_id, rule_index),
-                )
+    for r in coverage.rules_not_evaluated:
+        notes.append(
+            _note(
+                "rule-not-evaluated",
+                _sentence(f"Rule {r.rule_id} was not evaluated: {r.reason}")
+                + " Its lack of results is not a pass.",
+                rule=_rule_ref(r.rule_id, rule_index),
             )
-    checks = [n for n in run.result.not_evaluated if n.resource_id is not None]
+        )
 
     def check_note(n: NotEvaluated) -> dict[str, Any]:
         rid = str(n.resource_id)
@@ -452,7 +445,7 @@ def _execution_notifications(
         )
 
     notes += _listed(
-        checks,
+        list(coverage.checks),
         max_listed,
         check_note,
         lambda rest: _note(
@@ -462,7 +455,7 @@ def _execution_notifications(
             properties={"unlisted": len(rest)},
         ),
     )
-    if run.baseline:
+    if view.baseline:
 
         def unverified_note(e: dict[str, Any]) -> dict[str, Any]:
             rid = str(e["resource_id"])
@@ -476,7 +469,7 @@ def _execution_notifications(
             )
 
         notes += _listed(
-            run.baseline["unverified"],
+            list(view.baseline.unverified),
             max_listed,
             unverified_note,
             lambda rest: _note(
@@ -508,11 +501,11 @@ def _per_rule(items: Iterable[NotEvaluated]) -> str:
     return ", ".join(f"{rule}: {counts[rule]}" for rule in sorted(counts))
 
 
-def _configuration_notifications(run: Run) -> list[dict[str, Any]]:
+def _configuration_notifications(view: ReportView) -> list[dict[str, Any]]:
     """Expired and stale suppression entries: the suppression file needs attention."""
-    if not run.suppressions:
+    if not view.suppressions:
         return []
-    s = run.suppressions
+    s = view.suppressions
     notes = [
         _note(
             "suppression-expired",
@@ -520,7 +513,7 @@ def _configuration_notifications(run: Run) -> list[dict[str, Any]]:
             f"{e['matches']} finding(s): {e['justification']}",
             properties={"entry": e["entry"], "expires": e["expires"], "matches": e["matches"]},
         )
-        for e in s["expired"]
+        for e in s.expired
     ]
     notes += [
         _note(
@@ -528,46 +521,43 @@ def _configuration_notifications(run: Run) -> list[dict[str, Any]]:
             f"Suppression {e['entry']} matches no finding: {e['justification']}",
             properties={"entry": e["entry"]},
         )
-        for e in s["stale"]
+        for e in s.stale
     ]
     return notes
 
 
 # -- run properties and truncation -----------------------------------------------------------
-def _run_properties(run: Run) -> dict[str, Any]:
+def _run_properties(view: ReportView) -> dict[str, Any]:
     """The JSON report's summary (the source of truth), and what triage did."""
-    counts = summary(run)
     props: dict[str, Any] = {
-        "summary": counts,
+        "summary": view.summary.as_dict(),
         "coverage": {
-            "complete": counts["complete"],
-            "gaps": len(run.graph.estate.gaps),
-            "notes": len(run.graph.estate.notes),
+            "complete": view.coverage.complete,
+            "gaps": len(view.coverage.gaps),
+            "notes": len(view.coverage.notes),
         },
-        "inputs": [
-            {"path": i["path"], "format": i["format"], "rows": i["rows"]} for i in inputs(run)
-        ],
+        "inputs": [{"path": i.path, "format": i.format, "rows": i.rows} for i in view.inputs],
     }
-    if run.baseline:
-        b = run.baseline
+    if view.baseline:
+        b = view.baseline
         props["baseline"] = {
-            "path": b["path"],
-            "new": b["new"],
-            "unchanged": b["unchanged"],
+            "path": b.path,
+            "new": b.new,
+            "unchanged": b.unchanged,
             # fixed findings are not emitted as "absent" results: GitHub would open an
             # alert for each; the JSON report and the diff command list them
-            "fixed": len(b["fixed"]),
-            "unverified": len(b["unverified"]),
+            "fixed": len(b.fixed),
+            "unverified": len(b.unverified),
         }
-    if run.suppressions:
-        s = run.suppressions
+    if view.suppressions:
+        s = view.suppressions
         props["suppressions"] = {
-            "path": s["path"],
-            "as_of": s["as_of"],
-            "entries": s["entries"],
-            "suppressed": s["suppressed"],
-            "expired": len(s["expired"]),
-            "stale": len(s["stale"]),
+            "path": s.path,
+            "as_of": s.as_of,
+            "entries": s.entries,
+            "suppressed": s.suppressed,
+            "expired": len(s.expired),
+            "stale": len(s.stale),
         }
     return props
 
