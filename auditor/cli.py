@@ -16,10 +16,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import __version__
+from .report import REGISTRY, find_format, format_names
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 SEVERITY_CHOICES = ("critical", "high", "medium", "low", "none")
-FORMAT_LIST = "table, json, sarif, junit, markdown, html, csv"
+FORMAT_LIST = ", ".join(format_names())  # the report registry's, in its order
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,17 +61,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         type=_format_name,
         metavar="FORMAT",
-        help=f"report format on stdout, or of a plain --output FILE: {FORMAT_LIST} "
-        "(default: table on a terminal, json otherwise)",
+        help="report format on stdout, or of a plain --output FILE: "
+        + "; ".join(f"{f.name} ({f.description})" for f in REGISTRY)
+        + "; default: table on a terminal, json otherwise",
     )
     scan.add_argument(
         "--output",
         action="append",
         default=[],
         metavar="[FORMAT:]PATH",
-        help="write a report to PATH, e.g. sarif:r.sarif, junit:r.xml, html:r.html, "
-        "markdown:summary.md, csv:r.csv, json:r.json (repeatable; all from one run); "
-        "a plain PATH takes --format",
+        help="write a report to PATH, e.g. "
+        + ", ".join(f"{f.name}:{f.example}" for f in REGISTRY if f.example)
+        + " (repeatable; all from one run); a plain PATH takes --format",
     )
     _selection_options(scan)
     scan.add_argument(
@@ -183,12 +185,10 @@ def _selection_options(p: argparse.ArgumentParser) -> None:
 
 
 def _format_name(value: str) -> str:
-    from .report import FORMAT_ALIASES, FORMATS
-
-    name = FORMAT_ALIASES.get(value.lower(), value.lower())
-    if name not in FORMATS:
+    fmt = find_format(value)
+    if fmt is None:
         raise argparse.ArgumentTypeError(f"invalid format {value!r} (choose from {FORMAT_LIST})")
-    return name
+    return fmt.name
 
 
 def _output_specs(
@@ -614,6 +614,8 @@ def _rules_command(args: argparse.Namespace, rules: list) -> int:  # type: ignor
     from rich.markdown import Markdown
     from rich.table import Table
 
+    from .report.safe import rich_markup  # rule files may come from --rules DIR
+
     console = Console()
     if args.rules_command == "list":
         table = Table(box=None, expand=True)
@@ -621,7 +623,8 @@ def _rules_command(args: argparse.Namespace, rules: list) -> int:  # type: ignor
             table.add_column(name, no_wrap=True)
         table.add_column("title", ratio=1)
         for r in rules:
-            table.add_row(r.id, r.spec.severity, r.spec.category, r.spec.title)
+            cells = (r.id, r.spec.severity, r.spec.category, r.spec.title)
+            table.add_row(*(rich_markup(c) for c in cells))
         console.print(table)
         return EXIT_OK
     wanted = args.rule_id.upper()
