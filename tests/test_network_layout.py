@@ -44,16 +44,16 @@ def drawn(request: pytest.FixtureRequest, faulty: Path) -> tuple[Scene, Placemen
 
 def test_no_two_boxes_overlap(drawn: tuple[Scene, Placement]) -> None:
     scene, placement = drawn
-    boxes = [placement.rects[b.key] for column in scene.columns for b in column]
-    assert len(boxes) > 20
-    for i, a in enumerate(boxes):
+    rects = [placement.rects[box.key] for column in scene.columns for box in column]
+    assert len(rects) > 20
+    for i, a in enumerate(rects):
         assert a.w > 0 and a.h > 0
-        for b in boxes[i + 1 :]:
+        for b in rects[i + 1 :]:
             assert not a.overlaps(b), (a, b)
     # boxes stay inside their column, and the picture holds them all
     for col, column in enumerate(scene.columns):
-        for b in column:
-            r = placement.rects[b.key]
+        for box in column:
+            r = placement.rects[box.key]
             assert r.x == COLUMN_X[col] and r.w == COLUMNS[col][1]
             assert r.bottom <= placement.height and r.right <= placement.width
 

@@ -133,8 +133,8 @@ def render(view: ReportView) -> str:
             elif c.outcome != "passed":
                 detail = _element(case, c.outcome, message=c.message, type=c.kind)
                 detail.text = safe.xml(c.body)
-    for k, v in {"name": "mlops-audit", **{k: str(v) for k, v in totals.items()}}.items():
-        root.set(k, safe.xml(v))
+    for k, text in {"name": "mlops-audit", **{k: str(v) for k, v in totals.items()}}.items():
+        root.set(k, safe.xml(text))
     root.set("time", "0")
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
@@ -230,7 +230,8 @@ def _verdict(subject: SubjectResult, names: tuple[str, str]) -> _Case:
 
 def _body(parts: list[str]) -> str:
     """The parts that fit in BODY_CHARS (always the first), and how many did not."""
-    kept, size = [], 0
+    kept: list[str] = []
+    size = 0
     for part in parts:
         if kept and size + len(part) > BODY_CHARS:
             break

@@ -21,9 +21,9 @@ from ..findings import SEVERITIES, SEVERITY_RANK, Finding, NotEvaluated
 from ..model import KIND_OF_TYPE
 
 if TYPE_CHECKING:
+    from ..core import Run
     from ..graph import AuditGraph
     from ..rules import Rule
-    from . import Run
 
 Verdict = Literal["fail", "incomplete", "ungated", "pass"]
 SubjectState = Literal["fail", "not-evaluated", "suppressed", "pass"]
@@ -88,6 +88,20 @@ class SeverityCount:
     gated: bool  # at or above --fail-on
 
 
+_RULE_KEYS = (  # the JSON report's rule entry, in its order
+    "rule_id",
+    "status",
+    "severity",
+    "category",
+    "subjects",
+    "passed",
+    "failed",
+    "not_applicable",
+    "not_evaluated",
+    "reason",
+)
+
+
 @dataclass(frozen=True)
 class RuleRow:
     """How one rule fared over the estate."""
@@ -107,9 +121,7 @@ class RuleRow:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON report's entry."""
-        keys = ("rule_id", "status", "severity", "category", "subjects", "passed", "failed")
-        keys += ("not_applicable", "not_evaluated", "reason")
-        return {k: getattr(self, k) for k in keys}
+        return {k: getattr(self, k) for k in _RULE_KEYS}
 
 
 @dataclass(frozen=True)
@@ -242,6 +254,8 @@ class ReportView:
     def _by_subject(
         self,
     ) -> tuple[dict[tuple[str, str], list[Finding]], dict[tuple[str, str], list[NotEvaluated]]]:
+        """Findings and checks by (rule, resource key); built on first use, so a view that
+        no per-subject report (JUnit) renders does not pay for it."""
         found: dict[tuple[str, str], list[Finding]] = defaultdict(list)
         for f in self.findings:
             found[(f.rule_id, arm.key(f.resource_id))].append(f)
@@ -380,8 +394,16 @@ def _severities(
         )
         for s in SEVERITIES
     )
-    counts = (total, counted, suppressed, new, unchanged)
-    return rows, SeverityCount("total", *(c.total() for c in counts), False)
+    sums = SeverityCount(
+        "total",
+        total.total(),
+        counted.total(),
+        suppressed.total(),
+        new.total(),
+        unchanged.total(),
+        False,
+    )
+    return rows, sums
 
 
 def _baseline(b: dict[str, Any] | None) -> BaselineAccount | None:

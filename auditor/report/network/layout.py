@@ -115,7 +115,7 @@ class Placement:
 def place(columns: Sequence[Sequence[Slot]]) -> Placement:
     """Stack each column's boxes from the top, in the given order."""
     rects: dict[str, Rect] = {}
-    bottoms = [MIN_HEIGHT]
+    bottoms: list[float] = [MIN_HEIGHT]
     for col, slots in enumerate(columns):
         x, width = COLUMN_X[col], COLUMNS[col][1]
         y: float = TOP

@@ -403,8 +403,8 @@ class _Selection:
                     continue
                 picked.append(k)
                 taken.add(k)
-                near = [n for n in self.adj.get(k, ()) if n in ranks and n not in taken]
-                for n in sorted(near, key=ranks.__getitem__)[: cap - len(picked)]:
+                peers = [n for n in self.adj.get(k, ()) if n in ranks and n not in taken]
+                for n in sorted(peers, key=ranks.__getitem__)[: cap - len(picked)]:
                     picked.append(n)
                     taken.add(n)
         left = len(cands) - len(picked)
