@@ -61,6 +61,7 @@ class Format:
     example: str | None = None
 
     def render(self, view: ReportView) -> str:
+        """The format's text of ``view``; its module is imported here, on first use."""
         function: Callable[[ReportView], str] = import_module(f".{self.module}", __name__).render
         return function(view)
 
@@ -96,7 +97,8 @@ def render(fmt: str, source: Run | ReportView) -> str:
 
 
 def renderer(fmt: str) -> Callable[[Run | ReportView], str]:
-    """The function that renders ``fmt`` (a registry name) as text."""
+    """The function that renders ``fmt`` (a registry name) as text, from a view or from a
+    run (whose view is built once, however many formats it is rendered in)."""
     return lambda source: render(fmt, source)
 
 

@@ -4,9 +4,10 @@ report text is sanitised.
 Names, ids, messages, tags and file paths come from the tenant (or from files a pipeline
 hands in), so each renderer passes every such string through the function for its target
 before it is written: :func:`terminal` and :func:`rich_markup` for the console and CI logs,
-:func:`markdown`, :func:`xml` (JUnit), :func:`html` (the page and its SVG), :func:`csv` and,
-for any UTF-8 file or stream, :func:`utf8`. The targets differ in what breaks them, so the
-character sets below are named pieces combined per target rather than one blunt list.
+:func:`markdown`, :func:`xml` (JUnit), :func:`html` and :func:`css_name` (the page and its
+SVG), :func:`sarif_message`, :func:`csv` and, for any UTF-8 file or stream, :func:`utf8`.
+The targets differ in what breaks them, so the character sets below are named pieces
+combined per target rather than one blunt list.
 """
 
 from __future__ import annotations
