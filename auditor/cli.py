@@ -406,67 +406,53 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
 
 
-def _audit(args: argparse.Namespace, all_rules: list) -> Any:  # type: ignore[type-arg]
-    """Load (or collect) the estate, build the graph, run the chosen rules and apply the
-    triage: the Run every report is rendered from, or an exit code."""
-    import datetime as dt
+class _Stop(Exception):
+    """A step of the CLI already said what went wrong: leave with this exit code."""
 
-    from . import graph as graph_stage
-    from . import inputs, report, rules, triage
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _audit(args: argparse.Namespace, all_rules: list) -> Any:  # type: ignore[type-arg]
+    """Run the pipeline core (``core.audit``) for scan and baseline: the Run every report
+    is rendered from, or an exit code."""
+    from . import core
 
     # A scan is one short process that builds a large, acyclic heap (rows, graph); the
     # cyclic collector would re-walk it again and again for nothing, doubling load time.
     gc.disable()
-    select, skip = _split(args.select), _split(args.skip)
-    for opt, tokens in (("--select", select), ("--skip", skip)):
-        typo = rules.check_selectors(all_rules, tokens)
-        if typo is not None:
-            return _fail(f"{opt} {typo}: matches no rule id, id prefix or category")
-    chosen = rules.select_rules(all_rules, select, skip)
     live = bool(args.subscription or args.management_group or args.all_subscriptions)
-    if live == bool(args.snapshot):
-        return _fail(
-            f"{args.command} needs either --snapshot FILE or a live scope (--subscription, "
-            "--management-group, --all-subscriptions), not both"
-        )
-    # read the triage files first: a typo there must not cost a live collection
-    baseline = (
-        triage.read_report(args.baseline, "baseline") if getattr(args, "baseline", None) else None
-    )
-    entries = (
-        triage.load_suppressions(args.suppressions) if getattr(args, "suppressions", None) else None
-    )
-    if live:
+
+    def collect() -> core.Collected:
         doc, _text, code = _collect(args)
         if doc is None:
-            return code
-        estate = inputs.Estate()
-        inputs.add_document(
-            "live:" + ",".join(sorted(next(iter(s.values())) for s in doc["scopes"])), doc, estate
+            raise _Stop(code)
+        return "live:" + ",".join(sorted(next(iter(s.values())) for s in doc["scopes"])), doc
+
+    try:
+        # selectors first: a typo is the first thing to report, whatever else is wrong
+        core.choose_rules(all_rules, _split(args.select), _split(args.skip))
+        if live == bool(args.snapshot):
+            return _fail(
+                f"{args.command} needs either --snapshot FILE or a live scope (--subscription, "
+                "--management-group, --all-subscriptions), not both"
+            )
+        return core.audit(
+            args.snapshot or (),
+            collect=collect if live else None,
+            rules=all_rules,
+            select=_split(args.select),
+            skip=_split(args.skip),
+            fail_on=args.fail_on,
+            baseline=getattr(args, "baseline", None),
+            suppressions=getattr(args, "suppressions", None),
+            cloud=args.cloud,
+            sarif_category=getattr(args, "sarif_category", None),
         )
-    else:
-        estate = inputs.load(args.snapshot)
-    if args.cloud:
-        estate.cloud = args.cloud
-    graph = graph_stage.build(estate)
-    result = rules.evaluate(chosen, graph)
-    run = report.Run(
-        graph,
-        result,
-        args.fail_on,
-        chosen,
-        report.timestamp(),
-        sarif_category=getattr(args, "sarif_category", None),
-    )
-    if entries is not None:
-        # expiry is judged on the run's date, so a pinned run time gives the same report
-        today = dt.date.fromisoformat(run.generated_at[:10])
-        run.suppressions = triage.apply_suppressions(
-            result, graph, entries, args.suppressions, today, len(chosen) < len(all_rules)
-        )
-    if baseline is not None:
-        run.baseline = triage.apply_baseline(result, graph, baseline, args.baseline)
-    return run
+    except core.SelectionError as exc:
+        return _fail(str(exc))
+    except _Stop as stop:
+        return stop.code
 
 
 def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[type-arg]
@@ -486,16 +472,17 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
     run = _audit(args, all_rules)
     if isinstance(run, int):
         return run
+    view = report.build_view(run)  # once, however many formats are written
     # every report is written before the exit code is chosen
     for fmt, path in outputs:
-        code = _write(path, report.renderer(fmt)(run), "report")
+        code = _write(path, report.render(fmt, view), "report")
         if code:
             return code
     if not args.quiet and stdout_fmt is not None:
         if stdout_fmt == "table" and sys.stdout.isatty():
-            report.render_terminal(run, Console())
+            report.render_terminal(view, Console())
         else:
-            sys.stdout.write(report.encodable(report.renderer(stdout_fmt)(run)))
+            sys.stdout.write(report.encodable(report.render(stdout_fmt, view)))
     if not args.quiet:
         _warn_triage(run)
     if run.failed:

@@ -30,9 +30,7 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor import cli, inputs, report, triage
-from auditor import graph as graph_stage
-from auditor import rules as rules_stage
+from auditor import cli, core, report, triage
 
 from .conftest import FIXTURES, ROOT
 
@@ -342,11 +340,7 @@ sys.exit(main(args))
 @functools.cache
 def reference_baseline() -> dict[str, Any]:
     """The baseline of the reference estate, as ``mlops-audit baseline`` writes it."""
-    estate = inputs.load([REFERENCE])
-    graph = graph_stage.build(estate)
-    chosen = rules_stage.load_rules()
-    run = report.Run(graph, rules_stage.evaluate(chosen, graph), "high", chosen, "")
-    return triage.baseline_document(report.to_json_dict(run))
+    return triage.baseline_document(report.to_json_dict(core.audit([REFERENCE])))
 
 
 @dataclass
@@ -888,9 +882,9 @@ def test_the_suppression_example_is_valid_and_current() -> None:
         assert s.entry.expires is not None and s.entry.expires > TODAY, s.label
     # written for the reference estate: on TODAY each entry covers a finding, and the
     # estate still has unsuppressed high findings (the examples' failing scenario)
-    graph = graph_stage.build(inputs.load([REFERENCE]))
-    result = rules_stage.evaluate(rules_stage.load_rules(), graph)
-    account = triage.apply_suppressions(result, graph, entries, str(SUPPRESSIONS), TODAY)
+    run = core.audit([REFERENCE], suppressions=SUPPRESSIONS, generated_at=f"{TODAY}T00:00:00Z")
+    account, result = run.suppressions, run.result
+    assert account is not None
     assert account["expired"] == [] and account["stale"] == []
     assert account["suppressed"] == len(entries)
     assert result.failing("high")

@@ -13,7 +13,6 @@ formats without loading a renderer, and a JSON scan never imports the HTML one.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -97,54 +96,14 @@ def render(fmt: str, source: Run | ReportView) -> str:
 
 
 def renderer(fmt: str) -> Callable[[Run | ReportView], str]:
-    """The function that renders ``fmt`` (a registry name) as text, from a view or from a
-    run (whose view is built once, however many formats it is rendered in)."""
+    """The function that renders ``fmt`` (a registry name) as text, from a view or a run."""
     return lambda source: render(fmt, source)
 
 
-# A run's view, kept while the run lives: the CLI renders several formats of one run
-# (``--output`` repeated) and the view is built once for all of them. The stamp notices a
-# run whose fields were replaced or whose lists grew after its view was built.
-_VIEWS: dict[int, tuple[weakref.ref[Any], tuple[Any, ...], ReportView]] = {}
-
-
-def _stamp(run: Run) -> tuple[Any, ...]:
-    estate, result = run.graph.estate, run.result
-    return (
-        id(run.graph),
-        id(result),
-        run.fail_on,
-        id(run.rules),
-        len(run.rules),
-        run.generated_at,
-        id(run.suppressions),
-        id(run.baseline),
-        run.sarif_category,
-        len(result.findings),
-        len(result.not_evaluated),
-        len(result.outcomes),
-        len(estate.gaps),
-        len(estate.notes),
-    )
-
-
 def view_of(source: Run | ReportView) -> ReportView:
-    """The view of ``source``: itself when it is one, else the run's view (built on first
-    use, then reused while the run is unchanged)."""
-    if isinstance(source, ReportView):
-        return source
-    stamp = _stamp(source)
-    hit = _VIEWS.get(id(source))
-    if hit is not None and hit[0]() is source and hit[1] == stamp:
-        return hit[2]
-    view = build_view(source)
-    key = id(source)
-    try:
-        ref = weakref.ref(source, lambda _: _VIEWS.pop(key, None))
-    except TypeError:  # a run that cannot be weakly referenced is not kept
-        return view
-    _VIEWS[key] = (ref, stamp, view)
-    return view
+    """The view of ``source``: itself when it is one, else built from the run. A caller
+    that renders several formats of one run builds the view once and passes it."""
+    return source if isinstance(source, ReportView) else build_view(source)
 
 
 def to_json_dict(source: Run | ReportView) -> dict[str, Any]:
