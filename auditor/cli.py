@@ -449,7 +449,7 @@ def _audit(args: argparse.Namespace, all_rules: list) -> Any:  # type: ignore[ty
             cloud=args.cloud,
             sarif_category=getattr(args, "sarif_category", None),
         )
-    except core.SelectionError as exc:
+    except core.UsageError as exc:
         return _fail(str(exc))
     except _Stop as stop:
         return stop.code

@@ -35,7 +35,11 @@ from .rules import Rule
 Collected = tuple[str, dict[str, Any]]
 
 
-class SelectionError(Exception):
+class UsageError(Exception):
+    """The audit was asked for something it cannot do; the CLI prints it, exit 2."""
+
+
+class SelectionError(UsageError):
     """``--select`` / ``--skip`` named nothing: a likely typo, refused before any work."""
 
     def __init__(self, option: str, token: str) -> None:
@@ -113,9 +117,12 @@ def audit(
     built-in rules, plus ``rule_dirs`` (or exactly ``rules``), narrowed by ``select`` and
     ``skip``, and apply the baseline and suppression files.
 
-    Bad input raises ``InputError`` / ``RuleFileError`` (one line naming the file) and a
-    selector that matches nothing raises SelectionError; findings are never an exception.
+    Bad input raises ``InputError`` / ``RuleFileError`` (one line naming the file); a
+    selector that matches nothing, or no input at all, raises UsageError; findings are
+    never an exception.
     """
+    if (collect is None) == (not snapshots):
+        raise UsageError("audit needs either snapshot inputs or a collect callable, not both")
     all_rules = rules if rules is not None else rules_stage.load_rules(list(rule_dirs))
     chosen = choose_rules(all_rules, select, skip)
     # read the triage files first: a typo there must not cost a live collection
