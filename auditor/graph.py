@@ -103,15 +103,30 @@ class AuditGraph:
 
     def _index_edges(self) -> None:
         """(node, edge kind) -> neighbours, both ways: a hub VNet has thousands of peerings,
-        and a relation asking it for one kind of edge must not walk all of them."""
+        and a relation asking it for one kind of edge must not walk all of them.
+
+        The order is networkx's own (by source node, then neighbour, then kind), so it is
+        fixed for a given estate. The indexes are built from the builder's edge table, not
+        from networkx's views: a view is cached on the graph and would tie graph and view in
+        a reference cycle that only a garbage collection frees (the CLI runs without one)."""
+        by_source: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {}
+        for (u, v, kind), attrs in self._edges.items():
+            by_source.setdefault(u, {}).setdefault(v, []).append((kind, attrs))
         out: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
         into: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-        # networkx's own order (by source node, then neighbour, then kind): stable for a
-        # given estate whatever order the rows came in
-        for u, v, kind, attrs in self.g.edges(keys=True, data=True):
-            out[(u, kind)].append((v, attrs))
-            into[(v, kind)].append((u, attrs))
+        for u in self._rows:
+            for v, edges in by_source.get(u, {}).items():
+                for kind, attrs in edges:
+                    out[(u, kind)].append((v, attrs))
+                    into[(v, kind)].append((u, attrs))
         self._out, self._in = dict(out), dict(into)
+
+    def has_node(self, k: str) -> bool:
+        return k in self._rows
+
+    def nodes(self) -> Iterator[str]:
+        """Every node key (seen rows, placeholders, DNS servers) in the order added."""
+        return iter(self._rows)
 
     def first_out(self, k: str, edge: str) -> str | None:
         return next((t for t, _ in self.out(k, edge)), None)
@@ -224,8 +239,8 @@ class AuditGraph:
             for k, row in self._rows.items()
         )
         self.g.add_edges_from((u, v, kind, attrs) for (u, v, kind), attrs in self._edges.items())
-        self._edges = {}
         self._index_edges()
+        self._edges = {}
 
     def _vnet_nodes(self, k: str) -> None:
         row = self.row(k)

@@ -46,10 +46,32 @@ def test_selection_narrows_and_a_typo_is_refused() -> None:
 
 
 def test_no_input_or_two_kinds_of_input_is_a_usage_error() -> None:
-    with pytest.raises(core.UsageError, match="needs either snapshot inputs or a collect"):
-        audit([])
-    with pytest.raises(core.UsageError):
+    for nothing in ([], (), iter([])):
+        with pytest.raises(core.UsageError, match="needs snapshot inputs or a collect"):
+            audit(nothing)
+    with pytest.raises(core.UsageError, match="not both"):
         audit([TERRAFORM], collect=lambda: ("live", {}))
+
+
+def test_a_lone_path_or_word_is_one_value_not_its_characters() -> None:
+    for one in (str(TERRAFORM), TERRAFORM):
+        assert (
+            audit(one, select="MLA-DNS").rules_run
+            == audit([TERRAFORM], select=["MLA-DNS"]).rules_run
+        )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"fail_on": "HIGH"}, "fail_on 'HIGH': choose from critical"),
+        ({"cloud": "mars"}, "cloud 'mars': choose from public, usgov, china"),
+        ({"generated_at": "yesterday"}, "generated_at 'yesterday': expected UTC"),
+    ],
+)
+def test_a_wrong_value_is_refused_before_any_work(kwargs: dict[str, Any], words: str) -> None:
+    with pytest.raises(core.UsageError, match=words):
+        audit([TERRAFORM], **kwargs)
 
 
 def test_a_bad_triage_file_costs_no_collection(tmp_path: Path) -> None:
@@ -71,3 +93,25 @@ def test_a_bad_triage_file_costs_no_collection(tmp_path: Path) -> None:
 
 def test_the_cloud_option_picks_the_zone_names() -> None:
     assert audit([TERRAFORM], cloud="usgov").graph.estate.cloud == "usgov"
+
+
+def test_a_run_is_freed_without_the_cycle_collector() -> None:
+    """The CLI switches the cyclic garbage collector off for a scan, and library callers
+    may too: a run and its graph (after every format is rendered, the drawing included)
+    must then be freed by reference counting alone, or each audit leaks an estate."""
+    import gc
+    import weakref
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        run = audit([TERRAFORM])
+        view = report.build_view(run)
+        for fmt in report.format_names():
+            report.render(fmt, view)
+        refs = [weakref.ref(run.graph), weakref.ref(run.graph.g), weakref.ref(run.result)]
+        del run, view
+        assert [r() for r in refs] == [None, None, None]
+    finally:
+        if was:
+            gc.enable()

@@ -327,7 +327,7 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
         )
     items = []
     for target, entry in sorted(needs.items()):
-        is_vnet = g.kind(target) == "vnet" if target in g.g else False
+        is_vnet = g.has_node(target) and g.kind(target) == "vnet"
         items.append(
             Item(
                 key=entry["label"],

@@ -173,7 +173,7 @@ class Marks:
             related = arm.key(f.related_id) if f.related_id else None
             if related:
                 self.related[related].append(f)
-            if rk not in g.g:
+            if not g.has_node(rk):
                 continue
             for proxy in _proxies(g, rk, related):
                 if proxy != rk:
@@ -183,7 +183,7 @@ class Marks:
                 continue
             rk = arm.key(n.resource_id)
             self.unknown[rk].append(n)
-            if rk in g.g:
+            if g.has_node(rk):
                 related = arm.key(n.related_id) if n.related_id else None
                 for proxy in _proxies(g, rk, related):
                     if proxy != rk:
@@ -205,7 +205,7 @@ def _proxies(g: AuditGraph, k: str, related: str | None) -> list[str]:
                 out.extend(s for s, _ in g.out(t, "in_subnet"))
         return sorted(set(out))
     if kind == "nic":
-        if related and related in g.g and g.kind(related) == "public_ip":
+        if related and g.has_node(related) and g.kind(related) == "public_ip":
             return [related]
         return sorted({s for s, _ in g.out(k, "in_subnet")})
     return []  # other kinds without a box (VMs, zone groups, records): the table has them
@@ -304,7 +304,7 @@ class _Selection:
         g = self.g
         cols: list[list[str]] = [[], [], [], []]
         targets: set[str] = set()
-        for k in g.g.nodes:
+        for k in g.nodes():
             kind = g.kind(k)
             col = COLUMN_OF_KIND.get(kind)
             if col is not None:
@@ -354,11 +354,13 @@ class _Selection:
 
     def _missing_links(self, zone: str) -> list[str]:
         """VNets the zone must be linked to and is not, as ``required_links`` (the
-        relation MLA-DNS-001 asks) decides them; undecidable ones are not drawn."""
+        relation MLA-DNS-001 asks) decides them; undecidable ones are not drawn, and none
+        is drawn when no rule that ran asks the relation (the user left DNS out)."""
         found = self.missing.get(zone)
         if found is None:
             g = self.g
-            needs = required_links(g, zone) if g.seen(zone) else []
+            asked = any("required_links" in r.relations for r in self.view.rules)
+            needs = required_links(g, zone) if asked and g.seen(zone) else []
             found = self.missing[zone] = sorted(
                 {
                     i.node
@@ -733,8 +735,8 @@ class _Selection:
                 self.shown.update(f.fingerprint for f in faults)
                 title = [f"MISSING: {g.name(z)} is not linked to {g.name(v)}"]
                 title += finding_lines(faults)
-                # the relation is the truth: a missing link no finding names (its rule was
-                # not selected) is drawn all the same, without a severity
+                # the relation is the truth; a missing link no finding names (the finding
+                # is suppressed, say) is drawn all the same, without a severity
                 cls = f"edge e-missing fault sev-{worst(faults)}" if faults else "edge e-missing"
                 out.append(Edge("missing", z, v, cls, title))
         return out
