@@ -139,6 +139,19 @@ class Rule:
     def binding(self) -> str | None:
         return self.spec.each.as_ if self.spec.each else None
 
+    @property
+    def relations(self) -> frozenset[str]:
+        """The relations the rule asks: a report shows a relation's verdicts (a missing
+        DNS link in the drawing) only when a rule that ran asked it."""
+        names = {self.spec.each.relation} if self.spec.each else set()
+        for cond in (self.where, self.each_where, self.check):
+            names.update(
+                leaf.relation
+                for leaf in (cond.leaves() if cond else ())
+                if isinstance(leaf, RelationTest)
+            )
+        return frozenset(names)
+
     def markdown(self) -> str:
         """The rule as Markdown: one text for ``rules show``, the docs and SARIF help."""
         s = self.spec

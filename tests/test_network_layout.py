@@ -140,21 +140,24 @@ def test_text_is_cut_to_its_box() -> None:
 
 
 # -- what is drawn is what the relations say ------------------------------------------------
-def test_a_missing_dns_link_is_drawn_from_the_relation_without_its_rule() -> None:
-    """MLA-DNS-001 not selected: no finding names the unlinked zone, yet ``required_links``
-    says vnet-bastion needs the link, so the picture still shows it missing (unmarked)."""
+def test_a_missing_dns_link_comes_from_the_relation_its_rule_asks(tmp_path: Path) -> None:
+    """The drawing asks ``required_links`` (never the findings) for missing links: a link
+    whose finding is suppressed is still drawn missing, unmarked; with no rule that asks
+    the relation (DNS left out with --skip) none is drawn, as the run judged no DNS."""
     with_rule = [e for e in scene_of([TERRAFORM]).edges if isinstance(e, Edge)]
-    without = [e for e in scene_of([TERRAFORM], select=["MLA-NSG"]).edges if isinstance(e, Edge)]
-    missing = [e for e in with_rule if e.kind == "missing"]
-    assert [(e.source, e.target) for e in missing] == [
-        (e.source, e.target) for e in without if e.kind == "missing"
-    ]
-    (edge,) = missing
+    (edge,) = [e for e in with_rule if e.kind == "missing"]
     assert edge.classes == "edge e-missing fault sev-high"
     assert edge.source.endswith("/privatednszones/privatelink.azurecr.io")
     assert edge.target.endswith("/virtualnetworks/vnet-bastion")
-    (unmarked,) = [e for e in without if e.kind == "missing"]
-    assert unmarked.classes == "edge e-missing" and len(unmarked.title) == 1
+    supp = tmp_path / "s.yaml"
+    supp.write_text(
+        "suppressions:\n  - rule: MLA-DNS-001\n    justification: accepted\n", encoding="utf-8"
+    )
+    suppressed = scene_of([TERRAFORM], suppressions=supp).edges
+    (unmarked,) = [e for e in suppressed if isinstance(e, Edge) and e.kind == "missing"]
+    assert (unmarked.source, unmarked.target) == (edge.source, edge.target)
+    without = scene_of([TERRAFORM], skip=["MLA-DNS"]).edges
+    assert [e for e in without if isinstance(e, Edge) and e.kind == "missing"] == []
 
 
 def test_caps_hold_on_a_big_estate(faulty: Path) -> None:
