@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .collections import predates
 from .graph import AuditGraph
 from .model import ROW_FIELDS
 from .relations import RELATIONS, Item, Relation, Unknown
@@ -121,7 +122,8 @@ def _check_fields(text: str, where: str, rel: Relation | None, steps: list[str |
             f"path {text!r}: {owner} has no field {head!r}"
             f"{_suggest(str(head), sorted(allowed.values()))}",
         )
-    if rel is not None and head not in rel.fields and allowed[head.lower()] in rel.fields:
+    exact = rel is not None and (allowed[head.lower()] in rel.fields or head.lower() == "edge")
+    if exact and head != allowed[head.lower()]:  # computed fields are read case-sensitively
         raise ConditionError(where, f"path {text!r}: the field is {allowed[head.lower()]!r}")
     if head.lower() == "edge" and rel is not None and rel.edge and len(steps) > 1:
         attr = steps[1]
@@ -182,7 +184,11 @@ def resolve_item(
             f"{graph.display_id(item.node)} is referenced but not in the estate,"
             f" so {text} is unknown"
         )
-    return walk(graph.row(item.node), steps)
+    row = graph.row(item.node)
+    values = walk(row, steps)
+    if not values and (why := predates(row, steps)):  # read before the property existed
+        return Unknown.of(f"{graph.display_id(item.node)}: {why}, so {text} is unknown")
+    return values
 
 
 # -- comparisons ------------------------------------------------------------------------
@@ -525,7 +531,7 @@ def _compile_relation(spec: dict[str, Any], where: str, bindings: Bindings) -> R
     alias = spec.get("as", "it")
     if not isinstance(alias, str) or not alias.isidentifier():
         raise ConditionError(f"{where}.as", "must be a name")
-    if alias in bindings:
+    if alias in bindings and "where" in spec:
         raise ConditionError(
             f"{where}.as", f"{alias!r} is already bound here; name the items otherwise"
         )

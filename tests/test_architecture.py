@@ -27,6 +27,23 @@ NEVER = {
     "auditor.report": ("auditor.cli",),
     "auditor.inputs": ("auditor.graph", "auditor.rules", "auditor.report", "auditor.cli"),
     "auditor.estate": ("auditor.graph", "auditor.rules", "auditor.report", "auditor.cli"),
+    "auditor.collections": ("auditor.rules", "auditor.report", "auditor.core", "auditor.cli"),
+    "auditor.triage": ("auditor.report", "auditor.core", "auditor.cli", "auditor.collect"),
+    # the foundations every stage uses import no stage at all
+    **{
+        base: (
+            "auditor.inputs",
+            "auditor.estate",
+            "auditor.graph",
+            "auditor.relations",
+            "auditor.rules",
+            "auditor.report",
+            "auditor.core",
+            "auditor.cli",
+            "auditor.collect",
+        )
+        for base in ("auditor.model", "auditor.clouds", "auditor.files", "auditor.arm")
+    },
 }
 
 

@@ -99,6 +99,21 @@ def test_fixtures_exercise_every_relation() -> None:
             "the field is 'linked'",
         ),
         (
+            {
+                "assert": {
+                    "relation": "private_endpoints",
+                    "on": "subject",
+                    "where": {"path": "it.Edge.status", "equals": "Approved"},
+                    "exists": True,
+                },
+                "resource_types": ["microsoft.storage/storageaccounts"],
+                "each": None,
+                "message": "m",
+                "remediation": {"summary": "s", "terraform": "t", "cli": "c"},
+            },
+            "the field is 'edge'",
+        ),
+        (
             {"message": "{need.vnet_nme}"},
             "has no field 'vnet_nme' (did you mean 'vnet_name'?)",
         ),
@@ -150,6 +165,7 @@ def test_a_field_typo_is_refused_when_the_rule_loads(over: dict[str, Any], words
                     "relation": "required_links",
                     "on": "subject",
                     "as": "need",
+                    "where": {"path": "need.linked", "equals": True},
                     "exists": True,
                 }
             },
@@ -162,6 +178,20 @@ def test_a_binding_cannot_shadow_another(over: dict[str, Any], words: str) -> No
     with pytest.raises(RuleFileError) as err:
         compile_rule(rule_with(**over), "rules/MLA-DNS-001.yaml")
     assert words in str(err.value)
+
+
+def test_reusing_a_name_that_binds_nothing_new_is_fine() -> None:
+    """A relation test without ``where`` binds no items, so ``as: need`` shadows nothing."""
+    spec = rule_with(
+        assert_={
+            "all": [
+                {"path": "need.linked", "equals": True},
+                {"relation": "required_links", "on": "subject", "as": "need", "exists": True},
+            ]
+        }
+    )
+    spec["assert"] = spec.pop("assert_")
+    assert compile_rule(spec, "rules/MLA-DNS-001.yaml").id == "MLA-DNS-001"
 
 
 def test_every_shipped_rule_names_only_declared_fields() -> None:
