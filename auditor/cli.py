@@ -391,6 +391,9 @@ def main(argv: list[str] | None = None) -> int:
     from .files import InputError
     from .rules import RuleFileError, load_rules
 
+    blank = _blank_path(args)
+    if blank:
+        return _fail(f"{blank}: needs a file path, got an empty value")
     try:
         rules = load_rules(getattr(args, "rules", []))
         if args.command == "rules":
@@ -404,6 +407,17 @@ def main(argv: list[str] | None = None) -> int:
         return _scan(args, rules)
     except (InputError, RuleFileError) as exc:
         return _fail(str(exc))
+
+
+def _blank_path(args: argparse.Namespace) -> str | None:
+    """The first path option given an empty value (an unset pipeline variable, say): it
+    must not read as the current directory, nor as "no baseline"."""
+    for option in ("snapshot", "rules", "baseline", "suppressions"):
+        value = getattr(args, option, None)
+        values = value if isinstance(value, list) else [value]
+        if any(v is not None and not v.strip() for v in values):
+            return f"--{option}"
+    return None
 
 
 class _Stop(Exception):

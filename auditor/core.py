@@ -27,7 +27,8 @@ from typing import Any
 from . import graph as graph_stage
 from . import inputs, triage
 from . import rules as rules_stage
-from .findings import AuditResult
+from .clouds import CLOUDS
+from .findings import SEVERITIES, AuditResult
 from .graph import AuditGraph
 from .rules import Rule
 
@@ -99,13 +100,13 @@ def choose_rules(all_rules: list[Rule], select: Sequence[str], skip: Sequence[st
 
 
 def audit(
-    snapshots: Sequence[str | Path] = (),
+    snapshots: str | Path | Sequence[str | Path] = (),
     *,
     collect: Callable[[], Collected] | None = None,
     rules: list[Rule] | None = None,
-    rule_dirs: Sequence[str | Path] = (),
-    select: Sequence[str] = (),
-    skip: Sequence[str] = (),
+    rule_dirs: str | Path | Sequence[str | Path] = (),
+    select: str | Sequence[str] = (),
+    skip: str | Sequence[str] = (),
     fail_on: str = "high",
     baseline: str | Path | None = None,
     suppressions: str | Path | None = None,
@@ -121,8 +122,9 @@ def audit(
     selector that matches nothing, or no input at all, raises UsageError; findings are
     never an exception.
     """
-    if (collect is None) == (not snapshots):
-        raise UsageError("audit needs either snapshot inputs or a collect callable, not both")
+    snapshots, rule_dirs = _paths(snapshots), _paths(rule_dirs)
+    select, skip = _words(select), _words(skip)
+    _check(snapshots, collect, fail_on, cloud, generated_at)
     all_rules = rules if rules is not None else rules_stage.load_rules(list(rule_dirs))
     chosen = choose_rules(all_rules, select, skip)
     # read the triage files first: a typo there must not cost a live collection
@@ -162,6 +164,41 @@ def audit(
     clock.lap("triage")
     run.timings = clock.laps
     return run
+
+
+def _paths(value: str | Path | Sequence[str | Path]) -> list[str | Path]:
+    """One path or several: a lone string is a path, never a sequence of characters."""
+    return [value] if isinstance(value, str | Path) else list(value)
+
+
+def _words(value: str | Sequence[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _check(
+    snapshots: list[str | Path],
+    collect: Callable[[], Collected] | None,
+    fail_on: str,
+    cloud: str | None,
+    generated_at: str | None,
+) -> None:
+    """Refuse what the audit cannot use before doing any work: a wrong value must fail here
+    with its name, not as a KeyError deep inside a rule."""
+    if collect is None and not snapshots:
+        raise UsageError("audit needs snapshot inputs or a collect callable")
+    if collect is not None and snapshots:
+        raise UsageError("audit takes snapshot inputs or a collect callable, not both")
+    if fail_on not in (*SEVERITIES, "none"):
+        raise UsageError(f"fail_on {fail_on!r}: choose from {', '.join(SEVERITIES)}, none")
+    if cloud is not None and cloud not in CLOUDS:
+        raise UsageError(f"cloud {cloud!r}: choose from {', '.join(CLOUDS)}")
+    if generated_at is not None:
+        try:
+            dt.datetime.strptime(generated_at, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            raise UsageError(
+                f"generated_at {generated_at!r}: expected UTC as YYYY-MM-DDTHH:MM:SSZ"
+            ) from None
 
 
 class _Clock:

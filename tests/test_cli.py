@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -247,3 +248,21 @@ def test_bad_input_through_the_console_script(
     lines = proc.stderr.splitlines()
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith(f"mlops-audit: {path}: ") and words in lines[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--snapshot", ""],
+        ["--snapshot", GOOD, "--baseline", ""],
+        ["--snapshot", GOOD, "--suppressions", " "],
+        ["--snapshot", GOOD, "--rules", ""],
+    ],
+)
+def test_an_empty_path_value_is_a_usage_error(args: list[str]) -> None:
+    """An unset pipeline variable (``--baseline "$BASELINE"``) must not read as the
+    current directory, nor silently as "no baseline"."""
+    done = run_cli("scan", *args)
+    option = next(a for a, v in itertools.pairwise(args) if not v.strip())
+    assert done.returncode == 2
+    assert done.stderr == f"mlops-audit: {option}: needs a file path, got an empty value\n"
