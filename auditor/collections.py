@@ -7,14 +7,19 @@ it when any of them appears), when its absence matters, and the sentence that ex
 absence. The collector, the snapshot reader, the estate and the rules all ask these
 declarations; a new collection is one more declaration (and its query text in
 ``queries.py``).
+
+An absence can also be the reader's doing: :data:`PROPERTY_SINCE` says from which
+api-version on a property a rule reads exists, so a row read at an older one (its
+``apiVersion``) leaves that property unknown rather than absent.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import queries
 
@@ -37,6 +42,9 @@ class GraphQuery:
     """Collected by one Resource Graph query per scope (paged; see ``queries.py``)."""
 
     text: str
+    # the same query split by type: read part by part when Resource Graph refuses the whole
+    # as too large, so a batch is never dropped for its size
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,10 +53,21 @@ class ArmList:
 
     path: str  # a template whose one placeholder is the parent's id, e.g. "{workspace}/…"
     parent_type: str
+    # older api-versions to try, newest first, when a cloud refuses the path's own
+    fallback_api_versions: tuple[str, ...] = ()
 
-    def path_for(self, parent_id: str) -> str:
-        """The list's path under one parent."""
-        return self.path.format_map(defaultdict(lambda: parent_id))
+    @property
+    def api_versions(self) -> tuple[str, ...]:
+        """Every api-version the list may be read at, newest (the path's own) first."""
+        own = re.search(r"api-version=([^&]+)", self.path)
+        return (own[1] if own else "", *self.fallback_api_versions)
+
+    def path_for(self, parent_id: str, api_version: str | None = None) -> str:
+        """The list's path under one parent (at another of its api-versions if given)."""
+        path = self.path.format_map(defaultdict(lambda: parent_id))
+        if api_version is None:
+            return path
+        return re.sub(r"api-version=[^&]+", f"api-version={api_version}", path)
 
 
 @dataclass(frozen=True)
@@ -70,7 +89,7 @@ class Declaration:
 DECLARATIONS: tuple[Declaration, ...] = (
     Declaration(
         RESOURCES,
-        GraphQuery(queries.RESOURCES),
+        GraphQuery(queries.RESOURCES, parts=queries.RESOURCES_BY_TYPE),
         row_types=None,
         matters_with=None,
         absence="the estate has no Resource Graph resources rows",
@@ -87,7 +106,11 @@ DECLARATIONS: tuple[Declaration, ...] = (
     ),
     Declaration(
         COMPUTES,
-        ArmList(queries.COMPUTES_PATH, parent_type=WORKSPACE),
+        ArmList(
+            queries.COMPUTES_PATH,
+            parent_type=WORKSPACE,
+            fallback_api_versions=queries.COMPUTE_FALLBACK_API_VERSIONS,
+        ),
         row_types=frozenset({f"{WORKSPACE}/computes"}),
         matters_with=WORKSPACE,
         absence=f"the estate has no Azure ML compute rows ({_FROM_ARM})",
@@ -125,4 +148,52 @@ def missing_collection(graph: AuditGraph, needed: Iterable[str]) -> str | None:
         declared = BY_NAME[name]
         if name not in have and declared.matters(graph):
             return declared.absence
+    return None
+
+
+# -- properties newer than the api-version a row was read at ------------------------------
+@dataclass(frozen=True)
+class PropertySince:
+    """A property a rule reads and the first stable api-version from which on every stable
+    version of the type carries it (REST specs, via Azure/bicep-types-az)."""
+
+    row_type: str  # lower case
+    path: tuple[str, ...]  # below the row, e.g. ("properties", "publicNetworkAccess")
+    api_version: str
+
+
+# Resource Graph reads each type at an api-version of its choosing ("the latest non-preview
+# version, in some cases overridden"; the row's apiVersion column). A property absent from a
+# row read before the property existed says nothing about the resource: the check is unknown.
+PROPERTY_SINCE: tuple[PropertySince, ...] = (
+    PropertySince(WORKSPACE, ("properties", "publicNetworkAccess"), "2021-07-01"),
+    PropertySince(WORKSPACE, ("properties", "managedNetwork"), "2023-10-01"),
+)
+_SINCE = {(p.row_type, tuple(s.lower() for s in p.path)): p for p in PROPERTY_SINCE}
+_API_VERSION = re.compile(r"(\d{4}-\d{2}-\d{2})(-[A-Za-z0-9.]+)?")
+
+
+def _version_key(version: str) -> tuple[str, int] | None:
+    """Orders api-versions: by date, a preview before the stable version of its date."""
+    m = _API_VERSION.fullmatch(version.strip())
+    return (m[1], 0 if m[2] else 1) if m else None
+
+
+def predates(row: Mapping[str, Any], steps: tuple[str | int, ...]) -> str | None:
+    """Why ``steps`` (a path below ``row``) cannot be read on this row: it was read at an
+    api-version older than the property — or at one that cannot be told — or None."""
+    version = row.get("apiVersion")
+    if not isinstance(version, str) or not isinstance(row.get("type"), str):
+        return None  # rows that do not say (files, ARM reads): read as they are
+    names = tuple(str(s).lower() for s in steps)
+    for length in range(len(names), 0, -1):
+        since = _SINCE.get((row["type"].lower(), names[:length]))
+        if since is None:
+            continue
+        have, need = _version_key(version), _version_key(since.api_version)
+        if have is None or (need is not None and have < need):
+            return (
+                f"the row was read at api-version {version}, and "
+                f"{'.'.join(since.path)} exists from {since.api_version} on"
+            )
     return None

@@ -3,7 +3,10 @@
 Each query names the table, keeps only the types the model reads, projects the columns it
 needs and sorts by ``id`` — a unique string column, so Resource Graph returns a
 ``$skipToken`` for every page. None may contain ``take``/``limit``/``sample`` (a query with
-them gets no token and is silently truncated); ``check_pageable`` enforces that.
+them gets no token and is silently truncated); ``check_pageable`` enforces that. The
+``resources`` query projects ``apiVersion``: Resource Graph reads each type at an api-version
+of its choosing, and a property newer than that version is absent for no fault of the
+resource (``collections.PROPERTY_SINCE``).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ RESOURCE_TYPES = tuple(
 )
 COLUMNS = (
     "id, name, type, kind, location, resourceGroup, subscriptionId, tenantId, "
-    "sku, identity, tags, properties"
+    "sku, identity, tags, properties, apiVersion"
 )
 
 
@@ -39,9 +42,15 @@ def _in(types: tuple[str, ...]) -> str:
     return ", ".join(f"'{t}'" for t in types)
 
 
-RESOURCES = (
-    f"resources | where type in~ ({_in(RESOURCE_TYPES)}) | project {COLUMNS} | order by id asc"
-)
+def resources_query(types: tuple[str, ...]) -> str:
+    """The ``resources`` query for these types."""
+    return f"resources | where type in~ ({_in(types)}) | project {COLUMNS} | order by id asc"
+
+
+RESOURCES = resources_query(RESOURCE_TYPES)
+# The same query one type at a time: what a batch falls back to when Resource Graph refuses
+# its pages as too large (16 MiB) even one row at a time.
+RESOURCES_BY_TYPE = tuple(resources_query((t,)) for t in RESOURCE_TYPES)
 DNS_RECORDS = (
     f"dnsresources | where type in~ ({_in(DNS_RECORD_TYPES)}) "
     "| project id, name, type, resourceGroup, subscriptionId, properties | order by id asc"
@@ -53,6 +62,10 @@ SUBSCRIPTIONS = (
 
 # ARM reads for what Resource Graph lacks (api-versions with the fields the rules read).
 COMPUTES_PATH = "{workspace}/computes?api-version=2025-06-01"
+# Older stable versions for clouds that lag (sovereign ARM refuses the newest): each still
+# has every compute field a rule reads — ComputeInstance's enableNodePublicIp first came in
+# a stable version at 2022-05-01 (REST specs, via Azure/bicep-types-az).
+COMPUTE_FALLBACK_API_VERSIONS = ("2024-10-01", "2024-04-01", "2023-04-01", "2022-05-01")
 ZONE_GROUPS_PATH = "{endpoint}/privateDnsZoneGroups?api-version=2024-05-01"
 
 _UNPAGEABLE = re.compile(r"\|\s*(take|limit|sample)\b", re.IGNORECASE)
@@ -65,5 +78,5 @@ def check_pageable(query: str) -> str:
     return query
 
 
-for _q in (RESOURCES, DNS_RECORDS, SUBSCRIPTIONS):
+for _q in (RESOURCES, *RESOURCES_BY_TYPE, DNS_RECORDS, SUBSCRIPTIONS):
     check_pageable(_q)

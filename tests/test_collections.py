@@ -116,7 +116,9 @@ def test_how_each_collection_is_read() -> None:
             assert path.startswith("/subscriptions/s/p/x/") and "api-version=" in path
             assert all(t in queries.ARM_ONLY for t in c.row_types or ())
     assert collections.BY_NAME[COMPUTES].source == ArmList(
-        queries.COMPUTES_PATH, "microsoft.machinelearningservices/workspaces"
+        queries.COMPUTES_PATH,
+        "microsoft.machinelearningservices/workspaces",
+        queries.COMPUTE_FALLBACK_API_VERSIONS,
     )
 
 
