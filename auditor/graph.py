@@ -53,7 +53,7 @@ class AuditGraph:
 
     def __init__(self, estate: Estate) -> None:
         self.estate = estate
-        self.g: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._nx: nx.MultiDiGraph | None = None  # built on first use of ``g``
         self.by_type: dict[str, list[str]] = defaultdict(list)
         self.unseen_by_type: dict[str, list[str]] = defaultdict(list)  # placeholders
         self.endpoint_ips: dict[str, list[str]] = defaultdict(list)  # private IP -> endpoints
@@ -68,7 +68,8 @@ class AuditGraph:
         self._kinds: dict[str, str] = {}
         self._unseen: set[str] = set()
         self._types: dict[str, str] = {}
-        # (source, target, kind) -> attributes: one edge per triple, as networkx keeps it
+        # (source, target, kind) -> attributes: one edge per triple, as networkx keeps it;
+        # the indexes and the networkx graph are both made from it
         self._edges: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._back_refs: set[tuple[str, str]] = set()
         self._build()
@@ -99,7 +100,31 @@ class AuditGraph:
         return iter(self._in.get((k, edge), ()))
 
     def has_edge(self, src: str, dst: str, edge: str) -> bool:
-        return bool(self.g.has_edge(src, dst, key=edge))
+        return (src, dst, edge) in self._edges
+
+    @property
+    def g(self) -> nx.MultiDiGraph:
+        """The estate as a networkx MultiDiGraph: node attributes ``kind``, ``type``,
+        ``row``, ``seen``; edges keyed by their kind. Built through networkx's public API
+        on first use: the relations read the (node, edge kind) indexes, which hold the same
+        edges in the same order, so a scan that asks networkx nothing does not pay for it."""
+        if self._nx is None:
+            graph = nx.MultiDiGraph()
+            graph.add_nodes_from(
+                (
+                    k,
+                    {
+                        "kind": self._kinds[k],
+                        "type": self._types[k],
+                        "row": row,
+                        "seen": k not in self._unseen,
+                    },
+                )
+                for k, row in self._rows.items()
+            )
+            graph.add_edges_from((u, v, kind, a) for (u, v, kind), a in self._edges.items())
+            self._nx = graph
+        return self._nx
 
     def _index_edges(self) -> None:
         """(node, edge kind) -> neighbours, both ways: a hub VNet has thousands of peerings,
@@ -226,21 +251,7 @@ class AuditGraph:
             if kind != "private_endpoint":
                 self._endpoint_connections(k, row)
         self._dns_servers()
-        self.g.add_nodes_from(
-            (
-                k,
-                {
-                    "kind": self._kinds[k],
-                    "type": self._types[k],
-                    "row": row,
-                    "seen": k not in self._unseen,
-                },
-            )
-            for k, row in self._rows.items()
-        )
-        self.g.add_edges_from((u, v, kind, attrs) for (u, v, kind), attrs in self._edges.items())
         self._index_edges()
-        self._edges = {}
 
     def _vnet_nodes(self, k: str) -> None:
         row = self.row(k)
