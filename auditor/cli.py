@@ -250,6 +250,15 @@ def _live_options(p: argparse.ArgumentParser) -> None:
     from .clouds import CLOUDS
     from .credentials import AUTH_MODES  # neither imports the Azure SDK or the collector
 
+    def seconds(value: str) -> float:  # a positive, finite number
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if not 0 < number < float("inf"):
+            raise argparse.ArgumentTypeError(f"invalid seconds {value!r}: a number above 0")
+        return number
+
     live = p.add_argument_group("live collection (Azure Resource Graph and ARM, read only)")
     live.add_argument(
         "--subscription",
@@ -298,6 +307,14 @@ def _live_options(p: argparse.ArgumentParser) -> None:
         help="exit 0/1 even when part of the scope could not be read",
     )
     live.add_argument(
+        "--timeout",
+        type=seconds,
+        default=3600.0,
+        metavar="SECONDS",
+        help="bound the whole collection (default 3600); what it leaves unread is a coverage "
+        "gap (exit 3)",
+    )
+    live.add_argument(
         "--verbose", action="store_true", help="log requests and retries (never tokens or headers)"
     )
 
@@ -314,7 +331,9 @@ def _live_scope(args: argparse.Namespace) -> Any:
 
 def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, str, int]:
     """Run the live collection for scan/collect: (snapshot document, its JSON text, exit
-    code). The live scan checks the same text that collect writes, so both agree."""
+    code). The live scan checks the same text that collect writes, so both agree; neither
+    ever holds the credential's token, even where a server echoed it into data."""
+    import json
     import logging
 
     from rich.console import Console
@@ -360,6 +379,7 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, str, int]
             arm_endpoint=endpoint,
             cloud=cloud,
             skip_endpoint_reads=args.skip_endpoint_reads,
+            timeout=args.timeout,
             progress=progress,
         )
         doc = collector.collect(scope)
@@ -368,6 +388,17 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, str, int]
             status.stop()
     try:
         text = snapshot_text(doc)
+        clean = collector.redact.exact(text)
+        if clean != text:  # a server put our token into its data
+            doc = json.loads(clean)
+            doc["failures"].append(
+                {
+                    "scope": "collection",
+                    "what": "redaction",
+                    "error": "the data Azure returned held the access token; it was replaced",
+                }
+            )
+            text = snapshot_text(doc)
     except ValueError as exc:
         return None, "", _fail(f"the collected data cannot be written as JSON: {exc}")
     return doc, text, EXIT_OK

@@ -9,21 +9,30 @@ Resource Graph: one query per table, sorted by id, paged with ``$skipToken`` at 
 1000, subscriptions batched per request. The per-user quota headers pace the requests; a
 429 waits for the quota window; transient errors retry with jittered exponential back-off,
 a bounded number of times; what still fails is recorded as a coverage failure, never
-dropped. Coverage is checked against ``resourcecontainers``: Resource Graph silently leaves
-out subscriptions the identity cannot read.
+dropped. A page Resource Graph refuses as too large is asked again with half the ``$top``,
+down to one row, and then the query is read one type at a time. Coverage is checked
+against ``resourcecontainers``: Resource Graph silently leaves out subscriptions the
+identity cannot read.
 
 ARM: the collections declared as ARM lists, e.g. AML computes (one read per workspace) and
 private endpoint DNS zone groups (one per endpoint), with bounded concurrency through an
-azure-core pipeline.
+azure-core pipeline; a cloud that refuses a list's api-version gets an older one.
+
+Every server is distrusted: the whole collection has a deadline (``--timeout``), every
+request a read timeout, every page stream a page limit; redirects are not followed; nextLinks
+must stay on the ARM endpoint; list items must be what the list holds; and every message
+taken from a server is stripped of tokens before it is logged or recorded.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,13 +43,26 @@ from urllib.parse import urlsplit
 
 from . import __version__, arm, queries
 from .clouds import CLOUDS
-from .collections import DECLARATIONS, ArmList, GraphQuery
+from .collections import DECLARATIONS, ArmList, Declaration, GraphQuery
 from .inputs.snapshot import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
 
 log = logging.getLogger("mlops_audit.collect")
 
 MAX_WAIT = 300.0  # seconds: a wait longer than this is a failure, not a pause
-MAX_PAGES = 100_000  # a bound on any paging loop
+MAX_PAGES = 100_000  # a bound on an ARM nextLink chain (Resource Graph's is totalRecords')
+PAGE_SLACK = 2  # Resource Graph pages allowed beyond ceil(totalRecords / $top)
+DEFAULT_TIMEOUT = 3600.0  # seconds for the whole collection (--timeout)
+READ_TIMEOUT = 120.0  # seconds a response may stall before the request is retried
+CONNECT_TIMEOUT = 30.0
+SUBSCRIPTION_LIMIT = "x-ms-tenant-subscription-limit-hit"
+TOO_LARGE = "ResponsePayloadTooLarge"
+# ARM's answers when a cloud does not (yet) offer a type at an api-version
+UNSUPPORTED_VERSION = frozenset(
+    {"NoRegisteredProviderFound", "InvalidApiVersionParameter", "InvalidResourceType"}
+)
+REDACTED = "[redacted]"
+_BEARER = re.compile(r"(?i)\bbearer\s+[^\s\"',;]+")
+_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*")
 
 
 # The declared collections by how they are read: Resource Graph queries, then ARM lists.
@@ -50,6 +72,64 @@ _LISTED = [(c, c.source) for c in DECLARATIONS if isinstance(c.source, ArmList)]
 
 class CollectError(Exception):
     """The collection could not start at all (no credential, no scope)."""
+
+
+class DeadlineExceeded(TimeoutError):
+    """The collection's deadline (``--timeout``) passed."""
+
+
+class _NotStarted(DeadlineExceeded):
+    """A read the deadline left no time to start: counted, not listed one by one."""
+
+
+class _TooLarge(Exception):
+    """Resource Graph refuses a query's pages as too large even one row at a time."""
+
+
+class Redactor(logging.Filter):
+    """Strips tokens from text a server sent: the credential's own (every one it handed
+    out) and anything shaped like a bearer token or a JWT. As a logging filter it cleans
+    every record of the collector's logger, so a reflected token reaches no stderr."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def exact(self, text: str) -> str:
+        """``text`` without the credential's own tokens (data is only ever cut this far)."""
+        for secret in list(self.secrets):
+            if secret:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def __call__(self, text: str) -> str:
+        text = _BEARER.sub(f"Bearer {REDACTED}", self.exact(text))
+        return _JWT.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self(record.getMessage()), None
+        return True
+
+
+class _Watched:
+    """The credential, noting each token it hands out (so a server that echoes one back
+    cannot make the tool write it); everything else is the credential's own."""
+
+    def __init__(self, inner: Any, secrets: set[str]) -> None:
+        self._inner = inner
+        self._secrets = secrets
+        if hasattr(inner, "get_token_info"):  # azure-core prefers it when present
+            self.get_token_info = self._get_token_info
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        token = self._inner.get_token(*scopes, **kwargs)
+        self._secrets.add(token.token)
+        return token
+
+    def _get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        token = self._inner.get_token_info(*scopes, options=options)
+        self._secrets.add(token.token)
+        return token
 
 
 @dataclass
@@ -88,14 +168,36 @@ def _reset_seconds(value: str | None) -> float:
     return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else 5.0
 
 
+def origin(url: str) -> tuple[str, str, int]:
+    """Where a URL points: scheme, lower-case host and effective port, so that
+    ``https://h:443/`` and ``https://H/`` are the same place."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is no number points nowhere we know
+        port = -1
+    return scheme, parts.hostname or "", port or {"https": 443, "http": 80}.get(scheme, 0)
+
+
+def _host(url: str | None) -> str:
+    """Only the host of a URL a server sent: its path and query may carry anything."""
+    return urlsplit(url or "").hostname or "an unnamed location"
+
+
+def _error_codes(exc: Any) -> set[str]:
+    """The ARM error code of an HTTP error and the codes of its details."""
+    error = getattr(exc, "error", None)
+    found = {getattr(error, "code", None)}
+    found |= {getattr(d, "code", None) for d in getattr(error, "details", None) or ()}
+    return {c for c in found if isinstance(c, str)}
+
+
 def _is_row(value: Any) -> bool:
-    """A row a reader can key: an object whose id is an ARM id (and whose type, if any,
-    is a string). Anything else from the service is a failure, not a row."""
+    """A row a reader can key: an object whose id is an ARM id. Anything else from the
+    service is a failure, not a row."""
     return (
-        isinstance(value, dict)
-        and isinstance(value.get("id"), str)
-        and value["id"].startswith("/")
-        and isinstance(value.get("type", ""), str)
+        isinstance(value, dict) and isinstance(value.get("id"), str) and value["id"].startswith("/")
     )
 
 
@@ -114,6 +216,9 @@ class Collector:
         max_workers: int = 8,
         batch_size: int = 100,
         page_size: int = 1000,
+        timeout: float = DEFAULT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+        connect_timeout: float = CONNECT_TIMEOUT,
         progress: Callable[[str], None] = lambda _msg: None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -122,15 +227,20 @@ class Collector:
 
         self.endpoint = arm_endpoint.rstrip("/")
         self.cloud = cloud
+        self.redact = Redactor()
+        watched = _Watched(credential, self.redact.secrets)
         common: dict[str, Any] = {
             "base_url": self.endpoint,
             "credential_scopes": [CLOUDS[cloud].token_scope],
             "retry_total": 0,  # one retry layer, ours: it honours Retry-After and counts
+            "permit_redirects": False,  # a redirect is a failure, never data from elsewhere
+            "connection_timeout": connect_timeout,
+            "read_timeout": read_timeout,
         }
-        self.graph = ResourceGraphClient(credential, **common)
+        self.graph = ResourceGraphClient(watched, **common)
         # any subscription id serves: send_request takes absolute URLs
         self.arm = NetworkManagementClient(
-            credential, "00000000-0000-0000-0000-000000000000", **common
+            watched, "00000000-0000-0000-0000-000000000000", **common
         )
         self.skip_endpoint_reads = skip_endpoint_reads
         self.max_attempts = max_attempts
@@ -138,62 +248,126 @@ class Collector:
         self.max_workers = max_workers
         self.batch_size = batch_size
         self.page_size = page_size
+        self.timeout = timeout
+        self.read_timeout = read_timeout
+        self.connect_timeout = connect_timeout
+        self.deadline = math.inf  # set when the collection starts
         self.progress = progress
         self.sleep = sleep
         self.counters = Counters()
         self._lock = threading.Lock()
+        self._api_version: dict[str, int] = {}  # ARM list -> index of the version that works
+        self._limited: set[str] = set()  # scopes past Resource Graph's subscription limit
         self.failures: list[dict[str, str]] = []
         self.notes: list[str] = []
+
+    # -- the deadline ---------------------------------------------------------------------
+    def _left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def _passed(self) -> str:
+        return f"the collection's --timeout of {self.timeout:g} s passed"
+
+    def _pause(self, seconds: float, what: str) -> None:
+        """Sleep, unless the sleep would outlast the deadline."""
+        if seconds >= self._left():
+            raise DeadlineExceeded(f"{what}: {self._passed()} (a wait of {seconds:.1f} s)")
+        self.sleep(seconds)
+
+    def _timeouts(self) -> dict[str, float]:
+        """Per-request timeouts, never past the deadline."""
+        left = max(self._left(), 0.001)
+        return {
+            "connection_timeout": min(self.connect_timeout, left),
+            "read_timeout": min(self.read_timeout, left),
+        }
 
     # -- retries ------------------------------------------------------------------------
     def _count(self, name: str) -> None:
         with self._lock:  # ARM reads run in worker threads
             setattr(self.counters, name, getattr(self.counters, name) + 1)
 
+    def _backoff(self, attempt: int) -> float:
+        return min(self.backoff * 2 ** (attempt - 1), MAX_WAIT) * (1 + random.random() / 2)
+
     def _retrying(
-        self, what: str, call: Callable[[], Any], quota_wait: Callable[[Any], float]
+        self,
+        what: str,
+        call: Callable[[dict[str, float]], Any],
+        quota_wait: Callable[[Any], float],
     ) -> Any:
-        """Call, retrying 429s (after Retry-After or the quota window, never sooner),
-        5xx and connection errors (jittered exponential back-off), a bounded number of
-        times; other HTTP errors raise at once."""
+        """Call (with per-request timeouts), retrying 429s (after Retry-After or the quota
+        window, never sooner), 408, 5xx, stalls and connection errors (after the server's
+        retry-after, else jittered exponential back-off), a bounded number of times and
+        never past the deadline; redirects and other HTTP errors raise at once."""
         from azure.core.exceptions import (
             HttpResponseError,
             ServiceRequestError,
+            ServiceRequestTimeoutError,
             ServiceResponseError,
+            ServiceResponseTimeoutError,
         )
 
-        last: Exception | None = None
+        cause = ""
         for attempt in range(1, self.max_attempts + 1):
+            if self._left() <= 0:
+                raise DeadlineExceeded(f"{what}: {self._passed()}")
+            timeouts = self._timeouts()
             try:
-                return call()
+                return call(timeouts)
             except HttpResponseError as exc:
                 status = exc.status_code or 0
+                if 300 <= status < 400:
+                    raise self._redirected(exc.response) from None
                 if status == 429:
                     self._count("throttled")
                     wait = quota_wait(exc.response)
                     if wait > MAX_WAIT:
                         raise TimeoutError(f"{what}: throttled for {wait:.0f} s") from None
-                elif status >= 500:
-                    wait = min(self.backoff * 2 ** (attempt - 1), MAX_WAIT)
-                    wait *= 1 + random.random() / 2  # jitter
+                elif status == 408 or status >= 500:
+                    after = self._retry_after(exc.response)
+                    wait = self._backoff(attempt) if after is None else after
                 else:
                     raise
-                last = exc
+                cause = str(exc).splitlines()[0] if str(exc) else f"HTTP {status}"
+            except (ServiceRequestTimeoutError, ServiceResponseTimeoutError) as exc:
+                wait = self._backoff(attempt)
+                stage = "connection" if isinstance(exc, ServiceRequestTimeoutError) else "answer"
+                limit = timeouts["connection_timeout" if stage == "connection" else "read_timeout"]
+                cause = f"no {stage} within {limit:g} s"
             except (ServiceRequestError, ServiceResponseError) as exc:
-                wait = min(self.backoff * 2 ** (attempt - 1), MAX_WAIT) * (1 + random.random() / 2)
-                last = exc
+                wait = self._backoff(attempt)
+                cause = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if attempt == self.max_attempts:
                 break
             self._count("retries")
-            log.debug("retrying %s in %.1f s (attempt %d)", what, wait, attempt + 1)
-            self.sleep(wait)
-        cause = str(last).splitlines()[0] if last else ""
+            log.debug("retrying %s in %.2f s (attempt %d): %s", what, wait, attempt + 1, cause)
+            self._pause(wait, what)
         raise TimeoutError(f"{what}: still failing after {self.max_attempts} attempts: {cause}")
 
     @staticmethod
+    def _redirected(response: Any) -> RuntimeError:
+        headers = getattr(response, "headers", None) or {}
+        status = getattr(response, "status_code", 0)
+        return RuntimeError(
+            f"answered {status}, a redirect to {_host(headers.get('Location'))}: "
+            "redirects are not followed"
+        )
+
+    @staticmethod
     def _retry_after(response: Any) -> float | None:
-        """Retry-After in seconds (a number or an HTTP date), or None."""
-        value = ((getattr(response, "headers", None) or {}).get("Retry-After") or "").strip()
+        """The wait a response asks for, in seconds (``retry-after-ms`` and
+        ``x-ms-retry-after-ms`` in milliseconds, else Retry-After in seconds or as an HTTP
+        date), or None."""
+        headers = getattr(response, "headers", None) or {}
+        for name in ("retry-after-ms", "x-ms-retry-after-ms"):
+            try:
+                millis = float((headers.get(name) or "").strip())
+            except ValueError:
+                continue
+            if 0 <= millis < math.inf:
+                return millis / 1000
+        value = (headers.get("Retry-After") or "").strip()
         if not value:
             return None
         if value.isdigit():
@@ -214,39 +388,69 @@ class Collector:
         return after if after is not None else 1.0
 
     # -- Resource Graph -----------------------------------------------------------------
-    def _graph_page(self, query: str, scope: dict[str, Any], token: str | None) -> Any:
+    def _graph_page(
+        self,
+        query: str,
+        scope: dict[str, Any],
+        token: str | None,
+        top: int,
+        timeouts: dict[str, float],
+    ) -> Any:
         from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
         log.debug(
-            "POST Resource Graph %s (%s)%s",
+            "POST Resource Graph %s (%s)%s $top=%d",
             query.split(" ", 1)[0],
             ", ".join(f"{k}={len(v)}" for k, v in scope.items()) or "tenant",
             " next page" if token else "",
+            top,
         )
         request = QueryRequest(
             query=query,
-            options=QueryRequestOptions(
-                top=self.page_size, skip_token=token, result_format="objectArray"
-            ),
+            options=QueryRequestOptions(top=top, skip_token=token, result_format="objectArray"),
             **scope,
         )
         return self.graph.resources(
-            request, cls=lambda pipeline, body, _h: (body, pipeline.http_response.headers)
+            request,
+            cls=lambda pipeline, body, _h: (body, pipeline.http_response.headers),
+            **timeouts,
         )
 
-    def graph_query(self, name: str, query: str, scope: dict[str, Any]) -> list[dict[str, Any]]:
-        """Every row of one query over one scope, page by page; raises when it cannot."""
+    def graph_query(
+        self, label: str, name: str, query: str, scope: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Every row of one query over one scope, page by page; raises when it cannot.
+
+        A page refused as too large is asked again with half the ``$top`` (down to one row,
+        then :class:`_TooLarge`); a stream of pages is cut off past ``ceil(totalRecords /
+        $top)`` pages and a slack."""
+        from azure.core.exceptions import HttpResponseError
+
         queries.check_pageable(query)
         rows: list[dict[str, Any]] = []
         token: str | None = None
         seen_tokens: set[str] = set()
+        top, pages, total = self.page_size, 0, 0
         while True:
-            body, headers = self._retrying(
-                f"{name} page {self.counters.graph_pages + 1}",
-                lambda t=token: self._graph_page(query, scope, t),  # type: ignore[misc]
-                self._graph_quota_wait,
-            )
+            try:
+                body, headers = self._retrying(
+                    f"{name} page {pages + 1}",
+                    lambda t, k=token, n=top: self._graph_page(query, scope, k, n, t),  # type: ignore[misc]
+                    self._graph_quota_wait,
+                )
+            except HttpResponseError as exc:
+                if TOO_LARGE not in _error_codes(exc):
+                    raise
+                if top == 1:
+                    raise _TooLarge(f"{name}: too large for Resource Graph at $top 1") from None
+                top = max(1, top // 2)
+                self._count("retries")
+                log.info("%s: page too large for Resource Graph; again at $top %d", name, top)
+                continue
+            pages += 1
             self._count("graph_pages")
+            if str(headers.get(SUBSCRIPTION_LIMIT, "")).lower() == "true":
+                self._subscription_limit(label)
             if not isinstance(body.data, list):
                 raise RuntimeError(f"{name}: Resource Graph returned 'data' that is not a list")
             for row in body.data:
@@ -254,19 +458,58 @@ class Collector:
                     raise RuntimeError(f"{name}: Resource Graph returned a row without an id")
             rows.extend(body.data)
             self.progress(f"{name}: {len(rows)} rows")
+            if isinstance(body.total_records, int):
+                total = max(total, body.total_records)
             remaining = headers.get("x-ms-user-quota-remaining")
             if remaining is not None and remaining.isdigit() and int(remaining) <= 0:
-                self.sleep(_reset_seconds(headers.get("x-ms-user-quota-resets-after")))
+                resets = _reset_seconds(headers.get("x-ms-user-quota-resets-after"))
+                self._pause(resets, f"{name}: Resource Graph quota")
             token = body.skip_token
             if not token:
                 break
-            if token in seen_tokens or not body.data or len(seen_tokens) >= MAX_PAGES:
+            if token in seen_tokens or not body.data:
                 raise RuntimeError(f"{name}: Resource Graph paging does not advance")
+            limit = math.ceil(total / top) + PAGE_SLACK
+            if pages >= limit or len(rows) > total:
+                raise RuntimeError(
+                    f"{name}: Resource Graph kept paging ({pages} pages, {len(rows)} rows) "
+                    f"past the {total} rows it reported: stopped"
+                )
             seen_tokens.add(token)
-        total = body.total_records
-        if not isinstance(total, int) or total != len(rows):
-            raise RuntimeError(f"{name}: read {len(rows)} rows of {total} reported")
+        if not isinstance(body.total_records, int) or body.total_records != len(rows):
+            raise RuntimeError(f"{name}: read {len(rows)} rows of {body.total_records} reported")
         return rows
+
+    def _query(
+        self, label: str, name: str, query: GraphQuery, scope: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """One declared query over one scope; when Resource Graph refuses it as too large
+        even a row at a time, its parts (one type each) are read instead — never dropped.
+        Every row must say its type: the estate cannot key one that does not."""
+        try:
+            rows = self.graph_query(label, name, query.text, scope)
+        except _TooLarge:
+            if not query.parts:
+                raise
+            log.info("%s: %s is too large as one query; reading it type by type", label, name)
+            rows = [r for part in query.parts for r in self.graph_query(label, name, part, scope)]
+        if not all(isinstance(r.get("type"), str) and r["type"].strip() for r in rows):
+            raise RuntimeError(f"{name}: Resource Graph returned a row without a type")
+        return rows
+
+    def _subscription_limit(self, label: str) -> None:
+        """Tenant and management-group scope stop at 10,000 subscriptions and say so in a
+        header: a coverage gap, once per scope, never a silent truncation."""
+        if label in self._limited:
+            return
+        self._limited.add(label)
+        self._fail(
+            label,
+            "subscription limit",
+            f"Resource Graph read only the first 10,000 subscriptions of this scope "
+            f"({SUBSCRIPTION_LIMIT}: true); the others were not read: scan them in batches "
+            "with --subscription",
+        )
 
     def _scopes(self, scope: Scope) -> list[tuple[str, dict[str, Any]]]:
         if scope.all_subscriptions:
@@ -280,27 +523,49 @@ class Collector:
         return out
 
     def _fail(self, scope: str, what: str, error: Exception | str) -> None:
-        text = str(error).splitlines()[0] if str(error) else type(error).__name__
+        text = self.redact(str(error)).splitlines()[0] if str(error) else type(error).__name__
         self.failures.append({"scope": scope, "what": what, "error": text[:300]})
         log.warning("%s %s failed: %s", scope, what, text[:300])
 
     # -- the whole collection -----------------------------------------------------------
     def collect(self, scope: Scope) -> dict[str, Any]:
+        """The snapshot of ``scope``, within the deadline; what could not be read is in
+        its ``failures``."""
+        self.deadline = time.monotonic() + self.timeout
+        log.addFilter(self.redact)
+        try:
+            return self._collect(scope)
+        finally:
+            log.removeFilter(self.redact)
+
+    def _collect(self, scope: Scope) -> dict[str, Any]:
         started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         rows: list[dict[str, Any]] = []
         collections = {name for name, _ in _QUERIED}
+        late: list[str] = []  # what the deadline left no time to start
         for label, request_scope in self._scopes(scope):
-            visible = self._coverage(label, request_scope)
-            if visible is not None and not visible:
+            if self._left() <= 0:
+                late.append(f"every query of {label}")
+                collections.clear()
                 continue
+            visible = self._coverage(label, request_scope)
+            found: list[dict[str, Any]] = []
             for name, query in _QUERIED:
+                if self._left() <= 0:
+                    late.append(f"query {name} of {label}")
+                    collections.discard(name)
+                    continue
                 try:
-                    rows.extend(self.graph_query(name, query.text, request_scope))
+                    found.extend(self._query(label, name, query, request_scope))
                 except Exception as exc:  # recorded, reported, exit 3
                     self._fail(label, f"query {name}", exc)
                     collections.discard(name)
+            self._judge_coverage(label, request_scope, visible, found)
+            rows.extend(found)
         rows = list({arm.key(r["id"]): r for r in rows}.values())  # overlapping scopes
-        rows.extend(self._arm_rows(rows, collections))
+        rows.extend(self._arm_rows(rows, collections, late))
+        if late:
+            self._fail("collection", "--timeout", f"{self._passed()} before {'; '.join(late)}")
         return {
             "format": SNAPSHOT_FORMAT,
             "version": SNAPSHOT_VERSION,
@@ -321,36 +586,64 @@ class Collector:
         }
 
     def _coverage(self, label: str, request_scope: dict[str, Any]) -> set[str] | None:
-        """Subscriptions Resource Graph can read in this scope; requested ones it cannot
-        read are failures (it omits them silently)."""
+        """Subscriptions whose own row Resource Graph shows in this scope (None when that
+        could not be read, which is a failure)."""
         try:
-            found = self.graph_query("subscriptions", queries.SUBSCRIPTIONS, request_scope)
+            found = self.graph_query(label, "subscriptions", queries.SUBSCRIPTIONS, request_scope)
         except Exception as exc:
             self._fail(label, "subscription coverage", exc)
             return None
-        visible = {str(r.get("subscriptionId", "")).lower() for r in found}
-        if not request_scope.get("subscriptions"):
-            self.notes.append(
-                f"{label}: Resource Graph reads {len(visible)} subscription(s) here; those the "
-                "identity cannot read are left out silently and cannot be listed"
-            )
-        for sub in request_scope.get("subscriptions", []):
-            if sub.lower() not in visible:
+        return {str(r.get("subscriptionId", "")).lower() for r in found}
+
+    def _judge_coverage(
+        self,
+        label: str,
+        request_scope: dict[str, Any],
+        visible: set[str] | None,
+        found: list[dict[str, Any]],
+    ) -> None:
+        """A requested subscription Resource Graph shows nothing of is a failure (it omits
+        unreadable ones silently); one whose resources it returns without the subscription's
+        own row is a note — the identity reads resource groups there, not the subscription."""
+        if visible is None:
+            return
+        with_rows = {(arm.segment(r["id"], "subscriptions") or "").lower() for r in found}
+        requested = request_scope.get("subscriptions")
+        if not requested:
+            if not visible and not found:
+                self._fail(label, "read access", "no readable subscription in this scope")
+            else:
+                self.notes.append(
+                    f"{label}: Resource Graph reads {len(visible | with_rows)} subscription(s) "
+                    "here; those the identity cannot read are left out silently and cannot be "
+                    "listed"
+                )
+            return
+        for sub in requested:
+            if sub.lower() in visible:
+                continue
+            if sub.lower() in with_rows:
+                self.notes.append(
+                    f"subscription {sub}: Resource Graph returns its resources but not the "
+                    "subscription's own row: the identity reads resource groups in it, not the "
+                    "subscription, and resource groups it cannot read are left out silently"
+                )
+            else:
                 self._fail(
                     f"subscription {sub}",
                     "read access",
                     "Resource Graph returned nothing for it: the identity cannot read "
                     "it, or it does not exist",
                 )
-        if not visible:
-            self._fail(label, "read access", "no readable subscription in this scope")
-        return visible
 
     # -- ARM reads ----------------------------------------------------------------------
-    def _arm_rows(self, rows: list[dict[str, Any]], collections: set[str]) -> list[dict[str, Any]]:
+    def _arm_rows(
+        self, rows: list[dict[str, Any]], collections: set[str], late: list[str]
+    ) -> list[dict[str, Any]]:
         """The items of every collection declared as an ARM list, under each of its parents
-        in ``rows``; each one read is added to ``collections`` (a skipped one is noted)."""
-        jobs: list[tuple[str, str, str]] = []  # (collection, list path, parent id)
+        in ``rows``; each one read is added to ``collections`` (a skipped one is noted, and
+        reads the deadline left no time for are added to ``late``)."""
+        jobs: list[tuple[Declaration, ArmList, str]] = []
         for c, listed in _LISTED:
             parents = [
                 r["id"] for r in rows if str(r.get("type", "")).lower() == listed.parent_type
@@ -358,61 +651,111 @@ class Collector:
             if self.skip_endpoint_reads and c.skipped_note:
                 self.notes.append(c.skipped_note.format(n=len(parents)))
                 continue
-            jobs += [(c.name, listed.path_for(p), p) for p in parents]
+            jobs += [(c, listed, p) for p in parents]
             collections.add(c.name)
         out: list[dict[str, Any]] = []
+        unread: Counter[str] = Counter()
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
-            results = pool.map(lambda j: self._arm_list(j[1]), jobs)
-            for done, ((kind, _path, parent), result) in enumerate(
+            results = pool.map(lambda j: self._arm_list(*j), jobs)
+            for done, ((c, _listed, parent), result) in enumerate(
                 zip(jobs, results, strict=True), 1
             ):
                 self.progress(f"ARM reads: {done}/{len(jobs)}")
-                if isinstance(result, Exception):
-                    self._fail(parent, f"ARM read of {kind}", result)
+                if isinstance(result, _NotStarted):
+                    unread[c.name] += 1
+                elif isinstance(result, Exception):
+                    self._fail(parent, f"ARM read of {c.name}", result)
                 else:
                     out.extend(result)
+        late += [f"{n} ARM read(s) of {name}" for name, n in sorted(unread.items())]
         return out
 
-    def _arm_list(self, path: str) -> list[dict[str, Any]] | Exception:
-        """Every item of an ARM list, following nextLink."""
+    def _arm_list(
+        self, c: Declaration, listed: ArmList, parent: str
+    ) -> list[dict[str, Any]] | Exception:
+        """Every item of one parent's ARM list, at the newest api-version the cloud takes
+        (remembered, so one refusal costs one request per version, not one per parent)."""
+        from azure.core.exceptions import HttpResponseError
+
+        if self._left() <= 0:
+            return _NotStarted()
+        (item_type,) = c.row_types or ("",)  # an ARM list holds one type
+        versions = listed.api_versions
+        first = self._api_version.get(c.name, 0)
+        for i in range(first, len(versions)):
+            path = listed.path_for(parent, versions[i])
+            try:
+                items = self._arm_pages(path, parent, item_type, versions[i])
+            except HttpResponseError as exc:
+                if _error_codes(exc) & UNSUPPORTED_VERSION and i + 1 < len(versions):
+                    log.info("%s: api-version %s refused; trying %s", c.name, *versions[i : i + 2])
+                    continue
+                return exc
+            except Exception as exc:
+                return exc
+            with self._lock:
+                self._api_version[c.name] = max(self._api_version.get(c.name, 0), i)
+            return items
+        return RuntimeError(f"no api-version of {c.name} is offered")  # no versions declared
+
+    def _arm_pages(
+        self, path: str, parent: str, item_type: str, api_version: str
+    ) -> list[dict[str, Any]]:
+        """The items of one ARM list, following nextLink on the ARM endpoint only."""
         from azure.core.rest import HttpRequest
 
         url: str | None = f"{self.endpoint}{path}"
         items: list[dict[str, Any]] = []
         seen: set[str] = set()
-        home = urlsplit(self.endpoint)
-        try:
-            while url:
-                target = urlsplit(url)
-                # the token goes only to the ARM endpoint the user chose
-                if (target.scheme, target.netloc) != (home.scheme, home.netloc):
-                    raise RuntimeError(f"nextLink leaves {home.netloc}: {target.netloc}")
-                if url in seen or len(seen) >= MAX_PAGES:
-                    raise RuntimeError("nextLink paging does not advance")
-                seen.add(url)
-                response = self._retrying(
-                    f"GET {arm.last_name(path.split('?')[0])}",
-                    lambda u=url: self._arm_get(HttpRequest("GET", u)),  # type: ignore[misc]
-                    self._arm_wait,
-                )
-                body = response.json()
-                if not isinstance(body, dict) or not isinstance(body.get("value", []), list):
-                    raise RuntimeError("ARM returned a body without a 'value' list")
-                for v in body.get("value", []):
-                    if not _is_row(v):
-                        raise RuntimeError("ARM returned an item without an id")
-                    items.append(v)
-                url = body.get("nextLink") or None
-        except Exception as exc:
-            return exc
+        home = origin(self.endpoint)
+        while url:
+            # the token goes only to the ARM endpoint the user chose
+            if origin(url) != home:
+                raise RuntimeError(f"nextLink leaves {home[1]}: {_host(url)}")
+            if url in seen or len(seen) >= MAX_PAGES:
+                raise RuntimeError("nextLink paging does not advance")
+            seen.add(url)
+            response = self._retrying(
+                f"GET {arm.last_name(path.split('?')[0])}",
+                lambda t, u=url: self._arm_get(HttpRequest("GET", u), t),  # type: ignore[misc]
+                self._arm_wait,
+            )
+            body = response.json()
+            if not isinstance(body, dict) or not isinstance(body.get("value", []), list):
+                raise RuntimeError("ARM returned a body without a 'value' list")
+            items += [_item(v, parent, item_type, api_version) for v in body.get("value", [])]
+            url = body.get("nextLink") or None
         return items
 
-    def _arm_get(self, request: Any) -> Any:
+    def _arm_get(self, request: Any, timeouts: dict[str, float]) -> Any:
         log.debug("GET %s", request.url.split("?", 1)[0].replace(self.endpoint, ""))
-        response = self.arm.send_request(request)
+        response = self.arm.send_request(request, **timeouts)
         self._count("arm_reads")
         remaining = response.headers.get("x-ms-ratelimit-remaining-subscription-reads")
         if remaining is not None and remaining.isdigit() and int(remaining) < 10:
-            self.sleep(1.0)  # let the bucket refill (25 reads/s) before it runs dry
+            # let the bucket refill (25 reads/s) before it runs dry
+            self._pause(1.0, "ARM read quota")
+        if 300 <= response.status_code < 400:
+            raise self._redirected(response)
         response.raise_for_status()
+        if response.status_code != 200:
+            raise RuntimeError(f"ARM answered {response.status_code} to a list read, not 200")
         return response
+
+
+def _item(value: Any, parent: str, item_type: str, api_version: str) -> dict[str, Any]:
+    """One item of an ARM list, checked to be what the list holds: an id under ``parent``
+    of ``item_type``, and a type that is that or none (the REST spec's zone-group list
+    items carry none: the type then comes from the list and the id). It keeps the
+    api-version it was read at."""
+    if not _is_row(value):
+        raise RuntimeError("ARM returned an item without an id")
+    rid = value["id"]
+    if arm.key(arm.parent(rid)) != arm.key(parent) or arm.arm_type(rid) != item_type:
+        raise RuntimeError(f"ARM returned an item that is not a {item_type} of the parent: {rid}")
+    rtype = value.get("type")
+    if rtype is None:
+        value = {**value, "type": item_type}
+    elif not isinstance(rtype, str) or rtype.lower() != item_type:
+        raise RuntimeError(f"ARM returned an item of type {rtype!r} in a list of {item_type}")
+    return value if "apiVersion" in value else {**value, "apiVersion": api_version}

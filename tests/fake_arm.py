@@ -14,10 +14,21 @@ It serves an estate given as rows in the shape of ``fixtures/reference-good.json
   lists with absolute ``nextLink`` paging; ``GET {anyId}`` for a single row; ``GET
   /subscriptions``. A per-subscription read token bucket answers 429 with ``Retry-After``.
 * Permissions: rows of ``forbidden_subscriptions`` are silently left out; a request that can
-  read none of its subscriptions gets 403 ``AuthorizationFailed``.
-* Every request needs ``Authorization: Bearer <FAKE_TOKEN>`` (401 otherwise).
+  read none of its subscriptions gets 403 ``AuthorizationFailed``. ``hidden_containers``:
+  subscriptions whose own ``resourcecontainers`` row the caller cannot see (Reader on resource
+  groups only) while their resources stay readable.
+* Every request needs ``Authorization: Bearer <FAKE_TOKEN>`` (401 otherwise; with
+  ``require_bearer=False`` anonymous requests are served, as a foreign host would).
+* Azure as it really answers: ``max_page_bytes`` / ``max_result_bytes`` answer 400
+  ``ResponsePayloadTooLarge`` (ARG's 16 MiB limit, per page or per whole result);
+  ``subscription_limit_hit`` sets ``x-ms-tenant-subscription-limit-hit: true`` on
+  management-group and tenant queries; ``compute_api_versions`` makes the computes list
+  refuse other api-versions with 400 ``NoRegisteredProviderFound`` (a lagging sovereign
+  cloud); ``drop_list_types`` leaves ``type`` out of ARM list items (the REST spec's own
+  zone-group examples have none); ``next_link_base`` spells the nextLinks' origin.
 * Fault injection: :meth:`FakeArm.fail_next`, :meth:`FakeArm.drop_next`,
-  :meth:`FakeArm.slow_next`.
+  :meth:`FakeArm.slow_next`, :meth:`FakeArm.redirect_next`, :meth:`FakeArm.echo_auth_next`
+  (a hostile server that reflects the Authorization header into its error body).
 
 Deviations from the real service, on purpose: a non-JSON ``Content-Type`` gets 415 (real
 ARG answers 500, which azure-core would retry); a bug inside the fake answers 501 (never
@@ -214,7 +225,7 @@ class RecordedRequest:
     time: float  # time.monotonic() on arrival
     status: int | None = None  # None: dropped (or the client went away)
     error_code: str | None = None
-    faults: list[str] = field(default_factory=list)  # "slow", "drop", "fail"
+    faults: list[str] = field(default_factory=list)  # "slow", "drop", "fail", "redirect", "echo"
 
     @property
     def target(self) -> str:
@@ -272,13 +283,15 @@ class RequestLog:
 
 @dataclass
 class _Fault:
-    kind: str  # "fail" | "drop" | "slow"
+    kind: str  # "fail" | "drop" | "slow" | "redirect" | "echo"
     remaining: int
     path_contains: str | None
     status: int = 0
     retry_after: float | str | None = None
     code: str | None = None
     seconds: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+    location: str = ""
 
 
 @dataclass
@@ -497,8 +510,11 @@ class FakeArm:
     """HTTPS fake of Azure Resource Graph + ARM reads on ``127.0.0.1:<ephemeral port>``.
 
     Knobs (plain attributes, settable before or during a test): ``forbidden_subscriptions``,
-    ``arg_quota``, ``arg_window``, ``arm_page_size``, ``arm_read_capacity``,
-    ``arm_read_refill``, ``accepted_token`` (None accepts any bearer token), ``verbose``.
+    ``hidden_containers``, ``arg_quota``, ``arg_window``, ``arm_page_size``,
+    ``arm_read_capacity``, ``arm_read_refill``, ``accepted_token`` (None accepts any bearer
+    token), ``require_bearer``, ``max_page_bytes``, ``max_result_bytes``,
+    ``subscription_limit_hit``, ``compute_api_versions``, ``drop_list_types``,
+    ``next_link_base``, ``verbose`` (see the module docstring).
     """
 
     def __init__(
@@ -518,6 +534,14 @@ class FakeArm:
     ) -> None:
         self.port = port
         self.forbidden_subscriptions: set[str] = set(forbidden_subscriptions)
+        self.hidden_containers: set[str] = set()
+        self.require_bearer = True
+        self.max_page_bytes: int | None = None
+        self.max_result_bytes: int | None = None
+        self.subscription_limit_hit = False
+        self.compute_api_versions: set[str] | None = None
+        self.drop_list_types = False
+        self.next_link_base: str | None = None
         self.arg_quota = arg_quota
         self.arg_window = arg_window
         self.arm_page_size = arm_page_size
@@ -622,9 +646,13 @@ class FakeArm:
         retry_after: float | str | None = None,
         path_contains: str | None = None,
         code: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """Answer the next ``n`` (matching) requests with ``status`` and an ARM error body."""
-        self._add_fault(_Fault("fail", n, path_contains, status, retry_after, code))
+        """Answer the next ``n`` (matching) requests with ``status`` and an ARM error body
+        (plus ``headers``, e.g. ``retry-after-ms``)."""
+        self._add_fault(
+            _Fault("fail", n, path_contains, status, retry_after, code, headers=headers or {})
+        )
 
     def drop_next(self, n: int, path_contains: str | None = None) -> None:
         """Close the connection of the next ``n`` (matching) requests without answering."""
@@ -633,6 +661,17 @@ class FakeArm:
     def slow_next(self, n: int, seconds: float, path_contains: str | None = None) -> None:
         """Sleep ``seconds`` before answering the next ``n`` (matching) requests."""
         self._add_fault(_Fault("slow", n, path_contains, seconds=seconds))
+
+    def redirect_next(
+        self, n: int, location: str, status: int = 302, path_contains: str | None = None
+    ) -> None:
+        """Answer the next ``n`` (matching) requests with a redirect to ``location``."""
+        self._add_fault(_Fault("redirect", n, path_contains, status, location=location))
+
+    def echo_auth_next(self, n: int, path_contains: str | None = None) -> None:
+        """Answer the next ``n`` (matching) requests 400 with their Authorization header
+        in the error message and its token alone in a detail: a hostile or careless server."""
+        self._add_fault(_Fault("echo", n, path_contains, 400))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -729,11 +768,24 @@ class FakeArm:
                 or ERROR_CODES.get(fail.status, "Error")
             )
             message = RATE_LIMITING_MESSAGE if code == "RateLimiting" else "injected fault"
-            headers = {}
+            headers = dict(fail.headers)
             if fail.retry_after is not None:
                 headers["Retry-After"] = _number(fail.retry_after)
             return _Problem(fail.status, code, message, headers=headers).reply()
-        if not record.bearer:
+        redirect = self._take_fault("redirect", target)
+        if redirect:
+            record.faults.append("redirect")
+            return _Reply(redirect.status, None, {"Location": redirect.location})
+        if self._take_fault("echo", target):
+            record.faults.append("echo")
+            auth = handler.headers.get("Authorization") or ""
+            return _Problem(
+                400,
+                "InvalidRequestHeader",
+                f"The request could not be processed. Received Authorization: {auth}",
+                [{"code": "Token", "message": auth.partition(" ")[2]}],
+            ).reply()
+        if self.require_bearer and not record.bearer:
             return _Problem(
                 401,
                 "AuthenticationFailed",
@@ -744,7 +796,7 @@ class FakeArm:
                     " because of missing 'Authorization' header.\""
                 },
             ).reply()
-        if not record.token_ok:
+        if record.bearer and not record.token_ok:
             return _Problem(
                 401,
                 "InvalidAuthenticationToken",
@@ -888,7 +940,8 @@ class FakeArm:
         if parsed.table == "resourcecontainers":
             candidates = []
             groups: dict[str, str] = {}
-            for sub in subscriptions:
+            hidden = {h.lower() for h in self.hidden_containers}
+            for sub in (s for s in subscriptions if s not in hidden):
                 candidates.append(
                     {
                         "id": f"/subscriptions/{sub}",
@@ -980,6 +1033,7 @@ class FakeArm:
             page = rows[offset : offset + top]
             truncated = False
             more = offset + len(page) < total
+        self._check_payload(rows, page)
         data: Any = page
         if options.get("resultFormat") == "table":
             columns = parsed.columns or sorted({k for r in page for k in r})
@@ -998,7 +1052,30 @@ class FakeArm:
             result["$skipToken"] = _encode_token({"offset": offset + len(page), "key": key})
         result["data"] = data
         result["facets"] = []
+        if self.subscription_limit_hit and scope_key[0] == "managementGroups":
+            quota = {**quota, "x-ms-tenant-subscription-limit-hit": "true"}
         return _Reply(200, result, quota)
+
+    def _check_payload(self, rows: list[dict[str, Any]], page: list[dict[str, Any]]) -> None:
+        """ARG refuses a response over its payload limit (16 MiB) with 400: per page, or —
+        as users report for large results — over the whole result however it is paged."""
+        for limit, measured in ((self.max_page_bytes, page), (self.max_result_bytes, rows)):
+            size = len(json.dumps(measured))
+            if limit is not None and size > limit:
+                raise _Problem(
+                    400,
+                    "BadRequest",
+                    "Please provide below info when asking for support: "
+                    f"timestamp = {_now_iso()}, correlationId = {uuid.uuid4()}.",
+                    [
+                        {
+                            "code": "ResponsePayloadTooLarge",
+                            "message": f"Response payload size is {size}, and has exceeded the "
+                            f"limit of {limit}. Please consider querying less data at a time "
+                            "and make paginated call if needed.",
+                        }
+                    ],
+                )
 
     # ---- ARM reads
 
@@ -1079,6 +1156,16 @@ class FakeArm:
             return _Reply(200, {"value": value})
         route = LIST_ROUTES.get(segments[-1])
         if route and len(segments) >= 4 and segments[-3] == route[0]:
+            version = query["api-version"]
+            accepted = self.compute_api_versions
+            if route[0] == "workspaces" and accepted is not None and version not in accepted:
+                raise _Problem(
+                    400,
+                    "NoRegisteredProviderFound",
+                    f"No registered resource provider found for location 'chinanorth3' and "
+                    f"API version '{version}' for type 'workspaces/computes'. The supported "
+                    f"api-versions are '{', '.join(sorted(accepted))}'.",
+                )
             parent = lower.rsplit("/", 1)[0]
             children = [
                 r
@@ -1107,12 +1194,13 @@ class FakeArm:
                 offset = decoded["offset"]
             size = max(1, int(self.arm_page_size))
             page = children[offset : offset + size]
+            if self.drop_list_types:
+                page = [{k: v for k, v in r.items() if k != "type"} for r in page]
             result: dict[str, Any] = {"value": page}
             if offset + size < len(children):
                 next_token = _encode_token({"offset": offset + size, "path": lower})
-                result["nextLink"] = (
-                    f"{self.url}{path}?api-version={query['api-version']}&$skiptoken={next_token}"
-                )
+                base = self.next_link_base or self.url
+                result["nextLink"] = f"{base}{path}?api-version={version}&$skiptoken={next_token}"
             return _Reply(200, result)
         row = index.get(lower)
         if row is None:
