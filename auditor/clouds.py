@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Source: https://learn.microsoft.com/azure/private-link/private-endpoint-dns
+# Source: Microsoft's "Azure Private Endpoint private DNS zone values"
+# (https://learn.microsoft.com/azure/private-link/private-endpoint-dns, 2026-08) and, for
+# China's registry zone, its docs.azure.cn counterpart. The China table there lists no
+# Azure Monitor (azuremonitor) zones: an endpoint of that group is left unjudged there.
 _STORAGE = ("blob", "file", "queue", "table", "dfs", "web")
+
+# Group ids whose zones are alternatives, not all required: an AI services (Foundry)
+# account exposes up to three endpoints and needs the zone of each one its workload uses
+# ("Configure DNS for each endpoint that your workload uses"), so at least one of them.
+ANY_ZONE_OF = frozenset({"account"})
 
 
 def _storage(suffix: str) -> dict[str, tuple[str, ...]]:
@@ -40,6 +48,11 @@ CLOUDS: dict[str, Cloud] = {
             **_storage("core.windows.net"),
             "vault": ("privatelink.vaultcore.azure.net",),
             "registry": ("privatelink.azurecr.io",),
+            "account": (
+                "privatelink.cognitiveservices.azure.com",
+                "privatelink.openai.azure.com",
+                "privatelink.services.ai.azure.com",
+            ),
             "azuremonitor": (
                 "privatelink.monitor.azure.com",
                 "privatelink.oms.opinsights.azure.com",
@@ -62,6 +75,7 @@ CLOUDS: dict[str, Cloud] = {
             **_storage("core.usgovcloudapi.net"),
             "vault": ("privatelink.vaultcore.usgovcloudapi.net",),
             "registry": ("privatelink.azurecr.us",),
+            "account": ("privatelink.cognitiveservices.azure.us", "privatelink.openai.azure.us"),
             "azuremonitor": (
                 "privatelink.monitor.azure.us",
                 "privatelink.adx.monitor.azure.us",
@@ -84,6 +98,7 @@ CLOUDS: dict[str, Cloud] = {
             ),
             **_storage("core.chinacloudapi.cn"),
             "vault": ("privatelink.vaultcore.azure.cn",),
+            "registry": ("privatelink.azurecr.cn",),
         },
     ),
 }

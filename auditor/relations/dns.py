@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..clouds import CLOUDS
+from ..clouds import ANY_ZONE_OF, CLOUDS
 from ..collections import DNS_RECORDS, ZONE_GROUPS
 from .base import Answer, Item, Unknown, by_id, memoized, node_item, relation
 from .peering import connected_peers
@@ -154,8 +154,11 @@ def expected_zones(g: AuditGraph, k: str) -> Answer:
                     )
                 )
                 continue
-            for zone in table[gid.lower()]:
-                needed.add(zone)
+            zones = table[gid.lower()]
+            needed.update(zones)
+            if gid.lower() in ANY_ZONE_OF:  # alternatives: those in use, else one of them
+                zones = tuple(z for z in zones if z in used) or (" or ".join(zones),)
+            for zone in zones:
                 ok = zone in used
                 problem = "" if ok else f"group id {gid} needs zone {zone}, not configured"
                 items.append(
