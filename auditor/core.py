@@ -77,16 +77,23 @@ class Run:
         return bool(self.graph.estate.gaps)
 
 
+LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: the last time with a four-digit year
+
+
 def timestamp() -> str:
     """The run's time, UTC, to the second; ``SOURCE_DATE_EPOCH`` pins it (reproducible
-    reports)."""
+    reports). A value that is not whole seconds from 0 to ``LAST_EPOCH`` (ASCII digits,
+    as ``date +%s`` prints) is a UsageError: a typo must not silently unpin the time, and
+    a huge one must not overflow the clock. Empty counts as unset."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    when = (
-        dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-        if epoch.isdigit()
-        else dt.datetime.now(dt.UTC)
-    )
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if not epoch:
+        return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if not (epoch.isascii() and epoch.isdigit() and len(epoch) <= 12) or int(epoch) > LAST_EPOCH:
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={epoch[:40]!r}: expected whole seconds since 1970-01-01 UTC "
+            f"(date +%s), at most {LAST_EPOCH}"
+        )
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def choose_rules(all_rules: list[Rule], select: Sequence[str], skip: Sequence[str]) -> list[Rule]:
@@ -125,6 +132,7 @@ def audit(
     snapshots, rule_dirs = _paths(snapshots), _paths(rule_dirs)
     select, skip = _words(select), _words(skip)
     _check(snapshots, collect, fail_on, cloud, generated_at)
+    when = generated_at if generated_at is not None else timestamp()  # a bad pin: before work
     all_rules = rules if rules is not None else rules_stage.load_rules(list(rule_dirs))
     chosen = choose_rules(all_rules, select, skip)
     # read the triage files first: a typo there must not cost a live collection
@@ -150,7 +158,7 @@ def audit(
         result,
         fail_on,
         chosen,
-        generated_at if generated_at is not None else timestamp(),
+        when,
         sarif_category=sarif_category,
     )
     if entries is not None:

@@ -327,12 +327,19 @@ class _Problem(Exception):
         return _Reply(self.status, {"error": error}, dict(self.headers))
 
 
-def _bad_query(code: str, message: str) -> _Problem:
+def _graph_bad_request(details: list[dict[str, str]]) -> _Problem:
+    """Resource Graph's 400: a support line, the reasons in ``details``."""
     return _Problem(
         400,
         "BadRequest",
         "Please provide below info when asking for support: "
         f"timestamp = {_now_iso()}, correlationId = {uuid.uuid4()}.",
+        details,
+    )
+
+
+def _bad_query(code: str, message: str) -> _Problem:
+    return _graph_bad_request(
         [
             {
                 "code": "InvalidQuery",
@@ -341,7 +348,7 @@ def _bad_query(code: str, message: str) -> _Problem:
                 "retrying.",
             },
             {"code": code, "message": message},
-        ],
+        ]
     )
 
 
@@ -1062,11 +1069,7 @@ class FakeArm:
         for limit, measured in ((self.max_page_bytes, page), (self.max_result_bytes, rows)):
             size = len(json.dumps(measured))
             if limit is not None and size > limit:
-                raise _Problem(
-                    400,
-                    "BadRequest",
-                    "Please provide below info when asking for support: "
-                    f"timestamp = {_now_iso()}, correlationId = {uuid.uuid4()}.",
+                raise _graph_bad_request(
                     [
                         {
                             "code": "ResponsePayloadTooLarge",
@@ -1074,7 +1077,7 @@ class FakeArm:
                             f"limit of {limit}. Please consider querying less data at a time "
                             "and make paginated call if needed.",
                         }
-                    ],
+                    ]
                 )
 
     # ---- ARM reads
