@@ -2,7 +2,9 @@
 
 Exit codes: 0 no finding at or above ``--fail-on``; 1 findings at or above it; 2 usage or
 input error (one line on stderr naming the file and the problem); 3 the scan is incomplete
-(part of the scope could not be read) and ``--allow-partial`` was not given.
+(part of the scope could not be read) and ``--allow-partial`` was not given; 4 an internal
+error (a bug: one line, the trace with ``--verbose``), never 1. Everything printed passes
+through ``report.safe`` (controls shown, CI workflow commands defused).
 """
 
 from __future__ import annotations
@@ -10,15 +12,16 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from . import __version__
-from .report import REGISTRY, find_format, format_names
+from .report import REGISTRY, find_format, format_names, safe
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 SEVERITY_CHOICES = ("critical", "high", "medium", "low", "none")
 FORMAT_LIST = ", ".join(format_names())  # the report registry's, in its order
 
@@ -32,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # one line, exit 2
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, safe.log(f"{self.prog}: error: {message} (see --help)") + "\n")
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -153,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     show = rsub.add_parser("show", help="rationale, remediation and references of one rule")
     show.add_argument("rule_id")
     show.add_argument("--rules", action="append", metavar="DIR", default=[])
+    for command in (scan, base, diff, collect, lst, show):
+        command.add_argument(
+            "--verbose",
+            action="store_true",
+            help="log a live scan's requests and retries (never tokens or headers); print "
+            "the trace of an internal error (exit 4)",
+        )
     return parser
 
 
@@ -230,20 +240,34 @@ def _output_specs(
     return specs, None if specs else "json"
 
 
-def _clash(outputs: list[str], inputs: list[str | None]) -> str | None:
-    """A usage error when an output would overwrite an input or another output of the
-    same run (a report written over the snapshot it came from loses the estate)."""
-    seen: dict[str, str] = {}
-    for path in [p for p in inputs if p]:
-        seen.setdefault(os.path.realpath(path), f"the input {path}")
+def _clash(outputs: list[str], inputs: list[str | None], rule_dirs: list[str]) -> str | None:
+    """A usage error when an output would overwrite an input (snapshot, baseline,
+    suppressions, a rule file of ``--rules``) or another output of the same run (a report
+    written over the snapshot it came from loses the estate). Existing files are compared
+    by identity, so a hard link, a symlink or ``./x`` for ``x`` is the same file."""
+    from .rules import rule_files
+
+    rules = [str(f) for d in rule_dirs for f in rule_files(Path(d))]
+    seen: dict[tuple[object, ...], str] = {}
+    for path in [p for p in [*inputs, *rules] if p]:
+        seen.setdefault(_identity(path), f"the input {path}")
     for path in outputs:
         if not path.strip():
             return "--output: needs a file path"
-        real = os.path.realpath(path)
-        if real in seen:
-            return f"--output {path}: is also {seen[real]}; a report must not overwrite it"
-        seen[real] = f"the output {path}"
+        key = _identity(path)
+        if key in seen:
+            return f"--output {path}: is also {seen[key]}; a report must not overwrite it"
+        seen[key] = f"the output {path}"
     return None
+
+
+def _identity(path: str) -> tuple[object, ...]:
+    """Device and inode of an existing file, else the path with its links resolved."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return ("path", os.path.realpath(path))
+    return ("file", st.st_dev, st.st_ino)
 
 
 def _live_options(p: argparse.ArgumentParser) -> None:
@@ -314,9 +338,6 @@ def _live_options(p: argparse.ArgumentParser) -> None:
         help="bound the whole collection (default 3600); what it leaves unread is a coverage "
         "gap (exit 3)",
     )
-    live.add_argument(
-        "--verbose", action="store_true", help="log requests and retries (never tokens or headers)"
-    )
 
 
 def _live_scope(args: argparse.Namespace) -> Any:
@@ -336,7 +357,7 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, str, int]
     import json
     import logging
 
-    from rich.console import Console
+    from rich.text import Text
 
     from .clouds import CLOUDS, DEFAULT_CLOUD
     from .collect import Collector
@@ -353,19 +374,19 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, str, int]
     level = logging.DEBUG if args.verbose else logging.INFO
     if getattr(args, "quiet", False):
         level = logging.ERROR
-    logging.basicConfig(level=logging.WARNING, format="mlops-audit: %(message)s")
+    logging.basicConfig(level=logging.WARNING, handlers=[_log_handler()])
     logging.getLogger("mlops_audit").setLevel(level)
     # requests honours REQUESTS_CA_BUNDLE itself; SSL_CERT_FILE is the OpenSSL name for it
     if os.environ.get("SSL_CERT_FILE") and not os.environ.get("REQUESTS_CA_BUNDLE"):
         os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"]
     status = None
     if sys.stderr.isatty() and level <= logging.INFO:
-        status = Console(stderr=True).status("collecting")
+        status = safe.console(stderr=True).status(Text("collecting"))
         status.start()
 
     def progress(message: str) -> None:
         if status is not None:
-            status.update(message)
+            status.update(Text(safe.terminal(message)))
         else:
             logging.getLogger("mlops_audit.progress").info(message)
 
@@ -412,9 +433,44 @@ def snapshot_text(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=1, ensure_ascii=True, allow_nan=False) + "\n"
 
 
+def _log_handler() -> Any:
+    """The live path's stderr log handler: its lines carry server text (error messages,
+    names), so each is made safe for a terminal and a CI log (:func:`safe.log`)."""
+    import logging
+
+    class Formatter(logging.Formatter):
+        def formatMessage(self, record: logging.LogRecord) -> str:
+            return safe.log(super().formatMessage(record))
+
+        def formatException(self, ei: Any) -> str:
+            return safe.log(super().formatException(ei), multiline=True)
+
+        def formatStack(self, stack_info: str) -> str:
+            return safe.log(super().formatStack(stack_info), multiline=True)
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(Formatter("mlops-audit: %(message)s"))
+    return handler
+
+
 def _fail(message: str) -> int:
-    print(f"mlops-audit: {message}", file=sys.stderr)
+    print(safe.log(f"mlops-audit: {message}"), file=sys.stderr)
     return EXIT_USAGE
+
+
+def _internal_error(exc: Exception, verbose: bool) -> int:
+    """An exception no step expected is a bug: one line and exit 4 — never 1, which a
+    pipeline reads as "findings: publish the reports" — with the trace under --verbose."""
+    import traceback
+
+    if verbose:
+        trace = "".join(traceback.format_exception(exc)).rstrip("\n")
+        print(safe.log(trace, multiline=True), file=sys.stderr)
+    message = " ".join(str(exc).split())
+    what = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    hint = "" if verbose else " (run with --verbose for the trace)"
+    print(safe.log(f"mlops-audit: internal error: {what}{hint}"), file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -438,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
         return _scan(args, rules)
     except (InputError, RuleFileError) as exc:
         return _fail(str(exc))
+    except Exception as exc:  # anything else is a bug, and says so (exit 4)
+        return _internal_error(exc, args.verbose)
 
 
 def _blank_path(args: argparse.Namespace) -> str | None:
@@ -501,8 +559,6 @@ def _audit(args: argparse.Namespace, all_rules: list) -> Any:  # type: ignore[ty
 
 
 def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[type-arg]
-    from rich.console import Console
-
     from . import report
 
     planned = _output_specs(args.output, args.format, sys.stdout.isatty())
@@ -510,7 +566,9 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
         return _fail(planned)
     outputs, stdout_fmt = planned
     clash = _clash(
-        [path for _, path in outputs], [*(args.snapshot or []), args.baseline, args.suppressions]
+        [path for _, path in outputs],
+        [*(args.snapshot or []), args.baseline, args.suppressions],
+        args.rules,
     )
     if clash:
         return _fail(clash)
@@ -525,9 +583,9 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
             return code
     if not args.quiet and stdout_fmt is not None:
         if stdout_fmt == "table" and sys.stdout.isatty():
-            report.render_terminal(view, Console())
+            report.render_terminal(view, safe.console())
         else:
-            sys.stdout.write(report.encodable(report.render(stdout_fmt, view)))
+            sys.stdout.write(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
     if not args.quiet:
         _warn_triage(run)
     if run.failed:
@@ -541,30 +599,59 @@ def _warn_triage(run: Any) -> None:
     """Expired and stale suppressions are worth a line on stderr in every format."""
     if not run.suppressions:
         return
-    for e in run.suppressions["expired"]:
-        print(
-            f"mlops-audit: warning: suppression {e['entry']} expired on {e['expires']}; "
-            f"it no longer suppresses ({e['matches']} finding(s))",
-            file=sys.stderr,
-        )
-    for e in run.suppressions["stale"]:
-        print(
-            f"mlops-audit: warning: suppression {e['entry']} matches no finding (stale)",
-            file=sys.stderr,
-        )
+    warnings = [
+        f"suppression {e['entry']} expired on {e['expires']}; it no longer suppresses "
+        f"({e['matches']} finding(s))"
+        for e in run.suppressions["expired"]
+    ] + [f"suppression {e['entry']} matches no finding (stale)" for e in run.suppressions["stale"]]
+    for warning in warnings:
+        print(safe.log(f"mlops-audit: warning: {warning}"), file=sys.stderr)
 
 
 def _write(path: str, text: str, what: str) -> int:
-    """Write a report (creating its folder); an unwritable path is one line, exit 2."""
-    from .report import encodable
-
-    out = Path(path)
+    """Write a report whole or not at all (creating its folder): a temporary file beside
+    it is renamed over it, so a full disk or a crash leaves the previous report as it was.
+    Through a symlink the file it names is replaced; a path that is not a regular file
+    (``/dev/stdout``, a FIFO) is written in place. An unwritable path is one line, exit 2."""
+    data = safe.utf8(text).encode("utf-8")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(encodable(text), encoding="utf-8", newline="")
+        try:
+            mode: int | None = os.stat(path).st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode):
+            with open(path, "wb") as stream:
+                stream.write(data)
+            return EXIT_OK
+        target = Path(os.path.realpath(path))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _replace(target, data, mode)
     except OSError as exc:
         return _fail(f"{path}: cannot write the {what}: {exc.strerror or exc}")
     return EXIT_OK
+
+
+def _replace(target: Path, data: bytes, mode: int | None) -> None:
+    """``data`` into a new file in ``target``'s folder (the old file's permissions, else
+    the umask's), flushed to disk, then renamed over ``target`` in one step."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with open(fd, "wb") as stream:
+            if mode is None:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.fchmod(stream.fileno(), 0o666 & ~umask)
+            else:
+                os.fchmod(stream.fileno(), stat.S_IMODE(mode))
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _baseline_command(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[type-arg]
@@ -572,7 +659,7 @@ def _baseline_command(args: argparse.Namespace, all_rules: list) -> int:  # type
 
     from . import report, triage
 
-    clash = _clash([args.output], list(args.snapshot or []))
+    clash = _clash([args.output], list(args.snapshot or []), args.rules)
     if clash:
         return _fail(clash)
     run = _audit(args, all_rules)
@@ -593,11 +680,10 @@ def _baseline_command(args: argparse.Namespace, all_rules: list) -> int:  # type
 
 def _diff_command(args: argparse.Namespace) -> int:
     from .report import diff as diff_report
-    from .report import encodable
     from .triage import diff_reports, read_report
 
     if args.output is not None:
-        clash = _clash([args.output], [args.old, args.new])
+        clash = _clash([args.output], [args.old, args.new], [])
         if clash:
             return _fail(clash)
     old, new = read_report(args.old), read_report(args.new)
@@ -609,7 +695,7 @@ def _diff_command(args: argparse.Namespace) -> int:
         if code:
             return code
     else:
-        sys.stdout.write(encodable(text))
+        sys.stdout.write(safe.stdout(text, fmt))
     if diff_report.fails(diff, args.fail_on):
         return EXIT_FINDINGS
     note = diff_report.incomplete_note(diff)
@@ -623,14 +709,9 @@ def _collect_command(args: argparse.Namespace) -> int:
     doc, text, code = _collect(args)
     if doc is None:
         return code
-    out = Path(args.output)
-    tmp = out.with_name(f".{out.name}.partial")
-    try:  # a new snapshot replaces the old one whole, or not at all
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        return _fail(f"{args.output}: cannot write the snapshot: {exc.strerror or exc}")
+    code = _write(args.output, text, "snapshot")  # the new snapshot whole, or the old one
+    if code:
+        return code
     requests = doc["requests"]
     print(
         f"mlops-audit: wrote {len(doc['rows'])} rows to {args.output} "
@@ -642,13 +723,11 @@ def _collect_command(args: argparse.Namespace) -> int:
 
 
 def _rules_command(args: argparse.Namespace, rules: list) -> int:  # type: ignore[type-arg]
-    from rich.console import Console
     from rich.markdown import Markdown
     from rich.table import Table
+    from rich.text import Text
 
-    from .report.safe import rich_markup  # rule files may come from --rules DIR
-
-    console = Console()
+    console = safe.console()  # rule files may come from --rules DIR: their text is data
     if args.rules_command == "list":
         table = Table(box=None, expand=True)
         for name in ("id", "severity", "category"):
@@ -656,14 +735,14 @@ def _rules_command(args: argparse.Namespace, rules: list) -> int:  # type: ignor
         table.add_column("title", ratio=1)
         for r in rules:
             cells = (r.id, r.spec.severity, r.spec.category, r.spec.title)
-            table.add_row(*(rich_markup(c) for c in cells))
+            table.add_row(*(Text(safe.terminal(c)) for c in cells))
         console.print(table)
         return EXIT_OK
     wanted = args.rule_id.upper()
     rule = next((r for r in rules if r.id.upper() == wanted), None)
     if rule is None:
         return _fail(f"rules show {args.rule_id}: no such rule (see 'mlops-audit rules list')")
-    console.print(Markdown(rule.markdown()))
+    console.print(Markdown(safe.terminal(rule.markdown(), multiline=True)))
     return EXIT_OK
 
 

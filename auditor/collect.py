@@ -93,13 +93,20 @@ class Redactor(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.secrets: set[str] = set()
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()  # tokens arrive in the ARM readers' threads
+
+    def note(self, secret: str) -> None:
+        """Remember a token the credential handed out."""
+        with self._lock:
+            self._secrets.add(secret)
 
     def exact(self, text: str) -> str:
         """``text`` without the credential's own tokens (data is only ever cut this far)."""
-        for secret in list(self.secrets):
-            if secret:
-                text = text.replace(secret, REDACTED)
+        with self._lock:
+            secrets = [s for s in self._secrets if s]
+        for secret in secrets:
+            text = text.replace(secret, REDACTED)
         return text
 
     def __call__(self, text: str) -> str:
@@ -115,20 +122,20 @@ class _Watched:
     """The credential, noting each token it hands out (so a server that echoes one back
     cannot make the tool write it); everything else is the credential's own."""
 
-    def __init__(self, inner: Any, secrets: set[str]) -> None:
+    def __init__(self, inner: Any, redactor: Redactor) -> None:
         self._inner = inner
-        self._secrets = secrets
+        self._redactor = redactor
         if hasattr(inner, "get_token_info"):  # azure-core prefers it when present
             self.get_token_info = self._get_token_info
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
         token = self._inner.get_token(*scopes, **kwargs)
-        self._secrets.add(token.token)
+        self._redactor.note(token.token)
         return token
 
     def _get_token_info(self, *scopes: str, options: Any = None) -> Any:
         token = self._inner.get_token_info(*scopes, options=options)
-        self._secrets.add(token.token)
+        self._redactor.note(token.token)
         return token
 
 
@@ -228,7 +235,7 @@ class Collector:
         self.endpoint = arm_endpoint.rstrip("/")
         self.cloud = cloud
         self.redact = Redactor()
-        watched = _Watched(credential, self.redact.secrets)
+        watched = _Watched(credential, self.redact)
         common: dict[str, Any] = {
             "base_url": self.endpoint,
             "credential_scopes": [CLOUDS[cloud].token_scope],

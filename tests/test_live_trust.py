@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from auditor import queries
-from auditor.collect import PAGE_SLACK, Scope, origin
+from auditor.collect import PAGE_SLACK, Redactor, Scope, origin
 
 from .fake_arm import FAKE_TOKEN, FakeArm, _decode_token, _encode_token, table_of, write_stub_az
 from .test_live import SECOND, cli, collector, estate, ids, scope_args
@@ -96,6 +96,14 @@ def test_a_token_a_server_reflects_is_written_nowhere(
     assert "Bearer [redacted]" in scan.stderr  # the warning says what failed, cleaned
     failures = json.loads(snap.read_text())["failures"]
     assert {f["what"] for f in failures} >= {"ARM read of computes"}
+
+
+def test_the_redactor_strips_the_credentials_tokens_and_every_token_shape() -> None:
+    redact = Redactor()
+    redact.note("opaque-token-value")
+    text = "a opaque-token-value b Authorization: bearer abc.def-ghi, c eyJhbGc.eyJzdWI.c2ln d"
+    assert redact(text) == "a [redacted] b Authorization: Bearer [redacted], c [redacted] d"
+    assert redact.exact(text).startswith("a [redacted] b Authorization: bearer abc.def-ghi")
 
 
 def test_a_token_a_server_puts_into_its_data_is_replaced_and_a_gap(

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 
 from auditor import cli, core, report
 from auditor.report import safe
@@ -231,8 +230,8 @@ def test_no_report_module_sanitises_text_on_its_own() -> None:
 def test_terminal_text_is_literal_and_encodable() -> None:
     assert safe.terminal("a\ud800b") == "a\ufffdb"
     out = io.StringIO()
-    Console(file=out, width=80, no_color=True).print(safe.rich_markup("[bold]x[/bold] \\[y]"))
-    assert out.getvalue() == "[bold]x[/bold] \\[y]\n"
+    safe.console(out, width=80, no_color=True).print("[bold]x[/bold] \\[y] :smile:")
+    assert out.getvalue() == "[bold]x[/bold] \\[y] :smile:\n"
     assert safe.utf8("ok\udfff") == "ok\ufffd"
     assert safe.css_name('high" onmouseover="x') == "high--onmouseover--x"
     assert safe.sarif_message("see [x](1) \\") == "see \\[x\\](1) \\\\"
