@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     base.add_argument("--snapshot", action="append", metavar="FILE", help="rows to audit")
     base.add_argument("--output", required=True, metavar="FILE", help="baseline to write")
+    base.add_argument(
+        "--suppressions",
+        metavar="FILE",
+        help="accepted risks (as for scan): suppressed findings stay out of the baseline, so "
+        "a suppression that expires makes its finding count again",
+    )
     _selection_options(base)
     _live_options(base)
 
@@ -590,7 +596,14 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
         _warn_triage(run)
     if run.failed:
         return EXIT_FINDINGS
-    if run.graph.estate.gaps and not args.allow_partial:
+    if not run.complete and not args.allow_partial:
+        # "not evaluated" is never read as a pass: the gate says so and stops
+        if not args.quiet:
+            print(
+                f"mlops-audit: incomplete: {run.shortfall()}; this is not a pass "
+                "(exit 3; the reports say which and why; --allow-partial accepts it)",
+                file=sys.stderr,
+            )
         return EXIT_INCOMPLETE
     return EXIT_OK
 
@@ -659,7 +672,7 @@ def _baseline_command(args: argparse.Namespace, all_rules: list) -> int:  # type
 
     from . import report, triage
 
-    clash = _clash([args.output], list(args.snapshot or []), args.rules)
+    clash = _clash([args.output], [*(args.snapshot or []), args.suppressions], args.rules)
     if clash:
         return _fail(clash)
     run = _audit(args, all_rules)
@@ -699,7 +712,7 @@ def _diff_command(args: argparse.Namespace) -> int:
     if diff_report.fails(diff, args.fail_on):
         return EXIT_FINDINGS
     note = diff_report.incomplete_note(diff)
-    if note and diff["summary"]["new_report_gaps"] and not args.allow_partial:
+    if note and not args.allow_partial:
         print(f"mlops-audit: {args.new}: {note}", file=sys.stderr)
         return EXIT_INCOMPLETE
     return EXIT_OK

@@ -76,6 +76,24 @@ class Run:
         """Part of the scope was not seen (the inputs say so)."""
         return bool(self.graph.estate.gaps)
 
+    @property
+    def complete(self) -> bool:
+        """Every input was read whole and every selected check was evaluated: only then
+        can "no finding" mean a pass."""
+        return not self.graph.estate.gaps and not self.result.not_evaluated
+
+    def shortfall(self) -> str:
+        """Why the run is not complete, in a few words ("" when it is)."""
+        parts = []
+        if self.graph.estate.gaps:
+            parts.append(f"{len(self.graph.estate.gaps)} coverage gap(s) in the inputs")
+        if self.result.not_evaluated:
+            rules = len({n.rule_id for n in self.result.not_evaluated})
+            parts.append(
+                f"{len(self.result.not_evaluated)} check(s) of {rules} rule(s) not evaluated"
+            )
+        return " and ".join(parts)
+
 
 LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: the last time with a four-digit year
 
@@ -103,7 +121,10 @@ def choose_rules(all_rules: list[Rule], select: Sequence[str], skip: Sequence[st
         typo = rules_stage.check_selectors(all_rules, list(tokens))
         if typo is not None:
             raise SelectionError(option, typo)
-    return rules_stage.select_rules(all_rules, list(select), list(skip))
+    chosen = rules_stage.select_rules(all_rules, list(select), list(skip))
+    if all_rules and not chosen:  # a run that judges nothing would read as a clean pass
+        raise UsageError("--select/--skip leave no rule to run")
+    return chosen
 
 
 def audit(
@@ -148,6 +169,9 @@ def audit(
         estate = inputs.load(list(snapshots))
     if cloud:
         estate.cloud = cloud
+    if not estate.rows:  # nothing seen is nothing judged: never a pass
+        where = ", ".join(source.path for source in estate.sources) or "the inputs"
+        estate.gaps.append({"path": where, "problem": "holds no resources: nothing was judged"})
     clock.lap("load")
     graph = graph_stage.build(estate)
     clock.lap("graph")

@@ -372,10 +372,13 @@ class Rechecked:
         if (rule, key) in self.not_evaluated:
             return f"rule {rule} could not judge the resource"
         graph = self.graph
-        if graph is not None and key in graph.g and graph.seen(key):
-            return None  # judged, and no finding
+        if graph is not None and graph.has_node(key) and graph.seen(key):
+            return None  # judged again, and no finding
         if self.incomplete:
             return "the scan's inputs are incomplete and the resource was not seen"
+        if graph is not None:
+            # deleted, or outside a narrower export: this scan cannot tell which
+            return "the resource is not in this scan's estate, so its rule did not judge it"
         # not in the estate: gone, if the scan covered the resource's subscription
         subscription = arm.segment(key, "subscriptions")
         if self.subscriptions is None:

@@ -42,7 +42,10 @@ references:
 
 def scan_json(*args: str, code: int | None = None, cwd: Path = ROOT) -> dict[str, Any]:
     proc = run_cli("scan", *args, "--format", "json", cwd=cwd)
-    assert proc.stderr == "", proc.stderr
+    if proc.returncode == 3:  # an incomplete run says so in one line
+        assert proc.stderr.startswith("mlops-audit: incomplete: "), proc.stderr
+    else:
+        assert proc.stderr == "", proc.stderr
     if code is not None:
         assert proc.returncode == code, proc.returncode
     return json.loads(proc.stdout)
@@ -188,7 +191,7 @@ def test_compute_rules_are_not_evaluated_without_compute_rows(tmp_path: Path) ->
     rows = json.loads(Path(GOOD).read_text(encoding="utf-8"))
     workspace = [r for r in rows if r["type"] == "microsoft.machinelearningservices/workspaces"]
     assert len(workspace) == 1
-    report = scan_json("--snapshot", write_rows(tmp_path / "ws.json", workspace), code=0)
+    report = scan_json("--snapshot", write_rows(tmp_path / "ws.json", workspace), code=3)
     status = {r["rule_id"]: r for r in report["rules"]}
     not_evaluated = {n["rule_id"]: n for n in report["not_evaluated"]}
     for rule_id in ("MLA-AML-003", "MLA-AML-004", "MLA-AML-005", "MLA-AML-006"):
@@ -266,3 +269,51 @@ def test_an_empty_path_value_is_a_usage_error(args: list[str]) -> None:
     option = next(a for a, v in itertools.pairwise(args) if not v.strip())
     assert done.returncode == 2
     assert done.stderr == f"mlops-audit: {option}: needs a file path, got an empty value\n"
+
+
+def test_a_check_that_was_not_evaluated_is_not_a_pass(tmp_path: Path) -> None:
+    """The gate never reads "not evaluated" as a pass: exit 3 unless --allow-partial, and
+    the reports say which check and why."""
+    rows = json.loads(Path(GOOD).read_text(encoding="utf-8"))
+    rows = rows["rows"] if isinstance(rows, dict) else rows
+    nsg = next(r for r in rows if r["type"] == "microsoft.network/networksecuritygroups")
+    del nsg["properties"]["securityRules"]  # the NSG's rules cannot be judged
+    estate = write_rows(tmp_path / "e.json", rows)
+    out = tmp_path / "r.json"
+    done = run_cli("scan", "--snapshot", estate, "--output", f"json:{out}")
+    assert done.returncode == 3
+    assert done.stderr.startswith("mlops-audit: incomplete: ") and "not a pass" in done.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["summary"]["complete"] is False and report["not_evaluated"]
+    assert all(n["reasons"] for n in report["not_evaluated"])
+    assert run_cli("scan", "--snapshot", estate, "--allow-partial").returncode == 0
+    assert run_cli("scan", "--snapshot", estate, "--quiet").stderr == ""
+
+
+def test_no_rule_or_no_resource_is_not_a_pass(tmp_path: Path) -> None:
+    done = run_cli("scan", "--snapshot", GOOD, "--skip", "MLA")
+    assert done.returncode == 2
+    assert done.stderr == "mlops-audit: --select/--skip leave no rule to run\n"
+    empty = write_rows(tmp_path / "empty.json", [])
+    done = run_cli("scan", "--snapshot", empty, "--format", "json")
+    assert done.returncode == 3
+    report = json.loads(done.stdout)
+    assert report["coverage"]["gaps"] == [
+        {"path": empty, "problem": "holds no resources: nothing was judged"}
+    ]
+    assert report["summary"]["complete"] is False
+
+
+def test_diff_stops_when_the_newer_report_was_not_fully_evaluated(tmp_path: Path) -> None:
+    old = tmp_path / "old.json"
+    assert run_cli("scan", "--snapshot", GOOD, "--output", f"json:{old}").returncode == 0
+    new = json.loads(old.read_text(encoding="utf-8"))
+    new["summary"]["complete"] = False
+    new["not_evaluated"] = [
+        {"rule_id": "MLA-NSG-001", "resource_id": "/x", "related_id": None, "reasons": ["r"]}
+    ]
+    newer = tmp_path / "new.json"
+    newer.write_text(json.dumps(new), encoding="utf-8")
+    done = run_cli("diff", str(old), str(newer), "--format", "json")
+    assert done.returncode == 3 and "not evaluated" in done.stderr
+    assert run_cli("diff", str(old), str(newer), "--allow-partial").returncode == 0

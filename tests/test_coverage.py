@@ -13,7 +13,10 @@ from . import builders as b
 from .conftest import FIXTURES, scan_rows
 from .update_golden import run_cli
 
-STORAGE = {**b.storage("stok"), "properties": {"publicNetworkAccess": "Disabled"}}
+STORAGE = {
+    **b.storage("stok"),
+    "properties": {"publicNetworkAccess": "Disabled", "allowBlobPublicAccess": False},
+}
 
 
 def report_for(tmp_path: Path, doc: Any, *args: str) -> tuple[int, dict[str, Any], str]:

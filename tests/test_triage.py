@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from auditor.findings import fingerprint
+
 from .conftest import FIXTURES, ROOT
 from .update_golden import console_script, run_cli
 
@@ -259,17 +261,25 @@ def test_an_incomplete_scan_does_not_call_an_unseen_resource_fixed(tmp_path: Pat
     assert [(e["fingerprint"], e["reason"]) for e in report["baseline"]["unverified"]] == [
         ("f" * 32, "the scan's inputs are incomplete and the resource was not seen")
     ]
-    # the complete estate of the registry's subscription without it: its finding is fixed
+    # a complete scan of the registry's subscription without it: deleted, or left out of a
+    # narrower export? The rule did not judge it again, so it is not called fixed
+    not_judged = "the resource is not in this scan's estate, so its rule did not judge it"
     report, _ = scan("--snapshot", TERRAFORM, "--baseline", base_file, "--select", "MLA-ACR")
-    assert [e["fingerprint"] for e in report["baseline"]["fixed"]] == ["f" * 32]
-    # a scan of another subscription says nothing about it
+    assert report["baseline"]["fixed"] == []
+    assert [e["reason"] for e in report["baseline"]["unverified"]] == [not_judged]
+    # nor is one in a subscription the scan did not read
     entry["resource_id"] = gone.replace("C85D5AE6", "00000000")
     other = write(tmp_path / "other.json", json.dumps(base))
     report, _ = scan("--snapshot", TERRAFORM, "--baseline", other, "--select", "MLA-ACR")
     assert report["baseline"]["fixed"] == []
-    assert [e["reason"] for e in report["baseline"]["unverified"]] == [
-        "subscription 00000000-ac71-5beb-a6f4-ab7e1481e0e8 was not in the scan"
-    ]
+    assert [e["reason"] for e in report["baseline"]["unverified"]] == [not_judged]
+    # a finding whose rule judged its resource again and found nothing is fixed
+    registry_id = next(r["id"] for r in rows if "/registries/" in r["id"].lower())
+    judged = {**entry, "fingerprint": fingerprint("MLA-ACR-001", registry_id, None)}
+    judged.update(rule_id="MLA-ACR-001", resource_id=registry_id)
+    again = write(tmp_path / "again.json", json.dumps({**base, "findings": [judged]}))
+    report, _ = scan("--snapshot", TERRAFORM, "--baseline", again, "--select", "MLA-ACR")
+    assert [e["fingerprint"] for e in report["baseline"]["fixed"]] == [judged["fingerprint"]]
     entry["resource_id"] = gone
     # a resource the scan references but could not judge is not fixed either
     registry = next(r for r in rows if "/registries/" in r["id"].lower())
@@ -439,8 +449,10 @@ def test_a_lone_surrogate_in_the_estate_does_not_cost_a_report(tmp_path: Path) -
     estate.write_text(json.dumps(rows), encoding="ascii")  # json.dumps escapes them
     outs = {fmt: tmp_path / f"r.{fmt}" for fmt in ("json", "sarif", "csv", "table")}
     args = [a for fmt, p in outs.items() for a in ("--output", f"{fmt}:{p}")]
+    # the renamed registry leaves its endpoint's target unseen: those checks are not
+    # evaluated (exit 3 without --allow-partial), the reports are written all the same
     proc = run_cli("scan", "--snapshot", str(estate), *args, "--fail-on", "none")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 3, proc.stderr
     report = json.loads(outs["json"].read_text(encoding="utf-8"))
     acr = by_rule(report)["MLA-ACR-004"]
     assert acr["resource_name"] == "cr\ufffdodd" and acr["resource_id"].endswith("\ufffd")
@@ -578,6 +590,32 @@ def test_a_suppressed_finding_stays_out_of_the_baseline(tmp_path: Path) -> None:
     )
     out, _ = scan("--snapshot", TERRAFORM, "--baseline", str(report), "--suppressions", expired)
     assert by_rule(out)["MLA-ACR-004"]["baseline"] == "new" and out["summary"]["failed"]
+
+
+def test_the_baseline_command_takes_suppressions(tmp_path: Path) -> None:
+    """``baseline --suppressions``: the suppressed finding stays out of the baseline file,
+    so once its suppression expires the gate counts it as new."""
+    sup = write(
+        tmp_path / "s.yaml",
+        "suppressions:\n  - rule: MLA-ACR-004\n    justification: j\n    expires: 2999-01-01\n",
+    )
+    base = tmp_path / "baseline.json"
+    proc = run_cli(
+        "baseline", "--snapshot", TERRAFORM, "--suppressions", sup, "--output", str(base)
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(base.read_text(encoding="utf-8"))
+    assert "MLA-ACR-004" not in {f["rule_id"] for f in doc["findings"]}
+    assert {f["rule_id"] for f in doc["findings"]} == TERRAFORM_RULES - {"MLA-ACR-004"}
+    scan("--snapshot", TERRAFORM, "--baseline", str(base), "--suppressions", sup, code=0)
+    expired = write(
+        tmp_path / "x.yaml",
+        "suppressions:\n  - rule: MLA-ACR-004\n    justification: j\n    expires: 2001-01-01\n",
+    )
+    out, _ = scan("--snapshot", TERRAFORM, "--baseline", str(base), "--suppressions", expired)
+    assert by_rule(out)["MLA-ACR-004"]["baseline"] == "new" and out["summary"]["failed"]
+    same = run_cli("baseline", "--snapshot", TERRAFORM, "--suppressions", sup, "--output", sup)
+    assert same.returncode == 2 and "must not overwrite it" in same.stderr
 
 
 def test_stale_only_when_the_scan_could_have_matched(tmp_path: Path) -> None:
