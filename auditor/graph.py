@@ -231,6 +231,7 @@ class AuditGraph:
             self._vnet_nodes(k)
         readers = {
             "vnet": self._vnet,
+            "subnet": self._subnet,
             "nsg": self._nsg,
             "nic": self._nic,
             "public_ip": self._public_ip,
@@ -281,6 +282,19 @@ class AuditGraph:
                 self._add_node(sk, SUBNET_TYPE, subrow)
             self._link(k, sk, key="contains")
             self.vnet_of_subnet[sk] = k
+
+    def _subnet(self, k: str, row: dict[str, Any]) -> None:
+        """A subnet given as a row of its own (``az network vnet subnet list``, an ARM
+        export) says what it says: its NSG protects it, and it belongs to the VNet its id
+        names even when no VNet row embeds it (a placeholder VNet then)."""
+        if k not in self.vnet_of_subnet:
+            vnet = self._node_for(arm.parent(self.display_id(k)), self.display_id(k))
+            self._link(vnet, k, key="contains")
+            self.vnet_of_subnet[k] = vnet
+            parent = self.row(vnet)
+            self._rows[k] = {**row, "vnetId": parent.get("id"), "vnetName": parent.get("name")}
+        if nsg := _ref(_props(row).get("networkSecurityGroup")):
+            self._link(self._node_for(nsg, self.display_id(k)), k, key="protects")
 
     def _vnet(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
