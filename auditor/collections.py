@@ -141,14 +141,32 @@ def holding(row_type: str) -> str:
     return _BY_TYPE.get(row_type, _OTHERS)
 
 
-def missing_collection(graph: AuditGraph, needed: Iterable[str]) -> str | None:
-    """Why a rule that needs these collections cannot run on this estate, or None."""
-    have = graph.estate.collections()
+def missing_collection(
+    graph: AuditGraph, needed: Iterable[str]
+) -> tuple[str | None, list[tuple[str, str]]]:
+    """What a rule that needs these collections cannot judge: (why the whole rule cannot
+    run, or None; [(resource key, why)] for resources whose own input lacks one).
+
+    Collections are per source: when some of the resources a collection describes (the
+    workspaces, for computes) came from inputs that hold it and some did not, the rule runs
+    and those others are not evaluated, each with the input that lacked it."""
+    estate = graph.estate
+    lacking: dict[str, str] = {}
     for name in needed:
         declared = BY_NAME[name]
-        if name not in have and declared.matters(graph):
-            return declared.absence
-    return None
+        if declared.matters_with is None:
+            if name not in estate.collections():
+                return declared.absence, []
+            continue
+        parents = graph.nodes_of_type(declared.matters_with)
+        short = [p for p in parents if not estate.holds(p, name)]
+        if short and len(short) == len(parents):
+            return declared.absence, []
+        for p in short:
+            lacking.setdefault(
+                p, f"{graph.name(p)} comes from an input without {name} rows: {declared.absence}"
+            )
+    return None, sorted(lacking.items())
 
 
 # -- properties newer than the api-version a row was read at ------------------------------

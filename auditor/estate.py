@@ -40,6 +40,8 @@ class Source:
     rows: int
     collections: list[str] | None = None  # declared by a snapshot; None for raw files
     metadata: dict[str, Any] = field(default_factory=dict)
+    # what it holds: what it declares, and what its own rows show
+    holds: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
 
 @dataclass
@@ -56,11 +58,17 @@ class Estate:
     notes: list[dict[str, str]] = field(default_factory=list)  # choices that narrowed evidence
     cloud: str = DEFAULT_CLOUD  # which Azure cloud's private DNS zone names apply
     _collections: set[str] | None = field(default=None, repr=False)
+    # Which input each row came from (its first; ``_also`` for duplicates from others), and
+    # what the raw files hold between them: collections are judged per source.
+    _origin: dict[str, int] = field(default_factory=dict, repr=False)
+    _also: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _raw_holds: set[str] = field(default_factory=set, repr=False)
 
     def add(self, path: str, fmt: str, reading: Reading) -> Source:
         """Merge one input's rows and what it says about itself; a row that cannot be keyed
         raises InputError naming the input (``path``) and the row."""
         named, where = Path(path), reading.row_label  # named as the file reader names it
+        index, seen_types = len(self.sources), set()
         for i, r in enumerate(reading.rows):
             if not isinstance(r, dict):
                 raise InputError(named, f"{where} {i} is {describe(r)}, expected an object")
@@ -76,15 +84,22 @@ class Estate:
                 raise InputError(named, f"{where} {i} ({rid}) {_field_problem('type', rtype)}")
             k = arm.key(rid)
             existing = self.rows.get(k)
+            seen_types.add(rtype.lower())
             if existing is None:
                 self.rows[k] = r
                 self.types[k] = rtype.lower()
+                self._origin[k] = index
             else:  # the first row's id keeps its casing: it is the one printed
                 _merge(existing, {key: v for key, v in r.items() if key != "id"})
                 self.duplicates_merged += 1
+                if self._origin[k] != index:
+                    self._also.setdefault(k, []).append(index)
         self.rows_read += len(reading.rows)
         self._collections = None
-        source = Source(path, fmt, len(reading.rows), reading.collections, reading.metadata)
+        holds = frozenset(reading.collections or ()) | {collections.holding(t) for t in seen_types}
+        if reading.collections is None:  # a raw file says nothing of its scope: it counts
+            self._raw_holds |= holds  # for the whole estate, as before
+        source = Source(path, fmt, len(reading.rows), reading.collections, reading.metadata, holds)
         if reading.collections:
             self.declared_collections.update(reading.collections)
         self.gaps += [{"path": path, "problem": g} for g in reading.gaps]
@@ -102,6 +117,18 @@ class Estate:
                 collections.holding(t) for t in self.type_counts()
             }
         return self._collections
+
+    def holds(self, key: str, collection: str) -> bool:
+        """Whether the estate holds ``collection`` for the resource ``key``: a snapshot's
+        collections cover its own rows only (one snapshot with computes does not make
+        another file's workspaces complete); raw files, which name no scope, count for
+        the whole estate."""
+        if collection in self._raw_holds:
+            return True
+        origin = self._origin.get(key)
+        if origin is None:
+            return False
+        return any(collection in self.sources[i].holds for i in (origin, *self._also.get(key, ())))
 
     def type_counts(self) -> Counter[str]:
         return Counter(self.types.values())

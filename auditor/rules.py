@@ -383,11 +383,16 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
     for rule in rules:
         outcome = RuleOutcome(rule.id, rule.spec.severity, rule.spec.category)
         result.outcomes.append(outcome)
-        reason = missing_collection(graph, rule.spec.needs)
+        reason, lacking = missing_collection(graph, rule.spec.needs)
         if reason:
             outcome.reason = reason
             result.not_evaluated.append(NotEvaluated(rule.id, None, None, [reason]))
             continue
+        for parent, why in lacking:  # their computes (say) were never read: not judged
+            outcome.subjects += 1
+            outcome.judged.append(graph.display_id(parent))
+            subject = Item(key=graph.display_id(parent), node=parent)
+            _not_evaluated(result, outcome, subject, None, (why,))
         base = Context(graph, cache)
         for rtype in rule.spec.resource_types:
             for node in graph.nodes_of_type(rtype):

@@ -70,7 +70,7 @@ def storage(name: str, sub: str = SUB) -> dict[str, Any]:
         "name": name,
         "type": "microsoft.storage/storageaccounts",
         "kind": "StorageV2",
-        "properties": {"publicNetworkAccess": "Disabled"},
+        "properties": {"publicNetworkAccess": "Disabled", "allowBlobPublicAccess": False},
     }
 
 

@@ -77,16 +77,17 @@ def test_an_absence_that_matters_is_explained(
     with_parents = graph_of([STORAGE, *parents])
     assert alone.estate.collections() == {RESOURCES}
     if name != RESOURCES:
-        assert missing_collection(alone, [name]) is None  # nothing for it to describe
+        assert missing_collection(alone, [name]) == (None, [])  # nothing for it to describe
     assert missing_collection(with_parents, [RESOURCES, name]) == (
-        absence if name != RESOURCES else None
+        absence if name != RESOURCES else None,
+        [],
     )
     assert collections.BY_NAME[name].absence == absence
 
 
 def test_resources_matter_always() -> None:
     zones_only = graph_of([ZONE])  # a row of the resources table after all
-    assert missing_collection(zones_only, [RESOURCES]) is None
+    assert missing_collection(zones_only, [RESOURCES]) == (None, [])
     assert collections.BY_NAME[RESOURCES].matters(graph_of([]))
 
 
@@ -128,3 +129,34 @@ def test_rule_files_may_need_only_declared_collections() -> None:
         assert compile_rule({**spec, "needs": [name]}, "MLA-STG-001.yaml").spec.needs == [name]
     with pytest.raises(RuleFileError, match="needs"):
         compile_rule({**spec, "needs": ["vms"]}, "MLA-STG-001.yaml")
+
+
+def test_collections_are_per_source(tmp_path: Any) -> None:
+    """One snapshot that collected computes does not make another file's workspaces
+    complete: their computes were never read, so the compute rules do not judge them —
+    not evaluated, naming the workspace — while the snapshot's own are judged."""
+    import json
+
+    from auditor import core
+
+    other_id = WS_ID.replace("/mlw", "/mlw-other")
+    snap = {
+        "format": "mlops-audit-snapshot",
+        "version": 1,
+        "collections": [RESOURCES, COMPUTES],
+        "rows": [WORKSPACE],
+    }
+    (tmp_path / "snap.json").write_text(json.dumps(snap), encoding="utf-8")
+    raw = [{**WORKSPACE, "id": other_id, "name": "mlw-other"}]
+    (tmp_path / "raw.json").write_text(json.dumps(raw), encoding="utf-8")
+    run = core.audit([tmp_path / "snap.json", tmp_path / "raw.json"], select=["MLA-AML-003"])
+    (outcome,) = run.result.outcomes
+    assert outcome.reason is None and outcome.status == "incomplete"
+    (entry,) = run.result.not_evaluated
+    assert entry.resource_id == other_id
+    assert entry.reasons[0].startswith("mlw-other comes from an input without computes rows")
+    # the snapshot alone holds its computes (none): nothing unjudged
+    alone = core.audit([tmp_path / "snap.json"], select=["MLA-AML-003"])
+    assert alone.result.not_evaluated == [] and alone.complete
+    # a raw file says nothing of its scope: its rows count for the whole estate, as before
+    assert not core.audit([tmp_path / "raw.json"], select=["MLA-AML-003"]).complete

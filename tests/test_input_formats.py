@@ -102,14 +102,33 @@ def test_az_graph_rejects_data_that_is_no_rows(data: Any, problem: str) -> None:
             ],
         ),
         ({"totalRecords": 3}, ["holds 1 of the query's 3 rows"]),
-        ({"total_records": True}, []),  # not a count
         ({"resultTruncated": "true"}, ["Resource Graph marked the result truncated"]),
+        ({"count": 2}, ["says its page holds 2 rows, but 1 are in it"]),
+        ({"count": 1, "total_records": None}, []),
     ],
 )
 def test_az_graph_gaps_are_what_the_page_says_it_lacks(
     page: dict[str, Any], gaps: list[str]
 ) -> None:
     assert az_graph.FORMAT.read(HERE, {"data": [ROW], **page}).gaps == gaps
+
+
+@pytest.mark.parametrize(
+    ("page", "problem"),
+    [
+        ({"total_records": True}, "'total_records' is a boolean True, expected a row count"),
+        ({"totalRecords": "5000"}, "'totalRecords' is a string '5000', expected a row count"),
+        ({"total_records": -1}, "'total_records' is a number -1, expected a row count"),
+        ({"count": 1.5}, "'count' is a number 1.5, expected a row count"),
+    ],
+)
+def test_az_graph_counts_that_are_no_counts_are_bad_input(
+    page: dict[str, Any], problem: str
+) -> None:
+    """Ignoring a malformed count could pass a partial export as complete."""
+    with pytest.raises(InputError) as err:
+        az_graph.FORMAT.read(HERE, {"data": [ROW], **page})
+    assert err.value.problem == problem
 
 
 # -- the tool's own snapshot --------------------------------------------------------------
@@ -152,6 +171,8 @@ def test_snapshot_reads_rows_and_what_it_says_about_itself() -> None:
             "privatednszonegroups",
         ),
         ({"cloud": ["public"]}, "snapshot 'cloud' must be one of public, usgov, china"),
+        ({"failures": "oops"}, "snapshot 'failures' is a string, expected an array"),
+        ({"failures": None}, "snapshot 'failures' is null, expected an array"),
     ],
 )
 def test_snapshot_rejects_a_bad_header(change: dict[str, Any], problem: str) -> None:

@@ -324,7 +324,11 @@ def test_properties_null_is_an_empty_object(tmp_path: Path) -> None:
     pe = {**b.endpoint("pe-null", "/x", st["id"], "blob", "10.0.0.4")[0], "properties": None}
     result = scan_rows([st, net, pe], tmp_path)
     # absent publicNetworkAccess means Enabled, exactly as with "properties": {}
-    assert [(f.rule_id, f.resource_name) for f in result.findings] == [("MLA-STG-001", "stnull")]
+    # null properties are absent ones: no public access setting, no anonymous-blob setting
+    assert [(f.rule_id, f.resource_name) for f in result.findings] == [
+        ("MLA-STG-001", "stnull"),
+        ("MLA-STG-003", "stnull"),
+    ]
 
 
 def test_missing_sku_is_not_evaluated_never_a_pass(tmp_path: Path) -> None:
@@ -363,7 +367,10 @@ def test_empty_arrays_inside_rows(tmp_path: Path) -> None:
 
 
 def test_unicode_names_survive_into_the_report(tmp_path: Path, capsys: Any) -> None:
-    st = {**b.storage("stdonnées-データ"), "properties": {"publicNetworkAccess": "Enabled"}}
+    st = {
+        **b.storage("stdonnées-データ"),
+        "properties": {"publicNetworkAccess": "Enabled", "allowBlobPublicAccess": False},
+    }
     path = write_json(tmp_path / "estate.json", [st])
     code, out, err = run_cli(["scan", "--snapshot", str(path), "--format", "json"], capsys)
     assert (code, err) == (1, "")

@@ -32,7 +32,7 @@ class AzGraph:
             rows = data
         else:
             raise InputError(path, f"'data' is {describe(data)}, expected an array of rows")
-        return Reading(rows, gaps=_gaps(doc, len(rows)))
+        return Reading(rows, gaps=_gaps(path, doc, len(rows)))
 
 
 def _table_rows(path: Path, table: dict[str, Any]) -> list[Any]:
@@ -52,7 +52,19 @@ def _table_rows(path: Path, table: dict[str, Any]) -> list[Any]:
     return out
 
 
-def _gaps(doc: dict[str, Any], rows: int) -> list[str]:
+def _count(path: Path, doc: dict[str, Any], *names: str) -> int | None:
+    """A row count the page states (None when it states none). A count that is not a
+    whole number is bad input: ignoring it could hide a partial export."""
+    name = next((n for n in names if n in doc), None)
+    if name is None or doc[name] is None:
+        return None
+    value = doc[name]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(path, f"'{name}' is {describe(value)} {value!r}, expected a row count")
+    return value
+
+
+def _gaps(path: Path, doc: dict[str, Any], rows: int) -> list[str]:
     """What the page says it does not hold: the rows after it, or a truncated result."""
     found = []
     token = doc.get("skip_token") or doc.get("skipToken") or doc.get("$skipToken")
@@ -61,9 +73,12 @@ def _gaps(doc: dict[str, Any], rows: int) -> list[str]:
             "'az graph query' output ends at a page boundary (skip_token is set): "
             "the rows after it were not read"
         )
-    total = doc.get("total_records", doc.get("totalRecords"))
-    if isinstance(total, int) and not isinstance(total, bool) and total > rows:
+    total = _count(path, doc, "total_records", "totalRecords")
+    if total is not None and total > rows:
         found.append(f"holds {rows} of the query's {total} rows")
+    count = _count(path, doc, "count")
+    if count is not None and count != rows:
+        found.append(f"says its page holds {count} rows, but {rows} are in it")
     if str(doc.get("resultTruncated", doc.get("result_truncated", ""))).lower() == "true":
         found.append("Resource Graph marked the result truncated")
     return found

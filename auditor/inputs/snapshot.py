@@ -52,14 +52,18 @@ class Snapshot:
         cloud = doc.get("cloud")
         if cloud is not None and cloud not in tuple(CLOUDS):
             raise InputError(path, f"snapshot 'cloud' must be one of {', '.join(CLOUDS)}")
-        failures = doc.get("failures")
+        failures = doc.get("failures", [])
+        if not isinstance(failures, list):  # ignoring it would pass a partial collection
+            raise InputError(
+                path, f"snapshot 'failures' is {describe(failures)}, expected an array"
+            )
         notes = doc.get("notes")
         return Reading(
             rows,
             row_label="snapshot row",
             gaps=[
                 f"the snapshot records a failed collection: {json.dumps(f, sort_keys=True)}"
-                for f in (failures if isinstance(failures, list) else [])
+                for f in failures
             ],
             collections=doc.get("collections"),
             metadata={k: v for k, v in doc.items() if k not in ("format", "version", "rows")},

@@ -90,7 +90,9 @@ def endpoint_zones(g: AuditGraph, pe: str) -> dict[str, str] | Unknown:
 def _endpoint_zones(g: AuditGraph, pe: str) -> dict[str, str] | Unknown:
     collections = g.estate.collections()
     zones: dict[str, str] = {}
-    if ZONE_GROUPS in collections:
+    # zone groups are read per endpoint: only an endpoint whose own input holds them has
+    # its zone groups in the estate (the others fall back to A records)
+    if ZONE_GROUPS in collections and g.estate.holds(pe, ZONE_GROUPS):
         for group, _ in g.out(pe, "has_zone_group"):
             for zone, attrs in g.out(group, "uses_zone"):
                 zones.setdefault(zone, f"zone group {g.name(group)} config {attrs.get('config')}")
