@@ -101,6 +101,15 @@ class Suppression:
                 return False
         return True
 
+    @property
+    def matches_all(self) -> bool:
+        """The entry covers every finding: no related or tag selector, and its rule and
+        resource globs are only ``*``. Accepted (a team may mean it), but every report
+        and stderr warn, since no finding can then fail the gate."""
+        e = self.entry
+        globs = [g for g in (e.rule, e.resource) if g]
+        return not (e.related or e.tag) and all(set(g.strip()) == {"*"} for g in globs)
+
     def describe(self) -> dict[str, Any]:
         e = self.entry
         return {
@@ -209,6 +218,7 @@ def apply_suppressions(
         "expired": [s.describe() for s in entries if not s.active(today)],
         "stale": stale,
         "unchecked": unchecked,
+        "match_all": [s.describe() for s in entries if s.matches_all],
     }
 
 
@@ -256,7 +266,7 @@ def _report_order(e: dict[str, Any]) -> tuple[int, str, str, str]:
 def read_report(path: str | Path, what: str = "report") -> dict[str, Any]:
     """A mlops-audit JSON report or baseline file, checked enough to use its findings."""
     f = Path(path)
-    data = read_json(f, f"mlops-audit {what}")
+    data = read_json(f, f"mlops-audit {what}", unique_keys=True)  # no key read two ways
     if not isinstance(data, dict) or not (
         data.get("format") == BASELINE_FORMAT
         or (isinstance(data.get("tool"), dict) and data["tool"].get("name") == "mlops-audit")

@@ -510,6 +510,55 @@ def test_arm_read_bucket_throttles_with_retry_after(
     assert took >= 0.9  # azure-core slept for Retry-After: 1
 
 
+def test_knobs_answer_as_azure_does(
+    estate: list[dict[str, Any]], credential: AzureCliCredential
+) -> None:
+    """What the trust tests lean on, seen by the bare SDK clients: ARG's payload refusal,
+    its subscription-limit header, hidden subscription rows, a lagging cloud's refusal of an
+    api-version, typeless list items, redirects and a server echoing the token."""
+    workspace = by_type(estate, "microsoft.machinelearningservices/workspaces")[0]["id"]
+    computes = f"{workspace}/computes?api-version=2025-06-01"
+    containers = "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' "
+    with FakeArm(estate) as arm:
+        arm.max_page_bytes, arm.subscription_limit_hit = 2000, True
+        client = graph(arm, credential)
+        with pytest.raises(HttpResponseError) as too_large:
+            ask(client, types_query("resources", estate), top=1000)
+        small, _ = ask(client, types_query("resources", estate), top=2)
+        _, limited = client.resources(
+            QueryRequest(management_groups=["mg"], query=containers + "| order by id asc"),
+            cls=lambda pipeline, body, _: (body, pipeline.http_response.headers),
+        )
+        _, by_subscription = ask(client, containers + "| order by id asc")
+        arm.hidden_containers = {SUB_B}
+        hidden, _ = ask(client, containers + "| order by id asc")
+        arm.compute_api_versions, arm.drop_list_types = {"2023-04-01"}, True
+        refused = network(arm, credential).send_request(HttpRequest("GET", computes))
+        typeless = network(arm, credential).send_request(
+            HttpRequest("GET", computes.replace("2025-06-01", "2023-04-01"))
+        )
+        arm.redirect_next(1, "https://elsewhere.example/x", 307, path_contains="/computes")
+        arm.echo_auth_next(1, path_contains="/computes")
+        redirected = network(arm, credential).send_request(
+            HttpRequest("GET", computes), permit_redirects=False
+        )
+        echoed = network(arm, credential).send_request(HttpRequest("GET", computes))
+    assert too_large.value.status_code == 400
+    assert [d.code for d in too_large.value.error.details] == ["ResponsePayloadTooLarge"]
+    assert small.count == 2
+    assert limited["x-ms-tenant-subscription-limit-hit"] == "true"
+    assert "x-ms-tenant-subscription-limit-hit" not in by_subscription
+    assert [r["subscriptionId"] for r in hidden.data] == [SUB_A]
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "NoRegisteredProviderFound"
+    assert typeless.status_code == 200
+    assert all("type" not in v for v in typeless.json()["value"])
+    assert redirected.status_code == 307
+    assert redirected.headers["Location"] == "https://elsewhere.example/x"
+    assert echoed.status_code == 400 and FAKE_TOKEN in echoed.text()
+    assert FAKE_TOKEN not in repr(arm.requests)  # the server's log never holds it
+
+
 def test_requests_ca_bundle_alone_is_enough(
     estate: list[dict[str, Any]], credential: AzureCliCredential, monkeypatch: pytest.MonkeyPatch
 ) -> None:
