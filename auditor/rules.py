@@ -257,7 +257,36 @@ def compile_rule(data: Any, path: str) -> Rule:
 
 class _RuleLoader(yaml.SafeLoader):
     """YAML with only true/false as booleans: YAML 1.1 also reads on/off/yes/no as
-    booleans, which would turn a relation test's ``on:`` key into True."""
+    booleans, which would turn a relation test's ``on:`` key into True.
+
+    Rule and suppression files may also hold neither anchors nor aliases (no shipped or
+    example file needs them, and an alias bomb of a few kilobytes expands to billions of
+    nodes for whatever walks the data) nor a key twice in one mapping (YAML would keep
+    the last one silently: a second ``expires:`` would win unseen)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.MarkedYAMLError(
+                problem="anchors and aliases (&name, *name) are not allowed in this file",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value if isinstance(node, yaml.MappingNode) else ():
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # unhashable: SafeLoader refuses the key itself
+                continue
+            if duplicate:
+                raise yaml.MarkedYAMLError(
+                    problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
+                )
+        return super().construct_mapping(node, deep)
 
 
 _RuleLoader.yaml_implicit_resolvers = {
@@ -306,14 +335,19 @@ def load_rules(extra_dirs: list[str | Path] = ()) -> list[Rule]:  # type: ignore
             raise RuleFileError(d, "no such rules directory")
         if not d.is_dir():
             raise RuleFileError(d, "is not a directory")
-        files = sorted([*d.glob("*.yaml"), *d.glob("*.yml")])
-        for f in files:
+        for f in rule_files(d):
             rule = compile_rule(read_yaml(f), str(f))
             if rule.id in seen:
                 raise RuleFileError(f, f"id: {rule.id} is already defined in {seen[rule.id]}")
             seen[rule.id] = str(f)
             rules.append(rule)
     return sorted(rules, key=lambda r: r.id)
+
+
+def rule_files(directory: Path) -> list[Path]:
+    """The rule files of a directory, in load order (also what an output must not
+    overwrite)."""
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
 
 
 def select_rules(rules: list[Rule], select: list[str], skip: list[str]) -> list[Rule]:

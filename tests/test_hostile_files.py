@@ -1,0 +1,165 @@
+"""Hostile data and files, end to end through the console script: what a tenant or a
+pipeline hands in must never reach a terminal or CI log as control, hang or exhaust the
+scan, overwrite an input, or turn a bug into an exit code a pipeline misreads.
+
+Each class of input has its own test below; together they are the hostile-input suite.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import resource
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import builders as b
+from .conftest import FIXTURES, ROOT
+from .update_golden import console_script, run_cli
+
+GOOD = str(FIXTURES / "reference-good.json")
+TERRAFORM = str(FIXTURES / "reference-terraform.json")
+FORMATS = ("table", "json", "sarif", "junit", "markdown", "html", "csv")
+
+# what must never reach a console or CI log as it is
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+HOSTILE_NAMES = [
+    "::error title=pwned::the build failed",
+    "x\n::add-mask::secret",
+    "##vso[task.setvariable variable=agent.ok]owned",
+    "##[error]fake error",
+    "\x1b]0;title\x07\x1b[2J\x1b[31mred\x9b0m",
+    "kv\u202egnp.exe",
+    "[bold]loud[/bold] :smile: [link=https://x]y[/link]",
+    "c\rover",
+    # wraps in the table so that a command starts a continuation line
+    "a" * 60 + " " + "b" * 60 + " ::error::wrapped",
+]
+
+
+def public_storage(name: str) -> dict[str, Any]:
+    row = b.storage(re.sub(r"[^a-z0-9]", "", name.lower())[:20] or "st")
+    row["id"] = row["id"] + "x" + str(abs(hash(name)))  # ids stay distinct
+    row.update(name=name, properties={"publicNetworkAccess": "Enabled"})
+    return row
+
+
+def write_rows(path: Path, rows: list[dict[str, Any]]) -> str:
+    path.write_text(json.dumps(rows), encoding="utf-8")  # ASCII: lone surrogates survive
+    return str(path)
+
+
+def assert_log_safe(text: str) -> None:
+    """Nothing in ``text`` is a control sequence or a workflow command to a CI runner."""
+    assert not CONTROLS.search(text), repr(CONTROLS.search(text))
+    assert "\ud800" not in text
+    for line in re.split(r"[\n\r]", text):
+        assert not line.lstrip().startswith("::"), line
+    assert not re.search(r"##(vso)?\[", text, re.IGNORECASE), text
+    assert "😄" not in text  # :smile: is text, not an emoji
+
+
+def run_bounded(
+    *args: str, seconds: int = 20, memory: int = 1 << 30
+) -> subprocess.CompletedProcess[str]:
+    """The console script with a time and an address-space limit."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    return subprocess.run(
+        [console_script(), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=seconds,
+        preexec_fn=limit,
+        check=False,
+    )
+
+
+# -- nothing reaches a terminal or CI log as control -------------------------------------------
+HOSTILE_RULE = r"""id: MLA-HST-001
+title: "Storage [bold]open[/bold] :smile: \e[31m ::error::title"
+severity: high
+category: public-access
+resource_types: [microsoft.storage/storageaccounts]
+assert: {path: subject.properties.publicNetworkAccess, equals: Disabled}
+message: Storage account {subject.name} is open.
+rationale: "Rationale.\n::error::from a rule file\n##vso[task.complete result=Failed]done\n\e]8;;https://evil\e\\link"
+remediation:
+  summary: Close {subject.name}.
+  terraform: 'public_network_access_enabled = false'
+  cli: az storage account update --name {subject.name} --public-network-access Disabled
+references:
+  - title: "Reference \u202e"
+    url: https://learn.microsoft.com/azure/storage/
+"""
+
+
+# -- odd values: lone surrogates, numbers beyond a double, the pinned time ---------------------
+# -- rule, suppression and baseline files --------------------------------------------------------
+def alias_bomb(leaf: str, levels: int = 9) -> str:
+    """A few kilobytes of YAML that expand to 9**levels copies of ``leaf``."""
+    items = [f"    - &x0 {leaf}"]
+    items += [
+        f"    - &x{i} {{any: [{', '.join([f'*x{i - 1}'] * 9)}]}}" for i in range(1, levels + 1)
+    ]
+    return "\n".join(items)
+
+
+def test_an_alias_bomb_in_a_rule_file_is_refused_quickly(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    bomb = "assert:\n  any:\n" + alias_bomb("{path: subject.name, exists: true}")
+    rule = HOSTILE_RULE.replace(
+        "assert: {path: subject.properties.publicNetworkAccess, equals: Disabled}", bomb
+    )
+    (rules / "MLA-HST-001.yaml").write_text(rule, encoding="utf-8")
+    assert len(rule) < 3000
+    start = time.monotonic()
+    proc = run_bounded("rules", "list", "--rules", str(rules))
+    assert time.monotonic() - start < 10
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "anchors and aliases" in proc.stderr and "line 8" in proc.stderr
+
+
+def test_anchors_are_refused_in_suppression_files(tmp_path: Path) -> None:
+    sup = tmp_path / "s.yaml"
+    sup.write_text(
+        "suppressions:\n  - &e {rule: MLA-KV-001, justification: j}\n  - *e\n", encoding="utf-8"
+    )
+    proc = run_bounded("scan", "--snapshot", GOOD, "--suppressions", str(sup))
+    assert proc.returncode == 2, proc.stderr
+    assert (
+        proc.stderr == f"mlops-audit: {sup}: invalid YAML: line 2: anchors and aliases "
+        "(&name, *name) are not allowed in this file\n"
+    )
+
+
+@pytest.mark.parametrize("kind", ["rules", "suppressions"])
+def test_a_key_twice_in_one_mapping_is_refused(tmp_path: Path, kind: str) -> None:
+    if kind == "rules":
+        (tmp_path / "MLA-HST-001.yaml").write_text(HOSTILE_RULE + "severity: low\n", "utf-8")
+        line = HOSTILE_RULE.count("\n") + 1
+        args, name, key = ["--rules", str(tmp_path)], "MLA-HST-001.yaml", "severity"
+    else:
+        (tmp_path / "s.yaml").write_text(
+            "suppressions:\n  - rule: MLA-KV-001\n    justification: j\n"
+            "    expires: 2001-01-01\n    expires: 2999-01-01\n",
+            encoding="utf-8",
+        )
+        args, name, line, key = ["--suppressions", str(tmp_path / "s.yaml")], "s.yaml", 5, "expires"
+    proc = run_cli("scan", "--snapshot", GOOD, *args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == (
+        f"mlops-audit: {tmp_path / name}: invalid YAML: line {line}: duplicate key '{key}'\n"
+    )
+
+
+# -- outputs never replace inputs ----------------------------------------------------------------
+# -- a bug is exit 4, never 1 ------------------------------------------------------------------
