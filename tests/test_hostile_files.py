@@ -8,8 +8,10 @@ Each class of input has its own test below; together they are the hostile-input 
 from __future__ import annotations
 
 import json
+import os
 import re
 import resource
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -102,6 +104,17 @@ references:
 
 
 # -- odd values: lone surrogates, numbers beyond a double, the pinned time ---------------------
+def test_a_number_beyond_a_double_is_bad_input(tmp_path: Path) -> None:
+    estate = tmp_path / "inf.json"
+    estate.write_text(json.dumps([public_storage("st")]).replace('"Enabled"', "1e999"))
+    proc = run_cli("scan", "--snapshot", str(estate))
+    assert proc.returncode == 2, proc.stderr
+    assert (
+        proc.stderr
+        == f"mlops-audit: {estate}: invalid JSON: number 1e999 is too large for a double\n"
+    )
+
+
 # -- rule, suppression and baseline files --------------------------------------------------------
 def alias_bomb(leaf: str, levels: int = 9) -> str:
     """A few kilobytes of YAML that expand to 9**levels copies of ``leaf``."""
@@ -161,5 +174,51 @@ def test_a_key_twice_in_one_mapping_is_refused(tmp_path: Path, kind: str) -> Non
     )
 
 
+def test_a_key_twice_in_a_baseline_is_refused(tmp_path: Path) -> None:
+    base = tmp_path / "b.json"
+    proc = run_cli("baseline", "--snapshot", TERRAFORM, "--output", str(base))
+    assert proc.returncode == 0, proc.stderr
+    text = base.read_text(encoding="utf-8").replace('"format":', '"format": "x", "format":', 1)
+    base.write_text(text, encoding="utf-8")
+    proc = run_cli("scan", "--snapshot", TERRAFORM, "--baseline", str(base))
+    assert proc.returncode == 2 and "duplicate key 'format'" in proc.stderr, proc.stderr
+
+
 # -- outputs never replace inputs ----------------------------------------------------------------
+@pytest.mark.parametrize("option", ["--snapshot", "--baseline", "--suppressions", "--rules"])
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/null", "fifo", "socket"])
+def test_special_files_are_refused_before_reading(
+    tmp_path: Path, option: str, special: str
+) -> None:
+    path = Path(special)
+    if special == "fifo":
+        path = tmp_path / "in.yaml"
+        os.mkfifo(path)
+    elif special == "socket":
+        path = tmp_path / "in.yaml"
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+    if option == "--rules":
+        rules = tmp_path / "rules"
+        rules.mkdir()
+        (rules / "MLA-HST-001.yaml").symlink_to(path)
+        args = ["--snapshot", GOOD, "--rules", str(rules)]
+        named = rules / "MLA-HST-001.yaml"
+    else:
+        args = (
+            ["--snapshot", GOOD, option, str(path)]
+            if option != "--snapshot"
+            else [option, str(path)]
+        )
+        named = path
+    try:
+        proc = run_bounded("scan", *args, seconds=20)
+    finally:
+        if special == "socket":
+            sock.close()
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"mlops-audit: {named}: is a") and proc.stderr.count("\n") == 1
+    assert "not a regular file" in proc.stderr
+
+
 # -- a bug is exit 4, never 1 ------------------------------------------------------------------
