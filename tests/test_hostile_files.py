@@ -7,7 +7,9 @@ Each class of input has its own test below; together they are the hostile-input 
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import re
 import resource
@@ -18,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from auditor import cli
+from auditor.report import safe
 
 from . import builders as b
 from .conftest import FIXTURES, ROOT
@@ -85,6 +90,45 @@ def run_bounded(
 
 
 # -- nothing reaches a terminal or CI log as control -------------------------------------------
+def test_table_report_shows_controls_and_defuses_workflow_commands(tmp_path: Path) -> None:
+    estate = write_rows(tmp_path / "e.json", [public_storage(n) for n in HOSTILE_NAMES])
+    out = tmp_path / "report.txt"
+    proc = run_cli("scan", "--snapshot", estate, "--format", "table", "--output", f"table:{out}")
+    assert proc.returncode == 1, proc.stderr
+    for text in (proc.stdout, out.read_text(encoding="utf-8")):
+        assert_log_safe(text)
+        flat = " ".join(text.split())
+        assert "[U+001B]]0;title[U+0007]" in flat and "kv[U+202E]gnp.exe" in flat
+        assert "[bold]loud[/bold] :smile:" in flat  # markup and emoji codes are text
+        assert "error title=pwned" in flat and "task.setvariable" in flat
+
+
+def test_json_on_stdout_is_defused_and_still_the_same_document(tmp_path: Path) -> None:
+    estate = write_rows(tmp_path / "e.json", [public_storage(n) for n in HOSTILE_NAMES])
+    out = tmp_path / "r.json"
+    proc = run_cli("scan", "--snapshot", estate, "--format", "json", "--output", f"json:{out}")
+    assert proc.returncode == 1, proc.stderr
+    assert not re.search(r"##(vso)?\[", proc.stdout)
+    assert json.loads(proc.stdout) == json.loads(out.read_text(encoding="utf-8"))
+    for fmt in ("sarif", "junit", "html", "markdown", "csv"):
+        shown = run_cli("scan", "--snapshot", estate, "--format", fmt).stdout
+        assert not re.search(r"##(vso)?\[", shown), fmt
+        assert not [ln for ln in shown.splitlines() if ln.lstrip().startswith("::")], fmt
+
+
+def test_diff_table_is_safe(tmp_path: Path) -> None:
+    old = tmp_path / "old.json"
+    new = tmp_path / "new.json"
+    good = write_rows(tmp_path / "good.json", [b.storage("stquiet")])
+    hostile = write_rows(tmp_path / "e.json", [public_storage(n) for n in HOSTILE_NAMES])
+    for estate, report in ((good, old), (hostile, new)):
+        run_cli("scan", "--snapshot", estate, "--output", f"json:{report}")
+    proc = run_cli("diff", str(old), str(new), "--format", "table", "--allow-partial")
+    assert proc.returncode == 0, proc.stderr
+    assert_log_safe(proc.stdout)
+    assert "[U+202E]" in proc.stdout
+
+
 HOSTILE_RULE = r"""id: MLA-HST-001
 title: "Storage [bold]open[/bold] :smile: \e[31m ::error::title"
 severity: high
@@ -103,7 +147,86 @@ references:
 """
 
 
+def test_rules_list_and_show_print_rule_files_as_text(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "MLA-HST-001.yaml").write_text(HOSTILE_RULE, encoding="utf-8")
+    listed = run_cli("rules", "list", "--rules", str(rules))
+    shown = run_cli("rules", "show", "MLA-HST-001", "--rules", str(rules))
+    for proc in (listed, shown):
+        assert proc.returncode == 0, proc.stderr
+        assert_log_safe(proc.stdout)
+    assert "[bold]open[/bold] :smile: [U+001B][31m" in " ".join(listed.stdout.split())
+    assert "from a rule file" in shown.stdout and "[U+202E]" in shown.stdout
+
+
+def test_error_lines_and_warnings_on_stderr_are_safe(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    bad = HOSTILE_RULE.replace(
+        "assert: {path: subject.properties.publicNetworkAccess, equals: Disabled}",
+        'assert: {path: subject.name, matches: "(\\e]0;pwned\\a\\n::error::x"}',
+    )
+    (rules / "MLA-HST-001.yaml").write_text(bad, encoding="utf-8")
+    proc = run_cli("scan", "--snapshot", GOOD, "--rules", str(rules))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "bad regular expression" in proc.stderr
+    assert_log_safe(proc.stderr)
+    # a warning names the suppression file: its name is data too
+    sup = tmp_path / "s\x1b[31m::x.yaml"
+    sup.write_text("suppressions:\n  - rule: MLA-KV-001\n    justification: j\n", "utf-8")
+    proc = run_cli("scan", "--snapshot", GOOD, "--suppressions", str(sup), "--format", "json")
+    assert proc.returncode == 0 and "stale" in proc.stderr, proc.stderr
+    assert_log_safe(proc.stderr)
+    # the parser's own errors echo the command line
+    proc = run_cli("scan", "--snapshot", GOOD, "\x1b[2J##vso[x]y")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert_log_safe(proc.stderr)
+
+
+def test_live_log_lines_are_safe() -> None:
+    """Server error text and progress lines go through the live path's log handler."""
+    handler = cli._log_handler()
+    stream = io.StringIO()
+    handler.setStream(stream)
+    logger = logging.getLogger("mlops_audit.test_hostile")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("server said: %s", "\x1b[2Jbad\n::error::x\r##vso[task.complete]")
+        try:
+            raise ValueError("\x1b]0;trace\x07\n::warning::in a trace")
+        except ValueError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    assert_log_safe(stream.getvalue())
+    assert stream.getvalue().startswith("mlops-audit: server said: [U+001B][2Jbad[U+000A]")
+
+
+def test_safe_console_reads_neither_markup_nor_emoji() -> None:
+    out = io.StringIO()
+    safe.console(out, width=60).print("::error::y [red]x[/red] :smile:")
+    assert out.getvalue() == "\u2060::error::y [red]x[/red] :smile:\n"
+    assert safe.stdout('{"a": "##vso[x]"}', "json") == '{"a": "##vso\\u005bx]"}'
+    assert json.loads(safe.stdout('{"a": "##[x]"}', "sarif")) == {"a": "##[x]"}
+    assert safe.stdout("<a>::b::</a>\n::c::", "junit") == "<a>::b::</a>\n&#58;:c::"
+
+
 # -- odd values: lone surrogates, numbers beyond a double, the pinned time ---------------------
+def test_lone_surrogates_in_every_format(tmp_path: Path) -> None:
+    rows = [public_storage("st\ud800x"), public_storage("\udfffst")]
+    rows[0]["tags"] = {"owner\udc80": "x\ud83d"}
+    estate = write_rows(tmp_path / "e.json", rows)
+    outputs = [f"--output={fmt}:{tmp_path / ('r.' + fmt)}" for fmt in FORMATS]
+    proc = run_cli("scan", "--snapshot", estate, *outputs, "--format", "table")
+    assert proc.returncode == 1 and proc.stderr == "", proc.stderr
+    assert "st\ufffdx" in proc.stdout
+    for fmt in FORMATS:
+        text = (tmp_path / f"r.{fmt}").read_bytes().decode("utf-8")  # strict: valid UTF-8
+        assert re.search(r"\ufffd|\\ufffd|\[U\+D800\]", text), fmt
+
+
 def test_a_number_beyond_a_double_is_bad_input(tmp_path: Path) -> None:
     estate = tmp_path / "inf.json"
     estate.write_text(json.dumps([public_storage("st")]).replace('"Enabled"', "1e999"))

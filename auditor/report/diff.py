@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -60,11 +59,13 @@ def render(diff: dict[str, Any], fmt: str) -> str:
 
 def _table(diff: dict[str, Any]) -> str:
     out = io.StringIO()
-    console = Console(file=out, width=140, no_color=True)
+    console = safe.console(out, width=140, no_color=True)
     s = diff["summary"]
     console.print(
-        f"{safe.rich_markup(diff['old'])} → {safe.rich_markup(diff['new'])}: {s['new']} new, "
-        f"{s['fixed']} fixed, {s['unverified']} not re-checked, {s['unchanged']} unchanged"
+        Text(
+            f"{safe.terminal(diff['old'])} → {safe.terminal(diff['new'])}: {s['new']} new, "
+            f"{s['fixed']} fixed, {s['unverified']} not re-checked, {s['unchanged']} unchanged"
+        )
     )
     note = incomplete_note(diff)
     if note:
@@ -88,9 +89,7 @@ def _table(diff: dict[str, Any]) -> str:
             cell = Text(t(f.get("resource_name") or f["resource_id"]), style="bold")
             cell.append(f"\n{t(f['resource_id'])}\n", style="dim")
             cell.append(t(f.get("reason") or f.get("message") or ""))
-            table.add_row(
-                safe.rich_markup(f.get("severity") or ""), safe.rich_markup(f["rule_id"]), cell
-            )
+            table.add_row(Text(t(f.get("severity") or "")), Text(t(f["rule_id"])), cell)
         console.print(table)
     return out.getvalue()
 

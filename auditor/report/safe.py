@@ -3,9 +3,10 @@ report text is sanitised.
 
 Names, ids, messages, tags and file paths come from the tenant (or from files a pipeline
 hands in), so each renderer passes every such string through the function for its target
-before it is written: :func:`terminal` and :func:`rich_markup` for the console and CI logs,
-:func:`markdown`, :func:`xml` (JUnit), :func:`html` and :func:`css_name` (the page and its
-SVG), :func:`sarif_message`, :func:`csv` and, for any UTF-8 file or stream, :func:`utf8`.
+before it is written: :func:`terminal` for the console (written through a :func:`console`,
+whose output :func:`ci_log` defuses), :func:`log` for lines on stderr, :func:`markdown`,
+:func:`xml` (JUnit), :func:`html` and :func:`css_name` (the page and its SVG),
+:func:`sarif_message`, :func:`csv` and, for any UTF-8 file or stream, :func:`utf8`.
 The targets differ in what breaks them, so the character sets below are named pieces
 combined per target rather than one blunt list.
 """
@@ -14,7 +15,10 @@ from __future__ import annotations
 
 import html as _html
 import re
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # -- the pieces the targets are made of -----------------------------------------------------
 SURROGATES = "\ud800-\udfff"  # lone surrogates: JSON input can carry them, UTF-8 cannot
@@ -27,6 +31,19 @@ BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 INVISIBLE = "\u180e\u200b-\u200d\u2028\u2029\u2060-\u2065\ufeff"
 
 _LONE_SURROGATE = re.compile(f"[{SURROGATES}]")
+# CI workflow commands a runner reads from a job's log: Azure Pipelines takes ``##vso[``
+# anywhere in a line, GitHub Actions its legacy ``##[`` anywhere and ``::name::`` at the
+# start of a line after whitespace (.NET's TrimStart; JavaScript's also drops U+FEFF).
+_HASH_COMMAND = re.compile(r"(?<=##)((?:vso)?)\[", re.IGNORECASE)
+_COLON_COMMAND = re.compile(r"(?:^|(?<=[\n\r]))((?:[^\S\n\r]|\ufeff)*):(?=:)")
+# the same characters in a format's own escapes, so the document parses to the same data
+_COMMAND_ESCAPES = {
+    "json": ("\\u005b", ":"),  # a JSON string cannot hold a line break: no line starts
+    "sarif": ("\\u005b", ":"),
+    "junit": ("&#91;", "&#58;"),
+    "html": ("&#91;", "&#58;"),
+}
+DEFUSE = "\u2060"  # WORD JOINER: invisible, not whitespace to any runner, breaks the match
 # Markdown: whitespace is collapsed first, so every C0 character left is a control
 _MARKDOWN_UNSAFE = re.compile(f"[{C0}{C1}{BIDI}{SURROGATES}{NONCHARACTERS}]")
 # HTML/SVG: everything invisible or direction-changing, one line or keeping line feeds
@@ -57,21 +74,72 @@ def utf8(text: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", text)
 
 
-def terminal(value: object) -> str:
-    """Text for the terminal report and CI logs, as a literal (a Rich ``Text``, which does
-    not parse markup). The one door for estate text to a console: control sequences, bidi
-    overrides and workflow commands (``##vso[``, ``::``) are to be defused here. Today it
-    only makes the text encodable, so a lone surrogate cannot stop a console write."""
-    return utf8(value if isinstance(value, str) else str(value))
+def terminal(value: object, multiline: bool = False) -> str:
+    """Text for the terminal report, ``rules list``/``show`` and CI logs, for a Rich ``Text``
+    (literal: no markup) on a :func:`console`. Lone surrogates become U+FFFD; every
+    control (ESC, so no CSI/OSC sequence; CR; C1), bidi override and invisible character
+    is shown as ``[U+XXXX]`` (:func:`visible`): a reader must see that a name holds one.
+    ``multiline`` keeps line feeds (a rule file's Markdown)."""
+    return visible(utf8(value if isinstance(value, str) else str(value)), multiline)
 
 
-def rich_markup(value: object) -> str:
-    """:func:`terminal` text for a Rich API that parses markup (``console.print`` of a
-    string, a table cell given as a string): ``[`` is escaped, so a name like ``[bold]``
-    stays text."""
-    from rich.markup import escape  # rich only where a console is written
+def ci_log(text: str) -> str:
+    """Output bound for a console or CI log with every workflow command defused: a word
+    joiner goes into ``##vso[`` and ``##[`` wherever they are and into a ``::`` that
+    starts a line, so neither Azure Pipelines nor GitHub Actions runs one (set a variable,
+    mask, stop commands, fake an error) from estate text. Applied to whole lines as
+    written, so wrapping cannot carry a command to a line start unseen."""
+    return _defuse(text, DEFUSE + "[", DEFUSE + ":")
 
-    return escape(terminal(value))
+
+def stdout(text: str, fmt: str) -> str:
+    """A report printed on stdout — in CI, the job's log — with workflow commands defused
+    (:func:`ci_log`). JSON, SARIF, JUnit and HTML use their own escapes for ``[`` and
+    ``:`` instead (``\\u005b``, ``&#91;``, ``&#58;``), so what a pipe or ``>`` keeps parses
+    to the same document as the ``--output`` file."""
+    bracket, colon = _COMMAND_ESCAPES.get(fmt, (DEFUSE + "[", DEFUSE + ":"))
+    return _defuse(utf8(text), bracket, colon)
+
+
+def _defuse(text: str, bracket: str, colon: str) -> str:
+    text = _HASH_COMMAND.sub(lambda m: m.group(1) + bracket, text)
+    return _COLON_COMMAND.sub(lambda m: m.group(1) + colon, text)
+
+
+def log(text: object, multiline: bool = False) -> str:
+    """A line for stderr (an error, a warning, a progress line, server error text):
+    :func:`terminal`, then :func:`ci_log`. ``multiline`` is for a traceback."""
+    return ci_log(terminal(text, multiline))
+
+
+class _CiLog:
+    """A console's stream with :func:`ci_log` applied to every write; everything else
+    (``isatty``, ``encoding``, ``fileno``) is the stream's, so Rich still tells a terminal
+    from a pipe. ``None`` is the current ``sys.stdout``/``sys.stderr``, as in Rich."""
+
+    def __init__(self, stream: IO[str] | None, stderr: bool) -> None:
+        self._stream, self._stderr = stream, stderr
+
+    @property
+    def stream(self) -> IO[str]:
+        import sys
+
+        return self._stream or (sys.stderr if self._stderr else sys.stdout)
+
+    def write(self, text: str) -> int:
+        return self.stream.write(ci_log(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def console(file: IO[str] | None = None, *, stderr: bool = False, **options: Any) -> Console:
+    """The one kind of Rich console that prints estate text: it parses neither markup
+    (``[bold]``) nor emoji codes (``:smile:``) in strings, and its output goes through
+    :func:`ci_log`. ``options`` are Rich's (``width``, ``no_color``)."""
+    from rich.console import Console  # rich only where a console is written
+
+    return Console(file=_CiLog(file, stderr), markup=False, emoji=False, **options)  # type: ignore[arg-type]
 
 
 def markdown(

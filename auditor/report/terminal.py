@@ -2,8 +2,8 @@
 accounts, what was not seen or not judged, and the verdict line.
 
 The same renderer writes the colour console on a terminal and, without colour at a fixed
-width, the ``table`` format for files and pipeline logs. Estate text goes into Rich ``Text``
-objects (literal: no markup is parsed) through :func:`safe.terminal`.
+width, the ``table`` format for files and pipeline logs, both on a :func:`safe.console`.
+Estate text goes into Rich ``Text`` objects (literal) through :func:`safe.terminal`.
 """
 
 from __future__ import annotations
@@ -34,12 +34,13 @@ MAX_CHECKS = 20  # per-resource checks not evaluated listed (the JSON report has
 def render(view: ReportView) -> str:
     """The terminal report as plain text (for files and pipeline logs)."""
     out = io.StringIO()
-    print_report(view, Console(file=out, width=WIDTH, no_color=True))
+    print_report(view, safe.console(out, width=WIDTH, no_color=True))
     return out.getvalue()
 
 
 def print_report(view: ReportView, console: Console) -> None:
-    """The report on ``console``."""
+    """The report on ``console`` (a :func:`safe.console`: no markup, workflow commands
+    defused)."""
     inv, gate, coverage = view.inventory, view.gate, view.coverage
     head = Text()
     head.append(
@@ -82,7 +83,7 @@ def print_report(view: ReportView, console: Console) -> None:
                 entry = safe.terminal(f.suppression["entry"])
                 cell.append(f"  suppressed ({entry})", style="dim")
             cell.append("\n" + safe.terminal(f.message))
-            table.add_row(safe.rich_markup(f.rule_id), cell)
+            table.add_row(Text(safe.terminal(f.rule_id)), cell)
         console.print(table)
     _triage(view, console)
     if coverage.gaps:
