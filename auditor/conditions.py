@@ -205,7 +205,10 @@ def _num(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond a double (JSON allows 400 digits)
+            return float("inf") if value > 0 else float("-inf")
     try:
         return float(str(value))
     except ValueError:
@@ -264,7 +267,7 @@ OPERATORS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
     "not_equals": _not(_equals),
     "in": _one_of,
     "not_in": _not(_one_of),
-    "matches": lambda rx: lambda a: a is not None and rx.search(str(a)) is not None,
+    "matches": lambda rx: lambda a: a is not None and rx.search(_utf8(str(a))) is not None,
     "contains": _contains,
     "gt": _numeric(lambda a, e: a > e),
     "gte": _numeric(lambda a, e: a >= e),
@@ -496,10 +499,7 @@ def _compile_compare(spec: dict[str, Any], where: str, bindings: Bindings) -> Co
     if op in ("in", "not_in") and not isinstance(expected, list):
         raise ConditionError(f"{where}.{op}", "must be a list")
     if op == "matches":
-        try:
-            expected = re.compile(str(expected), re.IGNORECASE)
-        except re.error as exc:
-            raise ConditionError(f"{where}.matches", f"bad regular expression: {exc}") from None
+        expected = _linear_regex(str(expected), f"{where}.matches")
     if op in ("gt", "gte", "lt", "lte") and _num(expected) is None:
         raise ConditionError(f"{where}.{op}", "must be a number")
     match = spec.get("match", "any")
@@ -510,6 +510,32 @@ def _compile_compare(spec: dict[str, Any], where: str, bindings: Bindings) -> Co
         raise ConditionError(f"{where}.absent", "must be 'null' or 'unknown'")
     path = Path.parse(spec["path"], f"{where}.path", bindings)
     return Compare(path, op, expected, match, spec.get("default"), absent)
+
+
+def _linear_regex(pattern: str, where: str) -> Any:
+    """A ``matches`` pattern, case-insensitive, compiled by RE2: its time is linear in the
+    text, so a rule file cannot hang a scan (Python's backtracking ``re`` takes minutes
+    for ``(a+)+$`` against forty characters), and its compiled size is bounded (RE2's 8 MiB
+    per pattern). RE2 has no backreferences or lookaround: such a pattern is refused here,
+    when the rule loads."""
+    import re2  # only a rule with 'matches' needs it
+
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # RE2 would print its own copy of the error on stderr
+    try:
+        return re2.compile(_utf8(pattern), options)
+    except re2.error as exc:
+        problem = exc.args[0] if exc.args else exc
+        if isinstance(problem, bytes):
+            problem = problem.decode("utf-8", "replace")
+        raise ConditionError(where, f"bad regular expression: {problem}") from None
+
+
+def _utf8(text: str) -> bytes:
+    """What RE2 reads: UTF-8, a lone surrogate (JSON can carry one) passed through as its
+    bytes rather than failing the whole scan on one odd value."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _compile_relation(spec: dict[str, Any], where: str, bindings: Bindings) -> RelationTest:

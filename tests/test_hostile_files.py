@@ -238,6 +238,23 @@ def test_a_number_beyond_a_double_is_bad_input(tmp_path: Path) -> None:
     )
 
 
+def test_an_integer_beyond_a_double_is_data(tmp_path: Path) -> None:
+    """JSON integers have no limit; a rule comparing one must not crash on the float."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    rule = HOSTILE_RULE.replace(
+        "assert: {path: subject.properties.publicNetworkAccess, equals: Disabled}",
+        "assert: {path: subject.properties.count, lt: 5}",
+    )
+    (rules / "MLA-HST-001.yaml").write_text(rule, encoding="utf-8")
+    row = public_storage("st")
+    row["properties"]["count"] = 10**400
+    estate = write_rows(tmp_path / "e.json", [row])
+    proc = run_cli("scan", "--snapshot", estate, "--rules", str(rules), "--select", "MLA-HST")
+    assert proc.returncode == 1, proc.stderr
+    assert [f["rule_id"] for f in json.loads(proc.stdout)["findings"]] == ["MLA-HST-001"]
+
+
 # -- rule, suppression and baseline files --------------------------------------------------------
 def alias_bomb(leaf: str, levels: int = 9) -> str:
     """A few kilobytes of YAML that expand to 9**levels copies of ``leaf``."""
@@ -305,6 +322,48 @@ def test_a_key_twice_in_a_baseline_is_refused(tmp_path: Path) -> None:
     base.write_text(text, encoding="utf-8")
     proc = run_cli("scan", "--snapshot", TERRAFORM, "--baseline", str(base))
     assert proc.returncode == 2 and "duplicate key 'format'" in proc.stderr, proc.stderr
+
+
+def test_a_rule_regex_cannot_hang_the_scan(tmp_path: Path) -> None:
+    """``(a+)+$`` backtracks 2**40 times in Python's re on this name; RE2 is linear."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    rule = HOSTILE_RULE.replace(
+        "assert: {path: subject.properties.publicNetworkAccess, equals: Disabled}",
+        'assert: {not: {path: subject.name, matches: "^(a+)+$"}}',
+    )
+    (rules / "MLA-HST-001.yaml").write_text(rule, encoding="utf-8")
+    estate = write_rows(
+        tmp_path / "e.json", [public_storage("a" * 40 + "!"), public_storage("aaa")]
+    )
+    start = time.monotonic()
+    proc = run_bounded(
+        "scan",
+        "--snapshot",
+        estate,
+        "--rules",
+        str(rules),
+        "--select",
+        "MLA-HST",
+        "--format",
+        "json",
+    )
+    assert time.monotonic() - start < 15
+    assert proc.returncode == 1, proc.stderr
+    assert [f["resource_name"] for f in json.loads(proc.stdout)["findings"]] == ["aaa"]
+
+
+def test_a_regex_re2_cannot_run_in_linear_time_is_refused(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    rule = HOSTILE_RULE.replace(
+        "assert: {path: subject.properties.publicNetworkAccess, equals: Disabled}",
+        'assert: {path: subject.name, matches: "^(a)\\\\1$"}',
+    )
+    (rules / "MLA-HST-001.yaml").write_text(rule, encoding="utf-8")
+    proc = run_cli("rules", "list", "--rules", str(rules))
+    assert proc.returncode == 2, proc.stderr
+    assert "assert.matches: bad regular expression: invalid escape sequence: \\1" in proc.stderr
 
 
 # -- outputs never replace inputs ----------------------------------------------------------------
