@@ -617,6 +617,11 @@ def _warn_triage(run: Any) -> None:
         f"({e['matches']} finding(s))"
         for e in run.suppressions["expired"]
     ] + [f"suppression {e['entry']} matches no finding (stale)" for e in run.suppressions["stale"]]
+    warnings += [
+        f"suppression {e['entry']} matches every finding (its selectors are only '*'): "
+        "no finding it covers can fail the gate"
+        for e in run.suppressions.get("match_all", ())
+    ]
     for warning in warnings:
         print(safe.log(f"mlops-audit: warning: {warning}"), file=sys.stderr)
 

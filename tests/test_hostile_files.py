@@ -366,6 +366,35 @@ def test_a_regex_re2_cannot_run_in_linear_time_is_refused(tmp_path: Path) -> Non
     assert "assert.matches: bad regular expression: invalid escape sequence: \\1" in proc.stderr
 
 
+def test_a_suppression_that_matches_everything_warns_everywhere(tmp_path: Path) -> None:
+    sup = tmp_path / "s.yaml"
+    sup.write_text(
+        'suppressions:\n  - rule: "*"\n    resource: "*"\n    justification: all of it\n',
+        encoding="utf-8",
+    )
+    outputs = [f"--output={fmt}:{tmp_path / ('r.' + fmt)}" for fmt in FORMATS]
+    proc = run_cli("scan", "--snapshot", TERRAFORM, "--suppressions", str(sup), *outputs)
+    assert proc.returncode in (0, 3), proc.stderr  # nothing counts (3: checks not evaluated)
+    assert f"warning: suppression {sup}#1 matches every finding" in proc.stderr
+    text = {fmt: (tmp_path / f"r.{fmt}").read_text(encoding="utf-8") for fmt in FORMATS}
+    assert json.loads(text["json"])["suppressions"]["match_all"][0]["entry"] == f"{sup}#1"
+    (invocation,) = json.loads(text["sarif"])["runs"][0]["invocations"]
+    notes = invocation["toolConfigurationNotifications"]
+    assert [n["descriptor"]["id"] for n in notes] == ["suppression-matches-all"]
+    assert 'type="suppression-matches-all"' in text["junit"]
+    assert "matches every finding" in " ".join(text["table"].split())
+    assert "Matching every finding (1)" in text["markdown"]
+    assert "match every finding" in text["html"]
+    assert "#1 (matches every finding)" in text["csv"]
+    # a narrower entry is not warned about
+    sup.write_text(
+        'suppressions:\n  - rule: "*"\n    tag: env=dev\n    justification: dev\n', "utf-8"
+    )
+    proc = run_cli("scan", "--snapshot", TERRAFORM, "--suppressions", str(sup), "--format", "json")
+    assert "every finding" not in proc.stderr
+    assert json.loads(proc.stdout)["suppressions"]["match_all"] == []
+
+
 # -- outputs never replace inputs ----------------------------------------------------------------
 @pytest.mark.parametrize("option", ["--snapshot", "--baseline", "--suppressions", "--rules"])
 @pytest.mark.parametrize("special", ["/dev/zero", "/dev/null", "fifo", "socket"])

@@ -37,8 +37,12 @@ COLUMNS = (
 BOM = "\ufeff"
 
 
-def row(f: Finding) -> list[str]:
+def row(f: Finding, match_all: frozenset[str] = frozenset()) -> list[str]:
+    """A finding's cells; an entry in ``match_all`` (it covers every finding) says so."""
     s = f.suppression or {}
+    entry = s.get("entry")
+    if entry in match_all:
+        entry = f"{entry} (matches every finding)"
     values = (
         f.severity,
         f.rule_id,
@@ -53,7 +57,7 @@ def row(f: Finding) -> list[str]:
         f.fingerprint,
         "yes" if f.counts else "no",
         "yes" if f.suppression else "no",
-        s.get("entry"),
+        entry,
         s.get("justification"),
         s.get("expires"),
         f.baseline,
@@ -65,6 +69,8 @@ def render(view: ReportView) -> str:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(COLUMNS)
+    broad = view.suppressions.match_all if view.suppressions else ()
+    labels = frozenset(str(e["entry"]) for e in broad)
     for f in sorted(view.findings, key=lambda f: (*f.sort_key(), f.fingerprint)):
-        writer.writerow(row(f))
+        writer.writerow(row(f, labels))
     return BOM + out.getvalue()

@@ -448,6 +448,12 @@ def _suppressions(s: SuppressionAccount | None) -> str:
             "match no finding.</div>"
         )
         out.append(_entry_rows(s.stale))
+    if s.match_all:
+        out.append(
+            f'<div class="warn"><b>{len(s.match_all)} entr(ies) match every finding</b> '
+            "(selectors only <code>*</code>): no finding they cover can fail the gate.</div>"
+        )
+        out.append(_entry_rows(s.match_all))
     out.append("</section>")
     return "\n".join(out)
 

@@ -17,7 +17,9 @@ judged, passes included, so a dashboard shows pass rates and their trend:
 Azure DevOps reads only ``testcase/@name`` (title and test name) and ``@classname``
 (storage) per result and names tests by the two, so the rule id leads the name; the
 suite is only a grouping for other tools. Coverage gaps (inputs not read whole) add one
-erroring case each, in a suite of their own: an incomplete scan is not a green run.
+erroring case each, in a suite of their own: an incomplete scan is not a green run. A
+suppression entry that matches every finding adds a failing case, in a suite of its own:
+its skipped cases would otherwise look like a run of accepted risks.
 """
 
 from __future__ import annotations
@@ -106,6 +108,21 @@ def render(view: ReportView) -> str:
         ]
         _disambiguate(cases, [str(i) for i in range(len(cases))])
         suites.append(("coverage: inputs read completely", cases))
+    broad = view.suppressions.match_all if view.suppressions else ()
+    if broad:
+        cases = [
+            _Case(
+                _short(f"suppression {e.get('entry')}", LABEL_CHARS),
+                "mlops-audit.suppressions",
+                "failure",
+                "matches every finding (selectors only '*'): no finding it covers can fail "
+                "the gate",
+                f"{e.get('entry')}: {e.get('justification')}",
+                "suppression-matches-all",
+            )
+            for e in broad
+        ]
+        suites.append(("suppressions: no entry matches every finding", cases))
 
     root = ET.Element("testsuites")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}

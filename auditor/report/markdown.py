@@ -277,6 +277,21 @@ def _suppressions(s: SuppressionAccount, max_rows: int) -> list[str]:
                 f"{cell(e.get('justification'), limit=MAX_CELL)} | {cell(e.get('owner'))} |"
             )
         lines += _more(min(len(stale), max_rows), len(stale), "stale entries")
+    if s.match_all:
+        lines += [
+            "",
+            f"#### ⚠️ Matching every finding ({len(s.match_all)}): selectors only `*`, so no "
+            "finding they cover can fail the gate; narrow them",
+            "",
+            "| entry | selects | justification | owner |",
+            "|---|---|---|---|",
+        ]
+        for e in s.match_all[:max_rows]:
+            lines.append(
+                f"| {cell(e.get('entry'), code=True, limit=200)} | {_selector(e)} | "
+                f"{cell(e.get('justification'), limit=MAX_CELL)} | {cell(e.get('owner'))} |"
+            )
+        lines += _more(min(len(s.match_all), max_rows), len(s.match_all), "entries")
     return lines
 
 

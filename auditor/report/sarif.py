@@ -71,7 +71,8 @@ NOTIFICATIONS: tuple[tuple[str, str, str], ...] = (
     ("suppression-expired", "warning", "A suppression expired and no longer suppresses."),
     ("suppression-stale", "note", "A suppression matches no finding."),
     ("results-truncated", "error", "Findings were left out to stay within GitHub's limits."),
-)
+    ("suppression-matches-all", "warning", "A suppression matches every finding."),
+)  # new descriptors go last: a descriptor's index must not change
 _NOTE_INDEX = {n[0]: i for i, n in enumerate(NOTIFICATIONS)}
 _NOTE_LEVEL = {n[0]: n[1] for n in NOTIFICATIONS}
 
@@ -523,6 +524,15 @@ def _configuration_notifications(view: ReportView) -> list[dict[str, Any]]:
         )
         for e in s.stale
     ]
+    notes += [
+        _note(
+            "suppression-matches-all",
+            f"Suppression {e['entry']} matches every finding (its selectors are only '*'): "
+            f"no finding it covers can fail the gate: {e['justification']}",
+            properties={"entry": e["entry"]},
+        )
+        for e in s.match_all
+    ]
     return notes
 
 
@@ -558,6 +568,7 @@ def _run_properties(view: ReportView) -> dict[str, Any]:
             "suppressed": s.suppressed,
             "expired": len(s.expired),
             "stale": len(s.stale),
+            "match_all": len(s.match_all),
         }
     return props
 

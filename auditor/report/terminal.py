@@ -181,6 +181,14 @@ def _triage(view: ReportView, console: Console) -> None:
                     style="bold yellow",
                 )
             )
+        for e in s.match_all:
+            console.print(
+                Text(
+                    f"suppression {t(e['entry'])} matches every finding (its selectors are "
+                    f"only '*'): no finding it covers can fail the gate",
+                    style="bold yellow",
+                )
+            )
         for e in s.stale:
             console.print(
                 Text(

@@ -184,6 +184,7 @@ class SuppressionAccount:
     stale: tuple[dict[str, Any], ...]
     unchecked: tuple[dict[str, Any], ...]  # not checked for staleness, with the reason
     document: dict[str, Any]
+    match_all: tuple[dict[str, Any], ...] = ()  # entries that cover every finding: warned
 
 
 @dataclass(frozen=True)
@@ -431,6 +432,7 @@ def _suppressions(s: dict[str, Any] | None) -> SuppressionAccount | None:
         tuple(s.get("stale", ())),
         tuple(s.get("unchecked", ())),
         s,
+        tuple(s.get("match_all", ())),
     )
 
 
