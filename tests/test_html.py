@@ -582,10 +582,13 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One headless Chromium session for the module, offline (no Selenium Manager)."""
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     if missing:
-        pytest.fail(
-            f"the HTML browser test needs {' and '.join(missing)}: "
+        why = (
+            f"the HTML browser tests need {' and '.join(missing)}: "
             "apt-get install chromium chromium-driver"
         )
+        if os.environ.get("CI"):  # .ci/run installs them: there a missing browser is a failure
+            pytest.fail(why)
+        pytest.skip(why)  # a fresh machine without a browser: shown by -ra, not hidden
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
