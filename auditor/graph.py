@@ -497,23 +497,25 @@ class AuditGraph:
             self._edge(k, sid, "in_subnet")
 
     def _dns_servers(self) -> None:
-        """Custom DNS servers: VNet -> dns_server -> the VNet whose address space holds it."""
-        for k in self.nodes_of_kind("vnet"):
-            dhcp = _props(self.row(k)).get("dhcpOptions")
-            servers = dhcp.get("dnsServers") if isinstance(dhcp, dict) else None
-            for order, ip in enumerate(_list(servers)):
-                ip = str(ip).strip()
-                sk = f"dns-server:{ip}"
-                if sk not in self._rows:
-                    self._add_node(
-                        sk,
-                        "",
-                        {"id": sk, "name": ip, "type": "dns_server", "ip": ip},
-                        kind="dns_server",
-                    )
-                    for vnet, prefix in self.vnets_containing(ip):
-                        self._link(sk, vnet, key="hosted_in", prefix=prefix)
-                self._link(k, sk, key="uses_dns_server", order=order)
+        """Custom DNS servers: VNet (dhcpOptions) or NIC (dnsSettings, which overrides its
+        VNet's for that NIC) -> dns_server -> the VNet whose address space holds it."""
+        for kind, field in (("vnet", "dhcpOptions"), ("nic", "dnsSettings")):
+            for k in self.nodes_of_kind(kind):
+                settings = _props(self.row(k)).get(field)
+                servers = settings.get("dnsServers") if isinstance(settings, dict) else None
+                for order, ip in enumerate(_list(servers)):
+                    server = self._server_node(str(ip).strip())
+                    self._link(k, server, "uses_dns_server", order=order)
+
+    def _server_node(self, ip: str) -> str:
+        sk = f"dns-server:{ip}"
+        if sk not in self._rows:
+            self._add_node(
+                sk, "", {"id": sk, "name": ip, "type": "dns_server", "ip": ip}, kind="dns_server"
+            )
+            for vnet, prefix in self.vnets_containing(ip):
+                self._link(sk, vnet, key="hosted_in", prefix=prefix)
+        return sk
 
     def placeholders(self) -> list[dict[str, Any]]:
         """Resources referenced by the estate but not in it, with who references them."""

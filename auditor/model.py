@@ -148,10 +148,11 @@ EDGE_KINDS: dict[str, EdgeKind] = {
         ("aml_compute",), ("aml_workspace",), (), "the compute belongs to the workspace"
     ),
     "uses_dns_server": EdgeKind(
-        ("vnet",),
+        ("vnet", "nic"),
         ("dns_server",),
         ("order",),
-        "the VNet's dhcpOptions.dnsServers names a custom DNS server",
+        "the VNet's dhcpOptions.dnsServers (or a NIC's dnsSettings.dnsServers, which "
+        "override its VNet's) names a DNS server",
     ),
     "hosted_in": EdgeKind(
         ("dns_server",),

@@ -154,6 +154,38 @@ def test_custom_dns_moves_the_requirement_to_the_resolver_vnet(tmp_path: Path) -
     assert dns_findings(e, tmp_path)[:2] == ([], [])
 
 
+def test_a_nic_s_own_dns_servers_override_its_vnet_s(tmp_path: Path) -> None:
+    """Spoke B uses Azure DNS (so B needs the link), but one build agent's NIC names the
+    hub's DNS server in dnsSettings: that NIC resolves through the hub, so the hub needs
+    the link too — the VNet's settings alone would miss it."""
+    e = Estate()
+    hub = b.vnet("vnet-hub", "10.0.0.0/16", {"snet-dns": "10.0.0.0/24"})
+    spoke = b.vnet("vnet-b", "10.2.0.0/16", {"s": "10.2.1.0/24"})
+    b.peer(e.a, spoke)
+    b.peer(spoke, hub)
+    nic = {
+        "id": b.rid("rg-build", "Microsoft.Network/networkInterfaces/agent-1-nic"),
+        "name": "agent-1-nic",
+        "type": "microsoft.network/networkinterfaces",
+        "properties": {
+            "dnsSettings": {"dnsServers": ["10.0.0.4"]},
+            "ipConfigurations": [{"properties": {"subnet": {"id": f"{spoke['id']}/subnets/s"}}}],
+        },
+    }
+    e.add(hub, spoke, nic)
+    e.link(e.a, spoke)
+    unlinked, _, result = dns_findings(e, tmp_path)
+    assert unlinked == ["vnet-hub"]
+    msg = result.findings[0].message
+    assert "NIC agent-1-nic in vnet-b uses DNS server 10.0.0.4 hosted in VNet vnet-hub" in msg
+    e.link(hub)
+    assert dns_findings(e, tmp_path)[:2] == ([], [])
+    # a NIC that names Azure's resolver itself needs its VNet linked, as the VNet does
+    nic["properties"]["dnsSettings"]["dnsServers"] = ["168.63.129.16"]
+    e.rows = [r for r in e.rows if not r["id"].endswith("/link-vnet-b")]
+    assert dns_findings(e, tmp_path)[0] == ["vnet-b"]
+
+
 def test_endpoint_vnet_with_custom_dns_in_itself(tmp_path: Path) -> None:
     e = Estate()
     e.a["properties"]["dhcpOptions"]["dnsServers"] = ["10.1.1.10"]

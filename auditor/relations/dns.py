@@ -10,6 +10,7 @@ to the VNet that hosts the server.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -204,9 +205,32 @@ def endpoint_vnet(g: AuditGraph, pe: str) -> str | None:
     return g.vnet_of_subnet.get(subnet) if subnet else None
 
 
-def _dns_servers(g: AuditGraph, vnet: str) -> list[str]:
-    servers = sorted(g.out(vnet, "uses_dns_server"), key=lambda s: s[1].get("order", 0))
+def _dns_servers(g: AuditGraph, node: str) -> list[str]:
+    """The custom DNS servers a VNet or NIC names, in order ([] : Azure-provided DNS)."""
+    servers = sorted(g.out(node, "uses_dns_server"), key=lambda s: s[1].get("order", 0))
     return [s for s, _ in servers if g.row(s)["ip"] != AZURE_DNS]
+
+
+def resolver_configs(g: AuditGraph, vnet: str) -> list[tuple[str | None, list[str]]]:
+    """The DNS set-ups clients in a VNet use: (None, the VNet's servers) — any client
+    that does not override them, a new VM say — and (NIC name, its servers) for each
+    NIC whose dnsSettings.dnsServers override its VNet's."""
+    overrides: dict[str, list[tuple[str, list[str]]]] = memoized(
+        g, ("nic_dns_overrides",), lambda: _nic_overrides(g)
+    )
+    return [(None, _dns_servers(g, vnet)), *overrides.get(vnet, ())]
+
+
+def _nic_overrides(g: AuditGraph) -> dict[str, list[tuple[str, list[str]]]]:
+    found: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
+    for nic in g.nodes_of_kind("nic"):
+        if g.first_out(nic, "uses_dns_server") is None:
+            continue
+        subnet = g.first_out(nic, "in_subnet")
+        vnet = g.vnet_of_subnet.get(subnet) if subnet else None
+        if vnet is not None:
+            found[vnet].append((g.name(nic), _dns_servers(g, nic)))
+    return dict(found)
 
 
 def dns_server_hosts(g: AuditGraph, client: str, server: str) -> list[str]:
@@ -221,6 +245,45 @@ def dns_server_hosts(g: AuditGraph, client: str, server: str) -> list[str]:
     peers = {v for v, _ in connected_peers(g, client)}
     near = [h for h in hosts if h in peers]
     return near if len(near) == 1 else []
+
+
+def _need_servers(
+    g: AuditGraph,
+    need: Callable[..., None],
+    client: str,
+    label: str,
+    who: str,
+    path: list[str],
+    pe_name: str,
+    servers: list[str],
+    zone_name: str,
+) -> None:
+    """Clients that resolve through custom DNS servers need the link where the servers
+    are: the VNet hosting each one (unknown when that cannot be told)."""
+    for server in servers:
+        ip = g.row(server)["ip"]
+        via = [*path, f"{who} uses DNS server {ip}"]
+        hosts = dns_server_hosts(g, client, server)
+        if not hosts:
+            where = "several VNets" if g.first_out(server, "hosted_in") else "no VNet"
+            need(
+                f"{server}@{client}",
+                f"DNS server {ip} of {label}",
+                via,
+                pe_name,
+                unknown=(
+                    f"{'VNet ' if who == g.name(client) else ''}{who} uses DNS server {ip}, "
+                    f"which lies in {where} of the estate: cannot tell whether it resolves "
+                    f"{zone_name}"
+                ),
+            )
+        for host in hosts:
+            need(
+                host,
+                g.display_id(host),
+                [*via[:-1], f"{via[-1]} hosted in VNet {g.name(host)}"],
+                pe_name,
+            )
 
 
 @relation("required_links", "private_dns_zone", fields=("linked", "via", "endpoints", "vnet_name"))
@@ -290,34 +353,12 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
                     ),
                 )
                 continue
-            servers = _dns_servers(g, client)
-            if not servers:
-                need(client, label, [*path, f"{g.name(client)} uses Azure-provided DNS"], pe_name)
-                continue
-            for server in servers:
-                ip = g.row(server)["ip"]
-                via = [*path, f"{g.name(client)} uses DNS server {ip}"]
-                hosts = dns_server_hosts(g, client, server)
-                if not hosts:
-                    where = "several VNets" if g.first_out(server, "hosted_in") else "no VNet"
-                    need(
-                        f"{server}@{client}",
-                        f"DNS server {ip} of {label}",
-                        via,
-                        pe_name,
-                        unknown=(
-                            f"VNet {g.name(client)} uses DNS server {ip}, which lies in "
-                            f"{where} of the estate: cannot tell whether it resolves "
-                            f"{zone_name}"
-                        ),
-                    )
-                for host in hosts:
-                    need(
-                        host,
-                        g.display_id(host),
-                        [*via[:-1], f"{via[-1]} hosted in VNet {g.name(host)}"],
-                        pe_name,
-                    )
+            for nic, servers in resolver_configs(g, client):
+                who = g.name(client) if nic is None else f"NIC {nic} in {g.name(client)}"
+                if not servers:
+                    need(client, label, [*path, f"{who} uses Azure-provided DNS"], pe_name)
+                    continue
+                _need_servers(g, need, client, label, who, path, pe_name, servers, zone_name)
     for rec in undecided:
         need(
             f"record:{rec}",
