@@ -7,12 +7,14 @@ Each class of input has its own test below; together they are the hostile-input 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import re
 import resource
+import signal
 import socket
 import subprocess
 import time
@@ -255,6 +257,25 @@ def test_an_integer_beyond_a_double_is_data(tmp_path: Path) -> None:
     assert [f["rule_id"] for f in json.loads(proc.stdout)["findings"]] == ["MLA-HST-001"]
 
 
+@pytest.mark.parametrize(
+    "epoch",
+    ["99999999999999999999", "253402300800", "-1", "1.5", "soon", "\uff11\uff12", "1" * 5000],
+)
+def test_a_bad_source_date_epoch_is_one_line(epoch: str) -> None:
+    proc = run_cli("scan", "--snapshot", GOOD, env={"SOURCE_DATE_EPOCH": epoch})
+    assert proc.returncode == 2, proc.stderr
+    assert (
+        proc.stderr.startswith("mlops-audit: SOURCE_DATE_EPOCH=") and proc.stderr.count("\n") == 1
+    )
+
+
+def test_the_largest_source_date_epoch_is_the_last_four_digit_year() -> None:
+    proc = run_cli("scan", "--snapshot", GOOD, env={"SOURCE_DATE_EPOCH": "253402300799"})
+    assert json.loads(proc.stdout)["generated_at"] == "9999-12-31T23:59:59Z"
+    proc = run_cli("scan", "--snapshot", GOOD, env={"SOURCE_DATE_EPOCH": " "})
+    assert proc.returncode == 0, proc.stderr  # blank: unset
+
+
 # -- rule, suppression and baseline files --------------------------------------------------------
 def alias_bomb(leaf: str, levels: int = 9) -> str:
     """A few kilobytes of YAML that expand to 9**levels copies of ``leaf``."""
@@ -396,6 +417,79 @@ def test_a_suppression_that_matches_everything_warns_everywhere(tmp_path: Path) 
 
 
 # -- outputs never replace inputs ----------------------------------------------------------------
+def test_an_output_is_refused_when_it_is_an_input_by_another_name(tmp_path: Path) -> None:
+    estate = tmp_path / "estate.json"
+    estate.write_bytes(Path(TERRAFORM).read_bytes())
+    os.link(estate, tmp_path / "hardlink.json")
+    (tmp_path / "symlink.json").symlink_to(estate)
+    sup = tmp_path / "s.yaml"
+    sup.write_text("suppressions:\n  - rule: MLA-KV-001\n    justification: j\n", "utf-8")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "MLA-HST-001.yaml").write_text(HOSTILE_RULE, encoding="utf-8")
+    base = tmp_path / "b.json"
+    run_cli("baseline", "--snapshot", str(estate), "--output", str(base))
+    kept = {p: p.read_bytes() for p in (estate, sup, base, rules / "MLA-HST-001.yaml")}
+    cases = [
+        ("scan", "--output", "json:hardlink.json"),
+        ("scan", "--output", "sarif:symlink.json"),
+        ("scan", "--suppressions", "s.yaml", "--output", "html:./s.yaml"),
+        ("scan", "--baseline", "./b.json", "--output", "json:b.json"),
+        ("scan", "--rules", "rules", "--output", "csv:rules/../rules/MLA-HST-001.yaml"),
+        ("baseline", "--rules", "rules", "--output", "rules/MLA-HST-001.yaml"),
+        ("scan", "--output", "json:r.json", "--output", "sarif:./r.json"),
+    ]
+    for command, *args in cases:
+        proc = run_cli(command, "--snapshot", "estate.json", *args, cwd=tmp_path)
+        assert proc.returncode == 2 and "a report must not overwrite it" in proc.stderr, (
+            args,
+            proc.stderr,
+        )
+    assert {p: p.read_bytes() for p in kept} == kept
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_a_failed_write_leaves_the_previous_report_whole(tmp_path: Path) -> None:
+    """A full disk, simulated by a file-size limit: the old report must survive."""
+    report = tmp_path / "out" / "report.json"
+    run_cli("scan", "--snapshot", GOOD, "--output", f"json:{report}")
+    before = report.read_bytes()
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    proc = subprocess.run(
+        [console_script(), "scan", "--snapshot", TERRAFORM, "--output", f"json:{report}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=small_disk,
+        check=False,
+    )
+    assert proc.returncode == 2 and "cannot write the report" in proc.stderr, proc.stderr
+    assert report.read_bytes() == before
+    assert [p.name for p in report.parent.iterdir()] == ["report.json"]  # no temp file left
+
+
+def test_a_write_keeps_permissions_and_goes_through_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old", encoding="utf-8")
+    real.chmod(0o640)
+    (tmp_path / "link.json").symlink_to(real)
+    proc = run_cli("scan", "--snapshot", GOOD, "--output", f"json:{tmp_path / 'link.json'}")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "link.json").is_symlink()
+    assert json.loads(real.read_text(encoding="utf-8"))["findings"] == []
+    assert real.stat().st_mode & 0o777 == 0o640
+
+
+def test_dev_stdout_is_still_an_output() -> None:
+    proc = run_cli("scan", "--snapshot", GOOD, "--output", "json:/dev/stdout")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["findings"] == []
+
+
 @pytest.mark.parametrize("option", ["--snapshot", "--baseline", "--suppressions", "--rules"])
 @pytest.mark.parametrize("special", ["/dev/zero", "/dev/null", "fifo", "socket"])
 def test_special_files_are_refused_before_reading(
@@ -433,3 +527,40 @@ def test_special_files_are_refused_before_reading(
 
 
 # -- a bug is exit 4, never 1 ------------------------------------------------------------------
+def test_an_unexpected_error_is_exit_4_with_one_line(monkeypatch: Any) -> None:
+    from auditor import report
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("view failed\nsecond line")
+
+    monkeypatch.setattr(report, "build_view", broken)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(["scan", "--snapshot", TERRAFORM]) == 4
+    assert err.getvalue() == (
+        "mlops-audit: internal error: RuntimeError: view failed second line "
+        "(run with --verbose for the trace)\n"
+    )
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(["scan", "--snapshot", TERRAFORM, "--verbose"]) == 4
+    assert err.getvalue().startswith("Traceback (most recent call last):\n")
+    assert "in broken\n" in err.getvalue()
+    assert err.getvalue().endswith(
+        "mlops-audit: internal error: RuntimeError: view failed second line\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["scan", "--snapshot", GOOD],
+        ["baseline", "--snapshot", GOOD, "--output", "b.json"],
+        ["collect", "--output", "s.json"],
+        ["diff", "a.json", "b.json"],
+        ["rules", "list"],
+        ["rules", "show", "MLA-KV-001"],
+    ],
+)
+def test_verbose_is_an_option_of_every_command(argv: list[str]) -> None:
+    assert cli.build_parser().parse_args([*argv, "--verbose"]).verbose is True
