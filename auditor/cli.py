@@ -459,8 +459,13 @@ def _log_handler() -> Any:
     return handler
 
 
-def _fail(message: str) -> int:
+def _say(message: str) -> None:
+    """One line on stderr; paths and values in it are data (:func:`safe.log`)."""
     print(safe.log(f"mlops-audit: {message}"), file=sys.stderr)
+
+
+def _fail(message: str) -> int:
+    _say(message)
     return EXIT_USAGE
 
 
@@ -475,7 +480,7 @@ def _internal_error(exc: Exception, verbose: bool) -> int:
     message = " ".join(str(exc).split())
     what = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     hint = "" if verbose else " (run with --verbose for the trace)"
-    print(safe.log(f"mlops-audit: internal error: {what}{hint}"), file=sys.stderr)
+    _say(f"internal error: {what}{hint}")
     return EXIT_INTERNAL
 
 
@@ -599,10 +604,9 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
     if not run.complete and not args.allow_partial:
         # "not evaluated" is never read as a pass: the gate says so and stops
         if not args.quiet:
-            print(
-                f"mlops-audit: incomplete: {run.shortfall()}; this is not a pass "
-                "(exit 3; the reports say which and why; --allow-partial accepts it)",
-                file=sys.stderr,
+            _say(
+                f"incomplete: {run.shortfall()}; this is not a pass "
+                "(exit 3; the reports say which and why; --allow-partial accepts it)"
             )
         return EXIT_INCOMPLETE
     return EXIT_OK
@@ -623,7 +627,7 @@ def _warn_triage(run: Any) -> None:
         for e in run.suppressions.get("match_all", ())
     ]
     for warning in warnings:
-        print(safe.log(f"mlops-audit: warning: {warning}"), file=sys.stderr)
+        _say(f"warning: {warning}")
 
 
 def _write(path: str, text: str, what: str) -> int:
@@ -687,10 +691,7 @@ def _baseline_command(args: argparse.Namespace, all_rules: list) -> int:  # type
     code = _write(args.output, json.dumps(doc, indent=2, ensure_ascii=False) + "\n", "baseline")
     if code:
         return code
-    print(
-        f"mlops-audit: wrote a baseline of {len(doc['findings'])} finding(s) to {args.output}",
-        file=sys.stderr,
-    )
+    _say(f"wrote a baseline of {len(doc['findings'])} finding(s) to {args.output}")
     if run.graph.estate.gaps and not args.allow_partial:
         return EXIT_INCOMPLETE
     return EXIT_OK
@@ -718,7 +719,7 @@ def _diff_command(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     note = diff_report.incomplete_note(diff)
     if note and not args.allow_partial:
-        print(f"mlops-audit: {args.new}: {note}", file=sys.stderr)
+        _say(f"{args.new}: {note}")
         return EXIT_INCOMPLETE
     return EXIT_OK
 
@@ -731,11 +732,10 @@ def _collect_command(args: argparse.Namespace) -> int:
     if code:
         return code
     requests = doc["requests"]
-    print(
-        f"mlops-audit: wrote {len(doc['rows'])} rows to {args.output} "
+    _say(
+        f"wrote {len(doc['rows'])} rows to {args.output} "
         f"({requests['resource_graph_pages']} Resource Graph pages, "
-        f"{requests['arm_reads']} ARM reads, {len(doc['failures'])} failures)",
-        file=sys.stderr,
+        f"{requests['arm_reads']} ARM reads, {len(doc['failures'])} failures)"
     )
     return EXIT_INCOMPLETE if doc["failures"] and not args.allow_partial else EXIT_OK
 

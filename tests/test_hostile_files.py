@@ -180,6 +180,10 @@ def test_error_lines_and_warnings_on_stderr_are_safe(tmp_path: Path) -> None:
     proc = run_cli("scan", "--snapshot", GOOD, "--suppressions", str(sup), "--format", "json")
     assert proc.returncode == 0 and "stale" in proc.stderr, proc.stderr
     assert_log_safe(proc.stderr)
+    # so does the line saying where a baseline went
+    proc = run_cli("baseline", "--snapshot", GOOD, "--output", str(tmp_path / "b\x1b[2J::x.json"))
+    assert "wrote a baseline" in proc.stderr, proc.stderr
+    assert_log_safe(proc.stderr)
     # the parser's own errors echo the command line
     proc = run_cli("scan", "--snapshot", GOOD, "\x1b[2J##vso[x]y")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
