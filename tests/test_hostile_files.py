@@ -73,12 +73,16 @@ def assert_log_safe(text: str) -> None:
 
 
 def run_bounded(
-    *args: str, seconds: int = 20, memory: int = 1 << 30
+    *args: str, seconds: int = 20, memory: int = 1 << 30, disk: int | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The console script with a time and an address-space limit."""
+    """The console script with a time and an address-space limit; ``disk`` bytes, when
+    given, is the most it can write to a file (a full disk, as the writer sees it)."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if disk is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a kill
+            resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))
 
     return subprocess.run(
         [console_script(), *args],
@@ -149,10 +153,20 @@ references:
 """
 
 
-def test_rules_list_and_show_print_rule_files_as_text(tmp_path: Path) -> None:
+ASSERTION = "assert: {path: subject.properties.publicNetworkAccess, equals: Disabled}"
+
+
+def rule_dir(tmp_path: Path, assertion: str = ASSERTION, extra: str = "") -> Path:
+    """A ``--rules`` directory holding HOSTILE_RULE with ``assertion`` for its assert."""
     rules = tmp_path / "rules"
     rules.mkdir()
-    (rules / "MLA-HST-001.yaml").write_text(HOSTILE_RULE, encoding="utf-8")
+    text = HOSTILE_RULE.replace(ASSERTION, assertion) + extra
+    (rules / "MLA-HST-001.yaml").write_text(text, encoding="utf-8")
+    return rules
+
+
+def test_rules_list_and_show_print_rule_files_as_text(tmp_path: Path) -> None:
+    rules = rule_dir(tmp_path)
     listed = run_cli("rules", "list", "--rules", str(rules))
     shown = run_cli("rules", "show", "MLA-HST-001", "--rules", str(rules))
     for proc in (listed, shown):
@@ -163,13 +177,9 @@ def test_rules_list_and_show_print_rule_files_as_text(tmp_path: Path) -> None:
 
 
 def test_error_lines_and_warnings_on_stderr_are_safe(tmp_path: Path) -> None:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    bad = HOSTILE_RULE.replace(
-        "assert: {path: subject.properties.publicNetworkAccess, equals: Disabled}",
-        'assert: {path: subject.name, matches: "(\\e]0;pwned\\a\\n::error::x"}',
+    rules = rule_dir(
+        tmp_path, 'assert: {path: subject.name, matches: "(\\e]0;pwned\\a\\n::error::x"}'
     )
-    (rules / "MLA-HST-001.yaml").write_text(bad, encoding="utf-8")
     proc = run_cli("scan", "--snapshot", GOOD, "--rules", str(rules))
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert "bad regular expression" in proc.stderr
@@ -246,13 +256,7 @@ def test_a_number_beyond_a_double_is_bad_input(tmp_path: Path) -> None:
 
 def test_an_integer_beyond_a_double_is_data(tmp_path: Path) -> None:
     """JSON integers have no limit; a rule comparing one must not crash on the float."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    rule = HOSTILE_RULE.replace(
-        "assert: {path: subject.properties.publicNetworkAccess, equals: Disabled}",
-        "assert: {path: subject.properties.count, lt: 5}",
-    )
-    (rules / "MLA-HST-001.yaml").write_text(rule, encoding="utf-8")
+    rules = rule_dir(tmp_path, "assert: {path: subject.properties.count, lt: 5}")
     row = public_storage("st")
     row["properties"]["count"] = 10**400
     estate = write_rows(tmp_path / "e.json", [row])
@@ -291,14 +295,9 @@ def alias_bomb(leaf: str, levels: int = 9) -> str:
 
 
 def test_an_alias_bomb_in_a_rule_file_is_refused_quickly(tmp_path: Path) -> None:
-    rules = tmp_path / "rules"
-    rules.mkdir()
     bomb = "assert:\n  any:\n" + alias_bomb("{path: subject.name, exists: true}")
-    rule = HOSTILE_RULE.replace(
-        "assert: {path: subject.properties.publicNetworkAccess, equals: Disabled}", bomb
-    )
-    (rules / "MLA-HST-001.yaml").write_text(rule, encoding="utf-8")
-    assert len(rule) < 3000
+    rules = rule_dir(tmp_path, bomb)
+    assert (rules / "MLA-HST-001.yaml").stat().st_size < 3000
     start = time.monotonic()
     proc = run_bounded("rules", "list", "--rules", str(rules))
     assert time.monotonic() - start < 10
@@ -322,9 +321,9 @@ def test_anchors_are_refused_in_suppression_files(tmp_path: Path) -> None:
 @pytest.mark.parametrize("kind", ["rules", "suppressions"])
 def test_a_key_twice_in_one_mapping_is_refused(tmp_path: Path, kind: str) -> None:
     if kind == "rules":
-        (tmp_path / "MLA-HST-001.yaml").write_text(HOSTILE_RULE + "severity: low\n", "utf-8")
+        rules = rule_dir(tmp_path, extra="severity: low\n")
         line = HOSTILE_RULE.count("\n") + 1
-        args, name, key = ["--rules", str(tmp_path)], "MLA-HST-001.yaml", "severity"
+        args, name, key = ["--rules", str(rules)], "rules/MLA-HST-001.yaml", "severity"
     else:
         (tmp_path / "s.yaml").write_text(
             "suppressions:\n  - rule: MLA-KV-001\n    justification: j\n"
@@ -351,13 +350,7 @@ def test_a_key_twice_in_a_baseline_is_refused(tmp_path: Path) -> None:
 
 def test_a_rule_regex_cannot_hang_the_scan(tmp_path: Path) -> None:
     """``(a+)+$`` backtracks 2**40 times in Python's re on this name; RE2 is linear."""
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    rule = HOSTILE_RULE.replace(
-        "assert: {path: subject.properties.publicNetworkAccess, equals: Disabled}",
-        'assert: {not: {path: subject.name, matches: "^(a+)+$"}}',
-    )
-    (rules / "MLA-HST-001.yaml").write_text(rule, encoding="utf-8")
+    rules = rule_dir(tmp_path, 'assert: {not: {path: subject.name, matches: "^(a+)+$"}}')
     estate = write_rows(
         tmp_path / "e.json", [public_storage("a" * 40 + "!"), public_storage("aaa")]
     )
@@ -379,13 +372,7 @@ def test_a_rule_regex_cannot_hang_the_scan(tmp_path: Path) -> None:
 
 
 def test_a_regex_re2_cannot_run_in_linear_time_is_refused(tmp_path: Path) -> None:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    rule = HOSTILE_RULE.replace(
-        "assert: {path: subject.properties.publicNetworkAccess, equals: Disabled}",
-        'assert: {path: subject.name, matches: "^(a)\\\\1$"}',
-    )
-    (rules / "MLA-HST-001.yaml").write_text(rule, encoding="utf-8")
+    rules = rule_dir(tmp_path, 'assert: {path: subject.name, matches: "^(a)\\\\1$"}')
     proc = run_cli("rules", "list", "--rules", str(rules))
     assert proc.returncode == 2, proc.stderr
     assert "assert.matches: bad regular expression: invalid escape sequence: \\1" in proc.stderr
@@ -428,9 +415,7 @@ def test_an_output_is_refused_when_it_is_an_input_by_another_name(tmp_path: Path
     (tmp_path / "symlink.json").symlink_to(estate)
     sup = tmp_path / "s.yaml"
     sup.write_text("suppressions:\n  - rule: MLA-KV-001\n    justification: j\n", "utf-8")
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "MLA-HST-001.yaml").write_text(HOSTILE_RULE, encoding="utf-8")
+    rules = rule_dir(tmp_path)
     base = tmp_path / "b.json"
     run_cli("baseline", "--snapshot", str(estate), "--output", str(base))
     kept = {p: p.read_bytes() for p in (estate, sup, base, rules / "MLA-HST-001.yaml")}
@@ -459,17 +444,8 @@ def test_a_failed_write_leaves_the_previous_report_whole(tmp_path: Path) -> None
     run_cli("scan", "--snapshot", GOOD, "--output", f"json:{report}")
     before = report.read_bytes()
 
-    def small_disk() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
-
-    proc = subprocess.run(
-        [console_script(), "scan", "--snapshot", TERRAFORM, "--output", f"json:{report}"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=small_disk,
-        check=False,
+    proc = run_bounded(
+        "scan", "--snapshot", TERRAFORM, "--output", f"json:{report}", seconds=120, disk=4096
     )
     assert proc.returncode == 2 and "cannot write the report" in proc.stderr, proc.stderr
     assert report.read_bytes() == before
