@@ -17,7 +17,8 @@ from typing import Any
 
 import networkx as nx
 
-from . import arm
+from . import arm, embedded
+from .embedded import Failed, ListSpec, SecurityRule, T, Unreadable
 from .estate import Estate
 from .model import KIND_OF_TYPE, TYPE_OF_KIND
 
@@ -72,6 +73,12 @@ class AuditGraph:
         # the indexes and the networkx graph are both made from it
         self._edges: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._back_refs: set[tuple[str, str]] = set()
+        # embedded entries that could not be read: by the nodes they concern, and (when
+        # the resource they name could not be read either) by list, for every node
+        self._unreadable: dict[str, list[Unreadable]] = defaultdict(list)
+        self._unplaced: dict[str, list[Unreadable]] = defaultdict(list)
+        # NSG -> (custom rules, default rules or None when the row omits them)
+        self._security_rules: dict[str, tuple[list[SecurityRule], list[SecurityRule] | None]] = {}
         self._build()
 
     # -- access -----------------------------------------------------------------------
@@ -101,6 +108,22 @@ class AuditGraph:
 
     def has_edge(self, src: str, dst: str, edge: str) -> bool:
         return (src, dst, edge) in self._edges
+
+    def unreadable(self, k: str, *fields: str) -> list[Unreadable]:
+        """Entries of these embedded lists that could not be read and concern the node:
+        in its own row, or in another row's entry that names it (a peering to it, a
+        private link connection to it)."""
+        return [u for u in self._unreadable.get(k, ()) if u.field in fields]
+
+    def unplaced(self, *fields: str) -> list[Unreadable]:
+        """Unreadable entries of these lists whose other end could not be read either (a
+        peering without remoteVirtualNetwork): they may concern any node."""
+        return [u for f in fields for u in self._unplaced.get(f, ())]
+
+    def security_rules(self, k: str) -> tuple[list[SecurityRule], list[SecurityRule] | None] | None:
+        """An NSG's readable custom rules and default rules (None when the row omits the
+        defaults, which Azure keeps on every NSG); None when the row has no rules list."""
+        return self._security_rules.get(k)
 
     @property
     def g(self) -> nx.MultiDiGraph:
@@ -304,110 +327,142 @@ class AuditGraph:
             if sid and nsg:
                 nsg_k = self._node_for(nsg, str(sid))
                 self._link(nsg_k, arm.key(sid), key="protects")
-        for peering in _objects(props.get("virtualNetworkPeerings")):
-            p = _props(peering)
-            remote = _ref(p.get("remoteVirtualNetwork"))
-            if not remote:
-                continue
+        for peering in self._read(k, props, embedded.PEERINGS, links=True):
             self._edge(
                 k,
-                remote,
+                peering.remote,
                 "peers_with",
-                name=peering.get("name") if isinstance(peering, dict) else None,
-                id=peering.get("id") if isinstance(peering, dict) else None,
-                state=p.get("peeringState"),
-                sync=p.get("peeringSyncLevel"),
-                allow_vnet_access=p.get("allowVirtualNetworkAccess"),
-                allow_forwarded_traffic=p.get("allowForwardedTraffic"),
-                allow_gateway_transit=p.get("allowGatewayTransit"),
-                use_remote_gateways=p.get("useRemoteGateways"),
+                name=peering.name,
+                id=peering.id,
+                state=peering.state,
+                sync=peering.sync,
+                allow_vnet_access=peering.allow_vnet_access,
+                allow_forwarded_traffic=peering.allow_forwarded_traffic,
+                allow_gateway_transit=peering.allow_gateway_transit,
+                use_remote_gateways=peering.use_remote_gateways,
             )
+
+    # -- embedded entries: read, or recorded as unreadable (embedded.py) --------------------
+    def _read(
+        self, k: str, props: dict[str, Any], spec: ListSpec[T], links: bool = False
+    ) -> list[T]:
+        """The readable entries of one of the node's embedded lists; the others are
+        recorded. ``links``: the list's entries name other resources, so an entry whose
+        other end cannot be read may concern any node (see ``unplaced``)."""
+        good, bad = embedded.read_list(props.get(spec.field), spec)
+        for failed in bad:
+            self._unread(k, spec.field, failed, links)
+        return good
+
+    def _refs(self, k: str, value: Any, field: str, rtype: str | None) -> list[str]:
+        good, bad = embedded.read_refs(value, field, rtype)
+        for failed in bad:
+            self._unread(k, field, failed)
+        return good
+
+    def _one_ref(self, k: str, props: dict[str, Any], field: str, rtype: str | None) -> str | None:
+        """A single reference property; one that is there but is no reference is recorded."""
+        try:
+            return embedded.ref(props.get(field), field, rtype)
+        except embedded.Invalid as e:
+            self._unread(k, field, Failed(None, None, e.why))
+            return None
+
+    def _unread(self, k: str, field: str, failed: Failed, links: bool = False) -> None:
+        u = Unreadable(
+            self.display_id(k), self.name(k), field, failed.index, failed.name, failed.why
+        )
+        self._unreadable[k].append(u)
+        if failed.about is not None:
+            other = arm.key(failed.about)
+            if other != k:
+                self._unreadable[other].append(u)
+        elif links:
+            self._unplaced[field].append(u)
 
     def _nsg(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
-        for sub in _objects(props.get("subnets")):
-            if sid := _ref(sub):
-                self._edge(k, sid, "protects")
-        for nic in _objects(props.get("networkInterfaces")):
-            if nid := _ref(nic):
-                self._edge(k, nid, "protects")
+        for sid in self._refs(k, props.get("subnets"), "subnets", embedded.SUBNET_TYPE):
+            self._edge(k, sid, "protects")
+        for nid in self._refs(k, props.get("networkInterfaces"), "networkInterfaces", None):
+            self._edge(k, nid, "protects")
+        custom = self._read(k, props, embedded.SECURITY_RULES)
+        defaults = self._read(k, props, embedded.DEFAULT_SECURITY_RULES)
+        if isinstance(props.get("securityRules"), list):
+            has_defaults = bool(props.get("defaultSecurityRules"))
+            self._security_rules[k] = (custom, defaults if has_defaults else None)
+
+    def _ip_configs(self, k: str, props: dict[str, Any]) -> list[embedded.IpConfig]:
+        """A NIC's or Bastion's IP configurations: the subnet each sits in, the public IP on
+        it (edges), and the configs for the caller."""
+        configs = self._read(k, props, embedded.IP_CONFIGURATIONS)
+        for cfg in configs:
+            if cfg.subnet:
+                self._edge(k, cfg.subnet, "in_subnet")
+            if cfg.public_ip:
+                self._link(self._node_for(cfg.public_ip, self.display_id(k)), k, key="attached_to")
+        return configs
 
     def _nic(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
-        for cfg in _objects(props.get("ipConfigurations")):
-            cp = _props(cfg)
-            if sid := _ref(cp.get("subnet")):
-                self._edge(k, sid, "in_subnet")
-            if pip := _ref(cp.get("publicIPAddress")):
-                self._link(self._node_for(pip, self.display_id(k)), k, key="attached_to")
-        if nsg := _ref(props.get("networkSecurityGroup")):
+        configs = self._ip_configs(k, props)
+        if nsg := self._one_ref(
+            k, props, "networkSecurityGroup", "microsoft.network/networksecuritygroups"
+        ):
             self._link(self._node_for(nsg, self.display_id(k)), k, key="protects")
-        if vm := _ref(props.get("virtualMachine")):
+        if vm := self._one_ref(k, props, "virtualMachine", "microsoft.compute/virtualmachines"):
             self._edge(k, vm, "attached_to")
-        if pe := _ref(props.get("privateEndpoint")):
+        if pe := self._one_ref(k, props, "privateEndpoint", embedded.PE_TYPE):
             pe_k = self._edge(k, pe, "attached_to")
-            for cfg in _objects(props.get("ipConfigurations")):
-                cp = _props(cfg)
+            for cfg in configs:
                 # the endpoint's NIC is the reliable source of its private IPs and names
-                if ip := cp.get("privateIPAddress"):
-                    self._pe_ip(str(ip), pe_k)
-                link = cp.get("privateLinkConnectionProperties")
-                self._pe_names(link.get("fqdns") if isinstance(link, dict) else None, pe_k)
+                if cfg.private_ip:
+                    self._pe_ip(cfg.private_ip, pe_k)
+                self._pe_names(cfg.fqdns, pe_k)
 
     def _public_ip(self, k: str, row: dict[str, Any]) -> None:
-        cfg = _ref(_props(row).get("ipConfiguration"))
+        cfg = self._one_ref(k, _props(row), "ipConfiguration", None)
         if cfg:
             self._edge(k, arm.parent(cfg), "attached_to")
 
     def _bastion(self, k: str, row: dict[str, Any]) -> None:
-        for cfg in _objects(_props(row).get("ipConfigurations")):
-            cp = _props(cfg)
-            if sid := _ref(cp.get("subnet")):
-                self._edge(k, sid, "in_subnet")
-            if pip := _ref(cp.get("publicIPAddress")):
-                self._link(self._node_for(pip, self.display_id(k)), k, key="attached_to")
+        self._ip_configs(k, _props(row))
 
     def _vm(self, k: str, row: dict[str, Any]) -> None:
         profile = _props(row).get("networkProfile")
         nics = profile.get("networkInterfaces") if isinstance(profile, dict) else None
-        for nic in _objects(nics):
-            if nid := _ref(nic):
-                self._link(self._node_for(nid, self.display_id(k)), k, key="attached_to")
+        for nid in self._refs(k, nics, "networkInterfaces", embedded.NIC_TYPE):
+            self._link(self._node_for(nid, self.display_id(k)), k, key="attached_to")
 
     def _private_endpoint(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
-        if sid := _ref(props.get("subnet")):
+        if sid := self._one_ref(k, props, "subnet", embedded.SUBNET_TYPE):
             self._edge(k, sid, "in_subnet")
-        for manual, field in (
-            (False, "privateLinkServiceConnections"),
-            (True, "manualPrivateLinkServiceConnections"),
+        for manual, spec in (
+            (False, embedded.LINK_CONNECTIONS),
+            (True, embedded.MANUAL_LINK_CONNECTIONS),
         ):
-            for conn in _objects(props.get(field)):
-                cp = _props(conn)
-                target = cp.get("privateLinkServiceId")
-                if not isinstance(target, str) or not target:
-                    continue
-                state = cp.get("privateLinkServiceConnectionState")
+            for conn in self._read(k, props, spec, links=True):
                 self._edge(
                     k,
-                    target,
+                    conn.other,
                     "targets",
-                    connection=conn.get("name") if isinstance(conn, dict) else None,
-                    group_ids=[g for g in _list(cp.get("groupIds")) if isinstance(g, str)],
-                    status=state.get("status") if isinstance(state, dict) else None,
+                    connection=conn.name,
+                    group_ids=conn.group_ids,
+                    status=conn.status,
                     manual=manual,
                 )
-        for nic in _objects(props.get("networkInterfaces")):
-            if nid := _ref(nic):
-                self._link(self._node_for(nid, self.display_id(k)), k, key="attached_to")
-        for cfg in _objects(props.get("customDnsConfigs")):
-            for ip in _list(cfg.get("ipAddresses")):
-                self._pe_ip(str(ip), k)
-            self._pe_names([cfg.get("fqdn")], k)
-        for cfg in _objects(props.get("ipConfigurations")):
-            ip = _props(cfg).get("privateIPAddress")
-            if ip:
-                self._pe_ip(str(ip), k)
+        for nid in self._refs(
+            k, props.get("networkInterfaces"), "networkInterfaces", embedded.NIC_TYPE
+        ):
+            self._link(self._node_for(nid, self.display_id(k)), k, key="attached_to")
+        for dns in self._read(k, props, embedded.CUSTOM_DNS_CONFIGS):
+            for ip in dns.ips:
+                self._pe_ip(ip, k)
+            self._pe_names([dns.fqdn], k)
+        for cfg in self._read(k, props, embedded.IP_CONFIGURATIONS):
+            if cfg.private_ip:
+                self._pe_ip(cfg.private_ip, k)
 
     def _pe_ip(self, ip: str, pe: str) -> None:
         known = self.endpoint_ips[ip]
@@ -421,26 +476,21 @@ class AuditGraph:
     def _endpoint_connections(self, k: str, row: dict[str, Any]) -> None:
         """A target's own privateEndpointConnections: the only trace of an endpoint that
         lives outside the estate. Adds the targets edge where the endpoint's row did not."""
-        conns = _props(row).get("privateEndpointConnections")
-        if not isinstance(conns, list):
+        props = _props(row)
+        if "privateEndpointConnections" not in props:
             return
-        for conn in conns:
-            cp = _props(conn)
-            pe = _ref(cp.get("privateEndpoint"))
-            if not pe:
-                continue
-            pe_k = self._node_for(pe, self.display_id(k))
+        for conn in self._read(k, props, embedded.ENDPOINT_CONNECTIONS):
+            pe_k = self._node_for(conn.other, self.display_id(k))
             if self.seen(pe_k) or (pe_k, k) in self._back_refs:
                 continue  # a seen endpoint's own row is authoritative
             self._back_refs.add((pe_k, k))
-            state = cp.get("privateLinkServiceConnectionState")
             self._link(
                 pe_k,
                 k,
                 key="targets",
-                connection=conn.get("name") if isinstance(conn, dict) else None,
-                group_ids=[g for g in _list(cp.get("groupIds")) if isinstance(g, str)],
-                status=state.get("status") if isinstance(state, dict) else None,
+                connection=conn.name,
+                group_ids=conn.group_ids,
+                status=conn.status,
                 manual=None,
             )
 
@@ -450,35 +500,35 @@ class AuditGraph:
             k,
             key="has_zone_group",
         )
-        for cfg in _objects(_props(row).get("privateDnsZoneConfigs")):
-            cp = _props(cfg)
-            zone = cp.get("privateDnsZoneId")
-            if isinstance(zone, str) and zone:
-                self._edge(
-                    k, zone, "uses_zone", config=cfg.get("name") if isinstance(cfg, dict) else None
-                )
-            pe_k = arm.key(arm.parent(self.display_id(k)))
-            for rs in _objects(cp.get("recordSets")):
-                for ip in _list(rs.get("ipAddresses")):
-                    self._pe_ip(str(ip), pe_k)
-                self._pe_names([rs.get("fqdn")], pe_k)
+        pe_k = arm.key(arm.parent(self.display_id(k)))
+        for cfg in self._read(k, _props(row), embedded.ZONE_CONFIGS, links=True):
+            self._edge(k, cfg.zone, "uses_zone", config=cfg.name)
+            for rs in self._read(k, {"recordSets": cfg.record_sets}, embedded.RECORD_SETS):
+                for ip in rs.ips:
+                    self._pe_ip(ip, pe_k)
+                self._pe_names([rs.fqdn], pe_k)
 
     def _zone_link(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
-        vnet = _ref(props.get("virtualNetwork"))
         zone_k = self._node_for(arm.parent(self.display_id(k)), self.display_id(k))
-        if vnet:
-            vnet_k = self._node_for(vnet, self.display_id(k))
-            self._link(
-                zone_k,
-                vnet_k,
-                key="linked_to",
-                link=self.display_id(k),
-                link_name=row.get("name"),
-                registration_enabled=props.get("registrationEnabled"),
-                state=props.get("virtualNetworkLinkState"),
-                resolution_policy=props.get("resolutionPolicy"),
+        try:
+            vnet = embedded.needed(
+                embedded.ref(props.get("virtualNetwork"), "virtualNetwork", embedded.VNET_TYPE),
+                "it has no virtualNetwork",
             )
+        except embedded.Invalid as e:  # which VNet the zone is linked to is unknown
+            self._unread(k, "virtualNetwork", Failed(None, None, e.why, self.display_id(zone_k)))
+            return
+        self._link(
+            zone_k,
+            self._node_for(vnet, self.display_id(k)),
+            key="linked_to",
+            link=self.display_id(k),
+            link_name=row.get("name"),
+            registration_enabled=props.get("registrationEnabled"),
+            state=props.get("virtualNetworkLinkState"),
+            resolution_policy=props.get("resolutionPolicy"),
+        )
 
     def _a_record(self, k: str, row: dict[str, Any]) -> None:
         self._edge(k, arm.parent(self.display_id(k)), "record_in")

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from auditor import graph, inputs
 from auditor.model import EDGE_KINDS, NODE_KINDS
 
-from .conftest import FIXTURES
+from . import builders as b
+from .conftest import FIXTURES, graph_of
 
 
 def reference_graph() -> graph.AuditGraph:
@@ -112,3 +116,134 @@ def test_placeholders_do_not_depend_on_row_order(tmp_path: Path) -> None:
         seen.append(graph.build(inputs.load([path])).placeholders())
     assert seen[0] == seen[1]
     assert seen[0][0]["referrers"] == 7 and len(seen[0][0]["referenced_by"]) == 5
+
+
+# -- embedded entries: never dropped -----------------------------------------------------------
+EMBEDDED = [  # (row type, path to the list, the list's name in the record)
+    ("microsoft.network/virtualnetworks", ("virtualNetworkPeerings",), "virtualNetworkPeerings"),
+    ("microsoft.network/networksecuritygroups", ("securityRules",), "securityRules"),
+    ("microsoft.network/networksecuritygroups", ("defaultSecurityRules",), "defaultSecurityRules"),
+    ("microsoft.network/networksecuritygroups", ("subnets",), "subnets"),
+    ("microsoft.network/networkinterfaces", ("ipConfigurations",), "ipConfigurations"),
+    ("microsoft.network/bastionhosts", ("ipConfigurations",), "ipConfigurations"),
+    (
+        "microsoft.compute/virtualmachines",
+        ("networkProfile", "networkInterfaces"),
+        "networkInterfaces",
+    ),
+    (
+        "microsoft.network/privateendpoints",
+        ("privateLinkServiceConnections",),
+        "privateLinkServiceConnections",
+    ),
+    ("microsoft.network/privateendpoints", ("networkInterfaces",), "networkInterfaces"),
+    ("microsoft.network/privateendpoints", ("customDnsConfigs",), "customDnsConfigs"),
+    (
+        "microsoft.network/privateendpoints/privatednszonegroups",
+        ("privateDnsZoneConfigs",),
+        "privateDnsZoneConfigs",
+    ),
+    (
+        "microsoft.storage/storageaccounts",
+        ("privateEndpointConnections",),
+        "privateEndpointConnections",
+    ),
+    (
+        "microsoft.machinelearningservices/workspaces",
+        ("privateEndpointConnections",),
+        "privateEndpointConnections",
+    ),
+]
+ODD_ENTRIES = ["x", 7, None, True, ["x"], {}, {"name": "e", "properties": None}]
+
+
+def test_every_embedded_list_of_the_reference_estate_is_covered() -> None:
+    rows = json.loads((FIXTURES / "reference-good.json").read_text(encoding="utf-8"))
+    for rtype, path, _ in EMBEDDED:
+        row = next(r for r in rows if r["type"].lower() == rtype)
+        value = row["properties"]
+        for step in path:
+            value = value[step]
+        assert isinstance(value, list) and value, (rtype, path)
+
+
+@pytest.mark.parametrize("odd", ODD_ENTRIES, ids=repr)
+@pytest.mark.parametrize(("rtype", "path", "field"), EMBEDDED, ids=lambda v: str(v))
+def test_an_entry_the_graph_cannot_read_is_recorded_never_dropped(
+    rtype: str, path: tuple[str, ...], field: str, odd: Any, tmp_path: Path
+) -> None:
+    rows = json.loads((FIXTURES / "reference-good.json").read_text(encoding="utf-8"))
+    row = next(r for r in rows if r["type"].lower() == rtype)
+    holder = row["properties"]
+    for step in path[:-1]:
+        holder = holder[step]
+    if field == "customDnsConfigs" and isinstance(odd, dict):
+        odd = {"fqdn": 7}  # a flat entry: an object is read from its own keys
+    holder[path[-1]] = [odd, *holder[path[-1]]]
+    g = graph_of(rows, tmp_path)
+    (found,) = g.unreadable(row["id"].lower(), field)
+    assert found.index == 0 and str(found).startswith(f"{row['name']}: {field}[0]")
+
+
+def test_a_list_that_is_no_list_is_recorded(tmp_path: Path) -> None:
+    rows = json.loads((FIXTURES / "reference-good.json").read_text(encoding="utf-8"))
+    vnet = next(r for r in rows if r["type"] == "microsoft.network/virtualnetworks")
+    vnet["properties"]["virtualNetworkPeerings"] = {"to-hub": {}}
+    g = graph_of(rows, tmp_path)
+    (found,) = g.unreadable(vnet["id"].lower(), "virtualNetworkPeerings")
+    assert (
+        str(found)
+        == f"{vnet['name']}: virtualNetworkPeerings cannot be read: it is an object, not a list"
+    )
+
+
+def test_an_entry_naming_another_resource_is_recorded_on_both_or_anywhere(
+    tmp_path: Path,
+) -> None:
+    """A peering whose remote VNet can be read concerns that VNet too (does it peer back?);
+    one whose remote cannot be read may concern any VNet."""
+    a = b.vnet("vnet-a", "10.1.0.0/16", {"s": "10.1.1.0/24"})
+    c = b.vnet("vnet-c", "10.3.0.0/16", {"s": "10.3.1.0/24"})
+    b.peering(a, c["id"], state=None)  # type: ignore[arg-type]
+    a["properties"]["virtualNetworkPeerings"].append({"name": "lost", "properties": {}})
+    g = graph_of([a, c], tmp_path)
+    mine = g.unreadable(a["id"].lower(), "virtualNetworkPeerings")
+    assert [u.name for u in mine] == ["to-vnet-c", "lost"]
+    assert g.unreadable(c["id"].lower(), "virtualNetworkPeerings") == mine[:1]
+    assert g.unplaced("virtualNetworkPeerings") == mine[1:]
+    assert list(g.out(a["id"].lower(), "peers_with")) == []
+
+
+def test_a_reference_to_the_wrong_kind_of_resource_makes_no_edge(tmp_path: Path) -> None:
+    a = b.vnet("vnet-a", "10.1.0.0/16", {"s": "10.1.1.0/24"})
+    st = b.storage("stdata")
+    b.peering(a, st["id"])
+    g = graph_of([a, st], tmp_path)
+    assert list(g.out(a["id"].lower(), "peers_with")) == []
+    (found,) = g.unreadable(a["id"].lower(), "virtualNetworkPeerings")
+    assert "is not a microsoft.network/virtualnetworks" in found.why
+
+
+def test_a_zone_link_without_its_vnet_is_recorded_on_the_zone(tmp_path: Path) -> None:
+    zone = b.zone("privatelink.blob.core.windows.net")
+    link = b.link(zone, "/unused")
+    link["properties"]["virtualNetwork"] = None
+    g = graph_of([zone, link], tmp_path)
+    (found,) = g.unreadable(zone["id"].lower(), "virtualNetwork")
+    assert str(found) == f"{link['name']}: virtualNetwork cannot be read: it has no virtualNetwork"
+
+
+def test_flattened_nsg_rules_read_like_nested_ones(tmp_path: Path) -> None:
+    rows = json.loads((FIXTURES / "reference-good.json").read_text(encoding="utf-8"))
+    nested = graph_of(rows, tmp_path)
+    for row in rows:
+        if row["type"] == "microsoft.network/networksecuritygroups":
+            for field in ("securityRules", "defaultSecurityRules"):
+                row["properties"][field] = [
+                    {"name": r["name"], "id": r.get("id"), **r["properties"]}
+                    for r in row["properties"][field]
+                ]
+    flat = graph_of(rows, tmp_path)
+    for k in nested.nodes_of_kind("nsg"):
+        assert flat.security_rules(k) == nested.security_rules(k)
+        assert not flat.unreadable(k, "securityRules", "defaultSecurityRules")

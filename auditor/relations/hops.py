@@ -1,8 +1,10 @@
 """One-hop relations: the resources one edge away, declared as data.
 
 A hop is an edge kind and a direction; its items are the nodes at the other end, with the
-edge's attributes when the edge carries any. The few hops that need more (a filter, a
-computed value, an "unknown" when the row lacks the list) are small functions below.
+edge's attributes when the edge carries any, and — for every entry of the embedded lists
+the edge is read from that could not be read — an item marked unknown that names the entry.
+The few hops that need more (a filter, a computed value, an "unknown" when the row lacks
+the list) are small functions below.
 """
 
 from __future__ import annotations
@@ -11,6 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from .. import arm
+from ..embedded import (
+    ENDPOINT_CONNECTIONS,
+    IP_CONFIGURATIONS,
+    LINK_CONNECTIONS,
+    MANUAL_LINK_CONNECTIONS,
+)
 from ..model import EDGE_KINDS
 from .base import Answer, Item, Relation, Unknown, by_id, node_item, register, relation
 
@@ -26,6 +34,21 @@ TARGETS_OF_ENDPOINTS = (
     "other",
 )
 WORKSPACE_RESOURCES = ("storage_account", "key_vault", "container_registry", "app_insights")
+CONNECTION_LISTS = (LINK_CONNECTIONS.field, MANUAL_LINK_CONNECTIONS.field)
+
+
+def unreadable_items(
+    g: AuditGraph, k: str, lists: tuple[str, ...], anywhere: bool = False, own: bool = False
+) -> list[Item]:
+    """An item marked unknown for each entry of these embedded lists that could not be read
+    and concerns the node: in its own row (only those, with ``own``) or in another's that
+    names it; with ``anywhere``, also each whose other end could not be read, which may be
+    the node."""
+    found = g.unreadable(k, *lists) + (g.unplaced(*lists) if anywhere else [])
+    if own:
+        found = [u for u in found if arm.key(u.owner_id) == k]
+    unique = {u.key: u for u in found}
+    return [Item(key=key, unknown=str(u)) for key, u in sorted(unique.items())]
 
 
 @dataclass(frozen=True)
@@ -35,13 +58,17 @@ class Hop:
     edge: str  # edge kind walked
     direction: Literal["out", "in"]  # out: subject → item; in: item → subject
     doc: str
+    lists: tuple[str, ...] = ()  # embedded lists the edge is read from
 
     def __call__(self, g: AuditGraph, k: str) -> Answer:
         step = g.out if self.direction == "out" else g.into
         carry = bool(EDGE_KINDS[self.edge].attributes)
-        return by_id(
+        found = by_id(
             node_item(g, n, dict(attrs) if carry else None) for n, attrs in step(k, self.edge)
         )
+        if not self.lists:
+            return found
+        return found + unreadable_items(g, k, self.lists, anywhere=self.direction == "in")
 
     def relation(self) -> Relation:
         """The registry entry: items carry ``edge.*`` only when the edge kind has any."""
@@ -58,6 +85,7 @@ HOPS = (
         "targets",
         "in",
         "Private endpoints that connect to this resource (edge: group_ids, status, manual).",
+        (*CONNECTION_LISTS, ENDPOINT_CONNECTIONS.field),
     ),
     Hop("workspace", ("aml_compute",), "compute_of", "out", "The workspace a compute belongs to."),
     Hop(
@@ -74,6 +102,7 @@ HOPS = (
         "protects",
         "in",
         "Network security groups associated with this subnet or NIC.",
+        ("networkSecurityGroup",),
     ),
 )
 for _hop in HOPS:
@@ -85,18 +114,21 @@ def connections(g: AuditGraph, k: str) -> Answer:
     """The endpoint's private link connections and their targets (edge: connection,
     group_ids, status, manual)."""
     props = g.row(k).get("properties")
-    if not isinstance(props, dict) or not any(
-        isinstance(props.get(f), list)
-        for f in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections")
+    broken = unreadable_items(g, k, CONNECTION_LISTS)
+    if not broken and (
+        not isinstance(props, dict)
+        or not any(isinstance(props.get(f), list) for f in CONNECTION_LISTS)
     ):
         return Unknown.of(f"endpoint {g.name(k)} has no private link connections in its row")
     items = [node_item(g, t, dict(attrs)) for t, attrs in g.out(k, "targets")]
-    return sorted(items, key=lambda i: (arm.key(i.key), str(i.edge and i.edge.get("connection"))))
+    items.sort(key=lambda i: (arm.key(i.key), str(i.edge and i.edge.get("connection"))))
+    return items + broken
 
 
 @relation("public_ips", "nic", fields=("ip_address", "vm"))
 def public_ips(g: AuditGraph, k: str) -> list[Item]:
-    """Public IPs on the NIC's IP configurations (extra: ip_address, vm)."""
+    """Public IPs on the NIC's IP configurations (extra: ip_address, vm); an IP
+    configuration that cannot be read is an item marked unknown."""
     vm = next((g.name(v) for v, _ in g.out(k, "attached_to") if g.kind(v) == "vm"), None)
     items = []
     for pip, _ in g.into(k, "attached_to"):
@@ -105,4 +137,4 @@ def public_ips(g: AuditGraph, k: str) -> list[Item]:
         props = g.row(pip).get("properties")
         address = props.get("ipAddress") if isinstance(props, dict) else None
         items.append(node_item(g, pip, ip_address=address, vm=vm))
-    return by_id(items)
+    return by_id(items) + unreadable_items(g, k, (IP_CONFIGURATIONS.field,))

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import arm
+from ..embedded import PEERINGS
 from .base import Item, by_id, memoized, relation
+from .hops import unreadable_items
 
 if TYPE_CHECKING:
     from ..graph import AuditGraph
@@ -37,10 +40,14 @@ def connected_peers(g: AuditGraph, vnet: str) -> list[tuple[str, str]]:
 @relation("peerings", "vnet", fields=("remote_seen", "reverse"), edge="peers_with")
 def peerings(g: AuditGraph, k: str) -> list[Item]:
     """The VNet's own peering entries (edge: state, sync, flags; extra: remote_seen and
-    reverse — whether the remote VNet has a peering back, None when it is not seen)."""
+    reverse — whether the remote VNet has a peering back, None when it is not seen).
+
+    An entry that cannot be read is an item marked unknown; so is a peering whose remote
+    VNet has an entry that cannot be read and may be the one back."""
     items = []
     for remote, attrs in g.out(k, "peers_with"):
         seen = g.seen(remote)
+        back = _unreadable_back(g, k, remote) if seen else []
         items.append(
             Item(
                 key=str(attrs.get("id") or g.display_id(remote)),
@@ -50,6 +57,22 @@ def peerings(g: AuditGraph, k: str) -> list[Item]:
                     "remote_seen": seen,
                     "reverse": g.has_edge(remote, k, "peers_with") if seen else None,
                 },
+                unknown=f"whether {g.name(remote)} peers back is unknown: {back[0]}"
+                if back
+                else None,
             )
         )
-    return by_id(items)
+    broken = unreadable_items(g, k, (PEERINGS.field,), own=True)
+    return by_id(items) + broken
+
+
+def _unreadable_back(g: AuditGraph, vnet: str, remote: str) -> list[str]:
+    """The remote VNet's unreadable peering entries that may point back at ``vnet``: those
+    naming it, and those whose remote VNet could not be read."""
+    if g.has_edge(remote, vnet, "peers_with"):
+        return []
+    return [
+        str(u)
+        for u in g.unreadable(vnet, PEERINGS.field) + g.unplaced(PEERINGS.field)
+        if arm.key(u.owner_id) == remote
+    ]

@@ -1,0 +1,562 @@
+"""Embedded lists: the entries a row carries inside it, read in one place.
+
+NSG rules, VNet peerings, private link connections, IP configurations and the other lists
+rows embed come from outside, and an entry may be any JSON value. A reader here returns
+the typed entry or raises :class:`Invalid` saying why it cannot be read; the graph records
+each such entry as an :class:`Unreadable` on the nodes it concerns, and the relations that
+depend on the list answer *unknown* rather than judge a list with a hole in it. Nothing is
+dropped and nothing is guessed.
+
+An entry's properties are its ``properties`` object (the ARM and Resource Graph shape) or,
+when it has none, the entry itself if it carries the list's property names: the shape that
+``az network nsg rule list``, ``az network vnet peering list`` and ``az network nic show``
+print, common in hand-made exports.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+MAX_PORT = 65535
+PortRanges = tuple[tuple[int, int], ...]
+
+VNET_TYPE = "microsoft.network/virtualnetworks"
+SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
+NIC_TYPE = "microsoft.network/networkinterfaces"
+PIP_TYPE = "microsoft.network/publicipaddresses"
+PE_TYPE = "microsoft.network/privateendpoints"
+ZONE_TYPE = "microsoft.network/privatednszones"
+
+_PORT = re.compile(r"\s*([0-9]{1,5})\s*(?:-\s*([0-9]{1,5})\s*)?")
+# a service tag: AzureCloud, Storage.westeurope, AzureFrontDoor.FrontEnd
+_TAG = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
+_PROTOCOLS = {"*": "*", "tcp": "Tcp", "udp": "Udp", "icmp": "Icmp", "esp": "Esp", "ah": "Ah"}
+
+
+class Invalid(Exception):
+    """An entry cannot be read: ``why``, and the id of the resource it names when that
+    much could be read (a peering's remote VNet, a connection's target)."""
+
+    def __init__(self, why: str, about: str | None = None) -> None:
+        super().__init__(why)
+        self.why, self.about = why, about
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """An embedded entry the graph could not read, and the resource whose row holds it."""
+
+    owner_id: str
+    owner: str  # the owner's name, for messages
+    field: str  # the list: securityRules, virtualNetworkPeerings, …
+    index: int | None  # None: the list itself is no list
+    name: str | None  # the entry's name, when it has one
+    why: str
+
+    @property
+    def key(self) -> str:
+        """Identifies the entry in fingerprints and in the not-evaluated record."""
+        return f"{self.owner_id}#{self.field}" + ("" if self.index is None else f"[{self.index}]")
+
+    def __str__(self) -> str:
+        where = "" if self.index is None else f"[{self.index}]"
+        named = f" ({self.name})" if self.name else ""
+        return f"{self.owner}: {self.field}{where}{named} cannot be read: {self.why}"
+
+
+@dataclass(frozen=True)
+class ListSpec(Generic[T]):
+    """One embedded list: its property names (how a flattened entry is told) and the
+    reader of one entry, called with the entry and its properties."""
+
+    field: str
+    names: frozenset[str]
+    read: Callable[[dict[str, Any], dict[str, Any]], T]
+    flat: bool = False  # entries carry their values themselves (customDnsConfigs)
+
+
+@dataclass(frozen=True)
+class Failed:
+    """An entry of a list that could not be read (before the graph names its owner)."""
+
+    index: int | None
+    name: str | None
+    why: str
+    about: str | None = None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def properties(entry: Any, names: frozenset[str]) -> dict[str, Any]:
+    """The entry's properties: its ``properties`` object, or the entry itself when it
+    carries the list's property names at the top (the az CLI's flattened shape)."""
+    if not isinstance(entry, dict):
+        raise Invalid(f"it is {_kind(entry)}, not an object")
+    props = entry.get("properties")
+    if isinstance(props, dict):
+        return props
+    if names.intersection(entry):
+        return entry
+    if "properties" in entry:
+        raise Invalid(f"its properties are {_kind(props)}, not an object")
+    raise Invalid("it has no properties")
+
+
+def read_list(value: Any, spec: ListSpec[T]) -> tuple[list[T], list[Failed]]:
+    """The readable entries of a list, and every other one with why. An absent list is
+    empty; a value that is no list is one unreadable entry."""
+    if value is None:
+        return [], []
+    if not isinstance(value, list):
+        return [], [Failed(None, None, f"it is {_kind(value)}, not a list")]
+    good: list[T] = []
+    bad: list[Failed] = []
+    for i, entry in enumerate(value):
+        try:
+            if spec.flat:
+                if not isinstance(entry, dict):
+                    raise Invalid(f"it is {_kind(entry)}, not an object")
+                good.append(spec.read(entry, entry))
+            else:
+                good.append(spec.read(entry, properties(entry, spec.names)))
+        except Invalid as e:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            bad.append(Failed(i, name if isinstance(name, str) else None, e.why, e.about))
+    return good, bad
+
+
+# -- field readers: the value, or None when absent; Invalid when it has the wrong shape ----
+def text(props: Any, key: str) -> str | None:
+    value = props.get(key) if isinstance(props, dict) else None
+    if value is None or isinstance(value, str):
+        return value
+    raise Invalid(f"its {key} is {_kind(value)}, not a string")
+
+
+def flag(props: dict[str, Any], key: str) -> bool | None:
+    value = props.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    raise Invalid(f"its {key} is {_kind(value)}, not true or false")
+
+
+def texts(props: Any, key: str) -> list[str]:
+    value = props.get(key) if isinstance(props, dict) else None
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Invalid(f"its {key} is {_kind(value)}, not a list")
+    for v in value:
+        if not isinstance(v, str):
+            raise Invalid(f"its {key} holds {_kind(v)} where a string belongs")
+    return list(value)
+
+
+def obj(props: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = props.get(key)
+    if value is None or isinstance(value, dict):
+        return value
+    raise Invalid(f"its {key} is {_kind(value)}, not an object")
+
+
+def ref(value: Any, what: str, rtype: str | None = None) -> str | None:
+    """The ARM id of a ``{"id": …}`` reference (or of a bare id), None when absent. An id
+    that is no ARM id, or one of another type than ``rtype``, is Invalid."""
+    if value is None:
+        return None
+    rid = value.get("id") if isinstance(value, dict) else value
+    if not isinstance(rid, str) or not rid.strip().startswith("/"):
+        raise Invalid(f"its {what} is not a reference to a resource ({_kind(rid)})")
+    rid = rid.strip()
+    if rtype is not None and not _of_type(rtype).search(rid):
+        raise Invalid(f"its {what} {rid} is not a {rtype}")
+    return rid
+
+
+@cache
+def _of_type(rtype: str) -> re.Pattern[str]:
+    """Matches an ARM id of the type, as ``arm.arm_type`` spells it (the last provider's
+    type segments, each followed by one name), in one regular-expression search."""
+    namespace, *types = rtype.split("/")
+    names = "".join(f"/{re.escape(t)}/[^/]+" for t in types)
+    return re.compile(f"/providers/{re.escape(namespace)}{names}/?$", re.IGNORECASE)
+
+
+def needed(value: T | None, why: str) -> T:
+    if value is None:
+        raise Invalid(why)
+    return value
+
+
+# -- references ---------------------------------------------------------------------------
+def ref_list(field: str, rtype: str | None) -> ListSpec[str]:
+    """A list of references (an NSG's subnets, a VM's network interfaces): ``{"id": …}``
+    objects, or bare ids."""
+
+    def read(entry: dict[str, Any], _props: dict[str, Any]) -> str:
+        return needed(ref(entry, "entry", rtype), "it has no id")
+
+    return ListSpec(field, frozenset(), read, flat=True)
+
+
+def read_refs(value: Any, field: str, rtype: str | None) -> tuple[list[str], list[Failed]]:
+    if isinstance(value, list):
+        value = [{"id": v} if isinstance(v, str) else v for v in value]
+    return read_list(value, ref_list(field, rtype))
+
+
+# -- NSG rules ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SecurityRule:
+    """One NSG rule as Azure stores it, every field checked: ports as sorted, merged
+    intervals; prefixes as the strings the rule names (service tags, CIDR prefixes)."""
+
+    name: str
+    priority: int
+    direction: str  # Inbound | Outbound
+    access: str  # Allow | Deny
+    protocol: str  # * | Tcp | Udp | Icmp | Esp | Ah
+    sources: tuple[str, ...]
+    source_asgs: bool
+    source_ports: PortRanges
+    destinations: tuple[str, ...]
+    destination_asgs: bool
+    ports: PortRanges
+    default: bool = False
+
+
+def merge(ranges: list[tuple[int, int]]) -> PortRanges:
+    """Sorted, disjoint, non-adjacent intervals covering the same integers."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+def port_ranges(specs: list[str], what: str) -> PortRanges:
+    """``*``, ``N`` or ``N-M`` (within 0-65535, N ≤ M) each, as one union of intervals."""
+    found: list[tuple[int, int]] = []
+    for spec in specs:
+        got = _port_range(spec)
+        if got is None:
+            raise Invalid(f"its {what} {spec!r} is not a port or a range low-high in 0-65535")
+        found.append(got)
+    return (found[0],) if len(found) == 1 else merge(found)
+
+
+@lru_cache(maxsize=4096)
+def _port_range(spec: str) -> tuple[int, int] | None:
+    if spec.strip() == "*":
+        return (0, MAX_PORT)
+    m = _PORT.fullmatch(spec)
+    lo, hi = (int(m.group(1)), int(m.group(2) or m.group(1))) if m else (1, 0)
+    return (lo, hi) if lo <= hi <= MAX_PORT else None
+
+
+@lru_cache(maxsize=4096)
+def is_prefix(value: str) -> bool:
+    """A service tag, ``*``, or an IPv4/IPv6 address or CIDR prefix."""
+    if value == "*" or _TAG.fullmatch(value):
+        return True
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def _one_or_many(props: dict[str, Any], single: str, plural: str) -> list[str]:
+    """A field Azure writes singular or plural (or both, one of them empty)."""
+    one, many = props.get(single), props.get(plural)
+    if (many is None or many == []) and isinstance(one, str):  # the common case, fast
+        one = one.strip()
+        return [one] if one else []
+    many, one = texts(props, plural), text(props, single)
+    if any(not v.strip() for v in many):
+        raise Invalid(f"its {plural} holds an empty string")
+    return [v.strip() for v in many] + ([one.strip()] if one and one.strip() else [])
+
+
+def _side(props: dict[str, Any], side: str) -> tuple[tuple[str, ...], bool, PortRanges]:
+    """(address prefixes, names application security groups, port ranges) of one side."""
+    prefixes = _one_or_many(props, f"{side}AddressPrefix", f"{side}AddressPrefixes")
+    ports = _one_or_many(props, f"{side}PortRange", f"{side}PortRanges")
+    field = f"{side}ApplicationSecurityGroups"
+    asgs = props.get(field)
+    if asgs is not None and not isinstance(asgs, list):
+        raise Invalid(f"its {field} is {_kind(asgs)}, not a list")
+    for asg in asgs or ():
+        needed(ref(asg, f"{field} entry"), f"its {field} holds an entry without id")
+    if prefixes and asgs:
+        raise Invalid(f"it names both {side} address prefixes and application security groups")
+    if not prefixes and not asgs:
+        raise Invalid(f"it names no {side} address prefix or application security group")
+    if odd := next((p for p in prefixes if not is_prefix(p)), None):
+        raise Invalid(f"its {side} address prefix {odd!r} is no CIDR prefix, address or tag")
+    if not ports:
+        raise Invalid(f"it names no {side} port range")
+    return tuple(prefixes), bool(asgs), port_ranges(ports, f"{side}PortRange")
+
+
+def _choice(props: dict[str, Any], key: str, allowed: dict[str, str]) -> str:
+    value = needed(props.get(key), f"it has no {key}")
+    if not isinstance(value, str) or value.strip().lower() not in allowed:
+        spelled = ", ".join(dict.fromkeys(allowed.values()))
+        raise Invalid(f"its {key} {value!r} is not one of {spelled}")
+    return allowed[value.strip().lower()]
+
+
+def priority(value: Any) -> int:
+    """An integer within 0-65535: a JSON number without a fraction, or a string of digits."""
+    if type(value) is int and 0 <= value <= MAX_PORT:
+        return value
+    digits = isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
+    if digits or (isinstance(value, float) and value.is_integer()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PORT:
+        raise Invalid(f"its priority {value!r} is not an integer within 0-65535")
+    return value
+
+
+def _security_rule(name: Any, default: bool, props: dict[str, Any]) -> SecurityRule:
+    if not isinstance(name, str) or not name:
+        raise Invalid("it has no name" if name in (None, "") else f"its name is {_kind(name)}")
+    sources, source_asgs, source_ports = _side(props, "source")
+    targets, target_asgs, ports = _side(props, "destination")
+    return SecurityRule(
+        name=name,
+        priority=priority(needed(props.get("priority"), "it has no priority")),
+        direction=_choice(props, "direction", {"inbound": "Inbound", "outbound": "Outbound"}),
+        access=_choice(props, "access", {"allow": "Allow", "deny": "Deny"}),
+        protocol=_choice(props, "protocol", _PROTOCOLS),
+        sources=sources,
+        source_asgs=source_asgs,
+        source_ports=source_ports,
+        destinations=targets,
+        destination_asgs=target_asgs,
+        ports=ports,
+        default=default,
+    )
+
+
+_RULES_READ: dict[tuple[bool, str, str], SecurityRule] = {}
+
+
+def security_rule(default: bool) -> Callable[[dict[str, Any], dict[str, Any]], SecurityRule]:
+    """The reader of one rule. Every NSG repeats Azure's six default rules and estates
+    repeat their custom ones, so a rule is read once per distinct content: the key is the
+    JSON value's repr, which tells ``1``, ``1.0`` and ``true`` apart."""
+
+    def read(entry: dict[str, Any], props: dict[str, Any]) -> SecurityRule:
+        key = (default, repr(entry.get("name")), repr(props))
+        found = _RULES_READ.get(key)
+        if found is None:
+            found = _security_rule(entry.get("name"), default, props)
+            if len(_RULES_READ) >= 8192:
+                _RULES_READ.clear()
+            _RULES_READ[key] = found
+        return found
+
+    return read
+
+
+_RULE_NAMES = frozenset(
+    {"priority", "access", "direction", "protocol"}
+    | {
+        f"{side}{what}"
+        for side in ("source", "destination")
+        for what in ("AddressPrefix", "AddressPrefixes", "PortRange", "PortRanges")
+    }
+)
+SECURITY_RULES = ListSpec("securityRules", _RULE_NAMES, security_rule(False))
+DEFAULT_SECURITY_RULES = ListSpec("defaultSecurityRules", _RULE_NAMES, security_rule(True))
+
+
+# -- peerings -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Peering:
+    name: str | None
+    id: str | None
+    remote: str
+    state: str
+    sync: str | None
+    allow_vnet_access: bool | None
+    allow_forwarded_traffic: bool | None
+    allow_gateway_transit: bool | None
+    use_remote_gateways: bool | None
+
+
+def _peering(entry: dict[str, Any], props: dict[str, Any]) -> Peering:
+    remote = needed(
+        ref(props.get("remoteVirtualNetwork"), "remoteVirtualNetwork", VNET_TYPE),
+        "it has no remoteVirtualNetwork",
+    )
+    try:
+        return Peering(
+            text(entry, "name"),
+            text(entry, "id"),
+            remote,
+            needed(text(props, "peeringState") or None, "it has no peeringState"),
+            text(props, "peeringSyncLevel"),
+            flag(props, "allowVirtualNetworkAccess"),
+            flag(props, "allowForwardedTraffic"),
+            flag(props, "allowGatewayTransit"),
+            flag(props, "useRemoteGateways"),
+        )
+    except Invalid as e:
+        raise Invalid(e.why, remote) from None
+
+
+PEERINGS = ListSpec(
+    "virtualNetworkPeerings",
+    frozenset(
+        {
+            "remoteVirtualNetwork",
+            "peeringState",
+            "peeringSyncLevel",
+            "allowVirtualNetworkAccess",
+            "allowForwardedTraffic",
+            "allowGatewayTransit",
+            "useRemoteGateways",
+            "remoteAddressSpace",
+        }
+    ),
+    _peering,
+)
+
+
+# -- private link connections ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Connection:
+    """A private link connection: an endpoint's own (``other`` is its target) or a
+    target's ``privateEndpointConnections`` entry (``other`` is the endpoint)."""
+
+    name: str | None
+    other: str
+    group_ids: list[str]
+    status: str | None
+
+
+def _connection(
+    key: str, rtype: str | None
+) -> Callable[[dict[str, Any], dict[str, Any]], Connection]:
+    def read(entry: dict[str, Any], props: dict[str, Any]) -> Connection:
+        other = needed(ref(props.get(key), key, rtype), f"it has no {key}")
+        try:
+            state = obj(props, "privateLinkServiceConnectionState")
+            return Connection(
+                text(entry, "name"), other, texts(props, "groupIds"), text(state, "status")
+            )
+        except Invalid as e:
+            raise Invalid(e.why, other) from None
+
+    return read
+
+
+_CONNECTION_NAMES = frozenset(
+    {"privateLinkServiceId", "groupIds", "privateLinkServiceConnectionState", "requestMessage"}
+)
+LINK_CONNECTIONS = ListSpec(
+    "privateLinkServiceConnections", _CONNECTION_NAMES, _connection("privateLinkServiceId", None)
+)
+MANUAL_LINK_CONNECTIONS = ListSpec(
+    "manualPrivateLinkServiceConnections", _CONNECTION_NAMES, LINK_CONNECTIONS.read
+)
+ENDPOINT_CONNECTIONS = ListSpec(
+    "privateEndpointConnections",
+    frozenset({"privateEndpoint", "privateLinkServiceConnectionState", "groupIds"}),
+    _connection("privateEndpoint", PE_TYPE),
+)
+
+
+# -- IP configurations, DNS configs -----------------------------------------------------------
+@dataclass(frozen=True)
+class IpConfig:
+    subnet: str | None
+    public_ip: str | None
+    private_ip: str | None
+    fqdns: list[str]
+
+
+def _ip_config(entry: dict[str, Any], props: dict[str, Any]) -> IpConfig:
+    link = obj(props, "privateLinkConnectionProperties")
+    return IpConfig(
+        ref(props.get("subnet"), "subnet", SUBNET_TYPE),
+        ref(props.get("publicIPAddress"), "publicIPAddress", PIP_TYPE),
+        text(props, "privateIPAddress"),
+        texts(link, "fqdns"),
+    )
+
+
+IP_CONFIGURATIONS = ListSpec(
+    "ipConfigurations",
+    frozenset(
+        {
+            "subnet",
+            "publicIPAddress",
+            "privateIPAddress",
+            "privateIPAllocationMethod",
+            "privateIPAddressVersion",
+            "primary",
+            "privateLinkConnectionProperties",
+            "applicationSecurityGroups",
+            "loadBalancerBackendAddressPools",
+            "groupId",
+            "memberName",
+        }
+    ),
+    _ip_config,
+)
+
+
+@dataclass(frozen=True)
+class DnsConfig:
+    """An endpoint's ``customDnsConfigs`` entry, or a zone group config's record set."""
+
+    fqdn: str | None
+    ips: list[str]
+
+
+def _dns_config(entry: dict[str, Any], props: dict[str, Any]) -> DnsConfig:
+    return DnsConfig(text(props, "fqdn"), texts(props, "ipAddresses"))
+
+
+CUSTOM_DNS_CONFIGS = ListSpec("customDnsConfigs", frozenset(), _dns_config, flat=True)
+RECORD_SETS = ListSpec("recordSets", frozenset(), _dns_config, flat=True)
+
+
+@dataclass(frozen=True)
+class ZoneConfig:
+    name: str | None
+    zone: str
+    record_sets: Any  # the raw list, read with RECORD_SETS so its own entries are recorded
+
+
+def _zone_config(entry: dict[str, Any], props: dict[str, Any]) -> ZoneConfig:
+    zone = ref(props.get("privateDnsZoneId"), "privateDnsZoneId", ZONE_TYPE)
+    name = text(entry, "name")
+    return ZoneConfig(name, needed(zone, "it has no privateDnsZoneId"), props.get("recordSets"))
+
+
+ZONE_CONFIGS = ListSpec(
+    "privateDnsZoneConfigs", frozenset({"privateDnsZoneId", "recordSets"}), _zone_config
+)
