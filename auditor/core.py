@@ -147,8 +147,9 @@ def audit(
     ``skip``, and apply the baseline and suppression files.
 
     Bad input raises ``InputError`` / ``RuleFileError`` (one line naming the file); a
-    selector that matches nothing, or no input at all, raises UsageError; findings are
-    never an exception.
+    selector that matches nothing, no input at all, or a ``SOURCE_DATE_EPOCH`` that is not
+    whole seconds in range raises UsageError, before any work; findings are never an
+    exception.
     """
     snapshots, rule_dirs = _paths(snapshots), _paths(rule_dirs)
     select, skip = _words(select), _words(skip)
