@@ -326,9 +326,10 @@ def test_baseline_state(validator: jsonschema.Draft4Validator, tmp_path: Path) -
     doc = json.loads(base.read_text(encoding="utf-8"))
     known = {f["fingerprint"] for f in doc["findings"]}
     assert known
-    # a finding the baseline knew and that is gone: fixed, and not a result
-    gone = dict(doc["findings"][0], resource_id=doc["findings"][0]["resource_id"] + "-gone")
-    gone["fingerprint"] = fingerprint(gone["rule_id"], gone["resource_id"], None)
+    # a finding the baseline knew and that is gone from a resource its rule judged again:
+    # fixed, and not a result
+    gone = dict(doc["findings"][0], related_id="a problem since fixed")
+    gone["fingerprint"] = fingerprint(gone["rule_id"], gone["resource_id"], gone["related_id"])
     doc["findings"].append(gone)
     # one the scan could not re-check (its rule did not run): unverified, said so
     doc["findings"].append(dict(gone, rule_id="MLA-ZZZ-999", fingerprint="0" * 32))
