@@ -491,7 +491,12 @@ def main(argv: list[str] | None = None) -> int:
 
     blank = _blank_path(args)
     if blank:
-        return _fail(f"{blank}: needs a file path, got an empty value")
+        what = (
+            "rule ids, id prefixes or categories"
+            if blank in ("--select", "--skip")
+            else "a file path"
+        )
+        return _fail(f"{blank}: needs {what}, got an empty value")
     try:
         rules = load_rules(getattr(args, "rules", []))
         if args.command == "rules":
@@ -510,12 +515,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _blank_path(args: argparse.Namespace) -> str | None:
-    """The first path option given an empty value (an unset pipeline variable, say): it
-    must not read as the current directory, nor as "no baseline"."""
-    for option in ("snapshot", "rules", "baseline", "suppressions"):
+    """The first path or selector option given an empty value (an unset pipeline
+    variable, say): a path must not read as the current directory, nor as "no baseline",
+    and ``--select ''`` must not widen the scan to every rule."""
+    for option in ("snapshot", "rules", "baseline", "suppressions", "select", "skip"):
         value = getattr(args, option, None)
         values = value if isinstance(value, list) else [value]
-        if any(v is not None and not v.strip() for v in values):
+        if any(v is not None and not v.replace(",", " ").strip() for v in values):
             return f"--{option}"
     return None
 

@@ -260,15 +260,22 @@ def test_bad_input_through_the_console_script(
         ["--snapshot", GOOD, "--baseline", ""],
         ["--snapshot", GOOD, "--suppressions", " "],
         ["--snapshot", GOOD, "--rules", ""],
+        ["--snapshot", GOOD, "--select", ""],
+        ["--snapshot", GOOD, "--skip", " , "],
     ],
 )
 def test_an_empty_path_value_is_a_usage_error(args: list[str]) -> None:
     """An unset pipeline variable (``--baseline "$BASELINE"``) must not read as the
     current directory, nor silently as "no baseline"."""
     done = run_cli("scan", *args)
-    option = next(a for a, v in itertools.pairwise(args) if not v.strip())
+    option = next(a for a, v in itertools.pairwise(args) if not v.replace(",", "").strip())
+    what = (
+        "rule ids, id prefixes or categories"
+        if option in ("--select", "--skip")
+        else ("a file path")
+    )
     assert done.returncode == 2
-    assert done.stderr == f"mlops-audit: {option}: needs a file path, got an empty value\n"
+    assert done.stderr == f"mlops-audit: {option}: needs {what}, got an empty value\n"
 
 
 def test_a_check_that_was_not_evaluated_is_not_a_pass(tmp_path: Path) -> None:
