@@ -219,19 +219,27 @@ def _present(value: Any) -> bool:
     return value is not None and value != [] and value != {} and value != ""
 
 
+def _same(a: Any, e: Any) -> bool:
+    """Equal, with booleans apart from numbers: Python holds ``0 == False``, and a rule
+    that asks for ``false`` must not be satisfied by a 0 in the data."""
+    if isinstance(a, bool) or isinstance(e, bool):
+        return isinstance(a, bool) and isinstance(e, bool) and a is e
+    return bool(a == e)
+
+
 def _one_of(expected: list[Any]) -> Callable[[Any], bool]:
     wanted = [_norm(x) for x in expected]
 
     def test(actual: Any) -> bool:
         a = _norm(actual)
-        return any(a == w for w in wanted)
+        return any(_same(a, w) for w in wanted)
 
     return test
 
 
 def _equals(expected: Any) -> Callable[[Any], bool]:
     e = _norm(expected)
-    return lambda a: _norm(a) == e
+    return lambda a: _same(_norm(a), e)
 
 
 def _numeric(fn: Callable[[float, float], bool]) -> Callable[[Any], Callable[[Any], bool]]:
@@ -249,7 +257,7 @@ def _numeric(fn: Callable[[float, float], bool]) -> Callable[[Any], Callable[[An
 
 def _contains(expected: Any) -> Callable[[Any], bool]:
     e = _norm(expected)
-    return lambda a: isinstance(a, list) and any(_norm(x) == e for x in a)
+    return lambda a: isinstance(a, list) and any(_same(_norm(x), e) for x in a)
 
 
 def _not(make: Callable[[Any], Callable[[Any], bool]]) -> Callable[[Any], Callable[[Any], bool]]:

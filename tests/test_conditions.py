@@ -42,6 +42,11 @@ def with_props(**props: Any) -> dict[str, Any]:
         ({"path": "subject.properties.publicNetworkAccess", "equals": "Disabled"}, {}, False),
         ({"path": "subject.properties.publicNetworkAccess", "not_equals": "Disabled"}, {}, True),
         ({"path": "subject.properties.x", "equals": True}, {"x": "True"}, True),  # "true" is true
+        ({"path": "subject.properties.x", "equals": False}, {"x": 0}, False),  # 0 is no boolean
+        ({"path": "subject.properties.x", "equals": True}, {"x": 1}, False),
+        ({"path": "subject.properties.x", "in": [False]}, {"x": 0}, False),
+        ({"path": "subject.properties.x", "not_equals": True}, {"x": 1}, True),
+        ({"path": "subject.properties.n", "equals": 1}, {"n": 1}, True),
         ({"path": "subject.properties.x", "equals": False, "default": False}, {}, True),
         ({"path": "subject.properties.x", "exists": True}, {"x": []}, False),
         ({"path": "subject.properties.x", "exists": False}, {"x": None}, True),
