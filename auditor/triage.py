@@ -70,6 +70,20 @@ def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile(fnmatch.translate(arm.key(pattern)))
 
 
+# ARM ids of every shape: a resource glob that matches them all matches any resource
+_ANY_IDS = tuple(
+    arm.key(i)
+    for i in (
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-a/providers/"
+        "Microsoft.Storage/storageAccounts/st1",
+        "/subscriptions/ffffffff-ffff-ffff-ffff-ffffffffffff/resourceGroups/Z_9/providers/"
+        "Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net/A/x",
+        "/subscriptions/1",
+        "/x",
+    )
+)
+
+
 @dataclass
 class Suppression:
     """A loaded suppression entry, ``label`` = ``file#n`` (its 1-based place in the file)."""
@@ -101,14 +115,17 @@ class Suppression:
                 return False
         return True
 
-    @property
-    def matches_all(self) -> bool:
-        """The entry covers every finding: no related or tag selector, and its rule and
-        resource globs are only ``*``. Accepted (a team may mean it), but every report
-        and stderr warn, since no finding can then fail the gate."""
-        e = self.entry
-        globs = [g for g in (e.rule, e.resource) if g]
-        return not (e.related or e.tag) and all(set(g.strip()) == {"*"} for g in globs)
+    def matches_all(self, rule_ids: list[str]) -> bool:
+        """The entry covers every finding: no related or tag selector, a rule glob that
+        matches every rule the scan ran and a resource glob that matches any ARM id —
+        judged by what the globs match, so ``?*``, ``MLA-*`` or ``/*`` count as ``*``.
+        Accepted (a team may mean it), but every report and stderr warn, since no finding
+        can then fail the gate."""
+        if self.related or self.tag:
+            return False
+        if self.rule and not all(self.rule.match(r.lower()) for r in rule_ids):
+            return False
+        return self.resource is None or all(self.resource.match(p) for p in _ANY_IDS)
 
     def describe(self) -> dict[str, Any]:
         e = self.entry
@@ -181,7 +198,7 @@ def apply_suppressions(
     ``narrowed``, --select/--skip left rules out); otherwise it is listed as unchecked."""
     for finding in result.findings:
         node = arm.key(finding.resource_id)
-        tags = graph.row(node).get("tags") if node in graph.g else None
+        tags = graph.row(node).get("tags") if graph.has_node(node) else None
         tags = tags if isinstance(tags, dict) else {}
         for s in entries:
             if not s.covers(finding, tags):
@@ -218,7 +235,9 @@ def apply_suppressions(
         "expired": [s.describe() for s in entries if not s.active(today)],
         "stale": stale,
         "unchecked": unchecked,
-        "match_all": [s.describe() for s in entries if s.matches_all],
+        "match_all": [
+            s.describe() for s in entries if s.matches_all([o.rule_id for o in result.outcomes])
+        ],
     }
 
 

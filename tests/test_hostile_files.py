@@ -398,6 +398,18 @@ def test_a_suppression_that_matches_everything_warns_everywhere(tmp_path: Path) 
     assert "Matching every finding (1)" in text["markdown"]
     assert "match every finding" in text["html"]
     assert "#1 (matches every finding)" in text["csv"]
+    # judged by what the globs match, not by how they are spelled
+    for rule, where in (("?*", "*"), ("MLA-*", "*"), ("[!x]*", "/*"), ("*", "/*")):
+        sup.write_text(
+            f'suppressions:\n  - rule: "{rule}"\n    resource: "{where}"\n'
+            "    justification: evasive\n",
+            "utf-8",
+        )
+        done = run_cli(
+            "scan", "--snapshot", TERRAFORM, "--suppressions", str(sup), "--format", "json"
+        )
+        assert f"{sup}#1 matches every finding" in done.stderr, (rule, where)
+        assert done.returncode in (0, 3)
     # a narrower entry is not warned about
     sup.write_text(
         'suppressions:\n  - rule: "*"\n    tag: env=dev\n    justification: dev\n', "utf-8"
