@@ -556,3 +556,33 @@ def test_an_unexpected_error_is_exit_4_with_one_line(monkeypatch: Any) -> None:
 )
 def test_verbose_is_an_option_of_every_command(argv: list[str]) -> None:
     assert cli.build_parser().parse_args([*argv, "--verbose"]).verbose is True
+
+
+def test_a_report_on_stdout_carries_no_raw_control(tmp_path: Path) -> None:
+    """A report printed on stdout lands in a terminal or CI log: every format escapes
+    controls and bidi marks its own way (JSON \\u, XML &#x;, others [U+XXXX]), and JSON,
+    SARIF and JUnit still parse to the same data as the file --output writes."""
+    import xml.etree.ElementTree as ET
+
+    rows = json.loads((FIXTURES / "reference-terraform.json").read_text(encoding="utf-8"))
+    rows = rows["rows"] if isinstance(rows, dict) else rows
+    evil = "cr\u202eevil\rX\x1b[31mred\x85"
+    next(r for r in rows if "/registries/" in r["id"].lower())["name"] = evil
+    estate = tmp_path / "estate.json"
+    estate.write_text(json.dumps(rows), encoding="utf-8")
+    for fmt in ("json", "sarif", "junit", "csv", "html", "markdown", "table"):
+        out = tmp_path / f"r.{fmt}"
+        done = subprocess.run(
+            [console_script(), "scan", "--snapshot", str(estate), "--format", fmt,
+             "--output", f"{fmt}:{out}", "--fail-on", "none", "--allow-partial"],
+            capture_output=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        text = done.stdout.decode("utf-8")  # bytes: a lone CR must not be translated away
+        assert not re.search("[\u202e\x1b\x85]|\r(?!\n)", text), fmt
+        if fmt in ("json", "sarif"):
+            assert json.loads(text) == json.loads(out.read_text(encoding="utf-8"))
+        if fmt == "json":
+            assert evil in [f["resource_name"] for f in json.loads(text)["findings"]]
+        if fmt == "junit":
+            ET.fromstring(text)

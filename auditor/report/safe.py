@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html as _html
 import re
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -98,7 +99,21 @@ def stdout(text: str, fmt: str) -> str:
     ``:`` instead (``\\u005b``, ``&#91;``, ``&#58;``), so what a pipe or ``>`` keeps parses
     to the same document as the ``--output`` file."""
     bracket, colon = _COMMAND_ESCAPES.get(fmt, (DEFUSE + "[", DEFUSE + ":"))
-    return _defuse(utf8(text), bracket, colon)
+    shown = _STDOUT_ESCAPES.get(fmt, lambda c: f"[U+{ord(c):04X}]")
+    text = _STDOUT_CONTROL.sub(lambda m: shown(m.group()), _defuse(utf8(text), bracket, colon))
+    return text
+
+
+# Controls and bidi marks a terminal or CI log would act on, in a report printed on stdout
+# (a lone CR rewrites the line; CR LF ends a CSV row and stays): each format escapes them
+# its own way, so the document still parses to the same data.
+_STDOUT_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{C1}{BIDI}]|\r(?!\n)")
+_STDOUT_ESCAPES: dict[str, Callable[[str], str]] = {
+    "json": lambda c: f"\\u{ord(c):04x}",  # they only occur inside JSON strings
+    "sarif": lambda c: f"\\u{ord(c):04x}",
+    "junit": lambda c: f"&#x{ord(c):X};",
+    "html": lambda c: f"&#x{ord(c):X};",
+}
 
 
 def _defuse(text: str, bracket: str, colon: str) -> str:
