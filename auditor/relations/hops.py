@@ -45,6 +45,8 @@ def unreadable_items(
     names it; with ``anywhere``, also each whose other end could not be read, which may be
     the node."""
     found = g.unreadable(k, *lists) + (g.unplaced(*lists) if anywhere else [])
+    if not found:
+        return []
     if own:
         found = [u for u in found if arm.key(u.owner_id) == k]
     unique = {u.key: u for u in found}

@@ -152,7 +152,9 @@ def reach(prefix: str) -> tuple[Intervals, Intervals]:
     return (inside, ()) if net.version == 4 else ((), inside)
 
 
-def rule_reach(prefixes: Iterable[str]) -> tuple[Intervals, Intervals]:
+@lru_cache(maxsize=4096)
+def rule_reach(prefixes: tuple[str, ...]) -> tuple[Intervals, Intervals]:
+    """The internet addresses a rule's sources cover together: (IPv4, IPv6) intervals."""
     v4: Intervals = ()
     v6: Intervals = ()
     for p in prefixes:
@@ -163,17 +165,21 @@ def rule_reach(prefixes: Iterable[str]) -> tuple[Intervals, Intervals]:
 
 def is_internet(prefixes: Iterable[str]) -> bool:
     """Whether the prefixes together cover the whole public IPv4 or IPv6 space."""
-    return any(covers(got, want) for got, want in zip(rule_reach(prefixes), PUBLIC, strict=True))
+    got = rule_reach(tuple(prefixes))
+    return any(covers(a, want) for a, want in zip(got, PUBLIC, strict=True))
 
 
 def _every_destination(rule: SecurityRule) -> bool:
     """Whether a rule targets everything behind the NSG: ``*``, ``VirtualNetwork``, or
     prefixes that cover a whole IP family; never application security groups."""
-    if rule.destination_asgs:
-        return False
-    if any(d.lower() in ("*", "any", "virtualnetwork") for d in rule.destinations):
+    return not rule.destination_asgs and _everywhere(rule.destinations)
+
+
+@lru_cache(maxsize=1024)
+def _everywhere(destinations: tuple[str, ...]) -> bool:
+    if any(d.lower() in ("*", "any", "virtualnetwork") for d in destinations):
         return True
-    nets = [ipaddress.ip_network(d, strict=False) for d in rule.destinations if _is_net(d)]
+    nets = [ipaddress.ip_network(d, strict=False) for d in destinations if _is_net(d)]
     for version, whole in ((4, (0, 2**32 - 1)), (6, (0, 2**128 - 1))):
         spans = merge([_span(n) for n in nets if n.version == version])
         if covers(spans, (whole,)):
