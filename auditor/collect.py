@@ -337,14 +337,19 @@ class Collector:
                 else:
                     raise
                 cause = str(exc).splitlines()[0] if str(exc) else f"HTTP {status}"
-            except (ServiceRequestTimeoutError, ServiceResponseTimeoutError) as exc:
-                wait = self._backoff(attempt)
-                stage = "connection" if isinstance(exc, ServiceRequestTimeoutError) else "answer"
-                limit = timeouts["connection_timeout" if stage == "connection" else "read_timeout"]
-                cause = f"no {stage} within {limit:g} s"
             except (ServiceRequestError, ServiceResponseError) as exc:
                 wait = self._backoff(attempt)
-                cause = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                # azure-core before 1.33 raises the base classes for timeouts too
+                timed_out = (
+                    isinstance(exc, ServiceRequestTimeoutError | ServiceResponseTimeoutError)
+                    or "timed out" in str(exc).lower()
+                )
+                if timed_out:
+                    stage = "connection" if isinstance(exc, ServiceRequestError) else "answer"
+                    key = "connection_timeout" if stage == "connection" else "read_timeout"
+                    cause = f"no {stage} within {timeouts[key]:g} s"
+                else:
+                    cause = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if attempt == self.max_attempts:
                 break
             self._count("retries")
