@@ -378,3 +378,15 @@ def test_dns_server_ip_in_two_peers_is_unknown(tmp_path: Path) -> None:
     assert unlinked == []
     assert [n.related_id for n in not_eval] == [f"DNS server 10.9.0.4 of {spoke['id']}"]
     assert "lies in several VNets" in not_eval[0].reasons[0]
+
+
+def test_an_unreadable_peering_of_the_endpoint_vnet_is_not_a_pass(tmp_path: Path) -> None:
+    """A peering entry of the endpoint's VNet that cannot be read may join a VNet that
+    must resolve the name: the zone's links are not evaluated, never passed."""
+    e = Estate()
+    e.a["properties"]["virtualNetworkPeerings"].append({"name": "to-somewhere"})
+    e.link(e.a)
+    unlinked, not_eval, _ = dns_findings(e, tmp_path)
+    assert unlinked == []
+    (entry,) = not_eval
+    assert "virtualNetworkPeerings[0] (to-somewhere) cannot be read" in entry.reasons[0]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..graph import AuditGraph
 
 AZURE_DNS = "168.63.129.16"
+PEERINGS = "virtualNetworkPeerings"  # the embedded list a VNet's peerings come from
 
 
 # -- A records → endpoints ----------------------------------------------------------------
@@ -339,6 +340,18 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
             )
             continue
         start = f"endpoint {pe_name} in VNet {g.name(home)}"
+        # a peering entry that cannot be read may join another VNet that must resolve
+        for bad in [*g.unreadable(home, PEERINGS), *g.unplaced(PEERINGS)]:
+            need(
+                f"peering:{bad.key}",
+                f"{bad.owner_id} peering {bad.name or bad.index}",
+                [start, str(bad)],
+                pe_name,
+                unknown=(
+                    f"{bad}: whether it joins a VNet whose clients must resolve {zone_name} "
+                    "cannot be told"
+                ),
+            )
         for client, why in connected_peers(g, home):
             path = [start] if client == home else [start, why]
             label = g.display_id(client)
