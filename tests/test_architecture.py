@@ -42,7 +42,13 @@ NEVER = {
             "auditor.cli",
             "auditor.collect",
         )
-        for base in ("auditor.model", "auditor.clouds", "auditor.files", "auditor.arm")
+        for base in (
+            "auditor.model",
+            "auditor.clouds",
+            "auditor.files",
+            "auditor.arm",
+            "auditor.embedded",
+        )
     },
 }
 
