@@ -81,10 +81,6 @@ class Declaration:
     absence: str  # why a rule that needs it was not evaluated
     skipped_note: str | None = None  # --skip-endpoint-reads skips it, noting this ({n} reads)
 
-    def matters(self, graph: AuditGraph) -> bool:
-        """Whether lacking it leaves something unjudged: no workspaces, no computes to miss."""
-        return self.matters_with is None or bool(graph.nodes_of_type(self.matters_with))
-
 
 DECLARATIONS: tuple[Declaration, ...] = (
     Declaration(

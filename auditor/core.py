@@ -72,11 +72,6 @@ class Run:
         return self.result.fails_at(self.fail_on)
 
     @property
-    def incomplete(self) -> bool:
-        """Part of the scope was not seen (the inputs say so)."""
-        return bool(self.graph.estate.gaps)
-
-    @property
     def complete(self) -> bool:
         """Every input was read whole and every selected check was evaluated: only then
         can "no finding" mean a pass."""

@@ -88,7 +88,10 @@ def test_an_absence_that_matters_is_explained(
 def test_resources_matter_always() -> None:
     zones_only = graph_of([ZONE])  # a row of the resources table after all
     assert missing_collection(zones_only, [RESOURCES]) == (None, [])
-    assert collections.BY_NAME[RESOURCES].matters(graph_of([]))
+    assert missing_collection(graph_of([]), [RESOURCES]) == (
+        collections.BY_NAME[RESOURCES].absence,
+        [],
+    )  # even an estate with nothing in it needs them
 
 
 def test_every_row_type_belongs_to_one_collection() -> None:
