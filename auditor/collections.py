@@ -30,6 +30,7 @@ RESOURCES = "resources"
 DNS_RECORDS = "dnsresources"
 COMPUTES = "computes"
 ZONE_GROUPS = "privatednszonegroups"
+GATEWAYS = "gateways"
 
 WORKSPACE = "microsoft.machinelearningservices/workspaces"
 PRIVATE_ENDPOINT = "microsoft.network/privateendpoints"
@@ -119,6 +120,14 @@ DECLARATIONS: tuple[Declaration, ...] = (
         absence=f"the estate has no private DNS zone group rows ({_FROM_ARM})",
         skipped_note="per-endpoint DNS zone group reads skipped ({n} endpoints): the DNS "
         "checks use A records in the private zones as evidence",
+    ),
+    Declaration(
+        GATEWAYS,
+        GraphQuery(queries.GATEWAYS),
+        row_types=frozenset(queries.GATEWAY_TYPES),
+        matters_with="microsoft.network/virtualnetworks",
+        absence="the estate has no virtual network gateway or Route Server rows (Resource "
+        "Graph resources of types " + ", ".join(queries.GATEWAY_TYPES) + ")",
     ),
 )
 BY_NAME: dict[str, Declaration] = {c.name: c for c in DECLARATIONS}

@@ -403,6 +403,35 @@ class Peering:
     allow_forwarded_traffic: bool | None
     allow_gateway_transit: bool | None
     use_remote_gateways: bool | None
+    # subnet-level peering (peerCompleteVnets false): the subnets and address spaces peered;
+    # None where the entry does not say
+    peer_complete_vnets: bool | None = None
+    local_subnet_names: tuple[str, ...] | None = None
+    remote_subnet_names: tuple[str, ...] | None = None
+    local_address_space: tuple[str, ...] | None = None  # localAddressSpace
+    remote_address_space: tuple[str, ...] | None = None  # remoteAddressSpace
+    # the VNets' current spaces as the peering sees them (local/remoteVirtualNetworkAddressSpace)
+    local_vnet_space: tuple[str, ...] | None = None
+    remote_vnet_space: tuple[str, ...] | None = None
+
+
+def _names(props: dict[str, Any], key: str) -> tuple[str, ...] | None:
+    return tuple(texts(props, key)) if props.get(key) is not None else None
+
+
+def address_space(props: dict[str, Any], key: str) -> tuple[str, ...] | None:
+    """An ``{addressPrefixes: [...]}`` property as its prefixes; None when absent. A prefix
+    that is no CIDR makes the entry unreadable: its overlap could not be judged."""
+    space = obj(props, key)
+    if space is None:
+        return None
+    prefixes = texts(space, "addressPrefixes")
+    for prefix in prefixes:
+        try:
+            ipaddress.ip_network(prefix.strip(), strict=False)
+        except ValueError:
+            raise Invalid(f"its {key} holds {prefix!r}, which is no address prefix") from None
+    return tuple(p.strip() for p in prefixes)
 
 
 def _peering(entry: dict[str, Any], props: dict[str, Any]) -> Peering:
@@ -421,6 +450,13 @@ def _peering(entry: dict[str, Any], props: dict[str, Any]) -> Peering:
             flag(props, "allowForwardedTraffic"),
             flag(props, "allowGatewayTransit"),
             flag(props, "useRemoteGateways"),
+            flag(props, "peerCompleteVnets"),
+            _names(props, "localSubnetNames"),
+            _names(props, "remoteSubnetNames"),
+            address_space(props, "localAddressSpace"),
+            address_space(props, "remoteAddressSpace"),
+            address_space(props, "localVirtualNetworkAddressSpace"),
+            address_space(props, "remoteVirtualNetworkAddressSpace"),
         )
     except Invalid as e:
         raise Invalid(e.why, remote) from None
@@ -438,6 +474,10 @@ PEERINGS = ListSpec(
             "allowGatewayTransit",
             "useRemoteGateways",
             "remoteAddressSpace",
+            "peerCompleteVnets",
+            "localSubnetNames",
+            "remoteSubnetNames",
+            "localAddressSpace",
         }
     ),
     _peering,

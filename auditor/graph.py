@@ -109,6 +109,11 @@ class AuditGraph:
     def has_edge(self, src: str, dst: str, edge: str) -> bool:
         return (src, dst, edge) in self._edges
 
+    def edge(self, src: str, dst: str, edge: str) -> dict[str, Any] | None:
+        """The attributes of one edge, or None: a hub's entry back to one spoke without
+        walking its thousands of peerings."""
+        return self._edges.get((src, dst, edge))
+
     def unreadable(self, k: str, *fields: str) -> list[Unreadable]:
         """Entries of these embedded lists that could not be read and concern the node:
         in its own row, or in another row's entry that names it (a peering to it, a
@@ -266,6 +271,8 @@ class AuditGraph:
             "dns_record": self._a_record,
             "aml_workspace": self._workspace,
             "aml_compute": self._compute,
+            "vnet_gateway": self._gateway,
+            "virtual_hub": self._virtual_hub,
         }
         for k, row in rows.items():
             kind = self._kinds[k]
@@ -340,6 +347,13 @@ class AuditGraph:
                 allow_forwarded_traffic=peering.allow_forwarded_traffic,
                 allow_gateway_transit=peering.allow_gateway_transit,
                 use_remote_gateways=peering.use_remote_gateways,
+                peer_complete_vnets=peering.peer_complete_vnets,
+                local_subnet_names=peering.local_subnet_names,
+                remote_subnet_names=peering.remote_subnet_names,
+                local_address_space=peering.local_address_space,
+                remote_address_space=peering.remote_address_space,
+                local_vnet_space=peering.local_vnet_space,
+                remote_vnet_space=peering.remote_vnet_space,
             )
 
     # -- embedded entries: read, or recorded as unreadable (embedded.py) --------------------
@@ -545,6 +559,34 @@ class AuditGraph:
         inner = _props(row).get("properties")
         if isinstance(inner, dict) and (sid := _ref(inner.get("subnet"))):
             self._edge(k, sid, "in_subnet")
+
+    def _gateway(self, k: str, row: dict[str, Any]) -> None:
+        """A virtual network gateway serves the VNet whose subnet (GatewaySubnet) holds its
+        IP configuration."""
+        for cfg in self._read(k, _props(row), embedded.IP_CONFIGURATIONS):
+            if cfg.subnet:
+                vnet = self._node_for(arm.parent(cfg.subnet), self.display_id(k))
+                self._link(
+                    k, vnet, "gateway_in", subnet=arm.last_name(cfg.subnet), via="ipConfiguration"
+                )
+
+    def _virtual_hub(self, k: str, row: dict[str, Any]) -> None:
+        """A Route Server (a virtual hub outside Virtual WAN) serves the VNet its IP
+        configurations sit in (RouteServerSubnet) or whose space holds its router IPs."""
+        props = _props(row)
+        if props.get("virtualWan") is not None:
+            return  # a Virtual WAN hub: VNets connect to it, they do not peer with it
+        for cfg in self._read(k, props, embedded.IP_CONFIGURATIONS):
+            if cfg.subnet:
+                vnet = self._node_for(arm.parent(cfg.subnet), self.display_id(k))
+                self._link(
+                    k, vnet, "gateway_in", subnet=arm.last_name(cfg.subnet), via="ipConfiguration"
+                )
+        for ip in _list(props.get("virtualRouterIps")):
+            for vnet, prefix in self.vnets_containing(str(ip)):
+                self._link(
+                    k, vnet, "gateway_in", subnet=None, via=f"virtualRouterIps {ip} in {prefix}"
+                )
 
     def _dns_servers(self) -> None:
         """Custom DNS servers: VNet (dhcpOptions) or NIC (dnsSettings, which overrides its

@@ -71,6 +71,15 @@ NODE_KINDS: dict[str, NodeKind] = {
     "key_vault": NodeKind("microsoft.keyvault/vaults", "key vault"),
     "container_registry": NodeKind("microsoft.containerregistry/registries", "container registry"),
     "app_insights": NodeKind("microsoft.insights/components", "Application Insights component"),
+    "vnet_gateway": NodeKind(
+        "microsoft.network/virtualnetworkgateways",
+        "virtual network gateway (VPN or ExpressRoute), in its VNet's GatewaySubnet",
+    ),
+    "virtual_hub": NodeKind(
+        "microsoft.network/virtualhubs",
+        "virtual hub: an Azure Route Server when it sits in a VNet (kind RouteServer), "
+        "else a Virtual WAN hub",
+    ),
     "dns_server": NodeKind(
         "", "a custom DNS server IP named in a VNet's dhcpOptions (no ARM resource)"
     ),
@@ -105,8 +114,16 @@ EDGE_KINDS: dict[str, EdgeKind] = {
             "allow_forwarded_traffic",
             "allow_gateway_transit",
             "use_remote_gateways",
+            "peer_complete_vnets",
+            "local_subnet_names",
+            "remote_subnet_names",
+            "local_address_space",
+            "remote_address_space",
+            "local_vnet_space",
+            "remote_vnet_space",
         ),
-        "one side's peering entry (peering is one-directional per VNet)",
+        "one side's peering entry (peering is one-directional per VNet); the subnet and "
+        "address-space fields are None unless the entry gives them (subnet-level peering)",
     ),
     "targets": EdgeKind(
         ("private_endpoint",),
@@ -153,6 +170,14 @@ EDGE_KINDS: dict[str, EdgeKind] = {
         ("order",),
         "the VNet's dhcpOptions.dnsServers (or a NIC's dnsSettings.dnsServers, which "
         "override its VNet's) names a DNS server",
+    ),
+    "gateway_in": EdgeKind(
+        ("vnet_gateway", "virtual_hub"),
+        ("vnet",),
+        ("subnet", "via"),
+        "a gateway or Route Server serves the VNet: its IP configuration sits in the VNet's "
+        "subnet (via ipConfiguration), or its router IPs lie in the VNet's space "
+        "(via virtualRouterIps)",
     ),
     "hosted_in": EdgeKind(
         ("dns_server",),

@@ -24,12 +24,18 @@ ARM_ONLY = frozenset(
 )
 EMBEDDED = frozenset({"microsoft.network/virtualnetworks/subnets"})
 DNS_RECORD_TYPES = ("microsoft.network/privatednszones/a",)
+# Gateways and Route Servers: a collection of their own, so that an estate read before they
+# were collected says "not collected" rather than "none" (collections.GATEWAYS).
+GATEWAY_TYPES = ("microsoft.network/virtualhubs", "microsoft.network/virtualnetworkgateways")
 
 RESOURCE_TYPES = tuple(
     sorted(
         t
         for t in KIND_OF_TYPE
-        if t not in ARM_ONLY and t not in EMBEDDED and t not in DNS_RECORD_TYPES
+        if t not in ARM_ONLY
+        and t not in EMBEDDED
+        and t not in DNS_RECORD_TYPES
+        and t not in GATEWAY_TYPES
     )
 )
 COLUMNS = (
@@ -55,6 +61,7 @@ DNS_RECORDS = (
     f"dnsresources | where type in~ ({_in(DNS_RECORD_TYPES)}) "
     "| project id, name, type, resourceGroup, subscriptionId, properties | order by id asc"
 )
+GATEWAYS = resources_query(GATEWAY_TYPES)
 SUBSCRIPTIONS = (
     "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' "
     "| project id, name, subscriptionId | order by id asc"
