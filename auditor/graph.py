@@ -563,7 +563,8 @@ class AuditGraph:
     def _gateway(self, k: str, row: dict[str, Any]) -> None:
         """A virtual network gateway serves the VNet whose subnet (GatewaySubnet) holds its
         IP configuration."""
-        for cfg in self._read(k, _props(row), embedded.IP_CONFIGURATIONS):
+        # links: a configuration that cannot be read may be in any VNet (see ``unplaced``)
+        for cfg in self._read(k, _props(row), embedded.IP_CONFIGURATIONS, links=True):
             if cfg.subnet:
                 vnet = self._node_for(arm.parent(cfg.subnet), self.display_id(k))
                 self._link(
@@ -576,7 +577,7 @@ class AuditGraph:
         props = _props(row)
         if props.get("virtualWan") is not None:
             return  # a Virtual WAN hub: VNets connect to it, they do not peer with it
-        for cfg in self._read(k, props, embedded.IP_CONFIGURATIONS):
+        for cfg in self._read(k, props, embedded.IP_CONFIGURATIONS, links=True):
             if cfg.subnet:
                 vnet = self._node_for(arm.parent(cfg.subnet), self.display_id(k))
                 self._link(

@@ -168,3 +168,211 @@ def test_the_flattened_az_cli_shape_is_read_like_the_nested_one(tmp_path: Path) 
         ]
     flat = RELATIONS["peerings"].fn(graph_of([a, c], tmp_path), key(a))
     assert flat == nested and isinstance(flat, list) and flat[0].extra["reverse"] is True
+
+
+# -- beyond state: gateway transit, overlaps, VNet access, subnet-level peering -------------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from auditor.relations.base import Unknown  # noqa: E402
+from auditor.relations.peering import overlaps, reaches  # noqa: E402
+
+
+def gateway(name: str, vnet: dict[str, Any]) -> dict[str, Any]:
+    gid = b.rid("rg-net", f"Microsoft.Network/virtualNetworkGateways/{name}")
+    return {
+        "id": gid,
+        "name": name,
+        "type": "microsoft.network/virtualnetworkgateways",
+        "properties": {
+            "ipConfigurations": [
+                {
+                    "name": "default",
+                    "properties": {"subnet": {"id": f"{vnet['id']}/subnets/GatewaySubnet"}},
+                }
+            ]
+        },
+    }
+
+
+def hub_and_spoke(transit: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    hub = b.vnet("vnet-hub", "10.0.0.0/16", {"GatewaySubnet": "10.0.0.0/27"})
+    spoke = b.vnet("vnet-spoke", "10.1.0.0/16", {"s": "10.1.1.0/24"})
+    b.peering(hub, spoke["id"], allowGatewayTransit=transit)
+    b.peering(spoke, hub["id"], useRemoteGateways=True)
+    return hub, spoke
+
+
+def test_gateway_transit_is_fine_with_transit_and_a_gateway(tmp_path: Path) -> None:
+    hub, spoke = hub_and_spoke()
+    g = graph_of([hub, spoke, gateway("vgw", hub)], tmp_path)
+    (item,) = RELATIONS["gateway_transit"].fn(g, key(spoke))  # type: ignore[misc]
+    assert item.extra["fault"] is None and item.extra["gateways"] == ["vgw"]
+    assert RELATIONS["gateway_transit"].fn(g, key(hub)) == []  # the hub uses no remote gateway
+
+
+def test_gateway_transit_names_both_faults(tmp_path: Path) -> None:
+    hub, spoke = hub_and_spoke(transit=False)
+    other = b.vnet("vnet-other", "10.9.0.0/16", {"GatewaySubnet": "10.9.0.0/27"})
+    g = graph_of([hub, spoke, other, gateway("vgw", other)], tmp_path)
+    (item,) = RELATIONS["gateway_transit"].fn(g, key(spoke))  # type: ignore[misc]
+    assert item.extra["fault"] == (
+        "vnet-hub's peering back (to-vnet-spoke) does not set allowGatewayTransit; and "
+        "vnet-hub has no virtual network gateway or Route Server"
+    )
+
+
+def test_no_gateway_rows_at_all_is_unknown_never_a_pass(tmp_path: Path) -> None:
+    """An estate without the gateways collection cannot say the hub has no gateway."""
+    hub, spoke = hub_and_spoke()
+    g = graph_of([hub, spoke], tmp_path)
+    (item,) = RELATIONS["gateway_transit"].fn(g, key(spoke))  # type: ignore[misc]
+    assert item.unknown and "no virtual network gateway or Route Server rows" in item.unknown
+    result = scan_rows([hub, spoke], tmp_path, select=["MLA-NET-002"])
+    assert result.findings == [] and [n.resource_id for n in result.not_evaluated] == [spoke["id"]]
+
+
+def test_a_route_server_serves_its_vnet_by_router_ip(tmp_path: Path) -> None:
+    hub, spoke = hub_and_spoke()
+    rs = {
+        "id": b.rid("rg-net", "Microsoft.Network/virtualHubs/rs"),
+        "name": "rs",
+        "type": "microsoft.network/virtualhubs",
+        "kind": "RouteServer",
+        "properties": {"virtualRouterIps": ["10.0.0.68"]},
+    }
+    wan = {**rs, "id": b.rid("rg-net", "Microsoft.Network/virtualHubs/wan"), "name": "wan"}
+    wan["properties"] = {"virtualWan": {"id": "/x"}, "virtualRouterIps": ["10.0.0.69"]}
+    g = graph_of([hub, spoke, rs, wan], tmp_path)
+    (item,) = RELATIONS["gateway_transit"].fn(g, key(spoke))  # type: ignore[misc]
+    assert item.extra["gateways"] == ["rs"] and item.extra["fault"] is None
+
+
+def test_gateway_transit_to_a_vnet_outside_the_estate_is_unknown(tmp_path: Path) -> None:
+    spoke = b.vnet("vnet-spoke", "10.1.0.0/16", {"s": "10.1.1.0/24"})
+    b.peering(spoke, VNET_X, useRemoteGateways=True)
+    g = graph_of([spoke], tmp_path)
+    (item,) = RELATIONS["gateway_transit"].fn(g, key(spoke))  # type: ignore[misc]
+    assert item.unknown == "x is not in the estate: whether it offers a gateway is unknown"
+
+
+def brute(left: list[str], right: list[str]) -> list[tuple[str, str]]:
+    import ipaddress
+
+    return sorted(
+        {
+            (x, y)
+            for x in left
+            for y in right
+            if ipaddress.ip_network(x, strict=False).overlaps(ipaddress.ip_network(y, strict=False))
+        }
+    )
+
+
+def test_overlaps_ipv4_and_ipv6() -> None:
+    assert overlaps(["10.0.0.0/16"], ["10.0.128.0/17"]) == [("10.0.0.0/16", "10.0.128.0/17")]
+    assert overlaps(["10.0.0.0/17"], ["10.0.128.0/17"]) == []  # adjacent
+    assert overlaps(["fd00:db8::/48", "10.0.0.0/8"], ["fd00:db8:0:1::/64"]) == [
+        ("fd00:db8::/48", "fd00:db8:0:1::/64")
+    ]
+    assert overlaps(["10.0.0.0/8"], ["::a00:0/104"]) == []  # families apart
+
+
+PREFIX = st.one_of(
+    st.builds(lambda a, n: f"10.{a}.0.0/{n}", st.integers(0, 7), st.integers(8, 24)),
+    st.builds(lambda a, n: f"fd00:{a:x}::/{n}", st.integers(0, 7), st.integers(16, 64)),
+)
+
+
+@given(st.lists(PREFIX, max_size=6), st.lists(PREFIX, max_size=6))
+def test_overlaps_agrees_with_every_pair(left: list[str], right: list[str]) -> None:
+    assert overlaps(left, right) == brute(left, right)
+
+
+def test_overlap_is_one_item_per_pair_and_subnet_peering_compares_subnets(
+    tmp_path: Path,
+) -> None:
+    a = b.vnet("vnet-a", "10.0.0.0/16", {"s": "10.0.1.0/24"})
+    c = b.vnet("vnet-c", "10.0.128.0/17", {"s": "10.0.200.0/24"})
+    b.peer(a, c)
+    g = graph_of([a, c], tmp_path)
+    (item,) = RELATIONS["peered_overlaps"].fn(g, key(a))  # type: ignore[misc]
+    assert item.extra["overlaps"] == ["10.0.0.0/16 with 10.0.128.0/17"]
+    assert RELATIONS["peered_overlaps"].fn(g, key(c)) == []  # reported on vnet-a's entry
+    for local, remote, mine, theirs in ((a, c, "s", "s"), (c, a, "s", "s")):
+        local["properties"]["virtualNetworkPeerings"] = []
+        b.peering(
+            local,
+            remote["id"],
+            peerCompleteVnets=False,
+            localSubnetNames=[mine],
+            remoteSubnetNames=[theirs],
+        )
+    g = graph_of([a, c], tmp_path)
+    (item,) = RELATIONS["peered_overlaps"].fn(g, key(a))  # type: ignore[misc]
+    assert item.extra["overlaps"] == [] and item.extra["remote_space"] == ["10.0.200.0/24"]
+
+
+def test_an_address_space_that_cannot_be_read_leaves_the_entry_unreadable(
+    tmp_path: Path,
+) -> None:
+    a = b.vnet("vnet-a", "10.0.0.0/16", {"s": "10.0.1.0/24"})
+    b.peering(a, VNET_X, remoteAddressSpace={"addressPrefixes": ["10.1.0.0/33"]})
+    g = graph_of([a], tmp_path)
+    for rel in ("peerings", "peered_overlaps"):
+        items = RELATIONS[rel].fn(g, key(a))
+        assert isinstance(items, list)
+        assert next(i.unknown or "" for i in items if i.unknown).endswith(
+            "its remoteAddressSpace holds '10.1.0.0/33', which is no address prefix"
+        )
+
+
+def test_reaches_follows_state_access_and_subnets(tmp_path: Path) -> None:
+    a = b.vnet("vnet-a", "10.1.0.0/16", {"s1": "10.1.1.0/24", "s2": "10.1.2.0/24"})
+    c = b.vnet("vnet-c", "10.3.0.0/16", {"t1": "10.3.1.0/24", "t2": "10.3.2.0/24"})
+    d = b.vnet("vnet-d", "10.4.0.0/16", {"u": "10.4.1.0/24"})
+    b.peering(
+        a, c["id"], peerCompleteVnets=False, localSubnetNames=["s1"], remoteSubnetNames=["t1"]
+    )
+    b.peering(
+        c, a["id"], peerCompleteVnets=False, localSubnetNames=["t1"], remoteSubnetNames=["s1"]
+    )
+    b.peering(a, d["id"], allowVirtualNetworkAccess=False)
+    b.peering(d, a["id"])
+    g = graph_of([a, c, d], tmp_path)
+    sub = lambda v, s: f"{key(v)}/subnets/{s}"  # noqa: E731
+    assert reaches(g, key(a), key(c))[0] is True
+    assert reaches(g, key(a), key(c), sub(a, "s1"), sub(c, "t1"))[0] is True
+    verdict, why = reaches(g, key(a), key(c), sub(a, "s1"), sub(c, "t2"))
+    assert verdict is False and why.endswith("is subnet-level and leaves t2 out")
+    assert reaches(g, key(a), key(d)) == (
+        False,
+        "vnet-a's peering to-vnet-d to vnet-d sets allowVirtualNetworkAccess false",
+    )
+    assert reaches(g, key(d), key(a))[0] is False  # the entry back blocks it too
+    assert reaches(g, key(c), key(d))[0] is False  # not transitive
+    b.peering(c, VNET_X)
+    c["properties"]["virtualNetworkPeerings"][-1]["properties"]["peeringState"] = 3
+    g = graph_of([a, c, d], tmp_path)
+    verdict, _ = reaches(g, key(c), VNET_X.lower())
+    assert isinstance(verdict, Unknown)
+
+
+def test_subnet_gaps_name_the_subnet_and_what_it_holds(tmp_path: Path) -> None:
+    aml = b.vnet("vnet-aml", "10.1.0.0/16", {"pe": "10.1.1.0/24", "cpu": "10.1.2.0/24"})
+    hub = b.vnet("vnet-hub", "10.0.0.0/16", {"jump": "10.0.1.0/24"})
+    b.peering(hub, aml["id"], peerCompleteVnets=False, remoteSubnetNames=["cpu"])
+    b.peering(aml, hub["id"], peerCompleteVnets=False, localSubnetNames=["cpu"])
+    rows = [
+        aml,
+        hub,
+        b.storage("st"),
+        *b.endpoint("pe-st", f"{aml['id']}/subnets/pe", b.storage("st")["id"], "blob", "10.1.1.4"),
+    ]
+    g = graph_of(rows, tmp_path)
+    (item,) = RELATIONS["subnet_peering_gaps"].fn(g, key(hub))  # type: ignore[misc]
+    assert item.key.endswith("/subnets/pe") and item.extra["held"] == "pe-st"
+    assert item.extra["peer_name"] == "vnet-hub" and item.extra["peered"] == "cpu"
+    # the aml side's entry names no remote subnets or space: the hub's side is unknown, but
+    # the hub holds nothing that needs judging
+    assert RELATIONS["subnet_peering_gaps"].fn(g, key(aml)) == []

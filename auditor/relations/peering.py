@@ -321,7 +321,10 @@ def gateway_transit(g: AuditGraph, k: str) -> list[Item]:
                     "allowGatewayTransit"
                 )
             if not gateways:
-                if not g.estate.holds(remote, GATEWAYS):
+                hidden = g.unplaced("ipConfigurations")
+                if hidden:
+                    unknown = f"whether {g.name(remote)} has a gateway is unknown: {hidden[0]}"
+                elif not g.estate.holds(remote, GATEWAYS):
                     unknown = (
                         f"whether {g.name(remote)} has a gateway is unknown: "
                         + BY_NAME[GATEWAYS].absence
@@ -344,7 +347,7 @@ def gateway_transit(g: AuditGraph, k: str) -> list[Item]:
                 unknown=None if faults else unknown,
             )
         )
-    return by_id(items)
+    return by_id(items) + unreadable_items(g, k, (PEERINGS.field,), own=True)
 
 
 @relation(
@@ -410,7 +413,7 @@ def peered_overlaps(g: AuditGraph, k: str) -> list[Item]:
                 unknown=unknown,
             )
         )
-    return by_id(items)
+    return by_id(items) + unreadable_items(g, k, (PEERINGS.field,), own=True)
 
 
 def _endpoints_in(g: AuditGraph, vnet: str) -> list[str]:
@@ -451,7 +454,7 @@ def vnet_access(g: AuditGraph, k: str) -> list[Item]:
                 unknown=verdict.reasons[0] if isinstance(verdict, Unknown) else None,
             )
         )
-    return by_id(items)
+    return by_id(items) + unreadable_items(g, k, (PEERINGS.field,), own=True)
 
 
 def _needed_subnets(g: AuditGraph, vnet: str) -> list[tuple[str, list[str]]]:
@@ -521,4 +524,4 @@ def subnet_peering_gaps(g: AuditGraph, k: str) -> list[Item]:
                         unknown=inside.reasons[0] if isinstance(inside, Unknown) else None,
                     )
                 )
-    return by_id(items)
+    return by_id(items) + unreadable_items(g, k, (PEERINGS.field,), own=True)
