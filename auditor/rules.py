@@ -506,7 +506,7 @@ def _judge(rule: Rule, base: Context, node: str, result: AuditResult, outcome: R
 
 def _finding(rule: Rule, graph: AuditGraph, node: str, item: Item | None, ctx: Context) -> Finding:
     spec = rule.spec
-    related = item.key if item else None
+    related = (item.key or None) if item else None  # an empty key: the subject itself
     remediation = "\n".join(
         (
             render(spec.remediation.summary, rule.message_paths, ctx),

@@ -13,6 +13,7 @@ from auditor.collections import (
     COMPUTES,
     DECLARATIONS,
     DNS_RECORDS,
+    GATEWAYS,
     NAMES,
     RESOURCES,
     ZONE_GROUPS,
@@ -60,11 +61,18 @@ ABSENCES = [
         "the estate has no private DNS zone group rows (Resource Graph does not hold them; "
         "they are read from ARM by 'mlops-audit collect')",
     ),
+    (
+        GATEWAYS,
+        [VNET],
+        "the estate has no virtual network gateway or Route Server rows (Resource Graph "
+        "resources of types microsoft.network/virtualhubs, "
+        "microsoft.network/virtualnetworkgateways)",
+    ),
 ]
 
 
-def test_the_four_collections_in_their_order() -> None:
-    assert NAMES == ("resources", "dnsresources", "computes", "privatednszonegroups")
+def test_the_collections_in_their_order() -> None:
+    assert NAMES == ("resources", "dnsresources", "computes", "privatednszonegroups", "gateways")
     assert [c for c, _, _ in ABSENCES] == list(NAMES)
 
 
@@ -112,7 +120,9 @@ def test_how_each_collection_is_read() -> None:
     an api-version, and the parent is the type whose presence makes the absence matter."""
     for c in DECLARATIONS:
         if isinstance(c.source, GraphQuery):
-            assert queries.check_pageable(c.source.text).startswith(c.name)
+            # its own table, or a part of the resources table read apart (gateways)
+            table = c.name if c.row_types is None or c.name == DNS_RECORDS else RESOURCES
+            assert queries.check_pageable(c.source.text).startswith(table)
         else:
             assert isinstance(c.source, ArmList)
             assert c.source.parent_type == c.matters_with

@@ -87,10 +87,17 @@ def test_every_row_arrives_exactly_once_across_pages(live: tuple[FakeArm, dict])
     assert doc["requests"]["resource_graph_pages"] > 10  # paged, and per subscription batch
     posts = arm.requests.matching(path_contains="Microsoft.ResourceGraph")
     assert all(r.body["options"]["$top"] == 7 for r in posts)
-    assert doc["collections"] == ["computes", "dnsresources", "privatednszonegroups", "resources"]
+    assert doc["collections"] == [
+        "computes",
+        "dnsresources",
+        "gateways",
+        "privatednszonegroups",
+        "resources",
+    ]
     assert doc["queries"] == [
         queries.RESOURCES,
         queries.DNS_RECORDS,
+        queries.GATEWAYS,
         queries.SUBSCRIPTIONS,
         queries.COMPUTES_PATH,
         queries.ZONE_GROUPS_PATH,
@@ -130,6 +137,39 @@ def test_terraform_estate_live_finds_the_drift(tmp_path: Path, monkeypatch) -> N
     assert proc.returncode == 1
     found = sorted(f["rule_id"] for f in json.loads(proc.stdout)["findings"])
     assert found == ["MLA-ACR-004", "MLA-AML-001", "MLA-AML-003", "MLA-DNS-001"]
+
+
+@pytest.mark.parametrize(
+    ("estate_file", "found"), [("pass", []), ("fail", ["vnet-aml", "vnet-data"])]
+)
+def test_gateways_and_route_servers_are_collected_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, estate_file: str, found: list[str]
+) -> None:
+    """Gateways and Route Servers come by their own query: a live scan judges gateway
+    transit as the snapshot does, never 'not collected'."""
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    write_stub_az(stub)
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    rows = load_rows(FIXTURES / "rules" / "MLA-NET-002" / f"{estate_file}.json")
+    with FakeArm(rows) as arm:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", arm.ca_path)
+        doc = collector(arm).collect(Scope(subscriptions=subscriptions(rows)))
+        proc = cli(
+            dict(os.environ),
+            "scan",
+            *scope_args(arm, rows),
+            "--format",
+            "json",
+            "--select",
+            "MLA-NET-002",
+            "--fail-on",
+            "none",
+        )
+    assert "gateways" in doc["collections"] and ids(doc["rows"]) == ids(rows)
+    report = json.loads(proc.stdout)
+    assert sorted(f["resource_name"] for f in report["findings"]) == found
+    assert report["not_evaluated"] == []
 
 
 def test_unreadable_subscription_is_exit_3_and_named(live: tuple[FakeArm, dict]) -> None:
