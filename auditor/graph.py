@@ -271,6 +271,7 @@ class AuditGraph:
             "dns_record": self._a_record,
             "aml_workspace": self._workspace,
             "aml_compute": self._compute,
+            "vnet_peering": self._peering_row,
             "vnet_gateway": self._gateway,
             "virtual_hub": self._virtual_hub,
         }
@@ -335,26 +336,45 @@ class AuditGraph:
                 nsg_k = self._node_for(nsg, str(sid))
                 self._link(nsg_k, arm.key(sid), key="protects")
         for peering in self._read(k, props, embedded.PEERINGS, links=True):
-            self._edge(
-                k,
-                peering.remote,
-                "peers_with",
-                name=peering.name,
-                id=peering.id,
-                state=peering.state,
-                sync=peering.sync,
-                allow_vnet_access=peering.allow_vnet_access,
-                allow_forwarded_traffic=peering.allow_forwarded_traffic,
-                allow_gateway_transit=peering.allow_gateway_transit,
-                use_remote_gateways=peering.use_remote_gateways,
-                peer_complete_vnets=peering.peer_complete_vnets,
-                local_subnet_names=peering.local_subnet_names,
-                remote_subnet_names=peering.remote_subnet_names,
-                local_address_space=peering.local_address_space,
-                remote_address_space=peering.remote_address_space,
-                local_vnet_space=peering.local_vnet_space,
-                remote_vnet_space=peering.remote_vnet_space,
+            self._peering_edge(k, peering)
+
+    def _peering_row(self, k: str, row: dict[str, Any]) -> None:
+        """A peering given as a row of its own: the same entry as one its VNet embeds (the
+        same edge, merged when both are given); one that cannot be read is recorded on its
+        VNet's peering list."""
+        vnet = self._node_for(arm.parent(self.display_id(k)), self.display_id(k))
+        good, bad = embedded.read_list([row], embedded.PEERINGS)
+        for failed in bad:
+            self._unread(
+                vnet,
+                embedded.PEERINGS.field,
+                Failed(None, failed.name or self.name(k), failed.why, failed.about),
+                links=True,
             )
+        for peering in good:
+            self._peering_edge(vnet, peering)
+
+    def _peering_edge(self, k: str, peering: embedded.Peering) -> None:
+        self._edge(
+            k,
+            peering.remote,
+            "peers_with",
+            name=peering.name,
+            id=peering.id,
+            state=peering.state,
+            sync=peering.sync,
+            allow_vnet_access=peering.allow_vnet_access,
+            allow_forwarded_traffic=peering.allow_forwarded_traffic,
+            allow_gateway_transit=peering.allow_gateway_transit,
+            use_remote_gateways=peering.use_remote_gateways,
+            peer_complete_vnets=peering.peer_complete_vnets,
+            local_subnet_names=peering.local_subnet_names,
+            remote_subnet_names=peering.remote_subnet_names,
+            local_address_space=peering.local_address_space,
+            remote_address_space=peering.remote_address_space,
+            local_vnet_space=peering.local_vnet_space,
+            remote_vnet_space=peering.remote_vnet_space,
+        )
 
     # -- embedded entries: read, or recorded as unreadable (embedded.py) --------------------
     def _read(

@@ -71,6 +71,11 @@ NODE_KINDS: dict[str, NodeKind] = {
     "key_vault": NodeKind("microsoft.keyvault/vaults", "key vault"),
     "container_registry": NodeKind("microsoft.containerregistry/registries", "container registry"),
     "app_insights": NodeKind("microsoft.insights/components", "Application Insights component"),
+    "vnet_peering": NodeKind(
+        "microsoft.network/virtualnetworks/virtualnetworkpeerings",
+        "VNet peering given as a row of its own (az network vnet peering list, an ARM "
+        "export): read onto its VNet's peers_with edge, like an embedded entry",
+    ),
     "vnet_gateway": NodeKind(
         "microsoft.network/virtualnetworkgateways",
         "virtual network gateway (VPN or ExpressRoute), in its VNet's GatewaySubnet",

@@ -22,7 +22,12 @@ ARM_ONLY = frozenset(
         "microsoft.network/privateendpoints/privatednszonegroups",
     }
 )
-EMBEDDED = frozenset({"microsoft.network/virtualnetworks/subnets"})
+EMBEDDED = frozenset(
+    {
+        "microsoft.network/virtualnetworks/subnets",
+        "microsoft.network/virtualnetworks/virtualnetworkpeerings",
+    }
+)
 DNS_RECORD_TYPES = ("microsoft.network/privatednszones/a",)
 # Gateways and Route Servers: a collection of their own, so that an estate read before they
 # were collected says "not collected" rather than "none" (collections.GATEWAYS).

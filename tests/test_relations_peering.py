@@ -376,3 +376,39 @@ def test_subnet_gaps_name_the_subnet_and_what_it_holds(tmp_path: Path) -> None:
     # the aml side's entry names no remote subnets or space: the hub's side is unknown, but
     # the hub holds nothing that needs judging
     assert RELATIONS["subnet_peering_gaps"].fn(g, key(aml)) == []
+
+
+def test_peerings_given_as_rows_of_their_own_are_read_like_embedded_ones(
+    tmp_path: Path,
+) -> None:
+    """``az network vnet peering list`` prints each peering as a row (flattened, with its
+    type); the VNet rows then embed none. Same edges, same verdicts; a row that cannot be
+    read leaves its VNet's peering checks unknown."""
+    a = b.vnet("vnet-a", "10.1.0.0/16", {"s": "10.1.1.0/24"})
+    c = b.vnet("vnet-c", "10.1.128.0/17", {"s": "10.1.200.0/24"})
+    b.peer(a, c)
+    embedded_result = scan_rows([a, c], tmp_path, select=["MLA-NET"])
+    rows: list[dict[str, Any]] = []
+    for vnet in (a, c):
+        for p in vnet["properties"]["virtualNetworkPeerings"]:
+            rows.append(
+                {
+                    "id": p["id"],
+                    "name": p["name"],
+                    "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+                    "resourceGroup": "rg-net",
+                    **p["properties"],
+                }
+            )
+        vnet["properties"]["virtualNetworkPeerings"] = []
+    own_rows = scan_rows([a, c, *rows], tmp_path, select=["MLA-NET"])
+    assert [f.fingerprint for f in own_rows.findings] == [
+        f.fingerprint for f in embedded_result.findings
+    ]
+    assert [f.rule_id for f in own_rows.findings] == ["MLA-NET-003"]
+    rows[0]["peeringState"] = None
+    broken = scan_rows([a, c, *rows], tmp_path, select=["MLA-NET-001"])
+    assert broken.findings == []
+    # vnet-a's entry, and whether vnet-a peers back to vnet-c, are unknown
+    assert [n.resource_id for n in broken.not_evaluated] == [a["id"], c["id"]]
+    assert all("it has no peeringState" in n.reasons[0] for n in broken.not_evaluated)

@@ -3,6 +3,20 @@
 Peering is one-directional per VNet (each side holds its own entry) and not transitive:
 a VNet reaches only the VNets it is directly peered with, in state Connected, with VNet
 access allowed.
+
+Beyond state, the relations here answer what a Connected peering still fails to carry:
+gateway transit (``gateway_transit``), overlapping address spaces (``peered_overlaps``),
+VNet access disabled (``vnet_access``) and subnets a subnet-level peering leaves out
+(``subnet_peering_gaps``). :func:`reaches` is the one answer to "does traffic from VNet a
+reach VNet b over direct peering" — Connected, VNet access allowed on both entries, and for
+a subnet-level peering the subnets — for other domains (DNS, reach) to adopt;
+:func:`connected_peers` keeps its older, looser meaning (either entry Connected and allowed,
+whole VNets) for the DNS relations that use it today.
+
+Every question is answered from the VNet's own entries, the remote VNet's entry back (one
+dictionary lookup, ``g.edge``) and the two rows: linear in the number of peering entries, so
+a hub with thousands of spokes costs one pass over its entries (``bench/hub_spoke.py``). An
+own entry that cannot be read is an unknown item in every relation here.
 """
 
 from __future__ import annotations
