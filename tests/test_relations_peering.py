@@ -412,3 +412,19 @@ def test_peerings_given_as_rows_of_their_own_are_read_like_embedded_ones(
     # vnet-a's entry, and whether vnet-a peers back to vnet-c, are unknown
     assert [n.resource_id for n in broken.not_evaluated] == [a["id"], c["id"]]
     assert all("it has no peeringState" in n.reasons[0] for n in broken.not_evaluated)
+
+
+def test_reaches_is_unknown_where_the_estate_cannot_say(tmp_path: Path) -> None:
+    a = b.vnet("vnet-a", "10.1.0.0/16", {"s": "10.1.1.0/24"})
+    c = b.vnet("vnet-c", "10.3.0.0/16", {"s": "10.3.1.0/24"})
+    b.peering(a, c["id"])
+    back = b.peering(c, a["id"])
+    back["properties"]["allowVirtualNetworkAccess"] = "no"  # unreadable: may disable access
+    b.peering(a, VNET_X)
+    g = graph_of([a, c], tmp_path)
+    verdict, why = reaches(g, key(a), key(c))
+    assert isinstance(verdict, Unknown) and "allowVirtualNetworkAccess is a string" in why
+    verdict, why = reaches(g, VNET_X.lower(), key(a))  # a VNet outside the estate
+    assert isinstance(verdict, Unknown) and why == (
+        "x is not in the estate: its peering entries are unknown"
+    )

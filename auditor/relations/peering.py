@@ -157,6 +157,9 @@ def reaches(
     that decides it cannot be read, or the subnets peered cannot be told."""
     if a == b:
         return True, f"{g.name(a)} is the same VNet"
+    if not g.seen(a):
+        why = f"{g.name(a)} is not in the estate: its peering entries are unknown"
+        return Unknown.of(why), why
     fwd = entry(g, a, b)
     if fwd is None:
         broken = _own_unreadable(g, a, b)
@@ -169,6 +172,8 @@ def reaches(
     if fwd.get("allow_vnet_access") is False:
         return False, f"{label} sets allowVirtualNetworkAccess false"
     back = entry(g, b, a) if g.seen(b) else None
+    if back is None and g.seen(b) and (hidden := _unreadable_back(g, a, b)):
+        return Unknown.of(hidden[0]), hidden[0]  # the entry back may disable VNet access
     if back is not None and back.get("allow_vnet_access") is False:
         return (
             False,
