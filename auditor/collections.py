@@ -30,10 +30,12 @@ RESOURCES = "resources"
 DNS_RECORDS = "dnsresources"
 COMPUTES = "computes"
 ZONE_GROUPS = "privatednszonegroups"
+AMPLS_SCOPES = "amplsscopedresources"
 
 WORKSPACE = "microsoft.machinelearningservices/workspaces"
 PRIVATE_ENDPOINT = "microsoft.network/privateendpoints"
 PRIVATE_DNS_ZONE = "microsoft.network/privatednszones"
+AMPLS = "microsoft.insights/privatelinkscopes"
 _FROM_ARM = "Resource Graph does not hold them; they are read from ARM by 'mlops-audit collect'"
 
 
@@ -119,6 +121,18 @@ DECLARATIONS: tuple[Declaration, ...] = (
         absence=f"the estate has no private DNS zone group rows ({_FROM_ARM})",
         skipped_note="per-endpoint DNS zone group reads skipped ({n} endpoints): the DNS "
         "checks use A records in the private zones as evidence",
+    ),
+    Declaration(
+        AMPLS_SCOPES,
+        ArmList(
+            queries.AMPLS_SCOPES_PATH,
+            parent_type=AMPLS,
+            fallback_api_versions=queries.AMPLS_SCOPES_FALLBACK_API_VERSIONS,
+        ),
+        row_types=frozenset({f"{AMPLS}/scopedresources"}),
+        matters_with=AMPLS,
+        absence=f"the estate has no Azure Monitor Private Link Scope scoped resource rows "
+        f"({_FROM_ARM})",
     ),
 )
 BY_NAME: dict[str, Declaration] = {c.name: c for c in DECLARATIONS}

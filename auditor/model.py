@@ -71,6 +71,23 @@ NODE_KINDS: dict[str, NodeKind] = {
     "key_vault": NodeKind("microsoft.keyvault/vaults", "key vault"),
     "container_registry": NodeKind("microsoft.containerregistry/registries", "container registry"),
     "app_insights": NodeKind("microsoft.insights/components", "Application Insights component"),
+    "online_endpoint": NodeKind(
+        "microsoft.machinelearningservices/workspaces/onlineendpoints",
+        "Azure ML online endpoint (managed, or Kubernetes when properties.compute is set)",
+    ),
+    "online_deployment": NodeKind(
+        "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments",
+        "Azure ML online deployment",
+    ),
+    "aml_registry": NodeKind("microsoft.machinelearningservices/registries", "Azure ML registry"),
+    "aks_cluster": NodeKind(
+        "microsoft.containerservice/managedclusters", "AKS cluster (an inference compute's)"
+    ),
+    "ampls": NodeKind("microsoft.insights/privatelinkscopes", "Azure Monitor Private Link Scope"),
+    "ampls_scoped": NodeKind(
+        "microsoft.insights/privatelinkscopes/scopedresources",
+        "AMPLS scoped resource (read from ARM; not in Resource Graph; also drawn as scopes)",
+    ),
     "dns_server": NodeKind(
         "", "a custom DNS server IP named in a VNet's dhcpOptions (no ARM resource)"
     ),
@@ -153,6 +170,31 @@ EDGE_KINDS: dict[str, EdgeKind] = {
         ("order",),
         "the VNet's dhcpOptions.dnsServers (or a NIC's dnsSettings.dnsServers, which "
         "override its VNet's) names a DNS server",
+    ),
+    "belongs_to": EdgeKind(
+        ("online_endpoint", "online_deployment"),
+        ("aml_workspace", "online_endpoint"),
+        (),
+        "an online endpoint belongs to its workspace, a deployment to its endpoint",
+    ),
+    "in_hub": EdgeKind(
+        ("aml_workspace",),
+        ("aml_workspace",),
+        (),
+        "a project workspace's hub (properties.hubResourceId): the project inherits its network",
+    ),
+    "runs_on": EdgeKind(
+        ("aml_compute",),
+        ("aks_cluster", "other"),
+        (),
+        "an AKS / Kubernetes compute's cluster (properties.resourceId)",
+    ),
+    "scopes": EdgeKind(
+        ("ampls",),
+        ("app_insights", "other"),
+        ("scoped_resource",),
+        "the AMPLS scopes the Azure Monitor resource (a scopedResources row, or the "
+        "component's PrivateLinkScopedResources)",
     ),
     "hosted_in": EdgeKind(
         ("dns_server",),
