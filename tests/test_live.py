@@ -87,13 +87,20 @@ def test_every_row_arrives_exactly_once_across_pages(live: tuple[FakeArm, dict])
     assert doc["requests"]["resource_graph_pages"] > 10  # paged, and per subscription batch
     posts = arm.requests.matching(path_contains="Microsoft.ResourceGraph")
     assert all(r.body["options"]["$top"] == 7 for r in posts)
-    assert doc["collections"] == ["computes", "dnsresources", "privatednszonegroups", "resources"]
+    assert doc["collections"] == [
+        "amplsscopedresources",
+        "computes",
+        "dnsresources",
+        "privatednszonegroups",
+        "resources",
+    ]
     assert doc["queries"] == [
         queries.RESOURCES,
         queries.DNS_RECORDS,
         queries.SUBSCRIPTIONS,
         queries.COMPUTES_PATH,
         queries.ZONE_GROUPS_PATH,
+        queries.AMPLS_SCOPES_PATH,
     ]
 
 
@@ -102,7 +109,7 @@ def test_live_scan_equals_scan_of_its_snapshot(live: tuple[FakeArm, dict], tmp_p
     snap = tmp_path / "snap.json"
     collected = cli(ctx["env"], "collect", *scope_args(arm, ctx["rows"]), "--output", str(snap))
     assert collected.returncode == 0, collected.stderr
-    assert "64 rows" in collected.stderr
+    assert "65 rows" in collected.stderr
     offline = cli(
         ctx["env"], "scan", "--snapshot", str(snap), "--format", "json", "--fail-on", "none"
     )
@@ -129,7 +136,15 @@ def test_terraform_estate_live_finds_the_drift(tmp_path: Path, monkeypatch) -> N
         proc = cli(env, "scan", *scope_args(arm, rows), "--format", "json")
     assert proc.returncode == 1
     found = sorted(f["rule_id"] for f in json.loads(proc.stdout)["findings"])
-    assert found == ["MLA-ACR-004", "MLA-AML-001", "MLA-AML-003", "MLA-DNS-001"]
+    assert found == [
+        "MLA-ACR-004",
+        "MLA-AML-001",
+        "MLA-AML-003",
+        "MLA-APPI-001",
+        "MLA-APPI-002",
+        "MLA-APPI-004",
+        "MLA-DNS-001",
+    ]
 
 
 def test_unreadable_subscription_is_exit_3_and_named(live: tuple[FakeArm, dict]) -> None:
@@ -383,7 +398,8 @@ def test_overlapping_scopes_read_each_resource_once(live: tuple[FakeArm, dict]) 
         Scope(subscriptions=[*subs, subs[0].upper()], management_groups=["mg"])
     )
     assert ids(doc["rows"]) == ids(ctx["rows"])
-    assert doc["requests"]["arm_reads"] == 6  # one per workspace and endpoint
+    # one per workspace, endpoint and Azure Monitor private link scope
+    assert doc["requests"]["arm_reads"] == 7
 
 
 def test_collect_writes_any_unicode_and_replaces_the_file_whole(
