@@ -31,10 +31,12 @@ DNS_RECORDS = "dnsresources"
 COMPUTES = "computes"
 ZONE_GROUPS = "privatednszonegroups"
 GATEWAYS = "gateways"
+AMPLS_SCOPES = "amplsscopedresources"
 
 WORKSPACE = "microsoft.machinelearningservices/workspaces"
 PRIVATE_ENDPOINT = "microsoft.network/privateendpoints"
 PRIVATE_DNS_ZONE = "microsoft.network/privatednszones"
+AMPLS = "microsoft.insights/privatelinkscopes"
 _FROM_ARM = "Resource Graph does not hold them; they are read from ARM by 'mlops-audit collect'"
 
 
@@ -128,6 +130,18 @@ DECLARATIONS: tuple[Declaration, ...] = (
         matters_with="microsoft.network/virtualnetworks",
         absence="the estate has no virtual network gateway or Route Server rows (Resource "
         "Graph resources of types " + ", ".join(queries.GATEWAY_TYPES) + ")",
+    ),
+    Declaration(
+        AMPLS_SCOPES,
+        ArmList(
+            queries.AMPLS_SCOPES_PATH,
+            parent_type=AMPLS,
+            fallback_api_versions=queries.AMPLS_SCOPES_FALLBACK_API_VERSIONS,
+        ),
+        row_types=frozenset({f"{AMPLS}/scopedresources"}),
+        matters_with=AMPLS,
+        absence=f"the estate has no Azure Monitor Private Link Scope scoped resource rows "
+        f"({_FROM_ARM})",
     ),
 )
 BY_NAME: dict[str, Declaration] = {c.name: c for c in DECLARATIONS}

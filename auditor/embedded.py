@@ -526,6 +526,11 @@ ENDPOINT_CONNECTIONS = ListSpec(
     frozenset({"privateEndpoint", "privateLinkServiceConnectionState", "groupIds"}),
     _connection("privateEndpoint", PE_TYPE),
 )
+# An Azure ML registry's own list of its endpoints: the same entries under another name.
+REGISTRY_CONNECTIONS = ListSpec(
+    "registryPrivateEndpointConnections", ENDPOINT_CONNECTIONS.names, ENDPOINT_CONNECTIONS.read
+)
+AMPLS_SCOPED_TYPE = "microsoft.insights/privatelinkscopes/scopedresources"
 
 
 # -- IP configurations, DNS configs -----------------------------------------------------------

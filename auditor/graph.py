@@ -274,6 +274,11 @@ class AuditGraph:
             "vnet_peering": self._peering_row,
             "vnet_gateway": self._gateway,
             "virtual_hub": self._virtual_hub,
+            "online_endpoint": self._serving,
+            "online_deployment": self._serving,
+            "aml_registry": self._registry,
+            "ampls_scoped": self._scoped_resource,
+            "app_insights": self._component,
         }
         for k, row in rows.items():
             kind = self._kinds[k]
@@ -573,12 +578,67 @@ class AuditGraph:
             rid = props.get(role)
             if isinstance(rid, str) and rid:
                 self._edge(k, rid, "uses", role=role)
+        if hub := self._one_ref(k, props, "hubResourceId", self._types[k]):
+            self._edge(k, hub, "in_hub")
 
     def _compute(self, k: str, row: dict[str, Any]) -> None:
         self._edge(k, arm.parent(self.display_id(k)), "compute_of")
         inner = _props(row).get("properties")
         if isinstance(inner, dict) and (sid := _ref(inner.get("subnet"))):
             self._edge(k, sid, "in_subnet")
+        props = _props(row)
+        serving = str(props.get("computeType", "")).lower() in ("aks", "kubernetes")
+        if serving and (cluster := self._one_ref(k, props, "resourceId", None)):
+            self._edge(k, cluster, "runs_on")
+
+    # -- the serving surface: endpoints, registries, Azure Monitor private link scopes ----
+    def _serving(self, k: str, row: dict[str, Any]) -> None:
+        """An online endpoint belongs to the workspace its id names, a deployment to its
+        endpoint (both ARM children, so the id is the reference)."""
+        self._edge(k, arm.parent(self.display_id(k)), "belongs_to")
+
+    def _registry(self, k: str, row: dict[str, Any]) -> None:
+        """A registry lists its endpoints as registryPrivateEndpointConnections (not
+        privateEndpointConnections): the trace of endpoints outside the estate."""
+        props = _props(row)
+        for conn in self._read(k, props, embedded.REGISTRY_CONNECTIONS):
+            pe_k = self._node_for(conn.other, self.display_id(k))
+            if self.seen(pe_k) or (pe_k, k) in self._back_refs:
+                continue  # a seen endpoint's own row is authoritative
+            self._back_refs.add((pe_k, k))
+            self._link(
+                pe_k,
+                k,
+                key="targets",
+                connection=conn.name,
+                group_ids=conn.group_ids,
+                status=conn.status,
+                manual=None,
+            )
+
+    def _scoped_resource(self, k: str, row: dict[str, Any]) -> None:
+        """An AMPLS scopedResources row: the scope (its parent) scopes linkedResourceId."""
+        scope = self._node_for(arm.parent(self.display_id(k)), self.display_id(k))
+        if target := self._one_ref(k, _props(row), "linkedResourceId", None):
+            self._link(
+                scope,
+                self._node_for(target, self.display_id(k)),
+                key="scopes",
+                scoped_resource=self.display_id(k),
+            )
+
+    def _component(self, k: str, row: dict[str, Any]) -> None:
+        """An App Insights component names the AMPLS scoped resources that hold it
+        (PrivateLinkScopedResources[].ResourceId, a child of the scope)."""
+        props = _props(row)
+        field = next((f for f in props if f.lower() == "privatelinkscopedresources"), None)
+        entries = props.get(field) if field else None
+        for entry in _objects(entries):
+            rid = next((v for f, v in entry.items() if f.lower() == "resourceid"), None)
+            if not isinstance(rid, str) or arm.arm_type(rid) != embedded.AMPLS_SCOPED_TYPE:
+                continue
+            scope = self._node_for(arm.parent(rid), self.display_id(k))
+            self._link(scope, k, key="scopes", scoped_resource=rid)
 
     def _gateway(self, k: str, row: dict[str, Any]) -> None:
         """A virtual network gateway serves the VNet whose subnet (GatewaySubnet) holds its

@@ -85,6 +85,23 @@ NODE_KINDS: dict[str, NodeKind] = {
         "virtual hub: an Azure Route Server when it sits in a VNet (kind RouteServer), "
         "else a Virtual WAN hub",
     ),
+    "online_endpoint": NodeKind(
+        "microsoft.machinelearningservices/workspaces/onlineendpoints",
+        "Azure ML online endpoint (managed, or Kubernetes when properties.compute is set)",
+    ),
+    "online_deployment": NodeKind(
+        "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments",
+        "Azure ML online deployment",
+    ),
+    "aml_registry": NodeKind("microsoft.machinelearningservices/registries", "Azure ML registry"),
+    "aks_cluster": NodeKind(
+        "microsoft.containerservice/managedclusters", "AKS cluster (an inference compute's)"
+    ),
+    "ampls": NodeKind("microsoft.insights/privatelinkscopes", "Azure Monitor Private Link Scope"),
+    "ampls_scoped": NodeKind(
+        "microsoft.insights/privatelinkscopes/scopedresources",
+        "AMPLS scoped resource (read from ARM; not in Resource Graph; also drawn as scopes)",
+    ),
     "dns_server": NodeKind(
         "", "a custom DNS server IP named in a VNet's dhcpOptions (no ARM resource)"
     ),
@@ -183,6 +200,31 @@ EDGE_KINDS: dict[str, EdgeKind] = {
         "a gateway or Route Server serves the VNet: its IP configuration sits in the VNet's "
         "subnet (via ipConfiguration), or its router IPs lie in the VNet's space "
         "(via virtualRouterIps)",
+    ),
+    "belongs_to": EdgeKind(
+        ("online_endpoint", "online_deployment"),
+        ("aml_workspace", "online_endpoint"),
+        (),
+        "an online endpoint belongs to its workspace, a deployment to its endpoint",
+    ),
+    "in_hub": EdgeKind(
+        ("aml_workspace",),
+        ("aml_workspace",),
+        (),
+        "a project workspace's hub (properties.hubResourceId): the project inherits its network",
+    ),
+    "runs_on": EdgeKind(
+        ("aml_compute",),
+        ("aks_cluster", "other"),
+        (),
+        "an AKS / Kubernetes compute's cluster (properties.resourceId)",
+    ),
+    "scopes": EdgeKind(
+        ("ampls",),
+        ("app_insights", "other"),
+        ("scoped_resource",),
+        "the AMPLS scopes the Azure Monitor resource (a scopedResources row, or the "
+        "component's PrivateLinkScopedResources)",
     ),
     "hosted_in": EdgeKind(
         ("dns_server",),

@@ -20,6 +20,7 @@ ARM_ONLY = frozenset(
     {
         "microsoft.machinelearningservices/workspaces/computes",
         "microsoft.network/privateendpoints/privatednszonegroups",
+        "microsoft.insights/privatelinkscopes/scopedresources",
     }
 )
 EMBEDDED = frozenset(
@@ -79,6 +80,11 @@ COMPUTES_PATH = "{workspace}/computes?api-version=2025-06-01"
 # a stable version at 2022-05-01 (REST specs, via Azure/bicep-types-az).
 COMPUTE_FALLBACK_API_VERSIONS = ("2024-10-01", "2024-04-01", "2023-04-01", "2022-05-01")
 ZONE_GROUPS_PATH = "{endpoint}/privateDnsZoneGroups?api-version=2024-05-01"
+# Azure Monitor Private Link Scope members: scopedResources is not in Resource Graph. The
+# type has preview api-versions only (2019-10-17-preview, 2021-07-01-preview,
+# 2023-06-01-preview; REST specs, via Azure/bicep-types-az); linkedResourceId is in all.
+AMPLS_SCOPES_PATH = "{scope}/scopedResources?api-version=2021-07-01-preview"
+AMPLS_SCOPES_FALLBACK_API_VERSIONS = ("2019-10-17-preview",)
 
 _UNPAGEABLE = re.compile(r"\|\s*(take|limit|sample)\b", re.IGNORECASE)
 

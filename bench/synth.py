@@ -67,10 +67,16 @@ FAULTS: dict[str, str] = {
     "ci-public-ssh": "the compute instance has sshSettings.sshPublicAccess 'Enabled'",
     "custom-dns-unlinked": "vnet-bastion uses a DNS server VM in a peered vnet-hub that no "
     "private DNS zone is linked to",
+    "appi-public": "App Insights takes ingestion and queries from public networks",
+    "appi-local-auth": "App Insights accepts key-only (local) ingestion",
+    "appi-unscoped": "App Insights is in no Azure Monitor Private Link Scope (and there is none)",
 }
 
 # The article's Terraform: admin_enabled = true; the azurecr zone linked to the AML VNet only;
 # public_network_access_enabled left at its default; node_public_ip_enabled not set (true).
+# (Its azurerm_application_insights is at its defaults too — appi-public, appi-local-auth,
+# appi-unscoped — which this estate does not plant yet: the reports built on it pin its
+# four findings.)
 TERRAFORM_FAULTS = frozenset(
     {"acr-admin", "acr-zone-unlinked-agents", "ws-pna-absent", "compute-public-ip"}
 )
@@ -282,6 +288,10 @@ class LandingZone:
     @cached_property
     def appi_id(self) -> str:
         return self.aml("Microsoft.Insights/components", f"appi-{self.stem}")
+
+    @cached_property
+    def ampls_id(self) -> str:
+        return self.aml("microsoft.insights/privateLinkScopes", f"ampls-{self.stem}")
 
     def public_ip(self, n: int) -> str:
         """A fake public address (n=0 bastion, n=1 jump host), unique for 65,536 zones."""
@@ -810,8 +820,26 @@ def dependencies(lz: LandingZone) -> list[Row]:
         "AppId": guid(lz.appi_id),
         "Application_Type": "web",
         "WorkspaceResourceId": lz.aml("Microsoft.OperationalInsights/workspaces", f"log-{lz.stem}"),
-        "publicNetworkAccessForIngestion": "Enabled",
-        "publicNetworkAccessForQuery": "Enabled",
+        # private: reached through the Azure Monitor Private Link Scope that scopes it
+        "publicNetworkAccessForIngestion": "Enabled" if "appi-public" in f else "Disabled",
+        "publicNetworkAccessForQuery": "Enabled" if "appi-public" in f else "Disabled",
+        "DisableLocalAuth": "appi-local-auth" not in f,
+        "PrivateLinkScopedResources": None
+        if "appi-unscoped" in f
+        else [
+            {
+                "ResourceId": f"{lz.ampls_id}/scopedResources/appi-{lz.stem}",
+                "ScopeId": guid(lz.ampls_id),
+            }
+        ],
+    }
+    scope = {
+        "accessModeSettings": {
+            "ingestionAccessMode": "PrivateOnly",
+            "queryAccessMode": "PrivateOnly",
+            "exclusions": [],
+        },
+        "provisioningState": "Succeeded",
     }
     lrs, premium = (
         {"name": "Standard_LRS", "tier": "Standard"},
@@ -824,6 +852,7 @@ def dependencies(lz: LandingZone) -> list[Row]:
         row(lz.kv_id, region, vault, tags=lz.tags),
         row(lz.cr_id, region, registry, sku=premium, tags=lz.tags),
         appi,
+        *([] if "appi-unscoped" in f else [row(lz.ampls_id, "global", scope)]),
     ]
 
 

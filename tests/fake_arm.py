@@ -10,9 +10,10 @@ It serves an estate given as rows in the shape of ``fixtures/reference-good.json
   answered wrongly. ``$top`` (default 100, 1..1000), ``$skip``, ``$skipToken`` (opaque, bound
   to the query and the scopes), ``resultFormat`` ``objectArray``/``table``; the per-user quota
   headers and a 429 ``RateLimiting`` without ``Retry-After`` when the quota is spent.
-* ``GET {workspaceId}/computes`` and ``GET {privateEndpointId}/privateDnsZoneGroups`` — ARM
-  lists with absolute ``nextLink`` paging; ``GET {anyId}`` for a single row; ``GET
-  /subscriptions``. A per-subscription read token bucket answers 429 with ``Retry-After``.
+* ``GET {workspaceId}/computes``, ``GET {privateEndpointId}/privateDnsZoneGroups`` and ``GET
+  {privateLinkScopeId}/scopedResources`` — ARM lists with absolute ``nextLink`` paging; ``GET
+  {anyId}`` for a single row; ``GET /subscriptions``. A per-subscription read token bucket
+  answers 429 with ``Retry-After``.
 * Permissions: rows of ``forbidden_subscriptions`` are silently left out; a request that can
   read none of its subscriptions gets 403 ``AuthorizationFailed``. ``hidden_containers``:
   subscriptions whose own ``resourcecontainers`` row the caller cannot see (Reader on resource
@@ -100,6 +101,7 @@ ARM_ONLY_TYPES = frozenset(
     {
         "microsoft.machinelearningservices/workspaces/computes",
         "microsoft.network/privateendpoints/privatednszonegroups",
+        "microsoft.insights/privatelinkscopes/scopedresources",
     }
 )
 DNS_RECORD_KINDS = frozenset({"a", "aaaa", "cname", "mx", "ptr", "soa", "srv", "txt"})
@@ -116,6 +118,10 @@ LIST_ROUTES = {
     "privatednszonegroups": (
         "privateendpoints",
         "microsoft.network/privateendpoints/privatednszonegroups",
+    ),
+    "scopedresources": (
+        "privatelinkscopes",
+        "microsoft.insights/privatelinkscopes/scopedresources",
     ),
 }
 ERROR_CODES = {

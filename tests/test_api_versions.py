@@ -63,12 +63,12 @@ def test_a_workspace_read_at_a_version_that_has_it_is_judged(tmp_path: Path) -> 
     assert [f.rule_id for f in findings] == ["MLA-AML-001"] and unjudged == []
 
 
-def test_managed_network_before_2023_10_01_leaves_the_endpoint_rule_unjudged(
+def test_managed_network_before_2023_10_01_leaves_the_isolation_rule_unjudged(
     tmp_path: Path,
 ) -> None:
-    """MLA-AML-002 exempts managed-network workspaces; at 2023-04-01 (stable, without
-    managedNetwork) whether one is exempt cannot be told."""
-    findings, unjudged = outcome(estate("2023-04-01"), tmp_path, "MLA-AML-002")
+    """MLA-AML-008 reads the managed network's isolation mode; at 2023-04-01 (stable,
+    without managedNetwork) whether the workspace has one cannot be told."""
+    findings, unjudged = outcome(estate("2023-04-01"), tmp_path, "MLA-AML-008")
     assert findings == [] and len(unjudged) == 1
     assert "properties.managedNetwork exists from 2023-10-01 on" in unjudged[0].reasons[0]
 

@@ -10,6 +10,7 @@ import yaml
 
 from auditor import collections, graph, inputs, queries
 from auditor.collections import (
+    AMPLS_SCOPES,
     COMPUTES,
     DECLARATIONS,
     DNS_RECORDS,
@@ -32,6 +33,11 @@ STORAGE = b.storage("stcoll")
 VNET = b.vnet("vnet-c", "10.0.0.0/16", {"snet": "10.0.0.0/24"})
 ENDPOINT = b.endpoint("pe-c", f"{VNET['id']}/subnets/snet", STORAGE["id"], "blob", "10.0.0.4")
 ZONE = b.zone("privatelink.blob.core.windows.net")
+AMPLS = {
+    "id": b.rid("rg-aml", "microsoft.insights/privateLinkScopes/ampls"),
+    "name": "ampls",
+    "type": "microsoft.insights/privatelinkscopes",
+}
 
 
 def graph_of(rows: list[dict[str, Any]]) -> graph.AuditGraph:
@@ -68,11 +74,24 @@ ABSENCES = [
         "resources of types microsoft.network/virtualhubs, "
         "microsoft.network/virtualnetworkgateways)",
     ),
+    (
+        AMPLS_SCOPES,
+        [AMPLS],
+        "the estate has no Azure Monitor Private Link Scope scoped resource rows (Resource "
+        "Graph does not hold them; they are read from ARM by 'mlops-audit collect')",
+    ),
 ]
 
 
 def test_the_collections_in_their_order() -> None:
-    assert NAMES == ("resources", "dnsresources", "computes", "privatednszonegroups", "gateways")
+    assert NAMES == (
+        "resources",
+        "dnsresources",
+        "computes",
+        "privatednszonegroups",
+        "gateways",
+        "amplsscopedresources",
+    )
     assert [c for c, _, _ in ABSENCES] == list(NAMES)
 
 

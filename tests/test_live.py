@@ -88,6 +88,7 @@ def test_every_row_arrives_exactly_once_across_pages(live: tuple[FakeArm, dict])
     posts = arm.requests.matching(path_contains="Microsoft.ResourceGraph")
     assert all(r.body["options"]["$top"] == 7 for r in posts)
     assert doc["collections"] == [
+        "amplsscopedresources",
         "computes",
         "dnsresources",
         "gateways",
@@ -101,6 +102,7 @@ def test_every_row_arrives_exactly_once_across_pages(live: tuple[FakeArm, dict])
         queries.SUBSCRIPTIONS,
         queries.COMPUTES_PATH,
         queries.ZONE_GROUPS_PATH,
+        queries.AMPLS_SCOPES_PATH,
     ]
 
 
@@ -109,7 +111,7 @@ def test_live_scan_equals_scan_of_its_snapshot(live: tuple[FakeArm, dict], tmp_p
     snap = tmp_path / "snap.json"
     collected = cli(ctx["env"], "collect", *scope_args(arm, ctx["rows"]), "--output", str(snap))
     assert collected.returncode == 0, collected.stderr
-    assert "64 rows" in collected.stderr
+    assert "65 rows" in collected.stderr
     offline = cli(
         ctx["env"], "scan", "--snapshot", str(snap), "--format", "json", "--fail-on", "none"
     )
@@ -423,7 +425,8 @@ def test_overlapping_scopes_read_each_resource_once(live: tuple[FakeArm, dict]) 
         Scope(subscriptions=[*subs, subs[0].upper()], management_groups=["mg"])
     )
     assert ids(doc["rows"]) == ids(ctx["rows"])
-    assert doc["requests"]["arm_reads"] == 6  # one per workspace and endpoint
+    # one per workspace, endpoint and Azure Monitor private link scope
+    assert doc["requests"]["arm_reads"] == 7
 
 
 def test_collect_writes_any_unicode_and_replaces_the_file_whole(

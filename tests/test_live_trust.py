@@ -187,7 +187,7 @@ class EndlessPages(FakeArm):
 
 @pytest.mark.parametrize(
     ("per_page", "stop"),
-    [(None, "kept paging (5 pages, 50 rows) past the 49 rows"), (1, "kept paging (7 pages")],
+    [(None, "kept paging (6 pages, 60 rows) past the 50 rows"), (1, "kept paging (7 pages")],
     ids=["more-rows-than-reported", "more-pages-than-rows-need"],
 )
 def test_an_endless_page_stream_stops_at_the_page_limit(
@@ -209,7 +209,7 @@ def test_an_endless_page_stream_stops_at_the_page_limit(
             ]
     finally:
         EndlessPages.rows_per_page = None
-    assert len(rows) == 49 and len(posts) <= math.ceil(len(rows) / 10) + PAGE_SLACK
+    assert len(rows) == 50 and len(posts) <= math.ceil(len(rows) / 10) + PAGE_SLACK
     (failure,) = [f for f in doc["failures"] if f["what"] == "query resources"]
     assert stop in failure["error"]
 

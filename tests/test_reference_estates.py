@@ -39,6 +39,9 @@ def test_synthetic_estate_faults_are_found(tmp_path: Path) -> None:
         "ci-public-ssh": "MLA-AML-004",
         "custom-dns-unlinked": "MLA-DNS-001",
         "ws-pna-absent": "MLA-AML-001",
+        "appi-public": "MLA-APPI-001",
+        "appi-local-auth": "MLA-APPI-002",
+        "appi-unscoped": "MLA-APPI-004",
     }
     assert set(expected) == set(synth.FAULTS)
     for i, (fault, rule_id) in enumerate(sorted(expected.items())):

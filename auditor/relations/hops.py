@@ -18,6 +18,7 @@ from ..embedded import (
     IP_CONFIGURATIONS,
     LINK_CONNECTIONS,
     MANUAL_LINK_CONNECTIONS,
+    REGISTRY_CONNECTIONS,
 )
 from ..model import EDGE_KINDS
 from .base import Answer, Item, Relation, Unknown, by_id, node_item, register, relation
@@ -31,6 +32,8 @@ TARGETS_OF_ENDPOINTS = (
     "key_vault",
     "container_registry",
     "app_insights",
+    "aml_registry",
+    "ampls",
     "other",
 )
 WORKSPACE_RESOURCES = ("storage_account", "key_vault", "container_registry", "app_insights")
@@ -87,7 +90,7 @@ HOPS = (
         "targets",
         "in",
         "Private endpoints that connect to this resource (edge: group_ids, status, manual).",
-        (*CONNECTION_LISTS, ENDPOINT_CONNECTIONS.field),
+        (*CONNECTION_LISTS, ENDPOINT_CONNECTIONS.field, REGISTRY_CONNECTIONS.field),
     ),
     Hop("workspace", ("aml_compute",), "compute_of", "out", "The workspace a compute belongs to."),
     Hop(
