@@ -30,10 +30,15 @@ RESOURCES = "resources"
 DNS_RECORDS = "dnsresources"
 COMPUTES = "computes"
 ZONE_GROUPS = "privatednszonegroups"
+INBOUND_ENDPOINTS = "dnsinboundendpoints"
+FORWARDING_RULES = "dnsforwardingrules"
+RULESET_LINKS = "dnsrulesetlinks"
 
 WORKSPACE = "microsoft.machinelearningservices/workspaces"
 PRIVATE_ENDPOINT = "microsoft.network/privateendpoints"
 PRIVATE_DNS_ZONE = "microsoft.network/privatednszones"
+DNS_RESOLVER = "microsoft.network/dnsresolvers"
+RULESET = "microsoft.network/dnsforwardingrulesets"
 _FROM_ARM = "Resource Graph does not hold them; they are read from ARM by 'mlops-audit collect'"
 
 
@@ -119,6 +124,29 @@ DECLARATIONS: tuple[Declaration, ...] = (
         absence=f"the estate has no private DNS zone group rows ({_FROM_ARM})",
         skipped_note="per-endpoint DNS zone group reads skipped ({n} endpoints): the DNS "
         "checks use A records in the private zones as evidence",
+    ),
+    # DNS Private Resolver children: read per parent from ARM (their Resource Graph coverage
+    # is not documented), like zone groups
+    Declaration(
+        INBOUND_ENDPOINTS,
+        ArmList(queries.INBOUND_ENDPOINTS_PATH, parent_type=DNS_RESOLVER),
+        row_types=frozenset({f"{DNS_RESOLVER}/inboundendpoints"}),
+        matters_with=DNS_RESOLVER,
+        absence=f"the estate has no DNS resolver inbound endpoint rows ({_FROM_ARM})",
+    ),
+    Declaration(
+        FORWARDING_RULES,
+        ArmList(queries.FORWARDING_RULES_PATH, parent_type=RULESET),
+        row_types=frozenset({f"{RULESET}/forwardingrules"}),
+        matters_with=RULESET,
+        absence=f"the estate has no DNS forwarding rule rows ({_FROM_ARM})",
+    ),
+    Declaration(
+        RULESET_LINKS,
+        ArmList(queries.RULESET_LINKS_PATH, parent_type=RULESET),
+        row_types=frozenset({f"{RULESET}/virtualnetworklinks"}),
+        matters_with=RULESET,
+        absence=f"the estate has no DNS forwarding ruleset link rows ({_FROM_ARM})",
     ),
 )
 BY_NAME: dict[str, Declaration] = {c.name: c for c in DECLARATIONS}

@@ -20,6 +20,9 @@ ARM_ONLY = frozenset(
     {
         "microsoft.machinelearningservices/workspaces/computes",
         "microsoft.network/privateendpoints/privatednszonegroups",
+        "microsoft.network/dnsresolvers/inboundendpoints",
+        "microsoft.network/dnsforwardingrulesets/forwardingrules",
+        "microsoft.network/dnsforwardingrulesets/virtualnetworklinks",
     }
 )
 EMBEDDED = frozenset({"microsoft.network/virtualnetworks/subnets"})
@@ -67,6 +70,10 @@ COMPUTES_PATH = "{workspace}/computes?api-version=2025-06-01"
 # a stable version at 2022-05-01 (REST specs, via Azure/bicep-types-az).
 COMPUTE_FALLBACK_API_VERSIONS = ("2024-10-01", "2024-04-01", "2023-04-01", "2022-05-01")
 ZONE_GROUPS_PATH = "{endpoint}/privateDnsZoneGroups?api-version=2024-05-01"
+# DNS Private Resolver children (stable api-version 2022-07-01 has every field read here)
+INBOUND_ENDPOINTS_PATH = "{resolver}/inboundEndpoints?api-version=2022-07-01"
+FORWARDING_RULES_PATH = "{ruleset}/forwardingRules?api-version=2022-07-01"
+RULESET_LINKS_PATH = "{ruleset}/virtualNetworkLinks?api-version=2022-07-01"
 
 _UNPAGEABLE = re.compile(r"\|\s*(take|limit|sample)\b", re.IGNORECASE)
 

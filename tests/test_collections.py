@@ -13,8 +13,11 @@ from auditor.collections import (
     COMPUTES,
     DECLARATIONS,
     DNS_RECORDS,
+    FORWARDING_RULES,
+    INBOUND_ENDPOINTS,
     NAMES,
     RESOURCES,
+    RULESET_LINKS,
     ZONE_GROUPS,
     ArmList,
     GraphQuery,
@@ -31,6 +34,17 @@ STORAGE = b.storage("stcoll")
 VNET = b.vnet("vnet-c", "10.0.0.0/16", {"snet": "10.0.0.0/24"})
 ENDPOINT = b.endpoint("pe-c", f"{VNET['id']}/subnets/snet", STORAGE["id"], "blob", "10.0.0.4")
 ZONE = b.zone("privatelink.blob.core.windows.net")
+RESOLVER = {
+    "id": b.rid("rg-dns", "Microsoft.Network/dnsResolvers/dnspr"),
+    "name": "dnspr",
+    "type": "microsoft.network/dnsresolvers",
+}
+RULESET = {
+    "id": b.rid("rg-dns", "Microsoft.Network/dnsForwardingRulesets/rs"),
+    "name": "rs",
+    "type": "microsoft.network/dnsforwardingrulesets",
+}
+_ARM = "Resource Graph does not hold them; they are read from ARM by 'mlops-audit collect'"
 
 
 def graph_of(rows: list[dict[str, Any]]) -> graph.AuditGraph:
@@ -60,11 +74,26 @@ ABSENCES = [
         "the estate has no private DNS zone group rows (Resource Graph does not hold them; "
         "they are read from ARM by 'mlops-audit collect')",
     ),
+    (
+        INBOUND_ENDPOINTS,
+        [RESOLVER],
+        f"the estate has no DNS resolver inbound endpoint rows ({_ARM})",
+    ),
+    (FORWARDING_RULES, [RULESET], f"the estate has no DNS forwarding rule rows ({_ARM})"),
+    (RULESET_LINKS, [RULESET], f"the estate has no DNS forwarding ruleset link rows ({_ARM})"),
 ]
 
 
-def test_the_four_collections_in_their_order() -> None:
-    assert NAMES == ("resources", "dnsresources", "computes", "privatednszonegroups")
+def test_the_collections_in_their_order() -> None:
+    assert NAMES == (
+        "resources",
+        "dnsresources",
+        "computes",
+        "privatednszonegroups",
+        "dnsinboundendpoints",
+        "dnsforwardingrules",
+        "dnsrulesetlinks",
+    )
     assert [c for c, _, _ in ABSENCES] == list(NAMES)
 
 
