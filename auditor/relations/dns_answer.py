@@ -42,7 +42,8 @@ PRIVATE, STALE, NXDOMAIN, PUBLIC, UNKNOWN = "private", "stale", "nxdomain", "pub
 # why the answer is what it is
 RECORD = "record"  # the zone's A record is the endpoint's current IP
 STALE_RECORD = "stale_record"
-MISSING_RECORD = "missing_record"  # the endpoint's own zone lacks the record
+MISSING_RECORD = "missing_record"  # the zone the endpoint registers in lacks the record
+NOT_REGISTERED = "not_registered"  # no endpoint that owns the name registers it in a zone
 CONFLICTING_ZONE = "conflicting_zone"  # another zone of the same name answers NXDOMAIN
 NXDOMAIN_REDIRECT = "nxdomain_redirect"
 NO_ZONE = "no_zone"
@@ -99,6 +100,14 @@ def _suffixes(g: AuditGraph) -> list[str]:
 def cname_chain(g: AuditGraph, name: str) -> tuple[str, ...]:
     """The names Azure DNS looks up for a query: the name, then — for a private link
     service name — the ``privatelink`` name its public CNAME points at."""
+    memo: dict[str, tuple[str, ...]] = memoized(g, ("cname_chains",), dict)
+    found = memo.get(name)
+    if found is None:
+        found = memo[name] = _cname_chain(g, name)
+    return found
+
+
+def _cname_chain(g: AuditGraph, name: str) -> tuple[str, ...]:
     name = _clean(name)
     if ".privatelink." in f".{name}":
         return (name,)
@@ -144,20 +153,13 @@ def _endpoint_names(g: AuditGraph) -> EndpointNames:
         for nic, _ in g.into(pe, "attached_to"):
             if g.kind(nic) != "nic" or not g.seen(nic):
                 continue
-            props = g.row(nic).get("properties")
-            configs, _ = embedded.read_list(
-                props.get("ipConfigurations") if isinstance(props, dict) else None,
-                embedded.IP_CONFIGURATIONS,
-            )
-            for cfg in configs:
-                if cfg.private_ip:
-                    nic_ips.add(cfg.private_ip)
-                    for f in cfg.fqdns:
-                        named[private_name(g, f)].add(cfg.private_ip)
+            for ip, fqdns in _ip_configs(g.row(nic)):
+                nic_ips.add(ip)
+                for f in fqdns:
+                    named[private_name(g, f)].add(ip)
         props = g.row(pe).get("properties")
         props = props if isinstance(props, dict) else {}
-        own, _ = embedded.read_list(props.get("ipConfigurations"), embedded.IP_CONFIGURATIONS)
-        nic_ips.update(c.private_ip for c in own if c.private_ip)
+        nic_ips.update(ip for ip, _ in _ip_configs(g.row(pe)))
         custom, _ = embedded.read_list(props.get("customDnsConfigs"), embedded.CUSTOM_DNS_CONFIGS)
         custom_ips = {ip for c in custom for ip in c.ips}
         current = nic_ips or custom_ips
@@ -168,17 +170,39 @@ def _endpoint_names(g: AuditGraph) -> EndpointNames:
                 )
         for name in g.endpoint_fqdns.get(pe, ()):  # zone group record sets among them
             named.setdefault(private_name(g, name), set())
-        for group, _ in g.out(pe, "has_zone_group"):
-            for zone, _ in g.out(group, "uses_zone"):
-                for rs_name in _zone_group_names(g, group, zone):
-                    named.setdefault(rs_name, set())
-        for rec in matches.records_of.get(pe, ()):
-            for zone, _ in g.out(rec, "record_in"):
-                named.setdefault(_record_fqdn(g, rec, zone), set())
+        if not named:  # no FQDNs on the NIC or endpoint: the records it registers
+            for group, _ in g.out(pe, "has_zone_group"):
+                for zone, _ in g.out(group, "uses_zone"):
+                    for rs_name in _zone_group_names(g, group, zone):
+                        named.setdefault(rs_name, set())
+            for rec in matches.records_of.get(pe, ()):
+                for zone, _ in g.out(rec, "record_in"):
+                    named.setdefault(_record_fqdn(g, rec, zone), set())
         for name, ips in named.items():
             by_name[name][pe] = set(ips) or set(current)
             names_of[pe].add(name)
     out.by_name, out.names_of = dict(by_name), dict(names_of)
+    return out
+
+
+def _ip_configs(row: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(private IP, FQDNs) of a NIC's or endpoint's IP configurations, read leniently: the
+    graph already recorded the entries it could not read."""
+    props = row.get("properties")
+    configs = props.get("ipConfigurations") if isinstance(props, dict) else None
+    out = []
+    for c in configs if isinstance(configs, list) else ():
+        inner = c.get("properties") if isinstance(c, dict) else None
+        if not isinstance(inner, dict):
+            continue
+        ip = inner.get("privateIPAddress")
+        if not isinstance(ip, str) or not ip:
+            continue
+        link = inner.get("privateLinkConnectionProperties")
+        fqdns = link.get("fqdns") if isinstance(link, dict) else None
+        out.append(
+            (ip, [f for f in fqdns if isinstance(f, str) and f] if isinstance(fqdns, list) else [])
+        )
     return out
 
 
@@ -280,6 +304,36 @@ def _zones_by_name(g: AuditGraph) -> dict[str, list[str]]:
     return result
 
 
+def _unreadable_links(g: AuditGraph) -> dict[str, list[str]]:
+    """Zone name → the links of zones of that name whose VNet cannot be read."""
+
+    def compute() -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for zname, zones in _zones_by_name(g).items():
+            bad = [str(u) for z in zones for u in g.unreadable(z, "virtualNetwork")]
+            if bad:
+                found[zname] = bad
+        return found
+
+    result: dict[str, list[str]] = memoized(g, ("unreadable_zone_links",), compute)
+    return result
+
+
+def _zone_table(g: AuditGraph, vnet: str) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """Zone name → (zone, link attributes) of the private zones linked to the VNet."""
+
+    def compute() -> dict[str, list[tuple[str, dict[str, Any]]]]:
+        table: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        for zone, attrs in _zone_links_at(g, vnet):
+            table[_clean(g.name(zone))].append((zone, attrs))
+        return dict(table)
+
+    result: dict[str, list[tuple[str, dict[str, Any]]]] = memoized(
+        g, ("dns_zone_table", vnet), compute
+    )
+    return result
+
+
 def _zone_links_at(g: AuditGraph, vnet: str) -> list[tuple[str, dict[str, Any]]]:
     """(zone, link attributes) of every private zone linked to the VNet."""
 
@@ -295,9 +349,29 @@ def _zone_links_at(g: AuditGraph, vnet: str) -> list[tuple[str, dict[str, Any]]]
     return index.get(vnet, [])
 
 
+def _rulesets_without_links(g: AuditGraph) -> list[str]:
+    def compute() -> list[str]:
+        return [
+            f"the virtual network links of forwarding ruleset {g.name(rs)} are not in the "
+            "estate: whether it applies to this VNet cannot be told"
+            for rs in g.nodes_of_kind("dns_forwarding_ruleset")
+            if not g.estate.holds(rs, RULESET_LINKS)
+        ]
+
+    result: list[str] = memoized(g, ("rulesets_without_links",), compute)
+    return result
+
+
 def _rules_at(g: AuditGraph, vnet: str) -> list[tuple[str, str, list[str], str]] | str:
     """(domain, rule display id, target IPs, ruleset name) of the enabled forwarding rules
     of the rulesets linked to the VNet; a string says why they are unknown."""
+    found: list[tuple[str, str, list[str], str]] | str = memoized(
+        g, ("dns_rules_at", vnet), lambda: _read_rules_at(g, vnet)
+    )
+    return found
+
+
+def _read_rules_at(g: AuditGraph, vnet: str) -> list[tuple[str, str, list[str], str]] | str:
     problems = []
     rules = []
     for rs, _ in g.into(vnet, "ruleset_linked_to"):
@@ -327,13 +401,7 @@ def _rules_at(g: AuditGraph, vnet: str) -> list[tuple[str, str, list[str], str]]
                 if isinstance(t, dict) and t.get("ipAddress")
             ]
             rules.append((_clean(domain), g.display_id(rule), ips, g.name(rs)))
-    # rulesets whose links were not collected may apply to this VNet too
-    for rs in g.nodes_of_kind("dns_forwarding_ruleset"):
-        if not g.estate.holds(rs, RULESET_LINKS):
-            problems.append(
-                f"the virtual network links of forwarding ruleset {g.name(rs)} are not in the "
-                "estate: whether it applies to this VNet cannot be told"
-            )
+    problems.extend(_rulesets_without_links(g))  # they may apply to this VNet too
     for u in g.unreadable(vnet, "virtualNetwork"):
         problems.append(str(u))
     if problems:
@@ -491,21 +559,25 @@ class _Resolver:
         """The answer of the most specific private zone linked to the VNet for the name;
         None when no zone of the name is linked (the query leaves for public DNS)."""
         g = self.g
-        best: tuple[int, str, dict[str, Any]] | None = None
+        best: tuple[str, dict[str, Any]] | None = None
         pending: tuple[str, dict[str, Any]] | None = None
         unreadable: list[str] = []
-        for zone, attrs in _zone_links_at(g, vnet):
-            zname = _clean(g.name(zone))
-            if not _under(name, zname):
+        table = _zone_table(g, vnet)
+        labels = name.split(".")
+        bad = _unreadable_links(g)
+        for i in range(len(labels)):  # the most specific zone name first
+            suffix = ".".join(labels[i:])
+            if bad:
+                unreadable.extend(bad.get(suffix, ()))
+            if suffix not in table:
                 continue
-            if not _completed(attrs.get("state")):
-                pending = pending or (zone, attrs)
-                continue
-            if best is None or len(zname) > best[0]:
-                best = (len(zname), zone, attrs)
-        for zname, zones in _zones_by_name(g).items():
-            if _under(name, zname):
-                unreadable.extend(str(u) for z in zones for u in g.unreadable(z, "virtualNetwork"))
+            for zone, attrs in table[suffix]:
+                if not _completed(attrs.get("state")):
+                    pending = pending or (zone, attrs)
+                elif best is None:
+                    best = (zone, attrs)
+            if best is not None:
+                break
         if best is None:
             if unreadable:
                 return _unknown(chain, "; ".join(sorted(unreadable)))
@@ -523,7 +595,7 @@ class _Resolver:
                     asked=vnet,
                 )
             return None
-        _, zone, attrs = best
+        zone, attrs = best
         linked = f"zone {g.name(zone)} ({g.display_id(zone)}) is linked to VNet {g.name(vnet)}"
         found = zone_lookup(g, zone, name)
         if isinstance(found, str):
@@ -547,16 +619,18 @@ class _Resolver:
                 )
             # conflicting: the endpoint registers its name in another zone of this name
             zname = _clean(g.name(zone))
-            elsewhere = any(
-                z != zone and _clean(g.name(z)) == zname
-                for pe in owners
-                for z in _endpoint_zone_keys(g, pe)
-            )
+            registered = {z for pe in owners for z in _endpoint_zone_keys(g, pe)}
+            if zone in registered:
+                cause = MISSING_RECORD
+            elif any(_clean(g.name(z)) == zname for z in registered):
+                cause = CONFLICTING_ZONE
+            else:
+                cause = NOT_REGISTERED
             return DnsAnswer(
                 NXDOMAIN,
                 chain,
                 verdict=f"{linked} and has no record {name}: NXDOMAIN",
-                cause=CONFLICTING_ZONE if elsewhere else MISSING_RECORD,
+                cause=cause,
                 zone=zone,
                 asked=vnet,
                 expected=tuple(expected),
@@ -750,19 +824,14 @@ def summary(answers: list[DnsAnswer]) -> DnsAnswer:
     )
 
 
-_START = "\x00client"
-
-
 def resolve_cached(
     g: AuditGraph, fqdn: str, vnet: str | None, servers: list[str], start: str
 ) -> list[DnsAnswer]:
-    """``resolve``, computed once per (VNet, servers, name): the clients of a hub share it."""
-    key = ("dns_resolve", vnet, tuple(servers), _clean(fqdn))
-    found: list[DnsAnswer] = memoized(g, key, lambda: resolve(g, fqdn, vnet, servers, _START))
-    return [
-        replace(a, chain=(a.chain[0].replace(_START, start), *a.chain[1:])) if a.chain else a
-        for a in found
-    ]
+    """``resolve``, computed once per (client, servers, name): required_links and the
+    answers of an endpoint's clients share it."""
+    key = ("dns_resolve", vnet, tuple(servers), _clean(fqdn), start)
+    found: list[DnsAnswer] = memoized(g, key, lambda: resolve(g, fqdn, vnet, servers, start))
+    return found
 
 
 # -- the clients of an endpoint ------------------------------------------------------------------
@@ -795,7 +864,7 @@ def endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
 
 
 def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
-    from .dns import endpoint_vnet, resolver_configs
+    from .dns import endpoint_vnet, endpoint_zones, resolver_configs
     from .peering import connected_peers
 
     pe_name = g.name(pe)
@@ -826,6 +895,8 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
             )
         )
     names = sorted(endpoint_names(g).names_of.get(pe, ()))
+    zones = endpoint_zones(g, pe) if not names else {}
+    zones_routed = sorted({_clean(g.name(z)) for z in zones} if isinstance(zones, dict) else ())
     for client, why in connected_peers(g, home):
         path = (start,) if client == home else (start, why)
         label = g.display_id(client)
@@ -845,8 +916,12 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
         for nic, servers in resolver_configs(g, client):
             who = g.name(client) if nic is None else f"NIC {nic} in {g.name(client)}"
             ips = [g.row(s)["ip"] for s in servers]
-            if not names:  # names unknown: the client still counts (see required_links)
-                out.append(ClientAnswer(client, label, who, nic, path))
+            if not names:  # names unknown: route the names of the zones it registers in
+                for zone_name in zones_routed:
+                    answers = resolve_cached(g, zone_name, client, ips, who)
+                    out.append(ClientAnswer(client, label, who, nic, path, "", tuple(answers)))
+                if not zones_routed:
+                    out.append(ClientAnswer(client, label, who, nic, path))
             for name in names:
                 answers = resolve_cached(g, name, client, ips, who)
                 out.append(ClientAnswer(client, label, who, nic, path, name, tuple(answers)))
@@ -872,6 +947,22 @@ def answers_by_zone(g: AuditGraph) -> dict[str, list[tuple[str, ClientAnswer, Dn
     return result
 
 
+def _problem(g: AuditGraph, zone: str, pe: str, name: str, a: DnsAnswer) -> str:
+    """What is wrong with the answer, in the estate's terms."""
+    if a.cause == STALE_RECORD:
+        return (
+            f"A record {_short(a.record or '?')} in zone {g.name(zone)} answers {a.address} for "
+            f"{name}, but endpoint {g.name(pe)}'s current private IP is "
+            f"{', '.join(a.expected) or 'unknown'}"
+        )
+    if a.cause == MISSING_RECORD:
+        return (
+            f"zone {g.name(zone)} has no A record for {name}, although endpoint {g.name(pe)} "
+            f"registers its names there (its IP: {', '.join(a.expected) or 'unknown'}): NXDOMAIN"
+        )
+    return a.verdict
+
+
 def _where(g: AuditGraph, zone: str) -> str:
     row, rid = g.row(zone), g.display_id(zone)
     rg = row.get("resourceGroup") or arm.segment(rid, "resourceGroups")
@@ -880,7 +971,7 @@ def _where(g: AuditGraph, zone: str) -> str:
 
 
 @relation(
-    "zone_answers",
+    "wrong_answers",
     "private_dns_zone",
     fields=(
         "fqdn",
@@ -896,26 +987,38 @@ def _where(g: AuditGraph, zone: str) -> str:
         "endpoint",
         "endpoint_zones",
         "via",
+        "problem",
     ),
 )
-def zone_answers(g: AuditGraph, zone: str) -> list[Item]:
-    """What this zone answers the clients of private endpoints (extra: fqdn, answer —
-    private, stale, nxdomain, public —, cause, address, expected, record, link, client,
-    vnet_name, endpoint, endpoint_zones, via): one item per client and name whose query
-    this zone decided, or left public because its link there is not Completed. An item is
-    unknown when the zone's records are not in the estate."""
+def wrong_answers(g: AuditGraph, zone: str) -> list[Item]:
+    """The wrong answers this zone gives the clients of private endpoints (extra: fqdn,
+    answer — stale, nxdomain, public —, cause, problem, address, expected, record, link,
+    client, vnet_name, endpoint, endpoint_zones, via): one item per client and name whose
+    query this zone answered with anything but the endpoint's current IP, or left public
+    because its link there is not Completed. An item is unknown when the zone's records
+    are not in the estate."""
+    found: list[Item] = memoized(g, ("wrong_answers", zone), lambda: _wrong_answers(g, zone))
+    return found
+
+
+def _wrong_answers(g: AuditGraph, zone: str) -> list[Item]:
     from .dns import endpoint_zones
 
     items: dict[str, Item] = {}
     for pe, c, a in answers_by_zone(g).get(zone, []):
-        key = f"{c.name} from {c.label}" + (f" (NIC {c.nic})" if c.nic else "")
+        if a.answer == PRIVATE:
+            continue
+        if not c.name and a.cause != LINK_NOT_COMPLETED:
+            continue  # the endpoint's names are unknown: only the link itself can be judged
+        name = c.name or f"the names of {g.name(pe)} in {g.name(zone)}"
+        key = f"{name} from {c.label}" + (f" (NIC {c.nic})" if c.nic else "")
         zones = endpoint_zones(g, pe)
         own = sorted(_where(g, z) for z in zones) if isinstance(zones, dict) else []
         items[key] = Item(
             key=key,
             node=c.target if g.has_node(c.target) else None,
             extra={
-                "fqdn": c.name,
+                "fqdn": name,
                 "answer": a.answer,
                 "cause": a.cause,
                 "address": a.address,
@@ -928,6 +1031,7 @@ def zone_answers(g: AuditGraph, zone: str) -> list[Item]:
                 "endpoint": g.name(pe),
                 "endpoint_zones": ", ".join(own) or "no zone",
                 "via": " → ".join((*c.path, *a.steps)),
+                "problem": _problem(g, zone, pe, name, a),
             },
             unknown=a.reason if a.unknown else None,
         )
