@@ -420,3 +420,20 @@ def test_a_link_in_progress_is_not_yet_a_link(tmp_path: Path) -> None:
     assert [(f.rule_id, f.related_id) for f in result.findings] == [
         ("MLA-DNS-006", f"the names of pe-blob in {ZONE} from {e.a['id']}")
     ]
+
+
+def test_a_record_missing_from_the_endpoint_s_own_zone_is_reported(tmp_path: Path) -> None:
+    """The endpoint registers in the zone (zone group), the zone's records are collected and
+    lack its name: NXDOMAIN from its own zone is MLA-DNS-005's, not a conflicting zone."""
+    e = Estate()
+    e.nic["properties"]["ipConfigurations"][0]["properties"]["privateLinkConnectionProperties"] = {
+        "groupId": "blob",
+        "fqdns": ["stdata.blob.core.windows.net"],
+    }
+    e.link(e.a)
+    e.add(b.a_record(e.zone, "other", "10.1.1.50"))
+    result = scan_rows(e.rows, tmp_path, select=["MLA-DNS"])
+    assert [f.rule_id for f in result.findings] == ["MLA-DNS-005"]
+    assert (
+        "has no A record for stdata.privatelink.blob.core.windows.net" in result.findings[0].message
+    )
