@@ -433,6 +433,21 @@ def test_dns_resolver_children_are_collected_from_arm(tmp_path: Path, monkeypatc
         assert len(listed) == 3  # one list per ruleset
         args = ("--format", "json", "--fail-on", "none", "--select", "MLA-DNS")
         live_scan = cli(env, "scan", *scope_args(arm, rows), *args)
+        asked = cli(
+            env,
+            "resolve",
+            *scope_args(arm, rows),
+            "stmlops.blob.core.windows.net",
+            "--from",
+            "vnet-spoke2",
+            "--format",
+            "json",
+        )
+    assert asked.returncode == 0, asked.stderr
+    assert (json.loads(asked.stdout)["answer"], json.loads(asked.stdout)["address"]) == (
+        "private",
+        "10.1.1.4",
+    )
     offline = cli(env, "scan", "--snapshot", str(estate_file), *args)
     a, b = json.loads(offline.stdout), json.loads(live_scan.stdout)
     assert a["findings"] == b["findings"] and b["findings"]
