@@ -50,7 +50,7 @@ NO_ZONE = "no_zone"
 LINK_NOT_COMPLETED = "link_not_completed"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DnsAnswer:
     """What one resolution path returns, and the chain that leads there."""
 
@@ -322,16 +322,16 @@ def _unreadable_links(g: AuditGraph) -> dict[str, list[str]]:
 def _zone_table(g: AuditGraph, vnet: str) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """Zone name → (zone, link attributes) of the private zones linked to the VNet."""
 
-    def compute() -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    cache: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = memoized(
+        g, ("dns_zone_tables",), dict
+    )
+    found = cache.get(vnet)
+    if found is None:
         table: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
         for zone, attrs in _zone_links_at(g, vnet):
             table[_clean(g.name(zone))].append((zone, attrs))
-        return dict(table)
-
-    result: dict[str, list[tuple[str, dict[str, Any]]]] = memoized(
-        g, ("dns_zone_table", vnet), compute
-    )
-    return result
+        found = cache[vnet] = dict(table)
+    return found
 
 
 def _zone_links_at(g: AuditGraph, vnet: str) -> list[tuple[str, dict[str, Any]]]:
@@ -365,9 +365,12 @@ def _rulesets_without_links(g: AuditGraph) -> list[str]:
 def _rules_at(g: AuditGraph, vnet: str) -> list[tuple[str, str, list[str], str]] | str:
     """(domain, rule display id, target IPs, ruleset name) of the enabled forwarding rules
     of the rulesets linked to the VNet; a string says why they are unknown."""
-    found: list[tuple[str, str, list[str], str]] | str = memoized(
-        g, ("dns_rules_at", vnet), lambda: _read_rules_at(g, vnet)
+    cache: dict[str, list[tuple[str, str, list[str], str]] | str] = memoized(
+        g, ("dns_rules_at",), dict
     )
+    found = cache.get(vnet)
+    if found is None:
+        found = cache[vnet] = _read_rules_at(g, vnet)
     return found
 
 
@@ -835,7 +838,7 @@ def resolve_cached(
 
 
 # -- the clients of an endpoint ------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ClientAnswer:
     """The answers one client set-up (a VNet, or a NIC overriding its DNS servers) gets for
     one of an endpoint's names; ``problem`` instead when the client cannot be judged."""
