@@ -155,6 +155,27 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--output", required=True, metavar="FILE", help="snapshot to write")
     _live_options(collect)
 
+    resolve = sub.add_parser(
+        "resolve",
+        help="the DNS answer a VNet (or NIC, VM) gets for a name, with its chain",
+        description="Follow a DNS query from a client as Azure answers it — NIC and VNet DNS "
+        "servers, DNS Private Resolver, forwarding rulesets, Azure Firewall DNS proxy, the "
+        "private zones linked where Azure DNS is asked — and print the answer: private, "
+        "stale, NXDOMAIN, public or unknown. Exit 0 with an answer, 2 on bad input, 3 when "
+        "the estate cannot tell.",
+    )
+    resolve.add_argument("fqdn", metavar="FQDN", help="the name to resolve")
+    resolve.add_argument(
+        "--from",
+        dest="client",
+        required=True,
+        metavar="VNET",
+        help="the client: a VNet (or a NIC or VM, whose own DNS servers count), by name or ARM id",
+    )
+    resolve.add_argument("--snapshot", action="append", metavar="FILE", help="rows to ask")
+    resolve.add_argument("--format", choices=("text", "json"), default="text")
+    _live_options(resolve)
+
     rules = sub.add_parser("rules", help="list or explain rules")
     rsub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
     lst = rsub.add_parser("list", help="list every rule")
@@ -162,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = rsub.add_parser("show", help="rationale, remediation and references of one rule")
     show.add_argument("rule_id")
     show.add_argument("--rules", action="append", metavar="DIR", default=[])
-    for command in (scan, base, diff, collect, lst, show):
+    for command in (scan, base, diff, collect, resolve, lst, show):
         command.add_argument(
             "--verbose",
             action="store_true",
@@ -507,6 +528,8 @@ def main(argv: list[str] | None = None) -> int:
             return _diff_command(args)
         if args.command == "baseline":
             return _baseline_command(args, rules)
+        if args.command == "resolve":
+            return _resolve_command(args)
         return _scan(args, rules)
     except (InputError, RuleFileError) as exc:
         return _fail(str(exc))
@@ -728,6 +751,43 @@ def _diff_command(args: argparse.Namespace) -> int:
         _say(f"{args.new}: {note}")
         return EXIT_INCOMPLETE
     return EXIT_OK
+
+
+def _resolve_command(args: argparse.Namespace) -> int:
+    """``resolve``: the estate from --snapshot (or live), the graph, one DNS question."""
+    from . import graph as graph_stage
+    from . import inputs
+    from .answers import resolve
+
+    gc.disable()
+    live = bool(args.subscription or args.management_group or args.all_subscriptions)
+    if live == bool(args.snapshot):
+        return _fail(
+            "resolve needs either --snapshot FILE or a live scope (--subscription, "
+            "--management-group, --all-subscriptions), not both"
+        )
+    if live:
+        doc, _text, code = _collect(args)
+        if doc is None:
+            return code
+        estate = inputs.Estate()
+        name = "live:" + ",".join(sorted(next(iter(s.values())) for s in doc["scopes"]))
+        inputs.add_document(name, doc, estate)
+    else:
+        estate = inputs.load(list(args.snapshot))
+    if args.cloud:
+        estate.cloud = args.cloud
+    g = graph_stage.build(estate)
+    try:
+        answer = resolve.ask(g, args.fqdn, args.client)
+    except resolve.BadQuestion as exc:
+        return _fail(str(exc))
+    if args.format == "json":
+        text = safe.stdout(resolve.to_json(g, answer), "json")
+    else:
+        text = safe.stdout(safe.terminal(resolve.to_text(g, answer), multiline=True), "text")
+    sys.stdout.write(text)
+    return EXIT_INCOMPLETE if answer.answer.unknown else EXIT_OK
 
 
 def _collect_command(args: argparse.Namespace) -> int:

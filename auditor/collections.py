@@ -32,11 +32,16 @@ COMPUTES = "computes"
 ZONE_GROUPS = "privatednszonegroups"
 GATEWAYS = "gateways"
 AMPLS_SCOPES = "amplsscopedresources"
+INBOUND_ENDPOINTS = "dnsinboundendpoints"
+FORWARDING_RULES = "dnsforwardingrules"
+RULESET_LINKS = "dnsrulesetlinks"
 
 WORKSPACE = "microsoft.machinelearningservices/workspaces"
 PRIVATE_ENDPOINT = "microsoft.network/privateendpoints"
 PRIVATE_DNS_ZONE = "microsoft.network/privatednszones"
 AMPLS = "microsoft.insights/privatelinkscopes"
+DNS_RESOLVER = "microsoft.network/dnsresolvers"
+RULESET = "microsoft.network/dnsforwardingrulesets"
 _FROM_ARM = "Resource Graph does not hold them; they are read from ARM by 'mlops-audit collect'"
 
 
@@ -142,6 +147,29 @@ DECLARATIONS: tuple[Declaration, ...] = (
         matters_with=AMPLS,
         absence=f"the estate has no Azure Monitor Private Link Scope scoped resource rows "
         f"({_FROM_ARM})",
+    ),
+    # DNS Private Resolver children: read per parent from ARM (their Resource Graph coverage
+    # is not documented), like zone groups
+    Declaration(
+        INBOUND_ENDPOINTS,
+        ArmList(queries.INBOUND_ENDPOINTS_PATH, parent_type=DNS_RESOLVER),
+        row_types=frozenset({f"{DNS_RESOLVER}/inboundendpoints"}),
+        matters_with=DNS_RESOLVER,
+        absence=f"the estate has no DNS resolver inbound endpoint rows ({_FROM_ARM})",
+    ),
+    Declaration(
+        FORWARDING_RULES,
+        ArmList(queries.FORWARDING_RULES_PATH, parent_type=RULESET),
+        row_types=frozenset({f"{RULESET}/forwardingrules"}),
+        matters_with=RULESET,
+        absence=f"the estate has no DNS forwarding rule rows ({_FROM_ARM})",
+    ),
+    Declaration(
+        RULESET_LINKS,
+        ArmList(queries.RULESET_LINKS_PATH, parent_type=RULESET),
+        row_types=frozenset({f"{RULESET}/virtualnetworklinks"}),
+        matters_with=RULESET,
+        absence=f"the estate has no DNS forwarding ruleset link rows ({_FROM_ARM})",
     ),
 )
 BY_NAME: dict[str, Declaration] = {c.name: c for c in DECLARATIONS}

@@ -279,6 +279,11 @@ class AuditGraph:
             "aml_registry": self._registry,
             "ampls_scoped": self._scoped_resource,
             "app_insights": self._component,
+            "dns_resolver": self._dns_resolver,
+            "dns_inbound_endpoint": self._child_of("inbound_of"),
+            "dns_forwarding_rule": self._child_of("rule_of"),
+            "dns_ruleset_link": self._ruleset_link,
+            "azure_firewall": self._firewall,
         }
         for k, row in rows.items():
             kind = self._kinds[k]
@@ -668,6 +673,40 @@ class AuditGraph:
                 self._link(
                     k, vnet, "gateway_in", subnet=None, via=f"virtualRouterIps {ip} in {prefix}"
                 )
+
+    # -- DNS Private Resolver, forwarding rulesets, Azure Firewall (relations/dns_answer.py)
+    def _dns_resolver(self, k: str, row: dict[str, Any]) -> None:
+        if vnet := self._one_ref(k, _props(row), "virtualNetwork", embedded.VNET_TYPE):
+            self._edge(k, vnet, "resolver_in")
+
+    def _child_of(self, edge: str) -> Any:
+        """A reader for a child resource: an edge to the parent its id names."""
+
+        def read(k: str, row: dict[str, Any]) -> None:
+            self._edge(k, arm.parent(self.display_id(k)), edge)
+
+        return read
+
+    def _ruleset_link(self, k: str, row: dict[str, Any]) -> None:
+        ruleset = self._node_for(arm.parent(self.display_id(k)), self.display_id(k))
+        vnet = self._one_ref(k, _props(row), "virtualNetwork", embedded.VNET_TYPE)
+        if vnet is None:  # which VNet the ruleset applies to is unknown
+            failed = Failed(None, None, "it has no virtualNetwork", self.display_id(ruleset))
+            self._unread(k, "virtualNetwork", failed)
+            return
+        self._link(
+            ruleset,
+            self._node_for(vnet, self.display_id(k)),
+            key="ruleset_linked_to",
+            link=self.display_id(k),
+            link_name=row.get("name"),
+        )
+
+    def _firewall(self, k: str, row: dict[str, Any]) -> None:
+        if policy := self._one_ref(
+            k, _props(row), "firewallPolicy", "microsoft.network/firewallpolicies"
+        ):
+            self._edge(k, policy, "uses_policy")
 
     def _dns_servers(self) -> None:
         """Custom DNS servers: VNet (dhcpOptions) or NIC (dnsSettings, which overrides its

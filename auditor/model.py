@@ -102,6 +102,30 @@ NODE_KINDS: dict[str, NodeKind] = {
         "microsoft.insights/privatelinkscopes/scopedresources",
         "AMPLS scoped resource (read from ARM; not in Resource Graph; also drawn as scopes)",
     ),
+    "dns_resolver": NodeKind("microsoft.network/dnsresolvers", "Azure DNS Private Resolver"),
+    "dns_inbound_endpoint": NodeKind(
+        "microsoft.network/dnsresolvers/inboundendpoints",
+        "DNS Private Resolver inbound endpoint: an IP that answers with Azure DNS of the "
+        "resolver's VNet (read from ARM per resolver)",
+    ),
+    "dns_forwarding_ruleset": NodeKind(
+        "microsoft.network/dnsforwardingrulesets", "DNS Private Resolver forwarding ruleset"
+    ),
+    "dns_ruleset_link": NodeKind(
+        "microsoft.network/dnsforwardingrulesets/virtualnetworklinks",
+        "forwarding ruleset's virtual network link (read from ARM per ruleset; also drawn as "
+        "a ruleset_linked_to edge)",
+    ),
+    "dns_forwarding_rule": NodeKind(
+        "microsoft.network/dnsforwardingrulesets/forwardingrules",
+        "forwarding rule: a domain and the DNS servers it is sent to (read from ARM per ruleset)",
+    ),
+    "azure_firewall": NodeKind(
+        "microsoft.network/azurefirewalls", "Azure Firewall (a DNS proxy when enabled)"
+    ),
+    "firewall_policy": NodeKind(
+        "microsoft.network/firewallpolicies", "Azure Firewall policy (its DNS proxy settings)"
+    ),
     "dns_server": NodeKind(
         "", "a custom DNS server IP named in a VNet's dhcpOptions (no ARM resource)"
     ),
@@ -231,6 +255,27 @@ EDGE_KINDS: dict[str, EdgeKind] = {
         ("vnet",),
         ("prefix",),
         "the DNS server's IP lies in the VNet's address space",
+    ),
+    "resolver_in": EdgeKind(
+        ("dns_resolver",), ("vnet",), (), "the DNS Private Resolver is deployed in the VNet"
+    ),
+    "inbound_of": EdgeKind(
+        ("dns_inbound_endpoint",), ("dns_resolver",), (), "the inbound endpoint's resolver"
+    ),
+    "ruleset_linked_to": EdgeKind(
+        ("dns_forwarding_ruleset",),
+        ("vnet",),
+        ("link", "link_name"),
+        "a ruleset's virtual network link: Azure DNS in the VNet applies the ruleset's rules",
+    ),
+    "rule_of": EdgeKind(
+        ("dns_forwarding_rule",),
+        ("dns_forwarding_ruleset",),
+        (),
+        "the forwarding rule belongs to the ruleset",
+    ),
+    "uses_policy": EdgeKind(
+        ("azure_firewall",), ("firewall_policy",), (), "the firewall is governed by the policy"
     ),
 }
 

@@ -21,6 +21,9 @@ ARM_ONLY = frozenset(
         "microsoft.machinelearningservices/workspaces/computes",
         "microsoft.network/privateendpoints/privatednszonegroups",
         "microsoft.insights/privatelinkscopes/scopedresources",
+        "microsoft.network/dnsresolvers/inboundendpoints",
+        "microsoft.network/dnsforwardingrulesets/forwardingrules",
+        "microsoft.network/dnsforwardingrulesets/virtualnetworklinks",
     }
 )
 EMBEDDED = frozenset(
@@ -85,6 +88,10 @@ ZONE_GROUPS_PATH = "{endpoint}/privateDnsZoneGroups?api-version=2024-05-01"
 # 2023-06-01-preview; REST specs, via Azure/bicep-types-az); linkedResourceId is in all.
 AMPLS_SCOPES_PATH = "{scope}/scopedResources?api-version=2021-07-01-preview"
 AMPLS_SCOPES_FALLBACK_API_VERSIONS = ("2019-10-17-preview",)
+# DNS Private Resolver children (stable api-version 2022-07-01 has every field read here)
+INBOUND_ENDPOINTS_PATH = "{resolver}/inboundEndpoints?api-version=2022-07-01"
+FORWARDING_RULES_PATH = "{ruleset}/forwardingRules?api-version=2022-07-01"
+RULESET_LINKS_PATH = "{ruleset}/virtualNetworkLinks?api-version=2022-07-01"
 
 _UNPAGEABLE = re.compile(r"\|\s*(take|limit|sample)\b", re.IGNORECASE)
 

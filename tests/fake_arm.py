@@ -10,8 +10,10 @@ It serves an estate given as rows in the shape of ``fixtures/reference-good.json
   answered wrongly. ``$top`` (default 100, 1..1000), ``$skip``, ``$skipToken`` (opaque, bound
   to the query and the scopes), ``resultFormat`` ``objectArray``/``table``; the per-user quota
   headers and a 429 ``RateLimiting`` without ``Retry-After`` when the quota is spent.
-* ``GET {workspaceId}/computes``, ``GET {privateEndpointId}/privateDnsZoneGroups`` and ``GET
-  {privateLinkScopeId}/scopedResources`` — ARM lists with absolute ``nextLink`` paging; ``GET
+* ``GET {workspaceId}/computes``, ``GET {privateEndpointId}/privateDnsZoneGroups``, ``GET
+  {privateLinkScopeId}/scopedResources`` and the DNS Private Resolver children
+  (``{resolverId}/inboundEndpoints``, ``{rulesetId}/forwardingRules``,
+  ``{rulesetId}/virtualNetworkLinks``) — ARM lists with absolute ``nextLink`` paging; ``GET
   {anyId}`` for a single row; ``GET /subscriptions``. A per-subscription read token bucket
   answers 429 with ``Retry-After``.
 * Permissions: rows of ``forbidden_subscriptions`` are silently left out; a request that can
@@ -102,6 +104,9 @@ ARM_ONLY_TYPES = frozenset(
         "microsoft.machinelearningservices/workspaces/computes",
         "microsoft.network/privateendpoints/privatednszonegroups",
         "microsoft.insights/privatelinkscopes/scopedresources",
+        "microsoft.network/dnsresolvers/inboundendpoints",
+        "microsoft.network/dnsforwardingrulesets/forwardingrules",
+        "microsoft.network/dnsforwardingrulesets/virtualnetworklinks",
     }
 )
 DNS_RECORD_KINDS = frozenset({"a", "aaaa", "cname", "mx", "ptr", "soa", "srv", "txt"})
@@ -122,6 +127,15 @@ LIST_ROUTES = {
     "scopedresources": (
         "privatelinkscopes",
         "microsoft.insights/privatelinkscopes/scopedresources",
+    ),
+    "inboundendpoints": ("dnsresolvers", "microsoft.network/dnsresolvers/inboundendpoints"),
+    "forwardingrules": (
+        "dnsforwardingrulesets",
+        "microsoft.network/dnsforwardingrulesets/forwardingrules",
+    ),
+    "virtualnetworklinks": (
+        "dnsforwardingrulesets",
+        "microsoft.network/dnsforwardingrulesets/virtualnetworklinks",
     ),
 }
 ERROR_CODES = {

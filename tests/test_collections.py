@@ -14,9 +14,12 @@ from auditor.collections import (
     COMPUTES,
     DECLARATIONS,
     DNS_RECORDS,
+    FORWARDING_RULES,
     GATEWAYS,
+    INBOUND_ENDPOINTS,
     NAMES,
     RESOURCES,
+    RULESET_LINKS,
     ZONE_GROUPS,
     ArmList,
     GraphQuery,
@@ -38,6 +41,18 @@ AMPLS = {
     "name": "ampls",
     "type": "microsoft.insights/privatelinkscopes",
 }
+
+RESOLVER = {
+    "id": b.rid("rg-dns", "Microsoft.Network/dnsResolvers/dnspr"),
+    "name": "dnspr",
+    "type": "microsoft.network/dnsresolvers",
+}
+RULESET = {
+    "id": b.rid("rg-dns", "Microsoft.Network/dnsForwardingRulesets/rs"),
+    "name": "rs",
+    "type": "microsoft.network/dnsforwardingrulesets",
+}
+_ARM = "Resource Graph does not hold them; they are read from ARM by 'mlops-audit collect'"
 
 
 def graph_of(rows: list[dict[str, Any]]) -> graph.AuditGraph:
@@ -80,6 +95,13 @@ ABSENCES = [
         "the estate has no Azure Monitor Private Link Scope scoped resource rows (Resource "
         "Graph does not hold them; they are read from ARM by 'mlops-audit collect')",
     ),
+    (
+        INBOUND_ENDPOINTS,
+        [RESOLVER],
+        f"the estate has no DNS resolver inbound endpoint rows ({_ARM})",
+    ),
+    (FORWARDING_RULES, [RULESET], f"the estate has no DNS forwarding rule rows ({_ARM})"),
+    (RULESET_LINKS, [RULESET], f"the estate has no DNS forwarding ruleset link rows ({_ARM})"),
 ]
 
 
@@ -91,6 +113,9 @@ def test_the_collections_in_their_order() -> None:
         "privatednszonegroups",
         "gateways",
         "amplsscopedresources",
+        "dnsinboundendpoints",
+        "dnsforwardingrules",
+        "dnsrulesetlinks",
     )
     assert [c for c, _, _ in ABSENCES] == list(NAMES)
 

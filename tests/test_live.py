@@ -90,7 +90,10 @@ def test_every_row_arrives_exactly_once_across_pages(live: tuple[FakeArm, dict])
     assert doc["collections"] == [
         "amplsscopedresources",
         "computes",
+        "dnsforwardingrules",
+        "dnsinboundendpoints",
         "dnsresources",
+        "dnsrulesetlinks",
         "gateways",
         "privatednszonegroups",
         "resources",
@@ -103,6 +106,9 @@ def test_every_row_arrives_exactly_once_across_pages(live: tuple[FakeArm, dict])
         queries.COMPUTES_PATH,
         queries.ZONE_GROUPS_PATH,
         queries.AMPLS_SCOPES_PATH,
+        queries.INBOUND_ENDPOINTS_PATH,
+        queries.FORWARDING_RULES_PATH,
+        queries.RULESET_LINKS_PATH,
     ]
 
 
@@ -443,3 +449,46 @@ def test_collect_writes_any_unicode_and_replaces_the_file_whole(
     scanned = cli(ctx["env"], "scan", "--snapshot", str(snap), "--format", "json")
     assert scanned.returncode == 0, scanned.stderr
     assert not list(tmp_path.glob(".snap.json.partial"))
+
+
+def test_dns_resolver_children_are_collected_from_arm(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Inbound endpoints, forwarding rules and ruleset links are read per parent from ARM:
+    the live scan of the private-resolver topology equals the scan of its rows."""
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    write_stub_az(stub)
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    estate_file = ROOT / "fixtures" / "topologies" / "dns-private-resolver" / "estate.json"
+    rows = json.loads(estate_file.read_text(encoding="utf-8"))
+    with FakeArm(rows) as arm:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", arm.ca_path)
+        env = dict(os.environ)
+        c = collector(arm)
+        doc = c.collect(Scope(subscriptions=subscriptions(rows)))
+        assert doc["failures"] == []
+        assert ids(doc["rows"]) == ids(rows)
+        listed = arm.requests.matching(path_contains="/forwardingRules?")
+        assert len(listed) == 3  # one list per ruleset
+        args = ("--format", "json", "--fail-on", "none", "--select", "MLA-DNS")
+        live_scan = cli(env, "scan", *scope_args(arm, rows), *args)
+        asked = cli(
+            env,
+            "resolve",
+            *scope_args(arm, rows),
+            "stmlops.blob.core.windows.net",
+            "--from",
+            "vnet-spoke2",
+            "--format",
+            "json",
+        )
+    assert asked.returncode == 0, asked.stderr
+    assert (json.loads(asked.stdout)["answer"], json.loads(asked.stdout)["address"]) == (
+        "private",
+        "10.1.1.4",
+    )
+    offline = cli(env, "scan", "--snapshot", str(estate_file), *args)
+    a, b = json.loads(offline.stdout), json.loads(live_scan.stdout)
+    assert a["findings"] == b["findings"] and b["findings"]
+    assert [n["related_id"] for n in a["not_evaluated"]] == [
+        n["related_id"] for n in b["not_evaluated"]
+    ]

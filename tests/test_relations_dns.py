@@ -17,7 +17,7 @@ import pytest
 from auditor import graph, inputs, relations
 
 from . import builders as b
-from .conftest import scan_rows
+from .conftest import graph_of, scan_rows
 
 ZONE = "privatelink.blob.core.windows.net"
 
@@ -390,3 +390,50 @@ def test_an_unreadable_peering_of_the_endpoint_vnet_is_not_a_pass(tmp_path: Path
     assert unlinked == []
     (entry,) = not_eval
     assert "virtualNetworkPeerings[0] (to-somewhere) cannot be read" in entry.reasons[0]
+
+
+# -- wrong_answers: what a zone answers a client wrongly (relations/dns_answer.py) -----------
+def test_wrong_answers_carry_the_answer_and_its_path(tmp_path: Path) -> None:
+    e = Estate()
+    e.nic["properties"]["ipConfigurations"][0]["properties"]["privateLinkConnectionProperties"] = {
+        "groupId": "blob",
+        "fqdns": ["stdata.blob.core.windows.net"],
+    }
+    e.link(e.a)
+    e.add(b.a_record(e.zone, "stdata", "10.1.1.9"))
+    g = graph_of(e.rows, tmp_path)
+    (item,) = relations.RELATIONS["wrong_answers"].fn(g, e.zone["id"].lower())
+    assert item.extra["answer"] == "stale" and item.extra["cause"] == "stale_record"
+    assert (item.extra["address"], item.extra["expected"]) == ("10.1.1.9", "10.1.1.4")
+    assert item.extra["fqdn"] == "stdata.privatelink.blob.core.windows.net"
+    assert item.extra["record_name"] == "stdata" and item.unknown is None
+    assert item.extra["via"].startswith("endpoint pe-blob in VNet vnet-a → vnet-a uses Azure")
+
+
+def test_a_link_in_progress_is_not_yet_a_link(tmp_path: Path) -> None:
+    e = Estate()
+    e.link(e.a)
+    e.rows[-1]["properties"]["virtualNetworkLinkState"] = "InProgress"
+    result = scan_rows(e.rows, tmp_path, select=["MLA-DNS-001", "MLA-DNS-006"])
+    # even with the endpoint's names unknown (no FQDNs) the pending link is the finding,
+    # not "link the zone" (it is linked, not yet Completed)
+    assert [(f.rule_id, f.related_id) for f in result.findings] == [
+        ("MLA-DNS-006", f"the names of pe-blob in {ZONE} from {e.a['id']}")
+    ]
+
+
+def test_a_record_missing_from_the_endpoint_s_own_zone_is_reported(tmp_path: Path) -> None:
+    """The endpoint registers in the zone (zone group), the zone's records are collected and
+    lack its name: NXDOMAIN from its own zone is MLA-DNS-005's, not a conflicting zone."""
+    e = Estate()
+    e.nic["properties"]["ipConfigurations"][0]["properties"]["privateLinkConnectionProperties"] = {
+        "groupId": "blob",
+        "fqdns": ["stdata.blob.core.windows.net"],
+    }
+    e.link(e.a)
+    e.add(b.a_record(e.zone, "other", "10.1.1.50"))
+    result = scan_rows(e.rows, tmp_path, select=["MLA-DNS"])
+    assert [f.rule_id for f in result.findings] == ["MLA-DNS-005"]
+    assert (
+        "has no A record for stdata.privatelink.blob.core.windows.net" in result.findings[0].message
+    )

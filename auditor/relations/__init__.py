@@ -2,14 +2,14 @@
 
 A rule names a relation (``{relation: required_links}``) instead of re-deriving it. The
 registry and item types are in ``base``; each domain has its module — ``hops`` (one edge
-away, declared as data), ``peering``, ``dns``, ``nsg``, ``firewall`` and ``serving`` — and
-its own tests. Reports that need the same answers (the network drawing) ask these
-functions too.
+away, declared as data), ``peering``, ``dns`` with ``dns_answer`` (the answer each client
+gets), ``nsg``, ``firewall`` and ``serving`` — and its own tests. Reports that need the same
+answers (the network drawing) ask these functions too.
 """
 
 from __future__ import annotations
 
-from . import dns, firewall, hops, nsg, peering, serving
+from . import dns, dns_answer, firewall, hops, nsg, peering, serving
 from .base import RELATIONS, Answer, Item, Relation, Unknown, relation
 from .dns import dns_zones, endpoint_vnet, endpoint_zones, record_matches, required_links
 from .peering import connected_peers
@@ -22,6 +22,7 @@ __all__ = [
     "Unknown",
     "connected_peers",
     "dns",
+    "dns_answer",
     "dns_zones",
     "endpoint_vnet",
     "endpoint_zones",

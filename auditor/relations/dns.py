@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 from ..clouds import ANY_ZONE_OF, CLOUDS
 from ..collections import DNS_RECORDS, ZONE_GROUPS
 from .base import Answer, Item, Unknown, by_id, memoized, node_item, relation
+from .dns_answer import AZURE_DNS, NO_ZONE, _completed, _under, resolve_cached
 from .peering import connected_peers
 
 if TYPE_CHECKING:
     from ..graph import AuditGraph
 
-AZURE_DNS = "168.63.129.16"
 PEERINGS = "virtualNetworkPeerings"  # the embedded list a VNet's peerings come from
 
 
@@ -287,17 +287,28 @@ def _need_servers(
             )
 
 
-@relation("required_links", "private_dns_zone", fields=("linked", "via", "endpoints", "vnet_name"))
+@relation(
+    "required_links",
+    "private_dns_zone",
+    fields=("linked", "via", "endpoints", "vnet_name", "cause", "answered_by"),
+)
 def required_links(g: AuditGraph, zone: str) -> Answer:
-    """VNets that must be linked to this zone (extra: linked, via, endpoints).
+    """VNets that must be linked to this zone (extra: linked, via, endpoints, cause,
+    answered_by).
 
     For every private endpoint registered in the zone (by zone group or A record): the
     endpoint's VNet and the VNets peered with it in state Connected must resolve its name.
-    A VNet that uses Azure DNS needs the link itself; a VNet whose dhcpOptions name custom
-    DNS servers resolves through them, so the VNets hosting those servers need the link
-    instead. A server in no VNet of the estate (or in several that cannot be told apart),
-    a VNet outside the estate, or an A record that several endpoints could own cannot be
-    judged: the item is marked unknown."""
+    Each client's query is followed as Azure answers it (``dns_answer``): the VNet whose
+    Azure DNS finally decides — the client's own, the one hosting its custom DNS server, a
+    DNS Private Resolver or an Azure Firewall DNS proxy, after forwarding rulesets — needs
+    the link. ``linked`` counts only a link in state Completed; ``cause`` says why that
+    VNet's answer is what it is (no_zone, link_not_completed, …) and ``answered_by`` names
+    another zone of the same name that answers there instead (then linking this zone is
+    not possible). A chain that cannot be followed (a server on-premises, a VNet outside
+    the estate, rules not collected) or an A record that several endpoints could own
+    cannot be judged: the item is marked unknown."""
+    from .dns_answer import endpoint_clients
+
     collections = g.estate.collections()
     if ZONE_GROUPS not in collections and DNS_RECORDS not in collections:
         return Unknown.of(
@@ -313,65 +324,79 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
         endpoints.update(pe for pe, _ in matches.endpoints_of.get(rec, ()))
         if rec in matches.ambiguous_records:
             undecided.append(rec)
-    linked = {v for v, _ in g.out(zone, "linked_to")}
-    # target key -> label, via (ordered set), endpoints (set), unknown reason
+    linked = {v for v, a in g.out(zone, "linked_to") if _completed(a.get("state"))}
+    # target key -> label, via (ordered set), endpoints (set), unknown reason, cause, zone
     needs: dict[str, dict[str, Any]] = {}
 
-    def need(target: str, label: str, why: list[str], pe: str, unknown: str | None = None) -> None:
+    def need(
+        target: str,
+        label: str,
+        why: list[str],
+        pe: str,
+        unknown: str | None = None,
+        cause: str = "",
+        answered_by: str | None = None,
+    ) -> None:
         entry = needs.setdefault(
-            target, {"label": label, "via": {}, "endpoints": set(), "unknown": None}
+            target,
+            {
+                "label": label,
+                "via": {},
+                "endpoints": set(),
+                "unknown": None,
+                "cause": "",
+                "answered_by": None,
+            },
         )
         entry["via"][" → ".join(why)] = None
         entry["endpoints"].add(pe)
         if unknown and target not in linked:
             entry["unknown"] = unknown
+        if cause and (not entry["cause"] or cause == NO_ZONE):
+            entry["cause"] = cause
+        entry["answered_by"] = entry["answered_by"] or answered_by
 
-    zone_name = g.name(zone)
+    zone_name = g.name(zone).lower().rstrip(".")
     for pe in sorted(endpoints):
         pe_name = g.name(pe)
-        home = endpoint_vnet(g, pe)
-        if home is None:
-            need(
-                f"endpoint:{pe}",
-                g.display_id(pe),
-                [f"endpoint {pe_name}"],
-                pe_name,
-                unknown=f"the subnet or VNet of endpoint {pe_name} is not in the estate",
-            )
-            continue
-        start = f"endpoint {pe_name} in VNet {g.name(home)}"
-        # a peering entry that cannot be read may join another VNet that must resolve
-        for bad in [*g.unreadable(home, PEERINGS), *g.unplaced(PEERINGS)]:
-            need(
-                f"peering:{bad.key}",
-                f"{bad.owner_id} peering {bad.name or bad.index}",
-                [start, str(bad)],
-                pe_name,
-                unknown=(
-                    f"{bad}: whether it joins a VNet whose clients must resolve {zone_name} "
-                    "cannot be told"
-                ),
-            )
-        for client, why in connected_peers(g, home):
-            path = [start] if client == home else [start, why]
-            label = g.display_id(client)
-            if not g.seen(client):
-                need(
-                    client,
-                    label,
-                    path,
-                    pe_name,
-                    unknown=(
-                        f"VNet {g.name(client)} is not in the estate: its DNS servers are unknown"
-                    ),
-                )
+        clients = endpoint_clients(g, pe)
+        mine = {c.name for c in clients if c.name and _under(c.name, zone_name)}
+        routed: set[tuple[str, str | None]] = set()
+        for c in clients:
+            if c.problem:
+                need(c.target, c.label, list(c.path), pe_name, unknown=c.problem)
                 continue
-            for nic, servers in resolver_configs(g, client):
-                who = g.name(client) if nic is None else f"NIC {nic} in {g.name(client)}"
-                if not servers:
-                    need(client, label, [*path, f"{who} uses Azure-provided DNS"], pe_name)
+            if mine and c.name not in mine:
+                continue
+            if not mine:  # the endpoint's names are unknown: route the zone's own name
+                if (c.target, c.nic) in routed:
                     continue
-                _need_servers(g, need, client, label, who, path, pe_name, servers, zone_name)
+                routed.add((c.target, c.nic))
+                answers = resolve_cached(g, zone_name, c.target, _servers(g, c), c.who)
+            else:
+                answers = list(c.answers)
+            for a in answers:
+                # a zone that answers but whose records are unknown still says the link
+                if a.unknown and a.zone is None:
+                    label = f"DNS server {a.server} of {c.label}" if a.server else c.label
+                    need(
+                        f"{a.server}@{c.target}" if a.server else f"{c.target}|{a.reason}",
+                        label,
+                        [*c.path, *a.chain],
+                        pe_name,
+                        unknown=f"{' → '.join(a.chain)}: {a.reason}",
+                    )
+                    continue
+                asked = a.asked or c.target
+                other = a.zone if a.zone is not None and a.zone != zone else None
+                need(
+                    asked,
+                    g.display_id(asked),
+                    [*c.path, *a.chain],
+                    pe_name,
+                    cause=a.cause,
+                    answered_by=g.display_id(other) if other else None,
+                )
     for rec in undecided:
         need(
             f"record:{rec}",
@@ -396,8 +421,17 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
                     "via": list(entry["via"]),
                     "endpoints": sorted(entry["endpoints"]),
                     "vnet_name": g.name(target) if is_vnet else entry["label"],
+                    "cause": entry["cause"] or None,
+                    "answered_by": entry["answered_by"],
                 },
                 unknown=entry["unknown"],
             )
         )
     return items
+
+
+def _servers(g: AuditGraph, c: Any) -> list[str]:
+    for nic, servers in resolver_configs(g, c.target):
+        if nic == c.nic:
+            return [g.row(s)["ip"] for s in servers]
+    return []

@@ -1,0 +1,1041 @@
+"""The DNS answer a client gets: which resolver it asks, where the query goes from there,
+and what the zone that finally answers returns — one home for these semantics.
+
+A client (a VNet, or a NIC whose ``dnsSettings.dnsServers`` override its VNet's) asks its
+DNS servers in order; none named means Azure DNS (168.63.129.16) in its own VNet. A server
+IP is classified:
+
+* a DNS Private Resolver inbound endpoint → Azure DNS in the resolver's VNet;
+* an Azure Firewall with DNS proxy enabled (its policy's ``dnsSettings.enableProxy``, or a
+  classic firewall's ``Network.DNS.EnableProxy``) → the firewall's DNS servers (default:
+  Azure DNS in the firewall's VNet); without the proxy the firewall answers no DNS;
+* another IP inside a VNet of the estate (a forwarder VM) → Azure DNS in that VNet — the
+  assumption that a forwarder forwards to Azure DNS, stated in the chain;
+* an IP in no VNet of the estate (on-premises) → unknown.
+
+Azure DNS in VNet X first applies the forwarding rulesets linked to X (enabled rules, the
+longest matching domain wins) and forwards to the rule's targets; else the private zone of
+the longest matching name linked to X with a link in state Completed answers: its A record
+(the endpoint's current IP → private, another IP → stale), no record → NXDOMAIN (unless the
+link's resolutionPolicy is NxDomainRedirect → public); no zone → public (the public CNAME
+chain, which for a private link name continues at ``<name>.privatelink.<suffix>``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from .. import arm, embedded
+from ..clouds import CLOUDS
+from ..collections import DNS_RECORDS, FORWARDING_RULES, RULESET_LINKS
+from .base import Item, by_id, memoized, relation
+
+if TYPE_CHECKING:
+    from ..graph import AuditGraph
+
+AZURE_DNS = "168.63.129.16"
+MAX_HOPS = 8  # resolver hops before a chain counts as a loop
+
+PRIVATE, STALE, NXDOMAIN, PUBLIC, UNKNOWN = "private", "stale", "nxdomain", "public", "unknown"
+# why the answer is what it is
+RECORD = "record"  # the zone's A record is the endpoint's current IP
+STALE_RECORD = "stale_record"
+MISSING_RECORD = "missing_record"  # the zone the endpoint registers in lacks the record
+NOT_REGISTERED = "not_registered"  # no endpoint that owns the name registers it in a zone
+CONFLICTING_ZONE = "conflicting_zone"  # another zone of the same name answers NXDOMAIN
+NXDOMAIN_REDIRECT = "nxdomain_redirect"
+NO_ZONE = "no_zone"
+LINK_NOT_COMPLETED = "link_not_completed"
+
+
+@dataclass(slots=True)
+class DnsAnswer:
+    """What one resolution path returns, and the chain that leads there."""
+
+    answer: str  # private | stale | nxdomain | public | unknown
+    chain: tuple[str, ...]
+    cause: str = ""
+    address: str | None = None
+    expected: tuple[str, ...] = ()  # the endpoint's current IPs (known ones)
+    zone: str | None = None  # the zone that answered (or whose link is not Completed)
+    record: str | None = None  # the A record set that answered
+    asked: str | None = None  # the VNet whose Azure DNS decided
+    reason: str | None = None  # why unknown
+    server: str | None = None  # the client's DNS server this path starts at (None: Azure DNS)
+    link: str | None = None  # the zone's link that decided (name and state)
+    verdict: str = ""  # the last step: what the deciding resolver or zone does
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        return (*self.chain, self.verdict) if self.verdict else self.chain
+
+    @property
+    def unknown(self) -> bool:
+        return self.answer == UNKNOWN
+
+
+# -- names ----------------------------------------------------------------------------------
+def _clean(name: str) -> str:
+    return name.strip().lower().rstrip(".")
+
+
+def _suffixes(g: AuditGraph) -> list[str]:
+    """The public suffixes of the cloud's private link zones (privatelink.X → X), longest
+    first."""
+
+    def compute() -> list[str]:
+        found = set()
+        for zones in CLOUDS[g.estate.cloud].zones.values():
+            for z in zones:
+                if z.startswith("privatelink."):
+                    found.add(z[len("privatelink.") :])
+        return sorted(found, key=lambda s: (-len(s), s))
+
+    result: list[str] = memoized(g, ("dns_suffixes",), compute)
+    return result
+
+
+def cname_chain(g: AuditGraph, name: str) -> tuple[str, ...]:
+    """The names Azure DNS looks up for a query: the name, then — for a private link
+    service name — the ``privatelink`` name its public CNAME points at."""
+    memo: dict[str, tuple[str, ...]] = memoized(g, ("cname_chains",), dict)
+    found = memo.get(name)
+    if found is None:
+        found = memo[name] = _cname_chain(g, name)
+    return found
+
+
+def _cname_chain(g: AuditGraph, name: str) -> tuple[str, ...]:
+    name = _clean(name)
+    if ".privatelink." in f".{name}":
+        return (name,)
+    for suffix in _suffixes(g):
+        if name.endswith("." + suffix):
+            return (name, f"{name[: -len(suffix)]}privatelink.{suffix}")
+    return (name,)
+
+
+def private_name(g: AuditGraph, name: str) -> str:
+    return cname_chain(g, name)[-1]
+
+
+def _under(name: str, domain: str) -> bool:
+    return name == domain or name.endswith("." + domain)
+
+
+# -- endpoints: their names and current IPs -------------------------------------------------
+@dataclass
+class EndpointNames:
+    by_name: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # name → pe → IPs
+    names_of: dict[str, set[str]] = field(default_factory=dict)  # pe → private names
+
+
+def endpoint_names(g: AuditGraph) -> EndpointNames:
+    """Every private endpoint's names (in their ``privatelink`` form) and, per name, the
+    endpoint's current private IPs: its NIC's IP configuration for that name, else any of
+    its NIC's IPs, else its customDnsConfigs."""
+    found: EndpointNames = memoized(g, ("endpoint_names",), lambda: _endpoint_names(g))
+    return found
+
+
+def _endpoint_names(g: AuditGraph) -> EndpointNames:
+    from .dns import record_matches
+
+    matches = record_matches(g)
+    out = EndpointNames()
+    by_name: dict[str, dict[str, set[str]]] = defaultdict(dict)
+    names_of: dict[str, set[str]] = defaultdict(set)
+    for pe in g.nodes_of_kind("private_endpoint"):
+        named: dict[str, set[str]] = defaultdict(set)
+        nic_ips: set[str] = set()
+        for nic, _ in g.into(pe, "attached_to"):
+            if g.kind(nic) != "nic" or not g.seen(nic):
+                continue
+            for ip, fqdns in _ip_configs(g.row(nic)):
+                nic_ips.add(ip)
+                for f in fqdns:
+                    named[private_name(g, f)].add(ip)
+        props = g.row(pe).get("properties")
+        props = props if isinstance(props, dict) else {}
+        nic_ips.update(ip for ip, _ in _ip_configs(g.row(pe)))
+        custom, _ = embedded.read_list(props.get("customDnsConfigs"), embedded.CUSTOM_DNS_CONFIGS)
+        custom_ips = {ip for c in custom for ip in c.ips}
+        current = nic_ips or custom_ips
+        for c in custom:
+            if c.fqdn:
+                named.setdefault(private_name(g, c.fqdn), set()).update(
+                    c.ips if not nic_ips else ()
+                )
+        for name in g.endpoint_fqdns.get(pe, ()):  # zone group record sets among them
+            named.setdefault(private_name(g, name), set())
+        if not named:  # no FQDNs on the NIC or endpoint: the records it registers
+            for group, _ in g.out(pe, "has_zone_group"):
+                for zone, _ in g.out(group, "uses_zone"):
+                    for rs_name in _zone_group_names(g, group, zone):
+                        named.setdefault(rs_name, set())
+            for rec in matches.records_of.get(pe, ()):
+                for zone, _ in g.out(rec, "record_in"):
+                    named.setdefault(_record_fqdn(g, rec, zone), set())
+        for name, ips in named.items():
+            by_name[name][pe] = set(ips) or set(current)
+            names_of[pe].add(name)
+    out.by_name, out.names_of = dict(by_name), dict(names_of)
+    return out
+
+
+def _ip_configs(row: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(private IP, FQDNs) of a NIC's or endpoint's IP configurations, read leniently: the
+    graph already recorded the entries it could not read."""
+    props = row.get("properties")
+    configs = props.get("ipConfigurations") if isinstance(props, dict) else None
+    out = []
+    for c in configs if isinstance(configs, list) else ():
+        inner = c.get("properties") if isinstance(c, dict) else None
+        if not isinstance(inner, dict):
+            continue
+        ip = inner.get("privateIPAddress")
+        if not isinstance(ip, str) or not ip:
+            continue
+        link = inner.get("privateLinkConnectionProperties")
+        fqdns = link.get("fqdns") if isinstance(link, dict) else None
+        out.append(
+            (ip, [f for f in fqdns if isinstance(f, str) and f] if isinstance(fqdns, list) else [])
+        )
+    return out
+
+
+def _record_fqdn(g: AuditGraph, rec: str, zone: str) -> str:
+    label = g.name(rec).lower()
+    return _clean(g.name(zone)) if label == "@" else f"{label}.{_clean(g.name(zone))}"
+
+
+def _zone_group_names(g: AuditGraph, group: str, zone: str) -> list[str]:
+    """Names a zone group registers in a zone: its record sets' fqdn or recordSetName."""
+    return [n for n, _ in _zone_group_records(g, group, zone)]
+
+
+def _zone_group_records(g: AuditGraph, group: str, zone: str) -> list[tuple[str, list[str]]]:
+    props = g.row(group).get("properties")
+    configs, _ = embedded.read_list(
+        props.get("privateDnsZoneConfigs") if isinstance(props, dict) else None,
+        embedded.ZONE_CONFIGS,
+    )
+    zone_name = _clean(g.name(zone))
+    out = []
+    for cfg in configs:
+        if arm.key(cfg.zone) != zone or not isinstance(cfg.record_sets, list):
+            continue
+        for rs in cfg.record_sets:
+            if not isinstance(rs, dict) or str(rs.get("recordType", "A")).upper() != "A":
+                continue
+            fqdn, label = rs.get("fqdn"), rs.get("recordSetName")
+            if isinstance(fqdn, str) and fqdn:
+                name = _clean(fqdn)
+            elif isinstance(label, str) and label:
+                name = zone_name if label == "@" else f"{label.lower()}.{zone_name}"
+            else:
+                continue
+            ips = rs.get("ipAddresses")
+            out.append((name, [str(i) for i in ips] if isinstance(ips, list) else []))
+    return out
+
+
+# -- what a zone holds ----------------------------------------------------------------------
+def _records_index(g: AuditGraph) -> dict[tuple[str, str], list[str]]:
+    def compute() -> dict[tuple[str, str], list[str]]:
+        index: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for rec in g.nodes_of_kind("dns_record"):
+            for zone, _ in g.out(rec, "record_in"):
+                index[(zone, _record_fqdn(g, rec, zone))].append(rec)
+        return dict(index)
+
+    result: dict[tuple[str, str], list[str]] = memoized(g, ("dns_records_index",), compute)
+    return result
+
+
+def _a_ips(g: AuditGraph, rec: str) -> list[str]:
+    props = g.row(rec).get("properties")
+    records = props.get("aRecords") if isinstance(props, dict) else None
+    return [
+        str(r["ipv4Address"])
+        for r in (records if isinstance(records, list) else ())
+        if isinstance(r, dict) and r.get("ipv4Address")
+    ]
+
+
+def zone_lookup(g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[str]] | str:
+    """(record display id or None, its A IPs) for a name in a zone; ([]: no record). A
+    string says why the zone's content is unknown."""
+    if g.estate.holds(zone, DNS_RECORDS):
+        recs = _records_index(g).get((zone, name), [])
+        if not recs:
+            return None, []
+        ips = [ip for r in recs for ip in _a_ips(g, r)]
+        return g.display_id(recs[0]), ips
+    # without the zone's records, the zone groups that write into it say what they wrote
+    for group, _ in g.into(zone, "uses_zone"):
+        for rs_name, ips in _zone_group_records(g, group, zone):
+            if rs_name == name:
+                return f"{name} (zone group {g.display_id(group)})", ips
+    return (
+        f"the records of zone {g.name(zone)} ({g.display_id(zone)}) are not in the estate "
+        "(Resource Graph dnsresources), and no zone group registers the name there"
+    )
+
+
+# -- Azure DNS in a VNet ----------------------------------------------------------------------
+def _completed(state: Any) -> bool:
+    """A link counts once Azure reports it Completed (an absent state: as created)."""
+    return state is None or str(state).lower() in {"completed", "done"}
+
+
+def _zones_by_name(g: AuditGraph) -> dict[str, list[str]]:
+    def compute() -> dict[str, list[str]]:
+        index: dict[str, list[str]] = defaultdict(list)
+        for z in g.nodes_of_kind("private_dns_zone"):
+            index[_clean(g.name(z))].append(z)
+        for z in g.unseen_by_type.get("microsoft.network/privatednszones", ()):
+            index[_clean(g.name(z))].append(z)
+        return dict(index)
+
+    result: dict[str, list[str]] = memoized(g, ("zones_by_name",), compute)
+    return result
+
+
+def _unreadable_links(g: AuditGraph) -> dict[str, list[str]]:
+    """Zone name → the links of zones of that name whose VNet cannot be read."""
+
+    def compute() -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for zname, zones in _zones_by_name(g).items():
+            bad = [str(u) for z in zones for u in g.unreadable(z, "virtualNetwork")]
+            if bad:
+                found[zname] = bad
+        return found
+
+    result: dict[str, list[str]] = memoized(g, ("unreadable_zone_links",), compute)
+    return result
+
+
+def _zone_table(g: AuditGraph, vnet: str) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """Zone name → (zone, link attributes) of the private zones linked to the VNet."""
+
+    cache: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = memoized(
+        g, ("dns_zone_tables",), dict
+    )
+    found = cache.get(vnet)
+    if found is None:
+        table: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        for zone, attrs in _zone_links_at(g, vnet):
+            table[_clean(g.name(zone))].append((zone, attrs))
+        found = cache[vnet] = dict(table)
+    return found
+
+
+def _zone_links_at(g: AuditGraph, vnet: str) -> list[tuple[str, dict[str, Any]]]:
+    """(zone, link attributes) of every private zone linked to the VNet."""
+
+    def compute() -> dict[str, list[tuple[str, dict[str, Any]]]]:
+        index: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        for zones in _zones_by_name(g).values():
+            for z in zones:
+                for v, attrs in g.out(z, "linked_to"):
+                    index[v].append((z, attrs))
+        return dict(index)
+
+    index: dict[str, list[tuple[str, dict[str, Any]]]] = memoized(g, ("zone_links_at",), compute)
+    return index.get(vnet, [])
+
+
+def _rulesets_without_links(g: AuditGraph) -> list[str]:
+    def compute() -> list[str]:
+        return [
+            f"the virtual network links of forwarding ruleset {g.name(rs)} are not in the "
+            "estate: whether it applies to this VNet cannot be told"
+            for rs in g.nodes_of_kind("dns_forwarding_ruleset")
+            if not g.estate.holds(rs, RULESET_LINKS)
+        ]
+
+    result: list[str] = memoized(g, ("rulesets_without_links",), compute)
+    return result
+
+
+def _rules_at(g: AuditGraph, vnet: str) -> list[tuple[str, str, list[str], str]] | str:
+    """(domain, rule display id, target IPs, ruleset name) of the enabled forwarding rules
+    of the rulesets linked to the VNet; a string says why they are unknown."""
+    cache: dict[str, list[tuple[str, str, list[str], str]] | str] = memoized(
+        g, ("dns_rules_at",), dict
+    )
+    found = cache.get(vnet)
+    if found is None:
+        found = cache[vnet] = _read_rules_at(g, vnet)
+    return found
+
+
+def _read_rules_at(g: AuditGraph, vnet: str) -> list[tuple[str, str, list[str], str]] | str:
+    problems = []
+    rules = []
+    for rs, _ in g.into(vnet, "ruleset_linked_to"):
+        if not g.seen(rs):
+            problems.append(f"forwarding ruleset {g.display_id(rs)} is not in the estate")
+            continue
+        if not g.estate.holds(rs, FORWARDING_RULES):
+            problems.append(
+                f"the forwarding rules of ruleset {g.name(rs)} are not in the estate "
+                "(read from ARM by 'mlops-audit collect')"
+            )
+            continue
+        for rule, _ in g.into(rs, "rule_of"):
+            props = g.row(rule).get("properties")
+            props = props if isinstance(props, dict) else {}
+            state = props.get("forwardingRuleState")
+            if state is not None and str(state).lower() != "enabled":
+                continue
+            domain = props.get("domainName")
+            if not isinstance(domain, str) or not domain.strip():
+                problems.append(f"forwarding rule {g.display_id(rule)} has no domainName")
+                continue
+            targets = props.get("targetDnsServers")
+            ips = [
+                str(t["ipAddress"])
+                for t in (targets if isinstance(targets, list) else ())
+                if isinstance(t, dict) and t.get("ipAddress")
+            ]
+            rules.append((_clean(domain), g.display_id(rule), ips, g.name(rs)))
+    problems.extend(_rulesets_without_links(g))  # they may apply to this VNet too
+    for u in g.unreadable(vnet, "virtualNetwork"):
+        problems.append(str(u))
+    if problems:
+        return "; ".join(sorted(set(problems)))
+    return rules
+
+
+class _Resolver:
+    """Walks one query through resolvers, with a loop guard."""
+
+    def __init__(self, g: AuditGraph) -> None:
+        self.g = g
+        self.asking: set[tuple[str, tuple[str, ...]]] = set()  # (VNet, names) on the stack
+
+    # a server IP, asked from a VNet
+    def server(
+        self, ip: str, client: str | None, names: tuple[str, ...], chain: tuple[str, ...], hops: int
+    ) -> list[DnsAnswer]:
+        g = self.g
+        if hops > MAX_HOPS:
+            return [_unknown(chain, f"more than {MAX_HOPS} resolver hops: the chain loops")]
+        if ip == AZURE_DNS:
+            if client is None:
+                return [_unknown(chain, "Azure DNS (168.63.129.16) asked from outside a VNet")]
+            return self.azure_dns(
+                client, names, (*chain, f"Azure DNS in VNet {g.name(client)}"), hops
+            )
+        where = _ip_owners(g).get(ip, [])
+        inbound = [k for kind, k in where if kind == "dns_inbound_endpoint"]
+        firewalls = [k for kind, k in where if kind == "azure_firewall"]
+        if len(inbound) + len(firewalls) > 1:
+            return [_unknown(chain, f"several resolvers of the estate have the IP {ip}")]
+        if inbound:
+            ep = inbound[0]
+            resolver = g.first_out(ep, "inbound_of")
+            vnet = g.first_out(resolver, "resolver_in") if resolver else None
+            if vnet is None:
+                return [
+                    _unknown(chain, f"the VNet of the resolver of inbound endpoint {ip} is unknown")
+                ]
+            step = (
+                f"DNS server {ip} is inbound endpoint {g.name(ep)} of DNS Private Resolver "
+                f"{g.name(resolver) if resolver else '?'} → Azure DNS in VNet {g.name(vnet)}"
+            )
+            return self.azure_dns(vnet, names, (*chain, step), hops + 1)
+        if firewalls:
+            return self.firewall(firewalls[0], ip, names, chain, hops)
+        hosts = _hosts(g, ip, client)
+        if not hosts:
+            where_ = "several VNets" if g.vnets_containing(ip) else "no VNet"
+            return [
+                _unknown(
+                    (*chain, f"DNS server {ip} lies in {where_} of the estate"),
+                    f"DNS server {ip} lies in {where_} of the estate (on-premises or "
+                    "elsewhere): what it answers cannot be told",
+                )
+            ]
+        host = hosts[0]
+        where_ = (
+            f"hosted in VNet {g.name(host)} (a forwarder, assumed to forward to Azure DNS there)"
+        )
+        if chain and chain[-1].endswith(f"DNS server {ip}"):
+            chain = (*chain[:-1], f"{chain[-1]} {where_}")
+        else:
+            chain = (*chain, f"DNS server {ip} {where_}")
+        return self.azure_dns(host, names, chain, hops + 1)
+
+    def firewall(
+        self, fw: str, ip: str, names: tuple[str, ...], chain: tuple[str, ...], hops: int
+    ) -> list[DnsAnswer]:
+        g = self.g
+        settings = firewall_dns(g, fw)
+        if isinstance(settings, str):
+            return [_unknown(chain, settings)]
+        enabled, servers = settings
+        label = f"DNS server {ip} is Azure Firewall {g.name(fw)}"
+        if not enabled:
+            return [
+                _unknown(
+                    (*chain, f"{label}, DNS proxy disabled"),
+                    f"Azure Firewall {g.name(fw)} ({ip}) does not proxy DNS (DNS proxy is not "
+                    "enabled): queries sent to it get no answer",
+                )
+            ]
+        vnet = _vnet_of_ipconfigs(g, fw)
+        if not servers:
+            if vnet is None:
+                return [_unknown(chain, f"the VNet of Azure Firewall {g.name(fw)} is unknown")]
+            step = f"{label} (DNS proxy) → Azure DNS in VNet {g.name(vnet)}"
+            return self.azure_dns(vnet, names, (*chain, step), hops + 1)
+        out: list[DnsAnswer] = []
+        for server in servers[:1]:  # the proxy asks its first server
+            step = f"{label} (DNS proxy to {', '.join(servers)})"
+            out.extend(self.server(server, vnet, names, (*chain, step), hops + 1))
+        return out
+
+    def azure_dns(
+        self, vnet: str, names: tuple[str, ...], chain: tuple[str, ...], hops: int
+    ) -> list[DnsAnswer]:
+        g = self.g
+        if not g.seen(vnet):
+            return [_unknown(chain, f"VNet {g.display_id(vnet)} is not in the estate")]
+        key = (vnet, names)
+        if key in self.asking:
+            return [
+                _unknown(
+                    chain,
+                    f"resolution loops: the query for {names[0]} comes back to Azure DNS in "
+                    f"VNet {g.name(vnet)} (a ruleset linked there forwards it to a resolver "
+                    "that asks the same VNet's Azure DNS)",
+                )
+            ]
+        self.asking.add(key)
+        try:
+            return self._azure_dns(vnet, names, chain, hops)
+        finally:
+            self.asking.discard(key)
+
+    def _azure_dns(
+        self, vnet: str, names: tuple[str, ...], chain: tuple[str, ...], hops: int
+    ) -> list[DnsAnswer]:
+        g = self.g
+        rules = _rules_at(g, vnet)
+        for i, name in enumerate(names):
+            if isinstance(rules, str):
+                return [_unknown(chain, rules)]
+            matching = [r for r in rules if _under(name, r[0])]
+            if matching:
+                longest = max(len(r[0]) for r in matching)
+                best = sorted(r for r in matching if len(r[0]) == longest)
+                domain, rule_id, targets, ruleset = best[0]
+                step = (
+                    f"ruleset {ruleset} linked to VNet {g.name(vnet)}: rule "
+                    f"{arm.last_name(rule_id)} forwards {domain}. to "
+                    f"{', '.join(targets) or 'nothing'}"
+                )
+                if not targets:
+                    return [_unknown((*chain, step), f"forwarding rule {rule_id} has no target")]
+                return self.server(targets[0], vnet, names[i:], (*chain, step), hops + 1)
+            found = self.zones(vnet, name, chain)
+            if found is not None:
+                return [found]
+        return [
+            DnsAnswer(
+                PUBLIC,
+                chain,
+                verdict=f"no private zone of {names[-1]} is linked to VNet {g.name(vnet)}: "
+                "the public DNS answers",
+                cause=NO_ZONE,
+                asked=vnet,
+            )
+        ]
+
+    def zones(self, vnet: str, name: str, chain: tuple[str, ...]) -> DnsAnswer | None:
+        """The answer of the most specific private zone linked to the VNet for the name;
+        None when no zone of the name is linked (the query leaves for public DNS)."""
+        g = self.g
+        best: tuple[str, dict[str, Any]] | None = None
+        pending: tuple[str, dict[str, Any]] | None = None
+        unreadable: list[str] = []
+        table = _zone_table(g, vnet)
+        labels = name.split(".")
+        bad = _unreadable_links(g)
+        for i in range(len(labels)):  # the most specific zone name first
+            suffix = ".".join(labels[i:])
+            if bad:
+                unreadable.extend(bad.get(suffix, ()))
+            if suffix not in table:
+                continue
+            for zone, attrs in table[suffix]:
+                if not _completed(attrs.get("state")):
+                    pending = pending or (zone, attrs)
+                elif best is None:
+                    best = (zone, attrs)
+            if best is not None:
+                break
+        if best is None:
+            if unreadable:
+                return _unknown(chain, "; ".join(sorted(unreadable)))
+            if pending is not None:
+                zone, attrs = pending
+                return DnsAnswer(
+                    PUBLIC,
+                    chain,
+                    verdict=f"zone {g.name(zone)}'s link {attrs.get('link_name')} to VNet "
+                    f"{g.name(vnet)} is {attrs.get('state')}, not Completed: the public DNS "
+                    "answers",
+                    cause=LINK_NOT_COMPLETED,
+                    zone=zone,
+                    link=f"{attrs.get('link_name')} ({attrs.get('state')})",
+                    asked=vnet,
+                )
+            return None
+        zone, attrs = best
+        linked = f"zone {g.name(zone)} ({g.display_id(zone)}) is linked to VNet {g.name(vnet)}"
+        found = zone_lookup(g, zone, name)
+        if isinstance(found, str):
+            return replace(
+                _unknown(chain, found, verdict=f"{linked}: {found}"), zone=zone, asked=vnet
+            )
+        record, ips = found
+        owners = endpoint_names(g).by_name.get(name, {})
+        expected = sorted({ip for ips_ in owners.values() for ip in ips_})
+        if record is None or not ips:
+            if str(attrs.get("resolution_policy") or "").lower() == "nxdomainredirect":
+                return DnsAnswer(
+                    PUBLIC,
+                    chain,
+                    verdict=f"{linked} and has no record {name}; the link's resolutionPolicy "
+                    "is NxDomainRedirect: the public DNS answers",
+                    cause=NXDOMAIN_REDIRECT,
+                    zone=zone,
+                    asked=vnet,
+                    expected=tuple(expected),
+                )
+            # conflicting: the endpoint registers its name in another zone of this name
+            zname = _clean(g.name(zone))
+            registered = {z for pe in owners for z in _endpoint_zone_keys(g, pe)}
+            if zone in registered:
+                cause = MISSING_RECORD
+            elif any(_clean(g.name(z)) == zname for z in registered):
+                cause = CONFLICTING_ZONE
+            else:
+                cause = NOT_REGISTERED
+            return DnsAnswer(
+                NXDOMAIN,
+                chain,
+                verdict=f"{linked} and has no record {name}: NXDOMAIN",
+                cause=cause,
+                zone=zone,
+                asked=vnet,
+                expected=tuple(expected),
+            )
+        address = ips[0]
+        if expected and address not in expected:
+            return DnsAnswer(
+                STALE,
+                chain,
+                verdict=f"{linked}: A record {_short(record)} answers {address}, but the "
+                f"endpoint's IP is {', '.join(expected)}",
+                cause=STALE_RECORD,
+                address=address,
+                expected=tuple(expected),
+                zone=zone,
+                record=record,
+                asked=vnet,
+            )
+        return DnsAnswer(
+            PRIVATE,
+            chain,
+            verdict=f"{linked}: A record {_short(record)} answers {address}",
+            cause=RECORD,
+            address=address,
+            expected=tuple(expected),
+            zone=zone,
+            record=record,
+            asked=vnet,
+        )
+
+
+def _short(record: str) -> str:
+    """A record's name (the display id's last segment, or the zone group's record name)."""
+    return arm.last_name(record.split(" ")[0]) if record.startswith("/") else record
+
+
+def _unknown(chain: tuple[str, ...], reason: str, verdict: str = "") -> DnsAnswer:
+    return DnsAnswer(UNKNOWN, chain, cause="unknown", reason=reason, verdict=verdict or reason)
+
+
+def _endpoint_zone_keys(g: AuditGraph, pe: str) -> list[str]:
+    from .dns import endpoint_zones
+
+    zones = endpoint_zones(g, pe)
+    return [] if not isinstance(zones, dict) else list(zones)
+
+
+def _ip_owners(g: AuditGraph) -> dict[str, list[tuple[str, str]]]:
+    """Private IP → (kind, node) of the resolvers that listen on it: inbound endpoints and
+    Azure Firewalls."""
+
+    def compute() -> dict[str, list[tuple[str, str]]]:
+        index: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for kind in ("dns_inbound_endpoint", "azure_firewall"):
+            for k in g.nodes_of_kind(kind):
+                for ip in _ipconfig_ips(g, k):
+                    index[ip].append((kind, k))
+        return dict(index)
+
+    result: dict[str, list[tuple[str, str]]] = memoized(g, ("dns_ip_owners",), compute)
+    return result
+
+
+def _ipconfigs(g: AuditGraph, k: str) -> list[dict[str, Any]]:
+    props = g.row(k).get("properties")
+    configs = props.get("ipConfigurations") if isinstance(props, dict) else None
+    out = []
+    for c in configs if isinstance(configs, list) else ():
+        if isinstance(c, dict):
+            inner = c.get("properties")
+            out.append(inner if isinstance(inner, dict) else c)  # inbound endpoints: flat
+    return out
+
+
+def _ipconfig_ips(g: AuditGraph, k: str) -> list[str]:
+    return [
+        str(ip)
+        for c in _ipconfigs(g, k)
+        for ip in (c.get("privateIpAddress") or c.get("privateIPAddress"),)
+        if ip
+    ]
+
+
+def _vnet_of_ipconfigs(g: AuditGraph, k: str) -> str | None:
+    for c in _ipconfigs(g, k):
+        sub = c.get("subnet")
+        sid = sub.get("id") if isinstance(sub, dict) else None
+        if isinstance(sid, str) and sid:
+            sk = arm.key(sid)
+            return g.vnet_of_subnet.get(sk) or arm.key(arm.parent(sid))
+    return None
+
+
+def firewall_dns(g: AuditGraph, fw: str) -> tuple[bool, list[str]] | str:
+    """(DNS proxy enabled, its DNS servers) of an Azure Firewall: from its policy's
+    dnsSettings, else (classic rules) its additionalProperties; a string: unknown, why."""
+    policy = g.first_out(fw, "uses_policy")
+    if policy is not None:
+        if not g.seen(policy):
+            return f"firewall policy {g.display_id(policy)} of {g.name(fw)} is not in the estate"
+        props = g.row(policy).get("properties")
+        dns = props.get("dnsSettings") if isinstance(props, dict) else None
+        dns = dns if isinstance(dns, dict) else {}
+        servers = dns.get("servers")
+        return bool(dns.get("enableProxy")), [
+            str(s).strip() for s in (servers if isinstance(servers, list) else ()) if s
+        ]
+    props = g.row(fw).get("properties")
+    extra = props.get("additionalProperties") if isinstance(props, dict) else None
+    extra = {str(k).lower(): v for k, v in (extra.items() if isinstance(extra, dict) else ())}
+    enabled = str(extra.get("network.dns.enableproxy", "")).lower() == "true"
+    servers = extra.get("network.dns.servers")
+    return enabled, [s.strip() for s in str(servers or "").split(",") if s.strip()]
+
+
+def _hosts(g: AuditGraph, ip: str, client: str | None) -> list[str]:
+    """The VNet holding a DNS server IP: the client's own first, then its peers; several
+    others cannot be told apart ([])."""
+    from .peering import connected_peers
+
+    hosts = sorted({v for v, _ in g.vnets_containing(ip)})
+    if len(hosts) <= 1:
+        return hosts
+    if client in hosts:
+        return [client]
+    if client is not None:
+        peers = {v for v, _ in connected_peers(g, client)}
+        near = [h for h in hosts if h in peers]
+        if len(near) == 1:
+            return near
+    return []
+
+
+# -- the public questions -----------------------------------------------------------------------
+def client_servers(g: AuditGraph, client: str) -> tuple[str | None, list[str]]:
+    """(the VNet, the DNS server IPs) a VNet or NIC asks: a NIC's own dnsSettings first,
+    else its VNet's dhcpOptions; [] means Azure DNS."""
+    if g.kind(client) == "nic":
+        subnet = g.first_out(client, "in_subnet")
+        vnet = g.vnet_of_subnet.get(subnet) if subnet else None
+        own = _server_ips(g, client)
+        if own is not None:
+            return vnet, own
+        return vnet, (_server_ips(g, vnet) or []) if vnet else []
+    return client, _server_ips(g, client) or []
+
+
+def _server_ips(g: AuditGraph, node: str) -> list[str] | None:
+    servers = sorted(g.out(node, "uses_dns_server"), key=lambda s: s[1].get("order", 0))
+    if not servers:
+        return None
+    return [g.row(s)["ip"] for s, _ in servers]
+
+
+def resolve(
+    g: AuditGraph, fqdn: str, vnet: str | None, servers: list[str], start: str
+) -> list[DnsAnswer]:
+    """Every answer a client gets for a name, one per DNS server it may ask (in order)."""
+    names = cname_chain(g, fqdn)
+    resolver = _Resolver(g)
+    if not servers:
+        if vnet is None:
+            return [_unknown((start,), "the client's VNet is not known")]
+        return resolver.azure_dns(vnet, names, (f"{start} uses Azure-provided DNS",), 0)
+    out = []
+    for ip in servers:
+        found = resolver.server(ip, vnet, names, (f"{start} uses DNS server {ip}",), 0)
+        out.extend(replace(a, server=ip) for a in found)
+    return [replace(a, chain=_dedupe(a.chain)) for a in out]
+
+
+def _dedupe(chain: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(chain))
+
+
+def summary(answers: list[DnsAnswer]) -> DnsAnswer:
+    """One answer for a client: the answer its servers agree on; unknown when they
+    disagree or any is unknown."""
+    if not answers:
+        return _unknown((), "no resolution path")
+    first = answers[0]
+    unknown = [a for a in answers if a.unknown]
+    if unknown:
+        return unknown[0]
+    if all((a.answer, a.address) == (first.answer, first.address) for a in answers):
+        return first
+    return _unknown(
+        first.chain,
+        "the client's DNS servers give different answers: "
+        + "; ".join(f"{a.answer} {a.address or ''}".strip() for a in answers),
+    )
+
+
+def resolve_cached(
+    g: AuditGraph, fqdn: str, vnet: str | None, servers: list[str], start: str
+) -> list[DnsAnswer]:
+    """``resolve``, computed once per (client, servers, name): required_links and the
+    answers of an endpoint's clients share it."""
+    key = ("dns_resolve", vnet, tuple(servers), _clean(fqdn), start)
+    found: list[DnsAnswer] = memoized(g, key, lambda: resolve(g, fqdn, vnet, servers, start))
+    return found
+
+
+# -- the clients of an endpoint ------------------------------------------------------------------
+@dataclass(slots=True)
+class ClientAnswer:
+    """The answers one client set-up (a VNet, or a NIC overriding its DNS servers) gets for
+    one of an endpoint's names; ``problem`` instead when the client cannot be judged."""
+
+    target: str  # the client's key (a VNet, or a placeholder key for a problem)
+    label: str  # how the client is printed (its VNet's ARM id)
+    who: str  # "vnet-a" or "NIC x in vnet-a"
+    nic: str | None
+    path: tuple[str, ...]  # how the client reaches the endpoint
+    name: str = ""
+    answers: tuple[DnsAnswer, ...] = ()
+    problem: str | None = None
+
+
+PEERINGS = "virtualNetworkPeerings"
+
+
+def endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
+    """Every client that reaches the endpoint — its VNet and the VNets peered with it in
+    state Connected (not transitive), each as the VNet's own DNS set-up and as each NIC
+    that overrides it — and the answers it gets for each of the endpoint's names."""
+    found: list[ClientAnswer] = memoized(
+        g, ("endpoint_clients", pe), lambda: _endpoint_clients(g, pe)
+    )
+    return found
+
+
+def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
+    from .dns import endpoint_vnet, endpoint_zones, resolver_configs
+    from .peering import connected_peers
+
+    pe_name = g.name(pe)
+    home = endpoint_vnet(g, pe)
+    if home is None:
+        return [
+            ClientAnswer(
+                f"endpoint:{pe}",
+                g.display_id(pe),
+                pe_name,
+                None,
+                (f"endpoint {pe_name}",),
+                problem=f"the subnet or VNet of endpoint {pe_name} is not in the estate",
+            )
+        ]
+    out: list[ClientAnswer] = []
+    start = f"endpoint {pe_name} in VNet {g.name(home)}"
+    for bad in [*g.unreadable(home, PEERINGS), *g.unplaced(PEERINGS)]:
+        out.append(
+            ClientAnswer(
+                f"peering:{bad.key}",
+                f"{bad.owner_id} peering {bad.name or bad.index}",
+                "",
+                None,
+                (start, str(bad)),
+                problem=f"{bad}: whether it joins a VNet whose clients must resolve the "
+                "endpoint's names cannot be told",
+            )
+        )
+    names = sorted(endpoint_names(g).names_of.get(pe, ()))
+    zones = endpoint_zones(g, pe) if not names else {}
+    zones_routed = sorted({_clean(g.name(z)) for z in zones} if isinstance(zones, dict) else ())
+    for client, why in connected_peers(g, home):
+        path = (start,) if client == home else (start, why)
+        label = g.display_id(client)
+        if not g.seen(client):
+            out.append(
+                ClientAnswer(
+                    client,
+                    label,
+                    g.name(client),
+                    None,
+                    path,
+                    problem=f"VNet {g.name(client)} is not in the estate: its DNS servers are "
+                    "unknown",
+                )
+            )
+            continue
+        for nic, servers in resolver_configs(g, client):
+            who = g.name(client) if nic is None else f"NIC {nic} in {g.name(client)}"
+            ips = [g.row(s)["ip"] for s in servers]
+            if not names:  # names unknown: route the names of the zones it registers in
+                for zone_name in zones_routed:
+                    answers = resolve_cached(g, zone_name, client, ips, who)
+                    out.append(ClientAnswer(client, label, who, nic, path, "", tuple(answers)))
+                if not zones_routed:
+                    out.append(ClientAnswer(client, label, who, nic, path))
+            for name in names:
+                answers = resolve_cached(g, name, client, ips, who)
+                out.append(ClientAnswer(client, label, who, nic, path, name, tuple(answers)))
+    return out
+
+
+def answers_by_zone(g: AuditGraph) -> dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]]:
+    """zone → (endpoint, client, answer) for every answer a zone gave (or that a zone's
+    link not yet Completed left public)."""
+
+    def compute() -> dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]]:
+        index: dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]] = defaultdict(list)
+        for pe in g.nodes_of_kind("private_endpoint"):
+            for c in endpoint_clients(g, pe):
+                for a in c.answers:
+                    if a.zone is not None:
+                        index[a.zone].append((pe, c, a))
+        return dict(index)
+
+    result: dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]] = memoized(
+        g, ("answers_by_zone",), compute
+    )
+    return result
+
+
+def _problem(g: AuditGraph, zone: str, pe: str, name: str, a: DnsAnswer) -> str:
+    """What is wrong with the answer, in the estate's terms."""
+    if a.cause == STALE_RECORD:
+        return (
+            f"A record {_short(a.record or '?')} in zone {g.name(zone)} answers {a.address} for "
+            f"{name}, but endpoint {g.name(pe)}'s current private IP is "
+            f"{', '.join(a.expected) or 'unknown'}"
+        )
+    if a.cause == MISSING_RECORD:
+        return (
+            f"zone {g.name(zone)} has no A record for {name}, although endpoint {g.name(pe)} "
+            f"registers its names there (its IP: {', '.join(a.expected) or 'unknown'}): NXDOMAIN"
+        )
+    return a.verdict
+
+
+def _where(g: AuditGraph, zone: str) -> str:
+    row, rid = g.row(zone), g.display_id(zone)
+    rg = row.get("resourceGroup") or arm.segment(rid, "resourceGroups")
+    sub = row.get("subscriptionId") or arm.segment(rid, "subscriptions")
+    return f"{g.name(zone)} (resource group {rg}, subscription {sub})"
+
+
+@relation(
+    "wrong_answers",
+    "private_dns_zone",
+    fields=(
+        "fqdn",
+        "answer",
+        "cause",
+        "address",
+        "expected",
+        "record",
+        "record_name",
+        "link",
+        "client",
+        "vnet_name",
+        "endpoint",
+        "endpoint_zones",
+        "via",
+        "problem",
+    ),
+)
+def wrong_answers(g: AuditGraph, zone: str) -> list[Item]:
+    """The wrong answers this zone gives the clients of private endpoints (extra: fqdn,
+    answer — stale, nxdomain, public —, cause, problem, address, expected, record, link,
+    client, vnet_name, endpoint, endpoint_zones, via): one item per client and name whose
+    query this zone answered with anything but the endpoint's current IP, or left public
+    because its link there is not Completed. An item is unknown when the zone's records
+    are not in the estate."""
+    found: list[Item] = memoized(g, ("wrong_answers", zone), lambda: _wrong_answers(g, zone))
+    return found
+
+
+def _wrong_answers(g: AuditGraph, zone: str) -> list[Item]:
+    from .dns import endpoint_zones
+
+    items: dict[str, Item] = {}
+    for pe, c, a in answers_by_zone(g).get(zone, []):
+        if a.answer == PRIVATE:
+            continue
+        if not c.name and a.cause != LINK_NOT_COMPLETED:
+            continue  # the endpoint's names are unknown: only the link itself can be judged
+        name = c.name or f"the names of {g.name(pe)} in {g.name(zone)}"
+        key = f"{name} from {c.label}" + (f" (NIC {c.nic})" if c.nic else "")
+        zones = endpoint_zones(g, pe)
+        own = sorted(_where(g, z) for z in zones) if isinstance(zones, dict) else []
+        items[key] = Item(
+            key=key,
+            node=c.target if g.has_node(c.target) else None,
+            extra={
+                "fqdn": name,
+                "answer": a.answer,
+                "cause": a.cause,
+                "address": a.address,
+                "expected": ", ".join(a.expected) or "unknown",
+                "record": a.record,
+                "record_name": _short(a.record) if a.record else None,
+                "link": a.link,
+                "client": c.who,
+                "vnet_name": g.name(c.target) if g.has_node(c.target) else c.label,
+                "endpoint": g.name(pe),
+                "endpoint_zones": ", ".join(own) or "no zone",
+                "via": " → ".join((*c.path, *a.steps)),
+                "problem": _problem(g, zone, pe, name, a),
+            },
+            unknown=a.reason if a.unknown else None,
+        )
+    return by_id(items.values())
