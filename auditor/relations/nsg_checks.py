@@ -143,6 +143,9 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
     places = _places(g, k)
     if not places:
         return []
+    own = nsg_rules(g, k, INBOUND).unknown
+    if own:
+        return Unknown(own)
     nsg_id = g.display_id(k)
     items = []
     for key, port, service, protocols in MANAGEMENT:
@@ -192,14 +195,14 @@ def _all_ports(g: AuditGraph, k: str, places: list[tuple[str, list[str]]]) -> It
         for host in hosts:
             got = open_ports(g, Endpoint.internet(), host, "Tcp")
             closed = _closed(got.intervals)
+            text = _describe(got.intervals, closed)
+            if text not in described:
+                described.append(text)
             if sum(hi - lo + 1 for lo, hi in closed) <= FEW_CLOSED:
                 mine = [s for _, _, ss in got.segments for s in _own(ss, nsg_id)]
                 if mine:
                     reached.append(_where(g, attached, host))
                     steps += mine
-                    text = _describe(got.intervals, closed)
-                    if text not in described:
-                        described.append(text)
             elif got.unknown:
                 unknown += got.unknown
     names = _rule_names(steps)
@@ -231,9 +234,14 @@ def _closed(opened: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
 
 
 def _describe(opened: tuple[tuple[int, int], ...], closed: tuple[tuple[int, int], ...]) -> str:
+    """Which TCP ports are open to the internet, in words."""
     if not closed:
         return "every TCP port"
-    return f"TCP ports {_ports(opened)} (every port but {_ports(closed)})"
+    if not opened:
+        return "no TCP port"
+    if sum(hi - lo + 1 for lo, hi in closed) <= FEW_CLOSED:
+        return f"TCP ports {_ports(opened)} (every port but {_ports(closed)})"
+    return f"TCP ports {_ports(opened)}"
 
 
 # -- MLA-NSG-004 ----------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 Intervals = tuple[tuple[int, int], ...]
 V6 = 2**32  # IPv6 addresses sit above IPv4's on one integer line
 EVERY_ADDRESS: Intervals = ((0, V6 + 2**128 - 1),)
+ALL_V4: Intervals = ((0, V6 - 1),)  # a subnet's hosts when its prefix is not known
 ALL_PORTS: Intervals = ((0, MAX_PORT),)
 PROTOCOLS = ("Tcp", "Udp", "Icmp", "Esp", "Ah")
 INBOUND, OUTBOUND = "Inbound", "Outbound"
@@ -209,7 +210,8 @@ class Norm:
     rule: SecurityRule
     local: Addrs
     remote: Addrs
-    unsure: str | None = None
+    unsure: str | None = None  # why the rule may match where ``local`` says it does not
+    remote_unsure: str | None = None  # the same for ``remote``
 
 
 @dataclass(frozen=True)
@@ -241,18 +243,22 @@ def decide(
         if protocol_matches(r.rule, protocol)
         and _inside(r.rule.ports, port)
         and _inside(r.rule.source_ports, sport)
-        and contains(r.local, local)
+        and (r.unsure is not None or contains(r.local, local))
     ]
     unknown: str | None = None
-    first_deny: SecurityRule | None = None
+    closer: tuple[int, SecurityRule] | None = None  # the last rule to decide a part's rest
+    order = {id(r): i for i, r in enumerate(relevant)}
     for part in remote:
         allowing: list[Norm] = []
         firsts: list[Norm | None] = []
         broken: str | None = None
         for rc in part:
-            first = next((r for r in relevant if contains(r.remote, rc)), None)
-            if first is not None and first.unsure is not None:
-                broken = first.unsure
+            first = next(
+                (r for r in relevant if r.remote_unsure is not None or contains(r.remote, rc)),
+                None,
+            )
+            if first is not None and (first.unsure or first.remote_unsure):
+                broken = first.unsure or first.remote_unsure
                 break
             firsts.append(first)
             if first is not None and first.rule.access == "Allow" and first not in allowing:
@@ -265,12 +271,14 @@ def decide(
         ]
         if not unnamed:
             return LevelAnswer("Allow", tuple(r.rule for r in allowing))
-        if first_deny is None:
-            got = firsts[unnamed[0]]
-            first_deny = got.rule if got is not None else None
+        deciders = [f for f in (firsts[i] for i in unnamed) if f is not None]
+        if deciders:
+            last = max(deciders, key=lambda r: order[id(r)])
+            if closer is None or order[id(last)] > closer[0]:
+                closer = (order[id(last)], last.rule)
     if unknown:
         return LevelAnswer("Unknown", (), unknown)
-    return LevelAnswer("Deny", (first_deny,) if first_deny else ())
+    return LevelAnswer("Deny", (closer[1],) if closer else ())
 
 
 # -- the public answer types ----------------------------------------------------------------
@@ -626,6 +634,11 @@ def _side(g: AuditGraph, ep: Endpoint, ctx: Space) -> Side:
 
 
 def node_side(g: AuditGraph, key: str) -> Side:
+    """The addresses of a NIC, subnet or VNet. A subnet referenced but not in the estate
+    stands for some IPv4 host behind it (every subnet has an IPv4 prefix; its NSG is known
+    from the NSG's row)."""
+    if g.has_node(key) and not g.seen(key) and g.kind(key) == "subnet":
+        return Side((Part(ALL_V4),))
     if not g.has_node(key) or not g.seen(key):
         name = g.name(key) if g.has_node(key) else key
         return Side((), unknown=(f"{name} is not in the estate",))
@@ -660,9 +673,11 @@ def _rule_set(
     asg_ids: tuple[str, ...],
     side: Side,
     ctx: Space,
+    local: bool = False,
 ) -> tuple[Addrs, str | None]:
     """The addresses a rule's side names, relative to what the question's side holds; and
-    why that cannot be decided, if it cannot."""
+    why that cannot be decided, if it cannot. On the ``local`` side (the NIC or subnet the
+    NSG protects) ``VirtualNetwork`` holds everything: the node lies in its VNet."""
     out = Addrs()
     unsure: str | None = None
     probe = side.iv
@@ -672,6 +687,8 @@ def _rule_set(
             out = out | Addrs(EVERY_ADDRESS, wild=frozenset({"tag:", "node:"}))
         elif low == "internet":
             out = out | Addrs(INTERNET, wild=frozenset({"tag:"}))
+        elif low == "virtualnetwork" and local:
+            out = out | Addrs(EVERY_ADDRESS, wild=frozenset({"node:"}))
         elif low == "virtualnetwork":
             nodes = frozenset(
                 a for a, bound in side.nodes if bound and arith.covers(ctx.known, bound)
@@ -775,14 +792,21 @@ def _norms(
 ) -> list[Norm]:
     out = []
     for r in rules:
-        if direction == INBOUND:
-            rem, rem_u = _rule_set(g, r.sources, r.source_asg_ids, remote, ctx)
-            loc, loc_u = _rule_set(g, r.destinations, r.destination_asg_ids, local, ctx)
-        else:
-            loc, loc_u = _rule_set(g, r.sources, r.source_asg_ids, local, ctx)
-            rem, rem_u = _rule_set(g, r.destinations, r.destination_asg_ids, remote, ctx)
-        why = rem_u or loc_u
-        out.append(Norm(r, loc, rem, f"NSG rule {r.name}: {why}" if why else None))
+        mine = (r.destinations, r.destination_asg_ids)
+        theirs = (r.sources, r.source_asg_ids)
+        if direction == OUTBOUND:
+            mine, theirs = theirs, mine
+        loc, loc_u = _rule_set(g, *mine, local, ctx, local=True)
+        rem, rem_u = _rule_set(g, *theirs, remote, ctx)
+        out.append(
+            Norm(
+                r,
+                loc,
+                rem,
+                f"NSG rule {r.name}: {loc_u}" if loc_u else None,
+                f"NSG rule {r.name}: {rem_u}" if rem_u else None,
+            )
+        )
     return out
 
 
@@ -949,7 +973,7 @@ def flow(g: AuditGraph, src: Endpoint, dst: Endpoint, protocol: str, port: int) 
             if v.access == "Unknown":
                 reasons.extend(v.reasons)
         for ep in (src, dst):
-            if ep.kind == "node" and not (g.has_node(ep.value) and g.seen(ep.value)):
+            if ep.kind == "node" and not g.has_node(ep.value):
                 reasons.append(f"{ep.value} is not in the estate")
         if reasons:
             return Verdict("Unknown", tuple(steps), tuple(dict.fromkeys(reasons)))
@@ -995,7 +1019,7 @@ def _open_at(
     proto = _normal_protocol(protocol)
 
     def compute() -> OpenPorts:
-        if not (g.has_node(node) and g.seen(node)):
+        if not g.has_node(node):
             return OpenPorts((), (), (f"{node} is not in the estate",), ALL_PORTS)
         if g.kind(node) not in ("nic", "subnet"):
             return OpenPorts((), (), (f"{g.name(node)} is no NIC or subnet",), ALL_PORTS)
@@ -1031,9 +1055,9 @@ def _open(g: AuditGraph, prep: _Prepared, direction: str, proto: str) -> OpenPor
         elif v.access == "Unknown":
             undecided.append((lo, nxt - 1))
             reasons.extend(v.reasons)
-    intervals = arith._coalesce((lo, hi) for lo, hi, _ in segs)
+    intervals = arith.coalesce((lo, hi) for lo, hi, _ in segs)
     return OpenPorts(
-        intervals, tuple(segs), tuple(dict.fromkeys(reasons)), arith._coalesce(undecided)
+        intervals, tuple(segs), tuple(dict.fromkeys(reasons)), arith.coalesce(undecided)
     )
 
 
