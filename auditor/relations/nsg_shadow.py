@@ -65,7 +65,8 @@ class _Symbols:
     every address the symbol could hold, some rule holds it — the whole universe, or the
     symbol by name — whatever the symbol's real addresses are."""
 
-    def __init__(self, rules: Sequence[SecurityRule]) -> None:
+    def __init__(self, rules: Sequence[SecurityRule], tags_in_internet: bool = True) -> None:
+        self.tags_in_internet = tags_in_internet
         names: set[str] = {"virtualnetwork"}
         for r in rules:
             for side, asgs in (
@@ -79,7 +80,10 @@ class _Symbols:
                 names.update(f"asg:{a.lower()}" for a in asgs)
         self.order = sorted(names)
         self.offset = {n: LINE * (i + 1) for i, n in enumerate(self.order)}
-        self.universe = {n: INTERNET if n.startswith("tag:") else EVERY_ADDRESS for n in self.order}
+        self.universe = {
+            n: INTERNET if n.startswith("tag:") and tags_in_internet else EVERY_ADDRESS
+            for n in self.order
+        }
         self.tags = [n for n in self.order if n.startswith("tag:")]
         self.everything: Intervals = ((0, LINE * (len(self.order) + 1) - 1),)
 
@@ -96,7 +100,8 @@ class _Symbols:
                 return self.everything
             if low == "internet":
                 ip = arith.union(ip, INTERNET)
-                named.update(self.tags)  # every service tag lies in the internet
+                if self.tags_in_internet:
+                    named.update(self.tags)  # every service tag lies in the internet
             elif low == "azureloadbalancer":
                 ip = arith.union(ip, AZURE_LB)
             elif low == "virtualnetwork":
@@ -162,16 +167,30 @@ def covered(box: Box, others: Sequence[Box], budget: list[int]) -> bool | None:
 
 def shadowed(rules: Sequence[SecurityRule]) -> list[Shadowed]:
     """The custom rules that rules of higher priority and the same direction shadow, in
-    priority order per direction (the rules must be readable and priorities distinct)."""
-    sym = _Symbols(rules)
+    priority order per direction (the rules must be readable and priorities distinct).
+
+    A service tag lies in the Internet (Azure's Internet tag includes Azure's public
+    ranges), and a Deny of a tag behind an Allow of the Internet is reported. A rule that is
+    shadowed only because of that — an Allow of GatewayManager behind an Allow of the
+    Internet, as Microsoft documents Bastion's rules — is redundant, not dead, and is not
+    reported: its shadowing must hold with tags taken anywhere."""
+    loose, strict = _Symbols(rules), _Symbols(rules, tags_in_internet=False)
     found: list[Shadowed] = []
     for direction in ("Inbound", "Outbound"):
         mine = sorted((r for r in rules if r.direction == direction), key=lambda r: r.priority)
-        boxes = [_box(r, sym) for r in mine]
+        boxes = [_box(r, loose) for r in mine]
+        strict_boxes: list[Box] | None = None
         for i, r in enumerate(mine):
             if i == 0 or not all(boxes[i]):
                 continue
-            if covered(boxes[i], boxes[:i], [BUDGET]) is True:
-                by = tuple(mine[j] for j in range(i) if _meets(boxes[j], boxes[i]))
+            if covered(boxes[i], boxes[:i], [BUDGET]) is not True:
+                continue
+            by = tuple(mine[j] for j in range(i) if _meets(boxes[j], boxes[i]))
+            if r.access == "Deny" and any(b.access == "Allow" for b in by):
+                found.append(Shadowed(r, by))
+                continue
+            if strict_boxes is None:
+                strict_boxes = [_box(x, strict) for x in mine]
+            if covered(strict_boxes[i], strict_boxes[:i], [BUDGET]) is True:
                 found.append(Shadowed(r, by))
     return found
