@@ -85,7 +85,9 @@ class _Symbols:
             for n in self.order
         }
         self.tags = [n for n in self.order if n.startswith("tag:")]
-        self.everything: Intervals = ((0, LINE * (len(self.order) + 1) - 1),)
+        self.everything: Intervals = EVERY_ADDRESS
+        for name in self.order:
+            self.everything = arith.union(self.everything, self._copy(self.universe[name], name))
 
     def _copy(self, iv: Intervals, name: str) -> Intervals:
         shift = self.offset[name]
