@@ -30,11 +30,14 @@ from .nsg_eval import (
     Step,
     Verdict,
     flow,
+    may_name_internet,
     nsg_open_ports,
     nsg_rules,
     open_ports,
     open_ports_out,
     parse_prefix,
+    surely_allowed,
+    vnet_of,
 )
 from .nsg_shadow import shadowed
 from .peering import connected_peers
@@ -143,12 +146,23 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
     places = _places(g, k)
     if not places:
         return []
-    own = nsg_rules(g, k, INBOUND).unknown
-    if own:
-        return Unknown(own)
+    own = nsg_rules(g, k, INBOUND)
+    if own.unknown:
+        return Unknown(own.unknown)
+    vnets = [v for v in (vnet_of(g, a) for a, _ in places) if v]
+    if not may_name_internet(g, own.rules, vnets):
+        return _closed_to_internet(places)  # no flow from the internet passes this NSG
     nsg_id = g.display_id(k)
     items = []
     for key, port, service, protocols in MANAGEMENT:
+        if not any(
+            may_name_internet(g, own.rules, vnets, protocol=p, ports=((port, port),))
+            for p in protocols
+        ):
+            items.append(
+                _closed_to_internet(places)[MANAGEMENT.index((key, port, service, protocols))]
+            )
+            continue
         reached: list[str] = []
         steps: list[Step] = []
         opened: list[str] = []
@@ -181,7 +195,64 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
         }
         why = None if reached or not unknown else "; ".join(dict.fromkeys(unknown))
         items.append(Item(key=key, extra=extra, unknown=why))
-    items.append(_all_ports(g, k, places))
+    if may_name_internet(g, own.rules, vnets, protocol="Tcp", ports=EVERY_TCP_PORT) and (
+        _ports_named(own.rules) >= MAX_PORT - FEW_CLOSED
+    ):
+        items.append(_all_ports(g, k, places))
+    else:
+        items.append(_closed_to_internet(places)[-1])
+    return items
+
+
+EVERY_TCP_PORT = ((1, MAX_PORT),)
+
+
+def _ports_named(rules: tuple[SecurityRule, ...]) -> int:
+    """How many of ports 1-65535 the TCP Allow rules that may admit internet addresses
+    name at all (VirtualNetwork and AzureLoadBalancer hold none of the internet as a whole)."""
+    got: tuple[tuple[int, int], ...] = ()
+    for r in rules:
+        if r.access != "Allow" or r.protocol not in ("*", "Tcp"):
+            continue
+        if r.source_asg_ids or any(
+            s.lower() not in ("virtualnetwork", "azureloadbalancer") for s in r.sources
+        ):
+            got = arith.union(got, r.ports)
+    return sum(min(hi, MAX_PORT) - max(lo, 1) + 1 for lo, hi in got if hi >= 1)
+
+
+def _closed_to_internet(places: list[tuple[str, list[str]]]) -> list[Item]:
+    """The items of an NSG whose Allow rules cannot name the internet between them."""
+    items = []
+    for key, port, service, _protocols in MANAGEMENT:
+        extra: dict[str, Any] = {
+            "port": port,
+            "service": service,
+            "protocols": None,
+            "access": "Deny",
+            "rule": None,
+            "priority": None,
+            "source": None,
+            "attached_to": None,
+            "open_ports": None,
+        }
+        items.append(Item(key=key, extra=extra))
+    items.append(
+        Item(
+            key="tcp/all",
+            extra={
+                "port": "all",
+                "service": "all ports",
+                "protocols": "TCP",
+                "access": "Deny",
+                "rule": None,
+                "priority": None,
+                "source": None,
+                "attached_to": None,
+                "open_ports": "no TCP port",
+            },
+        )
+    )
     return items
 
 
@@ -354,8 +425,12 @@ def _need_item(g: AuditGraph, subnet: str, need: Need, v: Verdict, **more: Any) 
 
 
 def _ask(g: AuditGraph, subnet: str, need: Need) -> Verdict:
+    """The evaluator's verdict on a needed flow; a flow the quick test shows allowed is
+    Allow without its steps (only a denied flow is reported, with its deciding rule)."""
     peer = Endpoint.internet() if need.peer == "Internet" else Endpoint.tag(need.peer)
     here = Endpoint.node(subnet)
+    if surely_allowed(g, arm.key(subnet), peer, need.direction, need.protocol, need.port):
+        return Verdict("Allow", ())
     if need.direction == INBOUND:
         return flow(g, peer, here, need.protocol, need.port)
     return flow(g, here, peer, need.protocol, need.port)
@@ -623,6 +698,17 @@ def aml_internet_outbound(g: AuditGraph, k: str) -> Answer:
     subnet = _compute_subnet(g, k)
     if subnet is None:
         return []
+    custom = [
+        r
+        for nsg, _ in g.into(subnet, "protects")
+        for r in nsg_rules(g, nsg, OUTBOUND).rules
+        if not r.default
+    ]
+    vnet = g.vnet_of_subnet.get(subnet)
+    if not any(
+        nsg_rules(g, nsg, OUTBOUND).unknown for nsg, _ in g.into(subnet, "protects")
+    ) and not may_name_internet(g, custom, [vnet] if vnet else [], "destination"):
+        return []  # no custom Allow names the whole Internet
     steps: list[Step] = []
     protocols = []
     unknown: list[str] = []
