@@ -249,7 +249,7 @@ def _closed_to_internet(places: list[tuple[str, list[str]]]) -> list[Item]:
                 "priority": None,
                 "source": None,
                 "attached_to": None,
-                "open_ports": "no TCP port",
+                "open_ports": None,  # not every port: which ones is not worked out
             },
         )
     )
