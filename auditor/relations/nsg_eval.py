@@ -531,39 +531,35 @@ class NicInfo:
 
 
 def nic_info(g: AuditGraph, nic: str) -> NicInfo:
-    return _nics(g).get(nic, NicInfo((), frozenset(), tuple(t for t, _ in g.out(nic, "in_subnet"))))
-
-
-def _nics(g: AuditGraph) -> dict[str, NicInfo]:
-    def compute() -> dict[str, NicInfo]:
-        out: dict[str, NicInfo] = {}
-        for nic in g.nodes_of_kind("nic"):
-            configs, bad = embedded.read_list(
-                _props(g.row(nic)).get("ipConfigurations"), embedded.IP_CONFIGURATIONS
-            )
-            ips: Intervals = ()
-            asgs: set[str] = set()
-            for cfg in configs:
-                if cfg.private_ip and (iv := parse_prefix(cfg.private_ip)):
-                    ips = arith.union(ips, iv)
-                asgs.update(arm.key(a) for a in cfg.asgs)
-            subnets = tuple(dict.fromkeys(t for t, _ in g.out(nic, "in_subnet")))
-            why = tuple(
-                f"NIC {g.name(nic)}: ipConfigurations[{b.index}] cannot be read: {b.why}"
-                for b in bad
-            )
-            out[nic] = NicInfo(ips, frozenset(asgs), subnets, why)
-        return out
-
-    result: dict[str, NicInfo] = memoized(g, ("nsg_eval.nics",), compute)
+    """A NIC's private IPs, application security groups and subnets, read once."""
+    result: NicInfo = memoized(g, ("nsg_eval.nic", nic), lambda: _read_nic(g, nic))
     return result
+
+
+def _read_nic(g: AuditGraph, nic: str) -> NicInfo:
+    subnets = tuple(dict.fromkeys(t for t, _ in g.out(nic, "in_subnet")))
+    if not g.seen(nic):
+        return NicInfo((), frozenset(), subnets)
+    configs, bad = embedded.read_list(
+        _props(g.row(nic)).get("ipConfigurations"), embedded.IP_CONFIGURATIONS
+    )
+    ips: Intervals = ()
+    asgs: set[str] = set()
+    for cfg in configs:
+        if cfg.private_ip and (iv := parse_prefix(cfg.private_ip)):
+            ips = arith.union(ips, iv)
+        asgs.update(arm.key(a) for a in cfg.asgs)
+    why = tuple(
+        f"NIC {g.name(nic)}: ipConfigurations[{b.index}] cannot be read: {b.why}" for b in bad
+    )
+    return NicInfo(ips, frozenset(asgs), subnets, why)
 
 
 def _asg_members(g: AuditGraph) -> dict[str, list[str]]:
     def compute() -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for nic, info in _nics(g).items():
-            for a in info.asgs:
+        for nic in g.nodes_of_kind("nic"):
+            for a in nic_info(g, nic).asgs:
                 out.setdefault(a, []).append(nic)
         return out
 
@@ -587,8 +583,8 @@ def vnet_of(g: AuditGraph, node: str) -> str | None:
     if kind == "subnet":
         return g.vnet_of_subnet.get(node)
     if kind == "nic":
-        subnets = nic_info(g, node).subnets
-        return g.vnet_of_subnet.get(subnets[0]) if subnets else None
+        subnet = g.first_out(node, "in_subnet")
+        return g.vnet_of_subnet.get(subnet) if subnet else None
     return None
 
 
@@ -832,7 +828,7 @@ def _rule_set(
         members = _asg_members(g)
         for a in asg_ids:
             for nic in members.get(arm.key(a), ()):
-                info = _nics(g)[nic]
+                info = nic_info(g, nic)
                 out = out | Addrs(info.ips, atoms=frozenset({f"node:{nic}"}))
     return out, unsure
 
