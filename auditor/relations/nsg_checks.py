@@ -139,7 +139,9 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
     and UDP, WinRM 5985/5986; extra: port, service, protocols, access, rule, priority,
     source, attached_to) and one for every TCP port (port "all": Allow when every port, or
     all but a few, is open; open_ports says which). ``attached_to`` names the subnets and
-    NICs the admission reaches. An NSG attached to nothing yields no item.
+    NICs the admission reaches. A port (or all ports) that the NSG's Allow rules cannot
+    open to the internet as a whole, whatever the rest, yields no item; nor does an NSG
+    attached to nothing.
 
     An item is unknown when the verdict is (an NSG on the path not in the estate, a rule that
     cannot be read, rules sharing a priority) and no host is known to be reached."""
@@ -151,7 +153,7 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
         return Unknown(own.unknown)
     vnets = [v for v in (vnet_of(g, a) for a, _ in places) if v]
     if not may_name_internet(g, own.rules, vnets):
-        return _closed_to_internet(places)  # no flow from the internet passes this NSG
+        return []  # no flow from the internet passes this NSG: nothing to judge
     nsg_id = g.display_id(k)
     items = []
     for key, port, service, protocols in MANAGEMENT:
@@ -159,10 +161,7 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
             may_name_internet(g, own.rules, vnets, protocol=p, ports=((port, port),))
             for p in protocols
         ):
-            items.append(
-                _closed_to_internet(places)[MANAGEMENT.index((key, port, service, protocols))]
-            )
-            continue
+            continue  # closed to the internet: no item
         reached: list[str] = []
         steps: list[Step] = []
         opened: list[str] = []
@@ -199,8 +198,6 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
         _ports_named(own.rules) >= MAX_PORT - FEW_CLOSED
     ):
         items.append(_all_ports(g, k, places))
-    else:
-        items.append(_closed_to_internet(places)[-1])
     return items
 
 
@@ -219,41 +216,6 @@ def _ports_named(rules: tuple[SecurityRule, ...]) -> int:
         ):
             got = arith.union(got, r.ports)
     return sum(min(hi, MAX_PORT) - max(lo, 1) + 1 for lo, hi in got if hi >= 1)
-
-
-def _closed_to_internet(places: list[tuple[str, list[str]]]) -> list[Item]:
-    """The items of an NSG whose Allow rules cannot name the internet between them."""
-    items = []
-    for key, port, service, _protocols in MANAGEMENT:
-        extra: dict[str, Any] = {
-            "port": port,
-            "service": service,
-            "protocols": None,
-            "access": "Deny",
-            "rule": None,
-            "priority": None,
-            "source": None,
-            "attached_to": None,
-            "open_ports": None,
-        }
-        items.append(Item(key=key, extra=extra))
-    items.append(
-        Item(
-            key="tcp/all",
-            extra={
-                "port": "all",
-                "service": "all ports",
-                "protocols": "TCP",
-                "access": "Deny",
-                "rule": None,
-                "priority": None,
-                "source": None,
-                "attached_to": None,
-                "open_ports": None,  # not every port: which ones is not worked out
-            },
-        )
-    )
-    return items
 
 
 def _all_ports(g: AuditGraph, k: str, places: list[tuple[str, list[str]]]) -> Item:
@@ -519,7 +481,8 @@ BASTION_NEEDS = (
 
 @relation("bastion_flows", "subnet", fields=NEED_FIELDS, node=False)
 def bastion_flows(g: AuditGraph, k: str) -> Answer:
-    """For an AzureBastionSubnet with an NSG: one item per flow Azure Bastion needs
+    """For an AzureBastionSubnet with an NSG: one item per flow Azure Bastion needs that the
+    NSG does not allow (denied, or unknown; an allowed flow yields none). The flows
     (learn.microsoft.com/azure/bastion/bastion-nsg) — inbound HTTPS from the Internet, from
     GatewayManager and from AzureLoadBalancer, 8080/5701 within the VirtualNetwork; outbound
     SSH/RDP and 8080/5701 to the VirtualNetwork, 443 to AzureCloud, 80 to the Internet —
@@ -534,7 +497,8 @@ def bastion_flows(g: AuditGraph, k: str) -> Answer:
         v = _ask(g, k, need)
         if need.key == "Inbound/Internet/tcp/443" and v.access != "Allow":
             v = _from_some_public_prefix(g, k, need) or v
-        items.append(_need_item(g, k, need, v))
+        if v.access != "Allow":
+            items.append(_need_item(g, k, need, v))
     return items
 
 
@@ -650,17 +614,33 @@ def aml_needs(g: AuditGraph, k: str) -> list[Need]:
 @relation("aml_outbound", "aml_compute", fields=NEED_FIELDS, node=False)
 def aml_outbound(g: AuditGraph, k: str) -> Answer:
     """For a compute in a customer VNet subnet: one item per outbound flow Azure ML needs
-    (AzureActiveDirectory 80/443; AzureMachineLearning TCP 443, 8787, 18881 and UDP 5831;
-    BatchNodeManagement.<region>, AzureResourceManager, Storage.<region>,
+    that the subnet's NSG does not allow (denied, or unknown; an allowed flow yields none).
+    The flows: AzureActiveDirectory 80/443; AzureMachineLearning TCP 443, 8787, 18881 and
+    UDP 5831; BatchNodeManagement.<region>, AzureResourceManager, Storage.<region>,
     AzureFrontDoor.FrontEnd, MicrosoftContainerRegistry, AzureFrontDoor.FirstParty,
     AzureMonitor on 443; VirtualNetwork 443 when private endpoints sit in the VNet or a
-    peered one; Keyvault.<region> 443 for an hbiWorkspace), with the evaluator's verdict
-    through the subnet's NSG (extra: peer, protocol, port, access, breaks, nsg, rule,
-    priority, subnet). The region is the compute's location, else its workspace's."""
+    peered one; Keyvault.<region> 443 for an hbiWorkspace — with the evaluator's verdict
+    through the subnet's NSG (extra: flow, peer, protocol, port, access, breaks, and the
+    deciding nsg, rule, priority; subnet). The region is the compute's location, else its
+    workspace's."""
     subnet = _compute_subnet(g, k)
     if subnet is None:
         return []
-    return [_need_item(g, subnet, need, _ask(g, subnet, need)) for need in aml_needs(g, k)]
+    needs = aml_needs(g, k)
+    # computes share subnets: the items of one subnet and one list of needs, asked once
+    key = ("nsg_checks.aml_outbound", subnet, tuple(n.key for n in needs))
+    items: list[Item] = memoized(g, key, lambda: _not_allowed(g, subnet, needs))
+    return items
+
+
+def _not_allowed(g: AuditGraph, subnet: str, needs: list[Need]) -> list[Item]:
+    """An item per needed flow the evaluator does not allow (denied, or unknown)."""
+    out = []
+    for need in needs:
+        v = _ask(g, subnet, need)
+        if v.access != "Allow":
+            out.append(_need_item(g, subnet, need, v))
+    return out
 
 
 AML_INBOUND = Need(
@@ -675,13 +655,13 @@ AML_INBOUND = Need(
 
 @relation("aml_inbound", "aml_compute", fields=NEED_FIELDS, node=False)
 def aml_inbound(g: AuditGraph, k: str) -> Answer:
-    """For a compute in a customer VNet subnet: the inbound flow a compute with public IPs
-    needs, AzureMachineLearning to the VirtualNetwork on TCP 44224, with the evaluator's
-    verdict through the subnet's NSG (same fields as aml_outbound)."""
+    """For a compute in a customer VNet subnet: an item when the subnet's NSG does not allow
+    the inbound flow a compute with public IPs needs, AzureMachineLearning to the
+    VirtualNetwork on TCP 44224 (same fields as aml_outbound); none when it does."""
     subnet = _compute_subnet(g, k)
     if subnet is None:
         return []
-    return [_need_item(g, subnet, AML_INBOUND, _ask(g, subnet, AML_INBOUND))]
+    return _not_allowed(g, subnet, [AML_INBOUND])
 
 
 @relation(

@@ -601,7 +601,7 @@ def may_name_internet(
     ("source" or "destination"), for NSGs evaluated in ``vnets``: a necessary condition for
     a flow from (to) the internet to pass, decided from the prefixes alone. An application
     security group, or a VirtualNetwork whose space is not known, could hold anything."""
-    wide, got, vnet = _internet_reach(tuple(rules), side, protocol, ports)
+    wide, got, vnet = _internet_reach(rules, side, protocol, ports)
     if wide:
         return True
     if vnet:
@@ -615,9 +615,8 @@ def may_name_internet(
     return arith.covers(got, PUBLIC_V4) or arith.covers(got, PUBLIC_V6)
 
 
-@lru_cache(maxsize=8192)
 def _internet_reach(
-    rules: tuple[SecurityRule, ...], side: str, protocol: str | None, ports: Intervals | None
+    rules: Iterable[SecurityRule], side: str, protocol: str | None, ports: Intervals | None
 ) -> tuple[bool, Intervals, bool]:
     """(names something that may be anything, the prefixes' union, names VirtualNetwork)."""
     got: Intervals = ()
