@@ -496,8 +496,9 @@ def test_markdown_never_passes_an_incomplete_scan(tmp_path: Path, fail_on: str) 
     view = report.build_view(run)
     md = markdown.render(view)
     assert not run.failed and view.gate.verdict == "incomplete" and "PASS" not in md
-    # the rules that need computes: MLA-AML-003..007 and the inference ones, MLA-AKS-001/002
-    assert "rule(s) could not run" in md and "#### ⚠️ Rules not evaluated (7)" in md
+    # the rules that need the computes collection: MLA-AML-003..007, MLA-NSG-008..010 and
+    # the inference ones, MLA-AKS-001/002
+    assert "rule(s) could not run" in md and "#### ⚠️ Rules not evaluated (10)" in md
 
 
 def test_markdown_escapes_hostile_names(tmp_path: Path) -> None:
