@@ -244,6 +244,9 @@ class SecurityRule:
     destination_asgs: bool
     ports: PortRanges
     default: bool = False
+    # the application security groups' ids, as the rule prints them
+    source_asg_ids: tuple[str, ...] = ()
+    destination_asg_ids: tuple[str, ...] = ()
 
 
 def merge(ranges: list[tuple[int, int]]) -> PortRanges:
@@ -301,16 +304,18 @@ def _one_or_many(props: dict[str, Any], single: str, plural: str) -> list[str]:
     return [v.strip() for v in many] + ([one.strip()] if one and one.strip() else [])
 
 
-def _side(props: dict[str, Any], side: str) -> tuple[tuple[str, ...], bool, PortRanges]:
-    """(address prefixes, names application security groups, port ranges) of one side."""
+def _side(props: dict[str, Any], side: str) -> tuple[tuple[str, ...], tuple[str, ...], PortRanges]:
+    """(address prefixes, application security group ids, port ranges) of one side."""
     prefixes = _one_or_many(props, f"{side}AddressPrefix", f"{side}AddressPrefixes")
     ports = _one_or_many(props, f"{side}PortRange", f"{side}PortRanges")
     field = f"{side}ApplicationSecurityGroups"
     asgs = props.get(field)
     if asgs is not None and not isinstance(asgs, list):
         raise Invalid(f"its {field} is {_kind(asgs)}, not a list")
-    for asg in asgs or ():
+    ids = tuple(
         needed(ref(asg, f"{field} entry"), f"its {field} holds an entry without id")
+        for asg in asgs or ()
+    )
     if prefixes and asgs:
         raise Invalid(f"it names both {side} address prefixes and application security groups")
     if not prefixes and not asgs:
@@ -319,7 +324,7 @@ def _side(props: dict[str, Any], side: str) -> tuple[tuple[str, ...], bool, Port
         raise Invalid(f"its {side} address prefix {odd!r} is no CIDR prefix, address or tag")
     if not ports:
         raise Invalid(f"it names no {side} port range")
-    return tuple(prefixes), bool(asgs), port_ranges(ports, f"{side}PortRange")
+    return tuple(prefixes), ids, port_ranges(ports, f"{side}PortRange")
 
 
 def _choice(props: dict[str, Any], key: str, allowed: dict[str, str]) -> str:
@@ -354,12 +359,14 @@ def _security_rule(name: Any, default: bool, props: dict[str, Any]) -> SecurityR
         access=_choice(props, "access", {"allow": "Allow", "deny": "Deny"}),
         protocol=_choice(props, "protocol", _PROTOCOLS),
         sources=sources,
-        source_asgs=source_asgs,
+        source_asgs=bool(source_asgs),
         source_ports=source_ports,
         destinations=targets,
-        destination_asgs=target_asgs,
+        destination_asgs=bool(target_asgs),
         ports=ports,
         default=default,
+        source_asg_ids=source_asgs,
+        destination_asg_ids=target_asgs,
     )
 
 
@@ -500,6 +507,7 @@ class IpConfig:
     public_ip: str | None
     private_ip: str | None
     fqdns: list[str]
+    asgs: tuple[str, ...] = ()  # applicationSecurityGroups ids: the NIC's membership
     # a NIC's load balancer memberships: backend pools and inbound NAT rules it is in
     pools: tuple[str, ...] = ()
     nat_rules: tuple[str, ...] = ()
@@ -512,8 +520,12 @@ def _ip_config(entry: dict[str, Any], props: dict[str, Any]) -> IpConfig:
         ref(props.get("publicIPAddress"), "publicIPAddress", PIP_TYPE),
         text(props, "privateIPAddress"),
         texts(link, "fqdns"),
-        refs_in(props, "loadBalancerBackendAddressPools", LB_POOL_TYPE),
-        refs_in(props, "loadBalancerInboundNatRules", LB_NAT_RULE_TYPE),
+        tuple(
+            needed(ref(a, "applicationSecurityGroups entry"), "an ASG entry has no id")
+            for a in _asg_list(props)
+        ),
+        pools=refs_in(props, "loadBalancerBackendAddressPools", LB_POOL_TYPE),
+        nat_rules=refs_in(props, "loadBalancerInboundNatRules", LB_NAT_RULE_TYPE),
     )
 
 
@@ -526,6 +538,15 @@ def refs_in(props: dict[str, Any], key: str, rtype: str | None) -> tuple[str, ..
     if not isinstance(value, list):
         raise Invalid(f"its {key} is {_kind(value)}, not a list")
     return tuple(needed(ref(v, f"{key} entry", rtype), f"its {key} holds null") for v in value)
+
+
+def _asg_list(props: dict[str, Any]) -> list[Any]:
+    value = props.get("applicationSecurityGroups")
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Invalid(f"its applicationSecurityGroups is {_kind(value)}, not a list")
+    return value
 
 
 IP_CONFIGURATIONS = ListSpec(
