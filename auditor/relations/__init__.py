@@ -8,7 +8,7 @@ that need the same answers (the network drawing) ask these functions too.
 
 from __future__ import annotations
 
-from . import dns, hops, nsg, nsg_eval, peering
+from . import dns, exposure, hops, nsg, nsg_eval, peering
 from .base import RELATIONS, Answer, Item, Relation, Unknown, relation
 from .dns import dns_zones, endpoint_vnet, endpoint_zones, record_matches, required_links
 from .peering import connected_peers
@@ -24,6 +24,7 @@ __all__ = [
     "dns_zones",
     "endpoint_vnet",
     "endpoint_zones",
+    "exposure",
     "hops",
     "nsg",
     "nsg_eval",
