@@ -135,3 +135,35 @@ def test_hostile_names_are_shown_not_obeyed(tmp_path: Path) -> None:
 def test_snapshot_or_live_scope_not_both_nor_neither(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--from", "Internet", "--to", "vm1", "--port", "22")
     assert code == 2 and "--snapshot" in err
+
+
+def test_reach_live_reads_load_balancers_and_scale_sets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live path collects load balancers and scale sets (Resource Graph ``resources``)
+    and answers as the snapshot does."""
+    import os
+
+    from .fake_arm import FakeArm, load_rows, write_stub_az
+    from .update_golden import console_script
+
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    write_stub_az(stub)
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    for name, target, port, answer in (
+        ("exp-lb-nat-ssh", "vm1", "22", "allowed"),
+        ("exp-vmss-instance-pip", "vmss-train", "3389", "allowed"),
+    ):
+        rows = load_rows(TOPOLOGIES / name / "estate.json")
+        with FakeArm(rows) as arm:
+            monkeypatch.setenv("REQUESTS_CA_BUNDLE", arm.ca_path)
+            sub = rows[0]["id"].split("/")[2]
+            done = subprocess.run(
+                [console_script(), "reach", "--auth", "cli", "--arm-endpoint", arm.url,
+                 "--subscription", sub, "--from", "Internet", "--to", target, "--port", port,
+                 "--format", "json"],
+                capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=120,
+            )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["answer"] == answer
