@@ -537,6 +537,11 @@ class AuditGraph:
                             f"load balancer {self.name(k)} {f.name}: a backend pool member "
                             f"{member} is named by address only"
                         )
+                if not backends and f.kind == "nat_pool" and pip is not None:
+                    self._unresolved[pip].append(
+                        f"load balancer {self.name(k)} inbound NAT pool {f.name}: no scale "
+                        "set in the estate uses it, and one outside the estate may"
+                    )
                 for _, bid in sorted(backends.items()):
                     node = self._node_for(bid, self.display_id(k))
                     self._link(node, k, key="backend_of")
@@ -546,8 +551,8 @@ class AuditGraph:
 
     def _public_ip(self, k: str, row: dict[str, Any]) -> None:
         cfg = self._one_ref(k, _props(row), "ipConfiguration", None)
-        if cfg:
-            self._edge(k, arm.parent(cfg), "attached_to")
+        if cfg:  # a scale set instance's IP configuration stands for the scale set
+            self._edge(k, _backend_id(cfg), "attached_to")
 
     def _bastion(self, k: str, row: dict[str, Any]) -> None:
         self._ip_configs(k, _props(row))

@@ -151,10 +151,10 @@ EDGE_KINDS: dict[str, EdgeKind] = {
     ),
     "attached_to": EdgeKind(
         ("public_ip", "nic"),
-        ("nic", "bastion", "vm", "private_endpoint", "load_balancer"),
+        ("nic", "bastion", "vm", "private_endpoint", "load_balancer", "vmss"),
         (),
-        "a public IP on a NIC, Bastion or load balancer frontend; a NIC on a VM or private "
-        "endpoint",
+        "a public IP on a NIC, Bastion, load balancer frontend or scale set instance; a NIC "
+        "on a VM or private endpoint",
     ),
     "compute_of": EdgeKind(
         ("aml_compute",), ("aml_workspace",), (), "the compute belongs to the workspace"

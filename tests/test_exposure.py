@@ -98,3 +98,25 @@ def test_a_pool_member_named_only_by_the_pool_is_a_backend(tmp_path: Path) -> No
     g = build(rows("exp-lb-rule-https"), tmp_path)
     (item,) = internet_paths(g, node(g, "nic-web2"))
     assert item.extra["open"] == "none"
+
+
+def test_an_instance_public_ip_row_belongs_to_its_scale_set(tmp_path: Path) -> None:
+    data = rows("exp-vmss-instance-pip")
+    vmss = next(r for r in data if r["name"] == "vmss-train")
+    pip = json.loads(json.dumps(next(r for r in data if r["name"] == "pip-lb-vmss")))
+    pip["id"] = pip["id"].replace("pip-lb-vmss", "pip-instance-0")
+    pip["name"] = "pip-instance-0"
+    pip["properties"]["ipConfiguration"] = {
+        "id": vmss["id"]
+        + "/virtualMachines/0/networkInterfaces/nic-train/ipConfigurations/ipconfig1"
+    }
+    g = build([*data, pip], tmp_path)
+    assert g.has_edge(node(g, "pip-instance-0"), node(g, "vmss-train"), "attached_to")
+    assert internet_paths(g, node(g, "pip-instance-0")) == []  # judged at the scale set
+
+
+def test_a_nat_pool_no_scale_set_uses_is_not_evaluated(tmp_path: Path) -> None:
+    data = [r for r in rows("exp-vmss-instance-pip") if r["name"] != "vmss-train"]
+    g = build(data, tmp_path)
+    (item,) = internet_paths(g, node(g, "pip-lb-vmss"))
+    assert item.unknown and "natpool-ssh" in item.unknown

@@ -114,7 +114,8 @@ def find(g: AuditGraph, text: str, kinds: tuple[str, ...], option: str) -> str:
     if found and len(found) > 1:
         ids = ", ".join(sorted(g.display_id(k) for k in found))
         raise BadQuestion(f"{option} {wanted}: several resources have that name; give an id: {ids}")
-    close = difflib.get_close_matches(wanted.lower(), list(index), n=3, cutoff=0.6)
+    asked = arm.last_name(wanted) if wanted.startswith("/") else wanted
+    close = difflib.get_close_matches(asked.lower(), list(index), n=3, cutoff=0.6)
     hint = f" (did you mean {', '.join(g.name(index[c][0]) for c in close)}?)" if close else ""
     raise BadQuestion(f"{option} {wanted}: no such resource in the estate{hint}")
 
@@ -196,7 +197,9 @@ def _deciding(steps: tuple[Step, ...], access: str) -> Step | None:
 def _judge(
     g: AuditGraph, src: Endpoint, t: str, protocol: str, port: int, route: str, hops: list[Any]
 ) -> PathAnswer:
-    ev = exposure.evaluator_graph(g, t)
+    # a scale set on either side is judged by its NIC configuration, as a NIC
+    scale_set = [n for n in (t, src.value if src.kind == "node" else "") if g.has_node(n)]
+    ev = next((exposure.evaluator_graph(g, n) for n in scale_set if g.kind(n) == "vmss"), g)
     verdict = nsg_eval.flow(ev, src, Endpoint.node(t), protocol, port)
     step = _deciding(verdict.steps, verdict.access)
     detail = exposure.steps_text(g, t, verdict.steps, None) if verdict.steps else "no NSG"

@@ -217,6 +217,12 @@ def _hop_pip(g: AuditGraph, pip: str | None) -> dict[str, Any]:
     }
 
 
+_KIND_WORDS = {
+    "nic": "NIC",
+    "vmss": "scale set",
+    "load_balancer": "load balancer",
+    "bastion": "Bastion host",
+}
 _RULE_WORDS = {
     "rule": "load-balancing rule",
     "nat_rule": "inbound NAT rule",
@@ -449,9 +455,7 @@ def _outside(g: AuditGraph, pip: str) -> list[Item]:
     entry, _ = _pip_text(g, pip)
     for target, _ in g.out(pip, "attached_to"):
         if not g.seen(target):
-            what = "load balancer" if g.kind(target) == "load_balancer" else "NIC"
-            if g.kind(target) == "bastion":
-                what = "Bastion host"
+            what = _KIND_WORDS.get(g.kind(target), "resource")
             items.append(
                 Item(
                     key=f"{g.display_id(pip)}>{g.display_id(target)}",
@@ -472,7 +476,8 @@ def _outside(g: AuditGraph, pip: str) -> list[Item]:
                             key=f"{g.display_id(pip)}>{f.forwarding.id or f.forwarding.name}",
                             unknown=f"{entry} → load balancer {g.name(target)} "
                             f"{_RULE_WORDS[f.forwarding.kind]} {f.forwarding.name} "
-                            f"{forward_text(f)} → NIC {g.name(backend)}, which is not in "
+                            f"{forward_text(f)} → {_KIND_WORDS.get(g.kind(backend), 'NIC')} "
+                            f"{g.name(backend)}, which is not in "
                             "the estate: what its NSGs admit cannot be evaluated",
                         )
                     )
@@ -516,11 +521,12 @@ def public_ip_admits(g: AuditGraph, k: str) -> Answer:
         return [
             Item(
                 key=g.display_id(t),
-                unknown=f"{entry} is bound to NIC {g.name(t)}, which is not in the estate: "
+                unknown=f"{entry} is bound to {_KIND_WORDS[g.kind(t)]} {g.name(t)}, which is not "
+                "in the estate: "
                 "what its NSGs admit from the internet cannot be evaluated",
             )
             for t, _ in g.out(k, "attached_to")
-            if not g.seen(t) and g.kind(t) == "nic"
+            if not g.seen(t) and g.kind(t) in ("nic", "vmss")
         ]
     items = []
     for path in _direct(g, k):
