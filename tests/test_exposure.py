@@ -83,8 +83,10 @@ def test_a_scale_set_with_an_unreadable_nic_configuration_is_unknown(tmp_path: P
 def test_no_nsg_and_no_sku_is_unknown(tmp_path: Path) -> None:
     data = [r for r in rows("exp-pip-nsg-sku") if r["name"] != "pip-std"]
     g = build(data, tmp_path)  # the NIC names pip-std, whose row (and SKU) is missing
-    (item,) = public_ip_admits(g, node(g, "nic-std"))
-    assert item.unknown and "SKU" in item.unknown
+    (item,) = public_ip_admits(g, node(g, "nic-std"))  # the public IP is there all the same
+    assert not item.unknown and item.extra["admits"].startswith("unknown (no NSG guards")
+    (path,) = internet_paths(g, node(g, "nic-std"))  # what passes is unknown
+    assert path.unknown and "SKU" in path.unknown
 
 
 def test_a_missing_nsg_makes_the_path_unknown(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from .. import arm
 from ..embedded import MAX_PORT
 from . import nsg_eval
 from .base import Answer, Item, Unknown, by_id, memoized, relation
+from .hops import unreadable_items
 from .nsg_eval import Endpoint, OpenPorts, Step
 
 if TYPE_CHECKING:
@@ -495,12 +496,15 @@ def internet_paths(g: AuditGraph, k: str) -> Answer:
     target, route, open, management / management_route (SSH, RDP, WinRM ports open, with
     the deciding NSG rules), other / other_route, hops, deciding. On a public IP: an item
     marked unknown for each path that ends outside the estate (its NIC, load balancer or
-    backend is not in it)."""
+    backend is not in it); on a NIC, one marked unknown per IP configuration that cannot be
+    read (it may hold a public IP)."""
     if g.kind(k) == "public_ip":
         return _outside(g, k)
     if g.kind(k) == "vmss" and g.unreadable(k, "networkInterfaceConfigurations"):
         return Unknown.of(*(str(u) for u in g.unreadable(k, "networkInterfaceConfigurations")))
-    return [_item(g, k, p) for p in paths_to(g, k)]
+    # an IP configuration that cannot be read may hold a public IP or a pool membership
+    hidden = unreadable_items(g, k, ("ipConfigurations",)) if g.kind(k) == "nic" else []
+    return [_item(g, k, p) for p in paths_to(g, k)] + hidden
 
 
 @relation(
@@ -514,8 +518,9 @@ def internet_paths(g: AuditGraph, k: str) -> Answer:
 def public_ip_admits(g: AuditGraph, k: str) -> Answer:
     """The public IPs on the NIC (or a scale set's instance public IPs) and what its NSGs
     admit on them from the internet (extra: holder, pip_name, ip_address, sku, admits: "none",
-    "every port", or the ports). On a public IP bound to a NIC that is not in the estate:
-    an item marked unknown saying so."""
+    "every port", the ports, or "unknown (why)"). On a public IP bound to a NIC that is not in
+    the estate: an item marked unknown saying so; on a NIC, one per IP configuration that
+    cannot be read."""
     if g.kind(k) == "public_ip":
         entry, _ = _pip_text(g, k)
         return [
@@ -533,8 +538,8 @@ def public_ip_admits(g: AuditGraph, k: str) -> Answer:
         ex = exposure(g, k, path)
         holder = target_text(g, k)
         pip_node = arm.key(path.entry_id) if path.entry_id else None
-        if ex.unknown:
-            admits = None
+        if ex.unknown:  # the public IP is there all the same: only what passes is unknown
+            admits = f"unknown ({ex.unknown})"
         elif all(ex.open.get(p) == ALL for p in PROTOCOLS):
             admits = "every port" + (f" ({ex.no_nsg})" if ex.no_nsg else "")
         else:
@@ -549,14 +554,9 @@ def public_ip_admits(g: AuditGraph, k: str) -> Answer:
             "sku": path.sku,
             "admits": admits,
         }
-        items.append(
-            Item(
-                key=path.key,
-                extra=extra,
-                unknown=f"{path.entry} on {holder}: {ex.unknown}" if ex.unknown else None,
-            )
-        )
-    return by_id(items)
+        items.append(Item(key=path.key, extra=extra))
+    hidden = unreadable_items(g, k, ("ipConfigurations",)) if g.kind(k) == "nic" else []
+    return by_id(items) + hidden
 
 
 __all__ = [
