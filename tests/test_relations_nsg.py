@@ -1,17 +1,21 @@
 """NSG evaluation follows Azure: custom rules by priority, first match wins, then defaults;
 singular and plural fields; ranges; protocols. Sources count by the internet they cover,
-however spelled; a rule that cannot be read makes the answer unknown, never a pass."""
+however spelled; a rule that cannot be read makes the answer unknown, never a pass.
+
+Each NSG here is attached to one subnet that is not in the estate, so the evaluator
+(``nsg_eval``) judges it alone, for some host behind it, as MLA-NSG-002/003 do."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from auditor.embedded import DEFAULT_SECURITY_RULES, SECURITY_RULES, SecurityRule, read_list
 from auditor.relations import RELATIONS, Unknown
-from auditor.relations.nsg import _defaults, decide, decisions, is_internet, open_ports
+from auditor.relations.nsg import is_internet
+from auditor.relations.nsg_eval import Endpoint, flow, open_ports
 
 from . import builders as b
 from .conftest import graph_of, scan_rows
@@ -62,39 +66,53 @@ def rule(
     return {"name": name, "properties": p}
 
 
+def subnet_of(name: str) -> str:
+    return b.rid("rg-net", f"Microsoft.Network/virtualNetworks/vnet/subnets/snet-{name}")
+
+
+SUBNET = subnet_of("nsg-test")
+
+
 def nsg(*rules: dict[str, Any], name: str = "nsg-test") -> dict[str, Any]:
     return {
         "id": b.rid("rg-net", f"Microsoft.Network/networkSecurityGroups/{name}"),
         "name": name,
         "type": "microsoft.network/networksecuritygroups",
-        "properties": {"securityRules": list(rules), "defaultSecurityRules": DEFAULTS},
+        "properties": {
+            "securityRules": list(rules),
+            "defaultSecurityRules": DEFAULTS,
+            "subnets": [{"id": subnet_of(name)}],
+        },
     }
 
 
-def rules_of(row: dict[str, Any]) -> list[SecurityRule]:
-    custom, bad = read_list(row["properties"]["securityRules"], SECURITY_RULES)
-    defaults, bad_defaults = read_list(
-        row["properties"].get("defaultSecurityRules"), DEFAULT_SECURITY_RULES
-    )
-    assert not bad and not bad_defaults
-    return custom + (defaults or _defaults())
+def _graph(rows: list[dict[str, Any]]) -> Any:
+    with tempfile.TemporaryDirectory() as d:
+        return graph_of(rows, Path(d))
 
 
 def verdict(row: dict[str, Any], port: int) -> tuple[str, str]:
-    d = decide(decisions(rules_of(row)), port)
-    return ("Allow" if d.open else "Deny"), ", ".join(r.name for r in d.rules)
+    """What the NSG decides for TCP ``port`` from the internet, and by which rules."""
+    v = flow(_graph([row]), Endpoint.internet(), Endpoint.node(SUBNET), "Tcp", port)
+    assert v.access != "Unknown", v.reasons
+    (step,) = v.steps
+    return v.access, ", ".join([step.rule, *(n for n, _ in step.also)])
+
+
+def open_of(row: dict[str, Any]) -> tuple[tuple[int, int], ...]:
+    return open_ports(_graph([row]), Endpoint.internet(), SUBNET, "Tcp").intervals
 
 
 def items(row: dict[str, Any], tmp_path: Path) -> dict[str, dict[str, Any]]:
     g = graph_of([row], tmp_path)
-    got = RELATIONS["internet_inbound"].fn(g, row["id"].lower())
-    assert not isinstance(got, Unknown), got
+    got = RELATIONS["internet_admits"].fn(g, row["id"].lower())
+    assert isinstance(got, list) and not any(i.unknown for i in got), got
     return {i.key: i.extra for i in got}
 
 
 def unknown(row: dict[str, Any], tmp_path: Path) -> tuple[str, ...]:
     g = graph_of([row], tmp_path)
-    got = RELATIONS["internet_inbound"].fn(g, row["id"].lower())
+    got = RELATIONS["internet_admits"].fn(g, row["id"].lower())
     assert isinstance(got, Unknown), got
     return got.reasons
 
@@ -103,14 +121,14 @@ def unknown(row: dict[str, Any], tmp_path: Path) -> tuple[str, ...]:
 def test_defaults_deny_the_internet() -> None:
     row = nsg()
     assert verdict(row, 22) == ("Deny", "DenyAllInBound")
-    assert open_ports(decisions(rules_of(row))) == ()
+    assert open_of(row) == ()
 
 
 def test_first_match_by_priority_wins() -> None:
     row = nsg(rule("allow-all", 200, ports="*"), rule("deny-ssh", 100, "Deny", "22"))
     assert verdict(row, 22) == ("Deny", "deny-ssh")
     assert verdict(row, 3389) == ("Allow", "allow-all")
-    assert open_ports(decisions(rules_of(row))) == ((0, 21), (23, 65535))
+    assert open_of(row) == ((0, 21), (23, 65535))
 
 
 def test_allow_shadowed_by_higher_priority_deny() -> None:
@@ -295,9 +313,13 @@ def test_a_deny_of_ssh_and_rdp_before_an_allow_of_everything_leaves_the_rest_ope
         rule("deny-mgmt", 100, "Deny", ["22", "3389"]),
         rule("allow-all", 200, ports="*"),
     )
-    result = scan_rows([row], tmp_path, select=["MLA-NSG"])
-    (finding,) = result.findings
-    assert finding.rule_id == "MLA-NSG-003"
+    result = scan_rows([row], tmp_path, select=["MLA-NSG-002", "MLA-NSG-003"])
+    assert sorted((f.rule_id, f.related_id) for f in result.findings) == [
+        ("MLA-NSG-002", "winrm-https/5986"),  # WinRM is a management port too
+        ("MLA-NSG-002", "winrm/5985"),
+        ("MLA-NSG-003", "tcp/all"),
+    ]
+    finding = next(f for f in result.findings if f.rule_id == "MLA-NSG-003")
     assert (
         "admits TCP ports 0-21, 23-3388, 3390-65535 (every port but 22, 3389) from the internet"
         in finding.message
@@ -338,10 +360,13 @@ def test_rules_report_the_deciding_rule(tmp_path: Path) -> None:
     result = scan_rows(rows, tmp_path, select=["MLA-NSG"])
     got = sorted((f.rule_id, f.resource_name, f.related_id) for f in result.findings)
     assert got == [
-        ("MLA-NSG-002", "nsg-open", "tcp/22"),
-        ("MLA-NSG-002", "nsg-wide", "tcp/22"),
-        ("MLA-NSG-002", "nsg-wide", "tcp/3389"),
+        ("MLA-NSG-002", "nsg-open", "ssh/22"),
+        ("MLA-NSG-002", "nsg-wide", "rdp/3389"),
+        ("MLA-NSG-002", "nsg-wide", "ssh/22"),
+        ("MLA-NSG-002", "nsg-wide", "winrm-https/5986"),
+        ("MLA-NSG-002", "nsg-wide", "winrm/5985"),
         ("MLA-NSG-003", "nsg-wide", "tcp/all"),
+        ("MLA-NSG-006", "nsg-shadowed", "allow-ssh"),  # the Allow behind the Deny is dead
     ]
     open_msg = next(f.message for f in result.findings if f.resource_name == "nsg-open")
     assert "allow-ssh-any" in open_msg and "priority 100" in open_msg
@@ -349,7 +374,7 @@ def test_rules_report_the_deciding_rule(tmp_path: Path) -> None:
 
 def test_nsg_without_its_rules_is_not_evaluated(tmp_path: Path) -> None:
     row = nsg()
-    row["properties"] = None
+    row["properties"] = {"subnets": [{"id": SUBNET}]}
     result = scan_rows([row], tmp_path, select=["MLA-NSG-002", "MLA-NSG-003"])
     assert result.findings == []
     assert {o.rule_id: o.status for o in result.outcomes} == {
@@ -432,5 +457,5 @@ def test_the_flattened_az_cli_shape_is_read_like_the_nested_one(tmp_path: Path) 
     flat = {"name": "allow-ssh", "id": "/x/securityRules/allow-ssh", **nested["properties"]}
     flat["etag"], flat["provisioningState"] = 'W/"1"', "Succeeded"
     got = items(nsg(flat), tmp_path)
-    assert got["tcp/22"]["access"] == "Allow" and got["tcp/22"]["rule"] == "allow-ssh"
+    assert got["ssh/22"]["access"] == "Allow" and got["ssh/22"]["rule"] == "allow-ssh"
     assert got == items(nsg(nested), tmp_path)

@@ -8,7 +8,7 @@ that need the same answers (the network drawing) ask these functions too.
 
 from __future__ import annotations
 
-from . import dns, exposure, hops, nsg, nsg_eval, peering
+from . import dns, exposure, hops, nsg, nsg_checks, nsg_eval, nsg_shadow, peering
 from .base import RELATIONS, Answer, Item, Relation, Unknown, relation
 from .dns import dns_zones, endpoint_vnet, endpoint_zones, record_matches, required_links
 from .peering import connected_peers
@@ -27,7 +27,9 @@ __all__ = [
     "exposure",
     "hops",
     "nsg",
+    "nsg_checks",
     "nsg_eval",
+    "nsg_shadow",
     "peering",
     "record_matches",
     "relation",

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 Intervals = tuple[tuple[int, int], ...]
 V6 = 2**32  # IPv6 addresses sit above IPv4's on one integer line
 EVERY_ADDRESS: Intervals = ((0, V6 + 2**128 - 1),)
+ALL_V4: Intervals = ((0, V6 - 1),)  # a subnet's hosts when its prefix is not known
 ALL_PORTS: Intervals = ((0, MAX_PORT),)
 PROTOCOLS = ("Tcp", "Udp", "Icmp", "Esp", "Ah")
 INBOUND, OUTBOUND = "Inbound", "Outbound"
@@ -209,7 +210,8 @@ class Norm:
     rule: SecurityRule
     local: Addrs
     remote: Addrs
-    unsure: str | None = None
+    unsure: str | None = None  # why the rule may match where ``local`` says it does not
+    remote_unsure: str | None = None  # the same for ``remote``
 
 
 @dataclass(frozen=True)
@@ -224,42 +226,43 @@ def protocol_matches(rule: SecurityRule, protocol: str) -> bool:
 
 
 def decide(
-    rules: Sequence[Norm], local: Cell, remote: Sequence[Sequence[Cell]], protocol: str, port: int
+    rules: Sequence[Norm],
+    local: Cell,
+    remote: Sequence[Sequence[Cell]],
+    protocol: str,
+    port: int,
+    sport: int = 0,
 ) -> LevelAnswer:
-    """One NSG's answer for one local cell, a concrete protocol and destination port, and a
-    remote side given as parts already cut into cells (``rules`` in Azure's order)."""
+    """One NSG's answer for one local cell, a concrete protocol, destination port and source
+    port, and a remote side given as parts already cut into cells (``rules`` in Azure's
+    order): Allow when, for some part, the Allow rules that are the first match of one of
+    its cells match every cell between them."""
     relevant = [
         r
         for r in rules
         if protocol_matches(r.rule, protocol)
         and _inside(r.rule.ports, port)
-        and contains(r.local, local)
+        and _inside(r.rule.source_ports, sport)
+        and (r.unsure is not None or contains(r.local, local))
     ]
     unknown: str | None = None
-    first_deny: SecurityRule | None = None
+    closer: tuple[int, SecurityRule] | None = None  # the last rule to decide a part's rest
+    order = {id(r): i for i, r in enumerate(relevant)}
     for part in remote:
         allowing: list[Norm] = []
-        closers: list[SecurityRule | None] = []
+        firsts: list[Norm | None] = []
         broken: str | None = None
         for rc in part:
-            decided: Intervals = ()
-            closer = None
-            for r in relevant:
-                if not contains(r.remote, rc):
-                    continue
-                if r.unsure is not None:
-                    broken = r.unsure
-                    break
-                if not arith.covers(decided, r.rule.source_ports):
-                    if r.rule.access == "Allow" and r not in allowing:
-                        allowing.append(r)
-                    decided = arith.union(decided, r.rule.source_ports)
-                    if arith.covers(decided, ALL_PORTS):
-                        closer = r.rule
-                        break
-            closers.append(closer)
-            if broken:
+            first = next(
+                (r for r in relevant if r.remote_unsure is not None or contains(r.remote, rc)),
+                None,
+            )
+            if first is not None and (first.unsure or first.remote_unsure):
+                broken = first.unsure or first.remote_unsure
                 break
+            firsts.append(first)
+            if first is not None and first.rule.access == "Allow" and first not in allowing:
+                allowing.append(first)
         if broken:
             unknown = unknown or broken
             continue
@@ -268,11 +271,14 @@ def decide(
         ]
         if not unnamed:
             return LevelAnswer("Allow", tuple(r.rule for r in allowing))
-        if first_deny is None:
-            first_deny = closers[unnamed[0]]
+        deciders = [f for f in (firsts[i] for i in unnamed) if f is not None]
+        if deciders:
+            last = max(deciders, key=lambda r: order[id(r)])
+            if closer is None or order[id(last)] > closer[0]:
+                closer = (order[id(last)], last.rule)
     if unknown:
         return LevelAnswer("Unknown", (), unknown)
-    return LevelAnswer("Deny", (first_deny,) if first_deny else ())
+    return LevelAnswer("Deny", (closer[1],) if closer else ())
 
 
 # -- the public answer types ----------------------------------------------------------------
@@ -628,6 +634,11 @@ def _side(g: AuditGraph, ep: Endpoint, ctx: Space) -> Side:
 
 
 def node_side(g: AuditGraph, key: str) -> Side:
+    """The addresses of a NIC, subnet or VNet. A subnet referenced but not in the estate
+    stands for some IPv4 host behind it (every subnet has an IPv4 prefix; its NSG is known
+    from the NSG's row)."""
+    if g.has_node(key) and not g.seen(key) and g.kind(key) == "subnet":
+        return Side((Part(ALL_V4),))
     if not g.has_node(key) or not g.seen(key):
         name = g.name(key) if g.has_node(key) else key
         return Side((), unknown=(f"{name} is not in the estate",))
@@ -662,9 +673,11 @@ def _rule_set(
     asg_ids: tuple[str, ...],
     side: Side,
     ctx: Space,
+    local: bool = False,
 ) -> tuple[Addrs, str | None]:
     """The addresses a rule's side names, relative to what the question's side holds; and
-    why that cannot be decided, if it cannot."""
+    why that cannot be decided, if it cannot. On the ``local`` side (the NIC or subnet the
+    NSG protects) ``VirtualNetwork`` holds everything: the node lies in its VNet."""
     out = Addrs()
     unsure: str | None = None
     probe = side.iv
@@ -674,6 +687,8 @@ def _rule_set(
             out = out | Addrs(EVERY_ADDRESS, wild=frozenset({"tag:", "node:"}))
         elif low == "internet":
             out = out | Addrs(INTERNET, wild=frozenset({"tag:"}))
+        elif low == "virtualnetwork" and local:
+            out = out | Addrs(EVERY_ADDRESS, wild=frozenset({"node:"}))
         elif low == "virtualnetwork":
             nodes = frozenset(
                 a for a, bound in side.nodes if bound and arith.covers(ctx.known, bound)
@@ -777,14 +792,21 @@ def _norms(
 ) -> list[Norm]:
     out = []
     for r in rules:
-        if direction == INBOUND:
-            rem, rem_u = _rule_set(g, r.sources, r.source_asg_ids, remote, ctx)
-            loc, loc_u = _rule_set(g, r.destinations, r.destination_asg_ids, local, ctx)
-        else:
-            loc, loc_u = _rule_set(g, r.sources, r.source_asg_ids, local, ctx)
-            rem, rem_u = _rule_set(g, r.destinations, r.destination_asg_ids, remote, ctx)
-        why = rem_u or loc_u
-        out.append(Norm(r, loc, rem, f"NSG rule {r.name}: {why}" if why else None))
+        mine = (r.destinations, r.destination_asg_ids)
+        theirs = (r.sources, r.source_asg_ids)
+        if direction == OUTBOUND:
+            mine, theirs = theirs, mine
+        loc, loc_u = _rule_set(g, *mine, local, ctx, local=True)
+        rem, rem_u = _rule_set(g, *theirs, remote, ctx)
+        out.append(
+            Norm(
+                r,
+                loc,
+                rem,
+                f"NSG rule {r.name}: {loc_u}" if loc_u else None,
+                f"NSG rule {r.name}: {rem_u}" if rem_u else None,
+            )
+        )
     return out
 
 
@@ -794,7 +816,8 @@ class _Prepared:
 
     levels: tuple[tuple[Level, tuple[Norm, ...]], ...]
     local_cells: tuple[Cell, ...]
-    remote_cells: tuple[tuple[tuple[Cell, ...], ...], ...]
+    remote_cells: tuple[tuple[Cell, ...], ...]
+    sports: tuple[int, ...] = (0,)
     unknown: tuple[str, ...] = ()
 
 
@@ -802,25 +825,53 @@ def _prepare(g: AuditGraph, node: str, remote_ep: Endpoint, direction: str) -> _
     def compute() -> _Prepared:
         found, why = levels(g, node, direction)
         ctx = virtual_network(g, vnet_of(g, node))
-        local = node_side(g, node)
-        remote = _side(g, remote_ep, ctx)
-        unknown = [*why, *local.unknown, *remote.unknown]
-        prepared = []
-        for lv in found:
-            got = nsg_rules(g, lv.nsg, direction)
-            if got.unknown:
-                unknown.extend(got.unknown)
-                continue
-            prepared.append((lv, tuple(_norms(g, got.rules, direction, local, remote, ctx))))
-        if unknown:
-            return _Prepared((), (), (), tuple(dict.fromkeys(unknown)))
-        norms = [n for _, ns in prepared for n in ns]
-        lcells = tuple(c for p in local.parts for c in cells(p, (n.local for n in norms)))
-        rcells = tuple(tuple(cells(p, (n.remote for n in norms))) for p in remote.parts)
-        return _Prepared(tuple(prepared), lcells, rcells)
+        return _build(g, found, why, ctx, node_side(g, node), remote_ep, direction)
 
     result: _Prepared = memoized(g, ("nsg_eval.prepare", node, remote_ep, direction), compute)
     return result
+
+
+# An NSG attached to nothing sits in no VNet: its VirtualNetwork is taken as the private space.
+UNATTACHED = "(attached to nothing)"
+
+
+def _prepare_alone(g: AuditGraph, nsg: str, remote_ep: Endpoint, direction: str) -> _Prepared:
+    """One NSG evaluated on its own, for any host behind it."""
+
+    def compute() -> _Prepared:
+        found = [Level(nsg, "nsg", nsg)]
+        local = Side((Part(EVERY_ADDRESS),))
+        return _build(g, found, [], Space(PRIVATE), local, remote_ep, direction)
+
+    result: _Prepared = memoized(g, ("nsg_eval.alone", nsg, remote_ep, direction), compute)
+    return result
+
+
+def _build(
+    g: AuditGraph,
+    found: list[Level],
+    why: list[str],
+    ctx: Space,
+    local: Side,
+    remote_ep: Endpoint,
+    direction: str,
+) -> _Prepared:
+    """A question's NSGs with their rules as it sees them, and its cells."""
+    remote = _side(g, remote_ep, ctx)
+    unknown = [*why, *local.unknown, *remote.unknown]
+    prepared = []
+    for lv in found:
+        got = nsg_rules(g, lv.nsg, direction)
+        if got.unknown:
+            unknown.extend(got.unknown)
+            continue
+        prepared.append((lv, tuple(_norms(g, got.rules, direction, local, remote, ctx))))
+    if unknown:
+        return _Prepared((), (), (), (0,), tuple(dict.fromkeys(unknown)))
+    norms = [n for _, ns in prepared for n in ns]
+    lcells = tuple(c for p in local.parts for c in cells(p, (n.local for n in norms)))
+    rcells = tuple(tuple(cells(p, (n.remote for n in norms))) for p in remote.parts)
+    return _Prepared(tuple(prepared), lcells, rcells, tuple(_sports(prepared)))
 
 
 def _step(g: AuditGraph, lv: Level, direction: str, ans: LevelAnswer) -> Step:
@@ -838,33 +889,47 @@ def _step(g: AuditGraph, lv: Level, direction: str, ans: LevelAnswer) -> Step:
     )
 
 
+def _sports(levels: Iterable[tuple[Level, tuple[Norm, ...]]]) -> list[int]:
+    """One source port per run of source ports every rule treats alike."""
+    cuts = {0}
+    for _, norms in levels:
+        for n in norms:
+            for lo, hi in n.rule.source_ports:
+                cuts.add(lo)
+                if hi < MAX_PORT:
+                    cuts.add(hi + 1)
+    return sorted(cuts)
+
+
 def _side_verdict(
-    g: AuditGraph, node: str, remote_ep: Endpoint, direction: str, protocol: str, port: int
+    g: AuditGraph, prep: _Prepared, direction: str, protocol: str, port: int
 ) -> Verdict:
-    prep = _prepare(g, node, remote_ep, direction)
+    """The NSGs at one node, in order, for every protocol ``protocol`` stands for, every
+    local cell and every run of source ports: allowed when one packet passes them all."""
     if prep.unknown:
         return Verdict("Unknown", (), prep.unknown)
     protocols = PROTOCOLS if protocol == "*" else (protocol,)
     denied: Verdict | None = None
     unknown: list[str] = []
     for proto in protocols:
-        for lc in prep.local_cells:
-            steps: list[Step] = []
-            outcome = "Allow"
-            for lv, norms in prep.levels:
-                ans = decide(norms, lc, prep.remote_cells, proto, port)
-                if ans.access == "Unknown":
-                    outcome = "Unknown"
-                    unknown.append(ans.reason or "undecidable")
-                    break
-                steps.append(_step(g, lv, direction, ans))
-                if ans.access == "Deny":
-                    outcome = "Deny"
-                    break
-            if outcome == "Allow":
-                return Verdict("Allow", tuple(steps))
-            if outcome == "Deny" and denied is None:
-                denied = Verdict("Deny", tuple(steps))
+        for sport in prep.sports:
+            for lc in prep.local_cells:
+                steps: list[Step] = []
+                outcome = "Allow"
+                for lv, norms in prep.levels:
+                    ans = decide(norms, lc, prep.remote_cells, proto, port, sport)
+                    if ans.access == "Unknown":
+                        outcome = "Unknown"
+                        unknown.append(ans.reason or "undecidable")
+                        break
+                    steps.append(_step(g, lv, direction, ans))
+                    if ans.access == "Deny":
+                        outcome = "Deny"
+                        break
+                if outcome == "Allow":
+                    return Verdict("Allow", tuple(steps))
+                if outcome == "Deny" and denied is None:
+                    denied = Verdict("Deny", tuple(steps))
     if unknown:
         return Verdict("Unknown", denied.steps if denied else (), tuple(dict.fromkeys(unknown)))
     return denied or Verdict("Deny", ())
@@ -901,14 +966,14 @@ def flow(g: AuditGraph, src: Endpoint, dst: Endpoint, protocol: str, port: int) 
         ):
             if node is None:
                 continue
-            v = _side_verdict(g, node, remote, direction, proto, port)
+            v = _side_verdict(g, _prepare(g, node, remote, direction), direction, proto, port)
             steps.extend(v.steps)
             if v.access == "Deny":
                 return Verdict("Deny", tuple(steps))
             if v.access == "Unknown":
                 reasons.extend(v.reasons)
         for ep in (src, dst):
-            if ep.kind == "node" and not (g.has_node(ep.value) and g.seen(ep.value)):
+            if ep.kind == "node" and not g.has_node(ep.value):
                 reasons.append(f"{ep.value} is not in the estate")
         if reasons:
             return Verdict("Unknown", tuple(steps), tuple(dict.fromkeys(reasons)))
@@ -923,46 +988,77 @@ def open_ports(g: AuditGraph, src: Endpoint, dst_key: str, protocol: str) -> Ope
     levels combined), as sorted intervals, each with the Verdict steps that admit it;
     Unknown reasons when undecidable. Linear in the rules (interval arithmetic), not a loop
     over 65536 ports."""
-    dst = arm.key(dst_key)
+    return _open_at(g, arm.key(dst_key), src, INBOUND, protocol)
+
+
+def open_ports_out(g: AuditGraph, src_key: str, dst: Endpoint, protocol: str) -> OpenPorts:
+    """Which destination ports are open outbound from a NIC/subnet node to dst (NIC then
+    subnet NSG), as :func:`open_ports` answers inbound."""
+    return _open_at(g, arm.key(src_key), dst, OUTBOUND, protocol)
+
+
+def nsg_open_ports(
+    g: AuditGraph, nsg_key: str, remote: Endpoint, protocol: str, direction: str = INBOUND
+) -> OpenPorts:
+    """Which ports one NSG on its own opens to (inbound: from) ``remote`` for some host
+    behind it — for an NSG attached to nothing. Its ``VirtualNetwork`` is taken as the
+    private address space (it sits in no VNet)."""
+    nsg = arm.key(nsg_key)
     proto = _normal_protocol(protocol)
 
     def compute() -> OpenPorts:
-        if not (g.has_node(dst) and g.seen(dst)):
-            return OpenPorts((), (), (f"{dst_key} is not in the estate",), ALL_PORTS)
-        if g.kind(dst) not in ("nic", "subnet"):
-            return OpenPorts((), (), (f"{g.name(dst)} is no NIC or subnet",), ALL_PORTS)
-        prep = _prepare(g, dst, src, INBOUND)
-        if prep.unknown:
-            return OpenPorts((), (), prep.unknown, ALL_PORTS)
-        cuts = {0, MAX_PORT + 1}
-        for _, norms in prep.levels:
-            for n in norms:
-                for lo, hi in n.rule.ports:
-                    cuts.update((lo, hi + 1))
-        ordered = sorted(cuts)
-        segs: list[tuple[int, int, tuple[Step, ...]]] = []
-        undecided: list[tuple[int, int]] = []
-        reasons: list[str] = []
-        for lo, nxt in pairwise(ordered):
-            v = _side_verdict(g, dst, src, INBOUND, proto, lo)
-            if v.access == "Allow":
-                if segs and segs[-1][1] == lo - 1 and segs[-1][2] == v.steps:
-                    segs[-1] = (segs[-1][0], nxt - 1, v.steps)
-                else:
-                    segs.append((lo, nxt - 1, v.steps))
-            elif v.access == "Unknown":
-                undecided.append((lo, nxt - 1))
-                reasons.extend(v.reasons)
-        intervals = arith._coalesce((lo, hi) for lo, hi, _ in segs)
-        return OpenPorts(
-            intervals,
-            tuple(segs),
-            tuple(dict.fromkeys(reasons)),
-            arith._coalesce(undecided),
-        )
+        return _open(g, _prepare_alone(g, nsg, remote, direction), direction, proto)
 
-    result: OpenPorts = memoized(g, ("nsg_eval.open_ports", src, dst, proto), compute)
+    result: OpenPorts = memoized(g, ("nsg_eval.alone_open", nsg, remote, direction, proto), compute)
     return result
+
+
+def _open_at(
+    g: AuditGraph, node: str, remote: Endpoint, direction: str, protocol: str
+) -> OpenPorts:
+    proto = _normal_protocol(protocol)
+
+    def compute() -> OpenPorts:
+        if not g.has_node(node):
+            return OpenPorts((), (), (f"{node} is not in the estate",), ALL_PORTS)
+        if g.kind(node) not in ("nic", "subnet"):
+            return OpenPorts((), (), (f"{g.name(node)} is no NIC or subnet",), ALL_PORTS)
+        return _open(g, _prepare(g, node, remote, direction), direction, proto)
+
+    result: OpenPorts = memoized(
+        g, ("nsg_eval.open_ports", node, remote, direction, proto), compute
+    )
+    return result
+
+
+def _open(g: AuditGraph, prep: _Prepared, direction: str, proto: str) -> OpenPorts:
+    """The ports a prepared question leaves open: one evaluation per run of ports every
+    rule treats alike."""
+    if prep.unknown:
+        return OpenPorts((), (), prep.unknown, ALL_PORTS)
+    cuts = {0, MAX_PORT + 1}
+    for _, norms in prep.levels:
+        for n in norms:
+            for lo, hi in n.rule.ports:
+                cuts.update((lo, hi + 1))
+    ordered = sorted(cuts)
+    segs: list[tuple[int, int, tuple[Step, ...]]] = []
+    undecided: list[tuple[int, int]] = []
+    reasons: list[str] = []
+    for lo, nxt in pairwise(ordered):
+        v = _side_verdict(g, prep, direction, proto, lo)
+        if v.access == "Allow":
+            if segs and segs[-1][1] == lo - 1 and segs[-1][2] == v.steps:
+                segs[-1] = (segs[-1][0], nxt - 1, v.steps)
+            else:
+                segs.append((lo, nxt - 1, v.steps))
+        elif v.access == "Unknown":
+            undecided.append((lo, nxt - 1))
+            reasons.extend(v.reasons)
+    intervals = arith.coalesce((lo, hi) for lo, hi, _ in segs)
+    return OpenPorts(
+        intervals, tuple(segs), tuple(dict.fromkeys(reasons)), arith.coalesce(undecided)
+    )
 
 
 __all__ = [
@@ -971,5 +1067,7 @@ __all__ = [
     "Step",
     "Verdict",
     "flow",
+    "nsg_open_ports",
     "open_ports",
+    "open_ports_out",
 ]
