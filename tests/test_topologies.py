@@ -69,4 +69,6 @@ def test_topology(name: str) -> None:
     if "not_evaluated" in expect:
         unknown = {_key(n.rule_id, n.resource_id) for n in run.result.not_evaluated}
         listed = {_key(n["rule"], n["resource"]) for n in expect["not_evaluated"]}
-        assert unknown == listed, f"{name}: not evaluated {sorted(unknown)}, expected {sorted(listed)}"
+        assert unknown == listed, (
+            f"{name}: not evaluated {sorted(unknown)}, expected {sorted(listed)}"
+        )
