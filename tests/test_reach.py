@@ -50,7 +50,7 @@ def test_allowed_text_names_the_path_and_rule(capsys: pytest.CaptureFixture[str]
     assert code == 0
     assert "allowed" in out.splitlines()[0]
     assert "pip-lb-web (20.10.0.1)" in out and "nat-ssh" in out and "TCP 50022→22" in out
-    assert "deciding rule: allow-ssh" in out
+    assert "deciding rule: allow-ssh (NSG nsg-app at subnet snet-app, inbound, priority 100" in out
 
 
 def test_no_public_path_is_denied_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,7 +66,8 @@ def test_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
                        "nic-vm1", "--port", "22/tcp", "--format", "json")  # fmt: skip
     assert code == 0
     doc = json.loads(out)
-    assert set(doc) == {"question", "answer", "summary", "rule", "paths", "reasons"}
+    assert set(doc) == {"question", "answer", "summary", "rule", "deciding", "paths", "reasons"}
+    assert doc["deciding"]["nsg"].endswith("/nsg-app") and doc["deciding"]["priority"] == 100
     assert doc["question"] == {"from": "Internet", "to": "nic-vm1", "protocol": "Tcp", "port": 22}
     assert doc["answer"] == "allowed" and doc["rule"] == "allow-ssh"
     (path,) = doc["paths"]

@@ -17,6 +17,8 @@ the NSG steps, and the answer names the deciding rule. JSON shape (``to_json``):
      "answer": "allowed"|"denied"|"unknown",
      "summary": str,                       # one sentence
      "rule": str|null,                     # the deciding NSG rule's name
+     "deciding": {"nsg", "level", "attached_to", "direction", "rule", "priority",
+                  "access", "default"}|null,   # the deciding NSG step
      "paths": [{"route": str, "target": str, "access": "Allow"|"Deny"|"Unknown",
                 "hops": [...], "steps": [{"nsg", "level", "attached_to", "direction",
                 "rule", "priority", "access", "default"}], "reasons": [str]}],
@@ -59,6 +61,7 @@ class PathAnswer:
     reasons: list[str] = field(default_factory=list)
     rule: str | None = None
     detail: str = ""  # how the NSGs decided, in words
+    deciding: dict[str, Any] | None = None  # the deciding step (NSG, level, rule, priority)
 
 
 @dataclass
@@ -72,6 +75,7 @@ class ReachAnswer:
     rule: str | None
     paths: list[PathAnswer]
     reasons: list[str]
+    deciding: dict[str, Any] | None = None
 
 
 def parse_port(text: str) -> tuple[int, str]:
@@ -212,6 +216,7 @@ def _judge(
         reasons=list(verdict.reasons),
         rule=step.rule if step else None,
         detail=detail,
+        deciding=_step(step) if step else None,
     )
 
 
@@ -280,9 +285,10 @@ def reach(g: AuditGraph, source: str, target: str, port_text: str) -> ReachAnswe
     else:
         answer, rule = "denied", paths[0].rule
         summary = f"denied: {src_name} → {tname} on {what}: {paths[0].detail or 'denied'}"
+    decided_by = allowed[0] if allowed else paths[0] if answer == "denied" and paths else None
     return ReachAnswer(
         src_name, tname, protocol, port, answer, summary, rule, paths,
-        list(dict.fromkeys(reasons)),
+        list(dict.fromkeys(reasons)), decided_by.deciding if decided_by else None,
     )  # fmt: skip
 
 
@@ -292,6 +298,7 @@ def to_json(a: ReachAnswer) -> dict[str, Any]:
         "answer": a.answer,
         "summary": a.summary,
         "rule": a.rule,
+        "deciding": a.deciding,
         "paths": [
             {
                 "route": p.route,
@@ -315,6 +322,13 @@ def render_text(a: ReachAnswer) -> str:
         lines.append(f"  path {i}: {p.route}{tail} → {verdict}")
         for r in p.reasons:
             lines.append(f"    why unknown: {r}")
-    if a.rule:
+    if a.deciding:
+        d = a.deciding
+        where = f"{d['level']} {arm.last_name(d['attached_to'])}"
+        lines.append(
+            f"deciding rule: {d['rule']} (NSG {arm.last_name(d['nsg'])} at {where}, "
+            f"{d['direction'].lower()}, priority {d['priority']}, {d['access']})"
+        )
+    elif a.rule:
         lines.append(f"deciding rule: {a.rule}")
     return "\n".join(lines) + "\n"
