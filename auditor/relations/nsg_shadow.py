@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..embedded import MAX_PORT, SecurityRule
 from . import nsg as arith
@@ -135,6 +136,12 @@ def _box(rule: SecurityRule, sym: _Symbols) -> Box:
     )
 
 
+def _rough(rule: SecurityRule) -> Box:
+    """A rule's box without its addresses: protocol, source ports, ports."""
+    protocol = ANY_PROTOCOL if rule.protocol == "*" else (PROTOCOL_CODES[rule.protocol],) * 2
+    return ((protocol,), rule.source_ports or ((0, MAX_PORT),), rule.ports)
+
+
 def _meets(a: Box, b: Box) -> bool:
     return all(intersection(x, y) for x, y in zip(a, b, strict=True))
 
@@ -168,6 +175,12 @@ def covered(box: Box, others: Sequence[Box], budget: list[int]) -> bool | None:
 
 
 def shadowed(rules: Sequence[SecurityRule]) -> list[Shadowed]:
+    """Cached by content: estates repeat the same NSG many times."""
+    return list(_shadowed(tuple(rules)))
+
+
+@lru_cache(maxsize=4096)
+def _shadowed(rules: tuple[SecurityRule, ...]) -> tuple[Shadowed, ...]:
     """The custom rules that rules of higher priority and the same direction shadow, in
     priority order per direction (the rules must be readable and priorities distinct).
 
@@ -176,23 +189,34 @@ def shadowed(rules: Sequence[SecurityRule]) -> list[Shadowed]:
     shadowed only because of that — an Allow of GatewayManager behind an Allow of the
     Internet, as Microsoft documents Bastion's rules — is redundant, not dead, and is not
     reported: its shadowing must hold with tags taken anywhere."""
-    loose, strict = _Symbols(rules), _Symbols(rules, tags_in_internet=False)
+    loose: _Symbols | None = None
+    strict: _Symbols | None = None
     found: list[Shadowed] = []
     for direction in ("Inbound", "Outbound"):
         mine = sorted((r for r in rules if r.direction == direction), key=lambda r: r.priority)
+        if len(mine) < 2:
+            continue
+        # protocol, source ports and ports first: most rules are not covered even there
+        rough = [_rough(r) for r in mine]
+        candidates = [
+            i for i in range(1, len(mine)) if covered(rough[i], rough[:i], [BUDGET]) is True
+        ]
+        if not candidates:
+            continue
+        loose = loose or _Symbols(rules)
         boxes = [_box(r, loose) for r in mine]
         strict_boxes: list[Box] | None = None
-        for i, r in enumerate(mine):
-            if i == 0 or not all(boxes[i]):
-                continue
-            if covered(boxes[i], boxes[:i], [BUDGET]) is not True:
+        for i in candidates:
+            r = mine[i]
+            if not all(boxes[i]) or covered(boxes[i], boxes[:i], [BUDGET]) is not True:
                 continue
             by = tuple(mine[j] for j in range(i) if _meets(boxes[j], boxes[i]))
             if r.access == "Deny" and any(b.access == "Allow" for b in by):
                 found.append(Shadowed(r, by))
                 continue
             if strict_boxes is None:
+                strict = strict or _Symbols(rules, tags_in_internet=False)
                 strict_boxes = [_box(x, strict) for x in mine]
             if covered(strict_boxes[i], strict_boxes[:i], [BUDGET]) is True:
                 found.append(Shadowed(r, by))
-    return found
+    return tuple(found)
