@@ -754,6 +754,7 @@ class ScaleSetIpConfig:
     public_ip_sku: str | None
     pools: tuple[str, ...]
     nat_pools: tuple[str, ...]
+    asgs: tuple[str, ...] = ()  # applicationSecurityGroups the instances' NICs join
 
 
 @dataclass(frozen=True)
@@ -780,6 +781,7 @@ def _scale_set_ip(entry: dict[str, Any], props: dict[str, Any]) -> ScaleSetIpCon
         sku,
         refs_in(props, "loadBalancerBackendAddressPools", LB_POOL_TYPE),
         refs_in(props, "loadBalancerInboundNatPools", LB_NAT_POOL_TYPE),
+        refs_in(props, "applicationSecurityGroups", None),
     )
 
 
@@ -791,6 +793,7 @@ _SCALE_SET_IP = ListSpec(
             "publicIPAddressConfiguration",
             "loadBalancerBackendAddressPools",
             "loadBalancerInboundNatPools",
+            "applicationSecurityGroups",
             "primary",
         }
     ),

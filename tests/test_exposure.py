@@ -122,3 +122,19 @@ def test_a_nat_pool_no_scale_set_uses_is_not_evaluated(tmp_path: Path) -> None:
     g = build(data, tmp_path)
     (item,) = internet_paths(g, node(g, "pip-lb-vmss"))
     assert item.unknown and "natpool-ssh" in item.unknown
+
+
+def test_a_scale_set_in_application_security_groups_is_unknown(tmp_path: Path) -> None:
+    """ASG membership is read from NICs: a scale set's would be missed, never guessed."""
+    data = rows("exp-vmss-instance-pip")
+    vmss = next(r for r in data if r["name"] == "vmss-train")
+    profile = vmss["properties"]["virtualMachineProfile"]["networkProfile"]
+    cfg = profile["networkInterfaceConfigurations"][0]["properties"]["ipConfigurations"][0]
+    asg = (
+        vmss["id"].split("/providers/")[0]
+        + "/providers/Microsoft.Network/applicationSecurityGroups/asg-web"
+    )
+    cfg["properties"]["applicationSecurityGroups"] = [{"id": asg}]
+    g = build(data, tmp_path)
+    items = internet_paths(g, node(g, "vmss-train"))
+    assert items and all(i.unknown and "asg-web" in i.unknown for i in items)

@@ -144,6 +144,16 @@ def _open(g: AuditGraph, k: str, protocol: str) -> OpenPorts:
     return nsg_eval.open_ports(evaluator_graph(g, k), Endpoint.internet(), k, protocol)
 
 
+def _scale_set_asgs(g: AuditGraph, k: str) -> list[str]:
+    names = {
+        arm.last_name(a)
+        for nic in g.scale_set_nics(k) or ()
+        for cfg in nic.ip_configs
+        for a in cfg.asgs
+    }
+    return sorted(names)
+
+
 def has_nsg(g: AuditGraph, k: str) -> bool:
     """Whether an NSG is associated with the node or with a subnet it sits in."""
     if any(True for _ in g.into(k, "protects")):
@@ -307,6 +317,14 @@ class Exposure:
 def exposure(g: AuditGraph, k: str, path: Path) -> Exposure:
     if path.unknown:
         return Exposure({}, {}, None, path.unknown)
+    if g.kind(k) == "vmss" and (asgs := _scale_set_asgs(g, k)):
+        return Exposure(
+            {},
+            {},
+            None,
+            f"scale set {g.name(k)}'s instances join application security groups "
+            f"({', '.join(asgs)}), whose rules the evaluator applies to NICs in the estate only",
+        )
     if not has_nsg(g, k):
         if path.sku is None:
             return Exposure(
