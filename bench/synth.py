@@ -361,10 +361,18 @@ def custom_rules(lz: LandingZone, subnet: str) -> list[RuleSpec]:
             rules.insert(0, ("AllowSshInbound", "Inbound", 100, "Tcp", source, "*", "22"))
         return rules
     if subnet == "snet-training":
-        return [
+        training: list[RuleSpec] = [
             (f"{n}Outbound", "Outbound", 100 + 10 * i, p, VNET, t.format(region=lz.region), ports)
             for i, (n, p, t, ports) in enumerate(COMPUTE_OUTBOUND)
         ]
+        if "compute-public-ip" in lz.faults:
+            # a cluster with public IPs works only if Azure ML reaches its nodes on TCP 44224
+            # (the AML quickstart's nsg.bicep carries this rule); its fault is the public IP
+            training.append(
+                ("AzureMachineLearningInbound", "Inbound", 130, "Tcp", "AzureMachineLearning",
+                 VNET, "44224")
+            )  # fmt: skip
+        return training
     if subnet == "snet-endpoints":
         clients = [str(lz.prefix("bastion")), str(lz.prefix("aml"))]
         return [("AllowClientsInbound", "Inbound", 100, "Tcp", clients, "*", ["443", "445"])]

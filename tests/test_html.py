@@ -237,9 +237,7 @@ def test_findings_table_has_one_row_per_finding(reference: tuple[report.Run, str
     run, page = reference
     parsed = parse(page)
     rows = [a for t, a in parsed.tags if t == "tr" and "finding" in (a.get("class") or "")]
-    # the reference's four, and MLA-NSG-009: its public-IP cluster's subnet NSG denies
-    # AzureMachineLearning on TCP 44224
-    assert len(rows) == len(run.result.findings) == 5
+    assert len(rows) == len(run.result.findings) == 4
     for f, attrs in zip(run.result.findings, rows, strict=True):
         assert attrs["id"] == f"f-{f.fingerprint}"
         classes = (attrs["class"] or "").split()
@@ -255,7 +253,7 @@ def test_findings_table_has_one_row_per_finding(reference: tuple[report.Run, str
 def test_summary_says_fail_and_counts(reference: tuple[report.Run, str]) -> None:
     run, page = reference
     assert '<div class="verdict v-fail">FAIL</div>' in page
-    assert "5 finding(s) at or above high." in page
+    assert "4 finding(s) at or above high." in page
     assert f"Generated {run.generated_at}" in page
     assert "fixtures/reference-terraform.json" in page  # the inputs
 
@@ -330,7 +328,7 @@ def test_ids_are_opaque(reference: tuple[report.Run, str]) -> None:
 def test_hostile_names_are_text(hostile: tuple[report.Run, str]) -> None:
     run, page = hostile
     parse(page)
-    assert len(run.result.findings) == 6  # the 5 of the reference + the subnet without NSG
+    assert len(run.result.findings) == 5  # the 4 of the reference + the subnet without NSG
     for raw in (HOSTILE_REGISTRY, HOSTILE_WORKSPACE, HOSTILE_VNET, "<img", "<svg onload"):
         assert raw not in page
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page
@@ -632,7 +630,7 @@ def test_in_chromium_hostile_names_stay_text_and_filters_work(
 
     # the findings table, one row per finding
     rows = browser.find_elements(By.CSS_SELECTOR, "#findings-table tbody tr.finding")
-    assert len(rows) == len(run.result.findings) == 6
+    assert len(rows) == len(run.result.findings) == 5
     # the drawing with all its boxes
     svg = browser.find_element(By.ID, "network-svg")
     g = run.graph
@@ -666,7 +664,7 @@ def test_in_chromium_hostile_names_stay_text_and_filters_work(
     # CSS-only filters: severity, then category
     high = [r for r in rows if "sev-high" in (r.get_attribute("class") or "").split()]
     medium = [r for r in rows if "sev-medium" in (r.get_attribute("class") or "").split()]
-    assert len(high) == 5 and len(medium) == 1
+    assert len(high) == 4 and len(medium) == 1
     assert all(r.is_displayed() for r in rows)
     browser.find_element(By.ID, "f-sev-high").click()
     assert not any(r.is_displayed() for r in high)
@@ -675,9 +673,7 @@ def test_in_chromium_hostile_names_stay_text_and_filters_work(
     assert all(r.is_displayed() for r in rows)
     browser.find_element(By.ID, "f-cat-nsg").click()
     assert not medium[0].is_displayed()
-    nsg_high = [r for r in high if "cat-nsg" in (r.get_attribute("class") or "").split()]
-    assert len(nsg_high) == 1  # MLA-NSG-009
-    assert all(r.is_displayed() != (r in nsg_high) for r in high)
+    assert all(r.is_displayed() for r in high)
     browser.find_element(By.ID, "f-cat-nsg").click()
     assert medium[0].is_displayed()
 

@@ -35,9 +35,7 @@ def test_synthetic_estate_faults_are_found(tmp_path: Path) -> None:
         "subnet-no-nsg": "MLA-NSG-001",
         "nsg-ssh-internet": "MLA-NSG-002",
         "vm-public-ip": "MLA-PIP-001",
-        # a public-IP cluster behind the reference training NSG, which has no inbound rule for
-        # AzureMachineLearning on TCP 44224: Azure ML cannot manage its nodes either
-        "compute-public-ip": "MLA-AML-003+MLA-NSG-009",
+        "compute-public-ip": "MLA-AML-003",
         "ci-public-ssh": "MLA-AML-004",
         "custom-dns-unlinked": "MLA-DNS-001",
         "ws-pna-absent": "MLA-AML-001",
@@ -49,4 +47,4 @@ def test_synthetic_estate_faults_are_found(tmp_path: Path) -> None:
         path.write_text(json.dumps(rows), encoding="utf-8")
         result = scan_files([path])
         got = {f.rule_id for f in result.findings if f.severity in ("critical", "high", "medium")}
-        assert got == set(rule_id.split("+")), (fault, got)
+        assert got == {rule_id}, (fault, got)
