@@ -1,4 +1,4 @@
-"""Command line: ``mlops-audit scan`` and ``mlops-audit rules``. Wiring only.
+"""Command line: ``mlops-audit scan``, ``reach`` and ``rules``. Wiring only.
 
 Exit codes: 0 no finding at or above ``--fail-on``; 1 findings at or above it; 2 usage or
 input error (one line on stderr naming the file and the problem); 3 the scan is incomplete
@@ -176,6 +176,35 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("--format", choices=("text", "json"), default="text")
     _live_options(resolve)
 
+    reach = sub.add_parser(
+        "reach",
+        help="can traffic reach a resource on a port? the path and the deciding NSG rule",
+        description="Answer from the graph whether traffic from --from reaches --to on "
+        "--port, as Azure evaluates it: the public path (public IP, load balancer rule or "
+        "NAT rule) from the internet, then the subnet and NIC NSGs. Exit 0 with an answer "
+        "(allowed or denied), 2 for a bad question, 3 when the estate cannot tell.",
+    )
+    reach.add_argument("--snapshot", action="append", metavar="FILE", help="rows to read")
+    reach.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="SOURCE",
+        help="Internet, an IP address or prefix, or a VNet, subnet, NIC, VM, scale set or "
+        "Bastion host (ARM id or unique name)",
+    )
+    reach.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="RESOURCE",
+        help="a VM, NIC, subnet or scale set (a private endpoint, Bastion host or AML compute "
+        "is judged at its subnet), by ARM id or unique name",
+    )
+    reach.add_argument("--port", required=True, metavar="PORT[/tcp|/udp]", help="e.g. 22, 3389/udp")
+    reach.add_argument("--format", choices=("text", "json"), default="text")
+    _live_options(reach)
+
     rules = sub.add_parser("rules", help="list or explain rules")
     rsub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
     lst = rsub.add_parser("list", help="list every rule")
@@ -183,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = rsub.add_parser("show", help="rationale, remediation and references of one rule")
     show.add_argument("rule_id")
     show.add_argument("--rules", action="append", metavar="DIR", default=[])
-    for command in (scan, base, diff, collect, resolve, lst, show):
+    for command in (scan, base, diff, collect, reach, resolve, lst, show):
         command.add_argument(
             "--verbose",
             action="store_true",
@@ -530,6 +559,8 @@ def main(argv: list[str] | None = None) -> int:
             return _baseline_command(args, rules)
         if args.command == "resolve":
             return _resolve_command(args)
+        if args.command == "reach":
+            return _reach_command(args)
         return _scan(args, rules)
     except (InputError, RuleFileError) as exc:
         return _fail(str(exc))
@@ -804,6 +835,50 @@ def _collect_command(args: argparse.Namespace) -> int:
         f"{requests['arm_reads']} ARM reads, {len(doc['failures'])} failures)"
     )
     return EXIT_INCOMPLETE if doc["failures"] and not args.allow_partial else EXIT_OK
+
+
+def _reach_command(args: argparse.Namespace) -> int:
+    """Load the estate (files or live, as the scan does), build the graph, answer."""
+    import json
+
+    from . import graph, inputs
+    from .answers import reach
+
+    live = bool(args.subscription or args.management_group or args.all_subscriptions)
+    if live == bool(args.snapshot):
+        return _fail(
+            "reach needs either --snapshot FILE or a live scope (--subscription, "
+            "--management-group, --all-subscriptions), not both"
+        )
+    try:
+        reach.parse_port(args.port)  # a typo is reported before any work
+    except reach.BadQuestion as exc:
+        return _fail(str(exc))
+    if live:
+        doc, _text, code = _collect(args)
+        if doc is None:
+            return code
+        estate = inputs.Estate()
+        inputs.add_document("live", doc, estate)
+    else:
+        estate = inputs.load(list(args.snapshot))
+    g = graph.build(estate)
+    try:
+        answer = reach.reach(g, args.source, args.target, args.port)
+    except reach.BadQuestion as exc:
+        return _fail(str(exc))
+    if args.format == "json":
+        text = json.dumps(reach.to_json(answer), indent=2, ensure_ascii=False) + "\n"
+        sys.stdout.write(safe.stdout(text, "json"))
+    else:
+        text = reach.render_text(answer)
+        sys.stdout.write("".join(safe.log(line) + "\n" for line in text.splitlines()))
+    if answer.answer == "unknown":
+        return EXIT_INCOMPLETE
+    if estate.gaps and not args.allow_partial:
+        _say("incomplete: the inputs have coverage gaps; the answer may miss a path (exit 3)")
+        return EXIT_INCOMPLETE
+    return EXIT_OK
 
 
 def _rules_command(args: argparse.Namespace, rules: list) -> int:  # type: ignore[type-arg]

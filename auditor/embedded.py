@@ -31,6 +31,11 @@ SUBNET_TYPE = "microsoft.network/virtualnetworks/subnets"
 NIC_TYPE = "microsoft.network/networkinterfaces"
 PIP_TYPE = "microsoft.network/publicipaddresses"
 PE_TYPE = "microsoft.network/privateendpoints"
+LB_TYPE = "microsoft.network/loadbalancers"
+LB_FRONTEND_TYPE = f"{LB_TYPE}/frontendipconfigurations"
+LB_POOL_TYPE = f"{LB_TYPE}/backendaddresspools"
+LB_NAT_RULE_TYPE = f"{LB_TYPE}/inboundnatrules"
+LB_NAT_POOL_TYPE = f"{LB_TYPE}/inboundnatpools"
 ZONE_TYPE = "microsoft.network/privatednszones"
 
 _PORT = re.compile(r"\s*([0-9]{1,5})\s*(?:-\s*([0-9]{1,5})\s*)?")
@@ -548,6 +553,9 @@ class IpConfig:
     private_ip: str | None
     fqdns: list[str]
     asgs: tuple[str, ...] = ()  # applicationSecurityGroups ids: the NIC's membership
+    # a NIC's load balancer memberships: backend pools and inbound NAT rules it is in
+    pools: tuple[str, ...] = ()
+    nat_rules: tuple[str, ...] = ()
 
 
 def _ip_config(entry: dict[str, Any], props: dict[str, Any]) -> IpConfig:
@@ -561,7 +569,20 @@ def _ip_config(entry: dict[str, Any], props: dict[str, Any]) -> IpConfig:
             needed(ref(a, "applicationSecurityGroups entry"), "an ASG entry has no id")
             for a in _asg_list(props)
         ),
+        pools=refs_in(props, "loadBalancerBackendAddressPools", LB_POOL_TYPE),
+        nat_rules=refs_in(props, "loadBalancerInboundNatRules", LB_NAT_RULE_TYPE),
     )
+
+
+def refs_in(props: dict[str, Any], key: str, rtype: str | None) -> tuple[str, ...]:
+    """A list of references inside an entry (``[{"id": …}]``); any element that is no
+    reference makes the whole entry unreadable."""
+    value = props.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise Invalid(f"its {key} is {_kind(value)}, not a list")
+    return tuple(needed(ref(v, f"{key} entry", rtype), f"its {key} holds null") for v in value)
 
 
 def _asg_list(props: dict[str, Any]) -> list[Any]:
@@ -586,6 +607,7 @@ IP_CONFIGURATIONS = ListSpec(
             "privateLinkConnectionProperties",
             "applicationSecurityGroups",
             "loadBalancerBackendAddressPools",
+            "loadBalancerInboundNatRules",
             "groupId",
             "memberName",
         }
@@ -625,4 +647,219 @@ def _zone_config(entry: dict[str, Any], props: dict[str, Any]) -> ZoneConfig:
 
 ZONE_CONFIGS = ListSpec(
     "privateDnsZoneConfigs", frozenset({"privateDnsZoneId", "recordSets"}), _zone_config
+)
+
+
+# -- load balancers and scale sets (read by the exposure paths) --------------------------------
+@dataclass(frozen=True)
+class Frontend:
+    """A load balancer's frontend IP configuration: public when it names a public IP (or
+    a public IP prefix)."""
+
+    id: str | None
+    name: str | None
+    public_ip: str | None
+    public_prefix: str | None
+
+
+def _frontend(entry: dict[str, Any], props: dict[str, Any]) -> Frontend:
+    return Frontend(
+        text(entry, "id"),
+        text(entry, "name"),
+        ref(props.get("publicIPAddress"), "publicIPAddress", PIP_TYPE),
+        ref(props.get("publicIPPrefix"), "publicIPPrefix", None),
+    )
+
+
+FRONTENDS = ListSpec(
+    "frontendIPConfigurations",
+    frozenset({"publicIPAddress", "publicIPPrefix", "subnet", "privateIPAddress"}),
+    _frontend,
+)
+
+
+@dataclass(frozen=True)
+class Forwarding:
+    """What a load balancer forwards: a load-balancing rule, an inbound NAT rule or an
+    inbound NAT pool. ``frontend_ports`` (lo, hi) map to ``backend_ports`` (lo, hi): one
+    port to one port, a NAT range to one backend port per instance, or (HA ports) every
+    port to the same port."""
+
+    kind: str  # rule | nat_rule | nat_pool
+    name: str | None
+    id: str | None
+    frontend: str | None  # the frontend IP configuration's id
+    protocol: str  # Tcp | Udp | All
+    frontend_ports: tuple[int, int]
+    backend_ports: tuple[int, int]
+    pools: tuple[str, ...]  # backend pools (rules, NAT rules v2)
+    target: str | None  # an inbound NAT rule's backendIPConfiguration
+
+
+_LB_PROTOCOLS = {"tcp": "Tcp", "udp": "Udp", "all": "All"}
+
+
+def _port(props: dict[str, Any], key: str) -> int | None:
+    value = props.get(key)
+    if value is None:
+        return None
+    if type(value) is not int or not 0 <= value <= MAX_PORT:
+        raise Invalid(f"its {key} {value!r} is not a port in 0-65535")
+    return value
+
+
+def _forwarding(kind: str) -> Callable[[dict[str, Any], dict[str, Any]], Forwarding]:
+    def read(entry: dict[str, Any], props: dict[str, Any]) -> Forwarding:
+        protocol = _choice(props, "protocol", _LB_PROTOCOLS)
+        frontend = needed(
+            ref(props.get("frontendIPConfiguration"), "frontendIPConfiguration", LB_FRONTEND_TYPE),
+            "it has no frontendIPConfiguration",
+        )
+        backend = _port(props, "backendPort")
+        start, end = _port(props, "frontendPortRangeStart"), _port(props, "frontendPortRangeEnd")
+        single = _port(props, "frontendPort")
+        pools = refs_in(props, "backendAddressPools", LB_POOL_TYPE)
+        if pool := ref(props.get("backendAddressPool"), "backendAddressPool", LB_POOL_TYPE):
+            pools = (pool, *(p for p in pools if p.lower() != pool.lower()))
+        if kind == "nat_pool" or (kind == "nat_rule" and single is None):
+            if start is None or end is None or start > end:
+                raise Invalid("it has no frontend port range frontendPortRangeStart-End")
+            front = (start, end)
+        else:
+            front = (needed(single, "it has no frontendPort"),) * 2
+        backend = needed(backend, "it has no backendPort")
+        if protocol == "All" and front == (0, 0) and backend == 0:  # HA ports: every port
+            front = back = (0, MAX_PORT)
+        else:
+            back = (backend, backend)
+        target = ref(props.get("backendIPConfiguration"), "backendIPConfiguration", None)
+        return Forwarding(
+            kind, text(entry, "name"), text(entry, "id"), frontend, protocol, front, back,
+            pools, target,
+        )  # fmt: skip
+
+    return read
+
+
+_FORWARD_NAMES = frozenset(
+    {
+        "frontendIPConfiguration",
+        "protocol",
+        "frontendPort",
+        "backendPort",
+        "frontendPortRangeStart",
+        "frontendPortRangeEnd",
+        "backendAddressPool",
+        "backendAddressPools",
+        "backendIPConfiguration",
+    }
+)
+LB_RULES = ListSpec("loadBalancingRules", _FORWARD_NAMES, _forwarding("rule"))
+NAT_RULES = ListSpec("inboundNatRules", _FORWARD_NAMES, _forwarding("nat_rule"))
+NAT_POOLS = ListSpec("inboundNatPools", _FORWARD_NAMES, _forwarding("nat_pool"))
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A backend pool and the IP configurations its own row lists as members."""
+
+    id: str
+    name: str | None
+    members: tuple[str, ...]
+
+
+def _pool(entry: dict[str, Any], props: dict[str, Any]) -> Pool:
+    pid = needed(ref(entry.get("id"), "id", LB_POOL_TYPE), "it has no id")
+    members = list(refs_in(props, "backendIPConfigurations", None))
+    addresses = props.get("loadBalancerBackendAddresses")
+    if addresses is not None and not isinstance(addresses, list):
+        raise Invalid(f"its loadBalancerBackendAddresses is {_kind(addresses)}, not a list")
+    for address in addresses or ():
+        inner = properties(address, frozenset({"networkInterfaceIPConfiguration", "ipAddress"}))
+        cfg = ref(inner.get("networkInterfaceIPConfiguration"), "address's IP configuration")
+        if cfg:
+            members.append(cfg)
+        elif address := text(inner, "ipAddress"):
+            members.append(f"address {address}")  # no NIC named: the path is unresolved
+    return Pool(pid, text(entry, "name"), tuple(members))
+
+
+POOLS = ListSpec(
+    "backendAddressPools",
+    frozenset({"backendIPConfigurations", "loadBalancerBackendAddresses"}),
+    _pool,
+)
+
+
+@dataclass(frozen=True)
+class ScaleSetIpConfig:
+    name: str | None
+    subnet: str | None
+    public_ip: str | None  # the name of its publicIPAddressConfiguration: one per instance
+    public_ip_sku: str | None
+    pools: tuple[str, ...]
+    nat_pools: tuple[str, ...]
+    asgs: tuple[str, ...] = ()  # applicationSecurityGroups the instances' NICs join
+
+
+@dataclass(frozen=True)
+class ScaleSetNic:
+    """A scale set's NIC configuration: every instance gets a NIC made from it."""
+
+    name: str | None
+    nsg: str | None
+    ip_configs: tuple[ScaleSetIpConfig, ...]
+
+
+def _scale_set_ip(entry: dict[str, Any], props: dict[str, Any]) -> ScaleSetIpConfig:
+    public = props.get("publicIPAddressConfiguration")
+    name = sku = None
+    if public is not None:
+        if not isinstance(public, dict):
+            raise Invalid(f"its publicIPAddressConfiguration is {_kind(public)}, not an object")
+        name = text(public, "name") or "(unnamed)"
+        sku = text(obj(public, "sku") or {}, "name")
+    return ScaleSetIpConfig(
+        text(entry, "name"),
+        ref(props.get("subnet"), "subnet", SUBNET_TYPE),
+        name,
+        sku,
+        refs_in(props, "loadBalancerBackendAddressPools", LB_POOL_TYPE),
+        refs_in(props, "loadBalancerInboundNatPools", LB_NAT_POOL_TYPE),
+        refs_in(props, "applicationSecurityGroups", None),
+    )
+
+
+_SCALE_SET_IP = ListSpec(
+    "ipConfigurations",
+    frozenset(
+        {
+            "subnet",
+            "publicIPAddressConfiguration",
+            "loadBalancerBackendAddressPools",
+            "loadBalancerInboundNatPools",
+            "applicationSecurityGroups",
+            "primary",
+        }
+    ),
+    _scale_set_ip,
+)
+
+
+def _scale_set_nic(entry: dict[str, Any], props: dict[str, Any]) -> ScaleSetNic:
+    good, bad = read_list(props.get("ipConfigurations"), _SCALE_SET_IP)
+    if bad:  # one unreadable IP configuration leaves the whole NIC's exposure unknown
+        where = "" if bad[0].index is None else f"[{bad[0].index}]"
+        raise Invalid(f"its ipConfigurations{where} cannot be read: {bad[0].why}")
+    return ScaleSetNic(
+        text(entry, "name"),
+        ref(props.get("networkSecurityGroup"), "networkSecurityGroup", None),
+        tuple(good),
+    )
+
+
+SCALE_SET_NICS = ListSpec(
+    "networkInterfaceConfigurations",
+    frozenset({"ipConfigurations", "networkSecurityGroup", "primary"}),
+    _scale_set_nic,
 )

@@ -13,16 +13,41 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
 from . import arm, embedded
-from .embedded import Failed, ListSpec, SecurityRule, T, Unreadable
+from .embedded import Failed, Forwarding, ListSpec, ScaleSetNic, SecurityRule, T, Unreadable
 from .estate import Estate
 from .model import KIND_OF_TYPE, TYPE_OF_KIND
 
 SUBNET_TYPE = TYPE_OF_KIND["subnet"]
+
+
+@dataclass(frozen=True)
+class LbForward:
+    """A path a public load balancer offers into one backend (a NIC or a scale set): the
+    frontend's public IP, and the rule, NAT rule or NAT pool that forwards."""
+
+    lb: str  # the load balancer's key
+    frontend: str  # the frontend IP configuration's name
+    public_ip: str | None  # the frontend's public IP (key); None: a public IP prefix
+    forwarding: Forwarding
+    backend: str  # the NIC's or scale set's key
+
+
+def _backend_id(ip_config: str) -> str:
+    """The NIC (or scale set) an IP configuration id belongs to: a scale set instance's
+    NIC (``…/virtualMachineScaleSets/s/virtualMachines/0/networkInterfaces/n/…``) stands
+    for the scale set."""
+    parts = ip_config.split("/")
+    low = [p.lower() for p in parts]
+    if "virtualmachinescalesets" in low:
+        i = low.index("virtualmachinescalesets")
+        return "/".join(parts[: i + 2])
+    return arm.parent(ip_config)
 
 
 def _props(obj: Any) -> dict[str, Any]:
@@ -79,6 +104,12 @@ class AuditGraph:
         self._unplaced: dict[str, list[Unreadable]] = defaultdict(list)
         # NSG -> (custom rules, default rules or None when the row omits them)
         self._security_rules: dict[str, tuple[list[SecurityRule], list[SecurityRule] | None]] = {}
+        # load balancers: what they forward, to whom (exposure paths)
+        self._lbs: dict[str, tuple[list[embedded.Frontend], list[Forwarding]]] = {}
+        self._members: dict[str, set[str]] = defaultdict(set)  # pool/NAT rule -> backend ids
+        self._forwards: dict[str, list[LbForward]] = defaultdict(list)  # backend -> paths
+        self._unresolved: dict[str, list[str]] = defaultdict(list)  # public IP -> why
+        self._scale_set_nics: dict[str, list[ScaleSetNic]] = {}
         self._build()
 
     # -- access -----------------------------------------------------------------------
@@ -124,6 +155,19 @@ class AuditGraph:
         """Unreadable entries of these lists whose other end could not be read either (a
         peering without remoteVirtualNetwork): they may concern any node."""
         return [u for f in fields for u in self._unplaced.get(f, ())]
+
+    def lb_forwards(self, k: str) -> list[LbForward]:
+        """The public load balancer paths into a NIC or scale set (backend key)."""
+        return self._forwards.get(k, [])
+
+    def lb_unresolved(self, k: str) -> list[str]:
+        """Why some backend a public IP's load balancer forwards to cannot be named (an
+        IP-address pool member, say)."""
+        return self._unresolved.get(k, [])
+
+    def scale_set_nics(self, k: str) -> list[ScaleSetNic] | None:
+        """A scale set's readable NIC configurations; None when its row has none."""
+        return self._scale_set_nics.get(k)
 
     def security_rules(self, k: str) -> tuple[list[SecurityRule], list[SecurityRule] | None] | None:
         """An NSG's readable custom rules and default rules (None when the row omits the
@@ -284,6 +328,8 @@ class AuditGraph:
             "dns_forwarding_rule": self._child_of("rule_of"),
             "dns_ruleset_link": self._ruleset_link,
             "azure_firewall": self._firewall,
+            "load_balancer": self._load_balancer,
+            "vmss": self._scale_set,
         }
         for k, row in rows.items():
             kind = self._kinds[k]
@@ -293,6 +339,7 @@ class AuditGraph:
             if kind != "private_endpoint":
                 self._endpoint_connections(k, row)
         self._dns_servers()
+        self._lb_paths()
         self._index_edges()
 
     def _vnet_nodes(self, k: str) -> None:
@@ -450,6 +497,9 @@ class AuditGraph:
     def _nic(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
         configs = self._ip_configs(k, props)
+        for cfg in configs:  # load balancer memberships, resolved when every row is read
+            for ref in (*cfg.pools, *cfg.nat_rules):
+                self._members[arm.key(ref)].add(self.display_id(k))
         if nsg := self._one_ref(
             k, props, "networkSecurityGroup", "microsoft.network/networksecuritygroups"
         ):
@@ -464,10 +514,89 @@ class AuditGraph:
                     self._pe_ip(cfg.private_ip, pe_k)
                 self._pe_names(cfg.fqdns, pe_k)
 
+    def _load_balancer(self, k: str, row: dict[str, Any]) -> None:
+        props = _props(row)
+        frontends = self._read(k, props, embedded.FRONTENDS)
+        for fe in frontends:
+            if fe.public_ip:
+                self._link(self._node_for(fe.public_ip, self.display_id(k)), k, key="attached_to")
+        forwards = [
+            f
+            for spec in (embedded.LB_RULES, embedded.NAT_RULES, embedded.NAT_POOLS)
+            for f in self._read(k, props, spec)
+        ]
+        for pool in self._read(k, props, embedded.POOLS):
+            self._members[arm.key(pool.id)].update(pool.members)
+        for f in forwards:
+            if f.target and f.id:
+                self._members[arm.key(f.id)].add(f.target)
+        self._lbs[k] = (frontends, forwards)
+
+    def _scale_set(self, k: str, row: dict[str, Any]) -> None:
+        vm_profile = _props(row).get("virtualMachineProfile")
+        profile = vm_profile.get("networkProfile") if isinstance(vm_profile, dict) else None
+        if not isinstance(profile, dict) or "networkInterfaceConfigurations" not in profile:
+            return  # flexible orchestration without a profile: its VMs' NICs are rows
+        nics = self._read(k, profile, embedded.SCALE_SET_NICS)
+        self._scale_set_nics[k] = nics
+        for nic in nics:
+            if nic.nsg:
+                self._link(self._node_for(nic.nsg, self.display_id(k)), k, key="protects")
+            for cfg in nic.ip_configs:
+                if cfg.subnet:
+                    self._edge(k, cfg.subnet, "in_subnet")
+                for ref in (*cfg.pools, *cfg.nat_pools):
+                    self._members[arm.key(ref)].add(self.display_id(k))
+
+    def _lb_paths(self) -> None:
+        """Each public frontend's rules, NAT rules and NAT pools, followed to the backends
+        that the pools' and NICs' (or scale sets') rows name, either side."""
+        for k, (frontends, forwards) in self._lbs.items():
+            public = {
+                arm.key(fe.id): fe
+                for fe in frontends
+                if fe.id and (fe.public_ip or fe.public_prefix)
+            }
+            for f in forwards:
+                fe = public.get(arm.key(f.frontend or ""))
+                if fe is None:
+                    continue  # an internal frontend: no path from the internet
+                pip = self._node_for(fe.public_ip, self.display_id(k)) if fe.public_ip else None
+                members: set[str] = set()
+                for ref in (*(f.pools if f.kind != "nat_pool" else ()), f.id or ""):
+                    members |= self._members.get(arm.key(ref), set()) if ref else set()
+                if f.target:
+                    members.add(f.target)
+                backends: dict[str, str] = {}
+                for member in sorted(members):
+                    if member.startswith("/"):
+                        bid = (
+                            _backend_id(member)
+                            if "/ipconfigurations/" in member.lower()
+                            else member
+                        )
+                        backends.setdefault(arm.key(bid), bid)
+                    elif pip is not None:
+                        self._unresolved[pip].append(
+                            f"load balancer {self.name(k)} {f.name}: a backend pool member "
+                            f"{member} is named by address only"
+                        )
+                if not backends and f.kind == "nat_pool" and pip is not None:
+                    self._unresolved[pip].append(
+                        f"load balancer {self.name(k)} inbound NAT pool {f.name}: no scale "
+                        "set in the estate uses it, and one outside the estate may"
+                    )
+                for _, bid in sorted(backends.items()):
+                    node = self._node_for(bid, self.display_id(k))
+                    self._link(node, k, key="backend_of")
+                    self._forwards[node].append(
+                        LbForward(k, fe.name or arm.last_name(fe.id or ""), pip, f, node)
+                    )
+
     def _public_ip(self, k: str, row: dict[str, Any]) -> None:
         cfg = self._one_ref(k, _props(row), "ipConfiguration", None)
-        if cfg:
-            self._edge(k, arm.parent(cfg), "attached_to")
+        if cfg:  # a scale set instance's IP configuration stands for the scale set
+            self._edge(k, _backend_id(cfg), "attached_to")
 
     def _bastion(self, k: str, row: dict[str, Any]) -> None:
         self._ip_configs(k, _props(row))

@@ -126,6 +126,14 @@ NODE_KINDS: dict[str, NodeKind] = {
     "firewall_policy": NodeKind(
         "microsoft.network/firewallpolicies", "Azure Firewall policy (its DNS proxy settings)"
     ),
+    "load_balancer": NodeKind(
+        "microsoft.network/loadbalancers",
+        "load balancer: frontends, rules, inbound NAT rules and pools (read by exposure)",
+    ),
+    "vmss": NodeKind(
+        "microsoft.compute/virtualmachinescalesets",
+        "VM scale set; its NIC configuration stands for its instances' NICs",
+    ),
     "dns_server": NodeKind(
         "", "a custom DNS server IP named in a VNet's dhcpOptions (no ARM resource)"
     ),
@@ -140,13 +148,16 @@ TYPE_OF_KIND: dict[str, str] = {name: t for t, name in KIND_OF_TYPE.items()}
 EDGE_KINDS: dict[str, EdgeKind] = {
     "contains": EdgeKind(("vnet",), ("subnet",), (), "the VNet holds the subnet"),
     "in_subnet": EdgeKind(
-        ("nic", "private_endpoint", "aml_compute", "bastion"),
+        ("nic", "private_endpoint", "aml_compute", "bastion", "vmss"),
         ("subnet",),
         (),
         "the resource's IP configuration sits in the subnet",
     ),
     "protects": EdgeKind(
-        ("nsg",), ("subnet", "nic"), (), "the NSG is associated with the subnet or NIC"
+        ("nsg",),
+        ("subnet", "nic", "vmss"),
+        (),
+        "the NSG is associated with the subnet or NIC (or a scale set's NIC configuration)",
     ),
     "peers_with": EdgeKind(
         ("vnet",),
@@ -203,9 +214,10 @@ EDGE_KINDS: dict[str, EdgeKind] = {
     ),
     "attached_to": EdgeKind(
         ("public_ip", "nic"),
-        ("nic", "bastion", "vm", "private_endpoint"),
+        ("nic", "bastion", "vm", "private_endpoint", "load_balancer", "vmss"),
         (),
-        "a public IP on a NIC or Bastion; a NIC on a VM or private endpoint",
+        "a public IP on a NIC, Bastion, load balancer frontend or scale set instance; a NIC "
+        "on a VM or private endpoint",
     ),
     "compute_of": EdgeKind(
         ("aml_compute",), ("aml_workspace",), (), "the compute belongs to the workspace"
@@ -249,6 +261,14 @@ EDGE_KINDS: dict[str, EdgeKind] = {
         ("scoped_resource",),
         "the AMPLS scopes the Azure Monitor resource (a scopedResources row, or the "
         "component's PrivateLinkScopedResources)",
+    ),
+    "backend_of": EdgeKind(
+        ("nic", "vmss"),
+        ("load_balancer",),
+        (),
+        "the NIC or scale set is a backend of the load balancer (a pool member, an inbound "
+        "NAT rule's target or a NAT pool's scale set); the forwarding rules are "
+        "AuditGraph.lb_forwards",
     ),
     "hosted_in": EdgeKind(
         ("dns_server",),

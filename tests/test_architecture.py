@@ -20,6 +20,7 @@ LIVE = {"auditor.collect", "auditor.credentials"}
 NEVER = {
     "auditor.graph": ("auditor.rules", "auditor.report", "auditor.core", "auditor.cli"),
     "auditor.relations": ("auditor.rules", "auditor.report", "auditor.core", "auditor.cli"),
+    "auditor.answers": ("auditor.rules", "auditor.report", "auditor.core", "auditor.cli"),
     "auditor.conditions": ("auditor.report", "auditor.core", "auditor.cli"),
     "auditor.rules": ("auditor.report", "auditor.core", "auditor.cli"),
     "auditor.findings": ("auditor.graph", "auditor.rules", "auditor.report", "auditor.cli"),

@@ -4,8 +4,9 @@ A rule names a relation (``{relation: required_links}``) instead of re-deriving 
 registry and item types are in ``base``; each domain has its module — ``hops`` (one edge
 away, declared as data), ``peering``, ``dns`` with ``dns_answer`` (the answer each client
 gets), ``nsg`` (address arithmetic) with ``nsg_eval`` (the NSG evaluator), ``nsg_shadow``
-and ``nsg_checks``, ``firewall`` and ``serving`` — and its own tests. Reports that need the same
-answers (the network drawing) ask these functions too.
+and ``nsg_checks``, ``exposure`` (internet paths), ``firewall`` and ``serving`` — and its
+own tests. Reports that need the same answers (the network drawing) ask these functions
+too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from . import (
     dns,
     dns_answer,
+    exposure,
     firewall,
     hops,
     nsg,
@@ -38,6 +40,7 @@ __all__ = [
     "dns_zones",
     "endpoint_vnet",
     "endpoint_zones",
+    "exposure",
     "firewall",
     "hops",
     "nsg",
