@@ -196,6 +196,52 @@ def test_a_cluster_the_estate_cannot_describe_is_unknown(tmp_path: Path) -> None
     assert ask(g, "cluster", training) == []
 
 
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"apiServerAccessProfile": {"authorizedIPRanges": "0.0.0.0/0"}},  # a string, not a list
+        {"apiServerAccessProfile": {"authorizedIPRanges": ["garbage"]}},
+        {"apiServerAccessProfile": {"authorizedIPRanges": [5, "10.0.0.0/8"]}},
+        {"apiServerAccessProfile": {"authorizedIPRanges": ["*"]}},
+        {"apiServerAccessProfile": {"authorizedIPRanges": {"a": "0.0.0.0/0"}}},
+        {"apiServerAccessProfile": {"enablePrivateCluster": "true"}},
+        {"apiServerAccessProfile": ["x"]},
+        None,  # a row without properties
+    ],
+)
+def test_a_cluster_whose_api_server_settings_cannot_be_read_is_unknown(
+    tmp_path: Path, props: Any
+) -> None:
+    aks = cluster("aks")
+    aks["properties"] = props
+    compute = child(
+        ws("w"),
+        "computes",
+        "inf",
+        "microsoft.machinelearningservices/workspaces/computes",
+        computeType="AKS",
+        resourceId=aks["id"],
+    )
+    g = graph_of([ws("w"), aks, compute], tmp_path)
+    (item,) = ask(g, "cluster", compute)
+    assert item.unknown, item.extra
+
+
+def test_authorized_ranges_are_judged_without_stray_spaces(tmp_path: Path) -> None:
+    aks = cluster("aks", apiServerAccessProfile={"authorizedIPRanges": ["0.0.0.0/0 "]})
+    compute = child(
+        ws("w"),
+        "computes",
+        "inf",
+        "microsoft.machinelearningservices/workspaces/computes",
+        computeType="AKS",
+        resourceId=aks["id"],
+    )
+    g = graph_of([ws("w"), aks, compute], tmp_path)
+    (item,) = ask(g, "cluster", compute)
+    assert item.unknown is None and item.extra["open_to_internet"] is True
+
+
 # -- App Insights and AMPLS ----------------------------------------------------------------------
 APPI = "microsoft.insights/components"
 SCOPE_ID = b.rid("rg-mon", "microsoft.insights/privateLinkScopes/ampls")

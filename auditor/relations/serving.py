@@ -12,6 +12,7 @@ the resource that decides is not in the estate.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from .. import arm
@@ -129,15 +130,33 @@ def _outside(g: AuditGraph, k: str, what: str) -> str:
 
 
 # -- AKS / Kubernetes inference computes ----------------------------------------------------
-def _api_server(props: dict[str, Any]) -> tuple[bool, list[str], str]:
-    """(reachable from the internet, authorized ranges, why) for a managed cluster."""
+def _api_server(props: dict[str, Any]) -> tuple[bool, list[str], str] | Unknown:
+    """(reachable from the internet, authorized ranges, why) for a managed cluster; Unknown
+    when a setting that decides it is not what ARM returns (a flag that is no boolean, ranges
+    that are no list of address prefixes): such a cluster is neither open nor closed."""
     access = _get(props, "apiServerAccessProfile")
-    access = access if isinstance(access, dict) else {}
-    if _get(access, "enablePrivateCluster") is True:
+    if access is not None and not isinstance(access, dict):
+        return Unknown.of("its apiServerAccessProfile is no object")
+    access = access or {}
+    private = _get(access, "enablePrivateCluster")
+    if private is not None and not isinstance(private, bool):
+        return Unknown.of(f"its enablePrivateCluster is {private!r}, not true or false")
+    if private is True:
         return False, [], "private cluster (enablePrivateCluster)"
     if str(_get(props, "publicNetworkAccess") or "").lower() == "disabled":
         return False, [], "publicNetworkAccess Disabled"
-    ranges = [str(r) for r in _get(access, "authorizedIPRanges") or [] if isinstance(r, str)]
+    given = _get(access, "authorizedIPRanges")
+    if given is not None and not isinstance(given, list):
+        return Unknown.of(f"its authorizedIPRanges is {given!r}, not a list")
+    ranges = []
+    for r in given or []:
+        try:
+            ipaddress.ip_network(str(r).strip(), strict=False)
+        except ValueError:
+            return Unknown.of(f"its authorizedIPRanges holds {r!r}, which is no address range")
+        if not isinstance(r, str):
+            return Unknown.of(f"its authorizedIPRanges holds {r!r}, which is no address range")
+        ranges.append(r.strip())
     if not ranges:
         return True, [], "public API server with no authorized IP ranges"
     if is_internet(ranges):
@@ -174,8 +193,12 @@ def cluster(g: AuditGraph, k: str) -> Answer:
             f"{g.name(target)} is a {g.row(target).get('type')}, not an AKS cluster: its API "
             "server's exposure is not in ARM"
         )
+    elif not isinstance(g.row(target).get("properties"), dict):
+        item.unknown = f"cluster {g.name(target)}'s row has no properties: its API server is unseen"
+    elif isinstance(judged := _api_server(_props(g, target)), Unknown):
+        item.unknown = f"cluster {g.name(target)}: {judged.reasons[0]}"
     else:
-        opened, ranges, why = _api_server(_props(g, target))
+        opened, ranges, why = judged
         item.extra = {"open_to_internet": opened, "authorized_ranges": ranges, "exposure": why}
     return [item]
 
