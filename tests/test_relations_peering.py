@@ -428,3 +428,23 @@ def test_reaches_is_unknown_where_the_estate_cannot_say(tmp_path: Path) -> None:
     assert isinstance(verdict, Unknown) and why == (
         "x is not in the estate: its peering entries are unknown"
     )
+
+
+def test_an_overlap_only_the_peering_entries_record_is_still_an_overlap(tmp_path: Path) -> None:
+    """The VNet rows do not overlap, but the remote space the entries record (as peered, or
+    the remote VNet's current space) does: that space is routed, so the overlap counts."""
+    a = b.vnet("vnet-a", "10.0.0.0/16", {"s": "10.0.1.0/24"})
+    c = b.vnet("vnet-c", "10.1.0.0/16", {"s": "10.1.1.0/24"})
+    b.peering(a, c["id"], remoteAddressSpace={"addressPrefixes": ["10.0.128.0/17"]})
+    b.peering(c, a["id"])
+    g = graph_of([a, c], tmp_path)
+    (item,) = RELATIONS["peered_overlaps"].fn(g, key(a))  # type: ignore[misc]
+    assert item.extra["overlaps"] == ["10.0.0.0/16 with 10.0.128.0/17"]
+    c["properties"]["virtualNetworkPeerings"][0]["properties"][
+        "remoteVirtualNetworkAddressSpace"
+    ] = {"addressPrefixes": ["10.1.0.0/16"]}  # vnet-c's entry back: vnet-a's space grew
+    a["properties"]["virtualNetworkPeerings"] = []
+    b.peering(a, c["id"])
+    g = graph_of([a, c], tmp_path)
+    (item,) = RELATIONS["peered_overlaps"].fn(g, key(a))  # type: ignore[misc]
+    assert item.extra["overlaps"] == ["10.1.0.0/16 with 10.1.0.0/16"]

@@ -398,6 +398,17 @@ def peered_overlaps(g: AuditGraph, k: str) -> list[Item]:
                 )
             )
         )
+        if complete and not isinstance(local, Unknown):
+            # the spaces the entries record (as peered, and as the VNets now are) are routed
+            # too: a prefix either side's entry gives counts, not only the VNet rows'
+            b = back or {}
+            local = _union(
+                local,
+                attrs.get("local_address_space"),
+                attrs.get("local_vnet_space"),
+                b.get("remote_address_space"),
+                b.get("remote_vnet_space"),
+            )
         if g.seen(remote):
             far = _peered_space(
                 g,
@@ -406,6 +417,14 @@ def peered_overlaps(g: AuditGraph, k: str) -> list[Item]:
                 attrs.get("remote_address_space"),
                 complete,
             )
+            if complete and not isinstance(far, Unknown):
+                far = _union(
+                    far,
+                    attrs.get("remote_address_space"),
+                    attrs.get("remote_vnet_space"),
+                    (back or {}).get("local_address_space"),
+                    (back or {}).get("local_vnet_space"),
+                )
         else:
             given = attrs.get("remote_vnet_space") or attrs.get("remote_address_space")
             far = (
@@ -433,6 +452,14 @@ def peered_overlaps(g: AuditGraph, k: str) -> list[Item]:
             )
         )
     return by_id(items) + unreadable_items(g, k, (PEERINGS.field,), own=True)
+
+
+def _union(first: list[str], *more: Any) -> list[str]:
+    """The prefixes of ``first`` followed by those of ``more`` not already given."""
+    out = list(first)
+    for extra in more:
+        out += [p for p in _prefixes(extra) if p not in out]
+    return out
 
 
 def _endpoints_in(g: AuditGraph, vnet: str) -> list[str]:
