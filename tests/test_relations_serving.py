@@ -419,3 +419,14 @@ def test_a_registry_knows_its_endpoints_outside_the_estate(tmp_path: Path) -> No
     assert [i.node for i in items if i.node] == [pe_id.lower()]
     assert items[0].edge["status"] == "Approved"
     assert any(i.unknown and "registryPrivateEndpointConnections" in i.unknown for i in items)
+
+
+def test_a_project_whose_hub_is_itself_or_another_project_is_unknown(tmp_path: Path) -> None:
+    selfish = ws("selfish", "Project")
+    selfish["properties"]["hubResourceId"] = selfish["id"]
+    a, b_ = ws("a", "Project"), ws("b", "project")
+    a["properties"]["hubResourceId"], b_["properties"]["hubResourceId"] = b_["id"], a["id"]
+    g = graph_of([selfish, a, b_], tmp_path)
+    for row in (selfish, a, b_):
+        assert isinstance(ask(g, "hub", row), Unknown)
+        assert isinstance(ask(g, "network_owner", row), Unknown)

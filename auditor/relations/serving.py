@@ -61,6 +61,11 @@ def hub_of(g: AuditGraph, k: str) -> str | Unknown | None:
             f"project workspace {g.name(k)} inherits its hub's network, and which hub is "
             f"unknown: {why}"
         )
+    if hub == k or (g.seen(hub) and is_project(g, hub)):
+        return Unknown.of(
+            f"project workspace {g.name(k)} names {g.name(hub)} as its hub, which is "
+            f"{'itself' if hub == k else 'a project too'}: the network it inherits is unknown"
+        )
     return hub
 
 
