@@ -297,6 +297,12 @@ def test_without_either_source_the_scopes_are_unknown(tmp_path: Path) -> None:
     [
         ("*", True),
         ("*.com", True),
+        ("**", True),
+        ("*.*.com", True),
+        ("*.*.blob.core.windows.net", True),
+        ("*.co.uk", True),
+        ("*.contoso.co.uk", False),
+        ("*.*.contoso.com", False),
         ("*.COM.", True),
         ("*.blob.core.windows.net", True),
         ("*.azurewebsites.net", True),
@@ -320,6 +326,24 @@ def test_fqdn_rules_are_broad_when_anyone_can_own_a_name_they_match(fqdn: str, b
         ({"serviceTag": "AzureCloud", "protocol": "TCP", "portRanges": "443"}, True),
         ({"serviceTag": "Storage", "protocol": "TCP", "portRanges": "443"}, True),
         ({"serviceTag": "Storage.westeurope", "protocol": "TCP", "portRanges": "443"}, False),
+        ({"serviceTag": "AzureCloud.westeurope", "protocol": "TCP", "portRanges": "443"}, True),
+        (
+            {
+                "serviceTag": "Storage.westeurope",
+                "protocol": "TCP",
+                "portRanges": "1-1000,1001-65535",
+            },
+            True,
+        ),
+        (
+            {
+                "serviceTag": "Storage.westeurope",
+                "protocol": "TCP",
+                "portRanges": "1-1000,1002-65535",
+            },
+            False,
+        ),
+        ({"serviceTag": "Storage.westeurope", "protocol": "TCP", "portRanges": "443,80"}, False),
         ({"serviceTag": "AzureMachineLearning", "protocol": "TCP", "portRanges": "*"}, True),
         ({"serviceTag": "AzureMachineLearning", "protocol": "*", "portRanges": "443"}, True),
         (

@@ -265,6 +265,8 @@ SHARED_SUFFIXES = frozenset(
         "ngrok-free.app",
     }
 )
+# Second-level labels under a country code that anyone registers under (co.uk, com.au).
+PUBLIC_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "ne", "or"})
 # Service tags that name a whole cloud, or a service in every region (their regional
 # forms, Storage.westeurope, are the narrow ones).
 BROAD_TAGS = {"internet": "the whole internet", "azurecloud": "every Azure public address"}
@@ -279,13 +281,17 @@ def _fqdn(dest: Any) -> str | Unknown | None:
     if not isinstance(dest, str) or not dest.strip():
         return Unknown.of(f"its destination {dest!r} is no host name")
     name = dest.strip().lower().rstrip(".")
-    if name == "*" or name == "*.*":
-        return "'*' matches every host name on the internet"
-    if not name.startswith("*."):
+    if "*" not in name:
         return None
-    rest = name[2:]
+    # a name matches at least every host under the labels after its last wildcard
+    rest = name.rsplit("*", 1)[1].strip(".")
+    if not rest:
+        return "'*' matches every host name on the internet"
     if "." not in rest:
         return f"'{dest}' matches every host name under the top-level domain .{rest}"
+    second, _, country = rest.partition(".")
+    if len(country) == 2 and country.isalpha() and second in PUBLIC_SECOND_LEVEL:
+        return f"'{dest}' matches every host name under the public suffix .{rest}"
     if rest in SHARED_SUFFIXES:
         kind = "every storage account" if ".core.windows.net" in f".{rest}" else "every resource"
         return (
@@ -301,8 +307,11 @@ def _service_tag(dest: Any) -> str | Unknown | None:
     why = []
     tag = str(_get(dest, "serviceTag") or "").strip()
     prefixes = _get(dest, "addressPrefixes")
+    base_tag, _, region = tag.lower().partition(".")
     if tag.lower() in BROAD_TAGS:
         why.append(f"service tag {tag} is {BROAD_TAGS[tag.lower()]}")
+    elif region and base_tag in BROAD_TAGS:
+        why.append(f"service tag {tag} is {BROAD_TAGS[base_tag]} in {region}, any tenant's")
     elif tag.lower() in GLOBAL_TAGS:
         why.append(
             f"service tag {tag} names the service in every region, every tenant's (name a "
@@ -313,11 +322,27 @@ def _service_tag(dest: Any) -> str | Unknown | None:
     elif not tag and not prefixes:
         return Unknown.of("it names neither a service tag nor address prefixes")
     ports = str(_get(dest, "portRanges") or "").replace(" ", "").lower()
-    if ports in ALL_PORTS:
+    if ports in ALL_PORTS or _every_port(ports):
         why.append(f"every port (portRanges {_get(dest, 'portRanges')})")
     if str(_get(dest, "protocol") or "").strip() == "*":
         why.append("every protocol (protocol '*')")
     return "; ".join(why) or None
+
+
+def _every_port(ports: str) -> bool:
+    """Whether a comma-separated list of ports and ranges covers 1-65535 together."""
+    spans = []
+    for part in ports.split(","):
+        low, _, high = part.partition("-")
+        if not low.isdigit() or not (high or low).isdigit():
+            return False
+        spans.append((int(low), int(high or low)))
+    reached = 0
+    for low, high in sorted(spans):
+        if low > reached + 1:
+            return False
+        reached = max(reached, high)
+    return reached >= 65535
 
 
 def _private_endpoint(g: AuditGraph, dest: Any) -> str | Unknown | None:
