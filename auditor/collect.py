@@ -733,9 +733,11 @@ class Collector:
                 self._arm_wait,
             )
             body = response.json()
-            if not isinstance(body, dict) or not isinstance(body.get("value", []), list):
+            # a body without 'value' is no empty list: reading it as one would pass a
+            # parent whose children were never seen
+            if not isinstance(body, dict) or not isinstance(body.get("value"), list):
                 raise RuntimeError("ARM returned a body without a 'value' list")
-            items += [_item(v, parent, item_type, api_version) for v in body.get("value", [])]
+            items += [_item(v, parent, item_type, api_version) for v in body["value"]]
             url = body.get("nextLink") or None
         return items
 

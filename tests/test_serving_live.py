@@ -15,7 +15,7 @@ from auditor import audit
 from auditor.collect import Scope
 
 from .conftest import FIXTURES
-from .fake_arm import FakeArm, load_rows, write_stub_az
+from .fake_arm import FakeArm, _Problem, load_rows, write_stub_az
 from .test_live import collector, ids, subscriptions
 
 TOPOLOGY = FIXTURES / "topologies" / "serve-appinsights-ampls" / "estate.json"
@@ -54,3 +54,39 @@ def test_scope_members_are_read_from_arm_and_judged_alike(
     live, offline = verdicts(snapshot), verdicts(TOPOLOGY)
     assert live == offline
     assert ("MLA-APPI-004", rows[3]["id"].lower()) in live[0]  # appi-public: in no scope
+
+
+class OddScopeLists(FakeArm):
+    """Every AMPLS scopedResources list answers ``odd`` instead of its items."""
+
+    odd: str = "no-value"
+
+    def _arm_route(self, path, query):  # type: ignore[no-untyped-def]
+        reply = super()._arm_route(path, query)
+        if path.lower().endswith("/scopedresources"):
+            if type(self).odd == "no-value":
+                reply.body = {}
+            elif type(self).odd == "404":
+                raise _Problem(404, "ResourceNotFound", "gone")
+            elif type(self).odd == "value-not-list":
+                reply.body = {"value": {"id": "x"}}
+        return reply
+
+
+@pytest.mark.parametrize("odd", ["no-value", "404", "value-not-list"])
+def test_an_odd_scope_list_is_a_failure_and_never_a_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: str
+) -> None:
+    """A list answer without its 'value' list (or a 404) is no empty list: each scope's
+    read is a recorded failure (the scan is incomplete, exit 3), never zero members."""
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    write_stub_az(stub)
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(OddScopeLists, "odd", odd)
+    rows = load_rows(TOPOLOGY)
+    with OddScopeLists(rows) as arm:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", arm.ca_path)
+        doc = collector(arm).collect(Scope(subscriptions=subscriptions(rows)))
+    assert doc["failures"] and all("amplsscopedresources" in str(f) for f in doc["failures"])
+    assert not any(r["type"].endswith("/scopedresources") for r in doc["rows"])
