@@ -22,6 +22,7 @@ from . import __version__
 from .report import REGISTRY, find_format, format_names, safe
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a process SIGINT ended
 SEVERITY_CHOICES = ("critical", "high", "medium", "low", "none")
 FORMAT_LIST = ", ".join(format_names())  # the report registry's, in its order
 
@@ -564,6 +565,9 @@ def main(argv: list[str] | None = None) -> int:
         return _scan(args, rules)
     except (InputError, RuleFileError) as exc:
         return _fail(str(exc))
+    except KeyboardInterrupt:  # Ctrl-C: one line and the shell's 130, never a traceback
+        _say("interrupted")
+        return EXIT_INTERRUPTED
     except Exception as exc:  # anything else is a bug, and says so (exit 4)
         return _internal_error(exc, args.verbose)
 

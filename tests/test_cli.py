@@ -324,3 +324,34 @@ def test_diff_stops_when_the_newer_report_was_not_fully_evaluated(tmp_path: Path
     done = run_cli("diff", str(old), str(newer), "--format", "json")
     assert done.returncode == 3 and "not evaluated" in done.stderr
     assert run_cli("diff", str(old), str(newer), "--allow-partial").returncode == 0
+
+
+@pytest.mark.parametrize("command", ["scan", "reach", "resolve"])
+def test_ctrl_c_is_one_line_and_exit_130_not_a_traceback(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from auditor import cli
+
+    def interrupted(*_: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, {"scan": "_scan"}.get(command, f"_{command}_command"), interrupted)
+    snapshot = str(FIXTURES / "topologies" / "peer-overlap" / "estate.json")
+    argv = {
+        "scan": ["scan", "--snapshot", snapshot],
+        "reach": [
+            "reach",
+            "--snapshot",
+            snapshot,
+            "--from",
+            "Internet",
+            "--to",
+            "snet",
+            "--port",
+            "22",
+        ],
+        "resolve": ["resolve", "--snapshot", snapshot, "x.example.com", "--from", "vnet-a"],
+    }[command]
+    assert cli.main(argv) == 130
+    err = capsys.readouterr().err
+    assert err.strip() == "mlops-audit: interrupted" and "Traceback" not in err
