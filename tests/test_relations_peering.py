@@ -448,3 +448,24 @@ def test_an_overlap_only_the_peering_entries_record_is_still_an_overlap(tmp_path
     g = graph_of([a, c], tmp_path)
     (item,) = RELATIONS["peered_overlaps"].fn(g, key(a))  # type: ignore[misc]
     assert item.extra["overlaps"] == ["10.1.0.0/16 with 10.1.0.0/16"]
+
+
+OCTET = st.one_of(st.integers(0, 300).map(str), st.sampled_from(["00", "01", "007", "010"]))
+
+
+@given(
+    st.tuples(OCTET, OCTET, OCTET, OCTET), st.sampled_from(["0", "00", "8", "08", "24", "32", "33"])
+)
+def test_the_fast_ipv4_reading_agrees_with_ipaddress(octets: tuple[str, ...], bits: str) -> None:
+    import ipaddress
+
+    from auditor.relations.peering import _interval
+
+    text = f"{'.'.join(octets)}/{bits}"
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        assert _interval(text) is None
+        return
+    first = int(net.network_address)
+    assert _interval(text) == (4, first, first + net.num_addresses - 1, text)

@@ -21,7 +21,9 @@ own entry that cannot be read is an unknown item in every relation here.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import re
 from typing import TYPE_CHECKING, Any
 
 from .. import arm
@@ -222,15 +224,37 @@ def subnet_space(g: AuditGraph, subnet: str) -> list[str] | Unknown:
 Interval = tuple[int, int, int, str]  # (IP version, first, last address, the prefix as given)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _interval(text: str) -> Interval | None:
+    """One prefix as an interval, None when it is no prefix (parsed once per spelling: a
+    hub's space is met on every spoke's entry)."""
+    if m := _IPV4.fullmatch(text):  # the canonical spelling, without ipaddress's objects
+        parts = m.groups()
+        numbers = [int(q) for q in parts]
+        canonical = all(str(n) == q for n, q in zip(numbers, parts, strict=True))
+        if canonical and max(numbers[:4]) <= 255 and numbers[4] <= 32:
+            value = int.from_bytes(bytes(numbers[:4]), "big")
+            size = 1 << (32 - numbers[4])
+            first = value - value % size
+            return (4, first, first + size - 1, text)
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+    first = int(net.network_address)
+    return (net.version, first, first + net.num_addresses - 1, text)
+
+
+_IPV4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})")
+
+
 def _parsed(prefixes: Any) -> list[Interval] | None:
     out: list[Interval] = []
     for p in prefixes:
-        try:
-            net = ipaddress.ip_network(str(p).strip(), strict=False)
-        except ValueError:
+        iv = _interval(str(p).strip())
+        if iv is None:
             return None
-        first = int(net.network_address)
-        out.append((net.version, first, first + net.num_addresses - 1, str(p).strip()))
+        out.append(iv)
     return out
 
 
