@@ -469,3 +469,21 @@ def test_the_fast_ipv4_reading_agrees_with_ipaddress(octets: tuple[str, ...], bi
         return
     first = int(net.network_address)
     assert _interval(text) == (4, first, first + net.num_addresses - 1, text)
+
+
+def test_a_gateway_outside_gateway_subnet_is_no_proof_of_transit(tmp_path: Path) -> None:
+    """Azure puts a VNet gateway only in GatewaySubnet: one the estate places in another
+    subnet leaves unknown whether the hub has a gateway, never a pass."""
+    hub, spoke = hub_and_spoke()
+    odd = gateway("vgw", hub)
+    subnet = odd["properties"]["ipConfigurations"][0]["properties"]["subnet"]
+    subnet["id"] = subnet["id"].replace("GatewaySubnet", "snet-workload")
+    g = graph_of([hub, spoke, odd], tmp_path)
+    (item,) = RELATIONS["gateway_transit"].fn(g, key(spoke))  # type: ignore[misc]
+    assert item.unknown and "snet-workload, not GatewaySubnet" in item.unknown
+    lower = gateway("vgw", hub)  # the subnet's name in any case is still GatewaySubnet
+    sub = lower["properties"]["ipConfigurations"][0]["properties"]["subnet"]
+    sub["id"] = sub["id"].replace("GatewaySubnet", "gatewaysubnet")
+    g = graph_of([hub, spoke, lower], tmp_path)
+    (item,) = RELATIONS["gateway_transit"].fn(g, key(spoke))  # type: ignore[misc]
+    assert item.unknown is None and item.extra["fault"] is None

@@ -322,9 +322,24 @@ def _peered_space(
     return Unknown.of(f"the subnet-level peering of {g.name(vnet)} names no subnets or space")
 
 
+GATEWAY_SUBNETS = frozenset({"gatewaysubnet", "routeserversubnet"})
+
+
 def _gateways(g: AuditGraph, vnet: str) -> list[str]:
     """Names of the gateways and Route Servers that serve the VNet."""
     return sorted(g.name(gw) for gw, _ in g.into(vnet, "gateway_in") if g.seen(gw))
+
+
+def _misplaced_gateways(g: AuditGraph, vnet: str) -> list[str]:
+    """Gateways the estate places in a subnet of the VNet that Azure never puts one in (not
+    GatewaySubnet or RouteServerSubnet): whether they serve the VNet cannot be told."""
+    return sorted(
+        f"{g.name(gw)} sits in subnet {attrs.get('subnet')}, not GatewaySubnet"
+        for gw, attrs in g.into(vnet, "gateway_in")
+        if g.seen(gw)
+        and attrs.get("via") == "ipConfiguration"
+        and str(attrs.get("subnet") or "").lower() not in GATEWAY_SUBNETS
+    )
 
 
 @relation(
@@ -363,7 +378,10 @@ def gateway_transit(g: AuditGraph, k: str) -> list[Item]:
                     f"{g.name(remote)}'s peering back ({back.get('name')}) does not set "
                     "allowGatewayTransit"
                 )
-            if not gateways:
+            misplaced = _misplaced_gateways(g, remote)
+            if misplaced:
+                unknown = f"whether {g.name(remote)} has a gateway is unknown: {misplaced[0]}"
+            elif not gateways:
                 hidden = g.unplaced("ipConfigurations")
                 if hidden:
                     unknown = f"whether {g.name(remote)} has a gateway is unknown: {hidden[0]}"
