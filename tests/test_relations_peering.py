@@ -487,3 +487,16 @@ def test_a_gateway_outside_gateway_subnet_is_no_proof_of_transit(tmp_path: Path)
     g = graph_of([hub, spoke, lower], tmp_path)
     (item,) = RELATIONS["gateway_transit"].fn(g, key(spoke))  # type: ignore[misc]
     assert item.unknown is None and item.extra["fault"] is None
+
+
+def test_an_overlap_whose_entry_back_cannot_be_read_does_not_call_it_absent(
+    tmp_path: Path,
+) -> None:
+    a = b.vnet("vnet-a", "10.0.0.0/16", {"s": "10.0.1.0/24"})
+    c = b.vnet("vnet-c", "10.0.128.0/17", {"s": "10.0.200.0/24"})
+    b.peer(a, c)
+    c["properties"]["virtualNetworkPeerings"][0]["properties"]["peeringState"] = 7
+    g = graph_of([a, c], tmp_path)
+    (item,) = RELATIONS["peered_overlaps"].fn(g, key(a))  # type: ignore[misc]
+    assert item.extra["back_entry"] == "an entry that cannot be read"
+    assert item.extra["overlaps"] == ["10.0.0.0/16 with 10.0.128.0/17"]

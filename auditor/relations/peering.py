@@ -485,7 +485,13 @@ def peered_overlaps(g: AuditGraph, k: str) -> list[Item]:
                 node=remote,
                 edge=dict(attrs),
                 extra={
-                    "back_entry": back.get("name") if back else None,
+                    "back_entry": back.get("name")
+                    if back
+                    else (
+                        "an entry that cannot be read"
+                        if g.seen(remote) and _unreadable_back(g, k, remote)
+                        else None
+                    ),
                     "local_space": None if unknown else list(local),  # type: ignore[arg-type]
                     "remote_space": None if unknown else list(far),  # type: ignore[arg-type]
                     "overlaps": [f"{a} with {b}" for a, b in pairs],
