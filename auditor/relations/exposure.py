@@ -522,7 +522,12 @@ def internet_paths(g: AuditGraph, k: str) -> Answer:
         return Unknown.of(*(str(u) for u in g.unreadable(k, "networkInterfaceConfigurations")))
     # an IP configuration that cannot be read may hold a public IP or a pool membership
     hidden = unreadable_items(g, k, ("ipConfigurations",)) if g.kind(k) == "nic" else []
-    return [_item(g, k, p) for p in paths_to(g, k)] + hidden
+    # a load balancer membership the estate cannot follow may carry a path from the internet
+    claims = [
+        Item(key=f"{g.display_id(k)}>{why}", unknown=f"{target_text(g, k)}: {why}")
+        for why in dict.fromkeys(g.lb_unresolved(k))
+    ]
+    return [_item(g, k, p) for p in paths_to(g, k)] + hidden + by_id(claims)
 
 
 @relation(

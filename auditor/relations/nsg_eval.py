@@ -930,6 +930,12 @@ def _levels(g: AuditGraph, node: str, direction: str) -> tuple[list[Level], list
         for s in nic_info(g, node).subnets:
             sub += [Level(n, "subnet", s) for n, _ in g.into(s, "protects")]
         found = sub + nic_nsgs if direction == INBOUND else nic_nsgs + sub
+        if len(nic_info(g, node).subnets) > 1:
+            names = ", ".join(sorted(g.name(s) for s in nic_info(g, node).subnets))
+            why.append(
+                f"NIC {g.name(node)} has IP configurations in several subnets ({names}), so "
+                "which subnet NSG a flow meets is unknown"
+            )
     elif kind == "subnet":
         found = [Level(n, "subnet", node) for n, _ in g.into(node, "protects")]
     by_level: dict[tuple[str, str], list[str]] = {}
