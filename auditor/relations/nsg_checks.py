@@ -15,6 +15,7 @@ flow or a port range, and each answer carries the deciding rule (NSG, rule, prio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .. import arm
@@ -145,6 +146,12 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
 
     An item is unknown when the verdict is (an NSG on the path not in the estate, a rule that
     cannot be read, rules sharing a priority) and no host is known to be reached."""
+    # MLA-NSG-002 and MLA-NSG-003 both ask: answered once per NSG
+    result: Answer = memoized(g, ("nsg_checks.internet_admits", k), lambda: _admits(g, k))
+    return result
+
+
+def _admits(g: AuditGraph, k: str) -> Answer:
     places = _places(g, k)
     if not places:
         return []
@@ -331,8 +338,14 @@ def shadowed_rules(g: AuditGraph, k: str) -> Answer:
     if unknown:
         return Unknown(tuple(dict.fromkeys(unknown)))
     custom = [r for rs in got for r in rs.rules if not r.default]
+    # MLA-NSG-005 and MLA-NSG-006 both ask: the items are made once per NSG
+    items: list[Item] = memoized(g, ("nsg_checks.shadowed", k), lambda: _shadow_items(custom))
+    return items
+
+
+def _shadow_items(custom: list[SecurityRule]) -> list[Item]:
     items = []
-    for s in memoized(g, ("nsg_checks.shadowed", k), lambda: shadowed(custom)):
+    for s in shadowed(custom):
         items.append(
             Item(
                 key=s.rule.name,
@@ -386,13 +399,21 @@ def _need_item(g: AuditGraph, subnet: str, need: Need, v: Verdict, **more: Any) 
     return Item(key=need.key, extra=extra, unknown=unknown)
 
 
+_ALLOWED = Verdict("Allow", ())
+
+
+@lru_cache(maxsize=256)
+def _peer(name: str) -> Endpoint:
+    return Endpoint.internet() if name == "Internet" else Endpoint.tag(name)
+
+
 def _ask(g: AuditGraph, subnet: str, need: Need) -> Verdict:
     """The evaluator's verdict on a needed flow; a flow the quick test shows allowed is
     Allow without its steps (only a denied flow is reported, with its deciding rule)."""
-    peer = Endpoint.internet() if need.peer == "Internet" else Endpoint.tag(need.peer)
+    peer = _peer(need.peer)
+    if surely_allowed(g, subnet, peer, need.direction, need.protocol, need.port):
+        return _ALLOWED
     here = Endpoint.node(subnet)
-    if surely_allowed(g, arm.key(subnet), peer, need.direction, need.protocol, need.port):
-        return Verdict("Allow", ())
     if need.direction == INBOUND:
         return flow(g, peer, here, need.protocol, need.port)
     return flow(g, here, peer, need.protocol, need.port)

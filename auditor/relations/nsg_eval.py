@@ -50,6 +50,7 @@ the 65,536 ports. Answers are memoized per graph (``base.memoized``).
 from __future__ import annotations
 
 import ipaddress
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -115,6 +116,13 @@ INTERNET: Intervals = arith.union(PUBLIC_V4, PUBLIC_V6)
 PRIVATE: Intervals = difference(EVERY_ADDRESS, INTERNET)
 
 
+# dotted quads without leading zeros (ipaddress refuses those) and a prefix length 0-32
+_V4 = re.compile(
+    r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})"
+    r"(?:/(0|[1-9][0-9]?))?"
+)
+
+
 @lru_cache(maxsize=8192)
 def parse_prefix(value: str) -> Intervals | None:
     """A CIDR prefix or address as intervals on the line; None when it is none (a tag).
@@ -122,6 +130,14 @@ def parse_prefix(value: str) -> Intervals | None:
     text = value.strip()
     if text == "0.0.0.0":
         return ((0, 2**32 - 1),)
+    if m := _V4.fullmatch(text):  # the common case, without ipaddress's objects
+        octets = [int(x) for x in m.group(1, 2, 3, 4)]
+        bits = 32 if m.group(5) is None else int(m.group(5))
+        if all(o <= 255 for o in octets) and bits <= 32:
+            n = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
+            size = 1 << (32 - bits)
+            lo = n & ~(size - 1)
+            return ((lo, lo + size - 1),)
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -601,22 +617,34 @@ def may_name_internet(
     ("source" or "destination"), for NSGs evaluated in ``vnets``: a necessary condition for
     a flow from (to) the internet to pass, decided from the prefixes alone. An application
     security group, or a VirtualNetwork whose space is not known, could hold anything."""
-    wide, got, vnet = _internet_reach(rules, side, protocol, ports)
+    wide, got, vnet = _internet_reach(tuple(rules), side, protocol, ports)
     if wide:
         return True
     if vnet:
-        for v in vnets:
-            space = virtual_network(g, v)
-            if space.missing:
-                return True
-            got = arith.union(got, intersection(space.known, INTERNET))
         if not vnets:
             return True
+        for v in dict.fromkeys(vnets):
+            public = _public_in_vnet(g, v)
+            if public is None:
+                return True
+            got = arith.union(got, public)
     return arith.covers(got, PUBLIC_V4) or arith.covers(got, PUBLIC_V6)
 
 
+def _public_in_vnet(g: AuditGraph, vnet: str) -> Intervals | None:
+    """The internet's part of a VNet's ``VirtualNetwork`` tag; None when not all known."""
+
+    def compute() -> Intervals | None:
+        space = virtual_network(g, vnet)
+        return None if space.missing else intersection(space.known, INTERNET)
+
+    result: Intervals | None = memoized(g, ("nsg_eval.vnet_public", vnet), compute)
+    return result
+
+
+@lru_cache(maxsize=65536)
 def _internet_reach(
-    rules: Iterable[SecurityRule], side: str, protocol: str | None, ports: Intervals | None
+    rules: tuple[SecurityRule, ...], side: str, protocol: str | None, ports: Intervals | None
 ) -> tuple[bool, Intervals, bool]:
     """(names something that may be anything, the prefixes' union, names VirtualNetwork)."""
     got: Intervals = ()
