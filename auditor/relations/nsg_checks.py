@@ -32,6 +32,7 @@ from .nsg_eval import (
     Verdict,
     flow,
     may_name_internet,
+    may_name_internet_alone,
     nsg_open_ports,
     nsg_rules,
     open_ports,
@@ -298,6 +299,9 @@ def unattached_internet(g: AuditGraph, k: str) -> Answer:
     read."""
     if any(True for _ in g.out(k, "protects")):
         return []
+    own = nsg_rules(g, k, INBOUND)
+    if not own.unknown and not may_name_internet_alone(own.rules):
+        return []  # its Allow rules cannot name the internet as a whole: nothing opens
     got = nsg_open_ports(g, k, Endpoint.internet(), "*")
     if got.unknown and not got.intervals:
         return Unknown(got.unknown)

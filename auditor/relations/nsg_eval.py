@@ -457,28 +457,42 @@ def nsg_rules(g: AuditGraph, nsg: str, direction: str) -> NsgRules:
         if got is None:
             return NsgRules(unknown=(f"NSG {g.name(nsg)} has no securityRules list in its row",))
         custom, defaults = got
-        mine = [r for r in custom if r.direction == direction]
-        seen: dict[int, str] = {}
-        clashes = []
-        for r in mine:
-            if r.priority in seen:
-                clashes.append(
-                    f"NSG {g.name(nsg)}: {direction.lower()} rules {seen[r.priority]} and "
-                    f"{r.name} share priority {r.priority}, so which applies first is unknown"
+        ordered = _ordered(tuple(custom), None if defaults is None else tuple(defaults), direction)
+        if isinstance(ordered, list):  # rules sharing a priority
+            return NsgRules(
+                unknown=tuple(
+                    f"NSG {g.name(nsg)}: {direction.lower()} rules {a} and {b} share priority "
+                    f"{p}, so which applies first is unknown"
+                    for a, b, p in ordered
                 )
-            seen.setdefault(r.priority, r.name)
-        if clashes:
-            return NsgRules(unknown=tuple(clashes))
-        dflt = (
-            default_rules(direction)
-            if defaults is None
-            else [r for r in defaults if r.direction == direction]
-        )
-        ordered = sorted(mine, key=lambda r: r.priority) + sorted(dflt, key=lambda r: r.priority)
-        return NsgRules(tuple(ordered))
+            )
+        return NsgRules(ordered)
 
     result: NsgRules = memoized(g, ("nsg_eval.rules", nsg, direction), compute)
     return result
+
+
+@lru_cache(maxsize=16384)
+def _ordered(
+    custom: tuple[SecurityRule, ...], defaults: tuple[SecurityRule, ...] | None, direction: str
+) -> tuple[SecurityRule, ...] | list[tuple[str, str, int]]:
+    """One direction's rules in Azure's order, or the pairs of rules that share a priority
+    (cached per content: estates repeat the same rule lists on many NSGs)."""
+    mine = [r for r in custom if r.direction == direction]
+    seen: dict[int, str] = {}
+    clashes = []
+    for r in mine:
+        if r.priority in seen:
+            clashes.append((seen[r.priority], r.name, r.priority))
+        seen.setdefault(r.priority, r.name)
+    if clashes:
+        return clashes
+    dflt = (
+        default_rules(direction)
+        if defaults is None
+        else [r for r in defaults if r.direction == direction]
+    )
+    return tuple(sorted(mine, key=lambda r: r.priority) + sorted(dflt, key=lambda r: r.priority))
 
 
 @dataclass(frozen=True)
@@ -629,6 +643,13 @@ def may_name_internet(
                 return True
             got = arith.union(got, public)
     return arith.covers(got, PUBLIC_V4) or arith.covers(got, PUBLIC_V6)
+
+
+def may_name_internet_alone(rules: tuple[SecurityRule, ...]) -> bool:
+    """:func:`may_name_internet` for an NSG evaluated on its own (attached to nothing), whose
+    ``VirtualNetwork`` is the private space and so names none of the internet."""
+    wide, got, _vnet = _internet_reach(rules, "source", None, None)
+    return wide or arith.covers(got, PUBLIC_V4) or arith.covers(got, PUBLIC_V6)
 
 
 def _public_in_vnet(g: AuditGraph, vnet: str) -> Intervals | None:
