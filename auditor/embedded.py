@@ -858,6 +858,8 @@ _SCALE_SET_IP = ListSpec(
 
 
 def _scale_set_nic(entry: dict[str, Any], props: dict[str, Any]) -> ScaleSetNic:
+    if props.get("ipConfigurations") is None:  # Azure requires one: what it holds is unknown
+        raise Invalid("it has no ipConfigurations")
     good, bad = read_list(props.get("ipConfigurations"), _SCALE_SET_IP)
     if bad:  # one unreadable IP configuration leaves the whole NIC's exposure unknown
         where = "" if bad[0].index is None else f"[{bad[0].index}]"

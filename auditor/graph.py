@@ -550,6 +550,14 @@ class AuditGraph:
         vm_profile = _props(row).get("virtualMachineProfile")
         profile = vm_profile.get("networkProfile") if isinstance(vm_profile, dict) else None
         if not isinstance(profile, dict) or "networkInterfaceConfigurations" not in profile:
+            mode = _props(row).get("orchestrationMode")
+            if not (isinstance(mode, str) and mode.strip().lower() == "flexible"):
+                # a uniform scale set's instances take their NICs from the profile
+                self._unread(
+                    k,
+                    "networkInterfaceConfigurations",
+                    Failed(None, None, "the scale set's row has no network profile"),
+                )
             return  # flexible orchestration without a profile: its VMs' NICs are rows
         nics = self._read(k, profile, embedded.SCALE_SET_NICS)
         self._scale_set_nics[k] = nics

@@ -123,3 +123,57 @@ def test_a_nic_in_two_subnets_is_not_judged_by_both_subnet_nsgs(tmp_path: Path) 
     assert answer.answer in ("allowed", "unknown"), answer.summary
     found, unknown = _outcome(p)
     assert ("MLA-EXP-001", "nic-vm1") in found | unknown
+
+
+VMSS = json.loads((ROOT / "exp-vmss-instance-pip" / "estate.json").read_text())
+
+
+def _nic_config(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    profile = _of(rows, "virtualmachinescalesets")["properties"]["virtualMachineProfile"]
+    return profile["networkProfile"]["networkInterfaceConfigurations"][0]["properties"]
+
+
+def _nsg_ref_text(rows: list[dict[str, Any]]) -> None:
+    _nic_config(rows)["networkSecurityGroup"] = "nsg-vmss"
+
+
+def _ip_configs_null(rows: list[dict[str, Any]]) -> None:
+    _nic_config(rows)["ipConfigurations"] = None
+
+
+def _profile_null(rows: list[dict[str, Any]]) -> None:
+    _of(rows, "virtualmachinescalesets")["properties"]["virtualMachineProfile"][
+        "networkProfile"
+    ] = None
+
+
+@pytest.mark.parametrize("mutate", [_nsg_ref_text, _ip_configs_null, _profile_null])
+def test_a_scale_set_that_cannot_be_read_is_unknown_to_reach(
+    tmp_path: Path, mutate: Callable[[list[dict[str, Any]]], None]
+) -> None:
+    """The scale set's instances hold public IPs and an NSG that admits RDP; when its NIC
+    configuration cannot be read, the scan does not judge it and reach does not say
+    "denied"."""
+    rows = copy.deepcopy(VMSS)
+    mutate(rows)
+    p = _write(tmp_path, rows)
+    found, unknown = _outcome(p)
+    assert ("MLA-EXP-001", "vmss-train") in found | unknown
+    answer = _reach(p, "Internet", "vmss-train", "3389")
+    assert answer.answer == "unknown", answer.summary
+
+
+def test_a_nic_nsg_not_reached_is_not_called_none(tmp_path: Path) -> None:
+    """The subnet NSG denies first; the scale set's NIC NSG exists but is not reached."""
+    rows = copy.deepcopy(VMSS)
+    extra = copy.deepcopy(_of(rows, "networksecuritygroups"))
+    extra["id"] += "-subnet"
+    extra["name"] += "-subnet"
+    extra["properties"]["securityRules"] = []
+    rows.append(extra)
+    subnet = _of(rows, "virtualnetworks")["properties"]["subnets"][0]["properties"]
+    subnet["networkSecurityGroup"] = {"id": extra["id"]}
+    answer = _reach(_write(tmp_path, rows), "Internet", "vmss-train", "3389")
+    assert answer.answer == "denied"
+    assert "NIC NSG none" not in answer.summary
+    assert "nsg-vmss" in answer.summary

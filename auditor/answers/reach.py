@@ -241,6 +241,8 @@ def _internet_paths(g: AuditGraph, t: str, protocol: str, port: int) -> list[Pat
         found.append(_judge(g, Endpoint.internet(), t, protocol, port, route, path.hops))
     # what the graph cannot follow may be a path too: never "denied" over it
     why = list(g.lb_unresolved(t))
+    if g.kind(t) == "vmss":
+        why += [str(u) for u in g.unreadable(t, "networkInterfaceConfigurations")]
     if g.kind(t) == "nic":
         info = nsg_eval.nic_info(g, t)
         why += info.unknown

@@ -366,7 +366,7 @@ def steps_text(g: AuditGraph, k: str, steps: tuple[Step, ...], no_nsg: str | Non
     for level, label in (("subnet", "subnet NSG"), ("nic", "NIC NSG")):
         s = by_level.get(level)
         if s is None:
-            parts.append(f"{label} none")
+            parts.append(f"{label} {_unreached(g, k, level)}")
             continue
         verb = "allows" if s.access == "Allow" else "denies"
         rules = f"rule {s.rule}, priority {s.priority}" + "".join(
@@ -374,6 +374,13 @@ def steps_text(g: AuditGraph, k: str, steps: tuple[Step, ...], no_nsg: str | Non
         )
         parts.append(f"{label} {arm.last_name(s.nsg)} {verb} ({rules})")
     return " → ".join(parts)
+
+
+def _unreached(g: AuditGraph, k: str, level: str) -> str:
+    """A level without a step: no NSG there, or NSGs a flow denied earlier never met."""
+    at = [k] if level == "nic" else [s for s, _ in g.out(k, "in_subnet")]
+    names = sorted({arm.last_name(g.display_id(n)) for a in at for n, _ in g.into(a, "protects")})
+    return f"{', '.join(names)} not reached" if names else "none"
 
 
 def _grouped(
