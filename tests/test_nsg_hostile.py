@@ -177,3 +177,19 @@ def test_a_nic_nsg_not_reached_is_not_called_none(tmp_path: Path) -> None:
     assert answer.answer == "denied"
     assert "NIC NSG none" not in answer.summary
     assert "nsg-vmss" in answer.summary
+
+
+def test_a_compute_in_a_subnet_not_in_the_estate_is_not_evaluated(tmp_path: Path) -> None:
+    """The compute's subnet (and so its NSG) is outside the estate: whether the NSG blocks
+    the flows Azure ML needs is unknown, not a pass."""
+    rows = json.loads((ROOT / "nsg-aml-compute" / "estate.json").read_text())
+    rows = [r for r in rows if r["name"] not in ("cluster-deny", "ci-public", "cluster-wide")]
+    compute = next(r for r in rows if r["name"] == "cluster-exact")
+    compute["properties"]["properties"]["subnet"]["id"] = (
+        "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/"
+        "Microsoft.Network/virtualNetworks/vnet-other/subnets/snet-train"
+    )
+    run = audit([_write(tmp_path, rows)], select=["MLA-NSG-008", "MLA-NSG-009", "MLA-NSG-010"])
+    assert not run.result.findings
+    unknown = {n.rule_id for n in run.result.not_evaluated}
+    assert {"MLA-NSG-008", "MLA-NSG-010"} <= unknown, unknown

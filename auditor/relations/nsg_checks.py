@@ -544,6 +544,15 @@ def _from_some_public_prefix(g: AuditGraph, subnet: str, need: Need) -> Verdict 
 
 
 # -- MLA-NSG-008 / 009 / 010: Azure ML compute in a customer VNet ------------------------------
+def _subnet_outside(g: AuditGraph, subnet: str) -> Unknown:
+    """A compute's subnet that is not in the estate: its NSG (if any) is not known, so
+    whether it blocks a flow is not either."""
+    return Unknown.of(
+        f"subnet {g.name(subnet)} is not in the estate: which NSG it has, and what that "
+        "allows, cannot be known"
+    )
+
+
 def _compute_subnet(g: AuditGraph, k: str) -> str | None:
     return g.first_out(k, "in_subnet")
 
@@ -651,6 +660,8 @@ def aml_outbound(g: AuditGraph, k: str) -> Answer:
     subnet = _compute_subnet(g, k)
     if subnet is None:
         return []
+    if not g.seen(subnet):
+        return _subnet_outside(g, subnet)
     needs = aml_needs(g, k)
     # computes share subnets: the items of one subnet and one list of needs, asked once
     key = ("nsg_checks.aml_outbound", subnet, tuple(n.key for n in needs))
@@ -686,6 +697,8 @@ def aml_inbound(g: AuditGraph, k: str) -> Answer:
     subnet = _compute_subnet(g, k)
     if subnet is None:
         return []
+    if not g.seen(subnet):
+        return _subnet_outside(g, subnet)
     return _not_allowed(g, subnet, [AML_INBOUND])
 
 
@@ -703,6 +716,8 @@ def aml_internet_outbound(g: AuditGraph, k: str) -> Answer:
     subnet = _compute_subnet(g, k)
     if subnet is None:
         return []
+    if not g.seen(subnet):
+        return _subnet_outside(g, subnet)
     custom = [
         r
         for nsg, _ in g.into(subnet, "protects")
