@@ -14,7 +14,7 @@ flow or a port range, and each answer carries the deciding rule (NSG, rule, prio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -49,16 +49,23 @@ if TYPE_CHECKING:
 
 FEW_CLOSED = arith.FEW_CLOSED
 
-register(
-    Hop(
-        "protected",
-        ("nsg",),
-        "protects",
-        "out",
-        "Subnets and NICs the NSG is associated with.",
-        ("subnets", "networkInterfaces"),
-    ).relation()
+_PROTECTED = Hop(
+    "protected",
+    ("nsg",),
+    "protects",
+    "out",
+    "Subnets and NICs the NSG is associated with.",
+    ("subnets", "networkInterfaces"),
 )
+
+
+def _protected(g: AuditGraph, k: str) -> Answer:
+    # MLA-NSG-002, 003 and 004 each ask it of every NSG: walked once per NSG
+    result: Answer = memoized(g, ("nsg_checks.protected", k), lambda: _PROTECTED(g, k))
+    return result
+
+
+register(replace(_PROTECTED.relation(), fn=_protected))
 
 
 def _ports(iv: tuple[tuple[int, int], ...]) -> str:
