@@ -248,6 +248,17 @@ class SecurityRule:
     source_asg_ids: tuple[str, ...] = ()
     destination_asg_ids: tuple[str, ...] = ()
 
+    def __hash__(self) -> int:
+        # rules key the evaluator's caches (as tuples of an NSG's rules): hash once
+        h: int | None = self.__dict__.get("_hash")
+        if h is None:
+            h = hash(tuple(getattr(self, f) for f in _RULE_FIELDS))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+
+_RULE_FIELDS = tuple(SecurityRule.__dataclass_fields__)
+
 
 def merge(ranges: list[tuple[int, int]]) -> PortRanges:
     """Sorted, disjoint, non-adjacent intervals covering the same integers."""
@@ -847,6 +858,8 @@ _SCALE_SET_IP = ListSpec(
 
 
 def _scale_set_nic(entry: dict[str, Any], props: dict[str, Any]) -> ScaleSetNic:
+    if props.get("ipConfigurations") is None:  # Azure requires one: what it holds is unknown
+        raise Invalid("it has no ipConfigurations")
     good, bad = read_list(props.get("ipConfigurations"), _SCALE_SET_IP)
     if bad:  # one unreadable IP configuration leaves the whole NIC's exposure unknown
         where = "" if bad[0].index is None else f"[{bad[0].index}]"

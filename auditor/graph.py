@@ -109,6 +109,11 @@ class AuditGraph:
         self._members: dict[str, set[str]] = defaultdict(set)  # pool/NAT rule -> backend ids
         self._forwards: dict[str, list[LbForward]] = defaultdict(list)  # backend -> paths
         self._unresolved: dict[str, list[str]] = defaultdict(list)  # public IP -> why
+        # a NIC's or scale set's own claims: the pools / NAT rules (pools) its row names
+        self._lb_claims: dict[str, list[str]] = defaultdict(list)
+        self._lb_parts: set[str] = set()  # pool and forwarding ids the LB rows list
+        # backend pool members named by address only: address -> why (reach asks by IP)
+        self._address_members: dict[str, list[str]] = defaultdict(list)
         self._scale_set_nics: dict[str, list[ScaleSetNic]] = {}
         self._build()
 
@@ -159,6 +164,11 @@ class AuditGraph:
     def lb_forwards(self, k: str) -> list[LbForward]:
         """The public load balancer paths into a NIC or scale set (backend key)."""
         return self._forwards.get(k, [])
+
+    def address_members(self, address: str) -> list[str]:
+        """Why a public load balancer may forward to this private address: a backend pool
+        member named by address only."""
+        return self._address_members.get(address.strip(), [])
 
     def lb_unresolved(self, k: str) -> list[str]:
         """Why some backend a public IP's load balancer forwards to cannot be named (an
@@ -500,6 +510,7 @@ class AuditGraph:
         for cfg in configs:  # load balancer memberships, resolved when every row is read
             for ref in (*cfg.pools, *cfg.nat_rules):
                 self._members[arm.key(ref)].add(self.display_id(k))
+                self._lb_claims[k].append(ref)
         if nsg := self._one_ref(
             k, props, "networkSecurityGroup", "microsoft.network/networksecuritygroups"
         ):
@@ -527,7 +538,10 @@ class AuditGraph:
         ]
         for pool in self._read(k, props, embedded.POOLS):
             self._members[arm.key(pool.id)].update(pool.members)
+            self._lb_parts.add(arm.key(pool.id))
         for f in forwards:
+            if f.id:
+                self._lb_parts.add(arm.key(f.id))
             if f.target and f.id:
                 self._members[arm.key(f.id)].add(f.target)
         self._lbs[k] = (frontends, forwards)
@@ -536,6 +550,14 @@ class AuditGraph:
         vm_profile = _props(row).get("virtualMachineProfile")
         profile = vm_profile.get("networkProfile") if isinstance(vm_profile, dict) else None
         if not isinstance(profile, dict) or "networkInterfaceConfigurations" not in profile:
+            mode = _props(row).get("orchestrationMode")
+            if not (isinstance(mode, str) and mode.strip().lower() == "flexible"):
+                # a uniform scale set's instances take their NICs from the profile
+                self._unread(
+                    k,
+                    "networkInterfaceConfigurations",
+                    Failed(None, None, "the scale set's row has no network profile"),
+                )
             return  # flexible orchestration without a profile: its VMs' NICs are rows
         nics = self._read(k, profile, embedded.SCALE_SET_NICS)
         self._scale_set_nics[k] = nics
@@ -547,11 +569,14 @@ class AuditGraph:
                     self._edge(k, cfg.subnet, "in_subnet")
                 for ref in (*cfg.pools, *cfg.nat_pools):
                     self._members[arm.key(ref)].add(self.display_id(k))
+                    self._lb_claims[k].append(ref)
 
     def _lb_paths(self) -> None:
         """Each public frontend's rules, NAT rules and NAT pools, followed to the backends
         that the pools' and NICs' (or scale sets') rows name, either side."""
+        public_pips: dict[str, set[str]] = {}
         for k, (frontends, forwards) in self._lbs.items():
+            public_pips[k] = {arm.key(fe.public_ip) for fe in frontends if fe.public_ip}
             public = {
                 arm.key(fe.id): fe
                 for fe in frontends
@@ -577,10 +602,12 @@ class AuditGraph:
                         )
                         backends.setdefault(arm.key(bid), bid)
                     elif pip is not None:
-                        self._unresolved[pip].append(
+                        why = (
                             f"load balancer {self.name(k)} {f.name}: a backend pool member "
                             f"{member} is named by address only"
                         )
+                        self._unresolved[pip].append(why)
+                        self._address_members[member.removeprefix("address ").strip()].append(why)
                 if not backends and f.kind == "nat_pool" and pip is not None:
                     self._unresolved[pip].append(
                         f"load balancer {self.name(k)} inbound NAT pool {f.name}: no scale "
@@ -591,6 +618,49 @@ class AuditGraph:
                     self._link(node, k, key="backend_of")
                     self._forwards[node].append(
                         LbForward(k, fe.name or arm.last_name(fe.id or ""), pip, f, node)
+                    )
+
+        self._lb_unreadable(public_pips)
+        self._check_claims()
+
+    _LB_LISTS = (
+        "frontendIPConfigurations",
+        "loadBalancingRules",
+        "inboundNatRules",
+        "inboundNatPools",
+        "backendAddressPools",
+    )
+
+    def _lb_unreadable(self, public_pips: dict[str, set[str]]) -> None:
+        """A load balancer whose lists cannot all be read may forward more than the paths
+        found: each of its public IPs says so (its exposure is not evaluated)."""
+        for k in self._lbs:
+            for u in self.unreadable(k, *self._LB_LISTS):
+                for pip in sorted(public_pips.get(k, ())):
+                    self._unresolved[pip].append(str(u))
+
+    def _check_claims(self) -> None:
+        """A NIC or scale set that names a load balancer's pool, NAT rule or NAT pool the
+        estate cannot follow (the load balancer is not in it, its lists cannot be read, or
+        it lists no such entry) may be reached along a path the graph does not hold: the
+        reason is recorded on the backend (``lb_unresolved``), which is then unknown."""
+        for k, refs in self._lb_claims.items():
+            for ref in dict.fromkeys(refs):
+                parts = ref.split("/")
+                lb_id = "/".join(parts[:9])
+                lb = arm.key(lb_id)
+                what = f"{parts[9] if len(parts) > 9 else 'entry'} {arm.last_name(ref)}"
+                if lb not in self._lbs:
+                    self._unresolved[k].append(
+                        f"it names {what} of load balancer {arm.last_name(lb_id)}, which is "
+                        "not in the estate (it may be public)"
+                    )
+                elif broken := self.unreadable(lb, *self._LB_LISTS):
+                    self._unresolved[k].extend(str(u) for u in broken)
+                elif arm.key(ref) not in self._lb_parts:
+                    self._unresolved[k].append(
+                        f"it names {what} of load balancer {self.name(lb)}, which lists no "
+                        "such entry"
                     )
 
     def _public_ip(self, k: str, row: dict[str, Any]) -> None:

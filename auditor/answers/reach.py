@@ -33,7 +33,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import arm
+from .. import arm, embedded
 from ..relations import exposure, nsg_eval
 from ..relations.nsg_eval import Endpoint, Step
 
@@ -239,7 +239,28 @@ def _internet_paths(g: AuditGraph, t: str, protocol: str, port: int) -> list[Pat
                                         detail=ex.no_nsg or ""))  # fmt: skip
             continue
         found.append(_judge(g, Endpoint.internet(), t, protocol, port, route, path.hops))
+    # what the graph cannot follow may be a path too: never "denied" over it
+    why = list(g.lb_unresolved(t))
+    if g.kind(t) == "vmss":
+        why += [str(u) for u in g.unreadable(t, "networkInterfaceConfigurations")]
+    if g.kind(t) == "nic":
+        info = nsg_eval.nic_info(g, t)
+        why += info.unknown
+        for cfg in _ip_configs(g, t) if not info.unknown else ():
+            why += g.address_members(cfg.private_ip) if cfg.private_ip else []
+    if why:
+        found.append(PathAnswer(f"unresolved paths to {exposure.target_text(g, t)}",
+                                exposure.target_text(g, t), "Unknown",
+                                reasons=list(dict.fromkeys(why))))  # fmt: skip
     return found
+
+
+def _ip_configs(g: AuditGraph, nic: str) -> list[Any]:
+    if not g.seen(nic):
+        return []
+    props = g.row(nic).get("properties")
+    value = props.get("ipConfigurations") if isinstance(props, dict) else None
+    return embedded.read_list(value, embedded.IP_CONFIGURATIONS)[0]
 
 
 def reach(g: AuditGraph, source: str, target: str, port_text: str) -> ReachAnswer:

@@ -366,7 +366,7 @@ def steps_text(g: AuditGraph, k: str, steps: tuple[Step, ...], no_nsg: str | Non
     for level, label in (("subnet", "subnet NSG"), ("nic", "NIC NSG")):
         s = by_level.get(level)
         if s is None:
-            parts.append(f"{label} none")
+            parts.append(f"{label} {_unreached(g, k, level)}")
             continue
         verb = "allows" if s.access == "Allow" else "denies"
         rules = f"rule {s.rule}, priority {s.priority}" + "".join(
@@ -374,6 +374,13 @@ def steps_text(g: AuditGraph, k: str, steps: tuple[Step, ...], no_nsg: str | Non
         )
         parts.append(f"{label} {arm.last_name(s.nsg)} {verb} ({rules})")
     return " → ".join(parts)
+
+
+def _unreached(g: AuditGraph, k: str, level: str) -> str:
+    """A level without a step: no NSG there, or NSGs a flow denied earlier never met."""
+    at = [k] if level == "nic" else [s for s, _ in g.out(k, "in_subnet")]
+    names = sorted({arm.last_name(g.display_id(n)) for a in at for n, _ in g.into(a, "protects")})
+    return f"{', '.join(names)} not reached" if names else "none"
 
 
 def _grouped(
@@ -516,13 +523,24 @@ def internet_paths(g: AuditGraph, k: str) -> Answer:
     marked unknown for each path that ends outside the estate (its NIC, load balancer or
     backend is not in it); on a NIC, one marked unknown per IP configuration that cannot be
     read (it may hold a public IP)."""
+    # MLA-EXP-001, MLA-EXP-002 and MLA-PIP-001 ask alike: answered once per node
+    result: Answer = memoized(g, ("exposure.internet_paths", k), lambda: _paths_answer(g, k))
+    return result
+
+
+def _paths_answer(g: AuditGraph, k: str) -> Answer:
     if g.kind(k) == "public_ip":
         return _outside(g, k)
     if g.kind(k) == "vmss" and g.unreadable(k, "networkInterfaceConfigurations"):
         return Unknown.of(*(str(u) for u in g.unreadable(k, "networkInterfaceConfigurations")))
     # an IP configuration that cannot be read may hold a public IP or a pool membership
     hidden = unreadable_items(g, k, ("ipConfigurations",)) if g.kind(k) == "nic" else []
-    return [_item(g, k, p) for p in paths_to(g, k)] + hidden
+    # a load balancer membership the estate cannot follow may carry a path from the internet
+    claims = [
+        Item(key=f"{g.display_id(k)}>{why}", unknown=f"{target_text(g, k)}: {why}")
+        for why in dict.fromkeys(g.lb_unresolved(k))
+    ]
+    return [_item(g, k, p) for p in paths_to(g, k)] + hidden + by_id(claims)
 
 
 @relation(

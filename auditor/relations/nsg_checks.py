@@ -14,7 +14,8 @@ flow or a port range, and each answer carries the deciding rule (NSG, rule, prio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .. import arm
@@ -31,6 +32,7 @@ from .nsg_eval import (
     Verdict,
     flow,
     may_name_internet,
+    may_name_internet_alone,
     nsg_open_ports,
     nsg_rules,
     open_ports,
@@ -47,16 +49,23 @@ if TYPE_CHECKING:
 
 FEW_CLOSED = arith.FEW_CLOSED
 
-register(
-    Hop(
-        "protected",
-        ("nsg",),
-        "protects",
-        "out",
-        "Subnets and NICs the NSG is associated with.",
-        ("subnets", "networkInterfaces"),
-    ).relation()
+_PROTECTED = Hop(
+    "protected",
+    ("nsg",),
+    "protects",
+    "out",
+    "Subnets and NICs the NSG is associated with.",
+    ("subnets", "networkInterfaces"),
 )
+
+
+def _protected(g: AuditGraph, k: str) -> Answer:
+    # MLA-NSG-002, 003 and 004 each ask it of every NSG: walked once per NSG
+    result: Answer = memoized(g, ("nsg_checks.protected", k), lambda: _PROTECTED(g, k))
+    return result
+
+
+register(replace(_PROTECTED.relation(), fn=_protected))
 
 
 def _ports(iv: tuple[tuple[int, int], ...]) -> str:
@@ -145,6 +154,12 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
 
     An item is unknown when the verdict is (an NSG on the path not in the estate, a rule that
     cannot be read, rules sharing a priority) and no host is known to be reached."""
+    # MLA-NSG-002 and MLA-NSG-003 both ask: answered once per NSG
+    result: Answer = memoized(g, ("nsg_checks.internet_admits", k), lambda: _admits(g, k))
+    return result
+
+
+def _admits(g: AuditGraph, k: str) -> Answer:
     places = _places(g, k)
     if not places:
         return []
@@ -291,6 +306,9 @@ def unattached_internet(g: AuditGraph, k: str) -> Answer:
     read."""
     if any(True for _ in g.out(k, "protects")):
         return []
+    own = nsg_rules(g, k, INBOUND)
+    if not own.unknown and not may_name_internet_alone(own.rules):
+        return []  # its Allow rules cannot name the internet as a whole: nothing opens
     got = nsg_open_ports(g, k, Endpoint.internet(), "*")
     if got.unknown and not got.intervals:
         return Unknown(got.unknown)
@@ -331,8 +349,14 @@ def shadowed_rules(g: AuditGraph, k: str) -> Answer:
     if unknown:
         return Unknown(tuple(dict.fromkeys(unknown)))
     custom = [r for rs in got for r in rs.rules if not r.default]
+    # MLA-NSG-005 and MLA-NSG-006 both ask: the items are made once per NSG
+    items: list[Item] = memoized(g, ("nsg_checks.shadowed", k), lambda: _shadow_items(custom))
+    return items
+
+
+def _shadow_items(custom: list[SecurityRule]) -> list[Item]:
     items = []
-    for s in memoized(g, ("nsg_checks.shadowed", k), lambda: shadowed(custom)):
+    for s in shadowed(custom):
         items.append(
             Item(
                 key=s.rule.name,
@@ -386,13 +410,21 @@ def _need_item(g: AuditGraph, subnet: str, need: Need, v: Verdict, **more: Any) 
     return Item(key=need.key, extra=extra, unknown=unknown)
 
 
+_ALLOWED = Verdict("Allow", ())
+
+
+@lru_cache(maxsize=256)
+def _peer(name: str) -> Endpoint:
+    return Endpoint.internet() if name == "Internet" else Endpoint.tag(name)
+
+
 def _ask(g: AuditGraph, subnet: str, need: Need) -> Verdict:
     """The evaluator's verdict on a needed flow; a flow the quick test shows allowed is
     Allow without its steps (only a denied flow is reported, with its deciding rule)."""
-    peer = Endpoint.internet() if need.peer == "Internet" else Endpoint.tag(need.peer)
+    peer = _peer(need.peer)
+    if surely_allowed(g, subnet, peer, need.direction, need.protocol, need.port):
+        return _ALLOWED
     here = Endpoint.node(subnet)
-    if surely_allowed(g, arm.key(subnet), peer, need.direction, need.protocol, need.port):
-        return Verdict("Allow", ())
     if need.direction == INBOUND:
         return flow(g, peer, here, need.protocol, need.port)
     return flow(g, here, peer, need.protocol, need.port)
@@ -519,6 +551,15 @@ def _from_some_public_prefix(g: AuditGraph, subnet: str, need: Need) -> Verdict 
 
 
 # -- MLA-NSG-008 / 009 / 010: Azure ML compute in a customer VNet ------------------------------
+def _subnet_outside(g: AuditGraph, subnet: str) -> Unknown:
+    """A compute's subnet that is not in the estate: its NSG (if any) is not known, so
+    whether it blocks a flow is not either."""
+    return Unknown.of(
+        f"subnet {g.name(subnet)} is not in the estate: which NSG it has, and what that "
+        "allows, cannot be known"
+    )
+
+
 def _compute_subnet(g: AuditGraph, k: str) -> str | None:
     return g.first_out(k, "in_subnet")
 
@@ -626,6 +667,8 @@ def aml_outbound(g: AuditGraph, k: str) -> Answer:
     subnet = _compute_subnet(g, k)
     if subnet is None:
         return []
+    if not g.seen(subnet):
+        return _subnet_outside(g, subnet)
     needs = aml_needs(g, k)
     # computes share subnets: the items of one subnet and one list of needs, asked once
     key = ("nsg_checks.aml_outbound", subnet, tuple(n.key for n in needs))
@@ -661,6 +704,8 @@ def aml_inbound(g: AuditGraph, k: str) -> Answer:
     subnet = _compute_subnet(g, k)
     if subnet is None:
         return []
+    if not g.seen(subnet):
+        return _subnet_outside(g, subnet)
     return _not_allowed(g, subnet, [AML_INBOUND])
 
 
@@ -678,6 +723,8 @@ def aml_internet_outbound(g: AuditGraph, k: str) -> Answer:
     subnet = _compute_subnet(g, k)
     if subnet is None:
         return []
+    if not g.seen(subnet):
+        return _subnet_outside(g, subnet)
     custom = [
         r
         for nsg, _ in g.into(subnet, "protects")

@@ -50,6 +50,7 @@ the 65,536 ports. Answers are memoized per graph (``base.memoized``).
 from __future__ import annotations
 
 import ipaddress
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -115,6 +116,13 @@ INTERNET: Intervals = arith.union(PUBLIC_V4, PUBLIC_V6)
 PRIVATE: Intervals = difference(EVERY_ADDRESS, INTERNET)
 
 
+# dotted quads without leading zeros (ipaddress refuses those) and a prefix length 0-32
+_V4 = re.compile(
+    r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})"
+    r"(?:/(0|[1-9][0-9]?))?"
+)
+
+
 @lru_cache(maxsize=8192)
 def parse_prefix(value: str) -> Intervals | None:
     """A CIDR prefix or address as intervals on the line; None when it is none (a tag).
@@ -122,6 +130,14 @@ def parse_prefix(value: str) -> Intervals | None:
     text = value.strip()
     if text == "0.0.0.0":
         return ((0, 2**32 - 1),)
+    if m := _V4.fullmatch(text):  # the common case, without ipaddress's objects
+        octets = [int(x) for x in m.group(1, 2, 3, 4)]
+        bits = 32 if m.group(5) is None else int(m.group(5))
+        if all(o <= 255 for o in octets) and bits <= 32:
+            n = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
+            size = 1 << (32 - bits)
+            lo = n & ~(size - 1)
+            return ((lo, lo + size - 1),)
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -441,28 +457,42 @@ def nsg_rules(g: AuditGraph, nsg: str, direction: str) -> NsgRules:
         if got is None:
             return NsgRules(unknown=(f"NSG {g.name(nsg)} has no securityRules list in its row",))
         custom, defaults = got
-        mine = [r for r in custom if r.direction == direction]
-        seen: dict[int, str] = {}
-        clashes = []
-        for r in mine:
-            if r.priority in seen:
-                clashes.append(
-                    f"NSG {g.name(nsg)}: {direction.lower()} rules {seen[r.priority]} and "
-                    f"{r.name} share priority {r.priority}, so which applies first is unknown"
+        ordered = _ordered(tuple(custom), None if defaults is None else tuple(defaults), direction)
+        if isinstance(ordered, list):  # rules sharing a priority
+            return NsgRules(
+                unknown=tuple(
+                    f"NSG {g.name(nsg)}: {direction.lower()} rules {a} and {b} share priority "
+                    f"{p}, so which applies first is unknown"
+                    for a, b, p in ordered
                 )
-            seen.setdefault(r.priority, r.name)
-        if clashes:
-            return NsgRules(unknown=tuple(clashes))
-        dflt = (
-            default_rules(direction)
-            if defaults is None
-            else [r for r in defaults if r.direction == direction]
-        )
-        ordered = sorted(mine, key=lambda r: r.priority) + sorted(dflt, key=lambda r: r.priority)
-        return NsgRules(tuple(ordered))
+            )
+        return NsgRules(ordered)
 
     result: NsgRules = memoized(g, ("nsg_eval.rules", nsg, direction), compute)
     return result
+
+
+@lru_cache(maxsize=16384)
+def _ordered(
+    custom: tuple[SecurityRule, ...], defaults: tuple[SecurityRule, ...] | None, direction: str
+) -> tuple[SecurityRule, ...] | list[tuple[str, str, int]]:
+    """One direction's rules in Azure's order, or the pairs of rules that share a priority
+    (cached per content: estates repeat the same rule lists on many NSGs)."""
+    mine = [r for r in custom if r.direction == direction]
+    seen: dict[int, str] = {}
+    clashes = []
+    for r in mine:
+        if r.priority in seen:
+            clashes.append((seen[r.priority], r.name, r.priority))
+        seen.setdefault(r.priority, r.name)
+    if clashes:
+        return clashes
+    dflt = (
+        default_rules(direction)
+        if defaults is None
+        else [r for r in defaults if r.direction == direction]
+    )
+    return tuple(sorted(mine, key=lambda r: r.priority) + sorted(dflt, key=lambda r: r.priority))
 
 
 @dataclass(frozen=True)
@@ -601,22 +631,41 @@ def may_name_internet(
     ("source" or "destination"), for NSGs evaluated in ``vnets``: a necessary condition for
     a flow from (to) the internet to pass, decided from the prefixes alone. An application
     security group, or a VirtualNetwork whose space is not known, could hold anything."""
-    wide, got, vnet = _internet_reach(rules, side, protocol, ports)
+    wide, got, vnet = _internet_reach(tuple(rules), side, protocol, ports)
     if wide:
         return True
     if vnet:
-        for v in vnets:
-            space = virtual_network(g, v)
-            if space.missing:
-                return True
-            got = arith.union(got, intersection(space.known, INTERNET))
         if not vnets:
             return True
+        for v in dict.fromkeys(vnets):
+            public = _public_in_vnet(g, v)
+            if public is None:
+                return True
+            got = arith.union(got, public)
     return arith.covers(got, PUBLIC_V4) or arith.covers(got, PUBLIC_V6)
 
 
+def may_name_internet_alone(rules: tuple[SecurityRule, ...]) -> bool:
+    """:func:`may_name_internet` for an NSG evaluated on its own (attached to nothing), whose
+    ``VirtualNetwork`` is the private space and so names none of the internet."""
+    wide, got, _vnet = _internet_reach(rules, "source", None, None)
+    return wide or arith.covers(got, PUBLIC_V4) or arith.covers(got, PUBLIC_V6)
+
+
+def _public_in_vnet(g: AuditGraph, vnet: str) -> Intervals | None:
+    """The internet's part of a VNet's ``VirtualNetwork`` tag; None when not all known."""
+
+    def compute() -> Intervals | None:
+        space = virtual_network(g, vnet)
+        return None if space.missing else intersection(space.known, INTERNET)
+
+    result: Intervals | None = memoized(g, ("nsg_eval.vnet_public", vnet), compute)
+    return result
+
+
+@lru_cache(maxsize=65536)
 def _internet_reach(
-    rules: Iterable[SecurityRule], side: str, protocol: str | None, ports: Intervals | None
+    rules: tuple[SecurityRule, ...], side: str, protocol: str | None, ports: Intervals | None
 ) -> tuple[bool, Intervals, bool]:
     """(names something that may be anything, the prefixes' union, names VirtualNetwork)."""
     got: Intervals = ()
@@ -930,6 +979,12 @@ def _levels(g: AuditGraph, node: str, direction: str) -> tuple[list[Level], list
         for s in nic_info(g, node).subnets:
             sub += [Level(n, "subnet", s) for n, _ in g.into(s, "protects")]
         found = sub + nic_nsgs if direction == INBOUND else nic_nsgs + sub
+        if len(nic_info(g, node).subnets) > 1:
+            names = ", ".join(sorted(g.name(s) for s in nic_info(g, node).subnets))
+            why.append(
+                f"NIC {g.name(node)} has IP configurations in several subnets ({names}), so "
+                "which subnet NSG a flow meets is unknown"
+            )
     elif kind == "subnet":
         found = [Level(n, "subnet", node) for n, _ in g.into(node, "protects")]
     by_level: dict[tuple[str, str], list[str]] = {}
