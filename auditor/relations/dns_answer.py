@@ -122,7 +122,9 @@ def private_name(g: AuditGraph, name: str) -> str:
 
 
 def _under(name: str, domain: str) -> bool:
-    return name == domain or name.endswith("." + domain)
+    """The name is the domain or below it; the root domain (a forwarding rule for ".")
+    holds every name."""
+    return not domain or name == domain or name.endswith("." + domain)
 
 
 # -- endpoints: their names and current IPs -------------------------------------------------
@@ -287,8 +289,9 @@ def zone_lookup(g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[s
 
 # -- Azure DNS in a VNet ----------------------------------------------------------------------
 def _completed(state: Any) -> bool:
-    """A link counts once Azure reports it Completed (an absent state: as created)."""
-    return state is None or str(state).lower() in {"completed", "done"}
+    """A link counts once Azure reports it Completed (an absent state: as created). Any
+    other value — InProgress, or one Azure does not define — is not yet a link."""
+    return state is None or str(state).strip().lower() == "completed"
 
 
 def _zones_by_name(g: AuditGraph) -> dict[str, list[str]]:
@@ -574,12 +577,21 @@ class _Resolver:
                 unreadable.extend(bad.get(suffix, ()))
             if suffix not in table:
                 continue
+            done = []
             for zone, attrs in table[suffix]:
                 if not _completed(attrs.get("state")):
                     pending = pending or (zone, attrs)
-                elif best is None:
-                    best = (zone, attrs)
-            if best is not None:
+                else:
+                    done.append((zone, attrs))
+            if len({z for z, _ in done}) > 1:  # Azure refuses this; the estate shows it
+                return _unknown(
+                    chain,
+                    f"several private zones named {suffix} are linked to VNet {g.name(vnet)} "
+                    f"({', '.join(sorted(g.display_id(z) for z, _ in done))}), which Azure "
+                    "does not allow: which one answers cannot be told",
+                )
+            if done:
+                best = done[0]
                 break
         if best is None:
             if unreadable:
@@ -638,13 +650,28 @@ class _Resolver:
                 asked=vnet,
                 expected=tuple(expected),
             )
-        address = ips[0]
-        if expected and address not in expected:
+        if owners and not expected:
+            return replace(
+                _unknown(
+                    chain,
+                    f"the current private IP of endpoint "
+                    f"{', '.join(sorted(g.name(pe) for pe in owners))} is not in the estate "
+                    "(its NIC or the NIC's IP is missing): whether the record is stale cannot "
+                    "be told",
+                    verdict=f"{linked}: A record {_short(record)} answers {', '.join(ips)}",
+                ),
+                zone=zone,
+                record=record,
+                asked=vnet,
+            )
+        stale = [ip for ip in ips if ip not in expected] if expected else []
+        address = stale[0] if stale else ips[0]
+        if stale:
             return DnsAnswer(
                 STALE,
                 chain,
-                verdict=f"{linked}: A record {_short(record)} answers {address}, but the "
-                f"endpoint's IP is {', '.join(expected)}",
+                verdict=f"{linked}: A record {_short(record)} answers {', '.join(ips)}, but "
+                f"the endpoint's IP is {', '.join(expected)}",
                 cause=STALE_RECORD,
                 address=address,
                 expected=tuple(expected),
