@@ -415,11 +415,79 @@ def _read_rules_at(g: AuditGraph, vnet: str) -> list[tuple[str, str, list[str], 
     return rules
 
 
+def _no_zone(g: AuditGraph, vnet: str, names: tuple[str, ...], chain: tuple[str, ...]) -> DnsAnswer:
+    return DnsAnswer(
+        PUBLIC,
+        chain,
+        verdict=f"no private zone of {names[-1]} is linked to VNet {g.name(vnet)}: "
+        "the public DNS answers",
+        cause=NO_ZONE,
+        asked=vnet,
+    )
+
+
+class _Context:
+    """What every resolution in one graph shares, read once: the zone decisions per VNet
+    (zone name → the first link not Completed, the Completed ones), the suffixes of each
+    name, what each zone holds for a name, and the strings that name a zone's link."""
+
+    def __init__(self, g: AuditGraph) -> None:
+        self.g = g
+        self.bad = _unreadable_links(g)
+        self._decisions: dict[str, dict[str, Any]] = {}
+        self._suffixes: dict[str, tuple[str, ...]] = {}
+        self._linked: dict[tuple[str, str], str] = {}
+        self._lookups: dict[tuple[str, str], tuple[str | None, list[str]] | str] = {}
+        self._by_name: dict[str, dict[str, set[str]]] | None = None
+
+    def decisions_at(
+        self, vnet: str
+    ) -> dict[str, tuple[tuple[str, dict[str, Any]] | None, list[tuple[str, dict[str, Any]]]]]:
+        found = self._decisions.get(vnet)
+        if found is None:
+            found = {}
+            for zname, entries in _zone_table(self.g, vnet).items():
+                pending = next(((z, a) for z, a in entries if not _completed(a.get("state"))), None)
+                done = [(z, a) for z, a in entries if _completed(a.get("state"))]
+                found[zname] = (pending, done)
+            self._decisions[vnet] = found
+        return found
+
+    def suffixes_of(self, name: str) -> tuple[str, ...]:
+        found = self._suffixes.get(name)
+        if found is None:
+            labels = name.split(".")
+            found = self._suffixes[name] = tuple(".".join(labels[i:]) for i in range(len(labels)))
+        return found
+
+    def linked(self, zone: str, vnet: str) -> str:
+        found = self._linked.get((zone, vnet))
+        if found is None:
+            g = self.g
+            found = self._linked[(zone, vnet)] = (
+                f"zone {g.name(zone)} ({g.display_id(zone)}) is linked to VNet {g.name(vnet)}"
+            )
+        return found
+
+    def lookup(self, zone: str, name: str) -> tuple[str | None, list[str]] | str:
+        key = (zone, name)
+        found = self._lookups.get(key)
+        if found is None:
+            found = self._lookups[key] = zone_lookup(self.g, zone, name)
+        return found
+
+    def owners(self, name: str) -> dict[str, set[str]]:
+        if self._by_name is None:
+            self._by_name = endpoint_names(self.g).by_name
+        return self._by_name.get(name, {})
+
+
 class _Resolver:
     """Walks one query through resolvers, with a loop guard."""
 
     def __init__(self, g: AuditGraph) -> None:
         self.g = g
+        self.ctx: _Context = memoized(g, ("dns_context",), lambda: _Context(g))
         self.asking: set[tuple[str, tuple[str, ...]]] = set()  # (VNet, names) on the stack
 
     # a server IP, asked from a VNet
@@ -550,39 +618,27 @@ class _Resolver:
             found = self.zones(vnet, name, chain)
             if found is not None:
                 return [found]
-        return [
-            DnsAnswer(
-                PUBLIC,
-                chain,
-                verdict=f"no private zone of {names[-1]} is linked to VNet {g.name(vnet)}: "
-                "the public DNS answers",
-                cause=NO_ZONE,
-                asked=vnet,
-            )
-        ]
+        return [_no_zone(g, vnet, names, chain)]
 
     def zones(self, vnet: str, name: str, chain: tuple[str, ...]) -> DnsAnswer | None:
         """The answer of the most specific private zone linked to the VNet for the name;
         None when no zone of the name is linked (the query leaves for public DNS)."""
-        g = self.g
+        g, ctx = self.g, self.ctx
         best: tuple[str, dict[str, Any]] | None = None
         pending: tuple[str, dict[str, Any]] | None = None
         unreadable: list[str] = []
-        table = _zone_table(g, vnet)
-        labels = name.split(".")
-        bad = _unreadable_links(g)
-        for i in range(len(labels)):  # the most specific zone name first
-            suffix = ".".join(labels[i:])
+        decisions = ctx.decisions_at(vnet)
+        bad = ctx.bad
+        if not decisions and not bad:
+            return None
+        for suffix in ctx.suffixes_of(name):  # the most specific zone name first
             if bad:
                 unreadable.extend(bad.get(suffix, ()))
-            if suffix not in table:
+            decision = decisions.get(suffix)
+            if decision is None:
                 continue
-            done = []
-            for zone, attrs in table[suffix]:
-                if not _completed(attrs.get("state")):
-                    pending = pending or (zone, attrs)
-                else:
-                    done.append((zone, attrs))
+            first_pending, done = decision
+            pending = pending or first_pending
             if len({z for z, _ in done}) > 1:  # Azure refuses this; the estate shows it
                 return _unknown(
                     chain,
@@ -611,14 +667,14 @@ class _Resolver:
                 )
             return None
         zone, attrs = best
-        linked = f"zone {g.name(zone)} ({g.display_id(zone)}) is linked to VNet {g.name(vnet)}"
-        found = zone_lookup(g, zone, name)
+        linked = ctx.linked(zone, vnet)
+        found = ctx.lookup(zone, name)
         if isinstance(found, str):
             return replace(
                 _unknown(chain, found, verdict=f"{linked}: {found}"), zone=zone, asked=vnet
             )
         record, ips = found
-        owners = endpoint_names(g).by_name.get(name, {})
+        owners = ctx.owners(name)
         expected = sorted({ip for ips_ in owners.values() for ip in ips_})
         if record is None or not ips:
             if str(attrs.get("resolution_policy") or "").lower() == "nxdomainredirect":
@@ -824,7 +880,14 @@ def resolve(
     if not servers:
         if vnet is None:
             return [_unknown((start,), "the client's VNet is not known")]
-        return resolver.azure_dns(vnet, names, (f"{start} uses Azure-provided DNS",), 0)
+        chain = (f"{start} uses Azure-provided DNS",)
+        if g.seen(vnet) and _rules_at(g, vnet) == []:  # no ruleset: the zones decide
+            for name in names:
+                found = resolver.zones(vnet, name, chain)
+                if found is not None:
+                    return [found]
+            return [_no_zone(g, vnet, names, chain)]
+        return resolver.azure_dns(vnet, names, chain, 0)
     out = []
     for ip in servers:
         found = resolver.server(ip, vnet, names, (f"{start} uses DNS server {ip}",), 0)
