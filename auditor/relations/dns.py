@@ -216,10 +216,14 @@ def resolver_configs(g: AuditGraph, vnet: str) -> list[tuple[str | None, list[st
     """The DNS set-ups clients in a VNet use: (None, the VNet's servers) — any client
     that does not override them, a new VM say — and (NIC name, its servers) for each
     NIC whose dnsSettings.dnsServers override its VNet's."""
-    overrides: dict[str, list[tuple[str, list[str]]]] = memoized(
-        g, ("nic_dns_overrides",), lambda: _nic_overrides(g)
-    )
-    return [(None, _dns_servers(g, vnet)), *overrides.get(vnet, ())]
+    cache: dict[str, list[tuple[str | None, list[str]]]] = memoized(g, ("resolver_configs",), dict)
+    found = cache.get(vnet)
+    if found is None:
+        overrides: dict[str, list[tuple[str, list[str]]]] = memoized(
+            g, ("nic_dns_overrides",), lambda: _nic_overrides(g)
+        )
+        found = cache[vnet] = [(None, _dns_servers(g, vnet)), *overrides.get(vnet, ())]
+    return found
 
 
 def _nic_overrides(g: AuditGraph) -> dict[str, list[tuple[str, list[str]]]]:
@@ -337,17 +341,16 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
         cause: str = "",
         answered_by: str | None = None,
     ) -> None:
-        entry = needs.setdefault(
-            target,
-            {
+        entry = needs.get(target)
+        if entry is None:
+            entry = needs[target] = {
                 "label": label,
                 "via": {},
                 "endpoints": set(),
                 "unknown": None,
                 "cause": "",
                 "answered_by": None,
-            },
-        )
+            }
         entry["via"][" → ".join(why)] = None
         entry["endpoints"].add(pe)
         if unknown and target not in linked:
