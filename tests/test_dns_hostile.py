@@ -160,3 +160,22 @@ def test_two_zones_of_one_name_linked_to_one_vnet_are_unknown(
     code, doc = ask(estate, tmp_path, capsys, vnet)
     assert (code, doc["answer"]) == (3, "unknown")
     assert "several private zones named" in doc["reason"]
+
+
+def _policy(estate: Rows) -> dict[str, Any]:
+    return of_type(estate, "microsoft.network/firewallpolicies")[0]["properties"]["dnsSettings"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("enableProxy", "false"), ("enableProxy", "False"), ("servers", "8.8.8.8")],
+)
+def test_a_firewall_policy_with_odd_dns_settings_is_not_a_working_proxy(
+    setting: str, value: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """enableProxy "false" (a string) is not enabled; servers that are not a list cannot
+    be followed: neither may answer as a proxy that forwards to Azure DNS."""
+    estate = rows("dns-firewall-proxy")
+    _policy(estate)[setting] = value
+    code, doc = ask(estate, tmp_path, capsys, "vnet-aml")
+    assert (code, doc["answer"]) == (3, "unknown")

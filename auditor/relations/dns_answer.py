@@ -821,8 +821,14 @@ def firewall_dns(g: AuditGraph, fw: str) -> tuple[bool, list[str]] | str:
         dns = props.get("dnsSettings") if isinstance(props, dict) else None
         dns = dns if isinstance(dns, dict) else {}
         servers = dns.get("servers")
-        return bool(dns.get("enableProxy")), [
-            str(s).strip() for s in (servers if isinstance(servers, list) else ()) if s
+        if servers is not None and not isinstance(servers, list):
+            return (
+                f"the DNS servers of firewall policy {g.name(policy)} are not a list "
+                f"({str(servers)[:60]!r}): where its DNS proxy forwards cannot be told"
+            )
+        enabled = dns.get("enableProxy")  # a boolean; the string "false" is not enabled
+        return enabled is True or str(enabled).strip().lower() == "true", [
+            str(s).strip() for s in (servers or ()) if s
         ]
     props = g.row(fw).get("properties")
     extra = props.get("additionalProperties") if isinstance(props, dict) else None
