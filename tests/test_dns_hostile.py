@@ -179,3 +179,21 @@ def test_a_firewall_policy_with_odd_dns_settings_is_not_a_working_proxy(
     _policy(estate)[setting] = value
     code, doc = ask(estate, tmp_path, capsys, "vnet-aml")
     assert (code, doc["answer"]) == (3, "unknown")
+
+
+def test_azure_dns_listed_before_a_custom_server_is_a_path_of_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """dnsServers [168.63.129.16, the firewall]: clients asking the first server get Azure
+    DNS in their own VNet, which has no link — the scan must say so, not judge the firewall
+    path alone (resolve already reported the disagreement)."""
+    estate = rows("dns-firewall-proxy")
+    for vnet in of_type(estate, "microsoft.network/virtualnetworks"):
+        servers = vnet["properties"]["dhcpOptions"]["dnsServers"]
+        if vnet["name"] == "vnet-aml":
+            vnet["properties"]["dhcpOptions"]["dnsServers"] = ["168.63.129.16", *servers]
+        if vnet["name"] == "vnet-spoke2":  # on-premises: would leave the rule not evaluated
+            vnet["properties"]["dhcpOptions"]["dnsServers"] = []
+    report = scan(estate, tmp_path, capsys)
+    messages = [f["message"] for f in report["findings"] if f.get("rule_id") == "MLA-DNS-001"]
+    assert any("not linked to VNet vnet-aml" in m for m in messages), messages

@@ -207,9 +207,13 @@ def endpoint_vnet(g: AuditGraph, pe: str) -> str | None:
 
 
 def _dns_servers(g: AuditGraph, node: str) -> list[str]:
-    """The custom DNS servers a VNet or NIC names, in order ([] : Azure-provided DNS)."""
+    """The custom DNS servers a VNet or NIC names, in order ([] : Azure-provided DNS). A
+    list of Azure DNS alone is Azure-provided DNS; in a list with other servers it stays,
+    in its place: clients that ask it get Azure DNS's answer in their own VNet."""
     servers = sorted(g.out(node, "uses_dns_server"), key=lambda s: s[1].get("order", 0))
-    return [s for s, _ in servers if g.row(s)["ip"] != AZURE_DNS]
+    if all(g.row(s)["ip"] == AZURE_DNS for s, _ in servers):
+        return []
+    return [s for s, _ in servers]
 
 
 def resolver_configs(g: AuditGraph, vnet: str) -> list[tuple[str | None, list[str]]]:
