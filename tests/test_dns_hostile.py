@@ -197,3 +197,21 @@ def test_azure_dns_listed_before_a_custom_server_is_a_path_of_its_own(
     report = scan(estate, tmp_path, capsys)
     messages = [f["message"] for f in report["findings"] if f.get("rule_id") == "MLA-DNS-001"]
     assert any("not linked to VNet vnet-aml" in m for m in messages), messages
+
+
+def test_a_cname_record_for_the_name_is_not_called_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The zone answers the name with a CNAME (a record type not followed): unknown, not
+    "the zone lacks the record" and not a pass."""
+    estate = rows("dns-stale-record")
+    rec = of_type(estate, "microsoft.network/privatednszones/a")[0]
+    rec["type"] = "microsoft.network/privatednszones/cname"
+    rec["id"] = rec["id"].replace("/A/", "/CNAME/")
+    rec["properties"] = {"cnameRecord": {"cname": "elsewhere.contoso.com"}}
+    code, doc = ask(estate, tmp_path, capsys, "vnet-aml")
+    assert (code, doc["answer"]) == (3, "unknown")
+    assert "CNAME record" in doc["reason"]
+    report = scan(estate, tmp_path, capsys)
+    assert "MLA-DNS-005" in dns_rules(report, "not_evaluated")
+    assert "MLA-DNS-005" not in dns_rules(report, "findings")

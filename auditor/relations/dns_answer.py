@@ -257,6 +257,23 @@ def _records_index(g: AuditGraph) -> dict[tuple[str, str], list[str]]:
     return result
 
 
+CNAME_TYPE = "microsoft.network/privatednszones/cname"
+
+
+def _cname_index(g: AuditGraph) -> dict[tuple[str, str], str]:
+    """(zone, name) → the CNAME record set of a private zone (a type not modelled)."""
+
+    def compute() -> dict[tuple[str, str], str]:
+        index: dict[tuple[str, str], str] = {}
+        for rec in g.nodes_of_type(CNAME_TYPE):
+            zone = arm.key(arm.parent(g.display_id(rec)))
+            index.setdefault((zone, _record_fqdn(g, rec, zone)), rec)
+        return index
+
+    result: dict[tuple[str, str], str] = memoized(g, ("dns_cname_index",), compute)
+    return result
+
+
 def _a_ips(g: AuditGraph, rec: str) -> list[str]:
     props = g.row(rec).get("properties")
     records = props.get("aRecords") if isinstance(props, dict) else None
@@ -273,6 +290,13 @@ def zone_lookup(g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[s
     if g.estate.holds(zone, DNS_RECORDS):
         recs = _records_index(g).get((zone, name), [])
         if not recs:
+            cname = _cname_index(g).get((zone, name))
+            if cname is not None:  # the name is an alias: not followed here
+                return (
+                    f"zone {g.name(zone)} answers {name} with CNAME record "
+                    f"{g.display_id(cname)}: aliases are not followed, so the address "
+                    "clients get cannot be told"
+                )
             return None, []
         ips = [ip for r in recs for ip in _a_ips(g, r)]
         return g.display_id(recs[0]), ips
