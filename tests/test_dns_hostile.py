@@ -215,3 +215,20 @@ def test_a_cname_record_for_the_name_is_not_called_missing(
     report = scan(estate, tmp_path, capsys)
     assert "MLA-DNS-005" in dns_rules(report, "not_evaluated")
     assert "MLA-DNS-005" not in dns_rules(report, "findings")
+
+
+@pytest.mark.parametrize("state", ["Paused", "", "Enabled?"])
+def test_a_forwarding_rule_in_an_undefined_state_is_unknown(
+    state: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """vnet-spoke2's rule sends the privatelink zone to the hub's inbound endpoint; a state
+    Azure does not define may or may not forward: unknown, not skipped."""
+    estate = rows("dns-private-resolver")
+    rules = of_type(estate, "microsoft.network/dnsforwardingrulesets/forwardingrules")
+    rule = next(r for r in rules if "/rs-spokes/" in r["id"] and r["name"] == "privatelink-blob")
+    rule["properties"]["forwardingRuleState"] = state
+    code, doc = ask(estate, tmp_path, capsys, "vnet-spoke2")
+    assert (code, doc["answer"]) == (3, "unknown")
+    rule["properties"]["forwardingRuleState"] = " enabled "
+    code, doc = ask(estate, tmp_path, capsys, "vnet-spoke2")
+    assert (code, doc["answer"]) == (0, "private")

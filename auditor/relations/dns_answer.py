@@ -418,7 +418,14 @@ def _read_rules_at(g: AuditGraph, vnet: str) -> list[tuple[str, str, list[str], 
             props = g.row(rule).get("properties")
             props = props if isinstance(props, dict) else {}
             state = props.get("forwardingRuleState")
-            if state is not None and str(state).lower() != "enabled":
+            plain = "enabled" if state is None else str(state).strip().lower()
+            if plain == "disabled":
+                continue
+            if plain != "enabled":  # neither value Azure defines: it may forward or not
+                problems.append(
+                    f"forwarding rule {g.display_id(rule)} has state {str(state)[:40]!r}, "
+                    "neither Enabled nor Disabled"
+                )
                 continue
             domain = props.get("domainName")
             if not isinstance(domain, str) or not domain.strip():
