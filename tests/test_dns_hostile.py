@@ -232,3 +232,15 @@ def test_a_forwarding_rule_in_an_undefined_state_is_unknown(
     rule["properties"]["forwardingRuleState"] = " enabled "
     code, doc = ask(estate, tmp_path, capsys, "vnet-spoke2")
     assert (code, doc["answer"]) == (0, "private")
+
+
+def test_a_zone_name_in_upper_case_with_a_trailing_dot_is_the_zone_it_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DNS names compare case-blind and without the root dot: not "the wrong zone"."""
+    estate = rows("dns-stale-record")
+    stale(estate, ["10.1.1.4"])
+    zone = of_type(estate, "microsoft.network/privatednszones")[0]
+    zone["name"] = zone["name"].upper() + "."
+    report = scan(estate, tmp_path, capsys)
+    assert not dns_rules(report, "findings")

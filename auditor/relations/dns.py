@@ -141,7 +141,7 @@ def expected_zones(g: AuditGraph, k: str) -> Answer:
         return zones
     if not zones:
         return []
-    used = {g.name(z).lower(): g.name(z) for z in zones}
+    used = {g.name(z).strip().lower().rstrip("."): g.name(z) for z in zones}  # DNS names
     items: list[Item] = []
     needed: set[str] = set()
     table = CLOUDS[g.estate.cloud].zones
