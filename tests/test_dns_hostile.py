@@ -244,3 +244,24 @@ def test_a_zone_name_in_upper_case_with_a_trailing_dot_is_the_zone_it_names(
     zone["name"] = zone["name"].upper() + "."
     report = scan(estate, tmp_path, capsys)
     assert not dns_rules(report, "findings")
+
+
+def test_a_vm_with_several_nics_is_not_answered_for_one_of_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first NIC's answer is not the VM's: the user must pick the NIC (exit 2)."""
+    estate = rows("dns-hub-forwarders")
+    nic = next(
+        r
+        for r in of_type(estate, "microsoft.network/networkinterfaces")
+        if r["name"] == "vm-build-nic"
+    )
+    twin = copy.deepcopy(nic)
+    twin["name"], twin["id"] = "vm-build-nic2", nic["id"] + "2"
+    twin["properties"].pop("dnsSettings", None)
+    estate.append(twin)
+    path = tmp_path / "estate.json"
+    path.write_text(json.dumps(estate), encoding="utf-8")
+    code = cli.main(["resolve", FQDN, "--from", "vm-build", "--snapshot", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "several NICs" in err and "vm-build-nic2" in err
