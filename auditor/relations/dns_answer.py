@@ -462,8 +462,9 @@ class _Context:
     (zone name → the first link not Completed, the Completed ones), the suffixes of each
     name, what each zone holds for a name, and the strings that name a zone's link."""
 
+    # it never holds the graph: the context lives in the graph's memo, and a cycle would
+    # keep a graph alive once the cyclic collector is off (as it is for a scan)
     def __init__(self, g: AuditGraph) -> None:
-        self.g = g
         self.bad = _unreadable_links(g)
         self._decisions: dict[str, dict[str, Any]] = {}
         self._suffixes: dict[str, tuple[str, ...]] = {}
@@ -472,12 +473,12 @@ class _Context:
         self._by_name: dict[str, dict[str, set[str]]] | None = None
 
     def decisions_at(
-        self, vnet: str
+        self, g: AuditGraph, vnet: str
     ) -> dict[str, tuple[tuple[str, dict[str, Any]] | None, list[tuple[str, dict[str, Any]]]]]:
         found = self._decisions.get(vnet)
         if found is None:
             found = {}
-            for zname, entries in _zone_table(self.g, vnet).items():
+            for zname, entries in _zone_table(g, vnet).items():
                 pending = next(((z, a) for z, a in entries if not _completed(a.get("state"))), None)
                 done = [(z, a) for z, a in entries if _completed(a.get("state"))]
                 found[zname] = (pending, done)
@@ -491,25 +492,24 @@ class _Context:
             found = self._suffixes[name] = tuple(".".join(labels[i:]) for i in range(len(labels)))
         return found
 
-    def linked(self, zone: str, vnet: str) -> str:
+    def linked(self, g: AuditGraph, zone: str, vnet: str) -> str:
         found = self._linked.get((zone, vnet))
         if found is None:
-            g = self.g
             found = self._linked[(zone, vnet)] = (
                 f"zone {g.name(zone)} ({g.display_id(zone)}) is linked to VNet {g.name(vnet)}"
             )
         return found
 
-    def lookup(self, zone: str, name: str) -> tuple[str | None, list[str]] | str:
+    def lookup(self, g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[str]] | str:
         key = (zone, name)
         found = self._lookups.get(key)
         if found is None:
-            found = self._lookups[key] = zone_lookup(self.g, zone, name)
+            found = self._lookups[key] = zone_lookup(g, zone, name)
         return found
 
-    def owners(self, name: str) -> dict[str, set[str]]:
+    def owners(self, g: AuditGraph, name: str) -> dict[str, set[str]]:
         if self._by_name is None:
-            self._by_name = endpoint_names(self.g).by_name
+            self._by_name = endpoint_names(g).by_name
         return self._by_name.get(name, {})
 
 
@@ -658,7 +658,7 @@ class _Resolver:
         best: tuple[str, dict[str, Any]] | None = None
         pending: tuple[str, dict[str, Any]] | None = None
         unreadable: list[str] = []
-        decisions = ctx.decisions_at(vnet)
+        decisions = ctx.decisions_at(g, vnet)
         bad = ctx.bad
         if not decisions and not bad:
             return None
@@ -698,14 +698,14 @@ class _Resolver:
                 )
             return None
         zone, attrs = best
-        linked = ctx.linked(zone, vnet)
-        found = ctx.lookup(zone, name)
+        linked = ctx.linked(g, zone, vnet)
+        found = ctx.lookup(g, zone, name)
         if isinstance(found, str):
             return replace(
                 _unknown(chain, found, verdict=f"{linked}: {found}"), zone=zone, asked=vnet
             )
         record, ips = found
-        owners = ctx.owners(name)
+        owners = ctx.owners(g, name)
         expected = sorted({ip for ips_ in owners.values() for ip in ips_})
         if record is None or not ips:
             if str(attrs.get("resolution_policy") or "").lower() == "nxdomainredirect":
