@@ -914,6 +914,8 @@ class AuditGraph:
             for k in self.nodes_of_kind(kind):
                 settings = _props(self.row(k)).get(field)
                 servers = settings.get("dnsServers") if isinstance(settings, dict) else None
+                if servers is not None and not isinstance(servers, list):  # unreadable:
+                    servers = [f"(unreadable dnsServers {str(servers)[:60]!r})"]  # unknown
                 for order, ip in enumerate(_list(servers)):
                     server = self._server_node(str(ip).strip())
                     self._link(k, server, "uses_dns_server", order=order)

@@ -82,6 +82,11 @@ def ask(g: AuditGraph, fqdn: str, client_text: str) -> Resolution:
         nics = sorted(n for n, _ in g.into(client, "attached_to") if g.kind(n) == "nic")
         if not nics:
             raise BadQuestion(f"--from {client_text}: VM {g.name(client)} has no NIC in the estate")
+        if len(nics) > 1:  # NICs may sit in different VNets or name their own DNS servers
+            raise BadQuestion(
+                f"--from {client_text}: VM {g.name(client)} has several NICs; give one of "
+                f"them: {', '.join(g.display_id(n) for n in nics)}"
+            )
         client, kind = nics[0], "nic"
     vnet, servers = da.client_servers(g, client)
     who = g.name(client) if kind == "vnet" else f"NIC {g.name(client)}"

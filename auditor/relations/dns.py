@@ -141,7 +141,7 @@ def expected_zones(g: AuditGraph, k: str) -> Answer:
         return zones
     if not zones:
         return []
-    used = {g.name(z).lower(): g.name(z) for z in zones}
+    used = {g.name(z).strip().lower().rstrip("."): g.name(z) for z in zones}  # DNS names
     items: list[Item] = []
     needed: set[str] = set()
     table = CLOUDS[g.estate.cloud].zones
@@ -207,19 +207,27 @@ def endpoint_vnet(g: AuditGraph, pe: str) -> str | None:
 
 
 def _dns_servers(g: AuditGraph, node: str) -> list[str]:
-    """The custom DNS servers a VNet or NIC names, in order ([] : Azure-provided DNS)."""
+    """The custom DNS servers a VNet or NIC names, in order ([] : Azure-provided DNS). A
+    list of Azure DNS alone is Azure-provided DNS; in a list with other servers it stays,
+    in its place: clients that ask it get Azure DNS's answer in their own VNet."""
     servers = sorted(g.out(node, "uses_dns_server"), key=lambda s: s[1].get("order", 0))
-    return [s for s, _ in servers if g.row(s)["ip"] != AZURE_DNS]
+    if all(g.row(s)["ip"] == AZURE_DNS for s, _ in servers):
+        return []
+    return [s for s, _ in servers]
 
 
 def resolver_configs(g: AuditGraph, vnet: str) -> list[tuple[str | None, list[str]]]:
     """The DNS set-ups clients in a VNet use: (None, the VNet's servers) — any client
     that does not override them, a new VM say — and (NIC name, its servers) for each
     NIC whose dnsSettings.dnsServers override its VNet's."""
-    overrides: dict[str, list[tuple[str, list[str]]]] = memoized(
-        g, ("nic_dns_overrides",), lambda: _nic_overrides(g)
-    )
-    return [(None, _dns_servers(g, vnet)), *overrides.get(vnet, ())]
+    cache: dict[str, list[tuple[str | None, list[str]]]] = memoized(g, ("resolver_configs",), dict)
+    found = cache.get(vnet)
+    if found is None:
+        overrides: dict[str, list[tuple[str, list[str]]]] = memoized(
+            g, ("nic_dns_overrides",), lambda: _nic_overrides(g)
+        )
+        found = cache[vnet] = [(None, _dns_servers(g, vnet)), *overrides.get(vnet, ())]
+    return found
 
 
 def _nic_overrides(g: AuditGraph) -> dict[str, list[tuple[str, list[str]]]]:
@@ -337,17 +345,16 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
         cause: str = "",
         answered_by: str | None = None,
     ) -> None:
-        entry = needs.setdefault(
-            target,
-            {
+        entry = needs.get(target)
+        if entry is None:
+            entry = needs[target] = {
                 "label": label,
                 "via": {},
                 "endpoints": set(),
                 "unknown": None,
                 "cause": "",
                 "answered_by": None,
-            },
-        )
+            }
         entry["via"][" → ".join(why)] = None
         entry["endpoints"].add(pe)
         if unknown and target not in linked:

@@ -122,7 +122,9 @@ def private_name(g: AuditGraph, name: str) -> str:
 
 
 def _under(name: str, domain: str) -> bool:
-    return name == domain or name.endswith("." + domain)
+    """The name is the domain or below it; the root domain (a forwarding rule for ".")
+    holds every name."""
+    return not domain or name == domain or name.endswith("." + domain)
 
 
 # -- endpoints: their names and current IPs -------------------------------------------------
@@ -255,6 +257,23 @@ def _records_index(g: AuditGraph) -> dict[tuple[str, str], list[str]]:
     return result
 
 
+CNAME_TYPE = "microsoft.network/privatednszones/cname"
+
+
+def _cname_index(g: AuditGraph) -> dict[tuple[str, str], str]:
+    """(zone, name) → the CNAME record set of a private zone (a type not modelled)."""
+
+    def compute() -> dict[tuple[str, str], str]:
+        index: dict[tuple[str, str], str] = {}
+        for rec in g.nodes_of_type(CNAME_TYPE):
+            zone = arm.key(arm.parent(g.display_id(rec)))
+            index.setdefault((zone, _record_fqdn(g, rec, zone)), rec)
+        return index
+
+    result: dict[tuple[str, str], str] = memoized(g, ("dns_cname_index",), compute)
+    return result
+
+
 def _a_ips(g: AuditGraph, rec: str) -> list[str]:
     props = g.row(rec).get("properties")
     records = props.get("aRecords") if isinstance(props, dict) else None
@@ -271,6 +290,13 @@ def zone_lookup(g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[s
     if g.estate.holds(zone, DNS_RECORDS):
         recs = _records_index(g).get((zone, name), [])
         if not recs:
+            cname = _cname_index(g).get((zone, name))
+            if cname is not None:  # the name is an alias: not followed here
+                return (
+                    f"zone {g.name(zone)} answers {name} with CNAME record "
+                    f"{g.display_id(cname)}: aliases are not followed, so the address "
+                    "clients get cannot be told"
+                )
             return None, []
         ips = [ip for r in recs for ip in _a_ips(g, r)]
         return g.display_id(recs[0]), ips
@@ -287,8 +313,9 @@ def zone_lookup(g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[s
 
 # -- Azure DNS in a VNet ----------------------------------------------------------------------
 def _completed(state: Any) -> bool:
-    """A link counts once Azure reports it Completed (an absent state: as created)."""
-    return state is None or str(state).lower() in {"completed", "done"}
+    """A link counts once Azure reports it Completed (an absent state: as created). Any
+    other value — InProgress, or one Azure does not define — is not yet a link."""
+    return state is None or str(state).strip().lower() == "completed"
 
 
 def _zones_by_name(g: AuditGraph) -> dict[str, list[str]]:
@@ -391,7 +418,14 @@ def _read_rules_at(g: AuditGraph, vnet: str) -> list[tuple[str, str, list[str], 
             props = g.row(rule).get("properties")
             props = props if isinstance(props, dict) else {}
             state = props.get("forwardingRuleState")
-            if state is not None and str(state).lower() != "enabled":
+            plain = "enabled" if state is None else str(state).strip().lower()
+            if plain == "disabled":
+                continue
+            if plain != "enabled":  # neither value Azure defines: it may forward or not
+                problems.append(
+                    f"forwarding rule {g.display_id(rule)} has state {str(state)[:40]!r}, "
+                    "neither Enabled nor Disabled"
+                )
                 continue
             domain = props.get("domainName")
             if not isinstance(domain, str) or not domain.strip():
@@ -412,11 +446,79 @@ def _read_rules_at(g: AuditGraph, vnet: str) -> list[tuple[str, str, list[str], 
     return rules
 
 
+def _no_zone(g: AuditGraph, vnet: str, names: tuple[str, ...], chain: tuple[str, ...]) -> DnsAnswer:
+    return DnsAnswer(
+        PUBLIC,
+        chain,
+        verdict=f"no private zone of {names[-1]} is linked to VNet {g.name(vnet)}: "
+        "the public DNS answers",
+        cause=NO_ZONE,
+        asked=vnet,
+    )
+
+
+class _Context:
+    """What every resolution in one graph shares, read once: the zone decisions per VNet
+    (zone name → the first link not Completed, the Completed ones), the suffixes of each
+    name, what each zone holds for a name, and the strings that name a zone's link."""
+
+    # it never holds the graph: the context lives in the graph's memo, and a cycle would
+    # keep a graph alive once the cyclic collector is off (as it is for a scan)
+    def __init__(self, g: AuditGraph) -> None:
+        self.bad = _unreadable_links(g)
+        self._decisions: dict[str, dict[str, Any]] = {}
+        self._suffixes: dict[str, tuple[str, ...]] = {}
+        self._linked: dict[tuple[str, str], str] = {}
+        self._lookups: dict[tuple[str, str], tuple[str | None, list[str]] | str] = {}
+        self._by_name: dict[str, dict[str, set[str]]] | None = None
+
+    def decisions_at(
+        self, g: AuditGraph, vnet: str
+    ) -> dict[str, tuple[tuple[str, dict[str, Any]] | None, list[tuple[str, dict[str, Any]]]]]:
+        found = self._decisions.get(vnet)
+        if found is None:
+            found = {}
+            for zname, entries in _zone_table(g, vnet).items():
+                pending = next(((z, a) for z, a in entries if not _completed(a.get("state"))), None)
+                done = [(z, a) for z, a in entries if _completed(a.get("state"))]
+                found[zname] = (pending, done)
+            self._decisions[vnet] = found
+        return found
+
+    def suffixes_of(self, name: str) -> tuple[str, ...]:
+        found = self._suffixes.get(name)
+        if found is None:
+            labels = name.split(".")
+            found = self._suffixes[name] = tuple(".".join(labels[i:]) for i in range(len(labels)))
+        return found
+
+    def linked(self, g: AuditGraph, zone: str, vnet: str) -> str:
+        found = self._linked.get((zone, vnet))
+        if found is None:
+            found = self._linked[(zone, vnet)] = (
+                f"zone {g.name(zone)} ({g.display_id(zone)}) is linked to VNet {g.name(vnet)}"
+            )
+        return found
+
+    def lookup(self, g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[str]] | str:
+        key = (zone, name)
+        found = self._lookups.get(key)
+        if found is None:
+            found = self._lookups[key] = zone_lookup(g, zone, name)
+        return found
+
+    def owners(self, g: AuditGraph, name: str) -> dict[str, set[str]]:
+        if self._by_name is None:
+            self._by_name = endpoint_names(g).by_name
+        return self._by_name.get(name, {})
+
+
 class _Resolver:
     """Walks one query through resolvers, with a loop guard."""
 
     def __init__(self, g: AuditGraph) -> None:
         self.g = g
+        self.ctx: _Context = memoized(g, ("dns_context",), lambda: _Context(g))
         self.asking: set[tuple[str, tuple[str, ...]]] = set()  # (VNet, names) on the stack
 
     # a server IP, asked from a VNet
@@ -547,39 +649,36 @@ class _Resolver:
             found = self.zones(vnet, name, chain)
             if found is not None:
                 return [found]
-        return [
-            DnsAnswer(
-                PUBLIC,
-                chain,
-                verdict=f"no private zone of {names[-1]} is linked to VNet {g.name(vnet)}: "
-                "the public DNS answers",
-                cause=NO_ZONE,
-                asked=vnet,
-            )
-        ]
+        return [_no_zone(g, vnet, names, chain)]
 
     def zones(self, vnet: str, name: str, chain: tuple[str, ...]) -> DnsAnswer | None:
         """The answer of the most specific private zone linked to the VNet for the name;
         None when no zone of the name is linked (the query leaves for public DNS)."""
-        g = self.g
+        g, ctx = self.g, self.ctx
         best: tuple[str, dict[str, Any]] | None = None
         pending: tuple[str, dict[str, Any]] | None = None
         unreadable: list[str] = []
-        table = _zone_table(g, vnet)
-        labels = name.split(".")
-        bad = _unreadable_links(g)
-        for i in range(len(labels)):  # the most specific zone name first
-            suffix = ".".join(labels[i:])
+        decisions = ctx.decisions_at(g, vnet)
+        bad = ctx.bad
+        if not decisions and not bad:
+            return None
+        for suffix in ctx.suffixes_of(name):  # the most specific zone name first
             if bad:
                 unreadable.extend(bad.get(suffix, ()))
-            if suffix not in table:
+            decision = decisions.get(suffix)
+            if decision is None:
                 continue
-            for zone, attrs in table[suffix]:
-                if not _completed(attrs.get("state")):
-                    pending = pending or (zone, attrs)
-                elif best is None:
-                    best = (zone, attrs)
-            if best is not None:
+            first_pending, done = decision
+            pending = pending or first_pending
+            if len({z for z, _ in done}) > 1:  # Azure refuses this; the estate shows it
+                return _unknown(
+                    chain,
+                    f"several private zones named {suffix} are linked to VNet {g.name(vnet)} "
+                    f"({', '.join(sorted(g.display_id(z) for z, _ in done))}), which Azure "
+                    "does not allow: which one answers cannot be told",
+                )
+            if done:
+                best = done[0]
                 break
         if best is None:
             if unreadable:
@@ -599,14 +698,14 @@ class _Resolver:
                 )
             return None
         zone, attrs = best
-        linked = f"zone {g.name(zone)} ({g.display_id(zone)}) is linked to VNet {g.name(vnet)}"
-        found = zone_lookup(g, zone, name)
+        linked = ctx.linked(g, zone, vnet)
+        found = ctx.lookup(g, zone, name)
         if isinstance(found, str):
             return replace(
                 _unknown(chain, found, verdict=f"{linked}: {found}"), zone=zone, asked=vnet
             )
         record, ips = found
-        owners = endpoint_names(g).by_name.get(name, {})
+        owners = ctx.owners(g, name)
         expected = sorted({ip for ips_ in owners.values() for ip in ips_})
         if record is None or not ips:
             if str(attrs.get("resolution_policy") or "").lower() == "nxdomainredirect":
@@ -638,13 +737,28 @@ class _Resolver:
                 asked=vnet,
                 expected=tuple(expected),
             )
-        address = ips[0]
-        if expected and address not in expected:
+        if owners and not expected:
+            return replace(
+                _unknown(
+                    chain,
+                    f"the current private IP of endpoint "
+                    f"{', '.join(sorted(g.name(pe) for pe in owners))} is not in the estate "
+                    "(its NIC or the NIC's IP is missing): whether the record is stale cannot "
+                    "be told",
+                    verdict=f"{linked}: A record {_short(record)} answers {', '.join(ips)}",
+                ),
+                zone=zone,
+                record=record,
+                asked=vnet,
+            )
+        stale = [ip for ip in ips if ip not in expected] if expected else []
+        address = stale[0] if stale else ips[0]
+        if stale:
             return DnsAnswer(
                 STALE,
                 chain,
-                verdict=f"{linked}: A record {_short(record)} answers {address}, but the "
-                f"endpoint's IP is {', '.join(expected)}",
+                verdict=f"{linked}: A record {_short(record)} answers {', '.join(ips)}, but "
+                f"the endpoint's IP is {', '.join(expected)}",
                 cause=STALE_RECORD,
                 address=address,
                 expected=tuple(expected),
@@ -738,8 +852,14 @@ def firewall_dns(g: AuditGraph, fw: str) -> tuple[bool, list[str]] | str:
         dns = props.get("dnsSettings") if isinstance(props, dict) else None
         dns = dns if isinstance(dns, dict) else {}
         servers = dns.get("servers")
-        return bool(dns.get("enableProxy")), [
-            str(s).strip() for s in (servers if isinstance(servers, list) else ()) if s
+        if servers is not None and not isinstance(servers, list):
+            return (
+                f"the DNS servers of firewall policy {g.name(policy)} are not a list "
+                f"({str(servers)[:60]!r}): where its DNS proxy forwards cannot be told"
+            )
+        enabled = dns.get("enableProxy")  # a boolean; the string "false" is not enabled
+        return enabled is True or str(enabled).strip().lower() == "true", [
+            str(s).strip() for s in (servers or ()) if s
         ]
     props = g.row(fw).get("properties")
     extra = props.get("additionalProperties") if isinstance(props, dict) else None
@@ -797,7 +917,14 @@ def resolve(
     if not servers:
         if vnet is None:
             return [_unknown((start,), "the client's VNet is not known")]
-        return resolver.azure_dns(vnet, names, (f"{start} uses Azure-provided DNS",), 0)
+        chain = (f"{start} uses Azure-provided DNS",)
+        if g.seen(vnet) and _rules_at(g, vnet) == []:  # no ruleset: the zones decide
+            for name in names:
+                found = resolver.zones(vnet, name, chain)
+                if found is not None:
+                    return [found]
+            return [_no_zone(g, vnet, names, chain)]
+        return resolver.azure_dns(vnet, names, chain, 0)
     out = []
     for ip in servers:
         found = resolver.server(ip, vnet, names, (f"{start} uses DNS server {ip}",), 0)
