@@ -146,6 +146,14 @@ def _endpoint_names(g: AuditGraph) -> EndpointNames:
     from .dns import record_matches
 
     matches = record_matches(g)
+    chains: dict[str, tuple[str, ...]] = memoized(g, ("cname_chains",), dict)
+
+    def private_name(name: str) -> str:  # cname_chain's memo, read without a lookup per call
+        found = chains.get(name)
+        if found is None:
+            found = chains[name] = _cname_chain(g, name)
+        return found[-1]
+
     out = EndpointNames()
     by_name: dict[str, dict[str, set[str]]] = defaultdict(dict)
     names_of: dict[str, set[str]] = defaultdict(set)
@@ -158,7 +166,7 @@ def _endpoint_names(g: AuditGraph) -> EndpointNames:
             for ip, fqdns in _ip_configs(g.row(nic)):
                 nic_ips.add(ip)
                 for f in fqdns:
-                    named[private_name(g, f)].add(ip)
+                    named[private_name(f)].add(ip)
         props = g.row(pe).get("properties")
         props = props if isinstance(props, dict) else {}
         nic_ips.update(ip for ip, _ in _ip_configs(g.row(pe)))
@@ -167,11 +175,9 @@ def _endpoint_names(g: AuditGraph) -> EndpointNames:
         current = nic_ips or custom_ips
         for c in custom:
             if c.fqdn:
-                named.setdefault(private_name(g, c.fqdn), set()).update(
-                    c.ips if not nic_ips else ()
-                )
+                named.setdefault(private_name(c.fqdn), set()).update(c.ips if not nic_ips else ())
         for name in g.endpoint_fqdns.get(pe, ()):  # zone group record sets among them
-            named.setdefault(private_name(g, name), set())
+            named.setdefault(private_name(name), set())
         if not named:  # no FQDNs on the NIC or endpoint: the records it registers
             for group, _ in g.out(pe, "has_zone_group"):
                 for zone, _ in g.out(group, "uses_zone"):
@@ -467,10 +473,10 @@ class _Context:
     def __init__(self, g: AuditGraph) -> None:
         self.bad = _unreadable_links(g)
         self._decisions: dict[str, dict[str, Any]] = {}
-        self._suffixes: dict[str, tuple[str, ...]] = {}
         self._linked: dict[tuple[str, str], str] = {}
         self._lookups: dict[tuple[str, str], tuple[str | None, list[str]] | str] = {}
         self._by_name: dict[str, dict[str, set[str]]] | None = None
+        self._short: dict[str, str] = {}
 
     def decisions_at(
         self, g: AuditGraph, vnet: str
@@ -485,11 +491,15 @@ class _Context:
             self._decisions[vnet] = found
         return found
 
-    def suffixes_of(self, name: str) -> tuple[str, ...]:
-        found = self._suffixes.get(name)
-        if found is None:
-            labels = name.split(".")
-            found = self._suffixes[name] = tuple(".".join(labels[i:]) for i in range(len(labels)))
+    @staticmethod
+    def suffixes_of(name: str) -> list[str]:
+        """The name, then each name above it ("a.b.c", "b.c", "c"). Not kept: nearly every
+        name is asked once, and a name's suffixes are cheap to cut."""
+        found = [name]
+        i = name.find(".")
+        while i >= 0:
+            found.append(name[i + 1 :])
+            i = name.find(".", i + 1)
         return found
 
     def linked(self, g: AuditGraph, zone: str, vnet: str) -> str:
@@ -505,6 +515,12 @@ class _Context:
         found = self._lookups.get(key)
         if found is None:
             found = self._lookups[key] = zone_lookup(g, zone, name)
+        return found
+
+    def short(self, record: str) -> str:
+        found = self._short.get(record)
+        if found is None:
+            found = self._short[record] = _short(record)
         return found
 
     def owners(self, g: AuditGraph, name: str) -> dict[str, set[str]]:
@@ -670,7 +686,7 @@ class _Resolver:
                 continue
             first_pending, done = decision
             pending = pending or first_pending
-            if len({z for z, _ in done}) > 1:  # Azure refuses this; the estate shows it
+            if len(done) > 1 and len({z for z, _ in done}) > 1:  # Azure refuses this
                 return _unknown(
                     chain,
                     f"several private zones named {suffix} are linked to VNet {g.name(vnet)} "
@@ -745,7 +761,7 @@ class _Resolver:
                     f"{', '.join(sorted(g.name(pe) for pe in owners))} is not in the estate "
                     "(its NIC or the NIC's IP is missing): whether the record is stale cannot "
                     "be told",
-                    verdict=f"{linked}: A record {_short(record)} answers {', '.join(ips)}",
+                    verdict=f"{linked}: A record {ctx.short(record)} answers {', '.join(ips)}",
                 ),
                 zone=zone,
                 record=record,
@@ -757,7 +773,7 @@ class _Resolver:
             return DnsAnswer(
                 STALE,
                 chain,
-                verdict=f"{linked}: A record {_short(record)} answers {', '.join(ips)}, but "
+                verdict=f"{linked}: A record {ctx.short(record)} answers {', '.join(ips)}, but "
                 f"the endpoint's IP is {', '.join(expected)}",
                 cause=STALE_RECORD,
                 address=address,
@@ -769,7 +785,7 @@ class _Resolver:
         return DnsAnswer(
             PRIVATE,
             chain,
-            verdict=f"{linked}: A record {_short(record)} answers {address}",
+            verdict=f"{linked}: A record {ctx.short(record)} answers {address}",
             cause=RECORD,
             address=address,
             expected=tuple(expected),
