@@ -168,3 +168,15 @@ def test_reach_live_reads_load_balancers_and_scale_sets(
             )  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["answer"] == answer
+
+
+def test_a_resource_that_cannot_be_a_target_is_named_as_such(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # a VNet exists but is no target: saying "no such resource" would send the user hunting
+    ref = Path(__file__).resolve().parent.parent / "fixtures" / "reference-terraform.json"
+    code, _, err = run(capsys, "--snapshot", str(ref), "--from", "Internet", "--to", "vnet-aml",
+                       "--port", "22")  # fmt: skip
+    assert code == 2
+    assert "--to vnet-aml: a vnet cannot be asked here (use one of: vm, nic, subnet" in err
+    assert "no such resource" not in err

@@ -119,6 +119,14 @@ def find(g: AuditGraph, text: str, kinds: tuple[str, ...], option: str) -> str:
         ids = ", ".join(sorted(g.display_id(k) for k in found))
         raise BadQuestion(f"{option} {wanted}: several resources have that name; give an id: {ids}")
     asked = arm.last_name(wanted) if wanted.startswith("/") else wanted
+    other = sorted(
+        {g.kind(k) for k in g.nodes() if g.seen(k) and g.name(k).lower() == asked.lower()}
+    )
+    if other and not wanted.startswith("/"):
+        raise BadQuestion(
+            f"{option} {wanted}: a {' / '.join(o.replace('_', ' ') for o in other)} cannot be "
+            f"asked here (use one of: {', '.join(k.replace('_', ' ') for k in kinds)})"
+        )
     close = difflib.get_close_matches(asked.lower(), list(index), n=3, cutoff=0.6)
     hint = f" (did you mean {', '.join(g.name(index[c][0]) for c in close)}?)" if close else ""
     raise BadQuestion(f"{option} {wanted}: no such resource in the estate{hint}")
