@@ -10,7 +10,6 @@ to the VNet that hosts the server.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,6 @@ from ..clouds import ANY_ZONE_OF, CLOUDS
 from ..collections import DNS_RECORDS, ZONE_GROUPS
 from .base import Answer, Item, Unknown, by_id, memoized, node_item, relation
 from .dns_answer import AZURE_DNS, NO_ZONE, _completed, _under, resolve_cached
-from .peering import connected_peers
 
 if TYPE_CHECKING:
     from ..graph import AuditGraph
@@ -240,59 +238,6 @@ def _nic_overrides(g: AuditGraph) -> dict[str, list[tuple[str, list[str]]]]:
         if vnet is not None:
             found[vnet].append((g.name(nic), _dns_servers(g, nic)))
     return dict(found)
-
-
-def dns_server_hosts(g: AuditGraph, client: str, server: str) -> list[str]:
-    """The VNet that hosts a custom DNS server a client VNet uses. Address spaces repeat
-    across VNets, so when several hold the IP the client itself wins, then the VNets it
-    is peered with; if that still leaves several (or none), the host is unknown: []."""
-    hosts = [v for v, _ in g.out(server, "hosted_in")]
-    if len(hosts) <= 1:
-        return hosts
-    if client in hosts:
-        return [client]
-    peers = {v for v, _ in connected_peers(g, client)}
-    near = [h for h in hosts if h in peers]
-    return near if len(near) == 1 else []
-
-
-def _need_servers(
-    g: AuditGraph,
-    need: Callable[..., None],
-    client: str,
-    label: str,
-    who: str,
-    path: list[str],
-    pe_name: str,
-    servers: list[str],
-    zone_name: str,
-) -> None:
-    """Clients that resolve through custom DNS servers need the link where the servers
-    are: the VNet hosting each one (unknown when that cannot be told)."""
-    for server in servers:
-        ip = g.row(server)["ip"]
-        via = [*path, f"{who} uses DNS server {ip}"]
-        hosts = dns_server_hosts(g, client, server)
-        if not hosts:
-            where = "several VNets" if g.first_out(server, "hosted_in") else "no VNet"
-            need(
-                f"{server}@{client}",
-                f"DNS server {ip} of {label}",
-                via,
-                pe_name,
-                unknown=(
-                    f"{'VNet ' if who == g.name(client) else ''}{who} uses DNS server {ip}, "
-                    f"which lies in {where} of the estate: cannot tell whether it resolves "
-                    f"{zone_name}"
-                ),
-            )
-        for host in hosts:
-            need(
-                host,
-                g.display_id(host),
-                [*via[:-1], f"{via[-1]} hosted in VNet {g.name(host)}"],
-                pe_name,
-            )
 
 
 @relation(
