@@ -128,11 +128,12 @@ class AuditGraph:
         return k not in self._unseen
 
     def name(self, k: str) -> str:
-        row = self.row(k)
+        row = self._rows[k]
         return str(row.get("name") or arm.last_name(row.get("id", k)))
 
     def display_id(self, k: str) -> str:
-        return str(self.row(k).get("id", k))
+        rid = self._rows[k].get("id", k)
+        return rid if type(rid) is str else str(rid)
 
     def out(self, k: str, edge: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """(target, attributes) of the node's outgoing edges of one kind."""
@@ -219,14 +220,25 @@ class AuditGraph:
         by_source: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {}
         for (u, v, kind), attrs in self._edges.items():
             by_source.setdefault(u, {}).setdefault(v, []).append((kind, attrs))
-        out: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-        into: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        out: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+        into: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
         for u in self._rows:
-            for v, edges in by_source.get(u, {}).items():
+            targets = by_source.get(u)
+            if targets is None:  # most nodes have no outgoing edge
+                continue
+            for v, edges in targets.items():
                 for kind, attrs in edges:
-                    out[(u, kind)].append((v, attrs))
-                    into[(v, kind)].append((u, attrs))
-        self._out, self._in = dict(out), dict(into)
+                    found = out.get((u, kind))
+                    if found is None:
+                        out[(u, kind)] = [(v, attrs)]
+                    else:
+                        found.append((v, attrs))
+                    found = into.get((v, kind))
+                    if found is None:
+                        into[(v, kind)] = [(u, attrs)]
+                    else:
+                        found.append((u, attrs))
+        self._out, self._in = out, into
 
     def has_node(self, k: str) -> bool:
         return k in self._rows
