@@ -159,14 +159,23 @@ def _get(obj: Any, name: str) -> Any:
 
 
 def walk(value: Any, steps: tuple[str | int, ...]) -> list[Any]:
-    if len(steps) == 1 and type(value) is dict:  # one exactly-named field: most paths
-        step = steps[0]
-        if type(step) is str and step != "*":
-            got = value.get(step)
-            if got is not None:
-                return [got]
+    # Most paths name fields of objects exactly: follow them without lists; at the first
+    # step that is not such a field, go on with the general walk from there.
+    i = 0
+    n = len(steps)
+    while i < n and type(value) is dict:
+        step = steps[i]
+        if type(step) is not str or step == "*":
+            break
+        got = value.get(step)
+        if got is None:
+            break
+        value = got
+        i += 1
+    if i == n:
+        return [] if value is None else [value]
     values = [value]
-    for step in steps:
+    for step in steps[i:]:
         nxt: list[Any] = []
         for v in values:
             if step == "*":
@@ -327,15 +336,16 @@ class Junction(Condition):
     decider: bool  # False for all, True for any
 
     def eval(self, ctx: Context) -> Truth:
-        results = []
+        decider = self.decider
+        other = not decider
+        pending: list[Truth] = []  # the parts that decided nothing (unknown)
         for part in self.parts:
             r = part.eval(ctx)
-            if r is self.decider:
-                return self.decider
-            results.append(r)
-        if all(r is (not self.decider) for r in results):
-            return not self.decider
-        return merge_unknown(results)
+            if r is decider:
+                return decider
+            if r is not other:
+                pending.append(r)
+        return merge_unknown(pending) if pending else other
 
     def leaves(self) -> Iterator[Condition]:
         for p in self.parts:
