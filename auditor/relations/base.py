@@ -124,6 +124,11 @@ def by_id(items: Iterable[Item]) -> list[Item]:
 
 def memoized(g: AuditGraph, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     """A per-graph answer several relations (or subjects) share, computed once."""
-    if key not in g.memo:
-        g.memo[key] = compute()
-    return g.memo[key]
+    memo = g.memo
+    found = memo.get(key, _MISSING)
+    if found is _MISSING:  # one lookup on a hit: the key's tuple is hashed anew each time
+        found = memo[key] = compute()
+    return found
+
+
+_MISSING = object()
