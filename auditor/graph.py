@@ -367,7 +367,9 @@ class AuditGraph:
             if reader is not None:
                 reader(k, row)
             if kind != "private_endpoint":
-                self._endpoint_connections(k, row)
+                props = row.get("properties")  # most rows list no connections: no call
+                if isinstance(props, dict) and "privateEndpointConnections" in props:
+                    self._endpoint_connections(k, row)
         self._dns_servers()
         self._lb_paths()
         self._index_edges()
