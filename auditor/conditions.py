@@ -37,9 +37,14 @@ class ConditionError(Exception):
 
 
 # -- evaluation context -----------------------------------------------------------------
+_MISSING = object()
+
+
 class Context:
     """What a condition evaluates against: the graph, the bindings, and a relation cache
     shared by every rule of a scan (each relation runs once per node)."""
+
+    __slots__ = ("bindings", "cache", "graph")
 
     def __init__(self, graph: AuditGraph, cache: dict[tuple[str, str], Any]) -> None:
         self.graph = graph
@@ -47,15 +52,21 @@ class Context:
         self.bindings: dict[str, Item] = {}
 
     def bind(self, name: str, item: Item) -> Context:
-        child = Context(self.graph, self.cache)
-        child.bindings = {**self.bindings, name: item}
+        # once per subject and per item of every rule: no second pass through __init__
+        child = object.__new__(Context)
+        child.graph = self.graph
+        child.cache = self.cache
+        bindings = self.bindings.copy()
+        bindings[name] = item
+        child.bindings = bindings
         return child
 
     def related(self, name: str, node: str) -> list[Item] | Unknown:
         key = (name, node)
-        if key not in self.cache:
-            self.cache[key] = RELATIONS[name].fn(self.graph, node)
-        return self.cache[key]
+        found = self.cache.get(key, _MISSING)
+        if found is _MISSING:
+            found = self.cache[key] = RELATIONS[name].fn(self.graph, node)
+        return found
 
 
 # -- paths ------------------------------------------------------------------------------
@@ -94,8 +105,7 @@ class Path:
 
     def resolve(self, ctx: Context) -> list[Any] | Unknown:
         """Every value the path reaches (empty when absent)."""
-        item = ctx.bindings[self.binding]
-        return resolve_item(ctx.graph, item, self.steps, self.text)
+        return resolve_item(ctx.graph, ctx.bindings[self.binding], self.steps, self.text)
 
 
 def _check_fields(text: str, where: str, rel: Relation | None, steps: list[str | int]) -> None:
@@ -149,8 +159,23 @@ def _get(obj: Any, name: str) -> Any:
 
 
 def walk(value: Any, steps: tuple[str | int, ...]) -> list[Any]:
+    # Most paths name fields of objects exactly: follow them without lists; at the first
+    # step that is not such a field, go on with the general walk from there.
+    i = 0
+    n = len(steps)
+    while i < n and type(value) is dict:
+        step = steps[i]
+        if type(step) is not str or step == "*":
+            break
+        got = value.get(step)
+        if got is None:
+            break
+        value = got
+        i += 1
+    if i == n:
+        return [] if value is None else [value]
     values = [value]
-    for step in steps:
+    for step in steps[i:]:
         nxt: list[Any] = []
         for v in values:
             if step == "*":
@@ -311,15 +336,16 @@ class Junction(Condition):
     decider: bool  # False for all, True for any
 
     def eval(self, ctx: Context) -> Truth:
-        results = []
+        decider = self.decider
+        other = not decider
+        pending: list[Truth] = []  # the parts that decided nothing (unknown)
         for part in self.parts:
             r = part.eval(ctx)
-            if r is self.decider:
-                return self.decider
-            results.append(r)
-        if all(r is (not self.decider) for r in results):
-            return not self.decider
-        return merge_unknown(results)
+            if r is decider:
+                return decider
+            if r is not other:
+                pending.append(r)
+        return merge_unknown(pending) if pending else other
 
     def leaves(self) -> Iterator[Condition]:
         for p in self.parts:

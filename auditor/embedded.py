@@ -132,14 +132,18 @@ def read_list(value: Any, spec: ListSpec[T]) -> tuple[list[T], list[Failed]]:
         return [], [Failed(None, None, f"it is {_kind(value)}, not a list")]
     good: list[T] = []
     bad: list[Failed] = []
+    read, flat, names = spec.read, spec.flat, spec.names
     for i, entry in enumerate(value):
         try:
-            if spec.flat:
+            if flat:
                 if not isinstance(entry, dict):
                     raise Invalid(f"it is {_kind(entry)}, not an object")
-                good.append(spec.read(entry, entry))
+                good.append(read(entry, entry))
             else:
-                good.append(spec.read(entry, properties(entry, spec.names)))
+                props = entry.get("properties") if type(entry) is dict else None
+                if type(props) is not dict:  # the flattened shape, or no object at all
+                    props = properties(entry, names)
+                good.append(read(entry, props))
         except Invalid as e:
             name = entry.get("name") if isinstance(entry, dict) else None
             bad.append(Failed(i, name if isinstance(name, str) else None, e.why, e.about))

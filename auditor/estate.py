@@ -68,7 +68,8 @@ class Estate:
         """Merge one input's rows and what it says about itself; a row that cannot be keyed
         raises InputError naming the input (``path``) and the row."""
         named, where = Path(path), reading.row_label  # named as the file reader names it
-        index, seen_types = len(self.sources), set()
+        index = len(self.sources)
+        lowered: dict[str, str] = {}  # each type as read -> lower case (types repeat)
         for i, r in enumerate(reading.rows):
             if not isinstance(r, dict):
                 raise InputError(named, f"{where} {i} is {describe(r)}, expected an object")
@@ -82,12 +83,14 @@ class Estate:
                 )
             if not isinstance(rtype, str) or not rtype.strip():
                 raise InputError(named, f"{where} {i} ({rid}) {_field_problem('type', rtype)}")
+            low = lowered.get(rtype)
+            if low is None:
+                low = lowered[rtype] = rtype.lower()
             k = arm.key(rid)
             existing = self.rows.get(k)
-            seen_types.add(rtype.lower())
             if existing is None:
                 self.rows[k] = r
-                self.types[k] = rtype.lower()
+                self.types[k] = low
                 self._origin[k] = index
             else:  # the first row's id keeps its casing: it is the one printed
                 _merge(existing, {key: v for key, v in r.items() if key != "id"})
@@ -96,7 +99,8 @@ class Estate:
                     self._also.setdefault(k, []).append(index)
         self.rows_read += len(reading.rows)
         self._collections = None
-        holds = frozenset(reading.collections or ()) | {collections.holding(t) for t in seen_types}
+        held = {collections.holding(t) for t in lowered.values()}
+        holds = frozenset(reading.collections or ()) | held
         if reading.collections is None:  # a raw file says nothing of its scope: it counts
             self._raw_holds |= holds  # for the whole estate, as before
         source = Source(path, fmt, len(reading.rows), reading.collections, reading.metadata, holds)

@@ -128,11 +128,12 @@ class AuditGraph:
         return k not in self._unseen
 
     def name(self, k: str) -> str:
-        row = self.row(k)
+        row = self._rows[k]
         return str(row.get("name") or arm.last_name(row.get("id", k)))
 
     def display_id(self, k: str) -> str:
-        return str(self.row(k).get("id", k))
+        rid = self._rows[k].get("id", k)
+        return rid if type(rid) is str else str(rid)
 
     def out(self, k: str, edge: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """(target, attributes) of the node's outgoing edges of one kind."""
@@ -219,14 +220,25 @@ class AuditGraph:
         by_source: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {}
         for (u, v, kind), attrs in self._edges.items():
             by_source.setdefault(u, {}).setdefault(v, []).append((kind, attrs))
-        out: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-        into: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        out: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+        into: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
         for u in self._rows:
-            for v, edges in by_source.get(u, {}).items():
+            targets = by_source.get(u)
+            if targets is None:  # most nodes have no outgoing edge
+                continue
+            for v, edges in targets.items():
                 for kind, attrs in edges:
-                    out[(u, kind)].append((v, attrs))
-                    into[(v, kind)].append((u, attrs))
-        self._out, self._in = dict(out), dict(into)
+                    found = out.get((u, kind))
+                    if found is None:
+                        out[(u, kind)] = [(v, attrs)]
+                    else:
+                        found.append((v, attrs))
+                    found = into.get((v, kind))
+                    if found is None:
+                        into[(v, kind)] = [(u, attrs)]
+                    else:
+                        found.append((u, attrs))
+        self._out, self._in = out, into
 
     def has_node(self, k: str) -> bool:
         return k in self._rows
@@ -294,12 +306,20 @@ class AuditGraph:
                 row["id"], row["name"] = rid, arm.last_name(rid)
         return k
 
+    def _node_from(self, rid: str, src: str) -> str:
+        """``_node_for`` a reference in node ``src``'s row: its id is spelt out only when
+        the referenced resource was not seen."""
+        k = arm.key(rid)
+        if k in self._rows and k not in self._unseen:
+            return k
+        return self._node_for(rid, self.display_id(src))
+
     def referrers(self, k: str, limit: int = 5) -> list[str]:
         """Up to ``limit`` resources that reference a placeholder, in a fixed order."""
         return sorted(self._referrers.get(k, ()), key=lambda r: (r.lower(), r))[:limit]
 
     def _edge(self, src: str, dst_id: str, kind: str, **attrs: Any) -> str:
-        dst = self._node_for(dst_id, self.display_id(src))
+        dst = self._node_from(dst_id, src)
         self._link(src, dst, key=kind, **attrs)
         return dst
 
@@ -347,7 +367,9 @@ class AuditGraph:
             if reader is not None:
                 reader(k, row)
             if kind != "private_endpoint":
-                self._endpoint_connections(k, row)
+                props = row.get("properties")  # most rows list no connections: no call
+                if isinstance(props, dict) and "privateEndpointConnections" in props:
+                    self._endpoint_connections(k, row)
         self._dns_servers()
         self._lb_paths()
         self._index_edges()
@@ -392,7 +414,7 @@ class AuditGraph:
             parent = self.row(vnet)
             self._rows[k] = {**row, "vnetId": parent.get("id"), "vnetName": parent.get("name")}
         if nsg := _ref(_props(row).get("networkSecurityGroup")):
-            self._link(self._node_for(nsg, self.display_id(k)), k, key="protects")
+            self._link(self._node_from(nsg, k), k, key="protects")
 
     def _vnet(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
@@ -501,7 +523,7 @@ class AuditGraph:
             if cfg.subnet:
                 self._edge(k, cfg.subnet, "in_subnet")
             if cfg.public_ip:
-                self._link(self._node_for(cfg.public_ip, self.display_id(k)), k, key="attached_to")
+                self._link(self._node_from(cfg.public_ip, k), k, key="attached_to")
         return configs
 
     def _nic(self, k: str, row: dict[str, Any]) -> None:
@@ -514,7 +536,7 @@ class AuditGraph:
         if nsg := self._one_ref(
             k, props, "networkSecurityGroup", "microsoft.network/networksecuritygroups"
         ):
-            self._link(self._node_for(nsg, self.display_id(k)), k, key="protects")
+            self._link(self._node_from(nsg, k), k, key="protects")
         if vm := self._one_ref(k, props, "virtualMachine", "microsoft.compute/virtualmachines"):
             self._edge(k, vm, "attached_to")
         if pe := self._one_ref(k, props, "privateEndpoint", embedded.PE_TYPE):
@@ -530,7 +552,7 @@ class AuditGraph:
         frontends = self._read(k, props, embedded.FRONTENDS)
         for fe in frontends:
             if fe.public_ip:
-                self._link(self._node_for(fe.public_ip, self.display_id(k)), k, key="attached_to")
+                self._link(self._node_from(fe.public_ip, k), k, key="attached_to")
         forwards = [
             f
             for spec in (embedded.LB_RULES, embedded.NAT_RULES, embedded.NAT_POOLS)
@@ -563,7 +585,7 @@ class AuditGraph:
         self._scale_set_nics[k] = nics
         for nic in nics:
             if nic.nsg:
-                self._link(self._node_for(nic.nsg, self.display_id(k)), k, key="protects")
+                self._link(self._node_from(nic.nsg, k), k, key="protects")
             for cfg in nic.ip_configs:
                 if cfg.subnet:
                     self._edge(k, cfg.subnet, "in_subnet")
@@ -586,7 +608,7 @@ class AuditGraph:
                 fe = public.get(arm.key(f.frontend or ""))
                 if fe is None:
                     continue  # an internal frontend: no path from the internet
-                pip = self._node_for(fe.public_ip, self.display_id(k)) if fe.public_ip else None
+                pip = self._node_from(fe.public_ip, k) if fe.public_ip else None
                 members: set[str] = set()
                 for ref in (*(f.pools if f.kind != "nat_pool" else ()), f.id or ""):
                     members |= self._members.get(arm.key(ref), set()) if ref else set()
@@ -614,7 +636,7 @@ class AuditGraph:
                         "set in the estate uses it, and one outside the estate may"
                     )
                 for _, bid in sorted(backends.items()):
-                    node = self._node_for(bid, self.display_id(k))
+                    node = self._node_from(bid, k)
                     self._link(node, k, key="backend_of")
                     self._forwards[node].append(
                         LbForward(k, fe.name or arm.last_name(fe.id or ""), pip, f, node)
@@ -675,7 +697,7 @@ class AuditGraph:
         profile = _props(row).get("networkProfile")
         nics = profile.get("networkInterfaces") if isinstance(profile, dict) else None
         for nid in self._refs(k, nics, "networkInterfaces", embedded.NIC_TYPE):
-            self._link(self._node_for(nid, self.display_id(k)), k, key="attached_to")
+            self._link(self._node_from(nid, k), k, key="attached_to")
 
     def _private_endpoint(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
@@ -698,7 +720,7 @@ class AuditGraph:
         for nid in self._refs(
             k, props.get("networkInterfaces"), "networkInterfaces", embedded.NIC_TYPE
         ):
-            self._link(self._node_for(nid, self.display_id(k)), k, key="attached_to")
+            self._link(self._node_from(nid, k), k, key="attached_to")
         for dns in self._read(k, props, embedded.CUSTOM_DNS_CONFIGS):
             for ip in dns.ips:
                 self._pe_ip(ip, k)
@@ -723,7 +745,7 @@ class AuditGraph:
         if "privateEndpointConnections" not in props:
             return
         for conn in self._read(k, props, embedded.ENDPOINT_CONNECTIONS):
-            pe_k = self._node_for(conn.other, self.display_id(k))
+            pe_k = self._node_from(conn.other, k)
             if self.seen(pe_k) or (pe_k, k) in self._back_refs:
                 continue  # a seen endpoint's own row is authoritative
             self._back_refs.add((pe_k, k))
@@ -764,7 +786,7 @@ class AuditGraph:
             return
         self._link(
             zone_k,
-            self._node_for(vnet, self.display_id(k)),
+            self._node_from(vnet, k),
             key="linked_to",
             link=self.display_id(k),
             link_name=row.get("name"),
@@ -806,7 +828,7 @@ class AuditGraph:
         privateEndpointConnections): the trace of endpoints outside the estate."""
         props = _props(row)
         for conn in self._read(k, props, embedded.REGISTRY_CONNECTIONS):
-            pe_k = self._node_for(conn.other, self.display_id(k))
+            pe_k = self._node_from(conn.other, k)
             if self.seen(pe_k) or (pe_k, k) in self._back_refs:
                 continue  # a seen endpoint's own row is authoritative
             self._back_refs.add((pe_k, k))
@@ -826,7 +848,7 @@ class AuditGraph:
         if target := self._one_ref(k, _props(row), "linkedResourceId", None):
             self._link(
                 scope,
-                self._node_for(target, self.display_id(k)),
+                self._node_from(target, k),
                 key="scopes",
                 scoped_resource=self.display_id(k),
             )
@@ -841,7 +863,7 @@ class AuditGraph:
             rid = next((v for f, v in entry.items() if f.lower() == "resourceid"), None)
             if not isinstance(rid, str) or arm.arm_type(rid) != embedded.AMPLS_SCOPED_TYPE:
                 continue
-            scope = self._node_for(arm.parent(rid), self.display_id(k))
+            scope = self._node_from(arm.parent(rid), k)
             self._link(scope, k, key="scopes", scoped_resource=rid)
 
     def _gateway(self, k: str, row: dict[str, Any]) -> None:
@@ -850,7 +872,7 @@ class AuditGraph:
         # links: a configuration that cannot be read may be in any VNet (see ``unplaced``)
         for cfg in self._read(k, _props(row), embedded.IP_CONFIGURATIONS, links=True):
             if cfg.subnet:
-                vnet = self._node_for(arm.parent(cfg.subnet), self.display_id(k))
+                vnet = self._node_from(arm.parent(cfg.subnet), k)
                 self._link(
                     k, vnet, "gateway_in", subnet=arm.last_name(cfg.subnet), via="ipConfiguration"
                 )
@@ -863,7 +885,7 @@ class AuditGraph:
             return  # a Virtual WAN hub: VNets connect to it, they do not peer with it
         for cfg in self._read(k, props, embedded.IP_CONFIGURATIONS, links=True):
             if cfg.subnet:
-                vnet = self._node_for(arm.parent(cfg.subnet), self.display_id(k))
+                vnet = self._node_from(arm.parent(cfg.subnet), k)
                 self._link(
                     k, vnet, "gateway_in", subnet=arm.last_name(cfg.subnet), via="ipConfiguration"
                 )
@@ -895,7 +917,7 @@ class AuditGraph:
             return
         self._link(
             ruleset,
-            self._node_for(vnet, self.display_id(k)),
+            self._node_from(vnet, k),
             key="ruleset_linked_to",
             link=self.display_id(k),
             link_name=row.get("name"),

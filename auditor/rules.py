@@ -414,6 +414,9 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
     """Run every rule over the graph."""
     result = AuditResult()
     cache: dict[tuple[str, str], Any] = {}  # relation results, shared by all rules
+    base = Context(graph, cache)
+    # a subject's binding, shared by the rules that judge it (many judge every NSG)
+    bound: dict[str, tuple[Item, Context]] = {}
     for rule in rules:
         outcome = RuleOutcome(rule.id, rule.spec.severity, rule.spec.category)
         result.outcomes.append(outcome)
@@ -427,10 +430,9 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
             outcome.judged.append(graph.display_id(parent))
             subject = Item(key=graph.display_id(parent), node=parent)
             _not_evaluated(result, outcome, subject, None, (why,))
-        base = Context(graph, cache)
         for rtype in rule.spec.resource_types:
             for node in graph.nodes_of_type(rtype):
-                _judge(rule, base, node, result, outcome)
+                _judge(rule, base, node, result, outcome, bound)
             # Referenced but not collected (another subscription, say): say so, never pass.
             for node in graph.unseen_by_type.get(rtype, ()):
                 outcome.subjects += 1
@@ -456,11 +458,21 @@ def _not_evaluated(
     )
 
 
-def _judge(rule: Rule, base: Context, node: str, result: AuditResult, outcome: RuleOutcome) -> None:
+def _judge(
+    rule: Rule,
+    base: Context,
+    node: str,
+    result: AuditResult,
+    outcome: RuleOutcome,
+    bound: dict[str, tuple[Item, Context]],
+) -> None:
     """Judge one subject: where → each → assert, counting every outcome."""
     outcome.subjects += 1
-    subject = Item(key=base.graph.display_id(node), node=node)
-    ctx = base.bind("subject", subject)
+    got = bound.get(node)
+    if got is None:
+        subject = Item(key=base.graph.display_id(node), node=node)
+        got = bound[node] = (subject, base.bind("subject", subject))
+    subject, ctx = got
     applies = rule.where.eval(ctx) if rule.where else True
     if applies is False:
         outcome.not_applicable += 1

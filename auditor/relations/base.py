@@ -119,11 +119,19 @@ def node_item(g: AuditGraph, node: str, edge: dict[str, Any] | None = None, **ex
 
 def by_id(items: Iterable[Item]) -> list[Item]:
     """Items in the order every report shows them: by ARM id, case-insensitively."""
-    return sorted(items, key=lambda i: (arm.key(i.key), i.key))
+    found = list(items)
+    if len(found) > 1:  # most nodes have one NSG, one workspace: nothing to order
+        found.sort(key=lambda i: (arm.key(i.key), i.key))
+    return found
 
 
 def memoized(g: AuditGraph, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     """A per-graph answer several relations (or subjects) share, computed once."""
-    if key not in g.memo:
-        g.memo[key] = compute()
-    return g.memo[key]
+    memo = g.memo
+    found = memo.get(key, _MISSING)
+    if found is _MISSING:  # one lookup on a hit: the key's tuple is hashed anew each time
+        found = memo[key] = compute()
+    return found
+
+
+_MISSING = object()

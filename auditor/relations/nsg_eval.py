@@ -433,6 +433,19 @@ def default_rules(direction: str) -> list[SecurityRule]:
     ]
 
 
+class _Rules(tuple[SecurityRule, ...]):
+    """An NSG's ordered rules, hashed once: the tuple keys the evaluator's caches at every
+    question asked of the NSG, and a plain tuple hashes all its rules each time."""
+
+    _hash: int | None = None
+
+    def __hash__(self) -> int:
+        h = self._hash
+        if h is None:
+            h = self._hash = tuple.__hash__(self)
+        return h
+
+
 @dataclass(frozen=True)
 class NsgRules:
     """An NSG's rules of one direction in Azure's order, or why they cannot be known."""
@@ -466,7 +479,7 @@ def nsg_rules(g: AuditGraph, nsg: str, direction: str) -> NsgRules:
                     for a, b, p in ordered
                 )
             )
-        return NsgRules(ordered)
+        return NsgRules(_Rules(ordered))
 
     result: NsgRules = memoized(g, ("nsg_eval.rules", nsg, direction), compute)
     return result
@@ -631,7 +644,8 @@ def may_name_internet(
     ("source" or "destination"), for NSGs evaluated in ``vnets``: a necessary condition for
     a flow from (to) the internet to pass, decided from the prefixes alone. An application
     security group, or a VirtualNetwork whose space is not known, could hold anything."""
-    wide, got, vnet = _internet_reach(tuple(rules), side, protocol, ports)
+    rules = rules if isinstance(rules, tuple) else tuple(rules)  # keeps a _Rules' hash
+    wide, got, vnet = _internet_reach(rules, side, protocol, ports)
     if wide:
         return True
     if vnet:

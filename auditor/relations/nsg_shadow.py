@@ -176,7 +176,7 @@ def covered(box: Box, others: Sequence[Box], budget: list[int]) -> bool | None:
 
 def shadowed(rules: Sequence[SecurityRule]) -> list[Shadowed]:
     """Cached by content: estates repeat the same NSG many times."""
-    return list(_shadowed(tuple(rules)))
+    return list(_shadowed(rules if isinstance(rules, tuple) else tuple(rules)))
 
 
 @lru_cache(maxsize=4096)
