@@ -72,7 +72,7 @@ def read_text(path: Path, expected: str = "JSON") -> str:
     """A UTF-8 input file's text (a BOM is dropped); a missing, unreadable, empty or
     non-UTF-8 file, or one that is not a regular file, is one InputError line."""
     raw = read_bytes(path, expected)
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
         raise InputError(path, f"file is empty, expected {expected}")
     try:
         return raw.decode("utf-8-sig")
