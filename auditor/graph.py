@@ -744,7 +744,12 @@ class AuditGraph:
         props = _props(row)
         if "privateEndpointConnections" not in props:
             return
-        for conn in self._read(k, props, embedded.ENDPOINT_CONNECTIONS):
+        self._back_targets(k, self._read(k, props, embedded.ENDPOINT_CONNECTIONS))
+
+    def _back_targets(self, k: str, connections: list[Any]) -> None:
+        """The targets edges a target's connection list implies, for endpoints whose own
+        row did not add them (an endpoint outside the estate)."""
+        for conn in connections:
             pe_k = self._node_from(conn.other, k)
             if self.seen(pe_k) or (pe_k, k) in self._back_refs:
                 continue  # a seen endpoint's own row is authoritative
@@ -827,20 +832,7 @@ class AuditGraph:
         """A registry lists its endpoints as registryPrivateEndpointConnections (not
         privateEndpointConnections): the trace of endpoints outside the estate."""
         props = _props(row)
-        for conn in self._read(k, props, embedded.REGISTRY_CONNECTIONS):
-            pe_k = self._node_from(conn.other, k)
-            if self.seen(pe_k) or (pe_k, k) in self._back_refs:
-                continue  # a seen endpoint's own row is authoritative
-            self._back_refs.add((pe_k, k))
-            self._link(
-                pe_k,
-                k,
-                key="targets",
-                connection=conn.name,
-                group_ids=conn.group_ids,
-                status=conn.status,
-                manual=None,
-            )
+        self._back_targets(k, self._read(k, props, embedded.REGISTRY_CONNECTIONS))
 
     def _scoped_resource(self, k: str, row: dict[str, Any]) -> None:
         """An AMPLS scopedResources row: the scope (its parent) scopes linkedResourceId."""
@@ -869,8 +861,12 @@ class AuditGraph:
     def _gateway(self, k: str, row: dict[str, Any]) -> None:
         """A virtual network gateway serves the VNet whose subnet (GatewaySubnet) holds its
         IP configuration."""
+        self._serves_vnets(k, _props(row))
+
+    def _serves_vnets(self, k: str, props: dict[str, Any]) -> None:
+        """A gateway or Route Server serves the VNet each of its IP configurations sits in."""
         # links: a configuration that cannot be read may be in any VNet (see ``unplaced``)
-        for cfg in self._read(k, _props(row), embedded.IP_CONFIGURATIONS, links=True):
+        for cfg in self._read(k, props, embedded.IP_CONFIGURATIONS, links=True):
             if cfg.subnet:
                 vnet = self._node_from(arm.parent(cfg.subnet), k)
                 self._link(
@@ -883,12 +879,7 @@ class AuditGraph:
         props = _props(row)
         if props.get("virtualWan") is not None:
             return  # a Virtual WAN hub: VNets connect to it, they do not peer with it
-        for cfg in self._read(k, props, embedded.IP_CONFIGURATIONS, links=True):
-            if cfg.subnet:
-                vnet = self._node_from(arm.parent(cfg.subnet), k)
-                self._link(
-                    k, vnet, "gateway_in", subnet=arm.last_name(cfg.subnet), via="ipConfiguration"
-                )
+        self._serves_vnets(k, props)
         for ip in _list(props.get("virtualRouterIps")):
             for vnet, prefix in self.vnets_containing(str(ip)):
                 self._link(
