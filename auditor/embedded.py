@@ -242,10 +242,8 @@ class SecurityRule:
     access: str  # Allow | Deny
     protocol: str  # * | Tcp | Udp | Icmp | Esp | Ah
     sources: tuple[str, ...]
-    source_asgs: bool
     source_ports: PortRanges
     destinations: tuple[str, ...]
-    destination_asgs: bool
     ports: PortRanges
     default: bool = False
     # the application security groups' ids, as the rule prints them
@@ -374,10 +372,8 @@ def _security_rule(name: Any, default: bool, props: dict[str, Any]) -> SecurityR
         access=_choice(props, "access", {"allow": "Allow", "deny": "Deny"}),
         protocol=_choice(props, "protocol", _PROTOCOLS),
         sources=sources,
-        source_asgs=bool(source_asgs),
         source_ports=source_ports,
         destinations=targets,
-        destination_asgs=bool(target_asgs),
         ports=ports,
         default=default,
         source_asg_ids=source_asgs,

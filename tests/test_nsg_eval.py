@@ -436,10 +436,8 @@ def core_rule(i: int, access: str, proto: str, sports: Any, ports: Any) -> Secur
         access=access,
         protocol=proto,
         sources=("x",),
-        source_asgs=False,
         source_ports=sports,
         destinations=("x",),
-        destination_asgs=False,
         ports=ports,
     )
 

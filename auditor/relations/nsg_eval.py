@@ -412,10 +412,8 @@ def default_rules(direction: str) -> list[SecurityRule]:
             access=access,
             protocol="*",
             sources=(src,),
-            source_asgs=False,
             source_ports=ALL_PORTS,
             destinations=(dst,),
-            destination_asgs=False,
             ports=ALL_PORTS,
             default=True,
         )
