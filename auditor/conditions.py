@@ -18,6 +18,7 @@ from .collections import predates
 from .graph import AuditGraph
 from .model import ROW_FIELDS
 from .relations import RELATIONS, Item, Relation, Unknown
+from .unknown import UnknownValue
 
 Truth = bool | Unknown
 # What each name a path may start with stands for: a relation's items, or (None) a
@@ -178,7 +179,9 @@ def walk(value: Any, steps: tuple[str | int, ...]) -> list[Any]:
     for step in steps[i:]:
         nxt: list[Any] = []
         for v in values:
-            if step == "*":
+            if type(v) is UnknownValue:  # what lies beyond it is unknown too
+                nxt.append(v)
+            elif step == "*":
                 if isinstance(v, list):
                     nxt.extend(v)
             elif isinstance(step, int):
@@ -211,6 +214,10 @@ def resolve_item(
         )
     row = graph.row(item.node)
     values = walk(row, steps)
+    if graph.has_unknown_values:
+        for v in values:
+            if type(v) is UnknownValue:
+                return Unknown.of(f"{graph.display_id(item.node)}: {text} is unknown: {v.reason}")
     if not values and (why := predates(row, steps)):  # read before the property existed
         return Unknown.of(f"{graph.display_id(item.node)}: {why}, so {text} is unknown")
     return values

@@ -172,6 +172,7 @@ def audit(
     graph = graph_stage.build(estate)
     clock.lap("graph")
     result = rules_stage.evaluate(chosen, graph)
+    result.relabel(estate.origins)  # Terraform input: addresses, file and line
     clock.lap("rules")
     run = Run(
         graph,

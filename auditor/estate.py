@@ -18,6 +18,32 @@ from .files import InputError, describe
 
 
 @dataclass
+class Origin:
+    """Where a row came from when its input is source code (Terraform): the address a
+    finding names it by, the file and line of its block, and the line (and file, when a
+    separate resource folded into it) of the attribute behind each ARM property path."""
+
+    address: str
+    file: str | None = None
+    line: int | None = None
+    lines: dict[str, int] = field(default_factory=dict)  # "properties.x" -> line
+    files: dict[str, str | None] = field(default_factory=dict)  # "properties.x" -> file
+
+    def location(self, arm_paths: list[str]) -> dict[str, Any] | None:
+        """The file and line that decide: the first of ``arm_paths`` (longest prefix
+        first) set in the source, else the block."""
+        for path in arm_paths:
+            probe = path
+            while probe:
+                if probe in self.lines:
+                    return {"file": self.files.get(probe, self.file), "line": self.lines[probe]}
+                probe = probe.rpartition(".")[0]
+        if self.file is None:
+            return None
+        return {"file": self.file, "line": self.line}
+
+
+@dataclass
 class Reading:
     """What one input holds, as its format read it: rows (not yet checked) and what the
     input says about itself."""
@@ -29,6 +55,7 @@ class Reading:
     metadata: dict[str, Any] = field(default_factory=dict)  # carried into the report
     cloud: str | None = None  # the Azure cloud it says it came from
     notes: list[str] = field(default_factory=list)  # choices that narrowed its evidence
+    origins: dict[str, Origin] = field(default_factory=dict)  # by row id: source-code rows
 
 
 @dataclass
@@ -57,6 +84,7 @@ class Estate:
     gaps: list[dict[str, str]] = field(default_factory=list)  # what the inputs say is missing
     notes: list[dict[str, str]] = field(default_factory=list)  # choices that narrowed evidence
     cloud: str = DEFAULT_CLOUD  # which Azure cloud's private DNS zone names apply
+    origins: dict[str, Origin] = field(default_factory=dict)  # by key: source-code rows
     _collections: set[str] | None = field(default=None, repr=False)
     # Which input each row came from (its first; ``_also`` for duplicates from others), and
     # what the raw files hold between them: collections are judged per source.
@@ -110,6 +138,8 @@ class Estate:
         if reading.cloud is not None:
             self.cloud = reading.cloud
         self.notes += [{"path": path, "note": n} for n in reading.notes]
+        for rid, origin in reading.origins.items():
+            self.origins.setdefault(arm.key(rid), origin)
         self.sources.append(source)
         return source
 

@@ -8,9 +8,15 @@ so baselines and SARIF can track it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from . import arm
+
+if TYPE_CHECKING:
+    from .estate import Origin
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 Category = Literal[
@@ -47,6 +53,8 @@ class Finding:
     remediation: str
     fingerprint: str
     related_id: str | None = None
+    # For source-code input (Terraform): the file and line that decide, {"file", "line"}
+    location: dict[str, Any] | None = None
     # Set by triage.py: the suppression entry that covers this finding, and whether a
     # baseline already knew it ("unchanged") or not ("new"). None when not asked for.
     suppression: dict[str, Any] | None = None
@@ -123,6 +131,38 @@ class AuditResult:
     def sort(self) -> None:
         self.findings.sort(key=Finding.sort_key)
         self.not_evaluated.sort(key=NotEvaluated.sort_key)
+
+    def relabel(self, origins: dict[str, Origin]) -> None:
+        """Name resources that came from source code (Terraform) as their source does:
+        the address instead of the synthesized ARM id, everywhere an id is printed, and
+        give each finding the file and line that decide it. ``origins`` is keyed by
+        ``arm.key``. Fingerprints follow the address, so they stay stable across runs."""
+        if not origins:
+            return
+        names = Relabel(origins)
+        for f in self.findings:
+            origin = origins.get(arm.key(f.resource_id))
+            if origin is not None:
+                paths = [
+                    e["path"].removeprefix("subject.")
+                    for e in f.evidence
+                    if isinstance(e.get("path"), str) and e["path"].startswith("subject.")
+                ]
+                f.location = origin.location(paths)
+            f.resource_id = names.id(f.resource_id)
+            f.related_id = names.id(f.related_id) if f.related_id else f.related_id
+            f.message = names.text(f.message)
+            f.remediation = names.text(f.remediation)
+            f.evidence = names.value(f.evidence)
+            f.fingerprint = fingerprint(f.rule_id, f.resource_id, f.related_id)
+        for n in self.not_evaluated:
+            n.resource_id = names.id(n.resource_id) if n.resource_id else n.resource_id
+            n.related_id = names.id(n.related_id) if n.related_id else n.related_id
+            n.reasons = [names.text(r) for r in n.reasons]
+        for o in self.outcomes:
+            o.judged = [names.id(j) for j in o.judged]
+        self.sort()
+
         self.outcomes.sort(key=lambda o: o.rule_id)
 
     def counts_by_severity(self) -> dict[str, int]:
@@ -144,3 +184,39 @@ class AuditResult:
             return []
         limit = SEVERITY_RANK[threshold]
         return [f for f in self.findings if f.counts and SEVERITY_RANK[f.severity] <= limit]
+
+
+# an id in text; a synthesized id may hold "{<address> <what>}" where a part is unknown
+_ARM_ID = re.compile(r"/subscriptions/(?:\{[^{}]*\}|[^\s,;'\"()<>\[\]{}])+", re.IGNORECASE)
+
+
+class Relabel:
+    """Turns synthesized ARM ids into Terraform addresses: whole ids, and ids in text."""
+
+    def __init__(self, origins: dict[str, Origin]) -> None:
+        self.origins = origins
+
+    def id(self, rid: str) -> str:
+        origin = self.origins.get(arm.key(rid))
+        return origin.address if origin is not None else rid
+
+    def text(self, text: str) -> str:
+        if "/subscriptions/" not in text.lower():
+            return text
+        return _ARM_ID.sub(self._one, text)
+
+    def _one(self, m: re.Match[str]) -> str:
+        rid = m.group(0)
+        tail = ""
+        while rid and rid[-1] in ".:":  # sentence punctuation after an id
+            rid, tail = rid[:-1], rid[-1] + tail
+        return self.id(rid) + tail
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        return value

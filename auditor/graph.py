@@ -115,6 +115,9 @@ class AuditGraph:
         # backend pool members named by address only: address -> why (reach asks by IP)
         self._address_members: dict[str, list[str]] = defaultdict(list)
         self._scale_set_nics: dict[str, list[ScaleSetNic]] = {}
+        # rows from source code may hold values known only after apply: rule paths then
+        # look for them (other estates never hold one, and skip the look)
+        self.has_unknown_values = bool(estate.origins)
         self._build()
 
     # -- access -----------------------------------------------------------------------

@@ -1,0 +1,3 @@
+"""azurerm mappers: compute (see __init__.py)."""
+
+from __future__ import annotations

@@ -1,0 +1,53 @@
+"""The azurerm provider's defaults, as data, by the major versions they hold for.
+
+An attribute left out of a configuration takes the provider's default, and some defaults
+changed between majors (storage ``allow_nested_items_to_be_public`` is true in 3.x; 2.x
+``allow_blob_public_access`` was false). ``defaults.yaml`` lists them; when the versions
+the configuration admits disagree, the value is unknown, with the reason.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from ....unknown import UnknownValue
+from ..resources import ProviderVersion
+
+KNOWN_MAJORS = (2, 3, 4)
+
+
+@cache
+def table() -> dict[str, dict[str, dict[int, Any]]]:
+    """tf type -> attribute path -> major -> default (absent: the attribute does not
+    exist in that major, or has no default)."""
+    text = resources.files(__package__).joinpath("defaults.yaml").read_text("utf-8")
+    doc = yaml.safe_load(text) or {}
+    out: dict[str, dict[str, dict[int, Any]]] = {}
+    for tf_type, attrs in doc.items():
+        for attr, entries in (attrs or {}).items():
+            by_major: dict[int, Any] = {}
+            for entry in entries:
+                for major in entry["majors"]:
+                    by_major[int(major)] = entry["default"]
+            out.setdefault(tf_type, {})[attr] = by_major
+    return out
+
+
+def default(tf_type: str, path: str, provider: ProviderVersion) -> Any:
+    """The default of ``path`` for the admitted majors; None when the table has none."""
+    by_major = table().get(tf_type, {}).get(path)
+    if not by_major:
+        return None
+    majors = provider.majors or KNOWN_MAJORS
+    seen = {repr(by_major.get(m)) for m in majors}
+    if len(seen) == 1:
+        return by_major.get(majors[0])
+    spelled = ", ".join(f"{m}.x: {by_major.get(m)!r}" for m in majors)
+    return UnknownValue(
+        f"{tf_type}.{path} is not set and its default differs between the azurerm"
+        f" versions the configuration admits ({provider.source}; {spelled})"
+    )
