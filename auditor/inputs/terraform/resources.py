@@ -35,6 +35,9 @@ class TfResource:
     # the line of each attribute set in the configuration, by dotted path with block
     # indexes: "public_network_access_enabled", "network_rules.0.default_action"
     lines: dict[str, int] = field(default_factory=dict)
+    # what each attribute's expression referred to, by the same dotted paths as ``lines``:
+    # "var.ADO_PAT", "local.x", "azurerm_subnet.aml", "module.net", "data.azurerm_x.y"
+    references: dict[str, list[str]] = field(default_factory=dict)
     provider: str = "azurerm"  # the provider's local name
     provider_subscription: str | None = None  # the provider block's literal subscription_id
 
