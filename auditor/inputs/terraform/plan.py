@@ -41,9 +41,9 @@ _MODULE_STEP = re.compile(r'module\.([A-Za-z0-9_-]+)(\[(?:\d+|"(?:[^"\\]|\\.)*")
 # a reference as jsonconfig prints it: subject (resource, data source, module call,
 # variable), an optional literal index, then the rest of the traversal
 _REFERENCE = re.compile(
-    r'(?P<subject>(?:data\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)'
+    r"(?P<subject>(?:data\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)"
     r'(?P<key>\[(?:\d+|"(?:[^"\\]|\\.)*")\])?'
-    r'(?P<rest>(?:\.[A-Za-z0-9_-]+|\[[^\]]*\])*)'
+    r"(?P<rest>(?:\.[A-Za-z0-9_-]+|\[[^\]]*\])*)"
 )
 # references that pick an instance rather than carry a value
 _KEY_REFS = {"count.index", "each.key"}
@@ -184,9 +184,7 @@ class _PlanReader:
                 child = self.obj(children[j], f"{at}.child_modules[{j}]")
                 stack.append((child, f"{at}.child_modules[{j}]"))
 
-    def instances(
-        self, doc: dict[str, Any], changes: dict[str, dict[str, Any]]
-    ) -> list[_Instance]:
+    def instances(self, doc: dict[str, Any], changes: dict[str, dict[str, Any]]) -> list[_Instance]:
         """Resource instances after apply: ``planned_values``, and the data sources
         Terraform read while planning (they live in ``prior_state``)."""
         planned = self.obj(doc.get("planned_values"), "'planned_values'", optional=True)
@@ -488,7 +486,8 @@ class _PlanReader:
             for name in sorted(declared):
                 var = declared[name]
                 if not isinstance(var, dict):
-                    raise self.fail(f"variable {name} in {where or 'the root module'} is not an object")
+                    module = where or "the root module"
+                    raise self.fail(f"variable {name} in {module} is not an object")
                 out.append(
                     {
                         "module": where,
@@ -535,8 +534,10 @@ def _mark(values: dict[str, Any], marks: Any, address: str, why: str) -> None:
                 container[k] = UnknownValue(f"{address}.{_path_text(here)} {why}")
                 continue
             if isinstance(m, dict | list):
-                inner = container[k] if isinstance(container, list) and k < len(container) else (
-                    container.get(k) if isinstance(container, dict) else None
+                inner = (
+                    container[k]
+                    if isinstance(container, list) and k < len(container)
+                    else (container.get(k) if isinstance(container, dict) else None)
                 )
                 if isinstance(inner, dict | list):
                     stack.append((inner, m, here))
@@ -548,7 +549,9 @@ def _unknown_leaves(values: dict[str, Any]) -> Iterator[list[str | int]]:
     while stack:
         value, steps = stack.pop()
         items = (
-            value.items() if isinstance(value, dict) else enumerate(value)
+            value.items()
+            if isinstance(value, dict)
+            else enumerate(value)
             if isinstance(value, list)
             else ()
         )
@@ -754,13 +757,10 @@ def admits(constraint: str, major: int) -> bool:
             ok = v > low
         elif op == "<=":
             ok = v >= low
-        else:  # ~>: only the rightmost given part may grow
-            if len(numbers) == 3:
-                ok = v[0] == major
-            elif len(numbers) == 2:
-                ok = v[0] == major
-            else:
-                ok = v[0] <= major
+        elif len(numbers) > 1:  # ~> 3.0, ~> 3.1.2: only the rightmost part may grow
+            ok = v[0] == major
+        else:  # ~> 3: read as >= 3 (more majors, never fewer)
+            ok = v[0] <= major
         if not ok:
             return False
     return True
