@@ -654,7 +654,7 @@ def _subjects(refs: list[Any]) -> list[tuple[str, str | None, list[str]]] | None
     names that follow, up to the first index), merging the spellings jsonconfig lists
     for one reference; None when a reference is not one this reader follows (a local,
     ``each.value``, ``path.module``, a part of a variable)."""
-    best: dict[str, tuple[str | None, list[str]]] = {}
+    best: dict[tuple[str, str | None], list[str]] = {}
     for ref in refs:
         if not isinstance(ref, str):
             return None
@@ -674,9 +674,15 @@ def _subjects(refs: list[Any]) -> list[tuple[str, str | None, list[str]]] | None
             if index:
                 break
             attrs.append(name)
-        old_key, old_attrs = best.get(subject, (None, []))
-        best[subject] = (old_key or key, attrs if len(attrs) > len(old_attrs) else old_attrs)
-    return [(s, k, a) for s, (k, a) in best.items()]
+        old = best.get((subject, key), [])
+        best[(subject, key)] = attrs if len(attrs) > len(old) else old
+    keyed = {subject for subject, key in best if key is not None}
+    return [
+        (subject, key, attrs)
+        for (subject, key), attrs in best.items()
+        # "azurerm_subnet.s" is also listed for azurerm_subnet.s[0]: the same reference
+        if not (key is None and not attrs and subject in keyed)
+    ]
 
 
 _NOT_ARM_IDS = {"principal_id", "tenant_id", "client_id", "object_id", "subscription_id"}
