@@ -18,7 +18,7 @@ an edge. Anything less certain stays unknown.
 A plan has no line numbers. When the directory of the configuration is at hand (the plan
 file's own directory, or ``--terraform-source``), a textual scan finds each block's
 ``resource "type" "name"`` header so findings still land on a file and line.
-See docs/formats.md#terraform-plan-terraform-plan-file.
+See docs/formats.md#a-plan---terraform-plan-file.
 """
 
 from __future__ import annotations
