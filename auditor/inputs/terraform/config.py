@@ -12,6 +12,7 @@ loops. What cannot be read (a registry module, a count that is not known) is a g
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import re
@@ -1057,10 +1058,14 @@ def load_config(
         raise InputError(display_root, "not a directory")
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 20_000))
+    gc_was_on = gc.isenabled()
+    gc.disable()  # many small objects, few cycles: the collector's passes only cost time
     try:
         return _load(root, display_root, var_files, variables or {})
     finally:
         sys.setrecursionlimit(old_limit)
+        if gc_was_on:
+            gc.enable()
 
 
 def _load(

@@ -19,6 +19,8 @@ Shapes (all tuples, first item the kind):
 
 from __future__ import annotations
 
+import functools
+import gc
 import itertools
 import os
 import re
@@ -69,6 +71,7 @@ def _unescape(text: str) -> str:
     return _ESCAPE_RE.sub(one, text)
 
 
+_KEYWORD_VALUES = {"true": True, "false": False, "null": None}
 _OP_CHARS = frozenset("=!<>&|+-*/%")
 
 
@@ -87,8 +90,14 @@ class _Converter:
         self.depth = 0
 
     def line(self, tree: Any) -> int:
-        meta = tree.meta
-        return (getattr(meta, "line", 1) or 1) + self.off
+        """The line of a node's first token (the parser keeps no positions on trees:
+        propagating them costs a third of the parse)."""
+        node = tree
+        while hasattr(node, "data"):
+            if not node.children:
+                return 1 + self.off
+            node = node.children[0]
+        return (getattr(node, "line", None) or 1) + self.off
 
     # -- bodies -------------------------------------------------------------------------
 
@@ -171,7 +180,10 @@ class _Converter:
         return ("lit", {"true": True, "false": False, "null": None}[str(tree.children[0])])
 
     def identifier(self, tree: Any) -> Expr:
-        return ("ref", str(tree.children[0]))
+        name = str(tree.children[0])
+        if name in _KEYWORD_VALUES:  # python-hcl2 8.1.0 lexes these as names
+            return ("lit", _KEYWORD_VALUES[name])
+        return ("ref", name)
 
     def tuple_(self, tree: Any) -> Expr:
         return ("tuple", tuple(self.expr(c) for c in self.trees(tree)))
@@ -525,11 +537,56 @@ def _lark_error(e: Exception, line_offset: int) -> ParseError:
     return ParseError(line, "the text is not valid HCL")
 
 
+@functools.cache
+def _parser() -> Any:
+    """python-hcl2's grammar and post-lexer, without position propagation (lines come
+    from tokens); the LALR tables are cached in the temporary directory by lark."""
+    import hcl2.parser
+    from hcl2.postlexer import PostLexer
+    from lark import Lark
+
+    try:
+        return Lark.open(
+            "hcl2.lark",
+            parser="lalr",
+            rel_to=hcl2.parser.__file__,
+            propagate_positions=False,
+            postlex=PostLexer(),
+            cache=True,
+        )
+    except OSError:  # an unwritable temporary directory: no cache
+        return Lark.open(
+            "hcl2.lark",
+            parser="lalr",
+            rel_to=hcl2.parser.__file__,
+            propagate_positions=False,
+            postlex=PostLexer(),
+        )
+
+
+def parses_to_tree(text: str) -> Any:
+    # the final newline: the grammar has no end-of-file token (as hcl2.api does)
+    return _parser().parse(text + "\n")
+
+
 def parse_text(text: str, line_offset: int = 0) -> Body:
     """A whole file's text (or one part of it) to a :class:`Body`; ParseError if not HCL."""
-    from hcl2.api import parses_to_tree
+    # the parse allocates millions of small objects that all live until it ends: the
+    # cyclic garbage collector's passes over them would nearly double its time
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_text(text, line_offset)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_text(text: str, line_offset: int) -> Body:
     from lark.exceptions import LarkError
 
+    if "\r" in text:  # python-hcl2 8.1.0 does not read CRLF line ends
+        text = text.replace("\r\n", "\n")
     try:
         tree = parses_to_tree(text)
     except LarkError as e:
