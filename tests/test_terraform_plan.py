@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import gc
 import json
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -659,34 +658,48 @@ def test_baseline_takes_a_plan(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     assert {f["baseline"] for f in report["findings"]} == {"unchanged"}
 
 
-def test_the_directory_format_detects_tf_files_and_passes_the_variables(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.usefixtures("mapped")
+def test_scan_a_root_module_with_var_files_and_vars(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """The directory reader hands --var-file and --var to the HCL reader (config.py),
-    and builds the same Reading as a plan."""
-    seen: list[Any] = []
+    """--terraform DIR through the HCL reader: the finding lands on the attribute's line;
+    --var-file and --var reach the variables (the registry's public access)."""
+    code, report, _ = scan(capsys, "--terraform", str(REGISTRY), *ACR)
+    assert code == 1 and isinstance(report, dict)
+    (finding,) = report["findings"]
+    main = REGISTRY / "main.tf"
+    line = header_line(main, "  public_network_access_enabled")
+    assert finding["resource_id"] == "azurerm_container_registry.acr"
+    assert finding["location"] == {"file": str(main), "line": line}
+    (source,) = report["inputs"]
+    assert source["format"] == "terraform"
+    assert source["terraform"]["azurerm_majors"] == [3, 4]
+    assert scan(capsys, "--terraform", str(REGISTRY), "--var", "public=false", *ACR)[0] == 0
+    private = tmp_path / "private.tfvars"
+    private.write_text("public = false\n", encoding="utf-8")
+    assert scan(capsys, "--terraform", str(REGISTRY), "--var-file", str(private), *ACR)[0] == 0
+    # --var wins over --var-file, as in terraform plan
+    argv = ["--var-file", str(private), "--var", "public=true"]
+    assert scan(capsys, "--terraform", str(REGISTRY), *argv, *ACR)[0] == 1
+    code, _, err = scan(capsys, "--terraform", str(REGISTRY), "--var-file", str(tmp_path / "x"))
+    assert code == 2 and f"{tmp_path / 'x'}: no such file" in err
+    # a root module and a plan of the same resources merge into one estate
+    code, report, _ = scan(
+        capsys,
+        "--terraform",
+        str(REGISTRY),
+        "--terraform-plan",
+        str(REGISTRY / "public.json"),
+        *ACR,
+    )
+    assert code == 1 and isinstance(report, dict)
+    assert [s["format"] for s in report["inputs"]] == ["terraform", "terraform-plan"]
 
-    def load_config(root: Path, var_files: list[Path], variables: dict[str, str]) -> TfConfig:
-        seen.append((root, var_files, variables))
-        return read(REGISTRY / "public.json")
 
-    import types
-
-    fake = types.ModuleType("auditor.inputs.terraform.config")
-    fake.load_config = load_config  # type: ignore[attr-defined]
-    monkeypatch.setitem(__import__("sys").modules, "auditor.inputs.terraform.config", fake)
+def test_the_directory_format_detects_tf_files(tmp_path: Path) -> None:
     assert terraform_input.DIRECTORY.detect(REGISTRY)
     assert not terraform_input.DIRECTORY.detect(tmp_path)
     assert not terraform_input.DIRECTORY.detect(load(AML))
-    tfvars = tmp_path / "prod.tfvars"
-    tfvars.write_text("public = false\n", encoding="utf-8")
-    options = inputs.InputOptions(var_files=(tfvars,), variables={"public": "false"})
-    estate = inputs.load([inputs.Input(REGISTRY, "terraform")], options)
-    assert seen == [(REGISTRY, [tfvars], {"public": "false"})]
-    (source,) = estate.sources
-    assert source.format == "terraform" and source.metadata["terraform"]["resources"] == 2
-    with pytest.raises(InputError, match=re.escape(f"{tmp_path / 'gone.tfvars'}: no such file")):
-        inputs.load(
-            [inputs.Input(REGISTRY, "terraform")],
-            inputs.InputOptions(var_files=(tmp_path / "gone.tfvars",)),
-        )
+    (tmp_path / "main.tf").mkdir()  # a directory named like a file is no .tf file
+    assert not terraform_input.DIRECTORY.detect(tmp_path)
+    assert inputs.read_input(REGISTRY) == REGISTRY
