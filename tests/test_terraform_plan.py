@@ -21,7 +21,7 @@ from auditor.files import InputError
 from auditor.inputs import terraform_input
 from auditor.inputs.terraform import azurerm
 from auditor.inputs.terraform.azurerm.ids import synthesize_id
-from auditor.inputs.terraform.plan import admits, read_plan
+from auditor.inputs.terraform.plan import _blocks, admits, read_plan
 from auditor.inputs.terraform.resources import TfConfig, TfResource
 from auditor.unknown import UnknownValue
 
@@ -182,13 +182,71 @@ def test_file_and_line_come_from_the_configuration_beside_the_plan(tmp_path: Pat
     )
     data = res["data.azurerm_client_config.current"]
     assert (data.file, data.line) == (str(main), header_line(main, 'data "azurerm_client_config"'))
+    # each argument's line, nested blocks by index as in values
+    assert ws.lines["public_network_access_enabled"] == header_line(
+        main, "  public_network_access_enabled"
+    )
+    pe = res["azurerm_private_endpoint.ws"]
+    assert pe.line_of("private_service_connection.0.private_connection_resource_id") == (
+        header_line(main, "    private_connection_resource_id")
+    )
+    assert subnet.lines["address_prefixes"] == header_line(net, "  address_prefixes")
     # a plan alone: no file, no line (findings carry the address only) …
     alone = tmp_path / "plan.json"
     shutil.copy(AML, alone)
     assert {(r.file, r.line) for r in read(alone).resources} == {(None, None)}
+    assert all(r.lines == {} for r in read(alone).resources)
     # … unless the configuration is named
     named = by_address(read(alone, source=PLANS / "aml"))
     assert named["azurerm_machine_learning_workspace.aml"].line == ws.line
+
+
+def test_the_line_scan_reads_hcl_lexically_not_by_pattern() -> None:
+    text = (
+        '# resource "x" "commented" {\n'  # 1
+        'resource "azurerm_storage_account" "st" { # {\n'  # 2
+        '  name = "st{" // }\n'  # 3
+        '  identity { type = "SystemAssigned" }\n'  # 4
+        "  custom = <<EOT\n"  # 5
+        "  public_network_access_enabled = {\n"  # 6: inside the heredoc
+        "EOT\n"  # 7
+        "  tags = {\n"  # 8
+        '    public_network_access_enabled = "x"\n'  # 9: an object's key, not an argument
+        "  }\n"  # 10
+        "  network_rules {\n"  # 11
+        '    default_action = "Deny"\n'  # 12
+        "  }\n"  # 13
+        '  dynamic "ip" {\n'  # 14
+        "    content { value = 1 }\n"  # 15
+        "  }\n"  # 16
+        "  public_network_access_enabled = [\n"  # 17
+        "    1,\n"  # 18
+        "  ]\n"  # 19
+        "}\n"  # 20
+        '/* resource "x" "y" { */\n'  # 21
+        'variable "v" {}\n'  # 22
+    )
+    blocks = list(_blocks(text))
+    assert [(k, labels, line) for k, labels, line, _ in blocks] == [
+        (
+            "resource",
+            ("azurerm_storage_account", "st"),
+            2,
+        ),
+        ("variable", ("v",), 22),
+    ]
+    assert blocks[0][3] == {
+        "name": 3,
+        "identity": 4,
+        "identity.0": 4,
+        "identity.0.type": 4,
+        "custom": 5,
+        "tags": 8,
+        "network_rules": 11,
+        "network_rules.0": 11,
+        "network_rules.0.default_action": 12,
+        "public_network_access_enabled": 17,
+    }
 
 
 def test_the_lock_file_pins_the_major(tmp_path: Path) -> None:
@@ -490,7 +548,7 @@ def test_scan_a_plan_exit_1_on_a_finding_named_by_address_with_file_and_line(
     assert finding["rule_id"] == "MLA-ACR-001"
     assert finding["resource_id"] == "azurerm_container_registry.acr"
     main = REGISTRY / "main.tf"
-    line = header_line(main, 'resource "azurerm_container_registry" "acr"')
+    line = header_line(main, "  public_network_access_enabled")  # the argument's line
     assert finding["location"] == {"file": str(main), "line": line}
     (source,) = report["inputs"]
     assert source["format"] == "terraform-plan" and source["rows"] == 1

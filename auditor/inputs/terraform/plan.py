@@ -16,8 +16,9 @@ expression refers to exactly one resource's ``.id`` gets that resource's synthes
 an edge. Anything less certain stays unknown.
 
 A plan has no line numbers. When the directory of the configuration is at hand (the plan
-file's own directory, or ``--terraform-source``), a textual scan finds each block's
-``resource "type" "name"`` header so findings still land on a file and line.
+file's own directory, or ``--terraform-source``), a light lexical scan of its ``.tf`` files
+(comments, strings, heredocs, brackets; not a parser) finds each ``resource "type" "name"``
+block and the line of each argument in it, so findings still land on the line that decides.
 See docs/formats.md#a-plan---terraform-plan-file.
 """
 
@@ -773,10 +774,6 @@ def admits(constraint: str, major: int) -> bool:
 
 
 # -- the configuration's files ----------------------------------------------------------------
-_HEADER = re.compile(
-    r'^[ \t]*(resource|data|variable)[ \t]+"([^"\n]+)"(?:[ \t]+"([^"\n]+)")?[ \t]*\{?',
-    re.MULTILINE,
-)
 _LOCKED = re.compile(
     r'provider\s+"registry\.(?:terraform|opentofu)\.io/hashicorp/azurerm"\s*\{[^}]*?'
     r'\bversion\s*=\s*"([^"]+)"',
@@ -833,9 +830,9 @@ class _SourceLayout:
         return m[1] if m else None
 
     def place(self, resources: list[TfResource], variables: list[dict[str, Any]]) -> None:
-        """Set the file and line of each resource's block (and each variable's) where the
-        module's directory has its header."""
-        headers: dict[tuple[str, ...], dict[tuple[str, str, str], tuple[str, int]]] = {}
+        """Set the file and line of each resource's block and of its arguments (and each
+        variable's line) from the module's directory."""
+        headers: dict[tuple[str, ...], dict[tuple[str, str, str], _Where]] = {}
         for call_path, directory in self.dirs.items():
             headers[call_path] = _scan(directory)
         for r in resources:
@@ -843,12 +840,13 @@ class _SourceLayout:
             kind = "resource" if r.mode == "managed" else "data"
             found = headers.get(call_path, {}).get((kind, r.type, r.name))
             if found is not None:
-                r.file, r.line = found
+                r.file, r.line, lines = found
+                r.lines = dict(lines)
         for var in variables:
             call_path, _ = _module_path(var["module"])
             found = headers.get(call_path, {}).get(("variable", var["name"], ""))
             if found is not None:
-                var["file"], var["line"] = found
+                var["file"], var["line"], _ = found
 
 
 def _has_tf(directory: Path) -> bool:
@@ -873,11 +871,13 @@ def _installed_modules(root: Path) -> dict[str, str]:
     return out
 
 
-def _scan(directory: Path) -> dict[tuple[str, str, str], tuple[str, int]]:
-    """(kind, type or variable name, name) → (file, line) of each block header in the
-    directory's .tf files: a textual scan, not a parser (a header inside a heredoc or a
-    comment would count; the first one found wins)."""
-    out: dict[tuple[str, str, str], tuple[str, int]] = {}
+_Where = tuple[str, int, dict[str, int]]  # file, block line, attribute path -> line
+
+
+def _scan(directory: Path) -> dict[tuple[str, str, str], _Where]:
+    """(kind, type or variable name, name) → (file, line, attribute lines) of each
+    top-level block in the directory's .tf files (the first one wins)."""
+    out: dict[tuple[str, str, str], _Where] = {}
     try:
         files = sorted(p for p in directory.iterdir() if p.suffix == ".tf" and p.is_file())
     except OSError:
@@ -887,16 +887,101 @@ def _scan(directory: Path) -> dict[tuple[str, str, str], tuple[str, int]]:
             text = file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
             continue
-        line, at = 1, 0
-        for m in _HEADER.finditer(text):
-            line += text.count("\n", at, m.start())
-            at = m.start()
-            kind, first, second = m[1], m[2], m[3]
-            if kind == "variable":
-                key = ("variable", first, "")
-            elif second is None:
-                continue
-            else:
-                key = (kind, first, second)
-            out.setdefault(key, (str(file), line))
+        for kind, labels, line, lines in _blocks(text):
+            if kind == "variable" and len(labels) == 1:
+                out.setdefault(("variable", labels[0], ""), (str(file), line, {}))
+            elif kind in ("resource", "data") and len(labels) == 2:
+                out.setdefault((kind, labels[0], labels[1]), (str(file), line, lines))
     return out
+
+
+_TOKEN = re.compile(
+    r"""(?P<nl>\n)|(?P<space>[ \t\r]+)|(?P<comment>\#[^\n]*|//[^\n]*|/\*.*?\*/)"""
+    r"""|(?P<heredoc><<-?[ \t]*"?(?P<tag>[A-Za-z_][\w-]*)"?[ \t]*\r?\n)"""
+    r"""|(?P<string>"(?:[^"\\\n]|\\.)*")|(?P<word>[A-Za-z_][\w-]*)"""
+    r"""|(?P<eq>==|=>|!=|<=|>=|=)|(?P<open>[{\[(])|(?P<close>[}\])])|(?P<other>.)""",
+    re.DOTALL,
+)
+
+
+def _blocks(text: str) -> Iterator[tuple[str, tuple[str, ...], int, dict[str, int]]]:
+    """Each top-level block of a .tf file: (type, labels, line, {attribute path: line}),
+    paths as in values (``network_rules.0.default_action``). A small scan of HCL's
+    lexical structure — comments, strings, heredocs, brackets — not a parser: enough to
+    know which line sets which argument."""
+    line = 1
+    pos = 0
+    # per open block: (path prefix, counts of nested blocks by name, recording?)
+    frames: list[tuple[str, dict[str, int], bool]] = []
+    statement: list[str | None] = []  # words/labels since the statement began (None: other)
+    statement_line = 1
+    brackets = 0  # open ( [ { of an expression
+    in_value = False  # after "name =": until the statement ends
+    top: tuple[str, tuple[str, ...], int, dict[str, int]] | None = None
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:  # pragma: no cover - "other" matches any character
+            break
+        pos = m.end()
+        kind = m.lastgroup
+        if kind == "tag":
+            kind = "heredoc"
+        if kind in ("space", "comment"):
+            line += m[0].count("\n")
+            continue
+        if kind == "heredoc":
+            line += 1
+            end = re.compile(r"^[ \t]*" + re.escape(m["tag"]) + r"[ \t]*\r?$", re.MULTILINE)
+            close = end.search(text, pos)
+            stop = close.end() if close else len(text)
+            line += text.count("\n", pos, stop)
+            pos = stop
+            statement.append(None)
+            continue
+        if kind == "nl":
+            line += 1
+            if brackets == 0:
+                statement, in_value = [], False
+            continue
+        if not statement:
+            statement_line = line
+        if (in_value or brackets) and not (kind == "close" and brackets == 0):
+            if kind == "open":
+                brackets += 1
+            elif kind == "close":
+                brackets -= 1
+            continue
+        if kind == "eq" and m[0] == "=" and len(statement) == 1 and statement[0]:
+            if frames and frames[-1][2] and top is not None and statement[0][0] != '"':
+                top[3].setdefault(frames[-1][0] + statement[0], statement_line)
+            in_value = True
+            continue
+        if kind == "open" and m[0] == "{" and statement and statement[0]:
+            name, labels = statement[0], statement[1:]
+            if not frames:
+                words = tuple(w[1:-1] if w and w.startswith('"') else w for w in labels)
+                top = (name, tuple(w for w in words if w is not None), statement_line, {})
+                frames.append(("", {}, name in ("resource", "data")))
+            else:
+                prefix, counts, recording = frames[-1]
+                nested = recording and name != "dynamic" and not labels
+                index = counts.get(name, 0)
+                counts[name] = index + 1
+                if nested and top is not None:
+                    top[3].setdefault(f"{prefix}{name}", statement_line)
+                    top[3].setdefault(f"{prefix}{name}.{index}", statement_line)
+                frames.append((f"{prefix}{name}.{index}.", {}, nested))
+            statement = []
+            continue
+        if kind == "open":
+            brackets += 1
+            statement.append(None)
+            continue
+        if kind == "close" and m[0] == "}" and frames:
+            frames.pop()
+            statement, in_value = [], False
+            if not frames and top is not None:
+                yield top
+                top = None
+            continue
+        statement.append(m[0] if kind in ("word", "string") else None)
