@@ -290,9 +290,12 @@ class _PlanReader:
         value (a compute's workspace id)."""
         by_address = {i.resource.address: i for i in instances}
         by_resource: dict[str, list[_Instance]] = {}
+        by_key: dict[tuple[str, Any], _Instance] = {}
         for inst in instances:
-            by_resource.setdefault(_resource_address(inst.resource), []).append(inst)
-        self._by_resource = by_resource
+            base = _resource_address(inst.resource)
+            by_resource.setdefault(base, []).append(inst)
+            by_key[(base, inst.resource.index)] = inst
+        self._by_resource, self._by_key = by_resource, by_key
         for inst in instances:
             for steps in _unknown_leaves(inst.resource.values):
                 found = self.target_of(inst, steps)
@@ -382,20 +385,18 @@ class _PlanReader:
                 return None
             rest = ["id"]
         if key is not None:
-            chosen = [c for c in candidates if _key_text(c.resource.index) == key[1:-1]]
+            chosen = self._by_key.get((base, _parse_key(key[1:-1])))
         elif len(candidates) == 1 and candidates[0].resource.index is None:
-            chosen = candidates
+            chosen = candidates[0]
         elif own_key is not None and (
             ("count.index" in refs and isinstance(own_key, int))
             or ("each.key" in refs and isinstance(own_key, str))
         ):
             # target[count.index] / target[each.key]: the instance with the referrer's key
-            chosen = [c for c in candidates if c.resource.index == own_key]
+            chosen = self._by_key.get((base, own_key))
         else:
             return None
-        if len(chosen) != 1:
-            return None
-        return {(chosen[0].resource.address, rest[0])}
+        return None if chosen is None else {(chosen.resource.address, rest[0])}
 
     def through_variable(
         self, call_path: tuple[str, ...], keys: tuple[Any, ...], name: str, hops: int
@@ -431,10 +432,7 @@ class _PlanReader:
         refs = expr.get("references") if isinstance(expr, dict) else None
         if not isinstance(refs, list) or not refs or len(rest) > 1:
             return None
-        if key is not None:
-            child_key: Any = int(key[1:-1]) if key[1:-1].isdigit() else json.loads(key[1:-1])
-        else:
-            child_key = None
+        child_key = None if key is None else _parse_key(key[1:-1])
         return self.resolve((*call_path, call), (*keys, child_key), None, refs, hops + 1)
 
     # -- provider and variables -------------------------------------------------------------
@@ -707,6 +705,16 @@ def _resource_address(r: TfResource) -> str:
     return f"{r.module}.{local}" if r.module else local
 
 
+def _parse_key(text: str) -> int | str:
+    """An index as an address prints it: ``0`` or ``"a"``."""
+    if text.isdigit():
+        return int(text)
+    try:
+        return str(json.loads(text))
+    except ValueError:  # an escape JSON does not know: the text as written
+        return text
+
+
 def _key_text(key: Any) -> str:
     return json.dumps(key) if isinstance(key, str) else str(key)
 
@@ -717,8 +725,7 @@ def _module_path(address: str) -> tuple[tuple[str, ...], tuple[Any, ...]]:
     keys: list[Any] = []
     for m in _MODULE_STEP.finditer(address):
         names.append(m[1])
-        raw = m[2][1:-1] if m[2] else None
-        keys.append(None if raw is None else int(raw) if raw.isdigit() else json.loads(raw))
+        keys.append(_parse_key(m[2][1:-1]) if m[2] else None)
     return tuple(names), tuple(keys)
 
 
