@@ -761,3 +761,36 @@ def test_the_directory_format_detects_tf_files(tmp_path: Path) -> None:
     (tmp_path / "main.tf").mkdir()  # a directory named like a file is no .tf file
     assert not terraform_input.DIRECTORY.detect(tmp_path)
     assert inputs.read_input(REGISTRY) == REGISTRY
+
+
+def test_hostile_keys_and_addresses_stay_data() -> None:
+    doc = _tiny(['azurerm_subnet.s["\\q"].id'])
+    for module_address in ('module.x["\\q"]', 'module.x["\\u0000\\n"]'):
+        sub = copy.deepcopy(doc["planned_values"]["root_module"]["resources"][0])
+        sub["address"] = f"{module_address}.{sub['address']}"
+        doc["planned_values"]["root_module"]["child_modules"] = [
+            {"address": module_address, "resources": [sub]}
+        ]
+        res = by_address(read(Path("plan.json"), doc))
+        assert res[sub["address"]].module == module_address
+        nic = res["azurerm_network_interface.n"]
+        assert type(nic.get("ip_configuration.0.subnet_id")) is UnknownValue
+
+
+@pytest.mark.usefixtures("mapped")
+@pytest.mark.parametrize("command", ["reach", "resolve"])
+def test_reach_and_resolve_read_terraform_inputs(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    plan = str(REGISTRY / "public.json")
+    if command == "reach":
+        argv = ["reach", "--terraform-plan", plan, "--from", "Internet", "--to", "nowhere"]
+        argv += ["--port", "22"]
+    else:
+        argv = ["resolve", "--terraform-plan", plan, "crmlopsplan.azurecr.io", "--from", "nowhere"]
+    code = cli.main(argv)
+    err = capsys.readouterr().err
+    # the estate was read (the question names nothing in it); the options are checked
+    assert code == 2 and "nowhere" in err
+    code = cli.main([*argv, "--var", "x=1"])
+    assert code == 2 and "--var" in capsys.readouterr().err
