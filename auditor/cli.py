@@ -279,12 +279,14 @@ def _file_inputs(args: argparse.Namespace) -> list[Any]:
 
 def _input_options(args: argparse.Namespace) -> Any:
     """The Terraform options as the input stage takes them; a string is the usage error."""
+    import re
+
     from .inputs.options import InputOptions
 
     variables: dict[str, str] = {}
     for given in args.var or []:
         name, sep, value = given.partition("=")
-        if not sep or not name.strip().replace("_", "a").replace("-", "a").isalnum():
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name.strip()):
             return f"--var {given}: expected NAME=VALUE (a variable name, '=', its value)"
         variables[name.strip()] = value
     if (args.var_file or variables) and not args.terraform:

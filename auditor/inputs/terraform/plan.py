@@ -84,6 +84,9 @@ class _PlanReader:
         self.path = path
         self.doc = doc
         self.gaps: list[str] = []
+        # the name of the argument being filled: it tells which attribute a reference
+        # that lost its ".id" (target[each.key].id) means
+        self._hint = ""
 
     def fail(self, problem: str) -> InputError:
         return InputError(self.path, problem)
