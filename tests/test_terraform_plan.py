@@ -794,3 +794,39 @@ def test_reach_and_resolve_read_terraform_inputs(
     assert code == 2 and "nowhere" in err
     code = cli.main([*argv, "--var", "x=1"])
     assert code == 2 and "--var" in capsys.readouterr().err
+
+
+def _nodes(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for k, v in items:
+        yield from _nodes(v, (*path, k))
+
+
+def test_any_wrong_value_anywhere_is_input_error_or_read_never_a_crash() -> None:
+    """Replace one node of the plan at a time (seeded) by a value of another type."""
+    import random
+
+    base = load(AML)
+    paths = [p for p in _nodes(base) if p]
+    rng = random.Random(12)
+    odd: list[Any] = [None, 7, "x", [], {}, [1, "a"], {"a": [True]}, True, "\\q"]
+    for path in rng.sample(paths, 400):
+        doc = copy.deepcopy(base)
+        node = doc
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = rng.choice(odd)
+        try:
+            config = read_plan(Path("p.json"), doc)
+        except InputError as exc:
+            assert str(exc).startswith("p.json: ") and "\n" not in str(exc)
+            continue
+        assert isinstance(config, TfConfig)
+        terraform_input.terraform_reading(config, {})  # the mapping takes what was read
