@@ -830,3 +830,32 @@ def test_any_wrong_value_anywhere_is_input_error_or_read_never_a_crash() -> None
             continue
         assert isinstance(config, TfConfig)
         terraform_input.terraform_reading(config, {})  # the mapping takes what was read
+
+
+def test_a_data_source_read_at_apply_and_a_forgotten_resource() -> None:
+    doc = _tiny(["data.azurerm_subnet.d.id", "data.azurerm_subnet.d"])
+    data = {
+        "address": "data.azurerm_subnet.d",
+        "mode": "data",
+        "type": "azurerm_subnet",
+        "name": "d",
+        "values": {"name": "snet-d", "resource_group_name": "rg", "virtual_network_name": "v"},
+    }
+    doc["planned_values"]["root_module"]["resources"].append(data)
+    doc["resource_changes"].append(
+        {
+            "address": data["address"],
+            "mode": "data",
+            "type": "azurerm_subnet",
+            "name": "d",
+            "change": {"actions": ["read"], "after_unknown": {"id": True}},
+            "action_reason": "read_because_dependency_pending",
+        }
+    )
+    doc["resource_changes"][0]["change"]["actions"] = ["forget"]
+    res = by_address(read(Path("plan.json"), doc))
+    assert "azurerm_subnet.s[0]" not in res  # removed from the configuration, not destroyed
+    assert res["data.azurerm_subnet.d"].mode == "data"
+    assert type(res["data.azurerm_subnet.d"].values["id"]) is UnknownValue
+    nic = res["azurerm_network_interface.n"]
+    assert nic.get("ip_configuration.0.subnet_id").endswith("/virtualNetworks/v/subnets/snet-d")
