@@ -50,6 +50,7 @@ _REFERENCE = re.compile(
 _KEY_REFS = {"count.index", "each.key"}
 # first words that are not resource types
 _NOT_RESOURCES = {"var", "local", "module", "count", "each", "path", "self", "terraform"}
+_AFTER_APPLY = "is known only after apply"
 _MAX_HOPS = 32  # module outputs and variables followed per reference (a cycle stops here)
 
 
@@ -252,7 +253,7 @@ class _PlanReader:
                 values=values,
                 provider=_local_provider(res.get("provider_name"), rtype),
             )
-            _mark(values, unknown, address, "is known only after apply")
+            _mark(values, unknown, address, _AFTER_APPLY)
             _mark(values, sensitive, address, "is sensitive: the plan's value is not read")
             yield _Instance(resource, call_path, keys)
 
@@ -283,9 +284,17 @@ class _PlanReader:
             if inst.config is None:
                 continue
             expressions = inst.config.get("expressions")
-            if isinstance(expressions, dict):
-                for dotted, refs in _expression_refs(expressions):
-                    r.references[dotted] = refs
+            if not isinstance(expressions, dict):
+                expressions = {}
+            for dotted, refs in _expression_refs(expressions):
+                r.references[dotted] = refs
+            # An argument the configuration does not set, whose value the provider computes
+            # at apply (a new VNet's subnet list and DNS servers, any new id), is left out
+            # as the HCL reader leaves it out: the mapping then applies the same provider
+            # defaults to a plan as to its .tf files. Unknowns inside what the
+            # configuration sets stay (a set block's computed private IP).
+            for name in [k for k, v in r.values.items() if _computed(v) and k not in expressions]:
+                del r.values[name]
 
     def fill_references(self, instances: list[_Instance]) -> None:
         """Unknown leaves whose expression refers to exactly one resource's id (or a known
@@ -545,6 +554,10 @@ def _mark(values: dict[str, Any], marks: Any, address: str, why: str) -> None:
                     stack.append((inner, m, here))
 
 
+def _computed(value: Any) -> bool:
+    return type(value) is UnknownValue and value.reason.endswith(_AFTER_APPLY)
+
+
 def _unknown_leaves(values: dict[str, Any]) -> Iterator[list[str | int]]:
     """The path of every UnknownValue in ``values``."""
     stack: list[tuple[Any, list[str | int]]] = [(values, [])]
@@ -559,7 +572,7 @@ def _unknown_leaves(values: dict[str, Any]) -> Iterator[list[str | int]]:
         )
         for k, v in items:
             if type(v) is UnknownValue:
-                if "is known only after apply" in v.reason:
+                if v.reason.endswith(_AFTER_APPLY):
                     yield [*steps, k]
             elif isinstance(v, dict | list):
                 stack.append((v, [*steps, k]))
