@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser(
         "scan",
         help="audit an estate",
-        description=("Audit an Azure ML estate read from Resource Graph row files."),
+        description="Audit an Azure ML estate read from Resource Graph row files, a "
+        "Terraform root module or plan, or live from Azure.",
     )
     scan.add_argument(
         "--snapshot",
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="rows to audit: 'az graph query -o json' output, a JSON array of "
         "rows, or a mlops-audit snapshot; repeat to merge files",
     )
+    _terraform_options(scan)
     _live_options(scan)
     scan.add_argument(
         "--format",
@@ -111,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         "baseline for 'scan --baseline': later scans fail only on new findings.",
     )
     base.add_argument("--snapshot", action="append", metavar="FILE", help="rows to audit")
+    _terraform_options(base)
     base.add_argument("--output", required=True, metavar="FILE", help="baseline to write")
     base.add_argument(
         "--suppressions",
@@ -174,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the client: a VNet (or a NIC or VM, whose own DNS servers count), by name or ARM id",
     )
     resolve.add_argument("--snapshot", action="append", metavar="FILE", help="rows to ask")
+    _terraform_options(resolve)
     resolve.add_argument("--format", choices=("text", "json"), default="text")
     _live_options(resolve)
 
@@ -186,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(allowed or denied), 2 for a bad question, 3 when the estate cannot tell.",
     )
     reach.add_argument("--snapshot", action="append", metavar="FILE", help="rows to read")
+    _terraform_options(reach)
     reach.add_argument(
         "--from",
         dest="source",
@@ -221,6 +226,78 @@ def build_parser() -> argparse.ArgumentParser:
             "the trace of an internal error (exit 4)",
         )
     return parser
+
+
+def _terraform_options(p: argparse.ArgumentParser) -> None:
+    tf = p.add_argument_group("Terraform (offline; merges with --snapshot files)")
+    tf.add_argument(
+        "--terraform",
+        action="append",
+        metavar="DIR",
+        help="a root module's directory: its .tf files and the local modules they call, "
+        "read without 'terraform init' (repeatable)",
+    )
+    tf.add_argument(
+        "--terraform-plan",
+        action="append",
+        metavar="FILE",
+        help="'terraform show -json tfplan' output (repeatable); file and line come from "
+        "the .tf files beside it, or in --terraform-source",
+    )
+    tf.add_argument(
+        "--var-file",
+        action="append",
+        metavar="FILE",
+        help="a .tfvars file for the --terraform directories (repeatable; later wins; "
+        "terraform.tfvars and *.auto.tfvars are read without it)",
+    )
+    tf.add_argument(
+        "--var",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a variable's value for the --terraform directories (repeatable; wins over "
+        "--var-file)",
+    )
+    tf.add_argument(
+        "--terraform-source",
+        metavar="DIR",
+        help="the configuration a --terraform-plan was made from, when it is not beside "
+        "the plan file (for file and line)",
+    )
+
+
+def _file_inputs(args: argparse.Namespace) -> list[Any]:
+    """--snapshot files, then --terraform directories, then --terraform-plan files."""
+    from .inputs.options import Input
+
+    return [
+        *(args.snapshot or []),
+        *(Input(d, "terraform") for d in getattr(args, "terraform", None) or []),
+        *(Input(f, "terraform-plan") for f in getattr(args, "terraform_plan", None) or []),
+    ]
+
+
+def _input_options(args: argparse.Namespace) -> Any:
+    """The Terraform options as the input stage takes them; a string is the usage error."""
+    import re
+
+    from .inputs.options import InputOptions
+
+    variables: dict[str, str] = {}
+    for given in args.var or []:
+        name, sep, value = given.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name.strip()):
+            return f"--var {given}: expected NAME=VALUE (a variable name, '=', its value)"
+        variables[name.strip()] = value
+    if (args.var_file or variables) and not args.terraform:
+        return "--var-file and --var give values to --terraform directories; there is none"
+    if args.terraform_source is not None and not args.terraform_plan:
+        return "--terraform-source names the configuration of a --terraform-plan; there is none"
+    return InputOptions(
+        var_files=tuple(Path(f) for f in args.var_file or []),
+        variables=variables,
+        terraform_source=Path(args.terraform_source) if args.terraform_source else None,
+    )
 
 
 def _selection_options(p: argparse.ArgumentParser) -> None:
@@ -576,11 +653,22 @@ def _blank_path(args: argparse.Namespace) -> str | None:
     """The first path or selector option given an empty value (an unset pipeline
     variable, say): a path must not read as the current directory, nor as "no baseline",
     and ``--select ''`` must not widen the scan to every rule."""
-    for option in ("snapshot", "rules", "baseline", "suppressions", "select", "skip"):
+    for option in (
+        "snapshot",
+        "terraform",
+        "terraform_plan",
+        "var_file",
+        "terraform_source",
+        "rules",
+        "baseline",
+        "suppressions",
+        "select",
+        "skip",
+    ):
         value = getattr(args, option, None)
         values = value if isinstance(value, list) else [value]
         if any(v is not None and not v.replace(",", " ").strip() for v in values):
-            return f"--{option}"
+            return f"--{option.replace('_', '-')}"
     return None
 
 
@@ -610,13 +698,21 @@ def _audit(args: argparse.Namespace, all_rules: list) -> Any:  # type: ignore[ty
     try:
         # selectors first: a typo is the first thing to report, whatever else is wrong
         core.choose_rules(all_rules, _split(args.select), _split(args.skip))
-        if live == bool(args.snapshot):
+        files = _file_inputs(args)
+        if live == bool(files):
             return _fail(
-                f"{args.command} needs either --snapshot FILE or a live scope (--subscription, "
-                "--management-group, --all-subscriptions), not both"
+                f"{args.command} needs either --snapshot FILE (or --terraform DIR, "
+                "--terraform-plan FILE) or a live scope (--subscription, --management-group, "
+                "--all-subscriptions), not both"
             )
+        options = _input_options(args)
+        if isinstance(options, str):
+            return _fail(options)
         return core.audit(
-            args.snapshot or (),
+            [f for f in files if isinstance(f, str)],
+            terraform=args.terraform or (),
+            terraform_plans=args.terraform_plan or (),
+            input_options=options,
             collect=collect if live else None,
             rules=all_rules,
             select=_split(args.select),
@@ -642,7 +738,13 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
     outputs, stdout_fmt = planned
     clash = _clash(
         [path for _, path in outputs],
-        [*(args.snapshot or []), args.baseline, args.suppressions],
+        [
+            *(args.snapshot or []),
+            *(args.terraform_plan or []),
+            *(args.var_file or []),
+            args.baseline,
+            args.suppressions,
+        ],
         args.rules,
     )
     if clash:
@@ -745,7 +847,16 @@ def _baseline_command(args: argparse.Namespace, all_rules: list) -> int:  # type
 
     from . import report, triage
 
-    clash = _clash([args.output], [*(args.snapshot or []), args.suppressions], args.rules)
+    clash = _clash(
+        [args.output],
+        [
+            *(args.snapshot or []),
+            *(args.terraform_plan or []),
+            *(args.var_file or []),
+            args.suppressions,
+        ],
+        args.rules,
+    )
     if clash:
         return _fail(clash)
     run = _audit(args, all_rules)
@@ -796,11 +907,15 @@ def _resolve_command(args: argparse.Namespace) -> int:
 
     gc.disable()
     live = bool(args.subscription or args.management_group or args.all_subscriptions)
-    if live == bool(args.snapshot):
+    files = _file_inputs(args)
+    if live == bool(files):
         return _fail(
-            "resolve needs either --snapshot FILE or a live scope (--subscription, "
-            "--management-group, --all-subscriptions), not both"
+            "resolve needs either --snapshot FILE (or --terraform DIR, --terraform-plan FILE) "
+            "or a live scope (--subscription, --management-group, --all-subscriptions), not both"
         )
+    options = _input_options(args)
+    if isinstance(options, str):
+        return _fail(options)
     if live:
         doc, _text, code = _collect(args)
         if doc is None:
@@ -809,7 +924,7 @@ def _resolve_command(args: argparse.Namespace) -> int:
         name = "live:" + ",".join(sorted(next(iter(s.values())) for s in doc["scopes"]))
         inputs.add_document(name, doc, estate)
     else:
-        estate = inputs.load(list(args.snapshot))
+        estate = inputs.load(files, options)
     if args.cloud:
         estate.cloud = args.cloud
     g = graph_stage.build(estate)
@@ -849,11 +964,15 @@ def _reach_command(args: argparse.Namespace) -> int:
     from .answers import reach
 
     live = bool(args.subscription or args.management_group or args.all_subscriptions)
-    if live == bool(args.snapshot):
+    files = _file_inputs(args)
+    if live == bool(files):
         return _fail(
-            "reach needs either --snapshot FILE or a live scope (--subscription, "
-            "--management-group, --all-subscriptions), not both"
+            "reach needs either --snapshot FILE (or --terraform DIR, --terraform-plan FILE) "
+            "or a live scope (--subscription, --management-group, --all-subscriptions), not both"
         )
+    options = _input_options(args)
+    if isinstance(options, str):
+        return _fail(options)
     try:
         reach.parse_port(args.port)  # a typo is reported before any work
     except reach.BadQuestion as exc:
@@ -865,7 +984,7 @@ def _reach_command(args: argparse.Namespace) -> int:
         estate = inputs.Estate()
         inputs.add_document("live", doc, estate)
     else:
-        estate = inputs.load(list(args.snapshot))
+        estate = inputs.load(files, options)
     g = graph.build(estate)
     try:
         answer = reach.reach(g, args.source, args.target, args.port)

@@ -125,6 +125,9 @@ def choose_rules(all_rules: list[Rule], select: Sequence[str], skip: Sequence[st
 def audit(
     snapshots: str | Path | Sequence[str | Path] = (),
     *,
+    terraform: str | Path | Sequence[str | Path] = (),
+    terraform_plans: str | Path | Sequence[str | Path] = (),
+    input_options: inputs.InputOptions | None = None,
     collect: Callable[[], Collected] | None = None,
     rules: list[Rule] | None = None,
     rule_dirs: str | Path | Sequence[str | Path] = (),
@@ -137,9 +140,11 @@ def audit(
     sarif_category: str | None = None,
     generated_at: str | None = None,
 ) -> Run:
-    """Audit the estate in ``snapshots`` (or the one ``collect`` returns) with the
-    built-in rules, plus ``rule_dirs`` (or exactly ``rules``), narrowed by ``select`` and
-    ``skip``, and apply the baseline and suppression files.
+    """Audit the estate in ``snapshots``, Terraform root module directories
+    (``terraform``, with the variable values of ``input_options``) and plans
+    (``terraform_plans``), merged — or the one ``collect`` returns — with the built-in
+    rules, plus ``rule_dirs`` (or exactly ``rules``), narrowed by ``select`` and ``skip``,
+    and apply the baseline and suppression files.
 
     Bad input raises ``InputError`` / ``RuleFileError`` (one line naming the file); a
     selector that matches nothing, no input at all, or a ``SOURCE_DATE_EPOCH`` that is not
@@ -147,8 +152,13 @@ def audit(
     exception.
     """
     snapshots, rule_dirs = _paths(snapshots), _paths(rule_dirs)
+    specs: list[str | Path | inputs.Input] = [
+        *snapshots,
+        *(inputs.Input(p, "terraform") for p in _paths(terraform)),
+        *(inputs.Input(p, "terraform-plan") for p in _paths(terraform_plans)),
+    ]
     select, skip = _words(select), _words(skip)
-    _check(snapshots, collect, fail_on, cloud, generated_at)
+    _check(specs, collect, fail_on, cloud, generated_at)
     when = generated_at if generated_at is not None else timestamp()  # a bad pin: before work
     all_rules = rules if rules is not None else rules_stage.load_rules(list(rule_dirs))
     chosen = choose_rules(all_rules, select, skip)
@@ -162,7 +172,7 @@ def audit(
         estate = inputs.Estate()
         inputs.add_document(name, document, estate)
     else:
-        estate = inputs.load(list(snapshots))
+        estate = inputs.load(specs, input_options or inputs.InputOptions())
     if cloud:
         estate.cloud = cloud
     if not estate.rows:  # nothing seen is nothing judged: never a pass
@@ -205,7 +215,7 @@ def _words(value: str | Sequence[str]) -> list[str]:
 
 
 def _check(
-    snapshots: list[str | Path],
+    snapshots: list[str | Path | inputs.Input],
     collect: Callable[[], Collected] | None,
     fail_on: str,
     cloud: str | None,
@@ -214,9 +224,11 @@ def _check(
     """Refuse what the audit cannot use before doing any work: a wrong value must fail here
     with its name, not as a KeyError deep inside a rule."""
     if collect is None and not snapshots:
-        raise UsageError("audit needs snapshot inputs or a collect callable")
+        raise UsageError(
+            "audit needs snapshot inputs or a collect callable (or Terraform directories or plans)"
+        )
     if collect is not None and snapshots:
-        raise UsageError("audit takes snapshot inputs or a collect callable, not both")
+        raise UsageError("audit takes file inputs or a collect callable, not both")
     if fail_on not in (*SEVERITIES, "none"):
         raise UsageError(f"fail_on {fail_on!r}: choose from {', '.join(SEVERITIES)}, none")
     if cloud is not None and cloud not in CLOUDS:

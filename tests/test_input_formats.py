@@ -12,7 +12,7 @@ import pytest
 from auditor import inputs
 from auditor.estate import Reading
 from auditor.files import InputError
-from auditor.inputs import az_graph, row_array, snapshot
+from auditor.inputs import az_graph, row_array, snapshot, terraform_input
 
 from . import builders as b
 
@@ -28,6 +28,9 @@ SAMPLES: list[tuple[Any, inputs.InputFormat]] = [
     (SNAPSHOT, snapshot.FORMAT),
     ({"format": "terraform-state"}, snapshot.FORMAT),  # claimed, so the error can name it
     ({**SNAPSHOT, "data": []}, snapshot.FORMAT),  # a 'format' wins over 'data'
+    ({"format_version": "1.2", "planned_values": {}}, terraform_input.PLAN),
+    ({"format_version": "1.0", "values": {}}, terraform_input.PLAN),  # a state: named
+    ({**SNAPSHOT, "format_version": "1.2"}, snapshot.FORMAT),  # a 'format' is a snapshot's
 ]
 
 
@@ -45,12 +48,14 @@ def test_exactly_one_format_detects_each_input(doc: Any, fmt: inputs.InputFormat
         (
             42,
             "top-level JSON is a number; expected an array of Resource Graph rows, "
-            "'az graph query' output or a mlops-audit snapshot",
+            "'az graph query' output, a mlops-audit snapshot or 'terraform show -json' plan "
+            "output",
         ),
         (
             {"count": 0},
             "JSON object has no 'data' (expected 'az graph query' output) and no 'format' "
-            "(expected a mlops-audit snapshot)",
+            "(expected a mlops-audit snapshot) and no 'format_version' (expected 'terraform "
+            "show -json' plan output)",
         ),
     ],
 )
@@ -189,11 +194,12 @@ class _Directory:
     name = "directory"
     expected = "a directory of rows"
     marker: str | None = None
+    directory = True
 
     def detect(self, doc: object) -> bool:
         return isinstance(doc, Path) and (doc / "main.rows").is_file()
 
-    def read(self, path: Path, doc: Any) -> Reading:
+    def read(self, path: Path, doc: Any, options: inputs.InputOptions) -> Reading:
         return Reading([ROW], notes=[f"read from {doc.name}"])
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..estate import Reading
 from ..files import InputError, describe
+from .options import NO_OPTIONS, InputOptions
 
 
 class AzGraph:
@@ -18,13 +19,14 @@ class AzGraph:
 
     name = "az-graph"
     expected = "'az graph query' output"
+    directory = False
     marker: str | None = "data"
 
     def detect(self, doc: object) -> bool:
         # the CLI's output never names a 'format': an object that does is a snapshot
         return isinstance(doc, dict) and "data" in doc and "format" not in doc
 
-    def read(self, path: Path, doc: Any) -> Reading:
+    def read(self, path: Path, doc: Any, options: InputOptions = NO_OPTIONS) -> Reading:
         data = doc["data"]
         if isinstance(data, dict):
             rows = _table_rows(path, data)

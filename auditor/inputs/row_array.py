@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..estate import Reading
+from .options import NO_OPTIONS, InputOptions
 
 
 class RowArray:
@@ -13,12 +14,13 @@ class RowArray:
 
     name = "array"
     expected = "an array of Resource Graph rows"
+    directory = False
     marker: str | None = None
 
     def detect(self, doc: object) -> bool:
         return isinstance(doc, list)
 
-    def read(self, path: Path, doc: Any) -> Reading:
+    def read(self, path: Path, doc: Any, options: InputOptions = NO_OPTIONS) -> Reading:
         return Reading(doc)
 
 

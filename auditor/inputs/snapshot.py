@@ -15,6 +15,7 @@ from ..clouds import CLOUDS
 from ..collections import NAMES
 from ..estate import Reading
 from ..files import InputError, describe
+from .options import NO_OPTIONS, InputOptions
 
 SNAPSHOT_FORMAT = "mlops-audit-snapshot"
 SNAPSHOT_VERSION = 1
@@ -25,13 +26,14 @@ class Snapshot:
 
     name = "snapshot"
     expected = "a mlops-audit snapshot"
+    directory = False
     marker: str | None = "format"
 
     def detect(self, doc: object) -> bool:
         # any 'format' claims the object, so an unknown one is named in the error
         return isinstance(doc, dict) and "format" in doc
 
-    def read(self, path: Path, doc: Any) -> Reading:
+    def read(self, path: Path, doc: Any, options: InputOptions = NO_OPTIONS) -> Reading:
         if doc["format"] != SNAPSHOT_FORMAT:
             raise InputError(
                 path, f"unknown 'format' {doc['format']!r}; expected {SNAPSHOT_FORMAT!r}"

@@ -198,10 +198,13 @@ class InputFile:
     metadata: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON report's entry: collections and metadata only for a snapshot."""
+        """The JSON report's entry: collections and metadata for a snapshot and a
+        Terraform input (its provider version and what it did not model)."""
         out: dict[str, Any] = {"path": self.path, "format": self.format, "rows": self.rows}
         if self.format == "snapshot":
             out |= {"collections": self.collections, "snapshot": self.metadata}
+        elif "terraform" in self.metadata:
+            out |= {"collections": self.collections, "terraform": self.metadata["terraform"]}
         return out
 
 
