@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Generic, TypeVar
 
+from .unknown import UnknownValue
+
 T = TypeVar("T")
 MAX_PORT = 65535
 PortRanges = tuple[tuple[int, int], ...]
@@ -97,6 +99,8 @@ class Failed:
 
 
 def _kind(value: Any) -> str:
+    if type(value) is UnknownValue:  # Terraform: a value known only after apply
+        return f"unknown ({value.reason})"
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -571,10 +575,13 @@ class IpConfig:
 
 def _ip_config(entry: dict[str, Any], props: dict[str, Any]) -> IpConfig:
     link = obj(props, "privateLinkConnectionProperties")
+    # a private IP Azure assigns at apply (Terraform) is no address yet: the NIC is then
+    # somewhere in its subnet, as when a row gives none
+    private_ip = props.get("privateIPAddress")
     return IpConfig(
         ref(props.get("subnet"), "subnet", SUBNET_TYPE),
         ref(props.get("publicIPAddress"), "publicIPAddress", PIP_TYPE),
-        text(props, "privateIPAddress"),
+        None if type(private_ip) is UnknownValue else text(props, "privateIPAddress"),
         texts(link, "fqdns"),
         tuple(
             needed(ref(a, "applicationSecurityGroups entry"), "an ASG entry has no id")

@@ -82,6 +82,7 @@ _CHILD_BY_NAME: dict[str, tuple[str, str, str]] = {
         "zone_name",
         "CNAME",
     ),
+    "azurerm_route": ("Microsoft.Network/routeTables", "route_table_name", "routes"),
     "azurerm_monitor_private_link_scoped_service": (
         "Microsoft.Insights/privateLinkScopes",
         "scope_name",
@@ -99,6 +100,11 @@ _CHILD_BY_ID: dict[str, tuple[str, str]] = {
     "azurerm_lb_nat_rule": ("loadbalancer_id", "inboundNatRules"),
     "azurerm_lb_backend_address_pool": ("loadbalancer_id", "backendAddressPools"),
     "azurerm_lb_probe": ("loadbalancer_id", "probes"),
+    "azurerm_lb_nat_pool": ("loadbalancer_id", "inboundNatPools"),
+    "azurerm_lb_backend_address_pool_address": (
+        "backend_address_pool_id",
+        "loadBalancerBackendAddresses",
+    ),
     "azurerm_private_dns_resolver_inbound_endpoint": (
         "private_dns_resolver_id",
         "inboundEndpoints",

@@ -1,0 +1,467 @@
+"""The azurerm network mappers: rows shaped as Resource Graph gives them, folds of separate
+resources into their parents, provider defaults by major, unknowns kept unknown, and the
+rules judging Terraform rows as they judge the live estate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from auditor import arm
+from auditor.collections import NAMES
+from auditor.estate import Estate, Reading
+from auditor.findings import AuditResult
+from auditor.graph import build
+from auditor.inputs.terraform.azurerm import to_rows
+from auditor.inputs.terraform.resources import ProviderVersion, TfConfig, TfResource
+from auditor.rules import evaluate, load_rules
+from auditor.unknown import UnknownValue
+
+SUB = "00000000-0000-0000-0000-000000000000"
+RG = f"/subscriptions/{SUB}/resourceGroups/rg"
+NET = f"{RG}/providers/Microsoft.Network"
+
+
+def res(tf_type: str, name: str, values: dict[str, Any], line: int = 1, **kw: Any) -> TfResource:
+    """A managed resource at main.tf ``line``; every attribute set on the lines after it."""
+    values = {"resource_group_name": "rg", "location": "West Europe", **values}
+    lines = {k: line + 1 + i for i, k in enumerate(values)}
+    lines.update(kw.pop("lines", {}))
+    return TfResource(
+        address=f"{tf_type}.{name}",
+        mode="managed",
+        type=tf_type,
+        name=name,
+        values=values,
+        file="main.tf",
+        line=line,
+        lines=lines,
+        **kw,
+    )
+
+
+def config(*resources: TfResource, majors: tuple[int, ...] = (3,)) -> TfConfig:
+    return TfConfig(list(resources), ProviderVersion(majors, f"test {majors}"))
+
+
+def mapped(*resources: TfResource, majors: tuple[int, ...] = (3,)) -> dict[str, dict[str, Any]]:
+    result = to_rows(config(*resources, majors=majors))
+    return {arm.key(r["id"]): r for r in result.rows}
+
+
+def scan(
+    *resources: TfResource, select: list[str] | None = None, majors: tuple[int, ...] = (3,)
+) -> AuditResult:
+    m = to_rows(config(*resources, majors=majors))
+    estate = Estate()
+    reading = Reading(
+        m.rows,
+        row_label="Terraform resource",
+        gaps=list(m.gaps),
+        collections=list(NAMES),
+        origins=m.origins,
+    )
+    estate.add("tf", "terraform", reading)
+    rules = [r for r in load_rules([]) if not select or r.id in select]
+    result = evaluate(rules, build(estate))
+    result.relabel(estate.origins)
+    return result
+
+
+def vnet(name: str = "vnet", space: list[str] | None = None, **values: Any) -> TfResource:
+    return res(
+        "azurerm_virtual_network",
+        name,
+        {"name": name, "address_space": space or ["10.0.0.0/16"], **values},
+    )
+
+
+def subnet(name: str, prefix: str, vnet_name: str = "vnet", **values: Any) -> TfResource:
+    return res(
+        "azurerm_subnet",
+        name,
+        {
+            "name": name,
+            "virtual_network_name": vnet_name,
+            "address_prefixes": [prefix],
+            **values,
+        },
+        line=20,
+    )
+
+
+def sid(name: str, vnet_name: str = "vnet") -> str:
+    return f"{NET}/virtualNetworks/{vnet_name}/subnets/{name}"
+
+
+def rule(name: str, priority: int, port: str, source: str = "*", **kw: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "priority": priority,
+        "direction": kw.get("direction", "Inbound"),
+        "access": kw.get("access", "Allow"),
+        "protocol": kw.get("protocol", "Tcp"),
+        "source_port_range": "*",
+        "destination_port_range": port,
+        "source_address_prefix": source,
+        "destination_address_prefix": "*",
+        **{k: v for k, v in kw.items() if k not in ("direction", "access", "protocol")},
+    }
+
+
+def nsg(name: str, *rules: dict[str, Any], line: int = 40) -> TfResource:
+    return res(
+        "azurerm_network_security_group",
+        name,
+        {"name": name, "security_rule": list(rules)},
+        line=line,
+    )
+
+
+def assoc(name: str, subnet_name: str, nsg_name: str) -> TfResource:
+    return res(
+        "azurerm_subnet_network_security_group_association",
+        name,
+        {
+            "subnet_id": sid(subnet_name),
+            "network_security_group_id": f"{NET}/networkSecurityGroups/{nsg_name}",
+        },
+        line=60,
+    )
+
+
+def nic(
+    name: str,
+    subnet_name: str,
+    pip: str | None = None,
+    nic_values: dict[str, Any] | None = None,
+    **cfg: Any,
+) -> TfResource:
+    block = {
+        "name": "ipconfig1",
+        "subnet_id": sid(subnet_name),
+        "private_ip_address_allocation": "Dynamic",
+        **cfg,
+    }
+    if pip:
+        block["public_ip_address_id"] = f"{NET}/publicIPAddresses/{pip}"
+    return res(
+        "azurerm_network_interface",
+        name,
+        {"name": name, "ip_configuration": [block], **(nic_values or {})},
+        line=80,
+        lines={"ip_configuration.0.public_ip_address_id": 85},
+    )
+
+
+def pip(name: str, **values: Any) -> TfResource:
+    return res("azurerm_public_ip", name, {"name": name, "allocation_method": "Static", **values})
+
+
+# -- rows ----------------------------------------------------------------------------------
+def test_vnet_embeds_subnets_inline_and_separate() -> None:
+    rows = mapped(
+        vnet(
+            subnet=[
+                {"name": "inline", "address_prefix": "10.0.9.0/24", "security_group": "/x"},
+            ],
+            dns_servers=["10.0.0.4"],
+        ),
+        subnet("snet-a", "10.0.1.0/24", service_endpoints=["Microsoft.Storage"]),
+        subnet("snet-b", "10.0.2.0/24", address_prefixes=["10.0.2.0/24", "10.0.3.0/24"]),
+    )
+    row = rows[arm.key(f"{NET}/virtualNetworks/vnet")]
+    assert row["type"] == "microsoft.network/virtualnetworks"
+    assert row["location"] == "westeurope"
+    assert row["properties"]["dhcpOptions"] == {"dnsServers": ["10.0.0.4"]}
+    subs = {s["name"]: s for s in row["properties"]["subnets"]}
+    assert subs["inline"]["properties"]["addressPrefix"] == "10.0.9.0/24"
+    assert subs["inline"]["properties"]["networkSecurityGroup"] == {"id": "/x"}
+    assert subs["snet-a"]["id"] == sid("snet-a")
+    assert subs["snet-a"]["properties"]["addressPrefix"] == "10.0.1.0/24"
+    assert subs["snet-a"]["properties"]["serviceEndpoints"] == [
+        {"service": "Microsoft.Storage", "locations": ["westeurope"]}
+    ]
+    assert subs["snet-b"]["properties"]["addressPrefixes"] == ["10.0.2.0/24", "10.0.3.0/24"]
+    assert not any(arm.key(sid("snet-a")) == k for k in rows)  # no row of its own
+
+
+@pytest.mark.parametrize(
+    ("values", "majors", "expected"),
+    [
+        ({"enforce_private_link_endpoint_network_policies": True}, (2,), "Disabled"),
+        ({"enforce_private_link_endpoint_network_policies": False}, (2,), "Enabled"),
+        ({"private_endpoint_network_policies_enabled": False}, (3,), "Disabled"),
+        ({"private_endpoint_network_policies": "NetworkSecurityGroupEnabled"}, (4,), "N"),
+        ({}, (2,), "Enabled"),
+        ({}, (3,), "Enabled"),
+        ({}, (4,), "Disabled"),
+    ],
+)
+def test_subnet_private_endpoint_policies_by_major(
+    values: dict[str, Any], majors: tuple[int, ...], expected: str
+) -> None:
+    rows = mapped(vnet(), subnet("s", "10.0.1.0/24", **values), majors=majors)
+    got = rows[arm.key(f"{NET}/virtualNetworks/vnet")]["properties"]["subnets"][0]
+    policy = got["properties"]["privateEndpointNetworkPolicies"]
+    assert policy == expected or (expected == "N" and policy == values[next(iter(values))])
+
+
+def test_subnet_policy_default_unknown_when_majors_disagree() -> None:
+    rows = mapped(vnet(), subnet("s", "10.0.1.0/24"), majors=(3, 4))
+    got = rows[arm.key(f"{NET}/virtualNetworks/vnet")]["properties"]["subnets"][0]
+    policy = got["properties"]["privateEndpointNetworkPolicies"]
+    assert isinstance(policy, UnknownValue) and "3.x: 'Enabled', 4.x: 'Disabled'" in policy.reason
+
+
+def test_public_ip_sku_default_differs_by_major() -> None:
+    key = arm.key(f"{NET}/publicIPAddresses/p")
+    assert mapped(pip("p"), majors=(3,))[key]["sku"]["name"] == "Basic"
+    assert mapped(pip("p"), majors=(4,))[key]["sku"]["name"] == "Standard"
+    assert isinstance(mapped(pip("p"), majors=(3, 4))[key]["sku"]["name"], UnknownValue)
+    address = mapped(pip("p"))[key]["properties"]["ipAddress"]
+    assert isinstance(address, UnknownValue) and "applied" in address.reason
+    known = mapped(pip("p", ip_address="20.1.2.3"))[key]["properties"]["ipAddress"]
+    assert known == "20.1.2.3"  # a plan of an existing public IP knows it
+
+
+def test_nsg_rows_carry_rules_defaults_and_folded_rules() -> None:
+    plural = rule("multi", 110, "", destination_port_ranges=["22", "443"])
+    plural["destination_port_range"] = ""  # plan JSON: an unset string is ""
+    sep = res(
+        "azurerm_network_security_rule",
+        "r",
+        {
+            **rule("sep", 120, "3389", source="Internet"),
+            "network_security_group_name": "nsg",
+        },
+        line=70,
+    )
+    rows = mapped(nsg("nsg", rule("ssh", 100, "22")), sep)
+    props = rows[arm.key(f"{NET}/networkSecurityGroups/nsg")]["properties"]
+    names = [r["name"] for r in props["securityRules"]]
+    assert names == ["ssh", "sep"]
+    assert props["securityRules"][1]["id"] == f"{NET}/networkSecurityGroups/nsg/securityRules/sep"
+    assert props["securityRules"][0]["properties"]["destinationPortRanges"] == []
+    assert len(props["defaultSecurityRules"]) == 6
+    rows = mapped(nsg("nsg", plural))
+    props = rows[arm.key(f"{NET}/networkSecurityGroups/nsg")]["properties"]
+    got = props["securityRules"][0]["properties"]
+    assert "destinationPortRange" not in got and got["destinationPortRanges"] == ["22", "443"]
+
+
+def test_nic_row_and_associations() -> None:
+    n = nic("n", "s", pip="p", nic_values={"enable_ip_forwarding": True})
+    asg = res("azurerm_application_security_group", "asg", {"name": "asg"})
+    rows = mapped(
+        vnet(),
+        subnet("s", "10.0.1.0/24"),
+        nsg("nsg"),
+        pip("p"),
+        n,
+        asg,
+        res(
+            "azurerm_network_interface_security_group_association",
+            "a",
+            {
+                "network_interface_id": f"{NET}/networkInterfaces/n",
+                "network_security_group_id": f"{NET}/networkSecurityGroups/nsg",
+            },
+        ),
+        res(
+            "azurerm_network_interface_application_security_group_association",
+            "b",
+            {
+                "network_interface_id": f"{NET}/networkInterfaces/n",
+                "application_security_group_id": f"{NET}/applicationSecurityGroups/asg",
+            },
+        ),
+        assoc("c", "s", "nsg"),
+    )
+    row = rows[arm.key(f"{NET}/networkInterfaces/n")]
+    props = row["properties"]
+    cfg = props["ipConfigurations"][0]
+    assert cfg["id"] == f"{NET}/networkInterfaces/n/ipConfigurations/ipconfig1"
+    assert cfg["properties"]["primary"] is True
+    assert isinstance(cfg["properties"]["privateIPAddress"], UnknownValue)
+    assert cfg["properties"]["applicationSecurityGroups"] == [
+        {"id": f"{NET}/applicationSecurityGroups/asg"}
+    ]
+    assert props["enableIPForwarding"] is True
+    assert props["networkSecurityGroup"] == {"id": f"{NET}/networkSecurityGroups/nsg"}
+    pip_row = rows[arm.key(f"{NET}/publicIPAddresses/p")]
+    assert pip_row["properties"]["ipConfiguration"] == {"id": cfg["id"]}
+    nsg_row = rows[arm.key(f"{NET}/networkSecurityGroups/nsg")]["properties"]
+    assert nsg_row["networkInterfaces"] == [{"id": f"{NET}/networkInterfaces/n"}]
+    assert nsg_row["subnets"] == [{"id": sid("s")}]
+    subnet_entry = rows[arm.key(f"{NET}/virtualNetworks/vnet")]["properties"]["subnets"][0]
+    assert subnet_entry["properties"]["networkSecurityGroup"] == {
+        "id": f"{NET}/networkSecurityGroups/nsg"
+    }
+
+
+def test_static_private_ip_is_kept() -> None:
+    n = nic("n", "s", private_ip_address_allocation="Static", private_ip_address="10.0.1.5")
+    rows = mapped(vnet(), subnet("s", "10.0.1.0/24"), n)
+    cfg = rows[arm.key(f"{NET}/networkInterfaces/n")]["properties"]["ipConfigurations"][0]
+    assert cfg["properties"]["privateIPAddress"] == "10.0.1.5"
+    assert cfg["properties"]["privateIPAllocationMethod"] == "Static"
+
+
+def test_association_to_a_subnet_outside_the_configuration_is_a_gap() -> None:
+    result = to_rows(config(nsg("nsg"), assoc("a", "elsewhere", "nsg")))
+    assert any("azurerm_subnet_network_security_group_association.a" in g for g in result.gaps)
+
+
+def peering(name: str, local: str, remote_id: str, **values: Any) -> TfResource:
+    return res(
+        "azurerm_virtual_network_peering",
+        name,
+        {
+            "name": name,
+            "virtual_network_name": local,
+            "remote_virtual_network_id": remote_id,
+            **values,
+        },
+        line=100,
+    )
+
+
+def _peerings(rows: dict[str, dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = rows[arm.key(f"{NET}/virtualNetworks/{name}")]["properties"][
+        "virtualNetworkPeerings"
+    ]
+    return entries
+
+
+def test_peering_state_from_the_configuration() -> None:
+    hub, spoke = f"{NET}/virtualNetworks/hub", f"{NET}/virtualNetworks/spoke"
+    both = mapped(
+        vnet("hub", ["10.0.0.0/16"]),
+        vnet("spoke", ["10.1.0.0/16"]),
+        peering("h2s", "hub", spoke),
+        peering("s2h", "spoke", hub),
+    )
+    entry = _peerings(both, "hub")[0]["properties"]
+    assert entry["peeringState"] == "Connected"
+    assert entry["allowVirtualNetworkAccess"] is True
+    assert entry["allowForwardedTraffic"] is False
+    assert entry["remoteAddressSpace"] == {"addressPrefixes": ["10.1.0.0/16"]}
+    one = mapped(vnet("hub"), vnet("spoke", ["10.1.0.0/16"]), peering("h2s", "hub", spoke))
+    assert _peerings(one, "hub")[0]["properties"]["peeringState"] == "Initiated"
+    outside = mapped(vnet("hub"), peering("h2x", "hub", f"{RG}x/providers/x/virtualNetworks/x"))
+    state = _peerings(outside, "hub")[0]["properties"]["peeringState"]
+    assert isinstance(state, UnknownValue) and "not in the configuration" in state.reason
+
+
+# -- the rules on Terraform rows -------------------------------------------------------------
+def _failing(result: AuditResult, rule_id: str) -> list[tuple[str, Any]]:
+    return sorted(
+        (f.resource_id, (f.location or {}).get("line"))
+        for f in result.findings
+        if f.rule_id == rule_id
+    )
+
+
+def test_subnet_without_nsg_is_named_by_its_address() -> None:
+    result = scan(
+        vnet(),
+        subnet("snet-a", "10.0.1.0/24"),
+        subnet("snet-b", "10.0.2.0/24"),
+        nsg("nsg"),
+        assoc("a", "snet-b", "nsg"),
+        select=["MLA-NSG-001"],
+    )
+    assert _failing(result, "MLA-NSG-001") == [("azurerm_subnet.snet-a", 20)]
+    assert not result.not_evaluated
+
+
+def test_ssh_from_the_internet_on_an_attached_nsg() -> None:
+    result = scan(
+        vnet(),
+        subnet("s", "10.0.1.0/24"),
+        nsg("nsg", rule("ssh", 100, "22")),
+        assoc("a", "s", "nsg"),
+        select=["MLA-NSG-002"],
+    )
+    assert [r for r, _ in _failing(result, "MLA-NSG-002")] == ["azurerm_network_security_group.nsg"]
+
+
+def test_public_ip_on_a_nic_is_reported_with_its_nsg_verdict() -> None:
+    resources = (
+        vnet(),
+        subnet("s", "10.0.1.0/24"),
+        nsg("nsg", rule("ssh", 100, "22")),
+        assoc("a", "s", "nsg"),
+        pip("p"),
+        nic("n", "s", pip="p"),
+    )
+    result = scan(*resources, select=["MLA-PIP-001", "MLA-EXP-001"])
+    assert _failing(result, "MLA-PIP-001") == [("azurerm_network_interface.n", 80)]
+    assert [r for r, _ in _failing(result, "MLA-EXP-001")] == ["azurerm_network_interface.n"]
+    assert not result.not_evaluated, result.not_evaluated
+
+
+def test_standard_public_ip_without_nsg_is_closed_basic_open() -> None:
+    resources = (vnet(), subnet("s", "10.0.1.0/24"), nic("n", "s", pip="p"))
+    basic = scan(*resources, pip("p"), select=["MLA-EXP-001"], majors=(3,))
+    assert [r for r, _ in _failing(basic, "MLA-EXP-001")] == ["azurerm_network_interface.n"]
+    standard = scan(*resources, pip("p"), select=["MLA-EXP-001"], majors=(4,))
+    assert _failing(standard, "MLA-EXP-001") == []
+    assert not standard.not_evaluated
+    both = scan(*resources, pip("p"), select=["MLA-EXP-001"], majors=(3, 4))
+    assert _failing(both, "MLA-EXP-001") == []
+    assert both.not_evaluated  # the default SKU differs between the admitted majors
+
+
+def test_unknown_nsg_reference_is_not_judged_as_no_nsg() -> None:
+    a = assoc("a", "s", "nsg")
+    a.values["network_security_group_id"] = UnknownValue("var.nsg_id has no value")
+    result = scan(vnet(), subnet("s", "10.0.1.0/24"), nsg("nsg"), a, select=["MLA-NSG-001"])
+    assert _failing(result, "MLA-NSG-001") == []
+    reasons = " ".join(r for n in result.not_evaluated for r in n.reasons)
+    assert "var.nsg_id has no value" in reasons
+
+
+def test_unknown_rule_field_leaves_the_nsg_unknown_with_the_reason() -> None:
+    bad = rule("ssh", 100, "22")
+    bad["source_address_prefix"] = UnknownValue("var.admin_cidr has no value")
+    result = scan(
+        vnet(),
+        subnet("s", "10.0.1.0/24"),
+        nsg("nsg", bad),
+        assoc("a", "s", "nsg"),
+        select=["MLA-NSG-002"],
+    )
+    assert _failing(result, "MLA-NSG-002") == []
+    reasons = " ".join(r for n in result.not_evaluated for r in n.reasons)
+    assert "unknown (var.admin_cidr has no value)" in reasons
+
+
+def test_peering_rules_on_terraform_rows() -> None:
+    hub, spoke = f"{NET}/virtualNetworks/hub", f"{NET}/virtualNetworks/spoke"
+    half = scan(
+        vnet("hub", ["10.0.0.0/16"]),
+        vnet("spoke", ["10.1.0.0/16"]),
+        peering("h2s", "hub", spoke),
+        select=["MLA-NET-001"],
+    )
+    assert [r for r, _ in _failing(half, "MLA-NET-001")] == ["azurerm_virtual_network.hub"]
+    overlap = scan(
+        vnet("hub", ["10.0.0.0/16"]),
+        vnet("spoke", ["10.0.128.0/17"]),
+        peering("h2s", "hub", spoke),
+        peering("s2h", "spoke", hub),
+        select=["MLA-NET-001", "MLA-NET-003", "MLA-NET-004"],
+    )
+    assert _failing(overlap, "MLA-NET-001") == []
+    assert _failing(overlap, "MLA-NET-003") == [("azurerm_virtual_network.hub", 1)]  # once
+    no_access = scan(
+        vnet("hub", ["10.0.0.0/16"]),
+        vnet("spoke", ["10.1.0.0/16"]),
+        peering("h2s", "hub", spoke, allow_virtual_network_access=False),
+        peering("s2h", "spoke", hub),
+        select=["MLA-NET-004"],
+    )
+    assert [r for r, _ in _failing(no_access, "MLA-NET-004")] == ["azurerm_virtual_network.hub"]
