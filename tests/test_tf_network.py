@@ -465,3 +465,317 @@ def test_peering_rules_on_terraform_rows() -> None:
         select=["MLA-NET-004"],
     )
     assert [r for r, _ in _failing(no_access, "MLA-NET-004")] == ["azurerm_virtual_network.hub"]
+
+
+def lb(name: str = "lb", pip_name: str = "plb", **values: Any) -> TfResource:
+    return res(
+        "azurerm_lb",
+        name,
+        {
+            "name": name,
+            "frontend_ip_configuration": [
+                {"name": "fe", "public_ip_address_id": f"{NET}/publicIPAddresses/{pip_name}"}
+            ],
+            **values,
+        },
+        line=120,
+    )
+
+
+LB_ID = f"{NET}/loadBalancers/lb"
+
+
+def test_load_balancer_nat_rule_to_a_nic_is_an_exposure_path() -> None:
+    nat = res(
+        "azurerm_lb_nat_rule",
+        "ssh",
+        {
+            "name": "nat-ssh",
+            "loadbalancer_id": LB_ID,
+            "frontend_ip_configuration_name": "fe",
+            "protocol": "Tcp",
+            "frontend_port": 50022,
+            "backend_port": 22,
+        },
+        line=140,
+    )
+    link = res(
+        "azurerm_network_interface_nat_rule_association",
+        "ssh",
+        {
+            "network_interface_id": f"{NET}/networkInterfaces/n",
+            "ip_configuration_name": "ipconfig1",
+            "nat_rule_id": f"{LB_ID}/inboundNatRules/nat-ssh",
+        },
+        line=150,
+    )
+    resources = (
+        vnet(),
+        subnet("s", "10.0.1.0/24"),
+        nsg("nsg", rule("ssh", 100, "22", source="Internet")),
+        assoc("a", "s", "nsg"),
+        pip("plb", sku="Standard"),
+        lb(sku="Standard"),
+        nat,
+        link,
+        nic("n", "s"),
+    )
+    rows = mapped(*resources)
+    lb_row = rows[arm.key(LB_ID)]
+    entry = lb_row["properties"]["inboundNatRules"][0]
+    assert entry["properties"]["frontendIPConfiguration"] == {
+        "id": f"{LB_ID}/frontendIPConfigurations/fe"
+    }
+    assert entry["properties"]["backendIPConfiguration"] == {
+        "id": f"{NET}/networkInterfaces/n/ipConfigurations/ipconfig1"
+    }
+    assert rows[arm.key(f"{NET}/publicIPAddresses/plb")]["properties"]["ipConfiguration"] == {
+        "id": f"{LB_ID}/frontendIPConfigurations/fe"
+    }
+    result = scan(*resources, select=["MLA-EXP-001"])
+    assert [r for r, _ in _failing(result, "MLA-EXP-001")] == ["azurerm_network_interface.n"]
+    assert not result.not_evaluated
+
+
+def test_load_balancer_rule_and_pool_association_reach_the_nic() -> None:
+    pool = res(
+        "azurerm_lb_backend_address_pool", "pool", {"name": "pool", "loadbalancer_id": LB_ID}
+    )
+    web = res(
+        "azurerm_lb_rule",
+        "web",
+        {
+            "name": "web",
+            "loadbalancer_id": LB_ID,
+            "frontend_ip_configuration_name": "fe",
+            "protocol": "Tcp",
+            "frontend_port": 8080,
+            "backend_port": 8080,
+            "backend_address_pool_ids": [f"{LB_ID}/backendAddressPools/pool"],
+        },
+    )
+    member = res(
+        "azurerm_network_interface_backend_address_pool_association",
+        "m",
+        {
+            "network_interface_id": f"{NET}/networkInterfaces/n",
+            "ip_configuration_name": "ipconfig1",
+            "backend_address_pool_id": f"{LB_ID}/backendAddressPools/pool",
+        },
+    )
+    resources = (
+        vnet(),
+        subnet("s", "10.0.1.0/24"),
+        nsg("nsg", rule("web", 100, "8080", source="Internet")),
+        assoc("a", "s", "nsg"),
+        pip("plb"),
+        lb(),
+        pool,
+        web,
+        member,
+        nic("n", "s"),
+    )
+    rows = mapped(*resources)
+    got = rows[arm.key(LB_ID)]["properties"]["backendAddressPools"][0]["properties"]
+    assert got["backendIPConfigurations"] == [
+        {"id": f"{NET}/networkInterfaces/n/ipConfigurations/ipconfig1"}
+    ]
+    result = scan(*resources, select=["MLA-EXP-002"])
+    assert [r for r, _ in _failing(result, "MLA-EXP-002")] == ["azurerm_network_interface.n"]
+
+
+@pytest.mark.parametrize(
+    ("tf_type", "nic_attr", "public_attr"),
+    [
+        ("azurerm_linux_virtual_machine_scale_set", "network_interface", "public_ip_address"),
+        ("azurerm_virtual_machine_scale_set", "network_profile", "public_ip_address_configuration"),
+    ],
+)
+def test_scale_set_with_instance_public_ips(tf_type: str, nic_attr: str, public_attr: str) -> None:
+    vmss = res(
+        tf_type,
+        "agents",
+        {
+            "name": "agents",
+            "sku": "Standard_D2s_v3",
+            nic_attr: [
+                {
+                    "name": "nic",
+                    "primary": True,
+                    "ip_configuration": [
+                        {
+                            "name": "ip",
+                            "primary": True,
+                            "subnet_id": sid("s"),
+                            public_attr: [{"name": "pub"}],
+                        }
+                    ],
+                }
+            ],
+        },
+    )
+    resources = (
+        vnet(),
+        subnet("s", "10.0.1.0/24"),
+        nsg("nsg", rule("ssh", 100, "22")),
+        assoc("a", "s", "nsg"),
+        vmss,
+    )
+    row = mapped(*resources)[
+        arm.key(f"{RG}/providers/Microsoft.Compute/virtualMachineScaleSets/agents")
+    ]
+    cfgs = row["properties"]["virtualMachineProfile"]["networkProfile"][
+        "networkInterfaceConfigurations"
+    ]
+    ip = cfgs[0]["properties"]["ipConfigurations"][0]["properties"]
+    assert ip["subnet"] == {"id": sid("s")}
+    assert ip["publicIPAddressConfiguration"]["name"] == "pub"
+    result = scan(*resources, select=["MLA-PIP-001", "MLA-EXP-001"])
+    assert [r for r, _ in _failing(result, "MLA-PIP-001")] == [f"{tf_type}.agents"]
+    assert [r for r, _ in _failing(result, "MLA-EXP-001")] == [f"{tf_type}.agents"]
+
+
+def test_bastion_public_ip_is_not_a_nic_public_ip() -> None:
+    bastion = res(
+        "azurerm_bastion_host",
+        "bas",
+        {
+            "name": "bas",
+            "ip_configuration": [
+                {
+                    "name": "IpConf",
+                    "subnet_id": sid("AzureBastionSubnet"),
+                    "public_ip_address_id": f"{NET}/publicIPAddresses/pbas",
+                }
+            ],
+        },
+    )
+    resources = (
+        vnet(),
+        subnet("AzureBastionSubnet", "10.0.0.0/26"),
+        pip("pbas", sku="Standard"),
+        bastion,
+    )
+    rows = mapped(*resources)
+    row = rows[arm.key(f"{NET}/bastionHosts/bas")]
+    assert row["sku"] == {"name": "Basic"}
+    cfg = row["properties"]["ipConfigurations"][0]
+    assert cfg["id"] == f"{NET}/bastionHosts/bas/bastionHostIpConfigurations/IpConf"
+    assert rows[arm.key(f"{NET}/publicIPAddresses/pbas")]["properties"]["ipConfiguration"] == {
+        "id": cfg["id"]
+    }
+    result = scan(*resources, select=["MLA-PIP-001", "MLA-EXP-001"])
+    assert result.findings == [] and not result.not_evaluated
+
+
+def test_firewall_and_policy_dns_proxy() -> None:
+    policy = res(
+        "azurerm_firewall_policy", "pol", {"name": "pol", "dns": [{"proxy_enabled": True}]}
+    )
+    fw = res(
+        "azurerm_firewall",
+        "fw",
+        {
+            "name": "fw",
+            "sku_name": "AZFW_VNet",
+            "sku_tier": "Standard",
+            "firewall_policy_id": f"{NET}/firewallPolicies/pol",
+            "ip_configuration": [{"name": "cfg", "subnet_id": sid("AzureFirewallSubnet")}],
+        },
+    )
+    classic = res(
+        "azurerm_firewall",
+        "old",
+        {
+            "name": "old",
+            "sku_name": "AZFW_VNet",
+            "sku_tier": "Standard",
+            "dns_servers": ["1.1.1.1"],
+        },
+    )
+    rows = mapped(policy, fw, classic)
+    assert rows[arm.key(f"{NET}/firewallPolicies/pol")]["properties"]["dnsSettings"] == {
+        "servers": [],
+        "enableProxy": True,
+    }
+    fw_row = rows[arm.key(f"{NET}/azureFirewalls/fw")]["properties"]
+    assert fw_row["firewallPolicy"] == {"id": f"{NET}/firewallPolicies/pol"}
+    assert isinstance(fw_row["ipConfigurations"][0]["properties"]["privateIPAddress"], UnknownValue)
+    old = rows[arm.key(f"{NET}/azureFirewalls/old")]["properties"]["additionalProperties"]
+    assert old == {"Network.DNS.Servers": "1.1.1.1", "Network.DNS.EnableProxy": "true"}
+
+
+def test_firewall_dns_reader_says_unknown_for_an_unknown_proxy_setting() -> None:
+    from auditor.relations.dns_answer import firewall_dns
+
+    policy = res(
+        "azurerm_firewall_policy",
+        "pol",
+        {"name": "pol", "dns": [{"proxy_enabled": UnknownValue("var.proxy has no value")}]},
+    )
+    fw = res(
+        "azurerm_firewall",
+        "fw",
+        {"name": "fw", "firewall_policy_id": f"{NET}/firewallPolicies/pol"},
+    )
+    m = to_rows(config(policy, fw))
+    estate = Estate()
+    estate.add("tf", "terraform", Reading(m.rows, collections=list(NAMES), origins=m.origins))
+    g = build(estate)
+    got = firewall_dns(g, arm.key(f"{NET}/azureFirewalls/fw"))
+    assert isinstance(got, str) and "var.proxy has no value" in got
+
+
+def test_route_table_nat_gateway_and_their_associations() -> None:
+    rt = res(
+        "azurerm_route_table",
+        "rt",
+        {
+            "name": "rt",
+            "route": [
+                {
+                    "name": "default",
+                    "address_prefix": "0.0.0.0/0",
+                    "next_hop_type": "VirtualAppliance",
+                    "next_hop_in_ip_address": "10.0.0.4",
+                }
+            ],
+            "disable_bgp_route_propagation": True,
+        },
+    )
+    extra = res(
+        "azurerm_route",
+        "r2",
+        {
+            "name": "r2",
+            "route_table_name": "rt",
+            "address_prefix": "10.9.0.0/16",
+            "next_hop_type": "None",
+        },
+    )
+    natgw = res("azurerm_nat_gateway", "ng", {"name": "ng"})
+    rows = mapped(
+        vnet(),
+        subnet("s", "10.0.1.0/24"),
+        rt,
+        extra,
+        natgw,
+        res(
+            "azurerm_subnet_route_table_association",
+            "a",
+            {"subnet_id": sid("s"), "route_table_id": f"{NET}/routeTables/rt"},
+        ),
+        res(
+            "azurerm_subnet_nat_gateway_association",
+            "b",
+            {"subnet_id": sid("s"), "nat_gateway_id": f"{NET}/natGateways/ng"},
+        ),
+    )
+    table = rows[arm.key(f"{NET}/routeTables/rt")]["properties"]
+    assert [r["name"] for r in table["routes"]] == ["default", "r2"]
+    assert table["disableBgpRoutePropagation"] is True
+    assert table["subnets"] == [{"id": sid("s")}]
+    sub = rows[arm.key(f"{NET}/virtualNetworks/vnet")]["properties"]["subnets"][0]["properties"]
+    assert sub["routeTable"] == {"id": f"{NET}/routeTables/rt"}
+    assert sub["natGateway"] == {"id": f"{NET}/natGateways/ng"}
+    assert rows[arm.key(f"{NET}/natGateways/ng")]["properties"]["subnets"] == [{"id": sid("s")}]
