@@ -131,16 +131,21 @@ class MapContext:
         return self._rows.get(arm.key(arm_id))
 
     def add_embedded(
-        self, r: TfResource, embedded_id: str, lines: dict[str, str] | None = None
+        self,
+        r: TfResource,
+        embedded_id: str,
+        lines: dict[str, str] | None = None,
+        block: str | None = None,
     ) -> None:
         """Record that ``r`` made an entry another row embeds but the graph reads as a node
-        of its own (a subnet in its VNet's row): findings on it name ``r``. ``lines`` maps
-        paths of the entry (``properties.networkSecurityGroup``) to attributes of ``r``."""
+        of its own (a subnet in its VNet's row): findings on it name ``r``, at the line of
+        ``block`` (an inline block's path, ``subnet.0``) when given. ``lines`` maps paths of
+        the entry (``properties.networkSecurityGroup``) to attributes of ``r``."""
         self._embedded[arm.key(embedded_id)] = embedded_id
         self.origins[embedded_id] = Origin(
             address=r.address,
             file=r.file,
-            line=r.line,
+            line=r.lines.get(block, r.line) if block else r.line,
             lines={
                 arm_path: line
                 for arm_path, tf_path in (lines or {}).items()

@@ -356,7 +356,7 @@ def virtual_network(r: TfResource, ctx: MapContext) -> None:
         entry = _subnet_entry(r, ctx, sid, block.get("name"), block, row["location"])
         props["subnets"].append(entry)
         state.subnets[arm.key(sid)] = entry
-        ctx.add_embedded(r, sid, _subnet_lines(r, f"subnet.{i}."))
+        ctx.add_embedded(r, sid, _subnet_lines(r, f"subnet.{i}."), block=f"subnet.{i}")
     ctx.add_row(r, row, lines)
 
 
