@@ -469,6 +469,7 @@ def virtual_network_peering(r: TfResource, ctx: MapContext) -> None:
     peerings = vnet["properties"].setdefault("virtualNetworkPeerings", [])
     peerings.append(entry)
     _state(ctx).peerings.append((vnet["id"], remote if isinstance(remote, str) else "", entry))
+    ctx.add_embedded(r, pid)  # a message naming the peering names its address
     ctx.note_lines(
         vnet["id"],
         r,
@@ -627,6 +628,7 @@ def network_security_rule(r: TfResource, ctx: MapContext) -> None:
         _gap(ctx, r, "its NSG's inline rules are unknown, so it is not mapped")
         return
     rules.append(_rule(nsg["id"], rid, r.values))
+    ctx.add_embedded(r, rid)
     ctx.note_lines(nsg["id"], r, {"properties.securityRules": "priority"})
 
 
