@@ -461,10 +461,6 @@ def virtual_network_peering(r: TfResource, ctx: MapContext) -> None:
     ):
         if _set(names := r.get(attr)):
             props[prop] = names
-    space = vnet["properties"].get("addressSpace")
-    if isinstance(space, dict):
-        props["localAddressSpace"] = space
-        props["localVirtualNetworkAddressSpace"] = space
     entry = {"id": pid, "name": _name(r, pid), "properties": props}
     peerings = vnet["properties"].setdefault("virtualNetworkPeerings", [])
     peerings.append(entry)
@@ -493,6 +489,17 @@ def _peering_states(ctx: MapContext) -> None:
     pairs = {(arm.key(local), arm.key(remote)) for local, remote, _ in state.peerings if remote}
     for local, remote, entry in state.peerings:
         props = entry["properties"]
+        local_row = ctx.row(local)
+        subnet_level = props.get("peerCompleteVnets") is False
+        if local_row is not None:
+            space = local_row["properties"].get("addressSpace")
+            if isinstance(space, dict):
+                props["localVirtualNetworkAddressSpace"] = space
+                peered = _peered_space(local_row, props.get("localSubnetNames"))
+                if not subnet_level:
+                    props["localAddressSpace"] = space
+                elif peered is not None:
+                    props["localAddressSpace"] = peered
         remote_row = ctx.row(remote) if remote else None
         if remote_row is None:
             what = remote if remote else "its remote_virtual_network_id"
@@ -512,8 +519,31 @@ def _peering_states(ctx: MapContext) -> None:
         props["peeringSyncLevel"] = "FullyInSync"
         space = remote_row["properties"].get("addressSpace")
         if isinstance(space, dict):
-            props["remoteAddressSpace"] = space
             props["remoteVirtualNetworkAddressSpace"] = space
+            peered = _peered_space(remote_row, props.get("remoteSubnetNames"))
+            if not subnet_level:
+                props["remoteAddressSpace"] = space
+            elif peered is not None:
+                props["remoteAddressSpace"] = peered
+
+
+def _peered_space(vnet: Row, names: Any) -> dict[str, Any] | None:
+    """The prefixes of the named subnets (subnet-level peering), as ARM's local/remote
+    address space gives them; None when a name or prefix is not known."""
+    if not isinstance(names, list):
+        return None
+    subnets = {
+        s.get("name"): s for s in vnet["properties"].get("subnets") or () if isinstance(s, dict)
+    }
+    prefixes: list[Any] = []
+    for name in names:
+        props = subnets.get(name, {}).get("properties") or {}
+        one, many = props.get("addressPrefix"), props.get("addressPrefixes")
+        found = [one] if isinstance(one, str) else many
+        if not isinstance(found, list) or not all(isinstance(p, str) for p in found):
+            return None
+        prefixes += found
+    return {"addressPrefixes": prefixes}
 
 
 # -- network security groups ------------------------------------------------------------------
