@@ -779,3 +779,21 @@ def test_route_table_nat_gateway_and_their_associations() -> None:
     assert sub["routeTable"] == {"id": f"{NET}/routeTables/rt"}
     assert sub["natGateway"] == {"id": f"{NET}/natGateways/ng"}
     assert rows[arm.key(f"{NET}/natGateways/ng")]["properties"]["subnets"] == [{"id": sid("s")}]
+
+
+def test_a_list_with_an_unknown_element_is_unknown_as_a_whole() -> None:
+    hole = UnknownValue("var.extra_space has no value")
+    rows = mapped(
+        vnet(space=["10.0.0.0/16", hole], dns_servers=["10.0.0.4", hole]),  # type: ignore[list-item]
+        subnet("s", "10.0.1.0/24", address_prefixes=["10.0.1.0/24", hole]),
+    )
+    props = rows[arm.key(f"{NET}/virtualNetworks/vnet")]["properties"]
+    assert props["addressSpace"]["addressPrefixes"] == hole
+    assert props["dhcpOptions"]["dnsServers"] == hole
+    assert props["subnets"][0]["properties"]["addressPrefix"] == hole
+
+
+def test_describe_names_an_unknown_value() -> None:
+    from auditor.files import describe
+
+    assert describe(UnknownValue("var.x has no value")) == "unknown (var.x has no value)"

@@ -19,7 +19,7 @@ import weakref
 from typing import Any
 
 from .... import arm
-from ....unknown import UnknownValue
+from ....unknown import UnknownValue, contains_unknown
 from ..resources import TfResource
 from . import MapContext, Row, finishes, maps
 from . import defaults as _defaults
@@ -89,6 +89,16 @@ def _value(r: TfResource, ctx: MapContext, path: str, key: str | None = None) ->
     if _set(got):
         return got
     return _default(r, ctx, key or path)
+
+
+def _strings(value: Any) -> Any:
+    """A list attribute as ARM holds it; a list with an unknown element is unknown as a
+    whole (a reader must not take the known part for all of it)."""
+    if type(value) is UnknownValue:
+        return value
+    if (hole := contains_unknown(value)) is not None:
+        return hole
+    return list(value or ())
 
 
 def _ref(value: Any) -> dict[str, Any] | None:
@@ -196,6 +206,7 @@ def _parent_row(
 def _prefixes(props: dict[str, Any], one: Any, many: Any) -> None:
     """ARM writes one prefix as ``addressPrefix`` and several as ``addressPrefixes``."""
     value = many if _set(many) else ([one] if _set(one) else None)
+    value = contains_unknown(value) or value
     if type(value) is UnknownValue:
         props["addressPrefix"] = value
     elif isinstance(value, list) and len(value) == 1:
@@ -333,12 +344,8 @@ def virtual_network(r: TfResource, ctx: MapContext) -> None:
     row = _base(r, ctx, VNET)
     vid = row["id"]
     props = row["properties"]
-    space = r.get("address_space")
-    props["addressSpace"] = {
-        "addressPrefixes": space if type(space) is UnknownValue else list(space or ())
-    }
-    dns = r.get("dns_servers")
-    props["dhcpOptions"] = {"dnsServers": dns if type(dns) is UnknownValue else list(dns or ())}
+    props["addressSpace"] = {"addressPrefixes": _strings(r.get("address_space"))}
+    props["dhcpOptions"] = {"dnsServers": _strings(r.get("dns_servers"))}
     props["subnets"] = []
     props["virtualNetworkPeerings"] = []
     props["enableDdosProtection"] = bool(_attr(r, "ddos_protection_plan.0.enable"))
@@ -365,10 +372,7 @@ def virtual_network_dns_servers(r: TfResource, ctx: MapContext) -> None:
     vnet = _parent_row(ctx, r, r.get("virtual_network_id"), "virtual_network_id", VNET)
     if vnet is None:
         return
-    dns = r.get("dns_servers")
-    vnet["properties"]["dhcpOptions"] = {
-        "dnsServers": dns if type(dns) is UnknownValue else list(dns or ())
-    }
+    vnet["properties"]["dhcpOptions"] = {"dnsServers": _strings(r.get("dns_servers"))}
     ctx.note_lines(vnet["id"], r, {"properties.dhcpOptions": "dns_servers"})
 
 
@@ -719,10 +723,7 @@ def network_interface(r: TfResource, ctx: MapContext) -> None:
     accelerated = _attr(r, "accelerated_networking_enabled", "enable_accelerated_networking")
     props["enableIPForwarding"] = forwarding if forwarding is not None else False
     props["enableAcceleratedNetworking"] = accelerated if accelerated is not None else False
-    dns = r.get("dns_servers")
-    props["dnsSettings"] = {
-        "dnsServers": dns if type(dns) is UnknownValue else list(dns or ()),
-    }
+    props["dnsSettings"] = {"dnsServers": _strings(r.get("dns_servers"))}
     lines = {
         "properties.ipConfigurations": "ip_configuration",
         "properties.enableIPForwarding": _first_path(
