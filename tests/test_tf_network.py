@@ -4,6 +4,8 @@ rules judging Terraform rows as they judge the live estate."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,8 @@ from auditor.inputs.terraform.azurerm import to_rows
 from auditor.inputs.terraform.resources import ProviderVersion, TfConfig, TfResource
 from auditor.rules import evaluate, load_rules
 from auditor.unknown import UnknownValue
+
+from .terraform_harness import scan_tf
 
 SUB = "00000000-0000-0000-0000-000000000000"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg"
@@ -797,3 +801,54 @@ def test_describe_names_an_unknown_value() -> None:
     from auditor.files import describe
 
     assert describe(UnknownValue("var.x has no value")) == "unknown (var.x has no value)"
+
+
+# -- Terraform source: the HCL reader, the mapping, the rules ---------------------------------
+DATA = Path(__file__).parent / "data" / "tf-network"
+RULE_FIXTURES = Path(__file__).parent.parent / "fixtures" / "rules"
+# the rules whose Terraform fixtures need only the network mappers (MLA-NSG-008/009/010 and
+# MLA-NET-005 need the Azure ML and private endpoint mappers too: the shared rule test)
+NETWORK_ONLY = [
+    *(f"MLA-NSG-00{i}" for i in range(1, 8)),
+    *(f"MLA-NET-00{i}" for i in range(1, 5)),
+    "MLA-EXP-001",
+    "MLA-EXP-002",
+    "MLA-PIP-001",
+]
+
+
+@pytest.mark.parametrize("rule_id", NETWORK_ONLY)
+def test_rule_terraform_fixture(rule_id: str) -> None:
+    folder = RULE_FIXTURES / rule_id / "terraform"
+    expect = json.loads((folder / "expect.json").read_text(encoding="utf-8"))
+    failed = scan_tf(folder / "fail", select=[rule_id])
+    got = sorted((f.resource_id, (f.location or {}).get("line")) for f in failed.findings)
+    assert got == sorted((e["resource"], e["line"]) for e in expect["fail"])
+    assert not failed.not_evaluated
+    passed = scan_tf(folder / "pass", select=[rule_id])
+    assert passed.findings == [] and passed.not_evaluated == []
+    assert next(o for o in passed.outcomes if o.rule_id == rule_id).status == "pass"
+
+
+def test_azurerm_2x_and_4x_spellings_map_to_the_same_rows_and_verdicts() -> None:
+    from auditor.inputs.terraform.config import load_config
+
+    rows = {}
+    for major in ("azurerm2", "azurerm4"):
+        config_ = load_config(DATA / major)
+        rows[major] = to_rows(config_).rows
+    assert rows["azurerm2"] == rows["azurerm4"]
+    subnet_entry = next(r for r in rows["azurerm2"] if r["name"] == "vnet-jump")["properties"][
+        "subnets"
+    ][0]
+    assert subnet_entry["properties"]["privateEndpointNetworkPolicies"] == "Disabled"
+    assert subnet_entry["properties"]["addressPrefix"] == "10.0.1.0/24"
+    verdicts = {}
+    for major in ("azurerm2", "azurerm4"):
+        result = scan_tf(DATA / major)
+        verdicts[major] = sorted(
+            (f.rule_id, f.resource_id, (f.location or {}).get("line")) for f in result.findings
+        )
+    assert verdicts["azurerm2"] == verdicts["azurerm4"]
+    rules = {v[0] for v in verdicts["azurerm2"]}
+    assert {"MLA-NSG-002", "MLA-PIP-001", "MLA-EXP-001", "MLA-NET-001"} <= rules
