@@ -305,6 +305,15 @@ def test_nic_row_and_associations() -> None:
     }
 
 
+def test_inline_subnet_nsg_is_listed_on_the_nsg() -> None:
+    nsg_id = f"{NET}/networkSecurityGroups/nsg"
+    rows = mapped(
+        nsg("nsg"),
+        vnet(subnet=[{"name": "a", "address_prefixes": ["10.0.1.0/24"], "security_group": nsg_id}]),
+    )
+    assert rows[arm.key(nsg_id)]["properties"]["subnets"] == [{"id": sid("a")}]
+
+
 def test_static_private_ip_is_kept() -> None:
     n = nic("n", "s", private_ip_address_allocation="Static", private_ip_address="10.0.1.5")
     rows = mapped(vnet(), subnet("s", "10.0.1.0/24"), n)

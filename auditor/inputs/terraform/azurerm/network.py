@@ -298,8 +298,12 @@ def _subnet_entry(
     _prefixes(props, block.get("address_prefix"), block.get("address_prefixes"))
     if _set(nsg := block.get("security_group") or block.get("network_security_group_id")):
         props["networkSecurityGroup"] = {"id": nsg}
+        if isinstance(nsg, str):
+            _state(ctx).backrefs.append((nsg, "subnets", sid))
     if _set(rt := block.get("route_table_id")):
         props["routeTable"] = {"id": rt}
+        if isinstance(rt, str):
+            _state(ctx).backrefs.append((rt, "subnets", sid))
     endpoints = block.get("service_endpoints")
     if not _set(endpoints):
         endpoints = block.get("service_endpoint")
@@ -842,14 +846,15 @@ def _public_ip_configurations(ctx: MapContext) -> None:
 @finishes
 def _back_references(ctx: MapContext) -> None:
     """What an NSG, route table or NAT gateway lists of the subnets and NICs it serves."""
+    seen: set[tuple[str, str, str]] = set()  # one NSG may serve thousands of subnets
     for target, field, entry_id in _state(ctx).backrefs:
         row = ctx.row(target)
-        if row is None:
+        key = (arm.key(target), field, arm.key(entry_id))
+        if row is None or key in seen:
             continue
+        seen.add(key)
         listed = row["properties"].setdefault(field, [])
-        if isinstance(listed, list) and not any(
-            isinstance(e, dict) and arm.key(str(e.get("id"))) == arm.key(entry_id) for e in listed
-        ):
+        if isinstance(listed, list):
             listed.append({"id": entry_id})
 
 
