@@ -170,9 +170,12 @@ def _get(block: dict[str, Any], *keys: str) -> Any:
     return None
 
 
-def _child(parent_id: str, segment: str, name: Any, r: TfResource, what: str) -> str:
+def _child(parent_id: str, segment: str, name: Any, r: TfResource | str, what: str) -> str:
+    """A child's id; a name the configuration cannot tell is ``{<address> <what>}``, as
+    ids.py spells unknown parts (``r`` a resource, or the address to use)."""
     if not (isinstance(name, str) and name):
-        name = "{" + f"{r.address} {what}" + "}"
+        address = r if isinstance(r, str) else r.address
+        name = "{" + f"{address} {what}" + "}"
     return f"{parent_id}/{segment}/{name}"
 
 
@@ -180,7 +183,9 @@ def _gap(ctx: MapContext, r: TfResource, why: str) -> None:
     ctx.gaps.append(f"{r.address}: {why}")
 
 
-def _unknown_blocks(ctx: MapContext, r: TfResource, path: str) -> UnknownValue | None:
+def _unknown_blocks(r: TfResource, path: str) -> UnknownValue | None:
+    """The blocks at ``path`` when they are unknown as a whole (a dynamic block over an
+    unknown collection)."""
     value = r.get(path)
     if type(value) is UnknownValue:
         return value
@@ -197,6 +202,8 @@ def _parent_row(
         return row
     if type(parent_id) is UnknownValue:
         _gap(ctx, r, f"its {what} is unknown ({parent_id.reason}), so it is not mapped")
+    elif isinstance(parent_id, str) and "{" in parent_id:
+        _gap(ctx, r, f"its {what}'s name is unknown ({parent_id}), so it is not mapped")
     else:
         _gap(ctx, r, f"its {what} {parent_id} is not in the configuration, so it is not mapped")
     return None
@@ -261,7 +268,7 @@ def _delegations(subnet_id: str, blocks: Any) -> Any:
         service = service if isinstance(service, dict) else {}
         out.append(
             {
-                "id": _child(subnet_id, "delegations", d.get("name"), _NOBODY, "delegation"),
+                "id": _child(subnet_id, "delegations", d.get("name"), subnet_id, "delegation"),
                 "name": d.get("name"),
                 "properties": {
                     "serviceName": service.get("name"),
@@ -270,9 +277,6 @@ def _delegations(subnet_id: str, blocks: Any) -> Any:
             }
         )
     return out
-
-
-_NOBODY = TfResource(address="delegation", mode="managed", type="", name="")
 
 
 def _service_endpoints(value: Any, location: Any) -> Any:
@@ -592,7 +596,7 @@ def _rule(nsg_id: str, rule_id: str | None, block: dict[str, Any]) -> dict[str, 
             props[prop] = _refs(ids)
     if _set(block.get("description")):
         props["description"] = block["description"]
-    rid = rule_id or _child(nsg_id, "securityRules", name, _NOBODY, "rule")
+    rid = rule_id or _child(nsg_id, "securityRules", name, nsg_id, "rule name")
     return {
         "id": rid,
         "name": name,
@@ -712,7 +716,7 @@ def network_interface(r: TfResource, ctx: MapContext) -> None:
     nid = row["id"]
     props = row["properties"]
     blocks = _blocks(r, "ip_configuration")
-    if (unknown := _unknown_blocks(ctx, r, "ip_configuration")) is not None:
+    if (unknown := _unknown_blocks(r, "ip_configuration")) is not None:
         props["ipConfigurations"] = unknown
     else:
         props["ipConfigurations"] = [
@@ -863,7 +867,7 @@ def _gateway_configs(
 ) -> Any:
     """Bastion / firewall / gateway IP configurations: subnet, public IP; the private IP
     Azure assigns."""
-    if (unknown := _unknown_blocks(ctx, r, path)) is not None:
+    if (unknown := _unknown_blocks(r, path)) is not None:
         return unknown
     out = []
     state = _state(ctx)
@@ -893,7 +897,8 @@ def bastion_host(r: TfResource, ctx: MapContext) -> None:
         ("enableShareableLink", "shareable_link_enabled"),
         ("enableFileCopy", "file_copy_enabled"),
     ):
-        props[prop] = bool(r.get(attr)) if type(r.get(attr)) is not UnknownValue else r.get(attr)
+        value = r.get(attr)
+        props[prop] = value if type(value) is UnknownValue else bool(value)
     copy = r.get("copy_paste_enabled")
     props["disableCopyPaste"] = (not copy) if isinstance(copy, bool) else False
     props["scaleUnits"] = r.get("scale_units") or 2
@@ -947,7 +952,7 @@ def route_table(r: TfResource, ctx: MapContext) -> None:
     row = _base(r, ctx, "microsoft.network/routetables")
     rid = row["id"]
     props = row["properties"]
-    if (unknown := _unknown_blocks(ctx, r, "route")) is not None:
+    if (unknown := _unknown_blocks(r, "route")) is not None:
         props["routes"] = unknown
     else:
         props["routes"] = [
@@ -1004,7 +1009,7 @@ def load_balancer(r: TfResource, ctx: MapContext) -> None:
     row = _base(r, ctx, LB, sku={"name": sku, "tier": r.get("sku_tier") or "Regional"})
     lid = row["id"]
     frontends: Any = []
-    if (unknown := _unknown_blocks(ctx, r, "frontend_ip_configuration")) is not None:
+    if (unknown := _unknown_blocks(r, "frontend_ip_configuration")) is not None:
         frontends = unknown
     state = _state(ctx)
     for i, b in _blocks(r, "frontend_ip_configuration"):
@@ -1217,7 +1222,8 @@ def scale_set(r: TfResource, ctx: MapContext) -> None:
     legacy = r.type == "azurerm_virtual_machine_scale_set"
     flexible = r.type == "azurerm_orchestrated_virtual_machine_scale_set"
     if legacy:
-        sku_block = r.get("sku.0") or {}
+        sku_block = r.get("sku.0")
+        sku_block = sku_block if isinstance(sku_block, dict) else {}
         sku = {"name": sku_block.get("name"), "capacity": sku_block.get("capacity")}
         nics = _scale_set_nics(
             r, "network_profile", "ip_configuration", "public_ip_address_configuration"
