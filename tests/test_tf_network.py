@@ -25,6 +25,7 @@ from .terraform_harness import scan_tf
 SUB = "00000000-0000-0000-0000-000000000000"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg"
 NET = f"{RG}/providers/Microsoft.Network"
+SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
 
 
 def res(tf_type: str, name: str, values: dict[str, Any], line: int = 1, **kw: Any) -> TfResource:
@@ -861,3 +862,23 @@ def test_azurerm_2x_and_4x_spellings_map_to_the_same_rows_and_verdicts() -> None
     assert verdicts["azurerm2"] == verdicts["azurerm4"]
     rules = {v[0] for v in verdicts["azurerm2"]}
     assert {"MLA-NSG-002", "MLA-PIP-001", "MLA-EXP-001", "MLA-NET-001"} <= rules
+
+
+def test_subnet_and_peering_of_a_vnet_outside_the_configuration_are_rows() -> None:
+    """An AML spoke's subnet and peering in a hub VNet created elsewhere: judged all the same."""
+    hub_id = f"{NET}/virtualNetworks/hub"  # not in the configuration
+    hub_subnet = subnet("pe", "10.9.1.0/24", vnet_name="hub")
+    spoke_to_hub = peering("s2h", "spoke", hub_id)
+    hub_to_spoke = peering("h2s", "hub", f"{NET}/virtualNetworks/spoke")
+    resources = (vnet("spoke", ["10.1.0.0/16"]), hub_subnet, spoke_to_hub, hub_to_spoke)
+    rows = mapped(*resources)
+    row = rows[arm.key(sid("pe", "hub"))]
+    assert row["type"] == SUBNET_TYPE and row["properties"]["addressPrefix"] == "10.9.1.0/24"
+    own = rows[arm.key(f"{hub_id}/virtualNetworkPeerings/h2s")]
+    assert own["type"] == "microsoft.network/virtualnetworks/virtualnetworkpeerings"
+    assert own["properties"]["peeringState"] == "Connected"  # the spoke peers back
+    assert _peerings(rows, "spoke")[0]["properties"]["peeringState"] == "Connected"
+    result = scan(*resources, select=["MLA-NSG-001", "MLA-NET-001"])
+    assert [r for r, _ in _failing(result, "MLA-NSG-001")] == ["azurerm_subnet.pe"]
+    assert _failing(result, "MLA-NET-001") == []
+    assert not to_rows(config(*resources)).gaps

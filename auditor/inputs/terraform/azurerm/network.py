@@ -28,6 +28,7 @@ VNET = "microsoft.network/virtualnetworks"
 SUBNET = "Microsoft.Network/virtualNetworks/subnets"
 NSG = "microsoft.network/networksecuritygroups"
 NIC = "microsoft.network/networkinterfaces"
+PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
 PIP = "microsoft.network/publicipaddresses"
 _ABSENT = object()
 
@@ -386,8 +387,23 @@ def virtual_network_dns_servers(r: TfResource, ctx: MapContext) -> None:
 
 @maps("azurerm_subnet", phase=2)
 def subnet(r: TfResource, ctx: MapContext) -> None:
-    """A subnet folds into its VNet row, where Resource Graph embeds it."""
+    """A subnet folds into its VNet row, where Resource Graph embeds it. A subnet of a VNet
+    the configuration does not hold (an existing hub's, named by a variable or a data
+    source) is a row of its own, as ``az network vnet subnet list`` gives it: the graph
+    places it in that VNet (a placeholder), so its NSG and what sits in it are judged."""
     sid = ctx.id_of(r)
+    key = arm.key(sid)
+    state = _state(ctx)
+    if key in state.subnets:
+        _gap(ctx, r, f"a second resource defines subnet {sid}")
+        return
+    vnet = ctx.row(arm.parent(sid))
+    if vnet is None and "{" not in arm.parent(sid):
+        row = _subnet_entry(r, ctx, sid, r.get("name"), r.values, None)
+        row.update(resourceGroup=_rg(r), subscriptionId=ctx.subscription(r))
+        ctx.add_row(r, row, _subnet_lines(r, ""))
+        state.subnets[key] = row
+        return
     vnet = _parent_row(ctx, r, arm.parent(sid), "virtual network", VNET)
     if vnet is None:
         return
@@ -396,11 +412,6 @@ def subnet(r: TfResource, ctx: MapContext) -> None:
         _gap(ctx, r, "its VNet's subnets are unknown, so it is not mapped")
         return
     entry = _subnet_entry(r, ctx, sid, r.get("name"), r.values, vnet.get("location"))
-    key = arm.key(sid)
-    state = _state(ctx)
-    if key in state.subnets:
-        _gap(ctx, r, f"a second resource defines subnet {sid}")
-        return
     subnets.append(entry)
     state.subnets[key] = entry
     ctx.add_embedded(r, sid, _subnet_lines(r, ""))
@@ -453,9 +464,12 @@ def virtual_network_peering(r: TfResource, ctx: MapContext) -> None:
     """A peering folds into its local VNet's ``virtualNetworkPeerings``; its state is
     decided when every peering is read (``_peering_states``)."""
     pid = ctx.id_of(r)
-    vnet = _parent_row(ctx, r, arm.parent(pid), "virtual network", VNET)
-    if vnet is None:
-        return
+    vnet = ctx.row(arm.parent(pid))
+    own_row = vnet is None and "{" not in arm.parent(pid)
+    if not own_row:
+        vnet = _parent_row(ctx, r, arm.parent(pid), "virtual network", VNET)
+        if vnet is None:
+            return
     remote = r.get("remote_virtual_network_id")
     props: dict[str, Any] = {
         "remoteVirtualNetwork": {"id": remote},
@@ -474,9 +488,17 @@ def virtual_network_peering(r: TfResource, ctx: MapContext) -> None:
         if _set(names := r.get(attr)):
             props[prop] = names
     entry = {"id": pid, "name": _name(r, pid), "properties": props}
+    remote_id = remote if isinstance(remote, str) else ""
+    if own_row or vnet is None:  # the local VNet is not in the configuration: a row of its own
+        entry.update(type=PEERING, resourceGroup=_rg(r), subscriptionId=ctx.subscription(r))
+        ctx.add_row(
+            r, entry, {"properties.allowVirtualNetworkAccess": "allow_virtual_network_access"}
+        )
+        _state(ctx).peerings.append((arm.parent(pid), remote_id, entry))
+        return
     peerings = vnet["properties"].setdefault("virtualNetworkPeerings", [])
     peerings.append(entry)
-    _state(ctx).peerings.append((vnet["id"], remote if isinstance(remote, str) else "", entry))
+    _state(ctx).peerings.append((vnet["id"], remote_id, entry))
     ctx.add_embedded(r, pid)  # a message naming the peering names its address
     ctx.note_lines(
         vnet["id"],
@@ -513,6 +535,10 @@ def _peering_states(ctx: MapContext) -> None:
                 elif peered is not None:
                     props["localAddressSpace"] = peered
         remote_row = ctx.row(remote) if remote else None
+        if remote_row is None and remote and (arm.key(remote), arm.key(local)) in pairs:
+            # the remote VNet is not in the configuration, but its peering back is
+            props["peeringState"], props["peeringSyncLevel"] = "Connected", "FullyInSync"
+            continue
         if remote_row is None:
             what = remote if remote else "its remote_virtual_network_id"
             if not remote:
