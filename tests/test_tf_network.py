@@ -4,7 +4,9 @@ rules judging Terraform rows as they judge the live estate."""
 
 from __future__ import annotations
 
+import copy
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,11 @@ def mapped(*resources: TfResource, majors: tuple[int, ...] = (3,)) -> dict[str, 
     return {arm.key(r["id"]): r for r in result.rows}
 
 
+@cache
+def _all_rules() -> tuple[Any, ...]:
+    return tuple(load_rules([]))
+
+
 def scan(
     *resources: TfResource, select: list[str] | None = None, majors: tuple[int, ...] = (3,)
 ) -> AuditResult:
@@ -68,7 +75,7 @@ def scan(
         origins=m.origins,
     )
     estate.add("tf", "terraform", reading)
-    rules = [r for r in load_rules([]) if not select or r.id in select]
+    rules = [r for r in _all_rules() if not select or r.id in select]
     result = evaluate(rules, build(estate))
     result.relabel(estate.origins)
     return result
@@ -882,3 +889,98 @@ def test_subnet_and_peering_of_a_vnet_outside_the_configuration_are_rows() -> No
     assert [r for r, _ in _failing(result, "MLA-NSG-001")] == ["azurerm_subnet.pe"]
     assert _failing(result, "MLA-NET-001") == []
     assert not to_rows(config(*resources)).gaps
+
+
+NETWORK_RULES = [*NETWORK_ONLY, "MLA-NET-005"]
+
+
+def _samples() -> list[TfResource]:
+    """One resource of each network type, with its blocks."""
+    peer = peering("p", "vnet", f"{NET}/virtualNetworks/other")
+    lb_ = lb()
+    vmss = res(
+        "azurerm_linux_virtual_machine_scale_set",
+        "ss",
+        {
+            "name": "ss",
+            "sku": "B1",
+            "network_interface": [
+                {
+                    "name": "n",
+                    "ip_configuration": [
+                        {"name": "i", "subnet_id": sid("s"), "public_ip_address": [{"name": "p"}]}
+                    ],
+                }
+            ],
+        },
+    )
+    return [
+        vnet(subnet=[{"name": "in", "address_prefix": "10.0.9.0/24", "delegation": []}]),
+        subnet(
+            "s", "10.0.1.0/24", delegation=[{"name": "d", "service_delegation": [{"name": "x"}]}]
+        ),
+        nsg("nsg", rule("ssh", 100, "22")),
+        assoc("a", "s", "nsg"),
+        nic("n", "s", pip="p"),
+        pip("p"),
+        peer,
+        lb_,
+        vmss,
+        res("azurerm_route_table", "rt", {"name": "rt", "route": [{"name": "r"}]}),
+        res("azurerm_firewall_policy", "fp", {"name": "fp", "dns": [{"servers": ["1.1.1.1"]}]}),
+        res("azurerm_bastion_host", "b", {"name": "b", "ip_configuration": [{"name": "c"}]}),
+    ]
+
+
+def _paths(value: Any, prefix: str = "") -> list[str]:
+    """Every attribute path of a resource's values, into the first of each nested block."""
+    out = []
+    for k, v in value.items():
+        out.append(prefix + k)
+        if isinstance(v, list) and v and isinstance(v[0], dict):
+            out += _paths(v[0], f"{prefix}{k}.0.")
+    return out
+
+
+def _with(r: TfResource, path: str, odd: Any) -> TfResource:
+    values = copy.deepcopy(r.values)
+    *steps, last = path.split(".")
+    target: Any = values
+    for step in steps:
+        target = target[int(step)] if step.isdigit() else target[step]
+    target[last] = odd
+    return TfResource(**{**r.__dict__, "values": values})
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        UnknownValue("var.x has no value"),
+        None,
+        7,
+        "",
+        [],
+        {},
+        [None, 3],
+        [{"name": UnknownValue("u")}],
+    ],
+    ids=[
+        "unknown",
+        "null",
+        "number",
+        "empty",
+        "empty-list",
+        "object",
+        "odd-list",
+        "unknown-in-block",
+    ],
+)
+def test_odd_values_anywhere_never_crash_the_mapping_or_the_rules(odd: Any) -> None:
+    """Each attribute path (nested blocks too), in every sample that has it at once, set to an
+    odd value: the mapping and the network rules run to the end (what cannot be read is a
+    gap or not evaluated, never a crash)."""
+    samples = _samples()
+    paths = sorted({p for r in samples for p in _paths(r.values)})
+    for path in paths:
+        changed = [_with(r, path, odd) if path in _paths(r.values) else r for r in samples]
+        scan(*changed, select=NETWORK_RULES)

@@ -97,9 +97,11 @@ def _strings(value: Any) -> Any:
     whole (a reader must not take the known part for all of it)."""
     if type(value) is UnknownValue:
         return value
+    if not isinstance(value, list | tuple):  # no list (a misconfiguration): kept as data,
+        return [] if value is None or value == "" else value  # the readers say unreadable
     if (hole := contains_unknown(value)) is not None:
         return hole
-    return list(value or ())
+    return list(value)
 
 
 def _ref(value: Any) -> dict[str, Any] | None:
@@ -109,9 +111,9 @@ def _ref(value: Any) -> dict[str, Any] | None:
 
 def _refs(value: Any) -> Any:
     """A list of references; an unknown list stays unknown."""
-    if type(value) is UnknownValue:
-        return value
-    return [{"id": v} for v in value or () if _set(v)]
+    if type(value) is UnknownValue or not isinstance(value, list | tuple):
+        return [] if value is None else value  # unknown, or no list: kept as data
+    return [{"id": v} for v in value if _set(v)]
 
 
 def _name(r: TfResource, rid: str) -> Any:
@@ -221,6 +223,8 @@ def _prefixes(props: dict[str, Any], one: Any, many: Any) -> None:
         props["addressPrefix"] = value[0]
     elif isinstance(value, list):
         props["addressPrefixes"] = list(value)
+    elif value is not None:  # no list (a misconfiguration): kept as data, read as unreadable
+        props["addressPrefix"] = value
 
 
 def _policies(r: TfResource, ctx: MapContext, block: dict[str, Any]) -> Any:
@@ -258,10 +262,10 @@ def _link_policies(ctx: MapContext, block: dict[str, Any]) -> Any:
 
 
 def _delegations(subnet_id: str, blocks: Any) -> Any:
-    if type(blocks) is UnknownValue:
-        return blocks
+    if type(blocks) is UnknownValue or not isinstance(blocks, list):
+        return [] if blocks is None else blocks  # unknown, or no list: kept as data
     out = []
-    for d in blocks or ():
+    for d in blocks:
         if not isinstance(d, dict):
             continue
         service = d.get("service_delegation")
@@ -283,10 +287,10 @@ def _delegations(subnet_id: str, blocks: Any) -> Any:
 def _service_endpoints(value: Any, location: Any) -> Any:
     """``service_endpoints = ["Microsoft.Storage"]`` (2.x-4.x) or 4.x inline
     ``service_endpoint { service = … }`` blocks."""
-    if type(value) is UnknownValue:
-        return value
+    if type(value) is UnknownValue or not isinstance(value, list):
+        return [] if value is None else value  # unknown, or no list: kept as data
     out = []
-    for v in value or ():
+    for v in value:
         service = v.get("service") if isinstance(v, dict) else v
         if _set(service):
             entry: dict[str, Any] = {"service": service}
@@ -611,7 +615,7 @@ def _rule(nsg_id: str, rule_id: str | None, block: dict[str, Any]) -> dict[str, 
     for prop, attr, plural in _RULE_FIELDS:
         value = block.get(attr)
         if plural:
-            props[prop] = value if type(value) is UnknownValue else list(value or ())
+            props[prop] = _strings(value)
         elif _set(value):
             props[prop] = value
     for prop, attr in (
@@ -1131,7 +1135,7 @@ def _forward(r: TfResource, lb: Row) -> dict[str, Any]:
         pools = [one]
     if type(pools) is UnknownValue:
         props["backendAddressPools"] = pools
-    elif pools:
+    elif isinstance(pools, list) and pools:
         props["backendAddressPool"] = {"id": pools[0]}
         props["backendAddressPools"] = [{"id": p} for p in pools]
     if _set(probe := r.get("probe_id")):
@@ -1327,7 +1331,7 @@ def firewall_policy(r: TfResource, ctx: MapContext) -> None:
         servers = dns[0].get("servers")
         proxy = dns[0].get("proxy_enabled")
         props["dnsSettings"] = {
-            "servers": servers if type(servers) is UnknownValue else list(servers or ()),
+            "servers": _strings(servers),
             "enableProxy": proxy if _set(proxy) else False,
         }
     ctx.add_row(r, row, {"properties.dnsSettings": "dns"})
