@@ -457,7 +457,7 @@ def test_unknown_rule_field_leaves_the_nsg_unknown_with_the_reason() -> None:
     )
     assert _failing(result, "MLA-NSG-002") == []
     reasons = " ".join(r for n in result.not_evaluated for r in n.reasons)
-    assert "unknown (var.admin_cidr has no value)" in reasons
+    assert "its sourceAddressPrefix is unknown: var.admin_cidr has no value" in reasons
 
 
 def test_peering_rules_on_terraform_rows() -> None:
@@ -984,3 +984,14 @@ def test_odd_values_anywhere_never_crash_the_mapping_or_the_rules(odd: Any) -> N
     for path in paths:
         changed = [_with(r, path, odd) if path in _paths(r.values) else r for r in samples]
         scan(*changed, select=NETWORK_RULES)
+
+
+def test_peering_to_a_vnet_outside_the_configuration_is_not_judged_with_the_reason() -> None:
+    outside = "/subscriptions/1/resourceGroups/x/providers/Microsoft.Network/virtualNetworks/x"
+    rules = [f"MLA-NET-00{i}" for i in range(1, 6)]
+    result = scan(vnet("hub"), peering("h2x", "hub", outside), select=rules)
+    assert result.findings == []
+    assert sorted(n.rule_id for n in result.not_evaluated) == rules
+    for n in result.not_evaluated:
+        assert "its peeringState is unknown: peering h2x:" in " ".join(n.reasons)
+        assert "known only in Azure" in " ".join(n.reasons)
