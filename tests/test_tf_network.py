@@ -995,3 +995,36 @@ def test_peering_to_a_vnet_outside_the_configuration_is_not_judged_with_the_reas
     for n in result.not_evaluated:
         assert "its peeringState is unknown: peering h2x:" in " ".join(n.reasons)
         assert "known only in Azure" in " ".join(n.reasons)
+
+
+def test_inline_lists_a_plan_leaves_unknown_are_made_by_the_separate_children() -> None:
+    """A plan shows a VNet's ``subnet`` and an NSG's ``security_rule`` as known after apply
+    when the configuration uses separate resources: those resources make the lists; with
+    none, the list stays unknown (and a gap says so)."""
+    later = UnknownValue("known after apply")
+    v = vnet(subnet=later)
+    n = nsg("nsg")
+    n.values["security_rule"] = later
+    sep = res(
+        "azurerm_network_security_rule",
+        "r",
+        {**rule("sep", 120, "22", source="Internet"), "network_security_group_name": "nsg"},
+    )
+    resources = (v, subnet("s", "10.0.1.0/24"), n, sep, assoc("a", "s", "nsg"))
+    m = to_rows(config(*resources))
+    rows = {arm.key(r["id"]): r for r in m.rows}
+    assert [
+        s["name"] for s in rows[arm.key(f"{NET}/virtualNetworks/vnet")]["properties"]["subnets"]
+    ] == ["s"]
+    assert [
+        r["name"]
+        for r in rows[arm.key(f"{NET}/networkSecurityGroups/nsg")]["properties"]["securityRules"]
+    ] == ["sep"]
+    assert not m.gaps
+    result = scan(*resources, select=["MLA-NSG-002"])
+    assert [r for r, _ in _failing(result, "MLA-NSG-002")] == ["azurerm_network_security_group.nsg"]
+    alone = to_rows(config(vnet(subnet=later), n))
+    rows = {arm.key(r["id"]): r for r in alone.rows}
+    assert rows[arm.key(f"{NET}/virtualNetworks/vnet")]["properties"]["subnets"] == later
+    assert rows[arm.key(f"{NET}/networkSecurityGroups/nsg")]["properties"]["securityRules"] == later
+    assert len(alone.gaps) == 2

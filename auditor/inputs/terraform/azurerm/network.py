@@ -42,6 +42,9 @@ class _State:
         self.peerings: list[tuple[str, str, dict[str, Any]]] = []  # (local, remote, entry)
         self.pip_configs: list[tuple[str, str]] = []  # (public IP id, IP configuration id)
         self.backrefs: list[tuple[str, str, str]] = []  # (row id, list property, entry id)
+        # inline lists a plan leaves unknown (azurerm computes them from the separate child
+        # resources): (row, property, unknown, resource address); see ``_computed``
+        self.computed: dict[tuple[str, str], tuple[Row, UnknownValue, str]] = {}
 
 
 _STATES: weakref.WeakKeyDictionary[MapContext, _State] = weakref.WeakKeyDictionary()
@@ -184,6 +187,29 @@ def _child(parent_id: str, segment: str, name: Any, r: TfResource | str, what: s
 
 def _gap(ctx: MapContext, r: TfResource, why: str) -> None:
     ctx.gaps.append(f"{r.address}: {why}")
+
+
+def _computed(ctx: MapContext, r: TfResource, row: Row, field: str, unknown: UnknownValue) -> None:
+    """An inline list a plan leaves unknown: azurerm computes ``subnet`` / ``security_rule``
+    / ``route`` from the separate child resources when none is configured inline (the two
+    ways are not to be mixed). The children that fold in make the list; when none does, the
+    list stays unknown (``_unknown_lists``)."""
+    _state(ctx).computed[(arm.key(row["id"]), field)] = (row, unknown, r.address)
+
+
+def _children(ctx: MapContext, row: Row, field: str) -> list[Any] | None:
+    """The list a separate child resource folds into (a computed list it now makes known)."""
+    _state(ctx).computed.pop((arm.key(row["id"]), field), None)
+    found = row["properties"].setdefault(field, [])
+    return found if isinstance(found, list) else None
+
+
+@finishes
+def _unknown_lists(ctx: MapContext) -> None:
+    """A computed inline list no separate child made known stays unknown (a gap says so)."""
+    for (_, field), (row, unknown, address) in _state(ctx).computed.items():
+        row["properties"][field] = unknown
+        ctx.gaps.append(f"{address}: its {field} are unknown ({unknown.reason})")
 
 
 def _unknown_blocks(r: TfResource, path: str) -> UnknownValue | None:
@@ -370,7 +396,7 @@ def virtual_network(r: TfResource, ctx: MapContext) -> None:
     state = _state(ctx)
     inline = r.get("subnet")
     if type(inline) is UnknownValue:
-        props["subnets"] = inline
+        _computed(ctx, r, row, "subnets", inline)
     for i, block in _blocks(r, "subnet"):
         sid = _child(vid, "subnets", block.get("name"), r, f"subnet.{i}.name")
         entry = _subnet_entry(r, ctx, sid, block.get("name"), block, row["location"])
@@ -411,9 +437,9 @@ def subnet(r: TfResource, ctx: MapContext) -> None:
     vnet = _parent_row(ctx, r, arm.parent(sid), "virtual network", VNET)
     if vnet is None:
         return
-    subnets = vnet["properties"].get("subnets")
-    if not isinstance(subnets, list):
-        _gap(ctx, r, "its VNet's subnets are unknown, so it is not mapped")
+    subnets = _children(ctx, vnet, "subnets")
+    if subnets is None:
+        _gap(ctx, r, "its VNet's subnets are no list, so it is not mapped")
         return
     entry = _subnet_entry(r, ctx, sid, r.get("name"), r.values, vnet.get("location"))
     subnets.append(entry)
@@ -574,9 +600,10 @@ def _peered_space(vnet: Row, names: Any) -> dict[str, Any] | None:
     address space gives them; None when a name or prefix is not known."""
     if not isinstance(names, list):
         return None
-    subnets = {
-        s.get("name"): s for s in vnet["properties"].get("subnets") or () if isinstance(s, dict)
-    }
+    listed = vnet["properties"].get("subnets")
+    if not isinstance(listed, list):
+        return None
+    subnets = {s.get("name"): s for s in listed if isinstance(s, dict)}
     prefixes: list[Any] = []
     for name in names:
         props = subnets.get(name, {}).get("properties") or {}
@@ -678,7 +705,8 @@ def network_security_group(r: TfResource, ctx: MapContext) -> None:
     props = row["properties"]
     inline = r.get("security_rule")
     if type(inline) is UnknownValue:
-        props["securityRules"] = inline
+        props["securityRules"] = []
+        _computed(ctx, r, row, "securityRules", inline)
     else:
         props["securityRules"] = [_rule(nid, None, b) for _, b in _blocks(r, "security_rule")]
     props["defaultSecurityRules"] = _default_rules(nid)
@@ -695,9 +723,9 @@ def network_security_rule(r: TfResource, ctx: MapContext) -> None:
     nsg = _parent_row(ctx, r, arm.parent(rid), "network security group", NSG)
     if nsg is None:
         return
-    rules = nsg["properties"].get("securityRules")
-    if not isinstance(rules, list):
-        _gap(ctx, r, "its NSG's inline rules are unknown, so it is not mapped")
+    rules = _children(ctx, nsg, "securityRules")
+    if rules is None:
+        _gap(ctx, r, "its NSG's rules are no list, so it is not mapped")
         return
     rules.append(_rule(nsg["id"], rid, r.values))
     ctx.add_embedded(r, rid)
@@ -983,7 +1011,8 @@ def route_table(r: TfResource, ctx: MapContext) -> None:
     rid = row["id"]
     props = row["properties"]
     if (unknown := _unknown_blocks(r, "route")) is not None:
-        props["routes"] = unknown
+        props["routes"] = []
+        _computed(ctx, r, row, "routes", unknown)
     else:
         props["routes"] = [
             _route(_child(rid, "routes", b.get("name"), r, f"route.{i}.name"), b)
@@ -1009,9 +1038,9 @@ def route(r: TfResource, ctx: MapContext) -> None:
     )
     if table is None:
         return
-    routes = table["properties"].get("routes")
-    if not isinstance(routes, list):
-        _gap(ctx, r, "its route table's inline routes are unknown, so it is not mapped")
+    routes = _children(ctx, table, "routes")
+    if routes is None:
+        _gap(ctx, r, "its route table's routes are no list, so it is not mapped")
         return
     routes.append(_route(route_id, r.values))
     ctx.note_lines(table["id"], r, {"properties.routes": "address_prefix"})
