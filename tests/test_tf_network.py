@@ -929,6 +929,13 @@ def _samples() -> list[TfResource]:
         res("azurerm_route_table", "rt", {"name": "rt", "route": [{"name": "r"}]}),
         res("azurerm_firewall_policy", "fp", {"name": "fp", "dns": [{"servers": ["1.1.1.1"]}]}),
         res("azurerm_bastion_host", "b", {"name": "b", "ip_configuration": [{"name": "c"}]}),
+        res("azurerm_route_server", "rs", {"name": "rs", "subnet_id": sid("s")}),
+        res(
+            "azurerm_firewall",
+            "fw",
+            {"name": "fw", "dns_servers": ["1.1.1.1"], "ip_configuration": [{"name": "c"}]},
+        ),
+        res("azurerm_virtual_network_gateway", "gw", {"name": "gw", "ip_configuration": [{}]}),
     ]
 
 
@@ -1028,3 +1035,34 @@ def test_inline_lists_a_plan_leaves_unknown_are_made_by_the_separate_children() 
     assert rows[arm.key(f"{NET}/virtualNetworks/vnet")]["properties"]["subnets"] == later
     assert rows[arm.key(f"{NET}/networkSecurityGroups/nsg")]["properties"]["securityRules"] == later
     assert len(alone.gaps) == 2
+
+
+def test_route_server_offers_the_hub_gateway() -> None:
+    """A spoke using the hub's gateway passes MLA-NET-002 when the hub holds a Route Server."""
+    hub, spoke = f"{NET}/virtualNetworks/hub", f"{NET}/virtualNetworks/spoke"
+    rs = res(
+        "azurerm_route_server",
+        "rs",
+        {
+            "name": "rs-hub",
+            "sku": "Standard",
+            "subnet_id": sid("RouteServerSubnet", "hub"),
+            "public_ip_address_id": f"{NET}/publicIPAddresses/prs",
+        },
+    )
+    resources = (
+        vnet("hub", ["10.0.0.0/16"]),
+        vnet("spoke", ["10.1.0.0/16"]),
+        subnet("RouteServerSubnet", "10.0.0.0/27", vnet_name="hub"),
+        peering("h2s", "hub", spoke, allow_gateway_transit=True),
+        peering("s2h", "spoke", hub, use_remote_gateways=True),
+        pip("prs", sku="Standard"),
+    )
+    without = scan(*resources, select=["MLA-NET-002"])
+    assert [r for r, _ in _failing(without, "MLA-NET-002")] == ["azurerm_virtual_network.spoke"]
+    with_rs = scan(*resources, rs, select=["MLA-NET-002"])
+    assert with_rs.findings == [] and with_rs.not_evaluated == []
+    row = mapped(*resources, rs)[arm.key(f"{NET}/virtualHubs/rs-hub")]
+    assert row["kind"] == "RouteServer" and isinstance(
+        row["properties"]["virtualRouterIps"], UnknownValue
+    )

@@ -36,6 +36,7 @@ _TOP: dict[str, str] = {
     "azurerm_firewall_policy": "Microsoft.Network/firewallPolicies",
     "azurerm_virtual_network_gateway": "Microsoft.Network/virtualNetworkGateways",
     "azurerm_virtual_hub": "Microsoft.Network/virtualHubs",
+    "azurerm_route_server": "Microsoft.Network/virtualHubs",
     "azurerm_private_dns_resolver": "Microsoft.Network/dnsResolvers",
     "azurerm_private_dns_resolver_dns_forwarding_ruleset": (
         "Microsoft.Network/dnsForwardingRulesets"

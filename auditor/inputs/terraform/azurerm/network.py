@@ -1382,3 +1382,32 @@ def virtual_network_gateway(r: TfResource, ctx: MapContext) -> None:
         }
     )
     ctx.add_row(r, row, {"properties.ipConfigurations": "ip_configuration"})
+
+
+@maps("azurerm_route_server")
+def route_server(r: TfResource, ctx: MapContext) -> None:
+    """A Route Server is a virtual hub of kind RouteServer outside Virtual WAN: it serves
+    the VNet its IP configuration's subnet (RouteServerSubnet) is in, where a peered spoke's
+    useRemoteGateways finds it (MLA-NET-002)."""
+    row = _base(r, ctx, "microsoft.network/virtualhubs", kind="RouteServer")
+    rid = row["id"]
+    cfg: dict[str, Any] = {"privateIPAllocationMethod": "Dynamic"}
+    if _set(sid := r.get("subnet_id")):
+        cfg["subnet"] = {"id": sid}
+    if _set(pip := r.get("public_ip_address_id")):
+        cfg["publicIPAddress"] = {"id": pip}
+        if isinstance(pip, str):
+            _state(ctx).pip_configs.append((pip, f"{rid}/ipConfigurations/ipconfig1"))
+    row["properties"].update(
+        {
+            "sku": r.get("sku") or "Standard",
+            "allowBranchToBranchTraffic": bool(r.get("branch_to_branch_traffic_enabled")),
+            "virtualRouterIps": UnknownValue(
+                f"{r.address}: the router IPs are assigned when it is applied"
+            ),
+            "ipConfigurations": [
+                {"id": f"{rid}/ipConfigurations/ipconfig1", "name": "ipconfig1", "properties": cfg}
+            ],
+        }
+    )
+    ctx.add_row(r, row, {"properties.ipConfigurations": "subnet_id"})
