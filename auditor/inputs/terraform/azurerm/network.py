@@ -1325,8 +1325,9 @@ def firewall(r: TfResource, ctx: MapContext) -> None:
     proxy = r.get("dns_proxy_enabled")
     extra: dict[str, Any] = {}
     if _set(servers):
+        servers = _strings(servers)
         extra["Network.DNS.Servers"] = (
-            servers if type(servers) is UnknownValue else ",".join(map(str, servers))
+            ",".join(map(str, servers)) if isinstance(servers, list) else servers
         )
         if not _set(proxy):
             proxy = True  # the provider sets it when servers are given
