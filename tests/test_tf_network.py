@@ -1066,3 +1066,37 @@ def test_route_server_offers_the_hub_gateway() -> None:
     assert row["kind"] == "RouteServer" and isinstance(
         row["properties"]["virtualRouterIps"], UnknownValue
     )
+
+
+def test_orchestrated_scale_set_public_ip_sku() -> None:
+    """An orchestrated scale set's instance public IPs of Standard SKU are closed without an
+    NSG; the default (no sku_name) is taken as Basic, open, as the graph takes Azure's."""
+
+    def flex(sku: str | None) -> TfResource:
+        public: dict[str, Any] = {"name": "pub"}
+        if sku:
+            public["sku_name"] = sku
+        return res(
+            "azurerm_orchestrated_virtual_machine_scale_set",
+            "flex",
+            {
+                "name": "flex",
+                "sku_name": "Standard_D2s_v3",
+                "network_interface": [
+                    {
+                        "name": "nic",
+                        "ip_configuration": [
+                            {"name": "ip", "subnet_id": sid("s"), "public_ip_address": [public]}
+                        ],
+                    }
+                ],
+            },
+        )
+
+    base = (vnet(), subnet("s", "10.0.1.0/24"))
+    standard = scan(*base, flex("Standard_Regional"), select=["MLA-EXP-001"])
+    assert _failing(standard, "MLA-EXP-001") == [] and not standard.not_evaluated
+    basic = scan(*base, flex(None), select=["MLA-EXP-001"])
+    assert [r for r, _ in _failing(basic, "MLA-EXP-001")] == [
+        "azurerm_orchestrated_virtual_machine_scale_set.flex"
+    ]

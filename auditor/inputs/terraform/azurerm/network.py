@@ -1256,6 +1256,12 @@ def _scale_set_nics(r: TfResource, blocks_path: str, ip_path: str, public_path: 
                         or 4
                     },
                 }
+                sku = pub.get("sku_name")  # orchestrated: Standard_Regional, Basic_Global, …
+                if isinstance(sku, str) and "_" in sku:
+                    name, tier = sku.split("_", 1)
+                    props["publicIPAddressConfiguration"]["sku"] = {"name": name, "tier": tier}
+                elif type(sku) is UnknownValue:
+                    props["publicIPAddressConfiguration"]["sku"] = {"name": sku}
             configs.append({"name": ip.get("name"), "properties": props})
         nic_props: dict[str, Any] = {
             "primary": bool(nic.get("primary")) or len(nics) == 0,
