@@ -253,7 +253,7 @@ def _prefixes(props: dict[str, Any], one: Any, many: Any) -> None:
         props["addressPrefix"] = value
 
 
-def _policies(r: TfResource, ctx: MapContext, block: dict[str, Any]) -> Any:
+def _policies(ctx: MapContext, block: dict[str, Any]) -> Any:
     """privateEndpointNetworkPolicies from the 4.x string, the 3.x boolean or the 2.x/3.x
     inverted ``enforce_…`` boolean; else the provider's default for the admitted majors
     (Enabled in 2.x/3.x, Disabled in 4.x)."""
@@ -273,7 +273,7 @@ def _policies(r: TfResource, ctx: MapContext, block: dict[str, Any]) -> Any:
     return _defaults.default("azurerm_subnet", "private_endpoint_network_policies", ctx.provider)
 
 
-def _link_policies(ctx: MapContext, block: dict[str, Any]) -> Any:
+def _link_policies(block: dict[str, Any]) -> Any:
     enabled = block.get("private_link_service_network_policies_enabled")
     if type(enabled) is UnknownValue:
         return enabled
@@ -344,8 +344,8 @@ def _subnet_entry(
         endpoints = block.get("service_endpoint")
     props["serviceEndpoints"] = _service_endpoints(endpoints, location)
     props["delegations"] = _delegations(sid, block.get("delegation"))
-    props["privateEndpointNetworkPolicies"] = _policies(r, ctx, block)
-    props["privateLinkServiceNetworkPolicies"] = _link_policies(ctx, block)
+    props["privateEndpointNetworkPolicies"] = _policies(ctx, block)
+    props["privateLinkServiceNetworkPolicies"] = _link_policies(block)
     outbound = block.get("default_outbound_access_enabled")
     if isinstance(outbound, bool) or type(outbound) is UnknownValue:
         props["defaultOutboundAccess"] = outbound
@@ -1221,7 +1221,7 @@ def _scale_set_nics(r: TfResource, blocks_path: str, ip_path: str, public_path: 
     holds them; a public IP block gives every instance a public IP."""
     if type(r.get(blocks_path)) is UnknownValue:
         return r.get(blocks_path)
-    nics = []
+    nics: list[dict[str, Any]] = []
     for _, nic in _blocks(r, blocks_path):
         configs: Any = []
         ip_blocks = nic.get(ip_path)
