@@ -787,8 +787,14 @@ def network_interface(r: TfResource, ctx: MapContext) -> None:
             state.pip_configs.append((pip["id"], cfg["id"]))
     forwarding = _attr(r, "ip_forwarding_enabled", "enable_ip_forwarding")
     accelerated = _attr(r, "accelerated_networking_enabled", "enable_accelerated_networking")
-    props["enableIPForwarding"] = forwarding if forwarding is not None else False
-    props["enableAcceleratedNetworking"] = accelerated if accelerated is not None else False
+    props["enableIPForwarding"] = (
+        forwarding if forwarding is not None else _default(r, ctx, "ip_forwarding_enabled")
+    )
+    props["enableAcceleratedNetworking"] = (
+        accelerated
+        if accelerated is not None
+        else _default(r, ctx, "accelerated_networking_enabled")
+    )
     props["dnsSettings"] = {"dnsServers": _strings(r.get("dns_servers"))}
     lines = {
         "properties.ipConfigurations": "ip_configuration",
@@ -1324,7 +1330,7 @@ def firewall(r: TfResource, ctx: MapContext) -> None:
             f"{r.address}: the firewall's private IP is assigned when it is applied"
         )
     props["ipConfigurations"] = configs
-    props["threatIntelMode"] = r.get("threat_intel_mode") or "Alert"
+    props["threatIntelMode"] = _value(r, ctx, "threat_intel_mode")
     if _set(policy := r.get("firewall_policy_id")):
         props["firewallPolicy"] = {"id": policy}
     servers = r.get("dns_servers")
@@ -1357,7 +1363,7 @@ def firewall_policy(r: TfResource, ctx: MapContext) -> None:
     row = _base(r, ctx, "microsoft.network/firewallpolicies")
     props = row["properties"]
     props["sku"] = {"tier": r.get("sku") or "Standard"}
-    props["threatIntelMode"] = r.get("threat_intel_mode") or "Alert"
+    props["threatIntelMode"] = _value(r, ctx, "threat_intelligence_mode")
     if _set(base := r.get("base_policy_id")):
         props["basePolicy"] = {"id": base}
     dns = r.get("dns")
@@ -1368,7 +1374,7 @@ def firewall_policy(r: TfResource, ctx: MapContext) -> None:
         proxy = dns[0].get("proxy_enabled")
         props["dnsSettings"] = {
             "servers": _strings(servers),
-            "enableProxy": proxy if _set(proxy) else False,
+            "enableProxy": proxy if _set(proxy) else _default(r, ctx, "dns.0.proxy_enabled"),
         }
     ctx.add_row(r, row, {"properties.dnsSettings": "dns"})
 
