@@ -253,7 +253,7 @@ def _prefixes(props: dict[str, Any], one: Any, many: Any) -> None:
         props["addressPrefix"] = value
 
 
-def _policies(ctx: MapContext, block: dict[str, Any]) -> Any:
+def _policies(ctx: MapContext, block: dict[str, Any], tf_type: str, prefix: str) -> Any:
     """privateEndpointNetworkPolicies from the 4.x string, the 3.x boolean or the 2.x/3.x
     inverted ``enforce_…`` boolean; else the provider's default for the admitted majors
     (Enabled in 2.x/3.x, Disabled in 4.x)."""
@@ -270,7 +270,7 @@ def _policies(ctx: MapContext, block: dict[str, Any]) -> Any:
         return enforce
     if isinstance(enforce, bool):
         return "Disabled" if enforce else "Enabled"  # true *disables* the policies
-    return _defaults.default("azurerm_subnet", "private_endpoint_network_policies", ctx.provider)
+    return _defaults.default(tf_type, f"{prefix}private_endpoint_network_policies", ctx.provider)
 
 
 def _link_policies(block: dict[str, Any]) -> Any:
@@ -344,7 +344,10 @@ def _subnet_entry(
         endpoints = block.get("service_endpoint")
     props["serviceEndpoints"] = _service_endpoints(endpoints, location)
     props["delegations"] = _delegations(sid, block.get("delegation"))
-    props["privateEndpointNetworkPolicies"] = _policies(ctx, block)
+    inline = r.type == "azurerm_virtual_network"  # an inline subnet block's defaults
+    props["privateEndpointNetworkPolicies"] = _policies(
+        ctx, block, r.type, "subnet." if inline else ""
+    )
     props["privateLinkServiceNetworkPolicies"] = _link_policies(block)
     outbound = block.get("default_outbound_access_enabled")
     if isinstance(outbound, bool) or type(outbound) is UnknownValue:
