@@ -174,6 +174,8 @@ class _Converter:
         value = float(str(tree.children[0]))
         if value in (float("inf"), float("-inf")):
             return ("bad", "a number too large to read")
+        if value.is_integer() and abs(value) < 2**53:
+            return ("lit", int(value))  # Terraform's 1e3 is the number 1000
         return ("lit", value)
 
     def literal_value(self, tree: Any) -> Expr:
