@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.files import InputError
+from auditor.inputs.terraform import config as tf_config
 from auditor.inputs.terraform import hcl
 from auditor.inputs.terraform.config import load_config, majors_admitted
 from auditor.inputs.terraform.evaluate import Context, evaluate_safe, no_names
@@ -970,3 +976,127 @@ def test_the_article_module() -> None:
         "workload": "mlops",
         "owner": "platform",
     }
+
+
+# -- properties -------------------------------------------------------------------------------
+
+
+def hcl_string(text: str) -> str:
+    """``text`` as an HCL quoted string literal."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    out = out.replace("\r", "\\r").replace("\t", "\\t")
+    return '"' + out.replace("${", "$${").replace("%{", "%%{") + '"'
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc"))
+        | st.sampled_from(["$", "{", "}", "%", "\\", '"', "\n", "\t"])
+    )
+)
+def test_any_string_literal_reads_back(text: str) -> None:
+    assert ev(hcl_string(text)) == text
+    assert ev(f"upper({hcl_string(text)})") == text.upper()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-(10**12), 10**12), st.integers(-(10**6), 10**6), st.integers(-999, 999))
+def test_integer_arithmetic_is_exact(a: int, b: int, c: int) -> None:
+    assert ev(f"{a} + {b} * {c} - ({a} - {b})") == a + b * c - (a - b)
+    assert ev(f"{a} < {b} == ({b} > {a})") is True
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(8, 24),
+    st.integers(1, 8),
+    st.data(),
+)
+def test_cidrsubnet_matches_ipaddress(addr: int, prefix: int, newbits: int, data) -> None:
+    net = ipaddress.ip_network((addr, prefix), strict=False)
+    netnum = data.draw(st.integers(0, 2**newbits - 1))
+    expected = str(list(net.subnets(prefixlen_diff=newbits))[netnum])
+    assert ev(f'cidrsubnet("{net}", {newbits}, {netnum})') == expected
+    host = data.draw(st.integers(0, net.num_addresses - 1))
+    assert ev(f'cidrhost("{net}", {host})') == str(net.network_address + host)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.integers(0, 12), st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True), max_size=6)
+)
+def test_count_and_for_each_expand_exactly(n: int, keys: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        root = write(
+            Path(d),
+            {
+                "main.tf": f"""
+                resource "azurerm_public_ip" "c" {{
+                  count = {n}
+                  name  = "pip-${{count.index}}"
+                }}
+                resource "azurerm_public_ip" "e" {{
+                  for_each = toset({json.dumps(keys)})
+                  name     = "pip-${{each.key}}"
+                }}
+                """
+            },
+        )
+        rs = by_address(load_config(root))
+    assert [k for k in rs if k.startswith("azurerm_public_ip.c")] == [
+        f"azurerm_public_ip.c[{i}]" for i in range(n)
+    ]
+    assert [k for k in rs if k.startswith("azurerm_public_ip.e")] == [
+        f'azurerm_public_ip.e["{k}"]' for k in sorted(set(keys))
+    ]
+    assert all(r.values["name"] == f"pip-{r.index}" for r in rs.values())
+
+
+def test_multiplying_instances_is_bounded(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(tf_config, "MAX_TOTAL_INSTANCES", 20_000)
+    write(
+        tmp_path,
+        {
+            "main.tf": """
+            resource "azurerm_public_ip" "many" {
+              count = 100000000
+              name  = "x"
+            }
+            module "wide" {
+              count  = 100
+              source = "./m"
+            }
+            """,
+            "m/main.tf": """
+            resource "azurerm_public_ip" "inner" {
+              count = 500
+              name  = "y"
+            }
+            """,
+        },
+    )
+    config = load_config(tmp_path)
+    # 100 module instances, 500 each: the first 39 fit (with the 100 module instances)
+    assert len(config.resources) == 39 * 500
+    assert config.gaps[0] == (
+        f"{tmp_path}/main.tf:2: azurerm_public_ip.many count 100000000 is not usable"
+    )
+    assert config.gaps[1] == (
+        f"{tmp_path}/m/main.tf:2: module.wide[39].azurerm_public_ip.inner would make more than "
+        "20000 instances in all; not read"
+    )
+    assert len(config.gaps) == 62
+
+
+def test_a_symlinked_module_directory_leaving_the_tree_is_a_gap(tmp_path: Path) -> None:
+    write(tmp_path / "outside", {"main.tf": 'resource "azurerm_public_ip" "p" { name = "p" }\n'})
+    root = write(tmp_path / "root", {"main.tf": 'module "m" { source = "./m" }\n'})
+    (root / "m").symlink_to(tmp_path / "outside")
+    config = load_config(root)
+    assert config.resources == []
+    assert config.gaps == [
+        f"{root}/main.tf:1: module.m is a symbolic link leaving the configuration's directory "
+        "tree; not read"
+    ]

@@ -43,7 +43,10 @@ from .resources import ProviderVersion, TfConfig, TfResource
 META_ATTRS = frozenset({"count", "for_each", "provider", "depends_on"})
 META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection", "precondition", "postcondition"})
 MAX_MODULE_DEPTH = 32
-MAX_INSTANCES = 1_000_000
+# count / for_each multiply the input: past these many instances (per block, and in all) the
+# rest is a gap, so a two-line file cannot make the reader build millions of objects
+MAX_INSTANCES = 10_000
+MAX_TOTAL_INSTANCES = 250_000
 AZURERM = "registry.terraform.io/hashicorp/azurerm"
 
 
@@ -243,7 +246,15 @@ class _Loader:
                 "its resources are not read"
             )
             return None
-        return Path(os.path.normpath(mdef.dir / source))
+        target = Path(os.path.normpath(mdef.dir / source))
+        inside = Path(os.path.normpath(target)).is_relative_to(os.path.normpath(self.root))
+        if inside and target.exists() and not target.resolve().is_relative_to(self.root_real):
+            self.gaps.append(
+                f"{file}:{line}: module.{name} is a symbolic link leaving the configuration's "
+                "directory tree; not read"
+            )
+            return None
+        return target
 
     def _new_def(self, directory: Path) -> ModuleDef | None:
         if not directory.is_dir():
@@ -664,6 +675,11 @@ class _Module:
                 return self.state.gap(f"{file}:{count[1]}: {what} count: {e.reason}")
             if not isinstance(n, int) or n < 0 or n > MAX_INSTANCES:
                 return self.state.gap(f"{file}:{count[1]}: {what} count {n!r} is not usable")
+            if not self.state.admit(n):
+                return self.state.gap(
+                    f"{file}:{count[1]}: {what} would make more than "
+                    f"{MAX_TOTAL_INSTANCES} instances in all; not read"
+                )
             return "count", [(i, {"count": {"index": i}}) for i in range(n)]
         if for_each is not None:
             v = evaluate_safe(for_each[0], self.ctx, f"{what} for_each")
@@ -684,6 +700,10 @@ class _Module:
                 return self.state.gap(
                     f"{file}:{for_each[1]}: {what} for_each is neither a map "
                     "nor a set of strings; its instances are not read"
+                )
+            if len(items) > MAX_INSTANCES or not self.state.admit(len(items)):
+                return self.state.gap(
+                    f"{file}:{for_each[1]}: {what} for_each makes too many instances; not read"
                 )
             return "for_each", [(k, {"each": {"key": k, "value": val}}) for k, val in items]
         return "one", [(None, {})]
@@ -897,6 +917,12 @@ class _State:
         self.root_values = root_values
         self.gaps: list[str] = []
         self._gap_set: set[str] = set()
+        self.instances = 0
+
+    def admit(self, n: int) -> bool:
+        """Count ``n`` more instances; False past the overall limit."""
+        self.instances += n
+        return self.instances <= MAX_TOTAL_INSTANCES
 
     def gap(self, text: str) -> UnknownValue:
         if text not in self._gap_set:
@@ -1078,9 +1104,6 @@ def _load(
     state.gaps.extend(loader.gaps)
     state._gap_set.update(loader.gaps)
     top = _Module(state, root_def, "", None, None, {}, (root_def.real,))
-    top.providers.update(
-        {(f"{n}.{a}" if a else n): top._subscription(b) for n, a, b in root_def.providers}
-    )
     resources: list[TfResource] = []
     var_records: list[dict[str, Any]] = []
     count = 0
