@@ -97,7 +97,9 @@ def test_plain_resources_variables_locals_and_references(tmp_path: Path) -> None
     assert nic.lines["ip_configuration.0"] == 26
     assert nic.references == {"ip_configuration.0.subnet_id": ["azurerm_subnet.aml"]}
     assert nic.file == f"{tmp_path}/main.tf"
-    assert rs["azurerm_resource_group.rg"].references == {"name": ["local.name"]}
+    assert rs["azurerm_resource_group.rg"].references == {
+        "name": ["local.base", "local.name", "var.prefix"]  # through the locals too
+    }
 
 
 def test_variable_without_value_is_unknown(tmp_path: Path) -> None:
@@ -1100,3 +1102,32 @@ def test_a_symlinked_module_directory_leaving_the_tree_is_a_gap(tmp_path: Path) 
         f"{root}/main.tf:1: module.m is a symbolic link leaving the configuration's directory "
         "tree; not read"
     ]
+
+
+def test_references_reach_through_locals(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": """
+            variable "ADO_PAT" {}
+            locals {
+              init     = { token = var.ADO_PAT, url = local.url }
+              url      = "https://dev.azure.com/${local.org}"
+              org      = "contoso"
+              settings = jsonencode(local.init)
+              loop_a   = local.loop_b
+              loop_b   = local.loop_a
+            }
+            resource "azurerm_virtual_machine_extension" "ext" {
+              name     = "ext"
+              settings = local.settings
+              tags     = { x = local.loop_a }
+            }
+            """
+        },
+    )
+    (ext,) = load_config(tmp_path).resources
+    assert ext.references == {
+        "settings": ["local.init", "local.org", "local.settings", "local.url", "var.ADO_PAT"],
+        "tags": ["local.loop_a", "local.loop_b"],
+    }

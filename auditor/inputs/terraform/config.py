@@ -536,6 +536,7 @@ class _Module:
         self.outputs = _Memo("output.", self._output)
         self.expansions = _Memo("", self._expand_resource)
         self.children = _Memo("module.", self._expand_call)
+        self.local_refs = _Memo("local.", self._local_refs)
         self.providers = dict(providers)
         self.ctx = Context(self.resolve, None, mdef.real, state.root_real)
         self.var_ns = Lazy("var", self.vars.get)
@@ -766,6 +767,29 @@ class _Module:
 
     # -- building resources ---------------------------------------------------------------
 
+    def refs_of(self, expr: Expr, ctx: Context) -> set[str]:
+        """What ``expr`` names, and through each ``local.x`` what that local names (a
+        variable routed through a local is still what the attribute was computed from)."""
+        names = references(expr, frozenset(ctx.bindings))
+        for n in list(names):
+            if n.startswith("local."):
+                more = self.local_refs.get(n[6:])
+                if isinstance(more, set):
+                    names |= more
+        return names
+
+    def _local_refs(self, name: str) -> Any:
+        decl = self.mdef.locals.get(name)
+        if decl is None:
+            return set()
+        names = references(decl[0])
+        for n in list(names):
+            if n.startswith("local."):
+                more = self.local_refs.get(n[6:])
+                if isinstance(more, set):  # (a cycle gives an unknown: nothing more to add)
+                    names |= more
+        return names
+
     def build(self, inst: _Instance) -> TfResource:
         rdef = inst.rdef
         ctx = self.ctx.bind(inst.bindings) if inst.bindings else self.ctx
@@ -815,7 +839,7 @@ class _Module:
             path = prefix + name
             values[name] = evaluate_safe(expr, ctx, f"{address} {path}")
             lines[path] = line
-            names = references(expr, frozenset(ctx.bindings))
+            names = self.refs_of(expr, ctx)
             if names:
                 refs[path] = sorted(names)
         counts: dict[str, int] = {}
@@ -860,7 +884,7 @@ class _Module:
         content = next((b for b in body.blocks if b[0] == "content"), None)
         coll = evaluate_safe(fe[0], ctx, f"{address} dynamic {btype}") if fe else None
         if fe is not None:
-            names = references(fe[0], frozenset(ctx.bindings))
+            names = self.refs_of(fe[0], ctx)
             if names:
                 refs[prefix + btype] = sorted(set(refs.get(prefix + btype, [])) | names)
         if (

@@ -531,7 +531,7 @@ def _lark_error(e: Exception, line_offset: int) -> ParseError:
         elif not text.strip():
             what = "end of line"
         else:
-            what = repr(text.strip()[:30])
+            what = repr(text.strip().split("\n")[0][:30])
         return ParseError(line, f"unexpected {what}")
     char = getattr(e, "char", None)
     if char is not None:
