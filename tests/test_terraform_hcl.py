@@ -515,6 +515,8 @@ def test_variable_value_precedence(tmp_path: Path) -> None:
               type = object({ name = string, public = optional(bool, false) })
             }
             variable "s" { type = string }
+            variable "n2" { type = number }
+            variable "bad" { type = list(number) }
             resource "azurerm_resource_group" "rg" {
               name = "rg"
               tags = { a = var.a, b = var.b, c = var.c, d = var.d, e = var.e, f = var.f }
@@ -522,6 +524,8 @@ def test_variable_value_precedence(tmp_path: Path) -> None:
               l    = var.l
               obj  = var.obj
               s    = var.s
+              n2   = var.n2
+              bad  = var.bad
             }
             """,
             "terraform.tfvars": 'b = "tfvars"\nc = "tfvars"\nd = "tfvars"\ne = "tfvars"\n',
@@ -534,7 +538,7 @@ def test_variable_value_precedence(tmp_path: Path) -> None:
     config = load_config(
         tmp_path,
         var_files=[tmp_path / "extra.tfvars"],
-        variables={"f": "cli", "l": '["x", "y"]', "s": "[not hcl"},
+        variables={"f": "cli", "l": '["x", "y"]', "s": "[not hcl", "n2": "7", "bad": "[1,"},
     )
     (rg,) = config.resources
     assert rg.values["tags"] == {
@@ -549,6 +553,11 @@ def test_variable_value_precedence(tmp_path: Path) -> None:
     assert rg.values["l"] == ["x", "y"]
     assert rg.values["obj"] == {"name": "x", "public": False}
     assert rg.values["s"] == "[not hcl"
+    assert rg.values["n2"] == 7
+    assert type(rg.values["bad"]) is UnknownValue
+    assert rg.values["bad"].reason == (
+        "the -var value '[1,' is not an HCL value (unexpected end of file)"
+    )
 
 
 def test_resource_references_data_sources_and_known_after_apply(tmp_path: Path) -> None:

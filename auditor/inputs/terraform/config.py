@@ -411,17 +411,16 @@ def convert(value: Any, t: Expr | None) -> Any:
 
 
 def _parse_cli_value(raw: str, t: Expr | None) -> Any:
-    """A ``-var NAME=VALUE`` value: a raw string for string-typed variables, else parsed
-    as an HCL expression when it looks like one (as terraform does)."""
-    if t is not None and t == ("ref", "string"):
+    """A ``-var NAME=VALUE`` value as terraform reads it: the raw string for a variable
+    without a type or of a primitive type (converted to it later), an HCL expression for a
+    collection, object or ``any`` type (unknown when it is not one)."""
+    if t is None or t in (("ref", "string"), ("ref", "number"), ("ref", "bool")):
         return raw
-    stripped = raw.strip()
-    if stripped and (stripped[0] in '[{"-0123456789' or stripped in ("true", "false", "null")):
-        try:
-            return evaluate(parse_expression(stripped), CONSTANT)
-        except (ParseError, EvalError):
-            return raw
-    return raw
+    try:
+        return evaluate(parse_expression(raw), CONSTANT)
+    except (ParseError, EvalError) as e:
+        reason = e.problem if isinstance(e, ParseError) else e.reason
+        return UnknownValue(f"the -var value {raw[:40]!r} is not an HCL value ({reason})")
 
 
 # -- instances ------------------------------------------------------------------------------

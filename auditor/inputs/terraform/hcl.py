@@ -515,7 +515,10 @@ def parse_template(text: str, line: int) -> Expr:
 
 def parse_expression(text: str, line: int = 1) -> Expr:
     """One expression from its source text (template sequences, ``-var`` values)."""
-    body = parse_text(f"x = (\n{text}\n)\n", line_offset=line - 2)
+    if "\n" in text:  # a multi-line expression: parentheses let it span lines
+        body = parse_text(f"x = (\n{text}\n)\n", line_offset=line - 2)
+    else:
+        body = parse_text(f"x = {text}\n", line_offset=line - 1)
     if len(body.attrs) != 1 or body.blocks:
         raise ParseError(line, f"not an expression: {text[:40]!r}")
     return body.attrs[0][1]
