@@ -1140,3 +1140,33 @@ def test_references_reach_through_locals(tmp_path: Path) -> None:
         "settings": ["local.init", "local.org", "local.settings", "local.url", "var.ADO_PAT"],
         "tags": ["local.loop_a", "local.loop_b"],
     }
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            {"main.tf": 'resource "a" "b" {\n  x = 1\n  x = 2\n}\n'},
+            "main.tf: line 3: x is set twice (first on line 2)",
+        ),
+        (
+            {"a.tf": 'variable "v" {}\n', "b.tf": '# again\nvariable "v" {}\n'},
+            "b.tf: line 2: duplicate variable 'v'",
+        ),
+        (
+            {"a.tf": "locals { l = 1 }\n", "b.tf": "locals {\n  l = 2\n}\n"},
+            "b.tf: line 2: duplicate local value 'l'",
+        ),
+        (
+            {"a.tf": 'resource "a" "b" {}\nresource "a" "b" {}\n'},
+            "a.tf: line 2: duplicate resource a.b",
+        ),
+    ],
+)
+def test_what_terraform_rejects_is_an_input_error(
+    tmp_path: Path, files: dict[str, str], message: str
+) -> None:
+    write(tmp_path, files)
+    with pytest.raises(InputError) as e:
+        load_config(tmp_path)
+    assert str(e.value) == f"{tmp_path}/{message}"

@@ -311,6 +311,17 @@ class _Loader:
                     )
                 mdef.resources.append(rdef)
                 mdef.by_type.setdefault(key, {})[labels[1]] = rdef
+            elif (
+                btype in ("variable", "output", "module")
+                and len(labels) == 1
+                and (
+                    labels[0]
+                    in {"variable": mdef.variables, "output": mdef.outputs, "module": mdef.calls}[
+                        btype
+                    ]
+                )
+            ):
+                raise InputError(file, f"line {line}: duplicate {btype} {labels[0]!r}")
             elif btype == "variable" and len(labels) == 1:
                 type_src = None
                 t = _attr(inner, "type")
@@ -319,6 +330,8 @@ class _Loader:
                 mdef.variables[labels[0]] = (inner, file, line, type_src)
             elif btype == "locals":
                 for name, e, ln in inner.attrs:
+                    if name in mdef.locals:
+                        raise InputError(file, f"line {ln}: duplicate local value {name!r}")
                     mdef.locals[name] = (e, file, ln)
             elif btype == "output" and len(labels) == 1:
                 v = _attr(inner, "value")

@@ -104,11 +104,17 @@ class _Converter:
     def body(self, tree: Any) -> Body:
         attrs: list[tuple[str, Expr, int]] = []
         blocks: list[tuple[str, tuple[str, ...], Body, int]] = []
+        seen: dict[str, int] = {}
         for child in tree.children:
             kind = getattr(child, "data", None)
             if kind == "attribute":
                 name_node, expr = child.children[0], child.children[-1]
-                attrs.append((self.name(name_node), self.expr(expr), self.line(child)))
+                name = self.name(name_node)
+                line = self.line(child)
+                if name in seen:  # as terraform: "Attribute redefined"
+                    raise ParseError(line, f"{name} is set twice (first on line {seen[name]})")
+                seen[name] = line
+                attrs.append((name, self.expr(expr), line))
             elif kind == "block":
                 self.depth += 1
                 if self.depth > MAX_DEPTH:
