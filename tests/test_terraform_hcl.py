@@ -280,6 +280,14 @@ def ev(src: str, **names: object) -> object:
         ('base64decode("aGk=")', "hi"),
         ('regex("^(\\\\w+)-(\\\\d+)$", "vm-12")', ["vm", "12"]),
         ('regexall("\\\\d", "a1b2")', ["1", "2"]),
+        ('md5("a")', "0cc175b9c0f1b6a831c399e269772661"),
+        ('sha256("")', "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ('base64sha256("")', "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="),
+        ('sensitive("s")', "s"),
+        ("nonsensitive(5)", 5),
+        ('yamldecode("a: [1, x]\\nb: {c: true}")', {"a": [1, "x"], "b": {"c": True}}),
+        ('csvdecode("a,b\\n1,2\\n")', [{"a": "1", "b": "2"}]),
+        ('matchkeys(["i1", "i2"], ["us", "eu"], ["eu"])', ["i2"]),
         ("terraform.workspace", "default"),
     ],
 )
@@ -332,7 +340,8 @@ def test_unknown_propagation(src: str, expected: object) -> None:
 @pytest.mark.parametrize(
     ("src", "reason"),
     [
-        ('md5("x")', "the function md5() is not evaluated by this reader"),
+        ('sha3("x")', "the function sha3() is not evaluated by this reader"),
+        ("timestamp()", "timestamp() is known only when terraform applies"),
         (
             'provider::azurerm::normalise_resource_id("x")',
             "the function provider::azurerm::normalise_resource_id() is not evaluated",

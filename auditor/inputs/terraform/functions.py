@@ -4,6 +4,7 @@ function gives an UnknownValue naming it, never a guess)."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
 import json
 import math
@@ -819,3 +820,94 @@ def _abspath(ctx: Context, path: Any) -> Any:
 
 fn("basename")(lambda p: to_string(p).rstrip("/").rpartition("/")[2])
 fn("dirname")(lambda p: to_string(p).rstrip("/").rpartition("/")[0] or ".")
+
+
+# -- identity, hashes, other encodings ----------------------------------------------------
+
+fn("sensitive", structural=True)(lambda v: v)  # a mark on the value, not a new value
+fn("nonsensitive", structural=True)(lambda v: v)
+
+
+def _hash(algorithm: str) -> Fn:
+    def digest(s: Any) -> str:
+        return hashlib.new(algorithm, to_string(s).encode()).hexdigest()
+
+    return digest
+
+
+for _name, _algo in (("md5", "md5"), ("sha1", "sha1"), ("sha256", "sha256"), ("sha512", "sha512")):
+    fn(_name)(_hash(_algo))
+
+
+@fn("base64sha256")
+def _base64sha256(s: Any) -> str:
+    return base64.b64encode(hashlib.sha256(to_string(s).encode()).digest()).decode()
+
+
+@fn("base64sha512")
+def _base64sha512(s: Any) -> str:
+    return base64.b64encode(hashlib.sha512(to_string(s).encode()).digest()).decode()
+
+
+@fn("yamldecode")
+def _yamldecode(s: Any) -> Any:
+    import yaml
+
+    text = to_string(s)
+    if len(text) > MAX_FILE:
+        raise EvalError("yamldecode(): the document is too large")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise EvalError(f"yamldecode(): {e.__class__.__name__}") from None
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
+    """A decoded document as JSON-like values (YAML dates and the like as strings)."""
+    if isinstance(value, dict):
+        return {to_string(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return num(value)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+@fn("csvdecode")
+def _csvdecode(s: Any) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(to_string(s))))
+    if not rows:
+        return []
+    header = rows[0]
+    out = []
+    for row in rows[1:]:
+        if len(row) != len(header):
+            raise EvalError("csvdecode(): a row with the wrong number of fields")
+        out.append(dict(zip(header, row, strict=True)))
+    return out
+
+
+@fn("matchkeys")
+def _matchkeys(values: Any, keys: Any, searchset: Any) -> list[Any]:
+    values, keys = _list(values, "matchkeys"), _list(keys, "matchkeys")
+    search = _list(searchset, "matchkeys")
+    if len(values) != len(keys):
+        raise EvalError("matchkeys(): lists of different lengths")
+    return [v for v, k in zip(values, keys, strict=True) if any(_same(k, x) for x in search)]
+
+
+def _at_apply(name: str) -> Fn:
+    def unknown(*args: Any) -> UnknownValue:
+        return UnknownValue(f"{name}() is known only when terraform applies")
+
+    return unknown
+
+
+for _name in ("timestamp", "plantimestamp", "uuid", "bcrypt"):
+    fn(_name, structural=True)(_at_apply(_name))
