@@ -1179,3 +1179,33 @@ def test_what_terraform_rejects_is_an_input_error(
     with pytest.raises(InputError) as e:
         load_config(tmp_path)
     assert str(e.value) == f"{tmp_path}/{message}"
+
+
+def test_values_are_plain_json(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": """
+            module "m" { source = "./m" }
+            resource "azurerm_storage_account" "a" {
+              name = "a"
+              network_rules { default_action = "Deny" }
+            }
+            resource "azurerm_storage_account" "b" {
+              name          = "b"
+              network_rules = azurerm_storage_account.a.network_rules
+              tags          = { whole = [module.m], first = [module.m][0].o }
+            }
+            """,
+            "m/main.tf": 'output "o" { value = "out" }\n',
+        },
+    )
+    rs = by_address(load_config(tmp_path))
+    b = rs["azurerm_storage_account.b"].values
+    assert b["network_rules"] == [{"default_action": "Deny"}]
+    assert type(b["network_rules"][0]) is dict
+    assert b["tags"]["first"] == "out"
+    assert type(b["tags"]["whole"][0]) is UnknownValue
+    assert json.loads(json.dumps(rs["azurerm_storage_account.a"].values)) == (
+        rs["azurerm_storage_account.a"].values
+    )

@@ -452,7 +452,7 @@ def _index_text(index: int | str | None) -> str:
 class _Instance:
     """One resource instance: its TfResource, built lazily, once."""
 
-    __slots__ = ("bindings", "index", "module", "rdef", "result")
+    __slots__ = ("bindings", "index", "module", "obj_value", "rdef", "result")
 
     def __init__(self, module: _Module, rdef: ResourceDef, index: Any, bindings: dict[str, Any]):
         self.module = module
@@ -460,6 +460,7 @@ class _Instance:
         self.index = index
         self.bindings = bindings
         self.result: Any = None
+        self.obj_value: Any = None
 
     @property
     def address(self) -> str:
@@ -481,17 +482,39 @@ class _Instance:
         return self.result
 
     def obj(self) -> Any:
+        """The instance as other expressions see it: its attributes, its synthesized
+        ``id``, and "known only after apply" for anything else."""
+        if self.obj_value is not None:
+            return self.obj_value
         from .azurerm.ids import synthesize_id
 
         r = self.resource()
         if type(r) is UnknownValue:
-            return r
+            return r  # (a cycle: not memoised, the instance may still be completed)
         values = dict(r.values)
         if "id" not in values:
             values["id"] = synthesize_id(r)
-        return ResObj(
+        self.obj_value = ResObj(
             r.address, {k: _wrap_blocks(v, f"{r.address}.{k}") for k, v in values.items()}
         )
+        return self.obj_value
+
+
+_SCALARS = (str, int, float, bool, type(None), UnknownValue)
+
+
+def _plain(value: Any) -> Any:
+    """A value as a TfResource holds it: plain dicts and lists (a namespace that leaked into
+    a collection, ``[module.net]``, is unknown)."""
+    if type(value) in _SCALARS:
+        return value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Lazy):
+        return UnknownValue(f"the whole {value.label} object is not a value this reader gives")
+    return value
 
 
 def _wrap_blocks(value: Any, origin: str) -> Any:
@@ -849,7 +872,7 @@ class _Module:
             if top and name in META_ATTRS:
                 continue
             path = prefix + name
-            values[name] = evaluate_safe(expr, ctx, f"{address} {path}")
+            values[name] = _plain(evaluate_safe(expr, ctx, f"{address} {path}"))
             lines[path] = line
             names = self.refs_of(expr, ctx)
             if names:
