@@ -738,7 +738,8 @@ def test_provider_subscription_by_alias_and_through_modules(tmp_path: Path) -> N
     [
         ("~> 3.0", (3,)),
         ("~> 3.117.0", (3,)),
-        ("~> 3", (3, 4)),
+        ("~> 3", (3,)),
+        ("~> 2.99", (2,)),
         (">= 2.0, < 4.0", (2, 3)),
         (">= 3.50", (3, 4)),
         ("= 2.99.0", (2,)),
@@ -1208,4 +1209,11 @@ def test_values_are_plain_json(tmp_path: Path) -> None:
     assert type(b["tags"]["whole"][0]) is UnknownValue
     assert json.loads(json.dumps(rs["azurerm_storage_account.a"].values)) == (
         rs["azurerm_storage_account.a"].values
+    )
+
+
+def test_legacy_provider_block_version(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": 'provider "azurerm" {\n  version = "=2.46.0"\n}\n'})
+    assert load_config(tmp_path).provider == ProviderVersion(
+        (2,), "provider block version '=2.46.0'"
     )

@@ -1045,9 +1045,6 @@ def _root_values(
 
 # -- provider version -----------------------------------------------------------------------
 
-_LOCK_RE = re.compile(
-    r'provider\s+"' + re.escape(AZURERM) + r'"\s*\{[^}]*?\bversion\s*=\s*"([^"]+)"', re.S
-)
 MAJORS = (2, 3, 4)
 
 
@@ -1096,24 +1093,33 @@ def _satisfies(v: tuple[int, ...], c: str) -> bool:
         return v < target
     if op == "<=":
         return v <= target
-    # ~>: the rightmost given component may increase
+    # ~> as terraform reads it (go-versions, "ruby style"): with three numbers only the
+    # patch may increase, with one or two only the minor (~> 3 is >= 3.0.0, < 4.0.0)
     if v < target:
         return False
-    if n <= 1:
-        return True
-    return v[: n - 1] == target[: n - 1]
+    return v[:2] == target[:2] if n >= 3 else v[0] == target[0]
 
 
-def _provider_version(root: Path, mdef: ModuleDef) -> ProviderVersion:
+def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVersion:
+    """The azurerm majors: the lock file's exact version, else the root module's
+    ``required_providers`` constraint, else a legacy ``provider "azurerm" { version }``."""
     lock = root / ".terraform.lock.hcl"
     if lock.is_file():
         try:
-            m = _LOCK_RE.search(lock.read_text(encoding="utf-8", errors="replace"))
-        except OSError:
-            m = None
-        if m:
-            v = _version_tuple(m.group(1))
-            return ProviderVersion((v[0],) if v[0] in MAJORS else (), f"lock file {m.group(1)}")
+            body = parse_text(lock.read_text(encoding="utf-8-sig"))
+        except ParseError as e:
+            raise InputError(f"{display}/.terraform.lock.hcl", str(e)) from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{display}/.terraform.lock.hcl", f"cannot read: {e}") from None
+        for btype, labels, inner, _line in body.blocks:
+            if btype == "provider" and labels == (AZURERM,):
+                v = _attr(inner, "version")
+                if v is not None and v[0][0] == "lit" and isinstance(v[0][1], str):
+                    version = v[0][1]
+                    major = _version_tuple(version)[0]
+                    return ProviderVersion(
+                        (major,) if major in MAJORS else (), f"lock file {version}"
+                    )
     for body, _file in mdef.terraform:
         for btype, _labels, inner, _line in body.blocks:
             if btype != "required_providers":
@@ -1127,6 +1133,11 @@ def _provider_version(root: Path, mdef: ModuleDef) -> ProviderVersion:
                     return ProviderVersion(majors_admitted(c), f"required_providers '{c}'")
                 if isinstance(v, str):  # the legacy short form: azurerm = "~> 3.0"
                     return ProviderVersion(majors_admitted(v), f"required_providers '{v}'")
+    for pname, _alias, body in mdef.providers:
+        v = _attr(body, "version") if pname == "azurerm" else None
+        if v is not None and v[0][0] == "lit" and isinstance(v[0][1], str):
+            c = v[0][1]
+            return ProviderVersion(majors_admitted(c), f"provider block version '{c}'")
     return ProviderVersion((), "not declared")
 
 
@@ -1202,7 +1213,7 @@ def _load(
         stack[0:0] = children
     return TfConfig(
         resources=resources,
-        provider=_provider_version(root, root_def),
+        provider=_provider_version(root, display_root, root_def),
         gaps=state.gaps,
         variables=var_records,
         root=display_root,
