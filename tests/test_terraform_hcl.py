@@ -187,6 +187,7 @@ def ev(src: str, **names: object) -> object:
         ('"%{ for x in [1, 2] }[${x}]%{ endfor }"', "[1][2]"),
         ('<<-EOT\n    hello ${upper("x")}\n      indented\n    EOT\n', "hello X\n  indented\n"),
         ("<<EOT\n  keep ${1}\nEOT\n", "  keep 1\n"),
+        ("<<EOT\na  ${~ 1 ~}  b\n%{~ if true ~}\n c\n%{ endif ~}\nEOT\n", "a1bc\n"),
         # for expressions, splats, indexes
         ("[for i in [1, 2, 3] : i * 2 if i > 1]", [4, 6]),
         ('[for i, v in ["a", "b"] : "${i}${v}"]', ["0a", "1b"]),

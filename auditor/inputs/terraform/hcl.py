@@ -22,10 +22,13 @@ from __future__ import annotations
 import functools
 import gc
 import itertools
+import multiprocessing as mp
 import os
 import re
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NamedTuple
 
 Expr = tuple[Any, ...]
@@ -371,7 +374,7 @@ def _assemble(flat: list[Any], line: int) -> Expr:
     # strip markers first: they trim the whitespace of the neighbouring literals
     parts = list(flat)
     for i, p in enumerate(parts):
-        if p[0] in ("if", "for", "else", "endif", "endfor"):
+        if p[0] in ("if", "for", "else", "endif", "endfor") or (p[0] == "i" and len(p) == 4):
             ls, rs = p[-2], p[-1]
             if ls and i > 0 and parts[i - 1][0] == "s":
                 parts[i - 1] = ("s", parts[i - 1][1].rstrip())
@@ -493,7 +496,9 @@ def parse_template(text: str, line: int) -> Expr:
                 flat.append(("s", "".join(lit)))
                 lit = []
             if text[i] == "$":
-                flat.append(("i", parse_expression(inner.strip().strip("~"), line)))
+                ls, rs = inner.startswith("~"), inner.endswith("~")
+                expr = inner[1 if ls else 0 : len(inner) - 1 if rs else len(inner)]
+                flat.append(("i", parse_expression(expr.strip(), line), ls, rs))
             else:
                 m = _DIRECTIVE_RE.match(inner.strip())
                 if not m:
@@ -644,6 +649,22 @@ def _merge(bodies: Sequence[Body]) -> Body:
     )
 
 
+def _in_pool(jobs: list[tuple[str, int]], workers: int) -> list[Body | ParseError] | None:
+    """The jobs parsed by worker processes; None where processes cannot be used (the
+    caller then parses them here). Forked workers start at once; with other threads
+    running a fork is unsafe, so the workers are spawned instead."""
+    method = (
+        "fork"
+        if threading.active_count() == 1 and "fork" in mp.get_all_start_methods()
+        else "spawn"
+    )
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
+            return list(pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+    except (OSError, BrokenProcessPool):
+        return None
+
+
 def parse_many(texts: Sequence[str], workers: int | None = None) -> list[Body | ParseError]:
     """Parse several files' texts, in parallel when it pays; each a Body or a ParseError.
 
@@ -658,10 +679,10 @@ def parse_many(texts: Sequence[str], workers: int | None = None) -> list[Body | 
         owner.extend([i] * len(parts))
     total = sum(len(t) for t in texts)
     cpus = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    results: list[Body | ParseError] | None = None
     if cpus > 1 and total > 200_000 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=min(cpus, len(jobs))) as pool:
-            results = list(pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // (cpus * 8))))
-    else:
+        results = _in_pool(jobs, min(cpus, len(jobs)))
+    if results is None:
         results = [_parse_job(j) for j in jobs]
     grouped: list[list[Body | ParseError]] = [[] for _ in texts]
     for i, r in zip(owner, results, strict=True):
