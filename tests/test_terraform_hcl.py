@@ -498,7 +498,7 @@ def test_remote_module_unknown_count_and_cycles_are_gaps(tmp_path: Path) -> None
     main = f"{tmp_path}/main.tf"
     assert config.gaps == [
         f"{main}:2: module.registry comes from 'Azure/avm-res-network-virtualnetwork/azurerm' "
-        "(not a local path); its resources are not read",
+        "(not a local path, not installed by terraform init); its resources are not read",
         f"{main}:10: azurerm_public_ip.pip has a count that is not known (var.n has no default "
         "and no value was given); its instances are not read",
         f"{main}:14: azurerm_public_ip.each has a for_each that is not known (var.unset_name has "
@@ -1218,3 +1218,83 @@ def test_legacy_provider_block_version(tmp_path: Path) -> None:
     assert load_config(tmp_path).provider == ProviderVersion(
         (2,), "provider block version '=2.46.0'"
     )
+
+
+def test_modules_installed_by_terraform_init_are_read(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": """
+            module "vnet" {
+              source  = "Azure/avm-res-network-virtualnetwork/azurerm"
+              version = "0.4.0"
+              name    = "vnet-hub"
+            }
+            module "broken" {
+              source = "git::https://example.com/broken.git"
+            }
+            module "absent" {
+              source = "Azure/absent/azurerm"
+            }
+            """,
+            ".terraform/modules/modules.json": json.dumps(
+                {
+                    "Modules": [
+                        {"Key": "", "Source": "", "Dir": "."},
+                        {
+                            "Key": "vnet",
+                            "Source": "registry.terraform.io/Azure/avm-res-network-"
+                            "virtualnetwork/azurerm",
+                            "Version": "0.4.0",
+                            "Dir": ".terraform/modules/vnet",
+                        },
+                        {
+                            "Key": "vnet.subnet",
+                            "Source": "./modules/subnet",
+                            "Dir": ".terraform/modules/vnet/modules/subnet",
+                        },
+                        {"Key": "broken", "Source": "git::x", "Dir": ".terraform/modules/broken"},
+                        {"Key": "escape", "Source": "x", "Dir": "/etc"},
+                    ]
+                }
+            ),
+            ".terraform/modules/vnet/main.tf": """
+            variable "name" {}
+            resource "azurerm_virtual_network" "this" {
+              name          = var.name
+              address_space = ["10.0.0.0/16"]
+            }
+            module "subnet" {
+              source = "./modules/subnet"
+              vnet   = azurerm_virtual_network.this.name
+            }
+            """,
+            ".terraform/modules/vnet/modules/subnet/main.tf": """
+            variable "vnet" {}
+            resource "azurerm_subnet" "this" {
+              name                 = "default"
+              virtual_network_name = var.vnet
+            }
+            """,
+            ".terraform/modules/broken/main.tf": "resource {\n",
+        },
+    )
+    config = load_config(tmp_path)
+    rs = by_address(config)
+    assert sorted(rs) == [
+        "module.vnet.azurerm_virtual_network.this",
+        "module.vnet.module.subnet.azurerm_subnet.this",
+    ]
+    assert rs["module.vnet.module.subnet.azurerm_subnet.this"].values == {
+        "name": "default",
+        "virtual_network_name": "vnet-hub",
+    }
+    assert rs["module.vnet.azurerm_virtual_network.this"].file == (
+        f"{tmp_path}/.terraform/modules/vnet/main.tf"
+    )
+    assert config.gaps == [
+        f"{tmp_path}/main.tf:9: module.absent comes from 'Azure/absent/azurerm' (not a local "
+        "path, not installed by terraform init); its resources are not read",
+        f"{tmp_path}/.terraform/modules/broken/main.tf: line 2: unexpected end of file; the "
+        "installed module broken is not read",
+    ]

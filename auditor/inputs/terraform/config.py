@@ -78,6 +78,8 @@ class ModuleDef:
     providers: list[tuple[str, str | None, Body]] = field(default_factory=list)
     terraform: list[tuple[Body, str]] = field(default_factory=list)
     by_type: dict[tuple[str, str], dict[str, ResourceDef]] = field(default_factory=dict)
+    key: str = ""  # the call path terraform init records it under ("net.inner"; "" = root)
+    installed: bool = False  # a registry/git module found where terraform init put it
 
 
 def _attr(body: Body, name: str) -> tuple[Expr, int] | None:
@@ -173,6 +175,28 @@ class _Loader:
         self.display_root = display_root
         self.gaps: list[str] = []
         self.modules: dict[Path, ModuleDef] = {}
+        self.installed = self._installed_modules()
+
+    def _installed_modules(self) -> dict[str, Path]:
+        """Where ``terraform init`` put each non-local module, by call path
+        (``.terraform/modules/modules.json``), when it has been run; never outside
+        the root directory."""
+        manifest = self.root / ".terraform" / "modules" / "modules.json"
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            return {}
+        out: dict[str, Path] = {}
+        entries = data.get("Modules") if isinstance(data, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict):
+                continue
+            key, directory = entry.get("Key"), entry.get("Dir")
+            if isinstance(key, str) and key and isinstance(directory, str):
+                target = Path(os.path.normpath(self.root / directory))
+                if target.resolve().is_relative_to(self.root_real):
+                    out[key] = target
+        return out
 
     def display(self, path: Path) -> str:
         rel = os.path.relpath(path, self.root)
@@ -214,7 +238,7 @@ class _Loader:
             nxt = []
             for mdef in pending:
                 for name, (body, file, line) in mdef.calls.items():
-                    target = self.local_source(mdef, name, body, file, line)
+                    target = self.source_dir(mdef, name, body, file, line, report=True)
                     if target is None or target in self.modules:
                         continue
                     new = self._new_def(target)
@@ -225,6 +249,8 @@ class _Loader:
                         )
                         self.modules[target] = ModuleDef(target, target.resolve(), "")
                         continue
+                    new.key = f"{mdef.key}.{name}" if mdef.key else name
+                    new.installed = mdef.installed or not _is_local(_attr(body, "source"))
                     if new.real not in seen:
                         seen.add(new.real)
                         nxt.append(new)
@@ -232,27 +258,35 @@ class _Loader:
             depth += 1
         return root_def
 
-    def local_source(
-        self, mdef: ModuleDef, name: str, body: Body, file: str, line: int
+    def source_dir(
+        self, mdef: ModuleDef, name: str, body: Body, file: str, line: int, report: bool = False
     ) -> Path | None:
+        """The directory of a module call: a local path, or where terraform init installed
+        a registry or git module; None (a gap, when ``report``) when neither."""
         src = _attr(body, "source")
         if src is None or src[0][0] != "lit" or not isinstance(src[0][1], str):
-            self.gaps.append(f"{file}:{line}: module.{name} has no literal source; not read")
+            if report:
+                self.gaps.append(f"{file}:{line}: module.{name} has no literal source; not read")
             return None
         source = src[0][1]
-        if not (source.startswith("./") or source.startswith("../")):
-            self.gaps.append(
-                f"{file}:{line}: module.{name} comes from {source!r} (not a local path); "
-                "its resources are not read"
-            )
+        if not _is_local(src):
+            installed = self.installed.get(f"{mdef.key}.{name}" if mdef.key else name)
+            if installed is not None:
+                return installed
+            if report:
+                self.gaps.append(
+                    f"{file}:{line}: module.{name} comes from {source!r} (not a local path, "
+                    "not installed by terraform init); its resources are not read"
+                )
             return None
         target = Path(os.path.normpath(mdef.dir / source))
         inside = Path(os.path.normpath(target)).is_relative_to(os.path.normpath(self.root))
         if inside and target.exists() and not target.resolve().is_relative_to(self.root_real):
-            self.gaps.append(
-                f"{file}:{line}: module.{name} is a symbolic link leaving the configuration's "
-                "directory tree; not read"
-            )
+            if report:
+                self.gaps.append(
+                    f"{file}:{line}: module.{name} is a symbolic link leaving the "
+                    "configuration's directory tree; not read"
+                )
             return None
         return target
 
@@ -283,12 +317,22 @@ class _Loader:
         hcl_idx = [i for i, (_, p) in enumerate(paths) if p.name.endswith(".tf")]
         parsed = parse_many([texts[i] for i in hcl_idx])
         bodies: dict[int, Body] = {}
+        broken: set[int] = set()  # installed modules that do not parse: gaps, not errors
         for i, result in zip(hcl_idx, parsed, strict=True):
             if isinstance(result, ParseError):
-                raise InputError(self.display(paths[i][1]), str(result))
+                mdef = paths[i][0]
+                if not mdef.installed:
+                    raise InputError(self.display(paths[i][1]), str(result))
+                if id(mdef) not in broken:
+                    broken.add(id(mdef))
+                    self.gaps.append(
+                        f"{self.display(paths[i][1])}: {result}; the installed module "
+                        f"{mdef.key} is not read"
+                    )
+                continue
             bodies[i] = result
-        for i, (_, p) in enumerate(paths):
-            if i in bodies:
+        for i, (mdef, p) in enumerate(paths):
+            if i in bodies or id(mdef) in broken:
                 continue
             try:
                 bodies[i] = _json_to_body(json.loads(texts[i]))
@@ -297,7 +341,8 @@ class _Loader:
             except ParseError as e:
                 raise InputError(self.display(p), str(e)) from None
         for i, (mdef, p) in enumerate(paths):
-            self._index(mdef, bodies[i], self.display(p))
+            if id(mdef) not in broken and i in bodies:
+                self._index(mdef, bodies[i], self.display(p))
 
     def _index(self, mdef: ModuleDef, body: Body, file: str) -> None:
         for btype, labels, inner, line in body.blocks:
@@ -344,6 +389,11 @@ class _Loader:
                 mdef.providers.append((labels[0], alias_name, inner))
             elif btype == "terraform":
                 mdef.terraform.append((inner, file))
+
+
+def _is_local(src: tuple[Expr, int] | None) -> bool:
+    source = src[0][1] if src is not None and src[0][0] == "lit" else None
+    return isinstance(source, str) and source.startswith(("./", "../"))
 
 
 def _type_text(e: Expr) -> str:
@@ -758,7 +808,7 @@ class _Module:
     def _expand_call(self, name: str) -> Any:
         body, file, line = self.mdef.calls[name]
         label = f"{self.path}.module.{name}" if self.path else f"module.{name}"
-        target = self.state.loader.local_source(self.mdef, name, body, file, line)
+        target = self.state.loader.source_dir(self.mdef, name, body, file, line)
         if target is None:
             return "one", []
         child = self.state.loader.modules.get(target)
