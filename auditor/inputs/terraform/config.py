@@ -1,12 +1,15 @@
 """Read a Terraform root module (and its local modules) into a :class:`TfConfig`.
 
 Without ``terraform init``: every ``*.tf`` / ``*.tf.json`` of the root directory and of each
-module whose ``source`` is a local path is parsed (in parallel; see ``hcl.py``), variables
-take their values as Terraform would (defaults < terraform.tfvars < *.auto.tfvars <
-``var_files`` < ``variables``), and everything else is evaluated lazily with memoisation:
-a resource's attributes are evaluated when the resource is emitted or first referred to,
-so each expression is evaluated once and reference cycles become unknowns instead of
-loops. What cannot be read (a registry module, a count that is not known) is a gap.
+module whose ``source`` is a local path (or, when ``terraform init`` has run, a registry or
+git module it installed under ``.terraform/modules``) is parsed (in parallel; see
+``hcl.py``), variables take their values as Terraform would (defaults < terraform.tfvars <
+*.auto.tfvars < ``var_files`` < ``variables``), and everything else is evaluated lazily with
+memoisation: a resource's attributes are evaluated when the resource is emitted or first
+referred to, so each expression is evaluated once and reference cycles become unknowns
+instead of loops. What cannot be read (a module that is not there, a count that is not
+known) is a gap. ``references`` list what each attribute names, and through each local what
+that local names.
 """
 
 from __future__ import annotations
