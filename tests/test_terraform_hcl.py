@@ -207,9 +207,12 @@ def ev(src: str, **names: object) -> object:
         ),
         ('formatlist("%s=%d", ["a", "b"], [1, 2])', ["a=1", "b=2"]),
         ('join(",", split("/", "a/b/c"))', "a,b,c"),
-        ('split(",", "")', []),
+        ('split(",", "")', [""]),
+        ('split("", "ab")', ["a", "b"]),
         ('replace("hello world", "o", "0")', "hell0 w0rld"),
         ('replace("hello world", "/o(\\\\w)/", "0$1")', "hello w0rld"),
+        ('replace("a-1 b-2", "/(?P<k>\\\\w)-(\\\\d)/", "$${2}=$k$$")', "1=a$ 2=b$"),
+        ('replace("a.b", "/\\\\./", "\\\\")', "a\\b"),
         ('substr("hello", 1, 3)', "ell"),
         ('substr("hello", -3, -1)', "llo"),
         ('lower("ÄB")', "äb"),
@@ -354,6 +357,8 @@ def test_unknown_propagation(src: str, expected: object) -> None:
         ('"x${null}"', "a null value in a string template"),
         ('{for s in ["a", "a"] : s => 1}', "duplicate key 'a' in a for expression"),
         ("1 / 0", "division by zero"),
+        ('regex("(a+)+$", "${join("", [for i in range(200) : "a"])}b")', "regex(): no match"),
+        ('regex("(?<=a)b", "ab")', "invalid regular expression"),
     ],
 )
 def test_errors_become_unknown_naming_the_problem(src: str, reason: str) -> None:

@@ -238,23 +238,39 @@ def _join(sep: Any, *lists: Any) -> str:
 @fn("split")
 def _split(sep: Any, s: Any) -> list[str]:
     s, sep = to_string(s), to_string(sep)
-    if s == "":
-        return []
     if sep == "":
         return list(s)
-    return s.split(sep)
+    return s.split(sep)  # as Go's strings.Split: split(",", "") is [""]
 
 
-def _go_regex(pattern: str) -> re.Pattern[str]:
-    """An RE2 pattern, as far as Python's engine reads it the same way (RE2 has no
-    backreferences or lookaround, so everything RE2 accepts means the same here, bar the
-    named-group syntax ``(?P<n>…)`` both share)."""
-    if len(pattern) > 2000:
-        raise EvalError("a regular expression too long to evaluate")
+def _go_regex(pattern: str) -> Any:
+    """A pattern compiled by RE2, the engine Terraform's regex functions use: the same
+    syntax, and time linear in the text, so a hostile ``(a+)+$`` cannot hang the reader."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
     try:
-        return re.compile(pattern)
-    except re.error as e:
-        raise EvalError(f"invalid regular expression: {e}") from None
+        return re2.compile(pattern, options)
+    except re2.error as e:
+        problem = e.args[0] if e.args else e
+        if isinstance(problem, bytes):
+            problem = problem.decode("utf-8", "replace")
+        raise EvalError(f"invalid regular expression: {problem}") from None
+
+
+_GO_TEMPLATE = re.compile(r"\$(\$|\{(\w+)\}|(\w+))")
+
+
+def _go_template(new: str) -> str:
+    """Go's replacement syntax ($1, ${1}, $name, $$) as the \\g<…> one."""
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) == "$":
+            return "$"
+        return "\\g<" + (m.group(2) or m.group(3)) + ">"
+
+    return _GO_TEMPLATE.sub(one, new.replace("\\", "\\\\"))
 
 
 @fn("replace")
@@ -262,8 +278,10 @@ def _replace(s: Any, old: Any, new: Any) -> str:
     s, old, new = to_string(s), to_string(old), to_string(new)
     if len(old) >= 2 and old.startswith("/") and old.endswith("/"):
         rx = _go_regex(old[1:-1])
-        repl = re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", new.replace("\\", "\\\\"))
-        return rx.sub(repl, s)
+        try:
+            return str(rx.sub(_go_template(new), s))
+        except (re.error, IndexError, ValueError) as e:
+            raise EvalError(f"replace(): {e}") from None
     return s.replace(old, new)
 
 
