@@ -6,6 +6,7 @@ import ipaddress
 import json
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -1303,3 +1304,44 @@ def test_modules_installed_by_terraform_init_are_read(tmp_path: Path) -> None:
         f"{tmp_path}/.terraform/modules/broken/main.tf: line 2: unexpected end of file; the "
         "installed module broken is not read",
     ]
+
+
+def test_values_that_multiply_become_unknown_not_a_hang(tmp_path: Path) -> None:
+    doubling = "\n".join(f'  s{i} = "${{local.s{i - 1}}}${{local.s{i - 1}}}"' for i in range(1, 60))
+    nesting = "\n".join(f"  l{i} = [local.l{i - 1}, local.l{i - 1}]" for i in range(1, 60))
+    yaml_bomb = "a: &a [x, x, x, x, x, x, x, x, x]\\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    write(
+        tmp_path,
+        {
+            "main.tf": f"""
+locals {{
+  s0 = "ab"
+{doubling}
+  l0 = ["x"]
+{nesting}
+}}
+resource "azurerm_resource_group" "rg" {{
+  strings = local.s59
+  nested  = jsonencode(local.l59)
+  equal   = local.l59 == local.l58
+  loops   = length([for a in range(1024) : [for b in range(1024) : [for c in range(1024) : c]]])
+  yaml    = jsonencode(yamldecode("{yaml_bomb}"))
+  width   = format("%099999999d", 1)
+  indent  = indent(100000000, "a\\nb")
+  replace = replace(local.s20, "", local.s20)
+  join    = join(local.s20, local.l22)
+  fine    = "still evaluated"
+}}
+"""
+        },
+    )
+    t0 = time.perf_counter()
+    (rg,) = load_config(tmp_path).resources
+    assert time.perf_counter() - t0 < 60
+    values = rg.values
+    assert values["fine"] == "still evaluated"
+    for name in ("strings", "nested", "equal", "loops", "yaml", "width", "indent", "replace"):
+        assert type(values[name]) is UnknownValue, name

@@ -33,9 +33,11 @@ from .evaluate import (
     EvalError,
     Lazy,
     ResObj,
+    charge,
     evaluate,
     evaluate_safe,
     references,
+    reset_budget,
     to_bool,
     to_number,
     to_string,
@@ -179,6 +181,7 @@ class _Loader:
         self.gaps: list[str] = []
         self.modules: dict[Path, ModuleDef] = {}
         self.installed = self._installed_modules()
+        self.bytes_read = 0
 
     def _installed_modules(self) -> dict[str, Path]:
         """Where ``terraform init`` put each non-local module, by call path
@@ -317,6 +320,7 @@ class _Loader:
                 raise InputError(self.display(p), "not UTF-8 text") from None
             except OSError as e:
                 raise InputError(self.display(p), f"cannot read: {e.strerror}") from None
+        self.bytes_read += sum(map(len, texts))
         hcl_idx = [i for i, (_, p) in enumerate(paths) if p.name.endswith(".tf")]
         parsed = parse_many([texts[i] for i in hcl_idx])
         bodies: dict[int, Body] = {}
@@ -561,6 +565,10 @@ def _plain(value: Any) -> Any:
     a collection, ``[module.net]``, is unknown)."""
     if type(value) in _SCALARS:
         return value
+    try:
+        charge(len(value) if isinstance(value, list | dict) else 1)
+    except EvalError as e:
+        return UnknownValue(e.reason)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -1222,6 +1230,8 @@ def _load(
 ) -> TfConfig:
     loader = _Loader(root, display_root)
     root_def = loader.load_tree()
+    # evaluation is paid from a budget proportional to the input (see evaluate.py)
+    reset_budget(20_000_000 + 20 * loader.bytes_read)
     values = _root_values(root, loader.display, root_def, var_files, variables)
     state = _State(loader, values)
     state.gaps.extend(loader.gaps)

@@ -13,13 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ...unknown import UnknownValue, contains_unknown
+from ...unknown import UnknownValue
 from .evaluate import (
+    MAX_ITEMS,
+    MAX_STRING,
     Context,
     EvalError,
     Lazy,
     _same,
+    charge,
+    checked,
     evaluate,
+    find_unknown,
     num,
     to_bool,
     to_number,
@@ -76,8 +81,8 @@ def call(name: str, arg_exprs: tuple[Expr, ...], expand: bool, ctx: Context) -> 
             return u
     try:
         if name in WITH_CONTEXT:
-            return f(ctx, *args)
-        return f(*args)
+            return checked(f(ctx, *args))
+        return checked(f(*args))
     except EvalError:
         raise
     except TypeError as e:
@@ -108,7 +113,7 @@ def _can(arg_exprs: tuple[Expr, ...], ctx: Context) -> Any:
         v = evaluate(arg_exprs[0], ctx)
     except EvalError:
         return False
-    u = contains_unknown(v)
+    u = find_unknown(v)
     return u if u is not None else True
 
 
@@ -135,19 +140,52 @@ def _sort_key(v: Any) -> Any:
     return (0, to_number(v), "") if isinstance(v, int | float) else (1, 0, to_string(v))
 
 
+def _key(v: Any) -> Any:
+    """A hashable key equal for values Terraform holds equal (None for collections)."""
+    if isinstance(v, bool):
+        return ("b", v)
+    if isinstance(v, int | float):
+        return ("n", v)
+    if isinstance(v, str):
+        return ("s", v)
+    if v is None:
+        return ("z", None)
+    return None
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    """Unique elements in order: hashed for scalars, compared for collections."""
+    charge(len(values))
+    out: list[Any] = []
+    seen: set[Any] = set()
+    others: list[Any] = []
+    for v in values:
+        k = _key(v)
+        if k is not None:
+            if k not in seen:
+                seen.add(k)
+                out.append(v)
+        elif not any(_same(v, o) for o in others):
+            others.append(v)
+            out.append(v)
+    return out
+
+
+def _member(v: Any, values: list[Any]) -> bool:
+    k = _key(v)
+    if k is not None:
+        charge(len(values))
+        return any(_key(x) == k for x in values)
+    return any(_same(v, x) for x in values)
+
+
 def _set(values: list[Any]) -> list[Any]:
     """A set as a list: unique elements, strings sorted (as Terraform orders them)."""
-    out: list[Any] = []
-    for v in values:
-        if not any(_same(v, o) for o in out):
-            out.append(v)
-    try:
-        if all(isinstance(v, str) for v in out):
-            return sorted(out)
-        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in out):
-            return sorted(out)
-    except TypeError:
-        pass
+    out = _distinct(values)
+    if all(isinstance(v, str) for v in out):
+        return sorted(out)
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in out):
+        return sorted(out)
     return out
 
 
@@ -194,6 +232,8 @@ def _format(fmt: Any, *args: Any) -> str:
             raise EvalError(f"format(): the verb %{verb}")
         if width:
             w = int(width)
+            if w > 10_000:
+                raise EvalError("format(): a field width too large")
             s = s.ljust(w) if "-" in flags else (s.rjust(w, "0") if "0" in flags else s.rjust(w))
         if "+" in flags and verb in "dfeEgG" and not s.lstrip().startswith("-"):
             s = "+" + s
@@ -226,13 +266,23 @@ fn("trimsuffix")(lambda s, p: to_string(s).removesuffix(to_string(p)))
 fn("startswith")(lambda s, p: to_string(s).startswith(to_string(p)))
 fn("endswith")(lambda s, p: to_string(s).endswith(to_string(p)))
 fn("strcontains")(lambda s, p: to_string(p) in to_string(s))
-fn("indent")(lambda n, s: to_string(s).replace("\n", "\n" + " " * _int(n)))
+
+
+@fn("indent")
+def _indent(n: Any, s: Any) -> str:
+    spaces, text = _int(n), to_string(s)
+    if spaces > 10_000 or text.count("\n") * spaces > MAX_STRING:
+        raise EvalError("indent(): the result would be too large")
+    return text.replace("\n", "\n" + " " * spaces)
 
 
 @fn("join")
 def _join(sep: Any, *lists: Any) -> str:
-    items = [x for lst in lists for x in _list(lst, "join")]
-    return to_string(sep).join(to_string(x) for x in items)
+    items = [to_string(x) for lst in lists for x in _list(lst, "join")]
+    sep = to_string(sep)
+    if sum(map(len, items)) + len(sep) * len(items) > MAX_STRING:
+        raise EvalError("join(): the result would be too large")
+    return sep.join(items)
 
 
 @fn("split")
@@ -278,10 +328,16 @@ def _replace(s: Any, old: Any, new: Any) -> str:
     s, old, new = to_string(s), to_string(old), to_string(new)
     if len(old) >= 2 and old.startswith("/") and old.endswith("/"):
         rx = _go_regex(old[1:-1])
+        matches = sum(1 for _ in rx.finditer(s))
+        if len(s) + matches * len(new) > MAX_STRING:
+            raise EvalError("replace(): the result would be too large")
         try:
             return str(rx.sub(_go_template(new), s))
         except (re.error, IndexError, ValueError) as e:
             raise EvalError(f"replace(): {e}") from None
+    count = s.count(old) if old else len(s) + 1
+    if len(s) + count * (len(new) - len(old)) > MAX_STRING:
+        raise EvalError("replace(): the result would be too large")
     return s.replace(old, new)
 
 
@@ -399,7 +455,7 @@ def _values(m: Any) -> Any:
 
 @fn("contains")
 def _contains(lst: Any, v: Any) -> bool:
-    return any(_same(x, v) for x in _list(lst, "contains"))
+    return _member(v, _list(lst, "contains"))
 
 
 @fn("index")
@@ -472,6 +528,7 @@ def _flatten(v: Any) -> Any:
     stack: list[Any] = [iter(_list(v, "flatten"))]
     while stack:
         for x in stack[-1]:
+            charge()
             if type(x) is UnknownValue:
                 return x  # it may be a list: the flattened length is not known
             if isinstance(x, list):
@@ -484,12 +541,8 @@ def _flatten(v: Any) -> Any:
 
 
 @fn("distinct")
-def _distinct(lst: Any) -> list[Any]:
-    out: list[Any] = []
-    for x in _list(lst, "distinct"):
-        if not any(_same(x, o) for o in out):
-            out.append(x)
-    return out
+def _distinct_fn(lst: Any) -> list[Any]:
+    return _distinct(_list(lst, "distinct"))
 
 
 @fn("compact")
@@ -615,22 +668,33 @@ def _setintersection(first: Any, *rest: Any) -> list[Any]:
     out = [x for x in _list(first, "setintersection")]
     for s in rest:
         other = _list(s, "setintersection")
-        out = [x for x in out if any(_same(x, o) for o in other)]
+        keys = {_key(o) for o in other}
+        out = [x for x in out if (_key(x) in keys if _key(x) else _member(x, other))]
     return _set(out)
 
 
 @fn("setsubtract")
 def _setsubtract(a: Any, b: Any) -> list[Any]:
     other = _list(b, "setsubtract")
-    return _set([x for x in _list(a, "setsubtract") if not any(_same(x, o) for o in other)])
+    keys = {_key(o) for o in other}
+    return _set(
+        [
+            x
+            for x in _list(a, "setsubtract")
+            if not (_key(x) in keys if _key(x) else _member(x, other))
+        ]
+    )
 
 
 @fn("setproduct")
 def _setproduct(*sets: Any) -> list[Any]:
     out: list[list[Any]] = [[]]
     for s in sets:
-        out = [[*p, x] for p in out for x in _list(s, "setproduct")]
-        if len(out) > 100_000:
+        items = _list(s, "setproduct")
+        if len(out) * len(items) > 100_000:
+            raise EvalError("setproduct(): too many combinations")
+        out = [[*p, x] for p in out for x in items]
+        if len(out) > MAX_ITEMS:
             raise EvalError("setproduct(): too many combinations")
     return out if sets else []
 
@@ -882,7 +946,9 @@ def _yamldecode(s: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """A decoded document as JSON-like values (YAML dates and the like as strings)."""
+    """A decoded document as JSON-like values (YAML dates and the like as strings); each
+    node paid for (YAML aliases can make a small document a huge value)."""
+    charge()
     if isinstance(value, dict):
         return {to_string(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -917,7 +983,7 @@ def _matchkeys(values: Any, keys: Any, searchset: Any) -> list[Any]:
     search = _list(searchset, "matchkeys")
     if len(values) != len(keys):
         raise EvalError("matchkeys(): lists of different lengths")
-    return [v for v, k in zip(values, keys, strict=True) if any(_same(k, x) for x in search)]
+    return [v for v, k in zip(values, keys, strict=True) if _member(k, search)]
 
 
 def _at_apply(name: str) -> Fn:
