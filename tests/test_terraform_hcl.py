@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import tempfile
 import textwrap
 import time
@@ -17,7 +18,7 @@ from auditor.files import InputError
 from auditor.inputs.terraform import config as tf_config
 from auditor.inputs.terraform import hcl
 from auditor.inputs.terraform.config import load_config, majors_admitted
-from auditor.inputs.terraform.evaluate import Context, evaluate_safe, no_names
+from auditor.inputs.terraform.evaluate import Context, evaluate_safe, find_unknown, no_names
 from auditor.inputs.terraform.hcl import parse_expression, parse_text
 from auditor.inputs.terraform.resources import ProviderVersion, TfConfig, TfResource
 from auditor.unknown import UnknownValue
@@ -1345,3 +1346,44 @@ resource "azurerm_resource_group" "rg" {{
     assert values["fine"] == "still evaluated"
     for name in ("strings", "nested", "equal", "loops", "yaml", "width", "indent", "replace"):
         assert type(values[name]) is UnknownValue, name
+
+
+def test_nested_dynamic_blocks_that_multiply_are_unknown(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": """
+            resource "azurerm_network_security_group" "nsg" {
+              name = "nsg"
+              dynamic "a" {
+                for_each = range(1000)
+                content {
+                  dynamic "b" {
+                    for_each = range(1000)
+                    content {
+                      dynamic "c" {
+                        for_each = range(1000)
+                        content { n = c.value }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+            """
+        },
+    )
+    t0 = time.perf_counter()
+    (nsg,) = load_config(tmp_path).resources
+    assert time.perf_counter() - t0 < 120
+    assert nsg.values["name"] == "nsg"
+    assert find_unknown(nsg.values["a"]) is not None
+
+
+def test_a_fifo_is_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    write(tmp_path, {"main.tf": 'resource "azurerm_resource_group" "rg" { name = file("pipe") }\n'})
+    (rg,) = load_config(tmp_path).resources
+    assert rg.values["name"] == UnknownValue(
+        "azurerm_resource_group.rg name: pipe is not a regular file"
+    )

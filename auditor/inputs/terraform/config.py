@@ -1002,6 +1002,11 @@ class _Module:
             else [(k, coll[k]) for k in sorted(coll)]
         )
         for k, v in pairs:
+            try:
+                charge(10)  # nested dynamic blocks multiply too
+            except EvalError as e:
+                values[btype] = UnknownValue(f"{address} dynamic {btype}: {e.reason}")
+                return
             i = counts.get(btype, 0)
             counts[btype] = i + 1
             bpath = f"{prefix}{btype}.{i}"

@@ -845,6 +845,8 @@ class _Refused(EvalError):
 def _read(ctx: Context, path: Any) -> str:
     p = _inside(ctx, path)
     try:
+        if not p.is_file():  # a directory, a FIFO (which would block), a device
+            raise EvalError(f"{path} is not a regular file")
         if p.stat().st_size > MAX_FILE:
             raise EvalError(f"{path} is too large to read")
         return p.read_text(encoding="utf-8")
