@@ -287,6 +287,9 @@ def ev(src: str, **names: object) -> object:
         ('regex("^(\\\\w+)-(\\\\d+)$", "vm-12")', ["vm", "12"]),
         ('regexall("\\\\d", "a1b2")', ["1", "2"]),
         ('md5("a")', "0cc175b9c0f1b6a831c399e269772661"),
+        # the examples of Terraform's documentation
+        ('uuidv5("dns", "www.terraform.io")', "a5008fae-b28c-5ba5-96cd-82b4c53552d6"),
+        ('uuidv5("url", "https://www.terraform.io/")', "9db6f67c-dd95-5ea0-aa5b-e70e5c5f7cf5"),
         ('sha256("")', "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ('base64sha256("")', "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="),
         ('sensitive("s")', "s"),
@@ -815,6 +818,8 @@ def test_file_functions_stay_inside_the_tree(tmp_path: Path) -> None:
                 file    = file("${path.module}/data/x.txt")
                 tpl     = templatefile("data/t.tpl", { names = ["a", "b"], who = "me" })
                 exists  = fileexists("data/none.txt")
+                set     = fileset(path.module, "{data,m}/**/*.{txt,tpl}")
+                top     = fileset("data", "*")
                 escape  = file("../secret.txt")
                 absolute = file("/etc/hostname")
               }
@@ -835,6 +840,8 @@ def test_file_functions_stay_inside_the_tree(tmp_path: Path) -> None:
     assert tags["file"] == "hello\n"
     assert tags["tpl"] == "a-b-me"
     assert tags["exists"] is False
+    assert tags["set"] == ["data/t.tpl", "data/x.txt", "m/name.txt"]
+    assert tags["top"] == ["t.tpl", "x.txt"]
     assert tags["escape"] == UnknownValue(
         "../secret.txt leaves the configuration's directory tree; it is not read"
     )

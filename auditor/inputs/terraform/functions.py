@@ -8,6 +8,7 @@ import hashlib
 import ipaddress
 import json
 import math
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -997,3 +998,83 @@ def _at_apply(name: str) -> Fn:
 
 for _name in ("timestamp", "plantimestamp", "uuid", "bcrypt"):
     fn(_name, structural=True)(_at_apply(_name))
+
+
+@fn("uuidv5")
+def _uuidv5(namespace: Any, name: Any) -> str:
+    import uuid
+
+    ns = to_string(namespace)
+    known = {
+        "dns": uuid.NAMESPACE_DNS,
+        "url": uuid.NAMESPACE_URL,
+        "oid": uuid.NAMESPACE_OID,
+        "x500": uuid.NAMESPACE_X500,
+    }
+    try:
+        space = known[ns] if ns in known else uuid.UUID(ns)
+    except ValueError:
+        raise EvalError(f"uuidv5(): {ns!r} is not a namespace") from None
+    return str(uuid.uuid5(space, to_string(name)))
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A fileset() pattern (doublestar: ``*``, ``**``, ``?``, ``[…]``, ``{a,b}``)."""
+    out: list[str] = []
+    i, n, depth = 0, len(pattern), 0
+    while i < n:
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]*/)*")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                raise EvalError("fileset(): an unclosed [ in the pattern")
+            body = pattern[i + 1 : end].replace("\\", "\\\\")
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = end
+        elif c == "{":
+            out.append("(?:")
+            depth += 1
+        elif c == "}" and depth:
+            out.append(")")
+            depth -= 1
+        elif c == "," and depth:
+            out.append("|")
+        else:
+            out.append(re.escape(c))
+        i += 1
+    if depth:
+        raise EvalError("fileset(): an unclosed { in the pattern")
+    return re.compile("".join(out) + r"\Z")
+
+
+@fn("fileset", context=True)
+@_file_call
+def _fileset(ctx: Context, path: Any, pattern: Any) -> list[str]:
+    """The files under ``path`` (inside the tree) matching ``pattern``, relative to it."""
+    base = _inside(ctx, path)
+    rx = _glob_regex(to_string(pattern))
+    out: list[str] = []
+    seen = 0
+    for directory, dirs, files in os.walk(base):  # symbolic links to directories not followed
+        dirs.sort()
+        for name in sorted(files):
+            seen += 1
+            if seen > 100_000:
+                raise EvalError("fileset(): more than 100000 files under the path")
+            full = Path(directory) / name
+            rel = full.relative_to(base).as_posix()
+            if rx.match(rel) and full.is_file():
+                out.append(rel)
+    return sorted(out)
