@@ -846,6 +846,8 @@ class _Refused(EvalError):
 def _read(ctx: Context, path: Any) -> str:
     p = _inside(ctx, path)
     try:
+        if not p.exists():
+            raise EvalError(f"there is no file {path}")
         if not p.is_file():  # a directory, a FIFO (which would block), a device
             raise EvalError(f"{path} is not a regular file")
         if p.stat().st_size > MAX_FILE:

@@ -250,6 +250,14 @@ class _Converter:
                 ops.append(("get", str(self.trees(op)[0].children[0])))
             else:
                 ops.append(("idx", self.index(op)))
+        if tree.data == "attr_splat_expr_term":
+            # the legacy splat (a.*.b) takes attribute names only: from the first index
+            # on, the traversal applies to the resulting list (a.*.id[0] is its first id)
+            cut = next((i for i, op in enumerate(ops) if op[0] == "idx"), len(ops))
+            node: Expr = ("splat", self.expr(base), tuple(ops[:cut]))
+            for op in ops[cut:]:
+                node = ("get", node, op[1]) if op[0] == "get" else ("idx", node, op[1])
+            return node
         return ("splat", self.expr(base), tuple(ops))
 
     def for_intro(self, node: Any) -> tuple[str | None, str, Expr]:
