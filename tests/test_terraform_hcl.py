@@ -135,6 +135,7 @@ def test_variable_without_value_is_unknown(tmp_path: Path) -> None:
             "type": "string",
             "file": f"{tmp_path}/main.tf",
             "line": 1,
+            "lines": {"type": 2},
         }
     ]
 

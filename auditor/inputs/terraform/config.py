@@ -1261,6 +1261,8 @@ def _load(
                     "type": type_src,
                     "file": file,
                     "line": line,
+                    # the line of each argument set in the block: "default", "sensitive"
+                    "lines": {n: ln for n, _e, ln in body.attrs},
                 }
             )
         for rdef in m.mdef.resources:
