@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Generic, TypeVar
 
+from .unknown import UnknownValue
+
 T = TypeVar("T")
 MAX_PORT = 65535
 PortRanges = tuple[tuple[int, int], ...]
@@ -96,7 +98,16 @@ class Failed:
     about: str | None = None
 
 
+def _is(value: Any, expected: str) -> str:
+    """``is a number, not a list``; a value the input could not know: ``is unknown: why``."""
+    if type(value) is UnknownValue:  # Terraform: known only after apply, or not given
+        return f"is unknown: {value.reason}"
+    return f"is {_kind(value)}, not {expected}"
+
+
 def _kind(value: Any) -> str:
+    if type(value) is UnknownValue:  # Terraform: a value known only after apply
+        return f"unknown ({value.reason})"
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -112,7 +123,7 @@ def properties(entry: Any, names: frozenset[str]) -> dict[str, Any]:
     """The entry's properties: its ``properties`` object, or the entry itself when it
     carries the list's property names at the top (the az CLI's flattened shape)."""
     if not isinstance(entry, dict):
-        raise Invalid(f"it is {_kind(entry)}, not an object")
+        raise Invalid(f"it {_is(entry, 'an object')}")
     props = entry.get("properties")
     if isinstance(props, dict):
         return props
@@ -129,7 +140,7 @@ def read_list(value: Any, spec: ListSpec[T]) -> tuple[list[T], list[Failed]]:
     if value is None:
         return [], []
     if not isinstance(value, list):
-        return [], [Failed(None, None, f"it is {_kind(value)}, not a list")]
+        return [], [Failed(None, None, f"it {_is(value, 'a list')}")]
     good: list[T] = []
     bad: list[Failed] = []
     read, flat, names = spec.read, spec.flat, spec.names
@@ -137,7 +148,7 @@ def read_list(value: Any, spec: ListSpec[T]) -> tuple[list[T], list[Failed]]:
         try:
             if flat:
                 if not isinstance(entry, dict):
-                    raise Invalid(f"it is {_kind(entry)}, not an object")
+                    raise Invalid(f"it {_is(entry, 'an object')}")
                 good.append(read(entry, entry))
             else:
                 props = entry.get("properties") if type(entry) is dict else None
@@ -155,14 +166,14 @@ def text(props: Any, key: str) -> str | None:
     value = props.get(key) if isinstance(props, dict) else None
     if value is None or isinstance(value, str):
         return value
-    raise Invalid(f"its {key} is {_kind(value)}, not a string")
+    raise Invalid(f"its {key} {_is(value, 'a string')}")
 
 
 def flag(props: dict[str, Any], key: str) -> bool | None:
     value = props.get(key)
     if value is None or isinstance(value, bool):
         return value
-    raise Invalid(f"its {key} is {_kind(value)}, not true or false")
+    raise Invalid(f"its {key} {_is(value, 'true or false')}")
 
 
 def texts(props: Any, key: str) -> list[str]:
@@ -170,7 +181,7 @@ def texts(props: Any, key: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise Invalid(f"its {key} is {_kind(value)}, not a list")
+        raise Invalid(f"its {key} {_is(value, 'a list')}")
     for v in value:
         if not isinstance(v, str):
             raise Invalid(f"its {key} holds {_kind(v)} where a string belongs")
@@ -181,7 +192,7 @@ def obj(props: dict[str, Any], key: str) -> dict[str, Any] | None:
     value = props.get(key)
     if value is None or isinstance(value, dict):
         return value
-    raise Invalid(f"its {key} is {_kind(value)}, not an object")
+    raise Invalid(f"its {key} {_is(value, 'an object')}")
 
 
 def ref(value: Any, what: str, rtype: str | None = None) -> str | None:
@@ -324,7 +335,7 @@ def _side(props: dict[str, Any], side: str) -> tuple[tuple[str, ...], tuple[str,
     field = f"{side}ApplicationSecurityGroups"
     asgs = props.get(field)
     if asgs is not None and not isinstance(asgs, list):
-        raise Invalid(f"its {field} is {_kind(asgs)}, not a list")
+        raise Invalid(f"its {field} {_is(asgs, 'a list')}")
     ids = tuple(
         needed(ref(asg, f"{field} entry"), f"its {field} holds an entry without id")
         for asg in asgs or ()
@@ -571,10 +582,13 @@ class IpConfig:
 
 def _ip_config(entry: dict[str, Any], props: dict[str, Any]) -> IpConfig:
     link = obj(props, "privateLinkConnectionProperties")
+    # a private IP Azure assigns at apply (Terraform) is no address yet: the NIC is then
+    # somewhere in its subnet, as when a row gives none
+    private_ip = props.get("privateIPAddress")
     return IpConfig(
         ref(props.get("subnet"), "subnet", SUBNET_TYPE),
         ref(props.get("publicIPAddress"), "publicIPAddress", PIP_TYPE),
-        text(props, "privateIPAddress"),
+        None if type(private_ip) is UnknownValue else text(props, "privateIPAddress"),
         texts(link, "fqdns"),
         tuple(
             needed(ref(a, "applicationSecurityGroups entry"), "an ASG entry has no id")
@@ -592,7 +606,7 @@ def refs_in(props: dict[str, Any], key: str, rtype: str | None) -> tuple[str, ..
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise Invalid(f"its {key} is {_kind(value)}, not a list")
+        raise Invalid(f"its {key} {_is(value, 'a list')}")
     return tuple(needed(ref(v, f"{key} entry", rtype), f"its {key} holds null") for v in value)
 
 
@@ -601,7 +615,7 @@ def _asg_list(props: dict[str, Any]) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise Invalid(f"its applicationSecurityGroups is {_kind(value)}, not a list")
+        raise Invalid(f"its applicationSecurityGroups {_is(value, 'a list')}")
     return value
 
 
@@ -784,7 +798,7 @@ def _pool(entry: dict[str, Any], props: dict[str, Any]) -> Pool:
     members = list(refs_in(props, "backendIPConfigurations", None))
     addresses = props.get("loadBalancerBackendAddresses")
     if addresses is not None and not isinstance(addresses, list):
-        raise Invalid(f"its loadBalancerBackendAddresses is {_kind(addresses)}, not a list")
+        raise Invalid(f"its loadBalancerBackendAddresses {_is(addresses, 'a list')}")
     for address in addresses or ():
         inner = properties(address, frozenset({"networkInterfaceIPConfiguration", "ipAddress"}))
         cfg = ref(inner.get("networkInterfaceIPConfiguration"), "address's IP configuration")
@@ -827,7 +841,7 @@ def _scale_set_ip(entry: dict[str, Any], props: dict[str, Any]) -> ScaleSetIpCon
     name = sku = None
     if public is not None:
         if not isinstance(public, dict):
-            raise Invalid(f"its publicIPAddressConfiguration is {_kind(public)}, not an object")
+            raise Invalid(f"its publicIPAddressConfiguration {_is(public, 'an object')}")
         name = text(public, "name") or "(unnamed)"
         sku = text(obj(public, "sku") or {}, "name")
     return ScaleSetIpConfig(

@@ -15,6 +15,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from .unknown import UnknownValue
+
 
 class InputError(Exception):
     """Bad input: the CLI prints ``str(error)`` as one line and exits 2."""
@@ -26,7 +28,10 @@ class InputError(Exception):
 
 
 def describe(value: Any) -> str:
-    """What a JSON value is, in the words an error message uses ("an array", "null")."""
+    """What a JSON value is, in the words an error message uses ("an array", "null");
+    a value Terraform knows only after apply says so, with why."""
+    if type(value) is UnknownValue:
+        return f"unknown ({value.reason})"
     return {
         bool: "a boolean",
         int: "a number",

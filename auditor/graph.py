@@ -423,8 +423,14 @@ class AuditGraph:
         props = _props(row)
         for sub in _objects(props.get("subnets")):
             sid = _ref(sub)
-            nsg = _ref(_props(sub).get("networkSecurityGroup"))
-            if sid and nsg:
+            if not sid:
+                continue
+            try:
+                nsg = embedded.ref(_props(sub).get("networkSecurityGroup"), "networkSecurityGroup")
+            except embedded.Invalid as e:  # which NSG protects it is unknown
+                self._unread(arm.key(sid), "networkSecurityGroup", Failed(None, None, e.why))
+                continue
+            if nsg:
                 nsg_k = self._node_for(nsg, str(sid))
                 self._link(nsg_k, arm.key(sid), key="protects")
         for peering in self._read(k, props, embedded.PEERINGS, links=True):

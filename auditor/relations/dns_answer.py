@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from .. import arm, embedded
 from ..clouds import CLOUDS
 from ..collections import DNS_RECORDS, FORWARDING_RULES, RULESET_LINKS
+from ..unknown import contains_unknown
 from .base import Item, by_id, memoized, relation
 
 if TYPE_CHECKING:
@@ -843,7 +844,7 @@ def _ipconfig_ips(g: AuditGraph, k: str) -> list[str]:
         str(ip)
         for c in _ipconfigs(g, k)
         for ip in (c.get("privateIpAddress") or c.get("privateIPAddress"),)
-        if ip
+        if isinstance(ip, str) and ip  # one Azure assigns at apply is no address yet
     ]
 
 
@@ -874,12 +875,18 @@ def firewall_dns(g: AuditGraph, fw: str) -> tuple[bool, list[str]] | str:
                 f"({str(servers)[:60]!r}): where its DNS proxy forwards cannot be told"
             )
         enabled = dns.get("enableProxy")  # a boolean; the string "false" is not enabled
+        if unknown := contains_unknown([enabled, servers]):
+            return f"the DNS proxy of firewall policy {g.name(policy)} is unknown: {unknown.reason}"
         return enabled is True or str(enabled).strip().lower() == "true", [
             str(s).strip() for s in (servers or ()) if s
         ]
     props = g.row(fw).get("properties")
     extra = props.get("additionalProperties") if isinstance(props, dict) else None
     extra = {str(k).lower(): v for k, v in (extra.items() if isinstance(extra, dict) else ())}
+    if unknown := contains_unknown(
+        [extra.get("network.dns.enableproxy"), extra.get("network.dns.servers")]
+    ):
+        return f"the DNS proxy of firewall {g.name(fw)} is unknown: {unknown.reason}"
     enabled = str(extra.get("network.dns.enableproxy", "")).lower() == "true"
     servers = extra.get("network.dns.servers")
     return enabled, [s.strip() for s in str(servers or "").split(",") if s.strip()]

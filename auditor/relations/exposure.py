@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import arm
 from ..embedded import MAX_PORT
+from ..unknown import UnknownValue
 from . import nsg_eval
 from .base import Answer, Item, Unknown, by_id, memoized, relation
 from .hops import unreadable_items
@@ -105,6 +106,8 @@ def _pip_text(g: AuditGraph, pip: str | None) -> tuple[str, str | None]:
         return f"public IP {g.name(pip)} (not in the estate)", None
     props = g.row(pip).get("properties")
     address = props.get("ipAddress") if isinstance(props, dict) else None
+    if type(address) is UnknownValue:  # Terraform: Azure assigns it at apply
+        return f"public IP {g.name(pip)} (address known after apply)", "known after apply"
     return f"public IP {g.name(pip)} ({address or 'no address yet'})", address
 
 

@@ -999,6 +999,12 @@ def _levels(g: AuditGraph, node: str, direction: str) -> tuple[list[Level], list
             )
     elif kind == "subnet":
         found = [Level(n, "subnet", node) for n, _ in g.into(node, "protects")]
+    # an NSG reference that cannot be read (unknown before apply): which NSG applies is unknown
+    for at in (node, *(nic_info(g, node).subnets if kind == "nic" else ())):
+        why += [
+            f"{u}, so which NSG applies is unknown"
+            for u in g.unreadable(at, "networkSecurityGroup")
+        ]
     by_level: dict[tuple[str, str], list[str]] = {}
     for lv in found:
         by_level.setdefault((lv.level, lv.attached), []).append(lv.nsg)

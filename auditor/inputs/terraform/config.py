@@ -1,12 +1,15 @@
 """Read a Terraform root module (and its local modules) into a :class:`TfConfig`.
 
 Without ``terraform init``: every ``*.tf`` / ``*.tf.json`` of the root directory and of each
-module whose ``source`` is a local path is parsed (in parallel; see ``hcl.py``), variables
-take their values as Terraform would (defaults < terraform.tfvars < *.auto.tfvars <
-``var_files`` < ``variables``), and everything else is evaluated lazily with memoisation:
-a resource's attributes are evaluated when the resource is emitted or first referred to,
-so each expression is evaluated once and reference cycles become unknowns instead of
-loops. What cannot be read (a registry module, a count that is not known) is a gap.
+module whose ``source`` is a local path (or, when ``terraform init`` has run, a registry or
+git module it installed under ``.terraform/modules``) is parsed (in parallel; see
+``hcl.py``), variables take their values as Terraform would (defaults < terraform.tfvars <
+*.auto.tfvars < ``var_files`` < ``variables``), and everything else is evaluated lazily with
+memoisation: a resource's attributes are evaluated when the resource is emitted or first
+referred to, so each expression is evaluated once and reference cycles become unknowns
+instead of loops. What cannot be read (a module that is not there, a count that is not
+known) is a gap. ``references`` list what each attribute names, and through each local what
+that local names.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ from .evaluate import (
     EvalError,
     Lazy,
     ResObj,
+    charge,
     evaluate,
     evaluate_safe,
     references,
+    reset_budget,
     to_bool,
     to_number,
     to_string,
@@ -43,7 +48,10 @@ from .resources import ProviderVersion, TfConfig, TfResource
 META_ATTRS = frozenset({"count", "for_each", "provider", "depends_on"})
 META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection", "precondition", "postcondition"})
 MAX_MODULE_DEPTH = 32
-MAX_INSTANCES = 1_000_000
+# count / for_each multiply the input: past these many instances (per block, and in all) the
+# rest is a gap, so a two-line file cannot make the reader build millions of objects
+MAX_INSTANCES = 10_000
+MAX_TOTAL_INSTANCES = 250_000
 AZURERM = "registry.terraform.io/hashicorp/azurerm"
 
 
@@ -75,6 +83,8 @@ class ModuleDef:
     providers: list[tuple[str, str | None, Body]] = field(default_factory=list)
     terraform: list[tuple[Body, str]] = field(default_factory=list)
     by_type: dict[tuple[str, str], dict[str, ResourceDef]] = field(default_factory=dict)
+    key: str = ""  # the call path terraform init records it under ("net.inner"; "" = root)
+    installed: bool = False  # a registry/git module found where terraform init put it
 
 
 def _attr(body: Body, name: str) -> tuple[Expr, int] | None:
@@ -170,6 +180,29 @@ class _Loader:
         self.display_root = display_root
         self.gaps: list[str] = []
         self.modules: dict[Path, ModuleDef] = {}
+        self.installed = self._installed_modules()
+        self.bytes_read = 0
+
+    def _installed_modules(self) -> dict[str, Path]:
+        """Where ``terraform init`` put each non-local module, by call path
+        (``.terraform/modules/modules.json``), when it has been run; never outside
+        the root directory."""
+        manifest = self.root / ".terraform" / "modules" / "modules.json"
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            return {}
+        out: dict[str, Path] = {}
+        entries = data.get("Modules") if isinstance(data, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict):
+                continue
+            key, directory = entry.get("Key"), entry.get("Dir")
+            if isinstance(key, str) and key and isinstance(directory, str):
+                target = Path(os.path.normpath(self.root / directory))
+                if target.resolve().is_relative_to(self.root_real):
+                    out[key] = target
+        return out
 
     def display(self, path: Path) -> str:
         rel = os.path.relpath(path, self.root)
@@ -211,7 +244,7 @@ class _Loader:
             nxt = []
             for mdef in pending:
                 for name, (body, file, line) in mdef.calls.items():
-                    target = self.local_source(mdef, name, body, file, line)
+                    target = self.source_dir(mdef, name, body, file, line, report=True)
                     if target is None or target in self.modules:
                         continue
                     new = self._new_def(target)
@@ -222,6 +255,8 @@ class _Loader:
                         )
                         self.modules[target] = ModuleDef(target, target.resolve(), "")
                         continue
+                    new.key = f"{mdef.key}.{name}" if mdef.key else name
+                    new.installed = mdef.installed or not _is_local(_attr(body, "source"))
                     if new.real not in seen:
                         seen.add(new.real)
                         nxt.append(new)
@@ -229,21 +264,37 @@ class _Loader:
             depth += 1
         return root_def
 
-    def local_source(
-        self, mdef: ModuleDef, name: str, body: Body, file: str, line: int
+    def source_dir(
+        self, mdef: ModuleDef, name: str, body: Body, file: str, line: int, report: bool = False
     ) -> Path | None:
+        """The directory of a module call: a local path, or where terraform init installed
+        a registry or git module; None (a gap, when ``report``) when neither."""
         src = _attr(body, "source")
         if src is None or src[0][0] != "lit" or not isinstance(src[0][1], str):
-            self.gaps.append(f"{file}:{line}: module.{name} has no literal source; not read")
+            if report:
+                self.gaps.append(f"{file}:{line}: module.{name} has no literal source; not read")
             return None
         source = src[0][1]
-        if not (source.startswith("./") or source.startswith("../")):
-            self.gaps.append(
-                f"{file}:{line}: module.{name} comes from {source!r} (not a local path); "
-                "its resources are not read"
-            )
+        if not _is_local(src):
+            installed = self.installed.get(f"{mdef.key}.{name}" if mdef.key else name)
+            if installed is not None:
+                return installed
+            if report:
+                self.gaps.append(
+                    f"{file}:{line}: module.{name} comes from {source!r} (not a local path, "
+                    "not installed by terraform init); its resources are not read"
+                )
             return None
-        return Path(os.path.normpath(mdef.dir / source))
+        target = Path(os.path.normpath(mdef.dir / source))
+        inside = Path(os.path.normpath(target)).is_relative_to(os.path.normpath(self.root))
+        if inside and target.exists() and not target.resolve().is_relative_to(self.root_real):
+            if report:
+                self.gaps.append(
+                    f"{file}:{line}: module.{name} is a symbolic link leaving the "
+                    "configuration's directory tree; not read"
+                )
+            return None
+        return target
 
     def _new_def(self, directory: Path) -> ModuleDef | None:
         if not directory.is_dir():
@@ -269,15 +320,26 @@ class _Loader:
                 raise InputError(self.display(p), "not UTF-8 text") from None
             except OSError as e:
                 raise InputError(self.display(p), f"cannot read: {e.strerror}") from None
+        self.bytes_read += sum(map(len, texts))
         hcl_idx = [i for i, (_, p) in enumerate(paths) if p.name.endswith(".tf")]
         parsed = parse_many([texts[i] for i in hcl_idx])
         bodies: dict[int, Body] = {}
+        broken: set[int] = set()  # installed modules that do not parse: gaps, not errors
         for i, result in zip(hcl_idx, parsed, strict=True):
             if isinstance(result, ParseError):
-                raise InputError(self.display(paths[i][1]), str(result))
+                mdef = paths[i][0]
+                if not mdef.installed:
+                    raise InputError(self.display(paths[i][1]), str(result))
+                if id(mdef) not in broken:
+                    broken.add(id(mdef))
+                    self.gaps.append(
+                        f"{self.display(paths[i][1])}: {result}; the installed module "
+                        f"{mdef.key} is not read"
+                    )
+                continue
             bodies[i] = result
-        for i, (_, p) in enumerate(paths):
-            if i in bodies:
+        for i, (mdef, p) in enumerate(paths):
+            if i in bodies or id(mdef) in broken:
                 continue
             try:
                 bodies[i] = _json_to_body(json.loads(texts[i]))
@@ -286,7 +348,8 @@ class _Loader:
             except ParseError as e:
                 raise InputError(self.display(p), str(e)) from None
         for i, (mdef, p) in enumerate(paths):
-            self._index(mdef, bodies[i], self.display(p))
+            if id(mdef) not in broken and i in bodies:
+                self._index(mdef, bodies[i], self.display(p))
 
     def _index(self, mdef: ModuleDef, body: Body, file: str) -> None:
         for btype, labels, inner, line in body.blocks:
@@ -300,6 +363,17 @@ class _Loader:
                     )
                 mdef.resources.append(rdef)
                 mdef.by_type.setdefault(key, {})[labels[1]] = rdef
+            elif (
+                btype in ("variable", "output", "module")
+                and len(labels) == 1
+                and (
+                    labels[0]
+                    in {"variable": mdef.variables, "output": mdef.outputs, "module": mdef.calls}[
+                        btype
+                    ]
+                )
+            ):
+                raise InputError(file, f"line {line}: duplicate {btype} {labels[0]!r}")
             elif btype == "variable" and len(labels) == 1:
                 type_src = None
                 t = _attr(inner, "type")
@@ -308,6 +382,8 @@ class _Loader:
                 mdef.variables[labels[0]] = (inner, file, line, type_src)
             elif btype == "locals":
                 for name, e, ln in inner.attrs:
+                    if name in mdef.locals:
+                        raise InputError(file, f"line {ln}: duplicate local value {name!r}")
                     mdef.locals[name] = (e, file, ln)
             elif btype == "output" and len(labels) == 1:
                 v = _attr(inner, "value")
@@ -320,6 +396,11 @@ class _Loader:
                 mdef.providers.append((labels[0], alias_name, inner))
             elif btype == "terraform":
                 mdef.terraform.append((inner, file))
+
+
+def _is_local(src: tuple[Expr, int] | None) -> bool:
+    source = src[0][1] if src is not None and src[0][0] == "lit" else None
+    return isinstance(source, str) and source.startswith(("./", "../"))
 
 
 def _type_text(e: Expr) -> str:
@@ -400,17 +481,16 @@ def convert(value: Any, t: Expr | None) -> Any:
 
 
 def _parse_cli_value(raw: str, t: Expr | None) -> Any:
-    """A ``-var NAME=VALUE`` value: a raw string for string-typed variables, else parsed
-    as an HCL expression when it looks like one (as terraform does)."""
-    if t is not None and t == ("ref", "string"):
+    """A ``-var NAME=VALUE`` value as terraform reads it: the raw string for a variable
+    without a type or of a primitive type (converted to it later), an HCL expression for a
+    collection, object or ``any`` type (unknown when it is not one)."""
+    if t is None or t in (("ref", "string"), ("ref", "number"), ("ref", "bool")):
         return raw
-    stripped = raw.strip()
-    if stripped and (stripped[0] in '[{"-0123456789' or stripped in ("true", "false", "null")):
-        try:
-            return evaluate(parse_expression(stripped), CONSTANT)
-        except (ParseError, EvalError):
-            return raw
-    return raw
+    try:
+        return evaluate(parse_expression(raw), CONSTANT)
+    except (ParseError, EvalError) as e:
+        reason = e.problem if isinstance(e, ParseError) else e.reason
+        return UnknownValue(f"the -var value {raw[:40]!r} is not an HCL value ({reason})")
 
 
 # -- instances ------------------------------------------------------------------------------
@@ -429,7 +509,7 @@ def _index_text(index: int | str | None) -> str:
 class _Instance:
     """One resource instance: its TfResource, built lazily, once."""
 
-    __slots__ = ("bindings", "index", "module", "rdef", "result")
+    __slots__ = ("bindings", "index", "module", "obj_value", "rdef", "result")
 
     def __init__(self, module: _Module, rdef: ResourceDef, index: Any, bindings: dict[str, Any]):
         self.module = module
@@ -437,6 +517,7 @@ class _Instance:
         self.index = index
         self.bindings = bindings
         self.result: Any = None
+        self.obj_value: Any = None
 
     @property
     def address(self) -> str:
@@ -458,17 +539,43 @@ class _Instance:
         return self.result
 
     def obj(self) -> Any:
+        """The instance as other expressions see it: its attributes, its synthesized
+        ``id``, and "known only after apply" for anything else."""
+        if self.obj_value is not None:
+            return self.obj_value
         from .azurerm.ids import synthesize_id
 
         r = self.resource()
         if type(r) is UnknownValue:
-            return r
+            return r  # (a cycle: not memoised, the instance may still be completed)
         values = dict(r.values)
         if "id" not in values:
             values["id"] = synthesize_id(r)
-        return ResObj(
+        self.obj_value = ResObj(
             r.address, {k: _wrap_blocks(v, f"{r.address}.{k}") for k, v in values.items()}
         )
+        return self.obj_value
+
+
+_SCALARS = (str, int, float, bool, type(None), UnknownValue)
+
+
+def _plain(value: Any) -> Any:
+    """A value as a TfResource holds it: plain dicts and lists (a namespace that leaked into
+    a collection, ``[module.net]``, is unknown)."""
+    if type(value) in _SCALARS:
+        return value
+    try:
+        charge(len(value) if isinstance(value, list | dict) else 1)
+    except EvalError as e:
+        return UnknownValue(e.reason)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Lazy):
+        return UnknownValue(f"the whole {value.label} object is not a value this reader gives")
+    return value
 
 
 def _wrap_blocks(value: Any, origin: str) -> Any:
@@ -525,6 +632,7 @@ class _Module:
         self.outputs = _Memo("output.", self._output)
         self.expansions = _Memo("", self._expand_resource)
         self.children = _Memo("module.", self._expand_call)
+        self.local_refs = _Memo("local.", self._local_refs)
         self.providers = dict(providers)
         self.ctx = Context(self.resolve, None, mdef.real, state.root_real)
         self.var_ns = Lazy("var", self.vars.get)
@@ -664,6 +772,11 @@ class _Module:
                 return self.state.gap(f"{file}:{count[1]}: {what} count: {e.reason}")
             if not isinstance(n, int) or n < 0 or n > MAX_INSTANCES:
                 return self.state.gap(f"{file}:{count[1]}: {what} count {n!r} is not usable")
+            if not self.state.admit(n):
+                return self.state.gap(
+                    f"{file}:{count[1]}: {what} would make more than "
+                    f"{MAX_TOTAL_INSTANCES} instances in all; not read"
+                )
             return "count", [(i, {"count": {"index": i}}) for i in range(n)]
         if for_each is not None:
             v = evaluate_safe(for_each[0], self.ctx, f"{what} for_each")
@@ -685,6 +798,10 @@ class _Module:
                     f"{file}:{for_each[1]}: {what} for_each is neither a map "
                     "nor a set of strings; its instances are not read"
                 )
+            if len(items) > MAX_INSTANCES or not self.state.admit(len(items)):
+                return self.state.gap(
+                    f"{file}:{for_each[1]}: {what} for_each makes too many instances; not read"
+                )
             return "for_each", [(k, {"each": {"key": k, "value": val}}) for k, val in items]
         return "one", [(None, {})]
 
@@ -702,7 +819,7 @@ class _Module:
     def _expand_call(self, name: str) -> Any:
         body, file, line = self.mdef.calls[name]
         label = f"{self.path}.module.{name}" if self.path else f"module.{name}"
-        target = self.state.loader.local_source(self.mdef, name, body, file, line)
+        target = self.state.loader.source_dir(self.mdef, name, body, file, line)
         if target is None:
             return "one", []
         child = self.state.loader.modules.get(target)
@@ -745,6 +862,29 @@ class _Module:
         return inherited
 
     # -- building resources ---------------------------------------------------------------
+
+    def refs_of(self, expr: Expr, ctx: Context) -> set[str]:
+        """What ``expr`` names, and through each ``local.x`` what that local names (a
+        variable routed through a local is still what the attribute was computed from)."""
+        names = references(expr, frozenset(ctx.bindings))
+        for n in list(names):
+            if n.startswith("local."):
+                more = self.local_refs.get(n[6:])
+                if isinstance(more, set):
+                    names |= more
+        return names
+
+    def _local_refs(self, name: str) -> Any:
+        decl = self.mdef.locals.get(name)
+        if decl is None:
+            return set()
+        names = references(decl[0])
+        for n in list(names):
+            if n.startswith("local."):
+                more = self.local_refs.get(n[6:])
+                if isinstance(more, set):  # (a cycle gives an unknown: nothing more to add)
+                    names |= more
+        return names
 
     def build(self, inst: _Instance) -> TfResource:
         rdef = inst.rdef
@@ -793,9 +933,9 @@ class _Module:
             if top and name in META_ATTRS:
                 continue
             path = prefix + name
-            values[name] = evaluate_safe(expr, ctx, f"{address} {path}")
+            values[name] = _plain(evaluate_safe(expr, ctx, f"{address} {path}"))
             lines[path] = line
-            names = references(expr, frozenset(ctx.bindings))
+            names = self.refs_of(expr, ctx)
             if names:
                 refs[path] = sorted(names)
         counts: dict[str, int] = {}
@@ -840,7 +980,7 @@ class _Module:
         content = next((b for b in body.blocks if b[0] == "content"), None)
         coll = evaluate_safe(fe[0], ctx, f"{address} dynamic {btype}") if fe else None
         if fe is not None:
-            names = references(fe[0], frozenset(ctx.bindings))
+            names = self.refs_of(fe[0], ctx)
             if names:
                 refs[prefix + btype] = sorted(set(refs.get(prefix + btype, [])) | names)
         if (
@@ -862,6 +1002,11 @@ class _Module:
             else [(k, coll[k]) for k in sorted(coll)]
         )
         for k, v in pairs:
+            try:
+                charge(10)  # nested dynamic blocks multiply too
+            except EvalError as e:
+                values[btype] = UnknownValue(f"{address} dynamic {btype}: {e.reason}")
+                return
             i = counts.get(btype, 0)
             counts[btype] = i + 1
             bpath = f"{prefix}{btype}.{i}"
@@ -897,6 +1042,12 @@ class _State:
         self.root_values = root_values
         self.gaps: list[str] = []
         self._gap_set: set[str] = set()
+        self.instances = 0
+
+    def admit(self, n: int) -> bool:
+        """Count ``n`` more instances; False past the overall limit."""
+        self.instances += n
+        return self.instances <= MAX_TOTAL_INSTANCES
 
     def gap(self, text: str) -> UnknownValue:
         if text not in self._gap_set:
@@ -960,9 +1111,6 @@ def _root_values(
 
 # -- provider version -----------------------------------------------------------------------
 
-_LOCK_RE = re.compile(
-    r'provider\s+"' + re.escape(AZURERM) + r'"\s*\{[^}]*?\bversion\s*=\s*"([^"]+)"', re.S
-)
 MAJORS = (2, 3, 4)
 
 
@@ -1011,24 +1159,33 @@ def _satisfies(v: tuple[int, ...], c: str) -> bool:
         return v < target
     if op == "<=":
         return v <= target
-    # ~>: the rightmost given component may increase
+    # ~> as terraform reads it (go-versions, "ruby style"): with three numbers only the
+    # patch may increase, with one or two only the minor (~> 3 is >= 3.0.0, < 4.0.0)
     if v < target:
         return False
-    if n <= 1:
-        return True
-    return v[: n - 1] == target[: n - 1]
+    return v[:2] == target[:2] if n >= 3 else v[0] == target[0]
 
 
-def _provider_version(root: Path, mdef: ModuleDef) -> ProviderVersion:
+def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVersion:
+    """The azurerm majors: the lock file's exact version, else the root module's
+    ``required_providers`` constraint, else a legacy ``provider "azurerm" { version }``."""
     lock = root / ".terraform.lock.hcl"
     if lock.is_file():
         try:
-            m = _LOCK_RE.search(lock.read_text(encoding="utf-8", errors="replace"))
-        except OSError:
-            m = None
-        if m:
-            v = _version_tuple(m.group(1))
-            return ProviderVersion((v[0],) if v[0] in MAJORS else (), f"lock file {m.group(1)}")
+            body = parse_text(lock.read_text(encoding="utf-8-sig"))
+        except ParseError as e:
+            raise InputError(f"{display}/.terraform.lock.hcl", str(e)) from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{display}/.terraform.lock.hcl", f"cannot read: {e}") from None
+        for btype, labels, inner, _line in body.blocks:
+            if btype == "provider" and labels == (AZURERM,):
+                v = _attr(inner, "version")
+                if v is not None and v[0][0] == "lit" and isinstance(v[0][1], str):
+                    version = v[0][1]
+                    major = _version_tuple(version)[0]
+                    return ProviderVersion(
+                        (major,) if major in MAJORS else (), f"lock file {version}"
+                    )
     for body, _file in mdef.terraform:
         for btype, _labels, inner, _line in body.blocks:
             if btype != "required_providers":
@@ -1042,6 +1199,11 @@ def _provider_version(root: Path, mdef: ModuleDef) -> ProviderVersion:
                     return ProviderVersion(majors_admitted(c), f"required_providers '{c}'")
                 if isinstance(v, str):  # the legacy short form: azurerm = "~> 3.0"
                     return ProviderVersion(majors_admitted(v), f"required_providers '{v}'")
+    for pname, _alias, body in mdef.providers:
+        v = _attr(body, "version") if pname == "azurerm" else None
+        if v is not None and v[0][0] == "lit" and isinstance(v[0][1], str):
+            c = v[0][1]
+            return ProviderVersion(majors_admitted(c), f"provider block version '{c}'")
     return ProviderVersion((), "not declared")
 
 
@@ -1073,14 +1235,13 @@ def _load(
 ) -> TfConfig:
     loader = _Loader(root, display_root)
     root_def = loader.load_tree()
+    # evaluation is paid from a budget proportional to the input (see evaluate.py)
+    reset_budget(20_000_000 + 20 * loader.bytes_read)
     values = _root_values(root, loader.display, root_def, var_files, variables)
     state = _State(loader, values)
     state.gaps.extend(loader.gaps)
     state._gap_set.update(loader.gaps)
     top = _Module(state, root_def, "", None, None, {}, (root_def.real,))
-    top.providers.update(
-        {(f"{n}.{a}" if a else n): top._subscription(b) for n, a, b in root_def.providers}
-    )
     resources: list[TfResource] = []
     var_records: list[dict[str, Any]] = []
     count = 0
@@ -1100,6 +1261,8 @@ def _load(
                     "type": type_src,
                     "file": file,
                     "line": line,
+                    # the line of each argument set in the block: "default", "sensitive"
+                    "lines": {n: ln for n, _e, ln in body.attrs},
                 }
             )
         for rdef in m.mdef.resources:
@@ -1120,7 +1283,7 @@ def _load(
         stack[0:0] = children
     return TfConfig(
         resources=resources,
-        provider=_provider_version(root, root_def),
+        provider=_provider_version(root, display_root, root_def),
         gaps=state.gaps,
         variables=var_records,
         root=display_root,

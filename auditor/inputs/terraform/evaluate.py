@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ...unknown import UnknownValue, contains_unknown
+from ...unknown import UnknownValue
 from .hcl import Expr
 
 
@@ -26,6 +26,41 @@ class EvalError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+# Hostile input can multiply values without bound (forty locals each doubling the last, a
+# YAML alias bomb, nested for expressions): every evaluation step and every value visited
+# is paid from one budget per configuration, and a string or collection past these sizes
+# is refused. What runs out becomes an unknown saying so: slow, never a hang.
+MAX_STRING = 16 * 1024 * 1024
+MAX_ITEMS = 1_000_000
+
+
+MAX_STEPS = 2_000_000  # what one expression may spend
+
+
+class _Budget:
+    left = 10_000_000
+
+
+def reset_budget(steps: int) -> None:
+    _Budget.left = steps
+
+
+def charge(steps: int = 1) -> None:
+    _Budget.left -= steps
+    if _Budget.left < 0:
+        raise EvalError("the configuration multiplies its values beyond what this reader evaluates")
+
+
+def checked(value: Any) -> Any:
+    """``value`` when its size is within the limits (a new string or collection)."""
+    if isinstance(value, str):
+        if len(value) > MAX_STRING:
+            raise EvalError(f"a string of {len(value)} characters, too large to evaluate")
+    elif isinstance(value, list | dict) and len(value) > MAX_ITEMS:
+        raise EvalError(f"a collection of {len(value)} elements, too large to evaluate")
+    return value
 
 
 class Lazy:
@@ -157,9 +192,25 @@ def type_name(value: Any) -> str:
     return "a value"
 
 
+def find_unknown(value: Any) -> UnknownValue | None:
+    """The first unknown inside a value (depth first), each value visited paid for."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if type(v) is UnknownValue:
+            return v
+        if isinstance(v, dict):
+            charge(len(v) + 1)
+            stack.extend(reversed(list(v.values())))
+        elif isinstance(v, list):
+            charge(len(v) + 1)
+            stack.extend(reversed(v))
+    return None
+
+
 def unknown_in(*values: Any) -> UnknownValue | None:
     for v in values:
-        u = contains_unknown(v)
+        u = find_unknown(v)
         if u is not None:
             return u
     return None
@@ -215,11 +266,27 @@ def get_index(base: Any, key: Any) -> Any:
 
 def evaluate(expr: Expr, ctx: Context) -> Any:
     """The value of ``expr``; EvalError where Terraform would report an error."""
+    _Budget.left -= 1
+    if _Budget.left < 0:
+        charge(0)
     return _EVAL[expr[0]](expr, ctx)
 
 
 def evaluate_safe(expr: Expr, ctx: Context, where: str = "") -> Any:
-    """The value, or an UnknownValue saying what went wrong (never an exception)."""
+    """The value, or an UnknownValue saying what went wrong (never an exception).
+
+    One expression may spend at most MAX_STEPS of the budget, so a single hostile value
+    cannot leave the rest of the configuration unevaluated."""
+    outer = _Budget.left
+    allowed = min(outer, MAX_STEPS)
+    _Budget.left = allowed
+    try:
+        return _evaluate_safe(expr, ctx, where)
+    finally:
+        _Budget.left = outer - (allowed - _Budget.left)
+
+
+def _evaluate_safe(expr: Expr, ctx: Context, where: str) -> Any:
     try:
         value = evaluate(expr, ctx)
     except EvalError as e:
@@ -300,6 +367,7 @@ def _template(items: tuple[Any, ...], ctx: Context) -> Any:
                 return coll
             pieces = []
             for k, val in _pairs(coll):
+                charge()
                 names = {it[2]: val}
                 if it[1]:
                     names[it[1]] = k
@@ -307,16 +375,18 @@ def _template(items: tuple[Any, ...], ctx: Context) -> Any:
             u = unknown_in(pieces)
             if u:
                 return u
-            v = "".join(pieces)
+            v = checked("".join(pieces))
         else:
             v = evaluate(it, ctx)
         if type(v) is UnknownValue:
             return v
-        u = contains_unknown(v)
+        u = find_unknown(v)
         if u is not None:
             return u
         parts.append(stringify(v))
-    return "".join(parts)
+        if len(parts[-1]) > MAX_STRING:
+            checked(parts[-1])
+    return checked("".join(parts))
 
 
 def _tpl(e: Expr, ctx: Context) -> Any:
@@ -359,6 +429,7 @@ def _for(e: Expr, ctx: Context) -> Any:
     out_list: list[Any] = []
     out_obj: dict[str, Any] = {}
     for k, v in _pairs(coll):
+        charge()
         names = {vname: v}
         if kname:
             names[kname] = k
@@ -383,7 +454,7 @@ def _for(e: Expr, ctx: Context) -> Any:
                 out_obj[key] = val
         else:
             out_list.append(evaluate(val_e, sub))
-    return out_obj if is_obj else out_list
+    return checked(out_obj if is_obj else out_list)
 
 
 def _cond(e: Expr, ctx: Context) -> Any:
@@ -407,6 +478,9 @@ def equal(a: Any, b: Any) -> Any:
 
 
 def _same(a: Any, b: Any) -> bool:
+    _Budget.left -= 1
+    if _Budget.left < 0:
+        charge(0)
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     if isinstance(a, int | float) and isinstance(b, int | float):

@@ -4,21 +4,28 @@ function gives an UnknownValue naming it, never a guess)."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
 import json
 import math
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ...unknown import UnknownValue, contains_unknown
+from ...unknown import UnknownValue
 from .evaluate import (
+    MAX_ITEMS,
+    MAX_STRING,
     Context,
     EvalError,
     Lazy,
     _same,
+    charge,
+    checked,
     evaluate,
+    find_unknown,
     num,
     to_bool,
     to_number,
@@ -75,8 +82,8 @@ def call(name: str, arg_exprs: tuple[Expr, ...], expand: bool, ctx: Context) -> 
             return u
     try:
         if name in WITH_CONTEXT:
-            return f(ctx, *args)
-        return f(*args)
+            return checked(f(ctx, *args))
+        return checked(f(*args))
     except EvalError:
         raise
     except TypeError as e:
@@ -107,7 +114,7 @@ def _can(arg_exprs: tuple[Expr, ...], ctx: Context) -> Any:
         v = evaluate(arg_exprs[0], ctx)
     except EvalError:
         return False
-    u = contains_unknown(v)
+    u = find_unknown(v)
     return u if u is not None else True
 
 
@@ -134,19 +141,52 @@ def _sort_key(v: Any) -> Any:
     return (0, to_number(v), "") if isinstance(v, int | float) else (1, 0, to_string(v))
 
 
+def _key(v: Any) -> Any:
+    """A hashable key equal for values Terraform holds equal (None for collections)."""
+    if isinstance(v, bool):
+        return ("b", v)
+    if isinstance(v, int | float):
+        return ("n", v)
+    if isinstance(v, str):
+        return ("s", v)
+    if v is None:
+        return ("z", None)
+    return None
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    """Unique elements in order: hashed for scalars, compared for collections."""
+    charge(len(values))
+    out: list[Any] = []
+    seen: set[Any] = set()
+    others: list[Any] = []
+    for v in values:
+        k = _key(v)
+        if k is not None:
+            if k not in seen:
+                seen.add(k)
+                out.append(v)
+        elif not any(_same(v, o) for o in others):
+            others.append(v)
+            out.append(v)
+    return out
+
+
+def _member(v: Any, values: list[Any]) -> bool:
+    k = _key(v)
+    if k is not None:
+        charge(len(values))
+        return any(_key(x) == k for x in values)
+    return any(_same(v, x) for x in values)
+
+
 def _set(values: list[Any]) -> list[Any]:
     """A set as a list: unique elements, strings sorted (as Terraform orders them)."""
-    out: list[Any] = []
-    for v in values:
-        if not any(_same(v, o) for o in out):
-            out.append(v)
-    try:
-        if all(isinstance(v, str) for v in out):
-            return sorted(out)
-        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in out):
-            return sorted(out)
-    except TypeError:
-        pass
+    out = _distinct(values)
+    if all(isinstance(v, str) for v in out):
+        return sorted(out)
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in out):
+        return sorted(out)
     return out
 
 
@@ -193,6 +233,8 @@ def _format(fmt: Any, *args: Any) -> str:
             raise EvalError(f"format(): the verb %{verb}")
         if width:
             w = int(width)
+            if w > 10_000:
+                raise EvalError("format(): a field width too large")
             s = s.ljust(w) if "-" in flags else (s.rjust(w, "0") if "0" in flags else s.rjust(w))
         if "+" in flags and verb in "dfeEgG" and not s.lstrip().startswith("-"):
             s = "+" + s
@@ -225,35 +267,61 @@ fn("trimsuffix")(lambda s, p: to_string(s).removesuffix(to_string(p)))
 fn("startswith")(lambda s, p: to_string(s).startswith(to_string(p)))
 fn("endswith")(lambda s, p: to_string(s).endswith(to_string(p)))
 fn("strcontains")(lambda s, p: to_string(p) in to_string(s))
-fn("indent")(lambda n, s: to_string(s).replace("\n", "\n" + " " * _int(n)))
+
+
+@fn("indent")
+def _indent(n: Any, s: Any) -> str:
+    spaces, text = _int(n), to_string(s)
+    if spaces > 10_000 or text.count("\n") * spaces > MAX_STRING:
+        raise EvalError("indent(): the result would be too large")
+    return text.replace("\n", "\n" + " " * spaces)
 
 
 @fn("join")
 def _join(sep: Any, *lists: Any) -> str:
-    items = [x for lst in lists for x in _list(lst, "join")]
-    return to_string(sep).join(to_string(x) for x in items)
+    items = [to_string(x) for lst in lists for x in _list(lst, "join")]
+    sep = to_string(sep)
+    if sum(map(len, items)) + len(sep) * len(items) > MAX_STRING:
+        raise EvalError("join(): the result would be too large")
+    return sep.join(items)
 
 
 @fn("split")
 def _split(sep: Any, s: Any) -> list[str]:
     s, sep = to_string(s), to_string(sep)
-    if s == "":
-        return []
     if sep == "":
         return list(s)
-    return s.split(sep)
+    return s.split(sep)  # as Go's strings.Split: split(",", "") is [""]
 
 
-def _go_regex(pattern: str) -> re.Pattern[str]:
-    """An RE2 pattern, as far as Python's engine reads it the same way (RE2 has no
-    backreferences or lookaround, so everything RE2 accepts means the same here, bar the
-    named-group syntax ``(?P<n>…)`` both share)."""
-    if len(pattern) > 2000:
-        raise EvalError("a regular expression too long to evaluate")
+def _go_regex(pattern: str) -> Any:
+    """A pattern compiled by RE2, the engine Terraform's regex functions use: the same
+    syntax, and time linear in the text, so a hostile ``(a+)+$`` cannot hang the reader."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
     try:
-        return re.compile(pattern)
-    except re.error as e:
-        raise EvalError(f"invalid regular expression: {e}") from None
+        return re2.compile(pattern, options)
+    except re2.error as e:
+        problem = e.args[0] if e.args else e
+        if isinstance(problem, bytes):
+            problem = problem.decode("utf-8", "replace")
+        raise EvalError(f"invalid regular expression: {problem}") from None
+
+
+_GO_TEMPLATE = re.compile(r"\$(\$|\{(\w+)\}|(\w+))")
+
+
+def _go_template(new: str) -> str:
+    """Go's replacement syntax ($1, ${1}, $name, $$) as the \\g<…> one."""
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) == "$":
+            return "$"
+        return "\\g<" + (m.group(2) or m.group(3)) + ">"
+
+    return _GO_TEMPLATE.sub(one, new.replace("\\", "\\\\"))
 
 
 @fn("replace")
@@ -261,8 +329,16 @@ def _replace(s: Any, old: Any, new: Any) -> str:
     s, old, new = to_string(s), to_string(old), to_string(new)
     if len(old) >= 2 and old.startswith("/") and old.endswith("/"):
         rx = _go_regex(old[1:-1])
-        repl = re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", new.replace("\\", "\\\\"))
-        return rx.sub(repl, s)
+        matches = sum(1 for _ in rx.finditer(s))
+        if len(s) + matches * len(new) > MAX_STRING:
+            raise EvalError("replace(): the result would be too large")
+        try:
+            return str(rx.sub(_go_template(new), s))
+        except (re.error, IndexError, ValueError) as e:
+            raise EvalError(f"replace(): {e}") from None
+    count = s.count(old) if old else len(s) + 1
+    if len(s) + count * (len(new) - len(old)) > MAX_STRING:
+        raise EvalError("replace(): the result would be too large")
     return s.replace(old, new)
 
 
@@ -380,7 +456,7 @@ def _values(m: Any) -> Any:
 
 @fn("contains")
 def _contains(lst: Any, v: Any) -> bool:
-    return any(_same(x, v) for x in _list(lst, "contains"))
+    return _member(v, _list(lst, "contains"))
 
 
 @fn("index")
@@ -453,6 +529,7 @@ def _flatten(v: Any) -> Any:
     stack: list[Any] = [iter(_list(v, "flatten"))]
     while stack:
         for x in stack[-1]:
+            charge()
             if type(x) is UnknownValue:
                 return x  # it may be a list: the flattened length is not known
             if isinstance(x, list):
@@ -465,12 +542,8 @@ def _flatten(v: Any) -> Any:
 
 
 @fn("distinct")
-def _distinct(lst: Any) -> list[Any]:
-    out: list[Any] = []
-    for x in _list(lst, "distinct"):
-        if not any(_same(x, o) for o in out):
-            out.append(x)
-    return out
+def _distinct_fn(lst: Any) -> list[Any]:
+    return _distinct(_list(lst, "distinct"))
 
 
 @fn("compact")
@@ -596,22 +669,33 @@ def _setintersection(first: Any, *rest: Any) -> list[Any]:
     out = [x for x in _list(first, "setintersection")]
     for s in rest:
         other = _list(s, "setintersection")
-        out = [x for x in out if any(_same(x, o) for o in other)]
+        keys = {_key(o) for o in other}
+        out = [x for x in out if (_key(x) in keys if _key(x) else _member(x, other))]
     return _set(out)
 
 
 @fn("setsubtract")
 def _setsubtract(a: Any, b: Any) -> list[Any]:
     other = _list(b, "setsubtract")
-    return _set([x for x in _list(a, "setsubtract") if not any(_same(x, o) for o in other)])
+    keys = {_key(o) for o in other}
+    return _set(
+        [
+            x
+            for x in _list(a, "setsubtract")
+            if not (_key(x) in keys if _key(x) else _member(x, other))
+        ]
+    )
 
 
 @fn("setproduct")
 def _setproduct(*sets: Any) -> list[Any]:
     out: list[list[Any]] = [[]]
     for s in sets:
-        out = [[*p, x] for p in out for x in _list(s, "setproduct")]
-        if len(out) > 100_000:
+        items = _list(s, "setproduct")
+        if len(out) * len(items) > 100_000:
+            raise EvalError("setproduct(): too many combinations")
+        out = [[*p, x] for p in out for x in items]
+        if len(out) > MAX_ITEMS:
             raise EvalError("setproduct(): too many combinations")
     return out if sets else []
 
@@ -762,6 +846,10 @@ class _Refused(EvalError):
 def _read(ctx: Context, path: Any) -> str:
     p = _inside(ctx, path)
     try:
+        if not p.exists():
+            raise EvalError(f"there is no file {path}")
+        if not p.is_file():  # a directory, a FIFO (which would block), a device
+            raise EvalError(f"{path} is not a regular file")
         if p.stat().st_size > MAX_FILE:
             raise EvalError(f"{path} is too large to read")
         return p.read_text(encoding="utf-8")
@@ -819,3 +907,176 @@ def _abspath(ctx: Context, path: Any) -> Any:
 
 fn("basename")(lambda p: to_string(p).rstrip("/").rpartition("/")[2])
 fn("dirname")(lambda p: to_string(p).rstrip("/").rpartition("/")[0] or ".")
+
+
+# -- identity, hashes, other encodings ----------------------------------------------------
+
+fn("sensitive", structural=True)(lambda v: v)  # a mark on the value, not a new value
+fn("nonsensitive", structural=True)(lambda v: v)
+
+
+def _hash(algorithm: str) -> Fn:
+    def digest(s: Any) -> str:
+        return hashlib.new(algorithm, to_string(s).encode()).hexdigest()
+
+    return digest
+
+
+for _name, _algo in (("md5", "md5"), ("sha1", "sha1"), ("sha256", "sha256"), ("sha512", "sha512")):
+    fn(_name)(_hash(_algo))
+
+
+@fn("base64sha256")
+def _base64sha256(s: Any) -> str:
+    return base64.b64encode(hashlib.sha256(to_string(s).encode()).digest()).decode()
+
+
+@fn("base64sha512")
+def _base64sha512(s: Any) -> str:
+    return base64.b64encode(hashlib.sha512(to_string(s).encode()).digest()).decode()
+
+
+@fn("yamldecode")
+def _yamldecode(s: Any) -> Any:
+    import yaml
+
+    text = to_string(s)
+    if len(text) > MAX_FILE:
+        raise EvalError("yamldecode(): the document is too large")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise EvalError(f"yamldecode(): {e.__class__.__name__}") from None
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
+    """A decoded document as JSON-like values (YAML dates and the like as strings); each
+    node paid for (YAML aliases can make a small document a huge value)."""
+    charge()
+    if isinstance(value, dict):
+        return {to_string(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return num(value)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+@fn("csvdecode")
+def _csvdecode(s: Any) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(to_string(s))))
+    if not rows:
+        return []
+    header = rows[0]
+    out = []
+    for row in rows[1:]:
+        if len(row) != len(header):
+            raise EvalError("csvdecode(): a row with the wrong number of fields")
+        out.append(dict(zip(header, row, strict=True)))
+    return out
+
+
+@fn("matchkeys")
+def _matchkeys(values: Any, keys: Any, searchset: Any) -> list[Any]:
+    values, keys = _list(values, "matchkeys"), _list(keys, "matchkeys")
+    search = _list(searchset, "matchkeys")
+    if len(values) != len(keys):
+        raise EvalError("matchkeys(): lists of different lengths")
+    return [v for v, k in zip(values, keys, strict=True) if _member(k, search)]
+
+
+def _at_apply(name: str) -> Fn:
+    def unknown(*args: Any) -> UnknownValue:
+        return UnknownValue(f"{name}() is known only when terraform applies")
+
+    return unknown
+
+
+for _name in ("timestamp", "plantimestamp", "uuid", "bcrypt"):
+    fn(_name, structural=True)(_at_apply(_name))
+
+
+@fn("uuidv5")
+def _uuidv5(namespace: Any, name: Any) -> str:
+    import uuid
+
+    ns = to_string(namespace)
+    known = {
+        "dns": uuid.NAMESPACE_DNS,
+        "url": uuid.NAMESPACE_URL,
+        "oid": uuid.NAMESPACE_OID,
+        "x500": uuid.NAMESPACE_X500,
+    }
+    try:
+        space = known[ns] if ns in known else uuid.UUID(ns)
+    except ValueError:
+        raise EvalError(f"uuidv5(): {ns!r} is not a namespace") from None
+    return str(uuid.uuid5(space, to_string(name)))
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A fileset() pattern (doublestar: ``*``, ``**``, ``?``, ``[…]``, ``{a,b}``)."""
+    out: list[str] = []
+    i, n, depth = 0, len(pattern), 0
+    while i < n:
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]*/)*")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                raise EvalError("fileset(): an unclosed [ in the pattern")
+            body = pattern[i + 1 : end].replace("\\", "\\\\")
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = end
+        elif c == "{":
+            out.append("(?:")
+            depth += 1
+        elif c == "}" and depth:
+            out.append(")")
+            depth -= 1
+        elif c == "," and depth:
+            out.append("|")
+        else:
+            out.append(re.escape(c))
+        i += 1
+    if depth:
+        raise EvalError("fileset(): an unclosed { in the pattern")
+    return re.compile("".join(out) + r"\Z")
+
+
+@fn("fileset", context=True)
+@_file_call
+def _fileset(ctx: Context, path: Any, pattern: Any) -> list[str]:
+    """The files under ``path`` (inside the tree) matching ``pattern``, relative to it."""
+    base = _inside(ctx, path)
+    rx = _glob_regex(to_string(pattern))
+    out: list[str] = []
+    seen = 0
+    for directory, dirs, files in os.walk(base):  # symbolic links to directories not followed
+        dirs.sort()
+        for name in sorted(files):
+            seen += 1
+            if seen > 100_000:
+                raise EvalError("fileset(): more than 100000 files under the path")
+            full = Path(directory) / name
+            rel = full.relative_to(base).as_posix()
+            if rx.match(rel) and full.is_file():
+                out.append(rel)
+    return sorted(out)

@@ -22,10 +22,13 @@ from __future__ import annotations
 import functools
 import gc
 import itertools
+import multiprocessing as mp
 import os
 import re
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NamedTuple
 
 Expr = tuple[Any, ...]
@@ -104,11 +107,17 @@ class _Converter:
     def body(self, tree: Any) -> Body:
         attrs: list[tuple[str, Expr, int]] = []
         blocks: list[tuple[str, tuple[str, ...], Body, int]] = []
+        seen: dict[str, int] = {}
         for child in tree.children:
             kind = getattr(child, "data", None)
             if kind == "attribute":
                 name_node, expr = child.children[0], child.children[-1]
-                attrs.append((self.name(name_node), self.expr(expr), self.line(child)))
+                name = self.name(name_node)
+                line = self.line(child)
+                if name in seen:  # as terraform: "Attribute redefined"
+                    raise ParseError(line, f"{name} is set twice (first on line {seen[name]})")
+                seen[name] = line
+                attrs.append((name, self.expr(expr), line))
             elif kind == "block":
                 self.depth += 1
                 if self.depth > MAX_DEPTH:
@@ -174,6 +183,8 @@ class _Converter:
         value = float(str(tree.children[0]))
         if value in (float("inf"), float("-inf")):
             return ("bad", "a number too large to read")
+        if value.is_integer() and abs(value) < 2**53:
+            return ("lit", int(value))  # Terraform's 1e3 is the number 1000
         return ("lit", value)
 
     def literal_value(self, tree: Any) -> Expr:
@@ -239,6 +250,14 @@ class _Converter:
                 ops.append(("get", str(self.trees(op)[0].children[0])))
             else:
                 ops.append(("idx", self.index(op)))
+        if tree.data == "attr_splat_expr_term":
+            # the legacy splat (a.*.b) takes attribute names only: from the first index
+            # on, the traversal applies to the resulting list (a.*.id[0] is its first id)
+            cut = next((i for i, op in enumerate(ops) if op[0] == "idx"), len(ops))
+            node: Expr = ("splat", self.expr(base), tuple(ops[:cut]))
+            for op in ops[cut:]:
+                node = ("get", node, op[1]) if op[0] == "get" else ("idx", node, op[1])
+            return node
         return ("splat", self.expr(base), tuple(ops))
 
     def for_intro(self, node: Any) -> tuple[str | None, str, Expr]:
@@ -363,7 +382,7 @@ def _assemble(flat: list[Any], line: int) -> Expr:
     # strip markers first: they trim the whitespace of the neighbouring literals
     parts = list(flat)
     for i, p in enumerate(parts):
-        if p[0] in ("if", "for", "else", "endif", "endfor"):
+        if p[0] in ("if", "for", "else", "endif", "endfor") or (p[0] == "i" and len(p) == 4):
             ls, rs = p[-2], p[-1]
             if ls and i > 0 and parts[i - 1][0] == "s":
                 parts[i - 1] = ("s", parts[i - 1][1].rstrip())
@@ -485,7 +504,9 @@ def parse_template(text: str, line: int) -> Expr:
                 flat.append(("s", "".join(lit)))
                 lit = []
             if text[i] == "$":
-                flat.append(("i", parse_expression(inner.strip().strip("~"), line)))
+                ls, rs = inner.startswith("~"), inner.endswith("~")
+                expr = inner[1 if ls else 0 : len(inner) - 1 if rs else len(inner)]
+                flat.append(("i", parse_expression(expr.strip(), line), ls, rs))
             else:
                 m = _DIRECTIVE_RE.match(inner.strip())
                 if not m:
@@ -513,7 +534,10 @@ def parse_template(text: str, line: int) -> Expr:
 
 def parse_expression(text: str, line: int = 1) -> Expr:
     """One expression from its source text (template sequences, ``-var`` values)."""
-    body = parse_text(f"x = (\n{text}\n)\n", line_offset=line - 2)
+    if "\n" in text:  # a multi-line expression: parentheses let it span lines
+        body = parse_text(f"x = (\n{text}\n)\n", line_offset=line - 2)
+    else:
+        body = parse_text(f"x = {text}\n", line_offset=line - 1)
     if len(body.attrs) != 1 or body.blocks:
         raise ParseError(line, f"not an expression: {text[:40]!r}")
     return body.attrs[0][1]
@@ -529,7 +553,7 @@ def _lark_error(e: Exception, line_offset: int) -> ParseError:
         elif not text.strip():
             what = "end of line"
         else:
-            what = repr(text.strip()[:30])
+            what = repr(text.strip().split("\n")[0][:30])
         return ParseError(line, f"unexpected {what}")
     char = getattr(e, "char", None)
     if char is not None:
@@ -633,6 +657,22 @@ def _merge(bodies: Sequence[Body]) -> Body:
     )
 
 
+def _in_pool(jobs: list[tuple[str, int]], workers: int) -> list[Body | ParseError] | None:
+    """The jobs parsed by worker processes; None where processes cannot be used (the
+    caller then parses them here). Forked workers start at once; with other threads
+    running a fork is unsafe, so the workers are spawned instead."""
+    method = (
+        "fork"
+        if threading.active_count() == 1 and "fork" in mp.get_all_start_methods()
+        else "spawn"
+    )
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
+            return list(pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+    except (OSError, BrokenProcessPool):
+        return None
+
+
 def parse_many(texts: Sequence[str], workers: int | None = None) -> list[Body | ParseError]:
     """Parse several files' texts, in parallel when it pays; each a Body or a ParseError.
 
@@ -647,10 +687,10 @@ def parse_many(texts: Sequence[str], workers: int | None = None) -> list[Body | 
         owner.extend([i] * len(parts))
     total = sum(len(t) for t in texts)
     cpus = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    results: list[Body | ParseError] | None = None
     if cpus > 1 and total > 200_000 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=min(cpus, len(jobs))) as pool:
-            results = list(pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // (cpus * 8))))
-    else:
+        results = _in_pool(jobs, min(cpus, len(jobs)))
+    if results is None:
         results = [_parse_job(j) for j in jobs]
     grouped: list[list[Body | ParseError]] = [[] for _ in texts]
     for i, r in zip(owner, results, strict=True):

@@ -37,6 +37,7 @@ class TfResource:
     lines: dict[str, int] = field(default_factory=dict)
     # what each attribute's expression referred to, by the same dotted paths as ``lines``:
     # "var.ADO_PAT", "local.x", "azurerm_subnet.aml", "module.net", "data.azurerm_x.y"
+    # (the HCL reader also lists what each named local refers to, transitively)
     references: dict[str, list[str]] = field(default_factory=dict)
     provider: str = "azurerm"  # the provider's local name
     provider_subscription: str | None = None  # the provider block's literal subscription_id

@@ -38,6 +38,9 @@ class Mapper:
 
 
 MAPPERS: dict[str, Mapper] = {}
+# Run once every phase is done, in registration order: what Azure fills in on one resource
+# from others (a public IP's ipConfiguration, an NSG's subnets, a peering's state).
+FINISHERS: list[Callable[[MapContext], None]] = []
 
 
 def maps(*tf_types: str, phase: int = 1) -> Callable[[MapperFn], MapperFn]:
@@ -51,6 +54,12 @@ def maps(*tf_types: str, phase: int = 1) -> Callable[[MapperFn], MapperFn]:
         return fn
 
     return register
+
+
+def finishes(fn: Callable[[MapContext], None]) -> Callable[[MapContext], None]:
+    """Register ``fn`` to run after the last phase (see ``FINISHERS``)."""
+    FINISHERS.append(fn)
+    return fn
 
 
 @dataclass
@@ -71,6 +80,7 @@ class MapContext:
         self._order: list[str] = []
         self.origins: dict[str, Origin] = {}
         self.gaps: list[str] = []
+        self._embedded: dict[str, str] = {}  # key -> id of entries other rows embed
 
     # -- values ---------------------------------------------------------------------
     def value(self, r: TfResource, path: str) -> Any:
@@ -120,12 +130,37 @@ class MapContext:
             return None
         return self._rows.get(arm.key(arm_id))
 
+    def add_embedded(
+        self,
+        r: TfResource,
+        embedded_id: str,
+        lines: dict[str, str] | None = None,
+        block: str | None = None,
+    ) -> None:
+        """Record that ``r`` made an entry another row embeds but the graph reads as a node
+        of its own (a subnet in its VNet's row): findings on it name ``r``, at the line of
+        ``block`` (an inline block's path, ``subnet.0``) when given. ``lines`` maps paths of
+        the entry (``properties.networkSecurityGroup``) to attributes of ``r``."""
+        self._embedded[arm.key(embedded_id)] = embedded_id
+        self.origins[embedded_id] = Origin(
+            address=r.address,
+            file=r.file,
+            line=r.lines.get(block, r.line) if block else r.line,
+            lines={
+                arm_path: line
+                for arm_path, tf_path in (lines or {}).items()
+                if (line := r.lines.get(tf_path)) is not None
+            },
+        )
+
     def note_lines(self, arm_id: str, r: TfResource, lines: dict[str, str]) -> None:
-        """Record that ``r`` (a folded child) set these ARM paths of ``arm_id``'s row."""
+        """Record that ``r`` (a folded child) set these ARM paths of ``arm_id``'s row (or
+        of an embedded entry recorded with :meth:`add_embedded`)."""
         row = self.row(arm_id)
-        if row is None:
+        rid = row["id"] if row is not None else self._embedded.get(arm.key(str(arm_id)))
+        if rid is None:
             return
-        origin = self.origins.get(row["id"])
+        origin = self.origins.get(rid)
         if origin is None:
             return
         for arm_path, tf_path in lines.items():
@@ -156,6 +191,8 @@ def to_rows(config: TfConfig) -> MapResult:
                 continue
             if mapper.phase == phase:
                 mapper.fn(r, ctx)
+    for finish in FINISHERS:
+        finish(ctx)
     return MapResult(ctx.rows(), ctx.origins, unmapped, ctx.gaps)
 
 
@@ -170,6 +207,7 @@ __all__ = [
     "MapResult",
     "Row",
     "UnknownValue",
+    "finishes",
     "maps",
     "to_rows",
 ]

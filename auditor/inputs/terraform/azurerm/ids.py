@@ -36,6 +36,7 @@ _TOP: dict[str, str] = {
     "azurerm_firewall_policy": "Microsoft.Network/firewallPolicies",
     "azurerm_virtual_network_gateway": "Microsoft.Network/virtualNetworkGateways",
     "azurerm_virtual_hub": "Microsoft.Network/virtualHubs",
+    "azurerm_route_server": "Microsoft.Network/virtualHubs",
     "azurerm_private_dns_resolver": "Microsoft.Network/dnsResolvers",
     "azurerm_private_dns_resolver_dns_forwarding_ruleset": (
         "Microsoft.Network/dnsForwardingRulesets"
@@ -82,6 +83,7 @@ _CHILD_BY_NAME: dict[str, tuple[str, str, str]] = {
         "zone_name",
         "CNAME",
     ),
+    "azurerm_route": ("Microsoft.Network/routeTables", "route_table_name", "routes"),
     "azurerm_monitor_private_link_scoped_service": (
         "Microsoft.Insights/privateLinkScopes",
         "scope_name",
@@ -99,6 +101,11 @@ _CHILD_BY_ID: dict[str, tuple[str, str]] = {
     "azurerm_lb_nat_rule": ("loadbalancer_id", "inboundNatRules"),
     "azurerm_lb_backend_address_pool": ("loadbalancer_id", "backendAddressPools"),
     "azurerm_lb_probe": ("loadbalancer_id", "probes"),
+    "azurerm_lb_nat_pool": ("loadbalancer_id", "inboundNatPools"),
+    "azurerm_lb_backend_address_pool_address": (
+        "backend_address_pool_id",
+        "loadBalancerBackendAddresses",
+    ),
     "azurerm_private_dns_resolver_inbound_endpoint": (
         "private_dns_resolver_id",
         "inboundEndpoints",
