@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Generic, TypeVar
 
+from .unknown import UnknownValue
+
 T = TypeVar("T")
 MAX_PORT = 65535
 PortRanges = tuple[tuple[int, int], ...]
@@ -636,6 +638,10 @@ class DnsConfig:
 
 
 def _dns_config(entry: dict[str, Any], props: dict[str, Any]) -> DnsConfig:
+    # a zone group's record set planned in Terraform: the IP is known only after apply
+    # (the DNS relations read it as unknown; the entry itself is readable)
+    if type(props.get("ipAddresses")) is UnknownValue:
+        return DnsConfig(text(props, "fqdn"), [])
     return DnsConfig(text(props, "fqdn"), texts(props, "ipAddresses"))
 
 
