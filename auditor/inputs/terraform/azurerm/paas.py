@@ -135,8 +135,9 @@ def workspace(r: TfResource, ctx: MapContext) -> None:
 
     def access(major: int) -> tuple[Any, Any]:
         """(publicNetworkAccess, allowPublicAccessWhenBehindVnet) as ``major`` sends them."""
-        if major == 2:  # the attribute was allowPublicAccessWhenBehindVnet, default false
-            return None, explicit if explicit is not None else False
+        if major == 2:  # the attribute was allowPublicAccessWhenBehindVnet, default false;
+            # publicNetworkAccess was not sent, and Azure reports its default, Enabled
+            return "Enabled", explicit if explicit is not None else False
         return enabled(configured_or_default(r, "public_network_access_enabled", major)), None
 
     pair = per_major(ctx, r, "what public_network_access_enabled sets", access)
