@@ -186,6 +186,46 @@ def workspace(r: TfResource, ctx: MapContext) -> None:
     )
 
 
+@maps("azurerm_ai_foundry", "azurerm_ai_foundry_project")
+def foundry(r: TfResource, ctx: MapContext) -> None:
+    """An AI Foundry hub (a workspace of kind Hub; public_network_access, a string,
+    defaults to Enabled) or project (kind Project under its hub: it inherits the hub's
+    network, MLA-AML-010)."""
+    hub = r.type == "azurerm_ai_foundry"
+    managed = blocks(r, "managed_network")
+    props = prune(
+        {
+            "publicNetworkAccess": ctx.value(r, "public_network_access") if hub else None,
+            "storageAccount": r.get("storage_account_id"),
+            "keyVault": r.get("key_vault_id"),
+            "applicationInsights": r.get("application_insights_id"),
+            "containerRegistry": r.get("container_registry_id"),
+            "hbiWorkspace": r.get("high_business_impact_enabled"),
+            "friendlyName": r.get("friendly_name"),
+            "hubResourceId": None if hub else r.get("ai_services_hub_id"),
+            "managedNetwork": {
+                "isolationMode": (managed[0].get("isolation_mode") if managed else None)
+                or "Disabled"
+            }
+            if hub
+            else None,
+        }
+    )
+    row = base_row(ctx, r, WORKSPACE, props)
+    row["kind"] = "Hub" if hub else "Project"
+    row["sku"] = {"name": "Basic", "tier": "Basic"}
+    row["identity"] = _identity(r)
+    ctx.add_row(
+        r,
+        row,
+        lines={
+            "properties.publicNetworkAccess": "public_network_access",
+            "properties.managedNetwork.isolationMode": "managed_network.0.isolation_mode",
+            "properties.hubResourceId": "ai_services_hub_id",
+        },
+    )
+
+
 _OUTBOUND = {
     "azurerm_machine_learning_workspace_network_outbound_rule_fqdn": "FQDN",
     "azurerm_machine_learning_workspace_network_outbound_rule_service_tag": "ServiceTag",
