@@ -9,7 +9,7 @@ import pytest
 
 from auditor.inputs.terraform.azurerm import defaults
 from auditor.unknown import UnknownValue
-from tests.tf_rows import mapped, res, rid, row_of, scan
+from tests.tf_rows import FIXTURES, mapped, res, rid, row_of, scan
 
 WS_ID = rid("rg-aml", "Microsoft.MachineLearningServices/workspaces/mlw")
 SUBNET = rid("rg-aml", "Microsoft.Network/virtualNetworks/vnet-aml/subnets/snet-training")
@@ -433,3 +433,35 @@ def test_aks_api_server_exposure(values: dict[str, Any], open_: bool) -> None:
     got = findings([ws, aks, inference], "MLA-AKS-001")
     assert bool(got) is open_
     assert len(findings([ws, aks, inference], "MLA-AKS-002")) == 1  # no internal LB in azurerm
+
+
+# -- the rule fixtures' Terraform forms ----------------------------------------------------
+# MLA-DNS-001's form needs VNets and peerings (helper tf-net's mappers): the shared
+# test_rule_terraform runs it; tests/test_tf_dns.py checks its verdicts with ARM VNet rows.
+MINE = {"AML", "STG", "KV", "ACR", "APPI", "PE", "AKS", "DNS"}  # this helper's rule families
+
+
+def _forms() -> list[str]:
+    return sorted(
+        p.parent.parent.name
+        for p in FIXTURES.glob("MLA-*/terraform/expect.json")
+        if p.parent.parent.name.split("-")[1] in MINE and p.parent.parent.name != "MLA-DNS-001"
+    )
+
+
+@pytest.mark.parametrize("rule_id", _forms())
+def test_terraform_form_of_the_rule_fixture(rule_id: str) -> None:
+    import json
+
+    from tests.terraform_harness import scan_tf
+
+    folder = FIXTURES / rule_id / "terraform"
+    expect = json.loads((folder / "expect.json").read_text(encoding="utf-8"))
+    failed = scan_tf(folder / "fail", select=[rule_id])
+    got = sorted({(f.resource_id, f.location["line"]) for f in failed.findings})
+    assert got == sorted((e["resource"], e["line"]) for e in expect["fail"])
+    assert failed.not_evaluated == []
+    if (folder / "pass").is_dir():
+        passed = scan_tf(folder / "pass", select=[rule_id])
+        assert passed.findings == [] and passed.not_evaluated == []
+        assert next(o for o in passed.outcomes if o.rule_id == rule_id).status == "pass"
