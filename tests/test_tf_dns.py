@@ -187,6 +187,18 @@ def test_record_ip_comparisons_stay_unknown_until_apply() -> None:
     assert "known only after apply" in " ".join(result.not_evaluated[0].reasons)
 
 
+def test_a_planned_record_is_unknown_even_if_the_input_claims_the_zones_records() -> None:
+    """Whatever collections a Terraform reader claims, the record a zone group writes at
+    apply does not exist yet: no NXDOMAIN, no missing record — unknown."""
+    from auditor.collections import NAMES
+
+    result = scan(
+        dns001(True), ["MLA-DNS-005"], _vnets("MLA-DNS-001", "pass"), collections=list(NAMES)
+    )
+    assert result.findings == []
+    assert "at apply" in " ".join(result.not_evaluated[0].reasons)
+
+
 def test_a_static_ip_makes_the_answer_known() -> None:
     """With a static ip_configuration the zone group's record holds the endpoint's own IP:
     the answer is judged (private), not left unknown."""
@@ -246,3 +258,139 @@ def test_zone_lookup_reads_record_resources_when_the_zone_is_not_held() -> None:
     assert lookup("10.0.8.6") == (f"{ZONE_ID}/A/stmlopsdemo", ["10.0.8.6"])
     unknown = lookup(UnknownValue("known after apply"))
     assert isinstance(unknown, str) and "known only after apply" in unknown
+
+
+# -- a resolver topology: the same verdicts as its ARM form ---------------------------------
+def test_private_resolver_topology_same_verdicts_as_arm() -> None:
+    """fixtures/topologies/dns-private-resolver in Terraform form: the AML VNet names the
+    resolver's inbound endpoint (static IP) as its DNS server, spoke rulesets forward (or
+    send on-premises, or are disabled). MLA-DNS-001 flags spoke4 and cannot judge spoke3,
+    as on the ARM form, though the endpoint's IP is known only after apply."""
+    import json
+    from pathlib import Path
+
+    from auditor import arm
+
+    folder = Path(FIXTURES).parent / "topologies" / "dns-private-resolver"
+    estate = json.loads((folder / "estate.json").read_text(encoding="utf-8"))
+    vnets = [r for r in estate if r["type"].lower() in VNETS]
+    net = "Microsoft.Network/virtualNetworks"
+    vnet = {
+        v: rid("rg-net", f"{net}/vnet-{v}") for v in ("hub", "aml", "spoke2", "spoke3", "spoke4")
+    }
+    resolver_id = rid("rg-dns", "Microsoft.Network/dnsResolvers/dnspr-hub")
+    out_id = f"{resolver_id}/outboundEndpoints/out-hub"
+    st_id = rid("rg-data", "Microsoft.Storage/storageAccounts/stmlops")
+    resources = [
+        res(
+            "azurerm_storage_account",
+            "st",
+            name="stmlops",
+            resource_group_name="rg-data",
+            location="westeurope",
+            account_tier="Standard",
+            account_replication_type="LRS",
+        ),
+        zone(),
+        link("hub", vnet["hub"]),
+        res(
+            "azurerm_private_endpoint",
+            "pe",
+            name="pe-blob",
+            resource_group_name="rg-net",
+            location="westeurope",
+            subnet_id=f"{vnet['aml']}/subnets/snet-pe",
+            private_service_connection=[
+                {
+                    "name": "pe-blob",
+                    "private_connection_resource_id": st_id,
+                    "subresource_names": ["blob"],
+                    "is_manual_connection": False,
+                }
+            ],
+            private_dns_zone_group=[{"name": "default", "private_dns_zone_ids": [ZONE_ID]}],
+        ),
+        res(
+            "azurerm_private_dns_resolver",
+            "hub",
+            name="dnspr-hub",
+            resource_group_name="rg-dns",
+            location="westeurope",
+            virtual_network_id=vnet["hub"],
+        ),
+        res(
+            "azurerm_private_dns_resolver_inbound_endpoint",
+            "in",
+            name="in-hub",
+            private_dns_resolver_id=resolver_id,
+            location="westeurope",
+            ip_configurations=[
+                {
+                    "subnet_id": f"{vnet['hub']}/subnets/snet-inbound",
+                    "private_ip_allocation_method": "Static",
+                    "private_ip_address": "10.0.2.4",
+                }
+            ],
+        ),
+        res(
+            "azurerm_private_dns_resolver_outbound_endpoint",
+            "out",
+            name="out-hub",
+            private_dns_resolver_id=resolver_id,
+            location="westeurope",
+            subnet_id=f"{vnet['hub']}/subnets/snet-outbound",
+        ),
+    ]
+    rules = {
+        "spokes": [
+            ("privatelink-blob", "privatelink.blob.core.windows.net.", "10.0.2.4", True),
+            ("corp", "corp.contoso.com.", "192.168.10.10", True),
+        ],
+        "onprem": [("blob", "blob.core.windows.net.", "192.168.10.10", True)],
+        "disabled": [("privatelink-blob", "privatelink.blob.core.windows.net.", "10.0.2.4", False)],
+    }
+    spoke = {"spokes": "spoke2", "onprem": "spoke3", "disabled": "spoke4"}
+    for rs, entries in rules.items():
+        rs_id = rid("rg-dns", f"Microsoft.Network/dnsForwardingRulesets/rs-{rs}")
+        resources.append(
+            res(
+                "azurerm_private_dns_resolver_dns_forwarding_ruleset",
+                rs,
+                name=f"rs-{rs}",
+                resource_group_name="rg-dns",
+                location="westeurope",
+                private_dns_resolver_outbound_endpoint_ids=[out_id],
+            )
+        )
+        resources.append(
+            res(
+                "azurerm_private_dns_resolver_virtual_network_link",
+                rs,
+                name=f"link-vnet-{spoke[rs]}",
+                dns_forwarding_ruleset_id=rs_id,
+                virtual_network_id=vnet[spoke[rs]],
+            )
+        )
+        for name, domain, ip, on in entries:
+            resources.append(
+                res(
+                    "azurerm_private_dns_resolver_forwarding_rule",
+                    f"{rs}_{name.replace('-', '_')}",
+                    name=name,
+                    dns_forwarding_ruleset_id=rs_id,
+                    domain_name=domain,
+                    enabled=on,
+                    target_dns_servers=[{"ip_address": ip, "port": 53}],
+                )
+            )
+    tf = scan(resources, ["MLA-DNS-001"], vnets, relabel=False)
+    live = scan_files([folder / "estate.json"], select=["MLA-DNS-001"])
+
+    def related(result: Any) -> list[tuple[str, str]]:
+        return sorted(
+            (arm.key(f.resource_id), arm.key(f.related_id or "")) for f in result.findings
+        )
+
+    assert related(tf) == related(live)
+    assert related(tf) == [(arm.key(ZONE_ID), arm.key(vnet["spoke4"]))]
+    assert verdicts(tf) == verdicts(live)

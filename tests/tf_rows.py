@@ -56,6 +56,7 @@ def scan(
     extra_rows: list[dict[str, Any]] | None = None,
     majors: tuple[int, ...] = (3,),
     relabel: bool = True,
+    collections: list[str] | None = None,
 ) -> AuditResult:
     """``extra_rows``: ARM rows of what another helper's mappers make (VNets, subnets).
     ``relabel=False`` keeps ARM ids, to compare with the ARM form of a fixture."""
@@ -68,7 +69,7 @@ def scan(
             [*(extra_rows or []), *result.rows],
             row_label="Terraform resource",
             gaps=list(result.gaps),
-            collections=list(TERRAFORM_COLLECTIONS),
+            collections=list(TERRAFORM_COLLECTIONS) if collections is None else collections,
             origins=result.origins,
         ),
     )

@@ -305,12 +305,29 @@ def _records_answer(g: AuditGraph, recs: list[str]) -> tuple[str | None, list[st
     return g.display_id(recs[0]), [ip for r in recs for ip in _a_ips(g, r)]
 
 
+def _planned_record(g: AuditGraph, zone: str, name: str) -> str | None:
+    """Why the answer for ``name`` is unknown when a zone group of a plan (Terraform)
+    writes its record set at apply, with an IP known only then; else None. The record does
+    not exist yet whatever the estate says of the zone's records."""
+    for group, _ in g.into(zone, "uses_zone"):
+        for rs_name, ips in _zone_group_records(g, group, zone):
+            if rs_name == name and type(ips) is UnknownValue:
+                return (
+                    f"zone group {g.display_id(group)} writes {name} in zone {g.name(zone)} "
+                    f"at apply: {ips.reason}"
+                )
+    return None
+
+
 def zone_lookup(g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[str]] | str:
     """(record display id or None, its A IPs) for a name in a zone; ([]: no record). A
     string says why the zone's content is unknown."""
     if g.estate.holds(zone, DNS_RECORDS):
         recs = _records_index(g).get((zone, name), [])
         if not recs:
+            planned = _planned_record(g, zone, name)
+            if planned is not None:  # not written yet: the plan's zone group writes it
+                return planned
             cname = _cname_index(g).get((zone, name))
             if cname is not None:  # the name is an alias: not followed here
                 return (
@@ -321,16 +338,13 @@ def zone_lookup(g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[s
             return None, []
         return _records_answer(g, recs)
     # without the zone's records, the zone groups that write into it say what they wrote
+    planned = _planned_record(g, zone, name)
+    if planned is not None:
+        return planned
     for group, _ in g.into(zone, "uses_zone"):
         for rs_name, ips in _zone_group_records(g, group, zone):
-            if rs_name != name:
-                continue
-            if type(ips) is UnknownValue:  # a record set a plan's zone group writes at apply
-                return (
-                    f"zone group {g.display_id(group)} writes {name} in zone {g.name(zone)} "
-                    f"at apply: {ips.reason}"
-                )
-            return f"{name} (zone group {g.display_id(group)})", ips
+            if rs_name == name and type(ips) is not UnknownValue:
+                return f"{name} (zone group {g.display_id(group)})", ips
     # records of the zone the input does hold (a Terraform configuration's own record
     # resources) answer for their names, though the zone's full list is not held
     recs = _records_index(g).get((zone, name), [])
