@@ -394,3 +394,27 @@ def test_private_resolver_topology_same_verdicts_as_arm() -> None:
     assert related(tf) == related(live)
     assert related(tf) == [(arm.key(ZONE_ID), arm.key(vnet["spoke4"]))]
     assert verdicts(tf) == verdicts(live)
+
+
+def test_registry_records_include_the_data_endpoint_whatever_the_order() -> None:
+    """A registry's zone group writes <name> and <name>.<region>.data; the region is the
+    registry's own, read after every resource's row exists (the endpoint may come first)."""
+    acr_zone = rid("rg-dns", "Microsoft.Network/privateDnsZones/privatelink.azurecr.io")
+    acr_id = rid("rg-aml", "Microsoft.ContainerRegistry/registries/crmlops")
+    pe = endpoint(target=acr_id, groups=("registry",), zone_ids=[acr_zone], name="pe-acr")
+    registry = res(
+        "azurerm_container_registry",
+        "cr",
+        name="crmlops",
+        resource_group_name="rg-aml",
+        location="West Europe",
+        sku="Premium",
+    )
+    result = mapped([pe, registry])
+    pe_id = rid("rg-aml", "Microsoft.Network/privateEndpoints/pe-acr")
+    group = row_of(result, f"{pe_id}/privateDnsZoneGroups/default")
+    names = [
+        rs["recordSetName"]
+        for rs in group["properties"]["privateDnsZoneConfigs"][0]["properties"]["recordSets"]
+    ]
+    assert names == ["crmlops", "crmlops.westeurope.data"]

@@ -169,7 +169,7 @@ def _static_ip(ip_configs: list[dict[str, Any]], group_id: Any, label: str) -> A
     return None
 
 
-@maps("azurerm_private_endpoint")
+@maps("azurerm_private_endpoint", phase=2)  # after the targets: a registry's region
 def private_endpoint(r: TfResource, ctx: MapContext) -> None:
     pe_id = ctx.id_of(r)
     auto: list[dict[str, Any]] = []
@@ -284,7 +284,7 @@ def _zone_group(
                 )
         configs.append(
             {
-                "name": zone_name.replace(".", "-") if zone_name else None,
+                "name": zone_name,  # the provider names each config after its zone
                 "properties": prune({"privateDnsZoneId": zid, "recordSets": record_sets or None}),
             }
         )
