@@ -418,3 +418,28 @@ def test_registry_records_include_the_data_endpoint_whatever_the_order() -> None
         for rs in group["properties"]["privateDnsZoneConfigs"][0]["properties"]["recordSets"]
     ]
     assert names == ["crmlops", "crmlops.westeurope.data"]
+
+
+def test_a_plans_existing_endpoint_brings_its_current_ip() -> None:
+    """In a plan, an endpoint that already exists exports its IP (private_service_connection
+    private_ip_address, custom_dns_configs): the answer is judged with it; a new one's
+    (known after apply) stays unknown."""
+    resources = dns001(True)
+    pe = resources[-1]
+    pe.values["private_service_connection"][0]["private_ip_address"] = "10.0.8.6"
+    pe.values["custom_dns_configs"] = [
+        {"fqdn": "stmlopsdemo.blob.core.windows.net", "ip_addresses": ["10.0.8.6"]}
+    ]
+    result = mapped(resources)
+    pe_id = rid("rg-aml", "Microsoft.Network/privateEndpoints/pe-blob")
+    assert row_of(result, pe_id)["properties"]["customDnsConfigs"] == [
+        {"fqdn": "stmlopsdemo.blob.core.windows.net", "ipAddresses": ["10.0.8.6"]}
+    ]
+    group = row_of(result, f"{pe_id}/privateDnsZoneGroups/default")
+    (rs,) = group["properties"]["privateDnsZoneConfigs"][0]["properties"]["recordSets"]
+    assert rs["ipAddresses"] == ["10.0.8.6"]
+    judged = scan(resources, ["MLA-DNS-005"], _vnets("MLA-DNS-001", "pass"))
+    assert judged.findings == [] and judged.not_evaluated == []
+    fresh = dns001(True)
+    fresh[-1].values["private_service_connection"][0]["private_ip_address"] = UnknownValue("ip")
+    assert scan(fresh, ["MLA-DNS-005"], _vnets("MLA-DNS-001", "pass")).not_evaluated

@@ -156,6 +156,10 @@ def _record_labels(ctx: MapContext, target: Any, group_id: Any, zone_name: str) 
     return []
 
 
+def _known_ips(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(known_str(v) for v in value)
+
+
 def _static_ip(ip_configs: list[dict[str, Any]], group_id: Any, label: str) -> Any:
     """The static IP an ip_configuration gives the endpoint for this group id (and, for a
     registry's data endpoint, its member), else None."""
@@ -219,6 +223,13 @@ def private_endpoint(r: TfResource, ctx: MapContext) -> None:
             "privateLinkServiceConnections": auto,
             "manualPrivateLinkServiceConnections": manual,
             "customNetworkInterfaceName": r.get("custom_network_interface_name"),
+            # a plan's existing endpoint exports what Azure gave it (absent in HCL)
+            "customDnsConfigs": [
+                {"fqdn": c.get("fqdn"), "ipAddresses": c.get("ip_addresses")}
+                for c in blocks(r, "custom_dns_configs")
+                if known_str(c.get("fqdn")) and _known_ips(c.get("ip_addresses"))
+            ]
+            or None,
             "ipConfigurations": [
                 {
                     "name": c.get("name"),
@@ -246,8 +257,10 @@ def private_endpoint(r: TfResource, ctx: MapContext) -> None:
             "properties.ipConfigurations": "ip_configuration",
         },
     )
+    exported = [c.get("private_ip_address") for c in blocks(r, "private_service_connection")]
+    exported_ip = exported[0] if len(exported) == 1 and known_str(exported[0]) else None
     for group in blocks(r, "private_dns_zone_group"):
-        _zone_group(ctx, r, pe_id, group, targets, ip_configs)
+        _zone_group(ctx, r, pe_id, group, targets, ip_configs, exported_ip)
 
 
 def _zone_group(
@@ -257,6 +270,7 @@ def _zone_group(
     group: dict[str, Any],
     targets: list[tuple[Any, Any]],
     ip_configs: list[dict[str, Any]],
+    exported_ip: Any,
 ) -> None:
     """The zone group as the separate row ARM lists under the endpoint."""
     name = group.get("name")
@@ -268,6 +282,8 @@ def _zone_group(
         for target, group_id in targets if zone_name else ():
             for label in _record_labels(ctx, target, group_id, zone_name or ""):
                 ip = _static_ip(ip_configs, group_id, label)
+                if ip is None and len(targets) == 1 and not label.endswith(".data"):
+                    ip = exported_ip  # a plan's existing endpoint: its current IP
                 record_sets.append(
                     {
                         "recordType": "A",
