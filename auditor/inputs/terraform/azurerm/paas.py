@@ -511,7 +511,7 @@ def key_vault(r: TfResource, ctx: MapContext) -> None:
             "sku": {"family": "A", "name": r.get("sku_name")},
             "tenantId": r.get("tenant_id"),
             "publicNetworkAccess": enabled(ctx.value(r, "public_network_access_enabled")),
-            "enableRbacAuthorization": rbac if rbac is not None else False,
+            "enableRbacAuthorization": rbac,
             "enablePurgeProtection": r.get("purge_protection_enabled"),
             "networkAcls": {
                 "defaultAction": acls[0].get("default_action"),
