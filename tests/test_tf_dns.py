@@ -443,3 +443,20 @@ def test_a_plans_existing_endpoint_brings_its_current_ip() -> None:
     fresh = dns001(True)
     fresh[-1].values["private_service_connection"][0]["private_ip_address"] = UnknownValue("ip")
     assert scan(fresh, ["MLA-DNS-005"], _vnets("MLA-DNS-001", "pass")).not_evaluated
+
+
+def test_a_record_at_an_endpoints_future_ip_is_a_reported_gap() -> None:
+    """The pre-zone-group pattern (a record whose IP is the endpoint's output) cannot be
+    matched before apply: said as a coverage gap, not dropped silently."""
+    rec = res(
+        "azurerm_private_dns_a_record",
+        "r",
+        name="stmlopsdemo",
+        zone_name=BLOB,
+        resource_group_name="rg-dns",
+        ttl=10,
+        records=[UnknownValue("azurerm_private_endpoint.pe_blob ... known only after apply")],
+    )
+    rec.references = {"records": ["azurerm_private_endpoint.pe_blob"]}
+    (gap,) = mapped([storage(), zone(), endpoint(), rec]).gaps
+    assert gap.startswith("azurerm_private_dns_a_record.r:") and "private_dns_zone_group" in gap

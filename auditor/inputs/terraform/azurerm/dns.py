@@ -91,6 +91,20 @@ def a_record(r: TfResource, ctx: MapContext) -> None:
         "aRecords": [{"ipv4Address": ip} for ip in strings(r.get("records"))],
     }
     ctx.add_row(r, _rg_row(ctx, r, f"{ZONE}/a", props), lines={"properties.aRecords": "records"})
+    endpoints = [
+        ref
+        for ref in r.references.get("records", [])
+        if ref.startswith("azurerm_private_endpoint.")
+    ]
+    if endpoints and any(is_unknown(ip) for ip in strings(r.get("records"))):
+        # live, the record would be matched to the endpoint by its IP; before apply the IP
+        # is unknown, and only zone groups say which zones an endpoint registers in
+        ctx.gaps.append(
+            f"{r.address}: an A record at the private IP of {', '.join(sorted(endpoints))}, "
+            "known only after apply: the endpoint is not taken to register in zone "
+            f"{r.get('zone_name')} (use a private_dns_zone_group), so the VNets that must "
+            "resolve it are not judged from this record"
+        )
 
 
 @maps("azurerm_private_dns_aaaa_record")
