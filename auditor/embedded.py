@@ -650,6 +650,10 @@ class DnsConfig:
 
 
 def _dns_config(entry: dict[str, Any], props: dict[str, Any]) -> DnsConfig:
+    # a zone group's record set planned in Terraform: the IP is known only after apply
+    # (the DNS relations read it as unknown; the entry itself is readable)
+    if type(props.get("ipAddresses")) is UnknownValue:
+        return DnsConfig(text(props, "fqdn"), [])
     return DnsConfig(text(props, "fqdn"), texts(props, "ipAddresses"))
 
 

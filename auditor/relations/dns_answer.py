@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from .. import arm, embedded
 from ..clouds import CLOUDS
 from ..collections import DNS_RECORDS, FORWARDING_RULES, RULESET_LINKS
-from ..unknown import contains_unknown
+from ..unknown import UnknownValue, contains_unknown
 from .base import Item, by_id, memoized, relation
 
 if TYPE_CHECKING:
@@ -225,7 +225,9 @@ def _zone_group_names(g: AuditGraph, group: str, zone: str) -> list[str]:
     return [n for n, _ in _zone_group_records(g, group, zone)]
 
 
-def _zone_group_records(g: AuditGraph, group: str, zone: str) -> list[tuple[str, list[str]]]:
+def _zone_group_records(
+    g: AuditGraph, group: str, zone: str
+) -> list[tuple[str, list[str] | UnknownValue]]:
     props = g.row(group).get("properties")
     configs, _ = embedded.read_list(
         props.get("privateDnsZoneConfigs") if isinstance(props, dict) else None,
@@ -247,6 +249,9 @@ def _zone_group_records(g: AuditGraph, group: str, zone: str) -> list[tuple[str,
             else:
                 continue
             ips = rs.get("ipAddresses")
+            if type(ips) is UnknownValue:  # written at apply (Terraform): kept unknown
+                out.append((name, ips))
+                continue
             out.append((name, [str(i) for i in ips] if isinstance(ips, list) else []))
     return out
 
@@ -291,12 +296,38 @@ def _a_ips(g: AuditGraph, rec: str) -> list[str]:
     ]
 
 
+def _records_answer(g: AuditGraph, recs: list[str]) -> tuple[str | None, list[str]] | str:
+    """The record rows' answer; unknown when one holds a value known only after apply."""
+    for r in recs:
+        hole = contains_unknown(g.row(r).get("properties"))
+        if hole is not None:
+            return f"A record {g.display_id(r)} holds a value known only after apply: {hole}"
+    return g.display_id(recs[0]), [ip for r in recs for ip in _a_ips(g, r)]
+
+
+def _planned_record(g: AuditGraph, zone: str, name: str) -> str | None:
+    """Why the answer for ``name`` is unknown when a zone group of a plan (Terraform)
+    writes its record set at apply, with an IP known only then; else None. The record does
+    not exist yet whatever the estate says of the zone's records."""
+    for group, _ in g.into(zone, "uses_zone"):
+        for rs_name, ips in _zone_group_records(g, group, zone):
+            if rs_name == name and type(ips) is UnknownValue:
+                return (
+                    f"zone group {g.display_id(group)} writes {name} in zone {g.name(zone)} "
+                    f"at apply: {ips.reason}"
+                )
+    return None
+
+
 def zone_lookup(g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[str]] | str:
     """(record display id or None, its A IPs) for a name in a zone; ([]: no record). A
     string says why the zone's content is unknown."""
     if g.estate.holds(zone, DNS_RECORDS):
         recs = _records_index(g).get((zone, name), [])
         if not recs:
+            planned = _planned_record(g, zone, name)
+            if planned is not None:  # not written yet: the plan's zone group writes it
+                return planned
             cname = _cname_index(g).get((zone, name))
             if cname is not None:  # the name is an alias: not followed here
                 return (
@@ -305,13 +336,20 @@ def zone_lookup(g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[s
                     "clients get cannot be told"
                 )
             return None, []
-        ips = [ip for r in recs for ip in _a_ips(g, r)]
-        return g.display_id(recs[0]), ips
+        return _records_answer(g, recs)
     # without the zone's records, the zone groups that write into it say what they wrote
+    planned = _planned_record(g, zone, name)
+    if planned is not None:
+        return planned
     for group, _ in g.into(zone, "uses_zone"):
         for rs_name, ips in _zone_group_records(g, group, zone):
-            if rs_name == name:
+            if rs_name == name and type(ips) is not UnknownValue:
                 return f"{name} (zone group {g.display_id(group)})", ips
+    # records of the zone the input does hold (a Terraform configuration's own record
+    # resources) answer for their names, though the zone's full list is not held
+    recs = _records_index(g).get((zone, name), [])
+    if recs:
+        return _records_answer(g, recs)
     return (
         f"the records of zone {g.name(zone)} ({g.display_id(zone)}) are not in the estate "
         "(Resource Graph dnsresources), and no zone group registers the name there"

@@ -23,7 +23,8 @@ KNOWN_MAJORS = (2, 3, 4)
 @cache
 def table() -> dict[str, dict[str, dict[int, Any]]]:
     """tf type -> attribute path -> major -> default (absent: the attribute does not
-    exist in that major, or has no default)."""
+    exist in that major, or has no default; an :class:`UnknownValue` where the default
+    changed inside the major, an entry with ``unknown: why``)."""
     text = resources.files(__package__).joinpath("defaults.yaml").read_text("utf-8")
     doc = yaml.safe_load(text) or {}
     out: dict[str, dict[str, dict[int, Any]]] = {}
@@ -31,10 +32,20 @@ def table() -> dict[str, dict[str, dict[int, Any]]]:
         for attr, entries in (attrs or {}).items():
             by_major: dict[int, Any] = {}
             for entry in entries:
+                value = (
+                    UnknownValue(f"{tf_type}.{attr} is not set and {entry['unknown']}")
+                    if "unknown" in entry
+                    else entry.get("default")
+                )
                 for major in entry["majors"]:
-                    by_major[int(major)] = entry["default"]
+                    by_major[int(major)] = value
             out.setdefault(tf_type, {})[attr] = by_major
     return out
+
+
+def default_at(tf_type: str, path: str, major: int) -> Any:
+    """The default of ``path`` in one major (None: none, or the attribute is not there)."""
+    return table().get(tf_type, {}).get(path, {}).get(major)
 
 
 def default(tf_type: str, path: str, provider: ProviderVersion) -> Any:

@@ -49,6 +49,8 @@ _TOP: dict[str, str] = {
     "azurerm_orchestrated_virtual_machine_scale_set": "Microsoft.Compute/virtualMachineScaleSets",
     "azurerm_virtual_machine_scale_set": "Microsoft.Compute/virtualMachineScaleSets",
     "azurerm_machine_learning_workspace": "Microsoft.MachineLearningServices/workspaces",
+    "azurerm_ai_foundry": "Microsoft.MachineLearningServices/workspaces",  # kind Hub
+    "azurerm_ai_foundry_project": "Microsoft.MachineLearningServices/workspaces",  # Project
     "azurerm_storage_account": "Microsoft.Storage/storageAccounts",
     "azurerm_key_vault": "Microsoft.KeyVault/vaults",
     "azurerm_container_registry": "Microsoft.ContainerRegistry/registries",
