@@ -38,6 +38,16 @@ class Mapper:
 
 
 MAPPERS: dict[str, Mapper] = {}
+# Mappers of what the configuration holds besides resources (its variables): each
+# ``(config, ctx)``, run after the resource phases.
+ConfigMapperFn = Callable[[TfConfig, "MapContext"], None]
+CONFIG_MAPPERS: list[ConfigMapperFn] = []
+
+
+def maps_config(fn: ConfigMapperFn) -> ConfigMapperFn:
+    """Register ``fn`` as a mapper of configuration-level facts (rows of no resource)."""
+    CONFIG_MAPPERS.append(fn)
+    return fn
 
 
 def maps(*tf_types: str, phase: int = 1) -> Callable[[MapperFn], MapperFn]:
@@ -156,6 +166,8 @@ def to_rows(config: TfConfig) -> MapResult:
                 continue
             if mapper.phase == phase:
                 mapper.fn(r, ctx)
+    for config_mapper in CONFIG_MAPPERS:
+        config_mapper(config, ctx)
     return MapResult(ctx.rows(), ctx.origins, unmapped, ctx.gaps)
 
 
@@ -171,5 +183,6 @@ __all__ = [
     "Row",
     "UnknownValue",
     "maps",
+    "maps_config",
     "to_rows",
 ]
