@@ -315,9 +315,5 @@ def variables(config: TfConfig, ctx: MapContext) -> None:
         ctx.add_row(
             carrier,
             row,
-            {
-                "properties.defaultIsEmpty": "default",
-                "properties.hasDefault": "default",
-                "properties.sensitive": "sensitive",
-            },
+            {"properties.defaultIsEmpty": "default", "properties.hasDefault": "default"},
         )
