@@ -20,9 +20,12 @@ from auditor.collections import (
     NAMES,
     RESOURCES,
     RULESET_LINKS,
+    TF_VARIABLES,
+    VM_EXTENSIONS,
     ZONE_GROUPS,
     ArmList,
     GraphQuery,
+    SourceOnly,
     missing_collection,
 )
 from auditor.rules import RuleFileError, compile_rule
@@ -52,7 +55,14 @@ RULESET = {
     "name": "rs",
     "type": "microsoft.network/dnsforwardingrulesets",
 }
+VM = {
+    "id": b.rid("rg-build", "Microsoft.Compute/virtualMachines/vm-agent"),
+    "name": "vm-agent",
+    "type": "microsoft.compute/virtualmachines",
+}
 _ARM = "Resource Graph does not hold them; they are read from ARM by 'mlops-audit collect'"
+# collections whose absence always matters: there is nothing else they describe
+ALWAYS = {RESOURCES, TF_VARIABLES}
 
 
 def graph_of(rows: list[dict[str, Any]]) -> graph.AuditGraph:
@@ -102,6 +112,17 @@ ABSENCES = [
     ),
     (FORWARDING_RULES, [RULESET], f"the estate has no DNS forwarding rule rows ({_ARM})"),
     (RULESET_LINKS, [RULESET], f"the estate has no DNS forwarding ruleset link rows ({_ARM})"),
+    (
+        VM_EXTENSIONS,
+        [VM],
+        "the estate has no VM extension rows (they are read from Terraform; a live scan does "
+        "not collect them)",
+    ),
+    (
+        TF_VARIABLES,
+        [],
+        "the estate has no Terraform variable rows (only a Terraform configuration holds them)",
+    ),
 ]
 
 
@@ -116,6 +137,8 @@ def test_the_collections_in_their_order() -> None:
         "dnsinboundendpoints",
         "dnsforwardingrules",
         "dnsrulesetlinks",
+        "vmextensions",
+        "terraformvariables",
     )
     assert [c for c, _, _ in ABSENCES] == list(NAMES)
 
@@ -128,7 +151,7 @@ def test_an_absence_that_matters_is_explained(
     alone = graph_of([STORAGE])
     with_parents = graph_of([STORAGE, *parents])
     assert alone.estate.collections() == {RESOURCES}
-    if name != RESOURCES:
+    if name not in ALWAYS:
         assert missing_collection(alone, [name]) == (None, [])  # nothing for it to describe
     assert missing_collection(with_parents, [RESOURCES, name]) == (
         absence if name != RESOURCES else None,
@@ -167,6 +190,8 @@ def test_how_each_collection_is_read() -> None:
             # its own table, or a part of the resources table read apart (gateways)
             table = c.name if c.row_types is None or c.name == DNS_RECORDS else RESOURCES
             assert queries.check_pageable(c.source.text).startswith(table)
+        elif isinstance(c.source, SourceOnly):  # Terraform-only: the collector never reads it
+            assert c.source.what and all(t in queries.SOURCE_ONLY for t in c.row_types or ())
         else:
             assert isinstance(c.source, ArmList)
             assert c.source.parent_type == c.matters_with

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from .. import arm
 from ..unknown import UnknownValue, contains_unknown
 from .base import Answer, Item, by_id, relation
 
@@ -200,28 +201,31 @@ def secret_settings(g: AuditGraph, k: str) -> Answer:
     items = _setting_items(settings)
     undecided: list[Item] = []
     for var, attrs in g.out(k, "uses_variable"):
-        attribute = attrs.get("attribute")
-        name = g.name(var)
-        where = f"{attribute} uses {name}"
+        attribute = str(attrs.get("attribute"))
+        address = arm.last_name(g.display_id(var))  # var.ADO_PAT, module.m.var.x
+        where = f"computed from {address}"
         if not g.seen(var):
-            word = secret_word(name.rpartition(".")[2])
+            word = secret_word(address.rpartition(".")[2])
             if word:
                 why = f"{where}, whose name looks like a secret ({word})"
-                items.append(Item(key=g.display_id(var), extra={"setting": attribute, "why": why}))
+                items.append(Item(key=address, extra={"setting": attribute, "why": why}))
             else:
-                why = f"{where}, which is not in the estate: whether it is sensitive is unknown"
-                undecided.append(Item(key=g.display_id(var), unknown=why))
+                why = (
+                    f"{attribute} is {where}, which is not in the estate: whether it is "
+                    "sensitive is unknown"
+                )
+                undecided.append(Item(key=address, unknown=why))
             continue
         vprops = g.row(var).get("properties")
         vprops = vprops if isinstance(vprops, dict) else {}
-        word = secret_word(str(vprops.get("variableName") or name))
+        word = secret_word(str(vprops.get("variableName") or address.rpartition(".")[2]))
         if vprops.get("sensitive") is True:
             why = f"{where}, a sensitive variable"
         elif word:
             why = f"{where}, whose name looks like a secret ({word})"
         else:
             continue
-        items.append(Item(key=g.display_id(var), extra={"setting": attribute, "why": why}))
+        items.append(Item(key=address, extra={"setting": attribute, "why": why}))
     items = by_id(items)
     if items:  # the extension fails already: what an unreadable part holds adds nothing
         return items

@@ -19,6 +19,8 @@ Terraform variables become rows of a type no Azure resource has: id
 type ``Terraform/variables`` — ARM namespaces are all ``Company.Service``, with a dot, so
 this one can never name an Azure resource. A variable row says whether the variable is
 sensitive and whether its default is set and empty; the default itself is never copied.
+Its ``name`` is the address (a module's variables share names), ``properties.variableName``
+the name as declared.
 """
 
 from __future__ import annotations
@@ -297,7 +299,7 @@ def variables(config: TfConfig, ctx: MapContext) -> None:
             props["defaultIsEmpty"] = _empty(var.get("default"))
         row: Row = {
             "id": variable_id(module, name),
-            "name": name,
+            "name": address,
             "type": VARIABLE_TYPE,
             "properties": props,
         }
