@@ -36,7 +36,6 @@ INBOUND_ENDPOINTS = "dnsinboundendpoints"
 FORWARDING_RULES = "dnsforwardingrules"
 RULESET_LINKS = "dnsrulesetlinks"
 VM_EXTENSIONS = "vmextensions"
-TF_VARIABLES = "terraformvariables"
 
 WORKSPACE = "microsoft.machinelearningservices/workspaces"
 PRIVATE_ENDPOINT = "microsoft.network/privateendpoints"
@@ -183,7 +182,9 @@ DECLARATIONS: tuple[Declaration, ...] = (
         absence=f"the estate has no DNS forwarding ruleset link rows ({_FROM_ARM})",
     ),
     # Terraform-only for now: Resource Graph holds VM extensions, but their public settings
-    # may hold the very secrets MLA-VM-002 looks for, and a snapshot would keep them
+    # may hold the very secrets MLA-VM-002 looks for, and a snapshot would keep them. (No
+    # collection for Terraform variables: an estate without Terraform has none to judge, so
+    # their absence leaves nothing unjudged; the live query leaves their type out.)
     Declaration(
         VM_EXTENSIONS,
         SourceOnly("the azurerm_virtual_machine_extension resources of a Terraform input"),
@@ -191,14 +192,6 @@ DECLARATIONS: tuple[Declaration, ...] = (
         matters_with=VM,
         absence="the estate has no VM extension rows (they are read from Terraform; a live "
         "scan does not collect them)",
-    ),
-    Declaration(
-        TF_VARIABLES,
-        SourceOnly("the variable blocks of a Terraform configuration"),
-        row_types=frozenset({"terraform/variables"}),
-        matters_with=None,
-        absence="the estate has no Terraform variable rows (only a Terraform configuration "
-        "holds them)",
     ),
 )
 BY_NAME: dict[str, Declaration] = {c.name: c for c in DECLARATIONS}

@@ -20,7 +20,6 @@ from auditor.collections import (
     NAMES,
     RESOURCES,
     RULESET_LINKS,
-    TF_VARIABLES,
     VM_EXTENSIONS,
     ZONE_GROUPS,
     ArmList,
@@ -61,8 +60,6 @@ VM = {
     "type": "microsoft.compute/virtualmachines",
 }
 _ARM = "Resource Graph does not hold them; they are read from ARM by 'mlops-audit collect'"
-# collections whose absence always matters: there is nothing else they describe
-ALWAYS = {RESOURCES, TF_VARIABLES}
 
 
 def graph_of(rows: list[dict[str, Any]]) -> graph.AuditGraph:
@@ -118,11 +115,6 @@ ABSENCES = [
         "the estate has no VM extension rows (they are read from Terraform; a live scan does "
         "not collect them)",
     ),
-    (
-        TF_VARIABLES,
-        [],
-        "the estate has no Terraform variable rows (only a Terraform configuration holds them)",
-    ),
 ]
 
 
@@ -138,7 +130,6 @@ def test_the_collections_in_their_order() -> None:
         "dnsforwardingrules",
         "dnsrulesetlinks",
         "vmextensions",
-        "terraformvariables",
     )
     assert [c for c, _, _ in ABSENCES] == list(NAMES)
 
@@ -151,7 +142,7 @@ def test_an_absence_that_matters_is_explained(
     alone = graph_of([STORAGE])
     with_parents = graph_of([STORAGE, *parents])
     assert alone.estate.collections() == {RESOURCES}
-    if name not in ALWAYS:
+    if name != RESOURCES:
         assert missing_collection(alone, [name]) == (None, [])  # nothing for it to describe
     assert missing_collection(with_parents, [RESOURCES, name]) == (
         absence if name != RESOURCES else None,

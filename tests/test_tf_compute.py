@@ -418,7 +418,7 @@ def test_unreadable_settings_are_unknown_unless_a_secret_decides() -> None:
 
 
 # -- a live scan holds neither extensions nor variables: not evaluated, with the reason ----
-def test_live_estate_reports_the_terraform_only_rules_as_not_evaluated(tmp_path: Path) -> None:
+def test_live_estate_reports_the_extension_rule_as_not_evaluated(tmp_path: Path) -> None:
     vm = json.loads((FIXTURES / "rules" / "MLA-VM-001" / "pass.json").read_text("utf-8"))
     snapshot = {
         "format": "mlops-audit-snapshot",
@@ -431,10 +431,13 @@ def test_live_estate_reports_the_terraform_only_rules_as_not_evaluated(tmp_path:
     path = tmp_path / "live.json"
     path.write_text(json.dumps(snapshot), encoding="utf-8")
     result = scan_files([path], select=list(RULES))
-    reasons = {n.rule_id: n.reasons for n in result.not_evaluated if n.resource_id is None}
-    assert set(reasons) == {"MLA-VM-002", "MLA-TF-001", "MLA-TF-002"}
+    reasons = {n.rule_id: n.reasons for n in result.not_evaluated}
+    assert set(reasons) == {"MLA-VM-002"}  # the VMs' extensions were never read
     assert "a live scan does not collect them" in reasons["MLA-VM-002"][0]
-    assert "Terraform" in reasons["MLA-TF-001"][0]
+    # no Terraform, no variables: nothing is left unjudged
+    for rule_id in ("MLA-TF-001", "MLA-TF-002"):
+        outcome = next(o for o in result.outcomes if o.rule_id == rule_id)
+        assert outcome.subjects == 0 and outcome.not_evaluated == 0
     vm001 = next(o for o in result.outcomes if o.rule_id == "MLA-VM-001")
     assert vm001.status == "pass"  # Resource Graph VM rows carry the setting
 
