@@ -57,12 +57,12 @@ def test_edges_connect_the_declared_kinds() -> None:
     # DNS Private Resolver, forwarding ruleset or Azure Firewall), the serving ones it has
     # nothing for (online endpoints, projects, inference clusters) and gateway_in (it has no
     # gateway: the peering fixtures and topologies do) and backend_of (it has no load balancer
-    # backends; tests/test_exposure.py checks those edges), nor the Terraform-only
-    # extension_of and uses_variable (tests/test_tf_compute.py checks those)
+    # backends; tests/test_exposure.py checks those edges), nor uses_variable (a Terraform
+    # extension's variables; tests/test_tf_compute.py checks those)
     custom_dns = {"uses_dns_server", "hosted_in", "resolver_in", "inbound_of"}
     custom_dns |= {"ruleset_linked_to", "rule_of", "uses_policy"}
     serving = {"belongs_to", "in_hub", "runs_on"}
-    terraform = {"extension_of", "uses_variable"}
+    terraform = {"uses_variable"}
     others = {"gateway_in", "backend_of"}
     assert used == set(EDGE_KINDS) - custom_dns - serving - terraform - others
 
