@@ -928,7 +928,9 @@ class AuditGraph:
         """A VM extension runs on the VM its id names; a Terraform extension row also names
         the variables each attribute was computed from (``terraformReferences``: attribute
         -> variable row ids), which a secret may have come through."""
-        self._edge(k, arm.parent(self.display_id(k)), "extension_of")
+        vm = arm.parent(self.display_id(k))
+        if arm.arm_type(vm) == "microsoft.compute/virtualmachines":  # else: a VM not yet known
+            self._edge(k, vm, "extension_of")
         used = row.get("terraformReferences")
         for attribute, ids in sorted(used.items()) if isinstance(used, dict) else ():
             for vid in _list(ids):

@@ -225,6 +225,22 @@ def test_settings_that_are_no_json_object_are_unknown_with_the_reason(
     assert isinstance(got, UnknownValue) and why in got.reason
 
 
+def test_extension_of_a_vm_known_only_after_apply_links_to_no_vm() -> None:
+    """An unknown virtual_machine_id leaves the extension's parent unnamed: no edge to a
+    node of the wrong kind, and the extension is still judged."""
+    r = extension({"adoPat": SECRET})
+    r.values["virtual_machine_id"] = UnknownValue("azurerm_linux_virtual_machine.a.id")
+    out = mapped(r)
+    (row,) = out.rows
+    assert "{azurerm_virtual_machine_extension.agent virtual_machine_id}" in row["id"]
+    estate = Estate()
+    estate.add("tf", "terraform", Reading(out.rows, origins=out.origins))
+    g = build(estate)
+    k = arm.key(row["id"])
+    assert list(g.out(k, "extension_of")) == []
+    assert [i.key for i in RELATIONS["secret_settings"].fn(g, k)] == ["settings.adoPat"]
+
+
 def test_extension_records_the_variables_its_settings_used() -> None:
     r = extension(
         UnknownValue("var.pat has no value"),
