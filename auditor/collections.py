@@ -35,6 +35,7 @@ AMPLS_SCOPES = "amplsscopedresources"
 INBOUND_ENDPOINTS = "dnsinboundendpoints"
 FORWARDING_RULES = "dnsforwardingrules"
 RULESET_LINKS = "dnsrulesetlinks"
+VM_EXTENSIONS = "vmextensions"
 
 WORKSPACE = "microsoft.machinelearningservices/workspaces"
 PRIVATE_ENDPOINT = "microsoft.network/privateendpoints"
@@ -42,6 +43,7 @@ PRIVATE_DNS_ZONE = "microsoft.network/privatednszones"
 AMPLS = "microsoft.insights/privatelinkscopes"
 DNS_RESOLVER = "microsoft.network/dnsresolvers"
 RULESET = "microsoft.network/dnsforwardingrulesets"
+VM = "microsoft.compute/virtualmachines"
 _FROM_ARM = "Resource Graph does not hold them; they are read from ARM by 'mlops-audit collect'"
 
 
@@ -79,11 +81,19 @@ class ArmList:
 
 
 @dataclass(frozen=True)
+class SourceOnly:
+    """Held only by inputs that read source code (Terraform); the live collector does not
+    read it, so a live estate lacks it and the rules that need it say so."""
+
+    what: str  # where its rows come from, for the documentation
+
+
+@dataclass(frozen=True)
 class Declaration:
     """One collection: its name, how it is collected, its rows and its absence."""
 
     name: str
-    source: GraphQuery | ArmList
+    source: GraphQuery | ArmList | SourceOnly
     row_types: frozenset[str] | None  # lower case; None: every type no other one claims
     matters_with: str | None  # its absence matters only when the estate has this type
     absence: str  # why a rule that needs it was not evaluated
@@ -170,6 +180,18 @@ DECLARATIONS: tuple[Declaration, ...] = (
         row_types=frozenset({f"{RULESET}/virtualnetworklinks"}),
         matters_with=RULESET,
         absence=f"the estate has no DNS forwarding ruleset link rows ({_FROM_ARM})",
+    ),
+    # Terraform-only for now: Resource Graph holds VM extensions, but their public settings
+    # may hold the very secrets MLA-VM-002 looks for, and a snapshot would keep them. (No
+    # collection for Terraform variables: an estate without Terraform has none to judge, so
+    # their absence leaves nothing unjudged; the live query leaves their type out.)
+    Declaration(
+        VM_EXTENSIONS,
+        SourceOnly("the azurerm_virtual_machine_extension resources of a Terraform input"),
+        row_types=frozenset({f"{VM}/extensions"}),
+        matters_with=VM,
+        absence="the estate has no VM extension rows (they are read from Terraform; a live "
+        "scan does not collect them)",
     ),
 )
 BY_NAME: dict[str, Declaration] = {c.name: c for c in DECLARATIONS}

@@ -363,6 +363,7 @@ class AuditGraph:
             "azure_firewall": self._firewall,
             "load_balancer": self._load_balancer,
             "vmss": self._scale_set,
+            "vm_extension": self._extension,
         }
         for k, row in rows.items():
             kind = self._kinds[k]
@@ -928,6 +929,19 @@ class AuditGraph:
             k, _props(row), "firewallPolicy", "microsoft.network/firewallpolicies"
         ):
             self._edge(k, policy, "uses_policy")
+
+    def _extension(self, k: str, row: dict[str, Any]) -> None:
+        """A VM extension runs on the VM its id names; a Terraform extension row also names
+        the variables each attribute was computed from (``terraformReferences``: attribute
+        -> variable row ids), which a secret may have come through."""
+        vm = arm.parent(self.display_id(k))
+        if arm.arm_type(vm) == "microsoft.compute/virtualmachines":  # else: a VM not yet known
+            self._edge(k, vm, "extension_of")
+        used = row.get("terraformReferences")
+        for attribute, ids in sorted(used.items()) if isinstance(used, dict) else ():
+            for vid in _list(ids):
+                if isinstance(vid, str) and vid.startswith("/"):
+                    self._edge(k, vid, "uses_variable", attribute=attribute)
 
     def _dns_servers(self) -> None:
         """Custom DNS servers: VNet (dhcpOptions) or NIC (dnsSettings, which overrides its

@@ -134,6 +134,18 @@ NODE_KINDS: dict[str, NodeKind] = {
         "microsoft.compute/virtualmachinescalesets",
         "VM scale set; its NIC configuration stands for its instances' NICs",
     ),
+    "vm_extension": NodeKind(
+        "microsoft.compute/virtualmachines/extensions",
+        "VM extension: publisher, type and its public settings (a protected settings value "
+        "is never read; properties.protectedSettingsSet says whether one is given). Read from "
+        "Terraform; a live scan does not collect it",
+    ),
+    "tf_variable": NodeKind(
+        "terraform/variables",
+        "a Terraform input variable (a row of the Terraform input only; id "
+        "/providers/Terraform/variables/<address>, a namespace without a dot, which no ARM "
+        "provider has): whether it is sensitive and has a default, never the default itself",
+    ),
     "dns_server": NodeKind(
         "", "a custom DNS server IP named in a VNet's dhcpOptions (no ARM resource)"
     ),
@@ -296,6 +308,15 @@ EDGE_KINDS: dict[str, EdgeKind] = {
     ),
     "uses_policy": EdgeKind(
         ("azure_firewall",), ("firewall_policy",), (), "the firewall is governed by the policy"
+    ),
+    "extension_of": EdgeKind(
+        ("vm_extension",), ("vm",), (), "the extension runs on the VM its id names"
+    ),
+    "uses_variable": EdgeKind(
+        ("vm_extension",),
+        ("tf_variable",),
+        ("attribute",),
+        "the extension's Terraform attribute (settings) is computed from the variable",
     ),
 }
 

@@ -26,6 +26,8 @@ ARM_ONLY = frozenset(
         "microsoft.network/dnsforwardingrulesets/virtualnetworklinks",
     }
 )
+# Types a live scan does not collect: rows only a Terraform input makes (collections.py).
+SOURCE_ONLY = frozenset({"microsoft.compute/virtualmachines/extensions", "terraform/variables"})
 EMBEDDED = frozenset(
     {
         "microsoft.network/virtualnetworks/subnets",
@@ -42,6 +44,7 @@ RESOURCE_TYPES = tuple(
         t
         for t in KIND_OF_TYPE
         if t not in ARM_ONLY
+        and t not in SOURCE_ONLY
         and t not in EMBEDDED
         and t not in DNS_RECORD_TYPES
         and t not in GATEWAY_TYPES

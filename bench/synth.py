@@ -63,6 +63,8 @@ FAULTS: dict[str, str] = {
     "subnet-no-nsg": "snet-jumphost has no NSG (nsg-jumphost exists but is not associated)",
     "nsg-ssh-internet": "nsg-jumphost allows inbound 22 from '*' or 'Internet' at priority 100",
     "vm-public-ip": "the jump host's NIC has a public IP",
+    "vm-password-auth": "the jump host allows password authentication",
+    "extension-secret": "a build agent's custom script extension has the PAT in public settings",
     "compute-public-ip": "the compute cluster has enableNodePublicIp true",
     "ci-public-ssh": "the compute instance has sshSettings.sshPublicAccess 'Enabled'",
     "custom-dns-unlinked": "vnet-bastion uses a DNS server VM in a peered vnet-hub that no "
@@ -493,10 +495,45 @@ def machines(lz: LandingZone) -> list[Row]:
         }
         vm_props = {
             "hardwareProfile": {"vmSize": size},
+            "storageProfile": {"osDisk": {"osType": "Linux", "createOption": "FromImage"}},
+            "osProfile": {
+                "computerName": vm,
+                "adminUsername": "azureuser",
+                "linuxConfiguration": {
+                    "disablePasswordAuthentication": not (
+                        vm == "vm-jumphost" and "vm-password-auth" in lz.faults
+                    ),
+                    "ssh": {
+                        "publicKeys": [
+                            {
+                                "path": "/home/azureuser/.ssh/authorized_keys",
+                                "keyData": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAISynthetic",
+                            }
+                        ]
+                    },
+                },
+            },
             "networkProfile": {"networkInterfaces": [ref(nic)]},
         }
         rows.append(row(nic, lz.region, nic_props))
         rows.append(row(vm_id, lz.region, vm_props, tags=lz.tags))
+        # the Azure Monitor agent: public settings that hold no secret
+        agent = {
+            "publisher": "Microsoft.Azure.Monitor",
+            "type": "AzureMonitorLinuxAgent",
+            "typeHandlerVersion": "1.29",
+            "autoUpgradeMinorVersion": True,
+            "settings": {},
+        }
+        rows.append(row(f"{vm_id}/extensions/AzureMonitorLinuxAgent", lz.region, agent))
+        if vm == "vm-agent-1" and "extension-secret" in lz.faults:
+            script = {
+                "publisher": "Microsoft.Azure.Extensions",
+                "type": "CustomScript",
+                "typeHandlerVersion": "2.1",
+                "settings": {"commandToExecute": "bash agent.sh", "adoPat": "synthetic-pat"},
+            }
+            rows.append(row(f"{vm_id}/extensions/ado-agent", lz.region, script))
     bastion = lz.id("rg-bastion", "Microsoft.Network/bastionHosts", "bas-mlops")
     ipconfig = f"{bastion}/bastionHostIpConfigurations/IpConf"
     pip = lz.id("rg-bastion", "Microsoft.Network/publicIPAddresses", "pip-bastion")

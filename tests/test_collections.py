@@ -20,9 +20,11 @@ from auditor.collections import (
     NAMES,
     RESOURCES,
     RULESET_LINKS,
+    VM_EXTENSIONS,
     ZONE_GROUPS,
     ArmList,
     GraphQuery,
+    SourceOnly,
     missing_collection,
 )
 from auditor.rules import RuleFileError, compile_rule
@@ -51,6 +53,11 @@ RULESET = {
     "id": b.rid("rg-dns", "Microsoft.Network/dnsForwardingRulesets/rs"),
     "name": "rs",
     "type": "microsoft.network/dnsforwardingrulesets",
+}
+VM = {
+    "id": b.rid("rg-build", "Microsoft.Compute/virtualMachines/vm-agent"),
+    "name": "vm-agent",
+    "type": "microsoft.compute/virtualmachines",
 }
 _ARM = "Resource Graph does not hold them; they are read from ARM by 'mlops-audit collect'"
 
@@ -102,6 +109,12 @@ ABSENCES = [
     ),
     (FORWARDING_RULES, [RULESET], f"the estate has no DNS forwarding rule rows ({_ARM})"),
     (RULESET_LINKS, [RULESET], f"the estate has no DNS forwarding ruleset link rows ({_ARM})"),
+    (
+        VM_EXTENSIONS,
+        [VM],
+        "the estate has no VM extension rows (they are read from Terraform; a live scan does "
+        "not collect them)",
+    ),
 ]
 
 
@@ -116,6 +129,7 @@ def test_the_collections_in_their_order() -> None:
         "dnsinboundendpoints",
         "dnsforwardingrules",
         "dnsrulesetlinks",
+        "vmextensions",
     )
     assert [c for c, _, _ in ABSENCES] == list(NAMES)
 
@@ -167,6 +181,8 @@ def test_how_each_collection_is_read() -> None:
             # its own table, or a part of the resources table read apart (gateways)
             table = c.name if c.row_types is None or c.name == DNS_RECORDS else RESOURCES
             assert queries.check_pageable(c.source.text).startswith(table)
+        elif isinstance(c.source, SourceOnly):  # Terraform-only: the collector never reads it
+            assert c.source.what and all(t in queries.SOURCE_ONLY for t in c.row_types or ())
         else:
             assert isinstance(c.source, ArmList)
             assert c.source.parent_type == c.matters_with

@@ -57,11 +57,14 @@ def test_edges_connect_the_declared_kinds() -> None:
     # DNS Private Resolver, forwarding ruleset or Azure Firewall), the serving ones it has
     # nothing for (online endpoints, projects, inference clusters) and gateway_in (it has no
     # gateway: the peering fixtures and topologies do) and backend_of (it has no load balancer
-    # backends; tests/test_exposure.py checks those edges)
+    # backends; tests/test_exposure.py checks those edges), nor uses_variable (a Terraform
+    # extension's variables; tests/test_tf_compute.py checks those)
     custom_dns = {"uses_dns_server", "hosted_in", "resolver_in", "inbound_of"}
     custom_dns |= {"ruleset_linked_to", "rule_of", "uses_policy"}
     serving = {"belongs_to", "in_hub", "runs_on"}
-    assert used == set(EDGE_KINDS) - custom_dns - serving - {"gateway_in", "backend_of"}
+    terraform = {"uses_variable"}
+    others = {"gateway_in", "backend_of"}
+    assert used == set(EDGE_KINDS) - custom_dns - serving - terraform - others
 
 
 def test_every_row_is_a_node_of_a_declared_kind() -> None:

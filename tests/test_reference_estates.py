@@ -35,6 +35,8 @@ def test_synthetic_estate_faults_are_found(tmp_path: Path) -> None:
         "subnet-no-nsg": "MLA-NSG-001",
         "nsg-ssh-internet": "MLA-NSG-002",
         "vm-public-ip": "MLA-PIP-001",
+        "vm-password-auth": "MLA-VM-001",
+        "extension-secret": "MLA-VM-002",
         "compute-public-ip": "MLA-AML-003",
         "ci-public-ssh": "MLA-AML-004",
         "custom-dns-unlinked": "MLA-DNS-001",

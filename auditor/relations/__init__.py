@@ -4,7 +4,8 @@ A rule names a relation (``{relation: required_links}``) instead of re-deriving 
 registry and item types are in ``base``; each domain has its module — ``hops`` (one edge
 away, declared as data), ``peering``, ``dns`` with ``dns_answer`` (the answer each client
 gets), ``nsg`` (address arithmetic) with ``nsg_eval`` (the NSG evaluator), ``nsg_shadow``
-and ``nsg_checks``, ``exposure`` (internet paths), ``firewall`` and ``serving`` — and its
+and ``nsg_checks``, ``exposure`` (internet paths), ``firewall``, ``serving`` and ``secrets``
+(what looks like a secret) — and its
 own tests. Reports that need the same answers (the network drawing) ask these functions
 too.
 """
@@ -22,6 +23,7 @@ from . import (
     nsg_eval,
     nsg_shadow,
     peering,
+    secrets,
     serving,
 )
 from .base import RELATIONS, Answer, Item, Relation, Unknown, relation
@@ -51,5 +53,6 @@ __all__ = [
     "record_matches",
     "relation",
     "required_links",
+    "secrets",
     "serving",
 ]

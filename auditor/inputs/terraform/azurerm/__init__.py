@@ -41,6 +41,16 @@ MAPPERS: dict[str, Mapper] = {}
 # Run once every phase is done, in registration order: what Azure fills in on one resource
 # from others (a public IP's ipConfiguration, an NSG's subnets, a peering's state).
 FINISHERS: list[Callable[[MapContext], None]] = []
+# Mappers of what the configuration holds besides resources (its variables): each
+# ``(config, ctx)``, run after the resource phases.
+ConfigMapperFn = Callable[[TfConfig, "MapContext"], None]
+CONFIG_MAPPERS: list[ConfigMapperFn] = []
+
+
+def maps_config(fn: ConfigMapperFn) -> ConfigMapperFn:
+    """Register ``fn`` as a mapper of configuration-level facts (rows of no resource)."""
+    CONFIG_MAPPERS.append(fn)
+    return fn
 
 
 def maps(*tf_types: str, phase: int = 1) -> Callable[[MapperFn], MapperFn]:
@@ -191,6 +201,8 @@ def to_rows(config: TfConfig) -> MapResult:
                 continue
             if mapper.phase == phase:
                 mapper.fn(r, ctx)
+    for config_mapper in CONFIG_MAPPERS:
+        config_mapper(config, ctx)
     for finish in FINISHERS:
         finish(ctx)
     return MapResult(ctx.rows(), ctx.origins, unmapped, ctx.gaps)
@@ -209,5 +221,6 @@ __all__ = [
     "UnknownValue",
     "finishes",
     "maps",
+    "maps_config",
     "to_rows",
 ]
