@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .. import __version__, arm
 from ..findings import SEVERITIES, SEVERITY_RANK, Finding, NotEvaluated
 from ..model import KIND_OF_TYPE
+from . import location
 
 if TYPE_CHECKING:
     from ..core import Run
@@ -264,6 +266,21 @@ class ReportView:
         for n in self.coverage.checks:
             unjudged[(n.rule_id, arm.key(n.resource_id or ""))].append(n)
         return found, unjudged
+
+    @cached_property
+    def source_root(self) -> Path:
+        """The repository root source files are named from (found once per view)."""
+        return location.repository_root()
+
+    def where(self, source: dict[str, Any] | None) -> str | None:
+        """A finding's ``location`` as ``file:line`` relative to the repository root, or
+        None (not source-code input). Plain text: the renderer escapes it."""
+        return location.where(source, self.source_root)
+
+    def node(self, rid: str, rtype: str | None = None) -> str:
+        """The graph key of the resource a report names by ``rid``: an ARM id, or a
+        Terraform address (``Estate.key_of``)."""
+        return self.graph.estate.key_of(rid, rtype)
 
     def subjects(self, row: RuleRow) -> list[SubjectResult]:
         """The rule's verdict on each resource it judged, in estate order."""
