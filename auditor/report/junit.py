@@ -96,7 +96,7 @@ def render(view: ReportView) -> str:
                 names = labels.get(key)
                 if names is None:  # a resource is judged by many rules: name it once
                     names = labels[key] = _names(view, subject.resource_id)
-                block = _block(view, subject.resource_id)
+                block = view.declared(subject.resource_id)
                 cases.append(_verdict(subject, names, block, view.source_root))
             _disambiguate(cases, list(row.judged))
             cases.sort(key=lambda c: (c.classname, c.name))
@@ -186,16 +186,6 @@ def _place(view: ReportView, source: dict[str, Any] | None) -> dict[str, str]:
     return place
 
 
-def _block(view: ReportView, rid: str) -> dict[str, Any] | None:
-    """Where a resource named by its Terraform address is declared, if known."""
-    if rid.startswith("/"):
-        return None
-    origin = view.graph.estate.origins.get(view.node(rid))
-    if origin is None or origin.address != rid or origin.file is None:
-        return None
-    return {"file": origin.file, "line": origin.line}
-
-
 # a Terraform address: module calls (with an index), "data.", then the type and the name
 _ADDRESS = re.compile(
     r'^((?:module\.[A-Za-z0-9_-]+(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?\.)*)'
@@ -231,7 +221,7 @@ def _names(view: ReportView, rid: str) -> tuple[str, str]:
     same group in both cases, and a group must not split in two)."""
     graph = view.graph
     key = arm.key(rid)
-    if not rid.startswith("/") and key not in graph.g and _block(view, rid) is not None:
+    if not rid.startswith("/") and key not in graph.g and view.declared(rid) is not None:
         return _terraform_names(rid)
     if key in graph.g:
         name = graph.name(key)

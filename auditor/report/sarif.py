@@ -365,7 +365,7 @@ class _Places:
 
     def __init__(self, view: ReportView) -> None:
         self.root = view.source_root
-        self.estate = view.graph.estate
+        self.view = view
 
     def source(self, where: dict[str, Any] | None) -> dict[str, Any] | None:
         """The file (relative to the repository root) and line of ``where`` (a finding's
@@ -392,12 +392,7 @@ class _Places:
 
     def block(self, rid: str) -> dict[str, Any] | None:
         """Where the resource a Terraform address names is declared, if that is known."""
-        if rid.startswith("/"):
-            return None
-        origin = self.estate.origins.get(self.estate.key_of(rid))
-        if origin is None or origin.address != rid:
-            return None
-        return self.source({"file": origin.file, "line": origin.line})
+        return self.source(self.view.declared(rid))
 
 
 def _location(

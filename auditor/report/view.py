@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import __version__, arm
 from ..findings import SEVERITIES, SEVERITY_RANK, Finding, NotEvaluated
 from ..model import KIND_OF_TYPE
-from . import location
 
 if TYPE_CHECKING:
     from ..core import Run
@@ -270,17 +269,32 @@ class ReportView:
     @cached_property
     def source_root(self) -> Path:
         """The repository root source files are named from (found once per view)."""
-        return location.repository_root()
+        from .location import repository_root  # only the formats that show places
+
+        return repository_root()
 
     def where(self, source: dict[str, Any] | None) -> str | None:
         """A finding's ``location`` as ``file:line`` relative to the repository root, or
         None (not source-code input). Plain text: the renderer escapes it."""
-        return location.where(source, self.source_root)
+        from .location import where
+
+        return where(source, self.source_root)
 
     def node(self, rid: str, rtype: str | None = None) -> str:
         """The graph key of the resource a report names by ``rid``: an ARM id, or a
         Terraform address (``Estate.key_of``)."""
         return self.graph.estate.key_of(rid, rtype)
+
+    def declared(self, rid: str) -> dict[str, Any] | None:
+        """``{"file", "line"}`` of the block that declares the resource a Terraform address
+        names (as the reader named the file); None for an ARM id or an unknown place."""
+        if rid.startswith("/"):
+            return None
+        estate = self.graph.estate
+        origin = estate.origins.get(estate.key_of(rid))
+        if origin is None or origin.address != rid or origin.file is None:
+            return None
+        return {"file": origin.file, "line": origin.line}
 
     def subjects(self, row: RuleRow) -> list[SubjectResult]:
         """The rule's verdict on each resource it judged, in estate order."""
