@@ -56,15 +56,18 @@ PLACES: dict[str, tuple[str, str, int, dict[str, int]]] = {
 DATE = dt.date(2026, 11, 25)
 
 
-def tf_estate(files: dict[str, str] | None = None, tags: dict[str, str] | None = None) -> Estate:
+def tf_estate(
+    files: dict[str, str] | None = None, tags: dict[str, str] | None = None, plan: bool = False
+) -> Estate:
     """The rows of MLA-DNS-001's failing fixture as a Terraform reader would hand them
-    over; ``files`` renames the files (hostile names), ``tags`` tags the zone."""
+    over; ``files`` renames the files (hostile names), ``tags`` tags the zone, ``plan``
+    leaves out files and lines (plan JSON has none)."""
     rows = json.loads(ROWS.read_text(encoding="utf-8"))
     origins = {}
     for row in rows:
         address, file, line, lines = PLACES[row["id"].rsplit("/", 1)[-1]]
         file = (files or {}).get(file, file)
-        origins[row["id"]] = Origin(address, file, line, dict(lines))
+        origins[row["id"]] = Origin(address) if plan else Origin(address, file, line, dict(lines))
         if address == ZONE and tags:
             row["tags"] = tags
     estate = Estate()
@@ -216,6 +219,26 @@ def test_sarif_not_evaluated_checks_on_terraform_resources_point_at_their_block(
         assert n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith(
             "subscriptions/"
         )
+
+
+def test_a_plan_finding_is_named_by_address_without_a_place(repo: Path) -> None:
+    """Plan JSON has no lines: the address is the name, the pseudo-path the place."""
+    run = tf_run(tf_estate(plan=True))
+    f = dns_finding(run)
+    assert (f.resource_id, f.location) == (ZONE, None)
+    text, log = sarif_log(run)
+    assert problems(log, text) == []
+    (result,) = [r for r in log["runs"][0]["results"] if r["ruleId"] == "MLA-DNS-001"]
+    loc = result["locations"][0]
+    assert loc["physicalLocation"]["artifactLocation"] == {"uri": sarif.pseudo_path(ZONE)}
+    assert loc["logicalLocations"][0]["fullyQualifiedName"] == ZONE
+    (related,) = result["relatedLocations"]  # still a resource, at its own pseudo-path
+    assert related["logicalLocations"][0]["kind"] == "resource"
+    assert related["physicalLocation"]["artifactLocation"] == {"uri": sarif.pseudo_path(HUB)}
+    root = ET.fromstring(report.render("junit", run))
+    (case,) = [c for c in root.iter("testcase") if c.get("name") == f"MLA-DNS-001 {ZONE}"]
+    assert case.get("classname") == "terraform.module.dns.azurerm_private_dns_zone"
+    assert case.get("file") is None and case.get("line") is None
 
 
 # -- paths ---------------------------------------------------------------------------------

@@ -221,7 +221,7 @@ def _names(view: ReportView, rid: str) -> tuple[str, str]:
     same group in both cases, and a group must not split in two)."""
     graph = view.graph
     key = arm.key(rid)
-    if not rid.startswith("/") and key not in graph.g and view.declared(rid) is not None:
+    if key not in graph.g and view.addressed(rid):
         return _terraform_names(rid)
     if key in graph.g:
         name = graph.name(key)

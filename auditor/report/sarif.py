@@ -415,7 +415,7 @@ def _related(
     (``physical``, else its path): every location in the file has a physical one."""
     related = str(f.related_id)
     declared = places.block(related)
-    is_resource = related.startswith("/") or declared is not None
+    is_resource = related.startswith("/") or places.view.addressed(related)
     name = arm.last_name(related) if related.startswith("/") else related
     if declared is None:
         declared = _physical(related) if is_resource else physical or _physical(f.resource_id)

@@ -285,14 +285,23 @@ class ReportView:
         Terraform address (``Estate.key_of``)."""
         return self.graph.estate.key_of(rid, rtype)
 
-    def declared(self, rid: str) -> dict[str, Any] | None:
-        """``{"file", "line"}`` of the block that declares the resource a Terraform address
-        names (as the reader named the file); None for an ARM id or an unknown place."""
+    def addressed(self, rid: str) -> bool:
+        """Whether ``rid`` is the Terraform address of a resource of this estate."""
         if rid.startswith("/"):
-            return None
+            return False
         estate = self.graph.estate
         origin = estate.origins.get(estate.key_of(rid))
-        if origin is None or origin.address != rid or origin.file is None:
+        return origin is not None and origin.address == rid
+
+    def declared(self, rid: str) -> dict[str, Any] | None:
+        """``{"file", "line"}`` of the block that declares the resource a Terraform address
+        names (as the reader named the file); None for an ARM id or an unknown place (a
+        plan holds no lines)."""
+        if not self.addressed(rid):
+            return None
+        estate = self.graph.estate
+        origin = estate.origins[estate.key_of(rid)]
+        if origin.file is None:
             return None
         return {"file": origin.file, "line": origin.line}
 
