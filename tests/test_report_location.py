@@ -337,6 +337,8 @@ def test_the_drawing_marks_terraform_findings_on_their_nodes(repo: Path) -> None
     assert [f.rule_id for f in marks.of(zone_key)] == ["MLA-DNS-001", "MLA-DNS-005"]
     assert [f.rule_id for f in marks.about(zone_key, hub_key)] == ["MLA-DNS-001"]
     svg = report.render("html", view)
+    # the hover names the resource as the code does
+    assert f"{ZONE.replace(chr(34), '&quot;')} at infra/modules/dns/main.tf:3" in svg
     assert 'class="node k-private_dns_zone fault sev-high"' in svg
     assert 'class="edge e-missing fault sev-high"' in svg  # the finding names the edge
 

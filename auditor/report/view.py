@@ -285,6 +285,15 @@ class ReportView:
         Terraform address (``Estate.key_of``)."""
         return self.graph.estate.key_of(rid, rtype)
 
+    def source_of(self, k: str) -> str | None:
+        """For the graph node ``k`` of a resource from source code: its Terraform address
+        and ``file:line``; None for a resource read from Azure."""
+        origin = self.graph.estate.origins.get(k)
+        if origin is None:
+            return None
+        where = self.where({"file": origin.file, "line": origin.line})
+        return f"{origin.address} at {where}" if where else origin.address
+
     def addressed(self, rid: str) -> bool:
         """Whether ``rid`` is the Terraform address of a resource of this estate."""
         if rid.startswith("/"):

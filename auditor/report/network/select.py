@@ -488,8 +488,8 @@ class _Selection:
                 line3 = f"{where} · {line3}" if line3 else where
         faults = self.marks.of(k)
         unknown = self.marks.unknown.get(k, [])
-        title = [name, g.display_id(k), line2] + ([line3] if line3 else [])
-        title += finding_lines(faults) + _unknown_lines(unknown)
+        title = [name, self.view.source_of(k) or g.display_id(k), line2]
+        title += ([line3] if line3 else []) + finding_lines(faults) + _unknown_lines(unknown)
         return Box(k, kind, col, (name, line2, line3), title, seen, faults, unknown)
 
     def _subnet_box(self, s: str) -> Box:
@@ -499,7 +499,8 @@ class _Selection:
         prefix = ", ".join(dict.fromkeys(prefixes))
         faults = self.marks.of(s)
         unknown = self.marks.unknown.get(s, [])
-        title = [g.name(s), g.display_id(s), f"subnet · {prefix}" if prefix else "subnet"]
+        title = [g.name(s), self.view.source_of(s) or g.display_id(s)]
+        title.append(f"subnet · {prefix}" if prefix else "subnet")
         title += finding_lines(faults) + _unknown_lines(unknown)
         return Box(s, "subnet", VNETS, (g.name(s), prefix, ""), title, True, faults, unknown)
 
