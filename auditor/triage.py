@@ -414,6 +414,8 @@ class Rechecked:
         if graph is not None:
             # deleted, or outside a narrower export: this scan cannot tell which
             return "the resource is not in this scan's estate, so its rule did not judge it"
+        if not key.startswith("/"):  # a Terraform address: a report lists no addresses
+            return "the report does not list the Terraform resources its scan judged"
         # not in the estate: gone, if the scan covered the resource's subscription
         subscription = arm.segment(key, "subscriptions")
         if self.subscriptions is None:

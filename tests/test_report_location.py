@@ -439,3 +439,21 @@ def test_a_baseline_of_a_terraform_scan_marks_the_next_scan_unchanged() -> None:
     account = triage.apply_baseline(second.result, second.graph, doc, "baseline.json")
     assert account["new"] == 0 and account["unchanged"] == len(second.result.findings)
     assert {e["resource_id"] for e in doc["findings"]} >= {ZONE}
+
+
+def test_the_diff_of_two_terraform_reports_shows_file_and_line(repo: Path) -> None:
+    from auditor.report import diff
+
+    old = report.to_json_dict(tf_run())
+    old["findings"] = [f for f in old["findings"] if f["rule_id"] != "MLA-DNS-001"]
+    new = report.to_json_dict(tf_run())
+    changes = triage.diff_reports(old, new, "old.json", "new.json")
+    (added,) = changes["new_findings"]
+    assert added["resource_id"] == ZONE
+    md = diff.render(changes, "markdown")
+    assert f"`{ZONE}` at `infra/modules/dns/main.tf:3`" in md
+    assert f"{ZONE} at infra/modules/dns/main.tf:3" in diff.render(changes, "table")
+    # gone from the newer report: a report does not say which addresses were scanned
+    changes = triage.diff_reports(new, old, "new.json", "old.json")
+    (gone,) = changes["unverified_findings"]
+    assert gone["reason"] == "the report does not list the Terraform resources its scan judged"
