@@ -91,6 +91,7 @@ class Estate:
     _origin: dict[str, int] = field(default_factory=dict, repr=False)
     _also: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _raw_holds: set[str] = field(default_factory=set, repr=False)
+    _by_address: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     def add(self, path: str, fmt: str, reading: Reading) -> Source:
         """Merge one input's rows and what it says about itself; a row that cannot be keyed
@@ -140,8 +141,31 @@ class Estate:
         self.notes += [{"path": path, "note": n} for n in reading.notes]
         for rid, origin in reading.origins.items():
             self.origins.setdefault(arm.key(rid), origin)
+        self._by_address = None
         self.sources.append(source)
         return source
+
+    def key_of(self, rid: str, rtype: str | None = None) -> str:
+        """The key of the resource a report names by ``rid``: an ARM id's own key, or, for
+        a resource that came from source code and is named by its Terraform address, the
+        key of the row made from it (of type ``rtype`` when one address made several, as a
+        VNet's inline subnets; else the first). An id nothing matches keys as itself."""
+        k = arm.key(rid)
+        if k in self.origins or not self.origins:
+            return k
+        if self._by_address is None:
+            self._by_address = {}
+            for key, origin in self.origins.items():
+                self._by_address.setdefault(origin.address, []).append(key)
+        keys = self._by_address.get(rid.strip())
+        if not keys:
+            return k
+        if rtype and len(keys) > 1:
+            wanted = rtype.lower()
+            for key in keys:
+                if arm.arm_type(key) == wanted:
+                    return key
+        return keys[0]
 
     def collections(self) -> set[str]:
         """Collections this estate holds: declared by snapshots, or evident from its rows.

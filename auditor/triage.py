@@ -66,8 +66,11 @@ class _File(BaseModel):
 
 def _glob(pattern: str) -> re.Pattern[str]:
     """A case-insensitive glob (``*`` also crosses ``/``, so ``*/rg-build/*`` works),
-    compared with ids the way ``arm.key`` normalises them."""
-    return re.compile(fnmatch.translate(arm.key(pattern)))
+    compared with ids the way ``arm.key`` normalises them. The pattern also matches its
+    own text literally: a Terraform address's ``[0]`` or ``["pe"]`` would otherwise be a
+    character class, and an entry copied from a report must select that resource."""
+    key = arm.key(pattern)
+    return re.compile(f"(?:{re.escape(key)}\\Z|{fnmatch.translate(key)})")
 
 
 # ARM ids of every shape: a resource glob that matches them all matches any resource
@@ -197,7 +200,8 @@ def apply_suppressions(
     the scan could have matched it (complete inputs, its rules run and evaluated; with
     ``narrowed``, --select/--skip left rules out); otherwise it is listed as unchecked."""
     for finding in result.findings:
-        node = arm.key(finding.resource_id)
+        # a Terraform address names its row's key through the estate's origins
+        node = graph.estate.key_of(finding.resource_id, finding.resource_type)
         tags = graph.row(node).get("tags") if graph.has_node(node) else None
         tags = tags if isinstance(tags, dict) else {}
         for s in entries:
@@ -401,6 +405,8 @@ class Rechecked:
         if (rule, key) in self.not_evaluated:
             return f"rule {rule} could not judge the resource"
         graph = self.graph
+        if graph is not None:  # a Terraform address names its row through the origins
+            key = graph.estate.key_of(entry["resource_id"], entry.get("resource_type"))
         if graph is not None and graph.has_node(key) and graph.seen(key):
             return None  # judged again, and no finding
         if self.incomplete:
@@ -408,6 +414,8 @@ class Rechecked:
         if graph is not None:
             # deleted, or outside a narrower export: this scan cannot tell which
             return "the resource is not in this scan's estate, so its rule did not judge it"
+        if not key.startswith("/"):  # a Terraform address: a report lists no addresses
+            return "the report does not list the Terraform resources its scan judged"
         # not in the estate: gone, if the scan covered the resource's subscription
         subscription = arm.segment(key, "subscriptions")
         if self.subscriptions is None:

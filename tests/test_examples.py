@@ -39,6 +39,11 @@ AZURE = EXAMPLES / "azure-pipelines"
 NIGHTLY = AZURE / "nightly-compliance.yml"
 PR_GATE = AZURE / "pr-gate.yml"
 WORKFLOW = EXAMPLES / "github-actions" / "mlops-audit.yml"
+# the pull-request gates on Terraform code (the --terraform / --terraform-plan inputs)
+TF_PIPELINE = AZURE / "terraform-gate.yml"
+TF_WORKFLOW = EXAMPLES / "github-actions" / "terraform-gate.yml"
+TF_BASELINE_PATH = "audit/mlops-audit-terraform-baseline.json"
+TF_INPUTS = ("--terraform", "--terraform-plan", "--var-file", "--var")
 SUPPRESSIONS = EXAMPLES / "suppressions.yaml"
 DOCS = [ROOT / "docs" / "ci.md", AZURE / "README.md", WORKFLOW.parent / "README.md"]
 REFERENCE = FIXTURES / "reference-terraform.json"
@@ -303,9 +308,10 @@ def example_commands() -> list[tuple[str, str, dict[str, str]]]:
     """(where, command line, values) for every mlops-audit command of the examples and of
     the fenced code blocks of the CI docs."""
     found = []
-    for path in (NIGHTLY, PR_GATE, WORKFLOW):
+    for path in (NIGHTLY, PR_GATE, WORKFLOW, TF_PIPELINE, TF_WORKFLOW):
         values = values_for(path)
-        found += [(path.name, line, values) for line in command_lines(path.read_text("utf-8"))]
+        where = path.relative_to(EXAMPLES).as_posix()
+        found += [(where, line, values) for line in command_lines(path.read_text("utf-8"))]
     every = {k: v for p in (NIGHTLY, PR_GATE, WORKFLOW) for k, v in values_for(p).items()}
     for doc in DOCS:
         lines = command_lines(fenced_blocks(doc.read_text(encoding="utf-8")))
@@ -316,7 +322,8 @@ def example_commands() -> list[tuple[str, str, dict[str, str]]]:
 # -- a stand-in mlops-audit on PATH ----------------------------------------------------------
 STAND_IN = """#!{python}
 # The real CLI, with the live scope (--subscription, --management-group,
-# --all-subscriptions, --tenant) replaced by a snapshot; every call is logged.
+# --all-subscriptions, --tenant) and the Terraform inputs (--terraform, --terraform-plan,
+# --var-file, --var) replaced by a snapshot; every call is logged.
 import json, os, sys
 from auditor.cli import main
 
@@ -325,7 +332,7 @@ for token in given:
     name = token.split("=", 1)[0]
     if skip:
         skip = False
-    elif name in ("--subscription", "--management-group", "--tenant"):
+    elif name in ("--subscription", "--management-group", "--tenant", *{tf_inputs!r}):
         skip = "=" not in token
     elif token != "--all-subscriptions":
         args.append(token)
@@ -334,6 +341,27 @@ if args and args[0] in ("scan", "baseline"):
 with open(os.environ["MLOPS_AUDIT_TEST_LOG"], "a", encoding="utf-8") as log:
     log.write(json.dumps(given) + "\\n")
 sys.exit(main(args))
+"""
+
+
+# Stand-ins for terraform (init, plan -out, show -json: a plan file and its JSON) and az
+# (account show): the Terraform gates' plan steps run as written without a cloud.
+TERRAFORM_STAND_IN = """#!/bin/bash
+set -eu
+echo "$*" >> {log}
+chdir=.
+if [[ "$1" == -chdir=* ]]; then chdir="${{1#-chdir=}}"; shift; fi
+[ -d "$chdir" ] || {{ echo "terraform: no directory $chdir" >&2; exit 1; }}
+case "$1" in
+  init) ;;
+  plan) for a in "$@"; do [[ "$a" == -out=* ]] && echo plan > "$chdir/${{a#-out=}}"; done ;;
+  show) [ "$2" = -json ] && [ -f "$chdir/$3" ] && echo '{{"format_version": "1.2"}}' ;;
+  *) exit 1 ;;
+esac
+"""
+AZ_STAND_IN = """#!/bin/bash
+echo "$*" >> {log}
+echo 00000000-0000-0000-0000-000000000000
 """
 
 
@@ -358,20 +386,27 @@ class Sandbox:
         self.temp = self.root / "t"
         self.bin = self.root / "bin"
         self.log = self.root / "calls.jsonl"
-        for d in (self.sources, self.staging, self.temp, self.bin):
+        for d in (self.sources, self.staging, self.temp, self.bin, self.sources / "infra"):
             d.mkdir(parents=True)
         (self.sources / "examples").symlink_to(EXAMPLES)
         stand_in = self.bin / "mlops-audit"
-        stand_in.write_text(STAND_IN.format(python=sys.executable), encoding="utf-8")
+        stand_in.write_text(
+            STAND_IN.format(python=sys.executable, tf_inputs=TF_INPUTS), encoding="utf-8"
+        )
         stand_in.chmod(0o755)
-        baseline = self.sources / BASELINE_PATH
-        baseline.parent.mkdir(parents=True)
+        for name, text in (("terraform", TERRAFORM_STAND_IN), ("az", AZ_STAND_IN)):
+            tool = self.bin / name
+            tool.write_text(text.format(log=self.root / f"{name}.log"), encoding="utf-8")
+            tool.chmod(0o755)
         findings = reference_baseline()["findings"]
         doc = {
             **reference_baseline(),
             "findings": [f for f in findings if f["rule_id"] != self.baseline_without],
         }
-        baseline.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        for path in (BASELINE_PATH, TF_BASELINE_PATH):
+            baseline = self.sources / path
+            baseline.parent.mkdir(parents=True, exist_ok=True)
+            baseline.write_text(json.dumps(doc, indent=2), encoding="utf-8")
 
     def env(self) -> dict[str, str]:
         return {
@@ -457,6 +492,8 @@ def run_azure(pipeline: dict[str, Any], box: Sandbox) -> AzureRun:
         if script is not None:
             env = box.env()
             env.update({k.upper().replace(".", "_"): v for k, v in run.variables.items()})
+            if task == "AzureCLI@2" and inputs.get("addSpnToEnvironment") == "True":
+                env.update(servicePrincipalId="spn", idToken="token", tenantId="tenant")
             for k, v in step.get("env", {}).items():
                 env[k] = expand(str(v), run.variables, label, shell=False)
             code, out = bash(
@@ -909,3 +946,182 @@ def test_the_stand_ins_catch_a_broken_example(tmp_path: Path) -> None:
     run = run_azure(pipeline, sandbox(tmp_path, "partial"))
     assert run.status == "Succeeded"  # the broken verdict lets an incomplete scan pass
     assert not all(n.endswith(".sarif") for n in run.artifacts["CodeAnalysisLogs"])
+
+
+# -- the Terraform pull-request gates --------------------------------------------------------
+def tf_scans(path: Path) -> list[argparse.Namespace]:
+    return [parse_strictly(argv, path.name) for argv in scan_argv(path)]
+
+
+def test_the_terraform_gates_scan_the_code_and_the_plan() -> None:
+    """Both templates: a credential-free scan of the .tf files and a scan of the plan's
+    JSON, each gated on new findings against the committed Terraform baseline."""
+    for path in (TF_PIPELINE, TF_WORKFLOW):
+        text = path.read_text(encoding="utf-8")
+        # baseline (comment), the configuration scan, the plan scan, the diff
+        assert len(command_lines(text)) == 4, path
+        assert len(ANY_COMMAND.findall(text)) == len(command_lines(text)), path.name
+        config, plan = tf_scans(path)
+        assert config.terraform and config.var_file and not config.terraform_plan
+        assert plan.terraform_plan and not plan.terraform
+        for args in (config, plan):
+            assert args.baseline.endswith(TF_BASELINE_PATH) and args.fail_on == "high"
+            assert not args.subscription and args.sarif_category is None
+            assert "sarif" in dict(outputs_of(args, path.name))
+        (baseline,) = [
+            argv_of(line, values_for(path), path.name)
+            for line in command_lines(text)
+            if line.startswith("mlops-audit baseline")
+        ]
+        assert parse_strictly(baseline, path.name).output == TF_BASELINE_PATH
+
+
+def test_the_github_terraform_gate_uploads_each_scan_to_its_own_category() -> None:
+    wf = load(TF_WORKFLOW)
+    on = triggers(wf)
+    assert on["pull_request"]["branches"] == ["main"] and on["push"]["branches"] == ["main"]
+    assert wf["permissions"]["security-events"] == "write"
+    assert "id-token" not in wf["permissions"]  # only the plan job may sign in
+    categories = []
+    for name, job in wf["jobs"].items():
+        scans = [
+            parse_strictly(argv, name)
+            for argv in scan_argv(TF_WORKFLOW, "\n".join(s.get("run", "") for s in job["steps"]))
+        ]
+        (args,) = scans
+        sarif = [p for fmt, p in outputs_of(args, name) if fmt == "sarif"]
+        (upload,) = [s for s in job["steps"] if "upload-sarif" in s.get("uses", "")]
+        assert upload["uses"] == "github/codeql-action/upload-sarif@v4"
+        assert str(upload["if"]).startswith("always()")
+        assert [upload["with"]["sarif_file"]] == sarif
+        categories.append(upload["with"]["category"])
+        for step in job["steps"]:  # values reach scripts through env:, never ${{ }}
+            assert "${{" not in step.get("run", ""), (name, step.get("name"))
+        uses = {s["uses"].split("@")[0] for s in job["steps"] if "uses" in s}
+        assert "azure/login" not in uses  # the provider signs in itself (plan) or not at all
+    assert len(set(categories)) == len(categories) == 2
+    config, plan = wf["jobs"]["config"], wf["jobs"]["plan"]
+    assert "if" not in config and "permissions" not in config and "env" not in config
+    assert plan["permissions"]["id-token"] == "write"
+    assert plan["env"]["ARM_USE_OIDC"] == "true"
+    assert "github.repository" in plan["if"]  # no credentials for pull requests from forks
+    (setup,) = [s for s in plan["steps"] if "setup-terraform" in s.get("uses", "")]
+    assert setup["with"]["terraform_wrapper"] is False  # it would pollute show -json
+
+
+GITHUB_TF_SCENARIOS = [
+    ("config", "reference", None, "0"),
+    ("config", "reference", "MLA-DNS-001", "1"),
+    ("config", "partial", None, "3"),
+    ("config", "missing", None, "2"),
+    ("plan", "reference", "MLA-DNS-001", "1"),
+    ("plan", "good", None, "0"),
+]
+
+
+@pytest.mark.parametrize(
+    "job, kind, without, code",
+    GITHUB_TF_SCENARIOS,
+    ids=[f"{j}-{k}-{w or 'full'}-exit{c}" for j, k, w, c in GITHUB_TF_SCENARIOS],
+)
+def test_the_github_terraform_gate_runs_as_written(
+    job: str, kind: str, without: str | None, code: str, tmp_path: Path
+) -> None:
+    box = sandbox(tmp_path, kind, without)
+    run = run_job(load(TF_WORKFLOW), job, "pull_request", box)
+    (call,) = [c for c in box.calls() if c[0] == "scan"]
+    assert ("--terraform" if job == "config" else "--terraform-plan") in call
+    scan_step = (
+        "Audit the Terraform configuration" if job == "config" else "Audit the Terraform plan"
+    )
+    if job == "plan":  # the plan the scan reads is the one terraform show wrote
+        plan_json = Path(call[call.index("--terraform-plan") + 1])
+        assert plan_json.is_file() and json.loads(plan_json.read_text("utf-8")), run.log
+        steps = (box.root / "terraform.log").read_text(encoding="utf-8").splitlines()
+        assert [s.split()[1] for s in steps] == ["init", "plan", "show"], steps
+    if code == "2":
+        assert run.status == "failure" and run.outcomes[scan_step] == "failure", run.log
+        assert run.outcomes["Verdict"] == "skipped" and not run.sarif and not run.artifacts
+        return
+    assert run.outcomes[scan_step] == "success", run.log
+    assert run.status == ("success" if code == "0" else "failure"), run.log
+    assert run.outcomes["Verdict"] == ("success" if code == "0" else "failure")
+    ((sarif, category),) = run.sarif  # uploaded before the verdict, whatever it says
+    assert category == (
+        "mlops-audit/terraform" if job == "config" else "mlops-audit/terraform-plan"
+    )
+    assert json.loads(sarif.read_text(encoding="utf-8"))["runs"]
+    written = box.written()
+    assert written and all(p.is_file() and p.stat().st_size > 0 for p in written), written
+    (artifact,) = run.artifacts.values()
+    assert {p.name for p in written} <= set(artifact)
+    summary = (box.sources / "results" / "summary.md").read_text(encoding="utf-8")
+    assert summary in run.summary
+    if code == "1":
+        new = json.loads((box.sources / "results" / "mlops-audit.json").read_text("utf-8"))
+        assert [f["rule_id"] for f in new["findings"] if f["baseline"] == "new"] == [without]
+
+
+def test_the_azure_terraform_gate_needs_no_credentials_for_the_code() -> None:
+    pipeline = load(TF_PIPELINE)
+    assert pipeline["trigger"] == "none" and pipeline["pr"]["branches"]["include"] == ["main"]
+    variables = ado_variables(pipeline)
+    assert variables["planGate"] == "False" and variables["baselineFile"] == TF_BASELINE_PATH
+    by_name = {s.get("name"): s for s in steps_of(pipeline)}
+    assert "script" in by_name["scan"]  # no service connection: a plain script step
+    for name in ("plan", "planscan"):  # the plan needs the estate: only when asked
+        assert "eq(variables['planGate'], 'true')" in by_name[name]["condition"]
+    (azcli,) = tasks(pipeline, "AzureCLI@2")
+    assert azcli["name"] == "plan" and azcli["inputs"]["addSpnToEnvironment"] is True
+    for args in tf_scans(TF_PIPELINE):  # SARIF where the Scans tab reads it
+        (sarif,) = [p for fmt, p in outputs_of(args, TF_PIPELINE.name) if fmt == "sarif"]
+        assert re.fullmatch(r"/agent/_work/1/a/CodeAnalysisLogs/[^/]+\.sarif", sarif), sarif
+    (tests_task,) = tasks(pipeline, "PublishTestResults@2")
+    assert tests_task["inputs"]["failTaskOnFailedTests"] is False
+
+
+AZURE_TF_SCENARIOS = [
+    ("false", "reference", None, "0", ""),
+    ("false", "reference", "MLA-DNS-001", "1", ""),
+    ("false", "partial", None, "3", ""),
+    ("false", "missing", None, "2", ""),
+    ("true", "reference", "MLA-DNS-001", "1", "1"),
+    ("true", "good", None, "0", "0"),
+]
+
+
+@pytest.mark.parametrize(
+    "plan_gate, kind, without, code, plan_code",
+    AZURE_TF_SCENARIOS,
+    ids=[f"plan{g}-{k}-{w or 'full'}-exit{c}" for g, k, w, c, _ in AZURE_TF_SCENARIOS],
+)
+def test_the_azure_terraform_gate_runs_as_written(
+    plan_gate: str, kind: str, without: str | None, code: str, plan_code: str, tmp_path: Path
+) -> None:
+    box = sandbox(tmp_path, kind, without)
+    pipeline = load(TF_PIPELINE)
+    pipeline["variables"]["planGate"] = plan_gate == "true"
+    run = run_azure(pipeline, box)
+    assert run.variables.get("configExitCode") == code, run.log
+    assert run.variables.get("planExitCode", "") == plan_code, run.log
+    scans = [c for c in box.calls() if c[0] == "scan"]
+    assert len(scans) == (2 if plan_gate == "true" else 1)
+    assert "--terraform" in scans[0] and all("--subscription" not in c for c in scans)
+    if code == "2":
+        assert run.status == "Failed" and not run.artifacts and not run.test_files, run.log
+        return
+    assert run.status == ("Succeeded" if code == "0" else "Failed"), run.log
+    assert run.ran[-1] == "Verdict", run.ran
+    sarif = run.artifacts["CodeAnalysisLogs"]
+    expected = ["mlops-audit-terraform.sarif"]
+    if plan_gate == "true":
+        expected.append("mlops-audit-terraform-plan.sarif")
+        assert "mlops-audit-terraform-plan-reports" in run.artifacts
+    assert sorted(sarif) == sorted(expected)
+    written = box.written()
+    assert written and all(p.is_file() and p.stat().st_size > 0 for p in written), written
+    assert run.test_files == [p for p in written if p.suffix == ".xml"]
+    if code == "1":
+        assert any("new findings at or above 'high'" in e for e in run.errors), run.errors
+    if code == "3":
+        assert any("could not be read or judged" in e for e in run.errors), run.errors

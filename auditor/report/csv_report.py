@@ -2,17 +2,21 @@
 
 RFC 4180 (CRLF rows, quotes only where needed) with a UTF-8 byte-order mark, so Excel
 reads non-ASCII names as UTF-8 (LibreOffice, Google Sheets and ``encoding="utf-8-sig"``
-readers drop it). Resource names and tags come from the tenant, so every cell goes through
-:func:`safe.csv`, which defuses what a spreadsheet would take for a formula.
+readers drop it). Resource names and tags come from the tenant, and file paths from the
+repository, so every cell goes through :func:`safe.csv`, which defuses what a spreadsheet
+would take for a formula. ``file`` and ``line`` (source-code input: where the finding
+sits, relative to the repository root) came last, so older readers' columns keep their
+place.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from ..findings import Finding
-from . import safe
+from . import location, safe
 from .view import ReportView
 
 COLUMNS = (
@@ -33,13 +37,21 @@ COLUMNS = (
     "suppression_justification",
     "suppression_expires",
     "baseline",
+    "file",
+    "line",
 )
 BOM = "\ufeff"
 
 
-def row(f: Finding, match_all: frozenset[str] = frozenset()) -> list[str]:
-    """A finding's cells; an entry in ``match_all`` (it covers every finding) says so."""
+def row(f: Finding, match_all: frozenset[str] = frozenset(), root: Path | None = None) -> list[str]:
+    """A finding's cells; an entry in ``match_all`` (it covers every finding) says so.
+    ``root``: the repository root its source file is named from (the working directory's)."""
     s = f.suppression or {}
+    source = location.of(f.location)
+    file = line = None
+    if source is not None:
+        file = location.source_path(source[0], root or location.repository_root()).path
+        line = source[1]
     entry = s.get("entry")
     if entry in match_all:
         entry = f"{entry} (matches every finding)"
@@ -61,6 +73,8 @@ def row(f: Finding, match_all: frozenset[str] = frozenset()) -> list[str]:
         s.get("justification"),
         s.get("expires"),
         f.baseline,
+        file,
+        line,
     )
     return [safe.csv(v) for v in values]
 
@@ -72,5 +86,5 @@ def render(view: ReportView) -> str:
     broad = view.suppressions.match_all if view.suppressions else ()
     labels = frozenset(str(e["entry"]) for e in broad)
     for f in sorted(view.findings, key=lambda f: (*f.sort_key(), f.fingerprint)):
-        writer.writerow(row(f, labels))
+        writer.writerow(row(f, labels, view.source_root))
     return BOM + out.getvalue()

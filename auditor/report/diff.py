@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -11,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..findings import SEVERITY_RANK
-from . import safe
+from . import location, safe
 from .markdown import MAX_BYTES, MAX_CELL, fit
 from .safe import markdown as cell
 
@@ -57,7 +58,13 @@ def render(diff: dict[str, Any], fmt: str) -> str:
     return _table(diff)
 
 
+def _where(f: dict[str, Any], root: Path) -> str | None:
+    """A finding's ``file:line`` (Terraform input; baseline entries carry none)."""
+    return location.where(f.get("location"), root)
+
+
 def _table(diff: dict[str, Any]) -> str:
+    root = location.repository_root()
     out = io.StringIO()
     console = safe.console(out, width=140, no_color=True)
     s = diff["summary"]
@@ -87,7 +94,10 @@ def _table(diff: dict[str, Any]) -> str:
         for f in rows:
             t = safe.terminal
             cell = Text(t(f.get("resource_name") or f["resource_id"]), style="bold")
-            cell.append(f"\n{t(f['resource_id'])}\n", style="dim")
+            cell.append(f"\n{t(f['resource_id'])}", style="dim")
+            if where := _where(f, root):
+                cell.append(f" at {t(where)}")
+            cell.append("\n")
             cell.append(t(f.get("reason") or f.get("message") or ""))
             table.add_row(Text(t(f.get("severity") or "")), Text(t(f["rule_id"])), cell)
         console.print(table)
@@ -100,6 +110,7 @@ MAX_ROWS = 50  # per section of the Markdown diff (the JSON diff has them all)
 def _markdown(diff: dict[str, Any], max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES) -> str:
     """The diff for a PR comment or step summary: capped rows, under GitHub's 1 MiB."""
     s = diff["summary"]
+    root = location.repository_root()
     lines = [
         "## mlops-audit: changes since the last report",
         "",
@@ -123,9 +134,11 @@ def _markdown(diff: dict[str, Any], max_rows: int = MAX_ROWS, max_bytes: int = M
             detail = f.get("reason") or f.get("message") or ""
             if f.get("suppression"):
                 detail = f"(suppressed) {detail}"
+            resource = cell(f["resource_id"], code=True, limit=MAX_CELL)
+            if where := _where(f, root):
+                resource += f" at {cell(where, code=True, limit=160)}"
             lines.append(
-                f"| {cell(f.get('severity'))} | {cell(f['rule_id'])} | "
-                f"{cell(f['resource_id'], code=True, limit=MAX_CELL)} | "
+                f"| {cell(f.get('severity'))} | {cell(f['rule_id'])} | {resource} | "
                 f"{cell(detail, limit=MAX_CELL)} |"
             )
         if len(rows) > max_rows:

@@ -348,13 +348,16 @@ def _evidence(f: Finding) -> str:
     return f"<details><summary>evidence</summary><pre>{esc(text, multiline=True)}</pre></details>"
 
 
-def _finding_row(f: Finding) -> str:
+def _finding_row(f: Finding, where: str | None) -> str:
+    """One row; ``where`` is the finding's ``file:line`` (source-code input)."""
     kind = KIND_OF_TYPE.get(f.resource_type, f.resource_type)
     related = (
         f'<div class=muted>related: <code class="id">{esc(f.related_id)}</code></div>'
         if f.related_id
         else ""
     )
+    if where is not None:
+        related = f'<div class=muted>at <code class="src">{esc(where)}</code></div>' + related
     return (
         f'<tr id="f-{esc(f.fingerprint)}" class="finding sev-{css_name(f.severity)} '
         f'cat-{css_name(f.category)}">'
@@ -388,7 +391,7 @@ def _findings(view: ReportView) -> str:
     if not findings:
         table = "<p>No findings.</p>"
     else:
-        rows = "\n".join(_finding_row(f) for f in findings)
+        rows = "\n".join(_finding_row(f, view.where(f.location)) for f in findings)
         table = (
             '<table class="findings" id="findings-table">\n'
             "<thead><tr><th>severity</th><th>rule</th><th>resource</th><th>message</th>"

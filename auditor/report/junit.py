@@ -20,19 +20,26 @@ suite is only a grouping for other tools. Coverage gaps (inputs not read whole) 
 erroring case each, in a suite of their own: an incomplete scan is not a green run. A
 suppression entry that matches every finding adds a failing case, in a suite of its own:
 its skipped cases would otherwise look like a run of accepted risks.
+
+A resource from source code (Terraform) is named by its address, its classname is
+``terraform.<module path>.<type>``, and its case carries ``file`` and ``line`` attributes
+(relative to the repository root): the failing finding's line, else the resource's block.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from .. import arm
 from ..findings import Finding, NotEvaluated
-from . import safe
+from . import location, safe
 from .view import ReportView, SubjectResult
 
 MESSAGE_CHARS = 250  # the one-line "Error message" column
@@ -62,6 +69,7 @@ class _Case:
     message: str = ""
     body: str = ""
     kind: str = ""  # the failure/error element's type attribute
+    source: dict[str, Any] | None = None  # {"file", "line"}: where it sits in source code
 
 
 def render(view: ReportView) -> str:
@@ -88,7 +96,8 @@ def render(view: ReportView) -> str:
                 names = labels.get(key)
                 if names is None:  # a resource is judged by many rules: name it once
                     names = labels[key] = _names(view, subject.resource_id)
-                cases.append(_verdict(subject, names))
+                block = view.declared(subject.resource_id)
+                cases.append(_verdict(subject, names, block, view.source_root))
             _disambiguate(cases, list(row.judged))
             cases.sort(key=lambda c: (c.classname, c.name))
         suites.append((f"{row.rule_id} {row.title}".strip(), cases))
@@ -144,7 +153,10 @@ def render(view: ReportView) -> str:
             timestamp=timestamp,
         )
         for c in cases:
-            case = _element(suite, "testcase", name=c.name, classname=c.classname, time="0")
+            place = _place(view, c.source)
+            case = _element(
+                suite, "testcase", name=c.name, classname=c.classname, time="0", **place
+            )
             if c.outcome == "skipped":
                 _element(case, "skipped", message=c.message)
             elif c.outcome != "passed":
@@ -163,6 +175,43 @@ def _element(parent: ET.Element, tag: str, **attrs: str) -> ET.Element:
     return ET.SubElement(parent, tag, {k: safe.xml(v) for k, v in attrs.items()})
 
 
+def _place(view: ReportView, source: dict[str, Any] | None) -> dict[str, str]:
+    """The ``file`` and ``line`` attributes of a case (none without a source location)."""
+    got = location.of(source)
+    if got is None:
+        return {}
+    place = {"file": location.source_path(got[0], view.source_root).path}
+    if got[1] is not None:
+        place["line"] = str(got[1])
+    return place
+
+
+# a Terraform address: module calls (with an index), "data.", then the type and the name
+_ADDRESS = re.compile(
+    r'^((?:module\.[A-Za-z0-9_-]+(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?\.)*)'
+    r"(?:data\.)?([A-Za-z0-9_-]+)\."
+)
+_INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\]')
+
+
+def _terraform_names(rid: str) -> tuple[str, str]:
+    """(label, classname) of a resource named by its Terraform address: the address, and
+    ``terraform.<module path without indexes>.<type>``, so the Tests tab groups by module
+    and type."""
+    m = _ADDRESS.match(rid)
+    if m is None:
+        classname = "terraform.unknown"
+    else:
+        modules = _INDEX.sub("", m.group(1)).rstrip(".")
+        classname = ".".join(p for p in ("terraform", modules, m.group(2)) if p).lower()
+    label = " ".join(rid.split())
+    if len(label) > LABEL_CHARS:
+        label = f"{label[: LABEL_CHARS - 11]}… #{_digest(rid)}"
+    if len(classname) > LABEL_CHARS:
+        classname = f"{classname[: LABEL_CHARS - 11]}… #{_digest(classname)}"
+    return label, classname
+
+
 def _names(view: ReportView, rid: str) -> tuple[str, str]:
     """(label, classname) of a resource; its test name in a rule is ``rule id + label``.
 
@@ -172,6 +221,8 @@ def _names(view: ReportView, rid: str) -> tuple[str, str]:
     same group in both cases, and a group must not split in two)."""
     graph = view.graph
     key = arm.key(rid)
+    if key not in graph.g and view.addressed(rid):
+        return _terraform_names(rid)
     if key in graph.g:
         name = graph.name(key)
         rtype = str(graph.row(key).get("type") or arm.arm_type(rid))
@@ -211,13 +262,19 @@ def _disambiguate(cases: list[_Case], keys: list[str]) -> None:
             c.name = f"{c.name} #{_digest(arm.key(k))}"
 
 
-def _verdict(subject: SubjectResult, names: tuple[str, str]) -> _Case:
+def _verdict(
+    subject: SubjectResult, names: tuple[str, str], block: dict[str, Any] | None, root: Path
+) -> _Case:
     """The subject's state as a test case: a failure (with the first failing finding, a
-    baselined one last), an error (not evaluated), skipped (suppressed) or passed."""
+    baselined one last), an error (not evaluated), skipped (suppressed) or passed.
+    ``block``: where the resource is declared in source code, if it is."""
     rule_id, found, unjudged = subject.rule_id, subject.findings, subject.unjudged
     name, classname = f"{rule_id} {names[0]}", names[1]
     body = _body(
-        [_finding_text(f) for f in sorted(found, key=lambda f: (*f.sort_key(), f.fingerprint))]
+        [
+            _finding_text(f, root)
+            for f in sorted(found, key=lambda f: (*f.sort_key(), f.fingerprint))
+        ]
         + [_unjudged_text(n) for n in unjudged]
     )
     state = subject.state
@@ -230,19 +287,21 @@ def _verdict(subject: SubjectResult, names: tuple[str, str]) -> _Case:
         prefix = "in baseline: " if all(f.baseline == "unchanged" for f in failing) else ""
         more = f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
         message = _short(prefix + first.message, MESSAGE_CHARS - len(more)) + more
-        return _Case(name, classname, "failure", message, body, first.severity)
+        where = first.location if location.of(first.location) else block
+        return _Case(name, classname, "failure", message, body, first.severity, where)
     if state == "not-evaluated":
         reasons = [r for n in unjudged for r in n.reasons] or ["unknown"]
         more = f" (+{len(unjudged) - 1} more)" if len(unjudged) > 1 else ""
         message = _short(f"not evaluated: {reasons[0]}", MESSAGE_CHARS - len(more)) + more
-        return _Case(name, classname, "error", message, body, "not-evaluated")
+        return _Case(name, classname, "error", message, body, "not-evaluated", block)
     if state == "suppressed":
         s = min(found, key=lambda f: (*f.sort_key(), f.fingerprint)).suppression or {}
         until = f"until {s.get('expires')}" if s.get("expires") else "(no expiry)"
         more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
         text = f"suppressed by {s.get('entry')} {until}: {s.get('justification')}"
-        return _Case(name, classname, "skipped", _short(text, MESSAGE_CHARS - len(more)) + more)
-    return _Case(name, classname, "passed")
+        shown = _short(text, MESSAGE_CHARS - len(more)) + more
+        return _Case(name, classname, "skipped", shown, source=block)
+    return _Case(name, classname, "passed", source=block)
 
 
 def _body(parts: list[str]) -> str:
@@ -260,9 +319,12 @@ def _body(parts: list[str]) -> str:
     return "\n\n".join(kept)
 
 
-def _finding_text(f: Finding) -> str:
+def _finding_text(f: Finding, root: Path) -> str:
     """One finding in the failure body: what, where, the evidence and the fix."""
     lines = [f"[{f.severity}] {f.rule_id}: {f.message}", f"resource: {f.resource_id}"]
+    where = location.where(f.location, root)
+    if where is not None:
+        lines.append(f"at: {where}")
     if f.related_id:
         lines.append(f"related: {f.related_id}")
     if f.evidence:

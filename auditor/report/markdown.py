@@ -161,13 +161,21 @@ def _resource(name: Any, resource_id: str) -> str:
     return f"{shown} ({cell(group, limit=90)})" if group else shown
 
 
-def _finding_rows(findings: Sequence[Finding], triage: bool) -> list[str]:
+def _finding_resource(view: ReportView, f: Finding) -> str:
+    """The resource cell: for source-code input its address at ``file:line``."""
+    where = view.where(f.location)
+    if where is None:
+        return _resource(f.resource_name, f.resource_id)
+    return f"{cell(f.resource_id, code=True, limit=120)} at {cell(where, code=True, limit=160)}"
+
+
+def _finding_rows(view: ReportView, findings: Sequence[Finding], triage: bool) -> list[str]:
     head = "| severity | rule | resource | finding |" + (" state |" if triage else "")
     lines = [head, "|---|---|---|---|" + ("---|" if triage else "")]
     for f in findings:
         row = (
             f"| {cell(f.severity)} | {cell(f.rule_id)} | "
-            f"{_resource(f.resource_name, f.resource_id)} | {cell(f.message, limit=MAX_CELL)} |"
+            f"{_finding_resource(view, f)} | {cell(f.message, limit=MAX_CELL)} |"
         )
         lines.append(row + (f" {_state(f)} |" if triage else ""))
     return lines
@@ -190,7 +198,7 @@ def _top_findings(view: ReportView, max_rows: int) -> list[str]:
     title = f"### Top findings ({len(top)} of {len(findings)}"
     title += ", counted first)" if triage else ", most severe first)"
     lines = ["", title, ""]
-    lines += _finding_rows(top, triage)
+    lines += _finding_rows(view, top, triage)
     return lines + _more(len(top), len(findings), "finding(s)")
 
 
@@ -219,7 +227,7 @@ def _baseline(view: ReportView, b: BaselineAccount, max_rows: int) -> list[str]:
     ]
     if new:
         lines += ["", f"#### New ({len(new)})", ""]
-        lines += _finding_rows(new[:max_rows], view.suppressions is not None)
+        lines += _finding_rows(view, new[:max_rows], view.suppressions is not None)
         lines += _more(min(len(new), max_rows), len(new), "new finding(s)")
     if fixed:
         lines += ["", f"#### Fixed ({len(fixed)})", ""]

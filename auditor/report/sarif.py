@@ -8,6 +8,14 @@ Each result carries its own ``primaryLocationLineHash`` (the finding's fingerpri
 upload-sarif never has to hash a file that does not exist, and two findings on one resource
 never collapse into one alert.
 
+A finding of source-code input (Terraform) has a real place instead: the file relative to
+the repository root (``uriBaseId`` ``%SRCROOT%``, segments percent-encoded) at the line that
+decides, so GitHub annotates that line of the pull request; its Terraform address is the
+logical location. A file outside the repository root keeps the pseudo-path: GitHub rejects
+a whole file with an absolute ``file:`` uri it cannot place under the checkout (the GH1006
+rule of Microsoft's validator), and such a file cannot be annotated anyway; the result's
+``properties.location`` still names it.
+
 GitHub's limits are enforced here (results per run, gzip size, rule name and description
 lengths, tags, locations): when results must go, the most severe stay and the file says
 what is missing. Part of the estate that was not read or not judged is reported as tool
@@ -27,7 +35,7 @@ from urllib.parse import quote
 from .. import arm
 from ..findings import SEVERITIES, SEVERITY_RANK, Finding
 from ..model import KIND_OF_TYPE
-from . import safe
+from . import location, safe
 from .view import ReportView
 
 if TYPE_CHECKING:
@@ -95,10 +103,11 @@ def render(
     rules = sorted(view.rules, key=lambda r: r.id)
     rule_index = {r.id: i for i, r in enumerate(rules)}
     driver = _driver(rules, view.tool_version)
-    notes = _execution_notifications(view, rule_index, max_listed)
+    places = _Places(view)
+    notes = _execution_notifications(view, rule_index, max_listed, places)
     config_notes = _configuration_notifications(view)
     properties = _run_properties(view)
-    results = [_result(f, rule_index) for f in findings]
+    results = [_result(f, rule_index, places) for f in findings]
     # which findings go first when some must: the most severe; within a severity the ones
     # that count toward --fail-on (not suppressed, not in the baseline) before the rest
     priority = sorted(
@@ -271,22 +280,23 @@ def _help_text(s: RuleSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+def _result(f: Finding, rule_index: dict[str, int], places: _Places) -> dict[str, Any]:
     if f.rule_id not in rule_index:
         raise ValueError(f"finding of rule {f.rule_id}, which is not among the run's rules")
     name = f.resource_name or arm.last_name(f.resource_id)
+    physical = places.source(f.location)
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index[f.rule_id],
         "level": LEVEL[f.severity],
         "kind": "fail",
         "message": {"text": safe.sarif_message(_names_first(f.message, name))},
-        "locations": [_location(f.resource_id, name)][:MAX_LOCATIONS],
+        "locations": [_location(f.resource_id, name, physical)][:MAX_LOCATIONS],
         "partialFingerprints": {"primaryLocationLineHash": f"{f.fingerprint}:1"},
         "fingerprints": {FINGERPRINT_KEY: f.fingerprint},
     }
     if f.related_id:
-        result["relatedLocations"] = [_related(f, 1)][:MAX_LOCATIONS]
+        result["relatedLocations"] = [_related(f, 1, physical, places)][:MAX_LOCATIONS]
     if f.suppression:
         s = f.suppression
         extra = {k: s[k] for k in ("entry", "expires", "owner") if s.get(k) is not None}
@@ -307,6 +317,9 @@ def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     }
     if f.related_id:
         properties["relatedId"] = f.related_id
+    source = places.shown(f.location)
+    if source is not None:
+        properties["location"] = source
     properties |= {
         "category": f.category,
         "severity": f.severity,
@@ -346,23 +359,69 @@ def _physical(resource_id: str) -> dict[str, Any]:
     return {"artifactLocation": {"uri": pseudo_path(resource_id)}, "region": {"startLine": 1}}
 
 
-def _location(resource_id: str, name: str) -> dict[str, Any]:
+class _Places:
+    """Physical locations in the repository, for findings and resources that came from
+    source code; the root is found once per render."""
+
+    def __init__(self, view: ReportView) -> None:
+        self.root = view.source_root
+        self.view = view
+
+    def source(self, where: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The file (relative to the repository root) and line of ``where`` (a finding's
+        ``location``); None without one, or for a file outside the repository. A file
+        without a known line is placed at line 1 (GitHub needs a start line)."""
+        got = location.of(where)
+        if got is None:
+            return None
+        file, line = got
+        path = location.source_path(file, self.root)
+        if not path.inside:
+            return None
+        return {
+            "artifactLocation": {"uri": location.uri(path), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": line or 1},
+        }
+
+    def shown(self, where: dict[str, Any] | None) -> dict[str, Any] | None:
+        """``{"file", "line"}`` as the other formats show it (for ``properties``)."""
+        got = location.of(where)
+        if got is None:
+            return None
+        return {"file": location.source_path(got[0], self.root).path, "line": got[1]}
+
+    def block(self, rid: str) -> dict[str, Any] | None:
+        """Where the resource a Terraform address names is declared, if that is known."""
+        return self.source(self.view.declared(rid))
+
+
+def _location(
+    resource_id: str, name: str, physical: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A resource's location: its place in the source when known, else its pseudo-path;
+    the logical location is its id (a Terraform address for source-code input)."""
     return {
-        "physicalLocation": _physical(resource_id),
+        "physicalLocation": physical or _physical(resource_id),
         "logicalLocations": [{"name": name, "fullyQualifiedName": resource_id, "kind": "resource"}],
     }
 
 
-def _related(f: Finding, location_id: int) -> dict[str, Any]:
-    """The related item as a location. An ARM id (a VNet, a peering) is its own pseudo-path;
-    anything else (a port, a zone a group id needs) lives inside the finding's resource, so
-    it gets that resource's path: every location in the file has a physical one."""
+def _related(
+    f: Finding, location_id: int, physical: dict[str, Any] | None, places: _Places
+) -> dict[str, Any]:
+    """The related item as a location. An ARM id (a VNet, a peering) is its own pseudo-path,
+    a Terraform address its block in the source; anything else (a port, a zone a group id
+    needs) lives inside the finding's resource, so it gets that resource's place
+    (``physical``, else its path): every location in the file has a physical one."""
     related = str(f.related_id)
-    is_resource = related.startswith("/")
-    name = arm.last_name(related) if is_resource else related
+    declared = places.block(related)
+    is_resource = related.startswith("/") or places.view.addressed(related)
+    name = arm.last_name(related) if related.startswith("/") else related
+    if declared is None:
+        declared = _physical(related) if is_resource else physical or _physical(f.resource_id)
     return {
         "id": location_id,
-        "physicalLocation": _physical(related if is_resource else f.resource_id),
+        "physicalLocation": declared,
         "logicalLocations": [
             {
                 "name": name,
@@ -402,7 +461,7 @@ def _rule_ref(rule_id: str, rule_index: dict[str, int]) -> tuple[str, int] | Non
 
 
 def _execution_notifications(
-    view: ReportView, rule_index: dict[str, int], max_listed: int
+    view: ReportView, rule_index: dict[str, int], max_listed: int, places: _Places
 ) -> list[dict[str, Any]]:
     """Coverage gaps, narrowed evidence, rules and checks not evaluated, and baseline
     findings that could not be re-checked: fail closed, in the SARIF too."""
@@ -441,7 +500,7 @@ def _execution_notifications(
             "check-not-evaluated",
             _sentence(f"Rule {n.rule_id} could not judge {target}: {'; '.join(n.reasons)}"),
             rule=_rule_ref(n.rule_id, rule_index),
-            location=_location(rid, arm.last_name(rid)),
+            location=_location(rid, arm.last_name(rid), places.block(rid)),
             properties={"armId": rid, **({"relatedId": n.related_id} if n.related_id else {})},
         )
 
@@ -465,7 +524,9 @@ def _execution_notifications(
                 f"Baseline finding {e['rule_id']} on {e.get('resource_name') or rid} was not "
                 f"re-checked ({e['reason']}); it is not reported as fixed.",
                 rule=_rule_ref(str(e["rule_id"]), rule_index),
-                location=_location(rid, e.get("resource_name") or arm.last_name(rid)),
+                location=_location(
+                    rid, e.get("resource_name") or arm.last_name(rid), places.block(rid)
+                ),
                 properties={"fingerprint": e["fingerprint"], "armId": rid},
             )
 

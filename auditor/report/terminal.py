@@ -82,6 +82,9 @@ def print_report(view: ReportView, console: Console) -> None:
             if f.suppression:
                 entry = safe.terminal(f.suppression["entry"])
                 cell.append(f"  suppressed ({entry})", style="dim")
+            where = view.where(f.location)
+            if where is not None:  # source-code input: the address and the line that decides
+                cell.append(f"\n{safe.terminal(f.resource_id)} at {safe.terminal(where)}")
             cell.append("\n" + safe.terminal(f.message))
             table.add_row(Text(safe.terminal(f.rule_id)), cell)
         console.print(table)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .. import __version__, arm
@@ -267,6 +268,54 @@ class ReportView:
         for n in self.coverage.checks:
             unjudged[(n.rule_id, arm.key(n.resource_id or ""))].append(n)
         return found, unjudged
+
+    @cached_property
+    def source_root(self) -> Path:
+        """The repository root source files are named from (found once per view)."""
+        from .location import repository_root  # only the formats that show places
+
+        return repository_root()
+
+    def where(self, source: dict[str, Any] | None) -> str | None:
+        """A finding's ``location`` as ``file:line`` relative to the repository root, or
+        None (not source-code input). Plain text: the renderer escapes it."""
+        from .location import where
+
+        return where(source, self.source_root)
+
+    def node(self, rid: str, rtype: str | None = None) -> str:
+        """The graph key of the resource a report names by ``rid``: an ARM id, or a
+        Terraform address (``Estate.key_of``)."""
+        return self.graph.estate.key_of(rid, rtype)
+
+    def source_of(self, k: str) -> str | None:
+        """For the graph node ``k`` of a resource from source code: its Terraform address
+        and ``file:line``; None for a resource read from Azure."""
+        origin = self.graph.estate.origins.get(k)
+        if origin is None:
+            return None
+        where = self.where({"file": origin.file, "line": origin.line})
+        return f"{origin.address} at {where}" if where else origin.address
+
+    def addressed(self, rid: str) -> bool:
+        """Whether ``rid`` is the Terraform address of a resource of this estate."""
+        if rid.startswith("/"):
+            return False
+        estate = self.graph.estate
+        origin = estate.origins.get(estate.key_of(rid))
+        return origin is not None and origin.address == rid
+
+    def declared(self, rid: str) -> dict[str, Any] | None:
+        """``{"file", "line"}`` of the block that declares the resource a Terraform address
+        names (as the reader named the file); None for an ARM id or an unknown place (a
+        plan holds no lines)."""
+        if not self.addressed(rid):
+            return None
+        estate = self.graph.estate
+        origin = estate.origins[estate.key_of(rid)]
+        if origin.file is None:
+            return None
+        return {"file": origin.file, "line": origin.line}
 
     def subjects(self, row: RuleRow) -> list[SubjectResult]:
         """The rule's verdict on each resource it judged, in estate order."""

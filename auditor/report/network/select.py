@@ -160,17 +160,22 @@ class Marks:
     Built once from the view (linear in findings), so drawing asks by key in O(1). A
     finding on a resource the picture does not draw as a node is carried to one it does: an
     NSG's to the subnets it protects, a NIC's to its public IP (its related id) or its
-    subnet."""
+    subnet. Ids are graph keys: a resource from source code, which reports name by its
+    Terraform address, is found by that address (``ReportView.node``)."""
 
     def __init__(self, view: ReportView) -> None:
         g = view.graph
         self.node: dict[str, list[Finding]] = defaultdict(list)
         self.related: dict[str, list[Finding]] = defaultdict(list)
         self.unknown: dict[str, list[NotEvaluated]] = defaultdict(list)
+        # the graph key of each finding's related id, for the edges that ask
+        self.related_key: dict[int, str] = {}
         for f in view.findings:
-            rk = arm.key(f.resource_id)
+            rk = view.node(f.resource_id, f.resource_type)
             self.node[rk].append(f)
-            related = arm.key(f.related_id) if f.related_id else None
+            related = view.node(f.related_id) if f.related_id else None
+            if related:
+                self.related_key[id(f)] = related
             if related:
                 self.related[related].append(f)
             if not g.has_node(rk):
@@ -181,16 +186,20 @@ class Marks:
         for n in view.coverage.checks:
             if not n.resource_id:
                 continue
-            rk = arm.key(n.resource_id)
+            rk = view.node(n.resource_id)
             self.unknown[rk].append(n)
             if g.has_node(rk):
-                related = arm.key(n.related_id) if n.related_id else None
+                related = view.node(n.related_id) if n.related_id else None
                 for proxy in _proxies(g, rk, related):
                     if proxy != rk:
                         self.unknown[proxy].append(n)
 
     def of(self, k: str) -> list[Finding]:
         return self.node.get(k, [])
+
+    def about(self, k: str, related: str) -> list[Finding]:
+        """The findings of node ``k`` whose related id is node ``related``."""
+        return [f for f in self.of(k) if self.related_key.get(id(f)) == related]
 
 
 def _proxies(g: AuditGraph, k: str, related: str | None) -> list[str]:
@@ -479,8 +488,8 @@ class _Selection:
                 line3 = f"{where} · {line3}" if line3 else where
         faults = self.marks.of(k)
         unknown = self.marks.unknown.get(k, [])
-        title = [name, g.display_id(k), line2] + ([line3] if line3 else [])
-        title += finding_lines(faults) + _unknown_lines(unknown)
+        title = [name, self.view.source_of(k) or g.display_id(k), line2]
+        title += ([line3] if line3 else []) + finding_lines(faults) + _unknown_lines(unknown)
         return Box(k, kind, col, (name, line2, line3), title, seen, faults, unknown)
 
     def _subnet_box(self, s: str) -> Box:
@@ -490,7 +499,8 @@ class _Selection:
         prefix = ", ".join(dict.fromkeys(prefixes))
         faults = self.marks.of(s)
         unknown = self.marks.unknown.get(s, [])
-        title = [g.name(s), g.display_id(s), f"subnet · {prefix}" if prefix else "subnet"]
+        title = [g.name(s), self.view.source_of(s) or g.display_id(s)]
+        title.append(f"subnet · {prefix}" if prefix else "subnet")
         title += finding_lines(faults) + _unknown_lines(unknown)
         return Box(s, "subnet", VNETS, (g.name(s), prefix, ""), title, True, faults, unknown)
 
@@ -644,9 +654,7 @@ class _Selection:
                 for t, a in _sorted_out(g, k, "targets"):
                     if t not in self.boxes:
                         continue
-                    faults = [
-                        f for f in self.marks.of(k) if f.related_id and arm.key(f.related_id) == t
-                    ]
+                    faults = self.marks.about(k, t)
                     self.shown.update(f.fingerprint for f in faults)
                     status = a.get("status") or "status unknown"
                     groups = ", ".join(a.get("group_ids") or []) or "no group id"
@@ -729,9 +737,7 @@ class _Selection:
             for v in self._missing_links(z):
                 if v not in self.boxes:
                     continue
-                faults = [
-                    f for f in self.marks.of(z) if f.related_id and arm.key(f.related_id) == v
-                ]
+                faults = self.marks.about(z, v)
                 self.shown.update(f.fingerprint for f in faults)
                 title = [f"MISSING: {g.name(z)} is not linked to {g.name(v)}"]
                 title += finding_lines(faults)
