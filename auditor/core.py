@@ -182,7 +182,8 @@ def audit(
     graph = graph_stage.build(estate)
     clock.lap("graph")
     result = rules_stage.evaluate(chosen, graph)
-    result.relabel(estate.origins)  # Terraform input: addresses, file and line
+    # Terraform input: addresses, and the file and line that decide each finding
+    result.relabel(estate.origins, {r.id: r.deciding() for r in chosen})
     clock.lap("rules")
     run = Run(
         graph,

@@ -29,17 +29,23 @@ class Origin:
     lines: dict[str, int] = field(default_factory=dict)  # "properties.x" -> line
     files: dict[str, str | None] = field(default_factory=dict)  # "properties.x" -> file
 
-    def location(self, arm_paths: list[str]) -> dict[str, Any] | None:
-        """The file and line that decide: the first of ``arm_paths`` (longest prefix
-        first) set in the source, else the block."""
+    def set_in_source(self, arm_paths: list[str]) -> dict[str, Any] | None:
+        """The file and line of the first of ``arm_paths`` the source sets (a path's
+        longest prefix that it sets counts), else None."""
         for path in arm_paths:
             probe = path
             while probe:
                 if probe in self.lines:
                     return {"file": self.files.get(probe, self.file), "line": self.lines[probe]}
                 probe = probe.rpartition(".")[0]
-        if self.file is None:
-            return None
+        return None
+
+    def location(self, arm_paths: list[str]) -> dict[str, Any] | None:
+        """The file and line that decide: the first of ``arm_paths`` set in the source,
+        else the block."""
+        found = self.set_in_source(arm_paths)
+        if found is not None or self.file is None:
+            return found
         return {"file": self.file, "line": self.line}
 
 

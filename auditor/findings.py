@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -131,24 +132,24 @@ class AuditResult:
     def sort(self) -> None:
         self.findings.sort(key=Finding.sort_key)
         self.not_evaluated.sort(key=NotEvaluated.sort_key)
+        self.outcomes.sort(key=lambda o: o.rule_id)
 
-    def relabel(self, origins: dict[str, Origin]) -> None:
+    def relabel(
+        self, origins: dict[str, Origin], deciding: Mapping[str, Deciding] | None = None
+    ) -> None:
         """Name resources that came from source code (Terraform) as their source does:
         the address instead of the synthesized ARM id, everywhere an id is printed, and
-        give each finding the file and line that decide it. ``origins`` is keyed by
-        ``arm.key``. Fingerprints follow the address, so they stay stable across runs."""
+        give each finding the file and line that decide it: the first of the rule's
+        ``deciding`` paths (its check) the source sets on the resource, else on the
+        related item, else the resource's other evidence, else the resource's block.
+        ``origins`` is keyed by ``arm.key``. Fingerprints follow the address, so they
+        stay stable across runs."""
         if not origins:
             return
         names = Relabel(origins)
+        deciding = deciding or {}
         for f in self.findings:
-            origin = origins.get(arm.key(f.resource_id))
-            if origin is not None:
-                paths = [
-                    e["path"].removeprefix("subject.")
-                    for e in f.evidence
-                    if isinstance(e.get("path"), str) and e["path"].startswith("subject.")
-                ]
-                f.location = origin.location(paths)
+            f.location = _locate(f, origins, deciding.get(f.rule_id))
             f.resource_id = names.id(f.resource_id)
             f.related_id = names.id(f.related_id) if f.related_id else f.related_id
             f.message = names.text(f.message)
@@ -162,8 +163,6 @@ class AuditResult:
         for o in self.outcomes:
             o.judged = [names.id(j) for j in o.judged]
         self.sort()
-
-        self.outcomes.sort(key=lambda o: o.rule_id)
 
     def counts_by_severity(self) -> dict[str, int]:
         c = Counter(f.severity for f in self.findings)
@@ -184,6 +183,38 @@ class AuditResult:
             return []
         limit = SEVERITY_RANK[threshold]
         return [f for f in self.findings if f.counts and SEVERITY_RANK[f.severity] <= limit]
+
+
+@dataclass(frozen=True)
+class Deciding:
+    """The paths of a rule's check, in order (``subject.properties.x``,
+    ``peer.properties.y``), and the name its related items are bound to."""
+
+    paths: tuple[str, ...]
+    item: str | None = None
+
+
+def _locate(
+    f: Finding, origins: dict[str, Origin], deciding: Deciding | None
+) -> dict[str, Any] | None:
+    origin = origins.get(arm.key(f.resource_id))
+    related = origins.get(arm.key(f.related_id)) if f.related_id else None
+    if origin is None and related is None:
+        return None
+    checked = list(deciding.paths) if deciding else []
+    evidence = [e["path"] for e in f.evidence if isinstance(e.get("path"), str)]
+    own = [p.removeprefix("subject.") for p in checked if p.startswith("subject.")]
+    if origin is not None and (found := origin.set_in_source(own)) is not None:
+        return found
+    if related is not None and deciding is not None and deciding.item:
+        prefix = deciding.item + "."
+        theirs = [p.removeprefix(prefix) for p in checked if p.startswith(prefix)]
+        if (found := related.set_in_source(theirs)) is not None:
+            return found
+    if origin is None:
+        return None  # the related item's block says nothing of the subject
+    rest = [p.removeprefix("subject.") for p in evidence if p.startswith("subject.")]
+    return origin.location(rest)
 
 
 # an id in text; a synthesized id may hold "{<address> <what>}" where a part is unknown

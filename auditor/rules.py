@@ -33,6 +33,7 @@ from .conditions import Path as RulePath
 from .findings import (
     AuditResult,
     Category,
+    Deciding,
     Finding,
     NotEvaluated,
     RuleOutcome,
@@ -138,6 +139,11 @@ class Rule:
     @property
     def binding(self) -> str | None:
         return self.spec.each.as_ if self.spec.each else None
+
+    def deciding(self) -> Deciding:
+        """The paths the check reads, in order: where a finding's source line is."""
+        paths = tuple(leaf.path.text for leaf in self.check.leaves() if isinstance(leaf, Compare))
+        return Deciding(paths, self.binding)
 
     @property
     def relations(self) -> frozenset[str]:

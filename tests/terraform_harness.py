@@ -34,7 +34,7 @@ def scan_estate(estate: Estate, select: list[str] | None = None) -> AuditResult:
     """Every rule (or the ``select``ed ids) over ``estate``, findings named by address."""
     rules = [r for r in load_rules([]) if not select or r.id in select]
     result = evaluate(rules, build(estate))
-    result.relabel(estate.origins)
+    result.relabel(estate.origins, {r.id: r.deciding() for r in rules})
     return result
 
 
