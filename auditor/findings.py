@@ -151,14 +151,14 @@ class AuditResult:
         for f in self.findings:
             f.location = _locate(f, origins, deciding.get(f.rule_id))
             f.resource_id = names.id(f.resource_id)
-            f.related_id = names.id(f.related_id) if f.related_id else f.related_id
+            f.related_id = names.text(f.related_id) if f.related_id else f.related_id
             f.message = names.text(f.message)
             f.remediation = names.text(f.remediation)
             f.evidence = names.value(f.evidence)
             f.fingerprint = fingerprint(f.rule_id, f.resource_id, f.related_id)
         for n in self.not_evaluated:
             n.resource_id = names.id(n.resource_id) if n.resource_id else n.resource_id
-            n.related_id = names.id(n.related_id) if n.related_id else n.related_id
+            n.related_id = names.text(n.related_id) if n.related_id else n.related_id
             n.reasons = [names.text(r) for r in n.reasons]
         for o in self.outcomes:
             o.judged = [names.id(j) for j in o.judged]
@@ -232,6 +232,7 @@ class Relabel:
         return origin.address if origin is not None else rid
 
     def text(self, text: str) -> str:
+        """``text`` with every synthesized id in it (a whole id too) named by address."""
         if "/subscriptions/" not in text.lower():
             return text
         return _ARM_ID.sub(self._one, text)

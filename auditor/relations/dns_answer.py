@@ -305,17 +305,20 @@ def _records_answer(g: AuditGraph, recs: list[str]) -> tuple[str | None, list[st
     return g.display_id(recs[0]), [ip for r in recs for ip in _a_ips(g, r)]
 
 
-def _planned_record(g: AuditGraph, zone: str, name: str) -> str | None:
-    """Why the answer for ``name`` is unknown when a zone group of a plan (Terraform)
-    writes its record set at apply, with an IP known only then; else None. The record does
-    not exist yet whatever the estate says of the zone's records."""
+# The address a record set holds when a zone group of a configuration (Terraform) writes
+# it at apply: the endpoint's own private IP, allocated then. The record cannot be stale —
+# Azure writes it from the endpoint — so the answer is private; only the digits are unknown.
+AT_APPLY = "the endpoint's private IP (allocated at apply)"
+
+
+def _planned_record(g: AuditGraph, zone: str, name: str) -> tuple[str, list[str]] | None:
+    """The record set a zone group of a configuration (Terraform) writes for ``name`` at
+    apply, with the endpoint's IP known only then (``AT_APPLY``); else None. It does not
+    exist yet, whatever the estate says of the zone's records."""
     for group, _ in g.into(zone, "uses_zone"):
         for rs_name, ips in _zone_group_records(g, group, zone):
             if rs_name == name and type(ips) is UnknownValue:
-                return (
-                    f"zone group {g.display_id(group)} writes {name} in zone {g.name(zone)} "
-                    f"at apply: {ips.reason}"
-                )
+                return f"{name} (zone group {g.display_id(group)}, written at apply)", [AT_APPLY]
     return None
 
 
@@ -760,6 +763,18 @@ class _Resolver:
                 _unknown(chain, found, verdict=f"{linked}: {found}"), zone=zone, asked=vnet
             )
         record, ips = found
+        if ips == [AT_APPLY]:  # the zone group writes the endpoint's own IP at apply
+            return DnsAnswer(
+                PRIVATE,
+                chain,
+                verdict=f"{linked}: its zone group writes {name} with the endpoint's private "
+                "IP at apply",
+                cause=RECORD,
+                address=AT_APPLY,
+                zone=zone,
+                record=record,
+                asked=vnet,
+            )
         owners = ctx.owners(g, name)
         expected = sorted({ip for ips_ in owners.values() for ip in ips_})
         if record is None or not ips:
