@@ -81,19 +81,11 @@ class ArmList:
 
 
 @dataclass(frozen=True)
-class SourceOnly:
-    """Held only by inputs that read source code (Terraform); the live collector does not
-    read it, so a live estate lacks it and the rules that need it say so."""
-
-    what: str  # where its rows come from, for the documentation
-
-
-@dataclass(frozen=True)
 class Declaration:
     """One collection: its name, how it is collected, its rows and its absence."""
 
     name: str
-    source: GraphQuery | ArmList | SourceOnly
+    source: GraphQuery | ArmList
     row_types: frozenset[str] | None  # lower case; None: every type no other one claims
     matters_with: str | None  # its absence matters only when the estate has this type
     absence: str  # why a rule that needs it was not evaluated
@@ -181,17 +173,19 @@ DECLARATIONS: tuple[Declaration, ...] = (
         matters_with=RULESET,
         absence=f"the estate has no DNS forwarding ruleset link rows ({_FROM_ARM})",
     ),
-    # Terraform-only for now: Resource Graph holds VM extensions, but their public settings
-    # may hold the very secrets MLA-VM-002 looks for, and a snapshot would keep them. (No
-    # collection for Terraform variables: an estate without Terraform has none to judge, so
-    # their absence leaves nothing unjudged; the live query leaves their type out.)
+    # Resource Graph resources of their own type, like gateways. Their public settings are
+    # what MLA-VM-002 judges, and a snapshot keeps them (anyone with Reader on the VM can read
+    # them anyway; protected settings are never returned). No collection for Terraform
+    # variables: an estate without Terraform has none to judge, so their absence leaves
+    # nothing unjudged; the live queries leave their type out (queries.SOURCE_ONLY).
     Declaration(
         VM_EXTENSIONS,
-        SourceOnly("the azurerm_virtual_machine_extension resources of a Terraform input"),
-        row_types=frozenset({f"{VM}/extensions"}),
+        GraphQuery(queries.VM_EXTENSIONS),
+        row_types=frozenset(queries.VM_EXTENSION_TYPES),
         matters_with=VM,
-        absence="the estate has no VM extension rows (they are read from Terraform; a live "
-        "scan does not collect them)",
+        absence="the estate has no VM extension rows (Resource Graph resources of type "
+        + ", ".join(queries.VM_EXTENSION_TYPES)
+        + ")",
     ),
 )
 BY_NAME: dict[str, Declaration] = {c.name: c for c in DECLARATIONS}

@@ -137,8 +137,9 @@ NODE_KINDS: dict[str, NodeKind] = {
     "vm_extension": NodeKind(
         "microsoft.compute/virtualmachines/extensions",
         "VM extension: publisher, type and its public settings (a protected settings value "
-        "is never read; properties.protectedSettingsSet says whether one is given). Read from "
-        "Terraform; a live scan does not collect it",
+        "is never read: Azure never returns one, and from Terraform "
+        "properties.protectedSettingsSet says whether one is given). A live scan reads them by "
+        "a Resource Graph query of their own (collection vmextensions)",
     ),
     "tf_variable": NodeKind(
         "terraform/variables",

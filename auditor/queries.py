@@ -26,8 +26,9 @@ ARM_ONLY = frozenset(
         "microsoft.network/dnsforwardingrulesets/virtualnetworklinks",
     }
 )
-# Types a live scan does not collect: rows only a Terraform input makes (collections.py).
-SOURCE_ONLY = frozenset({"microsoft.compute/virtualmachines/extensions", "terraform/variables"})
+# Types a live scan does not collect: rows only a Terraform input makes (Terraform variables;
+# an estate without Terraform has none to judge, so no collection declares them).
+SOURCE_ONLY = frozenset({"terraform/variables"})
 EMBEDDED = frozenset(
     {
         "microsoft.network/virtualnetworks/subnets",
@@ -38,6 +39,10 @@ DNS_RECORD_TYPES = ("microsoft.network/privatednszones/a",)
 # Gateways and Route Servers: a collection of their own, so that an estate read before they
 # were collected says "not collected" rather than "none" (collections.GATEWAYS).
 GATEWAY_TYPES = ("microsoft.network/virtualhubs", "microsoft.network/virtualnetworkgateways")
+# VM extensions: the same, so that an estate read before they were collected says "not
+# collected" for MLA-VM-002 (collections.VM_EXTENSIONS). Resource Graph's resources table holds
+# them with their public settings (properties.settings); protected settings are never returned.
+VM_EXTENSION_TYPES = ("microsoft.compute/virtualmachines/extensions",)
 
 RESOURCE_TYPES = tuple(
     sorted(
@@ -48,6 +53,7 @@ RESOURCE_TYPES = tuple(
         and t not in EMBEDDED
         and t not in DNS_RECORD_TYPES
         and t not in GATEWAY_TYPES
+        and t not in VM_EXTENSION_TYPES
     )
 )
 COLUMNS = (
@@ -74,6 +80,7 @@ DNS_RECORDS = (
     "| project id, name, type, resourceGroup, subscriptionId, properties | order by id asc"
 )
 GATEWAYS = resources_query(GATEWAY_TYPES)
+VM_EXTENSIONS = resources_query(VM_EXTENSION_TYPES)
 SUBSCRIPTIONS = (
     "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' "
     "| project id, name, subscriptionId | order by id asc"
@@ -106,5 +113,5 @@ def check_pageable(query: str) -> str:
     return query
 
 
-for _q in (RESOURCES, *RESOURCES_BY_TYPE, DNS_RECORDS, SUBSCRIPTIONS):
+for _q in (RESOURCES, *RESOURCES_BY_TYPE, DNS_RECORDS, GATEWAYS, VM_EXTENSIONS, SUBSCRIPTIONS):
     check_pageable(_q)

@@ -28,7 +28,9 @@ It serves an estate given as rows in the shape of ``fixtures/reference-good.json
   management-group and tenant queries; ``compute_api_versions`` makes the computes list
   refuse other api-versions with 400 ``NoRegisteredProviderFound`` (a lagging sovereign
   cloud); ``drop_list_types`` leaves ``type`` out of ARM list items (the REST spec's own
-  zone-group examples have none); ``next_link_base`` spells the nextLinks' origin.
+  zone-group examples have none); ``next_link_base`` spells the nextLinks' origin. A VM
+  extension is served with its public ``properties.settings`` but never its
+  ``protectedSettings`` (Azure does not return them), whatever the estate row holds.
 * Fault injection: :meth:`FakeArm.fail_next`, :meth:`FakeArm.drop_next`,
   :meth:`FakeArm.slow_next`, :meth:`FakeArm.redirect_next`, :meth:`FakeArm.echo_auth_next`
   (a hostile server that reflects the Authorization header into its error body).
@@ -80,6 +82,7 @@ __all__ = [
     "FakeArm",
     "RecordedRequest",
     "RequestLog",
+    "as_served",
     "load_rows",
     "move_to_subscription",
     "subscription_of",
@@ -113,6 +116,8 @@ DNS_RECORD_KINDS = frozenset({"a", "aaaa", "cname", "mx", "ptr", "soa", "srv", "
 SUBSCRIPTION_TYPE = "microsoft.resources/subscriptions"
 RESOURCE_GROUP_TYPE = "microsoft.resources/subscriptions/resourcegroups"
 TABLES = ("resources", "dnsresources", "resourcecontainers")
+# Types whose properties Azure returns without the protected settings they were written with.
+PROTECTED_SETTINGS_TYPES = frozenset({"microsoft.compute/virtualmachines/extensions"})
 # Columns of type `dynamic`: a projection of only these gets no $skipToken from real ARG.
 DYNAMIC_COLUMNS = frozenset(
     {"properties", "tags", "sku", "identity", "plan", "zones", "extendedlocation", "aliases"}
@@ -182,6 +187,17 @@ def table_of(resource_type: str) -> str | None:
     if t in (SUBSCRIPTION_TYPE, RESOURCE_GROUP_TYPE, "microsoft.management/managementgroups"):
         return "resourcecontainers"
     return "resources"
+
+
+def as_served(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as Azure serves it: a VM extension without ``properties.protectedSettings``
+    (encrypted at write, never returned); any other row as it is."""
+    props = row.get("properties")
+    if str(row.get("type", "")).lower() not in PROTECTED_SETTINGS_TYPES or not isinstance(
+        props, dict
+    ):
+        return row
+    return {**row, "properties": {k: v for k, v in props.items() if k != "protectedSettings"}}
 
 
 def load_rows(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -1006,7 +1022,7 @@ class FakeArm:
                     continue
                 if subscription_of(str(row.get("id", ""))) not in readable:
                     continue
-                candidates.append({**row, "type": rtype.lower()})  # ARG types are lower-case
+                candidates.append(as_served({**row, "type": rtype.lower()}))  # ARG: lower-case
         for row in candidates:
             rtype = row["type"]
             if parsed.types is not None and rtype not in parsed.types:
@@ -1228,7 +1244,7 @@ class FakeArm:
         row = index.get(lower)
         if row is None:
             raise _Problem(404, "ResourceNotFound", f"The Resource '{path}' was not found.")
-        return _Reply(200, row)
+        return _Reply(200, as_served(row))
 
 
 # --------------------------------------------------------------------------- stub az

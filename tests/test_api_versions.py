@@ -94,4 +94,5 @@ def test_predates(version: str, steps: tuple[str, ...], unknown: bool) -> None:
 
 def test_the_table_names_real_types_and_the_query_projects_the_version() -> None:
     assert {p.row_type for p in PROPERTY_SINCE} <= set(queries.RESOURCE_TYPES)
-    assert queries.RESOURCES.split("| project ")[1].split(" |")[0].endswith(", apiVersion")
+    for query in (queries.RESOURCES, queries.GATEWAYS, queries.VM_EXTENSIONS):
+        assert query.split("| project ")[1].split(" |")[0].endswith(", apiVersion")

@@ -24,7 +24,6 @@ from auditor.collections import (
     ZONE_GROUPS,
     ArmList,
     GraphQuery,
-    SourceOnly,
     missing_collection,
 )
 from auditor.rules import RuleFileError, compile_rule
@@ -112,8 +111,8 @@ ABSENCES = [
     (
         VM_EXTENSIONS,
         [VM],
-        "the estate has no VM extension rows (they are read from Terraform; a live scan does "
-        "not collect them)",
+        "the estate has no VM extension rows (Resource Graph resources of type "
+        "microsoft.compute/virtualmachines/extensions)",
     ),
 ]
 
@@ -178,17 +177,27 @@ def test_how_each_collection_is_read() -> None:
     an api-version, and the parent is the type whose presence makes the absence matter."""
     for c in DECLARATIONS:
         if isinstance(c.source, GraphQuery):
-            # its own table, or a part of the resources table read apart (gateways)
+            # its own table, or a part of the resources table read apart (gateways, VM
+            # extensions: exactly their own types, with properties, where the rules read)
             table = c.name if c.row_types is None or c.name == DNS_RECORDS else RESOURCES
             assert queries.check_pageable(c.source.text).startswith(table)
-        elif isinstance(c.source, SourceOnly):  # Terraform-only: the collector never reads it
-            assert c.source.what and all(t in queries.SOURCE_ONLY for t in c.row_types or ())
+            if table == RESOURCES and c.row_types is not None:
+                assert c.source.text == queries.resources_query(tuple(sorted(c.row_types)))
+                assert " properties," in c.source.text
         else:
             assert isinstance(c.source, ArmList)
             assert c.source.parent_type == c.matters_with
             path = c.source.path_for("/subscriptions/s/p/x")
             assert path.startswith("/subscriptions/s/p/x/") and "api-version=" in path
             assert all(t in queries.ARM_ONLY for t in c.row_types or ())
+    # nothing is read twice, and what only Terraform makes is read by no query
+    graph_types = [
+        t for c in DECLARATIONS if isinstance(c.source, GraphQuery) for t in (c.row_types or ())
+    ]
+    assert not set(graph_types) & set(queries.RESOURCE_TYPES)
+    for t in queries.SOURCE_ONLY:
+        assert all(t not in c.source.text for c in DECLARATIONS if isinstance(c.source, GraphQuery))
+    assert collections.BY_NAME[VM_EXTENSIONS].source == GraphQuery(queries.VM_EXTENSIONS)
     assert collections.BY_NAME[COMPUTES].source == ArmList(
         queries.COMPUTES_PATH,
         "microsoft.machinelearningservices/workspaces",

@@ -234,6 +234,35 @@ def test_tables_dnsresources_and_resourcecontainers(
     assert case_sensitive.data == []  # `==` is case-sensitive and ARG types are lower-case
 
 
+def test_vm_extensions_are_served_with_public_settings_only(
+    estate: list[dict[str, Any]], credential: AzureCliCredential
+) -> None:
+    """The collector's extension query gets the estate's extension rows, their public
+    settings and never their protected settings, as Azure answers (Resource Graph and ARM)."""
+    from auditor import queries
+
+    rows = [dict(r) for r in estate]
+    (i, ext) = next(
+        (i, r) for i, r in enumerate(rows) if r["type"] == queries.VM_EXTENSION_TYPES[0]
+    )
+    secret = {"workspaceKey": "protected-value-never-served"}
+    rows[i] = {**ext, "properties": {**ext["properties"], "protectedSettings": secret}}
+    with FakeArm(rows) as arm:
+        page, _ = ask(graph(arm, credential), queries.VM_EXTENSIONS, top=1000)
+        one = requests.get(
+            f"{arm.url}{ext['id']}?api-version=2024-07-01",
+            headers={"Authorization": f"Bearer {FAKE_TOKEN}"},
+            verify=arm.ca_path,
+            timeout=30,
+        ).json()
+    extensions = by_type(estate, queries.VM_EXTENSION_TYPES[0])
+    assert len(extensions) == 3
+    assert [r["id"] for r in page.data] == sorted((r["id"] for r in extensions), key=str.lower)
+    assert all(r["properties"]["settings"] == {} for r in page.data)
+    assert "protected-value-never-served" not in json.dumps(page.data) + json.dumps(one)
+    assert one["properties"]["publisher"] == ext["properties"]["publisher"]
+
+
 def test_skip_token_is_bound_to_query_and_scopes(
     estate: list[dict[str, Any]], credential: AzureCliCredential
 ) -> None:

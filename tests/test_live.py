@@ -27,24 +27,12 @@ SECOND = "00000000-0000-4000-8000-0000000000b2"
 
 def estate() -> list[dict[str, Any]]:
     """The reference estate over two subscriptions (DNS and the Bastion VNet in the
-    second), so scope, batching and coverage have something to do; without the rows a live
-    scan never reads (VM extensions: collections.VM_EXTENSIONS)."""
+    second), so scope, batching and coverage have something to do; its VM extensions come
+    by their own query (collections.VM_EXTENSIONS). Without the rows a live scan never reads
+    (Terraform variables: queries.SOURCE_ONLY)."""
     rows = load_rows(FIXTURES / "reference-good.json")
     rows = [r for r in rows if r["type"].lower() not in queries.SOURCE_ONLY]
     return move_to_subscription(rows, SECOND, ["rg-dns", "rg-bastion"])
-
-
-# A live scan does not collect VM extensions (their public settings may hold the secrets
-# MLA-VM-002 looks for, and a snapshot would keep them): where the estate has VMs, that rule
-# is not evaluated, with the reason, and the scan is incomplete (exit 3).
-LIVE_NOT_EVALUATED = [
-    {
-        "rule_id": "MLA-VM-002",
-        "resource_id": None,
-        "related_id": None,
-        "reasons": [collections.BY_NAME[collections.VM_EXTENSIONS].absence],
-    }
-]
 
 
 def subscriptions(rows: list[dict[str, Any]]) -> list[str]:
@@ -111,11 +99,13 @@ def test_every_row_arrives_exactly_once_across_pages(live: tuple[FakeArm, dict])
         "gateways",
         "privatednszonegroups",
         "resources",
+        "vmextensions",
     ]
     assert doc["queries"] == [
         queries.RESOURCES,
         queries.DNS_RECORDS,
         queries.GATEWAYS,
+        queries.VM_EXTENSIONS,
         queries.SUBSCRIPTIONS,
         queries.COMPUTES_PATH,
         queries.ZONE_GROUPS_PATH,
@@ -131,7 +121,7 @@ def test_live_scan_equals_scan_of_its_snapshot(live: tuple[FakeArm, dict], tmp_p
     snap = tmp_path / "snap.json"
     collected = cli(ctx["env"], "collect", *scope_args(arm, ctx["rows"]), "--output", str(snap))
     assert collected.returncode == 0, collected.stderr
-    assert "65 rows" in collected.stderr
+    assert "68 rows" in collected.stderr  # the three VM extensions among them
     offline = cli(
         ctx["env"], "scan", "--snapshot", str(snap), "--format", "json", "--fail-on", "none"
     )
@@ -140,8 +130,10 @@ def test_live_scan_equals_scan_of_its_snapshot(live: tuple[FakeArm, dict], tmp_p
     )
     a, b = json.loads(offline.stdout), json.loads(live_scan.stdout)
     assert a["findings"] == b["findings"] and a["rules"] == b["rules"]
-    assert a["not_evaluated"] == b["not_evaluated"] == LIVE_NOT_EVALUATED
-    assert b["summary"]["complete"] is False and b["summary"]["findings"] == 0
+    assert a["not_evaluated"] == b["not_evaluated"] == []
+    assert b["summary"]["complete"] is True and b["summary"]["findings"] == 0
+    vm002 = next(r for r in b["rules"] if r["rule_id"] == "MLA-VM-002")
+    assert vm002["status"] == "pass" and vm002["subjects"] == 3  # the extensions, judged
 
 
 def test_terraform_estate_live_finds_the_drift(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -192,6 +184,106 @@ def test_gateways_and_route_servers_are_collected_live(
     report = json.loads(proc.stdout)
     assert sorted(f["resource_name"] for f in report["findings"]) == found
     assert report["not_evaluated"] == []
+
+
+# secrets planted in an extension's settings: never to be printed by any report
+PUBLIC_PAT = "live-public-pat-value-0d6e1c"
+PUBLIC_KEY = "TGl2ZUFjY291bnRLZXlOb3RBUmVhbE9uZQ=="
+PROTECTED = "live-protected-value-5b2f"
+
+
+def leaky_estate() -> list[dict[str, Any]]:
+    """The reference estate and a build agent's custom script extension whose public
+    settings hold a PAT under a secret-looking key and a storage connection string with its
+    account key (its protected settings hold another secret, which Azure never returns)."""
+    rows = estate()
+    vm = next(r for r in rows if r["name"] == "vm-agent-1" and "/extensions/" not in r["id"])
+    ext = next(r for r in rows if r["id"].startswith(vm["id"] + "/extensions/"))
+    leaky = {
+        **ext,
+        "id": f"{vm['id']}/extensions/ado-agent",
+        "name": "ado-agent",
+        "properties": {
+            "publisher": "Microsoft.Azure.Extensions",
+            "type": "CustomScript",
+            "typeHandlerVersion": "2.1",
+            "settings": {
+                "commandToExecute": "bash agent.sh",
+                "adoPat": PUBLIC_PAT,
+                "env": {"STORAGE": f"DefaultEndpointsProtocol=https;AccountKey={PUBLIC_KEY}"},
+            },
+            "protectedSettings": {"token": PROTECTED},
+        },
+    }
+    return [*rows, leaky]
+
+
+def test_extension_secrets_are_found_live_and_never_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live scan reads the extensions by their own query and judges their public
+    settings: the extension is a finding naming the settings that hold secrets, and no
+    report format, stdout or stderr prints a secret value."""
+    from auditor.report import REGISTRY
+
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    write_stub_az(stub)
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    rows = leaky_estate()
+    out = tmp_path / "out"
+    outputs = [a for f in REGISTRY for a in ("--output", f"{f.name}:{out / f.name}")]
+    with FakeArm(rows) as arm:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", arm.ca_path)
+        env = dict(os.environ)
+        proc = cli(env, "scan", *scope_args(arm, rows), "--verbose", *outputs, "--format", "table")
+        snap = tmp_path / "snap.json"
+        collected = cli(env, "collect", *scope_args(arm, rows), "--output", str(snap))
+    assert proc.returncode == 1, proc.stderr  # a high finding, and nothing left unjudged
+    report = json.loads((out / "json").read_text(encoding="utf-8"))
+    assert report["not_evaluated"] == [] and report["summary"]["complete"] is True
+    found = [f for f in report["findings"] if f["rule_id"] == "MLA-VM-002"]
+    assert [f["resource_name"] for f in found] == ["ado-agent", "ado-agent"]
+    assert sorted(f["related_id"] for f in found) == ["settings.adoPat", "settings.env.STORAGE"]
+    assert [f["rule_id"] for f in report["findings"]] == ["MLA-VM-002", "MLA-VM-002"]
+    texts = {"stdout": proc.stdout, "stderr": proc.stderr}
+    texts |= {f.name: (out / f.name).read_text(encoding="utf-8") for f in REGISTRY}
+    assert "ado-agent" in texts["table"] and "settings.adoPat" in texts["stdout"]
+    for name, text in texts.items():
+        for secret in (PUBLIC_PAT, PUBLIC_KEY, PROTECTED):
+            assert secret not in text, (name, secret)
+    # the snapshot keeps the public settings as Azure returns them to any Reader of the VM,
+    # never the protected ones (Azure does not return them)
+    assert collected.returncode == 0, collected.stderr
+    kept = snap.read_text(encoding="utf-8")
+    assert PUBLIC_PAT in kept and PROTECTED not in kept
+
+
+def test_a_snapshot_from_before_extensions_were_collected_says_so(
+    live: tuple[FakeArm, dict], tmp_path: Path
+) -> None:
+    """A snapshot whose collections do not list vmextensions (an older collector's) holds
+    VMs but cannot say their extensions are clean: MLA-VM-002 is not evaluated (exit 3)."""
+    arm, ctx = live
+    snap = tmp_path / "snap.json"
+    proc = cli(ctx["env"], "collect", *scope_args(arm, ctx["rows"]), "--output", str(snap))
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(snap.read_text(encoding="utf-8"))
+    doc["collections"].remove(collections.VM_EXTENSIONS)
+    doc["queries"].remove(queries.VM_EXTENSIONS)
+    doc["rows"] = [r for r in doc["rows"] if r["type"] not in queries.VM_EXTENSION_TYPES]
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps(doc), encoding="utf-8")
+    scanned = cli(ctx["env"], "scan", "--snapshot", str(older), "--format", "json")
+    assert scanned.returncode == 3, scanned.stderr
+    assert json.loads(scanned.stdout)["not_evaluated"] == [
+        {
+            "rule_id": "MLA-VM-002",
+            "resource_id": None,
+            "related_id": None,
+            "reasons": [collections.BY_NAME[collections.VM_EXTENSIONS].absence],
+        }
+    ]
 
 
 def test_unreadable_subscription_is_exit_3_and_named(live: tuple[FakeArm, dict]) -> None:
@@ -270,8 +362,7 @@ def test_skip_endpoint_reads_uses_dns_records(live: tuple[FakeArm, dict], tmp_pa
         f"per-endpoint DNS zone group reads skipped ({endpoints} endpoints): the DNS checks "
         "use A records in the private zones as evidence"
     )
-    assert report["summary"]["findings"] == 0
-    assert report["not_evaluated"] == LIVE_NOT_EVALUATED
+    assert report["summary"]["findings"] == 0 and report["not_evaluated"] == []
 
 
 def test_no_token_in_any_log(live: tuple[FakeArm, dict]) -> None:
@@ -462,8 +553,8 @@ def test_collect_writes_any_unicode_and_replaces_the_file_whole(
     proc = cli(ctx["env"], "collect", *scope_args(arm, rows), "--output", str(snap))
     assert proc.returncode == 0, proc.stderr
     scanned = cli(ctx["env"], "scan", "--snapshot", str(snap), "--format", "json")
-    assert scanned.returncode == 3, scanned.stderr  # read whole; only LIVE_NOT_EVALUATED
-    assert json.loads(scanned.stdout)["not_evaluated"] == LIVE_NOT_EVALUATED
+    assert scanned.returncode == 0, scanned.stderr  # read whole
+    assert json.loads(scanned.stdout)["not_evaluated"] == []
     assert not list(tmp_path.glob(".snap.json.partial"))
 
 

@@ -20,11 +20,13 @@ from auditor import queries
 from auditor.collect import PAGE_SLACK, Redactor, Scope, origin
 
 from .fake_arm import FAKE_TOKEN, FakeArm, _decode_token, _encode_token, table_of, write_stub_az
-from .test_live import LIVE_NOT_EVALUATED, SECOND, cli, collector, estate, ids, scope_args
+from .test_live import SECOND, cli, collector, estate, ids, scope_args
 
 COMPUTES = "microsoft.machinelearningservices/workspaces/computes"
 ZONE_GROUPS = "microsoft.network/privateendpoints/privatednszonegroups"
 JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.")
+# the resources collection's query, whole or split by type
+RESOURCES_QUERIES = frozenset({queries.RESOURCES, *queries.RESOURCES_BY_TYPE})
 
 
 @pytest.fixture
@@ -171,9 +173,9 @@ class EndlessPages(FakeArm):
             first = _decode_token(options["$skipToken"]) or {}
             options["$skipToken"] = _encode_token({**first, "offset": 0})
         reply = super()._graph_page(body, quota)
-        # the resources collection's query (gateways read the same table by their own)
-        resources = body["query"].startswith("resources") and body["query"] != queries.GATEWAYS
-        if resources and reply.status == 200:
+        # the resources collection's query (gateways and VM extensions read the same table
+        # by their own)
+        if body["query"] in RESOURCES_QUERIES and reply.status == 200:
             type(self).served += 1
             total = self.claim if self.claim is not None else reply.body["totalRecords"]
             token = _decode_token(reply.body["$skipToken"]) or {}
@@ -196,17 +198,11 @@ def test_an_endless_page_stream_stops_at_the_page_limit(
     """A stream of fresh tokens ends where the rows pass totalRecords, or at
     ceil(totalRecords / $top) + slack pages, whichever comes first."""
     EndlessPages.served, EndlessPages.claim, EndlessPages.rows_per_page = 0, None, per_page
-    rows = [r for r in estate() if table_of(r["type"]) == "resources"]
+    rows = [r for r in estate() if r["type"].lower() in queries.RESOURCE_TYPES]
     try:
         with serve(monkeypatch, EndlessPages) as arm:
             doc = collector(arm, page_size=10, batch_size=100).collect(everything(arm))
-            posts = [
-                r
-                for r in arm.requests
-                if r.body
-                and r.body["query"].startswith("resources")
-                and r.body["query"] != queries.GATEWAYS
-            ]
+            posts = [r for r in arm.requests if r.body and r.body["query"] in RESOURCES_QUERIES]
     finally:
         EndlessPages.rows_per_page = None
     assert len(rows) == 50 and len(posts) <= math.ceil(len(rows) / 10) + PAGE_SLACK
@@ -246,9 +242,9 @@ def test_list_items_without_a_type_take_it_from_the_list(
     assert doc["failures"] == [] and ids(doc["rows"]) == ids(estate())
     listed = [r for r in doc["rows"] if r["type"] in (COMPUTES, ZONE_GROUPS)]
     assert len(listed) == 7 and all(r["apiVersion"] for r in listed)
-    assert proc.returncode == 3, proc.stderr  # only LIVE_NOT_EVALUATED: extensions not read
+    assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert report["summary"]["findings"] == 0 and report["not_evaluated"] == LIVE_NOT_EVALUATED
+    assert report["summary"]["findings"] == 0 and report["not_evaluated"] == []
 
 
 class ForgesListItems(FakeArm):

@@ -433,36 +433,49 @@ def test_unreadable_settings_are_unknown_unless_a_secret_decides() -> None:
     assert all(i.unknown for i in undecided)
 
 
-# -- a live scan holds neither extensions nor variables: not evaluated, with the reason ----
-def test_live_estate_reports_the_extension_rule_as_not_evaluated(tmp_path: Path) -> None:
+# -- a live scan collects extensions (their own query) but no variables ---------------------
+def _live_snapshot(tmp_path: Path, names: list[str]) -> Path:
     vm = json.loads((FIXTURES / "rules" / "MLA-VM-001" / "pass.json").read_text("utf-8"))
-    snapshot = {
-        "format": "mlops-audit-snapshot",
-        "version": 1,
-        "collections": sorted(
-            c.name for c in collections.DECLARATIONS if isinstance(c.source, collections.GraphQuery)
-        ),
-        "rows": vm,
-    }
+    snapshot = {"format": "mlops-audit-snapshot", "version": 1, "collections": names, "rows": vm}
     path = tmp_path / "live.json"
     path.write_text(json.dumps(snapshot), encoding="utf-8")
-    result = scan_files([path], select=list(RULES))
-    reasons = {n.rule_id: n.reasons for n in result.not_evaluated}
-    assert set(reasons) == {"MLA-VM-002"}  # the VMs' extensions were never read
-    assert "a live scan does not collect them" in reasons["MLA-VM-002"][0]
+    return path
+
+
+def test_live_estate_judges_every_rule(tmp_path: Path) -> None:
+    """A snapshot of today's collector holds the VMs' extensions (none here) and no
+    Terraform variables: every rule is judged, none is left unevaluated."""
+    queried = sorted(
+        c.name for c in collections.DECLARATIONS if isinstance(c.source, collections.GraphQuery)
+    )
+    assert collections.VM_EXTENSIONS in queried
+    result = scan_files([_live_snapshot(tmp_path, queried)], select=list(RULES))
+    assert result.not_evaluated == []
     # no Terraform, no variables: nothing is left unjudged
-    for rule_id in ("MLA-TF-001", "MLA-TF-002"):
+    for rule_id in ("MLA-TF-001", "MLA-TF-002", "MLA-VM-002"):
         outcome = next(o for o in result.outcomes if o.rule_id == rule_id)
         assert outcome.subjects == 0 and outcome.not_evaluated == 0
     vm001 = next(o for o in result.outcomes if o.rule_id == "MLA-VM-001")
     assert vm001.status == "pass"  # Resource Graph VM rows carry the setting
 
 
-def test_live_query_does_not_ask_for_terraform_only_types() -> None:
+def test_older_snapshot_without_extensions_reports_the_extension_rule_as_not_evaluated(
+    tmp_path: Path,
+) -> None:
+    """A snapshot from before extensions were collected does not say 'none': the rule on
+    them is not evaluated, with the reason."""
+    older = ["dnsresources", "gateways", "resources"]
+    result = scan_files([_live_snapshot(tmp_path, older)], select=list(RULES))
+    reasons = {n.rule_id: n.reasons for n in result.not_evaluated}
+    assert reasons == {"MLA-VM-002": [collections.BY_NAME[collections.VM_EXTENSIONS].absence]}
+
+
+def test_live_queries_read_extensions_apart_and_no_terraform_only_types() -> None:
     from auditor import queries
 
     assert "microsoft.compute/virtualmachines/extensions" not in queries.RESOURCES
-    assert "terraform/variables" not in queries.RESOURCES
+    assert "'microsoft.compute/virtualmachines/extensions'" in queries.VM_EXTENSIONS
+    assert "terraform/variables" not in queries.RESOURCES + queries.VM_EXTENSIONS
     assert "microsoft.compute/virtualmachines'" in queries.RESOURCES
 
 
