@@ -558,7 +558,8 @@ def test_scan_a_plan_exit_1_on_a_finding_named_by_address_with_file_and_line(
     line = header_line(main, "  public_network_access_enabled")  # the argument's line
     assert finding["location"] == {"file": str(main), "line": line}
     (source,) = report["inputs"]
-    assert source["format"] == "terraform-plan" and source["rows"] == 1
+    # the registry and the configuration's one variable (var.public), a row of its own
+    assert source["format"] == "terraform-plan" and source["rows"] == 2
     assert source["terraform"]["provider"] == "required_providers '>= 3.50.0, < 5.0.0'"
     assert source["terraform"]["azurerm_majors"] == [3, 4]
     assert source["terraform"]["terraform_version"] == "1.9.8"
