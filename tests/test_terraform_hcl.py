@@ -1397,3 +1397,44 @@ def test_a_fifo_is_not_read(tmp_path: Path) -> None:
     assert rg.values["name"] == UnknownValue(
         "azurerm_resource_group.rg name: pipe is not a regular file"
     )
+
+
+def test_override_files_merge_into_their_blocks(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": """
+            locals { sku = "Basic" }
+            resource "azurerm_container_registry" "acr" {
+              name          = "acr"
+              sku           = local.sku
+              admin_enabled = true
+              georeplications {
+                location = "westeurope"
+              }
+              georeplications {
+                location = "northeurope"
+              }
+            }
+            """,
+            "z_override.tf": """
+            locals { sku = "Premium" }
+            resource "azurerm_container_registry" "acr" {
+              admin_enabled = false
+              georeplications {
+                location = "swedencentral"
+              }
+            }
+            """,
+        },
+    )
+    (acr,) = load_config(tmp_path).resources
+    assert acr.values == {
+        "name": "acr",
+        "sku": "Premium",
+        "admin_enabled": False,
+        "georeplications": [{"location": "swedencentral"}],
+    }
+    assert acr.file == f"{tmp_path}/main.tf"
+    assert acr.lines == {"name": 3, "sku": 4}  # what the override set is in another file
+    assert acr.line_of("admin_enabled") == 2

@@ -347,9 +347,50 @@ class _Loader:
                 raise InputError(self.display(p), f"line {e.lineno}: {e.msg}") from None
             except ParseError as e:
                 raise InputError(self.display(p), str(e)) from None
+        overrides = []
         for i, (mdef, p) in enumerate(paths):
             if id(mdef) not in broken and i in bodies:
-                self._index(mdef, bodies[i], self.display(p))
+                if _is_override(p.name):
+                    overrides.append((mdef, bodies[i], self.display(p)))
+                else:
+                    self._index(mdef, bodies[i], self.display(p))
+        for mdef, body, file in overrides:  # after every other file, as terraform does
+            self._override(mdef, body, file)
+
+    def _override(self, mdef: ModuleDef, body: Body, file: str) -> None:
+        """An override file's blocks merged into the blocks they name: its arguments
+        replace theirs, its nested blocks of a type replace all of theirs of that type."""
+        for btype, labels, inner, line in body.blocks:
+            if btype in ("resource", "data") and len(labels) == 2:
+                mode = "managed" if btype == "resource" else "data"
+                rdef = mdef.by_type.get((mode, labels[0]), {}).get(labels[1])
+                if rdef is None:
+                    raise InputError(
+                        file,
+                        f"line {line}: override for {btype} {labels[0]}.{labels[1]}, "
+                        "which is not declared",
+                    )
+                rdef.body = _merge_body(rdef.body, inner)
+            elif btype == "locals":
+                for name, e, ln in inner.attrs:
+                    mdef.locals[name] = (e, file, ln)
+            elif btype == "variable" and len(labels) == 1 and labels[0] in mdef.variables:
+                old, vfile, vline, _type = mdef.variables[labels[0]]
+                merged = _merge_body(old, inner)
+                t = _attr(merged, "type")
+                mdef.variables[labels[0]] = (
+                    merged,
+                    vfile,
+                    vline,
+                    _type_text(t[0]) if t is not None else None,
+                )
+            elif btype == "output" and len(labels) == 1 and labels[0] in mdef.outputs:
+                v = _attr(inner, "value")
+                if v is not None:
+                    mdef.outputs[labels[0]] = (v[0], file, v[1])
+            elif btype == "module" and len(labels) == 1 and labels[0] in mdef.calls:
+                old_body, cfile, cline = mdef.calls[labels[0]]
+                mdef.calls[labels[0]] = (_merge_body(old_body, inner), cfile, cline)
 
     def _index(self, mdef: ModuleDef, body: Body, file: str) -> None:
         for btype, labels, inner, line in body.blocks:
@@ -396,6 +437,29 @@ class _Loader:
                 mdef.providers.append((labels[0], alias_name, inner))
             elif btype == "terraform":
                 mdef.terraform.append((inner, file))
+
+
+def _is_override(name: str) -> bool:
+    stem = name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
+def _foreign(body: Body) -> Body:
+    """A body from another file: its lines negated, so they are not taken as lines of the
+    file the resource is in (findings then point at the block)."""
+    return Body(
+        tuple((n, e, -abs(ln)) for n, e, ln in body.attrs),
+        tuple((t, lb, _foreign(b), -abs(ln)) for t, lb, b, ln in body.blocks),
+    )
+
+
+def _merge_body(original: Body, override: Body) -> Body:
+    override = _foreign(override)
+    replaced = {name for name, _e, _ln in override.attrs}
+    attrs = tuple(a for a in original.attrs if a[0] not in replaced) + override.attrs
+    types = {b[0] for b in override.blocks}
+    blocks = tuple(b for b in original.blocks if b[0] not in types) + override.blocks
+    return Body(attrs, blocks)
 
 
 def _is_local(src: tuple[Expr, int] | None) -> bool:
@@ -934,7 +998,8 @@ class _Module:
                 continue
             path = prefix + name
             values[name] = _plain(evaluate_safe(expr, ctx, f"{address} {path}"))
-            lines[path] = line
+            if line > 0:
+                lines[path] = line
             names = self.refs_of(expr, ctx)
             if names:
                 refs[path] = sorted(names)
@@ -950,8 +1015,9 @@ class _Module:
             i = counts.get(btype, 0)
             counts[btype] = i + 1
             bpath = f"{prefix}{btype}.{i}"
-            lines.setdefault(prefix + btype, line)
-            lines[bpath] = line
+            if line > 0:
+                lines.setdefault(prefix + btype, line)
+                lines[bpath] = line
             existing = values.setdefault(btype, [])
             block = self.body_values(inner, ctx, bpath + ".", lines, refs, address)
             if type(existing) is UnknownValue:
@@ -973,7 +1039,8 @@ class _Module:
         line: int,
     ) -> None:
         """``dynamic "x" { for_each = …  content { … } }``: one ``x`` block per element."""
-        lines.setdefault(prefix + btype, line)
+        if line > 0:
+            lines.setdefault(prefix + btype, line)
         fe = _attr(body, "for_each")
         it = _attr(body, "iterator")
         iterator = it[0][1] if it and it[0][0] == "ref" else btype
@@ -1010,7 +1077,8 @@ class _Module:
             i = counts.get(btype, 0)
             counts[btype] = i + 1
             bpath = f"{prefix}{btype}.{i}"
-            lines[bpath] = content[3]
+            if content[3] > 0:
+                lines[bpath] = content[3]
             sub = ctx.bind({iterator: {"key": k, "value": v}})
             existing.append(self.body_values(content[2], sub, bpath + ".", lines, refs, address))
 
@@ -1262,7 +1330,7 @@ def _load(
                     "file": file,
                     "line": line,
                     # the line of each argument set in the block: "default", "sensitive"
-                    "lines": {n: ln for n, _e, ln in body.attrs},
+                    "lines": {n: ln for n, _e, ln in body.attrs if ln > 0},
                 }
             )
         for rdef in m.mdef.resources:
