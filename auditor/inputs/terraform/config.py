@@ -133,6 +133,25 @@ def _json_labels(value: Any, depth: int) -> Iterator[tuple[tuple[str, ...], Any]
             yield (k, *rest), inner
 
 
+# JSON syntax cannot tell a map argument from a nested block without the provider's schema:
+# an object is read as a block unless it is one of these map arguments of azurerm resources
+_JSON_MAP_ATTRIBUTES = frozenset(
+    {
+        "tags",
+        "settings",
+        "protected_settings",
+        "app_settings",
+        "metadata",
+        "labels",
+        "node_labels",
+        "parameters",
+        "environment_variables",
+        "extended_properties",
+        "custom_data",
+    }
+)
+
+
 def _json_block(value: Any, block_type: str) -> Body:
     if not isinstance(value, dict):
         raise ParseError(1, f"a {block_type} block in .tf.json must be an object")
@@ -141,7 +160,7 @@ def _json_block(value: Any, block_type: str) -> Body:
     for k, v in value.items():
         if block_type in ("variable", "locals", "output") or k in ("count", "for_each"):
             attrs.append((k, _json_expr(v, literal=k == "type"), 1))
-        elif isinstance(v, dict) and k not in ("tags", "settings", "protected_settings"):
+        elif isinstance(v, dict) and k not in _JSON_MAP_ATTRIBUTES:
             blocks.append((k, (), _json_block(v, k), 1))
         elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
             for x in v:
