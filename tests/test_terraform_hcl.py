@@ -1438,3 +1438,13 @@ def test_override_files_merge_into_their_blocks(tmp_path: Path) -> None:
     assert acr.file == f"{tmp_path}/main.tf"
     assert acr.lines == {"name": 3, "sku": 4}  # what the override set is in another file
     assert acr.line_of("admin_enabled") == 2
+
+
+def test_parse_errors_come_back_from_worker_processes() -> None:
+    good = 'resource "a" "b" {\n  x = 1\n}\n' * 8000  # large enough to use the pool
+    bad = good + 'resource "a" "c" {\n  x = \n}\n'
+    results = hcl.parse_many([good, bad, "x = " + "[" * 300 + "]" * 300], workers=2)
+    assert isinstance(results[0], hcl.Body)
+    assert isinstance(results[1], hcl.ParseError)
+    assert str(results[1]) == "line 24002: unexpected '}'"
+    assert str(results[2]) == "line 1: expression nested too deeply"

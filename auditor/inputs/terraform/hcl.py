@@ -25,6 +25,7 @@ import itertools
 import multiprocessing as mp
 import os
 import re
+import sys
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -35,7 +36,7 @@ Expr = tuple[Any, ...]
 
 # Nesting deeper than this is refused as bad input (real configurations stay far below it;
 # hostile input must not exhaust the interpreter's stack).
-MAX_DEPTH = 150
+MAX_DEPTH = 400
 # Files larger than this are cut at top-level block starts and the parts parsed in parallel.
 SPLIT_BYTES = 256 * 1024
 
@@ -52,6 +53,9 @@ class ParseError(Exception):
         super().__init__(f"line {line}: {problem}")
         self.line = line
         self.problem = problem
+
+    def __reduce__(self) -> tuple[Any, ...]:  # a worker process sends it back pickled
+        return (ParseError, (self.line, self.problem))
 
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
@@ -599,9 +603,12 @@ def parse_text(text: str, line_offset: int = 0) -> Body:
     # cyclic garbage collector's passes over them would nearly double its time
     enabled = gc.isenabled()
     gc.disable()
+    limit = sys.getrecursionlimit()  # the converter recurses once or twice per MAX_DEPTH
+    sys.setrecursionlimit(max(limit, 4 * MAX_DEPTH + 1000))
     try:
         return _parse_text(text, line_offset)
     finally:
+        sys.setrecursionlimit(limit)
         if enabled:
             gc.enable()
 
