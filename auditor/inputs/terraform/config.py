@@ -85,6 +85,7 @@ class ModuleDef:
     by_type: dict[tuple[str, str], dict[str, ResourceDef]] = field(default_factory=dict)
     key: str = ""  # the call path terraform init records it under ("net.inner"; "" = root)
     installed: bool = False  # a registry/git module found where terraform init put it
+    files: list[Path] = field(default_factory=list)  # its .tf and .tf.json files
 
 
 def _attr(body: Body, name: str) -> tuple[Expr, int] | None:
@@ -325,12 +326,12 @@ class _Loader:
         files = self.files_of(directory, real)
         if not files:
             return None
-        mdef._files = files  # type: ignore[attr-defined]
+        mdef.files = files
         self.modules[directory] = mdef
         return mdef
 
     def _parse_defs(self, defs: list[ModuleDef]) -> None:
-        paths: list[tuple[ModuleDef, Path]] = [(m, p) for m in defs for p in m._files]  # type: ignore[attr-defined]
+        paths: list[tuple[ModuleDef, Path]] = [(m, p) for m in defs for p in m.files]
         texts = []
         for _, p in paths:
             try:
