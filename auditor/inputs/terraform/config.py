@@ -427,12 +427,7 @@ class _Loader:
             elif (
                 btype in ("variable", "output", "module")
                 and len(labels) == 1
-                and (
-                    labels[0]
-                    in {"variable": mdef.variables, "output": mdef.outputs, "module": mdef.calls}[
-                        btype
-                    ]
-                )
+                and labels[0] in _declared(mdef, btype)
             ):
                 raise InputError(file, f"line {line}: duplicate {btype} {labels[0]!r}")
             elif btype == "variable" and len(labels) == 1:
@@ -457,6 +452,12 @@ class _Loader:
                 mdef.providers.append((labels[0], alias_name, inner))
             elif btype == "terraform":
                 mdef.terraform.append((inner, file))
+
+
+def _declared(mdef: ModuleDef, btype: str) -> Mapping[str, Any]:
+    if btype == "variable":
+        return mdef.variables
+    return mdef.outputs if btype == "output" else mdef.calls
 
 
 def _is_override(name: str) -> bool:
@@ -630,7 +631,7 @@ class _Instance:
         from .azurerm.ids import synthesize_id
 
         r = self.resource()
-        if type(r) is UnknownValue:
+        if isinstance(r, UnknownValue):
             return r  # (a cycle: not memoised, the instance may still be completed)
         values = dict(r.values)
         if "id" not in values:
@@ -895,7 +896,7 @@ class _Module:
         prefix = f"{self.path}." if self.path else ""
         label = prefix + (f"data.{rtype}.{name}" if mode == "data" else f"{rtype}.{name}")
         rep = self._repetition(rdef.body, label, rdef.file, rdef.line)
-        if type(rep) is UnknownValue:
+        if isinstance(rep, UnknownValue):
             return rep
         kind, items = rep
         return kind, [_Instance(self, rdef, idx, b) for idx, b in items]
@@ -917,7 +918,7 @@ class _Module:
             )
             return "one", []
         rep = self._repetition(body, label, file, line)
-        if type(rep) is UnknownValue:
+        if isinstance(rep, UnknownValue):
             return rep
         kind, items = rep
         providers = self._passed_providers(body)
@@ -1213,7 +1214,7 @@ def majors_admitted(constraint: str) -> tuple[int, ...]:
     conds = [c.strip() for c in constraint.split(",") if c.strip()]
     for major in MAJORS:
         # candidate versions of this major: the constraint's own versions and the edges
-        candidates = {(major, 0, 0), (major, 999, 999)}
+        candidates: set[tuple[int, ...]] = {(major, 0, 0), (major, 999, 999)}
         for c in conds:
             m = re.match(r"^(~>|>=|<=|!=|=|>|<)?\s*v?([\d.]+)", c)
             if m:
@@ -1278,10 +1279,10 @@ def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVers
         for btype, _labels, inner, _line in body.blocks:
             if btype != "required_providers":
                 continue
-            for name, e, _ln in inner.attrs:
+            for name, expr, _ln in inner.attrs:
                 if name != "azurerm":
                     continue
-                v = evaluate_safe(e, CONSTANT)
+                v = evaluate_safe(expr, CONSTANT)
                 if isinstance(v, dict) and isinstance(v.get("version"), str):
                     c = v["version"]
                     return ProviderVersion(majors_admitted(c), f"required_providers '{c}'")
@@ -1362,7 +1363,7 @@ def _load(
                 if isinstance(r, TfResource):
                     resources.append(r)
                     count += 1
-        children = []
+        children: list[_Module] = []
         for name in m.mdef.calls:
             exp = m.children.get(name)
             if type(exp) is UnknownValue:

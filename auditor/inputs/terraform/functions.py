@@ -562,6 +562,9 @@ def _zipmap(ks: Any, vs: Any) -> dict[str, Any]:
 @fn("range")
 def _range(*args: Any) -> list[Any]:
     nums = [to_number(a) for a in args]
+    start: int | float
+    stop: int | float
+    step: int | float
     if len(nums) == 1:
         start, stop, step = 0, nums[0], 1
     elif len(nums) == 2:

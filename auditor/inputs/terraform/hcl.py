@@ -393,6 +393,7 @@ def _assemble(flat: list[Any], line: int) -> Expr:
             if rs and i + 1 < len(parts) and parts[i + 1][0] == "s":
                 parts[i + 1] = ("s", parts[i + 1][1].lstrip())
     root: list[Any] = []
+    node: list[Any]
     stack: list[tuple[str, list[Any], Any]] = []
     current = root
     for p in parts:
@@ -407,15 +408,15 @@ def _assemble(flat: list[Any], line: int) -> Expr:
         elif kind == "i":
             current.append(p[1])
         elif kind == "if":
-            node: list[Any] = ["tif", p[1], [], None]
+            node = ["tif", p[1], [], None]
             current.append(node)
             stack.append(("if", current, node))
             current = node[2]
         elif kind == "else":
             if not stack or stack[-1][0] != "if" or stack[-1][2][3] is not None:
                 raise ParseError(line, "%{else} without %{if}")
-            stack[-1][2][3] = []
-            current = stack[-1][2][3]
+            current = []
+            stack[-1][2][3] = current
         elif kind == "endif":
             if not stack or stack[-1][0] != "if":
                 raise ParseError(line, "%{endif} without %{if}")
