@@ -1448,3 +1448,51 @@ def test_parse_errors_come_back_from_worker_processes() -> None:
     assert isinstance(results[1], hcl.ParseError)
     assert str(results[1]) == "line 24002: unexpected '}'"
     assert str(results[2]) == "line 1: expression nested too deeply"
+
+
+def test_path_values_conditional_count_and_unknown_module_count(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": """
+            variable "enabled" { default = true }
+            variable "spokes" {}
+            resource "azurerm_public_ip" "pip" {
+              count = var.enabled ? 1 : 0
+              name  = "pip"
+              tags  = { module = path.module, root = path.root, cwd = path.cwd }
+            }
+            module "child" { source = "./modules/child" }
+            module "spoke" {
+              count  = length(var.spokes)
+              source = "./modules/child"
+            }
+            """,
+            "modules/child/main.tf": """
+            resource "azurerm_public_ip" "pip" {
+              name = "pip"
+              tags = { module = path.module, root = path.root }
+            }
+            """,
+        },
+    )
+    config = load_config(tmp_path, variables={"enabled": "true"})
+    rs = by_address(config)
+    assert sorted(rs) == ["azurerm_public_ip.pip[0]", "module.child.azurerm_public_ip.pip"]
+    assert rs["azurerm_public_ip.pip[0]"].values["tags"] == {"module": ".", "root": ".", "cwd": "."}
+    assert rs["module.child.azurerm_public_ip.pip"].values["tags"] == {
+        "module": "modules/child",
+        "root": ".",
+    }
+    assert config.gaps == [
+        f"{tmp_path}/main.tf:10: module.spoke has a count that is not known (var.spokes has no "
+        "default and no value was given); its instances are not read"
+    ]
+    # a string "false" from -var is the bool false for a condition, as in terraform; an
+    # untyped variable's -var value is a string ("[]" has length 2)
+    config = load_config(tmp_path, variables={"enabled": "false", "spokes": "[]"})
+    assert [r.address for r in config.resources] == [
+        "module.child.azurerm_public_ip.pip",
+        "module.spoke[0].azurerm_public_ip.pip",
+        "module.spoke[1].azurerm_public_ip.pip",
+    ]
