@@ -438,7 +438,10 @@ def _element(lst: Any, i: Any) -> Any:
     lst = _list(lst, "element")
     if not lst:
         raise EvalError("element() of an empty list")
-    return lst[_int(i) % len(lst)]
+    index = _int(i)
+    if index < 0:
+        raise EvalError("element() with a negative index")
+    return lst[index % len(lst)]
 
 
 @fn("keys", structural=True)
@@ -901,6 +904,22 @@ def _templatefile(ctx: Context, path: Any, variables: Any) -> Any:
 
     sub = Context(resolve, dict(names), ctx.module_dir, ctx.root_dir)
     return evaluate(tpl, sub)
+
+
+@fn("templatestring", context=True)
+def _templatestring(ctx: Context, template: Any, variables: Any) -> Any:
+    from .hcl import ParseError, parse_template
+
+    try:
+        tpl = parse_template(to_string(template), 1)
+    except ParseError as e:
+        raise EvalError(f"templatestring(): {e}") from None
+
+    def resolve(name: str) -> Any:
+        raise EvalError(f"templatestring(): {name} is not a template variable")
+
+    names = _map(variables, "templatestring")
+    return evaluate(tpl, Context(resolve, dict(names), ctx.module_dir, ctx.root_dir))
 
 
 @fn("abspath", context=True)
