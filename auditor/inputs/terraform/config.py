@@ -718,6 +718,7 @@ class _Module:
         self.expansions = _Memo("", self._expand_resource)
         self.children = _Memo("module.", self._expand_call)
         self.local_refs = _Memo("local.", self._local_refs)
+        self.collections: dict[str, Any] = {}
         self.providers = dict(providers)
         self.ctx = Context(self.resolve, None, mdef.real, state.root_real)
         self.var_ns = Lazy("var", self.vars.get)
@@ -772,9 +773,19 @@ class _Module:
         kind, instances = exp
         if kind == "one":
             return instances[0].obj()
-        if kind == "count":
-            return [i.obj() for i in instances]
-        return {i.index: i.obj() for i in instances}
+        key = f"{mode}.{rtype}.{name}"
+        cached = self.collections.get(key)
+        if cached is not None:
+            return cached
+        objs = [i.obj() for i in instances]
+        value: Any = (
+            objs if kind == "count" else {i.index: o for i, o in zip(instances, objs, strict=True)}
+        )
+        # built once (each reference to one of 10,000 instances must not rebuild them all),
+        # unless an instance was still being evaluated (a cycle): then it is not final
+        if not any(isinstance(o, UnknownValue) for o in objs):
+            self.collections[key] = value
+        return value
 
     def _var(self, name: str) -> Any:
         decl = self.mdef.variables.get(name)
