@@ -838,14 +838,22 @@ class _Module:
         if not mods and kind == "one":
             return UnknownValue(f"module.{name} is not read (see the coverage gaps)")
 
+        cached = self.collections.get(f"module.{name}")
+        if cached is not None:
+            return cached
+
         def ns(m: _Module) -> Lazy:
             return Lazy(m.path, m.outputs.get)
 
+        value: Any
         if kind == "one":
-            return ns(mods[0][1])
-        if kind == "count":
-            return [ns(m) for _, m in mods]
-        return {k: ns(m) for k, m in mods}
+            value = ns(mods[0][1])
+        elif kind == "count":
+            value = [ns(m) for _, m in mods]
+        else:
+            value = {k: ns(m) for k, m in mods}
+        self.collections[f"module.{name}"] = value  # built once, as for resources
+        return value
 
     # -- expansion ----------------------------------------------------------------------
 
