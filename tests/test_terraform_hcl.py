@@ -824,13 +824,17 @@ def test_file_functions_stay_inside_the_tree(tmp_path: Path) -> None:
                 tpl     = templatefile("data/t.tpl", { names = ["a", "b"], who = "me" })
                 exists  = fileexists("data/none.txt")
                 set     = fileset(path.module, "{data,m}/**/*.{txt,tpl}")
+                binary  = filebase64("data/b.bin")
+                md5     = filemd5("data/b.bin")
                 top     = fileset("data", "*")
                 escape  = file("../secret.txt")
                 absolute = file("/etc/hostname")
               }
+              text = file("data/b.bin")
             }
             """,
             "data/x.txt": "hello\n",
+            "data/b.bin": "placeholder",
             "data/t.tpl": "%{ for n in names }${n}-%{ endfor }${who}",
             "m/main.tf": """
             resource "azurerm_resource_group" "in_m" {
@@ -840,13 +844,19 @@ def test_file_functions_stay_inside_the_tree(tmp_path: Path) -> None:
             "m/name.txt": "from-module\n",
         },
     )
+    (root / "data" / "b.bin").write_bytes(b"\xff\x00")
     rs = by_address(load_config(root))
     tags = rs["azurerm_resource_group.rg"].values["tags"]
     assert tags["file"] == "hello\n"
     assert tags["tpl"] == "a-b-me"
     assert tags["exists"] is False
     assert tags["set"] == ["data/t.tpl", "data/x.txt", "m/name.txt"]
-    assert tags["top"] == ["t.tpl", "x.txt"]
+    assert tags["top"] == ["b.bin", "t.tpl", "x.txt"]
+    assert tags["binary"] == "/wA="
+    assert tags["md5"] == "e0e8bfafbb0689563b2fba789c97b3cc"
+    assert rs["azurerm_resource_group.rg"].values["text"] == UnknownValue(
+        "azurerm_resource_group.rg text: data/b.bin is not UTF-8 text (filebase64 reads any file)"
+    )
     assert tags["escape"] == UnknownValue(
         "../secret.txt leaves the configuration's directory tree; it is not read"
     )

@@ -849,7 +849,7 @@ class _Refused(EvalError):
     pass
 
 
-def _read(ctx: Context, path: Any) -> str:
+def _read_bytes(ctx: Context, path: Any) -> bytes:
     p = _inside(ctx, path)
     try:
         if not p.exists():
@@ -858,9 +858,16 @@ def _read(ctx: Context, path: Any) -> str:
             raise EvalError(f"{path} is not a regular file")
         if p.stat().st_size > MAX_FILE:
             raise EvalError(f"{path} is too large to read")
-        return p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        return p.read_bytes()
+    except OSError as e:
         raise EvalError(f"cannot read {path}: {e.__class__.__name__}") from None
+
+
+def _read(ctx: Context, path: Any) -> str:
+    try:
+        return _read_bytes(ctx, path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise EvalError(f"{path} is not UTF-8 text (filebase64 reads any file)") from None
 
 
 def _file_call(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -877,8 +884,22 @@ def _file_call(f: Callable[..., Any]) -> Callable[..., Any]:
 
 fn("file", context=True)(_file_call(_read))
 fn("filebase64", context=True)(
-    _file_call(lambda ctx, p: base64.b64encode(_read(ctx, p).encode()).decode())
+    _file_call(lambda ctx, p: base64.b64encode(_read_bytes(ctx, p)).decode())
 )
+
+
+def _file_hash(algorithm: str, encoding: str) -> Fn:
+    def digest(ctx: Context, path: Any) -> str:
+        h = hashlib.new(algorithm, _read_bytes(ctx, path))
+        return base64.b64encode(h.digest()).decode() if encoding == "base64" else h.hexdigest()
+
+    return _file_call(digest)
+
+
+for _algo in ("md5", "sha1", "sha256", "sha512"):
+    fn(f"file{_algo}", context=True)(_file_hash(_algo, "hex"))
+for _algo in ("sha256", "sha512"):
+    fn(f"filebase64{_algo}", context=True)(_file_hash(_algo, "base64"))
 
 
 @fn("fileexists", context=True)
