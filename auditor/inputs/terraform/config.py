@@ -637,7 +637,11 @@ class _Instance:
         if "id" not in values:
             values["id"] = synthesize_id(r)
         self.obj_value = ResObj(
-            r.address, {k: _wrap_blocks(v, f"{r.address}.{k}") for k, v in values.items()}
+            r.address,
+            {
+                k: _wrap_blocks(v, f"{r.address}.{k}", values["id"], _BLOCK_IDS.get((r.type, k)))
+                for k, v in values.items()
+            },
         )
         return self.obj_value
 
@@ -663,9 +667,42 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _wrap_blocks(value: Any, origin: str) -> Any:
+# Nested blocks that are ARM child resources, whose ``id`` Terraform exports and other
+# resources refer to (``azurerm_lb.x.frontend_ip_configuration[0].id``,
+# ``tolist(azurerm_virtual_network.x.subnet)[0].id``): (type, block) -> ARM child segment
+_BLOCK_IDS: dict[tuple[str, str], str] = {
+    ("azurerm_virtual_network", "subnet"): "subnets",
+    ("azurerm_network_security_group", "security_rule"): "securityRules",
+    ("azurerm_route_table", "route"): "routes",
+    ("azurerm_network_interface", "ip_configuration"): "ipConfigurations",
+    ("azurerm_lb", "frontend_ip_configuration"): "frontendIPConfigurations",
+    ("azurerm_firewall", "ip_configuration"): "azureFirewallIpConfigurations",
+    ("azurerm_virtual_network_gateway", "ip_configuration"): "ipConfigurations",
+    ("azurerm_bastion_host", "ip_configuration"): "bastionHostIpConfigurations",
+    ("azurerm_private_endpoint", "private_dns_zone_group"): "privateDnsZoneGroups",
+    ("azurerm_application_gateway", "frontend_ip_configuration"): "frontendIPConfigurations",
+    ("azurerm_application_gateway", "frontend_port"): "frontendPorts",
+    ("azurerm_application_gateway", "gateway_ip_configuration"): "gatewayIPConfigurations",
+    ("azurerm_application_gateway", "backend_address_pool"): "backendAddressPools",
+    ("azurerm_application_gateway", "backend_http_settings"): "backendHttpSettingsCollection",
+    ("azurerm_application_gateway", "http_listener"): "httpListeners",
+    ("azurerm_application_gateway", "request_routing_rule"): "requestRoutingRules",
+    ("azurerm_application_gateway", "probe"): "probes",
+}
+
+
+def _wrap_blocks(value: Any, origin: str, parent_id: Any, segment: str | None) -> Any:
+    """Nested blocks as resource objects (an attribute they do not set is known after
+    apply), with the id of those that are ARM child resources."""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return [ResObj(f"{origin}[{i}]", v) for i, v in enumerate(value)]
+        out = []
+        for i, v in enumerate(value):
+            name = v.get("name")
+            named = isinstance(name, str) and name
+            if segment and named and "id" not in v and isinstance(parent_id, str):
+                v = {**v, "id": f"{parent_id}/{segment}/{name.replace('/', '%2F')}"}
+            out.append(ResObj(f"{origin}[{i}]", v))
+        return out
     return value
 
 

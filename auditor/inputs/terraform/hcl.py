@@ -311,10 +311,10 @@ class _Converter:
             if not hasattr(inner, "data"):
                 kind = inner.type
                 text = str(inner)
-                if kind == "ESCAPED_INTERPOLATION":
-                    flat.append(("s", "$" + text[2:]))
+                if kind == "ESCAPED_INTERPOLATION":  # $${…}: the rest is literal text
+                    flat.append(("s", "$" + _unescape(text[2:])))
                 elif kind == "ESCAPED_DIRECTIVE":
-                    flat.append(("s", "%" + text[2:]))
+                    flat.append(("s", "%" + _unescape(text[2:])))
                 else:
                     flat.append(("s", _unescape(text)))
                 continue
