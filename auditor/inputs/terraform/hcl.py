@@ -630,6 +630,11 @@ def _parse_text(text: str, line_offset: int) -> Body:
         return conv.body(tree.children[0])
     except RecursionError:
         raise ParseError(1 + line_offset, "nested too deeply") from None
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError) as e:
+        # a parse tree of a shape this walker does not know (another python-hcl2 grammar)
+        raise ParseError(
+            1 + line_offset, f"a construct this reader cannot read ({e.__class__.__name__})"
+        ) from None
 
 
 _TOP_BLOCK_RE = re.compile(
