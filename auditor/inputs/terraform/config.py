@@ -85,6 +85,7 @@ class ModuleDef:
     by_type: dict[tuple[str, str], dict[str, ResourceDef]] = field(default_factory=dict)
     key: str = ""  # the call path terraform init records it under ("net.inner"; "" = root)
     installed: bool = False  # a registry/git module found where terraform init put it
+    files: list[Path] = field(default_factory=list)  # its .tf and .tf.json files
 
 
 def _attr(body: Body, name: str) -> tuple[Expr, int] | None:
@@ -133,6 +134,25 @@ def _json_labels(value: Any, depth: int) -> Iterator[tuple[tuple[str, ...], Any]
             yield (k, *rest), inner
 
 
+# JSON syntax cannot tell a map argument from a nested block without the provider's schema:
+# an object is read as a block unless it is one of these map arguments of azurerm resources
+_JSON_MAP_ATTRIBUTES = frozenset(
+    {
+        "tags",
+        "settings",
+        "protected_settings",
+        "app_settings",
+        "metadata",
+        "labels",
+        "node_labels",
+        "parameters",
+        "environment_variables",
+        "extended_properties",
+        "custom_data",
+    }
+)
+
+
 def _json_block(value: Any, block_type: str) -> Body:
     if not isinstance(value, dict):
         raise ParseError(1, f"a {block_type} block in .tf.json must be an object")
@@ -141,7 +161,7 @@ def _json_block(value: Any, block_type: str) -> Body:
     for k, v in value.items():
         if block_type in ("variable", "locals", "output") or k in ("count", "for_each"):
             attrs.append((k, _json_expr(v, literal=k == "type"), 1))
-        elif isinstance(v, dict) and k not in ("tags", "settings", "protected_settings"):
+        elif isinstance(v, dict) and k not in _JSON_MAP_ATTRIBUTES:
             blocks.append((k, (), _json_block(v, k), 1))
         elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
             for x in v:
@@ -306,12 +326,12 @@ class _Loader:
         files = self.files_of(directory, real)
         if not files:
             return None
-        mdef._files = files  # type: ignore[attr-defined]
+        mdef.files = files
         self.modules[directory] = mdef
         return mdef
 
     def _parse_defs(self, defs: list[ModuleDef]) -> None:
-        paths: list[tuple[ModuleDef, Path]] = [(m, p) for m in defs for p in m._files]  # type: ignore[attr-defined]
+        paths: list[tuple[ModuleDef, Path]] = [(m, p) for m in defs for p in m.files]
         texts = []
         for _, p in paths:
             try:
@@ -347,9 +367,50 @@ class _Loader:
                 raise InputError(self.display(p), f"line {e.lineno}: {e.msg}") from None
             except ParseError as e:
                 raise InputError(self.display(p), str(e)) from None
+        overrides = []
         for i, (mdef, p) in enumerate(paths):
             if id(mdef) not in broken and i in bodies:
-                self._index(mdef, bodies[i], self.display(p))
+                if _is_override(p.name):
+                    overrides.append((mdef, bodies[i], self.display(p)))
+                else:
+                    self._index(mdef, bodies[i], self.display(p))
+        for mdef, body, file in overrides:  # after every other file, as terraform does
+            self._override(mdef, body, file)
+
+    def _override(self, mdef: ModuleDef, body: Body, file: str) -> None:
+        """An override file's blocks merged into the blocks they name: its arguments
+        replace theirs, its nested blocks of a type replace all of theirs of that type."""
+        for btype, labels, inner, line in body.blocks:
+            if btype in ("resource", "data") and len(labels) == 2:
+                mode = "managed" if btype == "resource" else "data"
+                rdef = mdef.by_type.get((mode, labels[0]), {}).get(labels[1])
+                if rdef is None:
+                    raise InputError(
+                        file,
+                        f"line {line}: override for {btype} {labels[0]}.{labels[1]}, "
+                        "which is not declared",
+                    )
+                rdef.body = _merge_body(rdef.body, inner)
+            elif btype == "locals":
+                for name, e, ln in inner.attrs:
+                    mdef.locals[name] = (e, file, ln)
+            elif btype == "variable" and len(labels) == 1 and labels[0] in mdef.variables:
+                old, vfile, vline, _type = mdef.variables[labels[0]]
+                merged = _merge_body(old, inner)
+                t = _attr(merged, "type")
+                mdef.variables[labels[0]] = (
+                    merged,
+                    vfile,
+                    vline,
+                    _type_text(t[0]) if t is not None else None,
+                )
+            elif btype == "output" and len(labels) == 1 and labels[0] in mdef.outputs:
+                v = _attr(inner, "value")
+                if v is not None:
+                    mdef.outputs[labels[0]] = (v[0], file, v[1])
+            elif btype == "module" and len(labels) == 1 and labels[0] in mdef.calls:
+                old_body, cfile, cline = mdef.calls[labels[0]]
+                mdef.calls[labels[0]] = (_merge_body(old_body, inner), cfile, cline)
 
     def _index(self, mdef: ModuleDef, body: Body, file: str) -> None:
         for btype, labels, inner, line in body.blocks:
@@ -366,12 +427,7 @@ class _Loader:
             elif (
                 btype in ("variable", "output", "module")
                 and len(labels) == 1
-                and (
-                    labels[0]
-                    in {"variable": mdef.variables, "output": mdef.outputs, "module": mdef.calls}[
-                        btype
-                    ]
-                )
+                and labels[0] in _declared(mdef, btype)
             ):
                 raise InputError(file, f"line {line}: duplicate {btype} {labels[0]!r}")
             elif btype == "variable" and len(labels) == 1:
@@ -396,6 +452,35 @@ class _Loader:
                 mdef.providers.append((labels[0], alias_name, inner))
             elif btype == "terraform":
                 mdef.terraform.append((inner, file))
+
+
+def _declared(mdef: ModuleDef, btype: str) -> Mapping[str, Any]:
+    if btype == "variable":
+        return mdef.variables
+    return mdef.outputs if btype == "output" else mdef.calls
+
+
+def _is_override(name: str) -> bool:
+    stem = name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
+def _foreign(body: Body) -> Body:
+    """A body from another file: its lines negated, so they are not taken as lines of the
+    file the resource is in (findings then point at the block)."""
+    return Body(
+        tuple((n, e, -abs(ln)) for n, e, ln in body.attrs),
+        tuple((t, lb, _foreign(b), -abs(ln)) for t, lb, b, ln in body.blocks),
+    )
+
+
+def _merge_body(original: Body, override: Body) -> Body:
+    override = _foreign(override)
+    replaced = {name for name, _e, _ln in override.attrs}
+    attrs = tuple(a for a in original.attrs if a[0] not in replaced) + override.attrs
+    types = {b[0] for b in override.blocks}
+    blocks = tuple(b for b in original.blocks if b[0] not in types) + override.blocks
+    return Body(attrs, blocks)
 
 
 def _is_local(src: tuple[Expr, int] | None) -> bool:
@@ -546,13 +631,17 @@ class _Instance:
         from .azurerm.ids import synthesize_id
 
         r = self.resource()
-        if type(r) is UnknownValue:
+        if isinstance(r, UnknownValue):
             return r  # (a cycle: not memoised, the instance may still be completed)
         values = dict(r.values)
         if "id" not in values:
             values["id"] = synthesize_id(r)
         self.obj_value = ResObj(
-            r.address, {k: _wrap_blocks(v, f"{r.address}.{k}") for k, v in values.items()}
+            r.address,
+            {
+                k: _wrap_blocks(v, f"{r.address}.{k}", values["id"], _BLOCK_IDS.get((r.type, k)))
+                for k, v in values.items()
+            },
         )
         return self.obj_value
 
@@ -578,9 +667,42 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _wrap_blocks(value: Any, origin: str) -> Any:
+# Nested blocks that are ARM child resources, whose ``id`` Terraform exports and other
+# resources refer to (``azurerm_lb.x.frontend_ip_configuration[0].id``,
+# ``tolist(azurerm_virtual_network.x.subnet)[0].id``): (type, block) -> ARM child segment
+_BLOCK_IDS: dict[tuple[str, str], str] = {
+    ("azurerm_virtual_network", "subnet"): "subnets",
+    ("azurerm_network_security_group", "security_rule"): "securityRules",
+    ("azurerm_route_table", "route"): "routes",
+    ("azurerm_network_interface", "ip_configuration"): "ipConfigurations",
+    ("azurerm_lb", "frontend_ip_configuration"): "frontendIPConfigurations",
+    ("azurerm_firewall", "ip_configuration"): "azureFirewallIpConfigurations",
+    ("azurerm_virtual_network_gateway", "ip_configuration"): "ipConfigurations",
+    ("azurerm_bastion_host", "ip_configuration"): "bastionHostIpConfigurations",
+    ("azurerm_private_endpoint", "private_dns_zone_group"): "privateDnsZoneGroups",
+    ("azurerm_application_gateway", "frontend_ip_configuration"): "frontendIPConfigurations",
+    ("azurerm_application_gateway", "frontend_port"): "frontendPorts",
+    ("azurerm_application_gateway", "gateway_ip_configuration"): "gatewayIPConfigurations",
+    ("azurerm_application_gateway", "backend_address_pool"): "backendAddressPools",
+    ("azurerm_application_gateway", "backend_http_settings"): "backendHttpSettingsCollection",
+    ("azurerm_application_gateway", "http_listener"): "httpListeners",
+    ("azurerm_application_gateway", "request_routing_rule"): "requestRoutingRules",
+    ("azurerm_application_gateway", "probe"): "probes",
+}
+
+
+def _wrap_blocks(value: Any, origin: str, parent_id: Any, segment: str | None) -> Any:
+    """Nested blocks as resource objects (an attribute they do not set is known after
+    apply), with the id of those that are ARM child resources."""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return [ResObj(f"{origin}[{i}]", v) for i, v in enumerate(value)]
+        out = []
+        for i, v in enumerate(value):
+            name = v.get("name")
+            named = isinstance(name, str) and name
+            if segment and named and "id" not in v and isinstance(parent_id, str):
+                v = {**v, "id": f"{parent_id}/{segment}/{name.replace('/', '%2F')}"}
+            out.append(ResObj(f"{origin}[{i}]", v))
+        return out
     return value
 
 
@@ -633,6 +755,7 @@ class _Module:
         self.expansions = _Memo("", self._expand_resource)
         self.children = _Memo("module.", self._expand_call)
         self.local_refs = _Memo("local.", self._local_refs)
+        self.collections: dict[str, Any] = {}
         self.providers = dict(providers)
         self.ctx = Context(self.resolve, None, mdef.real, state.root_real)
         self.var_ns = Lazy("var", self.vars.get)
@@ -687,9 +810,19 @@ class _Module:
         kind, instances = exp
         if kind == "one":
             return instances[0].obj()
-        if kind == "count":
-            return [i.obj() for i in instances]
-        return {i.index: i.obj() for i in instances}
+        key = f"{mode}.{rtype}.{name}"
+        cached = self.collections.get(key)
+        if cached is not None:
+            return cached
+        objs = [i.obj() for i in instances]
+        value: Any = (
+            objs if kind == "count" else {i.index: o for i, o in zip(instances, objs, strict=True)}
+        )
+        # built once (each reference to one of 10,000 instances must not rebuild them all),
+        # unless an instance was still being evaluated (a cycle): then it is not final
+        if not any(isinstance(o, UnknownValue) for o in objs):
+            self.collections[key] = value
+        return value
 
     def _var(self, name: str) -> Any:
         decl = self.mdef.variables.get(name)
@@ -742,14 +875,22 @@ class _Module:
         if not mods and kind == "one":
             return UnknownValue(f"module.{name} is not read (see the coverage gaps)")
 
+        cached = self.collections.get(f"module.{name}")
+        if cached is not None:
+            return cached
+
         def ns(m: _Module) -> Lazy:
             return Lazy(m.path, m.outputs.get)
 
+        value: Any
         if kind == "one":
-            return ns(mods[0][1])
-        if kind == "count":
-            return [ns(m) for _, m in mods]
-        return {k: ns(m) for k, m in mods}
+            value = ns(mods[0][1])
+        elif kind == "count":
+            value = [ns(m) for _, m in mods]
+        else:
+            value = {k: ns(m) for k, m in mods}
+        self.collections[f"module.{name}"] = value  # built once, as for resources
+        return value
 
     # -- expansion ----------------------------------------------------------------------
 
@@ -811,7 +952,7 @@ class _Module:
         prefix = f"{self.path}." if self.path else ""
         label = prefix + (f"data.{rtype}.{name}" if mode == "data" else f"{rtype}.{name}")
         rep = self._repetition(rdef.body, label, rdef.file, rdef.line)
-        if type(rep) is UnknownValue:
+        if isinstance(rep, UnknownValue):
             return rep
         kind, items = rep
         return kind, [_Instance(self, rdef, idx, b) for idx, b in items]
@@ -833,7 +974,7 @@ class _Module:
             )
             return "one", []
         rep = self._repetition(body, label, file, line)
-        if type(rep) is UnknownValue:
+        if isinstance(rep, UnknownValue):
             return rep
         kind, items = rep
         providers = self._passed_providers(body)
@@ -934,7 +1075,8 @@ class _Module:
                 continue
             path = prefix + name
             values[name] = _plain(evaluate_safe(expr, ctx, f"{address} {path}"))
-            lines[path] = line
+            if line > 0:
+                lines[path] = line
             names = self.refs_of(expr, ctx)
             if names:
                 refs[path] = sorted(names)
@@ -950,8 +1092,9 @@ class _Module:
             i = counts.get(btype, 0)
             counts[btype] = i + 1
             bpath = f"{prefix}{btype}.{i}"
-            lines.setdefault(prefix + btype, line)
-            lines[bpath] = line
+            if line > 0:
+                lines.setdefault(prefix + btype, line)
+                lines[bpath] = line
             existing = values.setdefault(btype, [])
             block = self.body_values(inner, ctx, bpath + ".", lines, refs, address)
             if type(existing) is UnknownValue:
@@ -973,7 +1116,8 @@ class _Module:
         line: int,
     ) -> None:
         """``dynamic "x" { for_each = …  content { … } }``: one ``x`` block per element."""
-        lines.setdefault(prefix + btype, line)
+        if line > 0:
+            lines.setdefault(prefix + btype, line)
         fe = _attr(body, "for_each")
         it = _attr(body, "iterator")
         iterator = it[0][1] if it and it[0][0] == "ref" else btype
@@ -1010,7 +1154,8 @@ class _Module:
             i = counts.get(btype, 0)
             counts[btype] = i + 1
             bpath = f"{prefix}{btype}.{i}"
-            lines[bpath] = content[3]
+            if content[3] > 0:
+                lines[bpath] = content[3]
             sub = ctx.bind({iterator: {"key": k, "value": v}})
             existing.append(self.body_values(content[2], sub, bpath + ".", lines, refs, address))
 
@@ -1125,7 +1270,7 @@ def majors_admitted(constraint: str) -> tuple[int, ...]:
     conds = [c.strip() for c in constraint.split(",") if c.strip()]
     for major in MAJORS:
         # candidate versions of this major: the constraint's own versions and the edges
-        candidates = {(major, 0, 0), (major, 999, 999)}
+        candidates: set[tuple[int, ...]] = {(major, 0, 0), (major, 999, 999)}
         for c in conds:
             m = re.match(r"^(~>|>=|<=|!=|=|>|<)?\s*v?([\d.]+)", c)
             if m:
@@ -1190,10 +1335,10 @@ def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVers
         for btype, _labels, inner, _line in body.blocks:
             if btype != "required_providers":
                 continue
-            for name, e, _ln in inner.attrs:
+            for name, expr, _ln in inner.attrs:
                 if name != "azurerm":
                     continue
-                v = evaluate_safe(e, CONSTANT)
+                v = evaluate_safe(expr, CONSTANT)
                 if isinstance(v, dict) and isinstance(v.get("version"), str):
                     c = v["version"]
                     return ProviderVersion(majors_admitted(c), f"required_providers '{c}'")
@@ -1262,7 +1407,7 @@ def _load(
                     "file": file,
                     "line": line,
                     # the line of each argument set in the block: "default", "sensitive"
-                    "lines": {n: ln for n, _e, ln in body.attrs},
+                    "lines": {n: ln for n, _e, ln in body.attrs if ln > 0},
                 }
             )
         for rdef in m.mdef.resources:
@@ -1274,7 +1419,7 @@ def _load(
                 if isinstance(r, TfResource):
                     resources.append(r)
                     count += 1
-        children = []
+        children: list[_Module] = []
         for name in m.mdef.calls:
             exp = m.children.get(name)
             if type(exp) is UnknownValue:

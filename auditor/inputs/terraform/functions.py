@@ -438,7 +438,10 @@ def _element(lst: Any, i: Any) -> Any:
     lst = _list(lst, "element")
     if not lst:
         raise EvalError("element() of an empty list")
-    return lst[_int(i) % len(lst)]
+    index = _int(i)
+    if index < 0:
+        raise EvalError("element() with a negative index")
+    return lst[index % len(lst)]
 
 
 @fn("keys", structural=True)
@@ -562,6 +565,9 @@ def _zipmap(ks: Any, vs: Any) -> dict[str, Any]:
 @fn("range")
 def _range(*args: Any) -> list[Any]:
     nums = [to_number(a) for a in args]
+    start: int | float
+    stop: int | float
+    step: int | float
     if len(nums) == 1:
         start, stop, step = 0, nums[0], 1
     elif len(nums) == 2:
@@ -843,7 +849,7 @@ class _Refused(EvalError):
     pass
 
 
-def _read(ctx: Context, path: Any) -> str:
+def _read_bytes(ctx: Context, path: Any) -> bytes:
     p = _inside(ctx, path)
     try:
         if not p.exists():
@@ -852,9 +858,16 @@ def _read(ctx: Context, path: Any) -> str:
             raise EvalError(f"{path} is not a regular file")
         if p.stat().st_size > MAX_FILE:
             raise EvalError(f"{path} is too large to read")
-        return p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        return p.read_bytes()
+    except OSError as e:
         raise EvalError(f"cannot read {path}: {e.__class__.__name__}") from None
+
+
+def _read(ctx: Context, path: Any) -> str:
+    try:
+        return _read_bytes(ctx, path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise EvalError(f"{path} is not UTF-8 text (filebase64 reads any file)") from None
 
 
 def _file_call(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -871,8 +884,22 @@ def _file_call(f: Callable[..., Any]) -> Callable[..., Any]:
 
 fn("file", context=True)(_file_call(_read))
 fn("filebase64", context=True)(
-    _file_call(lambda ctx, p: base64.b64encode(_read(ctx, p).encode()).decode())
+    _file_call(lambda ctx, p: base64.b64encode(_read_bytes(ctx, p)).decode())
 )
+
+
+def _file_hash(algorithm: str, encoding: str) -> Fn:
+    def digest(ctx: Context, path: Any) -> str:
+        h = hashlib.new(algorithm, _read_bytes(ctx, path))
+        return base64.b64encode(h.digest()).decode() if encoding == "base64" else h.hexdigest()
+
+    return _file_call(digest)
+
+
+for _algo in ("md5", "sha1", "sha256", "sha512"):
+    fn(f"file{_algo}", context=True)(_file_hash(_algo, "hex"))
+for _algo in ("sha256", "sha512"):
+    fn(f"filebase64{_algo}", context=True)(_file_hash(_algo, "base64"))
 
 
 @fn("fileexists", context=True)
@@ -898,6 +925,22 @@ def _templatefile(ctx: Context, path: Any, variables: Any) -> Any:
 
     sub = Context(resolve, dict(names), ctx.module_dir, ctx.root_dir)
     return evaluate(tpl, sub)
+
+
+@fn("templatestring", context=True)
+def _templatestring(ctx: Context, template: Any, variables: Any) -> Any:
+    from .hcl import ParseError, parse_template
+
+    try:
+        tpl = parse_template(to_string(template), 1)
+    except ParseError as e:
+        raise EvalError(f"templatestring(): {e}") from None
+
+    def resolve(name: str) -> Any:
+        raise EvalError(f"templatestring(): {name} is not a template variable")
+
+    names = _map(variables, "templatestring")
+    return evaluate(tpl, Context(resolve, dict(names), ctx.module_dir, ctx.root_dir))
 
 
 @fn("abspath", context=True)

@@ -25,6 +25,7 @@ import itertools
 import multiprocessing as mp
 import os
 import re
+import sys
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -35,7 +36,7 @@ Expr = tuple[Any, ...]
 
 # Nesting deeper than this is refused as bad input (real configurations stay far below it;
 # hostile input must not exhaust the interpreter's stack).
-MAX_DEPTH = 150
+MAX_DEPTH = 400
 # Files larger than this are cut at top-level block starts and the parts parsed in parallel.
 SPLIT_BYTES = 256 * 1024
 
@@ -52,6 +53,9 @@ class ParseError(Exception):
         super().__init__(f"line {line}: {problem}")
         self.line = line
         self.problem = problem
+
+    def __reduce__(self) -> tuple[Any, ...]:  # a worker process sends it back pickled
+        return (ParseError, (self.line, self.problem))
 
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
@@ -307,10 +311,10 @@ class _Converter:
             if not hasattr(inner, "data"):
                 kind = inner.type
                 text = str(inner)
-                if kind == "ESCAPED_INTERPOLATION":
-                    flat.append(("s", "$" + text[2:]))
+                if kind == "ESCAPED_INTERPOLATION":  # $${…}: the rest is literal text
+                    flat.append(("s", "$" + _unescape(text[2:])))
                 elif kind == "ESCAPED_DIRECTIVE":
-                    flat.append(("s", "%" + text[2:]))
+                    flat.append(("s", "%" + _unescape(text[2:])))
                 else:
                     flat.append(("s", _unescape(text)))
                 continue
@@ -389,6 +393,7 @@ def _assemble(flat: list[Any], line: int) -> Expr:
             if rs and i + 1 < len(parts) and parts[i + 1][0] == "s":
                 parts[i + 1] = ("s", parts[i + 1][1].lstrip())
     root: list[Any] = []
+    node: list[Any]
     stack: list[tuple[str, list[Any], Any]] = []
     current = root
     for p in parts:
@@ -403,15 +408,15 @@ def _assemble(flat: list[Any], line: int) -> Expr:
         elif kind == "i":
             current.append(p[1])
         elif kind == "if":
-            node: list[Any] = ["tif", p[1], [], None]
+            node = ["tif", p[1], [], None]
             current.append(node)
             stack.append(("if", current, node))
             current = node[2]
         elif kind == "else":
             if not stack or stack[-1][0] != "if" or stack[-1][2][3] is not None:
                 raise ParseError(line, "%{else} without %{if}")
-            stack[-1][2][3] = []
-            current = stack[-1][2][3]
+            current = []
+            stack[-1][2][3] = current
         elif kind == "endif":
             if not stack or stack[-1][0] != "if":
                 raise ParseError(line, "%{endif} without %{if}")
@@ -599,9 +604,12 @@ def parse_text(text: str, line_offset: int = 0) -> Body:
     # cyclic garbage collector's passes over them would nearly double its time
     enabled = gc.isenabled()
     gc.disable()
+    limit = sys.getrecursionlimit()  # the converter recurses once or twice per MAX_DEPTH
+    sys.setrecursionlimit(max(limit, 4 * MAX_DEPTH + 1000))
     try:
         return _parse_text(text, line_offset)
     finally:
+        sys.setrecursionlimit(limit)
         if enabled:
             gc.enable()
 
@@ -622,6 +630,11 @@ def _parse_text(text: str, line_offset: int) -> Body:
         return conv.body(tree.children[0])
     except RecursionError:
         raise ParseError(1 + line_offset, "nested too deeply") from None
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError) as e:
+        # a parse tree of a shape this walker does not know (another python-hcl2 grammar)
+        raise ParseError(
+            1 + line_offset, f"a construct this reader cannot read ({e.__class__.__name__})"
+        ) from None
 
 
 _TOP_BLOCK_RE = re.compile(
