@@ -179,24 +179,33 @@ def _vnets(rule: str, form: str) -> list[dict[str, Any]]:
     return [r for r in rows if r["type"].lower() in VNETS]
 
 
-def test_record_ip_comparisons_stay_unknown_until_apply() -> None:
-    """What the zone answers needs the IP the zone group writes: unknown, not stale."""
+def test_a_zone_group_record_written_at_apply_answers_private() -> None:
+    """The record a zone group writes at apply holds the endpoint's own IP (Azure writes it
+    from the endpoint): private and never stale, though its digits are unknown."""
+    from auditor.estate import Estate, Reading
+    from auditor.graph import build
+    from auditor.inputs.terraform.azurerm.dns import TERRAFORM_COLLECTIONS
+    from auditor.relations.dns_answer import AT_APPLY, PRIVATE, answers_by_zone
+
     result = scan(dns001(True), ["MLA-DNS-005"], _vnets("MLA-DNS-001", "pass"))
-    assert result.findings == []
-    assert result.not_evaluated
-    assert "known only after apply" in " ".join(result.not_evaluated[0].reasons)
+    assert result.findings == [] and result.not_evaluated == []
+    assert next(o for o in result.outcomes if o.rule_id == "MLA-DNS-005").status == "pass"
+    rows = [*_vnets("MLA-DNS-001", "pass"), *mapped(dns001(True)).rows]
+    estate = Estate()
+    estate.add("main.tf", "terraform", Reading(rows, collections=list(TERRAFORM_COLLECTIONS)))
+    answers = [a for found in answers_by_zone(build(estate)).values() for _, _, a in found]
+    assert answers and {(a.answer, a.address) for a in answers} == {(PRIVATE, AT_APPLY)}
 
 
-def test_a_planned_record_is_unknown_even_if_the_input_claims_the_zones_records() -> None:
+def test_a_planned_record_answers_even_if_the_input_claims_the_zones_records() -> None:
     """Whatever collections a Terraform reader claims, the record a zone group writes at
-    apply does not exist yet: no NXDOMAIN, no missing record — unknown."""
+    apply is the one that answers: no NXDOMAIN, no missing record."""
     from auditor.collections import NAMES
 
     result = scan(
         dns001(True), ["MLA-DNS-005"], _vnets("MLA-DNS-001", "pass"), collections=list(NAMES)
     )
-    assert result.findings == []
-    assert "at apply" in " ".join(result.not_evaluated[0].reasons)
+    assert result.findings == [] and result.not_evaluated == []
 
 
 def test_a_static_ip_makes_the_answer_known() -> None:
@@ -442,7 +451,9 @@ def test_a_plans_existing_endpoint_brings_its_current_ip() -> None:
     assert judged.findings == [] and judged.not_evaluated == []
     fresh = dns001(True)
     fresh[-1].values["private_service_connection"][0]["private_ip_address"] = UnknownValue("ip")
-    assert scan(fresh, ["MLA-DNS-005"], _vnets("MLA-DNS-001", "pass")).not_evaluated
+    # a new endpoint's zone group writes its IP at apply: private, never stale
+    new = scan(fresh, ["MLA-DNS-005"], _vnets("MLA-DNS-001", "pass"))
+    assert new.findings == [] and new.not_evaluated == []
 
 
 def test_a_record_at_an_endpoints_future_ip_is_a_reported_gap() -> None:
