@@ -1,0 +1,149 @@
+"""Hostile review of the azurerm mappers (issue 12): configurations that are insecure but
+were passed, secure but reported, or not judged though Terraform knows what they mean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.terraform_harness import scan_tf
+
+
+def _module(tmp_path: Path, body: str, version: str = "~> 3.0", lock: str | None = None) -> Path:
+    (tmp_path / "main.tf").write_text(
+        "terraform {\n  required_providers {\n"
+        f'    azurerm = {{ source = "hashicorp/azurerm", version = "{version}" }}\n'
+        "  }\n}\n" + body,
+        encoding="utf-8",
+    )
+    if lock:
+        (tmp_path / ".terraform.lock.hcl").write_text(
+            f'provider "registry.terraform.io/hashicorp/azurerm" {{\n  version = "{lock}"\n}}\n',
+            encoding="utf-8",
+        )
+    return tmp_path
+
+
+def _status(result, rule_id: str) -> str:
+    return next(o.status for o in result.outcomes if o.rule_id == rule_id)
+
+
+WS_ID = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+    "Microsoft.MachineLearningServices/workspaces/ws"
+)
+CLUSTER = f"""
+resource "azurerm_machine_learning_compute_cluster" "c" {{
+  name                          = "cc1"
+  location                      = "westeurope"
+  machine_learning_workspace_id = "{WS_ID}"
+  vm_priority                   = "Dedicated"
+  vm_size                       = "STANDARD_DS2_V2"
+  node_public_ip_enabled        = true
+  ssh_public_access_enabled     = %s
+  scale_settings {{
+    min_node_count = 0
+    max_node_count = 1
+  }}
+}}
+"""
+
+
+# -- a bool written as a string is the bool (Terraform converts it) --------------------------
+def test_ssh_public_access_enabled_string_true_is_reported(tmp_path: Path) -> None:
+    # was: "true" is not True, remoteLoginPortPublicAccess Disabled, MLA-AML-007 passed
+    result = scan_tf(_module(tmp_path, CLUSTER % '"true"'), ["MLA-AML-007"])
+    assert _status(result, "MLA-AML-007") == "fail"
+
+
+STORAGE = """
+resource "azurerm_storage_account" "s" {
+  name                          = "stacct1"
+  resource_group_name           = "rg"
+  location                      = "westeurope"
+  account_tier                  = "Standard"
+  account_replication_type      = "LRS"
+  public_network_access_enabled = "false"
+}
+"""
+VAULT = """
+resource "azurerm_key_vault" "k" {
+  name                          = "kv1"
+  resource_group_name           = "rg"
+  location                      = "westeurope"
+  tenant_id                     = "00000000-0000-0000-0000-000000000000"
+  sku_name                      = "standard"
+  public_network_access_enabled = "false"
+}
+"""
+
+
+def test_public_network_access_string_false_is_disabled(tmp_path: Path) -> None:
+    # was: publicNetworkAccess "false" (not Disabled): MLA-STG-001 and MLA-KV-001 reported
+    result = scan_tf(_module(tmp_path, STORAGE + VAULT), ["MLA-STG-001", "MLA-KV-001"])
+    assert _status(result, "MLA-STG-001") == "pass"
+    assert _status(result, "MLA-KV-001") == "pass"
+
+
+NSG = """
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet1"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  address_space       = ["10.0.0.0/16"]
+}
+resource "azurerm_subnet" "s" {
+  name                 = "snet1"
+  resource_group_name  = "rg"
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.0.1.0/24"]
+}
+resource "azurerm_subnet_network_security_group_association" "a" {
+  subnet_id                 = azurerm_subnet.s.id
+  network_security_group_id = azurerm_network_security_group.n.id
+}
+resource "azurerm_network_security_group" "n" {
+  name                = "nsg1"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  security_rule {
+    name                       = "ssh"
+    priority                   = "100"
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_range     = 22
+    source_address_prefix      = "*"
+    destination_address_prefix = "*"
+  }
+}
+"""
+
+
+def test_nsg_rule_port_as_number_and_priority_as_string_are_judged(tmp_path: Path) -> None:
+    # was: "destinationPortRange is a number, not a string": not evaluated
+    result = scan_tf(_module(tmp_path, NSG), ["MLA-NSG-002"])
+    assert _status(result, "MLA-NSG-002") == "fail"
+
+
+# -- azurerm 5.x is a major the defaults know -------------------------------------------------
+STORAGE_DEFAULTS = """
+resource "azurerm_storage_account" "s" {
+  name                     = "stacct1"
+  resource_group_name      = "rg"
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+}
+"""
+
+
+def test_azurerm_5_constraint_uses_5x_defaults(tmp_path: Path) -> None:
+    # was: "~> 5.0" admitted none of 2, 3, 4, read as "any": allowBlobPublicAccess unknown
+    result = scan_tf(_module(tmp_path, STORAGE_DEFAULTS, "~> 5.0"), ["MLA-STG-003"])
+    assert _status(result, "MLA-STG-003") == "pass"  # 5.0: allow_nested… defaults false
+
+
+def test_azurerm_5_lock_file_uses_5x_defaults(tmp_path: Path) -> None:
+    result = scan_tf(_module(tmp_path, STORAGE_DEFAULTS, ">= 3.0", lock="5.1.0"), ["MLA-STG-003"])
+    assert _status(result, "MLA-STG-003") == "pass"
