@@ -1256,7 +1256,7 @@ def _root_values(
 
 # -- provider version -----------------------------------------------------------------------
 
-MAJORS = (2, 3, 4)
+MAJORS = (2, 3, 4, 5)
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -1265,7 +1265,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 def majors_admitted(constraint: str) -> tuple[int, ...]:
-    """Which of the majors 2, 3, 4 a version constraint admits (any version of it)."""
+    """Which of the majors 2 to 5 a version constraint admits (any version of it)."""
     out = []
     conds = [c.strip() for c in constraint.split(",") if c.strip()]
     for major in MAJORS:

@@ -36,7 +36,7 @@ from ...unknown import UnknownValue
 from .azurerm.ids import synthesize_id
 from .resources import ProviderVersion, TfConfig, TfResource
 
-KNOWN_MAJORS = (2, 3, 4)
+KNOWN_MAJORS = (2, 3, 4, 5)
 # a module call, an instance of it, as an address prints it: module.net["a"]
 _MODULE_STEP = re.compile(r'module\.([A-Za-z0-9_-]+)(\[(?:\d+|"(?:[^"\\]|\\.)*")\])?')
 # a reference as jsonconfig prints it: subject (resource, data source, module call,
