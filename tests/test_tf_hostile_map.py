@@ -9,6 +9,7 @@ from tests.terraform_harness import scan_tf
 
 
 def _module(tmp_path: Path, body: str, version: str = "~> 3.0", lock: str | None = None) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "main.tf").write_text(
         "terraform {\n  required_providers {\n"
         f'    azurerm = {{ source = "hashicorp/azurerm", version = "{version}" }}\n'
@@ -147,3 +148,50 @@ def test_azurerm_5_constraint_uses_5x_defaults(tmp_path: Path) -> None:
 def test_azurerm_5_lock_file_uses_5x_defaults(tmp_path: Path) -> None:
     result = scan_tf(_module(tmp_path, STORAGE_DEFAULTS, ">= 3.0", lock="5.1.0"), ["MLA-STG-003"])
     assert _status(result, "MLA-STG-003") == "pass"
+
+
+# -- the workspace's public_network_access_enabled inside 3.x ---------------------------------
+RG = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers"
+WORKSPACE = f"""
+resource "azurerm_machine_learning_workspace" "w" {{
+  name                    = "ws1"
+  resource_group_name     = "rg"
+  location                = "westeurope"
+  application_insights_id = "{RG}/Microsoft.Insights/components/ai"
+  key_vault_id            = "{RG}/Microsoft.KeyVault/vaults/kv"
+  storage_account_id      = "{RG}/Microsoft.Storage/storageAccounts/sa"
+  identity {{
+    type = "SystemAssigned"
+  }}
+%s
+}}
+"""
+
+
+def test_workspace_false_under_azurerm_3_1_lock_is_public(tmp_path: Path) -> None:
+    # 3.0-3.1: the attribute set allowPublicAccessWhenBehindVnet; publicNetworkAccess stayed
+    # Enabled (azurerm #16177). Was: read as Disabled, MLA-AML-001 passed.
+    body = WORKSPACE % "  public_network_access_enabled = false"
+    result = scan_tf(_module(tmp_path, body, lock="3.1.0"), ["MLA-AML-001"])
+    assert _status(result, "MLA-AML-001") == "fail"
+
+
+def test_workspace_false_under_a_constraint_pinned_to_3_1_is_public(tmp_path: Path) -> None:
+    body = WORKSPACE % "  public_network_access_enabled = false"
+    result = scan_tf(_module(tmp_path, body, version="= 3.1.0"), ["MLA-AML-001"])
+    assert _status(result, "MLA-AML-001") == "fail"
+
+
+def test_workspace_false_under_newest_3x_is_private(tmp_path: Path) -> None:
+    body = WORKSPACE % "  public_network_access_enabled = false"
+    result = scan_tf(_module(tmp_path, body, version="~> 3.0"), ["MLA-AML-001"])
+    assert _status(result, "MLA-AML-001") == "pass"
+
+
+def test_workspace_absent_attribute_follows_the_locked_3x_version(tmp_path: Path) -> None:
+    late = scan_tf(_module(tmp_path / "late", WORKSPACE % "", lock="3.117.0"), ["MLA-AML-001"])
+    early = scan_tf(_module(tmp_path / "early", WORKSPACE % "", lock="3.20.0"), ["MLA-AML-001"])
+    either = scan_tf(_module(tmp_path / "any", WORKSPACE % ""), ["MLA-AML-001"])
+    assert _status(late, "MLA-AML-001") == "pass"  # 3.25+: Disabled when absent
+    assert _status(early, "MLA-AML-001") == "fail"  # before 3.25: nothing sent, Enabled
+    assert _status(either, "MLA-AML-001") == "incomplete"  # "~> 3.0": either

@@ -468,7 +468,8 @@ class _PlanReader:
         if locked is not None:
             major = locked.split(".")[0]
             majors = (int(major),) if major.isdigit() else ()
-            return ProviderVersion(majors, f"lock file {locked}")
+            exact = tuple(int(p) for p in locked.split("-")[0].split(".")[:3] if p.isdigit())
+            return ProviderVersion(majors, f"lock file {locked}", exact if majors else None)
         constraints = sorted(
             {
                 pc["version_constraint"]

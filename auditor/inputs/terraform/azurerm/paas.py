@@ -133,11 +133,20 @@ def _parent_or_gap(ctx: MapContext, r: TfResource, parent_id: Any, what: str) ->
 def workspace(r: TfResource, ctx: MapContext) -> None:
     explicit = r.get("public_network_access_enabled")
 
+    exact = ctx.provider.version
+
     def access(major: int) -> tuple[Any, Any]:
         """(publicNetworkAccess, allowPublicAccessWhenBehindVnet) as ``major`` sends them."""
-        if major == 2:  # the attribute was allowPublicAccessWhenBehindVnet, default false;
-            # publicNetworkAccess was not sent, and Azure reports its default, Enabled
+        if major == 2 or (exact is not None and exact[:1] == (3,) and exact < (3, 2)):
+            # 2.x and 3.0-3.1 (a lock file says which): the attribute set
+            # allowPublicAccessWhenBehindVnet, default false; publicNetworkAccess was not
+            # sent, and Azure reports its default, Enabled (hashicorp/terraform-provider-
+            # azurerm#16177, renamed by #16288)
             return "Enabled", explicit if explicit is not None else False
+        if explicit is None and exact is not None and exact[:1] == (3,):
+            # an absent attribute sends nothing before 3.25 (Azure: Enabled) and
+            # publicNetworkAccess Disabled from 3.25 on (defaults.yaml)
+            return ("Enabled" if exact < (3, 25) else "Disabled"), None
         return enabled(configured_or_default(r, "public_network_access_enabled", major)), None
 
     pair = per_major(ctx, r, "what public_network_access_enabled sets", access)
