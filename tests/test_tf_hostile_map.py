@@ -195,3 +195,159 @@ def test_workspace_absent_attribute_follows_the_locked_3x_version(tmp_path: Path
     assert _status(late, "MLA-AML-001") == "pass"  # 3.25+: Disabled when absent
     assert _status(early, "MLA-AML-001") == "fail"  # before 3.25: nothing sent, Enabled
     assert _status(either, "MLA-AML-001") == "incomplete"  # "~> 3.0": either
+
+
+# -- a subnet whose NSG two resources set differently ------------------------------------------
+OPEN_NSG = """
+resource "azurerm_network_security_group" "n" {
+  name                = "nsg1"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  security_rule {
+    name                       = "ssh"
+    priority                   = 100
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_range     = "22"
+    source_address_prefix      = "*"
+    destination_address_prefix = "*"
+  }
+}
+"""
+INLINE_AND_SEPARATE = (
+    """
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet1"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  address_space       = ["10.0.0.0/16"]
+  subnet {
+    name           = "snet1"
+    address_prefix = "10.0.1.0/24"
+  }
+}
+resource "azurerm_subnet" "s" {
+  name                 = "snet1"
+  resource_group_name  = "rg"
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.0.1.0/24"]
+}
+resource "azurerm_subnet_network_security_group_association" "a" {
+  subnet_id                 = azurerm_subnet.s.id
+  network_security_group_id = azurerm_network_security_group.n.id
+}
+"""
+    + OPEN_NSG
+)
+NSG_RULES = ["MLA-NSG-001", "MLA-NSG-002", "MLA-NSG-004"]
+
+
+def test_subnet_inline_and_separate_leaves_its_nsg_unknown(tmp_path: Path) -> None:
+    # The VNet's inline subnet (no NSG) and the separate subnet + association overwrite each
+    # other on apply. Was: the association won, MLA-NSG-001 passed the subnet.
+    result = scan_tf(_module(tmp_path, INLINE_AND_SEPARATE), NSG_RULES)
+    assert not result.findings
+    for rule in NSG_RULES:
+        assert _status(result, rule) == "incomplete", rule
+    reasons = " ".join(r for ne in result.not_evaluated for r in ne.reasons)
+    assert "set differently by azurerm_virtual_network.v: none" in reasons
+
+
+def test_two_associations_of_one_subnet_leave_its_nsg_unknown(tmp_path: Path) -> None:
+    # was: the last association won (here the closed NSG): MLA-NSG-002 passed
+    body = (
+        NSG.replace("destination_port_range     = 22", 'destination_port_range     = "22"')
+        + """
+resource "azurerm_network_security_group" "closed" {
+  name                = "nsg-closed"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+resource "azurerm_subnet_network_security_group_association" "b" {
+  subnet_id                 = azurerm_subnet.s.id
+  network_security_group_id = azurerm_network_security_group.closed.id
+}
+"""
+    )
+    result = scan_tf(_module(tmp_path, body), NSG_RULES)
+    assert not result.findings
+    assert _status(result, "MLA-NSG-001") == "incomplete"
+    assert _status(result, "MLA-NSG-002") == "incomplete"
+
+
+def test_one_subnet_with_one_association_is_judged(tmp_path: Path) -> None:
+    result = scan_tf(_module(tmp_path, NSG), NSG_RULES)
+    assert _status(result, "MLA-NSG-001") == "pass"
+    assert _status(result, "MLA-NSG-002") == "fail"
+
+
+# -- a resource group from a variable without a value ------------------------------------------
+RG_VAR = """
+variable "rg" {}
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet1"
+  location            = "westeurope"
+  resource_group_name = var.rg
+  address_space       = ["10.0.0.0/16"]
+}
+resource "azurerm_subnet" "s" {
+  name                 = "snet1"
+  resource_group_name  = var.rg
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.0.1.0/24"]
+}
+resource "azurerm_network_security_group" "n" {
+  name                = "nsg1"
+  location            = "westeurope"
+  resource_group_name = var.rg
+}
+resource "azurerm_network_security_rule" "ssh" {
+  name                        = "ssh"
+  resource_group_name         = var.rg
+  network_security_group_name = azurerm_network_security_group.n.name
+  priority                    = 100
+  direction                   = "Inbound"
+  access                      = "Allow"
+  protocol                    = "Tcp"
+  source_port_range           = "*"
+  destination_port_range      = "22"
+  source_address_prefix       = "*"
+  destination_address_prefix  = "*"
+}
+resource "azurerm_subnet_network_security_group_association" "a" {
+  subnet_id                 = azurerm_subnet.s.id
+  network_security_group_id = azurerm_network_security_group.n.id
+}
+"""
+
+
+def test_children_fold_into_the_parent_they_name_when_the_resource_group_is_unknown(
+    tmp_path: Path,
+) -> None:
+    # was: every resource got its own "{address resource group}" placeholder, so the subnet
+    # and the rule did not fold (gaps), the subnet vanished from MLA-NSG-001 and the NSG,
+    # with no rule, passed MLA-NSG-002
+    result = scan_tf(_module(tmp_path, RG_VAR), NSG_RULES)
+    assert _status(result, "MLA-NSG-001") == "pass"
+    assert _status(result, "MLA-NSG-002") == "fail"
+    assert [f.resource_id for f in result.findings] == ["azurerm_network_security_group.n"]
+
+
+def test_an_unmapped_association_leaves_the_nsg_attachment_unknown(tmp_path: Path) -> None:
+    # the association names a subnet the configuration does not hold a VNet for by
+    # reference: was "NSG attached to nothing" (MLA-NSG-004), a made-up finding
+    body = (
+        OPEN_NSG
+        + """
+variable "subnet_id" {}
+resource "azurerm_subnet_network_security_group_association" "a" {
+  subnet_id                 = var.subnet_id
+  network_security_group_id = azurerm_network_security_group.n.id
+}
+"""
+    )
+    result = scan_tf(_module(tmp_path, body), NSG_RULES)
+    assert not result.findings
+    assert _status(result, "MLA-NSG-004") == "incomplete"
