@@ -351,3 +351,34 @@ resource "azurerm_subnet_network_security_group_association" "a" {
     result = scan_tf(_module(tmp_path, body), NSG_RULES)
     assert not result.findings
     assert _status(result, "MLA-NSG-004") == "incomplete"
+
+
+DNS_RG_VAR = """
+variable "rg" {}
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet1"
+  location            = "westeurope"
+  resource_group_name = var.rg
+  address_space       = ["10.0.0.0/16"]
+}
+resource "azurerm_private_dns_zone" "blob" {
+  name                = "privatelink.blob.core.windows.net"
+  resource_group_name = var.rg
+}
+resource "azurerm_private_dns_zone_virtual_network_link" "l" {
+  name                  = "l"
+  resource_group_name   = var.rg
+  private_dns_zone_name = azurerm_private_dns_zone.blob.name
+  virtual_network_id    = azurerm_virtual_network.v.id
+}
+"""
+
+
+def test_a_zone_link_in_an_unknown_resource_group_links_the_zone_it_names(
+    tmp_path: Path,
+) -> None:
+    # was: the link's zone id had its own "{link resource group}" placeholder: a phantom
+    # zone "referenced but not in the estate", MLA-DNS-001/004/005/006 not evaluated
+    result = scan_tf(_module(tmp_path, DNS_RG_VAR), ["MLA-DNS-001", "MLA-DNS-006"])
+    assert result.not_evaluated == []
+    assert _status(result, "MLA-DNS-006") == "pass"
