@@ -382,3 +382,61 @@ def test_a_zone_link_in_an_unknown_resource_group_links_the_zone_it_names(
     result = scan_tf(_module(tmp_path, DNS_RG_VAR), ["MLA-DNS-001", "MLA-DNS-006"])
     assert result.not_evaluated == []
     assert _status(result, "MLA-DNS-006") == "pass"
+
+
+# -- a dynamic block over a collection without a value ------------------------------------------
+def test_dynamic_firewall_blocks_over_an_unknown_collection_are_unknown(tmp_path: Path) -> None:
+    # was: the unknown block list read as no block: "defaultAction=Allow" (storage) and "no
+    # firewall" (key vault) reported as findings the configuration may not have
+    body = """
+variable "rules" {}
+resource "azurerm_storage_account" "s" {
+  name                     = "stacct1"
+  resource_group_name      = "rg"
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+  dynamic "network_rules" {
+    for_each = var.rules
+    content {
+      default_action = "Deny"
+    }
+  }
+}
+resource "azurerm_key_vault" "k" {
+  name                = "kv1"
+  resource_group_name = "rg"
+  location            = "westeurope"
+  tenant_id           = "00000000-0000-0000-0000-000000000000"
+  sku_name            = "standard"
+  dynamic "network_acls" {
+    for_each = var.rules
+    content {
+      default_action = "Deny"
+      bypass         = "AzureServices"
+    }
+  }
+}
+"""
+    result = scan_tf(_module(tmp_path, body), ["MLA-STG-001", "MLA-KV-001"])
+    assert not result.findings
+    assert _status(result, "MLA-STG-001") == "incomplete"
+    assert _status(result, "MLA-KV-001") == "incomplete"
+
+
+def test_dynamic_managed_network_over_an_unknown_collection_is_unknown(tmp_path: Path) -> None:
+    # was: no managed_network block, isolation "Disabled": MLA-AML-008 passed a workspace
+    # whose dynamic block may say AllowInternetOutbound
+    body = (
+        WORKSPACE
+        % """  public_network_access_enabled = false
+  dynamic "managed_network" {
+    for_each = var.mn
+    content {
+      isolation_mode = "AllowInternetOutbound"
+    }
+  }"""
+        + '\nvariable "mn" {}\n'
+    )
+    result = scan_tf(_module(tmp_path, body, "~> 4.0"), ["MLA-AML-008"])
+    assert _status(result, "MLA-AML-008") == "incomplete"

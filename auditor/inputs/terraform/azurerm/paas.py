@@ -100,6 +100,13 @@ def blocks(r: TfResource, path: str) -> list[dict[str, Any]]:
     return []
 
 
+def unknown_blocks(r: TfResource, path: str) -> UnknownValue | None:
+    """The blocks at ``path`` when they are unknown as a whole (a ``dynamic`` block over a
+    collection known only after apply): whatever they would set is unknown, not absent."""
+    value = r.get(path)
+    return value if is_unknown(value) else None
+
+
 def strings(value: Any) -> list[Any]:
     """A list attribute's entries (unknown entries stay), [] when absent."""
     if is_unknown(value):
@@ -156,6 +163,7 @@ def workspace(r: TfResource, ctx: MapContext) -> None:
         public, behind_vnet = pair
     managed = blocks(r, "managed_network")
     isolation = managed[0].get("isolation_mode") if managed else None
+    isolation = unknown_blocks(r, "managed_network") or isolation
     sku = ctx.value(r, "sku_name")
     props = prune(
         {
@@ -364,13 +372,16 @@ _COMPUTE_LINES = {
 @maps("azurerm_machine_learning_compute_instance")
 def compute_instance(r: TfResource, ctx: MapContext) -> None:
     ssh = blocks(r, "ssh")
+    ssh_unknown = unknown_blocks(r, "ssh")
     inner = {
         "vmSize": r.get("virtual_machine_size"),
         "subnet": _subnet(r),
         "enableNodePublicIp": _node_public_ip(ctx, r),
         # an ssh block (a public key) opens public SSH; without one the provider sends
         # sshPublicAccess Disabled
-        "sshSettings": {"sshPublicAccess": "Enabled" if ssh else "Disabled"}
+        "sshSettings": {"sshPublicAccess": ssh_unknown}
+        if ssh_unknown is not None
+        else {"sshPublicAccess": "Enabled" if ssh else "Disabled"}
         | ({"adminUserName": "azureuser"} if ssh else {}),
     }
     row = _compute_row(ctx, r, "ComputeInstance", inner)
@@ -455,7 +466,8 @@ def storage_account(r: TfResource, ctx: MapContext) -> None:
             "minimumTlsVersion": ctx.value(r, "min_tls_version"),
             "supportsHttpsTrafficOnly": https if https is not None else True,
             "isHnsEnabled": r.get("is_hns_enabled"),
-            "networkAcls": _storage_acls(rules[0]) if rules else dict(_OPEN_ACLS),
+            "networkAcls": unknown_blocks(r, "network_rules")
+            or (_storage_acls(rules[0]) if rules else dict(_OPEN_ACLS)),
         }
     )
     row = base_row(ctx, r, "microsoft.storage/storageaccounts", props)
@@ -522,16 +534,19 @@ def key_vault(r: TfResource, ctx: MapContext) -> None:
             "publicNetworkAccess": enabled(ctx.value(r, "public_network_access_enabled")),
             "enableRbacAuthorization": rbac,
             "enablePurgeProtection": r.get("purge_protection_enabled"),
-            "networkAcls": {
-                "defaultAction": acls[0].get("default_action"),
-                "bypass": acls[0].get("bypass"),
-                "ipRules": [{"value": ip} for ip in strings(acls[0].get("ip_rules"))],
-                "virtualNetworkRules": [
-                    {"id": s} for s in strings(acls[0].get("virtual_network_subnet_ids"))
-                ],
-            }
-            if acls
-            else None,
+            "networkAcls": unknown_blocks(r, "network_acls")
+            or (
+                {
+                    "defaultAction": acls[0].get("default_action"),
+                    "bypass": acls[0].get("bypass"),
+                    "ipRules": [{"value": ip} for ip in strings(acls[0].get("ip_rules"))],
+                    "virtualNetworkRules": [
+                        {"id": s} for s in strings(acls[0].get("virtual_network_subnet_ids"))
+                    ],
+                }
+                if acls
+                else None
+            ),
         }
     )
     row = base_row(ctx, r, "microsoft.keyvault/vaults", props)
@@ -552,9 +567,12 @@ def key_vault(r: TfResource, ctx: MapContext) -> None:
 def container_registry(r: TfResource, ctx: MapContext) -> None:
     sku = r.get("sku")
     rule_set = blocks(r, "network_rule_set")
-    if rule_set:
+    network: Any
+    if (unknown := unknown_blocks(r, "network_rule_set")) is not None:
+        network = unknown
+    elif rule_set:
         rs = rule_set[0]
-        network: dict[str, Any] | None = {
+        network = {
             "defaultAction": ctx.value(r, "network_rule_set.0.default_action"),
             "ipRules": [
                 {"action": b.get("action") or "Allow", "value": b.get("ip_range")}
