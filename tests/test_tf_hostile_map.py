@@ -440,3 +440,33 @@ def test_dynamic_managed_network_over_an_unknown_collection_is_unknown(tmp_path:
     )
     result = scan_tf(_module(tmp_path, body, "~> 4.0"), ["MLA-AML-008"])
     assert _status(result, "MLA-AML-008") == "incomplete"
+
+
+# -- inline rules and separate rule resources on one NSG -----------------------------------------
+def test_inline_and_separate_nsg_rules_are_unknown(tmp_path: Path) -> None:
+    # azurerm: "you cannot use a Network Security Group with in-line Network Security Rules
+    # in conjunction with any Network Security Rule resources ... will overwrite rules".
+    # Was: both kept, the separate Deny shadowed the inline Allow and MLA-NSG-002 passed.
+    body = (
+        NSG.replace("destination_port_range     = 22", 'destination_port_range     = "22"').replace(
+            'priority                   = "100"', "priority                   = 200"
+        )
+        + """
+resource "azurerm_network_security_rule" "deny" {
+  name                        = "deny-ssh"
+  resource_group_name         = "rg"
+  network_security_group_name = azurerm_network_security_group.n.name
+  priority                    = 100
+  direction                   = "Inbound"
+  access                      = "Deny"
+  protocol                    = "Tcp"
+  source_port_range           = "*"
+  destination_port_range      = "22"
+  source_address_prefix       = "*"
+  destination_address_prefix  = "*"
+}
+"""
+    )
+    result = scan_tf(_module(tmp_path, body), ["MLA-NSG-002"])
+    assert _status(result, "MLA-NSG-002") == "incomplete"
+    assert "overwrite" in " ".join(result.not_evaluated[0].reasons)

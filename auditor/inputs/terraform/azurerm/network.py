@@ -52,6 +52,11 @@ class _State:
         self.defined_twice: dict[str, dict[str, Any]] = {}
         self.unknown_backrefs: list[tuple[str, str, UnknownValue]] = []  # (row, list, why)
         self.by_address: dict[str, str] | None = None  # Terraform address -> row id
+        # NSG rules / routes given both inline and as separate resources (see _mixed_lists):
+        # (row key, property) -> (parent address, [child addresses]); inline: the parents
+        # with inline blocks
+        self.inline: dict[tuple[str, str], str] = {}
+        self.mixed: dict[tuple[str, str], tuple[Row, str, list[str]]] = {}
 
 
 _STATES: weakref.WeakKeyDictionary[MapContext, _State] = weakref.WeakKeyDictionary()
@@ -204,9 +209,15 @@ def _computed(ctx: MapContext, r: TfResource, row: Row, field: str, unknown: Unk
     _state(ctx).computed[(arm.key(row["id"]), field)] = (row, unknown, r.address)
 
 
-def _children(ctx: MapContext, row: Row, field: str) -> list[Any] | None:
+def _children(
+    ctx: MapContext, row: Row, field: str, child: TfResource | None = None
+) -> list[Any] | None:
     """The list a separate child resource folds into (a computed list it now makes known)."""
-    _state(ctx).computed.pop((arm.key(row["id"]), field), None)
+    state = _state(ctx)
+    key = (arm.key(row["id"]), field)
+    state.computed.pop(key, None)
+    if child is not None and key in state.inline:
+        state.mixed.setdefault(key, (row, state.inline[key], []))[2].append(child.address)
     found = row["properties"].setdefault(field, [])
     return found if isinstance(found, list) else None
 
@@ -606,6 +617,26 @@ def virtual_network_peering(r: TfResource, ctx: MapContext) -> None:
 
 
 @finishes
+def _mixed_lists(ctx: MapContext) -> None:
+    """An NSG with inline ``security_rule`` blocks and separate
+    ``azurerm_network_security_rule`` resources (a route table with inline ``route`` blocks
+    and ``azurerm_route``): each apply of the parent writes its inline list and drops the
+    others, each apply of a child adds it back (the provider's docs: "you cannot use ... in
+    conjunction ... will overwrite rules"). Which rules Azure holds is unknown: a separate
+    Deny may be gone, a separate Allow may be there."""
+    for (_, field), (row, parent, children) in _state(ctx).mixed.items():
+        why = UnknownValue(
+            f"{parent} sets its {field} inline and {', '.join(children)} add to them;"
+            " each apply of one overwrites the other"
+        )
+        row["properties"][field] = why
+        ctx.gaps.append(
+            f"{parent}: its {field} are set inline and by {', '.join(children)}, which"
+            " overwrite each other, so they are unknown"
+        )
+
+
+@finishes
 def _subnet_conflicts(ctx: MapContext) -> None:
     """A subnet whose NSG (route table, NAT gateway) two resources set differently: an
     inline ``subnet`` block and a separate ``azurerm_subnet`` of the same subnet, an inline
@@ -816,6 +847,8 @@ def network_security_group(r: TfResource, ctx: MapContext) -> None:
         _computed(ctx, r, row, "securityRules", inline)
     else:
         props["securityRules"] = [_rule(nid, None, b) for _, b in _blocks(r, "security_rule")]
+        if props["securityRules"]:
+            _state(ctx).inline[(arm.key(nid), "securityRules")] = r.address
     props["defaultSecurityRules"] = _default_rules(nid)
     props["subnets"] = []
     props["networkInterfaces"] = []
@@ -832,7 +865,7 @@ def network_security_rule(r: TfResource, ctx: MapContext) -> None:
     )
     if nsg is None:
         return
-    rules = _children(ctx, nsg, "securityRules")
+    rules = _children(ctx, nsg, "securityRules", r)
     if rules is None:
         _gap(ctx, r, "its NSG's rules are no list, so it is not mapped")
         return
@@ -1139,6 +1172,8 @@ def route_table(r: TfResource, ctx: MapContext) -> None:
             _route(_child(rid, "routes", b.get("name"), r, f"route.{i}.name"), b)
             for i, b in _blocks(r, "route")
         ]
+        if props["routes"]:
+            _state(ctx).inline[(arm.key(rid), "routes")] = r.address
     propagation = r.get("bgp_route_propagation_enabled")  # 4.x (and late 3.x)
     disable = r.get("disable_bgp_route_propagation")  # 2.x / 3.x
     if isinstance(propagation, bool):
@@ -1164,7 +1199,7 @@ def route(r: TfResource, ctx: MapContext) -> None:
     )
     if table is None:
         return
-    routes = _children(ctx, table, "routes")
+    routes = _children(ctx, table, "routes", r)
     if routes is None:
         _gap(ctx, r, "its route table's routes are no list, so it is not mapped")
         return
