@@ -470,3 +470,44 @@ resource "azurerm_network_security_rule" "deny" {
     result = scan_tf(_module(tmp_path, body), ["MLA-NSG-002"])
     assert _status(result, "MLA-NSG-002") == "incomplete"
     assert "overwrite" in " ".join(result.not_evaluated[0].reasons)
+
+
+def test_inline_and_separate_storage_network_rules_are_unknown(tmp_path: Path) -> None:
+    # azurerm: "the two cannot be used together ... spurious changes will occur". Was: the
+    # separate resource's Deny replaced the inline Allow and MLA-STG-001 passed.
+    body = """
+resource "azurerm_storage_account" "s" {
+  name                     = "stacct1"
+  resource_group_name      = "rg"
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+  network_rules {
+    default_action = "Allow"
+  }
+}
+resource "azurerm_storage_account_network_rules" "r" {
+  storage_account_id = azurerm_storage_account.s.id
+  default_action     = "Deny"
+}
+"""
+    result = scan_tf(_module(tmp_path, body), ["MLA-STG-001"])
+    assert _status(result, "MLA-STG-001") == "incomplete"
+
+
+def test_separate_storage_network_rules_alone_still_fold(tmp_path: Path) -> None:
+    body = """
+resource "azurerm_storage_account" "s" {
+  name                     = "stacct1"
+  resource_group_name      = "rg"
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+}
+resource "azurerm_storage_account_network_rules" "r" {
+  storage_account_id = azurerm_storage_account.s.id
+  default_action     = "Deny"
+}
+"""
+    result = scan_tf(_module(tmp_path, body), ["MLA-STG-001"])
+    assert _status(result, "MLA-STG-001") == "pass"

@@ -847,7 +847,8 @@ def network_security_group(r: TfResource, ctx: MapContext) -> None:
         _computed(ctx, r, row, "securityRules", inline)
     else:
         props["securityRules"] = [_rule(nid, None, b) for _, b in _blocks(r, "security_rule")]
-        if props["securityRules"]:
+        if props["securityRules"] and "security_rule" in r.lines:  # (a plan of an existing
+            # NSG lists the separate rules as Azure holds them: not written inline)
             _state(ctx).inline[(arm.key(nid), "securityRules")] = r.address
     props["defaultSecurityRules"] = _default_rules(nid)
     props["subnets"] = []
@@ -1172,7 +1173,7 @@ def route_table(r: TfResource, ctx: MapContext) -> None:
             _route(_child(rid, "routes", b.get("name"), r, f"route.{i}.name"), b)
             for i, b in _blocks(r, "route")
         ]
-        if props["routes"]:
+        if props["routes"] and "route" in r.lines:  # written inline (see security_rule)
             _state(ctx).inline[(arm.key(rid), "routes")] = r.address
     propagation = r.get("bgp_route_propagation_enabled")  # 4.x (and late 3.x)
     disable = r.get("disable_bgp_route_propagation")  # 2.x / 3.x

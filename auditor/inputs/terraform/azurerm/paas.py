@@ -12,6 +12,7 @@ unknown when the admitted majors disagree.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -448,6 +449,13 @@ def _first_set(r: TfResource, *attrs: str) -> tuple[Any, str | None]:
     return None, None
 
 
+# per mapping run: storage accounts with inline network_rules (row key -> address), which a
+# separate azurerm_storage_account_network_rules must not be folded over silently
+_STORAGE_INLINE_RULES: weakref.WeakKeyDictionary[MapContext, dict[str, str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 @maps("azurerm_storage_account")
 def storage_account(r: TfResource, ctx: MapContext) -> None:
     blob_public, blob_attr = _first_set(
@@ -471,6 +479,9 @@ def storage_account(r: TfResource, ctx: MapContext) -> None:
         }
     )
     row = base_row(ctx, r, "microsoft.storage/storageaccounts", props)
+    if "network_rules" in r.lines:  # written in the configuration (a plan of an existing
+        # account lists what a separate resource set, as Azure holds it)
+        _STORAGE_INLINE_RULES.setdefault(ctx, {})[arm.key(row["id"])] = r.address
     row["kind"] = ctx.value(r, "account_kind")
     if known_str(tier) and known_str(replication):
         row["sku"] = {"name": f"{tier}_{replication}", "tier": tier}
@@ -507,6 +518,17 @@ def storage_network_rules(r: TfResource, ctx: MapContext) -> None:
         )
     row = _parent_or_gap(ctx, r, target, "storage account")
     if row is None:
+        return
+    inline = _STORAGE_INLINE_RULES.get(ctx, {}).get(arm.key(row["id"]))
+    if inline is not None:
+        # azurerm: the two "cannot be used together ... spurious changes will occur":
+        # each apply of one writes its rules over the other's
+        why = (
+            f"{inline} sets network_rules inline and {r.address} sets them too; each apply"
+            " of one overwrites the other"
+        )
+        row["properties"]["networkAcls"] = UnknownValue(why)
+        ctx.gaps.append(f"{r.address}: {why}, so the account's firewall is unknown")
         return
     row["properties"]["networkAcls"] = _storage_acls(r.values)
     ctx.note_lines(
