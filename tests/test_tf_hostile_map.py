@@ -511,3 +511,28 @@ resource "azurerm_storage_account_network_rules" "r" {
 """
     result = scan_tf(_module(tmp_path, body), ["MLA-STG-001"])
     assert _status(result, "MLA-STG-001") == "pass"
+
+
+def test_vnet_dns_servers_set_twice_are_unknown(tmp_path: Path) -> None:
+    # was: the separate resource's servers replaced the VNet's own, silently
+    from auditor.inputs.terraform.azurerm import to_rows
+    from auditor.inputs.terraform.config import load_config
+
+    body = """
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet1"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  address_space       = ["10.0.0.0/16"]
+  dns_servers         = ["10.0.0.4"]
+}
+resource "azurerm_virtual_network_dns_servers" "d" {
+  virtual_network_id = azurerm_virtual_network.v.id
+  dns_servers        = ["8.8.8.8"]
+}
+"""
+    mapped = to_rows(load_config(_module(tmp_path, body)))
+    (vnet,) = [r for r in mapped.rows if r["type"] == "microsoft.network/virtualnetworks"]
+    servers = vnet["properties"]["dhcpOptions"]["dnsServers"]
+    assert "overwrites" in servers.reason
+    assert any("azurerm_virtual_network_dns_servers.d" in g for g in mapped.gaps)

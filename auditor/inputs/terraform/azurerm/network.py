@@ -439,6 +439,8 @@ def virtual_network(r: TfResource, ctx: MapContext) -> None:
     props = row["properties"]
     props["addressSpace"] = {"addressPrefixes": _strings(r.get("address_space"))}
     props["dhcpOptions"] = {"dnsServers": _strings(r.get("dns_servers"))}
+    if "dns_servers" in r.lines:  # written in the configuration (see security_rule)
+        _state(ctx).inline[(arm.key(vid), "dnsServers")] = r.address
     props["subnets"] = []
     props["virtualNetworkPeerings"] = []
     props["enableDdosProtection"] = bool(_attr(r, "ddos_protection_plan.0.enable"))
@@ -464,6 +466,16 @@ def virtual_network(r: TfResource, ctx: MapContext) -> None:
 def virtual_network_dns_servers(r: TfResource, ctx: MapContext) -> None:
     vnet = _parent_row(ctx, r, r.get("virtual_network_id"), "virtual_network_id", VNET)
     if vnet is None:
+        return
+    inline = _state(ctx).inline.get((arm.key(vnet["id"]), "dnsServers"))
+    if inline is not None:
+        # the VNet's own dns_servers and this resource write over each other on apply
+        why = UnknownValue(
+            f"{inline} sets dns_servers and {r.address} sets them too; each apply of one"
+            " overwrites the other"
+        )
+        vnet["properties"]["dhcpOptions"] = {"dnsServers": why}
+        _gap(ctx, r, f"{why.reason}, so the VNet's DNS servers are unknown")
         return
     vnet["properties"]["dhcpOptions"] = {"dnsServers": _strings(r.get("dns_servers"))}
     ctx.note_lines(vnet["id"], r, {"properties.dhcpOptions": "dns_servers"})
