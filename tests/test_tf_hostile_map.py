@@ -536,3 +536,25 @@ resource "azurerm_virtual_network_dns_servers" "d" {
     servers = vnet["properties"]["dhcpOptions"]["dnsServers"]
     assert "overwrites" in servers.reason
     assert any("azurerm_virtual_network_dns_servers.d" in g for g in mapped.gaps)
+
+
+def test_conversions_leave_map_arguments_alone() -> None:
+    from auditor.inputs.terraform.azurerm.coerce import converted
+    from auditor.inputs.terraform.resources import TfResource
+
+    r = TfResource(
+        address="azurerm_kubernetes_cluster.k",
+        mode="managed",
+        type="azurerm_kubernetes_cluster",
+        name="k",
+        values={
+            "private_cluster_enabled": "true",
+            "tags": {"is_prod": "true"},
+            "default_node_pool": [{"node_labels": {"gpu_enabled": "false"}, "enable_x": "false"}],
+        },
+    )
+    got = converted(r).values
+    assert got["private_cluster_enabled"] is True
+    assert got["tags"] == {"is_prod": "true"}
+    assert got["default_node_pool"][0]["node_labels"] == {"gpu_enabled": "false"}
+    assert got["default_node_pool"][0]["enable_x"] is False

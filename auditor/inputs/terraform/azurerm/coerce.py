@@ -63,24 +63,14 @@ def _value(key: str, value: Any) -> Any:
         return value
     if key in _STRING_NAMES:
         return _to_string(value)
-    if isinstance(value, dict):
-        return _convert(value)
-    if isinstance(value, list):
+    if isinstance(value, list):  # nested blocks are lists of objects
         return [_convert(v) if isinstance(v, dict) else v for v in value]
-    return value
+    return value  # a map argument (tags, node_labels): its keys are no attribute names
 
 
 def _convert(values: dict[str, Any]) -> dict[str, Any]:
-    """The arguments (and nested blocks) with Terraform's conversions applied; ``tags``
-    and other maps of free strings keep their values (their keys are not attribute
-    names)."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if key in ("tags", "settings", "protected_settings", "app_settings"):
-            out[key] = value
-        else:
-            out[key] = _value(key, value)
-    return out
+    """The arguments (and nested blocks) with Terraform's conversions applied."""
+    return {key: _value(key, value) for key, value in values.items()}
 
 
 def converted(r: TfResource) -> TfResource:
