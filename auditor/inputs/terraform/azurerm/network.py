@@ -657,6 +657,7 @@ def _subnet_conflicts(ctx: MapContext) -> None:
     docs: "will cause a conflict ... and will overwrite"): the reference is unknown, so
     nothing is judged on a guess of the winner."""
     state = _state(ctx)
+    dropped: set[tuple[str, str]] = set()  # (target key, subnet key) back references
     for key, by_prop in state.setters.items():
         twice = key in state.defined_twice
         entry = state.subnets.get(key)
@@ -687,11 +688,13 @@ def _subnet_conflicts(ctx: MapContext) -> None:
             )
             # each of them may or may not serve the subnet: its entry for it is unknown
             targets = {arm.key(v) for _, v in counted if isinstance(v, str)}
-            state.backrefs = [
-                b for b in state.backrefs if not (arm.key(b[2]) == key and arm.key(b[0]) in targets)
-            ]
+            dropped |= {(t, key) for t in targets}
             unknown = entry["properties"][prop]["id"]
             state.unknown_backrefs += [(t, "subnets", unknown) for t in sorted(targets)]
+    if dropped:
+        state.backrefs = [
+            b for b in state.backrefs if (arm.key(b[0]), arm.key(b[2])) not in dropped
+        ]
 
 
 @finishes
