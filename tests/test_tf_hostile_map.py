@@ -558,3 +558,19 @@ def test_conversions_leave_map_arguments_alone() -> None:
     assert got["tags"] == {"is_prod": "true"}
     assert got["default_node_pool"][0]["node_labels"] == {"gpu_enabled": "false"}
     assert got["default_node_pool"][0]["enable_x"] is False
+
+
+def test_an_opentofu_lock_file_names_the_version(tmp_path: Path) -> None:
+    # OpenTofu writes registry.opentofu.org/hashicorp/azurerm: was ignored (the HCL reader
+    # knew only registry.terraform.io, the plan reader spelled it opentofu.io)
+    import re as _re
+
+    from auditor.inputs.terraform.config import load_config
+    from auditor.inputs.terraform.plan import _LOCKED
+
+    _module(tmp_path, "", version=">= 3.0")
+    lock = 'provider "registry.opentofu.org/hashicorp/azurerm" {\n  version = "3.1.0"\n}\n'
+    (tmp_path / ".terraform.lock.hcl").write_text(lock, encoding="utf-8")
+    provider = load_config(tmp_path).provider
+    assert provider.majors == (3,) and provider.version == (3, 1, 0)
+    assert _re.search(_LOCKED, lock)[1] == "3.1.0"  # type: ignore[index]

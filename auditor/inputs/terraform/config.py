@@ -53,6 +53,7 @@ MAX_MODULE_DEPTH = 32
 MAX_INSTANCES = 10_000
 MAX_TOTAL_INSTANCES = 250_000
 AZURERM = "registry.terraform.io/hashicorp/azurerm"
+AZURERM_TOFU = "registry.opentofu.org/hashicorp/azurerm"  # OpenTofu's lock file
 
 
 # -- the parsed module directory --------------------------------------------------------
@@ -1347,7 +1348,7 @@ def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVers
         except (OSError, UnicodeDecodeError) as e:
             raise InputError(f"{display}/.terraform.lock.hcl", f"cannot read: {e}") from None
         for btype, labels, inner, _line in body.blocks:
-            if btype == "provider" and labels == (AZURERM,):
+            if btype == "provider" and labels in ((AZURERM,), (AZURERM_TOFU,)):
                 v = _attr(inner, "version")
                 if v is not None and v[0][0] == "lit" and isinstance(v[0][1], str):
                     version = v[0][1]

@@ -799,7 +799,7 @@ def admits(constraint: str, major: int) -> bool:
 
 # -- the configuration's files ----------------------------------------------------------------
 _LOCKED = re.compile(
-    r'provider\s+"registry\.(?:terraform|opentofu)\.io/hashicorp/azurerm"\s*\{[^}]*?'
+    r'provider\s+"registry\.(?:terraform\.io|opentofu\.org)/hashicorp/azurerm"\s*\{[^}]*?'
     r'\bversion\s*=\s*"([^"]+)"',
     re.DOTALL,
 )
