@@ -574,3 +574,57 @@ def test_an_opentofu_lock_file_names_the_version(tmp_path: Path) -> None:
     provider = load_config(tmp_path).provider
     assert provider.majors == (3,) and provider.version == (3, 1, 0)
     assert _re.search(_LOCKED, lock)[1] == "3.1.0"  # type: ignore[index]
+
+
+def test_dynamic_zone_group_over_an_unknown_collection_is_unknown(tmp_path: Path) -> None:
+    # was: no zone group row, so MLA-DNS-003 reported "no DNS zone group" (made up)
+    body = """
+variable "zg" {}
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet1"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  address_space       = ["10.0.0.0/16"]
+}
+resource "azurerm_subnet" "pe" {
+  name                 = "pe"
+  resource_group_name  = "rg"
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.0.1.0/24"]
+}
+resource "azurerm_storage_account" "s" {
+  name                          = "stacct1"
+  resource_group_name           = "rg"
+  location                      = "westeurope"
+  account_tier                  = "Standard"
+  account_replication_type      = "LRS"
+  public_network_access_enabled = false
+}
+resource "azurerm_private_dns_zone" "blob" {
+  name                = "privatelink.blob.core.windows.net"
+  resource_group_name = "rg"
+}
+resource "azurerm_private_endpoint" "p" {
+  name                = "pe-blob"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  subnet_id           = azurerm_subnet.pe.id
+  private_service_connection {
+    name                           = "c"
+    private_connection_resource_id = azurerm_storage_account.s.id
+    subresource_names              = ["blob"]
+    is_manual_connection           = false
+  }
+  dynamic "private_dns_zone_group" {
+    for_each = var.zg
+    content {
+      name                 = "default"
+      private_dns_zone_ids = [azurerm_private_dns_zone.blob.id]
+    }
+  }
+}
+"""
+    result = scan_tf(_module(tmp_path, body), ["MLA-DNS-002", "MLA-DNS-003"])
+    assert not result.findings
+    assert _status(result, "MLA-DNS-003") == "incomplete"
+    assert _status(result, "MLA-DNS-002") == "incomplete"
