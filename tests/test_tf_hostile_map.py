@@ -628,3 +628,30 @@ resource "azurerm_private_endpoint" "p" {
     assert not result.findings
     assert _status(result, "MLA-DNS-003") == "incomplete"
     assert _status(result, "MLA-DNS-002") == "incomplete"
+
+
+def test_dynamic_private_service_connection_over_an_unknown_collection_is_unknown(
+    tmp_path: Path,
+) -> None:
+    # was: no connections, so MLA-PE-001 passed an endpoint whose (manual) connection
+    # may be Pending
+    body = f"""
+variable "c" {{}}
+resource "azurerm_private_endpoint" "p" {{
+  name                = "pe-blob"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  subnet_id           = "{RG}/Microsoft.Network/virtualNetworks/v/subnets/pe"
+  dynamic "private_service_connection" {{
+    for_each = var.c
+    content {{
+      name                           = "c"
+      private_connection_resource_id = private_service_connection.value
+      subresource_names              = ["blob"]
+      is_manual_connection           = true
+    }}
+  }}
+}}
+"""
+    result = scan_tf(_module(tmp_path, body), ["MLA-PE-001"])
+    assert _status(result, "MLA-PE-001") == "incomplete"

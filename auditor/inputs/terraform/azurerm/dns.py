@@ -231,11 +231,14 @@ def private_endpoint(r: TfResource, ctx: MapContext) -> None:
         (manual if is_manual is True else auto).append(entry)
         targets.extend((target, g) for g in groups)
     ip_configs = blocks(r, "ip_configuration")
+    # a dynamic connection block over a collection without a value: which connections
+    # (and whether manual, Pending) is unknown, not none
+    conns_unknown = unknown_blocks(r, "private_service_connection")
     props = prune(
         {
             "subnet": {"id": r.get("subnet_id")},
-            "privateLinkServiceConnections": auto,
-            "manualPrivateLinkServiceConnections": manual,
+            "privateLinkServiceConnections": conns_unknown or auto,
+            "manualPrivateLinkServiceConnections": conns_unknown or manual,
             "customNetworkInterfaceName": r.get("custom_network_interface_name"),
             # a plan's existing endpoint exports what Azure gave it (absent in HCL)
             "customDnsConfigs": [
