@@ -36,7 +36,7 @@ from ...unknown import UnknownValue
 from .azurerm.ids import synthesize_id
 from .resources import ProviderVersion, TfConfig, TfResource
 
-KNOWN_MAJORS = (2, 3, 4)
+KNOWN_MAJORS = (2, 3, 4, 5)
 # a module call, an instance of it, as an address prints it: module.net["a"]
 _MODULE_STEP = re.compile(r'module\.([A-Za-z0-9_-]+)(\[(?:\d+|"(?:[^"\\]|\\.)*")\])?')
 # a reference as jsonconfig prints it: subject (resource, data source, module call,
@@ -468,7 +468,8 @@ class _PlanReader:
         if locked is not None:
             major = locked.split(".")[0]
             majors = (int(major),) if major.isdigit() else ()
-            return ProviderVersion(majors, f"lock file {locked}")
+            exact = tuple(int(p) for p in locked.split("-")[0].split(".")[:3] if p.isdigit())
+            return ProviderVersion(majors, f"lock file {locked}", exact if majors else None)
         constraints = sorted(
             {
                 pc["version_constraint"]
@@ -798,7 +799,7 @@ def admits(constraint: str, major: int) -> bool:
 
 # -- the configuration's files ----------------------------------------------------------------
 _LOCKED = re.compile(
-    r'provider\s+"registry\.(?:terraform|opentofu)\.io/hashicorp/azurerm"\s*\{[^}]*?'
+    r'provider\s+"registry\.(?:terraform\.io|opentofu\.org)/hashicorp/azurerm"\s*\{[^}]*?'
     r'\bversion\s*=\s*"([^"]+)"',
     re.DOTALL,
 )

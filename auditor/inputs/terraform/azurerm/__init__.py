@@ -24,6 +24,7 @@ from ....estate import Origin
 from ....unknown import UnknownValue
 from ..resources import ProviderVersion, TfConfig, TfResource
 from . import defaults as _defaults
+from .coerce import converted
 from .ids import resource_group_id, subscription_of, synthesize_id
 
 Row = dict[str, Any]
@@ -191,7 +192,9 @@ def to_rows(config: TfConfig) -> MapResult:
     _load_mappers()
     ctx = MapContext(config)
     unmapped: Counter[str] = Counter()
-    managed = [r for r in config.resources if r.mode == "managed"]
+    # Terraform converts arguments to the schema's types ("false" → false) before the
+    # provider sees them; the mappers read them converted (coerce.py)
+    managed = [converted(r) for r in config.resources if r.mode == "managed"]
     for phase in (1, 2, 3):
         for r in managed:
             mapper = MAPPERS.get(r.type)

@@ -17,7 +17,7 @@ import yaml
 from ....unknown import UnknownValue
 from ..resources import ProviderVersion
 
-KNOWN_MAJORS = (2, 3, 4)
+KNOWN_MAJORS = (2, 3, 4, 5)
 
 
 @cache
