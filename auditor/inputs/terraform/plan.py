@@ -85,6 +85,7 @@ class _PlanReader:
         self.path = path
         self.doc = doc
         self.gaps: list[str] = []
+        self.unread: set[str] = set()  # instances the plan marks unknown or sensitive whole
         # the name of the argument being filled: it tells which attribute a reference
         # that lost its ".id" (target[each.key].id) means
         self._hint = ""
@@ -175,6 +176,8 @@ class _PlanReader:
                 raise self.fail(f"{where}.change.actions must list strings")
             if rc.get("deposed"):
                 continue
+            if address in out:
+                raise self.fail(f"{where}: resource {address} has a second change")
             out[address] = change
         return out
 
@@ -210,6 +213,15 @@ class _PlanReader:
                 if inst.resource.address not in seen:
                     seen.add(inst.resource.address)
                     out.append(inst)
+        for address, change in changes.items():
+            actions = change.get("actions") or ["no action"]
+            if address in seen or address in self.unread or actions in (["delete"], ["forget"]):
+                continue
+            # a change with no planned value: what it plans is not in the plan
+            self.gaps.append(
+                f"{address}: the plan lists a change ({'/'.join(actions)}) but no planned "
+                "value for it; not read"
+            )
         return out
 
     def module_resources(
@@ -243,6 +255,13 @@ class _PlanReader:
                 continue  # not part of the configuration after apply
             unknown = change.get("after_unknown") if change else None
             sensitive = change.get("after_sensitive") if change else res.get("sensitive_values")
+            whole = self.whole_mark(address, unknown, "after_unknown", "known only after apply")
+            whole = whole or self.whole_mark(address, sensitive, "sensitive", "sensitive")
+            if whole:
+                # ids, names, every setting: nothing to map, and a default in its place
+                # would be made up
+                self.unread.add(address)
+                continue
             resource = TfResource(
                 address=address,
                 mode=mode,
@@ -256,6 +275,16 @@ class _PlanReader:
             _mark(values, unknown, address, _AFTER_APPLY)
             _mark(values, sensitive, address, "is sensitive: the plan's value is not read")
             yield _Instance(resource, call_path, keys)
+
+    def whole_mark(self, address: str, marks: Any, name: str, what: str) -> bool:
+        """Whether ``after_unknown`` / ``after_sensitive`` marks the whole resource (then a
+        gap says so); anything but an object, ``true`` or ``false`` is malformed."""
+        if marks is True:
+            self.gaps.append(f"{address}: the whole resource is {what} in the plan; not read")
+            return True
+        if marks is not None and marks is not False and not isinstance(marks, dict):
+            raise self.fail(f"{address}: {name} is {describe(marks)}, expected an object")
+        return False
 
     # -- configuration ----------------------------------------------------------------------
     def attach_configuration(self, instances: list[_Instance], root: dict[str, Any]) -> None:
@@ -491,9 +520,15 @@ class _PlanReader:
         out: list[dict[str, Any]] = []
         for call_path, module in sorted(self.config_modules.items()):
             declared = module.get("variables")
-            if not isinstance(declared, dict):
-                continue
             where = "".join(f"module.{c}." for c in call_path).rstrip(".")
+            if declared is None:
+                continue
+            if not isinstance(declared, dict):
+                # the variables are judged (a sensitive default): dropping them would pass
+                module = where or "the root module"
+                raise self.fail(
+                    f"the variables of {module} are {describe(declared)}, expected an object"
+                )
             for name in sorted(declared):
                 var = declared[name]
                 if not isinstance(var, dict):
@@ -550,8 +585,30 @@ def _mark(values: dict[str, Any], marks: Any, address: str, why: str) -> None:
                     if isinstance(container, list) and k < len(container)
                     else (container.get(k) if isinstance(container, dict) else None)
                 )
-                if isinstance(inner, dict | list):
+                if isinstance(inner, dict) == isinstance(m, dict) and isinstance(
+                    inner, dict | list
+                ):
                     stack.append((inner, m, here))
+                elif _marks_any(m) and type(inner) is not UnknownValue:
+                    # the value is not shaped as the marks say (null, a string, a shorter
+                    # list): what the marks hide cannot be told apart, so none of it is read
+                    if isinstance(container, list) and k >= len(container):
+                        container.extend([None] * (k + 1 - len(container)))
+                    container[k] = UnknownValue(f"{address}.{_path_text(here)} {why}")
+
+
+def _marks_any(marks: Any) -> bool:
+    """Whether ``true`` is somewhere in ``after_unknown`` / ``after_sensitive`` marks."""
+    stack = [marks]
+    while stack:
+        m = stack.pop()
+        if m is True:
+            return True
+        if isinstance(m, dict):
+            stack.extend(m.values())
+        elif isinstance(m, list):
+            stack.extend(m)
+    return False
 
 
 def _computed(value: Any) -> bool:

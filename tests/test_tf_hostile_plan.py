@@ -1,0 +1,108 @@
+"""Hostile and careless ``terraform show -json`` plans and Terraform CLI options: each
+malformed or evasive input is one clear error (exit 2) or an unread value, never a pass
+and never a made-up finding."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.files import InputError
+from auditor.inputs.terraform.plan import read_plan
+from auditor.unknown import UnknownValue
+
+from .test_terraform_plan import AML, _tiny, by_address, load
+
+SUB = "11111111-1111-1111-1111-111111111111"
+AZ = "registry.terraform.io/hashicorp/azurerm"
+NIC = "azurerm_network_interface.n"
+
+
+def read(doc: Any) -> Any:
+    return read_plan(Path("p.json"), doc)
+
+
+def _change(doc: dict[str, Any], address: str) -> dict[str, Any]:
+    return next(c for c in doc["resource_changes"] if c["address"] == address)["change"]
+
+
+# -- after_unknown / after_sensitive -----------------------------------------------------------
+@pytest.mark.parametrize("mark", ["after_unknown", "after_sensitive"])
+def test_a_resource_marked_unknown_or_sensitive_whole_is_not_read(mark: str) -> None:
+    doc = _tiny(["azurerm_subnet.s[0].id"])
+    _change(doc, NIC)[mark] = True
+    config = read(doc)
+    assert NIC not in by_address(config)  # its values (here: made-up ones) are not read
+    assert any(g.startswith(f"{NIC}: the whole resource is") for g in config.gaps)
+
+
+def test_sensitive_values_true_for_a_resource_without_a_change_is_not_read() -> None:
+    doc = _tiny(["azurerm_subnet.s[0].id"])
+    doc["resource_changes"] = [c for c in doc["resource_changes"] if c["address"] != NIC]
+    nic = doc["planned_values"]["root_module"]["resources"][-1]
+    nic["sensitive_values"] = True  # no change: the planned value's own marks are read
+    config = read(doc)
+    assert NIC not in by_address(config)
+
+
+@pytest.mark.parametrize("marks", [[], "yes", 3])
+def test_marks_of_another_type_are_a_malformed_plan(marks: Any) -> None:
+    doc = _tiny(["azurerm_subnet.s[0].id"])
+    _change(doc, NIC)["after_unknown"] = marks
+    with pytest.raises(InputError, match=r"^p\.json: azurerm_network_interface\.n: after_unknown"):
+        read(doc)
+
+
+def test_marks_shaped_unlike_the_value_hide_what_they_mark() -> None:
+    doc = _tiny(["azurerm_subnet.s[0].id"])
+    nic = doc["planned_values"]["root_module"]["resources"][-1]["values"]
+    nic["ip_configuration"] = [{"name": "ip", "subnet_id": "/x"}]
+    nic["dns_servers"] = None
+    nic["tags"] = "a string"
+    _change(doc, NIC)["after_unknown"] = {
+        # a second ip_configuration the value lacks, a list where the value is null
+        "ip_configuration": [{}, {"subnet_id": True}],
+        "dns_servers": [True],
+        "tags": {"x": True},
+    }
+    _change(doc, NIC)["after_sensitive"] = {"dns_servers": [True]}
+    configured = doc["configuration"]["root_module"]["resources"][-1]["expressions"]
+    configured["dns_servers"] = {"references": ["var.dns"]}  # set, so not left out as computed
+    res = by_address(read(doc))[NIC]
+    assert res.values["ip_configuration"][0] == {"name": "ip", "subnet_id": "/x"}
+    assert type(res.values["ip_configuration"][1]) is UnknownValue
+    assert "known only after apply" in res.values["dns_servers"].reason  # unknown wins
+    assert res.values.get("tags") != "a string"  # unknown (and then left out as computed)
+
+
+# -- resource_changes against planned_values ---------------------------------------------------
+def test_a_second_change_for_one_address_is_a_malformed_plan() -> None:
+    doc = _tiny(["azurerm_subnet.s[0].id"])
+    second = copy.deepcopy(doc["resource_changes"][-1])
+    second["change"]["actions"] = ["delete"]  # would hide the NIC were the last one to win
+    doc["resource_changes"].append(second)
+    with pytest.raises(InputError, match=r"azurerm_network_interface\.n has a second change"):
+        read(doc)
+
+
+def test_a_change_without_a_planned_value_is_a_gap() -> None:
+    doc = _tiny(["azurerm_subnet.s[0].id"])
+    doc["planned_values"]["root_module"]["resources"].pop()  # the NIC
+    config = read(doc)
+    assert f"{NIC}: the plan lists a change (create) but no planned value for it; not read" in (
+        config.gaps
+    )
+    doc["resource_changes"][-1]["change"]["actions"] = ["delete"]  # deleted: nothing missing
+    assert read(doc).gaps == []
+
+
+# -- configuration -----------------------------------------------------------------------------
+@pytest.mark.parametrize("declared", [[], "x", 7])
+def test_variables_that_are_not_an_object_are_a_malformed_plan(declared: Any) -> None:
+    doc = load(AML)
+    doc["configuration"]["root_module"]["variables"] = declared
+    with pytest.raises(InputError, match="the variables of the root module are"):
+        read(doc)
