@@ -5,16 +5,18 @@ and never a made-up finding."""
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from auditor import cli
 from auditor.files import InputError
 from auditor.inputs.terraform.plan import read_plan
 from auditor.unknown import UnknownValue
 
-from .test_terraform_plan import AML, _tiny, by_address, load
+from .test_terraform_plan import AML, REGISTRY, _tiny, by_address, load
 
 SUB = "11111111-1111-1111-1111-111111111111"
 AZ = "registry.terraform.io/hashicorp/azurerm"
@@ -106,3 +108,62 @@ def test_variables_that_are_not_an_object_are_a_malformed_plan(declared: Any) ->
     doc["configuration"]["root_module"]["variables"] = declared
     with pytest.raises(InputError, match="the variables of the root module are"):
         read(doc)
+
+
+# -- the command line --------------------------------------------------------------------------
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = cli.main(list(argv))
+    return code, capsys.readouterr().err
+
+
+def test_a_report_must_not_overwrite_a_terraform_file_it_reads(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = tmp_path / "infra"
+    shutil.copytree(REGISTRY, root)
+    main_tf = (root / "main.tf").read_text(encoding="utf-8")
+    plan = str(root / "public.json")
+    for argv in (
+        ["scan", "--terraform", str(root), "--output", f"json:{root / 'main.tf'}"],
+        ["scan", "--terraform", str(root), "--output", f"sarif:{root}/./x.auto.tfvars"],
+        ["scan", "--terraform-plan", plan, "--output", f"json:{root / 'main.tf'}"],
+        ["baseline", "--terraform", str(root), "--output", str(root / "main.tf")],
+        [
+            "scan",
+            "--terraform-plan",
+            plan,
+            "--terraform-source",
+            str(root),
+            "--output",
+            str(root / ".terraform.lock.hcl"),
+        ],
+    ):
+        code, err = _cli(capsys, *argv)
+        assert code == 2, (argv, err)
+        assert "is a Terraform file of the configuration being read" in err, argv
+    assert (root / "main.tf").read_text(encoding="utf-8") == main_tf
+    assert not (root / "x.auto.tfvars").exists()
+    # a report beside the configuration is fine
+    code, err = _cli(capsys, "scan", "--terraform", str(root), "--output", f"json:{root}/r.json")
+    assert code != 2, err
+
+
+@pytest.mark.parametrize("source", ["nope", "file.txt", "empty"])
+def test_a_terraform_source_that_is_not_a_configuration_is_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, source: str
+) -> None:
+    (tmp_path / "file.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    where = tmp_path / source
+    code, err = _cli(capsys, "scan", "--terraform-plan", str(AML), "--terraform-source", str(where))
+    assert code == 2, err
+    assert err.startswith(f"mlops-audit: {where}: ") and "(--terraform-source)" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_var_the_root_module_does_not_declare_is_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, err = _cli(capsys, "scan", "--terraform", str(REGISTRY), "--var", "pubilc=false")
+    assert code == 2
+    assert f"{REGISTRY}: --var pubilc: the root module declares no variable 'pubilc'" in err

@@ -42,7 +42,20 @@ class TerraformPlan:
         return isinstance(doc, dict) and "format_version" in doc and "format" not in doc
 
     def read(self, path: Path, doc: Any, options: InputOptions) -> Reading:
-        config = read_plan(path, doc, options.terraform_source)
+        source = options.terraform_source
+        if source is not None and not has_tf_files(source):
+            # named but unusable: findings would silently lose their file and line
+            problem = (
+                "no such directory"
+                if not source.exists()
+                else "is not a directory"
+                if not source.is_dir()
+                else "holds no .tf files"
+            )
+            raise InputError(
+                source, f"{problem} (--terraform-source), expected {DIRECTORY.expected}"
+            )
+        config = read_plan(path, doc, source)
         extra = {
             k: doc[k]
             for k in ("format_version", "terraform_version")

@@ -1249,7 +1249,12 @@ def _root_values(
         values.update(_tfvars(Path(p), str(p)))
     for name, raw in variables.items():
         decl = mdef.variables.get(name)
-        t = _attr(decl[0], "type") if decl else None
+        if decl is None:
+            # as terraform plan: a misspelt name would leave the intended value unused
+            raise InputError(
+                display(root), f"--var {name}: the root module declares no variable {name!r}"
+            )
+        t = _attr(decl[0], "type")
         values[name] = _parse_cli_value(raw, t[0] if t else None)
     return values
 
