@@ -5,6 +5,7 @@ and never a made-up finding."""
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,100 @@ def test_a_var_the_root_module_does_not_declare_is_exit_2(
     code, err = _cli(capsys, "scan", "--terraform", str(REGISTRY), "--var", "pubilc=false")
     assert code == 2
     assert f"{REGISTRY}: --var pubilc: the root module declares no variable 'pubilc'" in err
+
+
+# -- the provider version ----------------------------------------------------------------------
+def _storage_plan(constraint: str | None = None) -> dict[str, Any]:
+    """A new storage account that leaves its public settings to the provider's defaults."""
+    values = {"name": "stx", "resource_group_name": "rg", "location": "westeurope"}
+    address = "azurerm_storage_account.s"
+    kind = {"mode": "managed", "type": "azurerm_storage_account", "name": "s"}
+    provider: dict[str, Any] = {"name": "azurerm", "full_name": AZ}
+    if constraint is not None:
+        provider["version_constraint"] = constraint
+    return {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [{"address": address, **kind, "provider_name": AZ, "values": values}]
+            }
+        },
+        "resource_changes": [
+            {"address": address, **kind, "change": {"actions": ["create"], "after_unknown": {}}}
+        ],
+        "configuration": {"provider_config": {"azurerm": provider}, "root_module": {}},
+    }
+
+
+def _scan_json(capsys: pytest.CaptureFixture[str], plan: Path, *argv: str) -> dict[str, Any]:
+    cli.main(["scan", "--terraform-plan", str(plan), "--format", "json", *argv])
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    ("constraint", "lock", "majors"),
+    [(">= 6.0", None, [6]), ("~> 3.0", "6.1.0", [6]), (None, "6.1.0", [6])],
+)
+def test_a_provider_major_whose_defaults_are_not_known_leaves_defaults_unknown(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    constraint: str | None,
+    lock: str | None,
+    majors: list[int],
+) -> None:
+    (tmp_path / "main.tf").write_text('resource "azurerm_storage_account" "s" {\n}\n', "utf-8")
+    if lock is not None:
+        (tmp_path / ".terraform.lock.hcl").write_text(
+            f'provider "registry.terraform.io/hashicorp/azurerm" {{\n  version = "{lock}"\n}}\n',
+            encoding="utf-8",
+        )
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(_storage_plan(constraint)), encoding="utf-8")
+    report = _scan_json(capsys, plan, "--select", "MLA-STG-001,MLA-STG-003")
+    assert report["inputs"][0]["terraform"]["azurerm_majors"] == majors
+    assert report["findings"] == []  # neither a made-up finding nor a pass
+    reasons = {n["rule_id"]: " ".join(n["reasons"]) for n in report["not_evaluated"]}
+    assert sorted(reasons) == ["MLA-STG-001", "MLA-STG-003"]
+    assert all("defaults this tool does not know" in r for r in reasons.values()), reasons
+
+
+def test_a_5x_constraint_reads_5x_defaults(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(_storage_plan("~> 5.0")), encoding="utf-8")
+    report = _scan_json(capsys, plan, "--select", "MLA-STG-001,MLA-STG-003")
+    assert report["inputs"][0]["terraform"]["azurerm_majors"] == [5]
+    # 5.x: public network access on by default, anonymous blob access off
+    assert [f["rule_id"] for f in report["findings"]] == ["MLA-STG-001"]
+    assert report["not_evaluated"] == []
+
+
+def test_under_an_unknown_major_what_the_configuration_sets_still_holds(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = _storage_plan(">= 6.0")
+    ws = {
+        "address": "azurerm_machine_learning_workspace.w",
+        "mode": "managed",
+        "type": "azurerm_machine_learning_workspace",
+        "name": "w",
+        "provider_name": AZ,
+        "values": {
+            "name": "mlw",
+            "resource_group_name": "rg",
+            "location": "westeurope",
+            "public_network_access_enabled": True,
+        },
+    }
+    doc["planned_values"]["root_module"]["resources"] = [ws]
+    doc["resource_changes"] = []
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(doc), encoding="utf-8")
+    report = _scan_json(capsys, plan, "--select", "MLA-AML-001")
+    assert [f["rule_id"] for f in report["findings"]] == ["MLA-AML-001"], report["not_evaluated"]
+    ws["values"]["public_network_access_enabled"] = None  # left to the provider's default
+    plan.write_text(json.dumps(doc), encoding="utf-8")
+    report = _scan_json(capsys, plan, "--select", "MLA-AML-001")
+    assert report["findings"] == []
+    assert [n["rule_id"] for n in report["not_evaluated"]] == ["MLA-AML-001"]

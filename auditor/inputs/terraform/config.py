@@ -27,6 +27,7 @@ from typing import Any
 
 from ...files import InputError
 from ...unknown import UnknownValue
+from .azurerm.defaults import admitted_majors
 from .evaluate import (
     CONSTANT,
     Context,
@@ -1261,8 +1262,6 @@ def _root_values(
 
 # -- provider version -----------------------------------------------------------------------
 
-MAJORS = (2, 3, 4)
-
 
 def _version_tuple(text: str) -> tuple[int, ...]:
     parts = re.findall(r"\d+", text.split("-")[0])
@@ -1270,23 +1269,25 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 def majors_admitted(constraint: str) -> tuple[int, ...]:
-    """Which of the majors 2, 3, 4 a version constraint admits (any version of it)."""
-    out = []
+    """Which of the majors 2 to 5 (whose defaults are known) a version constraint admits
+    (any version of it); when none, the first other major it admits (see
+    ``azurerm.defaults.admitted_majors``)."""
     conds = [c.strip() for c in constraint.split(",") if c.strip()]
-    for major in MAJORS:
-        # candidate versions of this major: the constraint's own versions and the edges
-        candidates: set[tuple[int, ...]] = {(major, 0, 0), (major, 999, 999)}
-        for c in conds:
-            m = re.match(r"^(~>|>=|<=|!=|=|>|<)?\s*v?([\d.]+)", c)
-            if m:
-                v = _version_tuple(m.group(2))
-                if v[0] == major:
-                    candidates |= {v, (v[0], v[1], v[2] + 1), (v[0], v[1] + 1, 0)}
-                    if v[2] > 0:
-                        candidates.add((v[0], v[1], v[2] - 1))
-        if any(all(_satisfies(v, c) for c in conds) for c in [None] for v in candidates):
-            out.append(major)
-    return tuple(out)
+    return admitted_majors(lambda major: _admits_major(conds, major))
+
+
+def _admits_major(conds: list[str], major: int) -> bool:
+    # candidate versions of this major: the constraint's own versions and the edges
+    candidates: set[tuple[int, ...]] = {(major, 0, 0), (major, 999, 999)}
+    for c in conds:
+        m = re.match(r"^(~>|>=|<=|!=|=|>|<)?\s*v?([\d.]+)", c)
+        if m:
+            v = _version_tuple(m.group(2))
+            if v[0] == major:
+                candidates |= {v, (v[0], v[1], v[2] + 1), (v[0], v[1] + 1, 0)}
+                if v[2] > 0:
+                    candidates.add((v[0], v[1], v[2] - 1))
+    return any(all(_satisfies(v, c) for c in conds) for v in candidates)
 
 
 def _satisfies(v: tuple[int, ...], c: str) -> bool:
@@ -1333,9 +1334,8 @@ def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVers
                 if v is not None and v[0][0] == "lit" and isinstance(v[0][1], str):
                     version = v[0][1]
                     major = _version_tuple(version)[0]
-                    return ProviderVersion(
-                        (major,) if major in MAJORS else (), f"lock file {version}"
-                    )
+                    # a major whose defaults are not known stays: they are then unknown
+                    return ProviderVersion((major,), f"lock file {version}")
     for body, _file in mdef.terraform:
         for btype, _labels, inner, _line in body.blocks:
             if btype != "required_providers":

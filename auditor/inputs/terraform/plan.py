@@ -33,10 +33,10 @@ from typing import Any
 
 from ...files import InputError, describe
 from ...unknown import UnknownValue
+from .azurerm.defaults import admitted_majors
 from .azurerm.ids import synthesize_id
 from .resources import ProviderVersion, TfConfig, TfResource
 
-KNOWN_MAJORS = (2, 3, 4)
 # a module call, an instance of it, as an address prints it: module.net["a"]
 _MODULE_STEP = re.compile(r'module\.([A-Za-z0-9_-]+)(\[(?:\d+|"(?:[^"\\]|\\.)*")\])?')
 # a reference as jsonconfig prints it: subject (resource, data source, module call,
@@ -510,7 +510,7 @@ class _PlanReader:
         )
         if not constraints:
             return ProviderVersion((), "not declared")
-        majors = tuple(m for m in KNOWN_MAJORS if all(admits(c, m) for c in constraints))
+        majors = admitted_majors(lambda m: all(admits(c, m) for c in constraints))
         spelled = " and ".join(repr(c) for c in constraints)
         return ProviderVersion(majors, f"required_providers {spelled}")
 

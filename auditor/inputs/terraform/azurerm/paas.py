@@ -19,7 +19,7 @@ from .... import arm
 from ....unknown import UnknownValue, is_unknown
 from ..resources import TfResource
 from . import MapContext, Row, maps
-from .defaults import KNOWN_MAJORS, default_at
+from .defaults import KNOWN_MAJORS, RESEARCHED_MAJORS, default_at, unresearched
 
 WORKSPACE = "microsoft.machinelearningservices/workspaces"
 COMPUTE = "microsoft.machinelearningservices/workspaces/computes"
@@ -78,9 +78,16 @@ def prune(props: dict[str, Any]) -> dict[str, Any]:
 def per_major(ctx: MapContext, r: TfResource, what: str, fn: Callable[[int], Any]) -> Any:
     """``fn(major)`` for every admitted major: the value when they agree, else unknown."""
     majors = ctx.provider.majors or KNOWN_MAJORS
+    unknown = unresearched(r.type, what, ctx.provider)
+    if unknown is not None:
+        # a major whose defaults are not known (none there): the value holds only when it
+        # is the newest known major's too — what the configuration sets, not a default
+        majors = tuple(dict.fromkeys((*majors, RESEARCHED_MAJORS[-1])))
     values = {m: fn(m) for m in majors}
     if len({repr(v) for v in values.values()}) == 1:
         return values[majors[0]]
+    if unknown is not None:
+        return unknown
     spelled = ", ".join(f"{m}.x: {v!r}" for m, v in values.items())
     return UnknownValue(
         f"{r.address}: {what} differs between the azurerm versions the configuration admits"
