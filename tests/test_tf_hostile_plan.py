@@ -265,3 +265,32 @@ def test_under_an_unknown_major_what_the_configuration_sets_still_holds(
     report = _scan_json(capsys, plan, "--select", "MLA-AML-001")
     assert report["findings"] == []
     assert [n["rule_id"] for n in report["not_evaluated"]] == ["MLA-AML-001"]
+
+
+# -- equivalent spellings ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "found", "unknown"),
+    [
+        (False, [], []),
+        ("false", [], []),  # Terraform converts the string to the bool
+        (True, ["MLA-STG-001"], []),
+        ("true", ["MLA-STG-001"], []),
+        ("no", [], ["MLA-STG-001"]),  # not a bool Terraform accepts: neither pass nor finding
+    ],
+)
+def test_a_bool_spelled_as_a_string_is_the_bool(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    value: Any,
+    found: list[str],
+    unknown: list[str],
+) -> None:
+    doc = _storage_plan("~> 3.0")
+    doc["planned_values"]["root_module"]["resources"][0]["values"][
+        "public_network_access_enabled"
+    ] = value
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(doc), encoding="utf-8")
+    report = _scan_json(capsys, plan, "--select", "MLA-STG-001")
+    assert [f["rule_id"] for f in report["findings"]] == found
+    assert [n["rule_id"] for n in report["not_evaluated"]] == unknown

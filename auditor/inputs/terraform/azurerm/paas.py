@@ -32,12 +32,18 @@ def location(value: Any) -> Any:
 
 
 def enabled(value: Any, yes: str = "Enabled", no: str = "Disabled") -> Any:
-    """A Terraform bool as ARM's Enabled / Disabled (unknowns and None stay as they are)."""
+    """A Terraform bool as ARM's Enabled / Disabled (unknowns and None stay as they are).
+    The strings "true" and "false" are the bool Terraform converts them to; any other value
+    is not a bool Terraform would accept, so what it sets is unknown."""
+    if value in ("true", "false"):
+        value = value == "true"
     if value is True:
         return yes
     if value is False:
         return no
-    return value
+    if value is None or is_unknown(value):
+        return value
+    return UnknownValue(f"{str(value)[:80]!r} is not a bool (true or false)")
 
 
 def known_str(value: Any) -> bool:
