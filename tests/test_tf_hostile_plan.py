@@ -294,3 +294,19 @@ def test_a_bool_spelled_as_a_string_is_the_bool(
     report = _scan_json(capsys, plan, "--select", "MLA-STG-001")
     assert [f["rule_id"] for f in report["findings"]] == found
     assert [n["rule_id"] for n in report["not_evaluated"]] == unknown
+
+
+def test_a_plan_that_is_not_a_plan_file_says_a_plan_was_expected(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "blank.json").write_text("\n", encoding="utf-8")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    for name, problem in [
+        ("empty", "is a directory, expected a Terraform plan JSON file"),
+        ("blank.json", "file is empty, expected Terraform plan JSON"),
+        ("deep.json", "invalid JSON: nested too deeply to be Terraform plan JSON"),
+    ]:
+        code, err = _cli(capsys, "scan", "--terraform-plan", str(tmp_path / name))
+        assert code == 2
+        assert err == f"mlops-audit: {tmp_path / name}: {problem}\n"
