@@ -310,3 +310,39 @@ def test_a_plan_that_is_not_a_plan_file_says_a_plan_was_expected(
         code, err = _cli(capsys, "scan", "--terraform-plan", str(tmp_path / name))
         assert code == 2
         assert err == f"mlops-audit: {tmp_path / name}: {problem}\n"
+
+
+# -- the configuration beside a plan -----------------------------------------------------------
+def test_the_line_scan_is_linear_on_unterminated_comments() -> None:
+    import time
+
+    from auditor.inputs.terraform.plan import _blocks
+
+    text = 'resource "azurerm_subnet" "s" {\n  name = "x"\n}\n' + ("/*" + " " * 100) * 5000
+    start = time.monotonic()
+    ((kind, labels, line, lines),) = list(_blocks(text))  # was ~9 s: quadratic
+    assert time.monotonic() - start < 1.0
+    assert (kind, labels, line, lines) == ("resource", ("azurerm_subnet", "s"), 1, {"name": 2})
+
+
+@pytest.mark.parametrize("fifo", [".terraform.lock.hcl", ".terraform/modules/modules.json", "x.tf"])
+def test_a_fifo_beside_the_plan_does_not_block_the_scan(tmp_path: Path, fifo: str) -> None:
+    import os
+    import threading
+
+    shutil.copytree(AML.parent, tmp_path / "src")
+    where = tmp_path / "src" / fifo
+    where.parent.mkdir(parents=True, exist_ok=True)
+    where.unlink(missing_ok=True)
+    os.mkfifo(where)
+    done: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: done.append(read_plan(AML, load(AML), tmp_path / "src")), daemon=True
+    )
+    worker.start()
+    worker.join(20)
+    if not done:  # unblock the reader so the test run can end
+        fd = os.open(where, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+    assert done, f"reading the plan blocked on {fifo}"
+    assert done[0].provider.source == "required_providers '~> 3.0'"

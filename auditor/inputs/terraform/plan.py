@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...files import InputError, describe
+from ...files import InputError, describe, read_bytes
 from ...unknown import UnknownValue
 from .azurerm.defaults import admitted_majors
 from .azurerm.ids import synthesize_id
@@ -901,10 +901,8 @@ class _SourceLayout:
         return cls(root, dirs)
 
     def locked_azurerm(self) -> str | None:
-        lock = self.root / ".terraform.lock.hcl"
-        try:
-            text = lock.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        text = _read_side_file(self.root / ".terraform.lock.hcl")
+        if text is None:
             return None
         m = _LOCKED.search(text)
         return m[1] if m else None
@@ -929,6 +927,16 @@ class _SourceLayout:
                 var["file"], var["line"], _ = found
 
 
+def _read_side_file(path: Path) -> str | None:
+    """A file of the configuration read for lines, modules or the locked version: its
+    text, or None when it is missing, not a regular file (a FIFO would block the scan) or
+    not UTF-8."""
+    try:
+        return read_bytes(path, "text").decode("utf-8-sig")
+    except (InputError, UnicodeDecodeError):
+        return None
+
+
 def _has_tf(directory: Path) -> bool:
     try:
         return directory.is_dir() and any(p.suffix == ".tf" for p in directory.iterdir())
@@ -938,9 +946,10 @@ def _has_tf(directory: Path) -> bool:
 
 def _installed_modules(root: Path) -> dict[str, str]:
     """``terraform init``'s record of where registry and git modules went (key → dir)."""
+    text = _read_side_file(root / ".terraform" / "modules" / "modules.json")
     try:
-        doc = json.loads((root / ".terraform" / "modules" / "modules.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        doc = json.loads(text) if text is not None else None
+    except (ValueError, RecursionError):
         return {}
     out: dict[str, str] = {}
     for entry in doc.get("Modules", []) if isinstance(doc, dict) else []:
@@ -963,9 +972,8 @@ def _scan(directory: Path) -> dict[tuple[str, str, str], _Where]:
     except OSError:
         return out
     for file in files:
-        try:
-            text = file.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+        text = _read_side_file(file)
+        if text is None:
             continue
         for kind, labels, line, lines in _blocks(text):
             if kind == "variable" and len(labels) == 1:
@@ -976,7 +984,7 @@ def _scan(directory: Path) -> dict[tuple[str, str, str], _Where]:
 
 
 _TOKEN = re.compile(
-    r"""(?P<nl>\n)|(?P<space>[ \t\r]+)|(?P<comment>\#[^\n]*|//[^\n]*|/\*.*?\*/)"""
+    r"""(?P<nl>\n)|(?P<space>[ \t\r]+)|(?P<comment>\#[^\n]*|//[^\n]*|/\*.*?(?:\*/|\Z))"""
     r"""|(?P<heredoc><<-?[ \t]*"?(?P<tag>[A-Za-z_][\w-]*)"?[ \t]*\r?\n)"""
     r"""|(?P<string>"(?:[^"\\\n]|\\.)*")|(?P<word>[A-Za-z_][\w-]*)"""
     r"""|(?P<eq>==|=>|!=|<=|>=|=)|(?P<open>[{\[(])|(?P<close>[}\])])|(?P<other>.)""",
