@@ -346,3 +346,26 @@ def test_a_fifo_beside_the_plan_does_not_block_the_scan(tmp_path: Path, fifo: st
         os.close(fd)
     assert done, f"reading the plan blocked on {fifo}"
     assert done[0].provider.source == "required_providers '~> 3.0'"
+
+
+@pytest.mark.parametrize(
+    ("kind", "problem"),
+    [
+        ("missing", "no such file"),
+        ("dir", "is a directory"),
+        ("fifo", "is not a regular file"),
+    ],
+)
+def test_a_var_file_that_is_not_a_file_says_what_it_is(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str, problem: str
+) -> None:
+    import os
+
+    where = tmp_path / "x.tfvars"
+    if kind == "dir":
+        where.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(where)
+    code, err = _cli(capsys, "scan", "--terraform", str(REGISTRY), "--var-file", str(where))
+    assert code == 2
+    assert err == f"mlops-audit: {where}: {problem} (--var-file), expected a .tfvars file\n"

@@ -81,7 +81,14 @@ class TerraformDirectory:
 
         for var_file in options.var_files:
             if not var_file.is_file():
-                raise InputError(var_file, "no such file (--var-file)")
+                problem = (
+                    "no such file"
+                    if not var_file.exists()
+                    else "is a directory"
+                    if var_file.is_dir()
+                    else "is not a regular file"
+                )
+                raise InputError(var_file, f"{problem} (--var-file), expected a .tfvars file")
         config = load_config(path, list(options.var_files), dict(options.variables))
         return terraform_reading(config, {})
 
