@@ -369,3 +369,15 @@ def test_a_var_file_that_is_not_a_file_says_what_it_is(
     code, err = _cli(capsys, "scan", "--terraform", str(REGISTRY), "--var-file", str(where))
     assert code == 2
     assert err == f"mlops-audit: {where}: {problem} (--var-file), expected a .tfvars file\n"
+
+
+def test_a_value_sensitive_in_the_planned_values_is_not_read_whatever_the_change_says() -> None:
+    doc = _tiny(["azurerm_subnet.s[0].id"])
+    nic = doc["planned_values"]["root_module"]["resources"][-1]
+    nic["values"]["internal_dns_name_label"] = "s3cr3t"
+    nic["sensitive_values"] = {"internal_dns_name_label": True}
+    _change(doc, NIC)["after_sensitive"] = {}  # disagrees: the secret must still not be read
+    configured = doc["configuration"]["root_module"]["resources"][-1]["expressions"]
+    configured["internal_dns_name_label"] = {"references": ["var.label"]}
+    value = by_address(read(doc))[NIC].values["internal_dns_name_label"]
+    assert type(value) is UnknownValue and "sensitive" in value.reason

@@ -254,9 +254,15 @@ class _PlanReader:
             if change is not None and change.get("actions") in (["delete"], ["forget"]):
                 continue  # not part of the configuration after apply
             unknown = change.get("after_unknown") if change else None
-            sensitive = change.get("after_sensitive") if change else res.get("sensitive_values")
+            # the change's marks and the planned value's own: either hides a value (they
+            # agree in a plan Terraform wrote; a secret must not leak where they do not)
+            sensitive = change.get("after_sensitive") if change else None
+            planned_marks = res.get("sensitive_values")
             whole = self.whole_mark(address, unknown, "after_unknown", "known only after apply")
-            whole = whole or self.whole_mark(address, sensitive, "sensitive", "sensitive")
+            whole = whole or self.whole_mark(address, sensitive, "after_sensitive", "sensitive")
+            whole = whole or self.whole_mark(
+                address, planned_marks, "sensitive_values", "sensitive"
+            )
             if whole:
                 # ids, names, every setting: nothing to map, and a default in its place
                 # would be made up
@@ -273,7 +279,8 @@ class _PlanReader:
                 provider=_local_provider(res.get("provider_name"), rtype),
             )
             _mark(values, unknown, address, _AFTER_APPLY)
-            _mark(values, sensitive, address, "is sensitive: the plan's value is not read")
+            for marks in (sensitive, planned_marks):
+                _mark(values, marks, address, "is sensitive: the plan's value is not read")
             yield _Instance(resource, call_path, keys)
 
     def whole_mark(self, address: str, marks: Any, name: str, what: str) -> bool:
