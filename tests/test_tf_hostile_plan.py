@@ -381,3 +381,11 @@ def test_a_value_sensitive_in_the_planned_values_is_not_read_whatever_the_change
     configured["internal_dns_name_label"] = {"references": ["var.label"]}
     value = by_address(read(doc))[NIC].values["internal_dns_name_label"]
     assert type(value) is UnknownValue and "sensitive" in value.reason
+
+
+@pytest.mark.parametrize("flag", ["true", 1, []])
+def test_a_variables_sensitive_flag_that_is_not_a_boolean_is_a_malformed_plan(flag: Any) -> None:
+    doc = load(AML)
+    doc["configuration"]["root_module"]["variables"]["token"] = {"sensitive": flag}
+    with pytest.raises(InputError, match="variable token in the root module: 'sensitive' is"):
+        read(doc)

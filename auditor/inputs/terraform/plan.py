@@ -541,6 +541,12 @@ class _PlanReader:
                 if not isinstance(var, dict):
                     module = where or "the root module"
                     raise self.fail(f"variable {name} in {module} is not an object")
+                if var.get("sensitive") is not None and not isinstance(var["sensitive"], bool):
+                    module = where or "the root module"
+                    raise self.fail(
+                        f"variable {name} in {module}: 'sensitive' is "
+                        f"{describe(var['sensitive'])}, expected a boolean"
+                    )
                 out.append(
                     {
                         "module": where,
