@@ -389,3 +389,28 @@ def test_a_variables_sensitive_flag_that_is_not_a_boolean_is_a_malformed_plan(fl
     doc["configuration"]["root_module"]["variables"]["token"] = {"sensitive": flag}
     with pytest.raises(InputError, match="variable token in the root module: 'sensitive' is"):
         read(doc)
+
+
+def _module_plan(module: str) -> dict[str, Any]:
+    doc = _tiny(["azurerm_subnet.s[0].id"])
+    subnets = doc["planned_values"]["root_module"]["resources"][:2]
+    for s in subnets:
+        s["address"] = f"{module}.{s['address']}"
+    doc["planned_values"]["root_module"]["resources"][:2] = []
+    doc["planned_values"]["root_module"]["child_modules"] = [
+        {"address": module, "resources": subnets}
+    ]
+    doc["resource_changes"] = [c for c in doc["resource_changes"] if c["address"] == NIC]
+    return doc
+
+
+@pytest.mark.parametrize("module", ["module.x y", "net", 'module.a["b"]junk', "module."])
+def test_a_module_address_that_is_not_one_is_a_malformed_plan(module: str) -> None:
+    with pytest.raises(InputError, match="is not a module address"):
+        read(_module_plan(module))
+
+
+@pytest.mark.parametrize("module", ["module.réseau", 'module.a["x\\"]/[0]"].module.b'])
+def test_a_module_address_in_any_spelling_terraform_writes_is_read(module: str) -> None:
+    res = by_address(read(_module_plan(module)))
+    assert res[f"{module}.azurerm_subnet.s[0]"].module == module

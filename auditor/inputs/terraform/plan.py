@@ -38,7 +38,8 @@ from .azurerm.ids import synthesize_id
 from .resources import ProviderVersion, TfConfig, TfResource
 
 # a module call, an instance of it, as an address prints it: module.net["a"]
-_MODULE_STEP = re.compile(r'module\.([A-Za-z0-9_-]+)(\[(?:\d+|"(?:[^"\\]|\\.)*")\])?')
+_MODULE_STEP = re.compile(r'module\.([\w-]+)(\[(?:\d+|"(?:[^"\\]|\\.)*")\])?')
+_MODULE_ADDRESS = re.compile(rf"{_MODULE_STEP.pattern}(?:\.{_MODULE_STEP.pattern})*")
 # a reference as jsonconfig prints it: subject (resource, data source, module call,
 # variable), an optional literal index, then the rest of the traversal
 _REFERENCE = re.compile(
@@ -234,6 +235,9 @@ class _PlanReader:
         module_address = module.get("address", "")
         if not isinstance(module_address, str):
             raise self.fail(f"{at}.address is {describe(module_address)}, expected a string")
+        if module_address and not _MODULE_ADDRESS.fullmatch(module_address):
+            # read as another module, its resources would take that module's references
+            raise self.fail(f"{at}.address {module_address!r} is not a module address")
         call_path, keys = _module_path(module_address)
         for j, raw in enumerate(self.arr(module.get("resources"), f"{at}.resources")):
             where = f"{at}.resources[{j}]"
