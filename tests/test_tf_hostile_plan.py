@@ -414,3 +414,61 @@ def test_a_module_address_that_is_not_one_is_a_malformed_plan(module: str) -> No
 def test_a_module_address_in_any_spelling_terraform_writes_is_read(module: str) -> None:
     res = by_address(read(_module_plan(module)))
     assert res[f"{module}.azurerm_subnet.s[0]"].module == module
+
+
+def _nsg_plan() -> dict[str, Any]:
+    """A new NSG whose rules come from a dynamic block over a collection known only after
+    apply: the whole security_rule list is unknown, and the plan's configuration section
+    (which leaves dynamic blocks out) does not say the configuration sets it."""
+    address = "azurerm_network_security_group.n"
+    kind = {"mode": "managed", "type": "azurerm_network_security_group", "name": "n"}
+    values = {"name": "nsg", "resource_group_name": "rg", "location": "westeurope"}
+    return {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [{"address": address, **kind, "provider_name": AZ, "values": values}]
+            }
+        },
+        "resource_changes": [
+            {
+                "address": address,
+                **kind,
+                "change": {"actions": ["create"], "after_unknown": {"security_rule": True}},
+            }
+        ],
+        "configuration": {
+            "root_module": {
+                "resources": [
+                    {"address": address, **kind, "expressions": {"name": {"constant_value": "nsg"}}}
+                ]
+            }
+        },
+    }
+
+
+def test_a_dynamic_block_known_only_after_apply_stays_unknown(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "azurerm_network_security_group" "n" {\n'
+        '  name = "nsg"\n'
+        '  dynamic "security_rule" {\n'
+        "    for_each = var.rules\n"
+        "    content {\n"
+        "      name = security_rule.key\n"
+        "    }\n"
+        "  }\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    nsg = by_address(read_plan(tmp_path / "plan.json", _nsg_plan()))[
+        "azurerm_network_security_group.n"
+    ]
+    assert type(nsg.values["security_rule"]) is UnknownValue  # not "no inline rules"
+    assert nsg.line_of("security_rule") == 3
+    # without the .tf files nothing says the configuration sets it: left to the provider
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    nsg = by_address(read_plan(elsewhere / "plan.json", _nsg_plan()))[
+        "azurerm_network_security_group.n"
+    ]
+    assert "security_rule" not in nsg.values

@@ -142,6 +142,11 @@ class _PlanReader:
         config = self.obj(doc.get("configuration"), "'configuration'", optional=True)
         root_config = self.obj(config.get("root_module"), "'configuration.root_module'", True)
         instances = self.instances(doc, changes)
+        # file and line first: the .tf files also tell what the configuration sets where
+        # the plan's configuration section is silent (dynamic blocks)
+        layout = _SourceLayout.find(source, self.path, root_config)
+        if layout is not None:
+            layout.place([i.resource for i in instances], [])
         self.attach_configuration(instances, root_config)
         providers = self.obj(config.get("provider_config"), "'provider_config'", optional=True)
         subscriptions = self.subscriptions(providers)
@@ -150,11 +155,10 @@ class _PlanReader:
             sub = subscriptions.get(key) if isinstance(key, str) else None
             inst.resource.provider_subscription = sub or subscriptions.get("azurerm")
         self.fill_references(instances)
-        layout = _SourceLayout.find(source, self.path, root_config)
         provider = self.provider(providers, layout)
         variables = self.variables(root_config)
         if layout is not None:
-            layout.place([i.resource for i in instances], variables)
+            layout.place([], variables)
         return TfConfig(
             resources=[i.resource for i in instances],
             provider=provider,
@@ -333,7 +337,14 @@ class _PlanReader:
             # as the HCL reader leaves it out: the mapping then applies the same provider
             # defaults to a plan as to its .tf files. Unknowns inside what the
             # configuration sets stay (a set block's computed private IP).
-            for name in [k for k, v in r.values.items() if _computed(v) and k not in expressions]:
+            # What the .tf files set (when at hand) counts too: the section leaves out
+            # dynamic blocks, whose content over a collection known only after apply is
+            # unknown, not the provider's default.
+            for name in [
+                k
+                for k, v in r.values.items()
+                if _computed(v) and k not in expressions and k not in r.lines
+            ]:
                 del r.values[name]
 
     def fill_references(self, instances: list[_Instance]) -> None:
@@ -884,6 +895,7 @@ class _SourceLayout:
 
     root: Path
     dirs: dict[tuple[str, ...], Path]
+    _headers: dict[tuple[str, ...], dict[tuple[str, str, str], _Where]] | None = None
 
     @classmethod
     def find(
@@ -927,9 +939,9 @@ class _SourceLayout:
     def place(self, resources: list[TfResource], variables: list[dict[str, Any]]) -> None:
         """Set the file and line of each resource's block and of its arguments (and each
         variable's line) from the module's directory."""
-        headers: dict[tuple[str, ...], dict[tuple[str, str, str], _Where]] = {}
-        for call_path, directory in self.dirs.items():
-            headers[call_path] = _scan(directory)
+        if self._headers is None:
+            self._headers = {path: _scan(directory) for path, directory in self.dirs.items()}
+        headers = self._headers
         for r in resources:
             call_path, _ = _module_path(r.module)
             kind = "resource" if r.mode == "managed" else "data"
@@ -1075,6 +1087,14 @@ def _blocks(text: str) -> Iterator[tuple[str, tuple[str, ...], int, dict[str, in
                 if nested and top is not None:
                     top[3].setdefault(f"{prefix}{name}", statement_line)
                     top[3].setdefault(f"{prefix}{name}.{index}", statement_line)
+                elif recording and name == "dynamic" and len(labels) == 1 and top is not None:
+                    # dynamic "network_rules" { … }: the configuration sets network_rules
+                    # (the plan's configuration section leaves dynamic blocks out)
+                    label = labels[0]
+                    if label and label.startswith('"') and len(label) > 1:
+                        label = label[1:-1]
+                    if label:
+                        top[3].setdefault(f"{prefix}{label}", statement_line)
                 frames.append((f"{prefix}{name}.{index}.", {}, nested))
             statement = []
             continue
