@@ -472,3 +472,13 @@ def test_a_dynamic_block_known_only_after_apply_stays_unknown(tmp_path: Path) ->
         "azurerm_network_security_group.n"
     ]
     assert "security_rule" not in nsg.values
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("errored", "true"), ("complete", "false"), ("complete", 0)]
+)
+def test_the_plans_own_flags_of_another_type_are_a_malformed_plan(flag: str, value: Any) -> None:
+    doc = load(AML) | {flag: value}
+    with pytest.raises(InputError, match=f"'{flag}' is a"):
+        read(doc)
+    assert read(load(AML) | {"errored": True}).gaps[0].startswith("the plan errored")

@@ -130,6 +130,10 @@ class _PlanReader:
                 "'terraform show -json' of a saved plan (terraform plan -out=tfplan), not of "
                 "a state"
             )
+        for flag in ("errored", "complete"):
+            if doc.get(flag) is not None and not isinstance(doc[flag], bool):
+                # "errored": "true" read as false would pass a plan Terraform gave up on
+                raise self.fail(f"'{flag}' is {describe(doc[flag])}, expected a boolean")
         if doc.get("errored") is True:
             self.gaps.append(
                 "the plan errored: Terraform stopped planning, so the plan may miss resources"
