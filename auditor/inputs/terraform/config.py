@@ -27,6 +27,7 @@ from typing import Any
 
 from ...files import InputError
 from ...unknown import UnknownValue
+from .azurerm.defaults import RESEARCHED_MAJORS, admitted_majors
 from .evaluate import (
     CONSTANT,
     Context,
@@ -1250,14 +1251,19 @@ def _root_values(
         values.update(_tfvars(Path(p), str(p)))
     for name, raw in variables.items():
         decl = mdef.variables.get(name)
-        t = _attr(decl[0], "type") if decl else None
+        if decl is None:
+            # as terraform plan: a misspelt name would leave the intended value unused
+            raise InputError(
+                display(root), f"--var {name}: the root module declares no variable {name!r}"
+            )
+        t = _attr(decl[0], "type")
         values[name] = _parse_cli_value(raw, t[0] if t else None)
     return values
 
 
 # -- provider version -----------------------------------------------------------------------
 
-MAJORS = (2, 3, 4, 5)
+MAJORS = RESEARCHED_MAJORS
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -1287,11 +1293,11 @@ def _admits(constraint: str, v: tuple[int, ...]) -> bool:
 
 
 def majors_admitted(constraint: str) -> tuple[int, ...]:
-    """Which of the majors 2 to 5 a version constraint admits (any version of it)."""
-    return tuple(
-        major
-        for major in MAJORS
-        if any(_admits(constraint, v) for v in _candidates(constraint, major))
+    """Which of the majors 2 to 5 (whose defaults are known) a version constraint admits
+    (any version of it); when none, the first other major it admits (see
+    ``azurerm.defaults.admitted_majors``)."""
+    return admitted_majors(
+        lambda major: any(_admits(constraint, v) for v in _candidates(constraint, major))
     )
 
 
@@ -1354,7 +1360,9 @@ def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVers
                     version = v[0][1]
                     major = _version_tuple(version)[0]
                     return ProviderVersion(
-                        (major,) if major in MAJORS else (),
+                        (
+                            major,
+                        ),  # a major whose defaults are not known stays: they are then unknown
                         f"lock file {version}",
                         _version_tuple(version),
                     )

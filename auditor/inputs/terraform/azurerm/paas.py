@@ -20,7 +20,7 @@ from .... import arm
 from ....unknown import UnknownValue, is_unknown
 from ..resources import TfResource
 from . import MapContext, Row, maps
-from .defaults import KNOWN_MAJORS, default_at
+from .defaults import KNOWN_MAJORS, RESEARCHED_MAJORS, default_at, unresearched
 
 WORKSPACE = "microsoft.machinelearningservices/workspaces"
 COMPUTE = "microsoft.machinelearningservices/workspaces/computes"
@@ -33,12 +33,18 @@ def location(value: Any) -> Any:
 
 
 def enabled(value: Any, yes: str = "Enabled", no: str = "Disabled") -> Any:
-    """A Terraform bool as ARM's Enabled / Disabled (unknowns and None stay as they are)."""
+    """A Terraform bool as ARM's Enabled / Disabled (unknowns and None stay as they are).
+    The strings "true" and "false" are the bool Terraform converts them to; any other value
+    is not a bool Terraform would accept, so what it sets is unknown."""
+    if value in ("true", "false"):
+        value = value == "true"
     if value is True:
         return yes
     if value is False:
         return no
-    return value
+    if value is None or is_unknown(value):
+        return value
+    return UnknownValue(f"{str(value)[:80]!r} is not a bool (true or false)")
 
 
 def known_str(value: Any) -> bool:
@@ -79,9 +85,16 @@ def prune(props: dict[str, Any]) -> dict[str, Any]:
 def per_major(ctx: MapContext, r: TfResource, what: str, fn: Callable[[int], Any]) -> Any:
     """``fn(major)`` for every admitted major: the value when they agree, else unknown."""
     majors = ctx.provider.majors or KNOWN_MAJORS
+    unknown = unresearched(r.type, what, ctx.provider)
+    if unknown is not None:
+        # a major whose defaults are not known (none there): the value holds only when it
+        # is the newest known major's too — what the configuration sets, not a default
+        majors = tuple(dict.fromkeys((*majors, RESEARCHED_MAJORS[-1])))
     values = {m: fn(m) for m in majors}
     if len({repr(v) for v in values.values()}) == 1:
         return values[majors[0]]
+    if unknown is not None:
+        return unknown
     spelled = ", ".join(f"{m}.x: {v!r}" for m, v in values.items())
     return UnknownValue(
         f"{r.address}: {what} differs between the azurerm versions the configuration admits"
