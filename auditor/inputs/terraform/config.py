@@ -1359,10 +1359,9 @@ def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVers
                 if v is not None and v[0][0] == "lit" and isinstance(v[0][1], str):
                     version = v[0][1]
                     major = _version_tuple(version)[0]
+                    # a major whose defaults are not known stays: they are then unknown
                     return ProviderVersion(
-                        (
-                            major,
-                        ),  # a major whose defaults are not known stays: they are then unknown
+                        (major,),
                         f"lock file {version}",
                         _version_tuple(version),
                     )
