@@ -61,3 +61,16 @@ def test_architecture_map_names_real_modules() -> None:
     have = {f + ("/" if (ROOT / f).is_dir() else "") for f in files}
     missing = [n for n in sorted(named) if not any(h == n or h.endswith("/" + n) for h in have)]
     assert named and missing == []
+
+
+def test_formats_md_holds_the_terraform_tables_the_code_makes() -> None:
+    """The azurerm mapping table and the defaults by major in docs/formats.md are the ones
+    the mapper registry and defaults.yaml make (regenerate with
+    ``python -m auditor.inputs.terraform.azurerm.tables``)."""
+    from auditor.inputs.terraform.azurerm.tables import defaults_markdown, mapping_markdown
+
+    text = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
+    for name, table in (("mapping", mapping_markdown()), ("defaults", defaults_markdown())):
+        start = text.index(f"<!-- {name} table:")
+        body = text[text.index("\n", start) + 1 : text.index(f"<!-- end {name} table -->")]
+        assert body.strip() == table.strip(), f"docs/formats.md's {name} table is stale"
