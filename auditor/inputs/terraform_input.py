@@ -76,7 +76,7 @@ class TerraformDirectory:
 def has_tf_files(directory: Path) -> bool:
     try:
         return directory.is_dir() and any(
-            p.suffix == ".tf" and p.is_file() for p in directory.iterdir()
+            p.name.endswith((".tf", ".tf.json")) and p.is_file() for p in directory.iterdir()
         )
     except OSError:
         return False
@@ -94,6 +94,7 @@ def terraform_reading(config: TfConfig, extra: dict[str, Any]) -> Reading:
         + ("" if t.startswith("azurerm_") else " (not an azurerm resource)")
         for t, n in sorted(mapped.unmapped.items())
     ]
+    notes.extend(config.notes)
     metadata = {
         "terraform": {
             **extra,

@@ -33,6 +33,7 @@ from .evaluate import (
     EvalError,
     Lazy,
     ResObj,
+    StaticError,
     charge,
     evaluate,
     evaluate_safe,
@@ -565,7 +566,7 @@ def convert(value: Any, t: Expr | None) -> Any:
     return value
 
 
-def _parse_cli_value(raw: str, t: Expr | None) -> Any:
+def _parse_cli_value(raw: str, t: Expr | None, source: str = "-var") -> Any:
     """A ``-var NAME=VALUE`` value as terraform reads it: the raw string for a variable
     without a type or of a primitive type (converted to it later), an HCL expression for a
     collection, object or ``any`` type (unknown when it is not one)."""
@@ -575,7 +576,7 @@ def _parse_cli_value(raw: str, t: Expr | None) -> Any:
         return evaluate(parse_expression(raw), CONSTANT)
     except (ParseError, EvalError) as e:
         reason = e.problem if isinstance(e, ParseError) else e.reason
-        return UnknownValue(f"the -var value {raw[:40]!r} is not an HCL value ({reason})")
+        return UnknownValue(f"the {source} value {raw[:40]!r} is not an HCL value ({reason})")
 
 
 # -- instances ------------------------------------------------------------------------------
@@ -797,13 +798,13 @@ class _Module:
             return Lazy(name, lambda n: self.ref("managed", name, n))
         if name in ("each", "count", "self"):
             raise EvalError(f"{name} is not available here")
-        raise EvalError(f"the name {name!r} is not declared")
+        raise StaticError(f"the name {name!r} is not declared")
 
     def ref(self, mode: str, rtype: str, name: str) -> Any:
         rdef = self.mdef.by_type.get((mode, rtype), {}).get(name)
         prefix = "data." if mode == "data" else ""
         if rdef is None:
-            raise EvalError(f"{prefix}{rtype}.{name} is not declared in {self.where}")
+            raise StaticError(f"{prefix}{rtype}.{name} is not declared in {self.where}")
         exp = self.expansions.get(f"{mode}.{rtype}.{name}")
         if type(exp) is UnknownValue:
             return exp
@@ -827,7 +828,7 @@ class _Module:
     def _var(self, name: str) -> Any:
         decl = self.mdef.variables.get(name)
         if decl is None:
-            raise EvalError(f"var.{name} is not declared in {self.where}")
+            raise StaticError(f"var.{name} is not declared in {self.where}")
         body, _file, _line, _ = decl
         t = _attr(body, "type")
         type_expr = t[0] if t else None
@@ -856,18 +857,18 @@ class _Module:
     def _local(self, name: str) -> Any:
         decl = self.mdef.locals.get(name)
         if decl is None:
-            raise EvalError(f"local.{name} is not declared in {self.where}")
+            raise StaticError(f"local.{name} is not declared in {self.where}")
         return evaluate_safe(decl[0], self.ctx, f"local.{name}")
 
     def _output(self, name: str) -> Any:
         decl = self.mdef.outputs.get(name)
         if decl is None:
-            raise EvalError(f"{self.path} has no output {name!r}")
+            raise StaticError(f"{self.path} has no output {name!r}")
         return evaluate_safe(decl[0], self.ctx, f"{self.path}.{name}")
 
     def module_value(self, name: str) -> Any:
         if name not in self.mdef.calls:
-            raise EvalError(f"module.{name} is not declared in {self.where}")
+            raise StaticError(f"module.{name} is not declared in {self.where}")
         exp = self.children.get(name)
         if type(exp) is UnknownValue:
             return exp
@@ -1232,8 +1233,22 @@ def _root_values(
     mdef: ModuleDef,
     var_files: Sequence[Path],
     variables: Mapping[str, str],
+    environ: Mapping[str, str] | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    # TF_VAR_<name> environment variables first, as terraform reads them (lowest after
+    # the defaults; only for declared variables, the name spelled exactly)
+    for name, raw in sorted((environ or {}).items()):
+        var = name[len("TF_VAR_") :] if name.startswith("TF_VAR_") else None
+        if var and var in mdef.variables:
+            t = _attr(mdef.variables[var][0], "type")
+            values[var] = _parse_cli_value(raw, t[0] if t else None, f"TF_VAR_{var}")
+            if notes is not None:
+                notes.append(
+                    f"var.{var} takes its value from the environment variable TF_VAR_{var}, "
+                    "as terraform does"
+                )
     auto = [root / "terraform.tfvars", root / "terraform.tfvars.json"]
     with contextlib.suppress(OSError):
         auto += sorted(
@@ -1356,9 +1371,13 @@ def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVers
 
 
 def load_config(
-    root: Path, var_files: Sequence[Path] = (), variables: Mapping[str, str] | None = None
+    root: Path,
+    var_files: Sequence[Path] = (),
+    variables: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> TfConfig:
-    """Read the root module at ``root`` (and its local modules) into a TfConfig."""
+    """Read the root module at ``root`` (and its local modules) into a TfConfig.
+    ``environ`` (default: this process's environment) supplies ``TF_VAR_*`` values."""
     root = Path(root)
     display_root = str(root)
     if not root.is_dir():
@@ -1368,7 +1387,8 @@ def load_config(
     gc_was_on = gc.isenabled()
     gc.disable()  # many small objects, few cycles: the collector's passes only cost time
     try:
-        return _load(root, display_root, var_files, variables or {})
+        env = os.environ if environ is None else environ
+        return _load(root, display_root, var_files, variables or {}, env)
     finally:
         sys.setrecursionlimit(old_limit)
         if gc_was_on:
@@ -1376,13 +1396,18 @@ def load_config(
 
 
 def _load(
-    root: Path, display_root: str, var_files: Sequence[Path], variables: Mapping[str, str]
+    root: Path,
+    display_root: str,
+    var_files: Sequence[Path],
+    variables: Mapping[str, str],
+    environ: Mapping[str, str],
 ) -> TfConfig:
     loader = _Loader(root, display_root)
     root_def = loader.load_tree()
     # evaluation is paid from a budget proportional to the input (see evaluate.py)
     reset_budget(20_000_000 + 20 * loader.bytes_read)
-    values = _root_values(root, loader.display, root_def, var_files, variables)
+    notes: list[str] = []
+    values = _root_values(root, loader.display, root_def, var_files, variables, environ, notes)
     state = _State(loader, values)
     state.gaps.extend(loader.gaps)
     state._gap_set.update(loader.gaps)
@@ -1432,4 +1457,5 @@ def _load(
         gaps=state.gaps,
         variables=var_records,
         root=display_root,
+        notes=notes,
     )

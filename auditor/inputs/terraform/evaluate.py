@@ -28,6 +28,11 @@ class EvalError(Exception):
         self.reason = reason
 
 
+class StaticError(EvalError):
+    """An error Terraform reports before evaluating (a reference to a variable, local,
+    resource or module that is not declared): ``try`` and ``can`` do not catch it."""
+
+
 # Hostile input can multiply values without bound (forty locals each doubling the last, a
 # YAML alias bomb, nested for expressions): every evaluation step and every value visited
 # is paid from one budget per configuration, and a string or collection past these sizes
@@ -167,9 +172,10 @@ def to_string(value: Any) -> str:
 def to_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if value == "true":
+    # cty's string-to-bool conversion: "true"/"1" and "false"/"0" only ("True" is an error)
+    if value in ("true", "1") and isinstance(value, str):
         return True
-    if value == "false":
+    if value in ("false", "0") and isinstance(value, str):
         return False
     raise EvalError(f"{type_name(value)} where a bool is required")
 

@@ -32,12 +32,16 @@ def location(value: Any) -> Any:
 
 
 def enabled(value: Any, yes: str = "Enabled", no: str = "Disabled") -> Any:
-    """A Terraform bool as ARM's Enabled / Disabled (unknowns and None stay as they are)."""
-    if value is True:
+    """A Terraform bool as ARM's Enabled / Disabled (unknowns and None stay as they are).
+    A string is converted as the provider's bool schema converts it ("true"/"1",
+    "false"/"0"); any other value is one terraform rejects, so it is unknown."""
+    if value is True or (isinstance(value, str) and value in ("true", "1")):
         return yes
-    if value is False:
+    if value is False or (isinstance(value, str) and value in ("false", "0")):
         return no
-    return value
+    if value is None or type(value) is UnknownValue:
+        return value
+    return UnknownValue(f"{str(value)[:40]!r} is not a bool (terraform rejects it)")
 
 
 def known_str(value: Any) -> bool:

@@ -1,0 +1,159 @@
+"""Hostile input to the HCL reader, judged end to end: a value Terraform would evaluate to
+an insecure setting must not reach the rules as a secure one (or as a made-up finding)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from auditor.inputs.terraform.config import load_config
+from auditor.unknown import UnknownValue
+from tests.terraform_harness import scan_estate, tf_estate
+
+SA = """
+resource "azurerm_storage_account" "sa" {
+  name                          = "sa1"
+  location                      = "westeurope"
+  resource_group_name           = "rg"
+  account_tier                  = "Standard"
+  account_replication_type      = "GRS"
+  public_network_access_enabled = %s
+}
+"""
+ENV = 'variable "env" {\n  type    = string\n  default = "prod"\n}\n'
+BY_ENV = 'var.env == "prod" ? false : true'
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+    return root
+
+
+def access(root: Path, **kw: object) -> object:
+    """The storage account's publicNetworkAccess as the scan's row holds it."""
+    estate = tf_estate(root, **kw)  # type: ignore[arg-type]
+    (row,) = [r for r in estate.rows.values() if r["type"] == "microsoft.storage/storageaccounts"]
+    return row["properties"].get("publicNetworkAccess")
+
+
+def stg_findings(root: Path) -> tuple[int, int]:
+    result = scan_estate(tf_estate(root), ["MLA-STG-001"])
+    return len(result.findings), len(result.not_evaluated)
+
+
+# -- TF_VAR_* ---------------------------------------------------------------------------------
+
+
+def test_tf_var_environment_variables_are_honoured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {"v.tf": ENV, "sa.tf": SA % BY_ENV})
+    monkeypatch.setenv("TF_VAR_env", "dev")
+    monkeypatch.setenv("TF_VAR_undeclared", "x")  # ignored, as terraform ignores it
+    assert access(tmp_path) == "Enabled"
+    assert stg_findings(tmp_path) == (1, 0)
+    estate = tf_estate(tmp_path)
+    notes = [n["note"] for n in estate.notes]
+    assert any("TF_VAR_env" in n for n in notes)
+    assert not any("undeclared" in n or "dev" in n for n in notes)  # no values in notes
+
+
+def test_tf_var_is_below_every_tfvars_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"v.tf": ENV, "sa.tf": SA % BY_ENV, "terraform.tfvars": 'env = "prod"\n'})
+    monkeypatch.setenv("TF_VAR_env", "dev")
+    assert access(tmp_path) == "Disabled"
+    assert access(tmp_path, variables={"env": "dev"}) == "Enabled"
+
+
+def test_tf_var_collections_parse_as_hcl(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "v.tf": 'variable "o" {\n  type = object({ pub = bool })\n}\n',
+            "sa.tf": SA % "var.o.pub",
+        },
+    )
+    (r,) = load_config(tmp_path, environ={"TF_VAR_o": "{ pub = true }"}).resources
+    assert r.values["public_network_access_enabled"] is True
+    (r,) = load_config(tmp_path, environ={"TF_VAR_o": "{ pub = "}).resources
+    v = r.values["public_network_access_enabled"]
+    assert type(v) is UnknownValue and "TF_VAR_o" in v.reason
+
+
+# -- string-vs-bool conversion (cty: "true"/"1", "false"/"0"; "True" is an error) -----------
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ('"true"', "Enabled"),
+        ('"1"', "Enabled"),
+        ('"false"', "Disabled"),
+        ('"0"', "Disabled"),
+        ('coalesce("", null, "true")', "Enabled"),
+        ('"1" ? true : false', "Enabled"),
+        ('anytrue([false, "1"])', "Enabled"),
+        ('tobool("0")', "Disabled"),
+    ],
+)
+def test_strings_convert_to_bool_as_terraform_converts(
+    tmp_path: Path, expr: str, expected: str
+) -> None:
+    write(tmp_path, {"sa.tf": SA % expr})
+    assert access(tmp_path) == expected
+    assert stg_findings(tmp_path) == ((1, 0) if expected == "Enabled" else (0, 0))
+
+
+@pytest.mark.parametrize("expr", ['"True"', '"FALSE"', "1", '"yes"'])
+def test_values_terraform_rejects_as_bool_are_not_judged(tmp_path: Path, expr: str) -> None:
+    write(tmp_path, {"sa.tf": SA % expr})
+    assert type(access(tmp_path)) is UnknownValue
+    assert stg_findings(tmp_path) == (0, 1)
+
+
+@pytest.mark.parametrize("given", ["1", "0"])
+def test_bool_variable_from_cli_string(tmp_path: Path, given: str) -> None:
+    write(tmp_path, {"v.tf": 'variable "p" {\n  type = bool\n}\n', "sa.tf": SA % "var.p"})
+    assert access(tmp_path, variables={"p": given}) == ("Enabled" if given == "1" else "Disabled")
+
+
+# -- try / can do not catch references to what is not declared ----------------------------
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "try(var.missing.attr, false)",
+        "try(local.missing, false)",
+        "try(azurerm_resource_group.nope.name, false)",
+        "try(module.nope.x, false)",
+        "can(var.missing) ? true : false",
+    ],
+)
+def test_try_does_not_hide_undeclared_references(tmp_path: Path, expr: str) -> None:
+    write(tmp_path, {"sa.tf": SA % expr})
+    value = access(tmp_path)
+    assert type(value) is UnknownValue and "not declared" in value.reason
+    assert stg_findings(tmp_path) == (0, 1)
+
+
+def test_try_still_catches_dynamic_errors(tmp_path: Path) -> None:
+    write(tmp_path, {"sa.tf": SA % "try(local.o.attr, true)", "l.tf": "locals {\n  o = {}\n}\n"})
+    assert access(tmp_path) == "Enabled"
+
+
+# -- a root of .tf.json files only ----------------------------------------------------------
+
+
+def test_root_of_tf_json_only_is_read(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text(
+        '{"resource": {"azurerm_storage_account": {"sa": {"name": "x", "location": "westeurope",'
+        ' "resource_group_name": "rg", "account_tier": "Standard",'
+        ' "account_replication_type": "GRS", "public_network_access_enabled": true}}}}'
+    )
+    assert access(tmp_path) == "Enabled"
