@@ -157,3 +157,77 @@ def test_root_of_tf_json_only_is_read(tmp_path: Path) -> None:
         ' "account_replication_type": "GRS", "public_network_access_enabled": true}}}}'
     )
     assert access(tmp_path) == "Enabled"
+
+
+# -- optional(…, default) given null ---------------------------------------------------------
+
+
+def test_optional_attribute_given_null_takes_its_default(tmp_path: Path) -> None:
+    """terraform applies an optional attribute's default where the value is null, not only
+    where it is left out: `pub = null` with `optional(bool, true)` is public."""
+    write(
+        tmp_path,
+        {
+            "main.tf": 'module "m" {\n  source = "./m"\n  cfg = { pub = null }\n}\n',
+            "m/v.tf": 'variable "cfg" {\n  type = object({\n    pub = optional(bool, true)\n'
+            "  })\n}\n",
+            "m/sa.tf": SA % "var.cfg.pub",
+        },
+    )
+    assert access(tmp_path) == "Enabled"
+
+
+# -- comments are not configuration ----------------------------------------------------------
+
+
+def test_commented_out_resources_do_not_count(tmp_path: Path) -> None:
+    evil = SA.replace('"sa"', '"evil"') % "true"
+    write(
+        tmp_path,
+        {
+            "sa.tf": SA % "false # true",
+            "block.tf": "/*\n" + evil + "*/\n",
+            "hash.tf": "".join("# " + line + "\n" for line in evil.splitlines()),
+            "slash.tf": "".join("// " + line + "\n" for line in evil.splitlines()),
+        },
+    )
+    assert access(tmp_path) == "Disabled"
+    assert stg_findings(tmp_path) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "expr", ["/* true */ false", "/* a */ /* b */ false", 'lower(/* "TRUE" */ "false")']
+)
+def test_inline_block_comment_before_a_value(tmp_path: Path, expr: str) -> None:
+    """HCL allows a /* */ comment anywhere between tokens; python-hcl2's grammar does not
+    before a value: the file is read (not refused), and the comment is not the value."""
+    write(tmp_path, {"sa.tf": SA % expr})
+    assert access(tmp_path) == "Disabled"
+
+
+def test_inline_block_comment_leaves_strings_and_heredocs_alone(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": 'locals {\n  a = /* c */ "x/*y*/z"\n  b = <<EOT\n/* kept */\nEOT\n'
+            '  c = /* c */ "$${/*}"\n}\n'
+            'resource "azurerm_resource_group" "r" {\n  name = /* n */ "${local.a}|${local.b}"'
+            "\n  location = local.c\n}\n",
+        },
+    )
+    (r,) = load_config(tmp_path).resources
+    assert r.values["name"] == "x/*y*/z|/* kept */\n"
+    assert r.lines["name"] == 9
+
+
+def test_a_large_file_cut_inside_a_comment_does_not_revive_what_it_comments_out(
+    tmp_path: Path,
+) -> None:
+    """A file past the split size is parsed in parts cut before top-level block lines; a
+    part ending in an open /* must not be read as complete (the resource after it is
+    commented out)."""
+    pad = 'locals {\n  pad = "' + "x" * 300_000 + '"\n}\n'
+    pad2 = 'locals {\n  pad2 = "' + "x" * 300_000 + '"\n}\n'
+    evil = SA.replace('"sa"', '"evil"') % "true"
+    write(tmp_path, {"sa.tf": SA % "false", "big.tf": pad + "/*\n" + evil + "/* */\n" + pad2})
+    assert access(tmp_path) == "Disabled"

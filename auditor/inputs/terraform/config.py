@@ -550,7 +550,9 @@ def convert(value: Any, t: Expr | None) -> Any:
             for k_e, v_t in args[0][1]:
                 key = k_e[1] if k_e[0] == "lit" else _type_text(k_e)
                 optional = v_t[0] == "call" and v_t[1] == "optional"
-                if key in value:
+                # an optional attribute given as null takes its default, as unset does
+                defaulted = optional and len(v_t[2]) > 1 and value.get(key) is None
+                if key in value and not defaulted:
                     out[key] = convert(value[key], v_t[2][0] if optional else v_t)
                 elif optional:
                     default = v_t[2][1] if len(v_t[2]) > 1 else ("lit", None)
