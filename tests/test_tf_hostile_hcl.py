@@ -231,3 +231,51 @@ def test_a_large_file_cut_inside_a_comment_does_not_revive_what_it_comments_out(
     evil = SA.replace('"sa"', '"evil"') % "true"
     write(tmp_path, {"sa.tf": SA % "false", "big.tf": pad + "/*\n" + evil + "/* */\n" + pad2})
     assert access(tmp_path) == "Disabled"
+
+
+# -- a string given to an azurerm bool argument ----------------------------------------------
+
+ACR = """
+resource "azurerm_container_registry" "acr" {
+  name                          = "acr1"
+  resource_group_name           = "rg"
+  location                      = "westeurope"
+  sku                           = "Premium"
+  admin_enabled                 = %s
+  public_network_access_enabled = false
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("given", "outcome"),
+    [("true", (1, 0)), ('"true"', (1, 0)), ('"1"', (1, 0)), ('"0"', (0, 0)), ('"yes"', (0, 1))],
+)
+def test_string_bool_arguments_are_judged_as_terraform_converts_them(
+    tmp_path: Path, given: str, outcome: tuple[int, int]
+) -> None:
+    """admin_enabled = "1" is the admin user enabled (the provider converts it): the rule's
+    `not_equals: true` must not pass it as a string; "yes" is refused by terraform."""
+    write(tmp_path, {"acr.tf": ACR % given})
+    result = scan_estate(tf_estate(tmp_path), ["MLA-ACR-004"])
+    assert (len(result.findings), len(result.not_evaluated)) == outcome
+
+
+def test_string_bools_in_nested_blocks_convert_and_other_strings_stay(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": 'resource "azurerm_subnet" "s" {\n  name = "true"\n'
+            '  resource_group_name = "rg"\n  virtual_network_name = "v"\n'
+            '  address_prefixes = ["10.0.0.0/24"]\n  delegation {\n    name = "d"\n'
+            '    service_delegation {\n      name = "x"\n    }\n  }\n'
+            '  default_outbound_access_enabled = "0"\n}\n'
+        },
+    )
+    from auditor.inputs.terraform import azurerm
+
+    config = load_config(tmp_path)
+    azurerm.to_rows(config)
+    (r,) = config.resources
+    assert r.values["default_outbound_access_enabled"] is False
+    assert r.values["name"] == "true"

@@ -14,6 +14,7 @@ line, so a finding lands on the line that decides it.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -189,6 +190,8 @@ _ABSENT = object()
 def to_rows(config: TfConfig) -> MapResult:
     """Map every resource of ``config``; data sources are read for references only."""
     _load_mappers()
+    for r in config.resources:
+        r.values = _typed_bools(r.values)
     ctx = MapContext(config)
     unmapped: Counter[str] = Counter()
     managed = [r for r in config.resources if r.mode == "managed"]
@@ -206,6 +209,34 @@ def to_rows(config: TfConfig) -> MapResult:
     for finish in FINISHERS:
         finish(ctx)
     return MapResult(ctx.rows(), ctx.origins, unmapped, ctx.gaps)
+
+
+# azurerm's bool arguments, by name (the reader has no provider schema; azurerm names its
+# bools so): terraform converts a string given to one as cty does — "true"/"1",
+# "false"/"0" — and rejects any other string, so "false" must not reach a rule as a string
+# (a rule's `not_equals: true` would pass on "true")
+_BOOL_NAME = re.compile(
+    r"^(?:enable|enabled|primary|active_active|use_remote_gateways)$"
+    r"|_(?:enabled|disabled)$|^(?:enable|disable|is|allow)_"
+)
+
+
+def _typed_bools(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if isinstance(v, str) and _BOOL_NAME.search(k):
+            if v in ("true", "1"):
+                v = True
+            elif v in ("false", "0"):
+                v = False
+            else:
+                v = UnknownValue(f"{k} = {v[:40]!r} is not a bool (terraform rejects it)")
+        elif isinstance(v, dict):
+            v = _typed_bools(v)
+        elif isinstance(v, list) and any(isinstance(x, dict) for x in v):
+            v = [_typed_bools(x) if isinstance(x, dict) else x for x in v]
+        out[k] = v
+    return out
 
 
 def _load_mappers() -> None:
