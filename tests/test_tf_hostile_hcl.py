@@ -279,3 +279,49 @@ def test_string_bools_in_nested_blocks_convert_and_other_strings_stay(tmp_path: 
     (r,) = config.resources
     assert r.values["default_outbound_access_enabled"] is False
     assert r.values["name"] == "true"
+
+
+NSG = """
+resource "azurerm_virtual_network" "v" {
+  name                = "v"
+  resource_group_name = "rg"
+  location            = "westeurope"
+  address_space       = ["10.0.0.0/16"]
+}
+resource "azurerm_subnet" "s" {
+  name                 = "s"
+  resource_group_name  = "rg"
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.0.1.0/24"]
+}
+resource "azurerm_subnet_network_security_group_association" "a" {
+  subnet_id                 = azurerm_subnet.s.id
+  network_security_group_id = azurerm_network_security_group.n.id
+}
+resource "azurerm_network_security_group" "n" {
+  name                = "n"
+  resource_group_name = "rg"
+  location            = "westeurope"
+  security_rule {
+    name                       = "r"
+    priority                   = 100
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    %s
+    source_address_prefix      = "*"
+    destination_address_prefix = "*"
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "ports", ["destination_port_range = 22", "destination_port_ranges = [3389, 80]"]
+)
+def test_a_port_given_as_a_number_is_its_text(tmp_path: Path, ports: str) -> None:
+    """terraform converts a number given to a string argument: port 22 is "22"."""
+    write(tmp_path, {"n.tf": NSG % ports})
+    result = scan_estate(tf_estate(tmp_path), ["MLA-NSG-002"])
+    assert (len(result.findings), len(result.not_evaluated)) == (1, 0)

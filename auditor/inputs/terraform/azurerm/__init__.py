@@ -23,6 +23,7 @@ from typing import Any
 from .... import arm
 from ....estate import Origin
 from ....unknown import UnknownValue
+from ..evaluate import to_string
 from ..resources import ProviderVersion, TfConfig, TfResource
 from . import defaults as _defaults
 from .ids import resource_group_id, subscription_of, synthesize_id
@@ -221,10 +222,26 @@ _BOOL_NAME = re.compile(
 )
 
 
+# azurerm's string arguments that are often given numbers (ports): terraform converts a
+# number (or bool) given to a string argument to its text, `destination_port_range = 22`
+# is "22"
+_STRING_NAME = re.compile(r"_port_ranges?$")
+
+
+def _as_string(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return to_string(v)
+    return v
+
+
 def _typed_bools(values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in values.items():
-        if isinstance(v, str) and _BOOL_NAME.search(k):
+        if _STRING_NAME.search(k) and isinstance(v, bool | int | float | list):
+            v = [_as_string(x) for x in v] if isinstance(v, list) else _as_string(v)
+        elif isinstance(v, str) and _BOOL_NAME.search(k):
             if v in ("true", "1"):
                 v = True
             elif v in ("false", "0"):
