@@ -325,3 +325,37 @@ def test_a_port_given_as_a_number_is_its_text(tmp_path: Path, ports: str) -> Non
     write(tmp_path, {"n.tf": NSG % ports})
     result = scan_estate(tf_estate(tmp_path), ["MLA-NSG-002"])
     assert (len(result.findings), len(result.not_evaluated)) == (1, 0)
+
+
+# -- a lock file the constraint does not admit --------------------------------------------------
+
+REQUIRES_3 = """
+terraform {
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = "~> 3.0"
+    }
+  }
+}
+"""
+
+
+def _lock(version: str) -> str:
+    return f'provider "registry.terraform.io/hashicorp/azurerm" {{\n  version = "{version}"\n}}\n'
+
+
+def test_a_stale_lock_file_does_not_pick_the_older_defaults(tmp_path: Path) -> None:
+    """A lock at 2.99.0 under `~> 3.0` (terraform refuses it; `init -upgrade` picks 3.x):
+    2.x's secure default for anonymous blob access must not pass the account."""
+    write(tmp_path, {"t.tf": REQUIRES_3, "sa.tf": SA % "false"})
+    (tmp_path / ".terraform.lock.hcl").write_text(_lock("2.99.0"))
+    config = load_config(tmp_path)
+    assert config.provider.majors == (2, 3)
+    assert "outside required_providers" in config.provider.source
+    result = scan_estate(tf_estate(tmp_path), ["MLA-STG-003"])
+    assert (len(result.findings), len(result.not_evaluated)) == (0, 1)
+    (tmp_path / ".terraform.lock.hcl").write_text(_lock("3.117.0"))
+    assert load_config(tmp_path).provider.majors == (3,)
+    result = scan_estate(tf_estate(tmp_path), ["MLA-STG-003"])
+    assert (len(result.findings), len(result.not_evaluated)) == (1, 0)

@@ -1330,7 +1330,10 @@ def _satisfies(v: tuple[int, ...], c: str) -> bool:
 
 def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVersion:
     """The azurerm majors: the lock file's exact version, else the root module's
-    ``required_providers`` constraint, else a legacy ``provider "azurerm" { version }``."""
+    ``required_providers`` constraint, else a legacy ``provider "azurerm" { version }``.
+    A locked version the constraint does not admit (a stale or edited lock file, which
+    terraform refuses) admits the majors of both."""
+    declared = _declared_version(mdef)
     lock = root / ".terraform.lock.hcl"
     if lock.is_file():
         try:
@@ -1345,9 +1348,21 @@ def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVers
                 if v is not None and v[0][0] == "lit" and isinstance(v[0][1], str):
                     version = v[0][1]
                     major = _version_tuple(version)[0]
-                    return ProviderVersion(
+                    locked = ProviderVersion(
                         (major,) if major in MAJORS else (), f"lock file {version}"
                     )
+                    if not locked.majors or not declared.majors:
+                        return locked
+                    if major in declared.majors:
+                        return locked
+                    return ProviderVersion(
+                        tuple(sorted({major, *declared.majors})),
+                        f"lock file {version}, outside {declared.source}",
+                    )
+    return declared
+
+
+def _declared_version(mdef: ModuleDef) -> ProviderVersion:
     for body, _file in mdef.terraform:
         for btype, _labels, inner, _line in body.blocks:
             if btype != "required_providers":
