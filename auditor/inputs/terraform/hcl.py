@@ -653,12 +653,14 @@ def _blank_block_comments(text: str) -> str:
     """``text`` with every ``/* */`` comment outside strings, heredocs and line comments
     turned into spaces (its line ends kept, so positions stay those of the file)."""
     out: list[str] = []
-    i, n = 0, len(text)
+    n = len(text)
     # what encloses the position: "s" a quoted string, "{" a brace (of an interpolation
     # or an object); outside any string the text is code
     stack: list[str] = []
     last = 0
-    while i < n:
+    m = _CODE_STOP.search(text, 0)
+    while m is not None:
+        i = m.start()
         c = text[i]
         if stack and stack[-1] == "s":
             if c == "\\":
@@ -673,8 +675,7 @@ def _blank_block_comments(text: str) -> str:
                 i += 2
             else:
                 i += 1
-            continue
-        if c == '"':
+        elif c == '"':
             stack.append("s")
             i += 1
         elif c == "{":
@@ -687,10 +688,10 @@ def _blank_block_comments(text: str) -> str:
         elif c == "#" or text.startswith("//", i):
             j = text.find("\n", i)
             i = n if j < 0 else j
-        elif text.startswith("<<", i) and (m := _HEREDOC_RE.match(text, i)):
-            marker = m.group(1)
+        elif text.startswith("<<", i) and (h := _HEREDOC_RE.match(text, i)):
+            marker = h.group(1)
             end = re.compile(r"^[ \t]*" + re.escape(marker) + r"[ \t]*$", re.M).search(
-                text, m.end()
+                text, h.end()
             )
             i = n if end is None else end.end()
         elif text.startswith("/*", i):
@@ -703,8 +704,13 @@ def _blank_block_comments(text: str) -> str:
             last = i = j
         else:
             i += 1
+        m = (_STRING_STOP if stack and stack[-1] == "s" else _CODE_STOP).search(text, i)
     out.append(text[last:])
     return "".join(out)
+
+
+_CODE_STOP = re.compile(r'["{}#/<]')
+_STRING_STOP = re.compile(r'["\\$%]')
 
 
 _TOP_BLOCK_RE = re.compile(
