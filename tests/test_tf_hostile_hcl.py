@@ -359,3 +359,15 @@ def test_a_stale_lock_file_does_not_pick_the_older_defaults(tmp_path: Path) -> N
     assert load_config(tmp_path).provider.majors == (3,)
     result = scan_estate(tf_estate(tmp_path), ["MLA-STG-003"])
     assert (len(result.findings), len(result.not_evaluated)) == (1, 0)
+
+
+@pytest.mark.parametrize("text", [" 22", "22 ", "2_2", "\uff12\uff12", "0x16"])
+def test_strings_terraform_does_not_read_as_numbers_are_not_numbers(text: str) -> None:
+    """cty parses a number from a string with big.ParseFloat: no spaces, no underscores,
+    ASCII digits only (Python's int() takes all of these)."""
+    from auditor.inputs.terraform.evaluate import Context, evaluate_safe, no_names
+    from auditor.inputs.terraform.hcl import parse_expression
+
+    value = evaluate_safe(parse_expression("tonumber(x)"), Context(no_names, {"x": text}))
+    assert type(value) is UnknownValue
+    assert evaluate_safe(parse_expression('tonumber("+2.5e1")'), Context(no_names)) == 25

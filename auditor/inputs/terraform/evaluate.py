@@ -12,6 +12,7 @@ raises :class:`EvalError` inside and becomes an unknown at the attribute that ho
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -137,19 +138,20 @@ def num(value: Any) -> int | float:
     return value
 
 
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.A)
+_INT_TEXT = re.compile(r"[+-]?[0-9]+", re.A)
+
+
 def to_number(value: Any) -> int | float:
     if isinstance(value, bool):
         raise EvalError("a bool where a number is required")
     if isinstance(value, int | float):
         return num(value)
     if isinstance(value, str):
-        try:
-            return num(int(value.strip()))
-        except ValueError:
-            try:
-                return num(float(value.strip()))
-            except ValueError:
-                pass
+        # as cty parses a string (big.ParseFloat, base 10): ASCII digits, no spaces, no
+        # underscores (Python's int() would take " 22", "2_2" and fullwidth digits)
+        if _NUMBER_TEXT.fullmatch(value):
+            return num(int(value)) if _INT_TEXT.fullmatch(value) else num(float(value))
         raise EvalError(f"{value[:40]!r} is not a number")
     raise EvalError(f"{type_name(value)} where a number is required")
 
