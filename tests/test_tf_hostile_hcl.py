@@ -371,3 +371,40 @@ def test_strings_terraform_does_not_read_as_numbers_are_not_numbers(text: str) -
     value = evaluate_safe(parse_expression("tonumber(x)"), Context(no_names, {"x": text}))
     assert type(value) is UnknownValue
     assert evaluate_safe(parse_expression('tonumber("+2.5e1")'), Context(no_names)) == 25
+
+
+def test_a_conditional_has_the_type_both_branches_unify_to(tmp_path: Path) -> None:
+    """`var.env == "prod" ? false : "yes"` is a string in terraform ("false" when prod), so
+    comparing it with the bool false is false: the account below is public."""
+    write(
+        tmp_path,
+        {
+            "v.tf": ENV,
+            "l.tf": 'locals {\n  flag = var.env == "prod" ? false : "yes"\n}\n',
+            "sa.tf": SA % "local.flag == false ? false : true",
+        },
+    )
+    assert access(tmp_path) == "Enabled"
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        ('(true ? 1 : "a") == "1"', True),
+        ('true ? 1.5 : "x"', "1.5"),
+        ("true ? false : null", False),
+        ("true ? false : [1][5]", False),  # the other branch's errors do not count
+        ('true ? [1] : "a"', [1]),
+    ],
+)
+def test_conditional_unification(src: str, expected: object) -> None:
+    from auditor.inputs.terraform.evaluate import Context, evaluate_safe, no_names
+    from auditor.inputs.terraform.hcl import parse_expression
+
+    assert evaluate_safe(parse_expression(src), Context(no_names)) == expected
+
+
+def test_a_bool_and_a_number_do_not_agree(tmp_path: Path) -> None:
+    """Python's 1 == True must not make `var.u ? 1 : true` a known value."""
+    write(tmp_path, {"v.tf": 'variable "u" {}\n', "sa.tf": SA % "var.u ? 1 : true"})
+    assert type(access(tmp_path)) is UnknownValue

@@ -472,10 +472,44 @@ def _cond(e: Expr, ctx: Context) -> Any:
             a, b = evaluate(e[2], ctx), evaluate(e[3], ctx)
         except EvalError:
             return c
-        if a == b and unknown_in(a) is None:
-            return a  # both branches give the same value: the condition does not matter
+        if unknown_in(a, b) is None and _same(*_unified(a, b)):
+            return _unified(a, b)[0]  # both branches agree: the condition does not matter
         return c
-    return evaluate(e[2] if to_bool(c) else e[3], ctx)
+    chosen, other = (e[2], e[3]) if to_bool(c) else (e[3], e[2])
+    value = evaluate(chosen, ctx)
+    if type(value) in _PRIMITIVE:
+        # the result has the type both branches unify to (`c ? false : "x"` is a string
+        # whichever is taken): the other branch is evaluated for its type only, and its
+        # errors do not count, as in HCL
+        try:
+            alt = evaluate(other, ctx)
+        except EvalError:
+            return value
+        return _unified(value, alt)[0]
+    return value
+
+
+_PRIMITIVE = (str, int, float, bool)
+
+
+def _kind(v: Any) -> str | None:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int | float):
+        return "number"
+    return "string" if isinstance(v, str) else None
+
+
+def _unified(a: Any, b: Any) -> tuple[Any, Any]:
+    """Two primitive values converted to the type HCL unifies them to: a string and a
+    number or bool both become strings; a bool and a number do not unify (unknown)."""
+    ka, kb = _kind(a), _kind(b)
+    if ka is None or kb is None or ka == kb:
+        return a, b
+    if "string" in (ka, kb):
+        return to_string(a), to_string(b)
+    u = UnknownValue("a conditional whose results are a bool and a number (no common type)")
+    return u, u
 
 
 def equal(a: Any, b: Any) -> Any:
