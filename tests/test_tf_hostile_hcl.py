@@ -408,3 +408,58 @@ def test_a_bool_and_a_number_do_not_agree(tmp_path: Path) -> None:
     """Python's 1 == True must not make `var.u ? 1 : true` a known value."""
     write(tmp_path, {"v.tf": 'variable "u" {}\n', "sa.tf": SA % "var.u ? 1 : true"})
     assert type(access(tmp_path)) is UnknownValue
+
+
+OPEN_RULE = """
+    name                       = "%s"
+    priority                   = %d
+    direction                  = "Inbound"
+    access                     = "%s"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    destination_port_range     = "22"
+    source_address_prefix      = "*"
+    destination_address_prefix = "*"
+"""
+
+
+def _nsg_with(inner: str) -> str:
+    head, _, _ = NSG.partition("  security_rule {")
+    return head + inner + "}\n"
+
+
+def test_an_override_of_another_dynamic_block_keeps_the_dynamic_rules(tmp_path: Path) -> None:
+    """Overriding `dynamic "tags_block"` must not drop `dynamic "security_rule"`: terraform
+    replaces blocks by the type a dynamic block generates."""
+    rule = OPEN_RULE % ("ssh", 100, "Allow")
+    write(
+        tmp_path,
+        {
+            "n.tf": _nsg_with(
+                '  dynamic "security_rule" {\n    for_each = [1]\n    content {'
+                + rule
+                + "    }\n  }\n"
+            ),
+            "override.tf": 'resource "azurerm_network_security_group" "n" {\n'
+            '  dynamic "timeouts" {\n    for_each = []\n    content {}\n  }\n}\n',
+        },
+    )
+    result = scan_estate(tf_estate(tmp_path), ["MLA-NSG-002"])
+    assert (len(result.findings), len(result.not_evaluated)) == (1, 0)
+
+
+def test_an_override_of_a_block_type_replaces_its_dynamic_blocks_too(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "n.tf": _nsg_with(
+                '  dynamic "security_rule" {\n    for_each = [1]\n    content {'
+                + OPEN_RULE % ("ssh", 100, "Allow")
+                + "    }\n  }\n"
+            ),
+            "override.tf": 'resource "azurerm_network_security_group" "n" {\n'
+            "  security_rule {" + OPEN_RULE % ("deny", 100, "Deny") + "  }\n}\n",
+        },
+    )
+    result = scan_estate(tf_estate(tmp_path), ["MLA-NSG-002"])
+    assert (len(result.findings), len(result.not_evaluated)) == (0, 0)

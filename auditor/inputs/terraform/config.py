@@ -479,9 +479,15 @@ def _merge_body(original: Body, override: Body) -> Body:
     override = _foreign(override)
     replaced = {name for name, _e, _ln in override.attrs}
     attrs = tuple(a for a in original.attrs if a[0] not in replaced) + override.attrs
-    types = {b[0] for b in override.blocks}
-    blocks = tuple(b for b in original.blocks if b[0] not in types) + override.blocks
+    # a `dynamic "x"` block is a block of type x, on either side (terraform's mergeBody)
+    types = {_block_kind(b) for b in override.blocks}
+    blocks = tuple(b for b in original.blocks if _block_kind(b) not in types) + override.blocks
     return Body(attrs, blocks)
+
+
+def _block_kind(block: tuple[str, tuple[str, ...], Body, int]) -> str:
+    btype, labels = block[0], block[1]
+    return labels[0] if btype == "dynamic" and labels else btype
 
 
 def _is_local(src: tuple[Expr, int] | None) -> bool:
