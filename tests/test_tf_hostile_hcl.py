@@ -463,3 +463,17 @@ def test_an_override_of_a_block_type_replaces_its_dynamic_blocks_too(tmp_path: P
     )
     result = scan_estate(tf_estate(tmp_path), ["MLA-NSG-002"])
     assert (len(result.findings), len(result.not_evaluated)) == (0, 0)
+
+
+def test_an_override_file_s_required_providers_replaces_the_constraint(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "t.tf": REQUIRES_3.replace("~> 3.0", "~> 2.0"),
+            "override.tf": REQUIRES_3,
+            "sa.tf": SA % "false",
+        },
+    )
+    assert load_config(tmp_path).provider.majors == (3,)
+    result = scan_estate(tf_estate(tmp_path), ["MLA-STG-003"])
+    assert (len(result.findings), len(result.not_evaluated)) == (1, 0)

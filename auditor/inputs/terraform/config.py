@@ -412,6 +412,9 @@ class _Loader:
             elif btype == "module" and len(labels) == 1 and labels[0] in mdef.calls:
                 old_body, cfile, cline = mdef.calls[labels[0]]
                 mdef.calls[labels[0]] = (_merge_body(old_body, inner), cfile, cline)
+            elif btype == "terraform":
+                # its required_providers entries replace the original's: read first
+                mdef.terraform.insert(0, (inner, file))
 
     def _index(self, mdef: ModuleDef, body: Body, file: str) -> None:
         for btype, labels, inner, line in body.blocks:
