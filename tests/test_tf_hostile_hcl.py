@@ -477,3 +477,50 @@ def test_an_override_file_s_required_providers_replaces_the_constraint(tmp_path:
     assert load_config(tmp_path).provider.majors == (3,)
     result = scan_estate(tf_estate(tmp_path), ["MLA-STG-003"])
     assert (len(result.findings), len(result.not_evaluated)) == (1, 0)
+
+
+def _nsg_json(rule: dict[str, object]) -> str:
+    import json
+
+    return json.dumps(
+        {
+            "resource": {
+                "azurerm_network_security_group": {
+                    "n": {
+                        "name": "n",
+                        "resource_group_name": "rg",
+                        "location": "westeurope",
+                        "//": "JSON syntax comments are not configuration",
+                        "dynamic": {"security_rule": rule},
+                    }
+                }
+            }
+        }
+    )
+
+
+@pytest.mark.parametrize("iterator", [None, "r"])
+def test_dynamic_blocks_in_tf_json_are_expanded(tmp_path: Path, iterator: str | None) -> None:
+    """A .tf.json `"dynamic"` object was read as a block named "dynamic": the NSG's rules
+    vanished and SSH from anywhere passed."""
+    it = iterator or "security_rule"
+    rule: dict[str, object] = {
+        "for_each": '${{ssh = "22"}}',
+        "content": {
+            "name": "${" + it + ".key}",
+            "priority": 100,
+            "direction": "Inbound",
+            "access": "Allow",
+            "protocol": "Tcp",
+            "source_port_range": "*",
+            "destination_port_range": "${" + it + ".value}",
+            "source_address_prefix": "*",
+            "destination_address_prefix": "*",
+        },
+    }
+    if iterator:
+        rule["iterator"] = iterator
+    head, _, _ = NSG.partition('resource "azurerm_network_security_group"')
+    write(tmp_path, {"net.tf": head, "n.tf.json": _nsg_json(rule)})
+    result = scan_estate(tf_estate(tmp_path), ["MLA-NSG-002"])
+    assert (len(result.findings), len(result.not_evaluated)) == (1, 0)

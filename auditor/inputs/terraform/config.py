@@ -162,11 +162,34 @@ def _json_block(value: Any, block_type: str) -> Body:
     for k, v in value.items():
         if block_type in ("variable", "locals", "output") or k in ("count", "for_each"):
             attrs.append((k, _json_expr(v, literal=k == "type"), 1))
+        elif k == "dynamic" and block_type not in ("dynamic", "content"):
+            # "dynamic": {"security_rule": {"for_each": …, "iterator": "r", "content": {…}}}
+            if not isinstance(v, dict):
+                raise ParseError(1, "a dynamic block in .tf.json must be an object")
+            for label, inner in v.items():
+                for one in inner if isinstance(inner, list) else [inner]:
+                    blocks.append(("dynamic", (label,), _json_dynamic(one, label), 1))
         elif isinstance(v, dict) and k not in _JSON_MAP_ATTRIBUTES:
             blocks.append((k, (), _json_block(v, k), 1))
         elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
             for x in v:
                 blocks.append((k, (), _json_block(x, k), 1))
+        else:
+            attrs.append((k, _json_expr(v), 1))
+    return Body(tuple(attrs), tuple(blocks))
+
+
+def _json_dynamic(value: Any, label: str) -> Body:
+    if not isinstance(value, dict):
+        raise ParseError(1, f"the dynamic {label} block in .tf.json must be an object")
+    attrs: list[tuple[str, Expr, int]] = []
+    blocks: list[tuple[str, tuple[str, ...], Body, int]] = []
+    for k, v in value.items():
+        if k == "content":
+            for one in v if isinstance(v, list) else [v]:
+                blocks.append(("content", (), _json_block(one, label), 1))
+        elif k == "iterator" and isinstance(v, str):
+            attrs.append((k, ("ref", v), 1))
         else:
             attrs.append((k, _json_expr(v), 1))
     return Body(tuple(attrs), tuple(blocks))
