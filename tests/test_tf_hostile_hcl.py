@@ -524,3 +524,26 @@ def test_dynamic_blocks_in_tf_json_are_expanded(tmp_path: Path, iterator: str | 
     write(tmp_path, {"net.tf": head, "n.tf.json": _nsg_json(rule)})
     result = scan_estate(tf_estate(tmp_path), ["MLA-NSG-002"])
     assert (len(result.findings), len(result.not_evaluated)) == (1, 0)
+
+
+def test_a_tf_json_argument_given_twice_is_an_input_error(tmp_path: Path) -> None:
+    """Python's json keeps the last of two equal keys; terraform rejects the file."""
+    from auditor.files import InputError
+
+    (tmp_path / "main.tf.json").write_text(
+        '{"resource": {"azurerm_storage_account": {"sa": {"name": "x",'
+        ' "public_network_access_enabled": true, "public_network_access_enabled": false}}}}'
+    )
+    with pytest.raises(InputError, match="given twice"):
+        load_config(tmp_path)
+
+
+def test_two_resource_properties_in_tf_json_hold_both(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text(
+        '{"resource": {"azurerm_resource_group": {"a": {"name": "a", "location": "x"}}},'
+        ' "resource": {"azurerm_resource_group": {"b": {"name": "b", "location": "x"}}}}'
+    )
+    assert sorted(r.address for r in load_config(tmp_path).resources) == [
+        "azurerm_resource_group.a",
+        "azurerm_resource_group.b",
+    ]

@@ -96,12 +96,36 @@ def _attr(body: Body, name: str) -> tuple[Expr, int] | None:
     return None
 
 
+class _Twice(list[tuple[str, Any]]):
+    """A JSON object with a property given twice, as its pairs: a block type may be
+    (two "resource" properties hold blocks of both), an argument may not."""
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> Any:
+    out = dict(pairs)
+    return out if len(out) == len(pairs) else _Twice(pairs)
+
+
+def _json_load(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=_json_object)
+
+
+def _no_twice(value: Any) -> Any:
+    if isinstance(value, _Twice):
+        names = [k for k, _ in value]
+        twice = next(k for k in names if names.count(k) > 1)
+        # terraform rejects it; Python's json would keep the last silently
+        raise ParseError(1, f"the property {twice[:60]!r} is given twice in one object")
+    return value
+
+
 def _json_to_body(data: Any, line: int = 1) -> Body:
     """A ``.tf.json`` document as a Body: strings are templates, objects under a block
     type are blocks (Terraform's JSON syntax, for the common shapes)."""
     attrs: list[tuple[str, Expr, int]] = []
     blocks: list[tuple[str, tuple[str, ...], Body, int]] = []
-    if not isinstance(data, dict):
+    pairs = list(data) if isinstance(data, _Twice) else None
+    if pairs is None and not isinstance(data, dict):
         raise ParseError(line, "a .tf.json file must hold an object")
     labels_by_type = {
         "resource": 2,
@@ -113,7 +137,12 @@ def _json_to_body(data: Any, line: int = 1) -> Body:
         "locals": 0,
         "terraform": 0,
     }
-    for key, value in data.items():
+    if pairs is not None:
+        names = [k for k, _ in pairs]
+        twice = next((k for k in names if names.count(k) > 1 and k not in labels_by_type), None)
+        if twice is not None:
+            raise ParseError(line, f"the property {twice[:60]!r} is given twice in one object")
+    for key, value in pairs if pairs is not None else data.items():
         if key in labels_by_type:
             depth = labels_by_type[key]
             for labels, inner in _json_labels(value, depth):
@@ -125,6 +154,7 @@ def _json_to_body(data: Any, line: int = 1) -> Body:
 
 
 def _json_labels(value: Any, depth: int) -> Iterator[tuple[tuple[str, ...], Any]]:
+    value = _no_twice(value)
     if depth == 0:
         yield (), value
         return
@@ -155,6 +185,7 @@ _JSON_MAP_ATTRIBUTES = frozenset(
 
 
 def _json_block(value: Any, block_type: str) -> Body:
+    value = _no_twice(value)
     if not isinstance(value, dict):
         raise ParseError(1, f"a {block_type} block in .tf.json must be an object")
     attrs: list[tuple[str, Expr, int]] = []
@@ -180,6 +211,7 @@ def _json_block(value: Any, block_type: str) -> Body:
 
 
 def _json_dynamic(value: Any, label: str) -> Body:
+    value = _no_twice(value)
     if not isinstance(value, dict):
         raise ParseError(1, f"the dynamic {label} block in .tf.json must be an object")
     attrs: list[tuple[str, Expr, int]] = []
@@ -196,6 +228,7 @@ def _json_dynamic(value: Any, label: str) -> Body:
 
 
 def _json_expr(value: Any, literal: bool = False) -> Expr:
+    value = _no_twice(value)
     if isinstance(value, str):
         if literal:
             try:
@@ -386,7 +419,7 @@ class _Loader:
             if i in bodies or id(mdef) in broken:
                 continue
             try:
-                bodies[i] = _json_to_body(json.loads(texts[i]))
+                bodies[i] = _json_to_body(_json_load(texts[i]))
             except json.JSONDecodeError as e:
                 raise InputError(self.display(p), f"line {e.lineno}: {e.msg}") from None
             except ParseError as e:
