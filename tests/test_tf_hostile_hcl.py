@@ -547,3 +547,23 @@ def test_two_resource_properties_in_tf_json_hold_both(tmp_path: Path) -> None:
         "azurerm_resource_group.a",
         "azurerm_resource_group.b",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("terraform.tfvars.json", '{"env": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ("x.tf.json", '{"locals": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}"),
+        ("terraform.tfvars.json", '{"env": {"a": 1, "a": 2}}'),
+    ],
+)
+def test_hostile_json_is_an_input_error_naming_the_file(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    from auditor.files import InputError
+
+    write(tmp_path, {"v.tf": ENV})
+    (tmp_path / name).write_text(text)
+    with pytest.raises(InputError) as e:
+        load_config(tmp_path)
+    assert name in str(e.value)

@@ -106,6 +106,16 @@ def _json_object(pairs: list[tuple[str, Any]]) -> Any:
     return out if len(out) == len(pairs) else _Twice(pairs)
 
 
+def _plain_json(value: Any) -> Any:
+    """A JSON value whose objects are plain dicts (a property given twice refused)."""
+    value = _no_twice(value)
+    if isinstance(value, dict):
+        return {k: _plain_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_json(v) for v in value]
+    return value
+
+
 def _json_load(text: str) -> Any:
     return json.loads(text, object_pairs_hook=_json_object)
 
@@ -424,6 +434,8 @@ class _Loader:
                 raise InputError(self.display(p), f"line {e.lineno}: {e.msg}") from None
             except ParseError as e:
                 raise InputError(self.display(p), str(e)) from None
+            except RecursionError:
+                raise InputError(self.display(p), "nested too deeply") from None
         overrides = []
         for i, (mdef, p) in enumerate(paths):
             if id(mdef) not in broken and i in bodies:
@@ -1279,9 +1291,13 @@ def _tfvars(path: Path, display: str) -> dict[str, Any]:
         raise InputError(display, f"cannot read: {e.__class__.__name__}") from None
     if path.name.endswith(".json"):
         try:
-            data = json.loads(text)
+            data = _plain_json(_json_load(text))
         except json.JSONDecodeError as e:
             raise InputError(display, f"line {e.lineno}: {e.msg}") from None
+        except ParseError as e:
+            raise InputError(display, e.problem) from None
+        except RecursionError:
+            raise InputError(display, "nested too deeply") from None
         if not isinstance(data, dict):
             raise InputError(display, "a .tfvars.json file must hold an object")
         return data
