@@ -277,7 +277,7 @@ class _Loader:
         manifest = self.root / ".terraform" / "modules" / "modules.json"
         try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
             return {}
         out: dict[str, Path] = {}
         entries = data.get("Modules") if isinstance(data, dict) else None
