@@ -567,3 +567,11 @@ def test_hostile_json_is_an_input_error_naming_the_file(
     with pytest.raises(InputError) as e:
         load_config(tmp_path)
     assert name in str(e.value)
+
+
+def test_a_deeply_nested_modules_manifest_is_read_as_absent(tmp_path: Path) -> None:
+    write(tmp_path, {"sa.tf": SA % "true"})
+    manifest = tmp_path / ".terraform" / "modules" / "modules.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('{"Modules": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert access(tmp_path) == "Enabled"
