@@ -575,3 +575,13 @@ def test_a_deeply_nested_modules_manifest_is_read_as_absent(tmp_path: Path) -> N
     manifest.parent.mkdir(parents=True)
     manifest.write_text('{"Modules": ' + "[" * 100_000 + "]" * 100_000 + "}")
     assert access(tmp_path) == "Enabled"
+
+
+def test_hidden_tf_files_are_not_configuration(tmp_path: Path) -> None:
+    """terraform ignores a file whose name starts with "." (an editor's swap file): a
+    hidden override must not make a public account look private."""
+    override = (
+        'resource "azurerm_storage_account" "sa" {\n  public_network_access_enabled = false\n}\n'
+    )
+    write(tmp_path, {"sa.tf": SA % "true", ".sa_override.tf": override, ".x.tf": "broken {"})
+    assert access(tmp_path) == "Enabled"

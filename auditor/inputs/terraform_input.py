@@ -76,7 +76,8 @@ class TerraformDirectory:
 def has_tf_files(directory: Path) -> bool:
     try:
         return directory.is_dir() and any(
-            p.name.endswith((".tf", ".tf.json")) and p.is_file() for p in directory.iterdir()
+            p.name.endswith((".tf", ".tf.json")) and not p.name.startswith(".") and p.is_file()
+            for p in directory.iterdir()
         )
     except OSError:
         return False

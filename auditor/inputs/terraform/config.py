@@ -305,6 +305,8 @@ class _Loader:
         for p in entries:
             if not (p.name.endswith(".tf") or p.name.endswith(".tf.json")):
                 continue
+            if p.name.startswith("."):  # a hidden file: terraform ignores it (IsIgnoredFile)
+                continue
             if p.is_symlink():
                 target = p.resolve()
                 if not (target.is_relative_to(real) or target.is_relative_to(self.root_real)):
