@@ -585,3 +585,25 @@ def test_hidden_tf_files_are_not_configuration(tmp_path: Path) -> None:
     )
     write(tmp_path, {"sa.tf": SA % "true", ".sa_override.tf": override, ".x.tf": "broken {"})
     assert access(tmp_path) == "Enabled"
+
+
+@pytest.mark.parametrize(
+    "commented",
+    [
+        "# public_network_access_enabled = false",
+        "// public_network_access_enabled = false",
+        "/*\n  public_network_access_enabled = false\n  */",
+        '/* public_network_access_enabled = false */ name_unused = "x"',
+    ],
+)
+def test_a_commented_out_argument_is_not_set(tmp_path: Path, commented: str) -> None:
+    """The issue's claim "Commented-out lines are not configuration", inside a block: the
+    account falls back to the provider default (public in 3.x)."""
+    write(
+        tmp_path,
+        {
+            "t.tf": REQUIRES_3,
+            "sa.tf": SA.replace("  public_network_access_enabled = %s", "  " + commented),
+        },
+    )
+    assert access(tmp_path) == "Enabled"
