@@ -374,25 +374,56 @@ def _output_specs(
     return specs, None if specs else "json"
 
 
-def _clash(outputs: list[str], inputs: list[str | None], rule_dirs: list[str]) -> str | None:
+def _clash(
+    outputs: list[str],
+    inputs: list[str | None],
+    rule_dirs: list[str],
+    config_dirs: list[str] | None = None,
+) -> str | None:
     """A usage error when an output would overwrite an input (snapshot, baseline,
-    suppressions, a rule file of ``--rules``) or another output of the same run (a report
-    written over the snapshot it came from loses the estate). Existing files are compared
-    by identity, so a hard link, a symlink or ``./x`` for ``x`` is the same file."""
+    suppressions, a rule file of ``--rules``, a Terraform file in ``config_dirs``) or
+    another output of the same run (a report written over the snapshot it came from loses
+    the estate). Existing files are compared by identity, so a hard link, a symlink or
+    ``./x`` for ``x`` is the same file."""
     from .rules import rule_files
 
     rules = [str(f) for d in rule_dirs for f in rule_files(Path(d))]
     seen: dict[tuple[object, ...], str] = {}
     for path in [p for p in [*inputs, *rules] if p]:
         seen.setdefault(_identity(path), f"the input {path}")
+    configs = [os.path.realpath(d) for d in config_dirs or []]
     for path in outputs:
         if not path.strip():
             return "--output: needs a file path"
+        real = os.path.realpath(path)
+        name = os.path.basename(real)
+        if name.endswith(_TERRAFORM_FILES) and any(
+            real.startswith(d.rstrip(os.sep) + os.sep) for d in configs
+        ):
+            return (
+                f"--output {path}: is a Terraform file of the configuration being read; "
+                "a report must not overwrite it"
+            )
         key = _identity(path)
         if key in seen:
             return f"--output {path}: is also {seen[key]}; a report must not overwrite it"
         seen[key] = f"the output {path}"
     return None
+
+
+# what the Terraform readers read in a configuration's directories (and its modules')
+_TERRAFORM_FILES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".terraform.lock.hcl")
+
+
+def _config_dirs(args: argparse.Namespace) -> list[str]:
+    """The directories whose Terraform files a run reads: --terraform, --terraform-source
+    and the directory of each --terraform-plan (its .tf files give file and line)."""
+    plans = getattr(args, "terraform_plan", None) or []
+    return [
+        *(getattr(args, "terraform", None) or []),
+        *([args.terraform_source] if getattr(args, "terraform_source", None) else []),
+        *(os.path.dirname(os.path.abspath(p)) for p in plans),
+    ]
 
 
 def _identity(path: str) -> tuple[object, ...]:
@@ -746,6 +777,7 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
             args.suppressions,
         ],
         args.rules,
+        _config_dirs(args),
     )
     if clash:
         return _fail(clash)
@@ -856,6 +888,7 @@ def _baseline_command(args: argparse.Namespace, all_rules: list) -> int:  # type
             args.suppressions,
         ],
         args.rules,
+        _config_dirs(args),
     )
     if clash:
         return _fail(clash)

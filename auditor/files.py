@@ -105,9 +105,7 @@ def read_json(path: Path, expected: str = "JSON rows", unique_keys: bool = False
             path, f"{what} at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
     except RecursionError:
-        raise InputError(
-            path, "invalid JSON: nested too deeply to be Resource Graph rows"
-        ) from None
+        raise InputError(path, f"invalid JSON: nested too deeply to be {expected}") from None
     except ValueError as exc:  # e.g. an integer longer than Python converts
         raise InputError(path, f"invalid JSON: {exc}") from None
 

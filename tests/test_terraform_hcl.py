@@ -758,11 +758,13 @@ def test_provider_subscription_by_alias_and_through_modules(tmp_path: Path) -> N
         ("~> 3", (3,)),
         ("~> 2.99", (2,)),
         (">= 2.0, < 4.0", (2, 3)),
-        (">= 3.50", (3, 4)),
+        (">= 3.50", (3, 4, 5)),  # 5.x too: its defaults are known
         ("= 2.99.0", (2,)),
         ("4.1.0", (4,)),
-        ("!= 3.0.0", (2, 3, 4)),
-        ("< 2.0", ()),
+        ("!= 3.0.0", (2, 3, 4, 5)),
+        ("< 2.0", (1,)),  # no known major: the one it admits, whose defaults are unknown
+        (">= 6.0", (6,)),
+        ("~> 5.0", (5,)),
         (">2.5,<=3.0.0", (2, 3)),
     ],
 )

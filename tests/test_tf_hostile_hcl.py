@@ -272,13 +272,12 @@ def test_string_bools_in_nested_blocks_convert_and_other_strings_stay(tmp_path: 
             '  default_outbound_access_enabled = "0"\n}\n'
         },
     )
-    from auditor.inputs.terraform import azurerm
+    from auditor.inputs.terraform.azurerm.coerce import converted
 
-    config = load_config(tmp_path)
-    azurerm.to_rows(config)
-    (r,) = config.resources
-    assert r.values["default_outbound_access_enabled"] is False
-    assert r.values["name"] == "true"
+    (r,) = load_config(tmp_path).resources
+    values = converted(r).values
+    assert values["default_outbound_access_enabled"] is False
+    assert values["name"] == "true"
 
 
 NSG = """

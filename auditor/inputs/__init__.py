@@ -63,12 +63,13 @@ FORMATS: tuple[InputFormat, ...] = (
 )
 
 
-def read_input(path: Path) -> object:
+def read_input(path: Path, expected: str = "JSON rows") -> object:
     """What an input path holds: the path itself for a directory a format reads, else the
-    file's JSON data (a directory no format reads is an error of the JSON reader)."""
+    file's JSON data (a directory no format reads is an error of the JSON reader, which
+    says it expected ``expected``)."""
     if path.is_dir() and any(f.detect(path) for f in FORMATS):
         return path
-    return read_json(path)
+    return read_json(path, expected)
 
 
 def format_of(path: Path, doc: object, expect: str | None = None) -> InputFormat:
@@ -134,7 +135,8 @@ def load_file(
             raise InputError(where, f"{problem}, expected {wanted.expected}")
         doc: object = where
     else:
-        doc = read_input(where)
+        plan = wanted is terraform_input.PLAN
+        doc = read_input(where, "Terraform plan JSON" if plan else "JSON rows")
     return add_document(spec.path, doc, estate, options, spec.format)
 
 

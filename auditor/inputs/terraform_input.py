@@ -42,7 +42,20 @@ class TerraformPlan:
         return isinstance(doc, dict) and "format_version" in doc and "format" not in doc
 
     def read(self, path: Path, doc: Any, options: InputOptions) -> Reading:
-        config = read_plan(path, doc, options.terraform_source)
+        source = options.terraform_source
+        if source is not None and not has_tf_files(source):
+            # named but unusable: findings would silently lose their file and line
+            problem = (
+                "no such directory"
+                if not source.exists()
+                else "is not a directory"
+                if not source.is_dir()
+                else "holds no .tf files"
+            )
+            raise InputError(
+                source, f"{problem} (--terraform-source), expected {DIRECTORY.expected}"
+            )
+        config = read_plan(path, doc, source)
         extra = {
             k: doc[k]
             for k in ("format_version", "terraform_version")
@@ -68,7 +81,14 @@ class TerraformDirectory:
 
         for var_file in options.var_files:
             if not var_file.is_file():
-                raise InputError(var_file, "no such file (--var-file)")
+                problem = (
+                    "no such file"
+                    if not var_file.exists()
+                    else "is a directory"
+                    if var_file.is_dir()
+                    else "is not a regular file"
+                )
+                raise InputError(var_file, f"{problem} (--var-file), expected a .tfvars file")
         config = load_config(path, list(options.var_files), dict(options.variables))
         return terraform_reading(config, {})
 

@@ -94,6 +94,10 @@ def _endpoint_zones(g: AuditGraph, pe: str) -> dict[str, str] | Unknown:
     # its zone groups in the estate (the others fall back to A records)
     if ZONE_GROUPS in collections and g.estate.holds(pe, ZONE_GROUPS):
         for group, _ in g.out(pe, "has_zone_group"):
+            if bad := g.unreadable(group, "privateDnsZoneConfigs"):
+                # which zones the group names is unknown (a Terraform dynamic block over a
+                # collection without a value): not "no zone"
+                return Unknown.of(*(str(u) for u in bad))
             for zone, attrs in g.out(group, "uses_zone"):
                 zones.setdefault(zone, f"zone group {g.name(group)} config {attrs.get('config')}")
         return zones

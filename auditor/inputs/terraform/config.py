@@ -27,6 +27,7 @@ from typing import Any
 
 from ...files import InputError
 from ...unknown import UnknownValue
+from .azurerm.defaults import RESEARCHED_MAJORS, admitted_majors
 from .evaluate import (
     CONSTANT,
     Context,
@@ -54,6 +55,7 @@ MAX_MODULE_DEPTH = 32
 MAX_INSTANCES = 10_000
 MAX_TOTAL_INSTANCES = 250_000
 AZURERM = "registry.terraform.io/hashicorp/azurerm"
+AZURERM_TOFU = "registry.opentofu.org/hashicorp/azurerm"  # OpenTofu's lock file
 
 
 # -- the parsed module directory --------------------------------------------------------
@@ -1349,14 +1351,19 @@ def _root_values(
         values.update(_tfvars(Path(p), str(p)))
     for name, raw in variables.items():
         decl = mdef.variables.get(name)
-        t = _attr(decl[0], "type") if decl else None
+        if decl is None:
+            # as terraform plan: a misspelt name would leave the intended value unused
+            raise InputError(
+                display(root), f"--var {name}: the root module declares no variable {name!r}"
+            )
+        t = _attr(decl[0], "type")
         values[name] = _parse_cli_value(raw, t[0] if t else None)
     return values
 
 
 # -- provider version -----------------------------------------------------------------------
 
-MAJORS = (2, 3, 4)
+MAJORS = RESEARCHED_MAJORS
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -1364,24 +1371,48 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts[:3]) + (0,) * (3 - min(3, len(parts)))
 
 
+def _candidates(constraint: str, major: int) -> set[tuple[int, ...]]:
+    """Versions of ``major`` that stand for every version as far as ``constraint`` can
+    tell them apart: the edges and the constraint's own versions with their neighbours."""
+    candidates: set[tuple[int, ...]] = {(major, 0, 0), (major, 999, 999)}
+    for c in (c.strip() for c in constraint.split(",")):
+        m = re.match(r"^(~>|>=|<=|!=|=|>|<)?\s*v?([\d.]+)", c)
+        if m:
+            v = _version_tuple(m.group(2))
+            if v[0] == major:
+                candidates |= {v, (v[0], v[1], v[2] + 1), (v[0], v[1] + 1, 0)}
+                if v[2] > 0:
+                    candidates.add((v[0], v[1], v[2] - 1))
+                elif v[1] > 0:  # the last release before an upper bound "< 3.30"
+                    candidates.add((v[0], v[1] - 1, 999))
+    return candidates
+
+
+def _admits(constraint: str, v: tuple[int, ...]) -> bool:
+    return all(_satisfies(v, c.strip()) for c in constraint.split(",") if c.strip())
+
+
 def majors_admitted(constraint: str) -> tuple[int, ...]:
-    """Which of the majors 2, 3, 4 a version constraint admits (any version of it)."""
-    out = []
-    conds = [c.strip() for c in constraint.split(",") if c.strip()]
-    for major in MAJORS:
-        # candidate versions of this major: the constraint's own versions and the edges
-        candidates: set[tuple[int, ...]] = {(major, 0, 0), (major, 999, 999)}
-        for c in conds:
-            m = re.match(r"^(~>|>=|<=|!=|=|>|<)?\s*v?([\d.]+)", c)
-            if m:
-                v = _version_tuple(m.group(2))
-                if v[0] == major:
-                    candidates |= {v, (v[0], v[1], v[2] + 1), (v[0], v[1] + 1, 0)}
-                    if v[2] > 0:
-                        candidates.add((v[0], v[1], v[2] - 1))
-        if any(all(_satisfies(v, c) for c in conds) for c in [None] for v in candidates):
-            out.append(major)
-    return tuple(out)
+    """Which of the majors 2 to 5 (whose defaults are known) a version constraint admits
+    (any version of it); when none, the first other major it admits (see
+    ``azurerm.defaults.admitted_majors``)."""
+    return admitted_majors(
+        lambda major: any(_admits(constraint, v) for v in _candidates(constraint, major))
+    )
+
+
+def newest_admitted(constraint: str) -> tuple[int, ...] | None:
+    """The newest version ``constraint`` admits when it has an upper bound below the next
+    minor release line's end (``~> 3.0.0``: 3.0.x; ``<= 3.1.0``: 3.1.0), which is what
+    ``terraform init`` installs without a lock file; None when it admits the newest of a
+    major (``~> 3.0``: whichever 3.x is newest) or nothing."""
+    found = [
+        v for major in MAJORS for v in _candidates(constraint, major) if _admits(constraint, v)
+    ]
+    if not found:
+        return None
+    newest = max(found)
+    return None if newest[1] == 999 else newest
 
 
 def _satisfies(v: tuple[int, ...], c: str) -> bool:
@@ -1426,17 +1457,16 @@ def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVers
         except (OSError, UnicodeDecodeError) as e:
             raise InputError(f"{display}/.terraform.lock.hcl", f"cannot read: {e}") from None
         for btype, labels, inner, _line in body.blocks:
-            if btype == "provider" and labels == (AZURERM,):
+            if btype == "provider" and labels in ((AZURERM,), (AZURERM_TOFU,)):
                 v = _attr(inner, "version")
                 if v is not None and v[0][0] == "lit" and isinstance(v[0][1], str):
                     version = v[0][1]
                     major = _version_tuple(version)[0]
+                    # a major whose defaults are not known stays: they are then unknown
                     locked = ProviderVersion(
-                        (major,) if major in MAJORS else (), f"lock file {version}"
+                        (major,), f"lock file {version}", _version_tuple(version)
                     )
-                    if not locked.majors or not declared.majors:
-                        return locked
-                    if major in declared.majors:
+                    if not declared.majors or major in declared.majors:
                         return locked
                     return ProviderVersion(
                         tuple(sorted({major, *declared.majors})),
@@ -1456,14 +1486,20 @@ def _declared_version(mdef: ModuleDef) -> ProviderVersion:
                 v = evaluate_safe(expr, CONSTANT)
                 if isinstance(v, dict) and isinstance(v.get("version"), str):
                     c = v["version"]
-                    return ProviderVersion(majors_admitted(c), f"required_providers '{c}'")
+                    return ProviderVersion(
+                        majors_admitted(c), f"required_providers '{c}'", newest_admitted(c)
+                    )
                 if isinstance(v, str):  # the legacy short form: azurerm = "~> 3.0"
-                    return ProviderVersion(majors_admitted(v), f"required_providers '{v}'")
+                    return ProviderVersion(
+                        majors_admitted(v), f"required_providers '{v}'", newest_admitted(v)
+                    )
     for pname, _alias, body in mdef.providers:
         v = _attr(body, "version") if pname == "azurerm" else None
         if v is not None and v[0][0] == "lit" and isinstance(v[0][1], str):
             c = v[0][1]
-            return ProviderVersion(majors_admitted(c), f"provider block version '{c}'")
+            return ProviderVersion(
+                majors_admitted(c), f"provider block version '{c}'", newest_admitted(c)
+            )
     return ProviderVersion((), "not declared")
 
 

@@ -1,4 +1,4 @@
-"""HCL text to a compact expression tree, parsed with python-hcl2's grammar.
+"""HCL text to a compact expression tree, parsed by python-hcl2 (``hcl2.api.parses_to_tree``).
 
 python-hcl2's own transform turns expressions back into strings; the evaluator needs their
 structure, so this module walks the raw lark parse tree once and keeps plain tuples (cheap
@@ -19,7 +19,6 @@ Shapes (all tuples, first item the kind):
 
 from __future__ import annotations
 
-import functools
 import gc
 import itertools
 import multiprocessing as mp
@@ -97,8 +96,8 @@ class _Converter:
         self.depth = 0
 
     def line(self, tree: Any) -> int:
-        """The line of a node's first token (the parser keeps no positions on trees:
-        propagating them costs a third of the parse)."""
+        """The line of a node's first token (tokens always carry theirs; a tree's own
+        position is not needed)."""
         node = tree
         while hasattr(node, "data"):
             if not node.children:
@@ -566,36 +565,12 @@ def _lark_error(e: Exception, line_offset: int) -> ParseError:
     return ParseError(line, "the text is not valid HCL")
 
 
-@functools.cache
-def _parser() -> Any:
-    """python-hcl2's grammar and post-lexer, without position propagation (lines come
-    from tokens); the LALR tables are cached in the temporary directory by lark."""
-    import hcl2.parser
-    from hcl2.postlexer import PostLexer
-    from lark import Lark
-
-    try:
-        return Lark.open(
-            "hcl2.lark",
-            parser="lalr",
-            rel_to=hcl2.parser.__file__,
-            propagate_positions=False,
-            postlex=PostLexer(),
-            cache=True,
-        )
-    except OSError:  # an unwritable temporary directory: no cache
-        return Lark.open(
-            "hcl2.lark",
-            parser="lalr",
-            rel_to=hcl2.parser.__file__,
-            propagate_positions=False,
-            postlex=PostLexer(),
-        )
-
-
 def parses_to_tree(text: str) -> Any:
-    # the final newline: the grammar has no end-of-file token (as hcl2.api does)
-    return _parser().parse(text + "\n")
+    """python-hcl2's raw parse tree of ``text`` (its public pipeline stage; it appends the
+    final newline its grammar needs)."""
+    import hcl2.api
+
+    return hcl2.api.parses_to_tree(text)
 
 
 def parse_text(text: str, line_offset: int = 0) -> Body:

@@ -31,14 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...files import InputError, describe
+from ...files import InputError, describe, read_bytes
 from ...unknown import UnknownValue
+from .azurerm.defaults import admitted_majors
 from .azurerm.ids import synthesize_id
 from .resources import ProviderVersion, TfConfig, TfResource
 
-KNOWN_MAJORS = (2, 3, 4)
 # a module call, an instance of it, as an address prints it: module.net["a"]
-_MODULE_STEP = re.compile(r'module\.([A-Za-z0-9_-]+)(\[(?:\d+|"(?:[^"\\]|\\.)*")\])?')
+_MODULE_STEP = re.compile(r'module\.([\w-]+)(\[(?:\d+|"(?:[^"\\]|\\.)*")\])?')
+_MODULE_ADDRESS = re.compile(rf"{_MODULE_STEP.pattern}(?:\.{_MODULE_STEP.pattern})*")
 # a reference as jsonconfig prints it: subject (resource, data source, module call,
 # variable), an optional literal index, then the rest of the traversal
 _REFERENCE = re.compile(
@@ -85,6 +86,7 @@ class _PlanReader:
         self.path = path
         self.doc = doc
         self.gaps: list[str] = []
+        self.unread: set[str] = set()  # instances the plan marks unknown or sensitive whole
         # the name of the argument being filled: it tells which attribute a reference
         # that lost its ".id" (target[each.key].id) means
         self._hint = ""
@@ -128,6 +130,10 @@ class _PlanReader:
                 "'terraform show -json' of a saved plan (terraform plan -out=tfplan), not of "
                 "a state"
             )
+        for flag in ("errored", "complete"):
+            if doc.get(flag) is not None and not isinstance(doc[flag], bool):
+                # "errored": "true" read as false would pass a plan Terraform gave up on
+                raise self.fail(f"'{flag}' is {describe(doc[flag])}, expected a boolean")
         if doc.get("errored") is True:
             self.gaps.append(
                 "the plan errored: Terraform stopped planning, so the plan may miss resources"
@@ -140,6 +146,11 @@ class _PlanReader:
         config = self.obj(doc.get("configuration"), "'configuration'", optional=True)
         root_config = self.obj(config.get("root_module"), "'configuration.root_module'", True)
         instances = self.instances(doc, changes)
+        # file and line first: the .tf files also tell what the configuration sets where
+        # the plan's configuration section is silent (dynamic blocks)
+        layout = _SourceLayout.find(source, self.path, root_config)
+        if layout is not None:
+            layout.place([i.resource for i in instances], [])
         self.attach_configuration(instances, root_config)
         providers = self.obj(config.get("provider_config"), "'provider_config'", optional=True)
         subscriptions = self.subscriptions(providers)
@@ -148,11 +159,10 @@ class _PlanReader:
             sub = subscriptions.get(key) if isinstance(key, str) else None
             inst.resource.provider_subscription = sub or subscriptions.get("azurerm")
         self.fill_references(instances)
-        layout = _SourceLayout.find(source, self.path, root_config)
         provider = self.provider(providers, layout)
         variables = self.variables(root_config)
         if layout is not None:
-            layout.place([i.resource for i in instances], variables)
+            layout.place([], variables)
         return TfConfig(
             resources=[i.resource for i in instances],
             provider=provider,
@@ -175,6 +185,8 @@ class _PlanReader:
                 raise self.fail(f"{where}.change.actions must list strings")
             if rc.get("deposed"):
                 continue
+            if address in out:
+                raise self.fail(f"{where}: resource {address} has a second change")
             out[address] = change
         return out
 
@@ -210,6 +222,15 @@ class _PlanReader:
                 if inst.resource.address not in seen:
                     seen.add(inst.resource.address)
                     out.append(inst)
+        for address, change in changes.items():
+            actions = change.get("actions") or ["no action"]
+            if address in seen or address in self.unread or actions in (["delete"], ["forget"]):
+                continue
+            # a change with no planned value: what it plans is not in the plan
+            self.gaps.append(
+                f"{address}: the plan lists a change ({'/'.join(actions)}) but no planned "
+                "value for it; not read"
+            )
         return out
 
     def module_resources(
@@ -222,6 +243,9 @@ class _PlanReader:
         module_address = module.get("address", "")
         if not isinstance(module_address, str):
             raise self.fail(f"{at}.address is {describe(module_address)}, expected a string")
+        if module_address and not _MODULE_ADDRESS.fullmatch(module_address):
+            # read as another module, its resources would take that module's references
+            raise self.fail(f"{at}.address {module_address!r} is not a module address")
         call_path, keys = _module_path(module_address)
         for j, raw in enumerate(self.arr(module.get("resources"), f"{at}.resources")):
             where = f"{at}.resources[{j}]"
@@ -242,7 +266,20 @@ class _PlanReader:
             if change is not None and change.get("actions") in (["delete"], ["forget"]):
                 continue  # not part of the configuration after apply
             unknown = change.get("after_unknown") if change else None
-            sensitive = change.get("after_sensitive") if change else res.get("sensitive_values")
+            # the change's marks and the planned value's own: either hides a value (they
+            # agree in a plan Terraform wrote; a secret must not leak where they do not)
+            sensitive = change.get("after_sensitive") if change else None
+            planned_marks = res.get("sensitive_values")
+            whole = self.whole_mark(address, unknown, "after_unknown", "known only after apply")
+            whole = whole or self.whole_mark(address, sensitive, "after_sensitive", "sensitive")
+            whole = whole or self.whole_mark(
+                address, planned_marks, "sensitive_values", "sensitive"
+            )
+            if whole:
+                # ids, names, every setting: nothing to map, and a default in its place
+                # would be made up
+                self.unread.add(address)
+                continue
             resource = TfResource(
                 address=address,
                 mode=mode,
@@ -254,8 +291,19 @@ class _PlanReader:
                 provider=_local_provider(res.get("provider_name"), rtype),
             )
             _mark(values, unknown, address, _AFTER_APPLY)
-            _mark(values, sensitive, address, "is sensitive: the plan's value is not read")
+            for marks in (sensitive, planned_marks):
+                _mark(values, marks, address, "is sensitive: the plan's value is not read")
             yield _Instance(resource, call_path, keys)
+
+    def whole_mark(self, address: str, marks: Any, name: str, what: str) -> bool:
+        """Whether ``after_unknown`` / ``after_sensitive`` marks the whole resource (then a
+        gap says so); anything but an object, ``true`` or ``false`` is malformed."""
+        if marks is True:
+            self.gaps.append(f"{address}: the whole resource is {what} in the plan; not read")
+            return True
+        if marks is not None and marks is not False and not isinstance(marks, dict):
+            raise self.fail(f"{address}: {name} is {describe(marks)}, expected an object")
+        return False
 
     # -- configuration ----------------------------------------------------------------------
     def attach_configuration(self, instances: list[_Instance], root: dict[str, Any]) -> None:
@@ -293,7 +341,14 @@ class _PlanReader:
             # as the HCL reader leaves it out: the mapping then applies the same provider
             # defaults to a plan as to its .tf files. Unknowns inside what the
             # configuration sets stay (a set block's computed private IP).
-            for name in [k for k, v in r.values.items() if _computed(v) and k not in expressions]:
+            # What the .tf files set (when at hand) counts too: the section leaves out
+            # dynamic blocks, whose content over a collection known only after apply is
+            # unknown, not the provider's default.
+            for name in [
+                k
+                for k, v in r.values.items()
+                if _computed(v) and k not in expressions and k not in r.lines
+            ]:
                 del r.values[name]
 
     def fill_references(self, instances: list[_Instance]) -> None:
@@ -468,7 +523,8 @@ class _PlanReader:
         if locked is not None:
             major = locked.split(".")[0]
             majors = (int(major),) if major.isdigit() else ()
-            return ProviderVersion(majors, f"lock file {locked}")
+            exact = tuple(int(p) for p in locked.split("-")[0].split(".")[:3] if p.isdigit())
+            return ProviderVersion(majors, f"lock file {locked}", exact if majors else None)
         constraints = sorted(
             {
                 pc["version_constraint"]
@@ -481,7 +537,7 @@ class _PlanReader:
         )
         if not constraints:
             return ProviderVersion((), "not declared")
-        majors = tuple(m for m in KNOWN_MAJORS if all(admits(c, m) for c in constraints))
+        majors = admitted_majors(lambda m: all(admits(c, m) for c in constraints))
         spelled = " and ".join(repr(c) for c in constraints)
         return ProviderVersion(majors, f"required_providers {spelled}")
 
@@ -491,14 +547,26 @@ class _PlanReader:
         out: list[dict[str, Any]] = []
         for call_path, module in sorted(self.config_modules.items()):
             declared = module.get("variables")
-            if not isinstance(declared, dict):
-                continue
             where = "".join(f"module.{c}." for c in call_path).rstrip(".")
+            if declared is None:
+                continue
+            if not isinstance(declared, dict):
+                # the variables are judged (a sensitive default): dropping them would pass
+                module = where or "the root module"
+                raise self.fail(
+                    f"the variables of {module} are {describe(declared)}, expected an object"
+                )
             for name in sorted(declared):
                 var = declared[name]
                 if not isinstance(var, dict):
                     module = where or "the root module"
                     raise self.fail(f"variable {name} in {module} is not an object")
+                if var.get("sensitive") is not None and not isinstance(var["sensitive"], bool):
+                    module = where or "the root module"
+                    raise self.fail(
+                        f"variable {name} in {module}: 'sensitive' is "
+                        f"{describe(var['sensitive'])}, expected a boolean"
+                    )
                 out.append(
                     {
                         "module": where,
@@ -550,8 +618,30 @@ def _mark(values: dict[str, Any], marks: Any, address: str, why: str) -> None:
                     if isinstance(container, list) and k < len(container)
                     else (container.get(k) if isinstance(container, dict) else None)
                 )
-                if isinstance(inner, dict | list):
+                if isinstance(inner, dict) == isinstance(m, dict) and isinstance(
+                    inner, dict | list
+                ):
                     stack.append((inner, m, here))
+                elif _marks_any(m) and type(inner) is not UnknownValue:
+                    # the value is not shaped as the marks say (null, a string, a shorter
+                    # list): what the marks hide cannot be told apart, so none of it is read
+                    if isinstance(container, list) and k >= len(container):
+                        container.extend([None] * (k + 1 - len(container)))
+                    container[k] = UnknownValue(f"{address}.{_path_text(here)} {why}")
+
+
+def _marks_any(marks: Any) -> bool:
+    """Whether ``true`` is somewhere in ``after_unknown`` / ``after_sensitive`` marks."""
+    stack = [marks]
+    while stack:
+        m = stack.pop()
+        if m is True:
+            return True
+        if isinstance(m, dict):
+            stack.extend(m.values())
+        elif isinstance(m, list):
+            stack.extend(m)
+    return False
 
 
 def _computed(value: Any) -> bool:
@@ -798,7 +888,7 @@ def admits(constraint: str, major: int) -> bool:
 
 # -- the configuration's files ----------------------------------------------------------------
 _LOCKED = re.compile(
-    r'provider\s+"registry\.(?:terraform|opentofu)\.io/hashicorp/azurerm"\s*\{[^}]*?'
+    r'provider\s+"registry\.(?:terraform\.io|opentofu\.org)/hashicorp/azurerm"\s*\{[^}]*?'
     r'\bversion\s*=\s*"([^"]+)"',
     re.DOTALL,
 )
@@ -810,6 +900,7 @@ class _SourceLayout:
 
     root: Path
     dirs: dict[tuple[str, ...], Path]
+    _headers: dict[tuple[str, ...], dict[tuple[str, str, str], _Where]] | None = None
 
     @classmethod
     def find(
@@ -844,10 +935,8 @@ class _SourceLayout:
         return cls(root, dirs)
 
     def locked_azurerm(self) -> str | None:
-        lock = self.root / ".terraform.lock.hcl"
-        try:
-            text = lock.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        text = _read_side_file(self.root / ".terraform.lock.hcl")
+        if text is None:
             return None
         m = _LOCKED.search(text)
         return m[1] if m else None
@@ -855,9 +944,9 @@ class _SourceLayout:
     def place(self, resources: list[TfResource], variables: list[dict[str, Any]]) -> None:
         """Set the file and line of each resource's block and of its arguments (and each
         variable's line) from the module's directory."""
-        headers: dict[tuple[str, ...], dict[tuple[str, str, str], _Where]] = {}
-        for call_path, directory in self.dirs.items():
-            headers[call_path] = _scan(directory)
+        if self._headers is None:
+            self._headers = {path: _scan(directory) for path, directory in self.dirs.items()}
+        headers = self._headers
         for r in resources:
             call_path, _ = _module_path(r.module)
             kind = "resource" if r.mode == "managed" else "data"
@@ -872,6 +961,16 @@ class _SourceLayout:
                 var["file"], var["line"], _ = found
 
 
+def _read_side_file(path: Path) -> str | None:
+    """A file of the configuration read for lines, modules or the locked version: its
+    text, or None when it is missing, not a regular file (a FIFO would block the scan) or
+    not UTF-8."""
+    try:
+        return read_bytes(path, "text").decode("utf-8-sig")
+    except (InputError, UnicodeDecodeError):
+        return None
+
+
 def _has_tf(directory: Path) -> bool:
     try:
         return directory.is_dir() and any(p.suffix == ".tf" for p in directory.iterdir())
@@ -881,9 +980,10 @@ def _has_tf(directory: Path) -> bool:
 
 def _installed_modules(root: Path) -> dict[str, str]:
     """``terraform init``'s record of where registry and git modules went (key → dir)."""
+    text = _read_side_file(root / ".terraform" / "modules" / "modules.json")
     try:
-        doc = json.loads((root / ".terraform" / "modules" / "modules.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        doc = json.loads(text) if text is not None else None
+    except (ValueError, RecursionError):
         return {}
     out: dict[str, str] = {}
     for entry in doc.get("Modules", []) if isinstance(doc, dict) else []:
@@ -906,9 +1006,8 @@ def _scan(directory: Path) -> dict[tuple[str, str, str], _Where]:
     except OSError:
         return out
     for file in files:
-        try:
-            text = file.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+        text = _read_side_file(file)
+        if text is None:
             continue
         for kind, labels, line, lines in _blocks(text):
             if kind == "variable" and len(labels) == 1:
@@ -919,7 +1018,7 @@ def _scan(directory: Path) -> dict[tuple[str, str, str], _Where]:
 
 
 _TOKEN = re.compile(
-    r"""(?P<nl>\n)|(?P<space>[ \t\r]+)|(?P<comment>\#[^\n]*|//[^\n]*|/\*.*?\*/)"""
+    r"""(?P<nl>\n)|(?P<space>[ \t\r]+)|(?P<comment>\#[^\n]*|//[^\n]*|/\*.*?(?:\*/|\Z))"""
     r"""|(?P<heredoc><<-?[ \t]*"?(?P<tag>[A-Za-z_][\w-]*)"?[ \t]*\r?\n)"""
     r"""|(?P<string>"(?:[^"\\\n]|\\.)*")|(?P<word>[A-Za-z_][\w-]*)"""
     r"""|(?P<eq>==|=>|!=|<=|>=|=)|(?P<open>[{\[(])|(?P<close>[}\])])|(?P<other>.)""",
@@ -993,6 +1092,14 @@ def _blocks(text: str) -> Iterator[tuple[str, tuple[str, ...], int, dict[str, in
                 if nested and top is not None:
                     top[3].setdefault(f"{prefix}{name}", statement_line)
                     top[3].setdefault(f"{prefix}{name}.{index}", statement_line)
+                elif recording and name == "dynamic" and len(labels) == 1 and top is not None:
+                    # dynamic "network_rules" { … }: the configuration sets network_rules
+                    # (the plan's configuration section leaves dynamic blocks out)
+                    label = labels[0]
+                    if label and label.startswith('"') and len(label) > 1:
+                        label = label[1:-1]
+                    if label:
+                        top[3].setdefault(f"{prefix}{label}", statement_line)
                 frames.append((f"{prefix}{name}.{index}.", {}, nested))
             statement = []
             continue

@@ -77,6 +77,9 @@ class ProviderVersion:
 
     majors: tuple[int, ...]
     source: str  # "lock file 3.117.0" | "required_providers '~> 3.0'" | "not declared"
+    # the exact version a lock file pins ((3, 117, 0)), else None: a few attributes changed
+    # meaning inside a major (the workspace's public_network_access_enabled, 3.0 vs 3.25)
+    version: tuple[int, ...] | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -14,7 +14,6 @@ line, so a finding lands on the line that decides it.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,9 +22,9 @@ from typing import Any
 from .... import arm
 from ....estate import Origin
 from ....unknown import UnknownValue
-from ..evaluate import to_string
 from ..resources import ProviderVersion, TfConfig, TfResource
 from . import defaults as _defaults
+from .coerce import converted
 from .ids import resource_group_id, subscription_of, synthesize_id
 
 Row = dict[str, Any]
@@ -191,11 +190,11 @@ _ABSENT = object()
 def to_rows(config: TfConfig) -> MapResult:
     """Map every resource of ``config``; data sources are read for references only."""
     _load_mappers()
-    for r in config.resources:
-        r.values = _typed_bools(r.values)
     ctx = MapContext(config)
     unmapped: Counter[str] = Counter()
-    managed = [r for r in config.resources if r.mode == "managed"]
+    # Terraform converts arguments to the schema's types ("false" → false) before the
+    # provider sees them; the mappers read them converted (coerce.py)
+    managed = [converted(r) for r in config.resources if r.mode == "managed"]
     for phase in (1, 2, 3):
         for r in managed:
             mapper = MAPPERS.get(r.type)
@@ -210,50 +209,6 @@ def to_rows(config: TfConfig) -> MapResult:
     for finish in FINISHERS:
         finish(ctx)
     return MapResult(ctx.rows(), ctx.origins, unmapped, ctx.gaps)
-
-
-# azurerm's bool arguments, by name (the reader has no provider schema; azurerm names its
-# bools so): terraform converts a string given to one as cty does — "true"/"1",
-# "false"/"0" — and rejects any other string, so "false" must not reach a rule as a string
-# (a rule's `not_equals: true` would pass on "true")
-_BOOL_NAME = re.compile(
-    r"^(?:enable|enabled|primary|active_active|use_remote_gateways)$"
-    r"|_(?:enabled|disabled)$|^(?:enable|disable|is|allow)_"
-)
-
-
-# azurerm's string arguments that are often given numbers (ports): terraform converts a
-# number (or bool) given to a string argument to its text, `destination_port_range = 22`
-# is "22"
-_STRING_NAME = re.compile(r"_port_ranges?$")
-
-
-def _as_string(v: Any) -> Any:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | float):
-        return to_string(v)
-    return v
-
-
-def _typed_bools(values: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in values.items():
-        if _STRING_NAME.search(k) and isinstance(v, bool | int | float | list):
-            v = [_as_string(x) for x in v] if isinstance(v, list) else _as_string(v)
-        elif isinstance(v, str) and _BOOL_NAME.search(k):
-            if v in ("true", "1"):
-                v = True
-            elif v in ("false", "0"):
-                v = False
-            else:
-                v = UnknownValue(f"{k} = {v[:40]!r} is not a bool (terraform rejects it)")
-        elif isinstance(v, dict):
-            v = _typed_bools(v)
-        elif isinstance(v, list) and any(isinstance(x, dict) for x in v):
-            v = [_typed_bools(x) if isinstance(x, dict) else x for x in v]
-        out[k] = v
-    return out
 
 
 def _load_mappers() -> None:

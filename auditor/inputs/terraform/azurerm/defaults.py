@@ -8,6 +8,7 @@ the configuration admits disagree, the value is unknown, with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -17,7 +18,31 @@ import yaml
 from ....unknown import UnknownValue
 from ..resources import ProviderVersion
 
-KNOWN_MAJORS = (2, 3, 4)
+KNOWN_MAJORS = (2, 3, 4, 5)  # what a configuration that declares no version may use
+# the majors defaults.yaml was checked against: a configuration that admits another one
+# (a lock file of 6.x, ">= 6.0") has defaults this tool does not know
+RESEARCHED_MAJORS = (2, 3, 4, 5)
+
+
+def admitted_majors(admits_major: Callable[[int], bool]) -> tuple[int, ...]:
+    """The majors whose defaults are known that a constraint admits; when it admits none
+    of them, the first other major it admits (``>= 6.0``: 6, whose defaults are then
+    unknown rather than those of majors it excludes); () when it admits no version."""
+    majors = tuple(m for m in RESEARCHED_MAJORS if admits_major(m))
+    if majors:
+        return majors
+    return next(((m,) for m in range(1, 100) if admits_major(m)), ())
+
+
+def unresearched(tf_type: str, path: str, provider: ProviderVersion) -> UnknownValue | None:
+    """Unknown when the configuration admits a major whose defaults were never checked."""
+    beyond = [m for m in provider.majors if m not in RESEARCHED_MAJORS]
+    if not beyond:
+        return None
+    return UnknownValue(
+        f"{tf_type}.{path} is not set and the azurerm version the configuration admits"
+        f" ({provider.source}) has defaults this tool does not know (it knows 2.x to 5.x)"
+    )
 
 
 @cache
@@ -53,6 +78,9 @@ def default(tf_type: str, path: str, provider: ProviderVersion) -> Any:
     by_major = table().get(tf_type, {}).get(path)
     if not by_major:
         return None
+    unknown = unresearched(tf_type, path, provider)
+    if unknown is not None:
+        return unknown
     majors = provider.majors or KNOWN_MAJORS
     seen = {repr(by_major.get(m)) for m in majors}
     if len(seen) == 1:

@@ -34,7 +34,7 @@ from ....collections import DNS_RECORDS, NAMES
 from ....unknown import UnknownValue, is_unknown
 from ..resources import TfResource
 from . import MapContext, Row, maps
-from .paas import base_row, blocks, enabled, known_str, prune, strings
+from .paas import base_row, blocks, enabled, known_str, prune, strings, unknown_blocks
 
 # The collections a Terraform input holds completely (see the module docstring).
 TERRAFORM_COLLECTIONS: tuple[str, ...] = tuple(n for n in NAMES if n != DNS_RECORDS)
@@ -231,11 +231,14 @@ def private_endpoint(r: TfResource, ctx: MapContext) -> None:
         (manual if is_manual is True else auto).append(entry)
         targets.extend((target, g) for g in groups)
     ip_configs = blocks(r, "ip_configuration")
+    # a dynamic connection block over a collection without a value: which connections
+    # (and whether manual, Pending) is unknown, not none
+    conns_unknown = unknown_blocks(r, "private_service_connection")
     props = prune(
         {
             "subnet": {"id": r.get("subnet_id")},
-            "privateLinkServiceConnections": auto,
-            "manualPrivateLinkServiceConnections": manual,
+            "privateLinkServiceConnections": conns_unknown or auto,
+            "manualPrivateLinkServiceConnections": conns_unknown or manual,
             "customNetworkInterfaceName": r.get("custom_network_interface_name"),
             # a plan's existing endpoint exports what Azure gave it (absent in HCL)
             "customDnsConfigs": [
@@ -275,6 +278,22 @@ def private_endpoint(r: TfResource, ctx: MapContext) -> None:
     exported_ip = exported[0] if len(exported) == 1 and known_str(exported[0]) else None
     for group in blocks(r, "private_dns_zone_group"):
         _zone_group(ctx, r, pe_id, group, targets, ip_configs, exported_ip)
+    if (unknown := unknown_blocks(r, "private_dns_zone_group")) is not None:
+        # a dynamic zone group over a collection without a value: whether the endpoint has
+        # one, and which zones it names, is unknown (not "no zone group", MLA-DNS-003)
+        gid = f"{pe_id}/privateDnsZoneGroups/{{{r.address} private_dns_zone_group}}"
+        ctx.add_row(
+            r,
+            {
+                "id": gid,
+                "name": arm.last_name(gid),
+                "type": ZONE_GROUP,
+                "resourceGroup": arm.segment(gid, "resourceGroups") or "",
+                "subscriptionId": arm.segment(gid, "subscriptions") or ctx.subscription(r),
+                "properties": {"privateDnsZoneConfigs": unknown},
+            },
+            lines={"properties.privateDnsZoneConfigs": "private_dns_zone_group"},
+        )
 
 
 def _zone_group(

@@ -160,7 +160,25 @@ def _part(r: TfResource, value: Any, what: str) -> str:
 
 def resource_group_id(r: TfResource, rg: Any = None) -> str:
     rg = r.get("resource_group_name") if rg is None else rg
-    return f"/subscriptions/{subscription_of(r)}/resourceGroups/{_part(r, rg, 'resource group')}"
+    return f"/subscriptions/{subscription_of(r)}/resourceGroups/{_group(r, rg)}"
+
+
+def _group(r: TfResource, rg: Any) -> str:
+    """The resource group segment. One the configuration cannot tell is named by what its
+    expression refers to, in its module (``{var.rg}``, ``{module.net var.rg}``,
+    ``{azurerm_resource_group.rg}`` — the group resource's own id segment), so resources
+    that take their group from the same place share it and children fold into their
+    parents, as they will in Azure; with nothing to name, the resource's address."""
+    if isinstance(rg, str) and rg and type(rg) is not UnknownValue:
+        return _part(r, rg, "resource group")
+    refs = r.references.get("resource_group_name") or []
+    if not refs:
+        return _part(r, rg, "resource group")
+    if len(refs) == 1 and not refs[0].startswith(("var.", "local.", "data.", "module.")):
+        where = f"{r.module}." if r.module else ""  # a resource: its own placeholder
+        return "{" + where + refs[0] + "}"
+    where = f"{r.module} " if r.module else ""
+    return "{" + where + " ".join(refs) + "}"
 
 
 def synthesize_id(r: TfResource) -> str:

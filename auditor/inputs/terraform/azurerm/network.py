@@ -45,6 +45,18 @@ class _State:
         # inline lists a plan leaves unknown (azurerm computes them from the separate child
         # resources): (row, property, unknown, resource address); see ``_computed``
         self.computed: dict[tuple[str, str], tuple[Row, UnknownValue, str]] = {}
+        # who set a subnet's NSG / route table / NAT gateway: subnet key -> property ->
+        # [(address, value, whether a definition of the subnet rather than an
+        # association)], and the subnets two resources define (see _subnet_conflicts)
+        self.setters: dict[str, dict[str, list[tuple[str, Any, bool]]]] = {}
+        self.defined_twice: dict[str, dict[str, Any]] = {}
+        self.unknown_backrefs: list[tuple[str, str, UnknownValue]] = []  # (row, list, why)
+        self.by_address: dict[str, str] | None = None  # Terraform address -> row id
+        # NSG rules / routes given both inline and as separate resources (see _mixed_lists):
+        # (row key, property) -> (parent address, [child addresses]); inline: the parents
+        # with inline blocks
+        self.inline: dict[tuple[str, str], str] = {}
+        self.mixed: dict[tuple[str, str], tuple[Row, str, list[str]]] = {}
 
 
 _STATES: weakref.WeakKeyDictionary[MapContext, _State] = weakref.WeakKeyDictionary()
@@ -197,9 +209,15 @@ def _computed(ctx: MapContext, r: TfResource, row: Row, field: str, unknown: Unk
     _state(ctx).computed[(arm.key(row["id"]), field)] = (row, unknown, r.address)
 
 
-def _children(ctx: MapContext, row: Row, field: str) -> list[Any] | None:
+def _children(
+    ctx: MapContext, row: Row, field: str, child: TfResource | None = None
+) -> list[Any] | None:
     """The list a separate child resource folds into (a computed list it now makes known)."""
-    _state(ctx).computed.pop((arm.key(row["id"]), field), None)
+    state = _state(ctx)
+    key = (arm.key(row["id"]), field)
+    state.computed.pop(key, None)
+    if child is not None and key in state.inline:
+        state.mixed.setdefault(key, (row, state.inline[key], []))[2].append(child.address)
     found = row["properties"].setdefault(field, [])
     return found if isinstance(found, list) else None
 
@@ -222,12 +240,23 @@ def _unknown_blocks(r: TfResource, path: str) -> UnknownValue | None:
 
 
 def _parent_row(
-    ctx: MapContext, r: TfResource, parent_id: Any, what: str, rtype: str
+    ctx: MapContext,
+    r: TfResource,
+    parent_id: Any,
+    what: str,
+    rtype: str,
+    via: str | None = None,
 ) -> Row | None:
     """The row ``r`` folds into; a gap (its settings are not mapped) when the parent is
-    not in the configuration or its id is unknown."""
+    not in the configuration or its id is unknown. ``via``: the attribute naming the parent
+    (``virtual_network_name``): when the parent's id cannot be told (its name or resource
+    group comes from a variable without a value) but that attribute is the name of one
+    resource of the configuration (``azurerm_virtual_network.v.name``), that resource is
+    the parent (Azure puts a child in its parent's resource group)."""
     row = ctx.row(parent_id)
     if row is not None and str(row.get("type", "")).lower() == rtype:
+        return row
+    if via is not None and (row := _referenced_row(ctx, r, via, rtype)) is not None:
         return row
     if type(parent_id) is UnknownValue:
         _gap(ctx, r, f"its {what} is unknown ({parent_id.reason}), so it is not mapped")
@@ -235,6 +264,22 @@ def _parent_row(
         _gap(ctx, r, f"its {what}'s name is unknown ({parent_id}), so it is not mapped")
     else:
         _gap(ctx, r, f"its {what} {parent_id} is not in the configuration, so it is not mapped")
+    return None
+
+
+def _referenced_row(ctx: MapContext, r: TfResource, attr: str, rtype: str) -> Row | None:
+    """The row of the one resource whose attribute ``attr`` of ``r`` is
+    (``virtual_network_name = azurerm_virtual_network.v.name``), if it is of ``rtype``."""
+    refs = r.references.get(attr) or []
+    if len(refs) != 1 or refs[0].startswith(("var.", "local.", "data.", "module.")):
+        return None
+    address = f"{r.module}.{refs[0]}" if r.module else refs[0]
+    state = _state(ctx)
+    if state.by_address is None:
+        state.by_address = {o.address: rid for rid, o in ctx.origins.items()}
+    row = ctx.row(state.by_address.get(address))
+    if row is not None and str(row.get("type", "")).lower() == rtype:
+        return row
     return None
 
 
@@ -352,7 +397,13 @@ def _subnet_entry(
     outbound = block.get("default_outbound_access_enabled")
     if isinstance(outbound, bool) or type(outbound) is UnknownValue:
         props["defaultOutboundAccess"] = outbound
+    setters = _state(ctx).setters.setdefault(arm.key(sid), {})
+    for prop in _SUBNET_REFS:
+        setters.setdefault(prop, []).append((r.address, (props.get(prop) or {}).get("id"), True))
     return {"id": sid, "name": name, "type": SUBNET, "properties": props}
+
+
+_SUBNET_REFS = ("networkSecurityGroup", "routeTable", "natGateway")
 
 
 _SUBNET_LINES = {
@@ -388,6 +439,8 @@ def virtual_network(r: TfResource, ctx: MapContext) -> None:
     props = row["properties"]
     props["addressSpace"] = {"addressPrefixes": _strings(r.get("address_space"))}
     props["dhcpOptions"] = {"dnsServers": _strings(r.get("dns_servers"))}
+    if "dns_servers" in r.lines:  # written in the configuration (see security_rule)
+        _state(ctx).inline[(arm.key(vid), "dnsServers")] = r.address
     props["subnets"] = []
     props["virtualNetworkPeerings"] = []
     props["enableDdosProtection"] = bool(_attr(r, "ddos_protection_plan.0.enable"))
@@ -414,6 +467,16 @@ def virtual_network_dns_servers(r: TfResource, ctx: MapContext) -> None:
     vnet = _parent_row(ctx, r, r.get("virtual_network_id"), "virtual_network_id", VNET)
     if vnet is None:
         return
+    inline = _state(ctx).inline.get((arm.key(vnet["id"]), "dnsServers"))
+    if inline is not None:
+        # the VNet's own dns_servers and this resource write over each other on apply
+        why = UnknownValue(
+            f"{inline} sets dns_servers and {r.address} sets them too; each apply of one"
+            " overwrites the other"
+        )
+        vnet["properties"]["dhcpOptions"] = {"dnsServers": why}
+        _gap(ctx, r, f"{why.reason}, so the VNet's DNS servers are unknown")
+        return
     vnet["properties"]["dhcpOptions"] = {"dnsServers": _strings(r.get("dns_servers"))}
     ctx.note_lines(vnet["id"], r, {"properties.dhcpOptions": "dns_servers"})
 
@@ -429,6 +492,8 @@ def subnet(r: TfResource, ctx: MapContext) -> None:
     state = _state(ctx)
     if key in state.subnets:
         _gap(ctx, r, f"a second resource defines subnet {sid}")
+        _subnet_entry(r, ctx, sid, r.get("name"), r.values, None)  # records what it sets
+        state.defined_twice[key] = state.subnets[key]
         return
     vnet = ctx.row(arm.parent(sid))
     if vnet is None and "{" not in arm.parent(sid):
@@ -437,7 +502,7 @@ def subnet(r: TfResource, ctx: MapContext) -> None:
         ctx.add_row(r, row, _subnet_lines(r, ""))
         state.subnets[key] = row
         return
-    vnet = _parent_row(ctx, r, arm.parent(sid), "virtual network", VNET)
+    vnet = _parent_row(ctx, r, arm.parent(sid), "virtual network", VNET, "virtual_network_name")
     if vnet is None:
         return
     subnets = _children(ctx, vnet, "subnets")
@@ -467,13 +532,29 @@ def _associate_subnet(
     r: TfResource, ctx: MapContext, attr: str, prop: str, rtype: str | None
 ) -> None:
     entry = _subnet_of(r, ctx)
-    if entry is None:
-        return
     target = r.get(attr)
+    if entry is None:
+        _unplaced_attachment(r, ctx, target, "subnets", "subnet_id")
+        return
     entry["properties"][prop] = {"id": target}
+    setters = _state(ctx).setters.setdefault(arm.key(entry["id"]), {})
+    setters.setdefault(prop, []).append((r.address, target, False))
     ctx.note_lines(entry["id"], r, {f"properties.{prop}": attr})
     if rtype is not None and isinstance(target, str):
         _state(ctx).backrefs.append((target, "subnets", entry["id"]))
+
+
+def _unplaced_attachment(
+    r: TfResource, ctx: MapContext, target: Any, field: str, attr: str
+) -> None:
+    """An association whose subnet (NIC) is not mapped still attaches its NSG (route
+    table, NAT gateway) to something: the entry for it in the target's ``field`` is unknown,
+    so the target is not judged "attached to nothing" (MLA-NSG-004)."""
+    if isinstance(target, str):
+        why = UnknownValue(
+            f"{r.address} attaches it to {attr} {r.get(attr)!r}, which is not mapped"
+        )
+        _state(ctx).unknown_backrefs.append((target, field, why))
 
 
 @maps("azurerm_subnet_network_security_group_association", phase=3)
@@ -500,7 +581,7 @@ def virtual_network_peering(r: TfResource, ctx: MapContext) -> None:
     vnet = ctx.row(arm.parent(pid))
     own_row = vnet is None and "{" not in arm.parent(pid)
     if not own_row:
-        vnet = _parent_row(ctx, r, arm.parent(pid), "virtual network", VNET)
+        vnet = _parent_row(ctx, r, arm.parent(pid), "virtual network", VNET, "virtual_network_name")
         if vnet is None:
             return
     remote = r.get("remote_virtual_network_id")
@@ -545,6 +626,75 @@ def virtual_network_peering(r: TfResource, ctx: MapContext) -> None:
             "properties.virtualNetworkPeerings.allowGatewayTransit": "allow_gateway_transit",
         },
     )
+
+
+@finishes
+def _mixed_lists(ctx: MapContext) -> None:
+    """An NSG with inline ``security_rule`` blocks and separate
+    ``azurerm_network_security_rule`` resources (a route table with inline ``route`` blocks
+    and ``azurerm_route``): each apply of the parent writes its inline list and drops the
+    others, each apply of a child adds it back (the provider's docs: "you cannot use ... in
+    conjunction ... will overwrite rules"). Which rules Azure holds is unknown: a separate
+    Deny may be gone, a separate Allow may be there."""
+    for (_, field), (row, parent, children) in _state(ctx).mixed.items():
+        why = UnknownValue(
+            f"{parent} sets its {field} inline and {', '.join(children)} add to them;"
+            " each apply of one overwrites the other"
+        )
+        row["properties"][field] = why
+        ctx.gaps.append(
+            f"{parent}: its {field} are set inline and by {', '.join(children)}, which"
+            " overwrite each other, so they are unknown"
+        )
+
+
+@finishes
+def _subnet_conflicts(ctx: MapContext) -> None:
+    """A subnet whose NSG (route table, NAT gateway) two resources set differently: an
+    inline ``subnet`` block and a separate ``azurerm_subnet`` of the same subnet, an inline
+    ``security_group`` and an association, or two associations. Each apply writes its own,
+    so which one Azure holds depends on the order of the last applies (the provider's
+    docs: "will cause a conflict ... and will overwrite"): the reference is unknown, so
+    nothing is judged on a guess of the winner."""
+    state = _state(ctx)
+    dropped: set[tuple[str, str]] = set()  # (target key, subnet key) back references
+    for key, by_prop in state.setters.items():
+        twice = key in state.defined_twice
+        entry = state.subnets.get(key)
+        if entry is None:
+            continue
+        for prop, setters in by_prop.items():
+            # a definition's "none" counts only when another definition competes with it;
+            # an association fills in a subnet defined once
+            counted = [
+                (address, value)
+                for address, value, definition in setters
+                if value is not None or (twice and definition)
+            ]
+            values = {repr(v) for _, v in counted}
+            if len(values) < 2:
+                continue
+            spelled = ", ".join(
+                f"{address}: {'none' if value is None else value}" for address, value in counted
+            )
+            entry["properties"][prop] = {
+                "id": UnknownValue(
+                    f"subnet {entry.get('name')}'s {prop} is set differently by {spelled}; "
+                    "Azure keeps whichever was applied last"
+                )
+            }
+            ctx.gaps.append(
+                f"{entry['id']}: its {prop} is set differently by {spelled}, so it is unknown"
+            )
+            # each of them may or may not serve the subnet: its entry for it is unknown
+            targets = {arm.key(v) for _, v in counted if isinstance(v, str)}
+            dropped |= {(t, key) for t in targets}
+            unknown = entry["properties"][prop]["id"]
+            state.unknown_backrefs += [(t, "subnets", unknown) for t in sorted(targets)]
+    if dropped:
+        state.backrefs = [
+            b for b in state.backrefs if (arm.key(b[0]), arm.key(b[2])) not in dropped
+        ]
 
 
 @finishes
@@ -712,6 +862,9 @@ def network_security_group(r: TfResource, ctx: MapContext) -> None:
         _computed(ctx, r, row, "securityRules", inline)
     else:
         props["securityRules"] = [_rule(nid, None, b) for _, b in _blocks(r, "security_rule")]
+        if props["securityRules"] and "security_rule" in r.lines:  # (a plan of an existing
+            # NSG lists the separate rules as Azure holds them: not written inline)
+            _state(ctx).inline[(arm.key(nid), "securityRules")] = r.address
     props["defaultSecurityRules"] = _default_rules(nid)
     props["subnets"] = []
     props["networkInterfaces"] = []
@@ -723,10 +876,12 @@ def network_security_rule(r: TfResource, ctx: MapContext) -> None:
     """A rule folds into its NSG (named by network_security_group_name in the rule's
     resource group)."""
     rid = ctx.id_of(r)
-    nsg = _parent_row(ctx, r, arm.parent(rid), "network security group", NSG)
+    nsg = _parent_row(
+        ctx, r, arm.parent(rid), "network security group", NSG, "network_security_group_name"
+    )
     if nsg is None:
         return
-    rules = _children(ctx, nsg, "securityRules")
+    rules = _children(ctx, nsg, "securityRules", r)
     if rules is None:
         _gap(ctx, r, "its NSG's rules are no list, so it is not mapped")
         return
@@ -832,9 +987,10 @@ def _nic_configs(ctx: MapContext, r: TfResource, nic: Row) -> list[dict[str, Any
 @maps("azurerm_network_interface_security_group_association", phase=2)
 def nic_nsg_association(r: TfResource, ctx: MapContext) -> None:
     nic = _nic_row(ctx, r)
-    if nic is None:
-        return
     nsg = r.get("network_security_group_id")
+    if nic is None:
+        _unplaced_attachment(r, ctx, nsg, "networkInterfaces", "network_interface_id")
+        return
     nic["properties"]["networkSecurityGroup"] = {"id": nsg}
     ctx.note_lines(nic["id"], r, {"properties.networkSecurityGroup": "network_security_group_id"})
     if isinstance(nsg, str):
@@ -927,6 +1083,11 @@ def _back_references(ctx: MapContext) -> None:
         listed = row["properties"].setdefault(field, [])
         if isinstance(listed, list):
             listed.append({"id": entry_id})
+    for target, field, unknown in _state(ctx).unknown_backrefs:
+        row = ctx.row(target)
+        listed = row["properties"].setdefault(field, []) if row is not None else None
+        if isinstance(listed, list):
+            listed.append({"id": unknown})
 
 
 def _gateway_configs(
@@ -1027,6 +1188,8 @@ def route_table(r: TfResource, ctx: MapContext) -> None:
             _route(_child(rid, "routes", b.get("name"), r, f"route.{i}.name"), b)
             for i, b in _blocks(r, "route")
         ]
+        if props["routes"] and "route" in r.lines:  # written inline (see security_rule)
+            _state(ctx).inline[(arm.key(rid), "routes")] = r.address
     propagation = r.get("bgp_route_propagation_enabled")  # 4.x (and late 3.x)
     disable = r.get("disable_bgp_route_propagation")  # 2.x / 3.x
     if isinstance(propagation, bool):
@@ -1043,11 +1206,16 @@ def route_table(r: TfResource, ctx: MapContext) -> None:
 def route(r: TfResource, ctx: MapContext) -> None:
     route_id = ctx.id_of(r)
     table = _parent_row(
-        ctx, r, arm.parent(route_id), "route table", "microsoft.network/routetables"
+        ctx,
+        r,
+        arm.parent(route_id),
+        "route table",
+        "microsoft.network/routetables",
+        "route_table_name",
     )
     if table is None:
         return
-    routes = _children(ctx, table, "routes")
+    routes = _children(ctx, table, "routes", r)
     if routes is None:
         _gap(ctx, r, "its route table's routes are no list, so it is not mapped")
         return

@@ -12,6 +12,7 @@ unknown when the admitted majors disagree.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ from .... import arm
 from ....unknown import UnknownValue, is_unknown
 from ..resources import TfResource
 from . import MapContext, Row, maps
-from .defaults import KNOWN_MAJORS, default_at
+from .defaults import KNOWN_MAJORS, RESEARCHED_MAJORS, default_at, unresearched
 
 WORKSPACE = "microsoft.machinelearningservices/workspaces"
 COMPUTE = "microsoft.machinelearningservices/workspaces/computes"
@@ -39,9 +40,9 @@ def enabled(value: Any, yes: str = "Enabled", no: str = "Disabled") -> Any:
         return yes
     if value is False or (isinstance(value, str) and value in ("false", "0")):
         return no
-    if value is None or type(value) is UnknownValue:
+    if value is None or is_unknown(value):
         return value
-    return UnknownValue(f"{str(value)[:40]!r} is not a bool (terraform rejects it)")
+    return UnknownValue(f"{str(value)[:80]!r} is not a bool (terraform rejects it)")
 
 
 def known_str(value: Any) -> bool:
@@ -82,9 +83,16 @@ def prune(props: dict[str, Any]) -> dict[str, Any]:
 def per_major(ctx: MapContext, r: TfResource, what: str, fn: Callable[[int], Any]) -> Any:
     """``fn(major)`` for every admitted major: the value when they agree, else unknown."""
     majors = ctx.provider.majors or KNOWN_MAJORS
+    unknown = unresearched(r.type, what, ctx.provider)
+    if unknown is not None:
+        # a major whose defaults are not known (none there): the value holds only when it
+        # is the newest known major's too — what the configuration sets, not a default
+        majors = tuple(dict.fromkeys((*majors, RESEARCHED_MAJORS[-1])))
     values = {m: fn(m) for m in majors}
     if len({repr(v) for v in values.values()}) == 1:
         return values[majors[0]]
+    if unknown is not None:
+        return unknown
     spelled = ", ".join(f"{m}.x: {v!r}" for m, v in values.items())
     return UnknownValue(
         f"{r.address}: {what} differs between the azurerm versions the configuration admits"
@@ -102,6 +110,13 @@ def blocks(r: TfResource, path: str) -> list[dict[str, Any]]:
     if isinstance(value, list):
         return [b for b in value if isinstance(b, dict)]
     return []
+
+
+def unknown_blocks(r: TfResource, path: str) -> UnknownValue | None:
+    """The blocks at ``path`` when they are unknown as a whole (a ``dynamic`` block over a
+    collection known only after apply): whatever they would set is unknown, not absent."""
+    value = r.get(path)
+    return value if is_unknown(value) else None
 
 
 def strings(value: Any) -> list[Any]:
@@ -137,11 +152,20 @@ def _parent_or_gap(ctx: MapContext, r: TfResource, parent_id: Any, what: str) ->
 def workspace(r: TfResource, ctx: MapContext) -> None:
     explicit = r.get("public_network_access_enabled")
 
+    exact = ctx.provider.version
+
     def access(major: int) -> tuple[Any, Any]:
         """(publicNetworkAccess, allowPublicAccessWhenBehindVnet) as ``major`` sends them."""
-        if major == 2:  # the attribute was allowPublicAccessWhenBehindVnet, default false;
-            # publicNetworkAccess was not sent, and Azure reports its default, Enabled
+        if major == 2 or (exact is not None and exact[:1] == (3,) and exact < (3, 2)):
+            # 2.x and 3.0-3.1 (a lock file says which): the attribute set
+            # allowPublicAccessWhenBehindVnet, default false; publicNetworkAccess was not
+            # sent, and Azure reports its default, Enabled (hashicorp/terraform-provider-
+            # azurerm#16177, renamed by #16288)
             return "Enabled", explicit if explicit is not None else False
+        if explicit is None and exact is not None and exact[:1] == (3,):
+            # an absent attribute sends nothing before 3.25 (Azure: Enabled) and
+            # publicNetworkAccess Disabled from 3.25 on (defaults.yaml)
+            return ("Enabled" if exact < (3, 25) else "Disabled"), None
         return enabled(configured_or_default(r, "public_network_access_enabled", major)), None
 
     pair = per_major(ctx, r, "what public_network_access_enabled sets", access)
@@ -151,6 +175,7 @@ def workspace(r: TfResource, ctx: MapContext) -> None:
         public, behind_vnet = pair
     managed = blocks(r, "managed_network")
     isolation = managed[0].get("isolation_mode") if managed else None
+    isolation = unknown_blocks(r, "managed_network") or isolation
     sku = ctx.value(r, "sku_name")
     props = prune(
         {
@@ -359,13 +384,16 @@ _COMPUTE_LINES = {
 @maps("azurerm_machine_learning_compute_instance")
 def compute_instance(r: TfResource, ctx: MapContext) -> None:
     ssh = blocks(r, "ssh")
+    ssh_unknown = unknown_blocks(r, "ssh")
     inner = {
         "vmSize": r.get("virtual_machine_size"),
         "subnet": _subnet(r),
         "enableNodePublicIp": _node_public_ip(ctx, r),
         # an ssh block (a public key) opens public SSH; without one the provider sends
         # sshPublicAccess Disabled
-        "sshSettings": {"sshPublicAccess": "Enabled" if ssh else "Disabled"}
+        "sshSettings": {"sshPublicAccess": ssh_unknown}
+        if ssh_unknown is not None
+        else {"sshPublicAccess": "Enabled" if ssh else "Disabled"}
         | ({"adminUserName": "azureuser"} if ssh else {}),
     }
     row = _compute_row(ctx, r, "ComputeInstance", inner)
@@ -432,6 +460,13 @@ def _first_set(r: TfResource, *attrs: str) -> tuple[Any, str | None]:
     return None, None
 
 
+# per mapping run: storage accounts with inline network_rules (row key -> address), which a
+# separate azurerm_storage_account_network_rules must not be folded over silently
+_STORAGE_INLINE_RULES: weakref.WeakKeyDictionary[MapContext, dict[str, str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 @maps("azurerm_storage_account")
 def storage_account(r: TfResource, ctx: MapContext) -> None:
     blob_public, blob_attr = _first_set(
@@ -450,10 +485,14 @@ def storage_account(r: TfResource, ctx: MapContext) -> None:
             "minimumTlsVersion": ctx.value(r, "min_tls_version"),
             "supportsHttpsTrafficOnly": https if https is not None else True,
             "isHnsEnabled": r.get("is_hns_enabled"),
-            "networkAcls": _storage_acls(rules[0]) if rules else dict(_OPEN_ACLS),
+            "networkAcls": unknown_blocks(r, "network_rules")
+            or (_storage_acls(rules[0]) if rules else dict(_OPEN_ACLS)),
         }
     )
     row = base_row(ctx, r, "microsoft.storage/storageaccounts", props)
+    if "network_rules" in r.lines:  # written in the configuration (a plan of an existing
+        # account lists what a separate resource set, as Azure holds it)
+        _STORAGE_INLINE_RULES.setdefault(ctx, {})[arm.key(row["id"])] = r.address
     row["kind"] = ctx.value(r, "account_kind")
     if known_str(tier) and known_str(replication):
         row["sku"] = {"name": f"{tier}_{replication}", "tier": tier}
@@ -491,6 +530,17 @@ def storage_network_rules(r: TfResource, ctx: MapContext) -> None:
     row = _parent_or_gap(ctx, r, target, "storage account")
     if row is None:
         return
+    inline = _STORAGE_INLINE_RULES.get(ctx, {}).get(arm.key(row["id"]))
+    if inline is not None:
+        # azurerm: the two "cannot be used together ... spurious changes will occur":
+        # each apply of one writes its rules over the other's
+        why = (
+            f"{inline} sets network_rules inline and {r.address} sets them too; each apply"
+            " of one overwrites the other"
+        )
+        row["properties"]["networkAcls"] = UnknownValue(why)
+        ctx.gaps.append(f"{r.address}: {why}, so the account's firewall is unknown")
+        return
     row["properties"]["networkAcls"] = _storage_acls(r.values)
     ctx.note_lines(
         row["id"],
@@ -517,16 +567,19 @@ def key_vault(r: TfResource, ctx: MapContext) -> None:
             "publicNetworkAccess": enabled(ctx.value(r, "public_network_access_enabled")),
             "enableRbacAuthorization": rbac,
             "enablePurgeProtection": r.get("purge_protection_enabled"),
-            "networkAcls": {
-                "defaultAction": acls[0].get("default_action"),
-                "bypass": acls[0].get("bypass"),
-                "ipRules": [{"value": ip} for ip in strings(acls[0].get("ip_rules"))],
-                "virtualNetworkRules": [
-                    {"id": s} for s in strings(acls[0].get("virtual_network_subnet_ids"))
-                ],
-            }
-            if acls
-            else None,
+            "networkAcls": unknown_blocks(r, "network_acls")
+            or (
+                {
+                    "defaultAction": acls[0].get("default_action"),
+                    "bypass": acls[0].get("bypass"),
+                    "ipRules": [{"value": ip} for ip in strings(acls[0].get("ip_rules"))],
+                    "virtualNetworkRules": [
+                        {"id": s} for s in strings(acls[0].get("virtual_network_subnet_ids"))
+                    ],
+                }
+                if acls
+                else None
+            ),
         }
     )
     row = base_row(ctx, r, "microsoft.keyvault/vaults", props)
@@ -547,9 +600,12 @@ def key_vault(r: TfResource, ctx: MapContext) -> None:
 def container_registry(r: TfResource, ctx: MapContext) -> None:
     sku = r.get("sku")
     rule_set = blocks(r, "network_rule_set")
-    if rule_set:
+    network: Any
+    if (unknown := unknown_blocks(r, "network_rule_set")) is not None:
+        network = unknown
+    elif rule_set:
         rs = rule_set[0]
-        network: dict[str, Any] | None = {
+        network = {
             "defaultAction": ctx.value(r, "network_rule_set.0.default_action"),
             "ipRules": [
                 {"action": b.get("action") or "Allow", "value": b.get("ip_range")}
