@@ -96,7 +96,8 @@ class TerraformDirectory:
 def has_tf_files(directory: Path) -> bool:
     try:
         return directory.is_dir() and any(
-            p.suffix == ".tf" and p.is_file() for p in directory.iterdir()
+            p.name.endswith((".tf", ".tf.json")) and not p.name.startswith(".") and p.is_file()
+            for p in directory.iterdir()
         )
     except OSError:
         return False
@@ -114,6 +115,7 @@ def terraform_reading(config: TfConfig, extra: dict[str, Any]) -> Reading:
         + ("" if t.startswith("azurerm_") else " (not an azurerm resource)")
         for t, n in sorted(mapped.unmapped.items())
     ]
+    notes.extend(config.notes)
     metadata = {
         "terraform": {
             **extra,

@@ -34,6 +34,7 @@ from .evaluate import (
     EvalError,
     Lazy,
     ResObj,
+    StaticError,
     charge,
     evaluate,
     evaluate_safe,
@@ -97,12 +98,46 @@ def _attr(body: Body, name: str) -> tuple[Expr, int] | None:
     return None
 
 
+class _Twice(list[tuple[str, Any]]):
+    """A JSON object with a property given twice, as its pairs: a block type may be
+    (two "resource" properties hold blocks of both), an argument may not."""
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> Any:
+    out = dict(pairs)
+    return out if len(out) == len(pairs) else _Twice(pairs)
+
+
+def _plain_json(value: Any) -> Any:
+    """A JSON value whose objects are plain dicts (a property given twice refused)."""
+    value = _no_twice(value)
+    if isinstance(value, dict):
+        return {k: _plain_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_json(v) for v in value]
+    return value
+
+
+def _json_load(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=_json_object)
+
+
+def _no_twice(value: Any) -> Any:
+    if isinstance(value, _Twice):
+        names = [k for k, _ in value]
+        twice = next(k for k in names if names.count(k) > 1)
+        # terraform rejects it; Python's json would keep the last silently
+        raise ParseError(1, f"the property {twice[:60]!r} is given twice in one object")
+    return value
+
+
 def _json_to_body(data: Any, line: int = 1) -> Body:
     """A ``.tf.json`` document as a Body: strings are templates, objects under a block
     type are blocks (Terraform's JSON syntax, for the common shapes)."""
     attrs: list[tuple[str, Expr, int]] = []
     blocks: list[tuple[str, tuple[str, ...], Body, int]] = []
-    if not isinstance(data, dict):
+    pairs = list(data) if isinstance(data, _Twice) else None
+    if pairs is None and not isinstance(data, dict):
         raise ParseError(line, "a .tf.json file must hold an object")
     labels_by_type = {
         "resource": 2,
@@ -114,7 +149,12 @@ def _json_to_body(data: Any, line: int = 1) -> Body:
         "locals": 0,
         "terraform": 0,
     }
-    for key, value in data.items():
+    if pairs is not None:
+        names = [k for k, _ in pairs]
+        twice = next((k for k in names if names.count(k) > 1 and k not in labels_by_type), None)
+        if twice is not None:
+            raise ParseError(line, f"the property {twice[:60]!r} is given twice in one object")
+    for key, value in pairs if pairs is not None else data.items():
         if key in labels_by_type:
             depth = labels_by_type[key]
             for labels, inner in _json_labels(value, depth):
@@ -126,6 +166,7 @@ def _json_to_body(data: Any, line: int = 1) -> Body:
 
 
 def _json_labels(value: Any, depth: int) -> Iterator[tuple[tuple[str, ...], Any]]:
+    value = _no_twice(value)
     if depth == 0:
         yield (), value
         return
@@ -156,6 +197,7 @@ _JSON_MAP_ATTRIBUTES = frozenset(
 
 
 def _json_block(value: Any, block_type: str) -> Body:
+    value = _no_twice(value)
     if not isinstance(value, dict):
         raise ParseError(1, f"a {block_type} block in .tf.json must be an object")
     attrs: list[tuple[str, Expr, int]] = []
@@ -163,6 +205,13 @@ def _json_block(value: Any, block_type: str) -> Body:
     for k, v in value.items():
         if block_type in ("variable", "locals", "output") or k in ("count", "for_each"):
             attrs.append((k, _json_expr(v, literal=k == "type"), 1))
+        elif k == "dynamic" and block_type not in ("dynamic", "content"):
+            # "dynamic": {"security_rule": {"for_each": …, "iterator": "r", "content": {…}}}
+            if not isinstance(v, dict):
+                raise ParseError(1, "a dynamic block in .tf.json must be an object")
+            for label, inner in v.items():
+                for one in inner if isinstance(inner, list) else [inner]:
+                    blocks.append(("dynamic", (label,), _json_dynamic(one, label), 1))
         elif isinstance(v, dict) and k not in _JSON_MAP_ATTRIBUTES:
             blocks.append((k, (), _json_block(v, k), 1))
         elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
@@ -173,7 +222,25 @@ def _json_block(value: Any, block_type: str) -> Body:
     return Body(tuple(attrs), tuple(blocks))
 
 
+def _json_dynamic(value: Any, label: str) -> Body:
+    value = _no_twice(value)
+    if not isinstance(value, dict):
+        raise ParseError(1, f"the dynamic {label} block in .tf.json must be an object")
+    attrs: list[tuple[str, Expr, int]] = []
+    blocks: list[tuple[str, tuple[str, ...], Body, int]] = []
+    for k, v in value.items():
+        if k == "content":
+            for one in v if isinstance(v, list) else [v]:
+                blocks.append(("content", (), _json_block(one, label), 1))
+        elif k == "iterator" and isinstance(v, str):
+            attrs.append((k, ("ref", v), 1))
+        else:
+            attrs.append((k, _json_expr(v), 1))
+    return Body(tuple(attrs), tuple(blocks))
+
+
 def _json_expr(value: Any, literal: bool = False) -> Expr:
+    value = _no_twice(value)
     if isinstance(value, str):
         if literal:
             try:
@@ -212,7 +279,7 @@ class _Loader:
         manifest = self.root / ".terraform" / "modules" / "modules.json"
         try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
             return {}
         out: dict[str, Path] = {}
         entries = data.get("Modules") if isinstance(data, dict) else None
@@ -239,6 +306,8 @@ class _Loader:
         out = []
         for p in entries:
             if not (p.name.endswith(".tf") or p.name.endswith(".tf.json")):
+                continue
+            if p.name.startswith("."):  # a hidden file: terraform ignores it (IsIgnoredFile)
                 continue
             if p.is_symlink():
                 target = p.resolve()
@@ -364,11 +433,13 @@ class _Loader:
             if i in bodies or id(mdef) in broken:
                 continue
             try:
-                bodies[i] = _json_to_body(json.loads(texts[i]))
+                bodies[i] = _json_to_body(_json_load(texts[i]))
             except json.JSONDecodeError as e:
                 raise InputError(self.display(p), f"line {e.lineno}: {e.msg}") from None
             except ParseError as e:
                 raise InputError(self.display(p), str(e)) from None
+            except RecursionError:
+                raise InputError(self.display(p), "nested too deeply") from None
         overrides = []
         for i, (mdef, p) in enumerate(paths):
             if id(mdef) not in broken and i in bodies:
@@ -413,6 +484,9 @@ class _Loader:
             elif btype == "module" and len(labels) == 1 and labels[0] in mdef.calls:
                 old_body, cfile, cline = mdef.calls[labels[0]]
                 mdef.calls[labels[0]] = (_merge_body(old_body, inner), cfile, cline)
+            elif btype == "terraform":
+                # its required_providers entries replace the original's: read first
+                mdef.terraform.insert(0, (inner, file))
 
     def _index(self, mdef: ModuleDef, body: Body, file: str) -> None:
         for btype, labels, inner, line in body.blocks:
@@ -480,9 +554,15 @@ def _merge_body(original: Body, override: Body) -> Body:
     override = _foreign(override)
     replaced = {name for name, _e, _ln in override.attrs}
     attrs = tuple(a for a in original.attrs if a[0] not in replaced) + override.attrs
-    types = {b[0] for b in override.blocks}
-    blocks = tuple(b for b in original.blocks if b[0] not in types) + override.blocks
+    # a `dynamic "x"` block is a block of type x, on either side (terraform's mergeBody)
+    types = {_block_kind(b) for b in override.blocks}
+    blocks = tuple(b for b in original.blocks if _block_kind(b) not in types) + override.blocks
     return Body(attrs, blocks)
+
+
+def _block_kind(block: tuple[str, tuple[str, ...], Body, int]) -> str:
+    btype, labels = block[0], block[1]
+    return labels[0] if btype == "dynamic" and labels else btype
 
 
 def _is_local(src: tuple[Expr, int] | None) -> bool:
@@ -551,7 +631,9 @@ def convert(value: Any, t: Expr | None) -> Any:
             for k_e, v_t in args[0][1]:
                 key = k_e[1] if k_e[0] == "lit" else _type_text(k_e)
                 optional = v_t[0] == "call" and v_t[1] == "optional"
-                if key in value:
+                # an optional attribute given as null takes its default, as unset does
+                defaulted = optional and len(v_t[2]) > 1 and value.get(key) is None
+                if key in value and not defaulted:
                     out[key] = convert(value[key], v_t[2][0] if optional else v_t)
                 elif optional:
                     default = v_t[2][1] if len(v_t[2]) > 1 else ("lit", None)
@@ -567,7 +649,7 @@ def convert(value: Any, t: Expr | None) -> Any:
     return value
 
 
-def _parse_cli_value(raw: str, t: Expr | None) -> Any:
+def _parse_cli_value(raw: str, t: Expr | None, source: str = "-var") -> Any:
     """A ``-var NAME=VALUE`` value as terraform reads it: the raw string for a variable
     without a type or of a primitive type (converted to it later), an HCL expression for a
     collection, object or ``any`` type (unknown when it is not one)."""
@@ -577,7 +659,7 @@ def _parse_cli_value(raw: str, t: Expr | None) -> Any:
         return evaluate(parse_expression(raw), CONSTANT)
     except (ParseError, EvalError) as e:
         reason = e.problem if isinstance(e, ParseError) else e.reason
-        return UnknownValue(f"the -var value {raw[:40]!r} is not an HCL value ({reason})")
+        return UnknownValue(f"the {source} value {raw[:40]!r} is not an HCL value ({reason})")
 
 
 # -- instances ------------------------------------------------------------------------------
@@ -799,13 +881,13 @@ class _Module:
             return Lazy(name, lambda n: self.ref("managed", name, n))
         if name in ("each", "count", "self"):
             raise EvalError(f"{name} is not available here")
-        raise EvalError(f"the name {name!r} is not declared")
+        raise StaticError(f"the name {name!r} is not declared")
 
     def ref(self, mode: str, rtype: str, name: str) -> Any:
         rdef = self.mdef.by_type.get((mode, rtype), {}).get(name)
         prefix = "data." if mode == "data" else ""
         if rdef is None:
-            raise EvalError(f"{prefix}{rtype}.{name} is not declared in {self.where}")
+            raise StaticError(f"{prefix}{rtype}.{name} is not declared in {self.where}")
         exp = self.expansions.get(f"{mode}.{rtype}.{name}")
         if type(exp) is UnknownValue:
             return exp
@@ -829,7 +911,7 @@ class _Module:
     def _var(self, name: str) -> Any:
         decl = self.mdef.variables.get(name)
         if decl is None:
-            raise EvalError(f"var.{name} is not declared in {self.where}")
+            raise StaticError(f"var.{name} is not declared in {self.where}")
         body, _file, _line, _ = decl
         t = _attr(body, "type")
         type_expr = t[0] if t else None
@@ -858,18 +940,18 @@ class _Module:
     def _local(self, name: str) -> Any:
         decl = self.mdef.locals.get(name)
         if decl is None:
-            raise EvalError(f"local.{name} is not declared in {self.where}")
+            raise StaticError(f"local.{name} is not declared in {self.where}")
         return evaluate_safe(decl[0], self.ctx, f"local.{name}")
 
     def _output(self, name: str) -> Any:
         decl = self.mdef.outputs.get(name)
         if decl is None:
-            raise EvalError(f"{self.path} has no output {name!r}")
+            raise StaticError(f"{self.path} has no output {name!r}")
         return evaluate_safe(decl[0], self.ctx, f"{self.path}.{name}")
 
     def module_value(self, name: str) -> Any:
         if name not in self.mdef.calls:
-            raise EvalError(f"module.{name} is not declared in {self.where}")
+            raise StaticError(f"module.{name} is not declared in {self.where}")
         exp = self.children.get(name)
         if type(exp) is UnknownValue:
             return exp
@@ -1213,9 +1295,13 @@ def _tfvars(path: Path, display: str) -> dict[str, Any]:
         raise InputError(display, f"cannot read: {e.__class__.__name__}") from None
     if path.name.endswith(".json"):
         try:
-            data = json.loads(text)
+            data = _plain_json(_json_load(text))
         except json.JSONDecodeError as e:
             raise InputError(display, f"line {e.lineno}: {e.msg}") from None
+        except ParseError as e:
+            raise InputError(display, e.problem) from None
+        except RecursionError:
+            raise InputError(display, "nested too deeply") from None
         if not isinstance(data, dict):
             raise InputError(display, "a .tfvars.json file must hold an object")
         return data
@@ -1234,8 +1320,22 @@ def _root_values(
     mdef: ModuleDef,
     var_files: Sequence[Path],
     variables: Mapping[str, str],
+    environ: Mapping[str, str] | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    # TF_VAR_<name> environment variables first, as terraform reads them (lowest after
+    # the defaults; only for declared variables, the name spelled exactly)
+    for name, raw in sorted((environ or {}).items()):
+        var = name[len("TF_VAR_") :] if name.startswith("TF_VAR_") else None
+        if var and var in mdef.variables:
+            t = _attr(mdef.variables[var][0], "type")
+            values[var] = _parse_cli_value(raw, t[0] if t else None, f"TF_VAR_{var}")
+            if notes is not None:
+                notes.append(
+                    f"var.{var} takes its value from the environment variable TF_VAR_{var}, "
+                    "as terraform does"
+                )
     auto = [root / "terraform.tfvars", root / "terraform.tfvars.json"]
     with contextlib.suppress(OSError):
         auto += sorted(
@@ -1344,7 +1444,10 @@ def _satisfies(v: tuple[int, ...], c: str) -> bool:
 
 def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVersion:
     """The azurerm majors: the lock file's exact version, else the root module's
-    ``required_providers`` constraint, else a legacy ``provider "azurerm" { version }``."""
+    ``required_providers`` constraint, else a legacy ``provider "azurerm" { version }``.
+    A locked version the constraint does not admit (a stale or edited lock file, which
+    terraform refuses) admits the majors of both."""
+    declared = _declared_version(mdef)
     lock = root / ".terraform.lock.hcl"
     if lock.is_file():
         try:
@@ -1360,11 +1463,19 @@ def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVers
                     version = v[0][1]
                     major = _version_tuple(version)[0]
                     # a major whose defaults are not known stays: they are then unknown
-                    return ProviderVersion(
-                        (major,),
-                        f"lock file {version}",
-                        _version_tuple(version),
+                    locked = ProviderVersion(
+                        (major,), f"lock file {version}", _version_tuple(version)
                     )
+                    if not declared.majors or major in declared.majors:
+                        return locked
+                    return ProviderVersion(
+                        tuple(sorted({major, *declared.majors})),
+                        f"lock file {version}, outside {declared.source}",
+                    )
+    return declared
+
+
+def _declared_version(mdef: ModuleDef) -> ProviderVersion:
     for body, _file in mdef.terraform:
         for btype, _labels, inner, _line in body.blocks:
             if btype != "required_providers":
@@ -1396,9 +1507,13 @@ def _provider_version(root: Path, display: str, mdef: ModuleDef) -> ProviderVers
 
 
 def load_config(
-    root: Path, var_files: Sequence[Path] = (), variables: Mapping[str, str] | None = None
+    root: Path,
+    var_files: Sequence[Path] = (),
+    variables: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> TfConfig:
-    """Read the root module at ``root`` (and its local modules) into a TfConfig."""
+    """Read the root module at ``root`` (and its local modules) into a TfConfig.
+    ``environ`` (default: this process's environment) supplies ``TF_VAR_*`` values."""
     root = Path(root)
     display_root = str(root)
     if not root.is_dir():
@@ -1408,7 +1523,8 @@ def load_config(
     gc_was_on = gc.isenabled()
     gc.disable()  # many small objects, few cycles: the collector's passes only cost time
     try:
-        return _load(root, display_root, var_files, variables or {})
+        env = os.environ if environ is None else environ
+        return _load(root, display_root, var_files, variables or {}, env)
     finally:
         sys.setrecursionlimit(old_limit)
         if gc_was_on:
@@ -1416,13 +1532,18 @@ def load_config(
 
 
 def _load(
-    root: Path, display_root: str, var_files: Sequence[Path], variables: Mapping[str, str]
+    root: Path,
+    display_root: str,
+    var_files: Sequence[Path],
+    variables: Mapping[str, str],
+    environ: Mapping[str, str],
 ) -> TfConfig:
     loader = _Loader(root, display_root)
     root_def = loader.load_tree()
     # evaluation is paid from a budget proportional to the input (see evaluate.py)
     reset_budget(20_000_000 + 20 * loader.bytes_read)
-    values = _root_values(root, loader.display, root_def, var_files, variables)
+    notes: list[str] = []
+    values = _root_values(root, loader.display, root_def, var_files, variables, environ, notes)
     state = _State(loader, values)
     state.gaps.extend(loader.gaps)
     state._gap_set.update(loader.gaps)
@@ -1472,4 +1593,5 @@ def _load(
         gaps=state.gaps,
         variables=var_records,
         root=display_root,
+        notes=notes,
     )

@@ -12,6 +12,7 @@ raises :class:`EvalError` inside and becomes an unknown at the attribute that ho
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,11 @@ class EvalError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class StaticError(EvalError):
+    """An error Terraform reports before evaluating (a reference to a variable, local,
+    resource or module that is not declared): ``try`` and ``can`` do not catch it."""
 
 
 # Hostile input can multiply values without bound (forty locals each doubling the last, a
@@ -132,19 +138,20 @@ def num(value: Any) -> int | float:
     return value
 
 
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.A)
+_INT_TEXT = re.compile(r"[+-]?[0-9]+", re.A)
+
+
 def to_number(value: Any) -> int | float:
     if isinstance(value, bool):
         raise EvalError("a bool where a number is required")
     if isinstance(value, int | float):
         return num(value)
     if isinstance(value, str):
-        try:
-            return num(int(value.strip()))
-        except ValueError:
-            try:
-                return num(float(value.strip()))
-            except ValueError:
-                pass
+        # as cty parses a string (big.ParseFloat, base 10): ASCII digits, no spaces, no
+        # underscores (Python's int() would take " 22", "2_2" and fullwidth digits)
+        if _NUMBER_TEXT.fullmatch(value):
+            return num(int(value)) if _INT_TEXT.fullmatch(value) else num(float(value))
         raise EvalError(f"{value[:40]!r} is not a number")
     raise EvalError(f"{type_name(value)} where a number is required")
 
@@ -167,9 +174,10 @@ def to_string(value: Any) -> str:
 def to_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if value == "true":
+    # cty's string-to-bool conversion: "true"/"1" and "false"/"0" only ("True" is an error)
+    if value in ("true", "1") and isinstance(value, str):
         return True
-    if value == "false":
+    if value in ("false", "0") and isinstance(value, str):
         return False
     raise EvalError(f"{type_name(value)} where a bool is required")
 
@@ -464,10 +472,44 @@ def _cond(e: Expr, ctx: Context) -> Any:
             a, b = evaluate(e[2], ctx), evaluate(e[3], ctx)
         except EvalError:
             return c
-        if a == b and unknown_in(a) is None:
-            return a  # both branches give the same value: the condition does not matter
+        if unknown_in(a, b) is None and _same(*_unified(a, b)):
+            return _unified(a, b)[0]  # both branches agree: the condition does not matter
         return c
-    return evaluate(e[2] if to_bool(c) else e[3], ctx)
+    chosen, other = (e[2], e[3]) if to_bool(c) else (e[3], e[2])
+    value = evaluate(chosen, ctx)
+    if type(value) in _PRIMITIVE:
+        # the result has the type both branches unify to (`c ? false : "x"` is a string
+        # whichever is taken): the other branch is evaluated for its type only, and its
+        # errors do not count, as in HCL
+        try:
+            alt = evaluate(other, ctx)
+        except EvalError:
+            return value
+        return _unified(value, alt)[0]
+    return value
+
+
+_PRIMITIVE = (str, int, float, bool)
+
+
+def _kind(v: Any) -> str | None:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int | float):
+        return "number"
+    return "string" if isinstance(v, str) else None
+
+
+def _unified(a: Any, b: Any) -> tuple[Any, Any]:
+    """Two primitive values converted to the type HCL unifies them to: a string and a
+    number or bool both become strings; a bool and a number do not unify (unknown)."""
+    ka, kb = _kind(a), _kind(b)
+    if ka is None or kb is None or ka == kb:
+        return a, b
+    if "string" in (ka, kb):
+        return to_string(a), to_string(b)
+    u = UnknownValue("a conditional whose results are a bool and a number (no common type)")
+    return u, u
 
 
 def equal(a: Any, b: Any) -> Any:

@@ -21,6 +21,7 @@ from .evaluate import (
     Context,
     EvalError,
     Lazy,
+    StaticError,
     _same,
     charge,
     checked,
@@ -97,6 +98,8 @@ def _try(arg_exprs: tuple[Expr, ...], ctx: Context) -> Any:
     for a in arg_exprs:
         try:
             v = evaluate(a, ctx)
+        except StaticError:
+            raise
         except EvalError as e:
             errors.append(e.reason)
             continue
@@ -112,6 +115,8 @@ def _can(arg_exprs: tuple[Expr, ...], ctx: Context) -> Any:
         raise EvalError("can() takes one argument")
     try:
         v = evaluate(arg_exprs[0], ctx)
+    except StaticError:
+        raise
     except EvalError:
         return False
     u = find_unknown(v)

@@ -595,9 +595,18 @@ def _parse_text(text: str, line_offset: int) -> Body:
     if "\r" in text:  # python-hcl2 8.1.0 does not read CRLF line ends
         text = text.replace("\r\n", "\n")
     try:
-        tree = parses_to_tree(text)
-    except LarkError as e:
-        raise _lark_error(e, line_offset) from None
+        try:
+            tree = parses_to_tree(text)
+        except LarkError as e:
+            # python-hcl2's grammar refuses a /* */ comment where HCL allows one
+            # (`x = /* note */ false`): blanked (line ends kept), the file is parsed again
+            blanked = _blank_block_comments(text)
+            if blanked == text:
+                raise _lark_error(e, line_offset) from None
+            try:
+                tree = parses_to_tree(blanked)
+            except LarkError:
+                raise _lark_error(e, line_offset) from None
     except RecursionError:
         raise ParseError(1 + line_offset, "nested too deeply") from None
     conv = _Converter(line_offset)
@@ -610,6 +619,73 @@ def _parse_text(text: str, line_offset: int) -> Body:
         raise ParseError(
             1 + line_offset, f"a construct this reader cannot read ({e.__class__.__name__})"
         ) from None
+
+
+_HEREDOC_RE = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\n")
+
+
+def _blank_block_comments(text: str) -> str:
+    """``text`` with every ``/* */`` comment outside strings, heredocs and line comments
+    turned into spaces (its line ends kept, so positions stay those of the file)."""
+    out: list[str] = []
+    n = len(text)
+    # what encloses the position: "s" a quoted string, "{" a brace (of an interpolation
+    # or an object); outside any string the text is code
+    stack: list[str] = []
+    last = 0
+    m = _CODE_STOP.search(text, 0)
+    while m is not None:
+        i = m.start()
+        c = text[i]
+        if stack and stack[-1] == "s":
+            if c == "\\":
+                i += 2
+            elif c == '"':
+                stack.pop()
+                i += 1
+            elif text.startswith(("$${", "%%{"), i):  # an escaped, literal ${ / %{
+                i += 3
+            elif text.startswith(("${", "%{"), i):
+                stack.append("{")
+                i += 2
+            else:
+                i += 1
+        elif c == '"':
+            stack.append("s")
+            i += 1
+        elif c == "{":
+            stack.append("{")
+            i += 1
+        elif c == "}":
+            if stack:
+                stack.pop()
+            i += 1
+        elif c == "#" or text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("<<", i) and (h := _HEREDOC_RE.match(text, i)):
+            marker = h.group(1)
+            end = re.compile(r"^[ \t]*" + re.escape(marker) + r"[ \t]*$", re.M).search(
+                text, h.end()
+            )
+            i = n if end is None else end.end()
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            if j < 0:  # not closed: an error (and a part of a file cut in a comment)
+                return text
+            j += 2
+            out.append(text[last:i])
+            out.append(re.sub(r"[^\n]", " ", text[i:j]))
+            last = i = j
+        else:
+            i += 1
+        m = (_STRING_STOP if stack and stack[-1] == "s" else _CODE_STOP).search(text, i)
+    out.append(text[last:])
+    return "".join(out)
+
+
+_CODE_STOP = re.compile(r'["{}#/<]')
+_STRING_STOP = re.compile(r'["\\$%]')
 
 
 _TOP_BLOCK_RE = re.compile(

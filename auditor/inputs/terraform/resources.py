@@ -95,3 +95,5 @@ class TfConfig:
     # default, sensitive, file, line); see azurerm/compute.py.
     variables: list[dict[str, Any]] = field(default_factory=list)
     root: str = ""  # the directory or plan file as the user named it
+    # what narrowed the evidence without leaving a gap (a variable set from TF_VAR_*)
+    notes: list[str] = field(default_factory=list)

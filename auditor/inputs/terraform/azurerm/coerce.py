@@ -10,8 +10,9 @@ sends. A plan's values are converted already; converting them again changes noth
 
 Which attributes are booleans follows azurerm's naming: ``*_enabled``, ``*_disabled``,
 ``enable_*``, ``disable_*``, ``allow_*``, ``is_*``, ``use_*`` and a few single names. Only
-the exact strings Terraform converts ("true", "false") are changed; any other string stays,
-and the readers report it as unreadable.
+the exact strings Terraform converts ("true"/"1", "false"/"0") are changed; any other string
+is one terraform rejects, so it is unknown (a rule's ``not_equals: true`` must not pass
+``admin_enabled = "yes"``).
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ import dataclasses
 import re
 from typing import Any
 
+from ....unknown import UnknownValue
 from ..resources import TfResource
 
 _BOOL_NAME = re.compile(
     r"^(?:.+_enabled|.+_disabled|enable_.+|disable_.+|allow_.+|is_.+|use_.+|enabled|enable"
     r"|primary|high_business_impact|admin_enabled)$"
 )
-_BOOLS = {"true": True, "false": False}
+# cty converts "true"/"1" and "false"/"0" (conversion_primitive.go); terraform rejects
+# any other string given to a bool argument ("True", "yes"), so what it sets is unknown
+_BOOLS = {"true": True, "1": True, "false": False, "0": False}
 # Block attributes azurerm declares as strings (or lists of strings) that a configuration
 # may write as numbers: NSG rule ports and prefixes.
 _STRING_NAMES = frozenset(
@@ -58,8 +62,10 @@ def _value(key: str, value: Any) -> Any:
     if type(value) is str:
         if key in _NUMBER_NAMES and _NUMBER.match(value):
             return int(value)
-        if value in _BOOLS and _BOOL_NAME.match(key):
-            return _BOOLS[value]
+        if _BOOL_NAME.match(key):
+            if value in _BOOLS:
+                return _BOOLS[value]
+            return UnknownValue(f"{key} = {value[:80]!r}: not a bool terraform accepts")
         return value
     if key in _STRING_NAMES:
         return _to_string(value)

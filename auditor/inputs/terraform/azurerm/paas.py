@@ -34,17 +34,15 @@ def location(value: Any) -> Any:
 
 def enabled(value: Any, yes: str = "Enabled", no: str = "Disabled") -> Any:
     """A Terraform bool as ARM's Enabled / Disabled (unknowns and None stay as they are).
-    The strings "true" and "false" are the bool Terraform converts them to; any other value
-    is not a bool Terraform would accept, so what it sets is unknown."""
-    if value in ("true", "false"):
-        value = value == "true"
-    if value is True:
+    A string is converted as the provider's bool schema converts it ("true"/"1",
+    "false"/"0"); any other value is one terraform rejects, so it is unknown."""
+    if value is True or (isinstance(value, str) and value in ("true", "1")):
         return yes
-    if value is False:
+    if value is False or (isinstance(value, str) and value in ("false", "0")):
         return no
     if value is None or is_unknown(value):
         return value
-    return UnknownValue(f"{str(value)[:80]!r} is not a bool (true or false)")
+    return UnknownValue(f"{str(value)[:80]!r} is not a bool (terraform rejects it)")
 
 
 def known_str(value: Any) -> bool:
