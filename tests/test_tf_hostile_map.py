@@ -655,3 +655,23 @@ resource "azurerm_private_endpoint" "p" {{
 """
     result = scan_tf(_module(tmp_path, body), ["MLA-PE-001"])
     assert _status(result, "MLA-PE-001") == "incomplete"
+
+
+def test_a_boolean_known_only_after_apply_stays_unknown_in_the_row() -> None:
+    """``bool()`` of an unknown is True: a NIC whose IP forwarding comes from a variable
+    without a value must not read as forwarding (nor as not forwarding)."""
+    from auditor.unknown import UnknownValue
+    from tests.tf_rows import mapped, res, rid, row_of
+
+    unset = UnknownValue("var.forwarding has no default and no value was given")
+    nic = res(
+        "azurerm_network_interface",
+        "nic",
+        name="nic",
+        resource_group_name="rg",
+        location="westeurope",
+        ip_forwarding_enabled=unset,
+        ip_configuration=[{"name": "ip", "private_ip_address_allocation": "Dynamic"}],
+    )
+    row = row_of(mapped([nic]), rid("rg", "Microsoft.Network/networkInterfaces/nic"))
+    assert row["properties"]["enableIPForwarding"] is unset

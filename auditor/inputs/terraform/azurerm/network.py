@@ -76,6 +76,11 @@ def _set(value: Any) -> bool:
     return value is not None and value != "" and value != []
 
 
+def _flag(value: Any) -> Any:
+    """A boolean property: an unknown stays unknown (``bool()`` of it would be True)."""
+    return value if type(value) is UnknownValue else bool(value)
+
+
 def _attr(r: TfResource, *paths: str) -> Any:
     """The first of ``paths`` that is set (the spellings of one attribute across azurerm
     majors), else None."""
@@ -443,7 +448,7 @@ def virtual_network(r: TfResource, ctx: MapContext) -> None:
         _state(ctx).inline[(arm.key(vid), "dnsServers")] = r.address
     props["subnets"] = []
     props["virtualNetworkPeerings"] = []
-    props["enableDdosProtection"] = bool(_attr(r, "ddos_protection_plan.0.enable"))
+    props["enableDdosProtection"] = _flag(_attr(r, "ddos_protection_plan.0.enable"))
     lines = {
         "properties.addressSpace": "address_space",
         "properties.dhcpOptions": "dns_servers",
@@ -1126,7 +1131,7 @@ def bastion_host(r: TfResource, ctx: MapContext) -> None:
         ("enableFileCopy", "file_copy_enabled"),
     ):
         value = r.get(attr)
-        props[prop] = value if type(value) is UnknownValue else bool(value)
+        props[prop] = _flag(value)
     copy = r.get("copy_paste_enabled")
     props["disableCopyPaste"] = (not copy) if isinstance(copy, bool) else False
     props["scaleUnits"] = r.get("scale_units") or 2
@@ -1326,7 +1331,7 @@ def _forward(r: TfResource, lb: Row) -> dict[str, Any]:
         "frontendIPConfiguration": _frontend_ref(lb, r),
         "protocol": r.get("protocol"),
         "backendPort": r.get("backend_port"),
-        "enableFloatingIP": bool(_attr(r, "floating_ip_enabled", "enable_floating_ip")),
+        "enableFloatingIP": _flag(_attr(r, "floating_ip_enabled", "enable_floating_ip")),
         "idleTimeoutInMinutes": r.get("idle_timeout_in_minutes") or 4,
     }
     for prop, attr in (
@@ -1441,12 +1446,12 @@ def _scale_set_nics(r: TfResource, blocks_path: str, ip_path: str, public_path: 
                     props["publicIPAddressConfiguration"]["sku"] = {"name": sku}
             configs.append({"name": ip.get("name"), "properties": props})
         nic_props: dict[str, Any] = {
-            "primary": bool(nic.get("primary")) or len(nics) == 0,
+            "primary": _flag(nic.get("primary")) or len(nics) == 0,
             "ipConfigurations": configs,
-            "enableAcceleratedNetworking": bool(
+            "enableAcceleratedNetworking": _flag(
                 _get(nic, "accelerated_networking_enabled", "enable_accelerated_networking")
             ),
-            "enableIPForwarding": bool(_get(nic, "ip_forwarding_enabled", "enable_ip_forwarding")),
+            "enableIPForwarding": _flag(_get(nic, "ip_forwarding_enabled", "enable_ip_forwarding")),
         }
         if _set(nsg := nic.get("network_security_group_id")):
             nic_props["networkSecurityGroup"] = {"id": nsg}
@@ -1560,8 +1565,8 @@ def virtual_network_gateway(r: TfResource, ctx: MapContext) -> None:
             "gatewayType": r.get("type"),
             "vpnType": r.get("vpn_type") or "RouteBased",
             "sku": {"name": sku, "tier": sku},
-            "activeActive": bool(r.get("active_active")),
-            "enableBgp": bool(r.get("enable_bgp") or r.get("bgp_enabled")),
+            "activeActive": _flag(r.get("active_active")),
+            "enableBgp": _flag(r.get("enable_bgp") or r.get("bgp_enabled")),
             "ipConfigurations": _gateway_configs(r, ctx, row["id"], "ipConfigurations"),
         }
     )
@@ -1585,7 +1590,7 @@ def route_server(r: TfResource, ctx: MapContext) -> None:
     row["properties"].update(
         {
             "sku": r.get("sku") or "Standard",
-            "allowBranchToBranchTraffic": bool(r.get("branch_to_branch_traffic_enabled")),
+            "allowBranchToBranchTraffic": _flag(r.get("branch_to_branch_traffic_enabled")),
             "virtualRouterIps": UnknownValue(
                 f"{r.address}: the router IPs are assigned when it is applied"
             ),
