@@ -83,6 +83,9 @@ class AuditGraph:
         self.by_type: dict[str, list[str]] = defaultdict(list)
         self.unseen_by_type: dict[str, list[str]] = defaultdict(list)  # placeholders
         self.endpoint_ips: dict[str, list[str]] = defaultdict(list)  # private IP -> endpoints
+        # (IP, endpoint) pairs in endpoint_ips: landing zones on one address plan put an IP
+        # on thousands of endpoints, where a list-membership test per endpoint is quadratic
+        self._endpoint_ip_pairs: set[tuple[str, str]] = set()
         self.endpoint_fqdns: dict[str, set[str]] = defaultdict(set)  # endpoint -> its names
         self.vnet_of_subnet: dict[str, str] = {}
         self.memo: dict[Any, Any] = {}  # for relations that many subjects share
@@ -740,9 +743,9 @@ class AuditGraph:
                 self._pe_ip(cfg.private_ip, k)
 
     def _pe_ip(self, ip: str, pe: str) -> None:
-        known = self.endpoint_ips[ip]
-        if pe not in known:
-            known.append(pe)
+        if (ip, pe) not in self._endpoint_ip_pairs:
+            self._endpoint_ip_pairs.add((ip, pe))
+            self.endpoint_ips[ip].append(pe)
 
     def _pe_names(self, fqdns: Any, pe: str) -> None:
         names = self.endpoint_fqdns[pe]

@@ -347,6 +347,57 @@ def test_many_landing_zones_stay_linear(tmp_path: Path) -> None:
     assert result.findings == [] and result.not_evaluated == []
 
 
+def _brute_force_matches(g: Any) -> tuple[dict[str, Any], dict[str, Any], set[str], set[str]]:
+    """Record matching as it was before the index (every endpoint at the IP tried): the
+    reference the indexed matching must equal, order included."""
+    endpoints_of: dict[str, list[tuple[str, str]]] = {}
+    records_of: dict[str, list[str]] = {}
+    amb_pe: set[str] = set()
+    amb_rec: set[str] = set()
+    for k in g.nodes_of_kind("dns_record"):
+        label = g.name(k).lower()
+        for rec in g.row(k)["properties"]["aRecords"]:
+            ip = rec["ipv4Address"]
+            candidates = g.endpoint_ips.get(ip, [])
+            matched = list(candidates) if len(candidates) == 1 else []
+            for pe in candidates if len(candidates) > 1 else ():
+                names = g.endpoint_fqdns.get(pe)
+                if not names:
+                    amb_pe.add(pe)
+                    amb_rec.add(k)
+                elif any(n.startswith(label + ".") for n in names):
+                    matched.append(pe)
+            for pe in matched:
+                if all(p != pe for p, _ in endpoints_of.setdefault(k, [])):
+                    endpoints_of[k].append((pe, ip))
+                if k not in records_of.setdefault(pe, []):
+                    records_of[pe].append(k)
+    return endpoints_of, records_of, amb_pe, amb_rec
+
+
+def test_indexed_record_matching_equals_trying_every_endpoint(tmp_path: Path) -> None:
+    """Shared IPs, endpoints with and without names, labels with dots, labels that name
+    nothing, a record at an IP no endpoint has: the index finds exactly what trying every
+    endpoint at the IP found, in the same order, with the same ambiguities."""
+    rows = [r for n in range(4) for r in landing_zone(n, fqdns=True)]
+    rows += landing_zone(9, fqdns=False)
+    zone = next(r for r in rows if r["type"] == "microsoft.network/privatednszones")
+    for label, ip in [
+        ("stdata1.blob", "10.1.1.4"),  # a dotted label: a prefix of the endpoint's name
+        ("stdata", "10.1.1.4"),  # a prefix of a label, not of a name: names nothing
+        ("stdata2.blob.core.windows.net", "10.1.1.4"),  # the whole name: no "." after it
+        ("STDATA3", "10.1.1.4"),  # labels compare in lower case
+        ("other", "10.9.9.9"),  # no endpoint has the IP
+    ]:
+        rows.append(b.a_record(zone, label, ip))
+    g = graph_of(rows, tmp_path)
+    found = relations.dns.record_matches(g)
+    endpoints_of, records_of, amb_pe, amb_rec = _brute_force_matches(g)
+    assert found.endpoints_of == endpoints_of and found.records_of == records_of
+    assert found.ambiguous_endpoints == amb_pe and found.ambiguous_records == amb_rec
+    assert amb_pe and amb_rec and any(len(v) > 1 for v in records_of.values())
+
+
 def test_dns_server_in_an_unrelated_vnet_with_the_same_range(tmp_path: Path) -> None:
     """The client's own VNet holds its DNS server's IP; an unpeered VNet with the same
     address space is not where the server lives."""

@@ -45,9 +45,15 @@ def record_matches(g: AuditGraph) -> RecordMatches:
 
 
 def _match_records(g: AuditGraph) -> RecordMatches:
+    """Linear in records and endpoints: a shared IP's endpoints are indexed once by the
+    dot-prefixes of their names, so a record tries only the endpoints its label can name
+    (landing zones on one address plan repeat each IP once per zone)."""
     out = RecordMatches()
     endpoints_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
     records_of: dict[str, list[str]] = defaultdict(list)
+    seen_pairs: set[tuple[str, str]] = set()  # (record, endpoint) already listed
+    by_label: dict[str, dict[str, list[str]]] = {}  # shared IP → name prefix → endpoints
+    unnamed: dict[str, list[str]] = {}  # shared IP → its endpoints whose names are unknown
     for k in g.nodes_of_kind("dns_record"):
         label = g.name(k).lower()
         props = g.row(k).get("properties")
@@ -55,21 +61,42 @@ def _match_records(g: AuditGraph) -> RecordMatches:
         for rec in records if isinstance(records, list) else ():
             ip = rec.get("ipv4Address") if isinstance(rec, dict) else None
             candidates = g.endpoint_ips.get(str(ip), []) if ip else []
-            matched = list(candidates) if len(candidates) == 1 else []
-            for pe in candidates if len(candidates) > 1 else ():
-                names = g.endpoint_fqdns.get(pe)
-                if not names:
-                    out.ambiguous_endpoints.add(pe)
+            if len(candidates) == 1:
+                matched = list(candidates)
+            elif len(candidates) > 1:
+                key = str(ip)
+                if key not in by_label:
+                    by_label[key], unnamed[key] = _index_shared(g, candidates)
+                    out.ambiguous_endpoints.update(unnamed[key])
+                if unnamed[key]:
                     out.ambiguous_records.add(k)
-                elif any(n.startswith(label + ".") for n in names):
-                    matched.append(pe)
+                matched = by_label[key].get(label, [])
+            else:
+                matched = []
             for pe in matched:
-                if all(p != pe for p, _ in endpoints_of[k]):
+                if (k, pe) not in seen_pairs:
+                    seen_pairs.add((k, pe))
                     endpoints_of[k].append((pe, str(ip)))
-                if k not in records_of[pe]:
                     records_of[pe].append(k)
     out.endpoints_of, out.records_of = dict(endpoints_of), dict(records_of)
     return out
+
+
+def _index_shared(g: AuditGraph, candidates: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """The endpoints sharing one IP, by every dot-prefix of their names (a record labelled
+    L names an endpoint with a name starting "L."), in candidate order; and those whose
+    names are unknown (ambiguous: no record can be matched to them)."""
+    index: dict[str, list[str]] = defaultdict(list)
+    unknown: list[str] = []
+    for pe in candidates:
+        names = g.endpoint_fqdns.get(pe)
+        if not names:
+            unknown.append(pe)
+            continue
+        prefixes = {n[:i] for n in names for i, c in enumerate(n) if c == "."}
+        for prefix in sorted(prefixes):
+            index[prefix].append(pe)
+    return dict(index), unknown
 
 
 def zones_of_record(g: AuditGraph, rec: str) -> list[str]:
