@@ -186,14 +186,15 @@ def table(label: str, sizes: list[int], results: list[dict[str, float]]) -> None
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("shape", choices=["nsg-rules"])
-    parser.add_argument("--rules", default="250,500,1000", help="rules per NSG, at 200 subnets")
+    parser.add_argument("--rules", default="250,500,1000", help="rules per NSG")
     parser.add_argument("--subnets", default="500,1000,2000", help="subnets, at the most rules")
     parser.add_argument("--nsgs", type=int, default=4)
+    parser.add_argument("--at-subnets", type=int, default=20, help="subnets while rules grow")
     args = parser.parse_args()
     rule_sizes = [int(s) for s in args.rules.split(",")]
     subnet_sizes = [int(s) for s in args.subnets.split(",")]
-    print(f"growing rules per NSG ({args.nsgs} NSGs, 200 subnets):")
-    table("rules", rule_sizes, [run(r, 200, args.nsgs) for r in rule_sizes])
+    print(f"growing rules per NSG ({args.nsgs} NSGs, {args.at_subnets} subnets):")
+    table("rules", rule_sizes, [run(r, args.at_subnets, args.nsgs) for r in rule_sizes])
     print(f"growing subnets ({args.nsgs} NSGs of {rule_sizes[-1]} rules):")
     table("subnets", subnet_sizes, [run(rule_sizes[-1], n, args.nsgs) for n in subnet_sizes])
     return 0
