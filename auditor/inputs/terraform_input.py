@@ -13,18 +13,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ..collections import DNS_RECORDS, NAMES
 from ..estate import Reading
 from ..files import InputError
 from .options import InputOptions
+from .terraform.azurerm.dns import TERRAFORM_COLLECTIONS
 from .terraform.plan import read_plan
 from .terraform.resources import TfConfig
-
-# What a configuration describes whole: every resource it manages, the AML computes, the
-# private endpoints' zone groups (blocks of azurerm_private_endpoint), gateways, DNS
-# resolver parts and AMPLS scoped resources are resources of its own. Not the private DNS
-# records: the A records a zone group writes appear only at apply.
-COLLECTIONS = [c for c in NAMES if c != DNS_RECORDS]
 
 
 class TerraformPlan:
@@ -131,7 +125,8 @@ def terraform_reading(config: TfConfig, extra: dict[str, Any]) -> Reading:
         mapped.rows,
         row_label="Terraform resource",
         gaps=[*config.gaps, *mapped.gaps],
-        collections=list(COLLECTIONS),
+        # all but the DNS records a zone group writes at apply (azurerm/dns.py says why)
+        collections=list(TERRAFORM_COLLECTIONS),
         metadata=metadata,
         notes=notes,
         origins=mapped.origins,
