@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..estate import Reading
 from ..files import InputError
 from .options import InputOptions
-from .terraform.azurerm.dns import TERRAFORM_COLLECTIONS
-from .terraform.plan import read_plan
-from .terraform.resources import TfConfig
+
+if TYPE_CHECKING:  # the readers load on first use: a snapshot scan never needs them
+    from .terraform.resources import TfConfig
 
 
 class TerraformPlan:
@@ -49,6 +49,8 @@ class TerraformPlan:
             raise InputError(
                 source, f"{problem} (--terraform-source), expected {DIRECTORY.expected}"
             )
+        from .terraform.plan import read_plan
+
         config = read_plan(path, doc, source)
         extra = {
             k: doc[k]
@@ -100,6 +102,7 @@ def has_tf_files(directory: Path) -> bool:
 def terraform_reading(config: TfConfig, extra: dict[str, Any]) -> Reading:
     """The rows a Terraform input maps to, and what it says about itself."""
     from .terraform import azurerm
+    from .terraform.azurerm.dns import TERRAFORM_COLLECTIONS
 
     mapped = azurerm.to_rows(config)
     managed = Counter(r.type for r in config.resources if r.mode == "managed")
