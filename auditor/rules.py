@@ -437,8 +437,7 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
             subject = Item(key=graph.display_id(parent), node=parent)
             _not_evaluated(result, outcome, subject, None, (why,))
         for rtype in rule.spec.resource_types:
-            for node in graph.nodes_of_type(rtype):
-                _judge(rule, base, node, result, outcome, bound)
+            _judge(rule, base, graph.nodes_of_type(rtype), result, outcome, bound)
             # Referenced but not collected (another subscription, say): say so, never pass.
             for node in graph.unseen_by_type.get(rtype, ()):
                 outcome.subjects += 1
@@ -467,35 +466,50 @@ def _not_evaluated(
 def _judge(
     rule: Rule,
     base: Context,
-    node: str,
+    nodes: list[str],
     result: AuditResult,
     outcome: RuleOutcome,
     bound: dict[str, tuple[Item, Context]],
 ) -> None:
-    """Judge one subject: where → each → assert, counting every outcome."""
-    outcome.subjects += 1
-    got = bound.get(node)
-    if got is None:
-        subject = Item(key=base.graph.display_id(node), node=node)
-        got = bound[node] = (subject, base.bind("subject", subject))
-    subject, ctx = got
-    applies = rule.where.eval(ctx) if rule.where else True
-    if applies is False:
-        outcome.not_applicable += 1
-        return
-    outcome.judged.append(subject.key)
-    if applies is not True:
-        _not_evaluated(result, outcome, subject, None, applies.reasons)
-        return
+    """Judge subjects of one rule: where → each → assert, counting every outcome. One
+    call per rule and type, what the rule is looked up once (this runs for every subject
+    of every rule)."""
+    graph = base.graph
+    where = rule.where.run if rule.where else None
     each = rule.spec.each
-    if each is None:
-        candidates: list[tuple[Item | None, Context]] = [(None, ctx)]
-    else:
+    each_where = rule.each_where.run if rule.each_where else None
+    check = rule.check.run
+    judged = outcome.judged
+    outcome.subjects += len(nodes)
+    for node in nodes:
+        got = bound.get(node)
+        if got is None:
+            subject = Item(key=graph.display_id(node), node=node)
+            got = bound[node] = (subject, base.bind("subject", subject))
+        subject, ctx = got
+        applies = where(ctx) if where is not None else True
+        if applies is False:
+            outcome.not_applicable += 1
+            continue
+        judged.append(subject.key)
+        if applies is not True:
+            _not_evaluated(result, outcome, subject, None, applies.reasons)
+            continue
+        if each is None:
+            verdict = check(ctx)
+            if verdict is True:
+                outcome.passed += 1
+            elif verdict is False:
+                outcome.failed += 1
+                result.findings.append(_finding(rule, graph, node, None, ctx))
+            else:
+                _not_evaluated(result, outcome, subject, None, verdict.reasons)
+            continue
         items = ctx.related(each.relation, node)
         if isinstance(items, Unknown):
             _not_evaluated(result, outcome, subject, None, items.reasons)
-            return
-        candidates = []
+            continue
+        candidates: list[tuple[Item, Context]] = []
         undecided = False
         for item in items:
             if item.unknown:
@@ -503,7 +517,7 @@ def _judge(
                 undecided = True
                 continue
             ictx = ctx.bind(each.as_, item)
-            keep = rule.each_where.eval(ictx) if rule.each_where else True
+            keep = each_where(ictx) if each_where is not None else True
             if keep is True:
                 candidates.append((item, ictx))
             elif keep is not False:
@@ -511,15 +525,15 @@ def _judge(
                 undecided = True
         if not candidates and not undecided:
             outcome.passed += 1  # nothing of this subject needed judging
-    for item, ictx in candidates:
-        verdict = rule.check.eval(ictx)
-        if verdict is True:
-            outcome.passed += 1
-        elif verdict is False:
-            outcome.failed += 1
-            result.findings.append(_finding(rule, base.graph, node, item, ictx))
-        else:
-            _not_evaluated(result, outcome, subject, item, verdict.reasons)
+        for item, ictx in candidates:
+            verdict = check(ictx)
+            if verdict is True:
+                outcome.passed += 1
+            elif verdict is False:
+                outcome.failed += 1
+                result.findings.append(_finding(rule, graph, node, item, ictx))
+            else:
+                _not_evaluated(result, outcome, subject, item, verdict.reasons)
 
 
 def _finding(rule: Rule, graph: AuditGraph, node: str, item: Item | None, ctx: Context) -> Finding:
