@@ -365,3 +365,40 @@ def test_relation_exists_with_only_undecided_items_is_unknown(tmp_path: Path) ->
     any_status = {"path": "it.edge.status", "equals": "approved"}
     cond = {"relation": "private_endpoints", "where": any_status, "exists": True}
     assert evaluate(cond, st, tmp_path) is True
+
+
+@pytest.mark.parametrize("name", ["reference-good", "reference-terraform"])
+def test_rules_judged_together_record_what_each_records_alone(name: str) -> None:
+    """evaluate() judges subject by subject, every rule of a type in turn, sharing the
+    subject's binding and the relation cache: each rule must still record exactly what it
+    records when it runs alone, its judged subjects in the order of its resource types
+    and then of the estate."""
+    from auditor.findings import Finding, NotEvaluated
+    from auditor.rules import evaluate, load_rules
+
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / f"{name}.json"
+    rules = load_rules()
+    together = evaluate(rules, graph.build(inputs.load([fixture])))
+    findings: list[Finding] = []
+    not_evaluated: list[NotEvaluated] = []
+    for rule in rules:
+        g = graph.build(inputs.load([fixture]))
+        alone = evaluate([rule], g)
+        (outcome,) = alone.outcomes
+        assert next(o for o in together.outcomes if o.rule_id == rule.id) == outcome
+        order = [
+            g.display_id(n)
+            for t in rule.spec.resource_types
+            for n in [*g.nodes_of_type(t), *g.unseen_by_type.get(t, ())]
+        ]
+        subjects = set(order)
+        judged = [j for j in outcome.judged if j in subjects]  # not the lacking parents
+        remaining = iter(order)
+        assert all(j in remaining for j in judged), rule.id  # in order: a subsequence
+        findings += alone.findings
+        not_evaluated += alone.not_evaluated
+    assert sum(o.judged != [] for o in together.outcomes) > 10  # the estate judges much
+    assert [f.to_dict() for f in together.findings] == [
+        f.to_dict() for f in sorted(findings, key=Finding.sort_key)
+    ]
+    assert together.not_evaluated == sorted(not_evaluated, key=NotEvaluated.sort_key)
