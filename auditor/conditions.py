@@ -610,11 +610,18 @@ class RelationTest(Condition):
                 return items
             hits = 0
             undecided: list[str] = []
+            # one context for the items in turn: a verdict never keeps the context
+            child = ctx.bind(alias, items[0]) if where is not None and items else ctx
+            bindings = child.bindings
             for item in items:
                 if item.unknown:
                     undecided.append(item.unknown)
                     continue
-                r = True if where is None else where(ctx.bind(alias, item))
+                if where is None:
+                    r: Truth = True
+                else:
+                    bindings[alias] = item
+                    r = where(child)
                 if r is True:
                     hits += 1
                 elif r is not False:
