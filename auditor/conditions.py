@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .collections import predates
@@ -21,6 +21,8 @@ from .relations import RELATIONS, Item, Relation, Unknown
 from .unknown import UnknownValue
 
 Truth = bool | Unknown
+# The values a path reaches from an item (empty when absent), or why they are unknown.
+Reader = Callable[[AuditGraph, Item], list[Any] | Unknown]
 # What each name a path may start with stands for: a relation's items, or (None) a
 # resource row — the subject. Paths are checked against it when a rule loads.
 Bindings = dict[str, Relation | None]
@@ -82,6 +84,11 @@ class Path:
     text: str
     binding: str
     steps: tuple[str | int, ...]  # names, indexes, or "*" (every element)
+    reader: Reader = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # resolve_item for this path, specialised once: a path is read for every subject
+        object.__setattr__(self, "reader", _reader(self.steps, self.text))
 
     @staticmethod
     def parse(text: str, where: str, bindings: Bindings) -> Path:
@@ -106,7 +113,7 @@ class Path:
 
     def resolve(self, ctx: Context) -> list[Any] | Unknown:
         """Every value the path reaches (empty when absent)."""
-        return resolve_item(ctx.graph, ctx.bindings[self.binding], self.steps, self.text)
+        return self.reader(ctx.graph, ctx.bindings[self.binding])
 
 
 def _check_fields(text: str, where: str, rel: Relation | None, steps: list[str | int]) -> None:
@@ -223,6 +230,55 @@ def resolve_item(
     return values
 
 
+def _reader(steps: tuple[str | int, ...], text: str) -> Reader:
+    """The values a path reaches from an item: :func:`resolve_item` with what depends on
+    the path alone decided here, and the exact-case walk of a row inlined."""
+    if not steps:
+        return lambda graph, item: [item.key]
+    head, rest = steps[0], steps[1:]
+    if head == "edge":
+        return lambda graph, item: walk(item.edge or {}, rest)
+    named = isinstance(head, str)
+    always = head in _ALWAYS_KNOWN
+    n = len(steps)
+    plain = all(type(s) is str and s != "*" for s in steps)
+
+    def read(graph: AuditGraph, item: Item) -> list[Any] | Unknown:
+        extra = item.extra
+        if extra and named and head in extra:
+            return walk(extra[head], rest)
+        node = item.node
+        if node is None:
+            return []
+        if not always and not graph.seen(node):
+            return Unknown.of(
+                f"{graph.display_id(node)} is referenced but not in the estate,"
+                f" so {text} is unknown"
+            )
+        row = graph.row(node)
+        if plain:  # walk()'s fast path, without the call
+            value: Any = row
+            i = 0
+            while i < n and type(value) is dict:
+                got = value.get(steps[i])
+                if got is None:
+                    break
+                value = got
+                i += 1
+            values = [value] if i == n else walk(value, steps[i:])
+        else:
+            values = walk(row, steps)
+        if graph.has_unknown_values:
+            for v in values:
+                if type(v) is UnknownValue:
+                    return Unknown.of(f"{graph.display_id(node)}: {text} is unknown: {v.reason}")
+        if not values and (why := predates(row, steps)):  # read before the property existed
+            return Unknown.of(f"{graph.display_id(node)}: {why}, so {text} is unknown")
+        return values
+
+    return read
+
+
 # -- comparisons ------------------------------------------------------------------------
 def _norm(value: Any) -> Any:
     if isinstance(value, str):
@@ -266,11 +322,39 @@ def _one_of(expected: list[Any]) -> Callable[[Any], bool]:
         a = _norm(actual)
         return any(_same(a, w) for w in wanted)
 
+    if all(type(w) is str for w in wanted):
+        # Only text is wanted (never "true"/"false": those normalise to booleans), so a
+        # text value is in it exactly when its normal form is; anything else as above.
+        texts = frozenset(wanted)
+
+        def text_test(actual: Any) -> bool:
+            if isinstance(actual, str):
+                return actual.strip().lower() in texts
+            return test(actual)
+
+        return text_test
     return test
 
 
 def _equals(expected: Any) -> Callable[[Any], bool]:
     e = _norm(expected)
+    if type(e) is str:  # the common case, as _same(_norm(a), e) without the calls
+
+        def text_test(a: Any) -> bool:
+            if isinstance(a, str):
+                return a.strip().lower() == e  # "true"/"false" never equal e
+            return _same(_norm(a), e)
+
+        return text_test
+    if type(e) is bool:
+        spelled = "true" if e else "false"
+
+        def bool_test(a: Any) -> bool:
+            if isinstance(a, str):
+                return a.strip().lower() == spelled
+            return a is e  # only a boolean is a boolean (0 is not false)
+
+        return bool_test
     return lambda a: _same(_norm(a), e)
 
 
@@ -318,9 +402,18 @@ NEGATIVE = frozenset({"not_equals", "not_in"})
 
 
 # -- condition nodes --------------------------------------------------------------------
+Run = Callable[[Context], Truth]
+
+
 class Condition:
+    """A compiled condition. ``run`` evaluates it: one closure, built when the condition
+    is made, that calls its parts' closures directly — a scan runs it for every subject
+    and item, and nothing about the condition's shape is looked at again."""
+
+    run: Run
+
     def eval(self, ctx: Context) -> Truth:
-        raise NotImplementedError
+        return self.run(ctx)
 
     def leaves(self) -> Iterator[Condition]:
         yield self
@@ -342,17 +435,25 @@ class Junction(Condition):
     parts: list[Condition]
     decider: bool  # False for all, True for any
 
-    def eval(self, ctx: Context) -> Truth:
+    def __post_init__(self) -> None:
+        runs = tuple(part.run for part in self.parts)
         decider = self.decider
         other = not decider
-        pending: list[Truth] = []  # the parts that decided nothing (unknown)
-        for part in self.parts:
-            r = part.eval(ctx)
-            if r is decider:
-                return decider
-            if r is not other:
-                pending.append(r)
-        return merge_unknown(pending) if pending else other
+
+        def run(ctx: Context) -> Truth:
+            pending: list[Truth] | None = None  # the parts that decided nothing (unknown)
+            for part in runs:
+                r = part(ctx)
+                if r is decider:
+                    return decider
+                if r is not other:
+                    if pending is None:
+                        pending = [r]
+                    else:
+                        pending.append(r)
+            return merge_unknown(pending) if pending else other
+
+        self.run = run
 
     def leaves(self) -> Iterator[Condition]:
         for p in self.parts:
@@ -363,9 +464,14 @@ class Junction(Condition):
 class Not(Condition):
     part: Condition
 
-    def eval(self, ctx: Context) -> Truth:
-        r = self.part.eval(ctx)
-        return r if isinstance(r, Unknown) else not r
+    def __post_init__(self) -> None:
+        inner = self.part.run
+
+        def run(ctx: Context) -> Truth:
+            r = inner(ctx)
+            return r if isinstance(r, Unknown) else not r
+
+        self.run = run
 
     def leaves(self) -> Iterator[Condition]:
         yield from self.part.leaves()
@@ -375,8 +481,9 @@ class Not(Condition):
 class Const(Condition):
     value: bool
 
-    def eval(self, ctx: Context) -> Truth:
-        return self.value
+    def __post_init__(self) -> None:
+        value = self.value
+        self.run = lambda ctx: value
 
     def leaves(self) -> Iterator[Condition]:
         return iter(())
@@ -395,26 +502,44 @@ class Compare(Condition):
         self.test = None if self.op == "exists" else OPERATORS[self.op](self.expected)
         # "none of the values equals" for the negative operators
         self.every = self.match == "all" or self.op in NEGATIVE
+        self.run = self._compile()
 
-    def eval(self, ctx: Context) -> Truth:
-        values = self.path.resolve(ctx)
-        if isinstance(values, Unknown):
-            return values
-        if not values:
-            if self.default is not None:
-                values = [self.default]
-            elif self.absent == "unknown":
-                return Unknown.of(f"{self.path.text} is absent")
-            else:
-                values = [None]
-        test = self.test
-        if test is None:
-            return any(_present(v) for v in values) == bool(self.expected)
-        if len(values) == 1:
-            return test(values[0])
-        if self.every:
-            return all(test(v) for v in values)
-        return any(test(v) for v in values)
+    def _compile(self) -> Run:
+        read, binding, text = self.path.reader, self.path.binding, self.path.text
+        # what an absent value reads as: the default, unknown, or null
+        absent = [self.default] if self.default is not None else [None]
+        unknown_if_absent = self.default is None and self.absent == "unknown"
+        if self.test is None:  # exists: whether any value is present
+            want = bool(self.expected)
+
+            def exists(ctx: Context) -> Truth:
+                values = read(ctx.graph, ctx.bindings[binding])
+                if isinstance(values, Unknown):
+                    return values
+                if not values:
+                    if unknown_if_absent:
+                        return Unknown.of(f"{text} is absent")
+                    values = absent
+                return any(_present(v) for v in values) == want
+
+            return exists
+        test, every = self.test, self.every
+
+        def compare(ctx: Context) -> Truth:
+            values = read(ctx.graph, ctx.bindings[binding])
+            if isinstance(values, Unknown):
+                return values
+            if len(values) == 1:
+                return test(values[0])
+            if not values:
+                if unknown_if_absent:
+                    return Unknown.of(f"{text} is absent")
+                return test(absent[0])
+            if every:
+                return all(test(v) for v in values)
+            return any(test(v) for v in values)
+
+        return compare
 
     def evidence(self, ctx: Context) -> dict[str, Any]:
         values = self.path.resolve(ctx)
@@ -433,6 +558,9 @@ class RelationTest(Condition):
     quantifier: str  # "exists" | "count"
     expected: Any  # bool for exists; (op, n) for count
 
+    def __post_init__(self) -> None:
+        self.run = self._compile()
+
     def matches(self, ctx: Context) -> tuple[int, list[str], list[Item]] | Unknown:
         """(true count, why each undecided item is undecided, matching items)."""
         subject = ctx.bindings[self.on]
@@ -448,7 +576,7 @@ class RelationTest(Condition):
             if item.unknown:
                 undecided.append(item.unknown)
                 continue
-            r = True if self.where is None else self.where.eval(ctx.bind(self.alias, item))
+            r = True if self.where is None else self.where.run(ctx.bind(self.alias, item))
             if r is True:
                 hits += 1
                 matched.append(item)
@@ -456,22 +584,60 @@ class RelationTest(Condition):
                 undecided.append("; ".join(r.reasons))
         return hits, undecided, matched
 
-    def eval(self, ctx: Context) -> Truth:
-        got = self.matches(ctx)
-        if isinstance(got, Unknown):
-            return got
-        hits, undecided, _ = got
-        unknown = len(undecided)
+    def _compile(self) -> Run:
+        """:meth:`matches` and the verdict on its count as one closure, without the list
+        of matching items (only evidence shows them)."""
+        on, name, alias = self.on, self.relation, self.alias
+        where = self.where.run if self.where is not None else None
+        expected = self.expected
         if self.quantifier == "exists":
-            low, high = hits > 0, hits + unknown > 0
-            results = {low == self.expected, high == self.expected}
+            count_test = None
         else:
-            op, n = self.expected
-            test = OPERATORS[op](n)  # every count the undecided items could still make
-            results = {test(c) for c in range(hits, hits + unknown + 1)}
-        if len(results) == 1:
-            return results.pop()
-        return Unknown(tuple(dict.fromkeys(undecided)))
+            op, n = expected
+            count_test = OPERATORS[op](n)
+
+        def run(ctx: Context) -> Truth:
+            node = ctx.bindings[on].node
+            if node is None:
+                return Unknown.of(f"{on} is not a resource, relation {name} needs one")
+            graph = ctx.graph
+            if not graph.seen(node):
+                return Unknown.of(f"{graph.display_id(node)} is not in the estate")
+            items = ctx.cache.get((name, node), _MISSING)
+            if items is _MISSING:
+                items = ctx.related(name, node)
+            if isinstance(items, Unknown):
+                return items
+            hits = 0
+            undecided: list[str] = []
+            # one context for the items in turn: a verdict never keeps the context
+            child = ctx.bind(alias, items[0]) if where is not None and items else ctx
+            bindings = child.bindings
+            for item in items:
+                if item.unknown:
+                    undecided.append(item.unknown)
+                    continue
+                if where is None:
+                    r: Truth = True
+                else:
+                    bindings[alias] = item
+                    r = where(child)
+                if r is True:
+                    hits += 1
+                elif r is not False:
+                    undecided.append("; ".join(r.reasons))
+            if not undecided:
+                return (hits > 0) == expected if count_test is None else count_test(hits)
+            last = hits + len(undecided)
+            if count_test is None:  # every count the undecided items could still make
+                results = {(hits > 0) == expected, (last > 0) == expected}
+            else:
+                results = {count_test(c) for c in range(hits, last + 1)}
+            if len(results) == 1:
+                return results.pop()
+            return Unknown(tuple(dict.fromkeys(undecided)))
+
+        return run
 
     def evidence(self, ctx: Context) -> dict[str, Any]:
         got = self.matches(ctx)

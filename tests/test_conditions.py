@@ -260,3 +260,145 @@ def test_on_key_survives_yaml(tmp_path: Path) -> None:
 def test_relation_name_must_be_a_string() -> None:
     with pytest.raises(ConditionError, match="unknown relation"):
         compile_condition({"relation": ["peerings"], "exists": True}, "assert", SUBJECT)
+
+
+class _Text(str):
+    """A str subclass: the fast text paths must treat it as text, as _norm does."""
+
+
+_ACTUALS: list[Any] = [
+    "Disabled",
+    " disabled ",
+    "DISABLED",
+    "enabled",
+    "",
+    "true",
+    " TRUE ",
+    "False",
+    _Text(" Disabled"),
+    True,
+    False,
+    0,
+    1,
+    1.0,
+    None,
+    [],
+    ["disabled"],
+    {},
+    {"a": 1},
+]
+
+
+@pytest.mark.parametrize("expected", ["Disabled", "true", "FALSE", True, False, 1, 0, None])
+@pytest.mark.parametrize("op", ["equals", "not_equals"])
+def test_equality_fast_paths_agree_with_the_definition(op: str, expected: Any) -> None:
+    """equals/not_equals are compiled per expected value (text, boolean, other); each
+    must say what normalising both sides and comparing with booleans apart says."""
+    from auditor.conditions import OPERATORS, _norm, _same
+
+    test = OPERATORS[op](expected)
+    for actual in _ACTUALS:
+        same = _same(_norm(actual), _norm(expected))
+        assert test(actual) is (same if op == "equals" else not same), (actual, expected)
+
+
+@pytest.mark.parametrize(
+    "expected", [["Disabled", "x"], ["true", "Disabled"], [True, "Disabled"], [0, 1], []]
+)
+@pytest.mark.parametrize("op", ["in", "not_in"])
+def test_membership_fast_paths_agree_with_the_definition(op: str, expected: list[Any]) -> None:
+    from auditor.conditions import OPERATORS, _norm, _same
+
+    test = OPERATORS[op](expected)
+    for actual in _ACTUALS:
+        hit = any(_same(_norm(actual), _norm(e)) for e in expected)
+        assert test(actual) is (hit if op == "in" else not hit), (actual, expected)
+
+
+@pytest.mark.parametrize(
+    ("cond", "props", "expected"),
+    [
+        ({"path": "subject.properties.x", "exists": True, "absent": "unknown"}, {}, None),
+        ({"path": "subject.properties.x", "exists": False, "default": "y"}, {}, False),
+        ({"path": "subject.properties.x", "equals": "Y", "default": "y"}, {}, True),
+        ({"path": "subject.properties.x", "equals": "y", "default": "y"}, {"x": "n"}, False),
+        ({"path": "subject.properties.x", "not_equals": "y", "absent": "unknown"}, {}, None),
+        ({"path": "subject.properties.x", "equals": None}, {}, True),  # absent reads as null
+        ({"path": "subject.properties.x.y", "equals": "a"}, {"x": {"Y": "A"}}, True),
+        ({"path": "subject.properties.x.y", "equals": "a"}, {"x": ["a"]}, False),
+        ({"path": "subject.properties.a[*]", "exists": True}, {"a": [[], {}, ""]}, False),
+        ({"path": "subject.properties.a[*]", "exists": True}, {"a": [[], 0]}, True),
+    ],
+)
+def test_compiled_reads_keep_absent_default_and_case(
+    cond: Any, props: dict[str, Any], expected: bool | None, tmp_path: Path
+) -> None:
+    """A compiled comparison reads a path as the general walk does (a key of another case,
+    a list where a mapping was expected) and an absent value as default, null or unknown."""
+    got = evaluate(cond, with_props(**props), tmp_path)
+    if expected is None:
+        assert isinstance(got, Unknown)
+    else:
+        assert got is expected
+
+
+def test_relation_exists_with_only_undecided_items_is_unknown(tmp_path: Path) -> None:
+    """Endpoints outside the estate decide nothing: one of them may be in a subnet or not,
+    so neither 'some is' nor 'none is' holds — unless a decided one settles it."""
+    st = b.storage("st")
+    remote = "/subscriptions/9/resourceGroups/r/providers/Microsoft.Network/privateEndpoints"
+    st["properties"]["privateEndpointConnections"] = [
+        {
+            "properties": {
+                "privateEndpoint": {"id": f"{remote}/pe{i}"},
+                "privateLinkServiceConnectionState": {"status": "Approved"},
+            }
+        }
+        for i in range(2)
+    ]
+    in_subnet = {"path": "it.properties.subnet.id", "exists": True}
+    for exists in (True, False):
+        cond = {"relation": "private_endpoints", "where": in_subnet, "exists": exists}
+        got = evaluate(cond, st, tmp_path)
+        assert isinstance(got, Unknown)
+        assert len(got.reasons) == 2 and all("not in the estate" in r for r in got.reasons)
+    any_status = {"path": "it.edge.status", "equals": "approved"}
+    cond = {"relation": "private_endpoints", "where": any_status, "exists": True}
+    assert evaluate(cond, st, tmp_path) is True
+
+
+@pytest.mark.parametrize("name", ["reference-good", "reference-terraform"])
+def test_rules_judged_together_record_what_each_records_alone(name: str) -> None:
+    """evaluate() judges subject by subject, every rule of a type in turn, sharing the
+    subject's binding and the relation cache: each rule must still record exactly what it
+    records when it runs alone, its judged subjects in the order of its resource types
+    and then of the estate."""
+    from auditor.findings import Finding, NotEvaluated
+    from auditor.rules import evaluate, load_rules
+
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / f"{name}.json"
+    rules = load_rules()
+    together = evaluate(rules, graph.build(inputs.load([fixture])))
+    findings: list[Finding] = []
+    not_evaluated: list[NotEvaluated] = []
+    for rule in rules:
+        g = graph.build(inputs.load([fixture]))
+        alone = evaluate([rule], g)
+        (outcome,) = alone.outcomes
+        assert next(o for o in together.outcomes if o.rule_id == rule.id) == outcome
+        order = [
+            g.display_id(n)
+            for t in rule.spec.resource_types
+            for n in [*g.nodes_of_type(t), *g.unseen_by_type.get(t, ())]
+        ]
+        subjects = set(order)
+        judged = [j for j in outcome.judged if j in subjects]  # not the lacking parents
+        remaining = iter(order)
+        assert all(j in remaining for j in judged), rule.id  # in order: a subsequence
+        findings += alone.findings
+        not_evaluated += alone.not_evaluated
+    assert sum(o.judged != [] for o in together.outcomes) > 10  # the estate judges much
+    assert [f.to_dict() for f in together.findings] == [
+        f.to_dict() for f in sorted(findings, key=Finding.sort_key)
+    ]
+    assert together.not_evaluated == sorted(not_evaluated, key=NotEvaluated.sort_key)
