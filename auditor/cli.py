@@ -1038,7 +1038,6 @@ def _reach_command(args: argparse.Namespace) -> int:
 
 
 def _rules_command(args: argparse.Namespace, rules: list) -> int:  # type: ignore[type-arg]
-    from rich.markdown import Markdown
     from rich.table import Table
     from rich.text import Text
 
@@ -1057,6 +1056,8 @@ def _rules_command(args: argparse.Namespace, rules: list) -> int:  # type: ignor
     rule = next((r for r in rules if r.id.upper() == wanted), None)
     if rule is None:
         return _fail(f"rules show {args.rule_id}: no such rule (see 'mlops-audit rules list')")
+    from rich.markdown import Markdown  # only `show` renders Markdown (markdown-it: ~30 ms)
+
     console.print(Markdown(safe.terminal(rule.markdown(), multiline=True)))
     return EXIT_OK
 

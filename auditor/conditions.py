@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .collections import predates
-from .graph import AuditGraph
 from .model import ROW_FIELDS
 from .relations import RELATIONS, Item, Relation, Unknown
 from .unknown import UnknownValue
+
+if TYPE_CHECKING:  # conditions compile without a graph: `rules list` never imports networkx
+    from .graph import AuditGraph
 
 Truth = bool | Unknown
 # What each name a path may start with stands for: a relation's items, or (None) a
