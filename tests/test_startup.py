@@ -112,3 +112,57 @@ def test_rules_list_imports_only_what_it_prints() -> None:
     assert _heavy(modules) == []
     assert not {"auditor.core", "auditor.report.view", "rich.markdown", "markdown_it"} & modules
     assert "auditor.rules" in modules  # the probe saw the command run
+
+
+# -- the program leaves a finished scan without tearing its heap down --------------------
+TERRAFORM = ROOT / "fixtures" / "reference-terraform.json"
+GOOD = ROOT / "fixtures" / "reference-good.json"
+# the program as the console script runs it, with an exit hook that a normal interpreter
+# exit runs and os._exit skips
+PROGRAM = (
+    "import atexit, sys\n"
+    "atexit.register(lambda: print('torn down', file=sys.stderr))\n"
+    "sys.argv[0] = 'mlops-audit'\n"
+    "from auditor.cli import run\n"
+    "run()\n"
+)
+
+
+def _program(*argv: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "0", "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-c", PROGRAM, *argv], capture_output=True, text=True, env=env, cwd=cwd
+    )
+
+
+@pytest.mark.parametrize(
+    ("estate", "extra", "code"),
+    [(GOOD, (), 0), (TERRAFORM, (), 1), ("empty", (), 3), ("empty", ("--allow-partial",), 0)],
+)
+def test_a_finished_scan_leaves_at_once_with_its_exit_code_and_whole_output(
+    tmp_path: Path, estate: Path | str, extra: tuple[str, ...], code: int
+) -> None:
+    if estate == "empty":
+        estate = tmp_path / "empty.json"
+        estate.write_text("[]", encoding="utf-8")
+    out = tmp_path / "r.sarif"
+    proc = _program(
+        "scan", "--snapshot", str(estate), "--format", "json", "--output", f"sarif:{out}", *extra
+    )
+    assert proc.returncode == code, proc.stderr
+    assert "torn down" not in proc.stderr  # left through os._exit, after the flush
+    report = json.loads(proc.stdout)  # stdout whole
+    assert report["summary"]["findings"] == (4 if estate == TERRAFORM else 0)
+    assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"
+    if code == 3:
+        assert "incomplete:" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_only_a_finished_scan_leaves_early(tmp_path: Path) -> None:
+    proc = _program("rules", "list")
+    assert proc.returncode == 0 and "torn down" in proc.stderr
+    proc = _program("scan", "--snapshot", str(tmp_path / "missing.json"))
+    assert proc.returncode == 2 and "torn down" in proc.stderr  # errors exit as before
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    proc = _program("scan", "--snapshot", str(GOOD), "--output", str(tmp_path / "file" / "r"))
+    assert proc.returncode == 2 and "cannot write" in proc.stderr and "torn down" in proc.stderr
