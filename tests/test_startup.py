@@ -106,6 +106,22 @@ def test_version_imports_neither_the_pipeline_nor_a_renderer() -> None:
     assert not {"rich", "markdown_it"} & modules
 
 
+def test_a_json_scan_imports_no_other_format_nor_networkx_nor_triage() -> None:
+    modules, out = _modules_after(
+        "scan", "--snapshot", str(ROOT / "fixtures" / "reference-good.json"), "--format", "json"
+    )
+    assert json.loads(out)["summary"]["findings"] == 0
+    heavy = _heavy(modules)
+    # the graph, the one format written, and the Terraform formats' registration (its
+    # readers, auditor.inputs.terraform, load on first use)
+    assert heavy == [
+        "auditor.graph",
+        "auditor.inputs.terraform_input",
+        "auditor.report.json_report",
+    ]
+    assert not {"auditor.triage", "auditor.collect", "rich", "markdown_it"} & modules
+
+
 def test_rules_list_imports_only_what_it_prints() -> None:
     modules, out = _modules_after("rules", "list")
     assert "MLA-DNS-001" in out
