@@ -12,17 +12,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .collections import predates
-from .graph import AuditGraph
 from .model import ROW_FIELDS
 from .relations import RELATIONS, Item, Relation, Unknown
 from .unknown import UnknownValue
 
+if TYPE_CHECKING:  # conditions compile without a graph: `rules list` never imports networkx
+    from .graph import AuditGraph
+
 Truth = bool | Unknown
 # The values a path reaches from an item (empty when absent), or why they are unknown.
-Reader = Callable[[AuditGraph, Item], list[Any] | Unknown]
+Reader = Callable[["AuditGraph", Item], list[Any] | Unknown]
 # What each name a path may start with stands for: a relation's items, or (None) a
 # resource row — the subject. Paths are checked against it when a rule loads.
 Bindings = dict[str, Relation | None]

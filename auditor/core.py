@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import graph as graph_stage
-from . import inputs, triage
+from . import inputs
 from . import rules as rules_stage
 from .clouds import CLOUDS
 from .findings import SEVERITIES, AuditResult
@@ -163,6 +163,8 @@ def audit(
     all_rules = rules if rules is not None else rules_stage.load_rules(list(rule_dirs))
     chosen = choose_rules(all_rules, select, skip)
     # read the triage files first: a typo there must not cost a live collection
+    if baseline is not None or suppressions is not None:
+        from . import triage  # its file schemas (pydantic models) only when asked: ~20 ms
     known = triage.read_report(baseline, "baseline") if baseline is not None else None
     entries = triage.load_suppressions(suppressions) if suppressions is not None else None
     clock = _Clock()
@@ -194,12 +196,16 @@ def audit(
         sarif_category=sarif_category,
     )
     if entries is not None:
+        from . import triage
+
         # expiry is judged on the run's date, so a pinned run time gives the same report
         today = dt.date.fromisoformat(run.generated_at[:10])
         run.suppressions = triage.apply_suppressions(
             result, graph, entries, str(suppressions), today, len(chosen) < len(all_rules)
         )
     if known is not None:
+        from . import triage
+
         run.baseline = triage.apply_baseline(result, graph, known, str(baseline))
     clock.lap("triage")
     run.timings = clock.laps

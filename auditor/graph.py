@@ -14,14 +14,15 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from . import arm, embedded
 from .embedded import Failed, Forwarding, ListSpec, ScaleSetNic, SecurityRule, T, Unreadable
 from .estate import Estate
 from .model import KIND_OF_TYPE, TYPE_OF_KIND
+
+if TYPE_CHECKING:  # networkx is imported by ``g``, on first use: a scan may never ask it
+    import networkx as nx
 
 SUBNET_TYPE = TYPE_OF_KIND["subnet"]
 
@@ -198,6 +199,8 @@ class AuditGraph:
         on first use: the relations read the (node, edge kind) indexes, which hold the same
         edges in the same order, so a scan that asks networkx nothing does not pay for it."""
         if self._nx is None:
+            import networkx as nx
+
             graph = nx.MultiDiGraph()
             graph.add_nodes_from(
                 (

@@ -204,6 +204,39 @@ def test_junit_keeps_hostile_names_well_formed(tmp_path: Path) -> None:
     assert junit.render(report.build_view(make_run([estate], "none"))).encode() == xml
 
 
+@pytest.mark.parametrize(
+    "value", ["plain", 'q"uote', "a&b<c>d", "line\nbreak\r\ttab", "]]>", "\ufffd\u202e", ""]
+)
+def test_junit_escapes_as_elementtree_does(value: str) -> None:
+    # the writer builds no tree; ElementTree is the oracle for its escaping
+    element = ET.Element("case", {"name": value, "n": "1"})
+    assert junit._open("case", {"name": value, "n": "1"}) + " />" == ET.tostring(element, "unicode")
+    element.text = value
+    start = junit._open("case", {"name": value, "n": "1"})
+    expected = f"{start}>{junit._text(value)}</case>" if value else f"{start} />"
+    assert ET.tostring(element, "unicode") == expected
+
+
+@pytest.mark.parametrize("which", ["reference", "hostile", "gaps"])
+def test_junit_is_what_elementtree_writes_of_it(tmp_path: Path, which: str) -> None:
+    # parsed and written again by ElementTree (indent included): the same text, so the
+    # text writer's layout and escaping are ElementTree's
+    if which == "reference":
+        run = make_run([TERRAFORM], "none")
+    elif which == "hostile":
+        run = make_run([hostile_acr(tmp_path)], "none")
+    else:
+        run = make_run([TERRAFORM], "none")
+        run.graph.estate.gaps.append({"path": 'a"<&>\tb', "problem": "line\nbreak"})
+    text = junit.render(report.build_view(run))
+    head, body = text.split("\n", 1)
+    root = ET.fromstring(body)
+    again = ET.tostring(root, "unicode")
+    ET.indent(root, space="  ")
+    assert ET.tostring(root, "unicode") == again  # already indented as ET indents
+    assert text == head + "\n" + again + "\n"
+
+
 def test_junit_skips_suppressed_and_fails_baselined_findings(tmp_path: Path) -> None:
     sup = tmp_path / "s.yaml"
     sup.write_text(

@@ -248,3 +248,17 @@ def test_rules_list_shows_markup_in_rule_files_as_text(tmp_path: Path) -> None:
     with contextlib.redirect_stdout(out):
         assert cli.main(["rules", "list", "--rules", str(extra)]) == 0
     assert "[bold]open[/bold]" in " ".join(out.getvalue().split())
+
+
+def test_the_json_report_shares_findings_and_to_dict_copies_them() -> None:
+    # render reads the findings' evidence in place; to_dict hands out copies of its own
+    from auditor.report import json_report
+
+    view = report.build_view(audit(baseline=None, suppressions=SUPPRESSIONS))
+    doc = json_report.to_dict(view)
+    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    assert json_report.render(view) == text
+    first, finding = doc["findings"][0], view.findings[0]
+    assert first["evidence"] == finding.evidence and first["evidence"] is not finding.evidence
+    first["evidence"].append({"changed": True})
+    assert {"changed": True} not in finding.evidence and json_report.render(view) == text

@@ -19,13 +19,12 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .safe import utf8 as encodable
-from .view import ReportView
-from .view import build as build_view
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from ..core import Run, timestamp
+    from .view import ReportView
 
 __all__ = [
     "FORMATS",
@@ -103,7 +102,16 @@ def renderer(fmt: str) -> Callable[[Run | ReportView], str]:
 def view_of(source: Run | ReportView) -> ReportView:
     """The view of ``source``: itself when it is one, else built from the run. A caller
     that renders several formats of one run builds the view once and passes it."""
+    from .view import ReportView
+
     return source if isinstance(source, ReportView) else build_view(source)
+
+
+def build_view(run: Run) -> ReportView:
+    """The view of a run (``view.build``, imported on first use)."""
+    from .view import build
+
+    return build(run)
 
 
 def to_json_dict(source: Run | ReportView) -> dict[str, Any]:
@@ -121,8 +129,12 @@ def render_terminal(source: Run | ReportView, console: Console) -> None:
 
 
 def __getattr__(name: str) -> Any:
-    # the run and its timestamp live in the pipeline core; loading it here on import would
-    # make ``--help`` pay for the whole pipeline
+    # the run and its timestamp live in the pipeline core, the view in ``view``; loading
+    # them here on import would make ``--help``, ``--version`` and ``rules`` pay for them
+    if name == "ReportView":
+        from .view import ReportView
+
+        return ReportView
     if name in ("Run", "timestamp"):
         from .. import core
 

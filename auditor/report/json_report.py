@@ -5,15 +5,32 @@ the same bytes apart from ``generated_at``."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
+from ..findings import Finding
 from .view import ReportView
 
 REPORT_VERSION = 1
 
 
 def to_dict(view: ReportView) -> dict[str, Any]:
-    """The report as plain data (docs/formats.md lists every key)."""
+    """The report as plain data (docs/formats.md lists every key); the findings are the
+    caller's own copies (``Finding.to_dict``)."""
+    return _document(view, Finding.to_dict)
+
+
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding))
+
+
+def _shared(finding: Finding) -> dict[str, Any]:
+    """A finding's fields in order, its evidence shared, not copied: ``render`` only reads
+    them, and a deep copy of every finding's evidence is work a large report does not need."""
+    return {name: getattr(finding, name) for name in _FINDING_FIELDS}
+
+
+def _document(view: ReportView, finding: Callable[[Finding], dict[str, Any]]) -> dict[str, Any]:
     return {
         "tool": {"name": "mlops-audit", "version": view.tool_version},
         "report_version": REPORT_VERSION,
@@ -23,7 +40,7 @@ def to_dict(view: ReportView) -> dict[str, Any]:
         "coverage": {"gaps": list(view.coverage.gaps), "notes": list(view.coverage.notes)},
         "suppressions": view.suppressions.document if view.suppressions else None,
         "baseline": view.baseline.document if view.baseline else None,
-        "findings": [f.to_dict() for f in view.findings],
+        "findings": [finding(f) for f in view.findings],
         "not_evaluated": [
             {
                 "rule_id": n.rule_id,
@@ -39,4 +56,5 @@ def to_dict(view: ReportView) -> dict[str, Any]:
 
 
 def render(view: ReportView) -> str:
-    return json.dumps(to_dict(view), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    doc = _document(view, _shared)
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

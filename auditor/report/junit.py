@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +73,7 @@ class _Case:
 
 def render(view: ReportView) -> str:
     labels: dict[str, tuple[str, str]] = {}  # resource key -> (name and place, classname)
+    spelled: dict[str, tuple[str, str]] = {}  # the same by id as written (no arm.key each)
     timestamp = view.generated_at.removesuffix("Z")  # JUnit's XSD: no zone; read as UTC
 
     suites: list[tuple[str, list[_Case]]] = []
@@ -92,10 +92,13 @@ def render(view: ReportView) -> str:
         else:
             cases = []
             for subject in view.subjects(row):
-                key = arm.key(subject.resource_id)
-                names = labels.get(key)
+                names = spelled.get(subject.resource_id)
                 if names is None:  # a resource is judged by many rules: name it once
-                    names = labels[key] = _names(view, subject.resource_id)
+                    key = arm.key(subject.resource_id)
+                    names = labels.get(key)
+                    if names is None:
+                        names = labels[key] = _names(view, subject.resource_id)
+                    spelled[subject.resource_id] = names
                 block = view.declared(subject.resource_id)
                 cases.append(_verdict(subject, names, block, view.source_root))
             _disambiguate(cases, list(row.judged))
@@ -133,7 +136,9 @@ def render(view: ReportView) -> str:
         ]
         suites.append(("suppressions: no entry matches every finding", cases))
 
-    root = ET.Element("testsuites")
+    # Written as text, byte for byte what ElementTree's ``indent`` and ``tostring`` gave:
+    # a tree of a million elements for a large estate cost seconds and a heap of its own.
+    out: list[str] = []
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for name, cases in suites:
         counts = {
@@ -144,35 +149,79 @@ def render(view: ReportView) -> str:
         }
         for k, v in counts.items():
             totals[k] += v
-        suite = _element(
-            root,
-            "testsuite",
-            name=name,
-            **{k: str(v) for k, v in counts.items()},
-            time="0",
-            timestamp=timestamp,
-        )
+        attrs = {"name": name, **{k: str(v) for k, v in counts.items()}}
+        head = _open("testsuite", {**attrs, "time": "0", "timestamp": timestamp})
+        if not cases:
+            out.append(f"\n  {head} />")
+            continue
+        out.append(f"\n  {head}>")
         for c in cases:
-            place = _place(view, c.source)
-            case = _element(
-                suite, "testcase", name=c.name, classname=c.classname, time="0", **place
+            case = _open(
+                "testcase",
+                {"name": c.name, "classname": c.classname, "time": "0", **_place(view, c.source)},
             )
+            if c.outcome == "passed":
+                out.append(f"\n    {case} />")
+                continue
             if c.outcome == "skipped":
-                _element(case, "skipped", message=c.message)
-            elif c.outcome != "passed":
-                detail = _element(case, c.outcome, message=c.message, type=c.kind)
-                detail.text = safe.xml(c.body)
-    for k, text in {"name": "mlops-audit", **{k: str(v) for k, v in totals.items()}}.items():
-        root.set(k, safe.xml(text))
-    root.set("time", "0")
-    ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+                detail = _open("skipped", {"message": c.message}) + " />"
+            else:
+                detail = _open(c.outcome, {"message": c.message, "type": c.kind})
+                text = _text(safe.xml(c.body))
+                detail += f">{text}</{c.outcome}>" if text else " />"
+            out.append(f"\n    {case}>\n      {detail}\n    </testcase>")
+        out.append("\n  </testsuite>")
+    root = _open("testsuites", {"name": "mlops-audit", **{k: str(v) for k, v in totals.items()}})
+    root = root + ' time="0"'
+    body = f"{root}>{''.join(out)}\n</testsuites>" if suites else f"{root} />"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
-def _element(parent: ET.Element, tag: str, **attrs: str) -> ET.Element:
-    """A child element; every attribute goes through :func:`safe.xml` (the one choke point
-    for attributes; element text is cleaned where it is set)."""
-    return ET.SubElement(parent, tag, {k: safe.xml(v) for k, v in attrs.items()})
+def _open(tag: str, attrs: dict[str, str]) -> str:
+    """An element's start tag without its closing ``>``; every attribute goes through
+    :func:`safe.xml` (the one choke point for attributes; element text is cleaned where it
+    is written), then is escaped as ElementTree escapes an attribute."""
+    return "<" + tag + "".join(f' {k}="{_attribute(v)}"' for k, v in attrs.items())
+
+
+# what an attribute value must not hold as it is: XML-illegal characters (safe.xml), markup,
+# the quote, and the line breaks and tab (see _attr); most names hold none of them
+_ATTRIBUTE_WORK = re.compile(
+    "[^\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def _attribute(value: str) -> str:
+    """An attribute value as written: :func:`safe.xml`, then :func:`_attr`."""
+    if _ATTRIBUTE_WORK.search(value) is None:
+        return value
+    return _attr(safe.xml(value))
+
+
+def _text(text: str) -> str:
+    """Element text escaped as ElementTree escapes it (``&``, ``<``, ``>``)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _attr(text: str) -> str:
+    """An attribute value escaped as ElementTree escapes it: markup, the quote, and the
+    line breaks and tab as character references (a parser would normalise them away)."""
+    text = _text(text)
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
 
 
 def _place(view: ReportView, source: dict[str, Any] | None) -> dict[str, str]:
@@ -221,9 +270,9 @@ def _names(view: ReportView, rid: str) -> tuple[str, str]:
     same group in both cases, and a group must not split in two)."""
     graph = view.graph
     key = arm.key(rid)
-    if key not in graph.g and view.addressed(rid):
+    if not graph.has_node(key) and view.addressed(rid):
         return _terraform_names(rid)
-    if key in graph.g:
+    if graph.has_node(key):
         name = graph.name(key)
         rtype = str(graph.row(key).get("type") or arm.arm_type(rid))
     else:
@@ -270,6 +319,9 @@ def _verdict(
     ``block``: where the resource is declared in source code, if it is."""
     rule_id, found, unjudged = subject.rule_id, subject.findings, subject.unjudged
     name, classname = f"{rule_id} {names[0]}", names[1]
+    state = subject.state
+    if state == "pass":  # most cases: no text to write
+        return _Case(name, classname, "passed", source=block)
     body = _body(
         [
             _finding_text(f, root)
@@ -277,7 +329,6 @@ def _verdict(
         ]
         + [_unjudged_text(n) for n in unjudged]
     )
-    state = subject.state
     if state == "fail":
         failing = sorted(
             (f for f in found if f.suppression is None),

@@ -350,7 +350,7 @@ def _coverage(view: ReportView, max_rows: int) -> list[str]:
         for n in checks[:max_rows]:
             rid = n.resource_id or ""
             key = arm.key(rid)
-            name = graph.name(key) if key in graph.g else arm.last_name(rid)
+            name = graph.name(key) if graph.has_node(key) else arm.last_name(rid)
             about = cell(arm.last_name(n.related_id), code=True, limit=120) if n.related_id else ""
             lines.append(
                 f"| {cell(n.rule_id)} | {_resource(name, rid)} | {about} | "

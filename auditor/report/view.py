@@ -270,6 +270,13 @@ class ReportView:
         return found, unjudged
 
     @cached_property
+    def _rules_with_subjects(self) -> frozenset[str]:
+        """The rules with a finding or a check on some resource (``subjects`` need not
+        look the others' resources up)."""
+        found, unjudged = self._by_subject
+        return frozenset(rule for rule, _ in (*found, *unjudged))
+
+    @cached_property
     def source_root(self) -> Path:
         """The repository root source files are named from (found once per view)."""
         from .location import repository_root  # only the formats that show places
@@ -320,6 +327,8 @@ class ReportView:
     def subjects(self, row: RuleRow) -> list[SubjectResult]:
         """The rule's verdict on each resource it judged, in estate order."""
         found, unjudged = self._by_subject
+        if row.rule_id not in self._rules_with_subjects:  # no finding, no check: all pass
+            return [SubjectResult(row.rule_id, rid, (), ()) for rid in row.judged]
         out = []
         for rid in row.judged:
             key = (row.rule_id, arm.key(rid))

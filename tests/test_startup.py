@@ -1,0 +1,184 @@
+"""Start-up: rule files read through libyaml give the pure loader's data, and the light
+commands (``--version``, ``rules list``) load nothing they do not use."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor import rules
+
+from .conftest import ROOT
+
+SHIPPED = [
+    *rules.rule_files(rules.builtin_rules_dir()),
+    *sorted((ROOT / "examples").rglob("*.yaml")),
+]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_libyaml_reads_what_the_pure_loader_reads(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    pure = yaml.load(text, Loader=rules._RuleLoader)
+    fast = rules._load_yaml(text)
+    assert fast == pure and repr(fast) == repr(pure)  # repr: True is not 1, 1.0 is not 1
+
+
+@pytest.mark.skipif(rules._CRuleLoader is None, reason="PyYAML without libyaml")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on: yes\noff: [no, true, False, ~, 1e3, 0x10, 2027-01-02]\n",
+        "path: subject.properties.subnets[*].id\nmessage: 'a & b * c'\n",
+        "a: &x 1\nb: *x\n",  # refused by the pure loader, never read by libyaml
+        "a: 1\na: 2\n",
+        "a: [\n",
+        "a: 2027-02-30\n",
+        "a: " + "[" * 1200 + "]" * 1200 + "\n",
+    ],
+)
+def test_libyaml_and_the_pure_loader_agree_on_data_and_errors(text: str) -> None:
+    def read(load: object) -> object:
+        try:
+            return load(text)  # type: ignore[operator]
+        except Exception as exc:  # the error, worded: what the CLI would print
+            return (type(exc), str(exc))
+
+    assert read(rules._load_yaml) == read(lambda t: yaml.load(t, Loader=rules._RuleLoader))
+
+
+HEAVY = (
+    "networkx",
+    "azure",
+    "auditor.graph",
+    "auditor.collect",
+    "auditor.inputs.terraform_input",
+    "auditor.inputs.terraform",
+    "auditor.terraform",
+    "auditor.report.json_report",
+    "auditor.report.sarif",
+    "auditor.report.junit",
+    "auditor.report.html_report",
+    "auditor.report.markdown",
+    "auditor.report.csv_report",
+    "auditor.report.terminal",
+)
+
+
+def _modules_after(*argv: str) -> tuple[set[str], str]:
+    """The modules a CLI command leaves imported, run in a fresh interpreter."""
+    probe = (
+        "import json, sys\n"
+        "from auditor import cli\n"
+        "try:\n"
+        f"    code = cli.main({list(argv)!r})\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "sys.stdout.flush()\n"
+        "print('\\n' + json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stderr
+    return set(json.loads(proc.stderr.splitlines()[-1])), proc.stdout
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+def test_version_imports_neither_the_pipeline_nor_a_renderer() -> None:
+    modules, out = _modules_after("--version")
+    assert out.startswith("mlops-audit ")
+    assert _heavy(modules) == []
+    assert (
+        not {"auditor.rules", "auditor.core", "auditor.report.view", "pydantic", "yaml"} & modules
+    )
+    assert not {"rich", "markdown_it"} & modules
+
+
+def test_a_json_scan_imports_no_other_format_nor_networkx_nor_triage() -> None:
+    modules, out = _modules_after(
+        "scan", "--snapshot", str(ROOT / "fixtures" / "reference-good.json"), "--format", "json"
+    )
+    assert json.loads(out)["summary"]["findings"] == 0
+    heavy = _heavy(modules)
+    # the graph, the one format written, and the Terraform formats' registration (its
+    # readers, auditor.inputs.terraform, load on first use)
+    assert heavy == [
+        "auditor.graph",
+        "auditor.inputs.terraform_input",
+        "auditor.report.json_report",
+    ]
+    assert not {"auditor.triage", "auditor.collect", "rich", "markdown_it"} & modules
+
+
+def test_rules_list_imports_only_what_it_prints() -> None:
+    modules, out = _modules_after("rules", "list")
+    assert "MLA-DNS-001" in out
+    assert _heavy(modules) == []
+    assert not {"auditor.core", "auditor.report.view", "rich.markdown", "markdown_it"} & modules
+    assert "auditor.rules" in modules  # the probe saw the command run
+
+
+# -- the program leaves a finished scan without tearing its heap down --------------------
+TERRAFORM = ROOT / "fixtures" / "reference-terraform.json"
+GOOD = ROOT / "fixtures" / "reference-good.json"
+# the program as the console script runs it, with an exit hook that a normal interpreter
+# exit runs and os._exit skips
+PROGRAM = (
+    "import atexit, sys\n"
+    "atexit.register(lambda: print('torn down', file=sys.stderr))\n"
+    "sys.argv[0] = 'mlops-audit'\n"
+    "from auditor.cli import run\n"
+    "run()\n"
+)
+
+
+def _program(*argv: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "0", "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-c", PROGRAM, *argv], capture_output=True, text=True, env=env, cwd=cwd
+    )
+
+
+@pytest.mark.parametrize(
+    ("estate", "extra", "code"),
+    [(GOOD, (), 0), (TERRAFORM, (), 1), ("empty", (), 3), ("empty", ("--allow-partial",), 0)],
+)
+def test_a_finished_scan_leaves_at_once_with_its_exit_code_and_whole_output(
+    tmp_path: Path, estate: Path | str, extra: tuple[str, ...], code: int
+) -> None:
+    if estate == "empty":
+        estate = tmp_path / "empty.json"
+        estate.write_text("[]", encoding="utf-8")
+    out = tmp_path / "r.sarif"
+    proc = _program(
+        "scan", "--snapshot", str(estate), "--format", "json", "--output", f"sarif:{out}", *extra
+    )
+    assert proc.returncode == code, proc.stderr
+    assert "torn down" not in proc.stderr  # left through os._exit, after the flush
+    report = json.loads(proc.stdout)  # stdout whole
+    assert report["summary"]["findings"] == (4 if estate == TERRAFORM else 0)
+    assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"
+    if code == 3:
+        assert "incomplete:" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_only_a_finished_scan_leaves_early(tmp_path: Path) -> None:
+    proc = _program("rules", "list")
+    assert proc.returncode == 0 and "torn down" in proc.stderr
+    proc = _program("scan", "--snapshot", str(tmp_path / "missing.json"))
+    assert proc.returncode == 2 and "torn down" in proc.stderr  # errors exit as before
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    proc = _program("scan", "--snapshot", str(GOOD), "--output", str(tmp_path / "file" / "r"))
+    assert proc.returncode == 2 and "cannot write" in proc.stderr and "torn down" in proc.stderr
