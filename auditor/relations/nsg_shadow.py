@@ -143,7 +143,21 @@ def _rough(rule: SecurityRule) -> Box:
 
 
 def _meets(a: Box, b: Box) -> bool:
-    return all(intersection(x, y) for x, y in zip(a, b, strict=True))
+    return all(_overlap(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _overlap(x: Intervals, y: Intervals) -> bool:
+    """Whether two sorted, disjoint interval lists share a point: one merge walk, nothing
+    built (``covered`` asks it of every earlier rule for every rule of a 1,000-rule NSG)."""
+    i = j = 0
+    while i < len(x) and j < len(y):
+        if x[i][1] < y[j][0]:
+            i += 1
+        elif y[j][1] < x[i][0]:
+            j += 1
+        else:
+            return True
+    return False
 
 
 def _holds(outer: Box, inner: Box) -> bool:
