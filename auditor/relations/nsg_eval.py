@@ -44,7 +44,9 @@ only when it holds every public IPv4 address.
 The arithmetic is on sorted interval unions (IPv4 and IPv6 on one integer line): a
 question cuts the asked addresses and ports at the rules' boundaries and evaluates each
 piece once, so an NSG costs a polynomial in its rule count, never a loop over addresses or
-the 65,536 ports. Answers are memoized per graph (``base.memoized``).
+the 65,536 ports. An NSG's open ports come from one sweep over its rules' port boundaries,
+sorted once. Answers are memoized per graph (``base.memoized``), and one NSG's evaluation is
+shared by every subnet and NIC that cannot tell it apart (``_LevelRules``).
 """
 
 from __future__ import annotations
