@@ -228,29 +228,43 @@ with open(sys.argv[1], "rb") as fh:
 """
 
 
-def _child(code: str, path: Path) -> tuple[dict[str, Any], float]:
-    got = benchmark.run([sys.executable, "-c", code, str(path)])
+# The estate of one size, built and written in a child: the parent stays small, so the scan
+# children it forks do not inherit its peak in ru_maxrss.
+BUILD = """\
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import shapes
+rows, text = getattr(shapes, sys.argv[2])(int(sys.argv[3]), **json.loads(sys.argv[4]))
+with open(sys.argv[5], "w", encoding="utf-8") as fh:
+    fh.write(text)
+print(json.dumps({"rows": rows, "mb": len(text.encode()) / 2**20}))
+"""
+
+
+def _child(*argv: str) -> tuple[dict[str, Any], float]:
+    got = benchmark.run([sys.executable, "-c", *argv])
     if got.returncode != 0:
         raise SystemExit(f"child failed ({got.returncode}): {got.stderr[-2000:]}")
     return json.loads(got.stdout.strip().splitlines()[-1]), got.peak_mb
 
 
-def measure(text: str, rows: int, repeat: int) -> dict[str, float]:
-    """One size: the estate written to a temporary file, parsed and scanned in fresh
-    children, best CPU time of ``repeat`` each; peak RSS of the best scan."""
+def measure(builder: str, n: int, params: dict[str, Any], repeat: int) -> dict[str, float]:
+    """One size: the estate built and written to a temporary file by a child, then parsed
+    and scanned in fresh children, best CPU time of ``repeat`` each; peak RSS of the best
+    scan."""
     folder = Path(tempfile.mkdtemp(prefix="shapes-"))
     path = folder / "estate.json"
-    path.write_text(text, encoding="utf-8")
     try:
-        parse = min(_child(PARSE, path)[0]["seconds"] for _ in range(repeat))
-        scans = [_child(SCAN, path) for _ in range(repeat)]
+        built, _ = _child(BUILD, str(HERE), builder, str(n), json.dumps(params), str(path))
+        parse = min(_child(PARSE, str(path))[0]["seconds"] for _ in range(repeat))
+        scans = [_child(SCAN, str(path)) for _ in range(repeat)]
         (best, peak) = min(scans, key=lambda s: s[0]["seconds"])
     finally:
-        path.unlink()
+        path.unlink(missing_ok=True)
         folder.rmdir()
     return {
-        "rows": rows,
-        "mb": len(text) / benchmark.MB,
+        "rows": built["rows"],
+        "mb": built["mb"],
         "scan": best["seconds"],
         "findings": best["findings"],
         "peak": peak,
@@ -267,7 +281,12 @@ def exponents(sizes: list[int], secs: list[float]) -> list[float]:
 
 
 def growth(
-    name: str, unit: str, sizes: list[int], build: Callable[[int], tuple[int, str]], repeat: int
+    name: str,
+    unit: str,
+    sizes: list[int],
+    builder: str,
+    params: dict[str, Any],
+    repeat: int,
 ) -> list[float]:
     """Measure a shape at every size and print its table; the scan-time exponents."""
     print(f"\n{name}: scan CPU time by {unit}", flush=True)
@@ -277,10 +296,7 @@ def growth(
     )
     results = []
     for n in sizes:
-        gc.collect()
-        rows, text = build(n)
-        got = measure(text, rows, repeat)
-        del text
+        got = measure(builder, n, params, repeat)
         results.append(got)
         exps = exponents(sizes[: len(results)], [r["scan"] for r in results])
         exp = f"{exps[-1]:.2f}" if exps else "-"
@@ -307,31 +323,35 @@ def nsg_rules_shape(args: argparse.Namespace) -> list[float]:
         print(f"growing subnets ({args.nsgs} NSGs of {rule_sizes[-1]} rules):")
         table("subnets", subnet_sizes, [run(rule_sizes[-1], n, args.nsgs) for n in subnet_sizes])
 
-    def build(rules: int) -> tuple[int, str]:
-        rows = estate(rules, args.at_subnets, args.nsgs)
-        return len(rows), json.dumps(rows)
-
     return growth(
         f"nsg-rules ({args.nsgs} NSGs on {args.at_subnets} subnets)",
         "rules",
         rule_sizes,
-        build,
+        "build_nsg_rules",
+        {"subnets": args.at_subnets, "nsgs": args.nsgs},
         args.repeat,
     )
+
+
+def build_nsg_rules(rules: int, subnets: int, nsgs: int) -> tuple[int, str]:
+    rows = estate(rules, subnets, nsgs)
+    return len(rows), json.dumps(rows)
+
+
+def build_nsg_subnets(subnets: int, rules: int) -> tuple[int, str]:
+    rows = estate(rules, subnets, 1)
+    return len(rows), json.dumps(rows)
 
 
 def nsg_subnets_shape(args: argparse.Namespace) -> list[float]:
     """One NSG of ``--rules`` rules protecting a growing number of subnets (a NIC each)."""
 
-    def build(subnets: int) -> tuple[int, str]:
-        rows = estate(args.rules, subnets, 1)
-        return len(rows), json.dumps(rows)
-
     return growth(
         f"nsg-subnets (one {args.rules}-rule NSG)",
         "subnets",
         _sizes(args.sizes),
-        build,
+        "build_nsg_subnets",
+        {"rules": args.rules},
         args.repeat,
     )
 
@@ -375,33 +395,41 @@ def workspaces_estate(count: int) -> list[synth.Row]:
 
 
 def workspaces_shape(args: argparse.Namespace) -> list[float]:
-    def build(count: int) -> tuple[int, str]:
-        rows = workspaces_estate(count)
-        return len(rows), synth.render(rows, "snapshot")
-
     return growth(
-        "workspaces (one subscription)", "workspaces", _sizes(args.sizes), build, args.repeat
+        "workspaces (one subscription)",
+        "workspaces",
+        _sizes(args.sizes),
+        "build_workspaces",
+        {},
+        args.repeat,
     )
+
+
+def build_workspaces(count: int) -> tuple[int, str]:
+    rows = workspaces_estate(count)
+    return len(rows), synth.render(rows, "snapshot")
 
 
 def hub_spoke_shape(args: argparse.Namespace) -> list[float]:
     """``bench/hub_spoke.py``'s estate: one hub peered both ways with N spokes."""
 
-    def build(spokes: int) -> tuple[int, str]:
-        rows = hub_spoke.estate(spokes)
-        return len(rows), json.dumps(rows)
+    return growth("hub-spoke", "spokes", _sizes(args.sizes), "build_hub_spoke", {}, args.repeat)
 
-    return growth("hub-spoke", "spokes", _sizes(args.sizes), build, args.repeat)
+
+def build_hub_spoke(spokes: int) -> tuple[int, str]:
+    rows = hub_spoke.estate(spokes)
+    return len(rows), json.dumps(rows)
 
 
 def shared_plan_shape(args: argparse.Namespace) -> list[float]:
     """``bench/shared_plan.py``'s estate: N landing zones on one address plan, A records."""
 
-    def build(zones: int) -> tuple[int, str]:
-        rows = shared_plan.estate(zones)
-        return len(rows), shared_plan.snapshot(rows)
+    return growth("shared-plan", "zones", _sizes(args.sizes), "build_shared_plan", {}, args.repeat)
 
-    return growth("shared-plan", "zones", _sizes(args.sizes), build, args.repeat)
+
+def build_shared_plan(zones: int) -> tuple[int, str]:
+    rows = shared_plan.estate(zones)
+    return len(rows), shared_plan.snapshot(rows)
 
 
 # shape -> (function, defaults of its own run, modest defaults for ``all``)
