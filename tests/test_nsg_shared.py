@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor import arm
-from auditor.relations import nsg_eval
+from auditor.relations import nsg_eval, nsg_shadow
 from auditor.relations.nsg_eval import (
     Addrs,
     Endpoint,
@@ -127,3 +127,40 @@ def test_the_port_sweep_agrees_with_decide_at_every_port(
         want = decide(norms, (local, local), remote, proto, port, sport)
         assert answers[at] == want
         assert lr.answer(proto, sport, (local, local), port) == want
+
+
+PORT_CHOICES = ["*", "22", "20-25", "80", "443", "1024-65535", ["22", "3389"], ["80", "8080"]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Allow", "Deny"]),
+            st.sampled_from(["Tcp", "Udp", "*"]),
+            st.sampled_from(PORT_CHOICES),
+            st.sampled_from(["*", "10.0.0.0/8", "Internet", "Storage"]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_shadowing_meets_only_rules_listed_as_port_neighbours(specs: list[Any]) -> None:
+    """Every earlier rule whose box meets a rule's is among its port neighbours, in order:
+    so covered() sees the same hits as against every earlier rule."""
+    from .test_nsg_eval import rules_of
+
+    rules = rules_of(
+        *(
+            R(f"r{i}", 100 + i, a, protocol=p, ports=ports, src=src)
+            for i, (a, p, ports, src) in enumerate(specs)
+        )
+    )
+    sym = nsg_shadow._Symbols(tuple(rules))
+    boxes = [nsg_shadow._box(r, sym) for r in rules]
+    near = nsg_shadow._port_neighbours(rules)
+    for i in range(len(rules)):
+        meets = [j for j in range(i) if nsg_shadow._meets(boxes[j], boxes[i])]
+        listed = near(i)
+        assert listed == sorted(listed)
+        assert set(meets) <= set(listed)
