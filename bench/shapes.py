@@ -1,15 +1,30 @@
-"""Stress shapes for tenant scale: ``nsg-rules`` — NSGs with up to 1,000 rules on many subnets.
+"""Stress shapes for tenant scale, each with a growth-exponent check.
 
-Azure allows 1,000 rules per NSG. An NSG's allowed-port arithmetic that re-sorts or
-re-walks every rule per rule is quadratic in rules, and one shared NSG is evaluated once
-per subnet/NIC it protects. This script builds, in memory, ``--nsgs`` NSGs of ``--rules``
-rules each (mixed Allow/Deny, Tcp/Udp/*, single ports, port ranges and lists, CIDR and
-tag sources, both directions) attached round-robin to N subnets with one NIC each; then
-times the graph build, one NSG's internet-open ports (``nsg_open_ports``) and a scan of the
-MLA-NSG rules (``auditor.audit``) at growing sizes, and prints the growth exponent
-log(t2/t1)/log(n2/n1) between sizes (1 is linear, 2 quadratic). A script, never a timed test:
+Every shape builds an estate in memory at growing sizes, writes it to a temporary file and
+measures, per size, in a fresh child each (``bench/benchmark.py``'s ``run``: peak RSS from
+``os.wait4``): the rows, a scan's CPU time (``auditor.audit``, every rule, gc off as the CLI
+scans), the scan's peak memory, its ratio to ``json.load`` of the same file (CPU time, best
+of ``--repeat``), and the growth exponent log(t2/t1)/log(n2/n1) of the scan time between
+successive sizes (1 is linear, 2 quadratic). ``--check`` exits non-zero when an exponent
+exceeds 1.3, so a regression shows as a number. A script, never a timed test:
 
     python bench/shapes.py nsg-rules [--rules 250,500,1000] [--subnets 500,1000,2000]
+    python bench/shapes.py nsg-subnets [--sizes 500,1000,2000,4000]
+    python bench/shapes.py workspaces [--sizes 1000,2000,4000]
+    python bench/shapes.py hub-spoke [--sizes 1000,2000,4000]
+    python bench/shapes.py shared-plan [--sizes 1000,2000,4000]
+    python bench/shapes.py all [--check]      # every shape at modest sizes, a few minutes
+
+``nsg-rules``: NSGs with up to 1,000 rules (Azure's limit) on many subnets. An NSG's
+allowed-port arithmetic that re-sorts or re-walks every rule per rule is quadratic in rules,
+and one shared NSG is evaluated once per subnet/NIC it protects. It builds ``--nsgs`` NSGs of
+``--rules`` rules each (mixed Allow/Deny, Tcp/Udp/*, single ports, port ranges and lists, CIDR
+and tag sources, both directions) attached round-robin to N subnets with one NIC each, and
+also times, in this process, the graph build, one NSG's internet-open ports
+(``nsg_open_ports``) and a scan of the MLA-NSG rules. ``nsg-subnets``: one 1,000-rule NSG on
+thousands of subnets. ``workspaces``: thousands of AML workspaces with their private
+endpoints, storage, key vault and computes in one subscription. ``hub-spoke`` and
+``shared-plan`` are ``bench/hub_spoke.py``'s and ``bench/shared_plan.py``'s estates.
 """
 
 from __future__ import annotations
@@ -18,15 +33,23 @@ import argparse
 import gc
 import json
 import math
+import os
 import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import benchmark  # noqa: E402
+import hub_spoke  # noqa: E402
+import shared_plan  # noqa: E402
+import synth  # noqa: E402
 
 from auditor import audit  # noqa: E402
 from auditor.relations.nsg_eval import Endpoint, nsg_open_ports  # noqa: E402
@@ -183,20 +206,305 @@ def table(label: str, sizes: list[int], results: list[dict[str, float]]) -> None
         )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("shape", choices=["nsg-rules"])
-    parser.add_argument("--rules", default="250,500,1000", help="rules per NSG")
-    parser.add_argument("--subnets", default="500,1000,2000", help="subnets, at the most rules")
-    parser.add_argument("--nsgs", type=int, default=4)
-    parser.add_argument("--at-subnets", type=int, default=20, help="subnets while rules grow")
-    args = parser.parse_args()
-    rule_sizes = [int(s) for s in args.rules.split(",")]
-    subnet_sizes = [int(s) for s in args.subnets.split(",")]
-    print(f"growing rules per NSG ({args.nsgs} NSGs, {args.at_subnets} subnets):")
-    table("rules", rule_sizes, [run(r, args.at_subnets, args.nsgs) for r in rule_sizes])
-    print(f"growing subnets ({args.nsgs} NSGs of {rule_sizes[-1]} rules):")
-    table("subnets", subnet_sizes, [run(rule_sizes[-1], n, args.nsgs) for n in subnet_sizes])
+# -- the growth table: rows, scan time, peak memory, ratio to json.load, exponent ----------------
+EXPONENT_LIMIT = 1.3
+
+# A scan in a child: its own CPU time (start-up and imports excluded), gc off as the CLI scans.
+SCAN = """\
+import gc, json, sys, time
+gc.disable()
+from auditor import audit
+start = time.process_time()
+run = audit([sys.argv[1]], fail_on="none")
+print(json.dumps({"seconds": time.process_time() - start, "findings": len(run.result.findings)}))
+"""
+# json.load of the same file in a child, as bench/benchmark.py measures it.
+PARSE = """\
+import json, sys, time
+with open(sys.argv[1], "rb") as fh:
+    start = time.process_time()
+    json.load(fh)
+    print(json.dumps({"seconds": time.process_time() - start}))
+"""
+
+
+# The estate of one size, built and written in a child: the parent stays small, so the scan
+# children it forks do not inherit its peak in ru_maxrss.
+BUILD = """\
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import shapes
+rows, text = getattr(shapes, sys.argv[2])(int(sys.argv[3]), **json.loads(sys.argv[4]))
+with open(sys.argv[5], "w", encoding="utf-8") as fh:
+    fh.write(text)
+print(json.dumps({"rows": rows, "mb": len(text.encode()) / 2**20}))
+"""
+
+
+def _child(*argv: str) -> tuple[dict[str, Any], float]:
+    got = benchmark.run([sys.executable, "-c", *argv])
+    if got.returncode != 0:
+        raise SystemExit(f"child failed ({got.returncode}): {got.stderr[-2000:]}")
+    return json.loads(got.stdout.strip().splitlines()[-1]), got.peak_mb
+
+
+def measure(builder: str, n: int, params: dict[str, Any], repeat: int) -> dict[str, float]:
+    """One size: the estate built and written to a temporary file by a child, then parsed
+    and scanned in fresh children, best CPU time of ``repeat`` each; peak RSS of the best
+    scan."""
+    folder = Path(tempfile.mkdtemp(prefix="shapes-"))
+    path = folder / "estate.json"
+    try:
+        built, _ = _child(BUILD, str(HERE), builder, str(n), json.dumps(params), str(path))
+        parse = min(_child(PARSE, str(path))[0]["seconds"] for _ in range(repeat))
+        scans = [_child(SCAN, str(path)) for _ in range(repeat)]
+        (best, peak) = min(scans, key=lambda s: s[0]["seconds"])
+    finally:
+        path.unlink(missing_ok=True)
+        folder.rmdir()
+    return {
+        "rows": built["rows"],
+        "mb": built["mb"],
+        "scan": best["seconds"],
+        "findings": best["findings"],
+        "peak": peak,
+        "parse": parse,
+    }
+
+
+def exponents(sizes: list[int], secs: list[float]) -> list[float]:
+    """log(t2/t1)/log(n2/n1) between successive sizes."""
+    return [
+        math.log(t2 / t1) / math.log(n2 / n1) if t1 > 0 and t2 > 0 and n2 != n1 else float("nan")
+        for t1, t2, n1, n2 in zip(secs, secs[1:], sizes, sizes[1:], strict=False)
+    ]
+
+
+def growth(
+    name: str,
+    unit: str,
+    sizes: list[int],
+    builder: str,
+    params: dict[str, Any],
+    repeat: int,
+) -> list[float]:
+    """Measure a shape at every size and print its table; the scan-time exponents."""
+    print(f"\n{name}: scan CPU time by {unit}", flush=True)
+    print(
+        f"{unit:>10} {'rows':>9} {'MB':>7} {'scan s':>8} {'peak MB':>8} {'json.load s':>11} "
+        f"{'ratio':>6} {'exponent':>8}"
+    )
+    results = []
+    for n in sizes:
+        got = measure(builder, n, params, repeat)
+        results.append(got)
+        exps = exponents(sizes[: len(results)], [r["scan"] for r in results])
+        exp = f"{exps[-1]:.2f}" if exps else "-"
+        print(
+            f"{n:>10} {got['rows']:>9} {got['mb']:>7.1f} {got['scan']:>8.3f} {got['peak']:>8.0f} "
+            f"{got['parse']:>11.3f} {got['scan'] / got['parse']:>6.2f} {exp:>8}",
+            flush=True,
+        )
+    return exponents(sizes, [r["scan"] for r in results])
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(s) for s in text.split(",")]
+
+
+# -- the shapes ------------------------------------------------------------------------------------
+def nsg_rules_shape(args: argparse.Namespace) -> list[float]:
+    """NSGs of growing rule counts on a few subnets; then a growing number of subnets."""
+    rule_sizes = _sizes(args.rules)
+    subnet_sizes = _sizes(args.subnets)
+    if not args.growth_only:
+        print(f"growing rules per NSG ({args.nsgs} NSGs, {args.at_subnets} subnets):")
+        table("rules", rule_sizes, [run(r, args.at_subnets, args.nsgs) for r in rule_sizes])
+        print(f"growing subnets ({args.nsgs} NSGs of {rule_sizes[-1]} rules):")
+        table("subnets", subnet_sizes, [run(rule_sizes[-1], n, args.nsgs) for n in subnet_sizes])
+
+    return growth(
+        f"nsg-rules ({args.nsgs} NSGs on {args.at_subnets} subnets)",
+        "rules",
+        rule_sizes,
+        "build_nsg_rules",
+        {"subnets": args.at_subnets, "nsgs": args.nsgs},
+        args.repeat,
+    )
+
+
+def build_nsg_rules(rules: int, subnets: int, nsgs: int) -> tuple[int, str]:
+    rows = estate(rules, subnets, nsgs)
+    return len(rows), json.dumps(rows)
+
+
+def build_nsg_subnets(subnets: int, rules: int) -> tuple[int, str]:
+    rows = estate(rules, subnets, 1)
+    return len(rows), json.dumps(rows)
+
+
+def nsg_subnets_shape(args: argparse.Namespace) -> list[float]:
+    """One NSG of ``--rules`` rules protecting a growing number of subnets (a NIC each)."""
+
+    return growth(
+        f"nsg-subnets (one {args.rules}-rule NSG)",
+        "subnets",
+        _sizes(args.sizes),
+        "build_nsg_subnets",
+        {"rules": args.rules},
+        args.repeat,
+    )
+
+
+ONE_SUBSCRIPTION = synth.guid("shapes", "workspaces", "subscription")
+
+
+class OneSubscriptionZone(synth.LandingZone):
+    """A landing zone in the one shared subscription: its resource groups carry its stem so
+    ids never collide, and its workspace GUID its index."""
+
+    @property
+    def sub(self) -> str:  # type: ignore[override]
+        return ONE_SUBSCRIPTION
+
+    def id(self, rg: str, rtype: str, name: str, *children: str) -> str:
+        return synth.arm_id(self.sub, f"{rg}-{self.stem}", rtype, name, *children)
+
+    @property
+    def ws_guid(self) -> str:  # type: ignore[override]
+        return synth.guid(self.sub, "workspace", self.index)
+
+
+WORKSPACE_FAMILIES = (
+    synth.network,
+    synth.private_endpoints,
+    synth.private_dns,
+    synth.workspace,
+    synth.dependencies,
+)
+
+
+def workspaces_estate(count: int) -> list[synth.Row]:
+    """``count`` workspaces, each with its VNets, private endpoints and DNS, storage, key
+    vault, registry and computes, all in one subscription."""
+    rows: list[synth.Row] = []
+    for i in range(count):
+        lz = OneSubscriptionZone(i, frozenset(), "workspaces")
+        rows += [r for family in WORKSPACE_FAMILIES for r in family(lz)]
+    return rows
+
+
+def workspaces_shape(args: argparse.Namespace) -> list[float]:
+    return growth(
+        "workspaces (one subscription)",
+        "workspaces",
+        _sizes(args.sizes),
+        "build_workspaces",
+        {},
+        args.repeat,
+    )
+
+
+def build_workspaces(count: int) -> tuple[int, str]:
+    rows = workspaces_estate(count)
+    return len(rows), synth.render(rows, "snapshot")
+
+
+def hub_spoke_shape(args: argparse.Namespace) -> list[float]:
+    """``bench/hub_spoke.py``'s estate: one hub peered both ways with N spokes."""
+
+    return growth("hub-spoke", "spokes", _sizes(args.sizes), "build_hub_spoke", {}, args.repeat)
+
+
+def build_hub_spoke(spokes: int) -> tuple[int, str]:
+    rows = hub_spoke.estate(spokes)
+    return len(rows), json.dumps(rows)
+
+
+def shared_plan_shape(args: argparse.Namespace) -> list[float]:
+    """``bench/shared_plan.py``'s estate: N landing zones on one address plan, A records."""
+
+    return growth("shared-plan", "zones", _sizes(args.sizes), "build_shared_plan", {}, args.repeat)
+
+
+def build_shared_plan(zones: int) -> tuple[int, str]:
+    rows = shared_plan.estate(zones)
+    return len(rows), shared_plan.snapshot(rows)
+
+
+# shape -> (function, defaults of its own run, modest defaults for ``all``)
+SHAPES: dict[str, tuple[Callable[[argparse.Namespace], list[float]], dict[str, Any]]] = {
+    "nsg-rules": (nsg_rules_shape, {"rules": "250,500,1000", "growth_only": True}),
+    "nsg-subnets": (nsg_subnets_shape, {"sizes": "250,500,1000,2000"}),
+    "workspaces": (workspaces_shape, {"sizes": "250,500,1000"}),
+    "hub-spoke": (hub_spoke_shape, {"sizes": "500,1000,2000"}),
+    "shared-plan": (shared_plan_shape, {"sizes": "250,500,1000"}),
+}
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repeat", type=int, default=1, help="best of this many runs per size")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 1 when a growth exponent exceeds {EXPONENT_LIMIT}",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = top.add_subparsers(dest="shape", required=True)
+
+    p = sub.add_parser("nsg-rules", help="NSGs with up to 1,000 rules")
+    p.add_argument("--rules", default="250,500,1000", help="rules per NSG")
+    p.add_argument("--subnets", default="500,1000,2000", help="subnets, at the most rules")
+    p.add_argument("--nsgs", type=int, default=4)
+    p.add_argument("--at-subnets", type=int, default=20, help="subnets while rules grow")
+    p.add_argument("--growth-only", action="store_true", help="only the growth table")
+    _common(p)
+
+    p = sub.add_parser("nsg-subnets", help="one 1,000-rule NSG on thousands of subnets")
+    p.add_argument("--sizes", default="500,1000,2000,4000", help="subnets")
+    p.add_argument("--rules", type=int, default=1000, help="rules of the NSG")
+    _common(p)
+
+    p = sub.add_parser("workspaces", help="thousands of workspaces in one subscription")
+    p.add_argument("--sizes", default="1000,2000,4000", help="workspaces")
+    _common(p)
+
+    p = sub.add_parser("hub-spoke", help="bench/hub_spoke.py's estate")
+    p.add_argument("--sizes", default="1000,2000,4000", help="spokes")
+    _common(p)
+
+    p = sub.add_parser("shared-plan", help="bench/shared_plan.py's estate")
+    p.add_argument("--sizes", default="1000,2000,4000", help="landing zones")
+    _common(p)
+
+    p = sub.add_parser("all", help="every shape at modest sizes (a few minutes)")
+    _common(p)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    # the children import this checkout's auditor
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(HERE.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    if args.shape == "all":
+        found: dict[str, list[float]] = {}
+        for name, (fn, modest) in SHAPES.items():
+            defaults = vars(parser().parse_args([name]))
+            found[name] = fn(argparse.Namespace(**{**defaults, **modest, "repeat": args.repeat}))
+    else:
+        found = {args.shape: SHAPES[args.shape][0](args)}
+    over = {n: e for n, es in found.items() for e in es if e > EXPONENT_LIMIT}
+    print()
+    for name, exps in found.items():
+        print(f"{name}: exponents " + " ".join(f"{e:.2f}" for e in exps))
+    if over:
+        print(f"growth exponent above {EXPONENT_LIMIT}: " + ", ".join(over), file=sys.stderr)
+        return 1 if args.check else 0
     return 0
 
 

@@ -247,7 +247,9 @@ def _all_ports(g: AuditGraph, k: str, places: list[tuple[str, list[str]]]) -> It
             if text not in described:
                 described.append(text)
             if sum(hi - lo + 1 for lo, hi in closed) <= FEW_CLOSED:
-                mine = [s for _, _, ss in got.segments for s in _own(ss, nsg_id)]
+                # each run's steps once (first seen first): the names are all that is read
+                runs = {id(ss): ss for _, _, ss in got.segments}.values()
+                mine = [s for ss in dict.fromkeys(runs) for s in _own(ss, nsg_id)]
                 if mine:
                     reached.append(_where(g, attached, host))
                     steps += mine

@@ -22,7 +22,7 @@ positives); it can be missed where only the VNet's address space would show it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -143,7 +143,22 @@ def _rough(rule: SecurityRule) -> Box:
 
 
 def _meets(a: Box, b: Box) -> bool:
-    return all(intersection(x, y) for x, y in zip(a, b, strict=True))
+    # ports (the last dimension) first: the one where rules differ most
+    return _overlap(a[-1], b[-1]) and all(_overlap(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _overlap(x: Intervals, y: Intervals) -> bool:
+    """Whether two sorted, disjoint interval lists share a point: one merge walk, nothing
+    built (``covered`` asks it of every earlier rule for every rule of a 1,000-rule NSG)."""
+    i = j = 0
+    while i < len(x) and j < len(y):
+        if x[i][1] < y[j][0]:
+            i += 1
+        elif y[j][1] < x[i][0]:
+            j += 1
+        else:
+            return True
+    return False
 
 
 def _holds(outer: Box, inner: Box) -> bool:
@@ -174,6 +189,32 @@ def covered(box: Box, others: Sequence[Box], budget: list[int]) -> bool | None:
     return None  # unreachable: a box that meets but is not held has a dimension sticking out
 
 
+PORT_BUCKET = 256  # ports per bit of a rule's coarse port mask
+
+
+def _port_mask(ports: Intervals) -> int:
+    """One bit per run of PORT_BUCKET ports the rule names some of."""
+    mask = 0
+    for lo, hi in ports:
+        first, last = lo // PORT_BUCKET, hi // PORT_BUCKET
+        mask |= ((1 << (last - first + 1)) - 1) << first
+    return mask
+
+
+def _port_neighbours(rules: Sequence[SecurityRule]) -> Callable[[int], list[int]]:
+    """For rule i, the earlier rules that name some port in a run of PORT_BUCKET ports where
+    it names one, in order: a superset of those whose boxes meet it (ports are a dimension
+    of every box), so ``covered`` finds the same hits in the same order without walking
+    every earlier rule's box (one integer AND per pair instead)."""
+    masks = [_port_mask(r.ports) for r in rules]
+
+    def near(i: int) -> list[int]:
+        mine = masks[i]
+        return [j for j in range(i) if masks[j] & mine]
+
+    return near
+
+
 def shadowed(rules: Sequence[SecurityRule]) -> list[Shadowed]:
     """Cached by content: estates repeat the same NSG many times."""
     return list(_shadowed(rules if isinstance(rules, tuple) else tuple(rules)))
@@ -198,8 +239,11 @@ def _shadowed(rules: tuple[SecurityRule, ...]) -> tuple[Shadowed, ...]:
             continue
         # protocol, source ports and ports first: most rules are not covered even there
         rough = [_rough(r) for r in mine]
+        near = _port_neighbours(mine)
         candidates = [
-            i for i in range(1, len(mine)) if covered(rough[i], rough[:i], [BUDGET]) is True
+            i
+            for i in range(1, len(mine))
+            if covered(rough[i], [rough[j] for j in near(i)], [BUDGET]) is True
         ]
         if not candidates:
             continue
@@ -208,15 +252,18 @@ def _shadowed(rules: tuple[SecurityRule, ...]) -> tuple[Shadowed, ...]:
         strict_boxes: list[Box] | None = None
         for i in candidates:
             r = mine[i]
-            if not all(boxes[i]) or covered(boxes[i], boxes[:i], [BUDGET]) is not True:
+            if (
+                not all(boxes[i])
+                or covered(boxes[i], [boxes[j] for j in near(i)], [BUDGET]) is not True
+            ):
                 continue
-            by = tuple(mine[j] for j in range(i) if _meets(boxes[j], boxes[i]))
+            by = tuple(mine[j] for j in near(i) if _meets(boxes[j], boxes[i]))
             if r.access == "Deny" and any(b.access == "Allow" for b in by):
                 found.append(Shadowed(r, by))
                 continue
             if strict_boxes is None:
                 strict = strict or _Symbols(rules, tags_in_internet=False)
                 strict_boxes = [_box(x, strict) for x in mine]
-            if covered(strict_boxes[i], strict_boxes[:i], [BUDGET]) is True:
+            if covered(strict_boxes[i], [strict_boxes[j] for j in near(i)], [BUDGET]) is True:
                 found.append(Shadowed(r, by))
     return tuple(found)

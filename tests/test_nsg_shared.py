@@ -1,0 +1,166 @@
+"""One NSG's evaluation shared across the subnets and NICs it protects (nsg_eval's
+``_LevelRules``): shared only where no rule can tell the targets apart, each target's
+Steps still its own; and the incremental port sweep agrees with the per-port decision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor import arm
+from auditor.relations import nsg_eval, nsg_shadow
+from auditor.relations.nsg_eval import (
+    Addrs,
+    Endpoint,
+    Norm,
+    Part,
+    cells,
+    decide,
+    flow,
+    open_ports,
+)
+
+from . import nsg_rows as n
+from .conftest import graph_of
+from .test_nsg_eval import core_rule, core_rules, small_iv
+
+R = n.rule
+
+
+def graph(rows: list[dict[str, Any]], tmp: Path) -> Any:
+    return graph_of(rows, tmp)
+
+
+def subnet_key(vnet: dict[str, Any], name: str) -> str:
+    return arm.key(next(s["id"] for s in vnet["properties"]["subnets"] if s["name"] == name))
+
+
+def test_private_subnets_share_one_evaluation_and_keep_their_own_steps(tmp_path: Path) -> None:
+    v = n.vnet(
+        "vnet-a",
+        "10.0.0.0/16",
+        {"snet-a": ("10.0.1.0/24", "nsg-shared"), "snet-b": ("10.0.2.0/24", "nsg-shared")},
+    )
+    rules = (
+        R("allow-ssh", 100, src="Internet", ports="22"),
+        R("deny-telnet", 110, "Deny", ports="23"),
+        R("allow-high", 120, src="*", ports="1000-2000"),
+    )
+    g = graph([v, n.nsg("nsg-shared", *rules)], tmp_path)
+    a, b = subnet_key(v, "snet-a"), subnet_key(v, "snet-b")
+    got_a = open_ports(g, Endpoint.internet(), a, "Tcp")
+    got_b = open_ports(g, Endpoint.internet(), b, "Tcp")
+    assert got_a.intervals == got_b.intervals == ((22, 22), (1000, 2000))
+    assert [s.attached_to for s in got_a.steps(22)] == [v["properties"]["subnets"][0]["id"]]
+    assert [s.attached_to for s in got_b.steps(1500)] == [v["properties"]["subnets"][1]["id"]]
+    prep_a = nsg_eval._prepare(g, a, Endpoint.internet(), "Inbound")
+    prep_b = nsg_eval._prepare(g, b, Endpoint.internet(), "Inbound")
+    assert prep_a.levels[0][1] is prep_b.levels[0][1]  # worked out once
+
+
+def test_virtualnetwork_membership_keeps_vnets_apart(tmp_path: Path) -> None:
+    one = n.vnet("vnet-1", "10.1.0.0/16", {"snet-1": ("10.1.1.0/24", "nsg-shared")})
+    two = n.vnet("vnet-2", "10.2.0.0/16", {"snet-2": ("10.2.1.0/24", "nsg-shared")})
+    rules = (
+        R("allow-vnet-ssh", 100, src="VirtualNetwork", ports="22"),
+        R("deny-ssh", 200, "Deny", ports="22"),
+    )
+    for order in ((one, two), (two, one)):  # whichever is asked first
+        g = graph([*order, n.nsg("nsg-shared", *rules)], tmp_path)
+        src = Endpoint.ip("10.1.5.5")
+        got = {
+            vnet["name"]: flow(g, src, Endpoint.node(subnet_key(vnet, snet)), "Tcp", 22)
+            for vnet, snet in (
+                (order[0], "snet-" + order[0]["name"][-1]),
+                (order[1], "snet-" + order[1]["name"][-1]),
+            )
+        }
+        assert got["vnet-1"].access == "Allow"
+        assert [s.rule for s in got["vnet-1"].steps] == ["allow-vnet-ssh"]
+        assert got["vnet-2"].access == "Deny"
+        assert [s.rule for s in got["vnet-2"].steps] == ["deny-ssh"]
+
+
+def test_a_public_subnet_is_not_taken_for_a_private_one(tmp_path: Path) -> None:
+    v = n.vnet(
+        "vnet-a",
+        "10.0.0.0/16",
+        {
+            "snet-private": ("10.0.1.0/24", "nsg-shared"),
+            "snet-public": ("52.1.2.0/24", "nsg-shared"),
+        },
+    )
+    v["properties"]["addressSpace"]["addressPrefixes"].append("52.1.2.0/24")
+    rules = (R("allow-storage", 100, src="*", dst="Storage", ports="443"),)
+    g = graph([v, n.nsg("nsg-shared", *rules)], tmp_path)
+    private = flow(g, Endpoint.internet(), Endpoint.node(subnet_key(v, "snet-private")), "Tcp", 443)
+    public = flow(g, Endpoint.internet(), Endpoint.node(subnet_key(v, "snet-public")), "Tcp", 443)
+    assert private.access == "Deny"
+    assert public.access == "Unknown"
+    assert any("service tag Storage" in r for r in public.reasons)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    core_rules,
+    st.integers(0, 15),
+    st.lists(small_iv, min_size=1, max_size=2),
+    st.sampled_from(["Tcp", "Udp"]),
+    st.sampled_from([0, 600, 1500, 5000]),
+)
+def test_the_port_sweep_agrees_with_decide_at_every_port(
+    specs: list[Any], local: int, parts: list[Any], proto: str, sport: int
+) -> None:
+    norms = tuple(
+        Norm(core_rule(i, access, p, sports, ports), Addrs(loc), Addrs(rem))
+        for i, (access, p, sports, ports, loc, rem) in enumerate(specs)
+    )
+    remote_parts = tuple(Part(iv) for iv in parts)
+    lr = nsg_eval._LevelRules(norms, remote_parts)
+    starts, answers = lr.table(proto, sport, (local, local))
+    remote = [cells(p, (x.remote for x in norms)) for p in remote_parts]
+    for port in sorted({0, 19, 20, 21, 22, 23, 25, 26, 79, 80, 81, 443, 444, 65535}):
+        at = max(i for i, s in enumerate(starts) if s <= port)
+        want = decide(norms, (local, local), remote, proto, port, sport)
+        assert answers[at] == want
+        assert lr.answer(proto, sport, (local, local), port) == want
+
+
+PORT_CHOICES = ["*", "22", "20-25", "80", "443", "1024-65535", ["22", "3389"], ["80", "8080"]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Allow", "Deny"]),
+            st.sampled_from(["Tcp", "Udp", "*"]),
+            st.sampled_from(PORT_CHOICES),
+            st.sampled_from(["*", "10.0.0.0/8", "Internet", "Storage"]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_shadowing_meets_only_rules_listed_as_port_neighbours(specs: list[Any]) -> None:
+    """Every earlier rule whose box meets a rule's is among its port neighbours, in order:
+    so covered() sees the same hits as against every earlier rule."""
+    from .test_nsg_eval import rules_of
+
+    rules = rules_of(
+        *(
+            R(f"r{i}", 100 + i, a, protocol=p, ports=ports, src=src)
+            for i, (a, p, ports, src) in enumerate(specs)
+        )
+    )
+    sym = nsg_shadow._Symbols(tuple(rules))
+    boxes = [nsg_shadow._box(r, sym) for r in rules]
+    near = nsg_shadow._port_neighbours(rules)
+    for i in range(len(rules)):
+        meets = [j for j in range(i) if nsg_shadow._meets(boxes[j], boxes[i])]
+        listed = near(i)
+        assert listed == sorted(listed)
+        assert set(meets) <= set(listed)
