@@ -126,23 +126,46 @@ class Redactor(logging.Filter):
 
 class _Watched:
     """The credential, noting each token it hands out (so a server that echoes one back
-    cannot make the tool write it); everything else is the credential's own."""
+    cannot make the tool write it), and sharing one token among the ARM read workers: each
+    of azure-core's token policies asks for its own, concurrently, on its first requests (no
+    lock), and a credential such as Azure CLI's runs a process per ask. A token is reused
+    until five minutes before it expires; an ask with claims (a challenge) always asks."""
+
+    REUSE_MARGIN = 300  # seconds before expiry at which a shared token is asked for anew
 
     def __init__(self, inner: Any, redactor: Redactor) -> None:
         self._inner = inner
         self._redactor = redactor
+        self._lock = threading.Lock()
+        self._tokens: dict[tuple[Any, ...], Any] = {}
         if hasattr(inner, "get_token_info"):  # azure-core prefers it when present
             self.get_token_info = self._get_token_info
 
+    def _shared(self, key: tuple[Any, ...], fresh: bool, ask: Callable[[], Any]) -> Any:
+        if fresh:
+            token = ask()
+            self._redactor.note(token.token)
+            return token
+        with self._lock:  # one ask at a time: the others then take its token
+            token = self._tokens.get(key)
+            if token is None or token.expires_on - time.time() < self.REUSE_MARGIN:
+                token = ask()
+                self._redactor.note(token.token)
+                self._tokens[key] = token
+            return token
+
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        token = self._inner.get_token(*scopes, **kwargs)
-        self._redactor.note(token.token)
-        return token
+        key = ("token", scopes, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+        fresh = bool(kwargs.get("claims"))
+        return self._shared(key, fresh, lambda: self._inner.get_token(*scopes, **kwargs))
 
     def _get_token_info(self, *scopes: str, options: Any = None) -> Any:
-        token = self._inner.get_token_info(*scopes, options=options)
-        self._redactor.note(token.token)
-        return token
+        opts = dict(options or {})
+        key = ("info", scopes, tuple(sorted((k, repr(v)) for k, v in opts.items())))
+        fresh = bool(opts.get("claims"))
+        return self._shared(
+            key, fresh, lambda: self._inner.get_token_info(*scopes, options=options)
+        )
 
 
 @dataclass
