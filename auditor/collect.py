@@ -30,6 +30,7 @@ taken from a server is stripped of tokens before it is logged or recorded.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import queue
@@ -53,8 +54,11 @@ from .inputs.snapshot import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
 log = logging.getLogger("mlops_audit.collect")
 
 MAX_WAIT = 300.0  # seconds: a wait longer than this is a failure, not a pause
-LOW_READS = 10  # x-ms-ratelimit-remaining-subscription-reads below this: the subscription waits
-LOW_READS_WAIT = 1.0  # seconds it waits then (its bucket refills 25 reads a second)
+# x-ms-ratelimit-remaining-subscription-reads below LOW_READS: the subscription's next reads
+# wait until its bucket is back there, at ARM's refill of READ_REFILL reads a second (more
+# than the reads a subscription has in flight, so those still find a token)
+LOW_READS = 10
+READ_REFILL = 25.0
 MAX_PAGES = 100_000  # a bound on an ARM nextLink chain (Resource Graph's is totalRecords')
 PAGE_SLACK = 2  # Resource Graph pages allowed beyond ceil(totalRecords / $top)
 DEFAULT_TIMEOUT = 3600.0  # seconds for the whole collection (--timeout)
@@ -250,19 +254,26 @@ class _Lane:
 
 
 class _Lanes:
-    """Hands ARM reads (by index) to worker threads, one subscription's lane after another.
+    """Hands ARM reads (by index) to worker threads from per-subscription lanes.
 
     ARM keeps a read bucket per subscription, so a lane that must wait holds back only its own
     reads; each lane has at most ``per_lane`` in flight, so one large or throttled subscription
-    never occupies every worker. Once ``left()`` (the collection's time left) is spent, every
-    read is handed out at once: each then finds the deadline passed and is counted unstarted."""
+    never occupies every worker. The lane with the most reads left goes first (ties: the first
+    seen): a subscription past its bucket's burst is bound by its refill, so it should start
+    at once, with the small ones filling the other workers around it. Once ``left()`` (the
+    collection's time left) is spent, every read is handed out at once: each then finds the
+    deadline passed and is counted unstarted."""
 
     def __init__(self, keys: list[str], per_lane: int, left: Callable[[], float]) -> None:
         self._cond = threading.Condition()
         self._lanes: dict[str, _Lane] = {}
         for index, key in enumerate(keys):
             self._lanes.setdefault(key, _Lane()).pending.append(index)
-        self._turns = deque(self._lanes)  # lanes with reads not yet started, in turn
+        # one entry per lane with reads not yet started: (-reads left, first seen, key)
+        self._queue = [
+            (-len(lane.pending), i, key) for i, (key, lane) in enumerate(self._lanes.items())
+        ]
+        heapq.heapify(self._queue)
         self._per_lane = max(1, per_lane)
         self._left = left
 
@@ -283,23 +294,29 @@ class _Lanes:
         """The next read to start (blocking while every lane with reads left must wait or is
         full), or None when every read has been handed out."""
         with self._cond:
-            while self._turns:
+            while self._queue:
                 now = time.monotonic()
                 late = self._left() <= 0
                 soonest = math.inf
-                for _ in range(len(self._turns)):
-                    key = self._turns[0]
-                    self._turns.rotate(-1)  # the lane goes to the back of the queue
-                    lane = self._lanes[key]
+                passed = []  # lanes full or waiting, put back as they were
+                index = None
+                while self._queue:
+                    entry = heapq.heappop(self._queue)
+                    lane = self._lanes[entry[2]]
                     if lane.running >= self._per_lane:
-                        continue
-                    if lane.not_before > now and not late:
+                        passed.append(entry)
+                    elif lane.not_before > now and not late:
                         soonest = min(soonest, lane.not_before)
-                        continue
-                    lane.running += 1
-                    index = lane.pending.popleft()
-                    if not lane.pending:
-                        self._turns.pop()  # the back of the queue: this lane
+                        passed.append(entry)
+                    else:
+                        lane.running += 1
+                        index = lane.pending.popleft()
+                        if lane.pending:
+                            heapq.heappush(self._queue, (-len(lane.pending), *entry[1:]))
+                        break
+                for entry in passed:
+                    heapq.heappush(self._queue, entry)
+                if index is not None:
                     return index
                 # every lane is full or waiting: until a read ends, a wait ends or time is up
                 self._cond.wait(max(0.001, min(soonest - now, self._left(), MAX_WAIT)))
@@ -899,8 +916,8 @@ class Collector:
         self._count("arm_reads")
         remaining = response.headers.get("x-ms-ratelimit-remaining-subscription-reads")
         if remaining is not None and remaining.isdigit() and int(remaining) < LOW_READS:
-            # let the bucket refill (25 reads/s) before it runs dry
-            self._lanes.hold(lane, LOW_READS_WAIT)
+            # let the bucket refill before it runs dry
+            self._lanes.hold(lane, (LOW_READS - int(remaining)) / READ_REFILL)
         if 300 <= response.status_code < 400:
             raise self._redirected(response)
         response.raise_for_status()

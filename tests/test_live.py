@@ -669,18 +669,18 @@ def test_low_remaining_reads_slow_only_that_subscription(
     two_subscriptions: tuple[FakeArm, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A's bucket runs low (12 reads, never refilled, for its 12, two at a time): each answer
-    with fewer than 10 left makes A's next reads wait; B's do not, and nothing is throttled
-    or read twice."""
+    with fewer than 10 left makes A's next reads wait until the bucket would be back at 10 (at
+    READ_REFILL a second); B's do not, and nothing is throttled or read twice."""
     arm, rows = two_subscriptions
     arm.arm_read_capacity_of = {SUB_A: 12}
     arm.arm_read_refill = 0.0
-    monkeypatch.setattr(collect, "LOW_READS_WAIT", 0.25)
+    monkeypatch.setattr(collect, "READ_REFILL", 10.0)
     doc = collector(arm, per_subscription=2).collect(Scope(subscriptions=[SUB_A, SUB_B]))
     assert doc["failures"] == [] and ids(doc["rows"]) == ids(rows)
     a, b = zone_group_reads(arm, SUB_A), zone_group_reads(arm, SUB_B)
     assert [r.status for r in a + b] == [200] * 24
-    # answers 11, 10, then < 10: reads 5-6, 7-8, 9-10 and 11-12 each wait their turn
-    assert max(r.time for r in a) - min(r.time for r in a) >= 3 * 0.25
+    # answers 9, 8, ... 0 left hold A for 0.1, 0.2, ... 1.0 s: well over 0.8 s in all
+    assert max(r.time for r in a) - min(r.time for r in a) >= 0.8
     assert max(r.time for r in b) < max(r.time for r in a)  # B did not wait with A
     assert doc["requests"] == {
         "resource_graph_pages": doc["requests"]["resource_graph_pages"],
@@ -690,11 +690,13 @@ def test_low_remaining_reads_slow_only_that_subscription(
     }
 
 
-def test_reads_take_turns_by_subscription_at_most_per_lane_each() -> None:
-    lanes = _Lanes(["a", "a", "a", "b", "b"], 2, lambda: math.inf)
-    assert [lanes.take() for _ in range(4)] == [0, 3, 1, 4]
-    threading.Timer(0.05, lanes.done, ["a"]).start()
-    assert lanes.take() == 2  # waited for one of a's two reads to end
+def test_reads_go_by_subscription_most_left_first_at_most_per_lane_each() -> None:
+    lanes = _Lanes(["a", "b", "b", "b", "c", "c"], 2, lambda: math.inf)
+    # b has most left (twice, and then it is full), then c; then a and c have one left each,
+    # a seen first
+    assert [lanes.take() for _ in range(5)] == [1, 2, 4, 0, 5]
+    threading.Timer(0.05, lanes.done, ["b"]).start()
+    assert lanes.take() == 3  # waited for one of b's two reads to end
     assert lanes.take() is None
     # a held lane waits, the others do not ...
     held = _Lanes(["a", "b"], 8, lambda: math.inf)
