@@ -17,10 +17,12 @@ identity cannot read.
 ARM: the collections declared as ARM lists, e.g. AML computes (one read per workspace) and
 private endpoint DNS zone groups (one per endpoint); a cloud that refuses a list's api-version
 gets an older one. ARM throttles reads per subscription (and principal), each in its own token
-bucket, so the reads queue by subscription: a bounded pool of workers takes the subscriptions
-in turn, a few reads of each in flight at most, and a subscription that must wait (a 429's
-Retry-After, or its ``x-ms-ratelimit-remaining-subscription-reads`` running low) holds back
-only its own reads while the others go on.
+bucket, so the reads queue by subscription: a bounded pool of workers serves the
+subscription with the most reads left first, a few reads of each in flight at most, and a
+subscription that must wait (a 429's Retry-After, or its
+``x-ms-ratelimit-remaining-subscription-reads`` running low) holds back only its own reads
+while the others go on. Of the lists read this way Resource Graph holds only DNS resolver
+inbound endpoints (``queries.ARM_ONLY`` says more).
 
 Every server is distrusted: the whole collection has a deadline (``--timeout``), every
 request a read timeout, every page stream a page limit; redirects are not followed; nextLinks
