@@ -15,8 +15,14 @@ against ``resourcecontainers``: Resource Graph silently leaves out subscriptions
 identity cannot read.
 
 ARM: the collections declared as ARM lists, e.g. AML computes (one read per workspace) and
-private endpoint DNS zone groups (one per endpoint), with bounded concurrency through an
-azure-core pipeline; a cloud that refuses a list's api-version gets an older one.
+private endpoint DNS zone groups (one per endpoint); a cloud that refuses a list's api-version
+gets an older one. ARM throttles reads per subscription (and principal), each in its own token
+bucket, so the reads queue by subscription: a bounded pool of workers serves the
+subscription with the most reads left first, a few reads of each in flight at most, and a
+subscription that must wait (a 429's Retry-After, or its
+``x-ms-ratelimit-remaining-subscription-reads`` running low) holds back only its own reads
+while the others go on. Of the lists read this way Resource Graph holds only DNS resolver
+inbound endpoints (``queries.ARM_ONLY`` says more).
 
 Every server is distrusted: the whole collection has a deadline (``--timeout``), every
 request a read timeout, every page stream a page limit; redirects are not followed; nextLinks
@@ -26,15 +32,16 @@ taken from a server is stripped of tokens before it is logged or recorded.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
+import queue
 import random
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -49,6 +56,11 @@ from .inputs.snapshot import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
 log = logging.getLogger("mlops_audit.collect")
 
 MAX_WAIT = 300.0  # seconds: a wait longer than this is a failure, not a pause
+# x-ms-ratelimit-remaining-subscription-reads below LOW_READS: the subscription's next reads
+# wait until its bucket is back there, at ARM's refill of READ_REFILL reads a second (more
+# than the reads a subscription has in flight, so those still find a token)
+LOW_READS = 10
+READ_REFILL = 25.0
 MAX_PAGES = 100_000  # a bound on an ARM nextLink chain (Resource Graph's is totalRecords')
 PAGE_SLACK = 2  # Resource Graph pages allowed beyond ceil(totalRecords / $top)
 DEFAULT_TIMEOUT = 3600.0  # seconds for the whole collection (--timeout)
@@ -120,23 +132,46 @@ class Redactor(logging.Filter):
 
 class _Watched:
     """The credential, noting each token it hands out (so a server that echoes one back
-    cannot make the tool write it); everything else is the credential's own."""
+    cannot make the tool write it), and sharing one token among the ARM read workers: each
+    of azure-core's token policies asks for its own, concurrently, on its first requests (no
+    lock), and a credential such as Azure CLI's runs a process per ask. A token is reused
+    until five minutes before it expires; an ask with claims (a challenge) always asks."""
+
+    REUSE_MARGIN = 300  # seconds before expiry at which a shared token is asked for anew
 
     def __init__(self, inner: Any, redactor: Redactor) -> None:
         self._inner = inner
         self._redactor = redactor
+        self._lock = threading.Lock()
+        self._tokens: dict[tuple[Any, ...], Any] = {}
         if hasattr(inner, "get_token_info"):  # azure-core prefers it when present
             self.get_token_info = self._get_token_info
 
+    def _shared(self, key: tuple[Any, ...], fresh: bool, ask: Callable[[], Any]) -> Any:
+        if fresh:
+            token = ask()
+            self._redactor.note(token.token)
+            return token
+        with self._lock:  # one ask at a time: the others then take its token
+            token = self._tokens.get(key)
+            if token is None or token.expires_on - time.time() < self.REUSE_MARGIN:
+                token = ask()
+                self._redactor.note(token.token)
+                self._tokens[key] = token
+            return token
+
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        token = self._inner.get_token(*scopes, **kwargs)
-        self._redactor.note(token.token)
-        return token
+        key = ("token", scopes, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+        fresh = bool(kwargs.get("claims"))
+        return self._shared(key, fresh, lambda: self._inner.get_token(*scopes, **kwargs))
 
     def _get_token_info(self, *scopes: str, options: Any = None) -> Any:
-        token = self._inner.get_token_info(*scopes, options=options)
-        self._redactor.note(token.token)
-        return token
+        opts = dict(options or {})
+        key = ("info", scopes, tuple(sorted((k, repr(v)) for k, v in opts.items())))
+        fresh = bool(opts.get("claims"))
+        return self._shared(
+            key, fresh, lambda: self._inner.get_token_info(*scopes, options=options)
+        )
 
 
 @dataclass
@@ -208,6 +243,94 @@ def _is_row(value: Any) -> bool:
     )
 
 
+class _Lane:
+    """The ARM reads of one subscription: those not yet started, how many are in flight, and
+    the time before which none may start (a 429's Retry-After, a bucket running low)."""
+
+    __slots__ = ("not_before", "pending", "running")
+
+    def __init__(self) -> None:
+        self.pending: deque[int] = deque()
+        self.running = 0
+        self.not_before = 0.0
+
+
+class _Lanes:
+    """Hands ARM reads (by index) to worker threads from per-subscription lanes.
+
+    ARM keeps a read bucket per subscription, so a lane that must wait holds back only its own
+    reads; each lane has at most ``per_lane`` in flight, so one large or throttled subscription
+    never occupies every worker. The lane with the most reads left goes first (ties: the first
+    seen): a subscription past its bucket's burst is bound by its refill, so it should start
+    at once, with the small ones filling the other workers around it. Once ``left()`` (the
+    collection's time left) is spent, every read is handed out at once: each then finds the
+    deadline passed and is counted unstarted."""
+
+    def __init__(self, keys: list[str], per_lane: int, left: Callable[[], float]) -> None:
+        self._cond = threading.Condition()
+        self._lanes: dict[str, _Lane] = {}
+        for index, key in enumerate(keys):
+            self._lanes.setdefault(key, _Lane()).pending.append(index)
+        # one entry per lane with reads not yet started: (-reads left, first seen, key)
+        self._queue = [
+            (-len(lane.pending), i, key) for i, (key, lane) in enumerate(self._lanes.items())
+        ]
+        heapq.heapify(self._queue)
+        self._per_lane = max(1, per_lane)
+        self._left = left
+
+    def hold(self, key: str, seconds: float) -> None:
+        """Let no read of ``key`` start for ``seconds`` (from now)."""
+        with self._cond:
+            lane = self._lanes.get(key)
+            if lane is not None:
+                lane.not_before = max(lane.not_before, time.monotonic() + seconds)
+
+    def wait_for(self, key: str) -> float:
+        """Seconds until reads of ``key`` may start again (0 when they may now)."""
+        with self._cond:
+            lane = self._lanes.get(key)
+            return max(0.0, lane.not_before - time.monotonic()) if lane is not None else 0.0
+
+    def take(self) -> int | None:
+        """The next read to start (blocking while every lane with reads left must wait or is
+        full), or None when every read has been handed out."""
+        with self._cond:
+            while self._queue:
+                now = time.monotonic()
+                late = self._left() <= 0
+                soonest = math.inf
+                passed = []  # lanes full or waiting, put back as they were
+                index = None
+                while self._queue:
+                    entry = heapq.heappop(self._queue)
+                    lane = self._lanes[entry[2]]
+                    if lane.running >= self._per_lane:
+                        passed.append(entry)
+                    elif lane.not_before > now and not late:
+                        soonest = min(soonest, lane.not_before)
+                        passed.append(entry)
+                    else:
+                        lane.running += 1
+                        index = lane.pending.popleft()
+                        if lane.pending:
+                            heapq.heappush(self._queue, (-len(lane.pending), *entry[1:]))
+                        break
+                for entry in passed:
+                    heapq.heappush(self._queue, entry)
+                if index is not None:
+                    return index
+                # every lane is full or waiting: until a read ends, a wait ends or time is up
+                self._cond.wait(max(0.001, min(soonest - now, self._left(), MAX_WAIT)))
+            return None
+
+    def done(self, key: str) -> None:
+        """One read of ``key`` ended (whatever its outcome)."""
+        with self._cond:
+            self._lanes[key].running -= 1
+            self._cond.notify_all()
+
+
 class Collector:
     """Reads one scope into a snapshot document."""
 
@@ -220,7 +343,8 @@ class Collector:
         skip_endpoint_reads: bool = False,
         max_attempts: int = 6,
         backoff: float = 1.0,
-        max_workers: int = 8,
+        max_workers: int = 32,
+        per_subscription: int = 8,
         batch_size: int = 100,
         page_size: int = 1000,
         timeout: float = DEFAULT_TIMEOUT,
@@ -245,14 +369,20 @@ class Collector:
             "read_timeout": read_timeout,
         }
         self.graph = ResourceGraphClient(watched, **common)
-        # any subscription id serves: send_request takes absolute URLs
+        # any subscription id serves: send_request takes absolute URLs. Its own connection
+        # pool, as large as the worker pool: requests' default of 10 would open and discard a
+        # TLS connection per read beyond it.
         self.arm = NetworkManagementClient(
-            watched, "00000000-0000-0000-0000-000000000000", **common
+            watched,
+            "00000000-0000-0000-0000-000000000000",
+            transport=_transport(max_workers),
+            **common,
         )
         self.skip_endpoint_reads = skip_endpoint_reads
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_workers = max_workers
+        self.per_subscription = per_subscription
         self.batch_size = batch_size
         self.page_size = page_size
         self.timeout = timeout
@@ -265,6 +395,7 @@ class Collector:
         self._lock = threading.Lock()
         self._api_version: dict[str, int] = {}  # ARM list -> index of the version that works
         self._limited: set[str] = set()  # scopes past Resource Graph's subscription limit
+        self._lanes = _Lanes([], 1, self._left)  # the ARM reads' queue, per collection
         self.failures: list[dict[str, str]] = []
         self.notes: list[str] = []
 
@@ -395,9 +526,13 @@ class Collector:
         window = _reset_seconds(headers.get("x-ms-user-quota-resets-after"))
         return max(after or 0.0, window)
 
-    def _arm_wait(self, response: Any) -> float:
+    def _arm_wait(self, response: Any, lane: str) -> float:
+        """A 429's wait; the subscription's other reads wait as long (its bucket is empty)."""
         after = self._retry_after(response)
-        return after if after is not None else 1.0
+        wait = after if after is not None else 1.0
+        if wait <= MAX_WAIT:
+            self._lanes.hold(lane, wait)
+        return wait
 
     # -- Resource Graph -----------------------------------------------------------------
     def _graph_page(
@@ -667,20 +802,49 @@ class Collector:
             collections.add(c.name)
         out: list[dict[str, Any]] = []
         unread: Counter[str] = Counter()
-        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
-            results = pool.map(lambda j: self._arm_list(*j), jobs)
-            for done, ((c, _listed, parent), result) in enumerate(
-                zip(jobs, results, strict=True), 1
-            ):
-                self.progress(f"ARM reads: {done}/{len(jobs)}")
-                if isinstance(result, _NotStarted):
-                    unread[c.name] += 1
-                elif isinstance(result, Exception):
-                    self._fail(parent, f"ARM read of {c.name}", result)
-                else:
-                    out.extend(result)
+        keys = [_lane(parent) for _c, _listed, parent in jobs]
+        results = self._read_all(jobs, keys)
+        for (c, _listed, parent), result in zip(jobs, results, strict=True):
+            if isinstance(result, _NotStarted):
+                unread[c.name] += 1
+            elif isinstance(result, Exception):
+                self._fail(parent, f"ARM read of {c.name}", result)
+            else:
+                out.extend(result)
         late += [f"{n} ARM read(s) of {name}" for name, n in sorted(unread.items())]
         return out
+
+    def _read_all(
+        self, jobs: list[tuple[Declaration, ArmList, str]], keys: list[str]
+    ) -> list[list[dict[str, Any]] | Exception]:
+        """Every job's result (its items or its exception), in the jobs' order whatever order
+        they ran in: up to ``max_workers`` threads, reading subscription by subscription."""
+        lanes = self._lanes = _Lanes(keys, self.per_subscription, self._left)
+        results: list[list[dict[str, Any]] | Exception] = [RuntimeError("not read")] * len(jobs)
+        ended: queue.SimpleQueue[int] = queue.SimpleQueue()
+
+        def work() -> None:
+            while (index := lanes.take()) is not None:
+                try:
+                    results[index] = self._arm_list(*jobs[index])
+                except Exception as exc:  # _arm_list returns its failures; this is a bug
+                    results[index] = exc
+                finally:
+                    lanes.done(keys[index])
+                    ended.put(index)
+
+        workers = [
+            threading.Thread(target=work, name=f"arm-read-{i}", daemon=True)
+            for i in range(min(self.max_workers, len(jobs)))
+        ]
+        for worker in workers:
+            worker.start()
+        for done in range(1, len(jobs) + 1):
+            ended.get()
+            self.progress(f"ARM reads: {done}/{len(jobs)}")
+        for worker in workers:
+            worker.join()
+        return results
 
     def _arm_list(
         self, c: Declaration, listed: ArmList, parent: str
@@ -717,6 +881,7 @@ class Collector:
         from azure.core.rest import HttpRequest
 
         url: str | None = f"{self.endpoint}{path}"
+        lane = _lane(parent)
         items: list[dict[str, Any]] = []
         seen: set[str] = set()
         home = origin(self.endpoint)
@@ -726,11 +891,15 @@ class Collector:
                 raise RuntimeError(f"nextLink leaves {home[1]}: {_host(url)}")
             if url in seen or len(seen) >= MAX_PAGES:
                 raise RuntimeError("nextLink paging does not advance")
+            if seen and (wait := self._lanes.wait_for(lane)) > 0:
+                # a next page waits as a read not yet started would (the first page's wait
+                # was the queue's)
+                self._pause(wait, "ARM read quota")
             seen.add(url)
             response = self._retrying(
                 f"GET {arm.last_name(path.split('?')[0])}",
-                lambda t, u=url: self._arm_get(HttpRequest("GET", u), t),  # type: ignore[misc]
-                self._arm_wait,
+                lambda t, u=url: self._arm_get(HttpRequest("GET", u), t, lane),  # type: ignore[misc]
+                lambda r: self._arm_wait(r, lane),
             )
             body = response.json()
             # a body without 'value' is no empty list: reading it as one would pass a
@@ -741,20 +910,45 @@ class Collector:
             url = body.get("nextLink") or None
         return items
 
-    def _arm_get(self, request: Any, timeouts: dict[str, float]) -> Any:
+    def _arm_get(self, request: Any, timeouts: dict[str, float], lane: str) -> Any:
+        """One GET; when its subscription's read bucket runs low, that subscription's next
+        reads wait (this answer is good, and other subscriptions read on)."""
         log.debug("GET %s", request.url.split("?", 1)[0].replace(self.endpoint, ""))
         response = self.arm.send_request(request, **timeouts)
         self._count("arm_reads")
         remaining = response.headers.get("x-ms-ratelimit-remaining-subscription-reads")
-        if remaining is not None and remaining.isdigit() and int(remaining) < 10:
-            # let the bucket refill (25 reads/s) before it runs dry
-            self._pause(1.0, "ARM read quota")
+        if remaining is not None and remaining.isdigit() and int(remaining) < LOW_READS:
+            # let the bucket refill before it runs dry
+            self._lanes.hold(lane, (LOW_READS - int(remaining)) / READ_REFILL)
         if 300 <= response.status_code < 400:
             raise self._redirected(response)
         response.raise_for_status()
         if response.status_code != 200:
             raise RuntimeError(f"ARM answered {response.status_code} to a list read, not 200")
         return response
+
+
+def _lane(parent: str) -> str:
+    """The subscription whose read bucket a read under ``parent`` draws on."""
+    return (arm.segment(parent, "subscriptions") or "").lower()
+
+
+def _transport(pool: int) -> Any:
+    """azure-core's requests transport over a session pooling ``pool`` connections a host,
+    retrying nothing and following no redirect (the collector's one retry layer decides)."""
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    session = requests.Session()
+    adapter = HTTPAdapter(
+        pool_maxsize=max(10, pool),
+        max_retries=Retry(total=False, redirect=False, raise_on_status=False),
+    )
+    for scheme in ("https://", "http://"):
+        session.mount(scheme, adapter)
+    return RequestsTransport(session=session, session_owner=False)
 
 
 def _item(value: Any, parent: str, item_type: str, api_version: str) -> dict[str, Any]:

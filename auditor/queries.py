@@ -15,7 +15,15 @@ import re
 
 from .model import KIND_OF_TYPE
 
-# Types Resource Graph does not hold (read from ARM) or that come embedded in other rows.
+# Types read from ARM, one list read per parent. Resource Graph's table reference
+# (MicrosoftDocs azure-docs, articles/governance/resource-graph/reference/
+# supported-tables-resources.md) lists none of them but dnsresolvers/inboundendpoints: not
+# workspaces/computes, privateendpoints/privatednszonegroups (a child resource, not in the
+# endpoint's row: with --skip-endpoint-reads the DNS checks use dnsresources' A records),
+# privatelinkscopes/scopedresources, or the forwarding rulesets' rules and virtual network
+# links. Inbound endpoints could come from the resources table instead (one read per DNS
+# resolver, a handful an estate); they stay on ARM until a live tenant shows the table's rows
+# carry ipConfigurations as the ARM read does.
 ARM_ONLY = frozenset(
     {
         "microsoft.machinelearningservices/workspaces/computes",
@@ -29,6 +37,7 @@ ARM_ONLY = frozenset(
 # Types a live scan does not collect: rows only a Terraform input makes (Terraform variables;
 # an estate without Terraform has none to judge, so no collection declares them).
 SOURCE_ONLY = frozenset({"terraform/variables"})
+# Types that come embedded in other rows (a VNet's row holds its subnets and peerings).
 EMBEDDED = frozenset(
     {
         "microsoft.network/virtualnetworks/subnets",

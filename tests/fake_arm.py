@@ -14,8 +14,13 @@ It serves an estate given as rows in the shape of ``fixtures/reference-good.json
   {privateLinkScopeId}/scopedResources`` and the DNS Private Resolver children
   (``{resolverId}/inboundEndpoints``, ``{rulesetId}/forwardingRules``,
   ``{rulesetId}/virtualNetworkLinks``) — ARM lists with absolute ``nextLink`` paging; ``GET
-  {anyId}`` for a single row; ``GET /subscriptions``. A per-subscription read token bucket
-  answers 429 with ``Retry-After``.
+  {anyId}`` for a single row; ``GET /subscriptions``. A read token bucket per subscription
+  (ARM's: ``arm_read_capacity`` 250, refilled ``arm_read_refill`` 25 a second; each answer
+  says what is left in ``x-ms-ratelimit-remaining-subscription-reads``) answers 429 with
+  ``Retry-After`` when empty; ``arm_read_capacity_of`` gives some subscriptions a bucket of
+  their own size (Azure's are smaller for free and trial subscriptions).
+  ``arm_latency`` delays every ARM read by that many seconds (many answer at once), to time
+  a collection as ARM's round trip would.
 * Permissions: rows of ``forbidden_subscriptions`` are silently left out; a request that can
   read none of its subscriptions gets 403 ``AuthorizationFailed``. ``hidden_containers``:
   subscriptions whose own ``resourcecontainers`` row the caller cannot see (Reader on resource
@@ -496,6 +501,10 @@ def _column_type(values: Iterable[Any]) -> str:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's backlog of 5 drops the SYNs of a burst of new connections (the
+    # collector's ARM read workers open dozens at once), and each dropped one costs the
+    # client a 1 s retransmission
+    request_queue_size = 128
     fake: FakeArm
     ssl_context: ssl.SSLContext
 
@@ -554,8 +563,9 @@ class FakeArm:
 
     Knobs (plain attributes, settable before or during a test): ``forbidden_subscriptions``,
     ``hidden_containers``, ``arg_quota``, ``arg_window``, ``arm_page_size``,
-    ``arm_read_capacity``, ``arm_read_refill``, ``accepted_token`` (None accepts any bearer
-    token), ``require_bearer``, ``max_page_bytes``, ``max_result_bytes``,
+    ``arm_read_capacity``, ``arm_read_capacity_of``, ``arm_read_refill``, ``arm_latency``,
+    ``accepted_token`` (None accepts any bearer token), ``require_bearer``, ``max_page_bytes``,
+    ``max_result_bytes``,
     ``subscription_limit_hit``, ``compute_api_versions``, ``drop_list_types``,
     ``next_link_base``, ``verbose`` (see the module docstring).
     """
@@ -590,6 +600,8 @@ class FakeArm:
         self.arm_page_size = arm_page_size
         self.arm_read_capacity = arm_read_capacity
         self.arm_read_refill = arm_read_refill
+        self.arm_read_capacity_of: dict[str, int] = {}  # lower-case subscription -> bucket
+        self.arm_latency = 0.0
         self.accepted_token = accepted_token
         self.verbose = verbose
         self.requests = RequestLog()
@@ -1121,7 +1133,7 @@ class FakeArm:
     def _take_read(self, subscription: str) -> dict[str, str]:
         with self._lock:
             now = time.monotonic()
-            capacity = float(self.arm_read_capacity)
+            capacity = float(self.arm_read_capacity_of.get(subscription, self.arm_read_capacity))
             tokens, last = self._buckets.get(subscription, (capacity, now))
             tokens = min(capacity, tokens + (now - last) * self.arm_read_refill)
             if tokens < 1:
@@ -1146,6 +1158,8 @@ class FakeArm:
         query = {k.lower(): v for k, v in record.query.items()}
         path = record.path.rstrip("/") or "/"
         subscription = subscription_of(path) or "tenant"
+        if self.arm_latency > 0:
+            time.sleep(self.arm_latency)  # this handler's thread only: reads overlap
         headers = self._take_read(subscription)
         try:
             if "api-version" not in query:

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -538,6 +539,41 @@ def test_arm_read_bucket_throttles_with_retry_after(
     assert statuses(arm, "privateDnsZoneGroups") == [200, 200, 429, 200]
     assert throttled[0].error_code == "SubscriptionRequestsThrottled"
     assert took >= 0.9  # azure-core slept for Retry-After: 1
+
+
+def test_each_subscription_has_its_own_read_bucket_and_reads_overlap(
+    estate: list[dict[str, Any]], credential: AzureCliCredential
+) -> None:
+    """An empty bucket throttles its own subscription only (ARM's limit is per subscription
+    and principal); ``arm_read_capacity_of`` sizes one subscription's bucket; ``arm_latency``
+    delays every read without serialising them."""
+    pe_a = by_type(estate, "microsoft.network/privateendpoints")[0]["id"]
+    ws_b = next(r["id"] for r in estate if subscription_of(r["id"]) == SUB_B)
+    url_a = f"{pe_a}/privateDnsZoneGroups?api-version=2024-05-01"
+    url_b = f"{ws_b}?api-version=2024-05-01"  # any single row of B
+    assert subscription_of(pe_a) == SUB_A
+    with FakeArm(estate, arm_read_refill=0.0) as arm:
+        arm.arm_read_capacity_of = {SUB_A: 1}
+        client = network(arm, credential)
+        first = client.send_request(HttpRequest("GET", url_a))
+        assert first.status_code == 200
+        assert first.headers["x-ms-ratelimit-remaining-subscription-reads"] == "0"
+        with pytest.raises(HttpResponseError) as err:  # no refill: A's Retry-After never ends
+            client.send_request(HttpRequest("GET", url_a), retry_total=0).raise_for_status()
+        assert err.value.status_code == 429
+        reads_b = [client.send_request(HttpRequest("GET", url_b)) for _ in range(3)]
+        assert [r.status_code for r in reads_b] == [200] * 3
+        left = [r.headers["x-ms-ratelimit-remaining-subscription-reads"] for r in reads_b]
+        assert left == ["249", "248", "247"]
+        arm.arm_latency = 0.5
+        started = time.monotonic()
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(
+                pool.map(lambda _: client.send_request(HttpRequest("GET", url_b)), range(4))
+            )
+        took = time.monotonic() - started
+    assert [a.status_code for a in answers] == [200] * 4
+    assert 0.5 <= took < 1.5  # four reads of 0.5 s each, at once
 
 
 def test_knobs_answer_as_azure_does(

@@ -5,18 +5,20 @@ gives azure-identity's real AzureCliCredential a token."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from auditor import collections, queries
+from auditor import collect, collections, queries
 from auditor.clouds import CLOUDS
-from auditor.collect import Collector, Scope
+from auditor.collect import Collector, Scope, _Lanes
 
 from .conftest import FIXTURES, ROOT
 from .fake_arm import FAKE_TOKEN, FakeArm, load_rows, move_to_subscription, write_stub_az
@@ -599,3 +601,109 @@ def test_dns_resolver_children_are_collected_from_arm(tmp_path: Path, monkeypatc
     assert [n["related_id"] for n in a["not_evaluated"]] == [
         n["related_id"] for n in b["not_evaluated"]
     ]
+
+
+# -- ARM reads by subscription: each has its own read bucket -------------------------------
+SUB_A = "00000000-0000-4000-8000-0000000000a1"  # sorts first: its reads are queued first
+SUB_B = "00000000-0000-4000-8000-0000000000b1"
+
+
+def endpoints(subscription: str, n: int) -> list[dict[str, Any]]:
+    """``n`` private endpoints in one subscription: n zone-group reads, nothing else."""
+    rg = f"/subscriptions/{subscription}/resourceGroups/rg-pe"
+    return [
+        {
+            "id": f"{rg}/providers/Microsoft.Network/privateEndpoints/pe-{i:03d}",
+            "name": f"pe-{i:03d}",
+            "type": "microsoft.network/privateendpoints",
+            "location": "westeurope",
+            "resourceGroup": "rg-pe",
+            "subscriptionId": subscription,
+            "properties": {},
+        }
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def two_subscriptions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[FakeArm, list[dict[str, Any]]]]:
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    write_stub_az(stub)
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    rows = endpoints(SUB_A, 12) + endpoints(SUB_B, 12)
+    with FakeArm(rows, arg_quota=10**6) as arm:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", arm.ca_path)
+        yield arm, rows
+
+
+def zone_group_reads(arm: FakeArm, subscription: str) -> list[Any]:
+    return [r for r in arm.requests.matching(path_contains="privateDnsZoneGroups")
+            if subscription in r.path]  # fmt: skip
+
+
+def test_a_throttled_subscription_does_not_stall_the_others(
+    two_subscriptions: tuple[FakeArm, list[dict[str, Any]]],
+) -> None:
+    """A's read bucket holds 4 (refilled 4 a second) for its 12 reads: its 429s (Retry-After
+    1 s) hold back A alone, and B's reads all end while A waits — one pool in job order put
+    every worker to sleep on A's 429s first."""
+    arm, rows = two_subscriptions
+    arm.arm_read_capacity_of = {SUB_A: 4}
+    arm.arm_read_refill = 4.0
+    doc = collector(arm).collect(Scope(subscriptions=[SUB_A, SUB_B]))
+    assert doc["failures"] == [] and ids(doc["rows"]) == ids(rows)
+    a, b = zone_group_reads(arm, SUB_A), zone_group_reads(arm, SUB_B)
+    assert [r.status for r in b] == [200] * 12
+    a_throttled = [r for r in a if r.status == 429]
+    assert a_throttled and [r.status for r in a].count(200) == 12
+    assert max(r.time for r in b) < min(r.time for r in a_throttled) + 0.9
+    # every request counted once, and no more of them than the throttling cost
+    assert doc["requests"]["arm_reads"] == len(a) + len(b) == 24 + len(a_throttled)
+    assert doc["requests"]["throttled"] == len(a_throttled)
+
+
+def test_low_remaining_reads_slow_only_that_subscription(
+    two_subscriptions: tuple[FakeArm, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A's bucket runs low (12 reads, never refilled, for its 12, two at a time): each answer
+    with fewer than 10 left makes A's next reads wait until the bucket would be back at 10 (at
+    READ_REFILL a second); B's do not, and nothing is throttled or read twice."""
+    arm, rows = two_subscriptions
+    arm.arm_read_capacity_of = {SUB_A: 12}
+    arm.arm_read_refill = 0.0
+    monkeypatch.setattr(collect, "READ_REFILL", 10.0)
+    doc = collector(arm, per_subscription=2).collect(Scope(subscriptions=[SUB_A, SUB_B]))
+    assert doc["failures"] == [] and ids(doc["rows"]) == ids(rows)
+    a, b = zone_group_reads(arm, SUB_A), zone_group_reads(arm, SUB_B)
+    assert [r.status for r in a + b] == [200] * 24
+    # answers 9, 8, ... 0 left hold A for 0.1, 0.2, ... 1.0 s: well over 0.8 s in all
+    assert max(r.time for r in a) - min(r.time for r in a) >= 0.8
+    assert max(r.time for r in b) < max(r.time for r in a)  # B did not wait with A
+    assert doc["requests"] == {
+        "resource_graph_pages": doc["requests"]["resource_graph_pages"],
+        "arm_reads": 24,
+        "retries": 0,
+        "throttled": 0,
+    }
+
+
+def test_reads_go_by_subscription_most_left_first_at_most_per_lane_each() -> None:
+    lanes = _Lanes(["a", "b", "b", "b", "c", "c"], 2, lambda: math.inf)
+    # b has most left (twice, and then it is full), then c; then a and c have one left each,
+    # a seen first
+    assert [lanes.take() for _ in range(5)] == [1, 2, 4, 0, 5]
+    threading.Timer(0.05, lanes.done, ["b"]).start()
+    assert lanes.take() == 3  # waited for one of b's two reads to end
+    assert lanes.take() is None
+    # a held lane waits, the others do not ...
+    held = _Lanes(["a", "b"], 8, lambda: math.inf)
+    held.hold("a", 60)
+    assert held.wait_for("a") > 59 and held.wait_for("b") == 0
+    assert held.take() == 1
+    # ... and once the deadline has passed every read is handed out (to count it unstarted)
+    late = _Lanes(["a"], 8, lambda: 0.0)
+    late.hold("a", 60)
+    assert late.take() == 0

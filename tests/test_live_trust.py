@@ -11,13 +11,14 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from auditor import queries
-from auditor.collect import PAGE_SLACK, Redactor, Scope, origin
+from auditor.collect import PAGE_SLACK, Redactor, Scope, _Watched, origin
 
 from .fake_arm import FAKE_TOKEN, FakeArm, _decode_token, _encode_token, table_of, write_stub_az
 from .test_live import SECOND, cli, collector, estate, ids, scope_args
@@ -106,6 +107,37 @@ def test_the_redactor_strips_the_credentials_tokens_and_every_token_shape() -> N
     text = "a opaque-token-value b Authorization: bearer abc.def-ghi, c eyJhbGc.eyJzdWI.c2ln d"
     assert redact(text) == "a [redacted] b Authorization: Bearer [redacted], c [redacted] d"
     assert redact.exact(text).startswith("a [redacted] b Authorization: bearer abc.def-ghi")
+
+
+def test_the_workers_share_one_token_until_it_nears_expiry_and_claims_always_ask() -> None:
+    """azure-core's token policy has no lock: 32 ARM read workers starting at once would each
+    run ``az`` for a token. One ask serves them all; every token handed out is noted."""
+    asked: list[dict[str, Any]] = []
+    life = [3600.0]
+
+    class Credential:
+        def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+            asked.append(dict(options or {}))
+            fields = {"token": f"secret-{len(asked)}", "expires_on": time.time() + life[0]}
+            return type("Token", (), fields)()
+
+    redact = Redactor()
+    watched = _Watched(Credential(), redact)
+    scope = "https://management.azure.com/.default"
+    cae = {"enable_cae": True}
+
+    def token(options: dict[str, Any] = cae) -> str:
+        return str(watched.get_token_info(scope, options=options).token)
+
+    with ThreadPoolExecutor(16) as pool:
+        assert set(pool.map(lambda _: token(), range(32))) == {"secret-1"}
+    assert asked == [cae]
+    assert token({"claims": "c"}) == "secret-2"  # a challenge is never answered from the cache
+    assert token() == "secret-1"
+    watched._tokens.clear()
+    life[0] = 60.0  # within REUSE_MARGIN of its expiry: each ask asks anew
+    assert [token(), token()] == ["secret-3", "secret-4"]
+    assert redact("secret-1 secret-2 secret-4") == "[redacted] [redacted] [redacted]"
 
 
 def test_a_token_a_server_puts_into_its_data_is_replaced_and_a_gap(
