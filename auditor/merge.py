@@ -29,6 +29,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__, arm
+from .clouds import DEFAULT_CLOUD
 from .files import InputError, read_json
 from .findings import CATEGORIES, SEVERITIES, SEVERITY_RANK, Finding, NotEvaluated, fingerprint
 from .report.view import (
@@ -183,12 +184,15 @@ def _signature(report: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def _clouds(report: dict[str, Any]) -> set[str]:
-    """The clouds a report's snapshots say they came from (other inputs name none)."""
+    """The clouds a report's snapshots say they came from (one naming none is of the
+    default cloud, as the scan reads it). Other inputs name none, and the report does not
+    record ``scan --cloud``: that cannot be checked here."""
     out = set()
     for i in report["inputs"]:
         meta = i.get("snapshot")
-        if isinstance(meta, dict) and isinstance(meta.get("cloud"), str):
-            out.add(meta["cloud"])
+        if i["format"] == "snapshot" and isinstance(meta, dict):
+            cloud = meta.get("cloud")
+            out.add(cloud if isinstance(cloud, str) else DEFAULT_CLOUD)
     return out
 
 
