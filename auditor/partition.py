@@ -35,7 +35,9 @@ def components(estate: Estate) -> list[list[str]]:
     from .graph import build
 
     g = build(estate)
-    joined = nx.Graph(g.g.to_undirected(as_view=True))
+    joined = nx.Graph()  # undirected, ends only: the edges' attributes are not needed
+    joined.add_nodes_from(g.g)
+    joined.add_edges_from(g.g.edges(keys=False))
     for k in g.nodes_of_kind("dns_record"):  # an A record joins every endpoint with its IP
         props = g.row(k).get("properties")
         records = props.get("aRecords") if isinstance(props, dict) else None
@@ -82,7 +84,9 @@ def split(path: str | Path, parts: int) -> list[dict[str, Any]]:
         raise InputError(f, "not a mlops-audit snapshot (mlops-audit collect)")
     from .inputs import load
 
-    estate = load([f])  # the snapshot reader's checks, and its error messages
+    # the snapshot reader's checks and messages; a second parse, since merging duplicate
+    # ids into one row changes that row in place, and the parts must carry the rows as read
+    estate = load([f])
     rows = doc["rows"]
     keyed = [(arm.key(r["id"]), r) for r in rows]
     weights: dict[str, int] = {}
@@ -98,4 +102,7 @@ def split(path: str | Path, parts: int) -> list[dict[str, Any]]:
 
 
 def text(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    """A part as the snapshot reader takes it: ASCII, so a lone surrogate in a name
+    survives (as ``collect`` writes), and compact: an indent makes ``json`` encode in
+    Python, several times slower at a tenant's size."""
+    return json.dumps(doc, ensure_ascii=True, allow_nan=False, separators=(",", ":")) + "\n"
