@@ -428,3 +428,20 @@ def test_three_partitions_with_unevaluated_checks_merge_to_the_single_scan(
     original = doc(scan([source], tmp_path / "original.json", capsys))
     for key in ("findings", "not_evaluated", "rules", "summary"):
         assert doc(merged)[key] == original[key], key
+    snaps = [a for p in parts for a in ("--snapshot", str(p))]
+    for fmt in ("markdown", "sarif", "csv"):
+        got = run(["merge", *map(str, reports), "--format", fmt], capsys)[1]
+        want = run(["scan", "--fail-on", "none", "--format", fmt, *snaps], capsys)[1]
+        assert got == want, fmt
+
+
+def test_merge_and_partition_usage_errors(
+    split: dict[str, Any], estate: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = map(str, split["reports"])
+    code, _, err = run(["merge", a, b, "--output", a], capsys)  # over an input
+    assert code == 2 and "must not overwrite" in err
+    code, _, err = run(
+        ["partition", str(estate), "--parts", "0", "--out-dir", str(tmp_path)], capsys
+    )
+    assert code == 2 and "--parts" in err and not list(tmp_path.iterdir())
