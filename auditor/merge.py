@@ -74,7 +74,7 @@ class _Input(BaseModel):
 
 class _Summary(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)  # recomputed, only these read
-    fail_on: Literal["critical", "high", "medium", "low", "info", "none"]
+    fail_on: Literal["critical", "high", "medium", "low", "none"]
 
 
 class _Coverage(_Strict):
@@ -168,7 +168,14 @@ def read(path: str | Path) -> dict[str, Any]:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise InputError(f, f"malformed report: {where}: {err['msg']}") from None
+    rules = {r["rule_id"]: (r["severity"], r["category"]) for r in data["rules"]}
     for i, d in enumerate(data["findings"]):
+        if rules.get(d["rule_id"]) != (d["severity"], d["category"]):
+            raise InputError(
+                f,
+                f"malformed report: findings.{i}: its rule, severity or category is not one "
+                "of the report's rules",
+            )
         if d["fingerprint"] != fingerprint(d["rule_id"], d["resource_id"], d["related_id"]):
             raise InputError(
                 f,

@@ -383,6 +383,9 @@ def test_refuses_what_is_not_a_report(
         lambda d: d.update(generated_at="yesterday"),
         lambda d: d.update(extra=1),
         lambda d: d.update(report_version=2),
+        lambda d: d["findings"][0].update(
+            category="nsg" if d["findings"][0]["category"] != "nsg" else "peering"
+        ),
     ],
     ids=[
         "severity",
@@ -394,6 +397,7 @@ def test_refuses_what_is_not_a_report(
         "time",
         "extra-key",
         "report-version",
+        "category",
     ],
 )
 def test_refuses_malformed_content(
