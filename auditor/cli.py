@@ -167,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="gate severity (default: the partitions', which must then agree)",
     )
     merge.add_argument("--allow-partial", action="store_true", help="as for scan (else exit 3)")
+    merge.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="as for scan, applied once to the merged findings (not per partition)",
+    )
     merge.add_argument("--rules", action="append", metavar="DIR", default=[])
     merge.add_argument("--sarif-category", metavar="ID", help="as for scan")
     merge.add_argument("--quiet", action="store_true", help="print nothing")
@@ -979,10 +984,12 @@ def _merge_command(args: argparse.Namespace, all_rules: list) -> int:  # type: i
     for fmt in [f for f, _ in outputs] + ([stdout_fmt] if stdout_fmt else []):
         if fmt not in merge.FORMATS:
             return _fail(f"merge cannot write {fmt}: {merge.WHY_NOT[fmt]}")
-    clash = _clash([p for _, p in outputs], list(args.reports), args.rules)
+    clash = _clash([p for _, p in outputs], [*args.reports, args.baseline], args.rules)
     if clash:
         return _fail(clash)
-    view = merge.merge_files(args.reports, all_rules, args.fail_on, args.sarif_category)
+    view = merge.merge_files(
+        args.reports, all_rules, args.fail_on, args.sarif_category, args.baseline
+    )
     for fmt, path in outputs:
         code = _write(path, report.render(fmt, view), "report")
         if code:

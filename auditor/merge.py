@@ -43,6 +43,7 @@ from .report.view import (
     _severities,
     _verdict,
 )
+from .report.view import _baseline as _baseline_account
 from .rules import Rule
 
 # the formats whose view the JSON reports hold enough to rebuild (registry names)
@@ -225,8 +226,8 @@ def check(
             raise InputError(
                 path,
                 "was triaged (--suppressions or --baseline): merge the untriaged "
-                "partition reports (a baseline or suppression judged per partition reads "
-                "another partition's findings as fixed or stale)",
+                "partition reports and give merge the --baseline (a baseline or suppression "
+                "judged per partition reads another partition's findings as fixed or stale)",
             )
         if _signature(rep) != _signature(first):
             raise InputError(
@@ -422,8 +423,11 @@ def merge(
     rules: Sequence[Rule],
     fail_on: str | None = None,
     sarif_category: str | None = None,
+    baseline: tuple[str, dict[str, Any]] | None = None,
 ) -> ReportView:
-    """The view of the whole run from its partitions' reports (already :func:`check`-ed)."""
+    """The view of the whole run from its partitions' reports (already :func:`check`-ed),
+    with ``baseline`` (its path and document, ``triage.read_report``) applied once, to the
+    whole: per partition, another partition's known findings would read as fixed."""
     from .estate import Estate
     from .graph import build as build_graph  # an empty graph: the reports hold no topology
 
@@ -435,10 +439,13 @@ def merge(
     notes = _unique([n for rep in reports for n in rep["coverage"]["notes"]])
     not_evaluated = tuple(_not_evaluated(reports))
     rows = tuple(_rule_rows(reports, rules))
+    account = None
+    if baseline is not None:
+        account = _apply_baseline(findings, baseline, rows, not_evaluated, gaps_t, inventory)
     limit = SEVERITY_RANK.get(fail_on, -1)
     failing = sum(1 for f in findings if f.counts and SEVERITY_RANK[f.severity] <= limit)
     verdict = _verdict(failing, bool(gaps_t or not_evaluated), fail_on, bool(findings))
-    gate = Gate(fail_on, verdict, "", failing)
+    gate = Gate(fail_on, verdict, " new" if account else "", failing)
     checks = tuple(n for n in not_evaluated if n.resource_id is not None)
     coverage = Coverage(
         gaps_t,
@@ -462,7 +469,7 @@ def merge(
         rules_not_evaluated=len(coverage.rules_not_evaluated),
         rules_incomplete=len(coverage.rules_incomplete),
         suppressed=sum(1 for f in findings if f.suppression),
-        new=None,
+        new=account["new"] if account else None,
         counted=sum(1 for f in findings if f.counts),
         fail_on=fail_on,
         failed=gate.failed,
@@ -480,11 +487,11 @@ def merge(
         severity_totals=totals,
         findings_by_category=dict(sorted(category.items())),
         findings=findings,
-        new_findings=(),
+        new_findings=tuple(f for f in findings if f.baseline == "new"),
         rule_rows=rows,
         rule_statuses=dict(Counter(r.status for r in rows)),
         coverage=coverage,
-        baseline=None,
+        baseline=_baseline_account(account),
         suppressions=None,
         inventory=inventory,
         inputs=tuple(_input_file(i) for rep in reports for i in rep["inputs"]),
@@ -493,13 +500,57 @@ def merge(
     )
 
 
+def _apply_baseline(
+    findings: Sequence[Finding],
+    baseline: tuple[str, dict[str, Any]],
+    rows: Sequence[RuleRow],
+    not_evaluated: Sequence[NotEvaluated],
+    gaps: Sequence[dict[str, str]],
+    inventory: Inventory,
+) -> dict[str, Any]:
+    """``triage.apply_baseline`` over the merged run: findings marked new or unchanged,
+    and the known findings gone, fixed or (with the reason) not re-checked, judged from
+    the merged report as ``diff`` judges a report (no graph)."""
+    from .triage import Rechecked, baseline_entry, split_missing
+
+    path, doc = baseline
+    known = {e["fingerprint"]: e for e in doc["findings"] if not e.get("suppression")}
+    for f in findings:
+        f.baseline = "unchanged" if f.fingerprint in known else "new"
+    current = {f.fingerprint for f in findings}
+    missing = [baseline_entry(e) for fp, e in known.items() if fp not in current]
+    merged = {
+        "rules": [r.as_dict() for r in rows],
+        "not_evaluated": [
+            {"rule_id": n.rule_id, "resource_id": n.resource_id} for n in not_evaluated
+        ],
+        "coverage": {"gaps": list(gaps)},
+        "inventory": {"subscriptions": inventory.subscriptions},
+    }
+    fixed, unverified = split_missing(missing, Rechecked.of_report(merged))
+    return {
+        "path": path,
+        "new": sum(1 for f in findings if f.baseline == "new"),
+        "unchanged": sum(1 for f in findings if f.baseline == "unchanged"),
+        "fixed": fixed,
+        "unverified": unverified,
+    }
+
+
 def merge_files(
     paths: Sequence[str],
     rules: Sequence[Rule],
     fail_on: str | None = None,
     sarif_category: str | None = None,
+    baseline: str | None = None,
 ) -> ReportView:
-    """Read, check and merge the reports at ``paths`` (InputError on the first problem)."""
+    """Read, check and merge the reports at ``paths``, then apply ``baseline`` (a baseline
+    file or an earlier JSON report) to the whole (InputError on the first problem)."""
     reports = [read(p) for p in paths]
     check(paths, reports, rules, fail_on)
-    return merge(paths, reports, rules, fail_on, sarif_category)
+    known = None
+    if baseline is not None:
+        from .triage import read_report
+
+        known = (baseline, read_report(baseline, "baseline"))
+    return merge(paths, reports, rules, fail_on, sarif_category, known)

@@ -449,3 +449,60 @@ def test_merge_and_partition_usage_errors(
         ["partition", str(estate), "--parts", "0", "--out-dir", str(tmp_path)], capsys
     )
     assert code == 2 and "--parts" in err and not list(tmp_path.iterdir())
+
+
+def test_a_baseline_applies_once_to_the_merged_findings(
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Known findings of one partition are unchanged, the other's new; the gate counts the
+    new ones only. With the whole scan as baseline the merge is the scan's, byte for byte."""
+    r0, r1 = split["reports"]
+    known = tmp_path / "baseline.json"
+    assert run(["baseline", "--snapshot", str(split["parts"][0]), "--output", str(known)], capsys)[
+        0
+    ] in (0, 1)
+    code, out, _ = run(
+        [
+            "merge",
+            str(r0),
+            str(r1),
+            "--baseline",
+            str(known),
+            "--fail-on",
+            "low",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
+    merged = json.loads(out)
+    new = {f["fingerprint"] for f in doc(r1)["findings"]}
+    assert merged["summary"]["new"] == len(new) > 0
+    assert {f["fingerprint"] for f in merged["findings"] if f["baseline"] == "new"} == new
+    assert merged["baseline"]["fixed"] == [] and merged["baseline"]["unverified"] == []
+    assert code == 1
+    only_known = run(
+        ["merge", str(r0), "--baseline", str(known), "--fail-on", "low", "--format", "json"],
+        capsys,
+    )
+    assert only_known[0] == 0 and json.loads(only_known[1])["summary"]["counted"] == 0
+    merged_file = tmp_path / "m.json"
+    run(
+        [
+            "merge",
+            str(r0),
+            str(r1),
+            "--baseline",
+            str(split["whole"]),
+            "--output",
+            str(merged_file),
+        ],
+        capsys,
+    )
+    scanned = tmp_path / "s.json"
+    run(
+        ["scan", "--fail-on", "none", "--baseline", str(split["whole"]), "--output", str(scanned)]
+        + [a for p in split["parts"] for a in ("--snapshot", str(p))],
+        capsys,
+    )
+    assert merged_file.read_bytes() == scanned.read_bytes()
