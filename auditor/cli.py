@@ -150,6 +150,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 0/1 even when the newer report says its scan was incomplete (else 3)",
     )
 
+    merge = sub.add_parser(
+        "merge",
+        help="merge the JSON reports of a partitioned scan into one report",
+        description="Merge the JSON reports of scans of disjoint network components "
+        "(docs/scale.md) into the report one scan of the whole estate gives. Formats: "
+        "table, json, sarif, markdown, csv (not junit or html: the JSON report does not "
+        "hold what they show).",
+    )
+    merge.add_argument("reports", nargs="+", metavar="REPORT.json")
+    merge.add_argument("--format", type=_format_name, metavar="FORMAT", help="as for scan")
+    merge.add_argument("--output", action="append", default=[], metavar="[FORMAT:]PATH")
+    merge.add_argument(
+        "--fail-on",
+        choices=SEVERITY_CHOICES,
+        help="gate severity (default: the partitions', which must then agree)",
+    )
+    merge.add_argument("--allow-partial", action="store_true", help="as for scan (else exit 3)")
+    merge.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="as for scan, applied once to the merged findings (not per partition)",
+    )
+    merge.add_argument("--rules", action="append", metavar="DIR", default=[])
+    merge.add_argument("--sarif-category", metavar="ID", help="as for scan")
+    merge.add_argument("--quiet", action="store_true", help="print nothing")
+
+    part = sub.add_parser(
+        "partition",
+        help="split a snapshot into snapshots of whole network components, for merge",
+        description="Split a mlops-audit snapshot into at most --parts snapshots, each a set "
+        "of whole connected components of the audit graph (no rule crosses one), of similar "
+        "row counts: DIR/part-000.json, ... Scan each, then 'mlops-audit merge' the reports.",
+    )
+    part.add_argument("snapshot", metavar="SNAPSHOT")
+    part.add_argument("--parts", type=int, required=True, metavar="N")
+    part.add_argument("--out-dir", required=True, metavar="DIR")
+
     collect = sub.add_parser(
         "collect",
         help="read an estate from Azure into a snapshot file",
@@ -218,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = rsub.add_parser("show", help="rationale, remediation and references of one rule")
     show.add_argument("rule_id")
     show.add_argument("--rules", action="append", metavar="DIR", default=[])
-    for command in (scan, base, diff, collect, reach, resolve, lst, show):
+    for command in (scan, base, diff, merge, part, collect, reach, resolve, lst, show):
         command.add_argument(
             "--verbose",
             action="store_true",
@@ -664,6 +701,10 @@ def main(argv: list[str] | None = None) -> int:
             return _collect_command(args)
         if args.command == "diff":
             return _diff_command(args)
+        if args.command == "merge":
+            return _merge_command(args, rules)
+        if args.command == "partition":
+            return _partition_command(args)
         if args.command == "baseline":
             return _baseline_command(args, rules)
         if args.command == "resolve":
@@ -950,6 +991,64 @@ def _diff_command(args: argparse.Namespace) -> int:
     if note and not args.allow_partial:
         _say(f"{args.new}: {note}")
         return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def _merge_command(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[type-arg]
+    """``merge``: one report from partitions' JSON reports, exit codes as scan's."""
+    from . import merge, report
+
+    planned = _output_specs(args.output, args.format, sys.stdout.isatty())
+    if isinstance(planned, str):
+        return _fail(planned)
+    outputs, stdout_fmt = planned
+    for fmt in [f for f, _ in outputs] + ([stdout_fmt] if stdout_fmt else []):
+        if fmt not in merge.FORMATS:
+            return _fail(f"merge cannot write {fmt}: {merge.WHY_NOT[fmt]}")
+    clash = _clash([p for _, p in outputs], [*args.reports, args.baseline], args.rules)
+    if clash:
+        return _fail(clash)
+    view = merge.merge_files(
+        args.reports, all_rules, args.fail_on, args.sarif_category, args.baseline
+    )
+    for fmt, path in outputs:
+        code = _write(path, report.render(fmt, view), "report")
+        if code:
+            return code
+    if not args.quiet and stdout_fmt is not None:
+        if stdout_fmt == "table" and sys.stdout.isatty():
+            report.render_terminal(view, safe.console())
+        else:
+            sys.stdout.write(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
+    if view.gate.failed:
+        return EXIT_FINDINGS
+    if not view.coverage.complete and not args.allow_partial:
+        if not args.quiet:
+            _say(
+                "incomplete: a partition was incomplete or the partitions disagree; this is "
+                "not a pass (exit 3; the report says which and why; --allow-partial accepts it)"
+            )
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def _partition_command(args: argparse.Namespace) -> int:
+    """``partition``: one snapshot per group of whole components (docs/scale.md)."""
+    from . import partition
+
+    if args.parts < 1:
+        return _fail(f"--parts {args.parts}: needs a whole number of at least 1")
+    gc.disable()  # one short process over a large acyclic heap, as for scan (_audit)
+    docs = partition.split(args.snapshot, args.parts)
+    paths = [os.path.join(args.out_dir, f"part-{i:03d}.json") for i in range(len(docs))]
+    clash = _clash(paths, [args.snapshot], [])
+    if clash:
+        return _fail(clash)
+    for path, doc in zip(paths, docs, strict=True):
+        code = _write(path, partition.text(doc), "snapshot")
+        if code:
+            return code
+        _say(f"wrote {path}: {len(doc['rows'])} row(s)")
     return EXIT_OK
 
 

@@ -1,0 +1,108 @@
+"""``mlops-audit partition``: split a snapshot into snapshots that no rule crosses.
+
+docs/scale.md: the partitions of a tenant too large for one machine are the connected
+components of the audit graph taken undirected (every edge kind), plus the joins the
+relations make by IP rather than by edge (an A record with every endpoint holding its IP),
+and every row goes with its parent resource (a zone's records and links, a VM's extensions,
+a workspace's computes). Whole components are packed into N snapshots of similar row
+counts; each is scanned on its own and ``mlops-audit merge`` joins their JSON reports.
+
+Fail closed: every row of the input lands in exactly one part (rows of one id together), and
+what the input says it lacks (``failures``) and its ``notes`` go into every part, so each
+partition's scan is as incomplete as the whole.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import arm
+from .files import InputError, read_json
+
+if TYPE_CHECKING:
+    from .estate import Estate
+
+
+def components(estate: Estate) -> list[list[str]]:
+    """The estate's partitions no rule crosses, as lists of row keys (``arm.key``), each
+    sorted, the list ordered by its first key."""
+    import networkx as nx
+
+    from .graph import build
+
+    g = build(estate)
+    joined = nx.Graph()  # undirected, ends only: the edges' attributes are not needed
+    joined.add_nodes_from(g.g)
+    joined.add_edges_from(g.g.edges(keys=False))
+    for k in g.nodes_of_kind("dns_record"):  # an A record joins every endpoint with its IP
+        props = g.row(k).get("properties")
+        records = props.get("aRecords") if isinstance(props, dict) else None
+        for rec in records if isinstance(records, list) else ():
+            ip = rec.get("ipv4Address") if isinstance(rec, dict) else None
+            for pe in g.endpoint_ips.get(str(ip), ()) if ip else ():
+                joined.add_edge(k, pe)
+    for k in estate.rows:  # a child row goes with its parent resource, when held
+        joined.add_node(k)
+        up = arm.parent(k)
+        while up.count("/") > 4:  # /subscriptions/s/resourcegroups/rg/providers/... only
+            if up in estate.rows:
+                joined.add_edge(k, up)
+                break
+            up = arm.parent(up)
+    out = []
+    for comp in nx.connected_components(joined):
+        held = sorted(k for k in comp if k in estate.rows)
+        if held:
+            out.append(held)
+    out.sort(key=lambda c: c[0])
+    return out
+
+
+def pack(groups: Iterable[list[str]], weights: dict[str, int], parts: int) -> list[list[str]]:
+    """Groups into at most ``parts`` bins of similar weight: heaviest group first into the
+    lightest bin (ties: the lower bin), deterministic."""
+    bins: list[list[str]] = [[] for _ in range(parts)]
+    heap = [(0, i) for i in range(parts)]
+    ordered = sorted(groups, key=lambda g: (-sum(weights.get(k, 1) for k in g), g[0]))
+    for group in ordered:
+        load, i = heapq.heappop(heap)
+        bins[i].extend(group)
+        heapq.heappush(heap, (load + sum(weights.get(k, 1) for k in group), i))
+    return [b for b in bins if b]
+
+
+def split(path: str | Path, parts: int) -> list[dict[str, Any]]:
+    """The snapshot at ``path`` as at most ``parts`` snapshot documents of whole components,
+    rows in the input's order."""
+    f = Path(path)
+    doc = read_json(f, "mlops-audit snapshot")
+    if not isinstance(doc, dict) or doc.get("format") != "mlops-audit-snapshot":
+        raise InputError(f, "not a mlops-audit snapshot (mlops-audit collect)")
+    from .inputs import load
+
+    # the snapshot reader's checks and messages; a second parse, since merging duplicate
+    # ids into one row changes that row in place, and the parts must carry the rows as read
+    estate = load([f])
+    rows = doc["rows"]
+    keyed = [(arm.key(r["id"]), r) for r in rows]
+    weights: dict[str, int] = {}
+    for k, _ in keyed:
+        weights[k] = weights.get(k, 0) + 1
+    bins = pack(components(estate), weights, max(parts, 1))
+    where = {k: i for i, b in enumerate(bins) for k in b}
+    header = {k: v for k, v in doc.items() if k != "rows"}
+    out: list[dict[str, Any]] = [dict(header, rows=[]) for _ in bins]
+    for k, r in keyed:
+        out[where[k]]["rows"].append(r)
+    return out
+
+
+def text(doc: dict[str, Any]) -> str:
+    """A part as the snapshot reader takes it: ASCII, so a lone surrogate in a name
+    survives (as ``collect`` writes), and compact: an indent makes ``json`` encode in
+    Python, several times slower at a tenant's size."""
+    return json.dumps(doc, ensure_ascii=True, allow_nan=False, separators=(",", ":")) + "\n"
