@@ -10,6 +10,14 @@ MLA-NSG rules (``auditor.audit``) at growing sizes, and prints the growth expone
 log(t2/t1)/log(n2/n1) between sizes (1 is linear, 2 quadratic). A script, never a timed test:
 
     python bench/shapes.py nsg-rules [--rules 250,500,1000] [--subnets 500,1000,2000]
+
+``a-records``: one private DNS zone with up to 100,000 A records (``a_records_estate``): half
+of them name a private endpoint's IP in a VNet linked to the zone (matched by IP: the estate
+holds no zone groups), half an IP no endpoint holds. Times the graph build, the A-record
+matching, the zone's required links (every endpoint's DNS answer) and a scan of the MLA-DNS
+rules, with the same exponents:
+
+    python bench/shapes.py a-records [--records 25000,50000,100000]
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from auditor import audit  # noqa: E402
+from auditor.relations.dns import record_matches, required_links  # noqa: E402
 from auditor.relations.nsg_eval import Endpoint, nsg_open_ports  # noqa: E402
 
 SUB = "00000000-0000-0000-0000-0000000000bb"
@@ -183,14 +192,179 @@ def table(label: str, sizes: list[int], results: list[dict[str, float]]) -> None
         )
 
 
+# -- a-records: one private DNS zone with many A records ---------------------------------------
+ZONE = "privatelink.blob.core.windows.net"
+
+
+def a_records_estate(records: int) -> list[dict[str, Any]]:
+    """One VNet (10.0.0.0/8) linked to one ``privatelink.blob`` zone of ``records`` A records:
+    records // 2 private endpoints (a NIC each, its FQDN on the NIC) to one storage account,
+    each named by record ``sa<i>`` — every tenth record stale (another IP) — and the other
+    records (``orphan<j>``) name IPs no endpoint holds. A list of rows, for a snapshot
+    without zone groups (``a_records_snapshot``)."""
+    endpoints = records // 2
+    vid = rid("rg-net", "Microsoft.Network/virtualNetworks/vnet-records")
+    sid = f"{vid}/subnets/snet-pe"
+    zid = rid("rg-dns", f"Microsoft.Network/privateDnsZones/{ZONE}")
+    account = rid("rg-data", "Microsoft.Storage/storageAccounts/sarecords")
+
+    def res(rid_: str, rtype: str, props: dict[str, Any], location: str = "westeurope") -> Any:
+        rg = rid_.split("/")[4]
+        return {
+            "id": rid_,
+            "name": rid_.rsplit("/", 1)[-1],
+            "type": rtype,
+            "location": location,
+            "resourceGroup": rg,
+            "subscriptionId": SUB,
+            "properties": props,
+        }
+
+    def ip(i: int, base: int) -> str:
+        return f"10.{base + (i >> 16)}.{(i >> 8) & 255}.{i & 255}"
+
+    rows: list[dict[str, Any]] = [
+        res(
+            vid,
+            "microsoft.network/virtualnetworks",
+            {
+                "addressSpace": {"addressPrefixes": ["10.0.0.0/8"]},
+                "subnets": [
+                    {"id": sid, "name": "snet-pe", "properties": {"addressPrefix": "10.0.0.0/9"}}
+                ],
+            },
+        ),
+        res(account, "microsoft.storage/storageaccounts", {"publicNetworkAccess": "Disabled"}),
+        res(zid, "microsoft.network/privatednszones", {}, "global"),
+        res(
+            f"{zid}/virtualNetworkLinks/link-records",
+            "microsoft.network/privatednszones/virtualnetworklinks",
+            {
+                "virtualNetwork": {"id": vid},
+                "registrationEnabled": False,
+                "virtualNetworkLinkState": "Completed",
+            },
+            "global",
+        ),
+    ]
+    for i in range(endpoints):
+        pe = rid("rg-pe", f"Microsoft.Network/privateEndpoints/pe-sa{i}")
+        nic = rid("rg-pe", f"Microsoft.Network/networkInterfaces/pe-sa{i}.nic")
+        connection = {
+            "name": f"pe-sa{i}",
+            "properties": {
+                "privateLinkServiceId": account,
+                "groupIds": ["blob"],
+                "privateLinkServiceConnectionState": {"status": "Approved"},
+            },
+        }
+        config = {
+            "name": "privateEndpointIpConfig",
+            "properties": {
+                "subnet": {"id": sid},
+                "privateIPAddress": ip(i, 0),
+                "privateLinkConnectionProperties": {
+                    "groupId": "blob",
+                    "fqdns": [f"sa{i}.blob.core.windows.net"],
+                },
+            },
+        }
+        rows.append(
+            res(
+                pe,
+                "microsoft.network/privateendpoints",
+                {
+                    "subnet": {"id": sid},
+                    "privateLinkServiceConnections": [connection],
+                    "networkInterfaces": [{"id": nic}],
+                },
+            )
+        )
+        rows.append(
+            res(
+                nic,
+                "microsoft.network/networkinterfaces",
+                {"ipConfigurations": [config], "privateEndpoint": {"id": pe}},
+            )
+        )
+    for i in range(records):
+        if i >= endpoints:
+            name, address = f"orphan{i}", ip(i, 128)
+        else:  # every tenth stale: the address of no endpoint
+            name, address = f"sa{i}", ip(i, 64 if i % 10 == 9 else 0)
+        props = {"fqdn": f"{name}.{ZONE}.", "ttl": 10, "aRecords": [{"ipv4Address": address}]}
+        rows.append(res(f"{zid}/A/{name}", "microsoft.network/privatednszones/a", props, "global"))
+    return rows
+
+
+def a_records_snapshot(rows: list[dict[str, Any]]) -> str:
+    """The rows as a snapshot holding A records (dnsresources) and no zone groups."""
+    return json.dumps(
+        {
+            "format": "mlops-audit-snapshot",
+            "version": 1,
+            "tool_version": "shapes",
+            "collected_at": "2026-01-01T00:00:00Z",
+            "scopes": [{"subscription": SUB}],
+            "collections": ["resources", "dnsresources"],
+            "failures": [],
+            "rows": rows,
+        },
+        separators=(",", ":"),
+    )
+
+
+def build_a_records(records: int) -> tuple[int, str]:
+    rows = a_records_estate(records)
+    return len(rows), a_records_snapshot(rows)
+
+
+def run_a_records(records: int) -> dict[str, float]:
+    gc.collect()
+    gc.disable()  # as the CLI does for a scan
+    path = Path(tempfile.mkdtemp(prefix="a-records-")) / "estate.json"
+    path.write_text(build_a_records(records)[1], encoding="utf-8")
+    timings: dict[str, float] = {}
+    t = time.process_time()
+    g = audit([path], rules=[]).graph
+    timings["graph"] = time.process_time() - t
+    t = time.process_time()
+    matched = record_matches(g)
+    timings["record_matches"] = time.process_time() - t
+    t = time.process_time()
+    (zone,) = g.nodes_of_kind("private_dns_zone")
+    links = required_links(g, zone)
+    timings["required_links"] = time.process_time() - t
+    t = time.process_time()
+    scan = audit([path], select=["MLA-DNS"])
+    timings["scan MLA-DNS"] = time.process_time() - t
+    print(
+        f"{records} records: {len(matched.endpoints_of)} matched, "
+        f"{len(links) if isinstance(links, list) else links} links needed, "
+        f"{len(scan.result.findings)} MLA-DNS findings",
+        file=sys.stderr,
+    )
+    path.unlink()
+    path.parent.rmdir()
+    del g, scan, matched, links
+    gc.enable()
+    return timings
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("shape", choices=["nsg-rules"])
+    parser.add_argument("shape", choices=["nsg-rules", "a-records"])
     parser.add_argument("--rules", default="250,500,1000", help="rules per NSG")
     parser.add_argument("--subnets", default="500,1000,2000", help="subnets, at the most rules")
     parser.add_argument("--nsgs", type=int, default=4)
     parser.add_argument("--at-subnets", type=int, default=20, help="subnets while rules grow")
+    parser.add_argument("--records", default="25000,50000,100000", help="A records (a-records)")
     args = parser.parse_args()
+    if args.shape == "a-records":
+        sizes = [int(s) for s in args.records.split(",")]
+        print("one private DNS zone, growing A records (CPU seconds):")
+        table("records", sizes, [run_a_records(n) for n in sizes])
+        return 0
     rule_sizes = [int(s) for s in args.rules.split(",")]
     subnet_sizes = [int(s) for s in args.subnets.split(",")]
     print(f"growing rules per NSG ({args.nsgs} NSGs, {args.at_subnets} subnets):")
