@@ -569,17 +569,6 @@ class _Context:
         return found
 
     @staticmethod
-    def suffixes_of(name: str) -> list[str]:
-        """The name, then each name above it ("a.b.c", "b.c", "c"). Not kept: nearly every
-        name is asked once, and a name's suffixes are cheap to cut."""
-        found = [name]
-        i = name.find(".")
-        while i >= 0:
-            found.append(name[i + 1 :])
-            i = name.find(".", i + 1)
-        return found
-
-    @staticmethod
     def linked(g: AuditGraph, zone: str, vnet: str) -> tuple[str, ...]:
         """The parts of "zone Z (id) is linked to VNet V": strings the graph holds."""
         return (
@@ -611,8 +600,13 @@ class _Context:
 
 
 def _context(g: AuditGraph) -> _Context:
-    found: _Context = memoized(g, ("dns_context",), lambda: _Context(g))
+    found: _Context | None = g.memo.get(_CONTEXT)
+    if found is None:
+        found = g.memo[_CONTEXT] = _Context(g)
     return found
+
+
+_CONTEXT = ("dns_context",)
 
 
 class _Resolver:
@@ -769,7 +763,10 @@ def _zone_answer(
     bad = ctx.bad
     if not decisions and not bad:
         return None
-    for suffix in ctx.suffixes_of(name):  # the most specific zone name first
+    i = 0  # the name, then each name above it ("a.b.c", "b.c", "c"): most specific first
+    while i >= 0:
+        suffix = name[i:] if i else name
+        i = name.find(".", i) + 1 or -1
         if bad:
             unreadable.extend(bad.get(suffix, ()))
         decision = decisions.get(suffix)
@@ -1200,21 +1197,24 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
     return out
 
 
-def answers_by_zone(g: AuditGraph) -> dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]]:
+def answers_by_zone(
+    g: AuditGraph, private: bool = True
+) -> dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]]:
     """zone → (endpoint, client, answer) for every answer a zone gave (or that a zone's
-    link not yet Completed left public)."""
+    link not yet Completed left public); with ``private`` False, all but the private ones:
+    what wrong_answers judges, without indexing nearly every answer of an estate."""
 
     def compute() -> dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]]:
         index: dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]] = defaultdict(list)
         for pe in g.nodes_of_kind("private_endpoint"):
             for c in endpoint_clients(g, pe):
                 for a in c.answers:
-                    if a.zone is not None:
+                    if a.zone is not None and (private or a.answer != PRIVATE):
                         index[a.zone].append((pe, c, a))
         return dict(index)
 
     result: dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]] = memoized(
-        g, ("answers_by_zone",), compute
+        g, ("answers_by_zone", private), compute
     )
     return result
 
@@ -1277,9 +1277,7 @@ def _wrong_answers(g: AuditGraph, zone: str) -> list[Item]:
     from .dns import endpoint_zones
 
     items: dict[str, Item] = {}
-    for pe, c, a in answers_by_zone(g).get(zone, []):
-        if a.answer == PRIVATE:
-            continue
+    for pe, c, a in answers_by_zone(g, private=False).get(zone, []):
         if not c.name and a.cause != LINK_NOT_COMPLETED:
             continue  # the endpoint's names are unknown: only the link itself can be judged
         name = c.name or f"the names of {g.name(pe)} in {g.name(zone)}"
