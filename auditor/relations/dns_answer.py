@@ -94,19 +94,18 @@ def _clean(name: str) -> str:
     return name if clean == name else clean
 
 
-def _suffixes(g: AuditGraph) -> list[str]:
-    """The public suffixes of the cloud's private link zones (privatelink.X → X), longest
-    first."""
+def _suffixes(g: AuditGraph) -> frozenset[str]:
+    """The public suffixes of the cloud's private link zones (privatelink.X → X)."""
 
-    def compute() -> list[str]:
+    def compute() -> frozenset[str]:
         found = set()
         for zones in CLOUDS[g.estate.cloud].zones.values():
             for z in zones:
                 if z.startswith("privatelink."):
                     found.add(z[len("privatelink.") :])
-        return sorted(found, key=lambda s: (-len(s), s))
+        return frozenset(found)
 
-    result: list[str] = memoized(g, ("dns_suffixes",), compute)
+    result: frozenset[str] = memoized(g, ("dns_suffixes",), compute)
     return result
 
 
@@ -124,9 +123,13 @@ def _cname_chain(g: AuditGraph, name: str) -> tuple[str, ...]:
     name = _clean(name)
     if ".privatelink." in f".{name}":
         return (name,)
-    for suffix in _suffixes(g):
-        if name.endswith("." + suffix):
-            return (name, f"{name[: -len(suffix)]}privatelink.{suffix}")
+    suffixes = _suffixes(g)
+    i = name.find(".")  # the longest suffix first: the one after the leftmost dot
+    while i >= 0:
+        suffix = name[i + 1 :]
+        if suffix in suffixes:
+            return (name, f"{name[: i + 1]}privatelink.{suffix}")
+        i = name.find(".", i + 1)
     return (name,)
 
 
