@@ -13,6 +13,7 @@ exceeds 1.3, so a regression shows as a number. A script, never a timed test:
     python bench/shapes.py workspaces [--sizes 1000,2000,4000]
     python bench/shapes.py hub-spoke [--sizes 1000,2000,4000]
     python bench/shapes.py shared-plan [--sizes 1000,2000,4000]
+    python bench/shapes.py a-records [--sizes 25000,50000,100000] [--stages]
     python bench/shapes.py all [--check]      # every shape at modest sizes, a few minutes
 
 ``nsg-rules``: NSGs with up to 1,000 rules (Azure's limit) on many subnets. An NSG's
@@ -25,6 +26,13 @@ also times, in this process, the graph build, one NSG's internet-open ports
 thousands of subnets. ``workspaces``: thousands of AML workspaces with their private
 endpoints, storage, key vault and computes in one subscription. ``hub-spoke`` and
 ``shared-plan`` are ``bench/hub_spoke.py``'s and ``bench/shared_plan.py``'s estates.
+
+``a-records``: one private DNS zone with up to 100,000 A records (``a_records_estate``): half
+of them name a private endpoint's IP in a VNet linked to the zone (matched by IP: the estate
+holds no zone groups), half an IP no endpoint holds. Times the graph build, the A-record
+matching, the zone's required links (every endpoint's DNS answer) and a scan of the MLA-DNS
+rules with ``--stages``.
+
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ import shared_plan  # noqa: E402
 import synth  # noqa: E402
 
 from auditor import audit  # noqa: E402
+from auditor.relations.dns import record_matches, required_links  # noqa: E402
 from auditor.relations.nsg_eval import Endpoint, nsg_open_ports  # noqa: E402
 
 SUB = "00000000-0000-0000-0000-0000000000bb"
@@ -208,6 +217,9 @@ def table(label: str, sizes: list[int], results: list[dict[str, float]]) -> None
 
 # -- the growth table: rows, scan time, peak memory, ratio to json.load, exponent ----------------
 EXPONENT_LIMIT = 1.3
+# Shapes whose growing size Azure caps: their exponent is printed, not held to the limit.
+# The estate-size shapes (nsg-subnets and the rest) are.
+BOUNDED = {"nsg-rules": "rules per NSG, at most 1,000 in Azure"}
 
 # A scan in a child: its own CPU time (start-up and imports excluded), gc off as the CLI scans.
 SCAN = """\
@@ -432,6 +444,175 @@ def build_shared_plan(zones: int) -> tuple[int, str]:
     return len(rows), shared_plan.snapshot(rows)
 
 
+# -- a-records: one private DNS zone with many A records ---------------------------------------
+ZONE = "privatelink.blob.core.windows.net"
+
+
+def a_records_estate(records: int) -> list[dict[str, Any]]:
+    """One VNet (10.0.0.0/8) linked to one ``privatelink.blob`` zone of ``records`` A records:
+    records // 2 private endpoints (a NIC each, its FQDN on the NIC) to one storage account,
+    each named by record ``sa<i>`` — every tenth record stale (another IP) — and the other
+    records (``orphan<j>``) name IPs no endpoint holds. A list of rows, for a snapshot
+    without zone groups (``a_records_snapshot``)."""
+    endpoints = records // 2
+    vid = rid("rg-net", "Microsoft.Network/virtualNetworks/vnet-records")
+    sid = f"{vid}/subnets/snet-pe"
+    zid = rid("rg-dns", f"Microsoft.Network/privateDnsZones/{ZONE}")
+    account = rid("rg-data", "Microsoft.Storage/storageAccounts/sarecords")
+
+    def res(rid_: str, rtype: str, props: dict[str, Any], location: str = "westeurope") -> Any:
+        rg = rid_.split("/")[4]
+        return {
+            "id": rid_,
+            "name": rid_.rsplit("/", 1)[-1],
+            "type": rtype,
+            "location": location,
+            "resourceGroup": rg,
+            "subscriptionId": SUB,
+            "properties": props,
+        }
+
+    def ip(i: int, base: int) -> str:
+        return f"10.{base + (i >> 16)}.{(i >> 8) & 255}.{i & 255}"
+
+    rows: list[dict[str, Any]] = [
+        res(
+            vid,
+            "microsoft.network/virtualnetworks",
+            {
+                "addressSpace": {"addressPrefixes": ["10.0.0.0/8"]},
+                "subnets": [
+                    {"id": sid, "name": "snet-pe", "properties": {"addressPrefix": "10.0.0.0/9"}}
+                ],
+            },
+        ),
+        res(account, "microsoft.storage/storageaccounts", {"publicNetworkAccess": "Disabled"}),
+        res(zid, "microsoft.network/privatednszones", {}, "global"),
+        res(
+            f"{zid}/virtualNetworkLinks/link-records",
+            "microsoft.network/privatednszones/virtualnetworklinks",
+            {
+                "virtualNetwork": {"id": vid},
+                "registrationEnabled": False,
+                "virtualNetworkLinkState": "Completed",
+            },
+            "global",
+        ),
+    ]
+    for i in range(endpoints):
+        pe = rid("rg-pe", f"Microsoft.Network/privateEndpoints/pe-sa{i}")
+        nic = rid("rg-pe", f"Microsoft.Network/networkInterfaces/pe-sa{i}.nic")
+        connection = {
+            "name": f"pe-sa{i}",
+            "properties": {
+                "privateLinkServiceId": account,
+                "groupIds": ["blob"],
+                "privateLinkServiceConnectionState": {"status": "Approved"},
+            },
+        }
+        config = {
+            "name": "privateEndpointIpConfig",
+            "properties": {
+                "subnet": {"id": sid},
+                "privateIPAddress": ip(i, 0),
+                "privateLinkConnectionProperties": {
+                    "groupId": "blob",
+                    "fqdns": [f"sa{i}.blob.core.windows.net"],
+                },
+            },
+        }
+        rows.append(
+            res(
+                pe,
+                "microsoft.network/privateendpoints",
+                {
+                    "subnet": {"id": sid},
+                    "privateLinkServiceConnections": [connection],
+                    "networkInterfaces": [{"id": nic}],
+                },
+            )
+        )
+        rows.append(
+            res(
+                nic,
+                "microsoft.network/networkinterfaces",
+                {"ipConfigurations": [config], "privateEndpoint": {"id": pe}},
+            )
+        )
+    for i in range(records):
+        if i >= endpoints:
+            name, address = f"orphan{i}", ip(i, 128)
+        else:  # every tenth stale: the address of no endpoint
+            name, address = f"sa{i}", ip(i, 64 if i % 10 == 9 else 0)
+        props = {"fqdn": f"{name}.{ZONE}.", "ttl": 10, "aRecords": [{"ipv4Address": address}]}
+        rows.append(res(f"{zid}/A/{name}", "microsoft.network/privatednszones/a", props, "global"))
+    return rows
+
+
+def a_records_snapshot(rows: list[dict[str, Any]]) -> str:
+    """The rows as a snapshot holding A records (dnsresources) and no zone groups."""
+    return json.dumps(
+        {
+            "format": "mlops-audit-snapshot",
+            "version": 1,
+            "tool_version": "shapes",
+            "collected_at": "2026-01-01T00:00:00Z",
+            "scopes": [{"subscription": SUB}],
+            "collections": ["resources", "dnsresources"],
+            "failures": [],
+            "rows": rows,
+        },
+        separators=(",", ":"),
+    )
+
+
+def build_a_records(records: int) -> tuple[int, str]:
+    rows = a_records_estate(records)
+    return len(rows), a_records_snapshot(rows)
+
+
+def run_a_records(records: int) -> dict[str, float]:
+    gc.collect()
+    gc.disable()  # as the CLI does for a scan
+    path = Path(tempfile.mkdtemp(prefix="a-records-")) / "estate.json"
+    path.write_text(build_a_records(records)[1], encoding="utf-8")
+    timings: dict[str, float] = {}
+    t = time.process_time()
+    g = audit([path], rules=[]).graph
+    timings["graph"] = time.process_time() - t
+    t = time.process_time()
+    matched = record_matches(g)
+    timings["record_matches"] = time.process_time() - t
+    t = time.process_time()
+    (zone,) = g.nodes_of_kind("private_dns_zone")
+    links = required_links(g, zone)
+    timings["required_links"] = time.process_time() - t
+    t = time.process_time()
+    scan = audit([path], select=["MLA-DNS"])
+    timings["scan MLA-DNS"] = time.process_time() - t
+    print(
+        f"{records} records: {len(matched.endpoints_of)} matched, "
+        f"{len(links) if isinstance(links, list) else links} links needed, "
+        f"{len(scan.result.findings)} MLA-DNS findings",
+        file=sys.stderr,
+    )
+    path.unlink()
+    path.parent.rmdir()
+    del g, scan, matched, links
+    gc.enable()
+    return timings
+
+
+def a_records_shape(args: argparse.Namespace) -> list[float]:
+    """One private DNS zone with N A records matched to endpoints by IP (no zone groups);
+    ``--stages`` also times the matching, the zone's required links and an MLA-DNS scan."""
+    sizes = _sizes(args.sizes)
+    if args.stages:
+        print("one private DNS zone, growing A records (CPU seconds):")
+        table("records", sizes, [run_a_records(n) for n in sizes])
+    return growth("a-records", "records", sizes, "build_a_records", {}, args.repeat)
+
+
 # shape -> (function, defaults of its own run, modest defaults for ``all``)
 SHAPES: dict[str, tuple[Callable[[argparse.Namespace], list[float]], dict[str, Any]]] = {
     "nsg-rules": (nsg_rules_shape, {"rules": "250,500,1000", "growth_only": True}),
@@ -439,6 +620,7 @@ SHAPES: dict[str, tuple[Callable[[argparse.Namespace], list[float]], dict[str, A
     "workspaces": (workspaces_shape, {"sizes": "250,500,1000"}),
     "hub-spoke": (hub_spoke_shape, {"sizes": "500,1000,2000"}),
     "shared-plan": (shared_plan_shape, {"sizes": "250,500,1000"}),
+    "a-records": (a_records_shape, {"sizes": "25000,50000,100000"}),
 }
 
 
@@ -480,6 +662,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", default="1000,2000,4000", help="landing zones")
     _common(p)
 
+    p = sub.add_parser("a-records", help="one private DNS zone with up to 100,000 A records")
+    p.add_argument("--sizes", default="25000,50000,100000", help="A records")
+    p.add_argument("--stages", action="store_true", help="also time the DNS stages in-process")
+    _common(p)
+
     p = sub.add_parser("all", help="every shape at modest sizes (a few minutes)")
     _common(p)
     return top
@@ -498,10 +685,11 @@ def main(argv: list[str] | None = None) -> int:
             found[name] = fn(argparse.Namespace(**{**defaults, **modest, "repeat": args.repeat}))
     else:
         found = {args.shape: SHAPES[args.shape][0](args)}
-    over = {n: e for n, es in found.items() for e in es if e > EXPONENT_LIMIT}
+    over = {n: e for n, es in found.items() if n not in BOUNDED for e in es if e > EXPONENT_LIMIT}
     print()
     for name, exps in found.items():
-        print(f"{name}: exponents " + " ".join(f"{e:.2f}" for e in exps))
+        bound = f"  (not gated: {BOUNDED[name]})" if name in BOUNDED else ""
+        print(f"{name}: exponents " + " ".join(f"{e:.2f}" for e in exps) + bound)
     if over:
         print(f"growth exponent above {EXPONENT_LIMIT}: " + ", ".join(over), file=sys.stderr)
         return 1 if args.check else 0

@@ -488,3 +488,74 @@ def test_a_record_missing_from_the_endpoint_s_own_zone_is_reported(tmp_path: Pat
     assert (
         "has no A record for stdata.privatelink.blob.core.windows.net" in result.findings[0].message
     )
+
+
+# -- what a scan keeps of DNS answers (issue 13: memory of the rules stage) ----------------
+def _named_estate() -> Estate:
+    """Estate with the endpoint's NIC naming two FQDNs on one IP and a second, stale NIC-less
+    record elsewhere: enough for private and stale answers."""
+    e = Estate()
+    props = e.nic["properties"]["ipConfigurations"][0]["properties"]
+    props["privateLinkConnectionProperties"] = {
+        "groupId": "blob",
+        "fqdns": ["stdata.blob.core.windows.net", "stdata-secondary.blob.core.windows.net"],
+    }
+    e.link(e.a)
+    e.add(
+        b.a_record(e.zone, "stdata", "10.1.1.4"), b.a_record(e.zone, "stdata-secondary", "10.9.9.9")
+    )
+    return e
+
+
+def test_a_private_answer_keeps_its_last_step_as_parts_and_reads_it_whole(tmp_path: Path) -> None:
+    from auditor.relations import dns_answer as da
+
+    e = _named_estate()
+    g = graph_of(e.rows, tmp_path)
+    pe = e.pe["id"].lower()
+    by_name = {c.name: c for c in da.endpoint_clients(g, pe)}
+    (ok,) = by_name["stdata.privatelink.blob.core.windows.net"].answers
+    assert ok.answer == da.PRIVATE and isinstance(ok.last, tuple)  # not a sentence per answer
+    sentence = (
+        f"zone {ZONE} ({e.zone['id']}) is linked to VNet vnet-a: A record stdata answers 10.1.1.4"
+    )
+    assert ok.verdict == sentence and ok.steps[-1] == sentence
+    assert ok.steps[:-1] == ok.chain == ("vnet-a uses Azure-provided DNS",)
+    (stale,) = by_name["stdata-secondary.privatelink.blob.core.windows.net"].answers
+    assert stale.answer == da.STALE and stale.verdict.endswith(
+        "A record stdata-secondary answers 10.9.9.9, but the endpoint's IP is 10.1.1.4"
+    )
+    # the clients' answers are the memoized resolutions themselves, not copies
+    assert by_name["stdata.privatelink.blob.core.windows.net"].answers is da.resolve_cached(
+        g, "stdata.privatelink.blob.core.windows.net", e.a["id"].lower(), [], "vnet-a"
+    )
+    # one chain tuple per client, shared by the names it asks
+    assert ok.chain is stale.chain
+    # wrong_answers indexes only what is not private, and renders the stale answer's step
+    zone = e.zone["id"].lower()
+    assert [a.answer for _, _, a in da.answers_by_zone(g, private=False)[zone]] == ["stale"]
+    assert sorted(a.answer for _, _, a in da.answers_by_zone(g)[zone]) == ["private", "stale"]
+
+
+def test_endpoint_names_are_sorted_tuples_shared_by_names_on_one_ip(tmp_path: Path) -> None:
+    from auditor.relations import dns_answer as da
+
+    e = _named_estate()
+    g = graph_of(e.rows, tmp_path)
+    names = da.endpoint_names(g)
+    pe = e.pe["id"].lower()
+    first, second = names.names_of[pe]
+    assert (first, second) == (
+        "stdata-secondary.privatelink.blob.core.windows.net",
+        "stdata.privatelink.blob.core.windows.net",
+    )
+    assert names.by_name[first][pe] == ("10.1.1.4",)
+    assert names.by_name[first][pe] is names.by_name[second][pe]
+
+
+def test_clean_names_are_returned_as_given() -> None:
+    from auditor.relations.dns_answer import _clean
+
+    name = "".join(["stdata.", "privatelink.blob.core.windows.net"])  # not a literal's constant
+    assert _clean(name) is name
+    assert _clean(" StData.PrivateLink.blob.core.windows.net. ") == name

@@ -357,7 +357,7 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
                 routed.add((c.target, c.nic))
                 answers = resolve_cached(g, zone_name, c.target, _servers(g, c), c.who)
             else:
-                answers = list(c.answers)
+                answers = c.answers
             for a in answers:
                 # a zone that answers but whose records are unknown still says the link
                 if a.unknown and a.zone is None:

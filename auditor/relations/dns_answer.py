@@ -66,11 +66,20 @@ class DnsAnswer:
     reason: str | None = None  # why unknown
     server: str | None = None  # the client's DNS server this path starts at (None: Azure DNS)
     link: str | None = None  # the zone's link that decided (name and state)
-    verdict: str = ""  # the last step: what the deciding resolver or zone does
+    # the last step, what the deciding resolver or zone does: a string, or the parts of one
+    # (strings the graph holds anyway), joined only when read — most answers are private and
+    # no finding prints their last step, so a scan keeps parts, not a sentence per answer
+    last: str | tuple[str, ...] = ""
+
+    @property
+    def verdict(self) -> str:
+        last = self.last
+        return last if type(last) is str else "".join(last)
 
     @property
     def steps(self) -> tuple[str, ...]:
-        return (*self.chain, self.verdict) if self.verdict else self.chain
+        verdict = self.verdict
+        return (*self.chain, verdict) if verdict else self.chain
 
     @property
     def unknown(self) -> bool:
@@ -79,22 +88,24 @@ class DnsAnswer:
 
 # -- names ----------------------------------------------------------------------------------
 def _clean(name: str) -> str:
-    return name.strip().lower().rstrip(".")
+    """The name as DNS compares it; the very string given when it is clean already, so the
+    memos keyed by names hold one copy of each, not one per cleaning."""
+    clean = name.strip().lower().rstrip(".")
+    return name if clean == name else clean
 
 
-def _suffixes(g: AuditGraph) -> list[str]:
-    """The public suffixes of the cloud's private link zones (privatelink.X → X), longest
-    first."""
+def _suffixes(g: AuditGraph) -> frozenset[str]:
+    """The public suffixes of the cloud's private link zones (privatelink.X → X)."""
 
-    def compute() -> list[str]:
+    def compute() -> frozenset[str]:
         found = set()
         for zones in CLOUDS[g.estate.cloud].zones.values():
             for z in zones:
                 if z.startswith("privatelink."):
                     found.add(z[len("privatelink.") :])
-        return sorted(found, key=lambda s: (-len(s), s))
+        return frozenset(found)
 
-    result: list[str] = memoized(g, ("dns_suffixes",), compute)
+    result: frozenset[str] = memoized(g, ("dns_suffixes",), compute)
     return result
 
 
@@ -112,9 +123,13 @@ def _cname_chain(g: AuditGraph, name: str) -> tuple[str, ...]:
     name = _clean(name)
     if ".privatelink." in f".{name}":
         return (name,)
-    for suffix in _suffixes(g):
-        if name.endswith("." + suffix):
-            return (name, f"{name[: -len(suffix)]}privatelink.{suffix}")
+    suffixes = _suffixes(g)
+    i = name.find(".")  # the longest suffix first: the one after the leftmost dot
+    while i >= 0:
+        suffix = name[i + 1 :]
+        if suffix in suffixes:
+            return (name, f"{name[: i + 1]}privatelink.{suffix}")
+        i = name.find(".", i + 1)
     return (name,)
 
 
@@ -131,8 +146,11 @@ def _under(name: str, domain: str) -> bool:
 # -- endpoints: their names and current IPs -------------------------------------------------
 @dataclass
 class EndpointNames:
-    by_name: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # name → pe → IPs
-    names_of: dict[str, set[str]] = field(default_factory=dict)  # pe → private names
+    """Sorted tuples, not sets: a scan holds one per endpoint and name, and an endpoint's
+    names that share its NIC's IPs share one tuple."""
+
+    by_name: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # name → pe → IPs
+    names_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # pe → private names
 
 
 def endpoint_names(g: AuditGraph) -> EndpointNames:
@@ -156,8 +174,8 @@ def _endpoint_names(g: AuditGraph) -> EndpointNames:
         return found[-1]
 
     out = EndpointNames()
-    by_name: dict[str, dict[str, set[str]]] = defaultdict(dict)
-    names_of: dict[str, set[str]] = defaultdict(set)
+    by_name: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
+    names_of: dict[str, tuple[str, ...]] = {}
     for pe in g.nodes_of_kind("private_endpoint"):
         named: dict[str, set[str]] = defaultdict(set)
         nic_ips: set[str] = set()
@@ -187,10 +205,14 @@ def _endpoint_names(g: AuditGraph) -> EndpointNames:
             for rec in matches.records_of.get(pe, ()):
                 for zone, _ in g.out(rec, "record_in"):
                     named.setdefault(_record_fqdn(g, rec, zone), set())
+        if not named:
+            continue
+        shared = tuple(sorted(current))
         for name, ips in named.items():
-            by_name[name][pe] = set(ips) or set(current)
-            names_of[pe].add(name)
-    out.by_name, out.names_of = dict(by_name), dict(names_of)
+            own = tuple(sorted(ips)) if ips else shared
+            by_name[name][pe] = shared if own == shared else own
+        names_of[pe] = tuple(sorted(named))
+    out.by_name, out.names_of = dict(by_name), names_of
     return out
 
 
@@ -394,34 +416,36 @@ def _unreadable_links(g: AuditGraph) -> dict[str, list[str]]:
     return result
 
 
-def _zone_table(g: AuditGraph, vnet: str) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-    """Zone name → (zone, link attributes) of the private zones linked to the VNet."""
-
-    cache: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = memoized(
-        g, ("dns_zone_tables",), dict
-    )
-    found = cache.get(vnet)
-    if found is None:
-        table: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-        for zone, attrs in _zone_links_at(g, vnet):
-            table[_clean(g.name(zone))].append((zone, attrs))
-        found = cache[vnet] = dict(table)
-    return found
+# zone name → (the first link not Completed, the Completed links) of the zones linked to a VNet
+Decisions = dict[
+    str, tuple[tuple[str, dict[str, Any]] | None, tuple[tuple[str, dict[str, Any]], ...]]
+]
 
 
-def _zone_links_at(g: AuditGraph, vnet: str) -> list[tuple[str, dict[str, Any]]]:
-    """(zone, link attributes) of every private zone linked to the VNet."""
+def _decisions(g: AuditGraph) -> dict[str, Decisions]:
+    """VNet → its zone decisions, for every VNet a private zone is linked to: built in one
+    pass over the zones' links (each link's (zone, attributes) pair held once, shared by
+    the decision), so a resolution only looks names up."""
 
-    def compute() -> dict[str, list[tuple[str, dict[str, Any]]]]:
-        index: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-        for zones in _zones_by_name(g).values():
+    def compute() -> dict[str, Decisions]:
+        links: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = defaultdict(dict)
+        for zname, zones in _zones_by_name(g).items():
             for z in zones:
                 for v, attrs in g.out(z, "linked_to"):
-                    index[v].append((z, attrs))
-        return dict(index)
+                    links[v].setdefault(zname, []).append((z, attrs))
+        out: dict[str, Decisions] = {}
+        for v, table in links.items():
+            out[v] = {
+                zname: (
+                    next((e for e in entries if not _completed(e[1].get("state"))), None),
+                    tuple(e for e in entries if _completed(e[1].get("state"))),
+                )
+                for zname, entries in table.items()
+            }
+        return out
 
-    index: dict[str, list[tuple[str, dict[str, Any]]]] = memoized(g, ("zone_links_at",), compute)
-    return index.get(vnet, [])
+    result: dict[str, Decisions] = memoized(g, ("dns_decisions",), compute)
+    return result
 
 
 def _rulesets_without_links(g: AuditGraph) -> list[str]:
@@ -498,59 +522,66 @@ def _no_zone(g: AuditGraph, vnet: str, names: tuple[str, ...], chain: tuple[str,
     return DnsAnswer(
         PUBLIC,
         chain,
-        verdict=f"no private zone of {names[-1]} is linked to VNet {g.name(vnet)}: "
-        "the public DNS answers",
+        last=(
+            "no private zone of ",
+            names[-1],
+            " is linked to VNet ",
+            g.name(vnet),
+            ": the public DNS answers",
+        ),
         cause=NO_ZONE,
         asked=vnet,
     )
 
 
+_NO_DECISIONS: Decisions = {}
+
+
 class _Context:
-    """What every resolution in one graph shares, read once: the zone decisions per VNet
-    (zone name → the first link not Completed, the Completed ones), the suffixes of each
-    name, what each zone holds for a name, and the strings that name a zone's link."""
+    """What every resolution in one graph shares, read once: the zone decisions per VNet,
+    what each zone holds for a name, the record names, and the chain's first step per
+    client."""
 
     # it never holds the graph: the context lives in the graph's memo, and a cycle would
     # keep a graph alive once the cyclic collector is off (as it is for a scan)
     def __init__(self, g: AuditGraph) -> None:
         self.bad = _unreadable_links(g)
-        self._decisions: dict[str, dict[str, Any]] = {}
-        self._linked: dict[tuple[str, str], str] = {}
+        self.decisions = _decisions(g)
         self._lookups: dict[tuple[str, str], tuple[str | None, list[str]] | str] = {}
-        self._by_name: dict[str, dict[str, set[str]]] | None = None
+        self._by_name: dict[str, dict[str, tuple[str, ...]]] | None = None
         self._short: dict[str, str] = {}
+        self._plain: dict[str, bool] = {}
+        self._azure: dict[str, tuple[str]] = {}
 
-    def decisions_at(
-        self, g: AuditGraph, vnet: str
-    ) -> dict[str, tuple[tuple[str, dict[str, Any]] | None, list[tuple[str, dict[str, Any]]]]]:
-        found = self._decisions.get(vnet)
+    def decisions_at(self, vnet: str) -> Decisions:
+        return self.decisions.get(vnet, _NO_DECISIONS)
+
+    def plain(self, g: AuditGraph, vnet: str) -> bool:
+        """The VNet is in the estate and no forwarding ruleset applies: its zones decide."""
+        found = self._plain.get(vnet)
         if found is None:
-            found = {}
-            for zname, entries in _zone_table(g, vnet).items():
-                pending = next(((z, a) for z, a in entries if not _completed(a.get("state"))), None)
-                done = [(z, a) for z, a in entries if _completed(a.get("state"))]
-                found[zname] = (pending, done)
-            self._decisions[vnet] = found
+            found = self._plain[vnet] = g.seen(vnet) and _rules_at(g, vnet) == []
+        return found
+
+    def azure_chain(self, start: str) -> tuple[str]:
+        """The first step of a client on Azure-provided DNS: one tuple per client, shared
+        by the names it asks."""
+        found = self._azure.get(start)
+        if found is None:
+            found = self._azure[start] = (f"{start} uses Azure-provided DNS",)
         return found
 
     @staticmethod
-    def suffixes_of(name: str) -> list[str]:
-        """The name, then each name above it ("a.b.c", "b.c", "c"). Not kept: nearly every
-        name is asked once, and a name's suffixes are cheap to cut."""
-        found = [name]
-        i = name.find(".")
-        while i >= 0:
-            found.append(name[i + 1 :])
-            i = name.find(".", i + 1)
-        return found
-
-    def linked(self, g: AuditGraph, zone: str, vnet: str) -> str:
-        found = self._linked.get((zone, vnet))
-        if found is None:
-            found = self._linked[(zone, vnet)] = (
-                f"zone {g.name(zone)} ({g.display_id(zone)}) is linked to VNet {g.name(vnet)}"
-            )
-        return found
+    def linked(g: AuditGraph, zone: str, vnet: str) -> tuple[str, ...]:
+        """The parts of "zone Z (id) is linked to VNet V": strings the graph holds."""
+        return (
+            "zone ",
+            g.name(zone),
+            " (",
+            g.display_id(zone),
+            ") is linked to VNet ",
+            g.name(vnet),
+        )
 
     def lookup(self, g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[str]] | str:
         key = (zone, name)
@@ -565,10 +596,20 @@ class _Context:
             found = self._short[record] = _short(record)
         return found
 
-    def owners(self, g: AuditGraph, name: str) -> dict[str, set[str]]:
+    def owners(self, g: AuditGraph, name: str) -> dict[str, tuple[str, ...]]:
         if self._by_name is None:
             self._by_name = endpoint_names(g).by_name
         return self._by_name.get(name, {})
+
+
+def _context(g: AuditGraph) -> _Context:
+    found: _Context | None = g.memo.get(_CONTEXT)
+    if found is None:
+        found = g.memo[_CONTEXT] = _Context(g)
+    return found
+
+
+_CONTEXT = ("dns_context",)
 
 
 class _Resolver:
@@ -576,7 +617,7 @@ class _Resolver:
 
     def __init__(self, g: AuditGraph) -> None:
         self.g = g
-        self.ctx: _Context = memoized(g, ("dns_context",), lambda: _Context(g))
+        self.ctx = _context(g)
         self.asking: set[tuple[str, tuple[str, ...]]] = set()  # (VNet, names) on the stack
 
     # a server IP, asked from a VNet
@@ -710,143 +751,164 @@ class _Resolver:
         return [_no_zone(g, vnet, names, chain)]
 
     def zones(self, vnet: str, name: str, chain: tuple[str, ...]) -> DnsAnswer | None:
-        """The answer of the most specific private zone linked to the VNet for the name;
-        None when no zone of the name is linked (the query leaves for public DNS)."""
-        g, ctx = self.g, self.ctx
-        best: tuple[str, dict[str, Any]] | None = None
-        pending: tuple[str, dict[str, Any]] | None = None
-        unreadable: list[str] = []
-        decisions = ctx.decisions_at(g, vnet)
-        bad = ctx.bad
-        if not decisions and not bad:
-            return None
-        for suffix in ctx.suffixes_of(name):  # the most specific zone name first
-            if bad:
-                unreadable.extend(bad.get(suffix, ()))
-            decision = decisions.get(suffix)
-            if decision is None:
-                continue
-            first_pending, done = decision
-            pending = pending or first_pending
-            if len(done) > 1 and len({z for z, _ in done}) > 1:  # Azure refuses this
-                return _unknown(
-                    chain,
-                    f"several private zones named {suffix} are linked to VNet {g.name(vnet)} "
-                    f"({', '.join(sorted(g.display_id(z) for z, _ in done))}), which Azure "
-                    "does not allow: which one answers cannot be told",
-                )
-            if done:
-                best = done[0]
-                break
-        if best is None:
-            if unreadable:
-                return _unknown(chain, "; ".join(sorted(unreadable)))
-            if pending is not None:
-                zone, attrs = pending
-                return DnsAnswer(
-                    PUBLIC,
-                    chain,
-                    verdict=f"zone {g.name(zone)}'s link {attrs.get('link_name')} to VNet "
-                    f"{g.name(vnet)} is {attrs.get('state')}, not Completed: the public DNS "
-                    "answers",
-                    cause=LINK_NOT_COMPLETED,
-                    zone=zone,
-                    link=f"{attrs.get('link_name')} ({attrs.get('state')})",
-                    asked=vnet,
-                )
-            return None
-        zone, attrs = best
-        linked = ctx.linked(g, zone, vnet)
-        found = ctx.lookup(g, zone, name)
-        if isinstance(found, str):
-            return replace(
-                _unknown(chain, found, verdict=f"{linked}: {found}"), zone=zone, asked=vnet
-            )
-        record, ips = found
-        if ips == [AT_APPLY]:  # the zone group writes the endpoint's own IP at apply
-            return DnsAnswer(
-                PRIVATE,
+        return _zone_answer(self.g, self.ctx, vnet, name, chain)
+
+
+def _zone_answer(
+    g: AuditGraph, ctx: _Context, vnet: str, name: str, chain: tuple[str, ...]
+) -> DnsAnswer | None:
+    """The answer of the most specific private zone linked to the VNet for the name;
+    None when no zone of the name is linked (the query leaves for public DNS)."""
+    best: tuple[str, dict[str, Any]] | None = None
+    pending: tuple[str, dict[str, Any]] | None = None
+    unreadable: list[str] = []
+    decisions = ctx.decisions_at(vnet)
+    bad = ctx.bad
+    if not decisions and not bad:
+        return None
+    i = 0  # the name, then each name above it ("a.b.c", "b.c", "c"): most specific first
+    while i >= 0:
+        suffix = name[i:] if i else name
+        i = name.find(".", i) + 1 or -1
+        if bad:
+            unreadable.extend(bad.get(suffix, ()))
+        decision = decisions.get(suffix)
+        if decision is None:
+            continue
+        first_pending, done = decision
+        pending = pending or first_pending
+        if len(done) > 1 and len({z for z, _ in done}) > 1:  # Azure refuses this
+            return _unknown(
                 chain,
-                verdict=f"{linked}: its zone group writes {name} with the endpoint's private "
-                "IP at apply",
-                cause=RECORD,
-                address=AT_APPLY,
-                zone=zone,
-                record=record,
-                asked=vnet,
+                f"several private zones named {suffix} are linked to VNet {g.name(vnet)} "
+                f"({', '.join(sorted(g.display_id(z) for z, _ in done))}), which Azure "
+                "does not allow: which one answers cannot be told",
             )
-        owners = ctx.owners(g, name)
-        expected = sorted({ip for ips_ in owners.values() for ip in ips_})
-        if record is None or not ips:
-            if str(attrs.get("resolution_policy") or "").lower() == "nxdomainredirect":
-                return DnsAnswer(
-                    PUBLIC,
-                    chain,
-                    verdict=f"{linked} and has no record {name}; the link's resolutionPolicy "
-                    "is NxDomainRedirect: the public DNS answers",
-                    cause=NXDOMAIN_REDIRECT,
-                    zone=zone,
-                    asked=vnet,
-                    expected=tuple(expected),
-                )
-            # conflicting: the endpoint registers its name in another zone of this name
-            zname = _clean(g.name(zone))
-            registered = {z for pe in owners for z in _endpoint_zone_keys(g, pe)}
-            if zone in registered:
-                cause = MISSING_RECORD
-            elif any(_clean(g.name(z)) == zname for z in registered):
-                cause = CONFLICTING_ZONE
-            else:
-                cause = NOT_REGISTERED
+        if done:
+            best = done[0]
+            break
+    if best is None:
+        if unreadable:
+            return _unknown(chain, "; ".join(sorted(unreadable)))
+        if pending is not None:
+            zone, attrs = pending
             return DnsAnswer(
-                NXDOMAIN,
+                PUBLIC,
                 chain,
-                verdict=f"{linked} and has no record {name}: NXDOMAIN",
-                cause=cause,
+                last=f"zone {g.name(zone)}'s link {attrs.get('link_name')} to VNet "
+                f"{g.name(vnet)} is {attrs.get('state')}, not Completed: the public DNS "
+                "answers",
+                cause=LINK_NOT_COMPLETED,
                 zone=zone,
-                asked=vnet,
-                expected=tuple(expected),
-            )
-        if owners and not expected:
-            return replace(
-                _unknown(
-                    chain,
-                    f"the current private IP of endpoint "
-                    f"{', '.join(sorted(g.name(pe) for pe in owners))} is not in the estate "
-                    "(its NIC or the NIC's IP is missing): whether the record is stale cannot "
-                    "be told",
-                    verdict=f"{linked}: A record {ctx.short(record)} answers {', '.join(ips)}",
-                ),
-                zone=zone,
-                record=record,
+                link=f"{attrs.get('link_name')} ({attrs.get('state')})",
                 asked=vnet,
             )
-        stale = [ip for ip in ips if ip not in expected] if expected else []
-        address = stale[0] if stale else ips[0]
-        if stale:
-            return DnsAnswer(
-                STALE,
-                chain,
-                verdict=f"{linked}: A record {ctx.short(record)} answers {', '.join(ips)}, but "
-                f"the endpoint's IP is {', '.join(expected)}",
-                cause=STALE_RECORD,
-                address=address,
-                expected=tuple(expected),
-                zone=zone,
-                record=record,
-                asked=vnet,
-            )
+        return None
+    zone, attrs = best
+    linked = ctx.linked(g, zone, vnet)
+    found = ctx.lookup(g, zone, name)
+    if isinstance(found, str):
+        return replace(
+            _unknown(chain, found, verdict="".join((*linked, ": ", found))), zone=zone, asked=vnet
+        )
+    record, ips = found
+    if ips == [AT_APPLY]:  # the zone group writes the endpoint's own IP at apply
         return DnsAnswer(
             PRIVATE,
             chain,
-            verdict=f"{linked}: A record {ctx.short(record)} answers {address}",
+            last=(
+                *linked,
+                f": its zone group writes {name} with the endpoint's private IP at apply",
+            ),
             cause=RECORD,
-            address=address,
-            expected=tuple(expected),
+            address=AT_APPLY,
             zone=zone,
             record=record,
             asked=vnet,
         )
+    owners = ctx.owners(g, name)
+    if len(owners) == 1:  # one endpoint owns the name: its IPs, sorted once, shared
+        (expected,) = owners.values()
+    else:
+        expected = tuple(sorted({ip for ips_ in owners.values() for ip in ips_}))
+    if record is None or not ips:
+        if str(attrs.get("resolution_policy") or "").lower() == "nxdomainredirect":
+            return DnsAnswer(
+                PUBLIC,
+                chain,
+                last=(
+                    *linked,
+                    f" and has no record {name}; the link's resolutionPolicy is "
+                    "NxDomainRedirect: the public DNS answers",
+                ),
+                cause=NXDOMAIN_REDIRECT,
+                zone=zone,
+                asked=vnet,
+                expected=expected,
+            )
+        # conflicting: the endpoint registers its name in another zone of this name
+        zname = _clean(g.name(zone))
+        registered = {z for pe in owners for z in _endpoint_zone_keys(g, pe)}
+        if zone in registered:
+            cause = MISSING_RECORD
+        elif any(_clean(g.name(z)) == zname for z in registered):
+            cause = CONFLICTING_ZONE
+        else:
+            cause = NOT_REGISTERED
+        return DnsAnswer(
+            NXDOMAIN,
+            chain,
+            last=(*linked, f" and has no record {name}: NXDOMAIN"),
+            cause=cause,
+            zone=zone,
+            asked=vnet,
+            expected=expected,
+        )
+    if owners and not expected:
+        return replace(
+            _unknown(
+                chain,
+                f"the current private IP of endpoint "
+                f"{', '.join(sorted(g.name(pe) for pe in owners))} is not in the estate "
+                "(its NIC or the NIC's IP is missing): whether the record is stale cannot "
+                "be told",
+                verdict="".join(
+                    (*linked, f": A record {ctx.short(record)} answers {', '.join(ips)}")
+                ),
+            ),
+            zone=zone,
+            record=record,
+            asked=vnet,
+        )
+    stale = [ip for ip in ips if ip not in expected] if expected else []
+    if stale:
+        return DnsAnswer(
+            STALE,
+            chain,
+            last=(
+                *linked,
+                f": A record {ctx.short(record)} answers {', '.join(ips)}, but the endpoint's "
+                f"IP is {', '.join(expected)}",
+            ),
+            cause=STALE_RECORD,
+            address=stale[0],
+            expected=expected,
+            zone=zone,
+            record=record,
+            asked=vnet,
+        )
+    address = ips[0]
+    return DnsAnswer(
+        PRIVATE,
+        chain,
+        last=(*linked, ": A record ", ctx.short(record), " answers ", address),
+        cause=RECORD,
+        address=address,
+        expected=expected,
+        zone=zone,
+        record=record,
+        asked=vnet,
+    )
 
 
 def _short(record: str) -> str:
@@ -855,7 +917,7 @@ def _short(record: str) -> str:
 
 
 def _unknown(chain: tuple[str, ...], reason: str, verdict: str = "") -> DnsAnswer:
-    return DnsAnswer(UNKNOWN, chain, cause="unknown", reason=reason, verdict=verdict or reason)
+    return DnsAnswer(UNKNOWN, chain, cause="unknown", reason=reason, last=verdict or reason)
 
 
 def _endpoint_zone_keys(g: AuditGraph, pe: str) -> list[str]:
@@ -989,18 +1051,19 @@ def resolve(
 ) -> list[DnsAnswer]:
     """Every answer a client gets for a name, one per DNS server it may ask (in order)."""
     names = cname_chain(g, fqdn)
-    resolver = _Resolver(g)
     if not servers:
         if vnet is None:
             return [_unknown((start,), "the client's VNet is not known")]
-        chain = (f"{start} uses Azure-provided DNS",)
-        if g.seen(vnet) and _rules_at(g, vnet) == []:  # no ruleset: the zones decide
+        ctx = _context(g)
+        chain = ctx.azure_chain(start)
+        if ctx.plain(g, vnet):  # no ruleset: the zones decide
             for name in names:
-                found = resolver.zones(vnet, name, chain)
+                found = _zone_answer(g, ctx, vnet, name, chain)
                 if found is not None:
                     return [found]
             return [_no_zone(g, vnet, names, chain)]
-        return resolver.azure_dns(vnet, names, chain, 0)
+        return _Resolver(g).azure_dns(vnet, names, chain, 0)
+    resolver = _Resolver(g)
     out = []
     for ip in servers:
         found = resolver.server(ip, vnet, names, (f"{start} uses DNS server {ip}",), 0)
@@ -1032,11 +1095,14 @@ def summary(answers: list[DnsAnswer]) -> DnsAnswer:
 
 def resolve_cached(
     g: AuditGraph, fqdn: str, vnet: str | None, servers: list[str], start: str
-) -> list[DnsAnswer]:
+) -> tuple[DnsAnswer, ...]:
     """``resolve``, computed once per (client, servers, name): required_links and the
-    answers of an endpoint's clients share it."""
+    answers of an endpoint's clients share it (the one tuple, not a copy each)."""
     key = ("dns_resolve", vnet, tuple(servers), _clean(fqdn), start)
-    found: list[DnsAnswer] = memoized(g, key, lambda: resolve(g, fqdn, vnet, servers, start))
+    memo = g.memo
+    found: tuple[DnsAnswer, ...] | None = memo.get(key)
+    if found is None:
+        found = memo[key] = tuple(resolve(g, fqdn, vnet, servers, start))
     return found
 
 
@@ -1100,7 +1166,7 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
                 "endpoint's names cannot be told",
             )
         )
-    names = sorted(endpoint_names(g).names_of.get(pe, ()))
+    names = endpoint_names(g).names_of.get(pe, ())
     zones = endpoint_zones(g, pe) if not names else {}
     zones_routed = sorted({_clean(g.name(z)) for z in zones} if isinstance(zones, dict) else ())
     for client, why in connected_peers(g, home):
@@ -1125,30 +1191,33 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
             if not names:  # names unknown: route the names of the zones it registers in
                 for zone_name in zones_routed:
                     answers = resolve_cached(g, zone_name, client, ips, who)
-                    out.append(ClientAnswer(client, label, who, nic, path, "", tuple(answers)))
+                    out.append(ClientAnswer(client, label, who, nic, path, "", answers))
                 if not zones_routed:
                     out.append(ClientAnswer(client, label, who, nic, path))
             for name in names:
                 answers = resolve_cached(g, name, client, ips, who)
-                out.append(ClientAnswer(client, label, who, nic, path, name, tuple(answers)))
+                out.append(ClientAnswer(client, label, who, nic, path, name, answers))
     return out
 
 
-def answers_by_zone(g: AuditGraph) -> dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]]:
+def answers_by_zone(
+    g: AuditGraph, private: bool = True
+) -> dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]]:
     """zone → (endpoint, client, answer) for every answer a zone gave (or that a zone's
-    link not yet Completed left public)."""
+    link not yet Completed left public); with ``private`` False, all but the private ones:
+    what wrong_answers judges, without indexing nearly every answer of an estate."""
 
     def compute() -> dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]]:
         index: dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]] = defaultdict(list)
         for pe in g.nodes_of_kind("private_endpoint"):
             for c in endpoint_clients(g, pe):
                 for a in c.answers:
-                    if a.zone is not None:
+                    if a.zone is not None and (private or a.answer != PRIVATE):
                         index[a.zone].append((pe, c, a))
         return dict(index)
 
     result: dict[str, list[tuple[str, ClientAnswer, DnsAnswer]]] = memoized(
-        g, ("answers_by_zone",), compute
+        g, ("answers_by_zone", private), compute
     )
     return result
 
@@ -1211,9 +1280,7 @@ def _wrong_answers(g: AuditGraph, zone: str) -> list[Item]:
     from .dns import endpoint_zones
 
     items: dict[str, Item] = {}
-    for pe, c, a in answers_by_zone(g).get(zone, []):
-        if a.answer == PRIVATE:
-            continue
+    for pe, c, a in answers_by_zone(g, private=False).get(zone, []):
         if not c.name and a.cause != LINK_NOT_COMPLETED:
             continue  # the endpoint's names are unknown: only the link itself can be judged
         name = c.name or f"the names of {g.name(pe)} in {g.name(zone)}"
