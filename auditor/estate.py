@@ -16,6 +16,11 @@ from . import arm, collections
 from .clouds import DEFAULT_CLOUD
 from .files import InputError, describe
 
+# Row fields whose values repeat across a whole estate (a few types, regions, tenants,
+# subscriptions and resource groups): the parser makes a str object per row, which the
+# estate holds for the whole scan, so equal values are made one object.
+_SHARED = ("type", "location", "tenantId", "subscriptionId", "resourceGroup")
+
 
 @dataclass
 class Origin:
@@ -105,6 +110,7 @@ class Estate:
         named, where = Path(path), reading.row_label  # named as the file reader names it
         index = len(self.sources)
         lowered: dict[str, str] = {}  # each type as read -> lower case (types repeat)
+        shared: dict[str, str] = {}
         for i, r in enumerate(reading.rows):
             if not isinstance(r, dict):
                 raise InputError(named, f"{where} {i} is {describe(r)}, expected an object")
@@ -121,6 +127,14 @@ class Estate:
             low = lowered.get(rtype)
             if low is None:
                 low = lowered[rtype] = rtype.lower()
+            for name in _SHARED:  # one str object per distinct value (see _SHARED)
+                value = r.get(name)
+                if value.__class__ is str:
+                    one = shared.get(value)
+                    if one is None:
+                        shared[value] = value
+                    elif one is not value:
+                        r[name] = one
             k = arm.key(rid)
             existing = self.rows.get(k)
             if existing is None:
