@@ -130,7 +130,7 @@ def _loads(text: str, unique_keys: bool) -> Any:
 # is reported from the file's own text, so messages and positions are the parser's own.
 _ESCAPE_ERRORS = "mlops-audit-json-escape"
 _NON_ASCII = re.compile(rb"[\x80-\xff]+")
-_MOST_ESCAPED = 8  # escapes may add at most 1/8 to the text, else it is read as it is
+_MOST_ESCAPED = 8  # the escapes may come to 1/8 of the file's length; more: read as it is
 _escaping = threading.local()
 
 
