@@ -131,12 +131,13 @@ def _loads(text: str, unique_keys: bool) -> Any:
 _ESCAPE_ERRORS = "mlops-audit-json-escape"
 _NON_ASCII = re.compile(rb"[\x80-\xff]+")
 _MOST_ESCAPED = 8  # the escapes may come to 1/8 of the file's length; more: read as it is
+_RUN_EVERY = 4096  # and a run of non-ASCII bytes every 4 KiB on average (a call each)
 _escaping = threading.local()
 
 
 class _NotEscaped(Exception):
     """The file is not read through escapes (invalid UTF-8, an escape after a backslash,
-    too many non-ASCII characters): it is read as it is."""
+    too many non-ASCII characters or runs of them): it is read as it is."""
 
 
 def _escape(exc: UnicodeError) -> tuple[str, int]:
@@ -160,9 +161,9 @@ def _escape(exc: UnicodeError) -> tuple[str, int]:
             c -= 0x10000
             out.append(f"\\u{0xD800 + (c >> 10):04x}\\u{0xDC00 + (c & 0x3FF):04x}")
     escaped = "".join(out)
-    runs, budget = _escaping.state
-    _escaping.state = runs, budget - len(escaped)
-    if budget < len(escaped):
+    runs, budget, most_runs = _escaping.state
+    _escaping.state = runs, budget - len(escaped), most_runs
+    if budget < len(escaped) or len(runs) >= most_runs:
         raise _NotEscaped
     runs.append((start, end, data[start:end], len(escaped)))
     return escaped, end
@@ -176,7 +177,7 @@ def _ascii_text(raw: bytes) -> tuple[str, list[tuple[int, int, bytes, int]]] | N
     when the file is read as it is."""
     if raw.startswith(codecs.BOM_UTF8):
         return None  # rare: read as it is, so the escapes' offsets need no shift
-    _escaping.state = ([], len(raw) // _MOST_ESCAPED)
+    _escaping.state = ([], len(raw) // _MOST_ESCAPED, len(raw) // _RUN_EVERY)
     try:
         text = raw.decode("ascii", _ESCAPE_ERRORS)
     except _NotEscaped:

@@ -40,6 +40,7 @@ def _read(path: Path) -> Any:
 def small_files_escape_too(monkeypatch: pytest.MonkeyPatch) -> None:
     """These files are small, and their few characters a large part of them."""
     monkeypatch.setattr(files, "_MOST_ESCAPED", 1)
+    monkeypatch.setattr(files, "_RUN_EVERY", 1)
 
 
 ROWS = [{"id": "/s/x", "type": "t", "tags": {"team": "데이터 플랫폼팀", "ok": "É·é 😀 \\"}}]
@@ -103,3 +104,16 @@ def test_the_escaped_text_is_ascii_and_restores_the_file(tmp_path: Path) -> None
     text, runs = escaped
     assert text.isascii()
     assert files._restore(text, runs) == raw
+
+
+def test_a_file_with_many_runs_of_non_ascii_bytes_is_read_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run of non-ASCII bytes is a call into Python: a file with many is read as it is."""
+    raw = ("[" + '"é",' * 20 + '"' + "x" * 500 + '"]').encode()
+    assert files._ascii_text(raw) is not None
+    monkeypatch.setattr(files, "_RUN_EVERY", 64)  # at most 9 runs in these 600 bytes
+    assert files._ascii_text(raw) is None
+    path = tmp_path / "rows.json"
+    path.write_bytes(raw)
+    assert read_json(path) == json.loads(raw)
