@@ -131,7 +131,10 @@ def _loads(text: str, unique_keys: bool) -> Any:
 _ESCAPE_ERRORS = "mlops-audit-json-escape"
 _NON_ASCII = re.compile(rb"[\x80-\xff]+")
 _MOST_ESCAPED = 8  # the escapes may come to 1/8 of the file's length; more: read as it is
-_RUN_EVERY = 4096  # and a run of non-ASCII bytes every 4 KiB on average (a call each)
+# and a run of non-ASCII bytes (a call each) every 4 KiB on average, give or take 64 runs,
+# so far into the file: a file dense with them gives up early, not after half its bytes
+_RUN_EVERY = 4096
+_RUN_SLACK = 64
 _escaping = threading.local()
 
 
@@ -161,9 +164,9 @@ def _escape(exc: UnicodeError) -> tuple[str, int]:
             c -= 0x10000
             out.append(f"\\u{0xD800 + (c >> 10):04x}\\u{0xDC00 + (c & 0x3FF):04x}")
     escaped = "".join(out)
-    runs, budget, most_runs = _escaping.state
-    _escaping.state = runs, budget - len(escaped), most_runs
-    if budget < len(escaped) or len(runs) >= most_runs:
+    runs, budget = _escaping.state
+    _escaping.state = runs, budget - len(escaped)
+    if budget < len(escaped) or len(runs) > start // _RUN_EVERY + _RUN_SLACK:
         raise _NotEscaped
     runs.append((start, end, data[start:end], len(escaped)))
     return escaped, end
@@ -177,7 +180,7 @@ def _ascii_text(raw: bytes) -> tuple[str, list[tuple[int, int, bytes, int]]] | N
     when the file is read as it is."""
     if raw.startswith(codecs.BOM_UTF8):
         return None  # rare: read as it is, so the escapes' offsets need no shift
-    _escaping.state = ([], len(raw) // _MOST_ESCAPED, len(raw) // _RUN_EVERY)
+    _escaping.state = ([], len(raw) // _MOST_ESCAPED)
     try:
         text = raw.decode("ascii", _ESCAPE_ERRORS)
     except _NotEscaped:
