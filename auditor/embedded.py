@@ -16,6 +16,7 @@ print, common in hand-made exports.
 from __future__ import annotations
 
 import ipaddress
+import marshal
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -392,16 +393,22 @@ def _security_rule(name: Any, default: bool, props: dict[str, Any]) -> SecurityR
     )
 
 
-_RULES_READ: dict[tuple[bool, str, str], SecurityRule] = {}
+_RULES_READ: dict[tuple[bool, str, bytes | str], SecurityRule] = {}
 
 
 def security_rule(default: bool) -> Callable[[dict[str, Any], dict[str, Any]], SecurityRule]:
     """The reader of one rule. Every NSG repeats Azure's six default rules and estates
     repeat their custom ones, so a rule is read once per distinct content: the key is the
-    JSON value's repr, which tells ``1``, ``1.0`` and ``true`` apart."""
+    JSON value's marshal bytes (format 2: no back-references, so equal values give equal
+    bytes; cheaper than repr), or its repr for a value marshal cannot write (a value known
+    only after apply); both tell ``1``, ``1.0`` and ``true`` apart."""
 
     def read(entry: dict[str, Any], props: dict[str, Any]) -> SecurityRule:
-        key = (default, repr(entry.get("name")), repr(props))
+        try:
+            content: bytes | str = marshal.dumps(props, 2)
+        except ValueError:
+            content = repr(props)
+        key = (default, repr(entry.get("name")), content)
         found = _RULES_READ.get(key)
         if found is None:
             found = _security_rule(entry.get("name"), default, props)

@@ -16,6 +16,11 @@ from . import arm, collections
 from .clouds import DEFAULT_CLOUD
 from .files import InputError, describe
 
+# Row fields whose values repeat across a whole estate (a few types, regions, tenants,
+# subscriptions and resource groups): the parser makes a str object per row, which the
+# estate holds for the whole scan, so equal values are made one object.
+_SHARED = ("type", "location", "tenantId", "subscriptionId", "resourceGroup")
+
 
 @dataclass
 class Origin:
@@ -92,7 +97,8 @@ class Estate:
     cloud: str = DEFAULT_CLOUD  # which Azure cloud's private DNS zone names apply
     origins: dict[str, Origin] = field(default_factory=dict)  # by key: source-code rows
     _collections: set[str] | None = field(default=None, repr=False)
-    # Which input each row came from (its first; ``_also`` for duplicates from others), and
+    # Which input each row came from (its first; ``_also`` for duplicates from others; a row
+    # not in ``_origin`` came from the first input, which most scans read alone), and
     # what the raw files hold between them: collections are judged per source.
     _origin: dict[str, int] = field(default_factory=dict, repr=False)
     _also: dict[str, list[int]] = field(default_factory=dict, repr=False)
@@ -105,6 +111,7 @@ class Estate:
         named, where = Path(path), reading.row_label  # named as the file reader names it
         index = len(self.sources)
         lowered: dict[str, str] = {}  # each type as read -> lower case (types repeat)
+        shared: dict[str, str] = {}
         for i, r in enumerate(reading.rows):
             if not isinstance(r, dict):
                 raise InputError(named, f"{where} {i} is {describe(r)}, expected an object")
@@ -121,16 +128,25 @@ class Estate:
             low = lowered.get(rtype)
             if low is None:
                 low = lowered[rtype] = rtype.lower()
+            for name in _SHARED:  # one str object per distinct value (see _SHARED)
+                value = r.get(name)
+                if value.__class__ is str:
+                    one = shared.get(value)
+                    if one is None:
+                        shared[value] = value
+                    elif one is not value:
+                        r[name] = one
             k = arm.key(rid)
             existing = self.rows.get(k)
             if existing is None:
                 self.rows[k] = r
                 self.types[k] = low
-                self._origin[k] = index
+                if index:  # the first input's rows are not listed (see ``_origin``)
+                    self._origin[k] = index
             else:  # the first row's id keeps its casing: it is the one printed
                 _merge(existing, {key: v for key, v in r.items() if key != "id"})
                 self.duplicates_merged += 1
-                if self._origin[k] != index:
+                if self._origin.get(k, 0) != index:
                     self._also.setdefault(k, []).append(index)
         self.rows_read += len(reading.rows)
         self._collections = None
@@ -191,7 +207,9 @@ class Estate:
             return True
         origin = self._origin.get(key)
         if origin is None:
-            return False
+            if key not in self.rows:
+                return False
+            origin = 0
         return any(collection in self.sources[i].holds for i in (origin, *self._also.get(key, ())))
 
     def type_counts(self) -> Counter[str]:

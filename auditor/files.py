@@ -8,10 +8,13 @@ a byte is read.
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import os
+import re
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -76,27 +79,27 @@ def _regular(path: Path, mode: int, expected: str) -> None:
 def read_text(path: Path, expected: str = "JSON") -> str:
     """A UTF-8 input file's text (a BOM is dropped); a missing, unreadable, empty or
     non-UTF-8 file, or one that is not a regular file, is one InputError line."""
-    raw = read_bytes(path, expected)
-    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
-        raise InputError(path, f"file is empty, expected {expected}")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
-        ) from None
+    return _decode(path, _nonempty(path, expected))
 
 
 def read_json(path: Path, expected: str = "JSON rows", unique_keys: bool = False) -> Any:
     """A JSON input file's data; anything wrong with it is one InputError line. A number
     beyond a double (``1e999``) is refused rather than read as infinity; ``unique_keys``
     refuses an object that repeats a key (which one counts would depend on the reader)."""
-    text = read_text(path, expected)
-    hook = _unique if unique_keys else None
+    raw = _nonempty(path, expected)
+    escaped = _ascii_text(raw)
+    if escaped is not None:
+        del raw  # parsed from the escaped text alone: the file's bytes are freed first
+        text, runs = escaped
+        try:
+            return _loads(text, unique_keys)
+        except (ValueError, RecursionError):  # the message comes from the file's own text
+            raw = _restore(text, runs)
+            del text
+    text = _decode(path, raw)
+    del raw
     try:
-        return json.loads(
-            text, parse_constant=_no_constant, parse_float=_finite, object_pairs_hook=hook
-        )
+        return _loads(text, unique_keys)
     except json.JSONDecodeError as exc:
         # A string left open runs to the end of the file: that is a cut-off file too.
         cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
@@ -108,6 +111,114 @@ def read_json(path: Path, expected: str = "JSON rows", unique_keys: bool = False
         raise InputError(path, f"invalid JSON: nested too deeply to be {expected}") from None
     except ValueError as exc:  # e.g. an integer longer than Python converts
         raise InputError(path, f"invalid JSON: {exc}") from None
+
+
+def _loads(text: str, unique_keys: bool) -> Any:
+    hook = _unique if unique_keys else None
+    return json.loads(
+        text, parse_constant=_no_constant, parse_float=_finite, object_pairs_hook=hook
+    )
+
+
+# Reading JSON from ASCII text. A Python str is as wide as its widest character: one Korean
+# tag makes a file's text take two bytes a character (an emoji, four), and that text is
+# alive while the parser builds every object. So a file whose non-ASCII characters are few
+# is read as ASCII text in which each of them is a JSON \u escape, which parses to the same
+# strings. A non-ASCII character is valid JSON only inside a string, where its escape reads
+# as the character itself; anywhere else either text is invalid. The one place the escape
+# could read otherwise is after a backslash, so such a file is read as it is; and any error
+# is reported from the file's own text, so messages and positions are the parser's own.
+_ESCAPE_ERRORS = "mlops-audit-json-escape"
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+_MOST_ESCAPED = 8  # the escapes may come to 1/8 of the file's length; more: read as it is
+# and a run of non-ASCII bytes (a call each) every 4 KiB on average, give or take 64 runs,
+# so far into the file: a file dense with them gives up early, not after half its bytes
+_RUN_EVERY = 4096
+_RUN_SLACK = 64
+_escaping = threading.local()
+
+
+class _NotEscaped(Exception):
+    """The file is not read through escapes (invalid UTF-8, an escape after a backslash,
+    too many non-ASCII characters or runs of them): it is read as it is."""
+
+
+def _escape(exc: UnicodeError) -> tuple[str, int]:
+    """The codec error handler: a run of non-ASCII bytes as the JSON escapes of its
+    characters, remembered (offset, end, bytes, escapes' length) for ``_restore``."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    data, start = exc.object, exc.start
+    if start and data[start - 1] == 0x5C:  # a backslash: the escape would read as text
+        raise _NotEscaped
+    end = _NON_ASCII.match(data, start).end()  # type: ignore[union-attr]
+    try:
+        chars = data[start:end].decode("utf-8")
+    except UnicodeDecodeError:
+        raise _NotEscaped from None
+    out = []
+    for c in map(ord, chars):
+        if c < 0x10000:
+            out.append(f"\\u{c:04x}")
+        else:  # a surrogate pair, which the parser joins into the character
+            c -= 0x10000
+            out.append(f"\\u{0xD800 + (c >> 10):04x}\\u{0xDC00 + (c & 0x3FF):04x}")
+    escaped = "".join(out)
+    runs, budget = _escaping.state
+    _escaping.state = runs, budget - len(escaped)
+    if budget < len(escaped) or len(runs) > start // _RUN_EVERY + _RUN_SLACK:
+        raise _NotEscaped
+    runs.append((start, end, data[start:end], len(escaped)))
+    return escaped, end
+
+
+codecs.register_error(_ESCAPE_ERRORS, _escape)
+
+
+def _ascii_text(raw: bytes) -> tuple[str, list[tuple[int, int, bytes, int]]] | None:
+    """The file's text with each non-ASCII character escaped, and where (see above); None
+    when the file is read as it is."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return None  # rare: read as it is, so the escapes' offsets need no shift
+    _escaping.state = ([], len(raw) // _MOST_ESCAPED)
+    try:
+        text = raw.decode("ascii", _ESCAPE_ERRORS)
+    except _NotEscaped:
+        return None
+    finally:
+        runs = _escaping.state[0]
+        del _escaping.state
+    return text, runs
+
+
+def _restore(text: str, runs: list[tuple[int, int, bytes, int]]) -> bytes:
+    """The file's bytes again, from its escaped text: to report an error in its own words."""
+    out = bytearray()
+    done = at = 0  # how far into the file, and into the text
+    for start, end, original, length in runs:
+        plain = start - done  # ASCII bytes since the last run: one character each
+        out += text[at : at + plain].encode("ascii")
+        out += original
+        at += plain + length
+        done = end
+    out += text[at:].encode("ascii")
+    return bytes(out)
+
+
+def _nonempty(path: Path, expected: str) -> bytes:
+    raw = read_bytes(path, expected)
+    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
+        raise InputError(path, f"file is empty, expected {expected}")
+    return raw
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
 
 
 def _no_constant(name: str) -> Any:

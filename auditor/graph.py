@@ -95,6 +95,9 @@ class AuditGraph:
         # Plain-dict mirrors of node data and adjacency: rules read them hundreds of
         # thousands of times, and networkx's views cost several times a dict lookup.
         self._rows: dict[str, dict[str, Any]] = {}
+        # each node's key, one str object: a reference's key (lower-cased afresh from its id)
+        # is swapped for it, so the edge tables do not hold a copy of the key per reference
+        self._keys: dict[str, str] = {}
         self._kinds: dict[str, str] = {}
         self._unseen: set[str] = set()
         self._types: dict[str, str] = {}
@@ -226,25 +229,37 @@ class AuditGraph:
         fixed for a given estate. The indexes are built from the builder's edge table, not
         from networkx's views: a view is cached on the graph and would tie graph and view in
         a reference cycle that only a garbage collection frees (the CLI runs without one)."""
+        # (get, then set: setdefault would make a throwaway dict or list per edge)
         by_source: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = {}
         for (u, v, kind), attrs in self._edges.items():
-            by_source.setdefault(u, {}).setdefault(v, []).append((kind, attrs))
+            targets = by_source.get(u)
+            if targets is None:
+                by_source[u] = {v: [(kind, attrs)]}
+                continue
+            edges = targets.get(v)
+            if edges is None:
+                targets[v] = [(kind, attrs)]
+            else:
+                edges.append((kind, attrs))
         out: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
         into: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+        sources = by_source.get
         for u in self._rows:
-            targets = by_source.get(u)
+            targets = sources(u)
             if targets is None:  # most nodes have no outgoing edge
                 continue
             for v, edges in targets.items():
                 for kind, attrs in edges:
-                    found = out.get((u, kind))
+                    key = (u, kind)
+                    found = out.get(key)
                     if found is None:
-                        out[(u, kind)] = [(v, attrs)]
+                        out[key] = [(v, attrs)]
                     else:
                         found.append((v, attrs))
-                    found = into.get((v, kind))
+                    key = (v, kind)
+                    found = into.get(key)
                     if found is None:
-                        into[(v, kind)] = [(u, attrs)]
+                        into[key] = [(u, attrs)]
                     else:
                         found.append((u, attrs))
         self._out, self._in = out, into
@@ -284,6 +299,7 @@ class AuditGraph:
         self, k: str, rtype: str, row: dict[str, Any], seen: bool = True, kind: str | None = None
     ) -> None:
         self._rows[k] = row
+        self._keys[k] = k
         self._kinds[k] = kind or KIND_OF_TYPE.get(rtype, "other")
         self._types[k] = rtype
         if seen:
@@ -301,9 +317,14 @@ class AuditGraph:
         else:
             found.update(attrs)
 
+    def _key(self, rid: str) -> str:
+        """``arm.key(rid)``, as the node's own str object when the node exists."""
+        k = arm.key(rid)
+        return self._keys.get(k, k)
+
     def _node_for(self, rid: str, referrer: str) -> str:
         """The key of a referenced resource, adding a placeholder when it was not seen."""
-        k = arm.key(rid)
+        k = self._key(rid)
         if k not in self._rows:
             rtype = arm.arm_type(rid)
             row = {"id": rid, "name": arm.last_name(rid), "type": rtype}
@@ -318,8 +339,8 @@ class AuditGraph:
     def _node_from(self, rid: str, src: str) -> str:
         """``_node_for`` a reference in node ``src``'s row: its id is spelt out only when
         the referenced resource was not seen."""
-        k = arm.key(rid)
-        if k in self._rows and k not in self._unseen:
+        k = self._keys.get(arm.key(rid))
+        if k is not None and k not in self._unseen:
             return k
         return self._node_for(rid, self.display_id(src))
 
@@ -334,9 +355,15 @@ class AuditGraph:
 
     def _build(self) -> None:
         rows = self.estate.rows
-        types = self.estate.types
-        for k, row in rows.items():
-            self._add_node(k, types[k], row)
+        types = self.estate.types  # the same keys as rows, in the same order
+        # every row a node, in bulk (what ``_add_node`` does one at a time)
+        self._rows = dict(rows)
+        self._keys = {k: k for k in rows}
+        self._types = dict(types)
+        kind_of = KIND_OF_TYPE.get
+        self._kinds = {k: kind_of(t, "other") for k, t in types.items()}
+        for k, rtype in types.items():
+            self.by_type[rtype].append(k)
         # Subnets first: they are embedded in VNet rows and many edges point at them.
         for k in list(self.nodes_of_kind("vnet")):
             self._vnet_nodes(k)
@@ -439,7 +466,7 @@ class AuditGraph:
                 continue
             if nsg:
                 nsg_k = self._node_for(nsg, str(sid))
-                self._link(nsg_k, arm.key(sid), key="protects")
+                self._link(nsg_k, self._key(sid), key="protects")
         for peering in self._read(k, props, embedded.PEERINGS, links=True):
             self._peering_edge(k, peering)
 

@@ -410,3 +410,48 @@ def test_rows_read_counts_every_row_of_every_file() -> None:
     assert estate.rows_read == len(rows)
     assert len(estate.rows) == len({r["id"].lower() for r in rows})
     assert estate.duplicates_merged == estate.rows_read - len(estate.rows)
+
+
+def test_repeated_row_values_are_one_object_and_unchanged() -> None:
+    """Types, regions, tenants, subscriptions and resource groups repeat across an estate:
+    the estate keeps one str object per distinct value (memory), with every value as read."""
+    rows = [
+        {
+            "id": f"/subscriptions/s/resourceGroups/rg/providers/microsoft.network/vnets/v{i}",
+            "type": "".join(["Microsoft.Network/", "vnets"]),
+            "location": "".join(["west", "europe"]),
+            "subscriptionId": "".join(["s", "1"]),
+            "resourceGroup": 7 if i == 2 else "".join(["r", "g"]),
+        }
+        for i in range(3)
+    ]
+    estate = inputs.Estate()
+    inputs.add_document("rows.json", rows, estate)
+    read = list(estate.rows.values())
+    for name in ("type", "location", "subscriptionId"):
+        assert read[0][name] is read[1][name] is read[2][name]
+    assert read[0]["resourceGroup"] is read[1]["resourceGroup"] == "rg"
+    assert read[2]["resourceGroup"] == 7
+    assert [r["location"] for r in read] == ["westeurope"] * 3
+
+
+def test_what_an_estate_holds_is_judged_per_input() -> None:
+    """A snapshot's collections cover its own rows: the first input's rows, the second's,
+    and a row both hold, each by the inputs it came from."""
+    from auditor.estate import Reading
+
+    def row(name: str) -> dict[str, Any]:
+        rid = f"/subscriptions/s/resourceGroups/rg/providers/microsoft.network/vnets/{name}"
+        return {"id": rid, "type": "Microsoft.Network/vnets"}
+
+    estate = inputs.Estate()
+    estate.add("a.json", "snapshot", Reading([row("a"), row("both")], collections=["computes"]))
+    estate.add("b.json", "snapshot", Reading([row("b"), row("both")], collections=["gateways"]))
+    a, b, both = (
+        f"/subscriptions/s/resourcegroups/rg/providers/microsoft.network/vnets/{n}"
+        for n in ("a", "b", "both")
+    )
+    assert estate.holds(a, "computes") and not estate.holds(a, "gateways")
+    assert estate.holds(b, "gateways") and not estate.holds(b, "computes")
+    assert estate.holds(both, "computes") and estate.holds(both, "gateways")
+    assert not estate.holds(a.replace("/a", "/elsewhere"), "computes")

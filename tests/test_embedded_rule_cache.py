@@ -1,0 +1,52 @@
+"""NSG rules are read once per distinct content (``embedded.security_rule``): the cache key
+must tell apart values that Python compares equal (``1``, ``1.0``, ``true``) and must
+take values marshal cannot write (a value known only after apply)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor import embedded
+from auditor.unknown import UnknownValue
+
+
+def _rule(priority: Any, ports: Any = "22") -> dict[str, Any]:
+    return {
+        "name": "allow-ssh",
+        "properties": {
+            "direction": "Inbound",
+            "access": "Allow",
+            "priority": priority,
+            "protocol": "Tcp",
+            "sourceAddressPrefix": "*",
+            "sourcePortRange": "*",
+            "destinationAddressPrefix": "*",
+            "destinationPortRange": ports,
+        },
+    }
+
+
+def test_equal_but_different_values_are_read_each_on_its_own() -> None:
+    good, bad = embedded.read_list(
+        [_rule(100), _rule(100.0), _rule(1), _rule(True), _rule(-0.0), _rule(0.0)],
+        embedded.SECURITY_RULES,
+    )
+    assert [r.priority for r in good] == [100, 100, 1, 0, 0]
+    assert [type(r.priority) for r in good] == [int] * 5
+    assert [(f.index, f.why) for f in bad] == [
+        (3, "its priority True is not an integer within 0-65535")
+    ]
+
+
+def test_a_value_known_only_after_apply_is_keyed_by_its_repr() -> None:
+    unknown = UnknownValue("azurerm_thing.x.description")
+    described = _rule(100)
+    described["properties"]["description"] = unknown  # read past: the rule reads
+    good, bad = embedded.read_list(
+        [described, described, _rule(100, UnknownValue("azurerm_thing.x.port")), _rule(100)],
+        embedded.SECURITY_RULES,
+    )
+    assert [r.ports for r in good] == [((22, 22),)] * 3
+    assert [(f.index, f.why) for f in bad] == [
+        (2, "its destinationPortRange is unknown: azurerm_thing.x.port")
+    ]
