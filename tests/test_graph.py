@@ -37,6 +37,53 @@ def test_indexes_agree_with_the_networkx_graph() -> None:
         assert g.g.nodes[k]["row"] is g.row(k)
 
 
+def _assert_index_order(g: graph.AuditGraph) -> None:
+    """Both indexes, list for list, in the order networkx's edges come (by source node,
+    then neighbour, then kind): out by target, into by source."""
+    outs: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+    ins: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+    for u, v, kind, attrs in g.g.edges(keys=True, data=True):
+        outs.setdefault((u, kind), []).append((v, attrs))
+        ins.setdefault((v, kind), []).append((u, attrs))
+    kinds = {kind for _, kind in outs}
+    for k in g.nodes():
+        for kind in kinds:
+            assert list(g.out(k, kind)) == outs.get((k, kind), [])
+            assert list(g.into(k, kind)) == ins.get((k, kind), [])
+
+
+def test_index_order_is_networkx_order() -> None:
+    _assert_index_order(reference_graph())
+
+
+def test_index_order_when_a_sources_edges_interleave_kinds() -> None:
+    """Edges added out of networkx's order (a source's second kind of edge reaching a
+    neighbour it met first by another kind; sources added after their targets') are
+    listed in networkx's order all the same; a repeated edge merges its attributes."""
+    g = reference_graph()
+    a, b, c, d = list(g.nodes())[:4]
+    g._edges.clear()
+    for src, dst, kind, attrs in (
+        (a, c, "x", {}),
+        (a, b, "y", {}),
+        (a, b, "x", {"n": 1}),
+        (a, c, "y", {}),
+        (d, b, "x", {}),
+        (c, b, "x", {}),
+        (a, b, "x", {"m": 2}),
+        (c, b, "y", {"n": 3}),
+    ):
+        g._link(src, dst, kind, **attrs)
+    g._nx = None
+    g._index_edges()
+    _assert_index_order(g)
+    assert [t for t, _ in g.out(a, "x")] == [c, b]
+    assert [t for t, _ in g.out(a, "y")] == [c, b]  # c met first (by an x edge)
+    assert [s for s, _ in g.into(b, "x")] == [a, c, d]  # by source node
+    assert g.edge(a, b, "x") == {"n": 1, "m": 2}
+    assert g.edge(a, c, "x") == {} and g.edge(c, b, "y") == {"n": 3}
+
+
 def test_the_builder_uses_only_networkx_public_api() -> None:
     """networkx's private adjacency (``_succ``, ``_node``, ``_clear_cache``) changes
     between releases: the oldest networkx the package allows crashed on it."""
