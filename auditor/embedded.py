@@ -202,9 +202,10 @@ def ref(value: Any, what: str, rtype: str | None = None) -> str | None:
     if value is None:
         return None
     rid = value.get("id") if isinstance(value, dict) else value
-    if not isinstance(rid, str) or not rid.strip().startswith("/"):
+    if isinstance(rid, str):
+        rid = rid.strip()
+    if not isinstance(rid, str) or not rid.startswith("/"):
         raise Invalid(f"its {what} is not a reference to a resource ({_kind(rid)})")
-    rid = rid.strip()
     if rtype is not None and not _of_type(rtype).search(rid):
         raise Invalid(f"its {what} {rid} is not a {rtype}")
     return rid
@@ -237,9 +238,21 @@ def ref_list(field: str, rtype: str | None) -> ListSpec[str]:
 
 
 def read_refs(value: Any, field: str, rtype: str | None) -> tuple[list[str], list[Failed]]:
-    if isinstance(value, list):
-        value = [{"id": v} if isinstance(v, str) else v for v in value]
-    return read_list(value, ref_list(field, rtype))
+    """``read_list(value, ref_list(field, rtype))`` with a bare id read as ``{"id": …}``,
+    in one loop: a 100k-row estate reads ~30k such lists, most of one or two entries."""
+    if not isinstance(value, list):
+        return read_list(value, ref_list(field, rtype))  # absent, or one unreadable entry
+    good: list[str] = []
+    bad: list[Failed] = []
+    for i, entry in enumerate(value):
+        try:
+            if not isinstance(entry, dict | str):
+                raise Invalid(f"it {_is(entry, 'an object')}")
+            good.append(needed(ref(entry, "entry", rtype), "it has no id"))
+        except Invalid as e:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            bad.append(Failed(i, name if isinstance(name, str) else None, e.why, e.about))
+    return good, bad
 
 
 # -- NSG rules ----------------------------------------------------------------------------
