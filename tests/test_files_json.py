@@ -118,3 +118,46 @@ def test_a_file_with_many_runs_of_non_ascii_bytes_is_read_as_it_is(
     path = tmp_path / "rows.json"
     path.write_bytes(raw)
     assert read_json(path) == json.loads(raw)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 64])
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT.encode(),
+        (TEXT + " é").encode(),
+        ("😀" + TEXT + "é").encode(),  # a run first and last
+        TEXT.replace("É", "\\É").encode(),  # a backslash, then a non-ASCII character
+        ('["' + "데" * 100 + '"]').encode(),  # mostly non-ASCII
+        b'[{"id": "\xe9"}]',  # not UTF-8
+        ("[" + '"é",' * 20 + '"' + "x" * 500 + '"]').encode(),
+        b'["plain ascii"]',
+    ],
+)
+def test_the_text_is_the_same_read_in_chunks(
+    monkeypatch: pytest.MonkeyPatch, chunk: int, data: bytes
+) -> None:
+    """Decoded a chunk at a time (chunks end before an ASCII byte), the escaped text, the
+    runs it records and the files it gives up on are those of one pass over the file."""
+    monkeypatch.setattr(files, "_CHUNK", 1 << 30)
+    whole = files._ascii_text(data)
+    monkeypatch.setattr(files, "_CHUNK", chunk)
+    assert files._ascii_text(data) == whole
+    if whole is not None:
+        assert files._restore(*whole) == data
+
+
+def test_the_budget_of_runs_counts_from_the_start_of_the_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run's offset is the file's, not its chunk's: runs spread through a long file are
+    within the budget however the file is cut."""
+    raw = ("[" + ('"' + "x" * 100 + 'é",') * 30 + '"x"]').encode()
+    monkeypatch.setattr(files, "_RUN_EVERY", 64)
+    monkeypatch.setattr(files, "_RUN_SLACK", 0)
+    monkeypatch.setattr(files, "_CHUNK", 50)
+    escaped = files._ascii_text(raw)
+    assert escaped is not None
+    assert [start for start, *_ in escaped[1]] == [
+        m.start() for m in files._NON_ASCII.finditer(raw)
+    ]
