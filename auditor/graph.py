@@ -105,6 +105,8 @@ class AuditGraph:
         self._key_of: dict[str, str] = {}  # an id as spelt -> its key (while building)
         self._kinds: dict[str, str] = {}
         self._unseen: set[str] = set()
+        # the type of each node the estate has no row for (placeholders, embedded subnets,
+        # DNS servers): a row's own is the estate's (``_type``), not copied per node
         self._types: dict[str, str] = {}
         # (source, target, kind) -> attributes: one edge per triple, as networkx keeps it;
         # the indexes and the networkx graph are both made from it
@@ -221,7 +223,7 @@ class AuditGraph:
                     k,
                     {
                         "kind": self._kinds[k],
-                        "type": self._types[k],
+                        "type": self._type(k),
                         "row": row,
                         "seen": k not in self._unseen,
                     },
@@ -250,18 +252,9 @@ class AuditGraph:
         that first edge."""
         out: dict[str, dict[str, Any]] = {}
         into: dict[str, dict[str, Any]] = {}
-        rows = self._rows
         many_out: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = []
         many_in: list[list[tuple[str, dict[str, Any]]]] = []
-        kinds_of: dict[str, str] = {}  # source -> its first edge kind ("" once several)
-        for (u, v, kind), attrs in self._edges.items():
-            if u not in rows:  # never so (every edge's ends are nodes): as networkx's view
-                continue
-            first = kinds_of.get(u)
-            if first is None:
-                kinds_of[u] = kind
-            elif first != kind:
-                kinds_of[u] = ""
+        for (u, v, kind), attrs in self._edges.items():  # (both ends are always nodes)
             by_node = out.get(kind)
             if by_node is None:
                 by_node = out[kind] = {}
@@ -285,10 +278,13 @@ class AuditGraph:
             else:
                 found.append((u, attrs))
         if many_in:
-            position = {k: i for i, k in enumerate(rows)}
+            position = {k: i for i, k in enumerate(self._rows)}
             for edges in many_in:
                 edges.sort(key=lambda e: position[e[0]])
-        mixed = {u: {} for u, _ in many_out if not kinds_of[u]}  # source -> neighbour -> #
+        # sources with several edges of a kind and edges of another kind: neighbour -> #
+        mixed: dict[str, dict[str, int]] = {
+            u: {} for u, _ in many_out if sum(u in by_node for by_node in out.values()) > 1
+        }
         if mixed:
             for u, v, _ in self._edges:
                 seen = mixed.get(u)
@@ -342,6 +338,10 @@ class AuditGraph:
         else:
             self._unseen.add(k)
             self.unseen_by_type[rtype].append(k)
+
+    def _type(self, k: str) -> str:
+        rtype = self._types.get(k)
+        return self.estate.types[k] if rtype is None else rtype
 
     def _link(self, src: str, dst: str, key: str, **attrs: Any) -> None:
         """Record an edge (a repeated one merges its attributes, as networkx would); edges
@@ -415,7 +415,6 @@ class AuditGraph:
         # every row a node, in bulk (what ``_add_node`` does one at a time)
         self._rows = dict(rows)
         self._keys = {k: k for k in rows}
-        self._types = dict(types)
         kind_of = KIND_OF_TYPE.get
         self._kinds = {k: kind_of(t, "other") for k, t in types.items()}
         for k, rtype in types.items():
@@ -911,7 +910,7 @@ class AuditGraph:
             rid = props.get(role)
             if isinstance(rid, str) and rid:
                 self._edge(k, rid, "uses", role=role)
-        if hub := self._one_ref(k, props, "hubResourceId", self._types[k]):
+        if hub := self._one_ref(k, props, "hubResourceId", self._type(k)):
             self._edge(k, hub, "in_hub")
 
     def _compute(self, k: str, row: dict[str, Any]) -> None:
