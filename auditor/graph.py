@@ -157,6 +157,8 @@ class AuditGraph:
         found = self._out.get(edge, _NONE).get(k)
         if found is None:
             return iter(())
+        if found.__class__ is str:  # its one edge, without attributes
+            return iter(((found, _NO_ATTRS),))
         return iter((found,)) if found.__class__ is tuple else iter(found)
 
     def into(self, k: str, edge: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -164,6 +166,8 @@ class AuditGraph:
         found = self._in.get(edge, _NONE).get(k)
         if found is None:
             return iter(())
+        if found.__class__ is str:  # its one edge, without attributes
+            return iter(((found, _NO_ATTRS),))
         return iter((found,)) if found.__class__ is tuple else iter(found)
 
     def has_edge(self, src: str, dst: str, edge: str) -> bool:
@@ -244,8 +248,8 @@ class AuditGraph:
         a reference cycle that only a garbage collection frees (the CLI runs without one).
 
         Most nodes have one edge of a kind: it is held as the bare (neighbour, attributes)
-        pair, a list only when there are more (a 100k-row estate's edges take ~40% less
-        memory than as a list per (node, kind) key). One pass in the edge table's order puts
+        pair, or the neighbour alone when the edge has no attributes (most), a list of pairs
+        only when there are more. One pass in the edge table's order puts
         each list in the order edges were added; the few lists that order may not match are
         sorted after: incoming ones by source node, outgoing ones (of a source with edges of
         several kinds, whose neighbours networkx orders by their first edge of any kind) by
@@ -260,23 +264,27 @@ class AuditGraph:
                 by_node = out[kind] = {}
             found = by_node.get(u)
             if found is None:
-                by_node[u] = (v, attrs)
-            elif found.__class__ is tuple:
+                by_node[u] = v if attrs is _NO_ATTRS else (v, attrs)
+            elif found.__class__ is list:
+                found.append((v, attrs))
+            else:
+                if found.__class__ is str:
+                    found = (found, _NO_ATTRS)
                 by_node[u] = found = [found, (v, attrs)]
                 many_out.append((u, found))
-            else:
-                found.append((v, attrs))
             by_node = into.get(kind)
             if by_node is None:
                 by_node = into[kind] = {}
             found = by_node.get(v)
             if found is None:
-                by_node[v] = (u, attrs)
-            elif found.__class__ is tuple:
+                by_node[v] = u if attrs is _NO_ATTRS else (u, attrs)
+            elif found.__class__ is list:
+                found.append((u, attrs))
+            else:
+                if found.__class__ is str:
+                    found = (found, _NO_ATTRS)
                 by_node[v] = found = [found, (u, attrs)]
                 many_in.append(found)
-            else:
-                found.append((u, attrs))
         if many_in:
             position = {k: i for i, k in enumerate(self._rows)}
             for edges in many_in:
