@@ -170,6 +170,11 @@ def read(path: str | Path) -> dict[str, Any]:
         where = ".".join(str(p) for p in err["loc"])
         raise InputError(f, f"malformed report: {where}: {err['msg']}") from None
     rules = {r["rule_id"]: (r["severity"], r["category"]) for r in data["rules"]}
+    if type(data["report_version"]) is not int:  # strict Literal[1] still takes True, 1.0
+        raise InputError(f, "malformed report: report_version: Input should be 1")
+    failed: Counter[str] = Counter()
+    unjudged: Counter[str] = Counter()
+    whole: set[str] = set()
     for i, d in enumerate(data["findings"]):
         if rules.get(d["rule_id"]) != (d["severity"], d["category"]):
             raise InputError(
@@ -182,6 +187,30 @@ def read(path: str | Path) -> dict[str, Any]:
                 f,
                 f"malformed report: findings.{i}: the fingerprint is not its rule's, "
                 "resource's and related item's",
+            )
+        failed[d["rule_id"]] += 1
+    for i, n in enumerate(data["not_evaluated"]):
+        if n["rule_id"] not in rules:
+            raise InputError(
+                f, f"malformed report: not_evaluated.{i}: its rule is not one of the report's rules"
+            )
+        if n["resource_id"] is None:
+            whole.add(n["rule_id"])
+        else:
+            unjudged[n["rule_id"]] += 1
+    for i, r in enumerate(data["rules"]):
+        rid = r["rule_id"]
+        if (r["failed"], r["not_evaluated"], r["reason"] is not None) != (
+            failed[rid],
+            unjudged[rid],
+            rid in whole,
+        ):
+            # the merged gate reads the findings and checks, the merged counts these: a
+            # report whose two disagree (edited) would merge into a report at odds with itself
+            raise InputError(
+                f,
+                f"malformed report: rules.{i}: its failed and not_evaluated counts or its "
+                "reason do not match the report's findings and unevaluated checks",
             )
     return data
 
@@ -228,6 +257,22 @@ def check(
                 "was triaged (--suppressions or --baseline): merge the untriaged "
                 "partition reports and give merge the --baseline (a baseline or suppression "
                 "judged per partition reads another partition's findings as fixed or stale)",
+            )
+        marked = next(
+            (
+                i
+                for i, d in enumerate(rep["findings"])
+                if d["suppression"] is not None or d["baseline"] is not None
+            ),
+            None,
+        )
+        if marked is not None:
+            # a suppressed or baselined finding does not count toward the gate: in a report
+            # that says it was not triaged, such a mark is an edit, and would pass the merge
+            raise InputError(
+                path,
+                f"malformed report: findings.{marked} is marked suppressed or baselined, "
+                "but the report says it was not triaged",
             )
         if _signature(rep) != _signature(first):
             raise InputError(

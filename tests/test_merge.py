@@ -181,6 +181,7 @@ def test_differing_copies_are_both_kept_and_a_gap(
     a, b = doc(split["reports"][0]), doc(split["reports"][1])
     copy = dict(a["findings"][0], message="judged apart")
     b["findings"].append(copy)
+    next(r for r in b["rules"] if r["rule_id"] == copy["rule_id"])["failed"] += 1  # as a scan
     b_path = write(tmp_path / "b.json", b)
     code, out, err = run(
         ["merge", str(split["reports"][0]), str(b_path), "--format", "json"], capsys

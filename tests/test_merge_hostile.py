@@ -1,0 +1,85 @@
+"""``mlops-audit merge`` and ``partition`` against hostile input.
+
+An edited, doubled or inconsistent partition report must be refused (exit 2, one line naming
+the file) or keep the merged run failing or incomplete: never turn into a pass.
+"""
+
+# ruff: noqa: F811  (the fixtures imported from test_merge are parameters here)
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .test_merge import doc, estate, run, split, write  # noqa: F401  (fixtures)
+
+
+def _merge(
+    paths: list[Path | str], capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, str, str]:
+    return run(["merge", *map(str, paths), "--format", "json", *extra], capsys)
+
+
+def _refused(code: int, err: str, named: Path) -> None:
+    assert code == 2, err
+    assert str(named) in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("mark", [("suppression", {"entry": "x"}), ("baseline", "unchanged")])
+def test_a_finding_marked_triaged_in_an_untriaged_report_is_refused(
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str], mark: tuple[str, Any]
+) -> None:
+    """A suppressed or baselined finding does not count: marking every finding so in an
+    untriaged report would pass the merged gate."""
+    a = doc(split["reports"][0])
+    assert a["findings"]
+    for f in a["findings"]:
+        f[mark[0]] = mark[1]
+    path = write(tmp_path / "a.json", a)
+    code, _, err = _merge([path, split["reports"][1]], capsys, "--fail-on", "low")
+    _refused(code, err, path)
+
+
+def test_rule_counts_at_odds_with_the_findings_are_refused(
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = doc(split["reports"][0])
+    row = next(r for r in a["rules"] if r["failed"])
+    row["failed"] -= 1
+    path = write(tmp_path / "a.json", a)
+    _refused(*_merge([path, split["reports"][1]], capsys)[::2], path)
+
+
+def test_dropped_unevaluated_checks_are_refused(
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rule's count says a check was not evaluated but the checks list holds none: the
+    merged coverage would read complete while the rule reads incomplete."""
+    a = doc(split["reports"][0])
+    row = next(r for r in a["rules"] if r["passed"] and not r["not_evaluated"])
+    row["passed"] -= 1
+    row["not_evaluated"] += 1
+    path = write(tmp_path / "a.json", a)
+    _refused(*_merge([path, split["reports"][1]], capsys)[::2], path)
+
+
+def test_an_unevaluated_check_of_no_rule_is_refused(
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = doc(split["reports"][0])
+    a["not_evaluated"].append(
+        {"rule_id": "NOPE", "resource_id": "/x", "related_id": None, "reasons": ["r"]}
+    )
+    path = write(tmp_path / "a.json", a)
+    _refused(*_merge([path, split["reports"][1]], capsys)[::2], path)
+
+
+@pytest.mark.parametrize("version", [True, 1.0])
+def test_report_version_must_be_the_integer_1(
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str], version: Any
+) -> None:
+    a = doc(split["reports"][0])
+    a["report_version"] = version
+    path = write(tmp_path / "a.json", a)
+    _refused(*_merge([path, split["reports"][1]], capsys)[::2], path)
