@@ -23,8 +23,9 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -67,10 +68,22 @@ class _Tool(_Strict):
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True)  # snapshot / terraform metadata
+    model_config = ConfigDict(extra="allow", strict=True)  # other metadata is carried as is
     path: str
     format: str
     rows: int = Field(ge=0)
+    collections: list[str] | None = None
+    snapshot: dict[str, Any] | None = None  # a snapshot's metadata, which every renderer reads
+
+
+class _Gap(_Strict):
+    path: str
+    problem: str
+
+
+class _Note(_Strict):
+    path: str
+    note: str
 
 
 class _Summary(BaseModel):
@@ -79,8 +92,8 @@ class _Summary(BaseModel):
 
 
 class _Coverage(_Strict):
-    gaps: list[dict[str, str]]
-    notes: list[dict[str, str]]
+    gaps: list[_Gap]
+    notes: list[_Note]
 
 
 class _Finding(_Strict):
@@ -134,8 +147,8 @@ class _Inventory(_Strict):
     duplicates_merged: int = Field(ge=0)
     collections: list[str]
     subscriptions: list[str]
-    by_type: dict[str, int]
-    unknown_types: dict[str, int]
+    by_type: dict[str, Annotated[int, Field(ge=0)]]
+    unknown_types: dict[str, Annotated[int, Field(ge=0)]]
     referenced_not_seen: list[_Unseen]
 
 
@@ -172,6 +185,20 @@ def read(path: str | Path) -> dict[str, Any]:
     rules = {r["rule_id"]: (r["severity"], r["category"]) for r in data["rules"]}
     if type(data["report_version"]) is not int:  # strict Literal[1] still takes True, 1.0
         raise InputError(f, "malformed report: report_version: Input should be 1")
+    try:
+        datetime.strptime(data["generated_at"], "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise InputError(f, "malformed report: generated_at: not a UTC time") from None
+    for i, d in enumerate(data["inputs"]):
+        meta = d.get("snapshot")
+        if d["format"] == "snapshot" and (
+            meta is None or not isinstance(meta.get("cloud", ""), str)
+        ):
+            raise InputError(
+                f,
+                f"malformed report: inputs.{i}: a snapshot input without its metadata "
+                "or cloud name",
+            )
     failed: Counter[str] = Counter()
     unjudged: Counter[str] = Counter()
     whole: set[str] = set()

@@ -83,3 +83,70 @@ def test_report_version_must_be_the_integer_1(
     a["report_version"] = version
     path = write(tmp_path / "a.json", a)
     _refused(*_merge([path, split["reports"][1]], capsys)[::2], path)
+
+
+def _edit_gap_path(d: dict[str, Any]) -> None:
+    d["coverage"]["gaps"] = [{"problem": "x"}]
+
+
+def _edit_gap_key(d: dict[str, Any]) -> None:
+    d["coverage"]["gaps"] = [{"path": "p", "note": "x"}]
+
+
+def _edit_note_key(d: dict[str, Any]) -> None:
+    d["coverage"]["notes"] = [{"path": "p", "problem": "x"}]
+
+
+def _edit_snapshot_meta(d: dict[str, Any]) -> None:
+    del d["inputs"][0]["snapshot"]
+
+
+def _edit_snapshot_str(d: dict[str, Any]) -> None:
+    d["inputs"][0]["snapshot"] = "x"
+
+
+def _edit_cloud(d: dict[str, Any]) -> None:
+    d["inputs"][0]["snapshot"]["cloud"] = 5
+
+
+def _edit_collections(d: dict[str, Any]) -> None:
+    d["inputs"][0]["collections"] = 5
+
+
+def _edit_time(d: dict[str, Any]) -> None:
+    d["generated_at"] = "9999-99-99T99:99:99Z"
+
+
+def _edit_count(d: dict[str, Any]) -> None:
+    d["inventory"]["by_type"]["x"] = -5
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        _edit_gap_path,
+        _edit_gap_key,
+        _edit_note_key,
+        _edit_snapshot_meta,
+        _edit_snapshot_str,
+        _edit_cloud,
+        _edit_collections,
+        _edit_time,
+        _edit_count,
+    ],
+)
+def test_misshapen_parts_the_renderers_read_are_refused_not_a_crash(
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Any
+) -> None:
+    """Each of these once reached a renderer (exit 4, KeyError) or the merged report as is."""
+    a = doc(split["reports"][0])
+    edit(a)
+    path = write(tmp_path / "a.json", a)
+    outputs = [
+        arg
+        for fmt in ("json", "sarif", "markdown", "csv")
+        for arg in ("--output", f"{fmt}:{tmp_path / ('out.' + fmt)}")
+    ]
+    argv = ["merge", str(path), str(split["reports"][1]), "--format", "table", "--allow-partial"]
+    code, _, err = run([*argv, *outputs], capsys)
+    _refused(code, err, path)
