@@ -322,6 +322,10 @@ def check(
                     "a merged report is of one cloud",
                 )
             clouds.setdefault(cloud, path)
+    for i, rep in enumerate(reports):
+        twin = next((j for j in range(i) if reports[j] == rep), None)
+        if twin is not None:  # its findings would merge once, its counts twice
+            raise InputError(paths[i], f"is the same report as {paths[twin]}: give each once")
     for rid, severity, category in _signature(first):
         rule = known.get(rid)
         if rule is None or (rule.spec.severity, rule.spec.category) != (severity, category):
@@ -363,6 +367,35 @@ def _findings(
     out = [(Finding(**d), text) for group in copies.values() for text, (_, d) in group.items()]
     out.sort(key=lambda ft: (ft[0].sort_key(), ft[1]))
     return [f for f, _ in out]
+
+
+def _overlap(
+    paths: Sequence[str], reports: Sequence[dict[str, Any]], gaps: list[dict[str, str]]
+) -> None:
+    """A resource two partitions both judged (a finding or a check on it) means they
+    overlap: each held the shared part of a component with only some of the rest, so
+    either may have judged it wrongly, however alike their findings read. A coverage gap
+    per pair of partitions, naming the first such resource."""
+    owner: dict[str, int] = {}
+    shared: dict[tuple[int, int], list[str]] = {}
+    for i, rep in enumerate(reports):
+        ids = {arm.key(d["resource_id"]): d["resource_id"] for d in rep["findings"]}
+        for n in rep["not_evaluated"]:
+            if n["resource_id"] is not None:
+                ids.setdefault(arm.key(n["resource_id"]), n["resource_id"])
+        for k in sorted(ids):
+            j = owner.setdefault(k, i)
+            if j != i:
+                shared.setdefault((j, i), []).append(ids[k])
+    for (j, i), both in sorted(shared.items()):
+        gaps.append(
+            {
+                "path": paths[i],
+                "problem": f"judged {len(both)} resource(s) {paths[j]} also judged (first "
+                f"{both[0]}): the partitions overlap, so each judged a shared network "
+                "component in part",
+            }
+        )
 
 
 def _not_evaluated(reports: Sequence[dict[str, Any]]) -> list[NotEvaluated]:
@@ -505,6 +538,7 @@ def merge(
 
     fail_on = fail_on or reports[0]["summary"]["fail_on"]
     gaps = [g for rep in reports for g in rep["coverage"]["gaps"]]
+    _overlap(paths, reports, gaps)
     findings = tuple(_findings(paths, reports, gaps))
     inventory = _inventory(paths, reports, gaps)
     gaps_t = _unique(gaps)

@@ -165,14 +165,22 @@ def test_merge_order_of_reports_changes_only_the_inputs(
 
 
 def test_identical_copies_appear_once(
-    split: dict[str, Any], capsys: pytest.CaptureFixture[str]
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A report merged with itself (a shared resource judged alike twice): one copy."""
-    a = str(split["reports"][0])
-    merged = json.loads(run(["merge", a, a, "--format", "json"], capsys)[1])
+    """Two partitions that both judged a resource alike: one copy, but they overlap, so
+    each judged a shared component in part: a coverage gap (test_merge_hostile: the
+    same report twice is refused)."""
+    a = doc(split["reports"][0])
+    a["inputs"][0]["path"] = "elsewhere.json"
+    code, out, _ = run(
+        ["merge", str(split["reports"][0]), str(write(tmp_path / "a.json", a)), "--format", "json"],
+        capsys,
+    )
+    merged = json.loads(out)
     assert [f["fingerprint"] for f in merged["findings"]] == [
         f["fingerprint"] for f in doc(split["reports"][0])["findings"]
     ]
+    assert code == 3 and any("overlap" in g["problem"] for g in merged["coverage"]["gaps"])
 
 
 def test_differing_copies_are_both_kept_and_a_gap(

@@ -7,6 +7,7 @@ the file) or keep the merged run failing or incomplete: never turn into a pass.
 # ruff: noqa: F811  (the fixtures imported from test_merge are parameters here)
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,41 @@ def test_misshapen_parts_the_renderers_read_are_refused_not_a_crash(
     argv = ["merge", str(path), str(split["reports"][1]), "--format", "table", "--allow-partial"]
     code, _, err = run([*argv, *outputs], capsys)
     _refused(code, err, path)
+
+
+def test_the_same_report_twice_is_refused(
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """By path or as a byte-for-byte copy: its findings would merge once, its counts twice."""
+    a = split["reports"][0]
+    copy = tmp_path / "copy.json"
+    copy.write_bytes(a.read_bytes())
+    for second in (a, copy):
+        _refused(*_merge([a, split["reports"][1], second], capsys)[::2], second)
+
+
+def test_a_copy_with_one_finding_edited_is_an_overlap_not_a_pass(
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = doc(split["reports"][0])
+    a["findings"][0]["message"] = "nothing to see"
+    code, out, _ = _merge([split["reports"][0], write(tmp_path / "a.json", a)], capsys)
+    merged = json.loads(out)
+    assert code == 3 and merged["summary"]["complete"] is False
+    problems = [g["problem"] for g in merged["coverage"]["gaps"]]
+    assert any("overlap" in p for p in problems) and any("differs" in p for p in problems)
+
+
+def test_partitions_sharing_a_judged_resource_are_a_gap(
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A resource in two partitions (the shared hub of a cut component), judged alike by
+    both: each saw only part of its component, so alike is not enough."""
+    a, b = doc(split["reports"][0]), doc(split["reports"][1])
+    shared = a["findings"][0]
+    b["findings"].append(shared)
+    next(r for r in b["rules"] if r["rule_id"] == shared["rule_id"])["failed"] += 1
+    code, out, _ = _merge([split["reports"][0], write(tmp_path / "b.json", b)], capsys)
+    merged = json.loads(out)
+    assert code == 3 and merged["summary"]["complete"] is False
+    assert [g for g in merged["coverage"]["gaps"] if shared["resource_id"] in g["problem"]]
