@@ -1044,6 +1044,10 @@ def _partition_command(args: argparse.Namespace) -> int:
     clash = _clash(paths, [args.snapshot], [])
     if clash:
         return _fail(clash)
+    mine = {os.path.basename(p) for p in paths}
+    stale = sorted(p for p in Path(args.out_dir).glob("part-*.json") if p.name not in mine)
+    if stale:  # 'scan DIR/part-*.json' would read an earlier split's rows twice
+        return _fail(f"{stale[0]}: a part of an earlier partition: give an empty --out-dir")
     for path, doc in zip(paths, docs, strict=True):
         code = _write(path, partition.text(doc), "snapshot")
         if code:

@@ -21,10 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import arm
+from .collections import NAMES
 from .files import InputError, read_json
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from .estate import Estate
+    from .graph import AuditGraph
 
 
 def components(estate: Estate) -> list[list[str]]:
@@ -45,6 +49,8 @@ def components(estate: Estate) -> list[list[str]]:
             ip = rec.get("ipv4Address") if isinstance(rec, dict) else None
             for pe in g.endpoint_ips.get(str(ip), ()) if ip else ():
                 joined.add_edge(k, pe)
+    _join_by_ip(g, joined)
+    _join_outbound_rules(g, joined)
     for k in estate.rows:  # a child row goes with its parent resource, when held
         joined.add_node(k)
         up = arm.parent(k)
@@ -60,6 +66,44 @@ def components(estate: Estate) -> list[list[str]]:
             out.append(held)
     out.sort(key=lambda c: c[0])
     return out
+
+
+def _join_by_ip(g: AuditGraph, joined: nx.Graph) -> None:
+    """The DNS answer follows a server IP to the resolver listening on it (an inbound
+    endpoint, an Azure Firewall) by address, not by edge; a firewall then asks Azure DNS in
+    the VNet of its subnet, or its proxy's servers: join each with all of those."""
+    from .relations.dns_answer import _ip_owners, _vnet_of_ipconfigs, firewall_dns
+
+    owners = _ip_owners(g)
+    for k in g.g:  # the DNS server nodes (no ARM type: keyed by their IP)
+        if isinstance(k, str) and k.startswith("dns-server:"):
+            for _, owner in owners.get(k.removeprefix("dns-server:"), ()):
+                joined.add_edge(k, owner)
+    for kind in ("dns_inbound_endpoint", "azure_firewall"):
+        for k in g.nodes_of_kind(kind):
+            vnet = _vnet_of_ipconfigs(g, k)
+            if vnet is not None:
+                joined.add_edge(k, vnet)
+            settings = firewall_dns(g, k) if kind == "azure_firewall" else None
+            for ip in settings[1] if isinstance(settings, tuple) else ():
+                for vnet, _ in g.vnets_containing(str(ip)):
+                    joined.add_edge(k, vnet)
+                for _, owner in owners.get(str(ip), ()):
+                    joined.add_edge(k, owner)
+
+
+def _join_outbound_rules(g: AuditGraph, joined: nx.Graph) -> None:
+    """A workspace's managed-network private-endpoint rule names its target by id in its
+    properties (no edge): the rule is judged by whether that resource is in the estate."""
+    for k in g.nodes_of_kind("aml_workspace"):
+        props = g.row(k).get("properties")
+        managed = props.get("managedNetwork") if isinstance(props, dict) else None
+        rules = managed.get("outboundRules") if isinstance(managed, dict) else None
+        for rule in rules.values() if isinstance(rules, dict) else ():
+            dest = rule.get("destination") if isinstance(rule, dict) else None
+            target = dest.get("serviceResourceId") if isinstance(dest, dict) else None
+            if isinstance(target, str) and target.strip():
+                joined.add_edge(k, arm.key(target))
 
 
 def pack(groups: Iterable[list[str]], weights: dict[str, int], parts: int) -> list[list[str]]:
@@ -95,6 +139,10 @@ def split(path: str | Path, parts: int) -> list[dict[str, Any]]:
     bins = pack(components(estate), weights, max(parts, 1))
     where = {k: i for i, b in enumerate(bins) for k in b}
     header = {k: v for k, v in doc.items() if k != "rows"}
+    # what the whole snapshot holds (declared, or evident from its rows) each part holds:
+    # a part without gateway rows must still read "no gateway" as the whole does, not as
+    # "gateways were not collected"
+    header["collections"] = [c for c in NAMES if c in estate.collections()]
     out: list[dict[str, Any]] = [dict(header, rows=[]) for _ in bins]
     for k, r in keyed:
         out[where[k]]["rows"].append(r)

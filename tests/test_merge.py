@@ -113,8 +113,14 @@ def test_partition_keeps_every_row_once(
     )
     ids = [{r["id"].lower() for r in d["rows"]} for d in docs]
     assert all(a.isdisjoint(b) for i, a in enumerate(ids) for b in ids[i + 1 :])
-    header = {k: v for k, v in doc(estate).items() if k != "rows"}
-    assert all({k: v for k, v in d.items() if k != "rows"} == header for d in docs)
+    header = {k: v for k, v in doc(estate).items() if k not in ("rows", "collections")}
+    assert all(
+        {k: v for k, v in d.items() if k not in ("rows", "collections")} == header for d in docs
+    )
+    # each part declares what the whole held (declared or evident from its rows): test_merge_hostile
+    declared = set(doc(estate).get("collections", ()))
+    assert all(declared <= set(d["collections"]) for d in docs)
+    assert len({tuple(d["collections"]) for d in docs}) == 1
 
 
 def test_partition_refuses_what_is_not_a_snapshot(

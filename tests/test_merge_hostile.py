@@ -189,3 +189,65 @@ def test_partitions_sharing_a_judged_resource_are_a_gap(
     merged = json.loads(out)
     assert code == 3 and merged["summary"]["complete"] is False
     assert [g for g in merged["coverage"]["gaps"] if shared["resource_id"] in g["problem"]]
+
+
+# -- partition must not cut what a rule joins by address or by a name in properties --------
+TOPOLOGIES = Path(__file__).resolve().parent.parent / "fixtures" / "topologies"
+HEADER = {
+    "format": "mlops-audit-snapshot",
+    "version": 1,
+    "tool_version": "test",
+    "collected_at": "2026-01-01T00:00:00Z",
+    "scopes": [],
+    "collections": ["resources", "dnsresources", "computes", "privatednszonegroups"],
+    "failures": [],
+}
+
+
+@pytest.mark.parametrize(
+    "topology",
+    [
+        "dns-firewall-proxy",  # a VNet's DNS server is a firewall's IP (no edge)
+        "serve-managed-vnet",  # an outbound rule names its private endpoint's target by id
+        "peer-gateway-missing",  # gateway rows in another part read as "not collected"
+        "dns-private-resolver",
+        "peer-hub-spoke-clean",
+        "serve-hub-project",
+    ],
+)
+def test_partition_cuts_no_component_a_rule_reads(
+    topology: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Split into as many parts as it will go, each scanned alone, merged: the one scan."""
+    rows = json.loads((TOPOLOGIES / topology / "estate.json").read_text(encoding="utf-8"))
+    snap = write(tmp_path / "snap.json", dict(HEADER, rows=rows))
+    code, _, err = run(
+        ["partition", str(snap), "--parts", "64", "--out-dir", str(tmp_path)], capsys
+    )
+    assert code == 0, err
+    gate = ["--fail-on", "none", "--allow-partial", "--format", "json"]
+    reports = []
+    for i, part in enumerate(sorted(tmp_path.glob("part-*.json"))):
+        out = tmp_path / f"r{i}.json"
+        assert run(["scan", "--snapshot", str(part), *gate, "--output", str(out)], capsys)[0] == 0
+        reports.append(str(out))
+    whole = json.loads(run(["scan", "--snapshot", str(snap), *gate], capsys)[1])
+    code, out, err = run(["merge", *reports, *gate], capsys)
+    assert code == 0, err
+    merged = json.loads(out)
+    for key in ("findings", "not_evaluated", "rules", "summary", "coverage", "inventory"):
+        assert merged[key] == whole[key], key
+
+
+def test_partition_refuses_to_leave_stale_parts_beside_its_own(
+    split: dict[str, Any], estate: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second, smaller partition into the same folder would leave part files of the
+    first that 'scan DIR/part-*.json' then reads twice."""
+    argv = ["partition", str(estate), "--out-dir", str(tmp_path), "--parts"]
+    assert run([*argv, "3"], capsys)[0] == 0
+    stale = tmp_path / "part-002.json"
+    before = stale.read_bytes()
+    code, _, err = run([*argv, "2"], capsys)
+    assert code == 2 and str(stale) in err and stale.read_bytes() == before
+    assert run([*argv, "3"], capsys)[0] == 0  # the same split again overwrites its own
