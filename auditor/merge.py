@@ -652,6 +652,9 @@ def merge_files(
 ) -> ReportView:
     """Read, check and merge the reports at ``paths``, then apply ``baseline`` (a baseline
     file or an earlier JSON report) to the whole (InputError on the first problem)."""
+    blank = next((p for p in paths if not p.strip()), None)
+    if blank is not None:  # an unset variable: not the current folder
+        raise InputError(repr(blank), "needs a report file path, got an empty value")
     reports = [read(p) for p in paths]
     check(paths, reports, rules, fail_on)
     known = None

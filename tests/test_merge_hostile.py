@@ -251,3 +251,10 @@ def test_partition_refuses_to_leave_stale_parts_beside_its_own(
     code, _, err = run([*argv, "2"], capsys)
     assert code == 2 and str(stale) in err and stale.read_bytes() == before
     assert run([*argv, "3"], capsys)[0] == 0  # the same split again overwrites its own
+
+
+def test_an_empty_report_path_is_named_not_read_as_the_current_folder(
+    split: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _merge(["", split["reports"][1]], capsys)
+    assert code == 2 and "empty" in err and "directory" not in err
