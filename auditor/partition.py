@@ -143,7 +143,9 @@ def split(path: str | Path, parts: int) -> list[dict[str, Any]]:
     # a part without gateway rows must still read "no gateway" as the whole does, not as
     # "gateways were not collected"
     header["collections"] = [c for c in NAMES if c in estate.collections()]
-    out: list[dict[str, Any]] = [dict(header, rows=[]) for _ in bins]
+    # a snapshot of no rows is still one part: its failures and notes (everything denied,
+    # say) must reach a scan, which reports it incomplete, rather than no part at all
+    out: list[dict[str, Any]] = [dict(header, rows=[]) for _ in bins or [[]]]
     for k, r in keyed:
         out[where[k]]["rows"].append(r)
     return out

@@ -258,3 +258,21 @@ def test_an_empty_report_path_is_named_not_read_as_the_current_folder(
 ) -> None:
     code, _, err = _merge(["", split["reports"][1]], capsys)
     assert code == 2 and "empty" in err and "directory" not in err
+
+
+def test_a_snapshot_of_no_rows_is_one_part_that_keeps_its_failures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Everything denied: no rows, one failure. No part at all would leave nothing to scan,
+    and a pipeline scanning DIR/part-*.json would pass."""
+    failure = {"scope": "subscription x", "what": "read", "error": "denied"}
+    snap = write(tmp_path / "snap.json", dict(HEADER, rows=[], failures=[failure]))
+    out = tmp_path / "parts"
+    code, _, err = run(["partition", str(snap), "--parts", "3", "--out-dir", str(out)], capsys)
+    assert code == 0, err
+    parts = sorted(out.glob("part-*.json"))
+    assert len(parts) == 1 and doc(parts[0])["failures"] == [failure]
+    report = tmp_path / "r.json"
+    scan = ["scan", "--snapshot", str(parts[0]), "--fail-on", "none", "--allow-partial"]
+    assert run([*scan, "--output", f"json:{report}"], capsys)[0] == 0
+    assert run(["merge", str(report), "--fail-on", "none"], capsys)[0] == 3
