@@ -167,6 +167,19 @@ class _Report(_Strict):
     inventory: _Inventory
 
 
+def _is_mark(mark: Any) -> bool:
+    """``partition``'s mark on a part: {"of": split id, "part": i, "parts": n}, 0 <= i < n."""
+    if not isinstance(mark, dict) or set(mark) != {"of", "part", "parts"}:
+        return False
+    part, parts = mark["part"], mark["parts"]
+    return (
+        isinstance(mark["of"], str)
+        and type(part) is int
+        and type(parts) is int
+        and 0 <= part < parts
+    )
+
+
 def read(path: str | Path) -> dict[str, Any]:
     """One partition's JSON report, checked whole: anything else is one InputError line."""
     f = Path(path)
@@ -191,6 +204,11 @@ def read(path: str | Path) -> dict[str, Any]:
         raise InputError(f, "malformed report: generated_at: not a UTC time") from None
     for i, d in enumerate(data["inputs"]):
         meta = d.get("snapshot")
+        mark = meta.get("partition") if meta is not None else None
+        if mark is not None and not _is_mark(mark):
+            raise InputError(
+                f, f"malformed report: inputs.{i}.snapshot.partition: not a part of a split"
+            )
         if d["format"] == "snapshot" and (
             meta is None or not isinstance(meta.get("cloud", ""), str)
         ):
@@ -326,6 +344,22 @@ def check(
         twin = next((j for j in range(i) if reports[j] == rep), None)
         if twin is not None:  # its findings would merge once, its counts twice
             raise InputError(paths[i], f"is the same report as {paths[twin]}: give each once")
+    parts: dict[tuple[str, int], str] = {}
+    counts: dict[str, int] = {}
+    for path, rep in zip(paths, reports, strict=True):
+        for i in rep["inputs"]:
+            mark = (i.get("snapshot") or {}).get("partition")
+            if mark is None:
+                continue
+            other = parts.setdefault((mark["of"], mark["part"]), path)
+            if other != path:  # scanned twice: its findings would merge once, counts twice
+                raise InputError(
+                    path,
+                    f"scanned part {mark['part']} of partition {mark['of']}, as {other} did: "
+                    "give each part once",
+                )
+            if mark["parts"] != counts.setdefault(mark["of"], mark["parts"]):
+                raise InputError(path, f"disagrees on how many parts partition {mark['of']} has")
     for rid, severity, category in _signature(first):
         rule = known.get(rid)
         if rule is None or (rule.spec.severity, rule.spec.category) != (severity, category):
@@ -396,6 +430,31 @@ def _overlap(
                 "component in part",
             }
         )
+
+
+def _parts(
+    paths: Sequence[str], reports: Sequence[dict[str, Any]], gaps: list[dict[str, str]]
+) -> None:
+    """The parts of each ``partition`` split the reports' snapshots say they are: one
+    missing is a coverage gap (its rows were not scanned, so this is not a pass)."""
+    held: dict[str, tuple[int, set[int], str]] = {}
+    for path, rep in zip(paths, reports, strict=True):
+        for i in rep["inputs"]:
+            mark = (i.get("snapshot") or {}).get("partition")
+            if mark is not None:
+                n, got, first = held.setdefault(mark["of"], (mark["parts"], set(), path))
+                got.add(mark["part"])
+    for of, (n, got, first) in sorted(held.items()):
+        missing = [str(p) for p in range(n) if p not in got]
+        if missing:
+            gaps.append(
+                {
+                    "path": first,
+                    "problem": f"part(s) {', '.join(missing[:10])} of the {n} parts of "
+                    f"partition {of} are not among the merged reports: their rows were not "
+                    "scanned",
+                }
+            )
 
 
 def _not_evaluated(reports: Sequence[dict[str, Any]]) -> list[NotEvaluated]:
@@ -538,6 +597,7 @@ def merge(
 
     fail_on = fail_on or reports[0]["summary"]["fail_on"]
     gaps = [g for rep in reports for g in rep["coverage"]["gaps"]]
+    _parts(paths, reports, gaps)
     _overlap(paths, reports, gaps)
     findings = tuple(_findings(paths, reports, gaps))
     inventory = _inventory(paths, reports, gaps)

@@ -14,6 +14,7 @@ partition's scan is as incomplete as the whole.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 from collections.abc import Iterable
@@ -145,7 +146,14 @@ def split(path: str | Path, parts: int) -> list[dict[str, Any]]:
     header["collections"] = [c for c in NAMES if c in estate.collections()]
     # a snapshot of no rows is still one part: its failures and notes (everything denied,
     # say) must reach a scan, which reports it incomplete, rather than no part at all
-    out: list[dict[str, Any]] = [dict(header, rows=[]) for _ in bins or [[]]]
+    # which split this part is of, so merge can tell a part missing or given twice: the
+    # source's row keys in order (cheap next to the parse; the same file, the same id)
+    of = hashlib.sha256("\n".join(k for k, _ in keyed).encode("utf-8", "surrogatepass"))
+    n = len(bins) or 1
+    out: list[dict[str, Any]] = [
+        dict(header, partition={"of": of.hexdigest()[:32], "part": i, "parts": n}, rows=[])
+        for i in range(n)
+    ]
     for k, r in keyed:
         out[where[k]]["rows"].append(r)
     return out

@@ -164,16 +164,51 @@ def test_the_same_report_twice_is_refused(
         _refused(*_merge([a, split["reports"][1], second], capsys)[::2], second)
 
 
-def test_a_copy_with_one_finding_edited_is_an_overlap_not_a_pass(
+def test_a_copy_with_one_finding_edited_is_refused_or_an_overlap(
     split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Marked as the same part: refused. Unmarked (a hand-made split): an overlap gap."""
     a = doc(split["reports"][0])
     a["findings"][0]["message"] = "nothing to see"
-    code, out, _ = _merge([split["reports"][0], write(tmp_path / "a.json", a)], capsys)
+    path = write(tmp_path / "a.json", a)
+    _refused(*_merge([split["reports"][0], path], capsys)[::2], path)
+    del a["inputs"][0]["snapshot"]["partition"]
+    code, out, _ = _merge([split["reports"][0], write(path, a)], capsys)
     merged = json.loads(out)
     assert code == 3 and merged["summary"]["complete"] is False
     problems = [g["problem"] for g in merged["coverage"]["gaps"]]
     assert any("overlap" in p for p in problems) and any("differs" in p for p in problems)
+
+
+def test_a_part_missing_is_a_gap_not_a_pass(
+    split: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two parts, one merged: the other's rows would pass unscanned."""
+    code, out, _ = _merge([split["reports"][1]], capsys, "--fail-on", "none")
+    merged = json.loads(out)
+    assert code == 3 and merged["summary"]["complete"] is False
+    assert any("part(s) 0 of the 2 parts" in g["problem"] for g in merged["coverage"]["gaps"])
+
+
+@pytest.mark.parametrize(
+    "mark", ["x", {"of": "a", "part": 2, "parts": 2}, {"of": "a", "part": True, "parts": 2}]
+)
+def test_a_malformed_part_mark_is_refused(
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str], mark: Any
+) -> None:
+    a = doc(split["reports"][0])
+    a["inputs"][0]["snapshot"]["partition"] = mark
+    path = write(tmp_path / "a.json", a)
+    _refused(*_merge([path, split["reports"][1]], capsys)[::2], path)
+
+
+def test_parts_of_a_split_disagreeing_on_its_size_are_refused(
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    b = doc(split["reports"][1])
+    b["inputs"][0]["snapshot"]["partition"]["parts"] = 3
+    path = write(tmp_path / "b.json", b)
+    _refused(*_merge([split["reports"][0], path], capsys)[::2], path)
 
 
 def test_partitions_sharing_a_judged_resource_are_a_gap(
