@@ -110,9 +110,10 @@ def _join_outbound_rules(g: AuditGraph, joined: nx.Graph) -> None:
 def pack(groups: Iterable[list[str]], weights: dict[str, int], parts: int) -> list[list[str]]:
     """Groups into at most ``parts`` bins of similar weight: heaviest group first into the
     lightest bin (ties: the lower bin), deterministic."""
+    ordered = sorted(groups, key=lambda g: (-sum(weights.get(k, 1) for k in g), g[0]))
+    parts = min(parts, len(ordered))  # a bin per group at most: --parts 10**9 is no 10**9 list
     bins: list[list[str]] = [[] for _ in range(parts)]
     heap = [(0, i) for i in range(parts)]
-    ordered = sorted(groups, key=lambda g: (-sum(weights.get(k, 1) for k in g), g[0]))
     for group in ordered:
         load, i = heapq.heappop(heap)
         bins[i].extend(group)

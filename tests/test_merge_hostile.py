@@ -311,3 +311,14 @@ def test_a_snapshot_of_no_rows_is_one_part_that_keeps_its_failures(
     scan = ["scan", "--snapshot", str(parts[0]), "--fail-on", "none", "--allow-partial"]
     assert run([*scan, "--output", f"json:{report}"], capsys)[0] == 0
     assert run(["merge", str(report), "--fail-on", "none"], capsys)[0] == 3
+
+
+def test_a_huge_parts_count_costs_no_more_than_the_components(
+    estate: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--parts 10**12 once built a list of that many bins (memory error or a long hang)."""
+    from auditor import partition
+
+    assert partition.pack([["a"], ["b"]], {}, 10**12) == [["a"], ["b"]]
+    argv = ["partition", str(estate), "--parts", str(10**12), "--out-dir", str(tmp_path)]
+    assert run(argv, capsys)[0] == 0
