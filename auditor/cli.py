@@ -1025,8 +1025,9 @@ def _merge_command(args: argparse.Namespace, all_rules: list) -> int:  # type: i
     if not view.coverage.complete and not args.allow_partial:
         if not args.quiet:
             _say(
-                "incomplete: a partition was incomplete or the partitions disagree; this is "
-                "not a pass (exit 3; the report says which and why; --allow-partial accepts it)"
+                "incomplete: a partition was incomplete or missing, or the partitions disagree; "
+                "this is not a pass (exit 3; the report says which and why; --allow-partial "
+                "accepts it)"
             )
         return EXIT_INCOMPLETE
     return EXIT_OK
