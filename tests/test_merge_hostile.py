@@ -322,3 +322,41 @@ def test_a_huge_parts_count_costs_no_more_than_the_components(
     assert partition.pack([["a"], ["b"]], {}, 10**12) == [["a"], ["b"]]
     argv = ["partition", str(estate), "--parts", str(10**12), "--out-dir", str(tmp_path)]
     assert run(argv, capsys)[0] == 0
+
+
+EVIL = (
+    "\x1b[2J\x1b]8;;http://evil\x07click\x1b]8;;\x07 [bold red]RICH[/] <script>x</script> "
+    "| `md` **b** \r\n=HYPERLINK(1)\u202e"
+)
+
+
+def test_hostile_strings_stay_data_in_every_format_merge_writes(
+    split: dict[str, Any], tmp_path: Path
+) -> None:
+    """Terminal controls, Rich markup, HTML and Markdown in a partition's finding, note and
+    input path: inert in each format, the table on a terminal included."""
+    import io
+
+    from auditor import merge, report
+    from auditor.report import safe
+    from auditor.rules import load_rules
+
+    a = doc(split["reports"][0])
+    for key in ("message", "title", "resource_name", "remediation"):
+        a["findings"][0][key] = EVIL
+    a["coverage"]["notes"] = [{"path": EVIL, "note": EVIL}]
+    a["inputs"][0]["path"] = EVIL
+    path = write(tmp_path / "a.json", a)
+    view = merge.merge_files([str(path), str(split["reports"][1])], load_rules([]))
+    for fmt in ("markdown", "csv", "table", "sarif", "json"):
+        text = report.render(fmt, view)
+        assert "\x1b" not in text and "\x07" not in text, fmt
+    md = report.render("markdown", view)
+    assert "&lt;script&gt;" in md  # escaped in table cells (code spans hold it inert)
+    buf = io.StringIO()
+    console = safe.console(buf, force_terminal=True, width=200)
+    report.render_terminal(view, console)
+    shown = buf.getvalue()
+    for control in ("\x1b[2J", "\x1b]8", "\x07", "\u202e"):
+        assert control not in shown
+    assert "[bold red]RICH[/]" in shown  # markup printed as text, not applied
