@@ -450,9 +450,9 @@ def _parts(
             gaps.append(
                 {
                     "path": first,
-                    "problem": f"part(s) {', '.join(missing[:10])} of the {n} parts of "
-                    f"partition {of} are not among the merged reports: their rows were not "
-                    "scanned",
+                    "problem": f"{len(missing)} of the {n} parts of partition {of} "
+                    f"({', '.join(missing[:10])}{', ...' if len(missing) > 10 else ''}) are "
+                    "not among the merged reports: their rows were not scanned",
                 }
             )
 

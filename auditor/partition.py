@@ -2,14 +2,19 @@
 
 docs/scale.md: the partitions of a tenant too large for one machine are the connected
 components of the audit graph taken undirected (every edge kind), plus the joins the
-relations make by IP rather than by edge (an A record with every endpoint holding its IP),
+relations make by IP or by a name in properties rather than by edge (an A record with every
+endpoint holding its IP, a DNS server IP with the firewall or resolver listening on it, a
+firewall with its subnet's VNet and its DNS proxy's servers, a managed-network outbound rule
+with its private endpoint's target),
 and every row goes with its parent resource (a zone's records and links, a VM's extensions,
 a workspace's computes). Whole components are packed into N snapshots of similar row
 counts; each is scanned on its own and ``mlops-audit merge`` joins their JSON reports.
 
 Fail closed: every row of the input lands in exactly one part (rows of one id together), and
 what the input says it lacks (``failures``) and its ``notes`` go into every part, so each
-partition's scan is as incomplete as the whole.
+partition's scan is as incomplete as the whole; each part declares the collections the
+whole held, and is marked with its split's id, its index and the count, so merge can tell a
+part missing (a coverage gap) or given twice (refused).
 """
 
 from __future__ import annotations

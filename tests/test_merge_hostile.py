@@ -187,7 +187,7 @@ def test_a_part_missing_is_a_gap_not_a_pass(
     code, out, _ = _merge([split["reports"][1]], capsys, "--fail-on", "none")
     merged = json.loads(out)
     assert code == 3 and merged["summary"]["complete"] is False
-    assert any("part(s) 0 of the 2 parts" in g["problem"] for g in merged["coverage"]["gaps"])
+    assert any("1 of the 2 parts of partition" in g["problem"] for g in merged["coverage"]["gaps"])
 
 
 @pytest.mark.parametrize(
