@@ -865,8 +865,9 @@ def _leave(code: int) -> int:
     if not _PROCESS["leave_fast"]:
         return code
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: started with the descriptor closed (2>&-)
+                stream.flush()
     except (OSError, ValueError):  # a closed pipe: the normal exit says so
         return code
     os._exit(code)

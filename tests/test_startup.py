@@ -182,3 +182,24 @@ def test_only_a_finished_scan_leaves_early(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("", encoding="utf-8")
     proc = _program("scan", "--snapshot", str(GOOD), "--output", str(tmp_path / "file" / "r"))
     assert proc.returncode == 2 and "cannot write" in proc.stderr and "torn down" in proc.stderr
+
+
+@pytest.mark.parametrize(("extra", "code"), [(("--fail-on", "none"), 0), ((), 1)])
+def test_a_finished_scan_with_stderr_closed_leaves_with_its_code(
+    tmp_path: Path, extra: tuple[str, ...], code: int
+) -> None:
+    """``2>&-``: Python has no sys.stderr. The early exit must not fail on it (it did:
+    exit 4, and the 'internal error' line, printed to stdout, ended the JSON report)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "0"}
+    out = tmp_path / "r.sarif"
+    argv = ["scan", "--snapshot", str(TERRAFORM), "--format", "json", "--output", f"sarif:{out}"]
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$@" 2>&-', "sh", sys.executable, "-c", PROGRAM, *argv, *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.returncode == code
+    assert json.loads(proc.stdout)["summary"]["findings"] == 4  # stdout whole, nothing after
+    assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"
