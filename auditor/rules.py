@@ -322,7 +322,7 @@ def _strict(kind: str, construct: Callable[[Any, Any], Any]) -> Callable[[Any, A
             return construct(loader, node)
         except (AttributeError, KeyError, IndexError):
             raise yaml.constructor.ConstructorError(
-                None, None, f"{node.value!r} is not a {kind}", node.start_mark
+                None, None, f"{node.value[:40]!r} is not a {kind}", node.start_mark
             ) from None
 
     return build

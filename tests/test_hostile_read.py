@@ -354,3 +354,10 @@ def test_a_long_run_of_non_ascii_is_not_escaped_before_it_is_refused(tmp_path: P
         tracemalloc.stop()
     assert data[0]["name"] == "é" * 1_000_000
     assert peak < 4 * len(raw)  # bytes, text and the parsed string; escaping took ~40x
+
+
+def test_a_bad_tagged_scalar_is_named_short(tmp_path: Path) -> None:
+    path = _rule_file(tmp_path, "expires: !!timestamp " + "x" * 100_000 + "\n")
+    with pytest.raises(RuleFileError) as caught:
+        read_yaml(path)
+    assert str(caught.value) == f"{path}: invalid YAML: line 1: {'x' * 40!r} is not a timestamp"
