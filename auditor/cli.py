@@ -835,7 +835,9 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
         if stdout_fmt == "table" and sys.stdout.isatty():
             report.render_terminal(view, safe.console())
         else:
-            sys.stdout.write(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
+            code = _to_stdout(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
+            if code:
+                return code
     if not args.quiet:
         _warn_triage(run)
     if run.failed:
@@ -865,8 +867,9 @@ def _leave(code: int) -> int:
     if not _PROCESS["leave_fast"]:
         return code
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: started with the descriptor closed (2>&-)
+                stream.flush()
     except (OSError, ValueError):  # a closed pipe: the normal exit says so
         return code
     os._exit(code)
@@ -888,6 +891,24 @@ def _warn_triage(run: Any) -> None:
     ]
     for warning in warnings:
         _say(f"warning: {warning}")
+
+
+def _to_stdout(text: str) -> int:
+    """A report on stdout, flushed: a full disk or a closed pipe is one line and exit 2, as
+    for an ``--output`` path (it was exit 4, "a bug"). stdout then goes to the null device,
+    so the exit's own flush neither fails again nor prints a traceback."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+        except (OSError, ValueError):
+            pass
+        return _fail(f"cannot write the report to stdout: {exc.strerror or exc}")
+    return EXIT_OK
 
 
 def _write(path: str, text: str, what: str) -> int:
@@ -1019,7 +1040,9 @@ def _merge_command(args: argparse.Namespace, all_rules: list) -> int:  # type: i
         if stdout_fmt == "table" and sys.stdout.isatty():
             report.render_terminal(view, safe.console())
         else:
-            sys.stdout.write(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
+            code = _to_stdout(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
+            if code:
+                return code
     if view.gate.failed:
         return EXIT_FINDINGS
     if not view.coverage.complete and not args.allow_partial:
