@@ -10,7 +10,9 @@ through ``report.safe`` (controls shown, CI workflow commands defused).
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
+import io
 import os
 import stat
 import sys
@@ -680,7 +682,26 @@ def _internal_error(exc: Exception, verbose: bool) -> int:
     return EXIT_INTERNAL
 
 
+class _ClosedStream(io.TextIOBase):
+    """Stands in for a standard stream the process was started without (``>&-``): asking
+    whether it is a terminal answers no, and writing to it is the OSError a closed
+    descriptor gives, so a report meant for it fails with one line instead of a crash."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, f"{self._name} is closed")
+
+
 def main(argv: list[str] | None = None) -> int:
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream("stdout")
+    if sys.stderr is None:  # nowhere to say anything: messages are dropped, exit codes stay
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - held for the process's life
     args = build_parser().parse_args(argv)
     from .files import InputError
     from .rules import RuleFileError, load_rules

@@ -233,3 +233,33 @@ def test_a_report_stdout_cannot_take_is_one_line_and_exit_2(
     # one line, then the test program's exit hook (an error exits normally)
     assert err.splitlines()[1:] == ["torn down"], err
     assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "said"),
+    [
+        ((), 2, "mlops-audit: cannot write the report to stdout: stdout is closed"),
+        (("--quiet", "--fail-on", "none"), 0, ""),
+    ],
+)
+def test_a_scan_started_without_stdout_says_so_or_writes_its_files(
+    tmp_path: Path, extra: tuple[str, ...], code: int, said: str
+) -> None:
+    """``>&-``: Python has no sys.stdout. A report meant for stdout is one line and exit 2
+    (it was exit 4: isatty() on None); with the reports going to files the scan runs."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "0"}
+    out = tmp_path / "r.sarif"
+    argv = ["scan", "--snapshot", str(TERRAFORM), "--output", f"sarif:{out}", *extra]
+    if not extra:
+        argv += ["--format", "json"]
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-c", PROGRAM, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.returncode == code, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line != "torn down"]
+    assert lines == ([said] if said else []), proc.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"
