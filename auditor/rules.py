@@ -502,7 +502,8 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
             # Only this subject's rules ask its answers again: holding every answer to the
             # end cost ~50 MB at 100k rows (what relations share across subjects, they
             # memoize on the graph).
-            cache.clear()
+            if cache:
+                cache.clear()
     for outcome, per_type in judged_by:
         for rtype, judged in per_type:
             outcome.subjects += len(graph.nodes_of_type(rtype))
