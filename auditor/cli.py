@@ -10,7 +10,9 @@ through ``report.safe`` (controls shown, CI workflow commands defused).
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
+import io
 import os
 import stat
 import sys
@@ -680,7 +682,26 @@ def _internal_error(exc: Exception, verbose: bool) -> int:
     return EXIT_INTERNAL
 
 
+class _ClosedStream(io.TextIOBase):
+    """Stands in for a standard stream the process was started without (``>&-``): asking
+    whether it is a terminal answers no, and writing to it is the OSError a closed
+    descriptor gives, so a report meant for it fails with one line instead of a crash."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, f"{self._name} is closed")
+
+
 def main(argv: list[str] | None = None) -> int:
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream("stdout")
+    if sys.stderr is None:  # nowhere to say anything: messages are dropped, exit codes stay
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - held for the process's life
     args = build_parser().parse_args(argv)
     from .files import InputError
     from .rules import RuleFileError, load_rules
@@ -835,7 +856,9 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
         if stdout_fmt == "table" and sys.stdout.isatty():
             report.render_terminal(view, safe.console())
         else:
-            sys.stdout.write(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
+            code = _to_stdout(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
+            if code:
+                return code
     if not args.quiet:
         _warn_triage(run)
     if run.failed:
@@ -865,8 +888,9 @@ def _leave(code: int) -> int:
     if not _PROCESS["leave_fast"]:
         return code
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: started with the descriptor closed (2>&-)
+                stream.flush()
     except (OSError, ValueError):  # a closed pipe: the normal exit says so
         return code
     os._exit(code)
@@ -888,6 +912,24 @@ def _warn_triage(run: Any) -> None:
     ]
     for warning in warnings:
         _say(f"warning: {warning}")
+
+
+def _to_stdout(text: str) -> int:
+    """A report on stdout, flushed: a full disk or a closed pipe is one line and exit 2, as
+    for an ``--output`` path (it was exit 4, "a bug"). stdout then goes to the null device,
+    so the exit's own flush neither fails again nor prints a traceback."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+        except (OSError, ValueError):
+            pass
+        return _fail(f"cannot write the report to stdout: {exc.strerror or exc}")
+    return EXIT_OK
 
 
 def _write(path: str, text: str, what: str) -> int:
@@ -1019,14 +1061,17 @@ def _merge_command(args: argparse.Namespace, all_rules: list) -> int:  # type: i
         if stdout_fmt == "table" and sys.stdout.isatty():
             report.render_terminal(view, safe.console())
         else:
-            sys.stdout.write(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
+            code = _to_stdout(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
+            if code:
+                return code
     if view.gate.failed:
         return EXIT_FINDINGS
     if not view.coverage.complete and not args.allow_partial:
         if not args.quiet:
             _say(
-                "incomplete: a partition was incomplete or the partitions disagree; this is "
-                "not a pass (exit 3; the report says which and why; --allow-partial accepts it)"
+                "incomplete: a partition was incomplete or missing, or the partitions disagree; "
+                "this is not a pass (exit 3; the report says which and why; --allow-partial "
+                "accepts it)"
             )
         return EXIT_INCOMPLETE
     return EXIT_OK
@@ -1044,6 +1089,10 @@ def _partition_command(args: argparse.Namespace) -> int:
     clash = _clash(paths, [args.snapshot], [])
     if clash:
         return _fail(clash)
+    mine = {os.path.basename(p) for p in paths}
+    stale = sorted(p for p in Path(args.out_dir).glob("part-*.json") if p.name not in mine)
+    if stale:  # 'scan DIR/part-*.json' would read an earlier split's rows twice
+        return _fail(f"{stale[0]}: a part of an earlier partition: give an empty --out-dir")
     for path, doc in zip(paths, docs, strict=True):
         code = _write(path, partition.text(doc), "snapshot")
         if code:

@@ -47,7 +47,8 @@ _MISSING = object()
 
 class Context:
     """What a condition evaluates against: the graph, the bindings, and a relation cache
-    shared by every rule of a scan (each relation runs once per node)."""
+    shared by every rule that judges the subject (each relation runs once per subject and
+    node; the engine empties it between subjects)."""
 
     __slots__ = ("bindings", "cache", "graph")
 

@@ -23,8 +23,9 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -67,10 +68,22 @@ class _Tool(_Strict):
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True)  # snapshot / terraform metadata
+    model_config = ConfigDict(extra="allow", strict=True)  # other metadata is carried as is
     path: str
     format: str
     rows: int = Field(ge=0)
+    collections: list[str] | None = None
+    snapshot: dict[str, Any] | None = None  # a snapshot's metadata, which every renderer reads
+
+
+class _Gap(_Strict):
+    path: str
+    problem: str
+
+
+class _Note(_Strict):
+    path: str
+    note: str
 
 
 class _Summary(BaseModel):
@@ -79,8 +92,8 @@ class _Summary(BaseModel):
 
 
 class _Coverage(_Strict):
-    gaps: list[dict[str, str]]
-    notes: list[dict[str, str]]
+    gaps: list[_Gap]
+    notes: list[_Note]
 
 
 class _Finding(_Strict):
@@ -134,8 +147,8 @@ class _Inventory(_Strict):
     duplicates_merged: int = Field(ge=0)
     collections: list[str]
     subscriptions: list[str]
-    by_type: dict[str, int]
-    unknown_types: dict[str, int]
+    by_type: dict[str, Annotated[int, Field(ge=0)]]
+    unknown_types: dict[str, Annotated[int, Field(ge=0)]]
     referenced_not_seen: list[_Unseen]
 
 
@@ -154,6 +167,19 @@ class _Report(_Strict):
     inventory: _Inventory
 
 
+def _is_mark(mark: Any) -> bool:
+    """``partition``'s mark on a part: {"of": split id, "part": i, "parts": n}, 0 <= i < n."""
+    if not isinstance(mark, dict) or set(mark) != {"of", "part", "parts"}:
+        return False
+    part, parts = mark["part"], mark["parts"]
+    return (
+        isinstance(mark["of"], str)
+        and type(part) is int
+        and type(parts) is int
+        and 0 <= part < parts
+    )
+
+
 def read(path: str | Path) -> dict[str, Any]:
     """One partition's JSON report, checked whole: anything else is one InputError line."""
     f = Path(path)
@@ -170,6 +196,30 @@ def read(path: str | Path) -> dict[str, Any]:
         where = ".".join(str(p) for p in err["loc"])
         raise InputError(f, f"malformed report: {where}: {err['msg']}") from None
     rules = {r["rule_id"]: (r["severity"], r["category"]) for r in data["rules"]}
+    if type(data["report_version"]) is not int:  # strict Literal[1] still takes True, 1.0
+        raise InputError(f, "malformed report: report_version: Input should be 1")
+    try:
+        datetime.strptime(data["generated_at"], "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise InputError(f, "malformed report: generated_at: not a UTC time") from None
+    for i, d in enumerate(data["inputs"]):
+        meta = d.get("snapshot")
+        mark = meta.get("partition") if meta is not None else None
+        if mark is not None and not _is_mark(mark):
+            raise InputError(
+                f, f"malformed report: inputs.{i}.snapshot.partition: not a part of a split"
+            )
+        if d["format"] == "snapshot" and (
+            meta is None or not isinstance(meta.get("cloud", ""), str)
+        ):
+            raise InputError(
+                f,
+                f"malformed report: inputs.{i}: a snapshot input without its metadata "
+                "or cloud name",
+            )
+    failed: Counter[str] = Counter()
+    unjudged: Counter[str] = Counter()
+    whole: set[str] = set()
     for i, d in enumerate(data["findings"]):
         if rules.get(d["rule_id"]) != (d["severity"], d["category"]):
             raise InputError(
@@ -182,6 +232,30 @@ def read(path: str | Path) -> dict[str, Any]:
                 f,
                 f"malformed report: findings.{i}: the fingerprint is not its rule's, "
                 "resource's and related item's",
+            )
+        failed[d["rule_id"]] += 1
+    for i, n in enumerate(data["not_evaluated"]):
+        if n["rule_id"] not in rules:
+            raise InputError(
+                f, f"malformed report: not_evaluated.{i}: its rule is not one of the report's rules"
+            )
+        if n["resource_id"] is None:
+            whole.add(n["rule_id"])
+        else:
+            unjudged[n["rule_id"]] += 1
+    for i, r in enumerate(data["rules"]):
+        rid = r["rule_id"]
+        if (r["failed"], r["not_evaluated"], r["reason"] is not None) != (
+            failed[rid],
+            unjudged[rid],
+            rid in whole,
+        ):
+            # the merged gate reads the findings and checks, the merged counts these: a
+            # report whose two disagree (edited) would merge into a report at odds with itself
+            raise InputError(
+                f,
+                f"malformed report: rules.{i}: its failed and not_evaluated counts or its "
+                "reason do not match the report's findings and unevaluated checks",
             )
     return data
 
@@ -229,6 +303,22 @@ def check(
                 "partition reports and give merge the --baseline (a baseline or suppression "
                 "judged per partition reads another partition's findings as fixed or stale)",
             )
+        marked = next(
+            (
+                i
+                for i, d in enumerate(rep["findings"])
+                if d["suppression"] is not None or d["baseline"] is not None
+            ),
+            None,
+        )
+        if marked is not None:
+            # a suppressed or baselined finding does not count toward the gate: in a report
+            # that says it was not triaged, such a mark is an edit, and would pass the merge
+            raise InputError(
+                path,
+                f"malformed report: findings.{marked} is marked suppressed or baselined, "
+                "but the report says it was not triaged",
+            )
         if _signature(rep) != _signature(first):
             raise InputError(
                 path,
@@ -250,6 +340,26 @@ def check(
                     "a merged report is of one cloud",
                 )
             clouds.setdefault(cloud, path)
+    for i, rep in enumerate(reports):
+        twin = next((j for j in range(i) if reports[j] == rep), None)
+        if twin is not None:  # its findings would merge once, its counts twice
+            raise InputError(paths[i], f"is the same report as {paths[twin]}: give each once")
+    parts: dict[tuple[str, int], str] = {}
+    counts: dict[str, int] = {}
+    for path, rep in zip(paths, reports, strict=True):
+        for i in rep["inputs"]:
+            mark = (i.get("snapshot") or {}).get("partition")
+            if mark is None:
+                continue
+            other = parts.setdefault((mark["of"], mark["part"]), path)
+            if other != path:  # scanned twice: its findings would merge once, counts twice
+                raise InputError(
+                    path,
+                    f"scanned part {mark['part']} of partition {mark['of']}, as {other} did: "
+                    "give each part once",
+                )
+            if mark["parts"] != counts.setdefault(mark["of"], mark["parts"]):
+                raise InputError(path, f"disagrees on how many parts partition {mark['of']} has")
     for rid, severity, category in _signature(first):
         rule = known.get(rid)
         if rule is None or (rule.spec.severity, rule.spec.category) != (severity, category):
@@ -291,6 +401,60 @@ def _findings(
     out = [(Finding(**d), text) for group in copies.values() for text, (_, d) in group.items()]
     out.sort(key=lambda ft: (ft[0].sort_key(), ft[1]))
     return [f for f, _ in out]
+
+
+def _overlap(
+    paths: Sequence[str], reports: Sequence[dict[str, Any]], gaps: list[dict[str, str]]
+) -> None:
+    """A resource two partitions both judged (a finding or a check on it) means they
+    overlap: each held the shared part of a component with only some of the rest, so
+    either may have judged it wrongly, however alike their findings read. A coverage gap
+    per pair of partitions, naming the first such resource."""
+    owner: dict[str, int] = {}
+    shared: dict[tuple[int, int], list[str]] = {}
+    for i, rep in enumerate(reports):
+        ids = {arm.key(d["resource_id"]): d["resource_id"] for d in rep["findings"]}
+        for n in rep["not_evaluated"]:
+            if n["resource_id"] is not None:
+                ids.setdefault(arm.key(n["resource_id"]), n["resource_id"])
+        for k in sorted(ids):
+            j = owner.setdefault(k, i)
+            if j != i:
+                shared.setdefault((j, i), []).append(ids[k])
+    for (j, i), both in sorted(shared.items()):
+        gaps.append(
+            {
+                "path": paths[i],
+                "problem": f"judged {len(both)} resource(s) {paths[j]} also judged (first "
+                f"{both[0]}): the partitions overlap, so each judged a shared network "
+                "component in part",
+            }
+        )
+
+
+def _parts(
+    paths: Sequence[str], reports: Sequence[dict[str, Any]], gaps: list[dict[str, str]]
+) -> None:
+    """The parts of each ``partition`` split the reports' snapshots say they are: one
+    missing is a coverage gap (its rows were not scanned, so this is not a pass)."""
+    held: dict[str, tuple[int, set[int], str]] = {}
+    for path, rep in zip(paths, reports, strict=True):
+        for i in rep["inputs"]:
+            mark = (i.get("snapshot") or {}).get("partition")
+            if mark is not None:
+                n, got, first = held.setdefault(mark["of"], (mark["parts"], set(), path))
+                got.add(mark["part"])
+    for of, (n, got, first) in sorted(held.items()):
+        missing = [str(p) for p in range(n) if p not in got]
+        if missing:
+            gaps.append(
+                {
+                    "path": first,
+                    "problem": f"{len(missing)} of the {n} parts of partition {of} "
+                    f"({', '.join(missing[:10])}{', ...' if len(missing) > 10 else ''}) are "
+                    "not among the merged reports: their rows were not scanned",
+                }
+            )
 
 
 def _not_evaluated(reports: Sequence[dict[str, Any]]) -> list[NotEvaluated]:
@@ -433,6 +597,8 @@ def merge(
 
     fail_on = fail_on or reports[0]["summary"]["fail_on"]
     gaps = [g for rep in reports for g in rep["coverage"]["gaps"]]
+    _parts(paths, reports, gaps)
+    _overlap(paths, reports, gaps)
     findings = tuple(_findings(paths, reports, gaps))
     inventory = _inventory(paths, reports, gaps)
     gaps_t = _unique(gaps)
@@ -546,6 +712,9 @@ def merge_files(
 ) -> ReportView:
     """Read, check and merge the reports at ``paths``, then apply ``baseline`` (a baseline
     file or an earlier JSON report) to the whole (InputError on the first problem)."""
+    blank = next((p for p in paths if not p.strip()), None)
+    if blank is not None:  # an unset variable: not the current folder
+        raise InputError(repr(blank), "needs a report file path, got an empty value")
     reports = [read(p) for p in paths]
     check(paths, reports, rules, fail_on)
     known = None

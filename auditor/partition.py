@@ -2,18 +2,24 @@
 
 docs/scale.md: the partitions of a tenant too large for one machine are the connected
 components of the audit graph taken undirected (every edge kind), plus the joins the
-relations make by IP rather than by edge (an A record with every endpoint holding its IP),
+relations make by IP or by a name in properties rather than by edge (an A record with every
+endpoint holding its IP, a DNS server IP with the firewall or resolver listening on it, a
+firewall with its subnet's VNet and its DNS proxy's servers, a managed-network outbound rule
+with its private endpoint's target),
 and every row goes with its parent resource (a zone's records and links, a VM's extensions,
 a workspace's computes). Whole components are packed into N snapshots of similar row
 counts; each is scanned on its own and ``mlops-audit merge`` joins their JSON reports.
 
 Fail closed: every row of the input lands in exactly one part (rows of one id together), and
 what the input says it lacks (``failures``) and its ``notes`` go into every part, so each
-partition's scan is as incomplete as the whole.
+partition's scan is as incomplete as the whole; each part declares the collections the
+whole held, and is marked with its split's id, its index and the count, so merge can tell a
+part missing (a coverage gap) or given twice (refused).
 """
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 from collections.abc import Iterable
@@ -21,10 +27,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import arm
+from .collections import NAMES
 from .files import InputError, read_json
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from .estate import Estate
+    from .graph import AuditGraph
 
 
 def components(estate: Estate) -> list[list[str]]:
@@ -45,6 +55,8 @@ def components(estate: Estate) -> list[list[str]]:
             ip = rec.get("ipv4Address") if isinstance(rec, dict) else None
             for pe in g.endpoint_ips.get(str(ip), ()) if ip else ():
                 joined.add_edge(k, pe)
+    _join_by_ip(g, joined)
+    _join_outbound_rules(g, joined)
     for k in estate.rows:  # a child row goes with its parent resource, when held
         joined.add_node(k)
         up = arm.parent(k)
@@ -62,12 +74,51 @@ def components(estate: Estate) -> list[list[str]]:
     return out
 
 
+def _join_by_ip(g: AuditGraph, joined: nx.Graph) -> None:
+    """The DNS answer follows a server IP to the resolver listening on it (an inbound
+    endpoint, an Azure Firewall) by address, not by edge; a firewall then asks Azure DNS in
+    the VNet of its subnet, or its proxy's servers: join each with all of those."""
+    from .relations.dns_answer import _ip_owners, _vnet_of_ipconfigs, firewall_dns
+
+    owners = _ip_owners(g)
+    for k in g.g:  # the DNS server nodes (no ARM type: keyed by their IP)
+        if isinstance(k, str) and k.startswith("dns-server:"):
+            for _, owner in owners.get(k.removeprefix("dns-server:"), ()):
+                joined.add_edge(k, owner)
+    for kind in ("dns_inbound_endpoint", "azure_firewall"):
+        for k in g.nodes_of_kind(kind):
+            vnet = _vnet_of_ipconfigs(g, k)
+            if vnet is not None:
+                joined.add_edge(k, vnet)
+            settings = firewall_dns(g, k) if kind == "azure_firewall" else None
+            for ip in settings[1] if isinstance(settings, tuple) else ():
+                for vnet, _ in g.vnets_containing(str(ip)):
+                    joined.add_edge(k, vnet)
+                for _, owner in owners.get(str(ip), ()):
+                    joined.add_edge(k, owner)
+
+
+def _join_outbound_rules(g: AuditGraph, joined: nx.Graph) -> None:
+    """A workspace's managed-network private-endpoint rule names its target by id in its
+    properties (no edge): the rule is judged by whether that resource is in the estate."""
+    for k in g.nodes_of_kind("aml_workspace"):
+        props = g.row(k).get("properties")
+        managed = props.get("managedNetwork") if isinstance(props, dict) else None
+        rules = managed.get("outboundRules") if isinstance(managed, dict) else None
+        for rule in rules.values() if isinstance(rules, dict) else ():
+            dest = rule.get("destination") if isinstance(rule, dict) else None
+            target = dest.get("serviceResourceId") if isinstance(dest, dict) else None
+            if isinstance(target, str) and target.strip():
+                joined.add_edge(k, arm.key(target))
+
+
 def pack(groups: Iterable[list[str]], weights: dict[str, int], parts: int) -> list[list[str]]:
     """Groups into at most ``parts`` bins of similar weight: heaviest group first into the
     lightest bin (ties: the lower bin), deterministic."""
+    ordered = sorted(groups, key=lambda g: (-sum(weights.get(k, 1) for k in g), g[0]))
+    parts = min(parts, len(ordered))  # a bin per group at most: --parts 10**9 is no 10**9 list
     bins: list[list[str]] = [[] for _ in range(parts)]
     heap = [(0, i) for i in range(parts)]
-    ordered = sorted(groups, key=lambda g: (-sum(weights.get(k, 1) for k in g), g[0]))
     for group in ordered:
         load, i = heapq.heappop(heap)
         bins[i].extend(group)
@@ -95,7 +146,20 @@ def split(path: str | Path, parts: int) -> list[dict[str, Any]]:
     bins = pack(components(estate), weights, max(parts, 1))
     where = {k: i for i, b in enumerate(bins) for k in b}
     header = {k: v for k, v in doc.items() if k != "rows"}
-    out: list[dict[str, Any]] = [dict(header, rows=[]) for _ in bins]
+    # what the whole snapshot holds (declared, or evident from its rows) each part holds:
+    # a part without gateway rows must still read "no gateway" as the whole does, not as
+    # "gateways were not collected"
+    header["collections"] = [c for c in NAMES if c in estate.collections()]
+    # a snapshot of no rows is still one part: its failures and notes (everything denied,
+    # say) must reach a scan, which reports it incomplete, rather than no part at all
+    # which split this part is of, so merge can tell a part missing or given twice: the
+    # source's row keys in order (cheap next to the parse; the same file, the same id)
+    of = hashlib.sha256("\n".join(k for k, _ in keyed).encode("utf-8", "surrogatepass"))
+    n = len(bins) or 1
+    out: list[dict[str, Any]] = [
+        dict(header, partition={"of": of.hexdigest()[:32], "part": i, "parts": n}, rows=[])
+        for i in range(n)
+    ]
     for k, r in keyed:
         out[where[k]]["rows"].append(r)
     return out

@@ -311,6 +311,25 @@ _RuleLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
+
+def _strict(kind: str, construct: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """A SafeConstructor scalar constructor whose bad value is a YAML error with its line:
+    ``!!timestamp x``, ``!!bool x`` and ``!!int ''`` fail inside PyYAML with an
+    AttributeError, KeyError or IndexError, which would read as a bug (exit 4)."""
+
+    def build(loader: Any, node: Any) -> Any:
+        try:
+            return construct(loader, node)
+        except (AttributeError, KeyError, IndexError):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value[:40]!r} is not a {kind}", node.start_mark
+            ) from None
+
+    return build
+
+
+_STRICT = {"int": "number", "float": "number", "bool": "boolean", "timestamp": "timestamp"}
+
 # libyaml's parser (PyYAML's CSafeLoader) reads the 58 shipped rules ~10x faster than the
 # pure-Python one: a third of a small scan's start-up. Its composer is C, so the anchor
 # check above cannot hook it; it is used only for text that is seen to have no anchor or
@@ -322,6 +341,27 @@ if getattr(yaml, "__with_libyaml__", False):
         """``_RuleLoader``'s data (same resolvers, same constructor) from libyaml."""
 
     _CRuleLoader.yaml_implicit_resolvers = _RuleLoader.yaml_implicit_resolvers
+
+for _loader in (_RuleLoader, _CRuleLoader):
+    for _tag, _kind in _STRICT.items() if _loader is not None else ():
+        _tag = f"tag:yaml.org,2002:{_tag}"
+        _loader.add_constructor(_tag, _strict(_kind, yaml.SafeLoader.yaml_constructors[_tag]))
+
+# Text libyaml reads otherwise than the pure loader (other data, or data where the pure
+# loader refuses the file): any tag (a bare ``!`` is '' to libyaml, None to PyYAML), a tab,
+# a BOM after the start, NEL/LS/PS line breaks, a character PyYAML's reader refuses as
+# unprintable, a ``?`` (libyaml reads ``[?a]`` as a key and a ``?`` in a flow collection's
+# plain scalar, both of which PyYAML refuses; one shipped rule has a ``?``), and a comment
+# right after a block scalar's header (``|#``). Such text is read by the pure loader only,
+# so a rule file is read alike with and without libyaml.
+_PURE_ONLY = re.compile(
+    "[^\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[!?]|[|>][-+0-9]*#"
+)
+# libyaml nests up to 1,000 levels, the pure loader as deep as Python's recursion limit
+# allows (~300): data nested deeper than this is read again by the pure loader, which
+# accepts or refuses it as it always has (a rule 900 levels deep passed libyaml, then
+# failed in the rule compiler as a bug, exit 4).
+_C_DEPTH = 64
 
 
 def _no_anchors(text: str, loader: type) -> bool:
@@ -335,13 +375,30 @@ def _no_anchors(text: str, loader: type) -> bool:
     return True
 
 
+def _shallow(data: Any, limit: int) -> bool:
+    """True when no list or dict in ``data`` is nested more than ``limit`` deep."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if value.__class__ is dict:
+            value = value.values()
+        elif value.__class__ is not list:
+            continue
+        if depth > limit:
+            return False
+        stack.extend((v, depth + 1) for v in value)
+    return True
+
+
 def _load_yaml(text: str) -> Any:
     """The data of a YAML text as ``_RuleLoader`` reads it, through libyaml when it can."""
     fast = _CRuleLoader
-    if fast is not None:
+    if fast is not None and _PURE_ONLY.search(text) is None:
         try:
             if _no_anchors(text, fast):
-                return yaml.load(text, Loader=fast)
+                data = yaml.load(text, Loader=fast)
+                if _shallow(data, _C_DEPTH):
+                    return data
         except (yaml.YAMLError, RecursionError, ValueError, TypeError):
             pass  # the pure loader reads it again and words the error as it always has
     return yaml.load(text, Loader=_RuleLoader)  # a SafeLoader subclass
@@ -468,7 +525,7 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
     records what it would alone: its judged subjects in the order of its
     ``resource_types`` and then of the estate; findings and not-evaluated records sorted."""
     result = AuditResult()
-    cache: dict[tuple[str, str], Any] = {}  # relation results, shared by all rules
+    cache: dict[tuple[str, str], Any] = {}  # relation results, shared by a subject's rules
     base = Context(graph, cache)
     # per resource type, the rules that judge it and where each puts the ids it judged
     by_type: dict[str, list[tuple[_Judge, list[str]]]] = {}
@@ -499,6 +556,11 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
             ctx = base.bind("subject", subject)
             for judge, judged in judges:
                 judge(node, subject, ctx, judged)
+            # Only this subject's rules ask its answers again: holding every answer to the
+            # end cost ~50 MB at 100k rows (what relations share across subjects, they
+            # memoize on the graph).
+            if cache:
+                cache.clear()
     for outcome, per_type in judged_by:
         for rtype, judged in per_type:
             outcome.subjects += len(graph.nodes_of_type(rtype))

@@ -402,3 +402,60 @@ def test_rules_judged_together_record_what_each_records_alone(name: str) -> None
         f.to_dict() for f in sorted(findings, key=Finding.sort_key)
     ]
     assert together.not_evaluated == sorted(not_evaluated, key=NotEvaluated.sort_key)
+
+
+class _Answer(list):  # type: ignore[type-arg]
+    """A relation's answer that a weak reference can follow."""
+
+
+def test_relation_answers_are_shared_per_subject_and_then_let_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every rule that judges a subject shares one answer per relation (the relation runs
+    once per subject), and the engine holds no answer past its subject: at 100k rows the
+    answers kept to the end were ~50 MB."""
+    import dataclasses
+    import weakref
+
+    from auditor import relations
+    from auditor.rules import evaluate as evaluate_rules
+
+    workspaces = [
+        {
+            "id": b.rid("rg", f"Microsoft.MachineLearningServices/workspaces/ws{i}"),
+            "name": f"ws{i}",
+            "type": "microsoft.machinelearningservices/workspaces",
+            "properties": {},
+        }
+        for i in range(3)
+    ]
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps(workspaces))
+    g = graph.build(inputs.load([path]))
+    real = relations.RELATIONS["private_endpoints"]
+    asked: list[str] = []
+    answers: list[weakref.ref[_Answer]] = []
+    held: list[int] = []  # answers of earlier subjects still alive, as each subject asks
+
+    def counting(g: Any, node: str) -> Any:
+        asked.append(node)
+        held.append(sum(ref() is not None for ref in answers))
+        found = _Answer(real.fn(g, node))
+        answers.append(weakref.ref(found))
+        return found
+
+    monkeypatch.setitem(
+        relations.RELATIONS, "private_endpoints", dataclasses.replace(real, fn=counting)
+    )
+    ws_rule = {
+        "resource_types": ["microsoft.machinelearningservices/workspaces"],
+        "assert": {"relation": "private_endpoints", "exists": True},
+    }
+    rules = [
+        compile_rule(minimal_rule(id=f"MLA-TST-00{i}", **ws_rule), f"MLA-TST-00{i}.yaml")
+        for i in (1, 2)
+    ]
+    result = evaluate_rules(rules, g)
+    assert sorted(asked) == sorted(w["id"].lower() for w in workspaces)  # once each
+    assert [o.failed for o in result.outcomes] == [3, 3]
+    assert held == [0, 0, 0]

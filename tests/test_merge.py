@@ -113,8 +113,16 @@ def test_partition_keeps_every_row_once(
     )
     ids = [{r["id"].lower() for r in d["rows"]} for d in docs]
     assert all(a.isdisjoint(b) for i, a in enumerate(ids) for b in ids[i + 1 :])
-    header = {k: v for k, v in doc(estate).items() if k != "rows"}
-    assert all({k: v for k, v in d.items() if k != "rows"} == header for d in docs)
+    own = ("rows", "collections", "partition")
+    header = {k: v for k, v in doc(estate).items() if k not in own}
+    assert all({k: v for k, v in d.items() if k not in own} == header for d in docs)
+    marks = [d["partition"] for d in docs]  # which part of which split: merge checks them
+    assert [(m["part"], m["parts"]) for m in marks] == [(i, len(docs)) for i in range(len(docs))]
+    assert len({m["of"] for m in marks}) == 1
+    # each part declares what the whole held (declared or evident from its rows): test_merge_hostile
+    declared = set(doc(estate).get("collections", ()))
+    assert all(declared <= set(d["collections"]) for d in docs)
+    assert len({tuple(d["collections"]) for d in docs}) == 1
 
 
 def test_partition_refuses_what_is_not_a_snapshot(
@@ -165,14 +173,23 @@ def test_merge_order_of_reports_changes_only_the_inputs(
 
 
 def test_identical_copies_appear_once(
-    split: dict[str, Any], capsys: pytest.CaptureFixture[str]
+    split: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A report merged with itself (a shared resource judged alike twice): one copy."""
-    a = str(split["reports"][0])
-    merged = json.loads(run(["merge", a, a, "--format", "json"], capsys)[1])
+    """Two partitions that both judged a resource alike: one copy, but they overlap, so
+    each judged a shared component in part: a coverage gap (test_merge_hostile: the
+    same report twice is refused)."""
+    a = doc(split["reports"][0])
+    a["inputs"][0]["path"] = "elsewhere.json"
+    del a["inputs"][0]["snapshot"]["partition"]  # not marked as the same part (refused)
+    code, out, _ = run(
+        ["merge", str(split["reports"][0]), str(write(tmp_path / "a.json", a)), "--format", "json"],
+        capsys,
+    )
+    merged = json.loads(out)
     assert [f["fingerprint"] for f in merged["findings"]] == [
         f["fingerprint"] for f in doc(split["reports"][0])["findings"]
     ]
+    assert code == 3 and any("overlap" in g["problem"] for g in merged["coverage"]["gaps"])
 
 
 def test_differing_copies_are_both_kept_and_a_gap(
@@ -181,6 +198,7 @@ def test_differing_copies_are_both_kept_and_a_gap(
     a, b = doc(split["reports"][0]), doc(split["reports"][1])
     copy = dict(a["findings"][0], message="judged apart")
     b["findings"].append(copy)
+    next(r for r in b["rules"] if r["rule_id"] == copy["rule_id"])["failed"] += 1  # as a scan
     b_path = write(tmp_path / "b.json", b)
     code, out, err = run(
         ["merge", str(split["reports"][0]), str(b_path), "--format", "json"], capsys
@@ -482,7 +500,18 @@ def test_a_baseline_applies_once_to_the_merged_findings(
     assert merged["baseline"]["fixed"] == [] and merged["baseline"]["unverified"] == []
     assert code == 1
     only_known = run(
-        ["merge", str(r0), "--baseline", str(known), "--fail-on", "low", "--format", "json"],
+        # one part of two: incomplete (test_merge_hostile), accepted here
+        [
+            "merge",
+            str(r0),
+            "--baseline",
+            str(known),
+            "--fail-on",
+            "low",
+            "--allow-partial",
+            "--format",
+            "json",
+        ],
         capsys,
     )
     assert only_known[0] == 0 and json.loads(only_known[1])["summary"]["counted"] == 0

@@ -182,3 +182,84 @@ def test_only_a_finished_scan_leaves_early(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("", encoding="utf-8")
     proc = _program("scan", "--snapshot", str(GOOD), "--output", str(tmp_path / "file" / "r"))
     assert proc.returncode == 2 and "cannot write" in proc.stderr and "torn down" in proc.stderr
+
+
+@pytest.mark.parametrize(("extra", "code"), [(("--fail-on", "none"), 0), ((), 1)])
+def test_a_finished_scan_with_stderr_closed_leaves_with_its_code(
+    tmp_path: Path, extra: tuple[str, ...], code: int
+) -> None:
+    """``2>&-``: Python has no sys.stderr. The early exit must not fail on it (it did:
+    exit 4, and the 'internal error' line, printed to stdout, ended the JSON report)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "0"}
+    out = tmp_path / "r.sarif"
+    argv = ["scan", "--snapshot", str(TERRAFORM), "--format", "json", "--output", f"sarif:{out}"]
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$@" 2>&-', "sh", sys.executable, "-c", PROGRAM, *argv, *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.returncode == code
+    assert json.loads(proc.stdout)["summary"]["findings"] == 4  # stdout whole, nothing after
+    assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize("where", ["full disk", "closed pipe"])
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_report_stdout_cannot_take_is_one_line_and_exit_2(
+    tmp_path: Path, where: str, fmt: str
+) -> None:
+    """stdout on a full disk (/dev/full) or a pipe whose reader has gone: one line naming
+    stdout and exit 2, as for an --output path, never 'internal error' (exit 4) nor the
+    interpreter's own 'Exception ignored' at exit; the --output file is still whole."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "0"}
+    out = tmp_path / "r.sarif"
+    argv = [sys.executable, "-c", PROGRAM, "scan", "--snapshot", str(TERRAFORM)]
+    argv += ["--format", fmt, "--output", f"sarif:{out}"]
+    if where == "full disk":
+        with open("/dev/full", "wb") as full:
+            proc = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    else:
+        read, write = os.pipe()
+        os.close(read)  # the reader is gone before the report is written
+        try:
+            proc = subprocess.run(argv, stdout=write, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+        finally:
+            os.close(write)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert err.startswith("mlops-audit: cannot write the report to stdout: ")
+    # one line, then the test program's exit hook (an error exits normally)
+    assert err.splitlines()[1:] == ["torn down"], err
+    assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "said"),
+    [
+        ((), 2, "mlops-audit: cannot write the report to stdout: stdout is closed"),
+        (("--quiet", "--fail-on", "none"), 0, ""),
+    ],
+)
+def test_a_scan_started_without_stdout_says_so_or_writes_its_files(
+    tmp_path: Path, extra: tuple[str, ...], code: int, said: str
+) -> None:
+    """``>&-``: Python has no sys.stdout. A report meant for stdout is one line and exit 2
+    (it was exit 4: isatty() on None); with the reports going to files the scan runs."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "0"}
+    out = tmp_path / "r.sarif"
+    argv = ["scan", "--snapshot", str(TERRAFORM), "--output", f"sarif:{out}", *extra]
+    if not extra:
+        argv += ["--format", "json"]
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-c", PROGRAM, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.returncode == code, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line != "torn down"]
+    assert lines == ([said] if said else []), proc.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 from ..clouds import ANY_ZONE_OF, CLOUDS
 from ..collections import DNS_RECORDS, ZONE_GROUPS
 from .base import Answer, Item, Unknown, by_id, memoized, node_item, relation
-from .dns_answer import AZURE_DNS, NO_ZONE, _completed, _under, resolve_cached
+from .dns_answer import (
+    AZURE_DNS,
+    NO_ZONE,
+    _completed,
+    _under,
+    endpoint_clients,
+    resolve_cached,
+)
 
 if TYPE_CHECKING:
     from ..graph import AuditGraph
@@ -291,8 +298,6 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
     not possible). A chain that cannot be followed (a server on-premises, a VNet outside
     the estate, rules not collected) or an A record that several endpoints could own
     cannot be judged: the item is marked unknown."""
-    from .dns_answer import endpoint_clients
-
     collections = g.estate.collections()
     if ZONE_GROUPS not in collections and DNS_RECORDS not in collections:
         return Unknown.of(

@@ -1271,12 +1271,10 @@ def wrong_answers(g: AuditGraph, zone: str) -> list[Item]:
     client, vnet_name, endpoint, endpoint_zones, via): one item per client and name whose
     query this zone answered with anything but the endpoint's current IP, or left public
     because its link there is not Completed. An item is unknown when the zone's records
-    are not in the estate."""
-    found: list[Item] = memoized(g, ("wrong_answers", zone), lambda: _wrong_answers(g, zone))
-    return found
+    are not in the estate.
 
-
-def _wrong_answers(g: AuditGraph, zone: str) -> list[Item]:
+    Not memoized: only the rules ask it, once per zone (the engine shares one answer among
+    a zone's rules), so a memo would only hold every zone's items to the end of the scan."""
     from .dns import endpoint_zones
 
     items: dict[str, Item] = {}
