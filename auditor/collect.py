@@ -210,6 +210,16 @@ def _reset_seconds(value: str | None) -> float:
     return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else 5.0
 
 
+def _header_count(value: str | None) -> int | None:
+    """A count a server sent in a header (remaining reads or queries), or None when it is
+    none: ASCII digits only (``str.isdigit`` also takes superscripts, which ``int``
+    refuses), and more digits than ``int`` parses read as plenty, not as an error."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    return int(value) if len(value) <= 18 else 10**18
+
+
 def origin(url: str) -> tuple[str, str, int]:
     """Where a URL points: scheme, lower-case host and effective port, so that
     ``https://h:443/`` and ``https://H/`` are the same place."""
@@ -513,7 +523,7 @@ class Collector:
         value = (headers.get("Retry-After") or "").strip()
         if not value:
             return None
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # float() refuses superscript digits
             return float(value)
         try:
             return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
@@ -607,8 +617,8 @@ class Collector:
             self.progress(f"{name}: {len(rows)} rows")
             if isinstance(body.total_records, int):
                 total = max(total, body.total_records)
-            remaining = headers.get("x-ms-user-quota-remaining")
-            if remaining is not None and remaining.isdigit() and int(remaining) <= 0:
+            remaining = _header_count(headers.get("x-ms-user-quota-remaining"))
+            if remaining is not None and remaining <= 0:
                 resets = _reset_seconds(headers.get("x-ms-user-quota-resets-after"))
                 self._pause(resets, f"{name}: Resource Graph quota")
             token = body.skip_token
@@ -916,10 +926,12 @@ class Collector:
         log.debug("GET %s", request.url.split("?", 1)[0].replace(self.endpoint, ""))
         response = self.arm.send_request(request, **timeouts)
         self._count("arm_reads")
-        remaining = response.headers.get("x-ms-ratelimit-remaining-subscription-reads")
-        if remaining is not None and remaining.isdigit() and int(remaining) < LOW_READS:
+        remaining = _header_count(
+            response.headers.get("x-ms-ratelimit-remaining-subscription-reads")
+        )
+        if remaining is not None and remaining < LOW_READS:
             # let the bucket refill before it runs dry
-            self._lanes.hold(lane, (LOW_READS - int(remaining)) / READ_REFILL)
+            self._lanes.hold(lane, (LOW_READS - remaining) / READ_REFILL)
         if 300 <= response.status_code < 400:
             raise self._redirected(response)
         response.raise_for_status()

@@ -58,6 +58,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import re
 import shutil
 import signal
@@ -564,6 +565,7 @@ class FakeArm:
     Knobs (plain attributes, settable before or during a test): ``forbidden_subscriptions``,
     ``hidden_containers``, ``arg_quota``, ``arg_window``, ``arm_page_size``,
     ``arm_read_capacity``, ``arm_read_capacity_of``, ``arm_read_refill``, ``arm_latency``,
+    ``arm_latency_jitter``, ``arm_read_headers`` (e.g. an odd remaining-reads value),
     ``accepted_token`` (None accepts any bearer token), ``require_bearer``, ``max_page_bytes``,
     ``max_result_bytes``,
     ``subscription_limit_hit``, ``compute_api_versions``, ``drop_list_types``,
@@ -602,6 +604,8 @@ class FakeArm:
         self.arm_read_refill = arm_read_refill
         self.arm_read_capacity_of: dict[str, int] = {}  # lower-case subscription -> bucket
         self.arm_latency = 0.0
+        self.arm_latency_jitter = 0.0  # plus a random 0..jitter s per read: answers reorder
+        self.arm_read_headers: dict[str, str] = {}  # sent with every ARM read's answer
         self.accepted_token = accepted_token
         self.verbose = verbose
         self.requests = RequestLog()
@@ -1158,9 +1162,10 @@ class FakeArm:
         query = {k.lower(): v for k, v in record.query.items()}
         path = record.path.rstrip("/") or "/"
         subscription = subscription_of(path) or "tenant"
-        if self.arm_latency > 0:
-            time.sleep(self.arm_latency)  # this handler's thread only: reads overlap
-        headers = self._take_read(subscription)
+        if self.arm_latency > 0 or self.arm_latency_jitter > 0:
+            # this handler's thread only: reads overlap
+            time.sleep(self.arm_latency + random.uniform(0, self.arm_latency_jitter))
+        headers = {**self._take_read(subscription), **self.arm_read_headers}
         try:
             if "api-version" not in query:
                 raise _Problem(
