@@ -94,6 +94,11 @@ class _NotStarted(DeadlineExceeded):
     """A read the deadline left no time to start: counted, not listed one by one."""
 
 
+class _Throttled(Exception):
+    """An ARM read was answered 429: it goes back to its subscription's queue (held for the
+    Retry-After) and its worker takes another read meanwhile."""
+
+
 class _TooLarge(Exception):
     """Resource Graph refuses a query's pages as too large even one row at a time."""
 
@@ -257,12 +262,25 @@ class _Lane:
     """The ARM reads of one subscription: those not yet started, how many are in flight, and
     the time before which none may start (a 429's Retry-After, a bucket running low)."""
 
-    __slots__ = ("not_before", "pending", "running")
+    __slots__ = ("not_before", "order", "pending", "running")
 
-    def __init__(self) -> None:
+    def __init__(self, order: int) -> None:
         self.pending: deque[int] = deque()
         self.running = 0
         self.not_before = 0.0
+        self.order = order  # first seen: the tie-break among lanes with as many reads left
+
+
+@dataclass
+class _Progress:
+    """How far one ARM read got (api-version, page, attempt), kept while a 429 sends it back
+    to its queue: it resumes there, never reads a page twice, and its attempts stay bounded."""
+
+    version: int | None = None
+    url: str | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    attempt: int = 1
 
 
 class _Lanes:
@@ -274,13 +292,14 @@ class _Lanes:
     seen): a subscription past its bucket's burst is bound by its refill, so it should start
     at once, with the small ones filling the other workers around it. Once ``left()`` (the
     collection's time left) is spent, every read is handed out at once: each then finds the
-    deadline passed and is counted unstarted."""
+    deadline passed and is counted unstarted. A throttled read is put back (``done(key,
+    again=index)``) at the head of its lane, its worker free for other lanes' reads."""
 
     def __init__(self, keys: list[str], per_lane: int, left: Callable[[], float]) -> None:
         self._cond = threading.Condition()
         self._lanes: dict[str, _Lane] = {}
         for index, key in enumerate(keys):
-            self._lanes.setdefault(key, _Lane()).pending.append(index)
+            self._lanes.setdefault(key, _Lane(len(self._lanes))).pending.append(index)
         # one entry per lane with reads not yet started: (-reads left, first seen, key)
         self._queue = [
             (-len(lane.pending), i, key) for i, (key, lane) in enumerate(self._lanes.items())
@@ -334,10 +353,17 @@ class _Lanes:
                 self._cond.wait(max(0.001, min(soonest - now, self._left(), MAX_WAIT)))
             return None
 
-    def done(self, key: str) -> None:
-        """One read of ``key`` ended (whatever its outcome)."""
+    def done(self, key: str, again: int | None = None) -> None:
+        """One read of ``key`` ended (whatever its outcome), or was throttled: ``again`` (its
+        index) goes back to the head of its lane. A worker that puts a read back takes again,
+        so no read put back is left without a worker."""
         with self._cond:
-            self._lanes[key].running -= 1
+            lane = self._lanes[key]
+            lane.running -= 1
+            if again is not None:
+                if not lane.pending:  # the lane had left the queue: it joins it again
+                    heapq.heappush(self._queue, (-1, lane.order, key))
+                lane.pending.appendleft(again)
             self._cond.notify_all()
 
 
@@ -443,11 +469,14 @@ class Collector:
         what: str,
         call: Callable[[dict[str, float]], Any],
         quota_wait: Callable[[Any], float],
+        progress: _Progress | None = None,
     ) -> Any:
         """Call (with per-request timeouts), retrying 429s (after Retry-After or the quota
         window, never sooner), 408, 5xx, stalls and connection errors (after the server's
         retry-after, else jittered exponential back-off), a bounded number of times and
-        never past the deadline; redirects and other HTTP errors raise at once."""
+        never past the deadline; redirects and other HTTP errors raise at once. With
+        ``progress`` (an ARM read) a 429 raises :class:`_Throttled` instead of sleeping, the
+        attempt it got to noted there (``quota_wait`` has held its queue)."""
         from azure.core.exceptions import (
             HttpResponseError,
             ServiceRequestError,
@@ -457,7 +486,8 @@ class Collector:
         )
 
         cause = ""
-        for attempt in range(1, self.max_attempts + 1):
+        first = progress.attempt if progress is not None else 1
+        for attempt in range(first, self.max_attempts + 1):
             if self._left() <= 0:
                 raise DeadlineExceeded(f"{what}: {self._passed()}")
             timeouts = self._timeouts()
@@ -472,6 +502,14 @@ class Collector:
                     wait = quota_wait(exc.response)
                     if wait > MAX_WAIT:
                         raise TimeoutError(f"{what}: throttled for {wait:.0f} s") from None
+                    if progress is not None and attempt < self.max_attempts:
+                        if wait >= self._left():
+                            raise DeadlineExceeded(
+                                f"{what}: {self._passed()} (a wait of {wait:.1f} s)"
+                            ) from None
+                        self._count("retries")
+                        progress.attempt = attempt + 1
+                        raise _Throttled(what) from None
                 elif status == 408 or status >= 500:
                     after = self._retry_after(exc.response)
                     wait = self._backoff(attempt) if after is None else after
@@ -832,16 +870,23 @@ class Collector:
         lanes = self._lanes = _Lanes(keys, self.per_subscription, self._left)
         results: list[list[dict[str, Any]] | Exception] = [RuntimeError("not read")] * len(jobs)
         ended: queue.SimpleQueue[int] = queue.SimpleQueue()
+        progress: dict[int, _Progress] = {}  # reads started, until they end
 
         def work() -> None:
             while (index := lanes.take()) is not None:
+                again = None
                 try:
-                    results[index] = self._arm_list(*jobs[index])
+                    state = progress.setdefault(index, _Progress())
+                    results[index] = self._arm_list(*jobs[index], state)
+                except _Throttled:
+                    again = index
                 except Exception as exc:  # _arm_list returns its failures; this is a bug
                     results[index] = exc
                 finally:
-                    lanes.done(keys[index])
-                    ended.put(index)
+                    lanes.done(keys[index], again)
+                    if again is None:
+                        progress.pop(index, None)
+                        ended.put(index)
 
         workers = [
             threading.Thread(target=work, name=f"arm-read-{i}", daemon=True)
@@ -857,21 +902,32 @@ class Collector:
         return results
 
     def _arm_list(
-        self, c: Declaration, listed: ArmList, parent: str
+        self, c: Declaration, listed: ArmList, parent: str, progress: _Progress
     ) -> list[dict[str, Any]] | Exception:
         """Every item of one parent's ARM list, at the newest api-version the cloud takes
-        (remembered, so one refusal costs one request per version, not one per parent)."""
+        (remembered, so one refusal costs one request per version, not one per parent).
+        Raises :class:`_Throttled` when a 429 sends it back to its queue; ``progress`` then
+        holds where it resumes."""
         from azure.core.exceptions import HttpResponseError
 
         if self._left() <= 0:
-            return _NotStarted()
+            if progress.version is None:
+                return _NotStarted()
+            return DeadlineExceeded(f"ARM read of {c.name}: {self._passed()}")
         (item_type,) = c.row_types or ("",)  # an ARM list holds one type
         versions = listed.api_versions
-        first = self._api_version.get(c.name, 0)
+        first = progress.version
+        if first is None:
+            first = self._api_version.get(c.name, 0)
         for i in range(first, len(versions)):
             path = listed.path_for(parent, versions[i])
+            if progress.version != i:  # a fresh start at this version
+                progress.version, progress.url, progress.attempt = i, None, 1
+                progress.items, progress.seen = [], set()
             try:
-                items = self._arm_pages(path, parent, item_type, versions[i])
+                items = self._arm_pages(path, parent, item_type, versions[i], progress)
+            except _Throttled:
+                raise
             except HttpResponseError as exc:
                 if _error_codes(exc) & UNSUPPORTED_VERSION and i + 1 < len(versions):
                     log.info("%s: api-version %s refused; trying %s", c.name, *versions[i : i + 2])
@@ -885,40 +941,45 @@ class Collector:
         return RuntimeError(f"no api-version of {c.name} is offered")  # no versions declared
 
     def _arm_pages(
-        self, path: str, parent: str, item_type: str, api_version: str
+        self, path: str, parent: str, item_type: str, api_version: str, progress: _Progress
     ) -> list[dict[str, Any]]:
-        """The items of one ARM list, following nextLink on the ARM endpoint only."""
+        """The items of one ARM list, following nextLink on the ARM endpoint only; from the
+        page ``progress`` got to when a 429 sent the read back to its queue."""
         from azure.core.rest import HttpRequest
 
-        url: str | None = f"{self.endpoint}{path}"
+        if progress.url is None:
+            progress.url = f"{self.endpoint}{path}"
+            progress.seen = {progress.url}
         lane = _lane(parent)
-        items: list[dict[str, Any]] = []
-        seen: set[str] = set()
         home = origin(self.endpoint)
-        while url:
+        while url := progress.url:
             # the token goes only to the ARM endpoint the user chose
             if origin(url) != home:
                 raise RuntimeError(f"nextLink leaves {home[1]}: {_host(url)}")
-            if url in seen or len(seen) >= MAX_PAGES:
-                raise RuntimeError("nextLink paging does not advance")
-            if seen and (wait := self._lanes.wait_for(lane)) > 0:
+            if len(progress.seen) > 1 and (wait := self._lanes.wait_for(lane)) > 0:
                 # a next page waits as a read not yet started would (the first page's wait
                 # was the queue's)
                 self._pause(wait, "ARM read quota")
-            seen.add(url)
             response = self._retrying(
                 f"GET {arm.last_name(path.split('?')[0])}",
                 lambda t, u=url: self._arm_get(HttpRequest("GET", u), t, lane),  # type: ignore[misc]
                 lambda r: self._arm_wait(r, lane),
+                progress,
             )
+            progress.attempt = 1
             body = response.json()
             # a body without 'value' is no empty list: reading it as one would pass a
             # parent whose children were never seen
             if not isinstance(body, dict) or not isinstance(body.get("value"), list):
                 raise RuntimeError("ARM returned a body without a 'value' list")
-            items += [_item(v, parent, item_type, api_version) for v in body["value"]]
-            url = body.get("nextLink") or None
-        return items
+            progress.items += [_item(v, parent, item_type, api_version) for v in body["value"]]
+            following = body.get("nextLink") or None
+            if following is not None:
+                if following in progress.seen or len(progress.seen) >= MAX_PAGES:
+                    raise RuntimeError("nextLink paging does not advance")
+                progress.seen.add(following)
+            progress.url = following
+        return progress.items
 
     def _arm_get(self, request: Any, timeouts: dict[str, float], lane: str) -> Any:
         """One GET; when its subscription's read bucket runs low, that subscription's next

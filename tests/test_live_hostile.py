@@ -217,7 +217,6 @@ def test_a_429_storm_on_every_subscription_ends_at_the_deadline_every_read_count
     assert read + failed + unstarted == len(rows)
 
 
-@pytest.mark.xfail(strict=True, reason="a 429's wait holds its worker")
 def test_throttled_subscriptions_do_not_hold_every_worker(
     stub_az: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -333,3 +332,47 @@ def test_the_snapshot_does_not_depend_on_the_order_reads_end_in(
         doc.pop("collected_at")
         texts.append(json.dumps(doc))
     assert texts[0] == texts[1]
+
+
+def test_a_read_throttled_mid_chain_resumes_at_its_page(
+    stub_az: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 429 on a list's second page sends the read back to its queue; it resumes at that
+    page: the first is not read again and no item arrives twice."""
+    rows = endpoints(SUB_A, 1)
+    pe = rows[0]["id"]
+    groups = [
+        {
+            "id": f"{pe}/privateDnsZoneGroups/g{i}",
+            "name": f"g{i}",
+            "type": "microsoft.network/privateendpoints/privatednszonegroups",
+            "properties": {"privateDnsZoneConfigs": []},
+        }
+        for i in range(3)
+    ]
+    arm = serve(rows + groups, monkeypatch, arm_page_size=1)
+    arm.fail_next(1, 429, retry_after=0, path_contains="$skiptoken")
+    try:
+        doc = collector(arm).collect(Scope(subscriptions=[SUB_A]))
+    finally:
+        arm.close()
+    assert doc["failures"] == [] and ids(doc["rows"]) == ids(rows + groups)
+    reads = arm.requests.matching(path_contains=ZONE_GROUPS)
+    assert [r.status for r in reads] == [200, 429, 200, 200]
+    assert reads[1].target == reads[2].target  # the same page asked again
+    assert doc["requests"]["throttled"] == 1 and doc["requests"]["retries"] == 1
+
+
+def test_a_read_throttled_for_ever_fails_after_its_attempts(two: tuple[FakeArm, list]) -> None:
+    """Each 429 sends the read back to its queue: its attempts still add up, and it fails
+    after max_attempts requests (not one more)."""
+    arm, rows = two
+    pe = rows[0]["id"]
+    arm.fail_next(100, 429, retry_after=0, path_contains=f"{pe}/")
+    doc = collector(arm, max_attempts=4).collect(Scope(subscriptions=[SUB_A, SUB_B]))
+    failed = arm_failures(doc)
+    assert len(failed) == 1 and failed[0]["scope"] == pe
+    assert "still failing after 4 attempts" in failed[0]["error"]
+    assert len(arm.requests.matching(path_contains=f"{pe}/")) == 4
+    assert doc["requests"]["throttled"] == 4 and doc["requests"]["retries"] == 3
+    arm.clear_faults()
