@@ -64,6 +64,7 @@ READ_REFILL = 25.0
 MAX_PAGES = 100_000  # a bound on an ARM nextLink chain (Resource Graph's is totalRecords')
 PAGE_SLACK = 2  # Resource Graph pages allowed beyond ceil(totalRecords / $top)
 DEFAULT_TIMEOUT = 3600.0  # seconds for the whole collection (--timeout)
+STRAGGLER_GRACE = 10.0  # seconds past the deadline an ARM read may go on answering
 READ_TIMEOUT = 120.0  # seconds a response may stall before the request is retried
 CONNECT_TIMEOUT = 30.0
 SUBSCRIPTION_LIMIT = "x-ms-tenant-subscription-limit-hit"
@@ -894,12 +895,24 @@ class Collector:
         ]
         for worker in workers:
             worker.start()
-        for done in range(1, len(jobs) + 1):
-            ended.get()
-            self.progress(f"ARM reads: {done}/{len(jobs)}")
-        for worker in workers:
-            worker.join()
-        return results
+        # every request's timeouts end by the deadline, but a server may send an answer a byte
+        # at a time (each read of the socket in time): past the deadline and a grace, the
+        # reads still answering are failures, and their workers (daemons) are left behind
+        give_up = self.deadline + STRAGGLER_GRACE
+        finished: set[int] = set()
+        while len(finished) < len(jobs):
+            left = give_up - time.monotonic()
+            try:
+                finished.add(ended.get(timeout=max(0.0, left) if left < math.inf else None))
+            except queue.Empty:
+                break
+            self.progress(f"ARM reads: {len(finished)}/{len(jobs)}")
+        else:
+            for worker in workers:
+                worker.join()
+            return results
+        late = DeadlineExceeded(f"still answering {STRAGGLER_GRACE:g} s after {self._passed()}")
+        return [r if i in finished else late for i, r in enumerate(list(results))]
 
     def _arm_list(
         self, c: Declaration, listed: ArmList, parent: str, progress: _Progress

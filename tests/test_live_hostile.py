@@ -376,3 +376,21 @@ def test_a_read_throttled_for_ever_fails_after_its_attempts(two: tuple[FakeArm, 
     assert len(arm.requests.matching(path_contains=f"{pe}/")) == 4
     assert doc["requests"]["throttled"] == 4 and doc["requests"]["retries"] == 3
     arm.clear_faults()
+
+
+def test_a_trickling_answer_does_not_outlast_the_deadline(
+    two: tuple[FakeArm, list], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that sends an answer's body a byte every 0.6 s never trips the read timeout
+    (each read gets data): the collection's deadline (and the grace for reads still
+    answering) must still end the run, the read a recorded failure."""
+    arm, rows = two
+    monkeypatch.setattr(collect, "STRAGGLER_GRACE", 1.0)
+    arm.trickle_next(1, 0.6, path_contains=rows[0]["id"])  # ~13 bytes: ~8 s
+    started = time.monotonic()
+    doc = collector(arm, timeout=4.0).collect(Scope(subscriptions=[SUB_A, SUB_B]))
+    assert time.monotonic() - started < 4.0 + 1.0 + 1.0
+    failed = arm_failures(doc)
+    assert [f["scope"] for f in failed] == [rows[0]["id"]]
+    assert "still answering 1 s after" in failed[0]["error"]
+    assert read_ok(arm) == 8  # the others were read (the trickled one answered 200 too)
