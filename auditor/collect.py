@@ -449,6 +449,31 @@ class Collector:
             raise DeadlineExceeded(f"{what}: {self._passed()} (a wait of {seconds:.1f} s)")
         self.sleep(seconds)
 
+    def _bounded(self, call: Callable[[], Any]) -> Any:
+        """``call()``, in a daemon thread waited for no longer than the deadline and
+        STRAGGLER_GRACE: requests' read timeout is per socket read, so an answer sent a byte
+        at a time would otherwise outlast --timeout (the thread is then left behind)."""
+        box: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+
+        def run() -> None:
+            try:
+                box.put((True, call()))
+            except BaseException as exc:  # handed to the caller's thread, raised there
+                box.put((False, exc))
+
+        threading.Thread(target=run, name="graph-read", daemon=True).start()
+        left = self.deadline + STRAGGLER_GRACE - time.monotonic()
+        try:
+            ok, value = box.get(timeout=max(0.0, left) if left < math.inf else None)
+        except queue.Empty:
+            raise DeadlineExceeded(self._straggling()) from None
+        if ok:
+            return value
+        raise value
+
+    def _straggling(self) -> str:
+        return f"still answering {STRAGGLER_GRACE:g} s after {self._passed()}"
+
     def _timeouts(self) -> dict[str, float]:
         """Per-request timeouts, never past the deadline."""
         left = max(self._left(), 0.001)
@@ -631,7 +656,9 @@ class Collector:
             try:
                 body, headers = self._retrying(
                     f"{name} page {pages + 1}",
-                    lambda t, k=token, n=top: self._graph_page(query, scope, k, n, t),  # type: ignore[misc]
+                    lambda t, k=token, n=top: self._bounded(  # type: ignore[misc]
+                        lambda: self._graph_page(query, scope, k, n, t)
+                    ),
                     self._graph_quota_wait,
                 )
             except HttpResponseError as exc:
@@ -911,7 +938,7 @@ class Collector:
             for worker in workers:
                 worker.join()
             return results
-        late = DeadlineExceeded(f"still answering {STRAGGLER_GRACE:g} s after {self._passed()}")
+        late = DeadlineExceeded(self._straggling())
         return [r if i in finished else late for i, r in enumerate(list(results))]
 
     def _arm_list(

@@ -394,3 +394,16 @@ def test_a_trickling_answer_does_not_outlast_the_deadline(
     assert [f["scope"] for f in failed] == [rows[0]["id"]]
     assert "still answering 1 s after" in failed[0]["error"]
     assert read_ok(arm) == 8  # the others were read (the trickled one answered 200 too)
+
+
+def test_a_trickling_resource_graph_page_does_not_outlast_the_deadline(
+    two: tuple[FakeArm, list], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arm, _rows = two
+    monkeypatch.setattr(collect, "STRAGGLER_GRACE", 1.0)
+    arm.trickle_next(1, 0.5, path_contains="Microsoft.ResourceGraph")
+    started = time.monotonic()
+    doc = collector(arm, timeout=3.0).collect(Scope(subscriptions=[SUB_A, SUB_B]))
+    assert time.monotonic() - started < 3.0 + 1.0 + 1.0
+    assert doc["failures"]
+    assert any("still answering 1 s after" in f["error"] for f in doc["failures"])
