@@ -407,3 +407,51 @@ def test_a_trickling_resource_graph_page_does_not_outlast_the_deadline(
     assert time.monotonic() - started < 3.0 + 1.0 + 1.0
     assert doc["failures"]
     assert any("still answering 1 s after" in f["error"] for f in doc["failures"])
+
+
+def test_a_slow_credential_failing_mid_collection_ends_by_the_deadline(
+    two: tuple[FakeArm, list], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tokens that expire at once from a credential that then fails slowly (as ``az`` does,
+    a process per ask): every read asks it, one at a time (the shared token's lock), which
+    would take far past --timeout (~12 s here); the run still ends by the deadline and its
+    grace."""
+    arm, _rows = two
+    arm.set_rows(endpoints(SUB_A, 20) + endpoints(SUB_B, 20))
+    monkeypatch.setattr(collect, "STRAGGLER_GRACE", 1.0)
+
+    class Slow(_Credential):
+        def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+            if self.calls >= 1:
+                time.sleep(0.3)
+            return super().get_token(*scopes, **kwargs)
+
+    started = time.monotonic()
+    doc = cred_collector(arm, Slow(-60, fail_after=6), timeout=3.0).collect(
+        Scope(subscriptions=[SUB_A, SUB_B])
+    )
+    assert time.monotonic() - started < 3.0 + 1.0 + 1.5
+    assert doc["failures"] and FAKE_TOKEN not in json.dumps(doc)
+
+
+def test_cli_a_429_storm_past_the_deadline_exits_3(
+    stub_az: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from .test_live import cli, scope_args
+
+    subs = [f"00000000-0000-4000-8000-{i:012x}" for i in range(1, 5)]
+    rows = [r for s in subs for r in endpoints(s, 4)]
+    arm = serve(rows, monkeypatch, arm_read_capacity=1, arm_read_refill=0.5)
+    try:
+        started = time.monotonic()
+        out = str(tmp_path / "snap.json")
+        args = ["collect", *scope_args(arm, rows), "--timeout", "5", "--output", out]
+        proc = cli(dict(os.environ), *args)
+        took = time.monotonic() - started
+    finally:
+        arm.close()
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr and FAKE_TOKEN not in proc.stderr + proc.stdout
+    assert took < 5 + 10
+    doc = json.loads(Path(out).read_text())
+    assert doc["failures"] and ids(doc["rows"]) == ids(rows)
