@@ -21,11 +21,13 @@ bucket, so the reads queue by subscription: a bounded pool of workers serves the
 subscription with the most reads left first, a few reads of each in flight at most, and a
 subscription that must wait (a 429's Retry-After, or its
 ``x-ms-ratelimit-remaining-subscription-reads`` running low) holds back only its own reads
-while the others go on. Of the lists read this way Resource Graph holds only DNS resolver
-inbound endpoints (``queries.ARM_ONLY`` says more).
+while the others go on: a throttled read goes back to its queue, resuming at its page, and
+its worker takes another subscription's. Of the lists read this way Resource Graph holds
+only DNS resolver inbound endpoints (``queries.ARM_ONLY`` says more).
 
-Every server is distrusted: the whole collection has a deadline (``--timeout``), every
-request a read timeout, every page stream a page limit; redirects are not followed; nextLinks
+Every server is distrusted: the whole collection has a deadline (``--timeout``; an answer
+still arriving ``STRAGGLER_GRACE`` after it is a failure, not waited for), every request a
+read timeout, every page stream a page limit; redirects are not followed; nextLinks
 must stay on the ARM endpoint; list items must be what the list holds; and every message
 taken from a server is stripped of tokens before it is logged or recorded.
 """
