@@ -940,8 +940,13 @@ class Collector:
             for worker in workers:
                 worker.join()
             return results
-        late = DeadlineExceeded(self._straggling())
-        return [r if i in finished else late for i, r in enumerate(list(results))]
+        # a read its worker began is still answering; the others never started
+        late, unstarted = DeadlineExceeded(self._straggling()), _NotStarted()
+        began = set(progress)
+        return [
+            r if i in finished else late if i in began else unstarted
+            for i, r in enumerate(list(results))
+        ]
 
     def _arm_list(
         self, c: Declaration, listed: ArmList, parent: str, progress: _Progress

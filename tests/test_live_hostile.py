@@ -455,3 +455,18 @@ def test_cli_a_429_storm_past_the_deadline_exits_3(
     assert took < 5 + 10
     doc = json.loads(Path(out).read_text())
     assert doc["failures"] and ids(doc["rows"]) == ids(rows)
+
+
+def test_reads_left_unstarted_behind_stuck_workers_are_counted_not_listed(
+    two: tuple[FakeArm, list], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One worker, stuck on a trickling answer past the deadline: that read is a failure of
+    its parent; the seven it never started are counted among the reads the deadline left no
+    time for."""
+    arm, _rows = two
+    monkeypatch.setattr(collect, "STRAGGLER_GRACE", 1.0)
+    arm.trickle_next(1, 0.6, path_contains=ZONE_GROUPS)
+    doc = collector(arm, timeout=3.0, max_workers=1).collect(Scope(subscriptions=[SUB_A, SUB_B]))
+    assert len(arm_failures(doc)) == 1
+    late = [f for f in doc["failures"] if f["what"] == "--timeout"]
+    assert late and "7 ARM read(s) of privatednszonegroups" in late[0]["error"]
