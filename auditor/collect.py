@@ -265,13 +265,15 @@ class _Lane:
     """The ARM reads of one subscription: those not yet started, how many are in flight, and
     the time before which none may start (a 429's Retry-After, a bucket running low)."""
 
-    __slots__ = ("not_before", "order", "pending", "running")
+    __slots__ = ("limit", "not_before", "order", "pending", "running")
 
-    def __init__(self, order: int) -> None:
+    def __init__(self, order: int, limit: int) -> None:
         self.pending: deque[int] = deque()
         self.running = 0
         self.not_before = 0.0
         self.order = order  # first seen: the tie-break among lanes with as many reads left
+        # reads in flight at most: one after a 429, doubling with each read that ends
+        self.limit = limit
 
 
 @dataclass
@@ -301,22 +303,31 @@ class _Lanes:
     def __init__(self, keys: list[str], per_lane: int, left: Callable[[], float]) -> None:
         self._cond = threading.Condition()
         self._lanes: dict[str, _Lane] = {}
+        self._per_lane = max(1, per_lane)
         for index, key in enumerate(keys):
-            self._lanes.setdefault(key, _Lane(len(self._lanes))).pending.append(index)
+            lane = self._lanes.get(key) or self._lanes.setdefault(
+                key, _Lane(len(self._lanes), self._per_lane)
+            )
+            lane.pending.append(index)
         # one entry per lane with reads not yet started: (-reads left, first seen, key)
         self._queue = [
             (-len(lane.pending), i, key) for i, (key, lane) in enumerate(self._lanes.items())
         ]
         heapq.heapify(self._queue)
-        self._per_lane = max(1, per_lane)
         self._left = left
 
-    def hold(self, key: str, seconds: float) -> None:
-        """Let no read of ``key`` start for ``seconds`` (from now)."""
+    def hold(self, key: str, seconds: float, throttled: bool = False) -> None:
+        """Let no read of ``key`` start for ``seconds`` (from now). After a 429
+        (``throttled``) one read at a time goes when the wait ends, and more as reads end:
+        every read waiting released at once would meet a bucket holding what it refilled
+        in the wait, and most would be throttled again, in step, until one ran out of
+        attempts."""
         with self._cond:
             lane = self._lanes.get(key)
             if lane is not None:
                 lane.not_before = max(lane.not_before, time.monotonic() + seconds)
+                if throttled:
+                    lane.limit = 1
 
     def wait_for(self, key: str) -> float:
         """Seconds until reads of ``key`` may start again (0 when they may now)."""
@@ -337,7 +348,7 @@ class _Lanes:
                 while self._queue:
                     entry = heapq.heappop(self._queue)
                     lane = self._lanes[entry[2]]
-                    if lane.running >= self._per_lane:
+                    if lane.running >= lane.limit:
                         passed.append(entry)
                     elif lane.not_before > now and not late:
                         soonest = min(soonest, lane.not_before)
@@ -363,7 +374,9 @@ class _Lanes:
         with self._cond:
             lane = self._lanes[key]
             lane.running -= 1
-            if again is not None:
+            if again is None:
+                lane.limit = min(self._per_lane, lane.limit + 1)
+            else:
                 if not lane.pending:  # the lane had left the queue: it joins it again
                     heapq.heappush(self._queue, (-1, lane.order, key))
                 lane.pending.appendleft(again)
@@ -607,7 +620,7 @@ class Collector:
         after = self._retry_after(response)
         wait = after if after is not None else 1.0
         if wait <= MAX_WAIT:
-            self._lanes.hold(lane, wait)
+            self._lanes.hold(lane, wait, throttled=True)
         return wait
 
     # -- Resource Graph -----------------------------------------------------------------

@@ -470,3 +470,20 @@ def test_reads_left_unstarted_behind_stuck_workers_are_counted_not_listed(
     assert len(arm_failures(doc)) == 1
     late = [f for f in doc["failures"] if f["what"] == "--timeout"]
     assert late and "7 ARM read(s) of privatednszonegroups" in late[0]["error"]
+
+
+def test_after_a_429_a_lane_starts_one_read_then_one_more_per_read_ended() -> None:
+    """Every read waiting released at once when a 429's wait ends would meet a bucket holding
+    only what it refilled meanwhile: most would be throttled again, in step."""
+    lanes = collect._Lanes(["a"] * 6, 4, lambda: 1e9)
+    first = [lanes.take() for _ in range(4)]
+    assert first == [0, 1, 2, 3]
+    lanes.hold("a", 0.0, throttled=True)
+    for index in first:
+        lanes.done("a", again=index)  # all four throttled
+    lane = lanes._lanes["a"]
+    assert lanes.take() == 3  # put back last, first in line
+    assert (lane.running, lane.limit) == (1, 1)  # a second take would wait
+    lanes.done("a")  # it ended: two may run now
+    assert [lanes.take(), lanes.take()] == [2, 1]
+    assert (lane.running, lane.limit) == (2, 2)
