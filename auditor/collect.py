@@ -21,11 +21,13 @@ bucket, so the reads queue by subscription: a bounded pool of workers serves the
 subscription with the most reads left first, a few reads of each in flight at most, and a
 subscription that must wait (a 429's Retry-After, or its
 ``x-ms-ratelimit-remaining-subscription-reads`` running low) holds back only its own reads
-while the others go on. Of the lists read this way Resource Graph holds only DNS resolver
-inbound endpoints (``queries.ARM_ONLY`` says more).
+while the others go on: a throttled read goes back to its queue, resuming at its page, and
+its worker takes another subscription's. Of the lists read this way Resource Graph holds
+only DNS resolver inbound endpoints (``queries.ARM_ONLY`` says more).
 
-Every server is distrusted: the whole collection has a deadline (``--timeout``), every
-request a read timeout, every page stream a page limit; redirects are not followed; nextLinks
+Every server is distrusted: the whole collection has a deadline (``--timeout``; an answer
+still arriving ``STRAGGLER_GRACE`` after it is a failure, not waited for), every request a
+read timeout, every page stream a page limit; redirects are not followed; nextLinks
 must stay on the ARM endpoint; list items must be what the list holds; and every message
 taken from a server is stripped of tokens before it is logged or recorded.
 """
@@ -64,6 +66,7 @@ READ_REFILL = 25.0
 MAX_PAGES = 100_000  # a bound on an ARM nextLink chain (Resource Graph's is totalRecords')
 PAGE_SLACK = 2  # Resource Graph pages allowed beyond ceil(totalRecords / $top)
 DEFAULT_TIMEOUT = 3600.0  # seconds for the whole collection (--timeout)
+STRAGGLER_GRACE = 10.0  # seconds past the deadline an ARM read may go on answering
 READ_TIMEOUT = 120.0  # seconds a response may stall before the request is retried
 CONNECT_TIMEOUT = 30.0
 SUBSCRIPTION_LIMIT = "x-ms-tenant-subscription-limit-hit"
@@ -92,6 +95,11 @@ class DeadlineExceeded(TimeoutError):
 
 class _NotStarted(DeadlineExceeded):
     """A read the deadline left no time to start: counted, not listed one by one."""
+
+
+class _Throttled(Exception):
+    """An ARM read was answered 429: it goes back to its subscription's queue (held for the
+    Retry-After) and its worker takes another read meanwhile."""
 
 
 class _TooLarge(Exception):
@@ -210,6 +218,16 @@ def _reset_seconds(value: str | None) -> float:
     return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else 5.0
 
 
+def _header_count(value: str | None) -> int | None:
+    """A count a server sent in a header (remaining reads or queries), or None when it is
+    none: ASCII digits only (``str.isdigit`` also takes superscripts, which ``int``
+    refuses), and more digits than ``int`` parses read as plenty, not as an error."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    return int(value) if len(value) <= 18 else 10**18
+
+
 def origin(url: str) -> tuple[str, str, int]:
     """Where a URL points: scheme, lower-case host and effective port, so that
     ``https://h:443/`` and ``https://H/`` are the same place."""
@@ -247,12 +265,27 @@ class _Lane:
     """The ARM reads of one subscription: those not yet started, how many are in flight, and
     the time before which none may start (a 429's Retry-After, a bucket running low)."""
 
-    __slots__ = ("not_before", "pending", "running")
+    __slots__ = ("limit", "not_before", "order", "pending", "running")
 
-    def __init__(self) -> None:
+    def __init__(self, order: int, limit: int) -> None:
         self.pending: deque[int] = deque()
         self.running = 0
         self.not_before = 0.0
+        self.order = order  # first seen: the tie-break among lanes with as many reads left
+        # reads in flight at most: one after a 429, doubling with each read that ends
+        self.limit = limit
+
+
+@dataclass
+class _Progress:
+    """How far one ARM read got (api-version, page, attempt), kept while a 429 sends it back
+    to its queue: it resumes there, never reads a page twice, and its attempts stay bounded."""
+
+    version: int | None = None
+    url: str | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    attempt: int = 1
 
 
 class _Lanes:
@@ -264,27 +297,37 @@ class _Lanes:
     seen): a subscription past its bucket's burst is bound by its refill, so it should start
     at once, with the small ones filling the other workers around it. Once ``left()`` (the
     collection's time left) is spent, every read is handed out at once: each then finds the
-    deadline passed and is counted unstarted."""
+    deadline passed and is counted unstarted. A throttled read is put back (``done(key,
+    again=index)``) at the head of its lane, its worker free for other lanes' reads."""
 
     def __init__(self, keys: list[str], per_lane: int, left: Callable[[], float]) -> None:
         self._cond = threading.Condition()
         self._lanes: dict[str, _Lane] = {}
+        self._per_lane = max(1, per_lane)
         for index, key in enumerate(keys):
-            self._lanes.setdefault(key, _Lane()).pending.append(index)
+            lane = self._lanes.get(key) or self._lanes.setdefault(
+                key, _Lane(len(self._lanes), self._per_lane)
+            )
+            lane.pending.append(index)
         # one entry per lane with reads not yet started: (-reads left, first seen, key)
         self._queue = [
             (-len(lane.pending), i, key) for i, (key, lane) in enumerate(self._lanes.items())
         ]
         heapq.heapify(self._queue)
-        self._per_lane = max(1, per_lane)
         self._left = left
 
-    def hold(self, key: str, seconds: float) -> None:
-        """Let no read of ``key`` start for ``seconds`` (from now)."""
+    def hold(self, key: str, seconds: float, throttled: bool = False) -> None:
+        """Let no read of ``key`` start for ``seconds`` (from now). After a 429
+        (``throttled``) one read at a time goes when the wait ends, and more as reads end:
+        every read waiting released at once would meet a bucket holding what it refilled
+        in the wait, and most would be throttled again, in step, until one ran out of
+        attempts."""
         with self._cond:
             lane = self._lanes.get(key)
             if lane is not None:
                 lane.not_before = max(lane.not_before, time.monotonic() + seconds)
+                if throttled:
+                    lane.limit = 1
 
     def wait_for(self, key: str) -> float:
         """Seconds until reads of ``key`` may start again (0 when they may now)."""
@@ -305,7 +348,7 @@ class _Lanes:
                 while self._queue:
                     entry = heapq.heappop(self._queue)
                     lane = self._lanes[entry[2]]
-                    if lane.running >= self._per_lane:
+                    if lane.running >= lane.limit:
                         passed.append(entry)
                     elif lane.not_before > now and not late:
                         soonest = min(soonest, lane.not_before)
@@ -324,10 +367,19 @@ class _Lanes:
                 self._cond.wait(max(0.001, min(soonest - now, self._left(), MAX_WAIT)))
             return None
 
-    def done(self, key: str) -> None:
-        """One read of ``key`` ended (whatever its outcome)."""
+    def done(self, key: str, again: int | None = None) -> None:
+        """One read of ``key`` ended (whatever its outcome), or was throttled: ``again`` (its
+        index) goes back to the head of its lane. A worker that puts a read back takes again,
+        so no read put back is left without a worker."""
         with self._cond:
-            self._lanes[key].running -= 1
+            lane = self._lanes[key]
+            lane.running -= 1
+            if again is None:
+                lane.limit = min(self._per_lane, lane.limit + 1)
+            else:
+                if not lane.pending:  # the lane had left the queue: it joins it again
+                    heapq.heappush(self._queue, (-1, lane.order, key))
+                lane.pending.appendleft(again)
             self._cond.notify_all()
 
 
@@ -412,6 +464,31 @@ class Collector:
             raise DeadlineExceeded(f"{what}: {self._passed()} (a wait of {seconds:.1f} s)")
         self.sleep(seconds)
 
+    def _bounded(self, call: Callable[[], Any]) -> Any:
+        """``call()``, in a daemon thread waited for no longer than the deadline and
+        STRAGGLER_GRACE: requests' read timeout is per socket read, so an answer sent a byte
+        at a time would otherwise outlast --timeout (the thread is then left behind)."""
+        box: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+
+        def run() -> None:
+            try:
+                box.put((True, call()))
+            except BaseException as exc:  # handed to the caller's thread, raised there
+                box.put((False, exc))
+
+        threading.Thread(target=run, name="graph-read", daemon=True).start()
+        left = self.deadline + STRAGGLER_GRACE - time.monotonic()
+        try:
+            ok, value = box.get(timeout=max(0.0, left) if left < math.inf else None)
+        except queue.Empty:
+            raise DeadlineExceeded(self._straggling()) from None
+        if ok:
+            return value
+        raise value
+
+    def _straggling(self) -> str:
+        return f"still answering {STRAGGLER_GRACE:g} s after {self._passed()}"
+
     def _timeouts(self) -> dict[str, float]:
         """Per-request timeouts, never past the deadline."""
         left = max(self._left(), 0.001)
@@ -433,11 +510,14 @@ class Collector:
         what: str,
         call: Callable[[dict[str, float]], Any],
         quota_wait: Callable[[Any], float],
+        progress: _Progress | None = None,
     ) -> Any:
         """Call (with per-request timeouts), retrying 429s (after Retry-After or the quota
         window, never sooner), 408, 5xx, stalls and connection errors (after the server's
         retry-after, else jittered exponential back-off), a bounded number of times and
-        never past the deadline; redirects and other HTTP errors raise at once."""
+        never past the deadline; redirects and other HTTP errors raise at once. With
+        ``progress`` (an ARM read) a 429 raises :class:`_Throttled` instead of sleeping, the
+        attempt it got to noted there (``quota_wait`` has held its queue)."""
         from azure.core.exceptions import (
             HttpResponseError,
             ServiceRequestError,
@@ -447,7 +527,8 @@ class Collector:
         )
 
         cause = ""
-        for attempt in range(1, self.max_attempts + 1):
+        first = progress.attempt if progress is not None else 1
+        for attempt in range(first, self.max_attempts + 1):
             if self._left() <= 0:
                 raise DeadlineExceeded(f"{what}: {self._passed()}")
             timeouts = self._timeouts()
@@ -462,6 +543,14 @@ class Collector:
                     wait = quota_wait(exc.response)
                     if wait > MAX_WAIT:
                         raise TimeoutError(f"{what}: throttled for {wait:.0f} s") from None
+                    if progress is not None and attempt < self.max_attempts:
+                        if wait >= self._left():
+                            raise DeadlineExceeded(
+                                f"{what}: {self._passed()} (a wait of {wait:.1f} s)"
+                            ) from None
+                        self._count("retries")
+                        progress.attempt = attempt + 1
+                        raise _Throttled(what) from None
                 elif status == 408 or status >= 500:
                     after = self._retry_after(exc.response)
                     wait = self._backoff(attempt) if after is None else after
@@ -513,7 +602,7 @@ class Collector:
         value = (headers.get("Retry-After") or "").strip()
         if not value:
             return None
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # float() refuses superscript digits
             return float(value)
         try:
             return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
@@ -531,7 +620,7 @@ class Collector:
         after = self._retry_after(response)
         wait = after if after is not None else 1.0
         if wait <= MAX_WAIT:
-            self._lanes.hold(lane, wait)
+            self._lanes.hold(lane, wait, throttled=True)
         return wait
 
     # -- Resource Graph -----------------------------------------------------------------
@@ -582,7 +671,9 @@ class Collector:
             try:
                 body, headers = self._retrying(
                     f"{name} page {pages + 1}",
-                    lambda t, k=token, n=top: self._graph_page(query, scope, k, n, t),  # type: ignore[misc]
+                    lambda t, k=token, n=top: self._bounded(  # type: ignore[misc]
+                        lambda: self._graph_page(query, scope, k, n, t)
+                    ),
                     self._graph_quota_wait,
                 )
             except HttpResponseError as exc:
@@ -607,8 +698,8 @@ class Collector:
             self.progress(f"{name}: {len(rows)} rows")
             if isinstance(body.total_records, int):
                 total = max(total, body.total_records)
-            remaining = headers.get("x-ms-user-quota-remaining")
-            if remaining is not None and remaining.isdigit() and int(remaining) <= 0:
+            remaining = _header_count(headers.get("x-ms-user-quota-remaining"))
+            if remaining is not None and remaining <= 0:
                 resets = _reset_seconds(headers.get("x-ms-user-quota-resets-after"))
                 self._pause(resets, f"{name}: Resource Graph quota")
             token = body.skip_token
@@ -822,16 +913,23 @@ class Collector:
         lanes = self._lanes = _Lanes(keys, self.per_subscription, self._left)
         results: list[list[dict[str, Any]] | Exception] = [RuntimeError("not read")] * len(jobs)
         ended: queue.SimpleQueue[int] = queue.SimpleQueue()
+        progress: dict[int, _Progress] = {}  # reads started, until they end
 
         def work() -> None:
             while (index := lanes.take()) is not None:
+                again = None
                 try:
-                    results[index] = self._arm_list(*jobs[index])
+                    state = progress.setdefault(index, _Progress())
+                    results[index] = self._arm_list(*jobs[index], state)
+                except _Throttled:
+                    again = index
                 except Exception as exc:  # _arm_list returns its failures; this is a bug
                     results[index] = exc
                 finally:
-                    lanes.done(keys[index])
-                    ended.put(index)
+                    lanes.done(keys[index], again)
+                    if again is None:
+                        progress.pop(index, None)
+                        ended.put(index)
 
         workers = [
             threading.Thread(target=work, name=f"arm-read-{i}", daemon=True)
@@ -839,29 +937,57 @@ class Collector:
         ]
         for worker in workers:
             worker.start()
-        for done in range(1, len(jobs) + 1):
-            ended.get()
-            self.progress(f"ARM reads: {done}/{len(jobs)}")
-        for worker in workers:
-            worker.join()
-        return results
+        # every request's timeouts end by the deadline, but a server may send an answer a byte
+        # at a time (each read of the socket in time): past the deadline and a grace, the
+        # reads still answering are failures, and their workers (daemons) are left behind
+        give_up = self.deadline + STRAGGLER_GRACE
+        finished: set[int] = set()
+        while len(finished) < len(jobs):
+            left = give_up - time.monotonic()
+            try:
+                finished.add(ended.get(timeout=max(0.0, left) if left < math.inf else None))
+            except queue.Empty:
+                break
+            self.progress(f"ARM reads: {len(finished)}/{len(jobs)}")
+        else:
+            for worker in workers:
+                worker.join()
+            return results
+        # a read its worker began is still answering; the others never started
+        late, unstarted = DeadlineExceeded(self._straggling()), _NotStarted()
+        began = set(progress)
+        return [
+            r if i in finished else late if i in began else unstarted
+            for i, r in enumerate(list(results))
+        ]
 
     def _arm_list(
-        self, c: Declaration, listed: ArmList, parent: str
+        self, c: Declaration, listed: ArmList, parent: str, progress: _Progress
     ) -> list[dict[str, Any]] | Exception:
         """Every item of one parent's ARM list, at the newest api-version the cloud takes
-        (remembered, so one refusal costs one request per version, not one per parent)."""
+        (remembered, so one refusal costs one request per version, not one per parent).
+        Raises :class:`_Throttled` when a 429 sends it back to its queue; ``progress`` then
+        holds where it resumes."""
         from azure.core.exceptions import HttpResponseError
 
         if self._left() <= 0:
-            return _NotStarted()
+            if progress.version is None:
+                return _NotStarted()
+            return DeadlineExceeded(f"ARM read of {c.name}: {self._passed()}")
         (item_type,) = c.row_types or ("",)  # an ARM list holds one type
         versions = listed.api_versions
-        first = self._api_version.get(c.name, 0)
+        first = progress.version
+        if first is None:
+            first = self._api_version.get(c.name, 0)
         for i in range(first, len(versions)):
             path = listed.path_for(parent, versions[i])
+            if progress.version != i:  # a fresh start at this version
+                progress.version, progress.url, progress.attempt = i, None, 1
+                progress.items, progress.seen = [], set()
             try:
-                items = self._arm_pages(path, parent, item_type, versions[i])
+                items = self._arm_pages(path, parent, item_type, versions[i], progress)
+            except _Throttled:
+                raise
             except HttpResponseError as exc:
                 if _error_codes(exc) & UNSUPPORTED_VERSION and i + 1 < len(versions):
                     log.info("%s: api-version %s refused; trying %s", c.name, *versions[i : i + 2])
@@ -875,40 +1001,45 @@ class Collector:
         return RuntimeError(f"no api-version of {c.name} is offered")  # no versions declared
 
     def _arm_pages(
-        self, path: str, parent: str, item_type: str, api_version: str
+        self, path: str, parent: str, item_type: str, api_version: str, progress: _Progress
     ) -> list[dict[str, Any]]:
-        """The items of one ARM list, following nextLink on the ARM endpoint only."""
+        """The items of one ARM list, following nextLink on the ARM endpoint only; from the
+        page ``progress`` got to when a 429 sent the read back to its queue."""
         from azure.core.rest import HttpRequest
 
-        url: str | None = f"{self.endpoint}{path}"
+        if progress.url is None:
+            progress.url = f"{self.endpoint}{path}"
+            progress.seen = {progress.url}
         lane = _lane(parent)
-        items: list[dict[str, Any]] = []
-        seen: set[str] = set()
         home = origin(self.endpoint)
-        while url:
+        while url := progress.url:
             # the token goes only to the ARM endpoint the user chose
             if origin(url) != home:
                 raise RuntimeError(f"nextLink leaves {home[1]}: {_host(url)}")
-            if url in seen or len(seen) >= MAX_PAGES:
-                raise RuntimeError("nextLink paging does not advance")
-            if seen and (wait := self._lanes.wait_for(lane)) > 0:
+            if len(progress.seen) > 1 and (wait := self._lanes.wait_for(lane)) > 0:
                 # a next page waits as a read not yet started would (the first page's wait
                 # was the queue's)
                 self._pause(wait, "ARM read quota")
-            seen.add(url)
             response = self._retrying(
                 f"GET {arm.last_name(path.split('?')[0])}",
                 lambda t, u=url: self._arm_get(HttpRequest("GET", u), t, lane),  # type: ignore[misc]
                 lambda r: self._arm_wait(r, lane),
+                progress,
             )
+            progress.attempt = 1
             body = response.json()
             # a body without 'value' is no empty list: reading it as one would pass a
             # parent whose children were never seen
             if not isinstance(body, dict) or not isinstance(body.get("value"), list):
                 raise RuntimeError("ARM returned a body without a 'value' list")
-            items += [_item(v, parent, item_type, api_version) for v in body["value"]]
-            url = body.get("nextLink") or None
-        return items
+            progress.items += [_item(v, parent, item_type, api_version) for v in body["value"]]
+            following = body.get("nextLink") or None
+            if following is not None:
+                if following in progress.seen or len(progress.seen) >= MAX_PAGES:
+                    raise RuntimeError("nextLink paging does not advance")
+                progress.seen.add(following)
+            progress.url = following
+        return progress.items
 
     def _arm_get(self, request: Any, timeouts: dict[str, float], lane: str) -> Any:
         """One GET; when its subscription's read bucket runs low, that subscription's next
@@ -916,10 +1047,12 @@ class Collector:
         log.debug("GET %s", request.url.split("?", 1)[0].replace(self.endpoint, ""))
         response = self.arm.send_request(request, **timeouts)
         self._count("arm_reads")
-        remaining = response.headers.get("x-ms-ratelimit-remaining-subscription-reads")
-        if remaining is not None and remaining.isdigit() and int(remaining) < LOW_READS:
+        remaining = _header_count(
+            response.headers.get("x-ms-ratelimit-remaining-subscription-reads")
+        )
+        if remaining is not None and remaining < LOW_READS:
             # let the bucket refill before it runs dry
-            self._lanes.hold(lane, (LOW_READS - int(remaining)) / READ_REFILL)
+            self._lanes.hold(lane, (LOW_READS - remaining) / READ_REFILL)
         if 300 <= response.status_code < 400:
             raise self._redirected(response)
         response.raise_for_status()

@@ -37,8 +37,9 @@ It serves an estate given as rows in the shape of ``fixtures/reference-good.json
   extension is served with its public ``properties.settings`` but never its
   ``protectedSettings`` (Azure does not return them), whatever the estate row holds.
 * Fault injection: :meth:`FakeArm.fail_next`, :meth:`FakeArm.drop_next`,
-  :meth:`FakeArm.slow_next`, :meth:`FakeArm.redirect_next`, :meth:`FakeArm.echo_auth_next`
-  (a hostile server that reflects the Authorization header into its error body).
+  :meth:`FakeArm.slow_next`, :meth:`FakeArm.trickle_next` (a body a byte at a time),
+  :meth:`FakeArm.redirect_next`, :meth:`FakeArm.echo_auth_next` (a hostile
+  server that reflects the Authorization header into its error body).
 
 Deviations from the real service, on purpose: a non-JSON ``Content-Type`` gets 415 (real
 ARG answers 500, which azure-core would retry); a bug inside the fake answers 501 (never
@@ -58,6 +59,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import re
 import shutil
 import signal
@@ -324,7 +326,7 @@ class RequestLog:
 
 @dataclass
 class _Fault:
-    kind: str  # "fail" | "drop" | "slow" | "redirect" | "echo"
+    kind: str  # "fail" | "drop" | "slow" | "trickle" | "redirect" | "echo"
     remaining: int
     path_contains: str | None
     status: int = 0
@@ -564,6 +566,7 @@ class FakeArm:
     Knobs (plain attributes, settable before or during a test): ``forbidden_subscriptions``,
     ``hidden_containers``, ``arg_quota``, ``arg_window``, ``arm_page_size``,
     ``arm_read_capacity``, ``arm_read_capacity_of``, ``arm_read_refill``, ``arm_latency``,
+    ``arm_latency_jitter``, ``arm_read_headers`` (e.g. an odd remaining-reads value),
     ``accepted_token`` (None accepts any bearer token), ``require_bearer``, ``max_page_bytes``,
     ``max_result_bytes``,
     ``subscription_limit_hit``, ``compute_api_versions``, ``drop_list_types``,
@@ -602,6 +605,8 @@ class FakeArm:
         self.arm_read_refill = arm_read_refill
         self.arm_read_capacity_of: dict[str, int] = {}  # lower-case subscription -> bucket
         self.arm_latency = 0.0
+        self.arm_latency_jitter = 0.0  # plus a random 0..jitter s per read: answers reorder
+        self.arm_read_headers: dict[str, str] = {}  # sent with every ARM read's answer
         self.accepted_token = accepted_token
         self.verbose = verbose
         self.requests = RequestLog()
@@ -717,6 +722,12 @@ class FakeArm:
         """Sleep ``seconds`` before answering the next ``n`` (matching) requests."""
         self._add_fault(_Fault("slow", n, path_contains, seconds=seconds))
 
+    def trickle_next(self, n: int, seconds: float, path_contains: str | None = None) -> None:
+        """Send the next ``n`` (matching) answers' bodies one byte every ``seconds``: each
+        read of the socket gets data well inside any read timeout, and the answer never
+        seems to end (a slowloris server)."""
+        self._add_fault(_Fault("trickle", n, path_contains, seconds=seconds))
+
     def redirect_next(
         self, n: int, location: str, status: int = 302, path_contains: str | None = None
     ) -> None:
@@ -801,7 +812,10 @@ class FakeArm:
         if reply.drop:
             handler.close_connection = True
             return
-        self._send(handler, record, reply, is_graph)
+        trickle = self._take_fault("trickle", record.target)
+        if trickle:
+            record.faults.append("trickle")
+        self._send(handler, record, reply, is_graph, trickle.seconds if trickle else 0.0)
 
     def _answer(
         self, handler: _Handler, record: RecordedRequest, raw: bytes, is_graph: bool
@@ -877,7 +891,12 @@ class FakeArm:
             return problem.reply()
 
     def _send(
-        self, handler: _Handler, record: RecordedRequest, reply: _Reply, is_graph: bool
+        self,
+        handler: _Handler,
+        record: RecordedRequest,
+        reply: _Reply,
+        is_graph: bool,
+        trickle: float = 0.0,
     ) -> None:
         headers = {
             "x-ms-request-id": record.request_id,
@@ -897,7 +916,13 @@ class FakeArm:
             handler.send_header("Content-Type", "application/json; charset=utf-8")
             handler.send_header("Content-Length", str(len(data)))
             handler.end_headers()
-            if handler.command != "HEAD":
+            if handler.command != "HEAD" and trickle > 0:
+                handler.wfile.flush()
+                for i in range(len(data)):
+                    time.sleep(trickle)
+                    handler.wfile.write(data[i : i + 1])
+                    handler.wfile.flush()
+            elif handler.command != "HEAD":
                 handler.wfile.write(data)
         except OSError:  # the client went away (e.g. it timed out on a slow reply)
             handler.close_connection = True
@@ -1158,9 +1183,10 @@ class FakeArm:
         query = {k.lower(): v for k, v in record.query.items()}
         path = record.path.rstrip("/") or "/"
         subscription = subscription_of(path) or "tenant"
-        if self.arm_latency > 0:
-            time.sleep(self.arm_latency)  # this handler's thread only: reads overlap
-        headers = self._take_read(subscription)
+        if self.arm_latency > 0 or self.arm_latency_jitter > 0:
+            # this handler's thread only: reads overlap
+            time.sleep(self.arm_latency + random.uniform(0, self.arm_latency_jitter))
+        headers = {**self._take_read(subscription), **self.arm_read_headers}
         try:
             if "api-version" not in query:
                 raise _Problem(
