@@ -847,18 +847,9 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
     if isinstance(run, int):
         return run
     view = report.build_view(run)  # once, however many formats are written
-    # every report is written before the exit code is chosen
-    for fmt, path in outputs:
-        code = _write(path, report.render(fmt, view), "report")
-        if code:
-            return code
-    if not args.quiet and stdout_fmt is not None:
-        if stdout_fmt == "table" and sys.stdout.isatty():
-            report.render_terminal(view, safe.console())
-        else:
-            code = _to_stdout(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
-            if code:
-                return code
+    code = _emit(view, outputs, None if args.quiet else stdout_fmt)
+    if code:
+        return code
     if not args.quiet:
         _warn_triage(run)
     if run.failed:
@@ -877,6 +868,23 @@ def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[typ
 
 
 _PROCESS = {"leave_fast": False}  # set by run(): this process is the command, not a library
+
+
+def _emit(view: Any, outputs: list[tuple[str, Path]], stdout_fmt: str | None) -> int:
+    """Write every report file, then the one for stdout (``stdout_fmt``; None: none):
+    all of them before the exit code is chosen. Non-zero: a report could not be written."""
+    from . import report
+
+    for fmt, path in outputs:
+        code = _write(path, report.render(fmt, view), "report")
+        if code:
+            return code
+    if stdout_fmt is not None:
+        if stdout_fmt == "table" and sys.stdout.isatty():
+            report.render_terminal(view, safe.console())
+        else:
+            return _to_stdout(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
+    return 0
 
 
 def _leave(code: int) -> int:
@@ -1038,7 +1046,7 @@ def _diff_command(args: argparse.Namespace) -> int:
 
 def _merge_command(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[type-arg]
     """``merge``: one report from partitions' JSON reports, exit codes as scan's."""
-    from . import merge, report
+    from . import merge
 
     planned = _output_specs(args.output, args.format, sys.stdout.isatty())
     if isinstance(planned, str):
@@ -1053,17 +1061,9 @@ def _merge_command(args: argparse.Namespace, all_rules: list) -> int:  # type: i
     view = merge.merge_files(
         args.reports, all_rules, args.fail_on, args.sarif_category, args.baseline
     )
-    for fmt, path in outputs:
-        code = _write(path, report.render(fmt, view), "report")
-        if code:
-            return code
-    if not args.quiet and stdout_fmt is not None:
-        if stdout_fmt == "table" and sys.stdout.isatty():
-            report.render_terminal(view, safe.console())
-        else:
-            code = _to_stdout(safe.stdout(report.render(stdout_fmt, view), stdout_fmt))
-            if code:
-                return code
+    code = _emit(view, outputs, None if args.quiet else stdout_fmt)
+    if code:
+        return code
     if view.gate.failed:
         return EXIT_FINDINGS
     if not view.coverage.complete and not args.allow_partial:

@@ -612,18 +612,7 @@ def merge(
     failing = sum(1 for f in findings if f.counts and SEVERITY_RANK[f.severity] <= limit)
     verdict = _verdict(failing, bool(gaps_t or not_evaluated), fail_on, bool(findings))
     gate = Gate(fail_on, verdict, " new" if account else "", failing)
-    checks = tuple(n for n in not_evaluated if n.resource_id is not None)
-    coverage = Coverage(
-        gaps_t,
-        notes,
-        tuple(r for r in rows if r.status == "not-evaluated"),
-        tuple(r for r in rows if r.status == "incomplete"),
-        not_evaluated,
-        checks,
-        len({arm.key(n.resource_id or "") for n in checks}),
-        len({n.rule_id for n in checks}),
-        not gaps_t and not not_evaluated,
-    )
+    coverage = Coverage.of(gaps_t, notes, rows, not_evaluated)
     severity = Counter(f.severity for f in findings)
     category = Counter(f.category for f in findings)
     summary = Summary(

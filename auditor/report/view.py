@@ -12,6 +12,7 @@ A view is a snapshot: build it after triage has marked the findings.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
@@ -159,6 +160,29 @@ class Coverage:
     check_resources: int  # distinct resources among the checks
     check_rules: int  # distinct rules among the checks
     complete: bool  # every input read whole and every check evaluated
+
+    @classmethod
+    def of(
+        cls,
+        gaps: tuple[dict[str, str], ...],
+        notes: tuple[dict[str, str], ...],
+        rows: Sequence[RuleRow],
+        not_evaluated: tuple[NotEvaluated, ...],
+    ) -> Coverage:
+        """The coverage a run's gaps, notes, rule rows and unevaluated checks make: one
+        reckoning for a scan's view and for merged partition reports."""
+        checks = tuple(n for n in not_evaluated if n.resource_id is not None)
+        return cls(
+            gaps,
+            notes,
+            tuple(r for r in rows if r.status == "not-evaluated"),
+            tuple(r for r in rows if r.status == "incomplete"),
+            not_evaluated,
+            checks,
+            len({arm.key(n.resource_id or "") for n in checks}),
+            len({n.rule_id for n in checks}),
+            not gaps and not not_evaluated,
+        )
 
 
 @dataclass(frozen=True)
@@ -367,20 +391,9 @@ def build(run: Run) -> ReportView:
         )
         for o in result.outcomes
     )
-    checks = tuple(n for n in not_evaluated if n.resource_id is not None)
     new = tuple(f for f in findings if f.baseline == "new")
     severities, totals = _severities(findings, run.fail_on)
-    coverage = Coverage(
-        gaps,
-        notes,
-        tuple(r for r in rows if r.status == "not-evaluated"),
-        tuple(r for r in rows if r.status == "incomplete"),
-        not_evaluated,
-        checks,
-        len({arm.key(n.resource_id or "") for n in checks}),
-        len({n.rule_id for n in checks}),
-        not gaps and not not_evaluated,
-    )
+    coverage = Coverage.of(gaps, notes, rows, not_evaluated)
     summary = Summary(
         findings=len(findings),
         by_severity=result.counts_by_severity(),
