@@ -50,3 +50,29 @@ def test_a_value_known_only_after_apply_is_keyed_by_its_repr() -> None:
     assert [(f.index, f.why) for f in bad] == [
         (2, "its destinationPortRange is unknown: azurerm_thing.x.port")
     ]
+
+
+def test_repeated_rules_share_one_properties_object_and_read_the_same() -> None:
+    """A repeat's entry points at the first entry's equal properties (one copy held per
+    distinct rule); an equal-but-different value (100.0) and a flattened entry (the fields
+    beside ``name``, no ``properties``) are left as they are."""
+    embedded._RULES_READ.clear()
+    first, again, other = _rule(100), _rule(100), _rule(100.0)
+    flat = {"name": "allow-ssh", **_rule(100)["properties"]}
+    before = [dict(e) for e in (first, again, other, flat)]
+    good, bad = embedded.read_list([first, again, other, flat], embedded.SECURITY_RULES)
+    assert not bad and len(good) == 4
+    assert again["properties"] is first["properties"]  # shared
+    assert other["properties"] is not first["properties"]  # 100.0 is not 100
+    assert "properties" not in flat  # a flattened entry gains no key
+    assert [first, again, other, flat] == before  # every entry reads as it did
+    assert type(other["properties"]["priority"]) is float
+
+
+def test_a_rule_holding_a_value_known_only_after_apply_is_not_shared() -> None:
+    embedded._RULES_READ.clear()
+    a, b = _rule(100), _rule(100)
+    for entry in (a, b):
+        entry["properties"]["description"] = UnknownValue("azurerm_thing.x.description")
+    embedded.read_list([a, b], embedded.SECURITY_RULES)
+    assert a["properties"] is not b["properties"]  # keyed by repr: not proven equal
