@@ -164,3 +164,35 @@ def test_shadowing_meets_only_rules_listed_as_port_neighbours(specs: list[Any]) 
         listed = near(i)
         assert listed == sorted(listed)
         assert set(meets) <= set(listed)
+
+
+def test_internet_admits_names_each_nic_behind_a_subnet_and_skips_closed_nsgs(
+    tmp_path: Path,
+) -> None:
+    """A subnet's NICs are listed as hosts only for an NSG that may admit the internet
+    (``internet_admits`` lists them after that gate): the open NSG still names every NIC,
+    in key order; the closed one on the same kind of subnet yields no item."""
+    from auditor.relations import RELATIONS
+
+    v = n.vnet(
+        "vnet-a",
+        "10.0.0.0/16",
+        {"snet-open": ("10.0.1.0/24", "nsg-open"), "snet-shut": ("10.0.2.0/24", "nsg-shut")},
+    )
+    open_id, shut_id = v["properties"]["subnets"][0]["id"], v["properties"]["subnets"][1]["id"]
+    rows = [
+        v,
+        n.nsg("nsg-open", R("allow-ssh", 100, src="Internet", ports="22")),
+        n.nsg("nsg-shut", R("allow-ssh-vnet", 100, src="10.0.0.0/16", ports="22")),
+        n.nic("nic-b", open_id, "10.0.1.5"),
+        n.nic("nic-a", open_id, "10.0.1.4"),
+        n.nic("nic-c", shut_id, "10.0.2.4"),
+    ]
+    g = graph(rows, tmp_path)
+    admits = RELATIONS["internet_admits"].fn
+    got = {i.key: i.extra for i in admits(g, arm.key(n.nsg_id("nsg-open")))}
+    assert got["ssh/22"]["access"] == "Allow"
+    assert got["ssh/22"]["attached_to"] == (
+        "subnet snet-open (NIC nic-a), subnet snet-open (NIC nic-b)"
+    )
+    assert admits(g, arm.key(n.nsg_id("nsg-shut"))) == []
