@@ -196,3 +196,22 @@ def test_internet_admits_names_each_nic_behind_a_subnet_and_skips_closed_nsgs(
         "subnet snet-open (NIC nic-a), subnet snet-open (NIC nic-b)"
     )
     assert admits(g, arm.key(n.nsg_id("nsg-shut"))) == []
+
+
+def test_nsgs_with_the_same_rules_share_one_ordered_tuple_per_direction(tmp_path: Path) -> None:
+    """Both directions of an NSG come from one read of its rules, in Azure's order; NSGs
+    that repeat the same rules share the ordered tuple (its hash is taken once)."""
+    rules = (
+        R("allow-ssh", 200, src="Internet", ports="22"),
+        R("deny-all", 100, "Deny", ports="*"),
+        R("out-https", 150, direction="Outbound", dst="Internet", ports="443"),
+    )
+    g = graph([n.nsg("nsg-a", *rules), n.nsg("nsg-b", *rules)], tmp_path)
+    a, b = arm.key(n.nsg_id("nsg-a")), arm.key(n.nsg_id("nsg-b"))
+    inbound = nsg_eval.nsg_rules(g, a, "Inbound").rules
+    outbound = nsg_eval.nsg_rules(g, a, "Outbound").rules
+    assert [r.name for r in inbound][:2] == ["deny-all", "allow-ssh"]
+    assert outbound[0].name == "out-https"
+    assert all(r.direction == "Inbound" for r in inbound)
+    assert all(r.direction == "Outbound" for r in outbound)
+    assert nsg_eval.nsg_rules(g, b, "Inbound").rules is inbound
