@@ -218,7 +218,15 @@ class Estate:
     def subscriptions(self) -> list[str]:
         """The subscriptions (lower case) the estate holds resources of: where a resource
         that is not in the estate can be taken to be gone."""
-        found = {arm.segment(key, "subscriptions") for key in self.rows}
+        found: set[str | None] = set()
+        prefix = "/subscriptions/"
+        for key in self.rows:
+            # keys are lower case ARM ids: nearly all open with the subscription, read here
+            # without splitting the whole id; anything else asks ``arm.segment`` as before
+            if key.startswith(prefix):
+                found.add(key[15:].partition("/")[0])
+            else:
+                found.add(arm.segment(key, "subscriptions"))
         return sorted(s for s in found if s)
 
 

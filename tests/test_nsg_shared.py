@@ -164,3 +164,54 @@ def test_shadowing_meets_only_rules_listed_as_port_neighbours(specs: list[Any]) 
         listed = near(i)
         assert listed == sorted(listed)
         assert set(meets) <= set(listed)
+
+
+def test_internet_admits_names_each_nic_behind_a_subnet_and_skips_closed_nsgs(
+    tmp_path: Path,
+) -> None:
+    """A subnet's NICs are listed as hosts only for an NSG that may admit the internet
+    (``internet_admits`` lists them after that gate): the open NSG still names every NIC,
+    in key order; the closed one on the same kind of subnet yields no item."""
+    from auditor.relations import RELATIONS
+
+    v = n.vnet(
+        "vnet-a",
+        "10.0.0.0/16",
+        {"snet-open": ("10.0.1.0/24", "nsg-open"), "snet-shut": ("10.0.2.0/24", "nsg-shut")},
+    )
+    open_id, shut_id = v["properties"]["subnets"][0]["id"], v["properties"]["subnets"][1]["id"]
+    rows = [
+        v,
+        n.nsg("nsg-open", R("allow-ssh", 100, src="Internet", ports="22")),
+        n.nsg("nsg-shut", R("allow-ssh-vnet", 100, src="10.0.0.0/16", ports="22")),
+        n.nic("nic-b", open_id, "10.0.1.5"),
+        n.nic("nic-a", open_id, "10.0.1.4"),
+        n.nic("nic-c", shut_id, "10.0.2.4"),
+    ]
+    g = graph(rows, tmp_path)
+    admits = RELATIONS["internet_admits"].fn
+    got = {i.key: i.extra for i in admits(g, arm.key(n.nsg_id("nsg-open")))}
+    assert got["ssh/22"]["access"] == "Allow"
+    assert got["ssh/22"]["attached_to"] == (
+        "subnet snet-open (NIC nic-a), subnet snet-open (NIC nic-b)"
+    )
+    assert admits(g, arm.key(n.nsg_id("nsg-shut"))) == []
+
+
+def test_nsgs_with_the_same_rules_share_one_ordered_tuple_per_direction(tmp_path: Path) -> None:
+    """Both directions of an NSG come from one read of its rules, in Azure's order; NSGs
+    that repeat the same rules share the ordered tuple (its hash is taken once)."""
+    rules = (
+        R("allow-ssh", 200, src="Internet", ports="22"),
+        R("deny-all", 100, "Deny", ports="*"),
+        R("out-https", 150, direction="Outbound", dst="Internet", ports="443"),
+    )
+    g = graph([n.nsg("nsg-a", *rules), n.nsg("nsg-b", *rules)], tmp_path)
+    a, b = arm.key(n.nsg_id("nsg-a")), arm.key(n.nsg_id("nsg-b"))
+    inbound = nsg_eval.nsg_rules(g, a, "Inbound").rules
+    outbound = nsg_eval.nsg_rules(g, a, "Outbound").rules
+    assert [r.name for r in inbound][:2] == ["deny-all", "allow-ssh"]
+    assert outbound[0].name == "out-https"
+    assert all(r.direction == "Inbound" for r in inbound)
+    assert all(r.direction == "Outbound" for r in outbound)
+    assert nsg_eval.nsg_rules(g, b, "Inbound").rules is inbound

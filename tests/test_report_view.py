@@ -262,3 +262,30 @@ def test_the_json_report_shares_findings_and_to_dict_copies_them() -> None:
     assert first["evidence"] == finding.evidence and first["evidence"] is not finding.evidence
     first["evidence"].append({"changed": True})
     assert {"changed": True} not in finding.evidence and json_report.render(view) == text
+
+
+def test_inventory_subscriptions_read_each_key_as_arm_segment_does() -> None:
+    """The inventory reads a key's subscription off its start when it opens with one; every
+    key gives what ``arm.segment`` gives, odd ones included."""
+    from auditor import arm
+    from auditor.estate import Estate
+
+    keys = [
+        "/subscriptions/s1/resourcegroups/rg/providers/microsoft.network/virtualnetworks/v",
+        "/subscriptions/s2",
+        "/subscriptions/s2/",
+        "/subscriptions/",
+        "/subscriptions//x",
+        "/subscriptions",
+        "/subscriptions/subscriptions/y",
+        "/Subscriptions/Upper/x",
+        "x/subscriptions/inner/y",
+        "/providers/microsoft.management/managementgroups/mg/subscriptions/s3",
+        "no-subscription-here",
+    ]
+    estate = Estate()
+    for k in keys:
+        estate.rows[k] = {}
+    expected = sorted(s for s in {arm.segment(k, "subscriptions") for k in keys} if s)
+    assert estate.subscriptions() == expected
+    assert expected == ["Upper", "inner", "s1", "s2", "s3", "subscriptions"]

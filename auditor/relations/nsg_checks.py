@@ -72,11 +72,16 @@ def _ports(iv: tuple[tuple[int, int], ...]) -> str:
     return ", ".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in iv)
 
 
-def _places(g: AuditGraph, nsg: str) -> list[tuple[str, list[str]]]:
+def _attachments(g: AuditGraph, nsg: str) -> list[str]:
+    """What an NSG is attached to (subnets, NICs), in key order."""
+    return [target for target, _ in sorted(g.out(nsg, "protects"), key=lambda t: t[0])]
+
+
+def _places(g: AuditGraph, attachments: list[str]) -> list[tuple[str, list[str]]]:
     """Where an NSG is judged: (attachment, hosts) — a NIC is its own host; a subnet's hosts
     are its NICs in the estate, or the subnet itself when it has none."""
     out = []
-    for target, _ in sorted(g.out(nsg, "protects"), key=lambda t: t[0]):
+    for target in attachments:
         if g.kind(target) == "subnet":
             nics = sorted({n for n, _ in g.into(target, "in_subnet") if g.kind(n) == "nic"})
             out.append((target, nics or [target]))
@@ -160,15 +165,18 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
 
 
 def _admits(g: AuditGraph, k: str) -> Answer:
-    places = _places(g, k)
-    if not places:
+    attachments = _attachments(g, k)
+    if not attachments:
         return []
     own = nsg_rules(g, k, INBOUND)
     if own.unknown:
         return Unknown(own.unknown)
-    vnets = [v for v in (vnet_of(g, a) for a, _ in places) if v]
+    vnets = [v for v in (vnet_of(g, a) for a in attachments) if v]
     if not may_name_internet(g, own.rules, vnets):
         return []  # no flow from the internet passes this NSG: nothing to judge
+    # the hosts behind each attachment (a subnet's NICs) only for an NSG past that gate:
+    # most NSGs stop there, and listing a large subnet's NICs for them was wasted work
+    places = _places(g, attachments)
     nsg_id = g.display_id(k)
     items = []
     for key, port, service, protocols in MANAGEMENT:

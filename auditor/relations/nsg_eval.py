@@ -523,8 +523,8 @@ def nsg_rules(g: AuditGraph, nsg: str, direction: str) -> NsgRules:
         got = g.security_rules(nsg)
         if got is None:
             return NsgRules(unknown=(f"NSG {g.name(nsg)} has no securityRules list in its row",))
-        custom, defaults = got
-        ordered = _ordered(tuple(custom), None if defaults is None else tuple(defaults), direction)
+        custom, defaults = _rule_lists(g, nsg, got)
+        ordered = _ordered(custom, defaults, direction)
         if isinstance(ordered, list):  # rules sharing a priority
             return NsgRules(
                 unknown=tuple(
@@ -533,9 +533,22 @@ def nsg_rules(g: AuditGraph, nsg: str, direction: str) -> NsgRules:
                     for a, b, p in ordered
                 )
             )
-        return NsgRules(_Rules(ordered))
+        return NsgRules(ordered)
 
     result: NsgRules = memoized(g, ("nsg_eval.rules", nsg, direction), compute)
+    return result
+
+
+def _rule_lists(
+    g: AuditGraph, nsg: str, got: tuple[list[SecurityRule], list[SecurityRule] | None]
+) -> tuple[_Rules, _Rules | None]:
+    """An NSG's custom and default rules as hashed-once tuples, shared by both directions:
+    they key ``_ordered``, and hashing a tuple hashes every rule in it."""
+    result: tuple[_Rules, _Rules | None] = memoized(
+        g,
+        ("nsg_eval.rule_lists", nsg),
+        lambda: (_Rules(got[0]), None if got[1] is None else _Rules(got[1])),
+    )
     return result
 
 
@@ -559,7 +572,9 @@ def _ordered(
         if defaults is None
         else [r for r in defaults if r.direction == direction]
     )
-    return tuple(sorted(mine, key=lambda r: r.priority) + sorted(dflt, key=lambda r: r.priority))
+    # one _Rules per content, shared by the NSGs that repeat it: the evaluator's caches take
+    # its hash once
+    return _Rules(sorted(mine, key=lambda r: r.priority) + sorted(dflt, key=lambda r: r.priority))
 
 
 @dataclass(frozen=True)
