@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import asdict, fields, is_dataclass
 from typing import Any
 
 from ..findings import Finding
@@ -57,4 +57,12 @@ def _document(view: ReportView, finding: Callable[[Finding], dict[str, Any]]) ->
 
 def render(view: ReportView) -> str:
     doc = _document(view, _shared)
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False, default=plain) + "\n"
+
+
+def plain(value: Any) -> Any:
+    """What ``asdict`` makes of a dataclass in shared (uncopied) evidence, as ``to_dict``
+    wrote it: an ``UnknownValue`` (an address known after apply) is ``{"reason": …}``."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")

@@ -36,6 +36,7 @@ from .. import arm
 from ..findings import SEVERITIES, SEVERITY_RANK, Finding
 from ..model import KIND_OF_TYPE
 from . import location, safe
+from .json_report import plain
 from .view import ReportView
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ def _log(
 def _dump(doc: dict[str, Any]) -> str:
     """The one place text leaves: JSON escapes quotes and controls; a lone surrogate (which
     JSON input can carry but UTF-8 cannot) becomes U+FFFD so the file can be written."""
-    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False, default=plain) + "\n"
     return safe.utf8(text)
 
 
