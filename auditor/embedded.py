@@ -410,6 +410,12 @@ def _security_rule(name: Any, default: bool, props: dict[str, Any]) -> SecurityR
 _RULES_READ: dict[tuple[bool, str, bytes | str], tuple[SecurityRule, dict[str, Any]]] = {}
 
 
+def forget_rules() -> None:
+    """Start a new estate: its rows are never pointed at an earlier estate's objects (a
+    library caller may edit those), and the cache keeps no earlier estate alive."""
+    _RULES_READ.clear()
+
+
 def security_rule(default: bool) -> Callable[[dict[str, Any], dict[str, Any]], SecurityRule]:
     """The reader of one rule. Every NSG repeats Azure's six default rules and estates
     repeat their custom ones, so a rule is read once per distinct content: the key is the

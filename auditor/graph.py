@@ -418,6 +418,7 @@ class AuditGraph:
         return dst
 
     def _build(self) -> None:
+        embedded.forget_rules()  # rows share equal rule objects within one estate, never across
         rows = self.estate.rows
         types = self.estate.types  # the same keys as rows, in the same order
         # every row a node, in bulk (what ``_add_node`` does one at a time)

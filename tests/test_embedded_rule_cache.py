@@ -4,9 +4,12 @@ take values marshal cannot write (a value known only after apply)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from auditor import embedded
+from auditor import embedded, inputs
+from auditor import graph as graph_stage
 from auditor.unknown import UnknownValue
 
 
@@ -76,3 +79,29 @@ def test_a_rule_holding_a_value_known_only_after_apply_is_not_shared() -> None:
         entry["properties"]["description"] = UnknownValue("azurerm_thing.x.description")
     embedded.read_list([a, b], embedded.SECURITY_RULES)
     assert a["properties"] is not b["properties"]  # keyed by repr: not proven equal
+
+
+def test_estates_never_share_rule_objects_and_the_cache_keeps_none_alive(tmp_path: Path) -> None:
+    """Two graphs built in one process: the second estate's rows are not pointed at the
+    first's objects (a library caller may edit them in place between scans)."""
+    nsg = {
+        "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/"
+        "networkSecurityGroups/n",
+        "name": "n",
+        "type": "microsoft.network/networksecuritygroups",
+        "properties": {"securityRules": [_rule(100)]},
+    }
+    path = tmp_path / "estate.json"
+    path.write_text(json.dumps([nsg]), encoding="utf-8")
+    first = inputs.load([path], inputs.InputOptions())
+    graph_stage.build(first)
+    second = inputs.load([path], inputs.InputOptions())
+    graph_stage.build(second)
+
+    def props(estate: Any) -> dict[str, Any]:
+        (row,) = estate.rows.values()
+        return row["properties"]["securityRules"][0]["properties"]
+
+    one, two = props(first), props(second)
+    assert one == two and one is not two
+    assert all(held is not one for _, held in embedded._RULES_READ.values())
