@@ -85,3 +85,23 @@ def test_terraform_passing_form_passes(rule_id: str) -> None:
     assert result.not_evaluated == []
     outcome = next(o for o in result.outcomes if o.rule_id == rule_id)
     assert outcome.status == "pass", outcome
+
+
+@pytest.mark.parametrize("rule_id", _forms())
+def test_terraform_failing_form_renders_in_every_text_format(rule_id: str) -> None:
+    """A finding's evidence from Terraform may hold a value known only after apply: every
+    writer must render it as data (the JSON writer once crashed on it: exit 4)."""
+    from auditor import audit, report
+
+    run = audit(
+        terraform=_folder(rule_id) / "fail",
+        select=[rule_id],
+        fail_on="none",
+        generated_at="2026-01-01T00:00:00Z",
+    )
+    view = report.build_view(run)
+    for fmt in ("json", "sarif", "junit", "markdown", "csv"):
+        text = report.render(fmt, view)
+        assert text.strip(), fmt
+        if fmt in ("json", "sarif"):
+            json.loads(text)
