@@ -222,8 +222,8 @@ def test_rule_file_name_must_match_id() -> None:
         compile_rule(minimal_rule(), "rules/other.yaml")
 
 
-def test_count_equals_with_undecided_items_is_unknown(tmp_path: Path) -> None:
-    """Two endpoints outside the estate: whether exactly one is in a subnet is unknown."""
+def _storage_with_remote_endpoints(count: int) -> dict[str, Any]:
+    """A storage account approved for ``count`` endpoints the estate does not hold."""
     st = b.storage("st")
     remote = "/subscriptions/9/resourceGroups/r/providers/Microsoft.Network/privateEndpoints"
     st["properties"]["privateEndpointConnections"] = [
@@ -233,8 +233,14 @@ def test_count_equals_with_undecided_items_is_unknown(tmp_path: Path) -> None:
                 "privateLinkServiceConnectionState": {"status": "Approved"},
             }
         }
-        for i in range(2)
+        for i in range(count)
     ]
+    return st
+
+
+def test_count_equals_with_undecided_items_is_unknown(tmp_path: Path) -> None:
+    """Two endpoints outside the estate: whether exactly one is in a subnet is unknown."""
+    st = _storage_with_remote_endpoints(2)
     in_subnet = {"path": "it.properties.subnet.id", "exists": True}
     cond = {"relation": "private_endpoints", "where": in_subnet, "count": {"equals": 1}}
     assert isinstance(evaluate(cond, st, tmp_path), Unknown)
@@ -345,17 +351,7 @@ def test_compiled_reads_keep_absent_default_and_case(
 def test_relation_exists_with_only_undecided_items_is_unknown(tmp_path: Path) -> None:
     """Endpoints outside the estate decide nothing: one of them may be in a subnet or not,
     so neither 'some is' nor 'none is' holds — unless a decided one settles it."""
-    st = b.storage("st")
-    remote = "/subscriptions/9/resourceGroups/r/providers/Microsoft.Network/privateEndpoints"
-    st["properties"]["privateEndpointConnections"] = [
-        {
-            "properties": {
-                "privateEndpoint": {"id": f"{remote}/pe{i}"},
-                "privateLinkServiceConnectionState": {"status": "Approved"},
-            }
-        }
-        for i in range(2)
-    ]
+    st = _storage_with_remote_endpoints(2)
     in_subnet = {"path": "it.properties.subnet.id", "exists": True}
     for exists in (True, False):
         cond = {"relation": "private_endpoints", "where": in_subnet, "exists": exists}
