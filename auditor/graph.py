@@ -310,6 +310,11 @@ class AuditGraph:
         """Every node key (seen rows, placeholders, DNS servers) in the order added."""
         return iter(self._rows)
 
+    def edge_ends(self) -> Iterator[tuple[str, str]]:
+        """Every edge's (source, target), one per edge of each kind, in the order added:
+        what joins nodes, without building networkx's graph and its attribute dicts."""
+        return ((u, v) for u, v, _ in self._edges)
+
     def first_out(self, k: str, edge: str) -> str | None:
         return next((t for t, _ in self.out(k, edge)), None)
 

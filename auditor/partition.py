@@ -46,8 +46,8 @@ def components(estate: Estate) -> list[list[str]]:
 
     g = build(estate)
     joined = nx.Graph()  # undirected, ends only: the edges' attributes are not needed
-    joined.add_nodes_from(g.g)
-    joined.add_edges_from(g.g.edges(keys=False))
+    joined.add_nodes_from(g.nodes())
+    joined.add_edges_from(g.edge_ends())
     for k in g.nodes_of_kind("dns_record"):  # an A record joins every endpoint with its IP
         props = g.row(k).get("properties")
         records = props.get("aRecords") if isinstance(props, dict) else None
@@ -81,8 +81,8 @@ def _join_by_ip(g: AuditGraph, joined: nx.Graph) -> None:
     from .relations.dns_answer import _ip_owners, _vnet_of_ipconfigs, firewall_dns
 
     owners = _ip_owners(g)
-    for k in g.g:  # the DNS server nodes (no ARM type: keyed by their IP)
-        if isinstance(k, str) and k.startswith("dns-server:"):
+    for k in g.nodes():  # the DNS server nodes (no ARM type: keyed by their IP)
+        if k.startswith("dns-server:"):
             for _, owner in owners.get(k.removeprefix("dns-server:"), ()):
                 joined.add_edge(k, owner)
     for kind in ("dns_inbound_endpoint", "azure_firewall"):
