@@ -90,7 +90,7 @@ class Path:
     reader: Reader = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # resolve_item for this path, specialised once: a path is read for every subject
+        # the path's reader, specialised once: a path is read for every subject
         object.__setattr__(self, "reader", _reader(self.steps, self.text))
 
     @staticmethod
@@ -205,37 +205,11 @@ def walk(value: Any, steps: tuple[str | int, ...]) -> list[Any]:
     return [v for v in values if v is not None]
 
 
-def resolve_item(
-    graph: AuditGraph, item: Item, steps: tuple[str | int, ...], text: str
-) -> list[Any] | Unknown:
-    if not steps:
-        return [item.key]
-    head, rest = steps[0], steps[1:]
-    if head == "edge":
-        return walk(item.edge or {}, rest)
-    if isinstance(head, str) and head in item.extra:
-        return walk(item.extra[head], rest)
-    if item.node is None:
-        return []
-    if not graph.seen(item.node) and head not in _ALWAYS_KNOWN:
-        return Unknown.of(
-            f"{graph.display_id(item.node)} is referenced but not in the estate,"
-            f" so {text} is unknown"
-        )
-    row = graph.row(item.node)
-    values = walk(row, steps)
-    if graph.has_unknown_values:
-        for v in values:
-            if type(v) is UnknownValue:
-                return Unknown.of(f"{graph.display_id(item.node)}: {text} is unknown: {v.reason}")
-    if not values and (why := predates(row, steps)):  # read before the property existed
-        return Unknown.of(f"{graph.display_id(item.node)}: {why}, so {text} is unknown")
-    return values
-
-
 def _reader(steps: tuple[str | int, ...], text: str) -> Reader:
-    """The values a path reaches from an item: :func:`resolve_item` with what depends on
-    the path alone decided here, and the exact-case walk of a row inlined."""
+    """The values a path reaches from an item — an item's own field (``edge``, an extra),
+    else its node's row: unknown for a node referenced but not in the estate, for a value
+    known only after apply, or for a property read before its API version had it. What
+    depends on the path alone is decided here, and the exact-case walk of a row inlined."""
     if not steps:
         return lambda graph, item: [item.key]
     head, rest = steps[0], steps[1:]
