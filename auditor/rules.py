@@ -612,14 +612,7 @@ def _judger(rule: Rule, graph: AuditGraph, result: AuditResult, outcome: RuleOut
             _not_evaluated(result, outcome, subject, None, applies.reasons)
             return
         if each is None:
-            verdict = check(ctx)
-            if verdict is True:
-                outcome.passed += 1
-            elif verdict is False:
-                outcome.failed += 1
-                findings.append(_finding(rule, graph, node, None, ctx))
-            else:
-                _not_evaluated(result, outcome, subject, None, verdict.reasons)
+            settle(node, subject, None, ctx)
             return
         items = ctx.related(each.relation, node)
         if isinstance(items, Unknown):
@@ -642,14 +635,19 @@ def _judger(rule: Rule, graph: AuditGraph, result: AuditResult, outcome: RuleOut
         if not candidates and not undecided:
             outcome.passed += 1  # nothing of this subject needed judging
         for item, ictx in candidates:
-            verdict = check(ictx)
-            if verdict is True:
-                outcome.passed += 1
-            elif verdict is False:
-                outcome.failed += 1
-                findings.append(_finding(rule, graph, node, item, ictx))
-            else:
-                _not_evaluated(result, outcome, subject, item, verdict.reasons)
+            settle(node, subject, item, ictx)
+
+    def settle(node: str, subject: Item, item: Item | None, ctx: Context) -> None:
+        """The check's verdict on the subject (or one of its items): a pass, a finding,
+        or not evaluated with why."""
+        verdict = check(ctx)
+        if verdict is True:
+            outcome.passed += 1
+        elif verdict is False:
+            outcome.failed += 1
+            findings.append(_finding(rule, graph, node, item, ctx))
+        else:
+            _not_evaluated(result, outcome, subject, item, verdict.reasons)
 
     return judge
 
