@@ -79,6 +79,27 @@ def _ref(obj: Any) -> str | None:
     return None
 
 
+def _index_edge(
+    index: dict[str, dict[str, Any]], kind: str, at: str, other: str, attrs: dict[str, Any]
+) -> list[tuple[str, dict[str, Any]]] | None:
+    """File one edge under ``index[kind][at]`` (a bare neighbour, a pair, or a list of
+    pairs once there are several); the list when this edge made one, so it can be sorted."""
+    by_node = index.get(kind)
+    if by_node is None:
+        by_node = index[kind] = {}
+    found = by_node.get(at)
+    if found is None:
+        by_node[at] = other if attrs is _NO_ATTRS else (other, attrs)
+    elif found.__class__ is list:
+        found.append((other, attrs))
+    else:
+        if found.__class__ is str:
+            found = (found, _NO_ATTRS)
+        by_node[at] = found = [found, (other, attrs)]
+        return found
+    return None
+
+
 class AuditGraph:
     """The estate as a networkx MultiDiGraph plus the indexes the relations need."""
 
@@ -259,32 +280,12 @@ class AuditGraph:
         many_out: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = []
         many_in: list[list[tuple[str, dict[str, Any]]]] = []
         for (u, v, kind), attrs in self._edges.items():  # (both ends are always nodes)
-            by_node = out.get(kind)
-            if by_node is None:
-                by_node = out[kind] = {}
-            found = by_node.get(u)
-            if found is None:
-                by_node[u] = v if attrs is _NO_ATTRS else (v, attrs)
-            elif found.__class__ is list:
-                found.append((v, attrs))
-            else:
-                if found.__class__ is str:
-                    found = (found, _NO_ATTRS)
-                by_node[u] = found = [found, (v, attrs)]
-                many_out.append((u, found))
-            by_node = into.get(kind)
-            if by_node is None:
-                by_node = into[kind] = {}
-            found = by_node.get(v)
-            if found is None:
-                by_node[v] = u if attrs is _NO_ATTRS else (u, attrs)
-            elif found.__class__ is list:
-                found.append((u, attrs))
-            else:
-                if found.__class__ is str:
-                    found = (found, _NO_ATTRS)
-                by_node[v] = found = [found, (u, attrs)]
-                many_in.append(found)
+            formed = _index_edge(out, kind, u, v, attrs)
+            if formed is not None:
+                many_out.append((u, formed))
+            formed = _index_edge(into, kind, v, u, attrs)
+            if formed is not None:
+                many_in.append(formed)
         if many_in:
             position = {k: i for i, k in enumerate(self._rows)}
             for edges in many_in:
