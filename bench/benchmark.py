@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -172,6 +173,29 @@ def stages(path: Path) -> str:
         return f"stages of {path.name} failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}"
     laps = json.loads(r.stdout)
     return f"{path.name}: " + ", ".join(f"{k} {v:.3f} s" for k, v in laps.items())
+
+
+def exponents(sizes: list[int], secs: list[float]) -> list[float]:
+    """Growth exponents log(t2/t1)/log(n2/n1) between successive sizes (1 linear, 2
+    quadratic); nan where a time is zero or two sizes are equal."""
+    return [
+        math.log(t2 / t1) / math.log(n2 / n1) if t1 > 0 and t2 > 0 and n2 != n1 else float("nan")
+        for t1, t2, n1, n2 in zip(secs, secs[1:], sizes, sizes[1:], strict=False)
+    ]
+
+
+def stage_table(label: str, sizes: list[int], results: list[dict[str, float]]) -> None:
+    """Print seconds per stage (the keys of each result) at each size, and the stage's
+    growth exponents between sizes."""
+    print(f"{'stage':<16}" + "".join(f"{n:>10} {label}" for n in sizes) + "   exponents")
+    for stage in results[0]:
+        secs = [r[stage] for r in results]
+        print(
+            f"{stage:<16}"
+            + "".join(f"{s:>{10 + len(label)}.3f}s" for s in secs)
+            + "   "
+            + " ".join(f"{e:.2f}" for e in exponents(sizes, secs))
+        )
 
 
 def fmt(value: float | bool | None, spec: str = ".2f") -> str:

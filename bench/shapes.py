@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import math
 import os
 import random
 import sys
@@ -200,22 +199,6 @@ def run(rules: int, subnets: int, nsgs: int) -> dict[str, float]:
     return timings
 
 
-def table(label: str, sizes: list[int], results: list[dict[str, float]]) -> None:
-    print(f"{'stage':<16}" + "".join(f"{n:>10} {label}" for n in sizes) + "   exponents")
-    for stage in results[0]:
-        secs = [r[stage] for r in results]
-        exps = [
-            math.log(t2 / t1) / math.log(n2 / n1) if t1 > 0 and t2 > 0 else float("nan")
-            for t1, t2, n1, n2 in zip(secs, secs[1:], sizes, sizes[1:], strict=False)
-        ]
-        print(
-            f"{stage:<16}"
-            + "".join(f"{s:>{10 + len(label)}.3f}s" for s in secs)
-            + "   "
-            + " ".join(f"{e:.2f}" for e in exps)
-        )
-
-
 # -- the growth table: rows, scan time, peak memory, ratio to json.load, exponent ----------------
 EXPONENT_LIMIT = 1.3
 # Shapes whose growing size Azure caps: their exponent is printed, not held to the limit.
@@ -285,14 +268,6 @@ def measure(builder: str, n: int, params: dict[str, Any], repeat: int) -> dict[s
     }
 
 
-def exponents(sizes: list[int], secs: list[float]) -> list[float]:
-    """log(t2/t1)/log(n2/n1) between successive sizes."""
-    return [
-        math.log(t2 / t1) / math.log(n2 / n1) if t1 > 0 and t2 > 0 and n2 != n1 else float("nan")
-        for t1, t2, n1, n2 in zip(secs, secs[1:], sizes, sizes[1:], strict=False)
-    ]
-
-
 def growth(
     name: str,
     unit: str,
@@ -311,14 +286,14 @@ def growth(
     for n in sizes:
         got = measure(builder, n, params, repeat)
         results.append(got)
-        exps = exponents(sizes[: len(results)], [r["scan"] for r in results])
+        exps = benchmark.exponents(sizes[: len(results)], [r["scan"] for r in results])
         exp = f"{exps[-1]:.2f}" if exps else "-"
         print(
             f"{n:>10} {got['rows']:>9} {got['mb']:>7.1f} {got['scan']:>8.3f} {got['peak']:>8.0f} "
             f"{got['parse']:>11.3f} {got['scan'] / got['parse']:>6.2f} {exp:>8}",
             flush=True,
         )
-    return exponents(sizes, [r["scan"] for r in results])
+    return benchmark.exponents(sizes, [r["scan"] for r in results])
 
 
 def _sizes(text: str) -> list[int]:
@@ -332,9 +307,13 @@ def nsg_rules_shape(args: argparse.Namespace) -> list[float]:
     subnet_sizes = _sizes(args.subnets)
     if not args.growth_only:
         print(f"growing rules per NSG ({args.nsgs} NSGs, {args.at_subnets} subnets):")
-        table("rules", rule_sizes, [run(r, args.at_subnets, args.nsgs) for r in rule_sizes])
+        benchmark.stage_table(
+            "rules", rule_sizes, [run(r, args.at_subnets, args.nsgs) for r in rule_sizes]
+        )
         print(f"growing subnets ({args.nsgs} NSGs of {rule_sizes[-1]} rules):")
-        table("subnets", subnet_sizes, [run(rule_sizes[-1], n, args.nsgs) for n in subnet_sizes])
+        benchmark.stage_table(
+            "subnets", subnet_sizes, [run(rule_sizes[-1], n, args.nsgs) for n in subnet_sizes]
+        )
 
     return growth(
         f"nsg-rules ({args.nsgs} NSGs on {args.at_subnets} subnets)",
@@ -610,7 +589,7 @@ def a_records_shape(args: argparse.Namespace) -> list[float]:
     sizes = _sizes(args.sizes)
     if args.stages:
         print("one private DNS zone, growing A records (CPU seconds):")
-        table("records", sizes, [run_a_records(n) for n in sizes])
+        benchmark.stage_table("records", sizes, [run_a_records(n) for n in sizes])
     return growth("a-records", "records", sizes, "build_a_records", {}, args.repeat)
 
 

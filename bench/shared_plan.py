@@ -22,7 +22,6 @@ import argparse
 import gc
 import ipaddress
 import json
-import math
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+import benchmark  # noqa: E402
 import synth  # noqa: E402
 
 from auditor import audit  # noqa: E402
@@ -114,19 +114,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(s) for s in args.zones.split(",")]
     results = {n: run(n, args.keep) for n in sizes}
-    print(f"{'stage':<16}" + "".join(f"{n:>9} zones" for n in sizes) + "   growth exponents")
-    for stage in results[sizes[0]]:
-        secs = [results[n][stage] for n in sizes]
-        exps = [
-            math.log(b / a) / math.log(m / n) if a > 0 and b > 0 else float("nan")
-            for a, b, n, m in zip(secs, secs[1:], sizes, sizes[1:], strict=False)
-        ]
-        print(
-            f"{stage:<16}"
-            + "".join(f"{s:>14.3f}s" for s in secs)
-            + "   "
-            + "  ".join(f"{e:.2f}" for e in exps)
-        )
+    benchmark.stage_table("zones", sizes, [results[n] for n in sizes])
     return 0
 
 
