@@ -282,18 +282,7 @@ def private_endpoint(r: TfResource, ctx: MapContext) -> None:
         # a dynamic zone group over a collection without a value: whether the endpoint has
         # one, and which zones it names, is unknown (not "no zone group", MLA-DNS-003)
         gid = f"{pe_id}/privateDnsZoneGroups/{{{r.address} private_dns_zone_group}}"
-        ctx.add_row(
-            r,
-            {
-                "id": gid,
-                "name": arm.last_name(gid),
-                "type": ZONE_GROUP,
-                "resourceGroup": arm.segment(gid, "resourceGroups") or "",
-                "subscriptionId": arm.segment(gid, "subscriptions") or ctx.subscription(r),
-                "properties": {"privateDnsZoneConfigs": unknown},
-            },
-            lines={"properties.privateDnsZoneConfigs": "private_dns_zone_group"},
-        )
+        _add_zone_group_row(ctx, r, gid, unknown, "private_dns_zone_group")
 
 
 def _zone_group(
@@ -337,6 +326,13 @@ def _zone_group(
                 "properties": prune({"privateDnsZoneId": zid, "recordSets": record_sets or None}),
             }
         )
+    _add_zone_group_row(ctx, r, gid, configs, "private_dns_zone_group.0.private_dns_zone_ids")
+
+
+def _add_zone_group_row(
+    ctx: MapContext, r: TfResource, gid: str, configs: Any, attribute: str
+) -> None:
+    """The endpoint's zone group row as ARM lists it, its configs decided by ``attribute``."""
     row = {
         "id": gid,
         "name": arm.last_name(gid),
@@ -345,13 +341,7 @@ def _zone_group(
         "subscriptionId": arm.segment(gid, "subscriptions") or ctx.subscription(r),
         "properties": {"privateDnsZoneConfigs": configs},
     }
-    ctx.add_row(
-        r,
-        row,
-        lines={
-            "properties.privateDnsZoneConfigs": "private_dns_zone_group.0.private_dns_zone_ids",
-        },
-    )
+    ctx.add_row(r, row, lines={"properties.privateDnsZoneConfigs": attribute})
 
 
 # -- DNS Private Resolver ------------------------------------------------------------------
