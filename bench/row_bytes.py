@@ -5,8 +5,8 @@ prints the row count, the mean bytes of one row as compact JSON, and the mean Py
 bytes one row keeps once loaded into the estate (``auditor.inputs.load``) and once the audit
 graph is built over it (``auditor.graph.build``). Then it runs one whole scan of the file in a
 child process and prints that child's peak RSS. With ``--components`` it also counts the
-partitions of docs/scale.md: connected components of the audit graph taken undirected, plus
-the A-record-to-endpoint joins that relations/dns.py makes by IP.
+partitions of docs/scale.md: the components ``mlops-audit partition`` splits by
+(``auditor.partition.components``).
 
 How the heap figure is made (an approximation): each type's rows are written alone to a
 temporary snapshot, and in this process, with ``tracemalloc`` running, that file is loaded
@@ -97,26 +97,21 @@ def scan_peak_mb(snapshot: Path) -> tuple[float, int]:
 
 
 def components(snapshot: Path) -> str:
-    """How the estate splits into partitions no rule crosses (docs/scale.md): a summary line."""
-    import networkx as nx
+    """How the estate splits into partitions no rule crosses (docs/scale.md): a summary line
+    of ``mlops-audit partition``'s own components."""
+    from auditor.partition import components as partition_components
 
-    g = graph.build(inputs.load([snapshot]))
-    joined = nx.Graph(g.g.to_undirected(as_view=True))
-    for k in g.nodes_of_kind("dns_record"):  # an A record joins every endpoint with its IP
-        props = g.row(k).get("properties")
-        records = props.get("aRecords") if isinstance(props, dict) else None
-        for rec in records if isinstance(records, list) else ():
-            ip = rec.get("ipv4Address") if isinstance(rec, dict) else None
-            for pe in g.endpoint_ips.get(str(ip), []) if ip else ():
-                joined.add_edge(k, pe)
-    vnets = set(g.nodes_of_kind("vnet"))
-    with_vnets = [c for c in nx.connected_components(joined) if c & vnets]
-    per = sorted(len(c & vnets) for c in with_vnets)
+    estate = inputs.load([snapshot])
+    vnets = {k for k, t in estate.types.items() if t == "microsoft.network/virtualnetworks"}
+    found = partition_components(estate)
+    with_vnets = [c for c in found if not vnets.isdisjoint(c)]
+    per = sorted(len(vnets.intersection(c)) for c in with_vnets)
     largest = max((len(c) for c in with_vnets), default=0)
-    rest = joined.number_of_nodes() - sum(len(c) for c in with_vnets)
+    rest = sum(len(c) for c in found) - sum(len(c) for c in with_vnets)
     return (
         f"components holding a VNet: {len(with_vnets)} (VNets each: {per[0]}..{per[-1]}, "
-        f"largest {largest} nodes); {rest} nodes in components without a VNet"
+        f"largest {largest} rows); {rest} rows in {len(found) - len(with_vnets)} components "
+        "without a VNet"
         if per
         else "no VNet in the estate"
     )
