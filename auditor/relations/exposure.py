@@ -526,12 +526,8 @@ def internet_paths(g: AuditGraph, k: str) -> Answer:
     marked unknown for each path that ends outside the estate (its NIC, load balancer or
     backend is not in it); on a NIC, one marked unknown per IP configuration that cannot be
     read (it may hold a public IP)."""
-    # MLA-EXP-001, MLA-EXP-002 and MLA-PIP-001 ask alike: answered once per node
-    result: Answer = memoized(g, ("exposure.internet_paths", k), lambda: _paths_answer(g, k))
-    return result
-
-
-def _paths_answer(g: AuditGraph, k: str) -> Answer:
+    # MLA-EXP-001, MLA-EXP-002 and MLA-PIP-001 ask alike, of one subject: the engine keeps
+    # the answer while it judges the subject, so nothing is kept here
     if g.kind(k) == "public_ip":
         return _outside(g, k)
     if g.kind(k) == "vmss" and g.unreadable(k, "networkInterfaceConfigurations"):

@@ -14,7 +14,7 @@ flow or a port range, and each answer carries the deciding rule (NSG, rule, prio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,8 @@ from .nsg_eval import (
     INBOUND,
     OUTBOUND,
     Endpoint,
+    InternetGate,
+    NsgRules,
     OpenPorts,
     Step,
     Verdict,
@@ -59,13 +61,9 @@ _PROTECTED = Hop(
 )
 
 
-def _protected(g: AuditGraph, k: str) -> Answer:
-    # MLA-NSG-002, 003 and 004 each ask it of every NSG: walked once per NSG
-    result: Answer = memoized(g, ("nsg_checks.protected", k), lambda: _PROTECTED(g, k))
-    return result
-
-
-register(replace(_PROTECTED.relation(), fn=_protected))
+# MLA-NSG-002, 003 and 004 each ask it of every NSG, as one subject: the engine keeps the
+# answer while it judges the subject
+register(_PROTECTED.relation())
 
 
 def _ports(iv: tuple[tuple[int, int], ...]) -> str:
@@ -159,12 +157,8 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
 
     An item is unknown when the verdict is (an NSG on the path not in the estate, a rule that
     cannot be read, rules sharing a priority) and no host is known to be reached."""
-    # MLA-NSG-002 and MLA-NSG-003 both ask: answered once per NSG
-    result: Answer = memoized(g, ("nsg_checks.internet_admits", k), lambda: _admits(g, k))
-    return result
-
-
-def _admits(g: AuditGraph, k: str) -> Answer:
+    # MLA-NSG-002 and MLA-NSG-003 both ask of one subject: the engine keeps its answer
+    # while it judges the subject, so nothing is kept here
     attachments = _attachments(g, k)
     if not attachments:
         return []
@@ -172,7 +166,8 @@ def _admits(g: AuditGraph, k: str) -> Answer:
     if own.unknown:
         return Unknown(own.unknown)
     vnets = [v for v in (vnet_of(g, a) for a in attachments) if v]
-    if not may_name_internet(g, own.rules, vnets):
+    gate = InternetGate(g, own.rules, vnets, "source")
+    if not gate():
         return []  # no flow from the internet passes this NSG: nothing to judge
     # the hosts behind each attachment (a subnet's NICs) only for an NSG past that gate:
     # most NSGs stop there, and listing a large subnet's NICs for them was wasted work
@@ -180,10 +175,7 @@ def _admits(g: AuditGraph, k: str) -> Answer:
     nsg_id = g.display_id(k)
     items = []
     for key, port, service, protocols in MANAGEMENT:
-        if not any(
-            may_name_internet(g, own.rules, vnets, protocol=p, ports=((port, port),))
-            for p in protocols
-        ):
+        if not any(gate(p, ((port, port),)) for p in protocols):
             continue  # closed to the internet: no item
         reached: list[str] = []
         steps: list[Step] = []
@@ -217,9 +209,7 @@ def _admits(g: AuditGraph, k: str) -> Answer:
         }
         why = None if reached or not unknown else "; ".join(dict.fromkeys(unknown))
         items.append(Item(key=key, extra=extra, unknown=why))
-    if may_name_internet(g, own.rules, vnets, protocol="Tcp", ports=EVERY_TCP_PORT) and (
-        _ports_named(own.rules) >= MAX_PORT - FEW_CLOSED
-    ):
+    if gate("Tcp", EVERY_TCP_PORT) and (_ports_named(own.rules) >= MAX_PORT - FEW_CLOSED):
         items.append(_all_ports(g, k, places))
     return items
 
@@ -358,10 +348,22 @@ def shadowed_rules(g: AuditGraph, k: str) -> Answer:
     unknown = [u for r in got for u in r.unknown]
     if unknown:
         return Unknown(tuple(dict.fromkeys(unknown)))
-    custom = [r for rs in got for r in rs.rules if not r.default]
-    # MLA-NSG-005 and MLA-NSG-006 both ask: the items are made once per NSG
-    items: list[Item] = memoized(g, ("nsg_checks.shadowed", k), lambda: _shadow_items(custom))
-    return items
+    # NSGs with the same rules share their NsgRules (``nsg_eval.nsg_rules``): the items
+    # are made once per rule content, and the entry holds both, so their ids stay theirs
+    table: dict[tuple[int, int], tuple[list[Item], NsgRules, NsgRules]] | None = g.memo.get(
+        _SHADOWED
+    )
+    if table is None:
+        table = g.memo[_SHADOWED] = {}
+    key = (id(got[0]), id(got[1]))
+    found = table.get(key)
+    if found is None:
+        custom = [r for rs in got for r in rs.rules if not r.default]
+        found = table[key] = (_shadow_items(custom), got[0], got[1])
+    return found[0]
+
+
+_SHADOWED = ("nsg_checks.shadowed",)
 
 
 def _shadow_items(custom: list[SecurityRule]) -> list[Item]:

@@ -509,55 +509,95 @@ class NsgRules:
 
 
 def nsg_rules(g: AuditGraph, nsg: str, direction: str) -> NsgRules:
-    def compute() -> NsgRules:
-        if not g.seen(nsg):
-            refs = ", ".join(arm.last_name(r) for r in g.referrers(nsg)) or "the estate"
-            return NsgRules(
-                unknown=(f"NSG {g.name(nsg)} is referenced by {refs} but not in the estate",)
-            )
-        broken = g.unreadable(nsg, "securityRules", "defaultSecurityRules")
-        if broken:
-            return NsgRules(
-                unknown=tuple(f"{u}, so what the NSG decides is unknown" for u in broken)
-            )
-        got = g.security_rules(nsg)
-        if got is None:
-            return NsgRules(unknown=(f"NSG {g.name(nsg)} has no securityRules list in its row",))
-        custom, defaults = _rule_lists(g, nsg, got)
-        ordered = _ordered(custom, defaults, direction)
-        if isinstance(ordered, list):  # rules sharing a priority
-            return NsgRules(
+    """An NSG's rules of one direction. Both directions are read at once, into one table
+    entry per NSG (not a memo entry per NSG and direction), and NSGs whose rules have the
+    same content share the answers: an estate repeats a few rule lists on thousands of
+    NSGs."""
+    table: dict[str, tuple[NsgRules, NsgRules]] | None = g.memo.get(_RULES_TABLE)
+    if table is None:
+        table = g.memo[_RULES_TABLE] = {}
+    both = table.get(nsg)
+    if both is None:
+        both = table[nsg] = _read_rules(g, nsg)
+    if direction == INBOUND:
+        return both[0]
+    if direction == OUTBOUND:
+        return both[1]
+    return _read_rules(g, nsg, (direction,))[0]
+
+
+_RULES_TABLE = ("nsg_eval.rules",)
+_BY_CONTENT = ("nsg_eval.rules_by_content",)
+
+
+def _read_rules(
+    g: AuditGraph, nsg: str, directions: tuple[str, ...] = (INBOUND, OUTBOUND)
+) -> tuple[NsgRules, ...]:
+    """An NSG's rules of each direction, its row read once."""
+    if not g.seen(nsg):
+        refs = ", ".join(arm.last_name(r) for r in g.referrers(nsg)) or "the estate"
+        why = NsgRules(
+            unknown=(f"NSG {g.name(nsg)} is referenced by {refs} but not in the estate",)
+        )
+        return (why,) * len(directions)
+    broken = g.unreadable(nsg, "securityRules", "defaultSecurityRules")
+    if broken:
+        why = NsgRules(unknown=tuple(f"{u}, so what the NSG decides is unknown" for u in broken))
+        return (why,) * len(directions)
+    got = g.security_rules(nsg)
+    if got is None:
+        why = NsgRules(unknown=(f"NSG {g.name(nsg)} has no securityRules list in its row",))
+        return (why,) * len(directions)
+    out = []
+    for direction, ordered in zip(directions, _ordered_shared(g, got, directions), strict=True):
+        if not isinstance(ordered, NsgRules):  # rules sharing a priority
+            ordered = NsgRules(
                 unknown=tuple(
                     f"NSG {g.name(nsg)}: {direction.lower()} rules {a} and {b} share priority "
                     f"{p}, so which applies first is unknown"
                     for a, b, p in ordered
                 )
             )
-        return NsgRules(ordered)
-
-    result: NsgRules = memoized(g, ("nsg_eval.rules", nsg, direction), compute)
-    return result
+        out.append(ordered)
+    return tuple(out)
 
 
-def _rule_lists(
-    g: AuditGraph, nsg: str, got: tuple[list[SecurityRule], list[SecurityRule] | None]
-) -> tuple[_Rules, _Rules | None]:
-    """An NSG's custom and default rules as hashed-once tuples, shared by both directions:
-    they key ``_ordered``, and hashing a tuple hashes every rule in it."""
-    result: tuple[_Rules, _Rules | None] = memoized(
-        g,
-        ("nsg_eval.rule_lists", nsg),
-        lambda: (_Rules(got[0]), None if got[1] is None else _Rules(got[1])),
+def _ordered_shared(
+    g: AuditGraph,
+    got: tuple[list[SecurityRule], list[SecurityRule] | None],
+    directions: tuple[str, ...],
+) -> tuple[NsgRules | list[tuple[str, str, int]], ...]:
+    """Each direction's rules in Azure's order (:func:`_ordered`), one answer per content.
+    Rules are read once per content (``embedded.security_rule``), so NSGs with equal rule
+    lists hold the same rule objects: their ids key the content without hashing a rule, and
+    the entry holds the rules, so no id in its key is reused while it lives."""
+    custom, defaults = got
+    key = (
+        tuple(map(id, custom)),
+        None if defaults is None else tuple(map(id, defaults)),
+        directions,
     )
+    shared: dict[Any, Any] | None = g.memo.get(_BY_CONTENT)
+    if shared is None:
+        shared = g.memo[_BY_CONTENT] = {}
+    found = shared.get(key)
+    if found is None:
+        custom_t = _Rules(custom)
+        defaults_t = None if defaults is None else _Rules(defaults)
+        answers = []
+        for direction in directions:
+            ordered = _ordered(custom_t, defaults_t, direction)
+            answers.append(ordered if isinstance(ordered, list) else NsgRules(ordered))
+        found = shared[key] = (tuple(answers), custom_t, defaults_t)
+    result: tuple[NsgRules | list[tuple[str, str, int]], ...] = found[0]
     return result
 
 
-@lru_cache(maxsize=16384)
 def _ordered(
     custom: tuple[SecurityRule, ...], defaults: tuple[SecurityRule, ...] | None, direction: str
 ) -> tuple[SecurityRule, ...] | list[tuple[str, str, int]]:
     """One direction's rules in Azure's order, or the pairs of rules that share a priority
-    (cached per content: estates repeat the same rule lists on many NSGs)."""
+    (asked once per content: :func:`_ordered_shared`)."""
     mine = [r for r in custom if r.direction == direction]
     seen: dict[int, str] = {}
     clashes = []
@@ -602,10 +642,12 @@ def virtual_network(g: AuditGraph, vnet: str | None) -> Space:
     def compute() -> Space:
         spans: list[tuple[int, int]] = []
         missing: list[str] = []
-        remote_spaces = _remote_spaces(g, vnet)
+        remote_spaces: dict[str, list[str]] | None = None  # read only when a peer needs it
         for other, _why in connected_peers(g, vnet):
             prefixes = _address_space(g.row(other)) if g.seen(other) else None
             if prefixes is None:
+                if remote_spaces is None:
+                    remote_spaces = _remote_spaces(g, vnet)
                 prefixes = remote_spaces.get(other)
             if prefixes is None:
                 missing.append(f"the address space of VNet {g.name(other)} is not in the estate")
@@ -713,19 +755,52 @@ def may_name_internet(
     ("source" or "destination"), for NSGs evaluated in ``vnets``: a necessary condition for
     a flow from (to) the internet to pass, decided from the prefixes alone. An application
     security group, or a VirtualNetwork whose space is not known, could hold anything."""
-    rules = rules if isinstance(rules, tuple) else tuple(rules)  # keeps a _Rules' hash
-    wide, got, vnet = _internet_reach(rules, side, protocol, ports)
-    if wide:
-        return True
-    if vnet:
-        if not vnets:
+    return InternetGate(g, rules, vnets, side)(protocol, ports)
+
+
+class InternetGate:
+    """:func:`may_name_internet` for one rule list, side and set of VNets, asked for several
+    protocols and ports: the VNets' part of the internet is read once, when first needed."""
+
+    __slots__ = ("_g", "_public", "_read", "_rules", "_side", "_vnets")
+
+    def __init__(
+        self, g: AuditGraph, rules: Iterable[SecurityRule], vnets: Iterable[str], side: str
+    ) -> None:
+        self._g = g
+        self._rules = rules if isinstance(rules, tuple) else tuple(rules)  # keeps a _Rules' hash
+        self._vnets = vnets
+        self._side = side
+        self._public: Intervals | None = None
+        self._read = False
+
+    def _vnet_public(self) -> Intervals | None:
+        """The internet's part of the VNets' VirtualNetwork tags; None when not all known
+        (or no VNet is)."""
+        if not self._read:
+            self._read = True
+            got: Intervals | None = None
+            if self._vnets:
+                got = ()
+                for v in dict.fromkeys(self._vnets):
+                    public = _public_in_vnet(self._g, v)
+                    if public is None:
+                        got = None
+                        break
+                    got = arith.union(got, public)
+            self._public = got
+        return self._public
+
+    def __call__(self, protocol: str | None = None, ports: Intervals | None = None) -> bool:
+        wide, got, vnet = _internet_reach(self._rules, self._side, protocol, ports)
+        if wide:
             return True
-        for v in dict.fromkeys(vnets):
-            public = _public_in_vnet(g, v)
+        if vnet:
+            public = self._vnet_public()
             if public is None:
                 return True
             got = arith.union(got, public)
-    return arith.covers(got, PUBLIC_V4) or arith.covers(got, PUBLIC_V6)
+        return arith.covers(got, PUBLIC_V4) or arith.covers(got, PUBLIC_V6)
 
 
 def may_name_internet_alone(rules: tuple[SecurityRule, ...]) -> bool:
