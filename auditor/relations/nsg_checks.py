@@ -33,6 +33,7 @@ from .nsg_eval import (
     Step,
     Verdict,
     flow,
+    level_surely_allows,
     may_name_internet,
     may_name_internet_alone,
     nsg_open_ports,
@@ -41,6 +42,7 @@ from .nsg_eval import (
     open_ports_out,
     parse_prefix,
     surely_allowed,
+    surely_rules,
     vnet_of,
 )
 from .nsg_shadow import shadowed
@@ -537,7 +539,9 @@ def bastion_flows(g: AuditGraph, k: str) -> Answer:
     if g.name(k).lower() != "azurebastionsubnet" or not any(True for _ in g.into(k, "protects")):
         return []
     items = []
-    for need in BASTION_NEEDS:
+    for need, sure in zip(BASTION_NEEDS, _surely(g, k, BASTION_NEEDS), strict=True):
+        if sure:
+            continue
         v = _ask(g, k, need)
         if need.key == "Inbound/Internet/tcp/443" and v.access != "Allow":
             v = _from_some_public_prefix(g, k, need) or v
@@ -610,10 +614,20 @@ def _endpoints_near(g: AuditGraph, subnet: str) -> bool:
     return found
 
 
-def aml_needs(g: AuditGraph, k: str) -> list[Need]:
+def aml_needs(g: AuditGraph, k: str) -> tuple[Need, ...]:
     """The outbound flows a customer-VNet compute needs (azure-facts §5, Microsoft's
-    "Configure inbound and outbound network traffic" for Azure ML)."""
-    region = _region(g, k)
+    "Configure inbound and outbound network traffic" for Azure ML): one shared tuple per
+    region and workspace kind, not a list of Needs made per compute."""
+    subnet = _compute_subnet(g, k)
+    return _aml_needs(
+        _region(g, k),
+        bool(subnet and _endpoints_near(g, subnet)),
+        _workspace_flag(g, k, "hbiWorkspace"),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _aml_needs(region: str | None, endpoints_near: bool, hbi: bool) -> tuple[Need, ...]:
     regional = f".{region}" if region else ""
     aad = "sign-in fails: the nodes cannot get tokens from Microsoft Entra ID"
     aml = "the nodes cannot talk to the Azure ML service, so jobs never start"
@@ -644,8 +658,7 @@ def aml_needs(g: AuditGraph, k: str) -> list[Need]:
         ("AzureFrontDoor.FirstParty", "Microsoft's base images cannot be pulled"),
         ("AzureMonitor", "metrics and logs of the compute are lost"),
     ]
-    subnet = _compute_subnet(g, k)
-    if subnet and _endpoints_near(g, subnet):
+    if endpoints_near:
         more.append(
             (
                 "VirtualNetwork",
@@ -653,7 +666,7 @@ def aml_needs(g: AuditGraph, k: str) -> list[Need]:
                 "dependencies",
             )
         )
-    if _workspace_flag(g, k, "hbiWorkspace"):
+    if hbi:
         more.append(
             (
                 f"Keyvault{regional}",
@@ -661,7 +674,7 @@ def aml_needs(g: AuditGraph, k: str) -> list[Need]:
             )
         )
     needs += [Need(f"{tag}/tcp/443", OUTBOUND, tag, "Tcp", 443, why) for tag, why in more]
-    return needs
+    return tuple(needs)
 
 
 @relation("aml_outbound", "aml_compute", fields=NEED_FIELDS, node=False)
@@ -682,20 +695,55 @@ def aml_outbound(g: AuditGraph, k: str) -> Answer:
     if not g.seen(subnet):
         return _subnet_outside(g, subnet)
     needs = aml_needs(g, k)
-    # computes share subnets: the items of one subnet and one list of needs, asked once
-    key = ("nsg_checks.aml_outbound", subnet, tuple(n.key for n in needs))
-    items: list[Item] = memoized(g, key, lambda: _not_allowed(g, subnet, needs))
+    # computes share subnets: the items of one subnet and one list of needs (a shared
+    # tuple, held by the entry), asked once
+    key = ("nsg_checks.aml_outbound", subnet, id(needs))
+    items: list[Item] = memoized(g, key, lambda: (_not_allowed(g, subnet, needs), needs))[0]
     return items
 
 
-def _not_allowed(g: AuditGraph, subnet: str, needs: list[Need]) -> list[Item]:
+def _not_allowed(g: AuditGraph, subnet: str, needs: tuple[Need, ...]) -> list[Item]:
     """An item per needed flow the evaluator does not allow (denied, or unknown)."""
     out = []
-    for need in needs:
+    for need, sure in zip(needs, _surely(g, subnet, needs), strict=True):
+        if sure:
+            continue
         v = _ask(g, subnet, need)
         if v.access != "Allow":
             out.append(_need_item(g, subnet, need, v))
     return out
+
+
+def _surely(g: AuditGraph, subnet: str, needs: tuple[Need, ...]) -> tuple[bool, ...]:
+    """For each need, whether the quick test (``nsg_eval.surely_allowed``) shows it
+    allowed at the subnet: worked out once per list of needs and rule lists of the subnet's
+    NSGs (shared per content), which many subnets repeat."""
+    at = {d: surely_rules(g, subnet, d) for d in dict.fromkeys(n.direction for n in needs)}
+    if any(rules is None for rules in at.values()):
+        return (False,) * len(needs)
+    table: dict[Any, Any] | None = g.memo.get(_SURELY)
+    if table is None:
+        table = g.memo[_SURELY] = {}
+    # ids of shared objects the entry holds: none is reused while it lives
+    key = (id(needs), *((d, *map(id, rules)) for d, rules in at.items()))  # type: ignore[union-attr]
+    found = table.get(key)
+    if found is None:
+        found = table[key] = (
+            tuple(
+                all(
+                    level_surely_allows(rules, _peer(n.peer), n.direction, n.protocol, n.port)
+                    for rules in at[n.direction]  # type: ignore[union-attr]
+                )
+                for n in needs
+            ),
+            needs,
+            at,
+        )
+    result: tuple[bool, ...] = found[0]
+    return result
+
+
+_SURELY = ("nsg_checks.surely",)
 
 
 AML_INBOUND = Need(
@@ -718,7 +766,7 @@ def aml_inbound(g: AuditGraph, k: str) -> Answer:
         return []
     if not g.seen(subnet):
         return _subnet_outside(g, subnet)
-    return _not_allowed(g, subnet, [AML_INBOUND])
+    return _not_allowed(g, subnet, (AML_INBOUND,))
 
 
 @relation(

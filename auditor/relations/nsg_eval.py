@@ -860,20 +860,34 @@ def surely_allowed(
     the internet, a service tag or the VirtualNetwork: at every NSG on the node, a rule
     that surely matches the whole flow and allows it comes before any Deny that could match
     it. False means "ask :func:`flow`", never "denied"."""
+    at = surely_rules(g, node, direction)
+    return at is not None and all(
+        level_surely_allows(rules, remote, direction, protocol, port) for rules in at
+    )
+
+
+def surely_rules(
+    g: AuditGraph, node: str, direction: str
+) -> tuple[tuple[SecurityRule, ...], ...] | None:
+    """The rule lists of the NSGs at a node, in evaluation order, that
+    :func:`surely_allowed` reads (each must surely allow: :func:`level_surely_allows`); None
+    when it cannot say (not a NIC or subnet, an NSG that cannot be known)."""
     if not g.has_node(node) or g.kind(node) not in ("nic", "subnet"):
-        return False
+        return None
     found, why = levels(g, node, direction)
     if why:
-        return False
+        return None
+    out = []
     for lv in found:
         got = nsg_rules(g, lv.nsg, direction)
-        if got.unknown or not _level_surely_allows(got.rules, remote, direction, protocol, port):
-            return False
-    return True
+        if got.unknown:
+            return None
+        out.append(got.rules)
+    return tuple(out)
 
 
 @lru_cache(maxsize=65536)
-def _level_surely_allows(
+def level_surely_allows(
     rules: tuple[SecurityRule, ...], remote: Endpoint, direction: str, protocol: str, port: int
 ) -> bool:
     for r in rules:
