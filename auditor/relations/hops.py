@@ -66,14 +66,22 @@ class Hop:
     lists: tuple[str, ...] = ()  # embedded lists the edge is read from
 
     def __call__(self, g: AuditGraph, k: str) -> Answer:
+        # asked of every subnet, NIC and NSG: the items are made inline (``node_item``'s)
         step = g.out if self.direction == "out" else g.into
-        carry = bool(EDGE_KINDS[self.edge].attributes)
-        found = by_id(
-            node_item(g, n, dict(attrs) if carry else None) for n, attrs in step(k, self.edge)
-        )
-        if not self.lists:
-            return found
-        return found + unreadable_items(g, k, self.lists, anywhere=self.direction == "in")
+        if EDGE_KINDS[self.edge].attributes:
+            found = [
+                Item(key=g.display_id(n), node=n, edge=dict(attrs))
+                for n, attrs in step(k, self.edge)
+            ]
+        else:
+            found = [Item(key=g.display_id(n), node=n) for n, _ in step(k, self.edge)]
+        if len(found) > 1:
+            found = by_id(found)
+        if self.lists:
+            hidden = unreadable_items(g, k, self.lists, anywhere=self.direction == "in")
+            if hidden:
+                found += hidden
+        return found
 
     def relation(self) -> Relation:
         """The registry entry: items carry ``edge.*`` only when the edge kind has any."""
@@ -125,9 +133,14 @@ def connections(g: AuditGraph, k: str) -> Answer:
         or not any(isinstance(props.get(f), list) for f in CONNECTION_LISTS)
     ):
         return Unknown.of(f"endpoint {g.name(k)} has no private link connections in its row")
-    items = [node_item(g, t, dict(attrs)) for t, attrs in g.out(k, "targets")]
-    items.sort(key=lambda i: (arm.key(i.key), str(i.edge and i.edge.get("connection"))))
-    return items + broken
+    items = [
+        Item(key=g.display_id(t), node=t, edge=dict(attrs)) for t, attrs in g.out(k, "targets")
+    ]
+    if len(items) > 1:
+        items.sort(key=lambda i: (arm.key(i.key), str(i.edge and i.edge.get("connection"))))
+    if broken:
+        items += broken
+    return items
 
 
 @relation("public_ips", "nic", fields=("ip_address", "vm"))

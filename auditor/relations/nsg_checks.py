@@ -566,6 +566,19 @@ def _from_some_public_prefix(g: AuditGraph, subnet: str, need: Need) -> Verdict 
     return None
 
 
+def _custom_rules(got: list[NsgRules]) -> tuple[SecurityRule, ...]:
+    """The custom rules of NSGs' rule lists, one tuple per list of shared lists (its hash,
+    which keys ``nsg_eval``'s caches, taken once), not a new tuple hashed rule by rule."""
+    if len(got) != 1:
+        return tuple(r for rs in got for r in rs.rules if not r.default)
+    return _custom_of(got[0].rules)
+
+
+@lru_cache(maxsize=4096)
+def _custom_of(rules: tuple[SecurityRule, ...]) -> tuple[SecurityRule, ...]:
+    return tuple(r for r in rules if not r.default)
+
+
 # -- MLA-NSG-008 / 009 / 010: Azure ML compute in a customer VNet ------------------------------
 def _subnet_outside(g: AuditGraph, subnet: str) -> Unknown:
     """A compute's subnet that is not in the estate: its NSG (if any) is not known, so
@@ -785,16 +798,19 @@ def aml_internet_outbound(g: AuditGraph, k: str) -> Answer:
         return []
     if not g.seen(subnet):
         return _subnet_outside(g, subnet)
-    custom = [
-        r
-        for nsg, _ in g.into(subnet, "protects")
-        for r in nsg_rules(g, nsg, OUTBOUND).rules
-        if not r.default
-    ]
+    # computes share subnets: the answer is the subnet's
+    result: Answer = memoized(
+        g, ("nsg_checks.aml_internet_outbound", subnet), lambda: _internet_outbound(g, subnet)
+    )
+    return result
+
+
+def _internet_outbound(g: AuditGraph, subnet: str) -> Answer:
+    lists = [nsg_rules(g, nsg, OUTBOUND) for nsg, _ in g.into(subnet, "protects")]
     vnet = g.vnet_of_subnet.get(subnet)
-    if not any(
-        nsg_rules(g, nsg, OUTBOUND).unknown for nsg, _ in g.into(subnet, "protects")
-    ) and not may_name_internet(g, custom, [vnet] if vnet else [], "destination"):
+    if not any(r.unknown for r in lists) and not may_name_internet(
+        g, _custom_rules(lists), [vnet] if vnet else [], "destination"
+    ):
         return []  # no custom Allow names the whole Internet
     steps: list[Step] = []
     protocols = []
