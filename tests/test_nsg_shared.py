@@ -4,6 +4,7 @@ Steps still its own; and the incremental port sweep agrees with the per-port dec
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor import arm
-from auditor.relations import nsg_eval, nsg_shadow
+from auditor.relations import RELATIONS, nsg_checks, nsg_eval, nsg_shadow
 from auditor.relations.nsg_eval import (
     Addrs,
     Endpoint,
@@ -172,7 +173,6 @@ def test_internet_admits_names_each_nic_behind_a_subnet_and_skips_closed_nsgs(
     """A subnet's NICs are listed as hosts only for an NSG that may admit the internet
     (``internet_admits`` lists them after that gate): the open NSG still names every NIC,
     in key order; the closed one on the same kind of subnet yields no item."""
-    from auditor.relations import RELATIONS
 
     v = n.vnet(
         "vnet-a",
@@ -215,3 +215,112 @@ def test_nsgs_with_the_same_rules_share_one_ordered_tuple_per_direction(tmp_path
     assert all(r.direction == "Inbound" for r in inbound)
     assert all(r.direction == "Outbound" for r in outbound)
     assert nsg_eval.nsg_rules(g, b, "Inbound").rules is inbound
+
+
+# -- answers shared per rule content (issue 13: thousands of NSGs repeat a few rule lists) --
+def test_nsgs_with_the_same_rules_share_answers_and_a_clash_names_each_nsg(
+    tmp_path: Path,
+) -> None:
+    """Equal rule lists share one answer per direction; an answer that names the NSG (two
+    rules sharing a priority) is still each NSG's own."""
+    rules = (
+        R("allow-ssh", 100, src="Internet", ports="22"),
+        R("allow-rdp", 100, src="Internet", ports="3389"),
+        R("out-https", 150, direction="Outbound", dst="Internet", ports="443"),
+    )
+    g = graph([n.nsg("nsg-a", *rules), n.nsg("nsg-b", *rules)], tmp_path)
+    a, b = arm.key(n.nsg_id("nsg-a")), arm.key(n.nsg_id("nsg-b"))
+    in_a, in_b = nsg_eval.nsg_rules(g, a, "Inbound"), nsg_eval.nsg_rules(g, b, "Inbound")
+    assert in_a.unknown == (
+        "NSG nsg-a: inbound rules allow-ssh and allow-rdp share priority 100, so which "
+        "applies first is unknown",
+    )
+    assert in_b.unknown == (in_a.unknown[0].replace("nsg-a", "nsg-b"),)
+    out_a = nsg_eval.nsg_rules(g, a, "Outbound")
+    assert not out_a.unknown and out_a is nsg_eval.nsg_rules(g, b, "Outbound")
+    assert out_a.rules[0].name == "out-https"
+
+
+def test_nsgs_with_the_same_rules_share_their_shadowed_items(tmp_path: Path) -> None:
+    shadowing = (R("deny-all", 100, "Deny", ports="*"), R("allow-ssh", 200, ports="22"))
+    rows = [
+        n.nsg("nsg-a", *shadowing),
+        n.nsg("nsg-b", *shadowing),
+        n.nsg("nsg-c", R("allow-ssh", 200, ports="22")),
+    ]
+    g = graph(rows, tmp_path)
+    shadowed = RELATIONS["shadowed_rules"].fn
+    got_a = shadowed(g, arm.key(n.nsg_id("nsg-a")))
+    assert [i.key for i in got_a] == ["allow-ssh"]
+    assert got_a[0].extra["shadowed_by"] == "deny-all (Deny 100)"
+    assert shadowed(g, arm.key(n.nsg_id("nsg-b"))) is got_a
+    assert shadowed(g, arm.key(n.nsg_id("nsg-c"))) == []
+
+
+AML = Path(__file__).resolve().parent.parent / "fixtures" / "topologies" / "nsg-aml-compute"
+
+
+def _aml_rows_with_a_twin() -> list[dict[str, Any]]:
+    """The AML fixture plus a twin of cluster-deny: its own subnet and an NSG with the same
+    rules under another name."""
+    rows: list[dict[str, Any]] = json.loads((AML / "estate.json").read_text())
+    vnet = rows[0]
+    subnet = next(s for s in vnet["properties"]["subnets"] if s["name"] == "snet-deny")
+    twin = json.loads(
+        json.dumps(subnet).replace("snet-deny", "snet-twin").replace("nsg-deny-out", "nsg-twin")
+    )
+    twin["properties"]["addressPrefix"] = "10.3.9.0/24"
+    vnet["properties"]["subnets"].append(twin)
+    for name, new in (("nsg-deny-out", "nsg-twin"), ("cluster-deny", "cluster-twin")):
+        row = next(r for r in rows if r["name"] == name)
+        text = json.dumps(row).replace(name, new).replace("snet-deny", "snet-twin")
+        rows.append(json.loads(text))
+    return rows
+
+
+def test_subnets_whose_nsgs_repeat_rules_still_report_their_own_needs(tmp_path: Path) -> None:
+    """Which needed flows surely pass is worked out once per rule content and list of
+    needs; each subnet's items still name it, and equal to the per-need quick test."""
+    g = graph(_aml_rows_with_a_twin(), tmp_path)
+    computes = {g.name(c): c for c in g.nodes_of_kind("aml_compute")}
+    outbound = RELATIONS["aml_outbound"].fn
+    deny, twin = outbound(g, computes["cluster-deny"]), outbound(g, computes["cluster-twin"])
+    assert deny and [i.key for i in deny] == [i.key for i in twin]
+    assert {i.extra["subnet"] for i in deny} == {"snet-deny"}
+    assert {i.extra["subnet"] for i in twin} == {"snet-twin"}
+    assert [i.extra["rule"] for i in deny] == [i.extra["rule"] for i in twin]
+    needs = nsg_checks.aml_needs(g, computes["cluster-twin"])
+    assert needs is nsg_checks.aml_needs(g, computes["cluster-deny"])  # one shared tuple
+    for name in ("cluster-deny", "cluster-exact", "cluster-wide", "cluster-twin"):
+        subnet = g.first_out(computes[name], "in_subnet")
+        assert nsg_checks._surely(g, subnet, needs) == tuple(
+            nsg_eval.surely_allowed(
+                g, subnet, nsg_checks._peer(x.peer), x.direction, x.protocol, x.port
+            )
+            for x in needs
+        )
+
+
+def test_the_internet_gate_answers_as_may_name_internet(tmp_path: Path) -> None:
+    """One gate per NSG, asked for several protocols and ports, answers as the function."""
+    v = n.vnet("vnet-a", "10.0.0.0/16", {"snet-a": ("10.0.1.0/24", "nsg-a")})
+    rules = (
+        R("allow-ssh", 100, src="0.0.0.0/1", ports="22"),
+        R("allow-ssh-2", 110, src="128.0.0.0/1", ports="22"),
+        R("allow-web", 120, src="*", ports="443", protocol="Tcp"),
+    )
+    g = graph([v, n.nsg("nsg-a", *rules)], tmp_path)
+    own = nsg_eval.nsg_rules(g, arm.key(n.nsg_id("nsg-a")), "Inbound").rules
+    vnets = [arm.key(v["id"])]
+    gate = nsg_eval.InternetGate(g, own, vnets, "source")
+    for proto, ports in [
+        (None, None),
+        ("Tcp", ((22, 22),)),
+        ("Udp", ((22, 22),)),
+        ("Tcp", ((3389, 3389),)),
+        ("Udp", ((443, 443),)),
+        ("Tcp", ((1, 65535),)),
+    ]:
+        want = nsg_eval.may_name_internet(g, own, vnets, protocol=proto, ports=ports)
+        assert gate(proto, ports) is want, (proto, ports)
+    assert gate("Tcp", ((22, 22),)) and not gate("Tcp", ((3389, 3389),))
