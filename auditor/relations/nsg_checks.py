@@ -731,21 +731,24 @@ def _surely(g: AuditGraph, subnet: str, needs: tuple[Need, ...]) -> tuple[bool, 
     """For each need, whether the quick test (``nsg_eval.surely_allowed``) shows it
     allowed at the subnet: worked out once per list of needs and rule lists of the subnet's
     NSGs (shared per content), which many subnets repeat."""
-    at = {d: surely_rules(g, subnet, d) for d in dict.fromkeys(n.direction for n in needs)}
-    if any(rules is None for rules in at.values()):
-        return (False,) * len(needs)
+    at: dict[str, tuple[tuple[SecurityRule, ...], ...]] = {}
+    for d in dict.fromkeys(n.direction for n in needs):
+        rules = surely_rules(g, subnet, d)
+        if rules is None:
+            return (False,) * len(needs)
+        at[d] = rules
     table: dict[Any, Any] | None = g.memo.get(_SURELY)
     if table is None:
         table = g.memo[_SURELY] = {}
     # ids of shared objects the entry holds: none is reused while it lives
-    key = (id(needs), *((d, *map(id, rules)) for d, rules in at.items()))  # type: ignore[union-attr]
+    key = (id(needs), *((d, *map(id, rules)) for d, rules in at.items()))
     found = table.get(key)
     if found is None:
         found = table[key] = (
             tuple(
                 all(
                     level_surely_allows(rules, _peer(n.peer), n.direction, n.protocol, n.port)
-                    for rules in at[n.direction]  # type: ignore[union-attr]
+                    for rules in at[n.direction]
                 )
                 for n in needs
             ),

@@ -513,7 +513,7 @@ def nsg_rules(g: AuditGraph, nsg: str, direction: str) -> NsgRules:
     entry per NSG (not a memo entry per NSG and direction), and NSGs whose rules have the
     same content share the answers: an estate repeats a few rule lists on thousands of
     NSGs."""
-    table: dict[str, tuple[NsgRules, NsgRules]] | None = g.memo.get(_RULES_TABLE)
+    table: dict[str, tuple[NsgRules, ...]] | None = g.memo.get(_RULES_TABLE)
     if table is None:
         table = g.memo[_RULES_TABLE] = {}
     both = table.get(nsg)
