@@ -295,7 +295,10 @@ def _via_lb(g: AuditGraph, k: str) -> list[Path]:
 
 def paths_to(g: AuditGraph, k: str) -> list[Path]:
     """Every path from the internet to a NIC or scale set, in a fixed order."""
-    return sorted(_direct(g, k) + _via_lb(g, k), key=lambda p: (arm.key(p.key), p.key))
+    found = _direct(g, k) + _via_lb(g, k)
+    if len(found) > 1:
+        found.sort(key=lambda p: (arm.key(p.key), p.key))
+    return found
 
 
 def target_text(g: AuditGraph, k: str) -> str:
@@ -528,18 +531,22 @@ def internet_paths(g: AuditGraph, k: str) -> Answer:
     read (it may hold a public IP)."""
     # MLA-EXP-001, MLA-EXP-002 and MLA-PIP-001 ask alike, of one subject: the engine keeps
     # the answer while it judges the subject, so nothing is kept here
-    if g.kind(k) == "public_ip":
+    kind = g.kind(k)
+    if kind == "public_ip":
         return _outside(g, k)
-    if g.kind(k) == "vmss" and g.unreadable(k, "networkInterfaceConfigurations"):
+    if kind == "vmss" and g.unreadable(k, "networkInterfaceConfigurations"):
         return Unknown.of(*(str(u) for u in g.unreadable(k, "networkInterfaceConfigurations")))
+    items = [_item(g, k, p) for p in paths_to(g, k)]  # most NICs have none
     # an IP configuration that cannot be read may hold a public IP or a pool membership
-    hidden = unreadable_items(g, k, ("ipConfigurations",)) if g.kind(k) == "nic" else []
+    if kind == "nic" and (hidden := unreadable_items(g, k, ("ipConfigurations",))):
+        items += hidden
     # a load balancer membership the estate cannot follow may carry a path from the internet
-    claims = [
-        Item(key=f"{g.display_id(k)}>{why}", unknown=f"{target_text(g, k)}: {why}")
-        for why in dict.fromkeys(g.lb_unresolved(k))
-    ]
-    return [_item(g, k, p) for p in paths_to(g, k)] + hidden + by_id(claims)
+    if unresolved := g.lb_unresolved(k):
+        items += by_id(
+            Item(key=f"{g.display_id(k)}>{why}", unknown=f"{target_text(g, k)}: {why}")
+            for why in dict.fromkeys(unresolved)
+        )
+    return items
 
 
 @relation(
@@ -590,8 +597,10 @@ def public_ip_admits(g: AuditGraph, k: str) -> Answer:
             "admits": admits,
         }
         items.append(Item(key=path.key, extra=extra))
-    hidden = unreadable_items(g, k, ("ipConfigurations",)) if g.kind(k) == "nic" else []
-    return by_id(items) + hidden
+    found = by_id(items)
+    if g.kind(k) == "nic" and (hidden := unreadable_items(g, k, ("ipConfigurations",))):
+        found += hidden
+    return found
 
 
 __all__ = [
