@@ -219,9 +219,11 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
 EVERY_TCP_PORT = ((1, MAX_PORT),)
 
 
+@lru_cache(maxsize=4096)
 def _ports_named(rules: tuple[SecurityRule, ...]) -> int:
     """How many of ports 1-65535 the TCP Allow rules that may admit internet addresses
-    name at all (VirtualNetwork and AzureLoadBalancer hold none of the internet as a whole)."""
+    name at all (VirtualNetwork and AzureLoadBalancer hold none of the internet as a whole).
+    Cached per rule content (NSGs share their rule tuples)."""
     got: tuple[tuple[int, int], ...] = ()
     for r in rules:
         if r.access != "Allow" or r.protocol not in ("*", "Tcp"):
