@@ -324,3 +324,34 @@ def test_the_internet_gate_answers_as_may_name_internet(tmp_path: Path) -> None:
         want = nsg_eval.may_name_internet(g, own, vnets, protocol=proto, ports=ports)
         assert gate(proto, ports) is want, (proto, ports)
     assert gate("Tcp", ((22, 22),)) and not gate("Tcp", ((3389, 3389),))
+
+
+def test_the_internet_part_of_virtual_network_read_from_the_peers_spans(tmp_path: Path) -> None:
+    """``_public_in_vnet`` (the gate's VirtualNetwork part) agrees with the tag it no longer
+    builds: private spaces hold none of the internet; a public space its public part; a
+    Connected peer whose space is not known leaves it unknown (None)."""
+    from . import builders
+
+    private = n.vnet("vnet-private", "10.0.0.0/16", {"snet": ("10.0.1.0/24", None)})
+    public = n.vnet("vnet-public", "10.1.0.0/16", {"snet": ("10.1.1.0/24", None)})
+    public["properties"]["addressSpace"]["addressPrefixes"] += ["20.0.0.0/8", "192.168.0.0/16"]
+    wide = n.vnet("vnet-wide", "0.0.0.0/1", {"snet": ("10.2.1.0/24", None)})
+    wide["properties"]["addressSpace"]["addressPrefixes"].append("128.0.0.0/1")
+    peered = n.vnet("vnet-peered", "10.3.0.0/16", {"snet": ("10.3.1.0/24", None)})
+    builders.peering(peered, private["id"].replace("vnet-private", "vnet-gone"))
+    g = graph([private, public, wide, peered], tmp_path)
+    for row in (private, public, wide, peered):
+        key = arm.key(row["id"])
+        space = nsg_eval.virtual_network(g, key)
+        want = None if space.missing else nsg_eval.intersection(space.known, nsg_eval.INTERNET)
+        got = nsg_eval._public_in_vnet(g, key)
+        assert (got is None) == (want is None), row["name"]
+        if got is not None and want is not None:
+            assert nsg_eval.arith.coalesce(got) == nsg_eval.arith.coalesce(want), row["name"]
+    assert nsg_eval._public_in_vnet(g, arm.key(private["id"])) == ()
+    assert nsg_eval._public_in_vnet(g, arm.key(peered["id"])) is None
+    public_part = nsg_eval._public_in_vnet(g, arm.key(public["id"]))
+    assert public_part and nsg_eval.arith.covers(public_part, ((20 << 24, (21 << 24) - 1),))
+    assert nsg_eval.arith.covers(
+        nsg_eval._public_in_vnet(g, arm.key(wide["id"])) or (), nsg_eval.PUBLIC_V4
+    )

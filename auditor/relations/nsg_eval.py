@@ -640,24 +640,35 @@ def virtual_network(g: AuditGraph, vnet: str | None) -> Space:
         return Space((), ("the VNet is not known",))
 
     def compute() -> Space:
-        spans: list[tuple[int, int]] = []
-        missing: list[str] = []
-        remote_spaces: dict[str, list[str]] | None = None  # read only when a peer needs it
-        for other, _why in connected_peers(g, vnet):
-            prefixes = _address_space(g.row(other)) if g.seen(other) else None
-            if prefixes is None:
-                if remote_spaces is None:
-                    remote_spaces = _remote_spaces(g, vnet)
-                prefixes = remote_spaces.get(other)
-            if prefixes is None:
-                missing.append(f"the address space of VNet {g.name(other)} is not in the estate")
-                continue
-            for p in prefixes:
-                spans += parse_prefix(p) or ()
+        spans, missing = _peer_spans(g, vnet, False)
         return Space(arith.coalesce(sorted(spans)), tuple(missing))  # one merge: hubs are big
 
     result: Space = memoized(g, ("nsg_eval.vnet", vnet), compute)
     return result
+
+
+def _peer_spans(
+    g: AuditGraph, vnet: str, first_missing: bool
+) -> tuple[list[tuple[int, int]], list[str]]:
+    """The address spans of the VNet and its connected peers, and why some peer's space is
+    not known (with ``first_missing``, the walk stops at the first such peer)."""
+    spans: list[tuple[int, int]] = []
+    missing: list[str] = []
+    remote_spaces: dict[str, list[str]] | None = None  # read only when a peer needs it
+    for other, _why in connected_peers(g, vnet):
+        prefixes = _address_space(g.row(other)) if g.seen(other) else None
+        if prefixes is None:
+            if remote_spaces is None:
+                remote_spaces = _remote_spaces(g, vnet)
+            prefixes = remote_spaces.get(other)
+        if prefixes is None:
+            missing.append(f"the address space of VNet {g.name(other)} is not in the estate")
+            if first_missing:
+                break
+            continue
+        for p in prefixes:
+            spans += parse_prefix(p) or ()
+    return spans, missing
 
 
 def _remote_spaces(g: AuditGraph, vnet: str) -> dict[str, list[str]]:
@@ -811,14 +822,27 @@ def may_name_internet_alone(rules: tuple[SecurityRule, ...]) -> bool:
 
 
 def _public_in_vnet(g: AuditGraph, vnet: str) -> Intervals | None:
-    """The internet's part of a VNet's ``VirtualNetwork`` tag; None when not all known."""
+    """The internet's part of a VNet's ``VirtualNetwork`` tag; None when not all known.
+    Asked of every VNet an NSG is attached in: read from the spans without building the
+    tag (:func:`virtual_network`), whose spans are almost all private."""
+    table: dict[str, Intervals | None] | None = g.memo.get(_VNET_PUBLIC)
+    if table is None:
+        table = g.memo[_VNET_PUBLIC] = {}
+    if vnet in table:
+        return table[vnet]
+    spans, missing = _peer_spans(g, vnet, True)
+    public = [s for s in spans if not arith.covers(PRIVATE, (s,))]
+    found = table[vnet] = (
+        None
+        if missing
+        else intersection(arith.coalesce(sorted(public)), INTERNET)
+        if public
+        else ()
+    )
+    return found
 
-    def compute() -> Intervals | None:
-        space = virtual_network(g, vnet)
-        return None if space.missing else intersection(space.known, INTERNET)
 
-    result: Intervals | None = memoized(g, ("nsg_eval.vnet_public", vnet), compute)
-    return result
+_VNET_PUBLIC = ("nsg_eval.vnet_public",)
 
 
 @lru_cache(maxsize=65536)
