@@ -74,7 +74,10 @@ def _ports(iv: tuple[tuple[int, int], ...]) -> str:
 
 def _attachments(g: AuditGraph, nsg: str) -> list[str]:
     """What an NSG is attached to (subnets, NICs), in key order."""
-    return [target for target, _ in sorted(g.out(nsg, "protects"), key=lambda t: t[0])]
+    found = [target for target, _ in g.out(nsg, "protects")]
+    if len(found) > 1:
+        found.sort()
+    return found
 
 
 def _places(g: AuditGraph, attachments: list[str]) -> list[tuple[str, list[str]]]:
@@ -619,14 +622,26 @@ def _endpoints_near(g: AuditGraph, subnet: str) -> bool:
         return False
 
     def compute() -> bool:
+        # a hub's subnets are asked by every spoke: each subnet's members are walked once
+        has: dict[str, bool] | None = g.memo.get(_HAS_ENDPOINT)
+        if has is None:
+            has = g.memo[_HAS_ENDPOINT] = {}
         for other, _ in connected_peers(g, vnet):
             for s, _ in g.out(other, "contains"):
-                if any(g.kind(n) == "private_endpoint" for n, _ in g.into(s, "in_subnet")):
+                found = has.get(s)
+                if found is None:
+                    found = has[s] = any(
+                        g.kind(n) == "private_endpoint" for n, _ in g.into(s, "in_subnet")
+                    )
+                if found:
                     return True
         return False
 
     found: bool = memoized(g, ("nsg_checks.endpoints_near", vnet), compute)
     return found
+
+
+_HAS_ENDPOINT = ("nsg_checks.subnet_has_endpoint",)
 
 
 def aml_needs(g: AuditGraph, k: str) -> tuple[Need, ...]:
