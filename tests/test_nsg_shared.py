@@ -355,3 +355,29 @@ def test_the_internet_part_of_virtual_network_read_from_the_peers_spans(tmp_path
     assert nsg_eval.arith.covers(
         nsg_eval._public_in_vnet(g, arm.key(wide["id"])) or (), nsg_eval.PUBLIC_V4
     )
+
+
+def test_a_private_endpoint_in_a_peered_vnet_adds_the_virtual_network_need(
+    tmp_path: Path,
+) -> None:
+    """Whether a subnet holds a private endpoint is read once per subnet and shared by the
+    VNets peered with it: computes in the VNet with the endpoint and in a peered VNet need
+    VirtualNetwork 443; one in a VNet not peered does not."""
+    from . import builders
+
+    rows = _aml_rows_with_a_twin()
+    aml_vnet = rows[0]
+    hub = builders.vnet("vnet-hub", "10.9.0.0/16", {"snet-pe": "10.9.1.0/24"})
+    builders.peer(hub, aml_vnet)
+    lone = builders.vnet("vnet-lone", "10.8.0.0/16", {"snet-pe": "10.8.1.0/24"})
+    storage = builders.storage("stdata")
+    rows += [hub, lone, storage]
+    rows += builders.endpoint(
+        "pe-hub", hub["properties"]["subnets"][0]["id"], storage["id"], "blob", "10.9.1.4"
+    )
+    g = graph(rows, tmp_path)
+    computes = {g.name(c): c for c in g.nodes_of_kind("aml_compute")}
+    keys = {x.key for x in nsg_checks.aml_needs(g, computes["cluster-deny"])}
+    assert "VirtualNetwork/tcp/443" in keys
+    assert nsg_checks._endpoints_near(g, arm.key(hub["properties"]["subnets"][0]["id"]))
+    assert not nsg_checks._endpoints_near(g, arm.key(lone["properties"]["subnets"][0]["id"]))
