@@ -548,8 +548,11 @@ def _read_rules(
     if got is None:
         why = NsgRules(unknown=(f"NSG {g.name(nsg)} has no securityRules list in its row",))
         return (why,) * len(directions)
+    answers, clean = _ordered_shared(g, got, directions)
+    if clean:  # the common case: no rules share a priority, the answers are shared
+        return answers  # type: ignore[return-value]
     out = []
-    for direction, ordered in zip(directions, _ordered_shared(g, got, directions), strict=True):
+    for direction, ordered in zip(directions, answers, strict=True):
         if not isinstance(ordered, NsgRules):  # rules sharing a priority
             ordered = NsgRules(
                 unknown=tuple(
@@ -566,8 +569,9 @@ def _ordered_shared(
     g: AuditGraph,
     got: tuple[list[SecurityRule], list[SecurityRule] | None],
     directions: tuple[str, ...],
-) -> tuple[NsgRules | list[tuple[str, str, int]], ...]:
-    """Each direction's rules in Azure's order (:func:`_ordered`), one answer per content.
+) -> tuple[tuple[NsgRules | list[tuple[str, str, int]], ...], bool]:
+    """Each direction's rules in Azure's order (:func:`_ordered`), one answer per content,
+    and whether every answer is a rule list (no rules share a priority).
     Rules are read once per content (``embedded.security_rule``), so NSGs with equal rule
     lists hold the same rule objects: their ids key the content without hashing a rule, and
     the entry holds the rules, so no id in its key is reused while it lives."""
@@ -588,8 +592,9 @@ def _ordered_shared(
         for direction in directions:
             ordered = _ordered(custom_t, defaults_t, direction)
             answers.append(ordered if isinstance(ordered, list) else NsgRules(ordered))
-        found = shared[key] = (tuple(answers), custom_t, defaults_t)
-    result: tuple[NsgRules | list[tuple[str, str, int]], ...] = found[0]
+        clean = all(isinstance(a, NsgRules) for a in answers)
+        found = shared[key] = ((tuple(answers), clean), custom_t, defaults_t)
+    result: tuple[tuple[NsgRules | list[tuple[str, str, int]], ...], bool] = found[0]
     return result
 
 
