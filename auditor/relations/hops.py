@@ -47,7 +47,9 @@ def unreadable_items(
     and concerns the node: in its own row (only those, with ``own``) or in another's that
     names it; with ``anywhere``, also each whose other end could not be read, which may be
     the node."""
-    found = g.unreadable(k, *lists) + (g.unplaced(*lists) if anywhere else [])
+    found = g.unreadable(k, *lists)
+    if anywhere:
+        found = found + g.unplaced(*lists)  # not in place: the graph's list is not ours
     if not found:
         return []
     if own:

@@ -351,10 +351,9 @@ def shadowed_rules(g: AuditGraph, k: str) -> Answer:
     tag or an application security group is never taken to cover a prefix, so shadowing is
     not claimed where only context would show it. Unknown when a rule cannot be read or two
     rules of one direction share a priority."""
-    got = [nsg_rules(g, k, d) for d in (INBOUND, OUTBOUND)]
-    unknown = [u for r in got for u in r.unknown]
-    if unknown:
-        return Unknown(tuple(dict.fromkeys(unknown)))
+    got = (nsg_rules(g, k, INBOUND), nsg_rules(g, k, OUTBOUND))
+    if got[0].unknown or got[1].unknown:
+        return Unknown(tuple(dict.fromkeys((*got[0].unknown, *got[1].unknown))))
     # NSGs with the same rules share their NsgRules (``nsg_eval.nsg_rules``): the items
     # are made once per rule content, and the entry holds both, so their ids stay theirs
     table: dict[tuple[int, int], tuple[list[Item], NsgRules, NsgRules]] | None = g.memo.get(
