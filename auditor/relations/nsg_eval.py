@@ -46,7 +46,9 @@ question cuts the asked addresses and ports at the rules' boundaries and evaluat
 piece once, so an NSG costs a polynomial in its rule count, never a loop over addresses or
 the 65,536 ports. An NSG's open ports come from one sweep over its rules' port boundaries,
 sorted once. Answers are memoized per graph (``base.memoized``), and one NSG's evaluation is
-shared by every subnet and NIC that cannot tell it apart (``_LevelRules``).
+shared by every subnet and NIC that cannot tell it apart (``_LevelRules``). An NSG's rules
+are read once for both directions, and NSGs with the same rule content share the ordered
+rules (``nsg_rules``): an estate repeats a few rule lists on thousands of NSGs.
 """
 
 from __future__ import annotations
