@@ -58,7 +58,12 @@ def _backend_id(ip_config: str) -> str:
 def _props(obj: Any) -> dict[str, Any]:
     """``obj.properties`` when both are objects, else an empty object: rows come from
     outside, and a wrong shape must not stop the build."""
-    props = obj.get("properties") if isinstance(obj, dict) else None
+    if obj.__class__ is dict:  # (nearly always: no isinstance calls)
+        props = obj.get("properties")
+        if props.__class__ is dict:
+            return props
+    else:
+        props = obj.get("properties") if isinstance(obj, dict) else None
     return props if isinstance(props, dict) else {}
 
 
@@ -421,11 +426,15 @@ class AuditGraph:
         """``_node_for`` a reference in node ``src``'s row: its id is spelt out only when
         the referenced resource was not seen."""
         k = self._key_of.get(rid)
-        if k is None:
-            k = self._key(rid)
-        if k in self._rows and k not in self._unseen:
-            return k
-        return self._node_for(rid, self.display_id(src))
+        if k is None:  # ``_key``, which also tells whether the node exists (``_keys``)
+            k = self._keys.get(arm.key(rid))
+            if k is None:
+                return self._node_for(rid, self.display_id(src))
+            self._key_of[rid] = k
+        # (an id in ``_key_of`` names a node: ``_key``'s callers add it when missing)
+        if k in self._unseen:
+            return self._node_for(rid, self.display_id(src))
+        return k
 
     def referrers(self, k: str, limit: int = 5) -> list[str]:
         """Up to ``limit`` resources that reference a placeholder, in a fixed order."""
@@ -454,7 +463,8 @@ class AuditGraph:
         self._rows = dict(rows)
         self._keys = {k: k for k in rows}
         kind_of = KIND_OF_TYPE.get
-        self._kinds = {k: kind_of(t, "other") for k, t in types.items()}
+        kinds = [kind_of(t, "other") for t in types.values()]  # in the rows' order
+        self._kinds = dict(zip(types, kinds, strict=True))
         for k, rtype in types.items():
             self.by_type[rtype].append(k)
         # Subnets first: they are embedded in VNet rows and many edges point at them.
@@ -491,8 +501,7 @@ class AuditGraph:
             "vmss": self._scale_set,
             "vm_extension": self._extension,
         }
-        for k, row in rows.items():
-            kind = self._kinds[k]
+        for (k, row), kind in zip(rows.items(), kinds, strict=True):  # no look-up per row
             reader = readers.get(kind)
             if reader is not None:
                 reader(k, row)
@@ -863,7 +872,7 @@ class AuditGraph:
         for dns in self._read(k, props, embedded.CUSTOM_DNS_CONFIGS):
             for ip in dns.ips:
                 self._pe_ip(ip, k)
-            self._pe_names([dns.fqdn], k)
+            self._pe_name(dns.fqdn, k)
         for cfg in self._read(k, props, embedded.IP_CONFIGURATIONS):
             if cfg.private_ip:
                 self._pe_ip(cfg.private_ip, k)
@@ -876,6 +885,12 @@ class AuditGraph:
     def _pe_names(self, fqdns: Any, pe: str) -> None:
         names = self.endpoint_fqdns[pe]
         names.update(f.lower().rstrip(".") for f in _list(fqdns) if isinstance(f, str) and f)
+
+    def _pe_name(self, fqdn: str | None, pe: str) -> None:
+        """``_pe_names([fqdn], pe)`` without a list and a generator (~30k calls)."""
+        names = self.endpoint_fqdns[pe]
+        if isinstance(fqdn, str) and fqdn:
+            names.add(fqdn.lower().rstrip("."))
 
     def _endpoint_connections(self, k: str, row: dict[str, Any]) -> None:
         """A target's own privateEndpointConnections: the only trace of an endpoint that
@@ -904,22 +919,20 @@ class AuditGraph:
             )
 
     def _zone_group(self, k: str, row: dict[str, Any]) -> None:
-        self._link(
-            self._node_for(arm.parent(self.display_id(k)), self.display_id(k)),
-            k,
-            key="has_zone_group",
-        )
-        pe_k = arm.key(arm.parent(self.display_id(k)))
+        rid = self.display_id(k)
+        pe_k = self._node_for(arm.parent(rid), rid)
+        self._link(pe_k, k, key="has_zone_group")
         for cfg in self._read(k, _props(row), embedded.ZONE_CONFIGS, links=True):
             self._edge(k, cfg.zone, "uses_zone", config=cfg.name)
             for rs in self._read(k, {"recordSets": cfg.record_sets}, embedded.RECORD_SETS):
                 for ip in rs.ips:
                     self._pe_ip(ip, pe_k)
-                self._pe_names([rs.fqdn], pe_k)
+                self._pe_name(rs.fqdn, pe_k)
 
     def _zone_link(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
-        zone_k = self._node_for(arm.parent(self.display_id(k)), self.display_id(k))
+        rid = self.display_id(k)
+        zone_k = self._node_for(arm.parent(rid), rid)
         try:
             vnet = embedded.needed(
                 embedded.ref(props.get("virtualNetwork"), "virtualNetwork", embedded.VNET_TYPE),
@@ -932,7 +945,7 @@ class AuditGraph:
             zone_k,
             self._node_from(vnet, k),
             key="linked_to",
-            link=self.display_id(k),
+            link=rid,
             link_name=row.get("name"),
             registration_enabled=props.get("registrationEnabled"),
             state=props.get("virtualNetworkLinkState"),
