@@ -413,7 +413,8 @@ class AuditGraph:
     def _key(self, rid: str) -> str:
         """``arm.key(rid)``, as the node's own str object when the node exists. Each id as
         spelt is keyed once (``_key_of``): estates reference the same subnets, zones and
-        VNets tens of thousands of times."""
+        VNets tens of thousands of times. Callers name a node, or add it when missing:
+        ``_node_from`` takes an id ``_key_of`` holds to name a node."""
         k = self._key_of.get(rid)
         if k is None:
             k = arm.key(rid)
