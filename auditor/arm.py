@@ -18,6 +18,8 @@ def parent(resource_id: str, levels: int = 1) -> str:
 
     A child segment is a ``type/name`` pair, so each level drops two path segments.
     """
+    if levels == 1:  # the common case (the graph asks ~50k times), without a list
+        return resource_id.rstrip("/").rpartition("/")[0].rpartition("/")[0]
     parts = resource_id.rstrip("/").split("/")
     return "/".join(parts[: len(parts) - 2 * levels])
 

@@ -202,7 +202,13 @@ def ref(value: Any, what: str, rtype: str | None = None) -> str | None:
     if value is None:
         return None
     rid = value.get("id") if isinstance(value, dict) else value
-    if isinstance(rid, str):
+    if rid.__class__ is str:  # nearly always: the checks below, without isinstance calls
+        rid = rid.strip()
+        if rid.startswith("/"):
+            if rtype is None or _of_type(rtype).search(rid):
+                return rid
+            raise Invalid(f"its {what} {rid} is not a {rtype}")
+    elif isinstance(rid, str):
         rid = rid.strip()
     if not isinstance(rid, str) or not rid.startswith("/"):
         raise Invalid(f"its {what} is not a reference to a resource ({_kind(rid)})")
@@ -407,7 +413,9 @@ def _security_rule(name: Any, default: bool, props: dict[str, Any]) -> SecurityR
 
 
 # rule content -> (the rule read, the first properties object holding that content)
-_RULES_READ: dict[tuple[bool, str, bytes | str], tuple[SecurityRule, dict[str, Any]]] = {}
+_RULES_READ: dict[
+    tuple[bool, str | tuple[str], bytes | str], tuple[SecurityRule, dict[str, Any]]
+] = {}
 
 
 def forget_rules() -> None:
@@ -433,12 +441,13 @@ def security_rule(default: bool) -> Callable[[dict[str, Any], dict[str, Any]], S
             content: bytes | str = marshal.dumps(props, 2)
         except ValueError:
             content = repr(props)
-        key = (default, repr(entry.get("name")), content)
+        name = entry.get("name")  # a str as itself, else its repr (never equal to a str)
+        key = (default, name if name.__class__ is str else (repr(name),), content)
         found = _RULES_READ.get(key)
         if found is None:
             if len(_RULES_READ) >= 8192:
                 _RULES_READ.clear()
-            found = _RULES_READ[key] = (_security_rule(entry.get("name"), default, props), props)
+            found = _RULES_READ[key] = (_security_rule(name, default, props), props)
         elif (
             found[1] is not props
             and content.__class__ is bytes
@@ -499,11 +508,20 @@ def address_space(props: dict[str, Any], key: str) -> tuple[str, ...] | None:
         return None
     prefixes = texts(space, "addressPrefixes")
     for prefix in prefixes:
-        try:
-            ipaddress.ip_network(prefix.strip(), strict=False)
-        except ValueError:
-            raise Invalid(f"its {key} holds {prefix!r}, which is no address prefix") from None
+        if not _is_network(prefix.strip()):
+            raise Invalid(f"its {key} holds {prefix!r}, which is no address prefix")
     return tuple(p.strip() for p in prefixes)
+
+
+@lru_cache(maxsize=4096)
+def _is_network(prefix: str) -> bool:
+    """An IPv4 or IPv6 prefix (host bits allowed). Once per distinct prefix: every
+    spoke's peering names the hub's space, and parsing one costs ~5 us."""
+    try:
+        ipaddress.ip_network(prefix, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _peering(entry: dict[str, Any], props: dict[str, Any]) -> Peering:

@@ -19,7 +19,7 @@ from .files import InputError, describe
 # Row fields whose values repeat across a whole estate (a few types, regions, tenants,
 # subscriptions and resource groups): the parser makes a str object per row, which the
 # estate holds for the whole scan, so equal values are made one object.
-_SHARED = ("type", "location", "tenantId", "subscriptionId", "resourceGroup")
+_SHARED = ("location", "tenantId", "subscriptionId", "resourceGroup")  # and "type" (below)
 
 
 @dataclass
@@ -110,37 +110,43 @@ class Estate:
         raises InputError naming the input (``path``) and the row."""
         named, where = Path(path), reading.row_label  # named as the file reader names it
         index = len(self.sources)
-        lowered: dict[str, str] = {}  # each type as read -> lower case (types repeat)
+        # each type as read -> (the one str object rows get for it, its lower case): a type
+        # seen before was checked then (types repeat: a few dozen in 100k rows)
+        lowered: dict[str, tuple[str, str]] = {}
         shared: dict[str, str] = {}
+        rows, types, key_of = self.rows, self.types, arm.key
         for i, r in enumerate(reading.rows):
             if not isinstance(r, dict):
                 raise InputError(named, f"{where} {i} is {describe(r)}, expected an object")
             rid = r.get("id")
             rtype = r.get("type")
-            if not isinstance(rid, str) or not rid.strip():
-                raise InputError(named, f"{where} {i} {_field_problem('id', rid)}")
-            if not rid.startswith("/"):
-                raise InputError(
-                    named, f"{where} {i} has an 'id' that is not an ARM resource id: {rid!r}"
-                )
-            if not isinstance(rtype, str) or not rtype.strip():
-                raise InputError(named, f"{where} {i} ({rid}) {_field_problem('type', rtype)}")
-            low = lowered.get(rtype)
-            if low is None:
-                low = lowered[rtype] = rtype.lower()
-            for name in _SHARED:  # one str object per distinct value (see _SHARED)
+            # an id that opens with "/" is an ARM id (checked in full below otherwise)
+            if rid.__class__ is not str or not rid.startswith("/"):
+                if not isinstance(rid, str) or not rid.strip():
+                    raise InputError(named, f"{where} {i} {_field_problem('id', rid)}")
+                if not rid.startswith("/"):
+                    raise InputError(
+                        named, f"{where} {i} has an 'id' that is not an ARM resource id: {rid!r}"
+                    )
+            seen = lowered.get(rtype) if rtype.__class__ is str else None
+            if seen is None:
+                if not isinstance(rtype, str) or not rtype.strip():
+                    raise InputError(named, f"{where} {i} ({rid}) {_field_problem('type', rtype)}")
+                seen = lowered[rtype] = (rtype, rtype.lower())
+            one, low = seen
+            if one is not rtype:  # one str object per distinct value (see _SHARED)
+                r["type"] = one
+            for name in _SHARED:
                 value = r.get(name)
                 if value.__class__ is str:
-                    one = shared.get(value)
-                    if one is None:
-                        shared[value] = value
-                    elif one is not value:
+                    one = shared.setdefault(value, value)
+                    if one is not value:
                         r[name] = one
-            k = arm.key(rid)
-            existing = self.rows.get(k)
+            k = key_of(rid)
+            existing = rows.get(k)
             if existing is None:
-                self.rows[k] = r
-                self.types[k] = low
+                rows[k] = r
+                types[k] = low
                 if index:  # the first input's rows are not listed (see ``_origin``)
                     self._origin[k] = index
             else:  # the first row's id keeps its casing: it is the one printed
@@ -150,7 +156,7 @@ class Estate:
                     self._also.setdefault(k, []).append(index)
         self.rows_read += len(reading.rows)
         self._collections = None
-        held = {collections.holding(t) for t in lowered.values()}
+        held = {collections.holding(low) for _, low in lowered.values()}
         holds = frozenset(reading.collections or ()) | held
         if reading.collections is None:  # a raw file says nothing of its scope: it counts
             self._raw_holds |= holds  # for the whole estate, as before

@@ -11,9 +11,10 @@ VNets must resolve a zone) is the relations' work.
 from __future__ import annotations
 
 import ipaddress
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from . import arm, embedded
@@ -58,8 +59,24 @@ def _backend_id(ip_config: str) -> str:
 def _props(obj: Any) -> dict[str, Any]:
     """``obj.properties`` when both are objects, else an empty object: rows come from
     outside, and a wrong shape must not stop the build."""
-    props = obj.get("properties") if isinstance(obj, dict) else None
+    if obj.__class__ is dict:  # (nearly always: no isinstance calls)
+        props = obj.get("properties")
+        if props.__class__ is dict:
+            return props
+    else:
+        props = obj.get("properties") if isinstance(obj, dict) else None
     return props if isinstance(props, dict) else {}
+
+
+@lru_cache(maxsize=4096)
+def _v4_network(prefix: str) -> tuple[int, int] | None:
+    """(prefix length, network address) of an IPv4 prefix (host bits allowed), else None;
+    once per distinct prefix (parsing one costs ~5 us)."""
+    try:
+        net = ipaddress.ip_network(prefix, strict=False)
+    except ValueError:
+        return None
+    return (net.prefixlen, int(net.network_address)) if net.version == 4 else None
 
 
 def _list(value: Any) -> list[Any]:
@@ -79,25 +96,50 @@ def _ref(obj: Any) -> str | None:
     return None
 
 
-def _index_edge(
-    index: dict[str, dict[str, Any]], kind: str, at: str, other: str, attrs: dict[str, Any]
-) -> list[tuple[str, dict[str, Any]]] | None:
-    """File one edge under ``index[kind][at]`` (a bare neighbour, a pair, or a list of
-    pairs once there are several); the list when this edge made one, so it can be sorted."""
-    by_node = index.get(kind)
-    if by_node is None:
-        by_node = index[kind] = {}
-    found = by_node.get(at)
-    if found is None:
-        by_node[at] = other if attrs is _NO_ATTRS else (other, attrs)
-    elif found.__class__ is list:
-        found.append((other, attrs))
-    else:
+def _index_side(
+    edges: dict[tuple[str, str, str], dict[str, Any]], outgoing: bool
+) -> tuple[dict[str, dict[str, Any]], list[tuple[str, list[tuple[str, dict[str, Any]]]]]]:
+    """Every edge filed under ``index[kind][end]`` (a bare neighbour, a pair, or a list of
+    pairs once there are several), ``end`` its source when ``outgoing``, else its target;
+    and each list made, with its node, so it can be sorted. One loop for either side: a
+    call per edge and side was ~15% of the indexing."""
+    index: dict[str, dict[str, Any]] = {}
+    many: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = []
+    for (u, v, kind), attrs in edges.items():  # (both ends are always nodes)
+        if outgoing:
+            at, other = u, v
+        else:
+            at, other = v, u
+        by_node = index.get(kind)
+        if by_node is None:
+            by_node = index[kind] = {}
+        found = by_node.get(at)
+        if found is None:
+            by_node[at] = other if attrs is _NO_ATTRS else (other, attrs)
+        elif found.__class__ is list:
+            found.append((other, attrs))
+        else:
+            if found.__class__ is str:
+                found = (found, _NO_ATTRS)
+            by_node[at] = found = [found, (other, attrs)]
+            many.append((at, found))
+    return index, many
+
+
+def _shared_neighbour(index: dict[str, dict[str, Any]], at: str) -> bool:
+    """Whether a node has a neighbour it reaches by edges of several kinds."""
+    neighbours: list[str] = []
+    for by_node in index.values():
+        found = by_node.get(at)
+        if found is None:
+            continue
         if found.__class__ is str:
-            found = (found, _NO_ATTRS)
-        by_node[at] = found = [found, (other, attrs)]
-        return found
-    return None
+            neighbours.append(found)
+        elif found.__class__ is tuple:
+            neighbours.append(found[0])
+        else:
+            neighbours.extend(e[0] for e in found)
+    return len(set(neighbours)) < len(neighbours)
 
 
 class AuditGraph:
@@ -272,27 +314,25 @@ class AuditGraph:
         pair, or the neighbour alone when the edge has no attributes (most), a list of pairs
         only when there are more. One pass in the edge table's order puts
         each list in the order edges were added; the few lists that order may not match are
-        sorted after: incoming ones by source node, outgoing ones (of a source with edges of
-        several kinds, whose neighbours networkx orders by their first edge of any kind) by
-        that first edge."""
-        out: dict[str, dict[str, Any]] = {}
-        into: dict[str, dict[str, Any]] = {}
-        many_out: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = []
-        many_in: list[list[tuple[str, dict[str, Any]]]] = []
-        for (u, v, kind), attrs in self._edges.items():  # (both ends are always nodes)
-            formed = _index_edge(out, kind, u, v, attrs)
-            if formed is not None:
-                many_out.append((u, formed))
-            formed = _index_edge(into, kind, v, u, attrs)
-            if formed is not None:
-                many_in.append(formed)
+        sorted after: incoming ones by source node, outgoing ones (of a source that reaches a
+        neighbour by edges of several kinds, whose neighbours networkx orders by their first
+        edge of any kind) by that first edge."""
+        out, many_out = _index_side(self._edges, True)
+        into, many_in = _index_side(self._edges, False)
         if many_in:
-            position = {k: i for i, k in enumerate(self._rows)}
-            for edges in many_in:
+            position = dict(zip(self._rows, range(len(self._rows)), strict=True))  # no loop
+            for _, edges in many_in:
                 edges.sort(key=lambda e: position[e[0]])
-        # sources with several edges of a kind and edges of another kind: neighbour -> #
+        # A source's list of one kind is in the order its edges were added; networkx orders
+        # a source's neighbours by their first edge of ANY kind, which differs only when a
+        # neighbour is reached by edges of several kinds: those sources' lists are sorted by
+        # that first edge (neighbour -> #).
+        sources = {u for u, _ in many_out}
+        kinds: Counter[str] = Counter()
+        for by_node in out.values():
+            kinds.update(by_node.keys() & sources)
         mixed: dict[str, dict[str, int]] = {
-            u: {} for u, _ in many_out if sum(u in by_node for by_node in out.values()) > 1
+            u: {} for u, n in kinds.items() if n > 1 and _shared_neighbour(out, u)
         }
         if mixed:
             for u, v, _ in self._edges:
@@ -373,7 +413,8 @@ class AuditGraph:
     def _key(self, rid: str) -> str:
         """``arm.key(rid)``, as the node's own str object when the node exists. Each id as
         spelt is keyed once (``_key_of``): estates reference the same subnets, zones and
-        VNets tens of thousands of times."""
+        VNets tens of thousands of times. Callers name a node, or add it when missing:
+        ``_node_from`` takes an id ``_key_of`` holds to name a node."""
         k = self._key_of.get(rid)
         if k is None:
             k = arm.key(rid)
@@ -398,11 +439,15 @@ class AuditGraph:
         """``_node_for`` a reference in node ``src``'s row: its id is spelt out only when
         the referenced resource was not seen."""
         k = self._key_of.get(rid)
-        if k is None:
-            k = self._key(rid)
-        if k in self._rows and k not in self._unseen:
-            return k
-        return self._node_for(rid, self.display_id(src))
+        if k is None:  # ``_key``, which also tells whether the node exists (``_keys``)
+            k = self._keys.get(arm.key(rid))
+            if k is None:
+                return self._node_for(rid, self.display_id(src))
+            self._key_of[rid] = k
+        # (an id in ``_key_of`` names a node: ``_key``'s callers add it when missing)
+        if k in self._unseen:
+            return self._node_for(rid, self.display_id(src))
+        return k
 
     def referrers(self, k: str, limit: int = 5) -> list[str]:
         """Up to ``limit`` resources that reference a placeholder, in a fixed order."""
@@ -431,7 +476,8 @@ class AuditGraph:
         self._rows = dict(rows)
         self._keys = {k: k for k in rows}
         kind_of = KIND_OF_TYPE.get
-        self._kinds = {k: kind_of(t, "other") for k, t in types.items()}
+        kinds = [kind_of(t, "other") for t in types.values()]  # in the rows' order
+        self._kinds = dict(zip(types, kinds, strict=True))
         for k, rtype in types.items():
             self.by_type[rtype].append(k)
         # Subnets first: they are embedded in VNet rows and many edges point at them.
@@ -468,8 +514,7 @@ class AuditGraph:
             "vmss": self._scale_set,
             "vm_extension": self._extension,
         }
-        for k, row in rows.items():
-            kind = self._kinds[k]
+        for (k, row), kind in zip(rows.items(), kinds, strict=True):  # no look-up per row
             reader = readers.get(kind)
             if reader is not None:
                 reader(k, row)
@@ -489,12 +534,9 @@ class AuditGraph:
         props = _props(row)
         space = props.get("addressSpace")
         for prefix in _list(space.get("addressPrefixes") if isinstance(space, dict) else None):
-            try:
-                net = ipaddress.ip_network(str(prefix), strict=False)
-            except ValueError:
-                continue
-            if net.version == 4:
-                self.vnet_prefixes[(net.prefixlen, int(net.network_address))].append(k)
+            net = _v4_network(str(prefix))
+            if net is not None:
+                self.vnet_prefixes[net].append(k)
         for sub in _objects(props.get("subnets")):
             sid = _ref(sub)
             if not sid:
@@ -840,7 +882,7 @@ class AuditGraph:
         for dns in self._read(k, props, embedded.CUSTOM_DNS_CONFIGS):
             for ip in dns.ips:
                 self._pe_ip(ip, k)
-            self._pe_names([dns.fqdn], k)
+            self._pe_name(dns.fqdn, k)
         for cfg in self._read(k, props, embedded.IP_CONFIGURATIONS):
             if cfg.private_ip:
                 self._pe_ip(cfg.private_ip, k)
@@ -853,6 +895,12 @@ class AuditGraph:
     def _pe_names(self, fqdns: Any, pe: str) -> None:
         names = self.endpoint_fqdns[pe]
         names.update(f.lower().rstrip(".") for f in _list(fqdns) if isinstance(f, str) and f)
+
+    def _pe_name(self, fqdn: str | None, pe: str) -> None:
+        """``_pe_names([fqdn], pe)`` without a list and a generator (~30k calls)."""
+        names = self.endpoint_fqdns[pe]
+        if isinstance(fqdn, str) and fqdn:
+            names.add(fqdn.lower().rstrip("."))
 
     def _endpoint_connections(self, k: str, row: dict[str, Any]) -> None:
         """A target's own privateEndpointConnections: the only trace of an endpoint that
@@ -881,22 +929,20 @@ class AuditGraph:
             )
 
     def _zone_group(self, k: str, row: dict[str, Any]) -> None:
-        self._link(
-            self._node_for(arm.parent(self.display_id(k)), self.display_id(k)),
-            k,
-            key="has_zone_group",
-        )
-        pe_k = arm.key(arm.parent(self.display_id(k)))
+        rid = self.display_id(k)
+        pe_k = self._node_for(arm.parent(rid), rid)
+        self._link(pe_k, k, key="has_zone_group")
         for cfg in self._read(k, _props(row), embedded.ZONE_CONFIGS, links=True):
             self._edge(k, cfg.zone, "uses_zone", config=cfg.name)
             for rs in self._read(k, {"recordSets": cfg.record_sets}, embedded.RECORD_SETS):
                 for ip in rs.ips:
                     self._pe_ip(ip, pe_k)
-                self._pe_names([rs.fqdn], pe_k)
+                self._pe_name(rs.fqdn, pe_k)
 
     def _zone_link(self, k: str, row: dict[str, Any]) -> None:
         props = _props(row)
-        zone_k = self._node_for(arm.parent(self.display_id(k)), self.display_id(k))
+        rid = self.display_id(k)
+        zone_k = self._node_for(arm.parent(rid), rid)
         try:
             vnet = embedded.needed(
                 embedded.ref(props.get("virtualNetwork"), "virtualNetwork", embedded.VNET_TYPE),
@@ -909,7 +955,7 @@ class AuditGraph:
             zone_k,
             self._node_from(vnet, k),
             key="linked_to",
-            link=self.display_id(k),
+            link=rid,
             link_name=row.get("name"),
             registration_enabled=props.get("registrationEnabled"),
             state=props.get("virtualNetworkLinkState"),

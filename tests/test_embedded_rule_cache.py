@@ -105,3 +105,14 @@ def test_estates_never_share_rule_objects_and_the_cache_keeps_none_alive(tmp_pat
     one, two = props(first), props(second)
     assert one == two and one is not two
     assert all(held is not one for _, held in embedded._RULES_READ.values())
+
+
+def test_a_name_that_is_no_string_is_never_read_as_an_equal_looking_one() -> None:
+    """The cache keys a rule's name as itself when it is a string, else by its repr: the
+    string "100" and the number 100 (no name at all) are read each on its own."""
+    embedded._RULES_READ.clear()
+    named, numbered, quoted = _rule(100), _rule(100), _rule(100)
+    named["name"], numbered["name"], quoted["name"] = "100", 100, "(100,)"
+    good, bad = embedded.read_list([named, numbered, quoted], embedded.SECURITY_RULES)
+    assert [r.name for r in good] == ["100", "(100,)"]
+    assert [(f.index, f.why) for f in bad] == [(1, "its name is a number")]
