@@ -24,6 +24,9 @@ from .dns_answer import (
     endpoint_clients,
     resolve_cached,
 )
+from .dns_answer import (
+    endpoint_vnet as endpoint_vnet,  # its home is dns_answer (the clients ask it per endpoint)
+)
 
 if TYPE_CHECKING:
     from ..graph import AuditGraph
@@ -235,11 +238,6 @@ def expected_zones(g: AuditGraph, k: str) -> Answer:
                 )
     unique = {i.key: i for i in items}
     return [unique[key] for key in sorted(unique)]
-
-
-def endpoint_vnet(g: AuditGraph, pe: str) -> str | None:
-    subnet = g.first_out(pe, "in_subnet")
-    return g.vnet_of_subnet.get(subnet) if subnet else None
 
 
 def _dns_servers(g: AuditGraph, node: str) -> list[str]:
