@@ -121,10 +121,13 @@ def cname_chain(g: AuditGraph, name: str) -> tuple[str, ...]:
 
 
 def _cname_chain(g: AuditGraph, name: str) -> tuple[str, ...]:
-    name = _clean(name)
-    if ".privatelink." in f".{name}":
+    return _chain(_clean(name), _suffixes(g))
+
+
+def _chain(name: str, suffixes: frozenset[str]) -> tuple[str, ...]:
+    """``cname_chain`` of a clean name, given the cloud's private link suffixes."""
+    if name.startswith("privatelink.") or ".privatelink." in name:
         return (name,)
-    suffixes = _suffixes(g)
     i = name.find(".")  # the longest suffix first: the one after the leftmost dot
     while i >= 0:
         suffix = name[i + 1 :]
@@ -166,13 +169,16 @@ def _endpoint_names(g: AuditGraph) -> EndpointNames:
     from .dns import record_matches
 
     matches = record_matches(g)
-    chains: dict[str, tuple[str, ...]] = memoized(g, ("cname_chains",), dict)
+    suffixes = _suffixes(g)
+    # a name → its private name, one string per name; the scan's own table, not
+    # cname_chain's memo: no resolution asks the public names of endpoints again
+    private: dict[str, str] = {}
 
-    def private_name(name: str) -> str:  # cname_chain's memo, read without a lookup per call
-        found = chains.get(name)
+    def private_name(name: str) -> str:
+        found = private.get(name)
         if found is None:
-            found = chains[name] = _cname_chain(g, name)
-        return found[-1]
+            found = private[name] = _chain(_clean(name), suffixes)[-1]
+        return found
 
     out = EndpointNames()
     by_name: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
@@ -1214,6 +1220,10 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
         zones = endpoint_zones(g, pe)
         zones_routed = sorted({_clean(g.name(z)) for z in zones} if isinstance(zones, dict) else ())
     ctx = _context(g)
+    # what Azure DNS looks up for each name, once per endpoint (each (client, name) is asked
+    # once a scan: no memo entry per name)
+    suffixes = _suffixes(g)
+    asked = [(name, _chain(_clean(name), suffixes)) for name in names]
     for client, why in connected_peers(g, home):
         path = (start,) if client == home else (start, why)
         if not g.seen(client):
@@ -1238,11 +1248,11 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
                 if not zones_routed:
                     out.append(ClientAnswer(client, label, who, nic, path))
             # each (client, name) is asked once in a scan: its answers are not memoized
-            for name in names:
+            for name, looked_up in asked:
                 if chain is None:
                     answers = tuple(resolve(g, name, client, ips, who))
                 else:
-                    answers = _azure_answers(g, ctx, client, cname_chain(g, name), chain)
+                    answers = _azure_answers(g, ctx, client, looked_up, chain)
                 out.append(ClientAnswer(client, label, who, nic, path, name, answers))
     return out
 
@@ -1322,10 +1332,13 @@ def wrong_answers(g: AuditGraph, zone: str) -> list[Item]:
 
     Not memoized: only the rules ask it, once per zone (the engine shares one answer among
     a zone's rules), so a memo would only hold every zone's items to the end of the scan."""
+    wrong = answers_by_zone(g, private=False).get(zone)
+    if not wrong:  # nearly every zone of an estate
+        return []
     from .dns import endpoint_zones
 
     items: dict[str, Item] = {}
-    for pe, c, a in answers_by_zone(g, private=False).get(zone, []):
+    for pe, c, a in wrong:
         if not c.name and a.cause != LINK_NOT_COMPLETED:
             continue  # the endpoint's names are unknown: only the link itself can be judged
         name = c.name or f"the names of {g.name(pe)} in {g.name(zone)}"
