@@ -19,6 +19,7 @@ from .base import Answer, Item, Unknown, by_id, memoized, node_item, relation
 from .dns_answer import (
     AZURE_DNS,
     NO_ZONE,
+    _clean,
     _completed,
     _under,
     endpoint_clients,
@@ -44,6 +45,8 @@ class RecordMatches:
     records_of: dict[str, list[str]] = field(default_factory=dict)  # pe → records
     ambiguous_endpoints: set[str] = field(default_factory=set)
     ambiguous_records: set[str] = field(default_factory=set)
+    # (zone, record FQDN) → the records of that name: what a zone answers for a name
+    by_fqdn: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
 def record_matches(g: AuditGraph) -> RecordMatches:
@@ -65,8 +68,15 @@ def _match_records(g: AuditGraph) -> RecordMatches:
     seen_pairs: set[tuple[str, str]] = set()  # (record, endpoint) already listed
     by_label: dict[str, dict[str, list[str]]] = {}  # shared IP → name prefix → endpoints
     unnamed: dict[str, list[str]] = {}  # shared IP → its endpoints whose names are unknown
+    by_fqdn: dict[tuple[str, str], list[str]] = defaultdict(list)
+    zone_names: dict[str, str] = {}  # a zone's name as DNS compares it, cleaned once per zone
     for k in g.nodes_of_kind("dns_record"):
         label = g.name(k).lower()
+        for zone, _ in g.out(k, "record_in"):
+            zname = zone_names.get(zone)
+            if zname is None:
+                zname = zone_names[zone] = _clean(g.name(zone))
+            by_fqdn[(zone, zname if label == "@" else f"{label}.{zname}")].append(k)
         props = g.row(k).get("properties")
         records = props.get("aRecords") if isinstance(props, dict) else None
         for rec in records if isinstance(records, list) else ():
@@ -90,6 +100,7 @@ def _match_records(g: AuditGraph) -> RecordMatches:
                     endpoints_of[k].append((pe, str(ip)))
                     records_of[pe].append(k)
     out.endpoints_of, out.records_of = dict(endpoints_of), dict(records_of)
+    out.by_fqdn = dict(by_fqdn)
     return out
 
 

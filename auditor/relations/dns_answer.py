@@ -287,17 +287,13 @@ def _zone_group_records(
 
 # -- what a zone holds ----------------------------------------------------------------------
 def _records_index(g: AuditGraph) -> dict[tuple[str, str], list[str]]:
+    """(zone, record FQDN) → the zone's A record sets of that name: read in record_matches'
+    pass over the records."""
+
     def compute() -> dict[tuple[str, str], list[str]]:
-        index: dict[tuple[str, str], list[str]] = defaultdict(list)
-        zone_names: dict[str, str] = {}  # _record_fqdn's zone name, cleaned once per zone
-        for rec in g.nodes_of_kind("dns_record"):
-            label = g.name(rec).lower()
-            for zone, _ in g.out(rec, "record_in"):
-                zname = zone_names.get(zone)
-                if zname is None:
-                    zname = zone_names[zone] = _clean(g.name(zone))
-                index[(zone, zname if label == "@" else f"{label}.{zname}")].append(rec)
-        return dict(index)
+        from .dns import record_matches
+
+        return record_matches(g).by_fqdn
 
     result: dict[tuple[str, str], list[str]] = memoized(g, ("dns_records_index",), compute)
     return result
@@ -399,7 +395,7 @@ def zone_lookup(g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[s
 def _completed(state: Any) -> bool:
     """A link counts once Azure reports it Completed (an absent state: as created). Any
     other value — InProgress, or one Azure does not define — is not yet a link."""
-    return state is None or str(state).strip().lower() == "completed"
+    return state is None or state == "Completed" or str(state).strip().lower() == "completed"
 
 
 def _zones_by_name(g: AuditGraph) -> dict[str, list[str]]:
