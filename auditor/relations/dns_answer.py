@@ -1136,8 +1136,10 @@ def summary(answers: list[DnsAnswer]) -> DnsAnswer:
 def resolve_cached(
     g: AuditGraph, fqdn: str, vnet: str | None, servers: list[str], start: str
 ) -> tuple[DnsAnswer, ...]:
-    """``resolve``, computed once per (client, servers, name): required_links and the
-    answers of an endpoint's clients share it (the one tuple, not a copy each)."""
+    """``resolve``, computed once per (client, servers, name) for a zone's name routed in
+    place of an endpoint's unknown names: endpoint_clients and required_links both route
+    it (the one tuple, not a copy each). An endpoint's own names are asked once a scan,
+    without a memo entry."""
     key = ("dns_resolve", vnet, tuple(servers), _clean(fqdn), start)
     memo = g.memo
     found: tuple[DnsAnswer, ...] | None = memo.get(key)
