@@ -259,9 +259,12 @@ def test_zone_lookup_reads_record_resources_when_the_zone_is_not_held() -> None:
         )
         result = mapped([zone(), rec])
         estate = Estate()
-        estate.add(
-            "main.tf", "terraform", Reading(result.rows, collections=list(TERRAFORM_COLLECTIONS))
+        # as the Terraform input reads it: rows from source code carry their origins, which
+        # tell the graph its rows may hold values known only after apply
+        reading = Reading(
+            result.rows, collections=list(TERRAFORM_COLLECTIONS), origins=result.origins
         )
+        estate.add("main.tf", "terraform", reading)
         return zone_lookup(build(estate), arm.key(ZONE_ID), f"stmlopsdemo.{BLOB}")
 
     assert lookup("10.0.8.6") == (f"{ZONE_ID}/A/stmlopsdemo", ["10.0.8.6"])

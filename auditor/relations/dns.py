@@ -19,10 +19,15 @@ from .base import Answer, Item, Unknown, by_id, memoized, node_item, relation
 from .dns_answer import (
     AZURE_DNS,
     NO_ZONE,
+    _clean,
     _completed,
     _under,
     endpoint_clients,
+    endpoint_names,
     resolve_cached,
+)
+from .dns_answer import (
+    endpoint_vnet as endpoint_vnet,  # its home is dns_answer (the clients ask it per endpoint)
 )
 
 if TYPE_CHECKING:
@@ -40,6 +45,8 @@ class RecordMatches:
     records_of: dict[str, list[str]] = field(default_factory=dict)  # pe → records
     ambiguous_endpoints: set[str] = field(default_factory=set)
     ambiguous_records: set[str] = field(default_factory=set)
+    # (zone, record FQDN) → the records of that name: what a zone answers for a name
+    by_fqdn: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
 def record_matches(g: AuditGraph) -> RecordMatches:
@@ -61,8 +68,15 @@ def _match_records(g: AuditGraph) -> RecordMatches:
     seen_pairs: set[tuple[str, str]] = set()  # (record, endpoint) already listed
     by_label: dict[str, dict[str, list[str]]] = {}  # shared IP → name prefix → endpoints
     unnamed: dict[str, list[str]] = {}  # shared IP → its endpoints whose names are unknown
+    by_fqdn: dict[tuple[str, str], list[str]] = defaultdict(list)
+    zone_names: dict[str, str] = {}  # a zone's name as DNS compares it, cleaned once per zone
     for k in g.nodes_of_kind("dns_record"):
         label = g.name(k).lower()
+        for zone, _ in g.out(k, "record_in"):
+            zname = zone_names.get(zone)
+            if zname is None:
+                zname = zone_names[zone] = _clean(g.name(zone))
+            by_fqdn[(zone, zname if label == "@" else f"{label}.{zname}")].append(k)
         props = g.row(k).get("properties")
         records = props.get("aRecords") if isinstance(props, dict) else None
         for rec in records if isinstance(records, list) else ():
@@ -86,6 +100,7 @@ def _match_records(g: AuditGraph) -> RecordMatches:
                     endpoints_of[k].append((pe, str(ip)))
                     records_of[pe].append(k)
     out.endpoints_of, out.records_of = dict(endpoints_of), dict(records_of)
+    out.by_fqdn = dict(by_fqdn)
     return out
 
 
@@ -177,11 +192,12 @@ def expected_zones(g: AuditGraph, k: str) -> Answer:
         return zones
     if not zones:
         return []
-    used = {g.name(z).strip().lower().rstrip("."): g.name(z) for z in zones}  # DNS names
+    used = {name.strip().lower().rstrip("."): name for name in map(g.name, zones)}  # DNS names
     items: list[Item] = []
     needed: set[str] = set()
     table = CLOUDS[g.estate.cloud].zones
     for target, attrs in g.out(k, "targets"):
+        target_name = g.name(target)
         for gid in attrs.get("group_ids") or []:
             if gid.lower() not in table:
                 items.append(
@@ -209,37 +225,33 @@ def expected_zones(g: AuditGraph, k: str) -> Answer:
                             "zone": zone,
                             "ok": ok,
                             "problem": problem,
-                            "target": g.name(target),
+                            "target": target_name,
                         },
                     )
                 )
-    if needed:
+    unexpected = sorted(low for low in used if low not in needed) if needed else ()
+    if unexpected:  # what the problem names, read only then
         targets = ", ".join(sorted({g.name(t) for t, _ in g.out(k, "targets")}))
         groups = ", ".join(
             sorted({gid for _, a in g.out(k, "targets") for gid in a.get("group_ids") or []})
         )
-        for low, name in sorted(used.items()):
-            if low not in needed:
-                items.append(
-                    Item(
-                        key=f"unexpected:{low}",
-                        extra={
-                            "group_id": None,
-                            "zone": name,
-                            "ok": False,
-                            "problem": f"zone {name} serves none of its group ids ({groups}); "
-                            f"they need {', '.join(sorted(needed))}",
-                            "target": targets,
-                        },
-                    )
+        for low in unexpected:
+            name = used[low]
+            items.append(
+                Item(
+                    key=f"unexpected:{low}",
+                    extra={
+                        "group_id": None,
+                        "zone": name,
+                        "ok": False,
+                        "problem": f"zone {name} serves none of its group ids ({groups}); "
+                        f"they need {', '.join(sorted(needed))}",
+                        "target": targets,
+                    },
                 )
+            )
     unique = {i.key: i for i in items}
     return [unique[key] for key in sorted(unique)]
-
-
-def endpoint_vnet(g: AuditGraph, pe: str) -> str | None:
-    subnet = g.first_out(pe, "in_subnet")
-    return g.vnet_of_subnet.get(subnet) if subnet else None
 
 
 def _dns_servers(g: AuditGraph, node: str) -> list[str]:
@@ -309,50 +321,44 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
         endpoints.update(pe for pe, _ in g.into(group, "has_zone_group"))
     undecided = []
     matches = record_matches(g)
-    for rec, _ in g.into(zone, "record_in"):
-        endpoints.update(pe for pe, _ in matches.endpoints_of.get(rec, ()))
-        if rec in matches.ambiguous_records:
+    endpoints_of, ambiguous = matches.endpoints_of, matches.ambiguous_records
+    for rec, _ in g.into(zone, "record_in"):  # a shared zone holds thousands
+        found = endpoints_of.get(rec)
+        if found is not None:
+            for pe, _ in found:
+                endpoints.add(pe)
+        if rec in ambiguous:
             undecided.append(rec)
-    linked = {v for v, a in g.out(zone, "linked_to") if _completed(a.get("state"))}
-    # target key -> label, via (ordered set), endpoints (set), unknown reason, cause, zone
-    needs: dict[str, dict[str, Any]] = {}
 
-    def need(
-        target: str,
-        label: str,
-        why: list[str],
-        pe: str,
-        unknown: str | None = None,
-        cause: str = "",
-        answered_by: str | None = None,
-    ) -> None:
+    def linked(target: str) -> bool:
+        """A link to the target in state Completed: asked of the few targets the zone's
+        clients need, not of every link of a zone linked to thousands of VNets."""
+        attrs = g.edge(zone, target, "linked_to")
+        return attrs is not None and _completed(attrs.get("state"))
+
+    needs: dict[str, _Need] = {}  # target key → what the zone's clients need of it
+
+    def need(target: str, label: str, why: tuple[str, ...], pe: str, unknown: str) -> None:
         entry = needs.get(target)
         if entry is None:
-            entry = needs[target] = {
-                "label": label,
-                "via": {},
-                "endpoints": set(),
-                "unknown": None,
-                "cause": "",
-                "answered_by": None,
-            }
-        entry["via"][" → ".join(why)] = None
-        entry["endpoints"].add(pe)
-        if unknown and target not in linked:
-            entry["unknown"] = unknown
-        if cause and (not entry["cause"] or cause == NO_ZONE):
-            entry["cause"] = cause
-        entry["answered_by"] = entry["answered_by"] or answered_by
+            entry = needs[target] = _Need(label)
+        entry.via[" → ".join(why)] = None
+        entry.endpoints.add(pe)
+        if not linked(target):
+            entry.unknown = unknown
 
     zone_name = g.name(zone).lower().rstrip(".")
+    names_of = endpoint_names(g).names_of
     for pe in sorted(endpoints):
         pe_name = g.name(pe)
         clients = endpoint_clients(g, pe)
-        mine = {c.name for c in clients if c.name and _under(c.name, zone_name)}
+        # the endpoint's names in this zone: every client that can be judged asks each of
+        # its names (a client with a problem asks none)
+        mine = {n for n in names_of.get(pe, ()) if n and _under(n, zone_name)}
         routed: set[tuple[str, str | None]] = set()
         for c in clients:
             if c.problem:
-                need(c.target, c.label, list(c.path), pe_name, unknown=c.problem)
+                need(c.target, c.label, c.path, pe_name, c.problem)
                 continue
             if mine and c.name not in mine:
                 continue
@@ -365,57 +371,72 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
                 answers = c.answers
             for a in answers:
                 # a zone that answers but whose records are unknown still says the link
-                if a.unknown and a.zone is None:
+                if a.zone is None and a.unknown:
                     label = f"DNS server {a.server} of {c.label}" if a.server else c.label
                     need(
                         f"{a.server}@{c.target}" if a.server else f"{c.target}|{a.reason}",
                         label,
-                        [*c.path, *a.chain],
+                        (*c.path, *a.chain),
                         pe_name,
-                        unknown=f"{' → '.join(a.chain)}: {a.reason}",
+                        f"{' → '.join(a.chain)}: {a.reason}",
                     )
                     continue
                 asked = a.asked or c.target
-                other = a.zone if a.zone is not None and a.zone != zone else None
-                need(
-                    asked,
-                    g.display_id(asked),
-                    [*c.path, *a.chain],
-                    pe_name,
-                    cause=a.cause,
-                    answered_by=g.display_id(other) if other else None,
-                )
+                entry = needs.get(asked)
+                if entry is None:
+                    entry = needs[asked] = _Need(g.display_id(asked))
+                entry.via[" → ".join((*c.path, *a.chain))] = None
+                entry.endpoints.add(pe_name)
+                cause = a.cause
+                if cause and (not entry.cause or cause == NO_ZONE):
+                    entry.cause = cause
+                if not entry.answered_by and a.zone is not None and a.zone != zone:
+                    entry.answered_by = g.display_id(a.zone)
     for rec in undecided:
         need(
             f"record:{rec}",
             g.display_id(rec),
-            [f"A record {g.name(rec)}"],
+            (f"A record {g.name(rec)}",),
             g.name(rec),
-            unknown=(
-                f"A record {g.name(rec)} points at an IP that several endpoints share, "
-                "and their FQDNs are unknown: which endpoint it serves, and so which "
-                "VNets need the link, cannot be told"
-            ),
+            f"A record {g.name(rec)} points at an IP that several endpoints share, "
+            "and their FQDNs are unknown: which endpoint it serves, and so which "
+            "VNets need the link, cannot be told",
         )
     items = []
     for target, entry in sorted(needs.items()):
         is_vnet = g.has_node(target) and g.kind(target) == "vnet"
         items.append(
             Item(
-                key=entry["label"],
+                key=entry.label,
                 node=target if is_vnet else None,
                 extra={
-                    "linked": target in linked,
-                    "via": list(entry["via"]),
-                    "endpoints": sorted(entry["endpoints"]),
-                    "vnet_name": g.name(target) if is_vnet else entry["label"],
-                    "cause": entry["cause"] or None,
-                    "answered_by": entry["answered_by"],
+                    "linked": linked(target),
+                    "via": list(entry.via),
+                    "endpoints": sorted(entry.endpoints),
+                    "vnet_name": g.name(target) if is_vnet else entry.label,
+                    "cause": entry.cause or None,
+                    "answered_by": entry.answered_by,
                 },
-                unknown=entry["unknown"],
+                unknown=entry.unknown,
             )
         )
     return items
+
+
+class _Need:
+    """What the clients of a zone's endpoints need of one target (a VNet, or a placeholder
+    for what cannot be judged): how it is printed, the paths (an ordered set), the
+    endpoints, why unknown, the cause of its answer and another zone answering there."""
+
+    __slots__ = ("answered_by", "cause", "endpoints", "label", "unknown", "via")
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.via: dict[str, None] = {}
+        self.endpoints: set[str] = set()
+        self.unknown: str | None = None
+        self.cause = ""
+        self.answered_by: str | None = None
 
 
 def _servers(g: AuditGraph, c: Any) -> list[str]:

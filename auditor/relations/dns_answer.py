@@ -32,6 +32,7 @@ from ..clouds import CLOUDS
 from ..collections import DNS_RECORDS, FORWARDING_RULES, RULESET_LINKS
 from ..unknown import UnknownValue, contains_unknown
 from .base import Item, by_id, memoized, relation
+from .peering import connected_peers
 
 if TYPE_CHECKING:
     from ..graph import AuditGraph
@@ -120,10 +121,13 @@ def cname_chain(g: AuditGraph, name: str) -> tuple[str, ...]:
 
 
 def _cname_chain(g: AuditGraph, name: str) -> tuple[str, ...]:
-    name = _clean(name)
-    if ".privatelink." in f".{name}":
+    return _chain(_clean(name), _suffixes(g))
+
+
+def _chain(name: str, suffixes: frozenset[str]) -> tuple[str, ...]:
+    """``cname_chain`` of a clean name, given the cloud's private link suffixes."""
+    if name.startswith("privatelink.") or ".privatelink." in name:
         return (name,)
-    suffixes = _suffixes(g)
     i = name.find(".")  # the longest suffix first: the one after the leftmost dot
     while i >= 0:
         suffix = name[i + 1 :]
@@ -165,13 +169,16 @@ def _endpoint_names(g: AuditGraph) -> EndpointNames:
     from .dns import record_matches
 
     matches = record_matches(g)
-    chains: dict[str, tuple[str, ...]] = memoized(g, ("cname_chains",), dict)
+    suffixes = _suffixes(g)
+    # a name → its private name, one string per name; the scan's own table, not
+    # cname_chain's memo: no resolution asks the public names of endpoints again
+    private: dict[str, str] = {}
 
-    def private_name(name: str) -> str:  # cname_chain's memo, read without a lookup per call
-        found = chains.get(name)
+    def private_name(name: str) -> str:
+        found = private.get(name)
         if found is None:
-            found = chains[name] = _cname_chain(g, name)
-        return found[-1]
+            found = private[name] = _chain(_clean(name), suffixes)[-1]
+        return found
 
     out = EndpointNames()
     by_name: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
@@ -280,12 +287,13 @@ def _zone_group_records(
 
 # -- what a zone holds ----------------------------------------------------------------------
 def _records_index(g: AuditGraph) -> dict[tuple[str, str], list[str]]:
+    """(zone, record FQDN) → the zone's A record sets of that name: read in record_matches'
+    pass over the records."""
+
     def compute() -> dict[tuple[str, str], list[str]]:
-        index: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for rec in g.nodes_of_kind("dns_record"):
-            for zone, _ in g.out(rec, "record_in"):
-                index[(zone, _record_fqdn(g, rec, zone))].append(rec)
-        return dict(index)
+        from .dns import record_matches
+
+        return record_matches(g).by_fqdn
 
     result: dict[tuple[str, str], list[str]] = memoized(g, ("dns_records_index",), compute)
     return result
@@ -319,11 +327,13 @@ def _a_ips(g: AuditGraph, rec: str) -> list[str]:
 
 
 def _records_answer(g: AuditGraph, recs: list[str]) -> tuple[str | None, list[str]] | str:
-    """The record rows' answer; unknown when one holds a value known only after apply."""
-    for r in recs:
-        hole = contains_unknown(g.row(r).get("properties"))
-        if hole is not None:
-            return f"A record {g.display_id(r)} holds a value known only after apply: {hole}"
+    """The record rows' answer; unknown when one holds a value known only after apply
+    (only rows from source code can: other estates skip the walk through each row)."""
+    if g.has_unknown_values:
+        for r in recs:
+            hole = contains_unknown(g.row(r).get("properties"))
+            if hole is not None:
+                return f"A record {g.display_id(r)} holds a value known only after apply: {hole}"
     return g.display_id(recs[0]), [ip for r in recs for ip in _a_ips(g, r)]
 
 
@@ -385,7 +395,7 @@ def zone_lookup(g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[s
 def _completed(state: Any) -> bool:
     """A link counts once Azure reports it Completed (an absent state: as created). Any
     other value — InProgress, or one Azure does not define — is not yet a link."""
-    return state is None or str(state).strip().lower() == "completed"
+    return state is None or state == "Completed" or str(state).strip().lower() == "completed"
 
 
 def _zones_by_name(g: AuditGraph) -> dict[str, list[str]]:
@@ -428,24 +438,27 @@ def _decisions(g: AuditGraph) -> dict[str, Decisions]:
     the decision), so a resolution only looks names up."""
 
     def compute() -> dict[str, Decisions]:
-        links: dict[str, dict[str, list[tuple[str, dict[str, Any]]]]] = defaultdict(dict)
+        out: dict[str, Decisions] = {}
         for zname, zones in _zones_by_name(g).items():
             for z in zones:
                 for v, attrs in g.out(z, "linked_to"):
-                    links[v].setdefault(zname, []).append((z, attrs))
-        out: dict[str, Decisions] = {}
-        for v, table in links.items():
-            out[v] = {
-                zname: (
-                    next((e for e in entries if not _completed(e[1].get("state"))), None),
-                    tuple(e for e in entries if _completed(e[1].get("state"))),
-                )
-                for zname, entries in table.items()
-            }
+                    table = out.get(v)
+                    if table is None:
+                        table = out[v] = {}
+                    pending, done = table.get(zname, _UNDECIDED)
+                    state = attrs.get("state")
+                    if state == "Completed" or _completed(state):
+                        done = (*done, (z, attrs))
+                    elif pending is None:
+                        pending = (z, attrs)
+                    table[zname] = (pending, done)
         return out
 
     result: dict[str, Decisions] = memoized(g, ("dns_decisions",), compute)
     return result
+
+
+_UNDECIDED: tuple[None, tuple[()]] = (None, ())
 
 
 def _rulesets_without_links(g: AuditGraph) -> list[str]:
@@ -535,6 +548,8 @@ def _no_zone(g: AuditGraph, vnet: str, names: tuple[str, ...], chain: tuple[str,
 
 
 _NO_DECISIONS: Decisions = {}
+# a client VNet's ARM id and its DNS set-ups: (NIC, who, server IPs, first step or None)
+Setups = tuple[str, list[tuple[str | None, str, list[str], tuple[str] | None]]]
 
 
 class _Context:
@@ -552,6 +567,25 @@ class _Context:
         self._short: dict[str, str] = {}
         self._plain: dict[str, bool] = {}
         self._azure: dict[str, tuple[str]] = {}
+        self._zone_head: dict[str, tuple[str, ...]] = {}
+        self._setups: dict[str, Setups] = {}
+
+    def setups(self, g: AuditGraph, vnet: str) -> Setups:
+        """The DNS set-ups of a VNet's clients (``resolver_configs``), read once per VNet
+        and shared by the endpoints it reaches: the VNet's ARM id, and per set-up (NIC or
+        None, how the client is named, its server IPs, and — on Azure-provided DNS — its
+        chain's first step, else None)."""
+        found = self._setups.get(vnet)
+        if found is None:
+            from .dns import resolver_configs
+
+            configs = []
+            for nic, servers in resolver_configs(g, vnet):
+                who = g.name(vnet) if nic is None else f"NIC {nic} in {g.name(vnet)}"
+                ips = [g.row(s)["ip"] for s in servers]
+                configs.append((nic, who, ips, None if ips else self.azure_chain(who)))
+            found = self._setups[vnet] = (g.display_id(vnet), configs)
+        return found
 
     def decisions_at(self, vnet: str) -> Decisions:
         return self.decisions.get(vnet, _NO_DECISIONS)
@@ -571,17 +605,19 @@ class _Context:
             found = self._azure[start] = (f"{start} uses Azure-provided DNS",)
         return found
 
-    @staticmethod
-    def linked(g: AuditGraph, zone: str, vnet: str) -> tuple[str, ...]:
-        """The parts of "zone Z (id) is linked to VNet V": strings the graph holds."""
-        return (
-            "zone ",
-            g.name(zone),
-            " (",
-            g.display_id(zone),
-            ") is linked to VNet ",
-            g.name(vnet),
-        )
+    def linked(self, g: AuditGraph, zone: str, vnet: str) -> tuple[str, ...]:
+        """The parts of "zone Z (id) is linked to VNet V": strings the graph holds, the
+        zone's read once per zone."""
+        head = self._zone_head.get(zone)
+        if head is None:
+            head = self._zone_head[zone] = (
+                "zone ",
+                g.name(zone),
+                " (",
+                g.display_id(zone),
+                ") is linked to VNet ",
+            )
+        return (*head, g.name(vnet))
 
     def lookup(self, g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[str]] | str:
         key = (zone, name)
@@ -1010,8 +1046,6 @@ def firewall_dns(g: AuditGraph, fw: str) -> tuple[bool, list[str]] | str:
 def _hosts(g: AuditGraph, ip: str, client: str | None) -> list[str]:
     """The VNet holding a DNS server IP: the client's own first, then its peers; several
     others cannot be told apart ([])."""
-    from .peering import connected_peers
-
     hosts = sorted({v for v, _ in g.vnets_containing(ip)})
     if len(hosts) <= 1:
         return hosts
@@ -1055,20 +1089,26 @@ def resolve(
         if vnet is None:
             return [_unknown((start,), "the client's VNet is not known")]
         ctx = _context(g)
-        chain = ctx.azure_chain(start)
-        if ctx.plain(g, vnet):  # no ruleset: the zones decide
-            for name in names:
-                found = _zone_answer(g, ctx, vnet, name, chain)
-                if found is not None:
-                    return [found]
-            return [_no_zone(g, vnet, names, chain)]
-        return _Resolver(g).azure_dns(vnet, names, chain, 0)
+        return list(_azure_answers(g, ctx, vnet, names, ctx.azure_chain(start)))
     resolver = _Resolver(g)
     out = []
     for ip in servers:
         found = resolver.server(ip, vnet, names, (f"{start} uses DNS server {ip}",), 0)
         out.extend(replace(a, server=ip) for a in found)
     return [replace(a, chain=_dedupe(a.chain)) for a in out]
+
+
+def _azure_answers(
+    g: AuditGraph, ctx: _Context, vnet: str, names: tuple[str, ...], chain: tuple[str, ...]
+) -> tuple[DnsAnswer, ...]:
+    """What a client on Azure-provided DNS in the VNet gets for the names of one query."""
+    if ctx.plain(g, vnet):  # no ruleset: the zones decide
+        for name in names:
+            found = _zone_answer(g, ctx, vnet, name, chain)
+            if found is not None:
+                return (found,)
+        return (_no_zone(g, vnet, names, chain),)
+    return tuple(_Resolver(g).azure_dns(vnet, names, chain, 0))
 
 
 def _dedupe(chain: tuple[str, ...]) -> tuple[str, ...]:
@@ -1096,8 +1136,10 @@ def summary(answers: list[DnsAnswer]) -> DnsAnswer:
 def resolve_cached(
     g: AuditGraph, fqdn: str, vnet: str | None, servers: list[str], start: str
 ) -> tuple[DnsAnswer, ...]:
-    """``resolve``, computed once per (client, servers, name): required_links and the
-    answers of an endpoint's clients share it (the one tuple, not a copy each)."""
+    """``resolve``, computed once per (client, servers, name) for a zone's name routed in
+    place of an endpoint's unknown names: endpoint_clients and required_links both route
+    it (the one tuple, not a copy each). An endpoint's own names are asked once a scan,
+    without a memo entry."""
     key = ("dns_resolve", vnet, tuple(servers), _clean(fqdn), start)
     memo = g.memo
     found: tuple[DnsAnswer, ...] | None = memo.get(key)
@@ -1135,10 +1177,12 @@ def endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
     return found
 
 
-def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
-    from .dns import endpoint_vnet, endpoint_zones, resolver_configs
-    from .peering import connected_peers
+def endpoint_vnet(g: AuditGraph, pe: str) -> str | None:
+    subnet = g.first_out(pe, "in_subnet")
+    return g.vnet_of_subnet.get(subnet) if subnet else None
 
+
+def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
     pe_name = g.name(pe)
     home = endpoint_vnet(g, pe)
     if home is None:
@@ -1167,16 +1211,24 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
             )
         )
     names = endpoint_names(g).names_of.get(pe, ())
-    zones = endpoint_zones(g, pe) if not names else {}
-    zones_routed = sorted({_clean(g.name(z)) for z in zones} if isinstance(zones, dict) else ())
+    zones_routed: list[str] = []
+    if not names:  # the names of the zones it registers in stand for its own
+        from .dns import endpoint_zones
+
+        zones = endpoint_zones(g, pe)
+        zones_routed = sorted({_clean(g.name(z)) for z in zones} if isinstance(zones, dict) else ())
+    ctx = _context(g)
+    # what Azure DNS looks up for each name, once per endpoint (each (client, name) is asked
+    # once a scan: no memo entry per name)
+    suffixes = _suffixes(g)
+    asked = [(name, _chain(_clean(name), suffixes)) for name in names]
     for client, why in connected_peers(g, home):
         path = (start,) if client == home else (start, why)
-        label = g.display_id(client)
         if not g.seen(client):
             out.append(
                 ClientAnswer(
                     client,
-                    label,
+                    g.display_id(client),
                     g.name(client),
                     None,
                     path,
@@ -1185,17 +1237,20 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
                 )
             )
             continue
-        for nic, servers in resolver_configs(g, client):
-            who = g.name(client) if nic is None else f"NIC {nic} in {g.name(client)}"
-            ips = [g.row(s)["ip"] for s in servers]
+        label, setups = ctx.setups(g, client)
+        for nic, who, ips, chain in setups:
             if not names:  # names unknown: route the names of the zones it registers in
                 for zone_name in zones_routed:
                     answers = resolve_cached(g, zone_name, client, ips, who)
                     out.append(ClientAnswer(client, label, who, nic, path, "", answers))
                 if not zones_routed:
                     out.append(ClientAnswer(client, label, who, nic, path))
-            for name in names:
-                answers = resolve_cached(g, name, client, ips, who)
+            # each (client, name) is asked once in a scan: its answers are not memoized
+            for name, looked_up in asked:
+                if chain is None:
+                    answers = tuple(resolve(g, name, client, ips, who))
+                else:
+                    answers = _azure_answers(g, ctx, client, looked_up, chain)
                 out.append(ClientAnswer(client, label, who, nic, path, name, answers))
     return out
 
@@ -1275,10 +1330,13 @@ def wrong_answers(g: AuditGraph, zone: str) -> list[Item]:
 
     Not memoized: only the rules ask it, once per zone (the engine shares one answer among
     a zone's rules), so a memo would only hold every zone's items to the end of the scan."""
+    wrong = answers_by_zone(g, private=False).get(zone)
+    if not wrong:  # nearly every zone of an estate
+        return []
     from .dns import endpoint_zones
 
     items: dict[str, Item] = {}
-    for pe, c, a in answers_by_zone(g, private=False).get(zone, []):
+    for pe, c, a in wrong:
         if not c.name and a.cause != LINK_NOT_COMPLETED:
             continue  # the endpoint's names are unknown: only the link itself can be judged
         name = c.name or f"the names of {g.name(pe)} in {g.name(zone)}"
