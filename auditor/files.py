@@ -309,15 +309,15 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 # Reading a large JSON file a window at a time. Read whole, a file's text is alive beside
 # every object parsed from it: at the end of the parse a 117 MB estate was 117 MB of text
 # and 310 MB of objects. A document that is an object or an array whose large members are
-# arrays is read instead a window of bytes at a time (escaped as above, under the same
-# budget), and an array's elements are parsed many at a time by the same parser, so no
+# arrays is read instead a window of bytes at a time, and an array's elements are parsed
+# many at a time by the same parser, so no
 # more than a few windows of text are alive at once. Where whole elements end is found
 # without a loop over characters: JSON values delimit themselves, so when the text from an
 # element's start up to a comma parses as the elements of an array, that comma is the
 # array's own (a cut inside a string or a nested value leaves it open; the text before the
 # comma is the file's own, so the parser decided it as it would have). Many elements a call,
 # since the parser shares equal keys only within one call. Anything irregular (a value too
-# large for a few windows, invalid JSON, a BOM, a refused escape) abandons what was built
+# large for a few windows, invalid JSON or UTF-8, a BOM, waste) abandons what was built
 # and the file is read whole as before, so its data and its errors are that read's own.
 # bytes read at a time: 256 KiB to 1 MiB took the least CPU on the 117 MB estate (0.63 s, as
 # much as the whole read), 4 MiB 0.68 s, 8 MiB 0.72 s (fresh memory for every window)
@@ -326,6 +326,9 @@ _STREAM_FROM = 8 * _WINDOW  # a smaller file is read whole
 _MOST_HELD = 32  # windows of text held while looking for a value's end; more: read whole
 _WASTE_SLACK = 4 << 20  # text parsed in vain, beyond half the file's length; more: read whole
 _MOST_COMMAS = 4096  # commas looked at, from a window's end, for one that ends elements
+# objects within objects read member by member, so an array within them streams too (a
+# Terraform plan's resources are in planned_values.root_module, in prior_state.values...)
+_SPINE = 4
 _HIGH = bytes(range(0x80, 0x100))
 _NOT_BRACKETS = bytes(b for b in range(0x100) if b not in b"{}[]")
 _WS = re.compile(r"[ \t\n\r]*")
@@ -343,23 +346,27 @@ def _stream_json(f: BinaryIO, unique_keys: bool, window: int) -> Any:
     stream = _Stream(f, unique_keys, window)
     try:
         return stream.document()
-    except (_Unstreamed, _NotEscaped, ValueError, RecursionError, OSError):
+    except (_Unstreamed, ValueError, RecursionError, OSError):
         pass  # what was built goes with the exception, before the file is read again
     del stream
     raise _Unstreamed
 
 
 class _Stream:
-    """The file's escaped text a window at a time: ``buf[pos:]`` is what is not yet read."""
+    """The file's text a window at a time: ``buf[pos:]`` is what is not yet read."""
 
     def __init__(self, f: BinaryIO, unique_keys: bool, window: int) -> None:
         size = os.fstat(f.fileno()).st_size
         self.f = f
         self.window = window
+        # escaped as above (ASCII text parses fastest), under the same budget, until a
+        # window's escapes are refused: from there on (``plain``) decoded as it is
         self.escaping: tuple[Any, ...] = (None, 0, size // _MOST_ESCAPED, 0)
-        self.offset = 0  # the file's bytes escaped so far
+        self.offset = 0  # the file's bytes read into ``buf`` (or ``carry``)
         self.carry = b""  # a run of non-ASCII bytes the window cut, and the byte before it
         self.before = -1  # the last byte escaped
+        self.plain = False
+        self.utf8 = codecs.getincrementaldecoder("utf-8")()
         self.eof = False
         self.buf = ""
         self.pos = 0
@@ -382,32 +389,40 @@ class _Stream:
         if self.eof:
             return
         data = self.f.read(max(wanted, self.window))
-        if not data:
-            self.eof = True
+        self.eof = not data
         if self.carry:
             data = self.carry + data
             self.carry = b""
         if not self.offset and data.startswith(codecs.BOM_UTF8):
             raise _Unstreamed
-        if data and data[-1] >= 0x80 and not self.eof:
-            # a run of non-ASCII bytes waits for the next window, with the byte before it
-            # (so a backslash there is seen): windows cut no run and none starts with one
-            cut = max(len(data.rstrip(_HIGH)) - 1, 0)
-            data, self.carry = data[:cut], data[cut:]
-            if len(self.carry) > _MOST_HELD * self.window:
-                raise _Unstreamed
-        if data and data[0] >= 0x80 and self.before == 0x5C:  # a run after a backslash
-            raise _NotEscaped  # (one the window did not hold: a window of a byte or two)
-        if data:
-            self.before = data[-1]
-        _escaping.state = self.escaping
-        try:
-            text = _escaped(data, self.offset)
-        finally:
-            self.escaping = _escaping.state
-            del _escaping.state
+        text = None
+        if not self.plain:
+            if data and data[-1] >= 0x80 and not self.eof:
+                # a run of non-ASCII bytes waits for the next window, with the byte before
+                # it (so a backslash there is seen): windows cut no run
+                cut = max(len(data.rstrip(_HIGH)) - 1, 0)
+                data, self.carry = data[:cut], data[cut:]
+                if len(self.carry) > _MOST_HELD * self.window:
+                    raise _Unstreamed
+            if not (data and data[0] >= 0x80 and self.before == 0x5C):  # a run after a
+                _escaping.state = self.escaping  # backslash the window did not hold
+                try:
+                    text = _escaped(data, self.offset)
+                except _NotEscaped:
+                    pass
+                finally:
+                    self.escaping = _escaping.state
+                    del _escaping.state
+            if data:
+                self.before = data[-1]
+        if text is None:
+            # escapes refused: the rest is decoded as it is (a window's text is small,
+            # however wide its characters; the parser is slower on it); invalid UTF-8 is a
+            # ValueError, read whole
+            self.plain = True
+            text = self.utf8.decode(data, self.eof)
         self.offset += len(data)
-        if self.known is not None:
+        if self.known is not None:  # brackets are ASCII: the bytes' count is the text's
             brackets = data.translate(None, _NOT_BRACKETS)
             depth = brackets.count(b"{") + brackets.count(b"[")
             depth -= brackets.count(b"}") + brackets.count(b"]")
@@ -432,9 +447,10 @@ class _Stream:
         """A parse that failed only for want of text (or, ``missed``, for a cut past its
         array's end) is tried again, within the waste allowed; any other is the file's."""
         cut_off = exc.msg.startswith("Unterminated string") or exc.pos >= len(exc.doc) - 16
-        if self.eof or not (cut_off or (missed and exc.msg == "Extra data")):
+        overran = missed and exc.msg == "Extra data"
+        if self.eof or not (cut_off or overran):
             raise _Unstreamed
-        self.wasted += span
+        self.wasted += exc.pos if overran else span  # the parse stopped at its array's end
         if self.wasted > self.most_wasted:
             raise _Unstreamed
 
@@ -454,8 +470,9 @@ class _Stream:
             raise _Unstreamed
         return value
 
-    def object(self) -> Any:
-        """An object's members (after its ``{``), each a value or a streamed array."""
+    def object(self, depth: int = 0) -> Any:
+        """An object's members (after its ``{``), each a value, a streamed array or (for an
+        object ``depth`` objects deep, up to ``_SPINE``) a streamed object."""
         pairs: list[tuple[str, Any]] = []
         if not self.ws():
             raise _Unstreamed
@@ -474,6 +491,9 @@ class _Stream:
                 if self.buf[self.pos] == "[":
                     self.pos += 1
                     pairs.append((key, self.array()))
+                elif self.buf[self.pos] == "{" and depth < _SPINE:
+                    self.pos += 1
+                    pairs.append((key, self.object(depth + 1)))
                 else:
                     pairs.append((key, self.value()))
                 if not self.ws():
@@ -523,29 +543,33 @@ class _Stream:
         if self.eof:
             return self.rest(items) or _raise()
         buf, at = self.buf, self.pos
-        known = self.known
-        depth = known[1] if known is not None and known[0] == self.origin + at else None
+        known, depth = self.known, None
+        if known is not None:  # counted from where the last cut left off (if only
+            start = known[0] - self.origin  # whitespace came between)
+            if 0 <= start <= at and not buf[start:at].strip():
+                depth = known[1]
         cut, depth = _cut(buf, at, len(buf), depth)
-        ends = depth < 0
+        self.known = None
+        self.overran = False
         if cut > 0:  # the text after the cut opens as many brackets as the text from ``at``
             self.known = (self.origin + cut + 1, depth)
-        self.overran = False
-        if cut > 0 and self.part(items, at, cut):
-            return False
-        if (ends or self.overran) and self.rest(items):
-            return True
-        tried = ends or self.overran
-        # strings may hold brackets or commas: cut again with what each string holds blanked
-        blanked = _STRING.sub(_blank, buf[at:])
-        again, depth = _cut(blanked, 0, len(blanked), None)
-        ends = depth < 0
-        del blanked
-        if again > 0 and at + again != cut:
-            self.known = None
-            if self.part(items, at, at + again):
+            if self.part(items, at, cut):
                 return False
-        if (ends or self.overran) and not tried and self.rest(items):
+        # no cut, or one past the array's end: the end may be here
+        if (cut < 0 or depth < 0 or self.overran) and self.rest(items):
             return True
+        if cut > 0 and not self.overran:
+            # the cut was inside an element, so strings hold brackets (or the cut was in
+            # a string): cut again with what each string holds blanked
+            blanked = _STRING.sub(_blank, buf[at:])
+            again, _ = _cut(blanked, 0, len(blanked), None)
+            del blanked
+            if again > 0 and at + again != cut:
+                self.known = None
+                if self.part(items, at, at + again):
+                    return False
+                if self.overran and self.rest(items):
+                    return True
         self.more(len(buf) - at)
         return False
 

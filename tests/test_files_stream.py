@@ -31,15 +31,16 @@ def _stream(path: Path, window: int, unique_keys: bool = False) -> Any:
 
 
 @contextmanager
-def _streaming(window: int, on: bool = True) -> Iterator[None]:
+def _streaming(window: int, on: bool = True, escape: bool = True) -> Iterator[None]:
     """read_json streams every file (``on``) a ``window`` at a time, or none; small files
-    escape too, and no value is too large for the windows held."""
+    escape too (``escape``; else no file escapes: its windows are decoded as they are),
+    and no value is too large for the windows held."""
     with (
         mock.patch.object(files, "_STREAM_FROM", 0 if on else 1 << 62),
         mock.patch.object(files, "_WINDOW", window),
         mock.patch.object(files, "_MOST_HELD", 1 << 30),
         mock.patch.object(files, "_WASTE_SLACK", 1 << 30),
-        mock.patch.object(files, "_MOST_ESCAPED", 1),
+        mock.patch.object(files, "_MOST_ESCAPED", 1 if escape else 1 << 62),
         mock.patch.object(files, "_RUN_EVERY", 1),
     ):
         yield
@@ -106,9 +107,9 @@ _WINDOWS = st.sampled_from([1, 2, 3, 5, 7, 16, 61, 256, 4096])
 @settings(
     max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(text=_documents(), window=_WINDOWS)
+@given(text=_documents(), window=_WINDOWS, escape=st.booleans())
 def test_a_streamed_document_is_what_json_loads_makes_of_it(
-    tmp_path: Path, text: str, window: int
+    tmp_path: Path, text: str, window: int, escape: bool
 ) -> None:
     path = tmp_path / "in.json"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
@@ -116,7 +117,7 @@ def test_a_streamed_document_is_what_json_loads_makes_of_it(
         want = json.loads(text)
     except ValueError:
         want = UNSTREAMED  # a lone surrogate, not UTF-8: never streamed
-    with _streaming(window):
+    with _streaming(window, escape=escape):
         got = _stream(path, window)
         assert got is UNSTREAMED or _same(got, want), (text, got, want)
         assert _read(path) == _read_whole(path)
@@ -140,6 +141,7 @@ _BREAKS = st.sampled_from([*',:[]{}"\\ \n0e.-tnx', "\U0001f600", "é", "NaN", "1
     cut=st.integers(0, 3),
     insert=_BREAKS,
     unique_keys=st.booleans(),
+    escape=st.booleans(),
 )
 def test_a_broken_document_gives_the_whole_reads_error(
     tmp_path: Path,
@@ -149,12 +151,13 @@ def test_a_broken_document_gives_the_whole_reads_error(
     cut: int,
     insert: str,
     unique_keys: bool,
+    escape: bool,
 ) -> None:
     i = int(at * len(text))
     broken = text[:i] + insert + text[i + cut :]
     path = tmp_path / "in.json"
     path.write_bytes(broken.encode("utf-8", "surrogatepass"))
-    with _streaming(window):
+    with _streaming(window, escape=escape):
         want = _read_whole(path, unique_keys)
         assert _read(path, unique_keys) == want, broken
         got = _stream(path, window, unique_keys)
@@ -182,13 +185,14 @@ SNAPSHOT = {
 @pytest.mark.parametrize("window", [1, 2, 3, 4, 5, 8, 13, 64, 100, 1000, 1 << 16])
 @pytest.mark.parametrize("ensure_ascii", [True, False])
 @pytest.mark.parametrize("indent", [None, 1])
+@pytest.mark.parametrize("escape", [True, False])
 def test_a_snapshot_streams_in_windows_of_any_size(
-    tmp_path: Path, window: int, ensure_ascii: bool, indent: int | None
+    tmp_path: Path, window: int, ensure_ascii: bool, indent: int | None, escape: bool
 ) -> None:
     text = json.dumps(SNAPSHOT, ensure_ascii=ensure_ascii, indent=indent)
     path = tmp_path / "snap.json"
     path.write_text(text, encoding="utf-8")
-    with _streaming(window):
+    with _streaming(window, escape=escape):
         got = _stream(path, window)
     assert got is not UNSTREAMED  # streamed, not read whole
     assert _same(got, SNAPSHOT)
@@ -246,12 +250,13 @@ def test_odd_but_valid_documents_stream_exactly(tmp_path: Path, text: str, windo
     ],
 )
 @pytest.mark.parametrize("window", [1, 3, 16, 4096])
+@pytest.mark.parametrize("escape", [True, False])
 def test_files_not_streamed_read_whole_with_the_same_error(
-    tmp_path: Path, raw: bytes, window: int
+    tmp_path: Path, raw: bytes, window: int, escape: bool
 ) -> None:
     path = tmp_path / "in.json"
     path.write_bytes(raw)
-    with _streaming(window):
+    with _streaming(window, escape=escape):
         got = _stream(path, window, unique_keys=True)
         assert got is UNSTREAMED
         for unique_keys in (False, True):
@@ -292,3 +297,33 @@ def test_a_hostile_file_falls_back_after_little_waste(tmp_path: Path) -> None:
             got = UNSTREAMED
         assert got is UNSTREAMED or _same(got, rows)
         assert stream.wasted <= size // 2 + files._WASTE_SLACK + 2 * 4096 * files._MOST_HELD
+
+
+PLAN = {
+    "format_version": "1.2",
+    "planned_values": {
+        "root_module": {
+            "resources": [
+                {"address": f"a.r{i}", "values": {"t": "é", "n": [i]}} for i in range(30)
+            ],
+            "child_modules": [{"address": "module.m", "resources": [{"v": {"x": [1, 2]}}] * 9}],
+        }
+    },
+    "resource_changes": [{"change": {"actions": ["create"], "after": {"k": i}}} for i in range(30)],
+    "configuration": {"root_module": {}},
+}
+
+
+@pytest.mark.parametrize("window", [1, 7, 64, 4096])
+@pytest.mark.parametrize("unique_keys", [False, True])
+def test_arrays_within_objects_within_objects_stream(
+    tmp_path: Path, window: int, unique_keys: bool
+) -> None:
+    """A Terraform plan's resources are objects deep: those objects are read member by
+    member (with the object hook, when keys must be unique), their arrays streamed."""
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(PLAN, indent=2, ensure_ascii=False), encoding="utf-8")
+    with _streaming(window):
+        got = _stream(path, window, unique_keys)
+    assert got is not UNSTREAMED
+    assert _same(got, PLAN)
