@@ -526,14 +526,17 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
     ``resource_types`` and then of the estate; findings and not-evaluated records sorted."""
     result = AuditResult()
     cache: dict[tuple[str, str], Any] = {}  # relation results, shared by a subject's rules
-    base = Context(graph, cache)
-    # per resource type, the rules that judge it and where each puts the ids it judged
-    by_type: dict[str, list[tuple[_Judge, list[str]]]] = {}
-    judged_by: list[tuple[RuleOutcome, list[tuple[str, list[str]]]]] = []
+    # one context for the subjects in turn: no verdict or finding keeps it
+    ctx = Context(graph, cache).bind("subject", Item(""))
+    running: list[tuple[Rule, RuleOutcome]] = []
+    missing: dict[tuple[str, ...], tuple[str | None, list[tuple[str, str]]]] = {}
     for rule in rules:
         outcome = RuleOutcome(rule.id, rule.spec.severity, rule.spec.category)
         result.outcomes.append(outcome)
-        reason, lacking = missing_collection(graph, rule.spec.needs)
+        needs = tuple(rule.spec.needs)  # the same answer for every rule that needs them
+        if needs not in missing:
+            missing[needs] = missing_collection(graph, needs)
+        reason, lacking = missing[needs]
         if reason:
             outcome.reason = reason
             result.not_evaluated.append(NotEvaluated(rule.id, None, None, [reason]))
@@ -543,19 +546,25 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
             outcome.judged.append(graph.display_id(parent))
             subject = Item(key=graph.display_id(parent), node=parent)
             _not_evaluated(result, outcome, subject, None, (why,))
-        judge = _judger(rule, graph, result, outcome)
+        running.append((rule, outcome))
+    # per resource type, the rules that judge it, each with where it puts the ids judged
+    by_type: dict[str, list[_Judge]] = {}
+    judged_by: list[tuple[RuleOutcome, list[tuple[str, list[str]]]]] = []
+    for rule, outcome in running:
         per_type: list[tuple[str, list[str]]] = []
         for rtype in rule.spec.resource_types:
             judged: list[str] = []
             per_type.append((rtype, judged))
-            by_type.setdefault(rtype, []).append((judge, judged))
+            shared = _shared_relations(running, rule, rtype)
+            judge = _judger(rule, graph, result, outcome, ctx, judged, shared)
+            by_type.setdefault(rtype, []).append(judge)
         judged_by.append((outcome, per_type))
+    bindings = ctx.bindings
     for rtype, judges in by_type.items():
         for node in graph.nodes_of_type(rtype):
-            subject = Item(key=graph.display_id(node), node=node)
-            ctx = base.bind("subject", subject)
-            for judge, judged in judges:
-                judge(node, subject, ctx, judged)
+            subject = bindings["subject"] = Item(graph.display_id(node), node)
+            for judge in judges:
+                judge(node, subject)
             # Only this subject's rules ask its answers again: holding every answer to the
             # end cost ~50 MB at 100k rows (what relations share across subjects, they
             # memoize on the graph).
@@ -577,6 +586,28 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
     return result
 
 
+def _shared_relations(running: list[tuple[Rule, RuleOutcome]], rule: Rule, rtype: str) -> bool:
+    """Whether anything but the rule's ``each`` asks its relation of a subject of this
+    type (another rule, or one of its own conditions): only then is the answer kept for
+    the subject's other rules."""
+    if rule.spec.each is None:
+        return True
+    name = rule.spec.each.relation
+    for other, _ in running:
+        if rtype not in other.spec.resource_types:
+            continue
+        conditions = (other.where, other.each_where, other.check)
+        if other is not rule and name in other.relations:
+            return True
+        if any(
+            isinstance(leaf, RelationTest) and leaf.relation == name
+            for cond in conditions
+            for leaf in (cond.leaves() if cond else ())
+        ):
+            return True
+    return False
+
+
 def _not_evaluated(
     result: AuditResult,
     outcome: RuleOutcome,
@@ -590,19 +621,32 @@ def _not_evaluated(
     )
 
 
-_Judge = Callable[[str, Item, Context, list[str]], None]
+_Judge = Callable[[str, Item], None]
 
 
-def _judger(rule: Rule, graph: AuditGraph, result: AuditResult, outcome: RuleOutcome) -> _Judge:
-    """How one rule judges one subject: where → each → assert, counting every outcome,
-    with what the rule is looked up once (this runs for every subject of every rule)."""
+def _judger(
+    rule: Rule,
+    graph: AuditGraph,
+    result: AuditResult,
+    outcome: RuleOutcome,
+    ctx: Context,
+    judged: list[str],
+    shared: bool,
+) -> _Judge:
+    """How one rule judges one subject of a type (bound in ``ctx``): where → each →
+    assert, counting every outcome, with what the rule is looked up once (this runs for
+    every subject of every rule). A relation only the rule's ``each`` asks is not cached."""
     where = rule.where.run if rule.where else None
     each = rule.spec.each
     each_where = rule.each_where.run if rule.each_where else None
     check = rule.check.run
     findings = result.findings
+    cache = ctx.cache
+    if each is not None:
+        relation, alias = each.relation, each.as_
+        answer = RELATIONS[relation].fn
 
-    def judge(node: str, subject: Item, ctx: Context, judged: list[str]) -> None:
+    def judge(node: str, subject: Item) -> None:
         applies = where(ctx) if where is not None else True
         if applies is False:
             outcome.not_applicable += 1
@@ -614,27 +658,42 @@ def _judger(rule: Rule, graph: AuditGraph, result: AuditResult, outcome: RuleOut
         if each is None:
             settle(node, subject, None, ctx)
             return
-        items = ctx.related(each.relation, node)
+        if not shared:
+            items = answer(graph, node)
+        else:  # Context.related, inline
+            items = cache.get((relation, node), _MISSING)
+            if items is _MISSING:
+                items = cache[(relation, node)] = answer(graph, node)
+        if not items:  # the common case: nothing of this subject needs judging
+            outcome.passed += 1
+            return
         if isinstance(items, Unknown):
             _not_evaluated(result, outcome, subject, None, items.reasons)
             return
-        candidates: list[tuple[Item, Context]] = []
+        # one context for the items in turn: no verdict or finding keeps it
+        ictx = ctx.bind(alias, items[0])
+        bindings = ictx.bindings
+        candidates: list[Item] = []
         undecided = False
         for item in items:
             if item.unknown:
                 _not_evaluated(result, outcome, subject, item, (item.unknown,))
                 undecided = True
                 continue
-            ictx = ctx.bind(each.as_, item)
-            keep = each_where(ictx) if each_where is not None else True
+            if each_where is None:
+                candidates.append(item)
+                continue
+            bindings[alias] = item
+            keep = each_where(ictx)
             if keep is True:
-                candidates.append((item, ictx))
+                candidates.append(item)
             elif keep is not False:
                 _not_evaluated(result, outcome, subject, item, keep.reasons)
                 undecided = True
         if not candidates and not undecided:
             outcome.passed += 1  # nothing of this subject needed judging
-        for item, ictx in candidates:
+        for item in candidates:
+            bindings[alias] = item
             settle(node, subject, item, ictx)
 
     def settle(node: str, subject: Item, item: Item | None, ctx: Context) -> None:
@@ -650,6 +709,9 @@ def _judger(rule: Rule, graph: AuditGraph, result: AuditResult, outcome: RuleOut
             _not_evaluated(result, outcome, subject, item, verdict.reasons)
 
     return judge
+
+
+_MISSING = object()
 
 
 def _finding(rule: Rule, graph: AuditGraph, node: str, item: Item | None, ctx: Context) -> Finding:
