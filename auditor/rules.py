@@ -9,6 +9,7 @@ The file format is documented in ``docs/rules.md``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from .conditions import (
     ConditionError,
     Context,
     RelationTest,
+    Run,
+    Truth,
     compile_condition,
 )
 from .conditions import Path as RulePath
@@ -526,8 +529,10 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
     ``resource_types`` and then of the estate; findings and not-evaluated records sorted."""
     result = AuditResult()
     cache: dict[tuple[str, str], Any] = {}  # relation results, shared by a subject's rules
-    # one context for the subjects in turn: no verdict or finding keeps it
-    ctx = Context(graph, cache).bind("subject", Item(""))
+    # One subject item and context for the subjects in turn, the item set to each: no
+    # verdict, finding or record keeps either (a record copies the key).
+    current = Item("")
+    ctx = Context(graph, cache).bind("subject", current)
     running: list[tuple[Rule, RuleOutcome]] = []
     missing: dict[tuple[str, ...], tuple[str | None, list[tuple[str, str]]]] = {}
     for rule in rules:
@@ -550,21 +555,22 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
     # per resource type, the rules that judge it, each with where it puts the ids judged
     by_type: dict[str, list[_Judge]] = {}
     judged_by: list[tuple[RuleOutcome, list[tuple[str, list[str]]]]] = []
+    wheres = _shared_wheres(running, current)
     for rule, outcome in running:
         per_type: list[tuple[str, list[str]]] = []
         for rtype in rule.spec.resource_types:
             judged: list[str] = []
             per_type.append((rtype, judged))
             shared = _shared_relations(running, rule, rtype)
-            judge = _judger(rule, graph, result, outcome, ctx, judged, shared)
+            where = wheres.get((rtype, _spelling(rule.spec.where)))
+            judge = _judger(rule, graph, result, outcome, ctx, judged, shared, where)
             by_type.setdefault(rtype, []).append(judge)
         judged_by.append((outcome, per_type))
-    bindings = ctx.bindings
     for rtype, judges in by_type.items():
         for node in graph.nodes_of_type(rtype):
-            subject = bindings["subject"] = Item(graph.display_id(node), node)
+            current.key, current.node = graph.display_id(node), node
             for judge in judges:
-                judge(node, subject)
+                judge(node, current)
             # Only this subject's rules ask its answers again: holding every answer to the
             # end cost ~50 MB at 100k rows (what relations share across subjects, they
             # memoize on the graph).
@@ -584,6 +590,42 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
                 _not_evaluated(result, outcome, subject, None, (reason,))
     result.sort()
     return result
+
+
+def _spelling(spec: Any) -> str:
+    """A condition's YAML data as one text: equal texts compile to equal conditions."""
+    return json.dumps(spec, sort_keys=True, default=repr)
+
+
+def _shared_wheres(running: list[tuple[Rule, RuleOutcome]], current: Item) -> dict[Any, Run]:
+    """For each type, a ``where`` several of its rules spell alike (DNS-002 and -003,
+    NSG-002 and -003, ...), run once per subject (``current``) for all of them."""
+    spelt: dict[tuple[str, str], Run] = {}
+    shared: dict[tuple[str, str], Run] = {}
+    for rule, _ in running:
+        if rule.where is None:
+            continue
+        for rtype in rule.spec.resource_types:
+            key = (rtype, _spelling(rule.spec.where))
+            if key in spelt and key not in shared:
+                shared[key] = _once_per_subject(spelt[key], current)
+            spelt.setdefault(key, rule.where.run)
+    return shared
+
+
+def _once_per_subject(run: Run, current: Item) -> Run:
+    """``run``, its verdict kept for the subject ``current`` holds (the same node object
+    from one rule's call to the next; a condition's verdict depends only on its bindings
+    and the graph)."""
+    last: list[Any] = [None, None]  # node, verdict
+
+    def once(ctx: Context) -> Truth:
+        node = current.node
+        if node is not last[0]:
+            last[0], last[1] = node, run(ctx)
+        return last[1]
+
+    return once
 
 
 def _shared_relations(running: list[tuple[Rule, RuleOutcome]], rule: Rule, rtype: str) -> bool:
@@ -632,11 +674,12 @@ def _judger(
     ctx: Context,
     judged: list[str],
     shared: bool,
+    shared_where: Run | None = None,
 ) -> _Judge:
     """How one rule judges one subject of a type (bound in ``ctx``): where → each →
     assert, counting every outcome, with what the rule is looked up once (this runs for
     every subject of every rule). A relation only the rule's ``each`` asks is not cached."""
-    where = rule.where.run if rule.where else None
+    where = shared_where or (rule.where.run if rule.where else None)
     each = rule.spec.each
     each_where = rule.each_where.run if rule.each_where else None
     check = rule.check.run
@@ -647,14 +690,16 @@ def _judger(
         answer = RELATIONS[relation].fn
 
     def judge(node: str, subject: Item) -> None:
-        applies = where(ctx) if where is not None else True
-        if applies is False:
-            outcome.not_applicable += 1
-            return
+        if where is not None:
+            applies = where(ctx)
+            if applies is not True:
+                if applies is False:
+                    outcome.not_applicable += 1
+                    return
+                judged.append(subject.key)
+                _not_evaluated(result, outcome, subject, None, applies.reasons)
+                return
         judged.append(subject.key)
-        if applies is not True:
-            _not_evaluated(result, outcome, subject, None, applies.reasons)
-            return
         if each is None:
             settle(node, subject, None, ctx)
             return
