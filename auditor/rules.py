@@ -688,6 +688,10 @@ def _judger(
     if each is not None:
         relation, alias = each.relation, each.as_
         answer = RELATIONS[relation].fn
+        # one context for the items, of every subject in turn (the subject's binding is
+        # the run's one subject item): no verdict or finding keeps it
+        ictx = ctx.bind(alias, Item(""))
+        bindings = ictx.bindings
 
     def judge(node: str, subject: Item) -> None:
         if where is not None:
@@ -715,9 +719,6 @@ def _judger(
         if isinstance(items, Unknown):
             _not_evaluated(result, outcome, subject, None, items.reasons)
             return
-        # one context for the items in turn: no verdict or finding keeps it
-        ictx = ctx.bind(alias, items[0])
-        bindings = ictx.bindings
         candidates: list[Item] = []
         undecided = False
         for item in items:
