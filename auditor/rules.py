@@ -9,7 +9,6 @@ The file format is documented in ``docs/rules.md``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -592,21 +591,38 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
     return result
 
 
-def _spelling(spec: Any) -> str:
-    """A condition's YAML data as one text: equal texts compile to equal conditions."""
-    return json.dumps(spec, sort_keys=True, default=repr)
+def _spelling(spec: Any) -> str | None:
+    """A condition's YAML data as one text, its mappings in key order: equal texts are
+    equal data (``1`` and ``"1"``, ``1`` and ``1.0``, ``true`` and ``1`` stay apart), so
+    they compile to equal conditions. None for data nested too deeply to spell: that
+    condition is shared with none."""
+
+    def ordered(value: Any) -> Any:
+        if isinstance(value, dict):
+            pairs = ((ordered(k), ordered(v)) for k, v in value.items())
+            return ("{", tuple(sorted(pairs, key=repr)))  # a YAML list is never a tuple
+        if isinstance(value, list):
+            return [ordered(v) for v in value]
+        return value
+
+    try:
+        return repr(ordered(spec))
+    except RecursionError:
+        return None
 
 
 def _shared_wheres(running: list[tuple[Rule, RuleOutcome]], current: Item) -> dict[Any, Run]:
     """For each type, a ``where`` several of its rules spell alike (DNS-002 and -003,
     NSG-002 and -003, ...), run once per subject (``current``) for all of them."""
-    spelt: dict[tuple[str, str], Run] = {}
-    shared: dict[tuple[str, str], Run] = {}
+    spelt: dict[tuple[str, str | None], Run] = {}
+    shared: dict[tuple[str, str | None], Run] = {}
     for rule, _ in running:
         if rule.where is None:
             continue
         for rtype in rule.spec.resource_types:
             key = (rtype, _spelling(rule.spec.where))
+            if key[1] is None:
+                continue
             if key in spelt and key not in shared:
                 shared[key] = _once_per_subject(spelt[key], current)
             spelt.setdefault(key, rule.where.run)

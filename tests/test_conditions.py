@@ -523,6 +523,33 @@ def test_rules_with_the_same_where_share_its_verdict_per_subject(tmp_path: Path)
     ]
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [({1: "a"}, {"1": "a"}), (1, 1.0), (True, 1), ({1: "a", "b": 2}, {1: "a", "b": 2})],
+)
+def test_wheres_are_shared_only_when_spelt_alike(first: Any, second: Any, tmp_path: Path) -> None:
+    """Two rules compare with values JSON would spell alike (``{1: a}`` and ``{"1": a}``)
+    or a mapping of mixed keys: each rule records the verdict of its own where."""
+    from auditor.rules import evaluate as evaluate_rules
+
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps([with_props(x={"1": "a"}, y=1.0, z=1)]))
+    g = graph.build(inputs.load([path]))
+    rules = [
+        compile_rule(
+            minimal_rule(
+                id=f"MLA-TST-00{i}",
+                where={"any": [{"path": f"subject.properties.{p}", "equals": v} for p in "xyz"]},
+            ),
+            f"MLA-TST-00{i}.yaml",
+        )
+        for i, v in ((1, first), (2, second))
+    ]
+    together = evaluate_rules(rules, g)
+    for rule, outcome in zip(rules, together.outcomes, strict=True):
+        assert evaluate_rules([rule], g).outcomes[0] == outcome
+
+
 def test_each_relation_asked_by_another_rule_is_shared_else_asked_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
