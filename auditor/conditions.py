@@ -214,15 +214,19 @@ def _reader(steps: tuple[str | int, ...], text: str) -> Reader:
         return lambda graph, item: [item.key]
     head, rest = steps[0], steps[1:]
     if head == "edge":
-        return lambda graph, item: walk(item.edge or {}, rest)
+        return _edge_reader(rest)
     named = isinstance(head, str)
     always = head in _ALWAYS_KNOWN
     n = len(steps)
     plain = all(type(s) is str and s != "*" for s in steps)
+    computed = not rest  # a computed value itself (``need.linked``): walk() of no steps
 
     def read(graph: AuditGraph, item: Item) -> list[Any] | Unknown:
         extra = item.extra
         if extra and named and head in extra:
+            if computed:
+                got = extra[head]
+                return [] if got is None else [got]
             return walk(extra[head], rest)
         node = item.node
         if node is None:
@@ -252,6 +256,22 @@ def _reader(steps: tuple[str | int, ...], text: str) -> Reader:
         if not values and (why := predates(row, steps)):  # read before the property existed
             return Unknown.of(f"{graph.display_id(node)}: {why}, so {text} is unknown")
         return values
+
+    return read
+
+
+def _edge_reader(steps: tuple[str | int, ...]) -> Reader:
+    """``edge.<attribute>``: walk() of the item's edge attributes, with its fast path for
+    one named attribute inline (every peering, connection and link test reads one)."""
+    attr = steps[0] if len(steps) == 1 and type(steps[0]) is str and steps[0] != "*" else None
+
+    def read(graph: AuditGraph, item: Item) -> list[Any] | Unknown:
+        edge = item.edge
+        if attr is not None and type(edge) is dict:
+            got = edge.get(attr)
+            if got is not None:
+                return [got]
+        return walk(edge or {}, steps)
 
     return read
 
@@ -376,6 +396,7 @@ OPERATORS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
     "lte": _numeric(lambda a, e: a <= e),
 }
 NEGATIVE = frozenset({"not_equals", "not_in"})
+_POSITIVE = {"not_equals": "equals", "not_in": "in"}
 
 
 # -- condition nodes --------------------------------------------------------------------
@@ -493,6 +514,8 @@ class Compare(Condition):
                 values = read(ctx.graph, ctx.bindings[binding])
                 if isinstance(values, Unknown):
                     return values
+                if len(values) == 1:
+                    return _present(values[0]) == want
                 if not values:
                     if unknown_if_absent:
                         return Unknown.of(f"{text} is absent")
@@ -500,21 +523,25 @@ class Compare(Condition):
                 return any(_present(v) for v in values) == want
 
             return exists
-        test, every = self.test, self.every
+        # A negative operator's test is its positive one negated (``is not negate``), here
+        # rather than in one more call per value: every test answers a bool.
+        negate = self.op in NEGATIVE
+        test = OPERATORS[_POSITIVE[self.op]](self.expected) if negate else self.test
+        every = self.every
 
         def compare(ctx: Context) -> Truth:
             values = read(ctx.graph, ctx.bindings[binding])
             if isinstance(values, Unknown):
                 return values
             if len(values) == 1:
-                return test(values[0])
+                return test(values[0]) is not negate
             if not values:
                 if unknown_if_absent:
                     return Unknown.of(f"{text} is absent")
-                return test(absent[0])
+                return test(absent[0]) is not negate
             if every:
-                return all(test(v) for v in values)
-            return any(test(v) for v in values)
+                return all(test(v) is not negate for v in values)
+            return any(test(v) is not negate for v in values)
 
         return compare
 
@@ -569,9 +596,11 @@ class RelationTest(Condition):
         expected = self.expected
         if self.quantifier == "exists":
             count_test = None
+            none = not expected
         else:
             op, n = expected
             count_test = OPERATORS[op](n)
+            none = count_test(0)
 
         def run(ctx: Context) -> Truth:
             node = ctx.bindings[on].node
@@ -580,15 +609,18 @@ class RelationTest(Condition):
             graph = ctx.graph
             if not graph.seen(node):
                 return Unknown.of(f"{graph.display_id(node)} is not in the estate")
-            items = ctx.cache.get((name, node), _MISSING)
+            cache = ctx.cache  # Context.related, inline
+            items = cache.get((name, node), _MISSING)
             if items is _MISSING:
-                items = ctx.related(name, node)
+                items = cache[(name, node)] = RELATIONS[name].fn(graph, node)
+            if not items:  # most subjects: no item, so the verdict on a count of 0
+                return none
             if isinstance(items, Unknown):
                 return items
             hits = 0
             undecided: list[str] = []
             # one context for the items in turn: a verdict never keeps the context
-            child = ctx.bind(alias, items[0]) if where is not None and items else ctx
+            child = ctx.bind(alias, items[0]) if where is not None else ctx
             bindings = child.bindings
             for item in items:
                 if item.unknown:
@@ -601,6 +633,8 @@ class RelationTest(Condition):
                     r = where(child)
                 if r is True:
                     hits += 1
+                    if count_test is None:  # one match decides exists, whatever the rest
+                        return expected
                 elif r is not False:
                     undecided.append("; ".join(r.reasons))
             if not undecided:

@@ -28,6 +28,8 @@ from .conditions import (
     ConditionError,
     Context,
     RelationTest,
+    Run,
+    Truth,
     compile_condition,
 )
 from .conditions import Path as RulePath
@@ -526,14 +528,19 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
     ``resource_types`` and then of the estate; findings and not-evaluated records sorted."""
     result = AuditResult()
     cache: dict[tuple[str, str], Any] = {}  # relation results, shared by a subject's rules
-    base = Context(graph, cache)
-    # per resource type, the rules that judge it and where each puts the ids it judged
-    by_type: dict[str, list[tuple[_Judge, list[str]]]] = {}
-    judged_by: list[tuple[RuleOutcome, list[tuple[str, list[str]]]]] = []
+    # One subject item and context for the subjects in turn, the item set to each: no
+    # verdict, finding or record keeps either (a record copies the key).
+    current = Item("")
+    ctx = Context(graph, cache).bind("subject", current)
+    running: list[tuple[Rule, RuleOutcome]] = []
+    missing: dict[tuple[str, ...], tuple[str | None, list[tuple[str, str]]]] = {}
     for rule in rules:
         outcome = RuleOutcome(rule.id, rule.spec.severity, rule.spec.category)
         result.outcomes.append(outcome)
-        reason, lacking = missing_collection(graph, rule.spec.needs)
+        needs = tuple(rule.spec.needs)  # the same answer for every rule that needs them
+        if needs not in missing:
+            missing[needs] = missing_collection(graph, needs)
+        reason, lacking = missing[needs]
         if reason:
             outcome.reason = reason
             result.not_evaluated.append(NotEvaluated(rule.id, None, None, [reason]))
@@ -543,19 +550,26 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
             outcome.judged.append(graph.display_id(parent))
             subject = Item(key=graph.display_id(parent), node=parent)
             _not_evaluated(result, outcome, subject, None, (why,))
-        judge = _judger(rule, graph, result, outcome)
+        running.append((rule, outcome))
+    # per resource type, the rules that judge it, each with where it puts the ids judged
+    by_type: dict[str, list[_Judge]] = {}
+    judged_by: list[tuple[RuleOutcome, list[tuple[str, list[str]]]]] = []
+    wheres = _shared_wheres(running, current)
+    for rule, outcome in running:
         per_type: list[tuple[str, list[str]]] = []
         for rtype in rule.spec.resource_types:
             judged: list[str] = []
             per_type.append((rtype, judged))
-            by_type.setdefault(rtype, []).append((judge, judged))
+            shared = _shared_relations(running, rule, rtype)
+            where = wheres.get((rtype, _spelling(rule.spec.where)))
+            judge = _judger(rule, graph, result, outcome, ctx, judged, shared, where)
+            by_type.setdefault(rtype, []).append(judge)
         judged_by.append((outcome, per_type))
     for rtype, judges in by_type.items():
         for node in graph.nodes_of_type(rtype):
-            subject = Item(key=graph.display_id(node), node=node)
-            ctx = base.bind("subject", subject)
-            for judge, judged in judges:
-                judge(node, subject, ctx, judged)
+            current.key, current.node = graph.display_id(node), node
+            for judge in judges:
+                judge(node, current)
             # Only this subject's rules ask its answers again: holding every answer to the
             # end cost ~50 MB at 100k rows (what relations share across subjects, they
             # memoize on the graph).
@@ -577,6 +591,81 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
     return result
 
 
+def _spelling(spec: Any) -> str | None:
+    """A condition's YAML data as one text, its mappings in key order: equal texts are
+    equal data (``1`` and ``"1"``, ``1`` and ``1.0``, ``true`` and ``1`` stay apart), so
+    they compile to equal conditions. None for data nested too deeply to spell: that
+    condition is shared with none."""
+
+    def ordered(value: Any) -> Any:
+        if isinstance(value, dict):
+            pairs = ((ordered(k), ordered(v)) for k, v in value.items())
+            return ("{", tuple(sorted(pairs, key=repr)))  # a YAML list is never a tuple
+        if isinstance(value, list):
+            return [ordered(v) for v in value]
+        return value
+
+    try:
+        return repr(ordered(spec))
+    except RecursionError:
+        return None
+
+
+def _shared_wheres(running: list[tuple[Rule, RuleOutcome]], current: Item) -> dict[Any, Run]:
+    """For each type, a ``where`` several of its rules spell alike (DNS-002 and -003,
+    NSG-002 and -003, ...), run once per subject (``current``) for all of them."""
+    spelt: dict[tuple[str, str | None], Run] = {}
+    shared: dict[tuple[str, str | None], Run] = {}
+    for rule, _ in running:
+        if rule.where is None:
+            continue
+        for rtype in rule.spec.resource_types:
+            key = (rtype, _spelling(rule.spec.where))
+            if key[1] is None:
+                continue
+            if key in spelt and key not in shared:
+                shared[key] = _once_per_subject(spelt[key], current)
+            spelt.setdefault(key, rule.where.run)
+    return shared
+
+
+def _once_per_subject(run: Run, current: Item) -> Run:
+    """``run``, its verdict kept for the subject ``current`` holds (the same node object
+    from one rule's call to the next; a condition's verdict depends only on its bindings
+    and the graph)."""
+    last: list[Any] = [None, None]  # node, verdict
+
+    def once(ctx: Context) -> Truth:
+        node = current.node
+        if node is not last[0]:
+            last[0], last[1] = node, run(ctx)
+        return last[1]
+
+    return once
+
+
+def _shared_relations(running: list[tuple[Rule, RuleOutcome]], rule: Rule, rtype: str) -> bool:
+    """Whether anything but the rule's ``each`` asks its relation of a subject of this
+    type (another rule, or one of its own conditions): only then is the answer kept for
+    the subject's other rules."""
+    if rule.spec.each is None:
+        return True
+    name = rule.spec.each.relation
+    for other, _ in running:
+        if rtype not in other.spec.resource_types:
+            continue
+        conditions = (other.where, other.each_where, other.check)
+        if other is not rule and name in other.relations:
+            return True
+        if any(
+            isinstance(leaf, RelationTest) and leaf.relation == name
+            for cond in conditions
+            for leaf in (cond.leaves() if cond else ())
+        ):
+            return True
+    return False
+
+
 def _not_evaluated(
     result: AuditResult,
     outcome: RuleOutcome,
@@ -590,51 +679,83 @@ def _not_evaluated(
     )
 
 
-_Judge = Callable[[str, Item, Context, list[str]], None]
+_Judge = Callable[[str, Item], None]
 
 
-def _judger(rule: Rule, graph: AuditGraph, result: AuditResult, outcome: RuleOutcome) -> _Judge:
-    """How one rule judges one subject: where → each → assert, counting every outcome,
-    with what the rule is looked up once (this runs for every subject of every rule)."""
-    where = rule.where.run if rule.where else None
+def _judger(
+    rule: Rule,
+    graph: AuditGraph,
+    result: AuditResult,
+    outcome: RuleOutcome,
+    ctx: Context,
+    judged: list[str],
+    shared: bool,
+    shared_where: Run | None = None,
+) -> _Judge:
+    """How one rule judges one subject of a type (bound in ``ctx``): where → each →
+    assert, counting every outcome, with what the rule is looked up once (this runs for
+    every subject of every rule). A relation only the rule's ``each`` asks is not cached."""
+    where = shared_where or (rule.where.run if rule.where else None)
     each = rule.spec.each
     each_where = rule.each_where.run if rule.each_where else None
     check = rule.check.run
     findings = result.findings
+    cache = ctx.cache
+    if each is not None:
+        relation, alias = each.relation, each.as_
+        answer = RELATIONS[relation].fn
+        # one context for the items, of every subject in turn (the subject's binding is
+        # the run's one subject item): no verdict or finding keeps it
+        ictx = ctx.bind(alias, Item(""))
+        bindings = ictx.bindings
 
-    def judge(node: str, subject: Item, ctx: Context, judged: list[str]) -> None:
-        applies = where(ctx) if where is not None else True
-        if applies is False:
-            outcome.not_applicable += 1
-            return
+    def judge(node: str, subject: Item) -> None:
+        if where is not None:
+            applies = where(ctx)
+            if applies is not True:
+                if applies is False:
+                    outcome.not_applicable += 1
+                    return
+                judged.append(subject.key)
+                _not_evaluated(result, outcome, subject, None, applies.reasons)
+                return
         judged.append(subject.key)
-        if applies is not True:
-            _not_evaluated(result, outcome, subject, None, applies.reasons)
-            return
         if each is None:
             settle(node, subject, None, ctx)
             return
-        items = ctx.related(each.relation, node)
+        if not shared:
+            items = answer(graph, node)
+        else:  # Context.related, inline
+            items = cache.get((relation, node), _MISSING)
+            if items is _MISSING:
+                items = cache[(relation, node)] = answer(graph, node)
+        if not items:  # the common case: nothing of this subject needs judging
+            outcome.passed += 1
+            return
         if isinstance(items, Unknown):
             _not_evaluated(result, outcome, subject, None, items.reasons)
             return
-        candidates: list[tuple[Item, Context]] = []
+        candidates: list[Item] = []
         undecided = False
         for item in items:
             if item.unknown:
                 _not_evaluated(result, outcome, subject, item, (item.unknown,))
                 undecided = True
                 continue
-            ictx = ctx.bind(each.as_, item)
-            keep = each_where(ictx) if each_where is not None else True
+            if each_where is None:
+                candidates.append(item)
+                continue
+            bindings[alias] = item
+            keep = each_where(ictx)
             if keep is True:
-                candidates.append((item, ictx))
+                candidates.append(item)
             elif keep is not False:
                 _not_evaluated(result, outcome, subject, item, keep.reasons)
                 undecided = True
         if not candidates and not undecided:
             outcome.passed += 1  # nothing of this subject needed judging
-        for item, ictx in candidates:
+        for item in candidates:
+            bindings[alias] = item
             settle(node, subject, item, ictx)
 
     def settle(node: str, subject: Item, item: Item | None, ctx: Context) -> None:
@@ -650,6 +771,9 @@ def _judger(rule: Rule, graph: AuditGraph, result: AuditResult, outcome: RuleOut
             _not_evaluated(result, outcome, subject, item, verdict.reasons)
 
     return judge
+
+
+_MISSING = object()
 
 
 def _finding(rule: Rule, graph: AuditGraph, node: str, item: Item | None, ctx: Context) -> Finding:

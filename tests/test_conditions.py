@@ -334,6 +334,15 @@ def test_membership_fast_paths_agree_with_the_definition(op: str, expected: list
         ({"path": "subject.properties.x.y", "equals": "a"}, {"x": ["a"]}, False),
         ({"path": "subject.properties.a[*]", "exists": True}, {"a": [[], {}, ""]}, False),
         ({"path": "subject.properties.a[*]", "exists": True}, {"a": [[], 0]}, True),
+        # negative operators: none of the values is the expected one (absent: null)
+        ({"path": "subject.properties.a[*]", "not_equals": "x"}, {"a": ["y", " X"]}, False),
+        ({"path": "subject.properties.a[*]", "not_equals": "x"}, {"a": ["y", "z"]}, True),
+        ({"path": "subject.properties.a[*]", "not_in": ["x", "z"]}, {"a": ["y", "Z"]}, False),
+        ({"path": "subject.properties.a[*]", "not_in": ["x", "z"]}, {"a": ["y", "w"]}, True),
+        ({"path": "subject.properties.a[*]", "not_equals": "x"}, {"a": []}, True),
+        ({"path": "subject.properties.x", "not_equals": False}, {"x": 0}, True),
+        ({"path": "subject.properties.a[*]", "equals": "x", "match": "all"}, {"a": ["X"]}, True),
+        ({"path": "subject.properties.a[*]", "in": ["x"], "match": "all"}, {"a": ["x", 1]}, False),
     ],
 )
 def test_compiled_reads_keep_absent_default_and_case(
@@ -455,3 +464,145 @@ def test_relation_answers_are_shared_per_subject_and_then_let_go(
     assert sorted(asked) == sorted(w["id"].lower() for w in workspaces)  # once each
     assert [o.failed for o in result.outcomes] == [3, 3]
     assert held == [0, 0, 0]
+
+
+def test_relation_exists_is_decided_by_one_match_whatever_the_rest(tmp_path: Path) -> None:
+    """One matching item decides ``exists`` both ways, however many items are undecided;
+    no item at all is a count of 0."""
+    st = _storage_with_remote_endpoints(2)
+    any_status = {"path": "it.edge.status", "equals": "approved"}
+    for exists in (True, False):
+        cond = {"relation": "private_endpoints", "where": any_status, "exists": exists}
+        assert evaluate(cond, st, tmp_path) is exists
+    lone = with_props()
+    assert evaluate({"relation": "private_endpoints", "exists": False}, lone, tmp_path) is True
+    assert evaluate({"relation": "private_endpoints", "exists": True}, lone, tmp_path) is False
+    none = {"relation": "private_endpoints", "count": {"equals": 0}}
+    assert evaluate(none, lone, tmp_path) is True
+
+
+def test_rules_with_the_same_where_share_its_verdict_per_subject(tmp_path: Path) -> None:
+    """Rules of a type whose ``where`` is spelt alike run it once per subject: each still
+    records its own verdict for every subject (never the previous subject's)."""
+    from auditor.rules import evaluate as evaluate_rules
+
+    kinds = ["Project", "Default", None, "Hub", "Project"]
+    workspaces = [
+        {
+            "id": b.rid("rg", f"Microsoft.MachineLearningServices/workspaces/ws{i}"),
+            "name": f"ws{i}",
+            "type": "microsoft.machinelearningservices/workspaces",
+            "properties": {},
+            **({"kind": kind} if kind else {}),
+        }
+        for i, kind in enumerate(kinds)
+    ]
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps(workspaces))
+    g = graph.build(inputs.load([path]))
+    where = {"path": "subject.kind", "not_equals": "Project", "absent": "unknown"}
+    spec = {
+        "resource_types": ["microsoft.machinelearningservices/workspaces"],
+        "where": where,
+        "assert": False,
+    }
+    rules = [
+        compile_rule(minimal_rule(id=f"MLA-TST-00{i}", **spec), f"MLA-TST-00{i}.yaml")
+        for i in (1, 2)
+    ]
+    together = evaluate_rules(rules, g)
+    for outcome in together.outcomes:
+        assert (outcome.not_applicable, outcome.failed, outcome.not_evaluated) == (2, 2, 1)
+        assert outcome.judged == [workspaces[i]["id"] for i in (1, 2, 3)]
+    assert [n.resource_id for n in together.not_evaluated] == [workspaces[2]["id"]] * 2
+    assert together.not_evaluated[0].reasons == together.not_evaluated[1].reasons
+    alone = evaluate_rules(rules[:1], g)
+    assert alone.outcomes[0] == together.outcomes[0]
+    assert [f.resource_id for f in alone.findings] == [
+        f.resource_id for f in together.findings if f.rule_id == "MLA-TST-001"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [({1: "a"}, {"1": "a"}), (1, 1.0), (True, 1), ({1: "a", "b": 2}, {1: "a", "b": 2})],
+)
+def test_wheres_are_shared_only_when_spelt_alike(first: Any, second: Any, tmp_path: Path) -> None:
+    """Two rules compare with values JSON would spell alike (``{1: a}`` and ``{"1": a}``)
+    or a mapping of mixed keys: each rule records the verdict of its own where."""
+    from auditor.rules import evaluate as evaluate_rules
+
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps([with_props(x={"1": "a"}, y=1.0, z=1)]))
+    g = graph.build(inputs.load([path]))
+    rules = [
+        compile_rule(
+            minimal_rule(
+                id=f"MLA-TST-00{i}",
+                where={"any": [{"path": f"subject.properties.{p}", "equals": v} for p in "xyz"]},
+            ),
+            f"MLA-TST-00{i}.yaml",
+        )
+        for i, v in ((1, first), (2, second))
+    ]
+    together = evaluate_rules(rules, g)
+    for rule, outcome in zip(rules, together.outcomes, strict=True):
+        assert evaluate_rules([rule], g).outcomes[0] == outcome
+
+
+def test_each_relation_asked_by_another_rule_is_shared_else_asked_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule's ``each`` relation is asked once per subject, whether or not another rule
+    of the type asks it too (then the answer is shared through the subject's cache)."""
+    import dataclasses
+
+    from auditor import relations
+    from auditor.rules import evaluate as evaluate_rules
+
+    workspaces = [
+        {
+            "id": b.rid("rg", f"Microsoft.MachineLearningServices/workspaces/ws{i}"),
+            "name": f"ws{i}",
+            "type": "microsoft.machinelearningservices/workspaces",
+            "properties": {},
+        }
+        for i in range(3)
+    ]
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps(workspaces))
+    g = graph.build(inputs.load([path]))
+    real = relations.RELATIONS["private_endpoints"]
+    asked: list[str] = []
+
+    def counting(g: Any, node: str) -> Any:
+        asked.append(node)
+        return real.fn(g, node)
+
+    monkeypatch.setitem(
+        relations.RELATIONS, "private_endpoints", dataclasses.replace(real, fn=counting)
+    )
+    ws = ["microsoft.machinelearningservices/workspaces"]
+    each = compile_rule(
+        minimal_rule(
+            id="MLA-TST-001",
+            resource_types=ws,
+            each={"relation": "private_endpoints", "as": "pe"},
+            **{"assert": False},
+        ),
+        "MLA-TST-001.yaml",
+    )
+    ask = compile_rule(
+        minimal_rule(
+            id="MLA-TST-002",
+            resource_types=ws,
+            **{"assert": {"relation": "private_endpoints", "exists": True}},
+        ),
+        "MLA-TST-002.yaml",
+    )
+    keys = sorted(w["id"].lower() for w in workspaces)
+    for rules in ([each], [each, ask]):
+        asked.clear()
+        result = evaluate_rules(rules, g)
+        assert sorted(asked) == keys
+        assert result.outcomes[0].passed == 3  # no endpoint: nothing to judge
