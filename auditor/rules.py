@@ -45,6 +45,7 @@ from .findings import (
 )
 from .model import KIND_OF_TYPE
 from .relations import RELATIONS, Item, Unknown
+from .relations.base import forget_node_answers
 
 if TYPE_CHECKING:  # `rules list` compiles the rules but never builds a graph (networkx)
     from .graph import AuditGraph
@@ -566,6 +567,7 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
             by_type.setdefault(rtype, []).append(judge)
         judged_by.append((outcome, per_type))
     for rtype, judges in by_type.items():
+        forget_node_answers(graph)  # what the last type's subjects asked (see there)
         for node in graph.nodes_of_type(rtype):
             current.key, current.node = graph.display_id(node), node
             for judge in judges:
@@ -575,6 +577,9 @@ def evaluate(rules: list[Rule], graph: AuditGraph) -> AuditResult:
             # memoize on the graph).
             if cache:
                 cache.clear()
+    # Judged: no report asks a relation again, and writing them reuses this memory (a
+    # library caller that asks relations later has them computed again)
+    graph.memo.clear()
     for outcome, per_type in judged_by:
         for rtype, judged in per_type:
             outcome.subjects += len(graph.nodes_of_type(rtype))
