@@ -849,7 +849,13 @@ def run_drivers(
             return results
         name, proc = _wait_any(procs)
         del procs[name]
-        done = _read_results(logs[name], trees[name][0])
+        try:
+            done = _read_results(logs[name], trees[name][0])
+        except SystemExit:
+            for other in procs.values():  # the process this script started, by its id
+                other.kill()
+                other.wait()
+            raise
         results[name].update(done)
         rest = [c for c in pending[name] if c["id"] not in done]
         if rest and (proc.returncode != 0 or not done):
@@ -870,17 +876,21 @@ def _wait_any(procs: dict[str, subprocess.Popen[bytes]]) -> tuple[str, subproces
 
 
 def _read_results(log: Path, tree: Path) -> dict[str, Any]:
+    """The cases a driver finished; a driver that could not import the checkout's auditor
+    (or imported another one) stops everything: nothing it would say compares."""
     done: dict[str, Any] = {}
-    if not log.exists():
-        return done
-    for line in log.read_text(encoding="utf-8").splitlines():
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    if not lines:
+        tail = (log.parent / "driver.err").read_text(encoding="utf-8", errors="replace")
+        raise SystemExit(f"equivalence: the driver for {tree} did not start:\n{tail[-2000:]}")
+    for line in lines:
         try:
             entry = json.loads(line)
         except ValueError:  # a line cut by a crash
             continue
         if "module" in entry:
             if not Path(entry["module"]).resolve().is_relative_to(tree.resolve()):
-                sys.exit(f"equivalence: {tree} imported auditor from {entry['module']}")
+                raise SystemExit(f"equivalence: {tree} imported auditor from {entry['module']}")
             continue
         done[entry["id"]] = entry
     return done
@@ -922,20 +932,21 @@ def _hashes(got: dict[str, bytes]) -> dict[str, str]:
 
 
 def first_difference(a: bytes, b: bytes) -> str:
-    """Where two outputs first differ: line number and both lines (shortened)."""
-    la, lb = a.splitlines(), b.splitlines()
+    """Where two outputs first differ: line number and both lines around the first differing
+    character (shortened)."""
+    la = a.decode("utf-8", "replace").splitlines()
+    lb = b.decode("utf-8", "replace").splitlines()
     for n in range(max(len(la), len(lb))):
-        x = la[n] if n < len(la) else b"<end of output>"
-        y = lb[n] if n < len(lb) else b"<end of output>"
+        x = la[n] if n < len(la) else "<end of output>"
+        y = lb[n] if n < len(lb) else "<end of output>"
         if x != y:
-            start = next(
-                (k for k in range(min(len(x), len(y))) if x[k] != y[k]), min(len(x), len(y))
+            start = next((k for k, (p, q) in enumerate(zip(x, y, strict=False)) if p != q), None)
+            lo = max(0, (min(len(x), len(y)) if start is None else start) - 60)
+            shown = (
+                f"\n        {who}: {line[lo : lo + 160]!r}"
+                for who, line in (("old", x), ("new", y))
             )
-            lo = max(0, start - 60)
-            return (
-                f"line {n + 1}:\n        old: {x[lo : lo + 160].decode('utf-8', 'replace')!r}\n"
-                f"        new: {y[lo : lo + 160].decode('utf-8', 'replace')!r}"
-            )
+            return f"line {n + 1}:" + "".join(shown)
     return "same lines, different line endings or final newline"
 
 
@@ -974,12 +985,32 @@ def main(argv: list[str] | None = None) -> int:
     # the batch runs write ~7 reports per scan, each synced to disk: keep them in memory
     shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
     scratch = Path(tempfile.mkdtemp(prefix="equivalence-runs-", dir=shm))
+    try:
+        failed = compare(args, old, new, work, scratch, started)
+    except BaseException:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if not args.keep:
+        if failed:
+            print(f"  kept {work} (estates under in/m, reports under diff/)")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
+def compare(
+    args: argparse.Namespace, old: Path, new: Path, work: Path, scratch: Path, started: float
+) -> bool:
+    """Write the estates, scan them with both checkouts, print the summary; True when
+    anything differs (or crashed, timed out, or the harness disagrees with the CLI)."""
     setup = Setup(args.python, args.timeout, work / "in")
     (work / "in" / "m").mkdir(parents=True)
     shutil.copytree(old / "fixtures", work / "in" / "fixtures")
 
     cases = [] if args.no_fixtures else fixture_cases(work / "in" / "fixtures")
-    n_fixture = len(cases)
     if args.count:
         bases = row_estates(work / "in" / "fixtures")
         synth_module = load_synth(old)
@@ -995,6 +1026,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         wanted = set(args.only.split(","))
         cases = [c for c in cases if c["id"] in wanted]
+    n_fixture = sum(c["id"].startswith("f:") for c in cases)
     prepared = time.monotonic() - started
     with (work / "cases.jsonl").open("w", encoding="utf-8") as listing:  # what each id is
         listing.writelines(json.dumps(c) + "\n" for c in cases)
@@ -1063,14 +1095,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  total {time.monotonic() - started:.1f} s")
     for name in trees:  # each scan's exit code, hashes and CPU time, for a later look
         shutil.copyfile(scratch / name / "results.jsonl", work / f"results-{name}.jsonl")
-    shutil.rmtree(scratch, ignore_errors=True)
-    failed = bool(differing or trouble or infidel)
-    if not args.keep:
-        if failed:
-            print(f"  kept {work} (estates under in/m, reports under diff/)")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    return 1 if failed else 0
+    return bool(differing or trouble or infidel)
 
 
 def _safe(case_id: str) -> str:
