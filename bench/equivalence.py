@@ -44,6 +44,12 @@ differs; it is classed as a change (``old`` with ``new``'s hash seed still diffe
 not reproduce in a fresh process). ``WORK`` is ``--keep DIR``, else a temporary directory
 removed at the end unless something differed. Mutated estates are under ``WORK/in/m/``.
 Exit status: 0 all equal, 1 differences (or a crash, a timeout), 2 usage.
+
+The default run (706 scans per checkout: 406 fixture runs, 300 mutated) takes about 70 s wall
+and 75 s CPU in all on two cores (35 s of it scanning per checkout); ``--no-fixtures`` halves
+it. Run it with the project's Python (``/work/main/.venv/bin/python``; ``--python`` for the
+drivers); the fixture estates come from ``--old``, so a branch that edits a fixture is
+compared on the old one.
 """
 
 from __future__ import annotations
