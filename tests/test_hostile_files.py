@@ -586,3 +586,12 @@ def test_a_report_on_stdout_carries_no_raw_control(tmp_path: Path) -> None:
             assert evil in [f["resource_name"] for f in json.loads(text)["findings"]]
         if fmt == "junit":
             ET.fromstring(text)
+
+
+def test_xml_replaces_exactly_what_the_xml_char_production_excludes() -> None:
+    """``safe.xml``'s illegal characters, named as a set for a cheap start-up, are the
+    complement of XML 1.0's Char production (every code point checked)."""
+    everything = "".join(map(chr, range(0x110000)))
+    char = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    expected = "".join("\ufffd" if char.fullmatch(c) is None else c for c in everything)
+    assert safe.xml(everything) == expected
