@@ -8,6 +8,7 @@ printed on stdout, stderr and the exit code:
     python bench/equivalence.py --old /work/main --new /tmp/w/mine
         [--count 300] [--seed 1] [--keep DIR] [--only ID,ID] [--no-fixtures]
         [--same-hashseed] [--verify-subprocess 3] [--details 20] [--timeout 60]
+        [--rules DIR]
 
 Estates: every estate under the old checkout's ``fixtures/`` (copied once, so both checkouts
 read the same bytes at the same relative path): the reference estates, each rule's
@@ -25,6 +26,11 @@ split over two ``--snapshot`` files or scanned with a ``--select``. Estate ``m00
 only on ``--seed`` and its index, so ``--only m0042`` replays it (with ``--count`` > 42).
 ``WORK/cases.jsonl`` says what each estate is (its base and mutations), and
 ``WORK/results-{old,new}.jsonl`` hold each scan's exit code, output hashes and CPU time.
+
+``--rules DIR`` adds a directory of custom rules to every scan of both sides (users write
+their own rules: ``bench/equivalence_rules``, written by ``bench/make_equivalence_rules.py``,
+spells ``where`` clauses like the built-in rules' and each other's, iterates relations other
+rules ask, negates over lists, and reads unknowns, booleans and absent values).
 
 Each checkout is scanned in ONE process (``--driver``: ``PYTHONPATH=DIR``, the same Python,
 ``SOURCE_DATE_EPOCH=0``) calling ``auditor.cli.main`` for every estate with stdout and stderr
@@ -971,6 +977,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--details", type=int, default=20, help="differences re-run, at most")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per scan")
     parser.add_argument(
+        "--rules",
+        type=Path,
+        metavar="DIR",
+        help="custom rule files scanned by both sides with every estate (--rules DIR), as a "
+        "user's own rules are (bench/equivalence_rules: rules that press on the engine)",
+    )
+    parser.add_argument(
         "--python", default=DEFAULT_PYTHON if os.path.exists(DEFAULT_PYTHON) else sys.executable
     )
     parser.add_argument("--driver", nargs=2, type=Path, help=argparse.SUPPRESS)
@@ -1032,6 +1045,10 @@ def compare(
     if args.only:
         wanted = set(args.only.split(","))
         cases = [c for c in cases if c["id"] in wanted]
+    if args.rules:  # both sides read one copy, at one path relative to the run folder
+        shutil.copytree(args.rules, work / "in" / "custom-rules")
+        for c in cases:
+            c["args"] = [*c["args"], "--rules", "in/custom-rules"]
     n_fixture = sum(c["id"].startswith("f:") for c in cases)
     prepared = time.monotonic() - started
     with (work / "cases.jsonl").open("w", encoding="utf-8") as listing:  # what each id is
