@@ -106,7 +106,10 @@ def read_json(path: Path, expected: str = "JSON rows", unique_keys: bool = False
                 return _stream_json(f, unique_keys, _WINDOW)
             except _Unstreamed:  # read whole, as if never streamed: its errors are its own
                 pass
-            f.seek(0)
+            try:  # a device that failed the stream may fail this too: one line, no traceback
+                f.seek(0)
+            except OSError as exc:
+                raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
         raw = _read_all(path, f)
     if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
         raise InputError(path, f"file is empty, expected {expected}")
@@ -345,13 +348,28 @@ class _Unstreamed(Exception):
 def _stream_json(f: BinaryIO, unique_keys: bool, window: int) -> Any:
     """The JSON document in ``f`` read a window at a time (equal to ``json.loads`` of the
     file, as ``_loads`` reads it); _Unstreamed when it is read whole instead."""
-    stream = _Stream(f, unique_keys, window)
+    stream: _Stream | None = None
+    value: Any = None
     try:
-        return stream.document()
+        before = _version(f)
+        stream = _Stream(f, unique_keys, window)
+        value = stream.document()
+        # A file written while it was read (in place, or appended to) could have given the
+        # head of one version and the tail of another: read whole, it is one version (the
+        # whole read's window for that is the time of one read, not of the whole parse)
+        if _version(f) == before and stream.offset == before[0]:
+            return value
     except (_Unstreamed, ValueError, RecursionError, OSError):
         pass  # what was built goes with the exception, before the file is read again
-    del stream
+    stream = value = None
     raise _Unstreamed
+
+
+def _version(f: BinaryIO) -> tuple[int, int, int]:
+    """What changes when a file is written: its size and its times (to the timestamps'
+    grain: a rewrite of the same size within one tick is not seen)."""
+    st = os.fstat(f.fileno())
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
 class _Stream:
@@ -390,22 +408,27 @@ class _Stream:
         """Append the next window's text (at least ``wanted`` bytes') to ``buf``."""
         if self.eof:
             return
-        data = self.f.read(max(wanted, self.window))
-        self.eof = not data
-        if self.carry:
-            data = self.carry + data
-            self.carry = b""
+        new = self.f.read(max(wanted, self.window))
+        self.eof = not new
+        data, self.carry = self.carry + new if self.carry else new, b""
         if not self.offset and data.startswith(codecs.BOM_UTF8):
             raise _Unstreamed
         text = None
-        if not self.plain:
-            if data and data[-1] >= 0x80 and not self.eof:
-                # a run of non-ASCII bytes waits for the next window, with the byte before
-                # it (so a backslash there is seen): windows cut no run
-                cut = max(len(data.rstrip(_HIGH)) - 1, 0)
+        if not self.plain and new and new[-1] >= 0x80:
+            # a run of non-ASCII bytes waits for the next window, with the byte before it
+            # (so a backslash there is seen): windows cut no run. Only the new bytes are
+            # searched (a carry is all the run but its first byte)
+            ascii_end = len(new.rstrip(_HIGH))
+            cut = len(data) - len(new) + ascii_end - 1 if ascii_end else 0
+            if (len(data) - cut - 1) * 2 > self.escaping[2]:
+                # a run too long for what is left of the escapes' budget would be refused:
+                # decoded as it is from here, not carried (copied, searched) to its end
+                self.plain = True
+            else:
                 data, self.carry = data[:cut], data[cut:]
                 if len(self.carry) > _MOST_HELD * self.window:
                     raise _Unstreamed
+        if not self.plain:
             if not (data and data[0] >= 0x80 and self.before == 0x5C):  # a run after a
                 _escaping.state = self.escaping  # backslash the window did not hold
                 try:
