@@ -160,3 +160,19 @@ def test_windows_cut_no_run_of_non_ascii_and_escape_every_window(tmp_path: Path)
             stream = files._Stream(f, False, window)
             assert stream.document() == rows
             assert not stream.plain, window
+
+
+def test_one_element_larger_than_the_windows_wastes_no_more_than_allowed(tmp_path: Path) -> None:
+    """One object as large as the file: each retry parses it again from its start, twice as
+    much text; the read gives up before a retry would pass the waste allowed, not after."""
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps([{f"k{i}": [i, "x" * 20] for i in range(20000)}]))
+    with (
+        open(path, "rb") as f,
+        mock.patch.object(files, "_WASTE_SLACK", 0),
+        mock.patch.object(files, "_MOST_HELD", 1 << 30),
+    ):
+        stream = files._Stream(f, False, 4096)
+        with pytest.raises(files._Unstreamed):
+            stream.document()
+    assert 0 < stream.wasted <= stream.most_wasted
