@@ -309,20 +309,20 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-# Reading a large JSON file a window at a time. Read whole, a file's text is alive beside
-# every object parsed from it: at the end of the parse a 117 MB estate was 117 MB of text
-# and 310 MB of objects. A document that is an object or an array whose large members are
-# arrays is read instead a window of bytes at a time, and an array's elements are parsed
-# many at a time by the same parser, so no
-# more than a few windows of text are alive at once. Where whole elements end is found
-# without a loop over characters: JSON values delimit themselves, so when the text from an
-# element's start up to a comma parses as the elements of an array, that comma is the
-# array's own (a cut inside a string or a nested value leaves it open; the text before the
-# comma is the file's own, so the parser decided it as it would have). Many elements a call,
-# since the parser shares equal keys only within one call. Anything irregular (a value too
-# large for a few windows, invalid JSON or UTF-8, a BOM, waste) abandons what was built
-# and the file is read whole as before, so its data and its errors are that read's own.
-# bytes read at a time. On the 117 MB estate 256 KiB to 2 MiB took as much CPU as the whole
+# Reading a large JSON file a window at a time. Read whole, a file's text is alive beside every
+# object parsed from it: at the end of the parse a 117 MB estate was 117 MB of text and 310 MB of
+# objects. A document that is an object or an array whose large members are arrays is read instead a
+# window of bytes at a time, and an array's elements are parsed many at a time by the same parser,
+# so no more than a few windows of text are alive at once. Where whole elements end is found without
+# a loop over characters: JSON values delimit themselves, so when the text from an element's start
+# up to a comma parses as the elements of an array, that comma is the array's own (a cut inside a
+# string or a nested value leaves it open; the text before the comma is the file's own, so the
+# parser decided it as it would have). Many elements a call, since the parser shares equal keys only
+# within one call. Anything irregular (a value too large for a few windows, invalid JSON or UTF-8, a
+# BOM, waste) abandons what was built and the file is read whole as before, so its data and its
+# errors are that read's own.
+#
+# _WINDOW: bytes read at a time. On the 117 MB estate 256 KiB to 2 MiB took as much CPU as the whole
 # read (0.63 s), 4 MiB 0.68 s, 8 MiB 0.72 s (fresh memory for every window); the parser
 # shares equal keys only within a call, so each batch has its own: 18k key strings (1.1 MB
 # kept) at 1 MiB, 9k at 2 MiB, 167 read whole
@@ -568,8 +568,10 @@ class _Stream:
     def elements(self, items: list[Any]) -> bool:
         """Parse the elements whole in ``buf`` from ``pos`` (an element's start) into
         ``items``; whether that was the array's end."""
-        if self.eof:
-            return self.rest(items) or _raise()
+        if self.eof:  # the array must end in what is left
+            if self.rest(items):
+                return True
+            raise _Unstreamed
         buf, at = self.buf, self.pos
         known, depth = self.known, None
         if known is not None:  # counted from where the last cut left off (if only
@@ -627,10 +629,6 @@ class _Stream:
         return True
 
 
-def _raise() -> bool:
-    raise _Unstreamed
-
-
 def _cut(text: str, start: int, end: int, depth: int | None) -> tuple[int, int]:
     """The last comma in ``text[start:end]`` as deep in brackets as ``start`` is (counting
     every bracket, even in a string: the parse checks it), else -1; and how many more
@@ -652,4 +650,5 @@ def _cut(text: str, start: int, end: int, depth: int | None) -> tuple[int, int]:
 
 
 def _blank(match: re.Match[str]) -> str:
+    """A string's text as as many underscores: its brackets and commas no longer count."""
     return "_" * (match.end() - match.start())
