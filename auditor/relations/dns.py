@@ -330,11 +330,16 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
         if rec in ambiguous:
             undecided.append(rec)
 
+    links: dict[str, bool] = {}
+
     def linked(target: str) -> bool:
         """A link to the target in state Completed: asked of the few targets the zone's
-        clients need, not of every link of a zone linked to thousands of VNets."""
-        attrs = g.edge(zone, target, "linked_to")
-        return attrs is not None and _completed(attrs.get("state"))
+        clients need, not of every link of a zone linked to thousands of VNets; once each."""
+        found = links.get(target)
+        if found is None:
+            attrs = g.edge(zone, target, "linked_to")
+            found = links[target] = attrs is not None and _completed(attrs.get("state"))
+        return found
 
     needs: dict[str, _Need] = {}  # target key → what the zone's clients need of it
 

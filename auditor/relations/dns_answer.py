@@ -569,6 +569,10 @@ class _Context:
         self._azure: dict[str, tuple[str]] = {}
         self._zone_head: dict[str, tuple[str, ...]] = {}
         self._setups: dict[str, Setups] = {}
+        self._vnet_names: dict[str, str] = {}
+        # (zone, name) → what the zone answers when its answer is private: (record,
+        # address, expected IPs, the last step's tail); it holds for every VNet that asks
+        self.private: dict[tuple[str, str], tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {}
 
     def setups(self, g: AuditGraph, vnet: str) -> Setups:
         """The DNS set-ups of a VNet's clients (``resolver_configs``), read once per VNet
@@ -607,7 +611,10 @@ class _Context:
 
     def linked(self, g: AuditGraph, zone: str, vnet: str) -> tuple[str, ...]:
         """The parts of "zone Z (id) is linked to VNet V": strings the graph holds, the
-        zone's read once per zone."""
+        zone's read once per zone and the VNet's once per VNet."""
+        return (*self.head(g, zone), self.vnet_name(g, vnet))
+
+    def head(self, g: AuditGraph, zone: str) -> tuple[str, ...]:
         head = self._zone_head.get(zone)
         if head is None:
             head = self._zone_head[zone] = (
@@ -617,7 +624,13 @@ class _Context:
                 g.display_id(zone),
                 ") is linked to VNet ",
             )
-        return (*head, g.name(vnet))
+        return head
+
+    def vnet_name(self, g: AuditGraph, vnet: str) -> str:
+        found = self._vnet_names.get(vnet)
+        if found is None:
+            found = self._vnet_names[vnet] = g.name(vnet)
+        return found
 
     def lookup(self, g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[str]] | str:
         key = (zone, name)
@@ -841,6 +854,23 @@ def _zone_answer(
             )
         return None
     zone, attrs = best
+    private = ctx.private.get((zone, name))
+    if private is not None:  # the common answer, its parts read once per (zone, name)
+        record, address, expected, tail = private
+        return DnsAnswer(
+            PRIVATE,
+            chain,
+            RECORD,
+            address,
+            expected,
+            zone,
+            record,
+            vnet,
+            None,
+            None,
+            None,
+            (*ctx.head(g, zone), ctx.vnet_name(g, vnet), *tail),
+        )
     linked = ctx.linked(g, zone, vnet)
     found = ctx.lookup(g, zone, name)
     if isinstance(found, str):
@@ -934,10 +964,12 @@ def _zone_answer(
             asked=vnet,
         )
     address = ips[0]
+    tail = (": A record ", ctx.short(record), " answers ", address)
+    ctx.private[(zone, name)] = (record, address, expected, tail)
     return DnsAnswer(
         PRIVATE,
         chain,
-        last=(*linked, ": A record ", ctx.short(record), " answers ", address),
+        last=(*linked, *tail),
         cause=RECORD,
         address=address,
         expected=expected,
@@ -1238,6 +1270,7 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
             )
             continue
         label, setups = ctx.setups(g, client)
+        plain = ctx.plain(g, client)  # no ruleset: the zones linked to it decide
         for nic, who, ips, chain in setups:
             if not names:  # names unknown: route the names of the zones it registers in
                 for zone_name in zones_routed:
@@ -1249,6 +1282,14 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
             for name, looked_up in asked:
                 if chain is None:
                     answers = tuple(resolve(g, name, client, ips, who))
+                elif plain:  # _azure_answers' first path, inline: one call per answer less
+                    for n in looked_up:
+                        found = _zone_answer(g, ctx, client, n, chain)
+                        if found is not None:
+                            answers = (found,)
+                            break
+                    else:
+                        answers = (_no_zone(g, client, looked_up, chain),)
                 else:
                     answers = _azure_answers(g, ctx, client, looked_up, chain)
                 out.append(ClientAnswer(client, label, who, nic, path, name, answers))
