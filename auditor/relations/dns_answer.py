@@ -571,8 +571,8 @@ class _Context:
         self._setups: dict[str, Setups] = {}
         self._vnet_names: dict[str, str] = {}
         # (zone, name) → what the zone answers when its answer is private: (record,
-        # address, expected IPs, the last step's tail); it holds for every VNet that asks
-        self.private: dict[tuple[str, str], tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {}
+        # address, expected IPs, the record's short name); it holds for every VNet that asks
+        self.private: dict[tuple[str, str], tuple[str, str, tuple[str, ...], str]] = {}
 
     def setups(self, g: AuditGraph, vnet: str) -> Setups:
         """The DNS set-ups of a VNet's clients (``resolver_configs``), read once per VNet
@@ -856,7 +856,7 @@ def _zone_answer(
     zone, attrs = best
     private = ctx.private.get((zone, name))
     if private is not None:  # the common answer, its parts read once per (zone, name)
-        record, address, expected, tail = private
+        record, address, expected, short = private
         return DnsAnswer(
             PRIVATE,
             chain,
@@ -869,7 +869,14 @@ def _zone_answer(
             None,
             None,
             None,
-            (*ctx.head(g, zone), ctx.vnet_name(g, vnet), *tail),
+            (
+                *ctx.head(g, zone),
+                ctx.vnet_name(g, vnet),
+                ": A record ",
+                short,
+                " answers ",
+                address,
+            ),
         )
     linked = ctx.linked(g, zone, vnet)
     found = ctx.lookup(g, zone, name)
@@ -964,12 +971,12 @@ def _zone_answer(
             asked=vnet,
         )
     address = ips[0]
-    tail = (": A record ", ctx.short(record), " answers ", address)
-    ctx.private[(zone, name)] = (record, address, expected, tail)
+    short = ctx.short(record)
+    ctx.private[(zone, name)] = (record, address, expected, short)
     return DnsAnswer(
         PRIVATE,
         chain,
-        last=(*linked, *tail),
+        last=(*linked, ": A record ", short, " answers ", address),
         cause=RECORD,
         address=address,
         expected=expected,
