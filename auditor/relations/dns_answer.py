@@ -562,7 +562,10 @@ class _Context:
     def __init__(self, g: AuditGraph) -> None:
         self.bad = _unreadable_links(g)
         self.decisions = _decisions(g)
-        self._lookups: dict[tuple[str, str], tuple[str | None, list[str]] | str] = {}
+        # (zone, name) → what the zone holds for the name (``zone_lookup``); once the zone's
+        # answer is known private, (record, address, expected IPs, the record's short name)
+        # instead: that answer holds for every VNet that asks, its parts read once
+        self._lookups: dict[tuple[str, str], Any] = {}
         self._by_name: dict[str, dict[str, tuple[str, ...]]] | None = None
         self._short: dict[str, str] = {}
         self._plain: dict[str, bool] = {}
@@ -570,9 +573,6 @@ class _Context:
         self._zone_head: dict[str, tuple[str, ...]] = {}
         self._setups: dict[str, Setups] = {}
         self._vnet_names: dict[str, str] = {}
-        # (zone, name) → what the zone answers when its answer is private: (record,
-        # address, expected IPs, the record's short name); it holds for every VNet that asks
-        self.private: dict[tuple[str, str], tuple[str, str, tuple[str, ...], str]] = {}
 
     def setups(self, g: AuditGraph, vnet: str) -> Setups:
         """The DNS set-ups of a VNet's clients (``resolver_configs``), read once per VNet
@@ -632,12 +632,16 @@ class _Context:
             found = self._vnet_names[vnet] = g.name(vnet)
         return found
 
-    def lookup(self, g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[str]] | str:
+    def lookup(self, g: AuditGraph, zone: str, name: str) -> Any:
+        """``zone_lookup``, or the private answer's parts (a 4-tuple) once known."""
         key = (zone, name)
         found = self._lookups.get(key)
         if found is None:
             found = self._lookups[key] = zone_lookup(g, zone, name)
         return found
+
+    def private(self, zone: str, name: str, parts: tuple[str, str, tuple[str, ...], str]) -> None:
+        self._lookups[(zone, name)] = parts
 
     def short(self, record: str) -> str:
         found = self._short.get(record)
@@ -854,9 +858,9 @@ def _zone_answer(
             )
         return None
     zone, attrs = best
-    private = ctx.private.get((zone, name))
-    if private is not None:  # the common answer, its parts read once per (zone, name)
-        record, address, expected, short = private
+    found = ctx.lookup(g, zone, name)
+    if found.__class__ is tuple and len(found) == 4:  # the common answer, read before
+        record, address, expected, short = found
         return DnsAnswer(
             PRIVATE,
             chain,
@@ -879,7 +883,6 @@ def _zone_answer(
             ),
         )
     linked = ctx.linked(g, zone, vnet)
-    found = ctx.lookup(g, zone, name)
     if isinstance(found, str):
         return replace(
             _unknown(chain, found, verdict="".join((*linked, ": ", found))), zone=zone, asked=vnet
@@ -972,7 +975,7 @@ def _zone_answer(
         )
     address = ips[0]
     short = ctx.short(record)
-    ctx.private[(zone, name)] = (record, address, expected, short)
+    ctx.private(zone, name, (record, address, expected, short))
     return DnsAnswer(
         PRIVATE,
         chain,
