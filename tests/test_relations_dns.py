@@ -580,3 +580,30 @@ def test_clean_names_are_returned_as_given() -> None:
     name = "".join(["stdata.", "privatelink.blob.core.windows.net"])  # not a literal's constant
     assert _clean(name) is name
     assert _clean(" StData.PrivateLink.blob.core.windows.net. ") == name
+
+
+def test_a_private_answer_read_once_per_zone_and_name_names_each_vnet_that_asks(
+    tmp_path: Path,
+) -> None:
+    """The zone's private answer for a name is read once and shared by the VNets that ask
+    it: each answer still names its own VNet, in its last step and as the VNet asked."""
+    from auditor.relations import dns_answer as da
+
+    e = _named_estate()
+    c = b.vnet("vnet-c", "10.3.0.0/16", {"s": "10.3.1.0/24"})
+    b.peer(e.a, c)
+    e.add(c)
+    e.link(c)
+    g = graph_of(e.rows, tmp_path)
+    clients = da.endpoint_clients(g, e.pe["id"].lower())
+    name = "stdata.privatelink.blob.core.windows.net"
+    by_vnet = {g.name(cl.target): cl.answers[0] for cl in clients if cl.name == name}
+    assert sorted(by_vnet) == ["vnet-a", "vnet-c"]
+    for vnet, a in by_vnet.items():
+        assert a.answer == da.PRIVATE and a.address == "10.1.1.4"
+        assert a.asked == c["id"].lower() if vnet == "vnet-c" else a.asked == e.a["id"].lower()
+        assert a.verdict == (
+            f"zone {ZONE} ({e.zone['id']}) is linked to VNet {vnet}: A record stdata answers "
+            "10.1.1.4"
+        )
+        assert a.chain == (f"{vnet} uses Azure-provided DNS",)

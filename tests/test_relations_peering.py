@@ -33,6 +33,22 @@ def test_a_vnet_reaches_itself_and_its_connected_peers(tmp_path: Path) -> None:
     assert dict(found)[key(c)] == "vnet-c is peered with vnet-a (Connected)"
 
 
+def test_connected_peers_outlive_the_per_node_answers(tmp_path: Path) -> None:
+    """One estate-wide table, kept when the engine drops per-node answers between types:
+    the NSG checks of other types ask the same VNets again."""
+    from auditor.relations.base import forget_node_answers
+
+    a = b.vnet("vnet-a", "10.1.0.0/16", {"s": "10.1.1.0/24"})
+    c = b.vnet("vnet-c", "10.3.0.0/16", {"s": "10.3.1.0/24"})
+    b.peer(a, c)
+    g = graph_of([a, c], tmp_path)
+    found = connected_peers(g, key(a))
+    forget_node_answers(g)
+    assert connected_peers(g, key(a)) is found
+    assert names(g, connected_peers(g, key(c))) == ["vnet-a", "vnet-c"]
+    assert dict(connected_peers(g, key(c)))[key(c)] == "vnet-c hosts the endpoint"
+
+
 @pytest.mark.parametrize("state", ["Initiated", "Disconnected"])
 def test_a_peering_that_is_not_connected_reaches_nothing(tmp_path: Path, state: str) -> None:
     a = b.vnet("vnet-a", "10.1.0.0/16", {"s": "10.1.1.0/24"})

@@ -69,7 +69,7 @@ def _match_records(g: AuditGraph) -> RecordMatches:
     by_label: dict[str, dict[str, list[str]]] = {}  # shared IP → name prefix → endpoints
     unnamed: dict[str, list[str]] = {}  # shared IP → its endpoints whose names are unknown
     by_fqdn: dict[tuple[str, str], list[str]] = defaultdict(list)
-    zone_names: dict[str, str] = {}  # a zone's name as DNS compares it, cleaned once per zone
+    zone_names = _zone_names(g)
     for k in g.nodes_of_kind("dns_record"):
         label = g.name(k).lower()
         for zone, _ in g.out(k, "record_in"):
@@ -102,6 +102,13 @@ def _match_records(g: AuditGraph) -> RecordMatches:
     out.endpoints_of, out.records_of = dict(endpoints_of), dict(records_of)
     out.by_fqdn = dict(by_fqdn)
     return out
+
+
+def _zone_names(g: AuditGraph) -> dict[str, str]:
+    """Zone → its name as DNS compares it, cleaned once per zone in a scan (the records'
+    pass and every endpoint's expected zones read it)."""
+    found: dict[str, str] = memoized(g, ("dns_zone_names",), dict)
+    return found
 
 
 def _index_shared(g: AuditGraph, candidates: list[str]) -> tuple[dict[str, list[str]], list[str]]:
@@ -192,17 +199,24 @@ def expected_zones(g: AuditGraph, k: str) -> Answer:
         return zones
     if not zones:
         return []
-    used = {name.strip().lower().rstrip("."): name for name in map(g.name, zones)}  # DNS names
+    clean = _zone_names(g)
+    used: dict[str, str] = {}  # DNS name → the zone (the last of a name, as printed)
+    for z in zones:
+        low = clean.get(z)
+        if low is None:
+            low = clean[z] = _clean(g.name(z))
+        used[low] = z
     items: list[Item] = []
     needed: set[str] = set()
     table = CLOUDS[g.estate.cloud].zones
     for target, attrs in g.out(k, "targets"):
         target_name = g.name(target)
         for gid in attrs.get("group_ids") or []:
-            if gid.lower() not in table:
+            low_gid = gid.lower()
+            if low_gid not in table:
                 items.append(
                     Item(
-                        key=f"{gid.lower()}:?",
+                        key=f"{low_gid}:?",
                         unknown=(
                             f"group id {gid} is not one this tool knows the DNS zone names of "
                             f"in the {g.estate.cloud} cloud"
@@ -210,16 +224,16 @@ def expected_zones(g: AuditGraph, k: str) -> Answer:
                     )
                 )
                 continue
-            zones = table[gid.lower()]
+            zones = table[low_gid]
             needed.update(zones)
-            if gid.lower() in ANY_ZONE_OF:  # alternatives: those in use, else one of them
+            if low_gid in ANY_ZONE_OF:  # alternatives: those in use, else one of them
                 zones = tuple(z for z in zones if z in used) or (" or ".join(zones),)
             for zone in zones:
                 ok = zone in used
                 problem = "" if ok else f"group id {gid} needs zone {zone}, not configured"
                 items.append(
                     Item(
-                        key=f"{gid.lower()}:{zone}",
+                        key=f"{low_gid}:{zone}",
                         extra={
                             "group_id": gid,
                             "zone": zone,
@@ -236,7 +250,7 @@ def expected_zones(g: AuditGraph, k: str) -> Answer:
             sorted({gid for _, a in g.out(k, "targets") for gid in a.get("group_ids") or []})
         )
         for low in unexpected:
-            name = used[low]
+            name = g.name(used[low])
             items.append(
                 Item(
                     key=f"unexpected:{low}",
@@ -330,11 +344,16 @@ def required_links(g: AuditGraph, zone: str) -> Answer:
         if rec in ambiguous:
             undecided.append(rec)
 
+    links: dict[str, bool] = {}
+
     def linked(target: str) -> bool:
         """A link to the target in state Completed: asked of the few targets the zone's
-        clients need, not of every link of a zone linked to thousands of VNets."""
-        attrs = g.edge(zone, target, "linked_to")
-        return attrs is not None and _completed(attrs.get("state"))
+        clients need, not of every link of a zone linked to thousands of VNets; once each."""
+        found = links.get(target)
+        if found is None:
+            attrs = g.edge(zone, target, "linked_to")
+            found = links[target] = attrs is not None and _completed(attrs.get("state"))
+        return found
 
     needs: dict[str, _Need] = {}  # target key → what the zone's clients need of it
 

@@ -562,13 +562,17 @@ class _Context:
     def __init__(self, g: AuditGraph) -> None:
         self.bad = _unreadable_links(g)
         self.decisions = _decisions(g)
-        self._lookups: dict[tuple[str, str], tuple[str | None, list[str]] | str] = {}
+        # (zone, name) → what the zone holds for the name (``zone_lookup``); once the zone's
+        # answer is known private, (record, address, expected IPs, the record's short name)
+        # instead: that answer holds for every VNet that asks, its parts read once
+        self._lookups: dict[tuple[str, str], Any] = {}
         self._by_name: dict[str, dict[str, tuple[str, ...]]] | None = None
         self._short: dict[str, str] = {}
         self._plain: dict[str, bool] = {}
         self._azure: dict[str, tuple[str]] = {}
         self._zone_head: dict[str, tuple[str, ...]] = {}
         self._setups: dict[str, Setups] = {}
+        self._vnet_names: dict[str, str] = {}
 
     def setups(self, g: AuditGraph, vnet: str) -> Setups:
         """The DNS set-ups of a VNet's clients (``resolver_configs``), read once per VNet
@@ -607,7 +611,10 @@ class _Context:
 
     def linked(self, g: AuditGraph, zone: str, vnet: str) -> tuple[str, ...]:
         """The parts of "zone Z (id) is linked to VNet V": strings the graph holds, the
-        zone's read once per zone."""
+        zone's read once per zone and the VNet's once per VNet."""
+        return (*self.head(g, zone), self.vnet_name(g, vnet))
+
+    def head(self, g: AuditGraph, zone: str) -> tuple[str, ...]:
         head = self._zone_head.get(zone)
         if head is None:
             head = self._zone_head[zone] = (
@@ -617,14 +624,24 @@ class _Context:
                 g.display_id(zone),
                 ") is linked to VNet ",
             )
-        return (*head, g.name(vnet))
+        return head
 
-    def lookup(self, g: AuditGraph, zone: str, name: str) -> tuple[str | None, list[str]] | str:
+    def vnet_name(self, g: AuditGraph, vnet: str) -> str:
+        found = self._vnet_names.get(vnet)
+        if found is None:
+            found = self._vnet_names[vnet] = g.name(vnet)
+        return found
+
+    def lookup(self, g: AuditGraph, zone: str, name: str) -> Any:
+        """``zone_lookup``, or the private answer's parts (a 4-tuple) once known."""
         key = (zone, name)
         found = self._lookups.get(key)
         if found is None:
             found = self._lookups[key] = zone_lookup(g, zone, name)
         return found
+
+    def private(self, zone: str, name: str, parts: tuple[str, str, tuple[str, ...], str]) -> None:
+        self._lookups[(zone, name)] = parts
 
     def short(self, record: str) -> str:
         found = self._short.get(record)
@@ -841,8 +858,31 @@ def _zone_answer(
             )
         return None
     zone, attrs = best
-    linked = ctx.linked(g, zone, vnet)
     found = ctx.lookup(g, zone, name)
+    if found.__class__ is tuple and len(found) == 4:  # the common answer, read before
+        record, address, expected, short = found
+        return DnsAnswer(
+            PRIVATE,
+            chain,
+            RECORD,
+            address,
+            expected,
+            zone,
+            record,
+            vnet,
+            None,
+            None,
+            None,
+            (
+                *ctx.head(g, zone),
+                ctx.vnet_name(g, vnet),
+                ": A record ",
+                short,
+                " answers ",
+                address,
+            ),
+        )
+    linked = ctx.linked(g, zone, vnet)
     if isinstance(found, str):
         return replace(
             _unknown(chain, found, verdict="".join((*linked, ": ", found))), zone=zone, asked=vnet
@@ -934,10 +974,12 @@ def _zone_answer(
             asked=vnet,
         )
     address = ips[0]
+    short = ctx.short(record)
+    ctx.private(zone, name, (record, address, expected, short))
     return DnsAnswer(
         PRIVATE,
         chain,
-        last=(*linked, ": A record ", ctx.short(record), " answers ", address),
+        last=(*linked, ": A record ", short, " answers ", address),
         cause=RECORD,
         address=address,
         expected=expected,
@@ -1238,6 +1280,7 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
             )
             continue
         label, setups = ctx.setups(g, client)
+        plain = ctx.plain(g, client)  # no ruleset: the zones linked to it decide
         for nic, who, ips, chain in setups:
             if not names:  # names unknown: route the names of the zones it registers in
                 for zone_name in zones_routed:
@@ -1249,6 +1292,14 @@ def _endpoint_clients(g: AuditGraph, pe: str) -> list[ClientAnswer]:
             for name, looked_up in asked:
                 if chain is None:
                     answers = tuple(resolve(g, name, client, ips, who))
+                elif plain:  # _azure_answers' first path, inline: one call per answer less
+                    for n in looked_up:
+                        found = _zone_answer(g, ctx, client, n, chain)
+                        if found is not None:
+                            answers = (found,)
+                            break
+                    else:
+                        answers = (_no_zone(g, client, looked_up, chain),)
                 else:
                     answers = _azure_answers(g, ctx, client, looked_up, chain)
                 out.append(ClientAnswer(client, label, who, nic, path, name, answers))

@@ -39,20 +39,29 @@ if TYPE_CHECKING:
 def connected_peers(g: AuditGraph, vnet: str) -> list[tuple[str, str]]:
     """VNets whose clients reach resources in ``vnet``: the VNet itself and every VNet
     peered with it in state Connected with VNet access allowed (one hop). → (vnet, why),
-    sorted by key."""
+    sorted by key. Held in one estate-wide table, not per VNet: the DNS relations and the
+    NSG checks of other resource types ask the same VNets again (a per-node answer is
+    dropped between types)."""
+    table: dict[str, list[tuple[str, str]]] = memoized(g, ("connected_peers",), dict)
+    found = table.get(vnet)
+    if found is None:
+        found = table[vnet] = _connected_peers(g, vnet)
+    return found
 
-    def compute() -> list[tuple[str, str]]:
-        found: dict[str, str] = {vnet: f"{g.name(vnet)} hosts the endpoint"}
-        for other, attrs in [*g.out(vnet, "peers_with"), *g.into(vnet, "peers_with")]:
-            if other == vnet or str(attrs.get("state", "")).lower() != "connected":
-                continue
-            if attrs.get("allow_vnet_access") is False:
-                continue
-            found.setdefault(other, f"{g.name(other)} is peered with {g.name(vnet)} (Connected)")
-        return sorted(found.items())
 
-    result: list[tuple[str, str]] = memoized(g, ("connected_peers", vnet), compute)
-    return result
+def _connected_peers(g: AuditGraph, vnet: str) -> list[tuple[str, str]]:
+    vnet_name = g.name(vnet)
+    found: dict[str, str] = {vnet: f"{vnet_name} hosts the endpoint"}
+    for other, attrs in [*g.out(vnet, "peers_with"), *g.into(vnet, "peers_with")]:
+        if other == vnet or other in found:
+            continue
+        state = attrs.get("state", "")
+        if state != "Connected" and str(state).lower() != "connected":
+            continue
+        if attrs.get("allow_vnet_access") is False:
+            continue
+        found[other] = f"{g.name(other)} is peered with {vnet_name} (Connected)"
+    return sorted(found.items())
 
 
 @relation("peerings", "vnet", fields=("remote_seen", "reverse", "effect"), edge="peers_with")
