@@ -104,6 +104,8 @@ class Estate:
     _also: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _raw_holds: set[str] = field(default_factory=set, repr=False)
     _by_address: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    # collection -> whether every input holds it (``holds``); reset by ``add``
+    _held_everywhere: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, path: str, fmt: str, reading: Reading) -> Source:
         """Merge one input's rows and what it says about itself; a row that cannot be keyed
@@ -114,7 +116,7 @@ class Estate:
         # seen before was checked then (types repeat: a few dozen in 100k rows)
         lowered: dict[str, tuple[str, str]] = {}
         shared: dict[str, str] = {}
-        rows, types, key_of = self.rows, self.types, arm.key
+        rows, types = self.rows, self.types
         for i, r in enumerate(reading.rows):
             if not isinstance(r, dict):
                 raise InputError(named, f"{where} {i} is {describe(r)}, expected an object")
@@ -142,7 +144,7 @@ class Estate:
                     one = shared.setdefault(value, value)
                     if one is not value:
                         r[name] = one
-            k = key_of(rid)
+            k = rid.strip().rstrip("/").lower()  # arm.key, inline (a call per row)
             existing = rows.get(k)
             if existing is None:
                 rows[k] = r
@@ -170,6 +172,7 @@ class Estate:
         for rid, origin in reading.origins.items():
             self.origins.setdefault(arm.key(rid), origin)
         self._by_address = None
+        self._held_everywhere.clear()
         self.sources.append(source)
         return source
 
@@ -211,12 +214,22 @@ class Estate:
         the whole estate."""
         if collection in self._raw_holds:
             return True
+        everywhere = self._held_everywhere.get(collection)
+        if everywhere is None:  # once per collection (rules ask per resource, ~20k times)
+            everywhere = self._held_everywhere[collection] = all(
+                collection in s.holds for s in self.sources
+            )
+        if everywhere:  # every input holds it: any of the estate's rows is covered
+            return key in self.rows
         origin = self._origin.get(key)
         if origin is None:
             if key not in self.rows:
                 return False
             origin = 0
-        return any(collection in self.sources[i].holds for i in (origin, *self._also.get(key, ())))
+        if collection in self.sources[origin].holds:
+            return True
+        also = self._also.get(key)  # the inputs its duplicates came from
+        return also is not None and any(collection in self.sources[i].holds for i in also)
 
     def type_counts(self) -> Counter[str]:
         return Counter(self.types.values())
@@ -226,11 +239,20 @@ class Estate:
         that is not in the estate can be taken to be gone."""
         found: set[str | None] = set()
         prefix = "/subscriptions/"
+        # "/subscriptions/<s>/" of a key before (none yet: no str opens with an empty tuple)
+        last: str | tuple[str, ...] = ()
         for key in self.rows:
-            # keys are lower case ARM ids: nearly all open with the subscription, read here
-            # without splitting the whole id; anything else asks ``arm.segment`` as before
+            # keys are lower case ARM ids: nearly all open with the subscription, and rows
+            # of one subscription mostly follow each other: a key that opens as the one
+            # before did names its subscription; others are read here without splitting the
+            # whole id; anything else asks ``arm.segment`` as before
+            if key.startswith(last):
+                continue
             if key.startswith(prefix):
-                found.add(key[15:].partition("/")[0])
+                sub, slash, _ = key[15:].partition("/")
+                found.add(sub)
+                if slash:
+                    last = f"{prefix}{sub}/"
             else:
                 found.add(arm.segment(key, "subscriptions"))
         return sorted(s for s in found if s)

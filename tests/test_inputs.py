@@ -455,3 +455,48 @@ def test_what_an_estate_holds_is_judged_per_input() -> None:
     assert estate.holds(b, "gateways") and not estate.holds(b, "computes")
     assert estate.holds(both, "computes") and estate.holds(both, "gateways")
     assert not estate.holds(a.replace("/a", "/elsewhere"), "computes")
+
+
+def test_a_collection_every_input_holds_covers_every_row_until_an_input_lacks_it() -> None:
+    """``holds`` remembers which collections every input holds; an input added later
+    without one makes its own rows short of it (the remembered answer is dropped)."""
+    from auditor.estate import Reading
+
+    def row(name: str) -> dict[str, Any]:
+        rid = f"/subscriptions/s/resourceGroups/rg/providers/microsoft.network/vnets/{name}"
+        return {"id": rid, "type": "Microsoft.Network/vnets"}
+
+    def key(name: str) -> str:
+        return f"/subscriptions/s/resourcegroups/rg/providers/microsoft.network/vnets/{name}"
+
+    estate = inputs.Estate()
+    estate.add("a.json", "snapshot", Reading([row("a")], collections=["computes", "gateways"]))
+    estate.add("b.json", "snapshot", Reading([row("b")], collections=["computes"]))
+    assert estate.holds(key("a"), "computes") and estate.holds(key("b"), "computes")
+    assert not estate.holds(key("elsewhere"), "computes")
+    assert estate.holds(key("a"), "gateways") and not estate.holds(key("b"), "gateways")
+    estate.add("c.json", "snapshot", Reading([row("c"), row("b")], collections=["gateways"]))
+    assert estate.holds(key("a"), "computes") and not estate.holds(key("c"), "computes")
+    assert estate.holds(key("c"), "gateways") and estate.holds(key("a"), "gateways")
+    assert estate.holds(key("b"), "gateways")  # by its duplicate's input
+
+
+def test_subscriptions_of_keys_that_share_a_subscription_prefix() -> None:
+    """A key that opens as the one before names that one's subscription; a subscription
+    whose name extends another's is still its own."""
+    from auditor.estate import Estate
+
+    estate = Estate()
+    for k in (
+        "/subscriptions/s1/rg/a",
+        "/subscriptions/s1/rg/b",
+        "/subscriptions/s10/rg/a",
+        "/subscriptions/s1",
+        "/subscriptions/s1x",
+        "/subscriptions/s1/rg/c",
+        "/other/subscriptions/s2/x",
+        "/subscriptions/s3/",
+        "/subscriptions/s3/x",
+    ):
+        estate.rows[k] = {}
+    assert estate.subscriptions() == ["s1", "s10", "s1x", "s2", "s3"]
