@@ -84,6 +84,36 @@ def test_index_order_when_a_sources_edges_interleave_kinds() -> None:
     assert g.edge(a, c, "x") == {} and g.edge(c, b, "y") == {"n": 3}
 
 
+def test_incoming_edges_of_a_kind_no_relation_asks_are_indexed_on_the_first_ask() -> None:
+    """An edge kind in ``_INTO_ON_ASK`` has no incoming index until ``into`` asks it; then
+    it answers as the build's index would (networkx's order: by source node)."""
+    g = reference_graph()
+    a, b, c, d = list(g.nodes())[:4]
+    lazy = sorted(graph._INTO_ON_ASK)
+    g._edges.clear()
+    for src, dst, kind, attrs in (
+        (d, b, lazy[0], {}),
+        (a, b, lazy[0], {"n": 1}),
+        (c, b, lazy[0], {}),
+        (a, c, lazy[0], {}),
+        (c, b, "x", {}),
+        (a, b, "x", {}),
+    ):
+        g._link(src, dst, kind, **attrs)
+    g._nx = None
+    g._index_edges()
+    assert not set(lazy) & set(g._in)
+    assert list(g.into(b, lazy[0])) == [(a, {"n": 1}), (c, {}), (d, {})]
+    assert [s for s, _ in g.into(c, lazy[0])] == [a]
+    assert list(g.into(a, lazy[0])) == [] and list(g.into(b, lazy[1])) == []
+    assert [s for s, _ in g.into(b, "x")] == [a, c]
+    _assert_index_order(g)
+    reference = reference_graph()
+    for kind in lazy:  # on the reference estate too, where it holds edges of these kinds
+        assert kind not in reference._in
+    _assert_index_order(reference)
+
+
 def test_the_builder_uses_only_networkx_public_api() -> None:
     """networkx's private adjacency (``_succ``, ``_node``, ``_clear_cache``) changes
     between releases: the oldest networkx the package allows crashed on it."""
