@@ -116,7 +116,7 @@ class Estate:
         # seen before was checked then (types repeat: a few dozen in 100k rows)
         lowered: dict[str, tuple[str, str]] = {}
         shared: dict[str, str] = {}
-        rows, types = self.rows, self.types
+        rows, types, key_of = self.rows, self.types, arm.key
         for i, r in enumerate(reading.rows):
             if not isinstance(r, dict):
                 raise InputError(named, f"{where} {i} is {describe(r)}, expected an object")
@@ -144,7 +144,7 @@ class Estate:
                     one = shared.setdefault(value, value)
                     if one is not value:
                         r[name] = one
-            k = rid.strip().rstrip("/").lower()  # arm.key, inline (a call per row)
+            k = key_of(rid)
             existing = rows.get(k)
             if existing is None:
                 rows[k] = r
