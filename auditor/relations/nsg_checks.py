@@ -214,7 +214,9 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
         }
         why = None if reached or not unknown else "; ".join(dict.fromkeys(unknown))
         items.append(Item(key=key, extra=extra, unknown=why))
-    if gate("Tcp", EVERY_TCP_PORT) and (_ports_named(own.rules) >= MAX_PORT - FEW_CLOSED):
+    if gate("Tcp", EVERY_TCP_PORT) and (
+        _ports_named(own.rules, gate.vnet_may_hold_internet()) >= MAX_PORT - FEW_CLOSED
+    ):
         items.append(_all_ports(g, k, places))
     return items
 
@@ -223,17 +225,17 @@ EVERY_TCP_PORT = ((1, MAX_PORT),)
 
 
 @lru_cache(maxsize=4096)
-def _ports_named(rules: tuple[SecurityRule, ...]) -> int:
+def _ports_named(rules: tuple[SecurityRule, ...], vnet_public: bool) -> int:
     """How many of ports 1-65535 the TCP Allow rules that may admit internet addresses
-    name at all (VirtualNetwork and AzureLoadBalancer hold none of the internet as a whole).
+    name at all (AzureLoadBalancer holds none of the internet; VirtualNetwork none unless
+    ``vnet_public``: a VNet's space, or a peer's that is not known, may be public).
     Cached per rule content (NSGs share their rule tuples)."""
+    inert = ("azureloadbalancer",) if vnet_public else ("virtualnetwork", "azureloadbalancer")
     got: tuple[tuple[int, int], ...] = ()
     for r in rules:
         if r.access != "Allow" or r.protocol not in ("*", "Tcp"):
             continue
-        if r.source_asg_ids or any(
-            s.lower() not in ("virtualnetwork", "azureloadbalancer") for s in r.sources
-        ):
+        if r.source_asg_ids or any(s.lower() not in inert for s in r.sources):
             got = arith.union(got, r.ports)
     return sum(min(hi, MAX_PORT) - max(lo, 1) + 1 for lo, hi in got if hi >= 1)
 

@@ -626,10 +626,14 @@ def _ordered(
 
 @dataclass(frozen=True)
 class Space:
-    """A VNet's ``VirtualNetwork`` tag: the addresses known, and why more may belong."""
+    """A VNet's ``VirtualNetwork`` tag: the addresses known, why more may belong, and where
+    those may lie (``doubt``): anywhere for a peer whose space is not known (a VNet's space
+    may be any prefix, public ones too); the private space for a VNet that is not known,
+    whose NSG is judged as one on its own (:data:`UNATTACHED`)."""
 
     known: Intervals
     missing: tuple[str, ...] = ()
+    doubt: Intervals = EVERY_ADDRESS
 
 
 def _address_space(row: dict[str, Any]) -> list[str] | None:
@@ -644,7 +648,7 @@ def virtual_network(g: AuditGraph, vnet: str | None) -> Space:
     """The ``VirtualNetwork`` tag of NSGs evaluated in ``vnet``: its space plus the spaces of
     the VNets directly peered with it (Connected, VNet access allowed)."""
     if vnet is None:
-        return Space((), ("the VNet is not known",))
+        return Space((), ("the VNet is not known",), PRIVATE)
 
     def compute() -> Space:
         spans, missing = _peer_spans(g, vnet, False)
@@ -808,6 +812,12 @@ class InternetGate:
                     got = arith.union(got, public)
             self._public = got
         return self._public
+
+    def vnet_may_hold_internet(self) -> bool:
+        """Whether the VNets' VirtualNetwork tags may hold internet addresses: some of them
+        are public, or a peer's space is not known (it may be any prefix). With no VNet
+        known, no: the evaluator takes the tag as the private space (``Space.doubt``)."""
+        return bool(self._vnets) and self._vnet_public() != ()
 
     def __call__(self, protocol: str | None = None, ports: Intervals | None = None) -> bool:
         wide, got, vnet = _internet_reach(self._rules, self._side, protocol, ports)
@@ -1106,9 +1116,12 @@ def _prefix_set(
                 a for a, bound in side.nodes if bound and arith.covers(ctx.known, bound)
             )
             out = out | Addrs(ctx.known, atoms=nodes)
-            outside = difference(intersection(probe, PRIVATE), ctx.known)
+            # a peer whose space is not known may hold any address outside the known
+            # space, public ones too (Space.doubt): the tag may then name the internet,
+            # as may_name_internet says
             if ctx.missing and (
-                outside or any(not arith.covers(ctx.known, b) for _, b in side.nodes)
+                difference(intersection(probe, ctx.doubt), ctx.known)
+                or any(not arith.covers(ctx.known, b) for _, b in side.nodes)
             ):
                 unsure = unsure or (
                     f"whether {side_name(side)} is in VirtualNetwork is unknown: "
