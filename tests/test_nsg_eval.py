@@ -794,3 +794,32 @@ def test_a_tag_allow_behind_an_internet_allow_is_not_reported_but_a_tag_deny_is(
         )
     )
     assert [(s.rule.name, s.by_allow) for s in found] == [("deny-cloud", True)]
+
+
+def test_the_quick_test_of_virtual_network_agrees_when_its_space_may_be_public() -> None:
+    """``surely_allowed`` for a flow from the VirtualNetwork tag: a Deny of the internet
+    before the Allow of VirtualNetwork may hold part of the tag when a peer's space is not
+    known, or the VNet's is public — the quick test then defers to flow(): unknown while a
+    peer's space is (the tag holds more than the known spaces), else flow's answer (the
+    Allow names every address of the tag: allowed, as for the internet)."""
+    from auditor.relations.nsg_eval import surely_allowed
+
+    rules = (
+        R("deny-internet", 100, "Deny", src="Internet", protocol="*"),
+        R("allow-vnet", 200, src="VirtualNetwork", ports="8080"),
+    )
+    vnet = Endpoint.tag("VirtualNetwork")
+    g, sub, _ = _peered_outside(*rules)
+    assert not surely_allowed(g, sub, vnet, "Inbound", "Tcp", 8080)
+    assert flow(g, vnet, Endpoint.node(sub), "Tcp", 8080).access == "Unknown"
+    public = n.vnet("vnet-a", "10.0.0.0/16", {"snet-a": ("10.0.1.0/24", "nsg-sub")})
+    public["properties"]["addressSpace"]["addressPrefixes"].append("20.0.0.0/16")
+    private = n.vnet("vnet-a", "10.0.0.0/16", {"snet-a": ("10.0.1.0/24", "nsg-sub")})
+    for row, sure in ((public, False), (private, True)):
+        g = graph([row, n.nsg("nsg-sub", *rules)])
+        sub = arm.key(row["properties"]["subnets"][0]["id"])
+        assert surely_allowed(g, sub, vnet, "Inbound", "Tcp", 8080) is sure
+        assert flow(g, vnet, Endpoint.node(sub), "Tcp", 8080).access == "Allow"
+    # a rule naming only the known space does not name the tag while a peer's is unknown
+    g, sub, _ = _peered_outside(R("allow-known", 100, src="10.0.0.0/16", ports="8080"))
+    assert flow(g, vnet, Endpoint.node(sub), "Tcp", 8080).access == "Unknown"

@@ -33,6 +33,7 @@ from .nsg_eval import (
     Step,
     Verdict,
     flow,
+    is_virtual_network,
     level_surely_allows,
     may_name_internet,
     may_name_internet_alone,
@@ -43,6 +44,7 @@ from .nsg_eval import (
     parse_prefix,
     surely_allowed,
     surely_rules,
+    vnet_may_hold_internet,
     vnet_of,
 )
 from .nsg_shadow import shadowed
@@ -758,14 +760,22 @@ def _surely(g: AuditGraph, subnet: str, needs: tuple[Need, ...]) -> tuple[bool, 
     table: dict[Any, Any] | None = g.memo.get(_SURELY)
     if table is None:
         table = g.memo[_SURELY] = {}
+    public = vnet_may_hold_internet(g, subnet)  # a VirtualNetwork peer may be public
     # ids of shared objects the entry holds: none is reused while it lives
-    key = (id(needs), *((d, *map(id, rules)) for d, rules in at.items()))
+    key = (id(needs), public, *((d, *map(id, rules)) for d, rules in at.items()))
     found = table.get(key)
     if found is None:
         found = table[key] = (
             tuple(
                 all(
-                    level_surely_allows(rules, _peer(n.peer), n.direction, n.protocol, n.port)
+                    level_surely_allows(
+                        rules,
+                        _peer(n.peer),
+                        n.direction,
+                        n.protocol,
+                        n.port,
+                        public and is_virtual_network(_peer(n.peer)),
+                    )
                     for rules in at[n.direction]
                 )
                 for n in needs

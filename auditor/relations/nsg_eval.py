@@ -902,9 +902,24 @@ def surely_allowed(
     that surely matches the whole flow and allows it comes before any Deny that could match
     it. False means "ask :func:`flow`", never "denied"."""
     at = surely_rules(g, node, direction)
-    return at is not None and all(
-        level_surely_allows(rules, remote, direction, protocol, port) for rules in at
+    if at is None:
+        return False
+    public = is_virtual_network(remote) and vnet_may_hold_internet(g, node)
+    return all(
+        level_surely_allows(rules, remote, direction, protocol, port, public) for rules in at
     )
+
+
+def is_virtual_network(ep: Endpoint) -> bool:
+    return ep.kind == "tag" and ep.value.lower() == "virtualnetwork"
+
+
+def vnet_may_hold_internet(g: AuditGraph, node: str) -> bool:
+    """Whether the VirtualNetwork tag of NSGs at a NIC or subnet may hold internet
+    addresses: its VNet's or a peer's space is public, or a peer's is not known. A VNet
+    that is not known is taken as the private space (``Space.doubt``)."""
+    vnet = vnet_of(g, node)
+    return vnet is not None and _public_in_vnet(g, vnet) != ()
 
 
 def surely_rules(
@@ -929,8 +944,15 @@ def surely_rules(
 
 @lru_cache(maxsize=65536)
 def level_surely_allows(
-    rules: tuple[SecurityRule, ...], remote: Endpoint, direction: str, protocol: str, port: int
+    rules: tuple[SecurityRule, ...],
+    remote: Endpoint,
+    direction: str,
+    protocol: str,
+    port: int,
+    vnet_public: bool = False,
 ) -> bool:
+    """One NSG's part of :func:`surely_allowed`; ``vnet_public``: the remote VirtualNetwork
+    tag may hold internet addresses (:func:`vnet_may_hold_internet`)."""
     for r in rules:
         if not protocol_matches(r, protocol) or not _inside(r.ports, port):
             continue
@@ -942,7 +964,7 @@ def level_surely_allows(
             if direction == INBOUND
             else (r.source_asg_ids, r.destination_asg_ids)
         )
-        could, sure = _remote_match(remote_side, remote_asgs, remote)
+        could, sure = _remote_match(remote_side, remote_asgs, remote, vnet_public)
         if not could:
             continue
         if r.access == "Deny":
@@ -956,10 +978,11 @@ def level_surely_allows(
 
 
 def _remote_match(
-    prefixes: tuple[str, ...], asgs: tuple[str, ...], remote: Endpoint
+    prefixes: tuple[str, ...], asgs: tuple[str, ...], remote: Endpoint, vnet_public: bool = False
 ) -> tuple[bool, bool]:
     """(could match some of the remote endpoint, surely matches all of it), in the
-    evaluator's model of tags and the internet."""
+    evaluator's model of tags and the internet: with ``vnet_public``, the internet and
+    service tags may hold part of a remote VirtualNetwork."""
     kind = remote.kind
     tag = remote.value.lower() if kind == "tag" else ""
     if kind == "tag" and tag == "internet":
@@ -982,7 +1005,7 @@ def _remote_match(
         elif kind == "tag" and tag == "virtualnetwork":
             if low == "virtualnetwork":
                 return True, True
-            could = could or iv is not None
+            could = could or iv is not None or (vnet_public and low != "azureloadbalancer")
         elif kind == "tag":
             if low == "internet" or low == tag or tag.startswith(low + "."):
                 return True, True
@@ -1027,7 +1050,7 @@ def _side(g: AuditGraph, ep: Endpoint, ctx: Space) -> Side:
         if low in ("*", "any"):
             return Side((Part(EVERY_ADDRESS),))
         if low == "virtualnetwork":
-            if not ctx.known:
+            if ctx.missing or not ctx.known:  # the tag holds more than the known spaces
                 return Side((), unknown=ctx.missing or ("the VirtualNetwork space is empty",))
             return Side((Part(ctx.known),))
         if low == "azureloadbalancer":
