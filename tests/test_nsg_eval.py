@@ -318,11 +318,79 @@ def test_a_peer_outside_the_estate_counts_by_its_remote_address_space_or_is_unkn
         g = graph(rows)
         v = flow(g, Endpoint.ip("10.9.1.1"), Endpoint.node(arm.key(rows[-1]["id"])), "Tcp", 22)
         assert v.access == access, v
-        # the internet is public: an unknown peer's (private) space never holds it
-        assert (
-            flow(g, Endpoint.internet(), Endpoint.node(arm.key(rows[-1]["id"])), "Tcp", 22).access
-            == "Deny"
-        )
+        # a VNet's space may be any prefix, public ones too: while a peer's space is unknown,
+        # whether the internet lies in VirtualNetwork is unknown; known, it does not here
+        v = flow(g, Endpoint.internet(), Endpoint.node(arm.key(rows[-1]["id"])), "Tcp", 22)
+        assert v.access == ("Deny" if space else "Unknown"), v
+
+
+def _peered_outside(*rules: dict[str, Any]) -> tuple[Any, str, str]:
+    """vnet-a 10.0.0.0/16, Connected to vnet-far whose row and space are not in the estate;
+    nsg-sub (the given rules) on snet-a with nic-a 10.0.1.4. → (graph, subnet, NIC)."""
+    remote = b.rid("rg-x", "Microsoft.Network/virtualNetworks/vnet-far")
+    a = n.vnet("vnet-a", "10.0.0.0/16", {"snet-a": ("10.0.1.0/24", "nsg-sub")})
+    b.peering(a, remote)
+    sid = a["properties"]["subnets"][0]["id"]
+    rows = [a, n.nsg("nsg-sub", *rules), n.nic("nic-a", sid, "10.0.1.4")]
+    return graph(rows), arm.key(sid), arm.key(rows[-1]["id"])
+
+
+def test_virtual_network_with_a_peer_of_unknown_space_may_hold_the_internet() -> None:
+    """A peer's space may be public: the only rule allowing VirtualNetwork leaves a flow with
+    the internet (or a public address) unknown, naming the peer — inbound and outbound, for
+    flow and for open ports — never denied; the quick gate says the same."""
+    from auditor.relations.nsg_eval import may_name_internet, nsg_rules, open_ports_out
+
+    g, sub, nic = _peered_outside(
+        R("allow-vnet-ssh", 4000, src="VirtualNetwork", ports="22"),
+        R("deny-rest", 4090, "Deny", protocol="*"),  # else AllowVnetInBound opens every port
+    )
+    for src in (Endpoint.internet(), Endpoint.ip("20.1.2.3")):
+        v = flow(g, src, Endpoint.node(nic), "Tcp", 22)
+        assert v.access == "Unknown", v
+        assert "the address space of VNet vnet-far is not in the estate" in v.reasons[0]
+    assert flow(g, Endpoint.internet(), Endpoint.node(nic), "Tcp", 80).access == "Deny"
+    got = open_ports(g, Endpoint.internet(), sub, "Tcp")
+    assert got.intervals == () and got.unknown, got
+    assert flow(g, Endpoint.ip("10.0.9.9"), Endpoint.node(nic), "Tcp", 22).access == "Allow"
+    nsg = arm.key(n.nsg("nsg-sub")["id"])
+    assert may_name_internet(g, nsg_rules(g, nsg, "Inbound").rules, [g.vnet_of_subnet[sub]])
+    # outbound: a Deny of the internet after an Allow of VirtualNetwork
+    g, sub, nic = _peered_outside(
+        R("allow-vnet", 100, direction="Outbound", dst="VirtualNetwork", ports="443"),
+        R("deny-internet", 200, "Deny", direction="Outbound", dst="Internet", protocol="*"),
+    )
+    v = flow(g, Endpoint.node(nic), Endpoint.internet(), "Tcp", 443)
+    assert v.access == "Unknown" and "vnet-far" in v.reasons[0], v
+    assert flow(g, Endpoint.node(nic), Endpoint.internet(), "Tcp", 80).access == "Deny"
+    out = open_ports_out(g, sub, Endpoint.internet(), "Tcp")
+    assert out.intervals == () and out.unknown, out
+    rules = nsg_rules(g, arm.key(n.nsg("nsg-sub")["id"]), "Outbound").rules
+    assert may_name_internet(g, rules, [g.vnet_of_subnet[sub]], "destination")
+
+
+def test_internet_admits_with_a_peer_of_unknown_space_is_unknown_not_a_pass() -> None:
+    """MLA-NSG-002's relation: SSH allowed from VirtualNetwork only, in a VNet peered with one
+    whose space is not known, is not evaluated (the peer named), never closed."""
+    from auditor.relations import RELATIONS
+
+    g, _, _ = _peered_outside(
+        R("allow-vnet-ssh", 4000, src="VirtualNetwork", ports="22"),
+        R("deny-rest", 4090, "Deny", protocol="*"),
+    )
+    got = RELATIONS["internet_admits"].fn(g, arm.key(n.nsg("nsg-sub")["id"]))
+    assert isinstance(got, list)
+    by_key = {i.key: i for i in got}
+    ssh = by_key["ssh/22"]
+    assert ssh.unknown and "vnet-far is not in the estate" in ssh.unknown, ssh
+    assert not any(i.extra["access"] == "Allow" for i in got), got
+    # the default AllowVnetInBound could open RDP too, but deny-rest comes first
+    assert by_key["rdp/3389"].extra["access"] == "Deny" and not by_key["rdp/3389"].unknown
+    # without deny-rest, AllowVnetInBound leaves every port unknown: no port passes
+    g, _, _ = _peered_outside(R("allow-vnet-ssh", 4000, src="VirtualNetwork", ports="22"))
+    got = RELATIONS["internet_admits"].fn(g, arm.key(n.nsg("nsg-sub")["id"]))
+    assert isinstance(got, list) and {i.key for i in got} >= {"ssh/22", "rdp/3389", "tcp/all"}
+    assert all(i.unknown and i.extra["access"] == "Deny" for i in got), got
 
 
 def test_application_security_groups_hold_the_nics_that_name_them() -> None:
@@ -726,3 +794,32 @@ def test_a_tag_allow_behind_an_internet_allow_is_not_reported_but_a_tag_deny_is(
         )
     )
     assert [(s.rule.name, s.by_allow) for s in found] == [("deny-cloud", True)]
+
+
+def test_the_quick_test_of_virtual_network_agrees_when_its_space_may_be_public() -> None:
+    """``surely_allowed`` for a flow from the VirtualNetwork tag: a Deny of the internet
+    before the Allow of VirtualNetwork may hold part of the tag when a peer's space is not
+    known, or the VNet's is public — the quick test then defers to flow(): unknown while a
+    peer's space is (the tag holds more than the known spaces), else flow's answer (the
+    Allow names every address of the tag: allowed, as for the internet)."""
+    from auditor.relations.nsg_eval import surely_allowed
+
+    rules = (
+        R("deny-internet", 100, "Deny", src="Internet", protocol="*"),
+        R("allow-vnet", 200, src="VirtualNetwork", ports="8080"),
+    )
+    vnet = Endpoint.tag("VirtualNetwork")
+    g, sub, _ = _peered_outside(*rules)
+    assert not surely_allowed(g, sub, vnet, "Inbound", "Tcp", 8080)
+    assert flow(g, vnet, Endpoint.node(sub), "Tcp", 8080).access == "Unknown"
+    public = n.vnet("vnet-a", "10.0.0.0/16", {"snet-a": ("10.0.1.0/24", "nsg-sub")})
+    public["properties"]["addressSpace"]["addressPrefixes"].append("20.0.0.0/16")
+    private = n.vnet("vnet-a", "10.0.0.0/16", {"snet-a": ("10.0.1.0/24", "nsg-sub")})
+    for row, sure in ((public, False), (private, True)):
+        g = graph([row, n.nsg("nsg-sub", *rules)])
+        sub = arm.key(row["properties"]["subnets"][0]["id"])
+        assert surely_allowed(g, sub, vnet, "Inbound", "Tcp", 8080) is sure
+        assert flow(g, vnet, Endpoint.node(sub), "Tcp", 8080).access == "Allow"
+    # a rule naming only the known space does not name the tag while a peer's is unknown
+    g, sub, _ = _peered_outside(R("allow-known", 100, src="10.0.0.0/16", ports="8080"))
+    assert flow(g, vnet, Endpoint.node(sub), "Tcp", 8080).access == "Unknown"

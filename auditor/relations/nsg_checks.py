@@ -33,6 +33,7 @@ from .nsg_eval import (
     Step,
     Verdict,
     flow,
+    is_virtual_network,
     level_surely_allows,
     may_name_internet,
     may_name_internet_alone,
@@ -43,6 +44,7 @@ from .nsg_eval import (
     parse_prefix,
     surely_allowed,
     surely_rules,
+    vnet_may_hold_internet,
     vnet_of,
 )
 from .nsg_shadow import shadowed
@@ -214,7 +216,9 @@ def internet_admits(g: AuditGraph, k: str) -> Answer:
         }
         why = None if reached or not unknown else "; ".join(dict.fromkeys(unknown))
         items.append(Item(key=key, extra=extra, unknown=why))
-    if gate("Tcp", EVERY_TCP_PORT) and (_ports_named(own.rules) >= MAX_PORT - FEW_CLOSED):
+    if gate("Tcp", EVERY_TCP_PORT) and (
+        _ports_named(own.rules, gate.vnet_may_hold_internet()) >= MAX_PORT - FEW_CLOSED
+    ):
         items.append(_all_ports(g, k, places))
     return items
 
@@ -223,17 +227,17 @@ EVERY_TCP_PORT = ((1, MAX_PORT),)
 
 
 @lru_cache(maxsize=4096)
-def _ports_named(rules: tuple[SecurityRule, ...]) -> int:
+def _ports_named(rules: tuple[SecurityRule, ...], vnet_public: bool) -> int:
     """How many of ports 1-65535 the TCP Allow rules that may admit internet addresses
-    name at all (VirtualNetwork and AzureLoadBalancer hold none of the internet as a whole).
+    name at all (AzureLoadBalancer holds none of the internet; VirtualNetwork none unless
+    ``vnet_public``: a VNet's space, or a peer's that is not known, may be public).
     Cached per rule content (NSGs share their rule tuples)."""
+    inert = ("azureloadbalancer",) if vnet_public else ("virtualnetwork", "azureloadbalancer")
     got: tuple[tuple[int, int], ...] = ()
     for r in rules:
         if r.access != "Allow" or r.protocol not in ("*", "Tcp"):
             continue
-        if r.source_asg_ids or any(
-            s.lower() not in ("virtualnetwork", "azureloadbalancer") for s in r.sources
-        ):
+        if r.source_asg_ids or any(s.lower() not in inert for s in r.sources):
             got = arith.union(got, r.ports)
     return sum(min(hi, MAX_PORT) - max(lo, 1) + 1 for lo, hi in got if hi >= 1)
 
@@ -756,14 +760,22 @@ def _surely(g: AuditGraph, subnet: str, needs: tuple[Need, ...]) -> tuple[bool, 
     table: dict[Any, Any] | None = g.memo.get(_SURELY)
     if table is None:
         table = g.memo[_SURELY] = {}
+    public = vnet_may_hold_internet(g, subnet)  # a VirtualNetwork peer may be public
     # ids of shared objects the entry holds: none is reused while it lives
-    key = (id(needs), *((d, *map(id, rules)) for d, rules in at.items()))
+    key = (id(needs), public, *((d, *map(id, rules)) for d, rules in at.items()))
     found = table.get(key)
     if found is None:
         found = table[key] = (
             tuple(
                 all(
-                    level_surely_allows(rules, _peer(n.peer), n.direction, n.protocol, n.port)
+                    level_surely_allows(
+                        rules,
+                        _peer(n.peer),
+                        n.direction,
+                        n.protocol,
+                        n.port,
+                        public and is_virtual_network(_peer(n.peer)),
+                    )
                     for rules in at[n.direction]
                 )
                 for n in needs

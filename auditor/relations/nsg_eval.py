@@ -626,10 +626,14 @@ def _ordered(
 
 @dataclass(frozen=True)
 class Space:
-    """A VNet's ``VirtualNetwork`` tag: the addresses known, and why more may belong."""
+    """A VNet's ``VirtualNetwork`` tag: the addresses known, why more may belong, and where
+    those may lie (``doubt``): anywhere for a peer whose space is not known (a VNet's space
+    may be any prefix, public ones too); the private space for a VNet that is not known,
+    whose NSG is judged as one on its own (:data:`UNATTACHED`)."""
 
     known: Intervals
     missing: tuple[str, ...] = ()
+    doubt: Intervals = EVERY_ADDRESS
 
 
 def _address_space(row: dict[str, Any]) -> list[str] | None:
@@ -644,7 +648,7 @@ def virtual_network(g: AuditGraph, vnet: str | None) -> Space:
     """The ``VirtualNetwork`` tag of NSGs evaluated in ``vnet``: its space plus the spaces of
     the VNets directly peered with it (Connected, VNet access allowed)."""
     if vnet is None:
-        return Space((), ("the VNet is not known",))
+        return Space((), ("the VNet is not known",), PRIVATE)
 
     def compute() -> Space:
         spans, missing = _peer_spans(g, vnet, False)
@@ -809,6 +813,12 @@ class InternetGate:
             self._public = got
         return self._public
 
+    def vnet_may_hold_internet(self) -> bool:
+        """Whether the VNets' VirtualNetwork tags may hold internet addresses: some of them
+        are public, or a peer's space is not known (it may be any prefix). With no VNet
+        known, no: the evaluator takes the tag as the private space (``Space.doubt``)."""
+        return bool(self._vnets) and self._vnet_public() != ()
+
     def __call__(self, protocol: str | None = None, ports: Intervals | None = None) -> bool:
         wide, got, vnet = _internet_reach(self._rules, self._side, protocol, ports)
         if wide:
@@ -892,9 +902,24 @@ def surely_allowed(
     that surely matches the whole flow and allows it comes before any Deny that could match
     it. False means "ask :func:`flow`", never "denied"."""
     at = surely_rules(g, node, direction)
-    return at is not None and all(
-        level_surely_allows(rules, remote, direction, protocol, port) for rules in at
+    if at is None:
+        return False
+    public = is_virtual_network(remote) and vnet_may_hold_internet(g, node)
+    return all(
+        level_surely_allows(rules, remote, direction, protocol, port, public) for rules in at
     )
+
+
+def is_virtual_network(ep: Endpoint) -> bool:
+    return ep.kind == "tag" and ep.value.lower() == "virtualnetwork"
+
+
+def vnet_may_hold_internet(g: AuditGraph, node: str) -> bool:
+    """Whether the VirtualNetwork tag of NSGs at a NIC or subnet may hold internet
+    addresses: its VNet's or a peer's space is public, or a peer's is not known. A VNet
+    that is not known is taken as the private space (``Space.doubt``)."""
+    vnet = vnet_of(g, node)
+    return vnet is not None and _public_in_vnet(g, vnet) != ()
 
 
 def surely_rules(
@@ -919,8 +944,15 @@ def surely_rules(
 
 @lru_cache(maxsize=65536)
 def level_surely_allows(
-    rules: tuple[SecurityRule, ...], remote: Endpoint, direction: str, protocol: str, port: int
+    rules: tuple[SecurityRule, ...],
+    remote: Endpoint,
+    direction: str,
+    protocol: str,
+    port: int,
+    vnet_public: bool = False,
 ) -> bool:
+    """One NSG's part of :func:`surely_allowed`; ``vnet_public``: the remote VirtualNetwork
+    tag may hold internet addresses (:func:`vnet_may_hold_internet`)."""
     for r in rules:
         if not protocol_matches(r, protocol) or not _inside(r.ports, port):
             continue
@@ -932,7 +964,7 @@ def level_surely_allows(
             if direction == INBOUND
             else (r.source_asg_ids, r.destination_asg_ids)
         )
-        could, sure = _remote_match(remote_side, remote_asgs, remote)
+        could, sure = _remote_match(remote_side, remote_asgs, remote, vnet_public)
         if not could:
             continue
         if r.access == "Deny":
@@ -946,10 +978,11 @@ def level_surely_allows(
 
 
 def _remote_match(
-    prefixes: tuple[str, ...], asgs: tuple[str, ...], remote: Endpoint
+    prefixes: tuple[str, ...], asgs: tuple[str, ...], remote: Endpoint, vnet_public: bool = False
 ) -> tuple[bool, bool]:
     """(could match some of the remote endpoint, surely matches all of it), in the
-    evaluator's model of tags and the internet."""
+    evaluator's model of tags and the internet: with ``vnet_public``, the internet and
+    service tags may hold part of a remote VirtualNetwork."""
     kind = remote.kind
     tag = remote.value.lower() if kind == "tag" else ""
     if kind == "tag" and tag == "internet":
@@ -972,7 +1005,7 @@ def _remote_match(
         elif kind == "tag" and tag == "virtualnetwork":
             if low == "virtualnetwork":
                 return True, True
-            could = could or iv is not None
+            could = could or iv is not None or (vnet_public and low != "azureloadbalancer")
         elif kind == "tag":
             if low == "internet" or low == tag or tag.startswith(low + "."):
                 return True, True
@@ -1017,7 +1050,7 @@ def _side(g: AuditGraph, ep: Endpoint, ctx: Space) -> Side:
         if low in ("*", "any"):
             return Side((Part(EVERY_ADDRESS),))
         if low == "virtualnetwork":
-            if not ctx.known:
+            if ctx.missing or not ctx.known:  # the tag holds more than the known spaces
                 return Side((), unknown=ctx.missing or ("the VirtualNetwork space is empty",))
             return Side((Part(ctx.known),))
         if low == "azureloadbalancer":
@@ -1106,9 +1139,12 @@ def _prefix_set(
                 a for a, bound in side.nodes if bound and arith.covers(ctx.known, bound)
             )
             out = out | Addrs(ctx.known, atoms=nodes)
-            outside = difference(intersection(probe, PRIVATE), ctx.known)
+            # a peer whose space is not known may hold any address outside the known
+            # space, public ones too (Space.doubt): the tag may then name the internet,
+            # as may_name_internet says
             if ctx.missing and (
-                outside or any(not arith.covers(ctx.known, b) for _, b in side.nodes)
+                difference(intersection(probe, ctx.doubt), ctx.known)
+                or any(not arith.covers(ctx.known, b) for _, b in side.nodes)
             ):
                 unsure = unsure or (
                     f"whether {side_name(side)} is in VirtualNetwork is unknown: "
