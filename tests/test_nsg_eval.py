@@ -823,3 +823,22 @@ def test_the_quick_test_of_virtual_network_agrees_when_its_space_may_be_public()
     # a rule naming only the known space does not name the tag while a peer's is unknown
     g, sub, _ = _peered_outside(R("allow-known", 100, src="10.0.0.0/16", ports="8080"))
     assert flow(g, vnet, Endpoint.node(sub), "Tcp", 8080).access == "Unknown"
+
+
+def test_a_side_is_named_by_its_addresses_not_by_their_numbers() -> None:
+    from auditor.relations.nsg_eval import V6, Part, Side, parse_prefix, side_name
+
+    def named(*prefixes: str) -> str:
+        parts = []
+        for p in prefixes:
+            iv = parse_prefix(p)
+            assert iv is not None
+            parts.append(Part(iv))
+        return side_name(Side(tuple(parts)))
+
+    assert named("20.1.2.3") == "20.1.2.3"
+    assert named("10.0.0.0/16") == "10.0.0.0/16"
+    assert named("10.0.0.0/16", "10.1.0.0/16") == "10.0.0.0/15"
+    assert named("2001:db8::/32") == "2001:db8::/32"
+    assert side_name(Side((Part(((10, 20),)),))) == "0.0.0.10-0.0.0.20"
+    assert side_name(Side((Part(((V6 + 1, V6 + 2),)),))) == "::1/128, ::2/128"

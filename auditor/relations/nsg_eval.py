@@ -54,6 +54,7 @@ rules (``nsg_rules``): an estate repeats a few rule lists on thousands of NSGs.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Sequence
@@ -1188,7 +1189,18 @@ def side_name(side: Side) -> str:
         return "the internet"
     if side.parts and side.parts[0].atom:
         return side.parts[0].atom.split(":", 1)[1]
-    return ", ".join(f"{lo}-{hi}" for lo, hi in side.iv[:3])
+    return ", ".join(_span_text(lo, hi) for lo, hi in side.iv[:3])
+
+
+def _span_text(lo: int, hi: int) -> str:
+    """An interval of the address line as a reader writes it: an address, the one or two
+    CIDR prefixes that cover exactly it, else first-last (IPv6 sits above IPv4 at ``V6``)."""
+    base, make = (V6, ipaddress.IPv6Address) if lo >= V6 else (0, ipaddress.IPv4Address)
+    first, last = make(lo - base), make(min(hi - base, (2**128 if base else 2**32) - 1))
+    if first == last:
+        return str(first)
+    nets = list(itertools.islice(ipaddress.summarize_address_range(first, last), 3))
+    return ", ".join(map(str, nets)) if len(nets) < 3 else f"{first}-{last}"
 
 
 # -- one side of a flow: the NSGs protecting a node ----------------------------------------------
