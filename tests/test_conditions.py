@@ -413,6 +413,23 @@ class _Answer(list):  # type: ignore[type-arg]
     """A relation's answer that a weak reference can follow."""
 
 
+def _three_workspaces(tmp_path: Path) -> tuple[Any, list[str]]:
+    """The graph of three bare workspaces (each a subject of the workspace rules), and
+    their ids."""
+    workspaces = [
+        {
+            "id": b.rid("rg", f"Microsoft.MachineLearningServices/workspaces/ws{i}"),
+            "name": f"ws{i}",
+            "type": "microsoft.machinelearningservices/workspaces",
+            "properties": {},
+        }
+        for i in range(3)
+    ]
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps(workspaces))
+    return graph.build(inputs.load([path])), [w["id"] for w in workspaces]
+
+
 def test_relation_answers_are_shared_per_subject_and_then_let_go(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -425,18 +442,7 @@ def test_relation_answers_are_shared_per_subject_and_then_let_go(
     from auditor import relations
     from auditor.rules import evaluate as evaluate_rules
 
-    workspaces = [
-        {
-            "id": b.rid("rg", f"Microsoft.MachineLearningServices/workspaces/ws{i}"),
-            "name": f"ws{i}",
-            "type": "microsoft.machinelearningservices/workspaces",
-            "properties": {},
-        }
-        for i in range(3)
-    ]
-    path = tmp_path / "e.json"
-    path.write_text(json.dumps(workspaces))
-    g = graph.build(inputs.load([path]))
+    g, ids = _three_workspaces(tmp_path)
     real = relations.RELATIONS["private_endpoints"]
     asked: list[str] = []
     answers: list[weakref.ref[_Answer]] = []
@@ -461,7 +467,7 @@ def test_relation_answers_are_shared_per_subject_and_then_let_go(
         for i in (1, 2)
     ]
     result = evaluate_rules(rules, g)
-    assert sorted(asked) == sorted(w["id"].lower() for w in workspaces)  # once each
+    assert sorted(asked) == sorted(i.lower() for i in ids)  # once each
     assert [o.failed for o in result.outcomes] == [3, 3]
     assert held == [0, 0, 0]
 
@@ -560,18 +566,7 @@ def test_each_relation_asked_by_another_rule_is_shared_else_asked_once(
     from auditor import relations
     from auditor.rules import evaluate as evaluate_rules
 
-    workspaces = [
-        {
-            "id": b.rid("rg", f"Microsoft.MachineLearningServices/workspaces/ws{i}"),
-            "name": f"ws{i}",
-            "type": "microsoft.machinelearningservices/workspaces",
-            "properties": {},
-        }
-        for i in range(3)
-    ]
-    path = tmp_path / "e.json"
-    path.write_text(json.dumps(workspaces))
-    g = graph.build(inputs.load([path]))
+    g, ids = _three_workspaces(tmp_path)
     real = relations.RELATIONS["private_endpoints"]
     asked: list[str] = []
 
@@ -600,7 +595,7 @@ def test_each_relation_asked_by_another_rule_is_shared_else_asked_once(
         ),
         "MLA-TST-002.yaml",
     )
-    keys = sorted(w["id"].lower() for w in workspaces)
+    keys = sorted(i.lower() for i in ids)
     for rules in ([each], [each, ask]):
         asked.clear()
         result = evaluate_rules(rules, g)
