@@ -731,7 +731,11 @@ def _judger(
                 return
         judged.append(subject.key)
         if each is None:
-            settle(node, subject, None, ctx)
+            verdict = check(ctx)
+            if verdict is True:  # the common case, without record()'s call
+                outcome.passed += 1
+            else:
+                record(node, subject, None, ctx, verdict)
             return
         if not shared:
             items = answer(graph, node)
@@ -766,18 +770,19 @@ def _judger(
             outcome.passed += 1  # nothing of this subject needed judging
         for item in candidates:
             bindings[alias] = item
-            settle(node, subject, item, ictx)
+            verdict = check(ictx)
+            if verdict is True:
+                outcome.passed += 1
+            else:
+                record(node, subject, item, ictx, verdict)
 
-    def settle(node: str, subject: Item, item: Item | None, ctx: Context) -> None:
-        """The check's verdict on the subject (or one of its items): a pass, a finding,
-        or not evaluated with why."""
-        verdict = check(ctx)
-        if verdict is True:
-            outcome.passed += 1
-        elif verdict is False:
+    def record(node: str, subject: Item, item: Item | None, ctx: Context, verdict: Truth) -> None:
+        """A check's verdict on the subject (or one of its items) other than a pass: a
+        finding, or not evaluated with why."""
+        if verdict is False:
             outcome.failed += 1
             findings.append(_finding(rule, graph, node, item, ctx))
-        else:
+        elif isinstance(verdict, Unknown):
             _not_evaluated(result, outcome, subject, item, verdict.reasons)
 
     return judge
