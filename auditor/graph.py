@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from . import arm, embedded
@@ -359,9 +360,12 @@ class AuditGraph:
 
     def _sort_sources(self, many_in: list[tuple[str, list[tuple[str, dict[str, Any]]]]]) -> None:
         """Incoming lists in networkx's order: by source node, in the order nodes were
-        added (a node's sources of one kind are distinct, so the order is total)."""
+        added (a node's sources of one kind are distinct, so the order is total). Only the
+        sources the lists name are numbered, in that order: a dict of every node was ~17 ms
+        per call at 86k rows, ~4x the sources' own (a filter in C, no loop)."""
         if many_in:
-            position = dict(zip(self._rows, range(len(self._rows)), strict=True))  # no loop
+            named = {u for _, edges in many_in for u, _ in edges}
+            position = dict(zip(filter(named.__contains__, self._rows), count()))
             for _, edges in many_in:
                 edges.sort(key=lambda e: position[e[0]])
 
