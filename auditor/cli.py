@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import __version__
+from . import __version__, samples
 from .report import REGISTRY, find_format, format_names, safe
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -62,6 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="rows to audit: 'az graph query -o json' output, a JSON array of "
         "rows, or a mlops-audit snapshot; repeat to merge files",
+    )
+    scan.add_argument(
+        "--sample",
+        nargs="?",
+        const=samples.DEFAULT,
+        choices=list(samples.SAMPLES),
+        metavar="NAME",
+        help="audit a sample estate bundled with mlops-audit, from any directory: "
+        + "; ".join(f"{n} ({d})" for n, d in samples.SAMPLES.items())
+        + f"; default: {samples.DEFAULT}",
     )
     _terraform_options(scan)
     _live_options(scan)
@@ -309,8 +319,10 @@ def _file_inputs(args: argparse.Namespace) -> list[Any]:
     """--snapshot files, then --terraform directories, then --terraform-plan files."""
     from .inputs.options import Input
 
+    sample = getattr(args, "sample", None)
     return [
         *(args.snapshot or []),
+        *([str(samples.sample_path(sample))] if sample else []),
         *(Input(d, "terraform") for d in getattr(args, "terraform", None) or []),
         *(Input(f, "terraform-plan") for f in getattr(args, "terraform_plan", None) or []),
     ]
@@ -792,9 +804,14 @@ def _audit(args: argparse.Namespace, all_rules: list) -> Any:  # type: ignore[ty
         # selectors first: a typo is the first thing to report, whatever else is wrong
         core.choose_rules(all_rules, _split(args.select), _split(args.skip))
         files = _file_inputs(args)
+        if getattr(args, "sample", None) and len(files) > 1:
+            return _fail(
+                "--sample audits a bundled estate on its own; leave out --snapshot, "
+                "--terraform and --terraform-plan (or --sample)"
+            )
         if live == bool(files):
             return _fail(
-                f"{args.command} needs either --snapshot FILE (or --terraform DIR, "
+                f"{args.command} needs either --snapshot FILE (or --sample, --terraform DIR, "
                 "--terraform-plan FILE) or a live scope (--subscription, --management-group, "
                 "--all-subscriptions), not both"
             )
