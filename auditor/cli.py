@@ -267,7 +267,28 @@ def build_parser() -> argparse.ArgumentParser:
     show = rsub.add_parser("show", help="rationale, remediation and references of one rule")
     show.add_argument("rule_id")
     show.add_argument("--rules", action="append", metavar="DIR", default=[])
-    for command in (scan, base, diff, merge, part, collect, reach, resolve, lst, show):
+    for command in (lst, show):
+        command.add_argument(
+            "--format",
+            choices=("text", "json"),
+            default="text",
+            help="json: the rules as data (schema mlops-audit/rules, version 1), sorted by id",
+        )
+    qry = sub.add_parser(
+        "queries",
+        help="print the Resource Graph queries a live scan sends",
+        description="Print the Resource Graph queries a live scan sends to each scope, in "
+        "the order it sends them, for an offline export with 'az graph query' or "
+        "Search-AzGraph (see the README).",
+    )
+    qry.add_argument(
+        "--collection",
+        metavar="NAME",
+        help="print only this query's text, for $(...) in a script: subscriptions, "
+        "resources, dnsresources, gateways or vmextensions",
+    )
+    qry.add_argument("--format", choices=("text", "json"), default="text")
+    for command in (scan, base, diff, merge, part, collect, reach, resolve, lst, show, qry):
         command.add_argument(
             "--verbose",
             action="store_true",
@@ -730,6 +751,8 @@ def main(argv: list[str] | None = None) -> int:
         rules = load_rules(getattr(args, "rules", []))
         if args.command == "rules":
             return _rules_command(args, rules)
+        if args.command == "queries":
+            return _queries_command(args)
         if args.command == "collect":
             return _collect_command(args)
         if args.command == "diff":
@@ -1224,28 +1247,94 @@ def _reach_command(args: argparse.Namespace) -> int:
 
 
 def _rules_command(args: argparse.Namespace, rules: list) -> int:  # type: ignore[type-arg]
-    from rich.table import Table
-    from rich.text import Text
+    """``rules list``/``show``: Rich on a terminal; piped or redirected, plain lines that
+    are never wrapped (Rich would fold at 80 columns, or at ``COLUMNS``, and split a
+    command or URL across lines); ``--format json``: the rules as data."""
+    if args.rules_command == "show":
+        wanted = args.rule_id.upper()
+        rules = [r for r in rules if r.id.upper() == wanted]
+        if not rules:
+            return _fail(f"rules show {args.rule_id}: no such rule (see 'mlops-audit rules list')")
+    if args.format == "json":
+        import json
 
-    console = safe.console()  # rule files may come from --rules DIR: their text is data
+        from .rules import rules_document
+
+        text = json.dumps(rules_document(rules), indent=2, ensure_ascii=False) + "\n"
+        return _to_stdout(safe.stdout(text, "json"))
+    terminal = sys.stdout.isatty()
     if args.rules_command == "list":
+        cells = [(r.id, r.spec.severity, r.spec.category, r.spec.title) for r in rules]
+        if not terminal:
+            return _to_stdout(
+                safe.ci_log(_plain_table(("id", "severity", "category", "title"), cells))
+            )
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(box=None, expand=True)
         for name in ("id", "severity", "category"):
             table.add_column(name, no_wrap=True)
         table.add_column("title", ratio=1)
-        for r in rules:
-            cells = (r.id, r.spec.severity, r.spec.category, r.spec.title)
-            table.add_row(*(Text(safe.terminal(c)) for c in cells))
-        console.print(table)
+        for row in cells:
+            table.add_row(*(Text(safe.terminal(c)) for c in row))
+        safe.console().print(table)  # rule files may come from --rules DIR: their text is data
         return EXIT_OK
-    wanted = args.rule_id.upper()
-    rule = next((r for r in rules if r.id.upper() == wanted), None)
-    if rule is None:
-        return _fail(f"rules show {args.rule_id}: no such rule (see 'mlops-audit rules list')")
+    (rule,) = rules
+    text = safe.terminal(rule.markdown(), multiline=True)
+    if not terminal:  # the Markdown itself: readable, and a command stays on its line
+        return _to_stdout(safe.ci_log(text))
     from rich.markdown import Markdown  # only `show` renders Markdown (markdown-it: ~30 ms)
 
-    console.print(Markdown(safe.terminal(rule.markdown(), multiline=True)))
+    safe.console().print(Markdown(text))
     return EXIT_OK
+
+
+def _plain_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Columns padded to their widest cell, the last one unpadded and never folded."""
+    cells = [header, *[tuple(safe.terminal(c) for c in row) for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header) - 1)]
+    return "".join(
+        "  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]]) + "\n"
+        for row in cells
+    )
+
+
+def _queries_command(args: argparse.Namespace) -> int:
+    """``queries``: the Resource Graph queries a live scan sends, each whole on one line
+    (a query folded across lines would not paste back)."""
+    from .collections import COVERAGE, SENT_QUERIES
+
+    sent = [(n, q) for n, q in SENT_QUERIES if args.collection in (None, n)]
+    if not sent:
+        names = ", ".join(n for n, _ in SENT_QUERIES)
+        return _fail(f"--collection {args.collection}: no such query (one of: {names})")
+    if args.format == "json":
+        import json
+
+        doc = [
+            {
+                "collection": name,
+                "purpose": "coverage" if name == COVERAGE else "rows",
+                "table": query.split(" ", 1)[0],
+                "query": query,
+            }
+            for name, query in sent
+        ]
+        return _to_stdout(json.dumps(doc, indent=2) + "\n")
+    if args.collection:
+        return _to_stdout(sent[0][1] + "\n")
+    blocks = [
+        f"# {name}"
+        + (
+            " (the subscriptions each scope shows: coverage, not rows to audit)"
+            if name == COVERAGE
+            else ""
+        )
+        + f"\n{query}\n"
+        for name, query in sent
+    ]
+    return _to_stdout("\n".join(blocks))
 
 
 def run() -> None:

@@ -188,6 +188,14 @@ DECLARATIONS: tuple[Declaration, ...] = (
         + ")",
     ),
 )
+# The Resource Graph queries a live scan sends to each scope, in the order it sends them: the
+# subscriptions it can see (the coverage check), then each collection's query. What
+# ``mlops-audit queries`` prints, so an offline export reads what a live scan would.
+COVERAGE = "subscriptions"
+SENT_QUERIES: tuple[tuple[str, str], ...] = (
+    (COVERAGE, queries.SUBSCRIPTIONS),
+    *((c.name, c.source.text) for c in DECLARATIONS if isinstance(c.source, GraphQuery)),
+)
 BY_NAME: dict[str, Declaration] = {c.name: c for c in DECLARATIONS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
 _BY_TYPE = {t: c.name for c in DECLARATIONS for t in c.row_types or ()}

@@ -200,6 +200,48 @@ class Rule:
         return "\n".join(lines) + "\n"
 
 
+# ``rules list --format json``: a document for tools (a policy catalogue, a dashboard), so
+# its shape is versioned; a field is only ever added within a version.
+RULES_SCHEMA = "mlops-audit/rules"
+RULES_SCHEMA_VERSION = 1
+
+
+def rules_document(rules: list[Rule], builtin_dir: Path | None = None) -> dict[str, Any]:
+    """The rules as data, sorted by id, each as its file holds it (less its conditions):
+    what ``rules list --format json`` and ``rules show ID --format json`` print."""
+    from . import __version__
+
+    home = (builtin_dir or builtin_rules_dir()).resolve()
+
+    def one(rule: Rule) -> dict[str, Any]:
+        s = rule.spec
+        return {
+            "id": s.id,
+            "title": s.title,
+            "severity": s.severity,
+            "category": s.category,
+            "resource_types": list(s.resource_types),
+            "needs": list(s.needs),
+            "rationale": s.rationale.strip(),
+            "remediation": {
+                "summary": s.remediation.summary.strip(),
+                "terraform": s.remediation.terraform.strip(),
+                "cli": s.remediation.cli.strip(),
+            },
+            "references": [{"title": r.title, "url": r.url} for r in s.references],
+            "policy": [{"name": p.name, "id": p.id} for p in s.policy],
+            "peers": dict(sorted(s.peers.items())),
+            "builtin": Path(rule.path).resolve().parent == home,
+        }
+
+    return {
+        "schema": RULES_SCHEMA,
+        "version": RULES_SCHEMA_VERSION,
+        "tool_version": __version__,
+        "rules": [one(r) for r in sorted(rules, key=lambda r: r.id)],
+    }
+
+
 def fenced(code: str, lang: str) -> list[str]:
     """A Markdown code block whose fence is longer than any backtick run inside it."""
     longest = max((len(m) for m in re.findall(r"`+", code)), default=0)

@@ -130,6 +130,25 @@ def test_rules_list_imports_only_what_it_prints() -> None:
     assert "auditor.rules" in modules  # the probe saw the command run
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("rules", "list"),
+        ("rules", "list", "--format", "json"),
+        ("queries",),
+        ("queries", "--format", "json"),
+    ],
+)
+def test_piped_rules_and_queries_import_neither_rich_nor_the_pipeline(
+    argv: tuple[str, ...],
+) -> None:
+    """On a pipe these print plain text or JSON: Rich (and the graph) never load."""
+    modules, out = _modules_after(*argv)
+    assert out.strip()
+    assert _heavy(modules) == []
+    assert not {"rich", "auditor.core", "auditor.report.view", "markdown_it"} & modules
+
+
 # -- the program leaves a finished scan without tearing its heap down --------------------
 TERRAFORM = ROOT / "fixtures" / "reference-terraform.json"
 GOOD = ROOT / "fixtures" / "reference-good.json"
