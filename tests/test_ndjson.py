@@ -267,3 +267,23 @@ def test_dates_in_suppression_are_plain_json(tmp_path: Path) -> None:
     )
     run = make_run([TERRAFORM], suppressions=sup)
     assert dt.date(2999, 12, 31).isoformat() in ndjson.render(report.build_view(run))
+
+
+def test_terraform_lines_name_the_file_and_line_and_the_rows_scope() -> None:
+    """A Terraform finding's resource is its address; its subscription and group come from
+    the row the reader made (an address spells neither), its file and line as CSV names them."""
+    proc = run_cli(
+        "scan", "--terraform", "fixtures/terraform/article", "--format", "ndjson",
+        "--fail-on", "none", "--allow-partial",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    records = parse(proc.stdout)
+    check_schema(records)
+    acr = next(r for r in records if r["RuleId"] == "MLA-ACR-004")
+    assert acr["ResourceId"] == "azurerm_container_registry.acr"
+    assert (acr["SubscriptionId"], acr["ResourceGroup"]) == (
+        "11111111-2222-3333-4444-555555555555",
+        "my_resource_group",
+    )
+    assert acr["File"] == "fixtures/terraform/article/main.tf"
+    assert isinstance(acr["Line"], int) and acr["Line"] > 0
