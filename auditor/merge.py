@@ -7,7 +7,8 @@ This module reads the partitions' JSON reports, refuses what cannot be merged so
 (another tool version or rule set, another cloud, a report that is not one, or one shaped
 wrong: exit 2), and builds the :class:`~auditor.report.view.ReportView` a single scan would
 have built, so every renderer that needs only what the JSON report holds writes the merged
-run (JSON, SARIF, Markdown, CSV, the terminal table). JUnit needs the subjects each rule
+run (JSON, SARIF, Markdown, CSV, NDJSON, the terminal table; NDJSON's ``TenantId`` stays
+empty: a JSON report does not hold each resource's tenant). JUnit needs the subjects each rule
 judged (its passing test cases) and HTML the network graph; neither is in the JSON report,
 so those two are not offered.
 
@@ -48,7 +49,7 @@ from .report.view import _baseline as _baseline_account
 from .rules import Rule
 
 # the formats whose view the JSON reports hold enough to rebuild (registry names)
-FORMATS = ("table", "json", "sarif", "markdown", "csv")
+FORMATS = ("table", "json", "sarif", "markdown", "csv", "ndjson")
 WHY_NOT = {
     "junit": "JUnit's passing test cases need the resources each rule judged, which the "
     "JSON report does not list",

@@ -32,7 +32,7 @@ from .update_golden import console_script, run_cli
 
 GOOD = str(FIXTURES / "reference-good.json")
 TERRAFORM = str(FIXTURES / "reference-terraform.json")
-FORMATS = ("table", "json", "sarif", "junit", "markdown", "html", "csv")
+FORMATS = ("table", "json", "sarif", "junit", "markdown", "html", "csv", "ndjson")
 
 # what must never reach a console or CI log as it is
 CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")

@@ -298,6 +298,34 @@ def test_merged_markdown_csv_and_table_match_the_single_scans(
     assert merged and merged == whole
 
 
+def test_merged_ndjson_is_the_single_scans_lines_but_the_tenant(
+    split: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Log Analytics lines of a merged run: the whole scan's, in its order, but for the
+    tenant (a JSON report does not hold each resource's), the run's id and time (another
+    run: the newest partition's time)."""
+    code, merged, err = run(["merge", *map(str, split["reports"]), "--format", "ndjson"], capsys)
+    assert code == 0, err
+    snaps = [a for p in split["parts"] for a in ("--snapshot", str(p))]
+    _, whole, _ = run(["scan", "--fail-on", "none", "--format", "ndjson", *snaps], capsys)
+
+    def lines(text: str) -> list[dict[str, Any]]:
+        records = [json.loads(line) for line in text.splitlines()]
+        assert len({r.pop("RunId") for r in records}) == 1
+        assert len({r.pop("TimeGenerated") for r in records}) == 1
+        for r in records:
+            r.pop("TenantId")
+        return records
+
+    got, want = lines(merged), lines(whole)
+    assert len(got) > 1 and got == want
+    assert all(r["SubscriptionId"] and r["ResourceGroup"] for r in got[1:])
+    first = [json.loads(line) for line in merged.splitlines()]
+    assert not any(r["TenantId"] for r in first)
+    newest = max(doc(p)["generated_at"] for p in split["reports"])
+    assert {r["TimeGenerated"] for r in first} == {newest}
+
+
 @pytest.mark.parametrize("fmt", ["junit", "html"])
 def test_formats_the_json_report_cannot_rebuild_are_refused(
     split: dict[str, Any], fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -1,4 +1,5 @@
-"""Regenerate the golden JSON reports in ``tests/golden/`` from the reference estates.
+"""Regenerate the golden JSON reports in ``tests/golden/`` from the reference estates, and
+the NDJSON (Log Analytics) lines of the Terraform one.
 
 Run ``python tests/update_golden.py`` after a change to the rules or the report that is
 meant to change them, and review the diff before committing. The tests use the same
@@ -16,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 CASES = ("reference-good", "reference-terraform")
+NDJSON_CASES = ("reference-terraform",)  # pinned as bytes: the lines a workspace ingests
 
 
 def console_script() -> str:
@@ -52,14 +54,14 @@ def run_cli(
     )
 
 
-def scan_fixture(name: str) -> str:
-    """The JSON report of ``fixtures/<name>.json``, with the path relative to the root."""
+def scan_fixture(name: str, fmt: str = "json") -> str:
+    """The ``fmt`` report of ``fixtures/<name>.json``, with the path relative to the root."""
     proc = run_cli(
         "scan",
         "--snapshot",
         f"fixtures/{name}.json",
         "--format",
-        "json",
+        fmt,
         "--fail-on",
         "none",
         env=PINNED_TIME,
@@ -74,6 +76,10 @@ def main() -> None:
     for name in CASES:
         path = GOLDEN / f"{name}.json"
         path.write_text(scan_fixture(name), encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
+    for name in NDJSON_CASES:
+        path = GOLDEN / f"{name}.ndjson"
+        path.write_bytes(scan_fixture(name, "ndjson").encode("utf-8"))
         print(f"wrote {path.relative_to(ROOT)}")
 
 

@@ -72,6 +72,9 @@ REGISTRY: tuple[Format, ...] = (
     Format("markdown", "markdown", "a PR comment or step summary", ("md",), "summary.md"),
     Format("html", "html_report", "a self-contained page with the network drawn", (), "r.html"),
     Format("csv", "csv_report", "one row per finding, for spreadsheets", (), "r.csv"),
+    Format(
+        "ndjson", "ndjson", "one JSON line per finding, for Log Analytics", ("jsonl",), "r.ndjson"
+    ),
 )
 FORMATS: dict[str, Format] = {f.name: f for f in REGISTRY}
 FORMAT_ALIASES: dict[str, str] = {a: f.name for f in REGISTRY for a in f.aliases}

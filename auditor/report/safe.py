@@ -41,6 +41,7 @@ _COLON_COMMAND = re.compile(r"(?:^|(?<=[\n\r]))((?:[^\S\n\r]|\ufeff)*):(?=:)")
 _COMMAND_ESCAPES = {
     "json": ("\\u005b", ":"),  # a JSON string cannot hold a line break: no line starts
     "sarif": ("\\u005b", ":"),
+    "ndjson": ("\\u005b", ":"),  # nor can a line of one
     "junit": ("&#91;", "&#58;"),
     "html": ("&#91;", "&#58;"),
 }
@@ -113,6 +114,7 @@ _STDOUT_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{C1}{BIDI}]|\r(?!\
 _STDOUT_ESCAPES: dict[str, Callable[[str], str]] = {
     "json": lambda c: f"\\u{ord(c):04x}",  # they only occur inside JSON strings
     "sarif": lambda c: f"\\u{ord(c):04x}",
+    "ndjson": lambda c: f"\\u{ord(c):04x}",
     "junit": lambda c: f"&#x{ord(c):X};",
     "html": lambda c: f"&#x{ord(c):X};",
 }

@@ -4,7 +4,7 @@ The verdict, the gate's words, the counts, the coverage, each rule's status and 
 accounts used to be worked out by each renderer again, and copies drift: one format said
 "pass" while another said "incomplete". :func:`build` decides them once; the renderers
 (``json_report``, ``terminal``, ``sarif``, ``junit``, ``markdown``, ``html_report``,
-``csv_report``) take a :class:`ReportView` and only format it.
+``csv_report``, ``ndjson``) take a :class:`ReportView` and only format it.
 
 A view is a snapshot: build it after triage has marked the findings.
 """
@@ -347,6 +347,22 @@ class ReportView:
         if origin.file is None:
             return None
         return {"file": origin.file, "line": origin.line}
+
+    def scope_of(self, rid: str, rtype: str | None = None) -> tuple[str, str, str]:
+        """Tenant, subscription and resource group of the resource a report names by
+        ``rid``: its row's fields when the estate holds it, else what an ARM id spells ("" for
+        what neither says: a Terraform address spells nothing)."""
+        row = self.graph.estate.rows.get(self.node(rid, rtype)) or {}
+        tenant = row.get("tenantId") or ""
+        subscription = row.get("subscriptionId") or arm.segment(rid, "subscriptions") or ""
+        group = row.get("resourceGroup") or arm.segment(rid, "resourceGroups") or ""
+        return str(tenant), str(subscription), str(group)
+
+    @cached_property
+    def tenants(self) -> list[str]:
+        """The tenants the estate's rows name, sorted."""
+        rows = self.graph.estate.rows.values()
+        return sorted({str(r["tenantId"]) for r in rows if r.get("tenantId")})
 
     def subjects(self, row: RuleRow) -> list[SubjectResult]:
         """The rule's verdict on each resource it judged, in estate order."""
