@@ -288,7 +288,28 @@ def build_parser() -> argparse.ArgumentParser:
         "resources, dnsresources, gateways or vmextensions",
     )
     qry.add_argument("--format", choices=("text", "json"), default="text")
-    for command in (scan, base, diff, merge, part, collect, reach, resolve, lst, show, qry):
+    val = sub.add_parser(
+        "validate",
+        help="check rule, suppression and baseline files (no Azure access)",
+        description="Check rule, suppression and baseline files with the loaders a scan "
+        "uses, without Azure access: one 'file: problem' line per bad file, exit 0 when all "
+        "are valid and 2 when any is not. A directory stands for its rule files.",
+    )
+    val.add_argument("files", nargs="+", metavar="FILE", help="a file, or a rules directory")
+    val.add_argument(
+        "--kind",
+        metavar="KIND",
+        help="the kind of every FILE: rule, suppressions or baseline (default: from the "
+        "name: *suppressions*.yaml, *.json a baseline or report, any other *.yaml a rule)",
+    )
+    val.add_argument(
+        "--rules",
+        action="append",
+        metavar="DIR",
+        default=[],
+        help="rules a scan loads with these (a rule id defined twice is refused)",
+    )
+    for command in (scan, base, diff, merge, part, collect, reach, resolve, lst, show, qry, val):
         command.add_argument(
             "--verbose",
             action="store_true",
@@ -747,6 +768,8 @@ def main(argv: list[str] | None = None) -> int:
             else "a file path"
         )
         return _fail(f"{blank}: needs {what}, got an empty value")
+    if args.command == "validate":  # before load_rules: a bad --rules DIR is one problem
+        return _validate_command(args)
     try:
         rules = load_rules(getattr(args, "rules", []))
         if args.command == "rules":
@@ -775,6 +798,22 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:  # anything else is a bug, and says so (exit 4)
         return _internal_error(exc, args.verbose)
+
+
+def _validate_command(args: argparse.Namespace) -> int:
+    """``validate``: every problem on stderr, one line each; exit 2 when there is one."""
+    from .validate import KINDS, validate
+
+    if args.kind is not None and args.kind not in KINDS:  # the registry, not argparse:
+        # --version must not import the loaders to list the choices
+        return _fail(f"--kind: {args.kind!r} is not one of {', '.join(KINDS)}")
+    checked, problems = validate(args.files, args.kind, args.rules)
+    for problem in problems:
+        print(safe.log(problem), file=sys.stderr)
+    if problems:
+        return EXIT_USAGE
+    print(f"{checked} file{'s' if checked != 1 else ''} checked, all valid")
+    return 0
 
 
 def _blank_path(args: argparse.Namespace) -> str | None:

@@ -17,14 +17,16 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import arm
 from .files import InputError, read_json
 from .findings import SEVERITY_RANK, AuditResult, Finding, Severity
-from .graph import AuditGraph
+
+if TYPE_CHECKING:  # validate reads suppressions and baselines without a graph (networkx)
+    from .graph import AuditGraph
 
 BASELINE_FORMAT = "mlops-audit-baseline"
 BASELINE_VERSION = 1

@@ -282,3 +282,23 @@ def test_a_scan_started_without_stdout_says_so_or_writes_its_files(
     lines = [line for line in proc.stderr.splitlines() if line != "torn down"]
     assert lines == ([said] if said else []), proc.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+def test_validate_imports_neither_networkx_nor_azure_nor_a_renderer(tmp_path: Path) -> None:
+    """validate runs where there is no Azure access (a fork's pull request, pre-commit):
+    it reads rules, suppressions and a baseline without a graph or the Azure SDK."""
+    baseline = tmp_path / "mlops-audit-baseline.json"
+    baseline.write_text(
+        json.dumps({"format": "mlops-audit-baseline", "version": 1, "findings": []}),
+        encoding="utf-8",
+    )
+    modules, out = _modules_after(
+        "validate",
+        str(rules.builtin_rules_dir()),
+        str(ROOT / "examples" / "suppressions.yaml"),
+        str(baseline),
+    )
+    assert out.endswith("files checked, all valid\n")
+    assert _heavy(modules) == []
+    assert "auditor.triage" in modules and "auditor.validate" in modules  # it did read them
+    assert not {"rich", "auditor.core", "auditor.report.view", "markdown_it"} & modules
