@@ -30,6 +30,14 @@ NEVER = {
     "auditor.estate": ("auditor.graph", "auditor.rules", "auditor.report", "auditor.cli"),
     "auditor.collections": ("auditor.rules", "auditor.report", "auditor.core", "auditor.cli"),
     "auditor.triage": ("auditor.report", "auditor.core", "auditor.cli", "auditor.collect"),
+    # validate runs without Azure and without a graph (pre-commit, fork pull requests)
+    "auditor.validate": (
+        "auditor.graph",
+        "auditor.core",
+        "auditor.report",
+        "auditor.cli",
+        "auditor.collect",
+    ),
     # the foundations every stage uses import no stage at all
     **{
         base: (

@@ -264,3 +264,19 @@ def test_the_scan_hook_entry_runs_on_a_committed_snapshot(tmp_path: Path) -> Non
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["summary"]["findings"] == 0
+
+
+def test_the_readme_snippet_is_the_hook_as_a_local_hook() -> None:
+    """The README's .pre-commit-config.yaml runs the same entry on the same files as the
+    published hook (only the language differs: the installed console script)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Pre-commit", 1)[1]
+    snippet = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = yaml.safe_load(snippet)
+    (repo,) = config["repos"]
+    assert repo["repo"] == "local"
+    (hook,) = repo["hooks"]
+    published = HOOKS[0]
+    assert hook["language"] == "system"
+    for key in ("id", "entry", "files", "require_serial"):
+        assert hook[key] == published[key], key
