@@ -768,9 +768,9 @@ def main(argv: list[str] | None = None) -> int:
             else "a file path"
         )
         return _fail(f"{blank}: needs {what}, got an empty value")
-    if args.command == "validate":  # before load_rules: a bad --rules DIR is one problem
-        return _validate_command(args)
     try:
+        if args.command == "validate":  # before load_rules: a bad --rules DIR is one problem
+            return _validate_command(args)
         rules = load_rules(getattr(args, "rules", []))
         if args.command == "rules":
             return _rules_command(args, rules)

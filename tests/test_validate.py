@@ -280,3 +280,20 @@ def test_the_readme_snippet_is_the_hook_as_a_local_hook() -> None:
     assert hook["language"] == "system"
     for key in ("id", "entry", "files", "require_serial"):
         assert hook[key] == published[key], key
+
+
+def test_a_bug_in_validate_is_exit_4_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from auditor import validate
+
+    def broken(path: Path, context: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    kind = validate.KINDS["rule"]
+    monkeypatch.setitem(validate.KINDS, "rule", validate.Kind("rule", broken, kind.named))
+    code, _, err = _validate(capsys, str(_rule(tmp_path, "MLA-ZZZ-001")))
+    assert code == 4
+    assert err == [
+        "mlops-audit: internal error: ZeroDivisionError: boom (run with --verbose for the trace)"
+    ]
