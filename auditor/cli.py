@@ -405,7 +405,8 @@ def _selection_options(p: argparse.ArgumentParser) -> None:
         action="append",
         metavar="DIR",
         default=[],
-        help="extra rule directory (repeatable)",
+        help="extra rule directory (repeatable); custom rule ids take your own prefix"
+        " (ORG-DNS-001): MLA- is reserved for built-in rules",
     )
     p.add_argument(
         "--select",

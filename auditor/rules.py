@@ -50,7 +50,14 @@ from .relations.base import forget_node_answers
 if TYPE_CHECKING:  # `rules list` compiles the rules but never builds a graph (networkx)
     from .graph import AuditGraph
 
-RULE_ID = re.compile(r"^MLA-[A-Z]+-\d{3}$")
+# Every rule id: an upper-case prefix (an organisation's, ``ORG``), then hyphen-separated
+# upper-case parts. Upper case only, so two ids are the same rule exactly when they are spelt
+# alike (and file names cannot differ by case alone on a case-insensitive file system).
+RULE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,15}(-[A-Z0-9]+)+$")
+# The built-in rules' prefix is reserved as a whole, not id by id: a custom rule may never use
+# it, so a release that adds a built-in rule can never collide with a user's rule.
+RESERVED_PREFIX = "MLA-"
+BUILTIN_ID = re.compile(r"^MLA-[A-Z]+-\d{3}$")
 
 
 class RuleFileError(Exception):
@@ -109,8 +116,11 @@ class RuleSpec(_Strict):
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:
-        if not RULE_ID.match(v):
-            raise ValueError("must look like MLA-AREA-NNN, e.g. MLA-DNS-001")
+        if not RULE_ID.fullmatch(v):
+            raise ValueError(
+                "must be an upper-case prefix and hyphen-separated upper-case parts"
+                " (letters and digits), e.g. ORG-DNS-001"
+            )
         return v
 
     @field_validator("resource_types")
@@ -482,17 +492,26 @@ def read_yaml(f: Path, expected: str = "YAML") -> Any:
 
 
 def load_rules(extra_dirs: list[str | Path] = ()) -> list[Rule]:  # type: ignore[assignment]
-    """Load the built-in rules and any extra directories; any bad file raises."""
+    """Load the built-in rules and any extra directories; any bad file raises. A custom rule
+    may not use the reserved built-in prefix, and no two rules may share an id."""
     dirs = [builtin_rules_dir(), *map(Path, extra_dirs)]
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for d in dirs:
+    for n, d in enumerate(dirs):
         if not d.exists():
             raise RuleFileError(d, "no such rules directory")
         if not d.is_dir():
             raise RuleFileError(d, "is not a directory")
         for f in rule_files(d):
             rule = compile_rule(read_yaml(f), str(f))
+            if n == 0 and not BUILTIN_ID.fullmatch(rule.id):
+                raise RuleFileError(f, "id: a built-in rule's id must look like MLA-AREA-NNN")
+            if n > 0 and rule.id.upper().startswith(RESERVED_PREFIX):
+                raise RuleFileError(
+                    f,
+                    f"id: {rule.id}: the prefix {RESERVED_PREFIX} is reserved for built-in rules;"
+                    " give custom rules your organisation's own prefix (e.g. ORG-DNS-001)",
+                )
             if rule.id in seen:
                 raise RuleFileError(f, f"id: {rule.id} is already defined in {seen[rule.id]}")
             seen[rule.id] = str(f)
@@ -507,7 +526,8 @@ def rule_files(directory: Path) -> list[Path]:
 
 
 def select_rules(rules: list[Rule], select: list[str], skip: list[str]) -> list[Rule]:
-    """``--select``/``--skip``: a rule id, an id prefix (``MLA-DNS``) or a category."""
+    """``--select``/``--skip``: a rule id, an id prefix (``MLA-DNS``, ``ORG``) or a category
+    (ids and prefixes compare case-insensitively)."""
 
     def hits(rule: Rule, token: str) -> bool:
         t = token.strip()

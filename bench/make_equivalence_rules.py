@@ -405,10 +405,10 @@ RULES: list[dict] = [
 
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("MLA-*.yaml"):
+    for old in out.glob("ORG-*.yaml"):
         old.unlink()
     for i, r in enumerate(RULES, 1):
-        rid = f"MLA-XQ-{i:03d}"
+        rid = f"ORG-XQ-{i:03d}"
         doc = {
             "id": rid,
             "title": f"equivalence rule {i}",

@@ -22,7 +22,7 @@ RULE_FILES = sorted(ROOT.glob("rules/*.yaml"))
 ALL_RULE_IDS = [p.stem for p in RULE_FILES]
 
 TLS_RULE = """\
-id: MLA-TST-001
+id: ORG-TST-001
 title: Storage account accepts TLS versions older than 1.2
 severity: medium
 category: public-access
@@ -163,28 +163,28 @@ def test_rules_show_prints_rationale_and_references() -> None:
 
 
 def test_rules_show_of_an_unknown_rule_is_exit_2() -> None:
-    proc = run_cli("rules", "show", "MLA-XXX-999")
+    proc = run_cli("rules", "show", "ORG-XXX-999")
     assert (proc.returncode, proc.stdout) == (2, "")
-    assert proc.stderr.count("\n") == 1 and "MLA-XXX-999" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "ORG-XXX-999" in proc.stderr
 
 
 def test_extra_rules_directory_adds_a_rule(tmp_path: Path) -> None:
     rules_dir = tmp_path / "rules"
     rules_dir.mkdir()
-    (rules_dir / "MLA-TST-001.yaml").write_text(TLS_RULE, encoding="utf-8")
+    (rules_dir / "ORG-TST-001.yaml").write_text(TLS_RULE, encoding="utf-8")
     old = {**b.storage("stold"), "properties": {"minimumTlsVersion": "TLS1_0"}}
     new = {**b.storage("stnew"), "properties": {"minimumTlsVersion": "TLS1_2"}}
     estate = write_rows(tmp_path / "estate.json", [old, new])
     report = scan_json(
-        "--snapshot", estate, "--rules", str(rules_dir), "--select", "MLA-TST", code=0
+        "--snapshot", estate, "--rules", str(rules_dir), "--select", "ORG-TST", code=0
     )
     (outcome,) = report["rules"]
-    assert (outcome["rule_id"], outcome["passed"], outcome["failed"]) == ("MLA-TST-001", 1, 1)
+    assert (outcome["rule_id"], outcome["passed"], outcome["failed"]) == ("ORG-TST-001", 1, 1)
     assert [(f["rule_id"], f["resource_name"]) for f in report["findings"]] == [
-        ("MLA-TST-001", "stold")
+        ("ORG-TST-001", "stold")
     ]
     listed = run_cli("rules", "list", "--rules", str(rules_dir)).stdout
-    assert "MLA-TST-001" in listed
+    assert "ORG-TST-001" in listed
 
 
 def test_compute_rules_are_not_evaluated_without_compute_rows(tmp_path: Path) -> None:

@@ -181,7 +181,7 @@ def test_compile_errors_name_the_field(cond: Any, words: str) -> None:
 
 def minimal_rule(**over: Any) -> dict[str, Any]:
     spec = {
-        "id": "MLA-TST-001",
+        "id": "ORG-TST-001",
         "title": "t",
         "severity": "low",
         "category": "public-access",
@@ -201,7 +201,9 @@ def minimal_rule(**over: Any) -> dict[str, Any]:
     [
         ({"severity": "urgent"}, "severity"),
         ({"category": "misc"}, "category"),
-        ({"id": "X-1"}, "MLA-AREA-NNN"),
+        ({"id": "X-1"}, "upper-case prefix"),
+        ({"id": "org-dns-001"}, "e.g. ORG-DNS-001"),
+        ({"id": "ORG_DNS_001"}, "upper-case prefix"),
         ({"resource_types": ["microsoft.foo/bars"]}, "unknown resource type"),
         ({"colour": "red"}, "colour: unknown field"),
         ({"message": "{zone.name}"}, "must start with one of subject"),
@@ -212,9 +214,9 @@ def minimal_rule(**over: Any) -> dict[str, Any]:
 )
 def test_rule_file_errors(over: dict[str, Any], words: str) -> None:
     with pytest.raises(RuleFileError) as err:
-        compile_rule(minimal_rule(**over), "rules/MLA-TST-001.yaml")
+        compile_rule(minimal_rule(**over), "rules/ORG-TST-001.yaml")
     assert words in str(err.value)
-    assert str(err.value).startswith("rules/MLA-TST-001.yaml: ")
+    assert str(err.value).startswith("rules/ORG-TST-001.yaml: ")
 
 
 def test_rule_file_name_must_match_id() -> None:
@@ -249,9 +251,9 @@ def test_count_equals_with_undecided_items_is_unknown(tmp_path: Path) -> None:
 
 def test_on_key_survives_yaml(tmp_path: Path) -> None:
     """YAML 1.1 reads a bare `on` as a boolean; rule files read it as the key it is."""
-    rule = tmp_path / "MLA-TST-002.yaml"
+    rule = tmp_path / "ORG-TST-002.yaml"
     rule.write_text(
-        "id: MLA-TST-002\ntitle: t\nseverity: low\ncategory: peering\n"
+        "id: ORG-TST-002\ntitle: t\nseverity: low\ncategory: peering\n"
         "resource_types: [microsoft.network/virtualnetworks]\n"
         "assert: {relation: peerings, on: subject, exists: true}\nmessage: m\nrationale: r\n"
         "remediation: {summary: s, terraform: t, cli: c}\n"
@@ -260,7 +262,7 @@ def test_on_key_survives_yaml(tmp_path: Path) -> None:
     )
     from auditor.rules import load_rules
 
-    assert "MLA-TST-002" in [r.id for r in load_rules([tmp_path])]
+    assert "ORG-TST-002" in [r.id for r in load_rules([tmp_path])]
 
 
 def test_relation_name_must_be_a_string() -> None:
@@ -463,7 +465,7 @@ def test_relation_answers_are_shared_per_subject_and_then_let_go(
         "assert": {"relation": "private_endpoints", "exists": True},
     }
     rules = [
-        compile_rule(minimal_rule(id=f"MLA-TST-00{i}", **ws_rule), f"MLA-TST-00{i}.yaml")
+        compile_rule(minimal_rule(id=f"ORG-TST-00{i}", **ws_rule), f"ORG-TST-00{i}.yaml")
         for i in (1, 2)
     ]
     result = evaluate_rules(rules, g)
@@ -513,7 +515,7 @@ def test_rules_with_the_same_where_share_its_verdict_per_subject(tmp_path: Path)
         "assert": False,
     }
     rules = [
-        compile_rule(minimal_rule(id=f"MLA-TST-00{i}", **spec), f"MLA-TST-00{i}.yaml")
+        compile_rule(minimal_rule(id=f"ORG-TST-00{i}", **spec), f"ORG-TST-00{i}.yaml")
         for i in (1, 2)
     ]
     together = evaluate_rules(rules, g)
@@ -525,7 +527,7 @@ def test_rules_with_the_same_where_share_its_verdict_per_subject(tmp_path: Path)
     alone = evaluate_rules(rules[:1], g)
     assert alone.outcomes[0] == together.outcomes[0]
     assert [f.resource_id for f in alone.findings] == [
-        f.resource_id for f in together.findings if f.rule_id == "MLA-TST-001"
+        f.resource_id for f in together.findings if f.rule_id == "ORG-TST-001"
     ]
 
 
@@ -544,10 +546,10 @@ def test_wheres_are_shared_only_when_spelt_alike(first: Any, second: Any, tmp_pa
     rules = [
         compile_rule(
             minimal_rule(
-                id=f"MLA-TST-00{i}",
+                id=f"ORG-TST-00{i}",
                 where={"any": [{"path": f"subject.properties.{p}", "equals": v} for p in "xyz"]},
             ),
-            f"MLA-TST-00{i}.yaml",
+            f"ORG-TST-00{i}.yaml",
         )
         for i, v in ((1, first), (2, second))
     ]
@@ -580,20 +582,20 @@ def test_each_relation_asked_by_another_rule_is_shared_else_asked_once(
     ws = ["microsoft.machinelearningservices/workspaces"]
     each = compile_rule(
         minimal_rule(
-            id="MLA-TST-001",
+            id="ORG-TST-001",
             resource_types=ws,
             each={"relation": "private_endpoints", "as": "pe"},
             **{"assert": False},
         ),
-        "MLA-TST-001.yaml",
+        "ORG-TST-001.yaml",
     )
     ask = compile_rule(
         minimal_rule(
-            id="MLA-TST-002",
+            id="ORG-TST-002",
             resource_types=ws,
             **{"assert": {"relation": "private_endpoints", "exists": True}},
         ),
-        "MLA-TST-002.yaml",
+        "ORG-TST-002.yaml",
     )
     keys = sorted(i.lower() for i in ids)
     for rules in ([each], [each, ask]):

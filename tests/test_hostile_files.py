@@ -135,7 +135,7 @@ def test_diff_table_is_safe(tmp_path: Path) -> None:
     assert "[U+202E]" in proc.stdout
 
 
-HOSTILE_RULE = r"""id: MLA-HST-001
+HOSTILE_RULE = r"""id: ORG-HST-001
 title: "Storage [bold]open[/bold] :smile: \e[31m ::error::title"
 severity: high
 category: public-access
@@ -161,14 +161,14 @@ def rule_dir(tmp_path: Path, assertion: str = ASSERTION, extra: str = "") -> Pat
     rules = tmp_path / "rules"
     rules.mkdir()
     text = HOSTILE_RULE.replace(ASSERTION, assertion) + extra
-    (rules / "MLA-HST-001.yaml").write_text(text, encoding="utf-8")
+    (rules / "ORG-HST-001.yaml").write_text(text, encoding="utf-8")
     return rules
 
 
 def test_rules_list_and_show_print_rule_files_as_text(tmp_path: Path) -> None:
     rules = rule_dir(tmp_path)
     listed = run_cli("rules", "list", "--rules", str(rules))
-    shown = run_cli("rules", "show", "MLA-HST-001", "--rules", str(rules))
+    shown = run_cli("rules", "show", "ORG-HST-001", "--rules", str(rules))
     for proc in (listed, shown):
         assert proc.returncode == 0, proc.stderr
         assert_log_safe(proc.stdout)
@@ -260,9 +260,9 @@ def test_an_integer_beyond_a_double_is_data(tmp_path: Path) -> None:
     row = public_storage("st")
     row["properties"]["count"] = 10**400
     estate = write_rows(tmp_path / "e.json", [row])
-    proc = run_cli("scan", "--snapshot", estate, "--rules", str(rules), "--select", "MLA-HST")
+    proc = run_cli("scan", "--snapshot", estate, "--rules", str(rules), "--select", "ORG-HST")
     assert proc.returncode == 1, proc.stderr
-    assert [f["rule_id"] for f in json.loads(proc.stdout)["findings"]] == ["MLA-HST-001"]
+    assert [f["rule_id"] for f in json.loads(proc.stdout)["findings"]] == ["ORG-HST-001"]
 
 
 @pytest.mark.parametrize(
@@ -297,7 +297,7 @@ def alias_bomb(leaf: str, levels: int = 9) -> str:
 def test_an_alias_bomb_in_a_rule_file_is_refused_quickly(tmp_path: Path) -> None:
     bomb = "assert:\n  any:\n" + alias_bomb("{path: subject.name, exists: true}")
     rules = rule_dir(tmp_path, bomb)
-    assert (rules / "MLA-HST-001.yaml").stat().st_size < 3000
+    assert (rules / "ORG-HST-001.yaml").stat().st_size < 3000
     start = time.monotonic()
     proc = run_bounded("rules", "list", "--rules", str(rules))
     assert time.monotonic() - start < 10
@@ -323,7 +323,7 @@ def test_a_key_twice_in_one_mapping_is_refused(tmp_path: Path, kind: str) -> Non
     if kind == "rules":
         rules = rule_dir(tmp_path, extra="severity: low\n")
         line = HOSTILE_RULE.count("\n") + 1
-        args, name, key = ["--rules", str(rules)], "rules/MLA-HST-001.yaml", "severity"
+        args, name, key = ["--rules", str(rules)], "rules/ORG-HST-001.yaml", "severity"
     else:
         (tmp_path / "s.yaml").write_text(
             "suppressions:\n  - rule: MLA-KV-001\n    justification: j\n"
@@ -362,7 +362,7 @@ def test_a_rule_regex_cannot_hang_the_scan(tmp_path: Path) -> None:
         "--rules",
         str(rules),
         "--select",
-        "MLA-HST",
+        "ORG-HST",
         "--format",
         "json",
     )
@@ -430,14 +430,14 @@ def test_an_output_is_refused_when_it_is_an_input_by_another_name(tmp_path: Path
     rules = rule_dir(tmp_path)
     base = tmp_path / "b.json"
     run_cli("baseline", "--snapshot", str(estate), "--output", str(base))
-    kept = {p: p.read_bytes() for p in (estate, sup, base, rules / "MLA-HST-001.yaml")}
+    kept = {p: p.read_bytes() for p in (estate, sup, base, rules / "ORG-HST-001.yaml")}
     cases = [
         ("scan", "--output", "json:hardlink.json"),
         ("scan", "--output", "sarif:symlink.json"),
         ("scan", "--suppressions", "s.yaml", "--output", "html:./s.yaml"),
         ("scan", "--baseline", "./b.json", "--output", "json:b.json"),
-        ("scan", "--rules", "rules", "--output", "csv:rules/../rules/MLA-HST-001.yaml"),
-        ("baseline", "--rules", "rules", "--output", "rules/MLA-HST-001.yaml"),
+        ("scan", "--rules", "rules", "--output", "csv:rules/../rules/ORG-HST-001.yaml"),
+        ("baseline", "--rules", "rules", "--output", "rules/ORG-HST-001.yaml"),
         ("scan", "--output", "json:r.json", "--output", "sarif:./r.json"),
     ]
     for command, *args in cases:
@@ -498,9 +498,9 @@ def test_special_files_are_refused_before_reading(
     if option == "--rules":
         rules = tmp_path / "rules"
         rules.mkdir()
-        (rules / "MLA-HST-001.yaml").symlink_to(path)
+        (rules / "ORG-HST-001.yaml").symlink_to(path)
         args = ["--snapshot", GOOD, "--rules", str(rules)]
-        named = rules / "MLA-HST-001.yaml"
+        named = rules / "ORG-HST-001.yaml"
     else:
         args = (
             ["--snapshot", GOOD, option, str(path)]

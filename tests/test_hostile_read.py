@@ -301,7 +301,7 @@ def test_the_pure_only_texts_are_the_complement_of_what_libyaml_may_read() -> No
 
 
 def _rule_file(tmp_path: Path, body: str) -> Path:
-    path = tmp_path / "MLA-XXX-001.yaml"
+    path = tmp_path / "ORG-XXX-001.yaml"
     path.write_text(body, encoding="utf-8")
     return path
 
@@ -345,7 +345,7 @@ def test_a_rule_nested_deeper_than_the_pure_loader_reads_is_exit_2(tmp_path: Pat
     for _ in range(990):
         cond = "{not: " + cond + "}"
     body = (
-        "id: MLA-XXX-001\ntitle: deep\nseverity: high\ncategory: public-access\n"
+        "id: ORG-XXX-001\ntitle: deep\nseverity: high\ncategory: public-access\n"
         "resource_types: [microsoft.containerregistry/registries]\n"
         f"assert: {cond}\nmessage: m\nrationale: r\n"
         "remediation: {summary: s, terraform: t, cli: c}\n"

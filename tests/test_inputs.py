@@ -144,45 +144,45 @@ def test_a_bad_second_file_is_named(tmp_path: Path, capsys: Any) -> None:
 def _rule(**changes: Any) -> dict[str, Any]:
     """A valid rule (a built-in one under a new id) with some fields changed; None drops."""
     spec = yaml.safe_load((ROOT / "rules" / "MLA-STG-001.yaml").read_text(encoding="utf-8"))
-    spec = {**spec, "id": "MLA-TST-001", **changes}
+    spec = {**spec, "id": "ORG-TST-001", **changes}
     return {k: v for k, v in spec.items() if v is not None}
 
 
 TLS_CHECK = {"path": "subject.properties.minimumTlsVersion", "equal": "TLS1_2"}
 BAD_RULES: list[tuple[str, str, Any, list[str]]] = [
-    ("invalid-yaml", "MLA-TST-001.yaml", "id: [MLA-TST-001\ntitle: x\n", ["invalid YAML", "line"]),
-    ("unknown-field", "MLA-TST-001.yaml", _rule(colour="red"), ["colour", "unknown field"]),
+    ("invalid-yaml", "ORG-TST-001.yaml", "id: [ORG-TST-001\ntitle: x\n", ["invalid YAML", "line"]),
+    ("unknown-field", "ORG-TST-001.yaml", _rule(colour="red"), ["colour", "unknown field"]),
     (
         "unknown-operator",
-        "MLA-TST-001.yaml",
+        "ORG-TST-001.yaml",
         _rule(**{"assert": TLS_CHECK}),
         ["assert:", "unknown operator 'equal'", "did you mean 'equals'"],
     ),
     (
         "unknown-operator-nested",
-        "MLA-TST-001.yaml",
+        "ORG-TST-001.yaml",
         _rule(**{"assert": {"all": [{"path": "subject.name", "exists": True}, TLS_CHECK]}}),
         ["assert.all[1]:", "'equal'", "'equals'"],
     ),
     (
         "unknown-relation",
-        "MLA-TST-001.yaml",
+        "ORG-TST-001.yaml",
         _rule(**{"assert": {"relation": "private_endpoint", "exists": True}}),
         ["assert.relation", "unknown relation 'private_endpoint'"],
     ),
     (
         "file-name-not-id",
-        "MLA-TST-002.yaml",
+        "ORG-TST-002.yaml",
         _rule(),
-        ["'MLA-TST-001'", "'MLA-TST-002'", "file name"],
+        ["'ORG-TST-001'", "'ORG-TST-002'", "file name"],
     ),
     (
-        "duplicate-builtin-id",
+        "reserved-builtin-prefix",
         "MLA-STG-001.yaml",
         _rule(id="MLA-STG-001"),
-        ["MLA-STG-001", "already defined"],
+        ["MLA-STG-001", "reserved for built-in rules"],
     ),
-    ("missing-rationale", "MLA-TST-001.yaml", _rule(rationale=None), ["rationale", "missing"]),
+    ("missing-rationale", "ORG-TST-001.yaml", _rule(rationale=None), ["rationale", "missing"]),
 ]
 
 
@@ -204,12 +204,12 @@ def test_bad_rule_file_is_one_line_and_exit_2(
 
 def test_the_valid_base_rule_loads(tmp_path: Path, capsys: Any) -> None:
     """The bad rules above differ from this one only in what each case breaks."""
-    (tmp_path / "MLA-TST-001.yaml").write_text(yaml.safe_dump(_rule()), encoding="utf-8")
+    (tmp_path / "ORG-TST-001.yaml").write_text(yaml.safe_dump(_rule()), encoding="utf-8")
     code, out, err = run_cli(
         ["scan", "--snapshot", str(GOOD), "--format", "json", "--rules", str(tmp_path)], capsys
     )
     assert (code, err) == (0, "")
-    assert "MLA-TST-001" in [r["rule_id"] for r in json.loads(out)["rules"]]
+    assert "ORG-TST-001" in [r["rule_id"] for r in json.loads(out)["rules"]]
 
 
 # -- good estate files ------------------------------------------------------------------

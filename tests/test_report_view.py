@@ -241,9 +241,9 @@ def test_rules_list_shows_markup_in_rule_files_as_text(tmp_path: Path) -> None:
     rule = (ROOT / "rules" / "MLA-ACR-001.yaml").read_text(encoding="utf-8")
     extra = tmp_path / "rules"
     extra.mkdir()
-    rule = rule.replace("id: MLA-ACR-001", "id: MLA-XTR-001")
+    rule = rule.replace("id: MLA-ACR-001", "id: ORG-XTR-001")
     rule = re.sub(r"(?m)^title: .*$", "title: Registry [bold]open[/bold] to all", rule)
-    (extra / "MLA-XTR-001.yaml").write_text(rule, encoding="utf-8")
+    (extra / "ORG-XTR-001.yaml").write_text(rule, encoding="utf-8")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert cli.main(["rules", "list", "--rules", str(extra)]) == 0

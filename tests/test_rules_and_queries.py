@@ -47,8 +47,8 @@ def custom_rules(tmp_path: Path) -> Path:
     """A --rules directory with one rule of its own (a copy of a shipped one, renumbered)."""
     directory = tmp_path / "rules"
     directory.mkdir()
-    text = re.sub(r"(?m)^id: .*$", "id: MLA-TST-001", TLS_RULE)
-    (directory / "MLA-TST-001.yaml").write_text(text, encoding="utf-8")
+    text = re.sub(r"(?m)^id: .*$", "id: ORG-TST-001", TLS_RULE)
+    (directory / "ORG-TST-001.yaml").write_text(text, encoding="utf-8")
     return directory
 
 
@@ -61,7 +61,7 @@ def test_rules_list_json_holds_every_rule_with_its_fields(tmp_path: Path) -> Non
     assert (doc["schema"], doc["version"]) == (RULES_SCHEMA, 1)
     loaded = {r.id: r for r in load_rules([rules_dir])}
     ids = [r["id"] for r in doc["rules"]]
-    assert ids == sorted(loaded) and "MLA-TST-001" in ids
+    assert ids == sorted(loaded) and "ORG-TST-001" in ids
     shipped = {p.stem for p in (ROOT / "rules").glob("*.yaml")}
     for entry in doc["rules"]:
         spec = loaded[entry["id"]].spec
@@ -87,7 +87,7 @@ def test_rules_show_json_is_the_one_rule() -> None:
     assert proc.returncode == 0
     doc = json.loads(proc.stdout)
     assert doc["schema"] == RULES_SCHEMA and [r["id"] for r in doc["rules"]] == ["MLA-DNS-001"]
-    missing = mlops_audit("rules", "show", "MLA-XXX-999", "--format", "json")
+    missing = mlops_audit("rules", "show", "ORG-XXX-999", "--format", "json")
     assert (missing.returncode, missing.stdout) == (2, "") and missing.stderr.count("\n") == 1
 
 
@@ -115,7 +115,7 @@ def test_piped_rules_show_is_the_rule_markdown_unwrapped() -> None:
 
 def test_hostile_rule_text_stays_data_in_json_and_text(tmp_path: Path) -> None:
     rules_dir = custom_rules(tmp_path)
-    path = rules_dir / "MLA-TST-001.yaml"
+    path = rules_dir / "ORG-TST-001.yaml"
     text = path.read_text(encoding="utf-8")
     hostile = 'title: "x \\e[31m ##vso[task.setvariable] y"'
     text = re.sub(r"(?m)^title: .*$", lambda _: hostile, text)
@@ -127,7 +127,7 @@ def test_hostile_rule_text_stays_data_in_json_and_text(tmp_path: Path) -> None:
     doc = json.loads(
         mlops_audit("rules", "list", "--format", "json", "--rules", str(rules_dir)).stdout
     )
-    (entry,) = [r for r in doc["rules"] if r["id"] == "MLA-TST-001"]
+    (entry,) = [r for r in doc["rules"] if r["id"] == "ORG-TST-001"]
     assert entry["title"] == "x \x1b[31m ##vso[task.setvariable] y"  # the same data, escaped
 
 
