@@ -504,19 +504,25 @@ def load_rules(extra_dirs: list[str | Path] = ()) -> list[Rule]:  # type: ignore
             raise RuleFileError(d, "is not a directory")
         for f in rule_files(d):
             rule = compile_rule(read_yaml(f), str(f))
-            if n == 0 and not BUILTIN_ID.fullmatch(rule.id):
-                raise RuleFileError(f, "id: a built-in rule's id must look like MLA-AREA-NNN")
-            if n > 0 and rule.id.upper().startswith(RESERVED_PREFIX):
-                raise RuleFileError(
-                    f,
-                    f"id: {rule.id}: the prefix {RESERVED_PREFIX} is reserved for built-in rules;"
-                    " give custom rules your organisation's own prefix (e.g. ORG-DNS-001)",
-                )
+            check_id(rule, f, builtin=n == 0)
             if rule.id in seen:
                 raise RuleFileError(f, f"id: {rule.id} is already defined in {seen[rule.id]}")
             seen[rule.id] = str(f)
             rules.append(rule)
     return sorted(rules, key=lambda r: r.id)
+
+
+def check_id(rule: Rule, path: Path, builtin: bool) -> None:
+    """What a rule's id must be where it is loaded from: a built-in's ``MLA-AREA-NNN``; a
+    custom rule's anything but the reserved prefix (so an upgrade never collides with it)."""
+    if builtin and not BUILTIN_ID.fullmatch(rule.id):
+        raise RuleFileError(path, "id: a built-in rule's id must look like MLA-AREA-NNN")
+    if not builtin and rule.id.upper().startswith(RESERVED_PREFIX):
+        raise RuleFileError(
+            path,
+            f"id: {rule.id}: the prefix {RESERVED_PREFIX} is reserved for built-in rules;"
+            " give custom rules your organisation's own prefix (e.g. ORG-DNS-001)",
+        )
 
 
 def rule_files(directory: Path) -> list[Path]:

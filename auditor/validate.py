@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import InputError
-from .rules import Rule, RuleFileError, compile_rule, load_rules, read_yaml, rule_files
+from .rules import (
+    Rule,
+    RuleFileError,
+    builtin_rules_dir,
+    check_id,
+    compile_rule,
+    load_rules,
+    read_yaml,
+    rule_files,
+)
 
 
 @dataclass
@@ -38,6 +47,7 @@ class Context:
 def _check_rule(path: Path, context: Context) -> None:
     rule = compile_rule(read_yaml(path), str(path))
     here = path.resolve()
+    check_id(rule, path, builtin=here.parent == builtin_rules_dir().resolve())
     other, named = context.ids.setdefault(rule.id, (here, str(path)))
     if other != here:  # the same file given twice, or once in --rules, is no duplicate
         raise RuleFileError(path, f"id: {rule.id} is already defined in {named}")

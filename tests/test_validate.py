@@ -60,12 +60,12 @@ def test_broken_files_are_one_line_each_and_exit_2(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     d = tmp_path / "rules"
-    _rule(d, "MLA-ZZZ-001")  # valid: not listed
-    _rule(d, "MLA-ZZZ-002", "MLA-ZZZ-009")
-    (d / "MLA-ZZZ-003.yaml").write_text("id: [\n", encoding="utf-8")
-    (d / "MLA-ZZZ-004.yaml").write_text("- a list\n", encoding="utf-8")
-    (d / "MLA-ZZZ-005.yaml").write_text(
-        DNS3.replace("id: MLA-DNS-003", "id: MLA-ZZZ-005").replace(
+    _rule(d, "ORG-ZZZ-001")  # valid: not listed
+    _rule(d, "ORG-ZZZ-002", "ORG-ZZZ-009")
+    (d / "ORG-ZZZ-003.yaml").write_text("id: [\n", encoding="utf-8")
+    (d / "ORG-ZZZ-004.yaml").write_text("- a list\n", encoding="utf-8")
+    (d / "ORG-ZZZ-005.yaml").write_text(
+        DNS3.replace("id: MLA-DNS-003", "id: ORG-ZZZ-005").replace(
             "relation: dns_zones", "relation: no_such_relation"
         ),
         encoding="utf-8",
@@ -89,11 +89,11 @@ def test_broken_files_are_one_line_each_and_exit_2(
     code, out, err = _validate(capsys, *map(str, argv))
     assert (code, out) == (2, "")
     assert err == [
-        f"{d}/MLA-ZZZ-002.yaml: id: 'MLA-ZZZ-009' does not match the file name 'MLA-ZZZ-002'",
-        f"{d}/MLA-ZZZ-003.yaml: invalid YAML: line 2: expected the node content, but found "
+        f"{d}/ORG-ZZZ-002.yaml: id: 'ORG-ZZZ-009' does not match the file name 'ORG-ZZZ-002'",
+        f"{d}/ORG-ZZZ-003.yaml: invalid YAML: line 2: expected the node content, but found "
         "'<stream end>'",
-        f"{d}/MLA-ZZZ-004.yaml: a rule file must hold one mapping",
-        f"{d}/MLA-ZZZ-005.yaml: assert.relation: unknown relation 'no_such_relation'",
+        f"{d}/ORG-ZZZ-004.yaml: a rule file must hold one mapping",
+        f"{d}/ORG-ZZZ-005.yaml: assert.relation: unknown relation 'no_such_relation'",
         f"{sup}: entry 1.justification: Field required",
         f"{day}: invalid YAML value: day is out of range for month",
         f"{empty}: no entries (expected 'suppressions:' with entries)",
@@ -111,22 +111,32 @@ def test_a_rule_problem_is_worded_as_the_scan_words_it(
     """No second validator: the line validate prints is the line ``scan --rules`` fails
     with, for the same file."""
     d = tmp_path / "rules"
-    _rule(d, "MLA-DNS-003")  # the id of a built-in rule
+    _rule(d, "MLA-DNS-003")  # a built-in rule's id, outside the built-in rules
     assert cli.main(["scan", "--sample", "--rules", str(d)]) == 2
     scan_line = capsys.readouterr().err.strip().removeprefix("mlops-audit: ")
     code, _, err = _validate(capsys, str(d / "MLA-DNS-003.yaml"))
     assert code == 2 and err == [scan_line]
-    assert scan_line.endswith(f"id: MLA-DNS-003 is already defined in {BUILTIN}/MLA-DNS-003.yaml")
+    assert "id: MLA-DNS-003: the prefix MLA- is reserved for built-in rules" in scan_line
+    # a custom id defined twice: the duplicate's line, as the scan words it
+    _rule(d, "ORG-DNS-003")
+    (d / "MLA-DNS-003.yaml").unlink()
+    again = tmp_path / "again"
+    _rule(again, "ORG-DNS-003")
+    assert cli.main(["scan", "--sample", "--rules", str(d), "--rules", str(again)]) == 2
+    scan_line = capsys.readouterr().err.strip().removeprefix("mlops-audit: ")
+    code, _, err = _validate(capsys, "--rules", str(d), str(again / "ORG-DNS-003.yaml"))
+    assert code == 2 and err == [scan_line]
+    assert scan_line.endswith(f"id: ORG-DNS-003 is already defined in {d}/ORG-DNS-003.yaml")
 
 
 def test_rules_context_refuses_an_id_defined_there(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    team = _rule(tmp_path / "team", "MLA-ZZZ-001")
-    new = _rule(tmp_path / "new", "MLA-ZZZ-001")
+    team = _rule(tmp_path / "team", "ORG-ZZZ-001")
+    new = _rule(tmp_path / "new", "ORG-ZZZ-001")
     assert _validate(capsys, str(new))[0] == 0  # alone it is fine
     code, _, err = _validate(capsys, "--rules", str(tmp_path / "team"), str(new))
-    assert (code, err) == (2, [f"{new}: id: MLA-ZZZ-001 is already defined in {team}"])
+    assert (code, err) == (2, [f"{new}: id: ORG-ZZZ-001 is already defined in {team}"])
     # a file of the --rules directory itself is no duplicate of itself
     assert _validate(capsys, "--rules", str(tmp_path / "team"), str(team))[0] == 0
     code, _, err = _validate(capsys, "--rules", str(tmp_path / "none"), str(new))
@@ -166,8 +176,8 @@ def test_hostile_content_stays_data(capsys: pytest.CaptureFixture[str], tmp_path
     """A field name or value from the file reaches the terminal escaped, on one line."""
     d = tmp_path / "rules"
     d.mkdir()
-    (d / "MLA-ZZZ-001.yaml").write_text(
-        DNS3.replace("id: MLA-DNS-003", 'id: MLA-ZZZ-001\n"\\e]0;owned\\a\\e[2J\\nx": 1'),
+    (d / "ORG-ZZZ-001.yaml").write_text(
+        DNS3.replace("id: MLA-DNS-003", 'id: ORG-ZZZ-001\n"\\e]0;owned\\a\\e[2J\\nx": 1'),
         encoding="utf-8",
     )
     sup = tmp_path / "suppressions.yaml"
@@ -176,7 +186,7 @@ def test_hostile_content_stays_data(capsys: pytest.CaptureFixture[str], tmp_path
     assert code == 2 and len(err) == 2
     text = "\n".join(err)
     assert "\x1b" not in text and "\x07" not in text
-    assert err[0].startswith(f"{d}/MLA-ZZZ-001.yaml: ") and "unknown field" in err[0]
+    assert err[0].startswith(f"{d}/ORG-ZZZ-001.yaml: ") and "unknown field" in err[0]
     assert err[1].startswith(f"{sup}: entry 1.rule") and "Extra inputs" in err[1]
 
 
@@ -194,8 +204,8 @@ def test_the_hook_file_has_what_pre_commit_requires() -> None:
         re.compile(hook["files"])
     files = re.compile(HOOKS[0]["files"])
     for path in (
-        "rules/MLA-ZZZ-001.yaml",
-        "audit/rules/MLA-ZZZ-001.yml",
+        "rules/ORG-ZZZ-001.yaml",
+        "audit/rules/ORG-ZZZ-001.yml",
         ".mlops-audit-suppressions.yaml",
         "infra/mlops-audit-suppressions.yml",
         "mlops-audit-baseline.json",
@@ -210,7 +220,7 @@ def test_the_validate_hook_entry_runs_on_a_repository(tmp_path: Path) -> None:
     """Run the entry as pre-commit does (the entry, then the staged files its ``files``
     pattern matches, paths relative to the repository root) on a temporary layout."""
     repo = tmp_path / "repo"
-    _rule(repo / "rules", "MLA-ZZZ-001")
+    _rule(repo / "rules", "ORG-ZZZ-001")
     (repo / ".mlops-audit-suppressions.yaml").write_text(
         (ROOT / "examples" / "suppressions.yaml").read_text(encoding="utf-8")
     )
@@ -227,7 +237,7 @@ def test_the_validate_hook_entry_runs_on_a_repository(tmp_path: Path) -> None:
     assert staged == [
         ".mlops-audit-suppressions.yaml",
         "mlops-audit-baseline.json",
-        "rules/MLA-ZZZ-001.yaml",
+        "rules/ORG-ZZZ-001.yaml",
     ]
     entry = shlex.split(hook["entry"])
     argv = [sys.executable, "-m", "auditor", *entry[1:]]  # the console script, as a module
@@ -292,7 +302,7 @@ def test_a_bug_in_validate_is_exit_4_not_a_traceback(
 
     kind = validate.KINDS["rule"]
     monkeypatch.setitem(validate.KINDS, "rule", validate.Kind("rule", broken, kind.named))
-    code, _, err = _validate(capsys, str(_rule(tmp_path, "MLA-ZZZ-001")))
+    code, _, err = _validate(capsys, str(_rule(tmp_path, "ORG-ZZZ-001")))
     assert code == 4
     assert err == [
         "mlops-audit: internal error: ZeroDivisionError: boom (run with --verbose for the trace)"
