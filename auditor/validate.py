@@ -109,6 +109,9 @@ def validate(
             files = [(f, kind or _in_directory(f)) for f in rule_files(path)]
             if not files:
                 problems.append(f"{path}: no rule files (*.yaml, *.yml) in this directory")
+        elif not path.exists() and not path.is_symlink():  # said before what it would be
+            problems.append(f"{path}: no such file")
+            continue
         else:
             files = [(path, kind or _named(path))]
         for f, name in files:

@@ -307,3 +307,11 @@ def test_a_bug_in_validate_is_exit_4_not_a_traceback(
     assert err == [
         "mlops-audit: internal error: ZeroDivisionError: boom (run with --verbose for the trace)"
     ]
+
+
+def test_a_missing_path_is_missing_whatever_its_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A path that does not exist is said to be missing, not of an unknown kind."""
+    code, _, err = _validate(capsys, str(tmp_path / "nothing-here"))
+    assert (code, err) == (2, [f"{tmp_path}/nothing-here: no such file"])
