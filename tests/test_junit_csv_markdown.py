@@ -659,3 +659,20 @@ def test_same_run_same_bytes(tmp_path: Path, fmt: str) -> None:
         outputs.append((tmp_path / folder / "out").read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
     assert len(outputs[0]) > 1000
+
+
+def test_junit_escapes_text_and_attributes_as_elementtree_does() -> None:
+    """The JUnit writer writes its XML without an element tree: its escaping must be the
+    one ElementTree writes (checked through ElementTree's public API)."""
+    import random
+    import xml.etree.ElementTree as ET
+
+    from auditor.report.junit import _attr, _text
+
+    rng = random.Random(7)
+    alphabet = "&<>\"'\r\n\tab\u2028é;#"
+    for _ in range(3000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        element = ET.Element("x", {"a": s})
+        element.text = s
+        assert ET.tostring(element, encoding="unicode") == f'<x a="{_attr(s)}">{_text(s)}</x>'

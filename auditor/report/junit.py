@@ -35,6 +35,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from .. import arm
 from ..findings import Finding, NotEvaluated
@@ -200,28 +201,17 @@ def _attribute(value: str) -> str:
 
 def _text(text: str) -> str:
     """Element text escaped as ElementTree escapes it (``&``, ``<``, ``>``)."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+    return escape(text)
+
+
+# what an attribute escapes beyond markup: the quote, and the line breaks and tab as
+# character references (a parser would normalise them away)
+_ATTRIBUTE_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
 
 
 def _attr(text: str) -> str:
-    """An attribute value escaped as ElementTree escapes it: markup, the quote, and the
-    line breaks and tab as character references (a parser would normalise them away)."""
-    text = _text(text)
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    if "\n" in text:
-        text = text.replace("\n", "&#10;")
-    if "\t" in text:
-        text = text.replace("\t", "&#09;")
-    return text
+    """An attribute value escaped as ElementTree escapes it."""
+    return escape(text, _ATTRIBUTE_ENTITIES)
 
 
 def _place(view: ReportView, source: dict[str, Any] | None) -> dict[str, str]:
