@@ -517,7 +517,7 @@ def check_id(rule: Rule, path: Path, builtin: bool) -> None:
     custom rule's anything but the reserved prefix (so an upgrade never collides with it)."""
     if builtin and not BUILTIN_ID.fullmatch(rule.id):
         raise RuleFileError(path, "id: a built-in rule's id must look like MLA-AREA-NNN")
-    if not builtin and rule.id.upper().startswith(RESERVED_PREFIX):
+    if not builtin and rule.id.startswith(RESERVED_PREFIX):  # ids are upper case (RULE_ID)
         raise RuleFileError(
             path,
             f"id: {rule.id}: the prefix {RESERVED_PREFIX} is reserved for built-in rules;"
