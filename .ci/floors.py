@@ -1,5 +1,6 @@
-"""Print pip constraints that pin every runtime dependency to the lowest version
-``pyproject.toml`` allows, so CI can prove the declared floors work (``.ci/run``)."""
+"""Print pip constraints that pin every runtime dependency (and the optional extras'
+in :data:`EXTRAS`) to the lowest version ``pyproject.toml`` allows, so CI can prove the
+declared floors work (``.ci/run``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ import sys
 import tomllib
 from pathlib import Path
 
+# optional extras whose floors are tested too (the test extra pulls them in)
+EXTRAS = ("monitor",)
+
 
 def floors(pyproject: Path) -> list[str]:
-    deps = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    deps = list(project["dependencies"])
+    for extra in EXTRAS:
+        deps += project["optional-dependencies"][extra]
     pins = []
     for dep in deps:
         name = re.match(r"[A-Za-z0-9_.-]+", dep)
