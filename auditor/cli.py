@@ -3,7 +3,8 @@
 Exit codes: 0 no finding at or above ``--fail-on``; 1 findings at or above it; 2 usage or
 input error (one line on stderr naming the file and the problem); 3 the scan is incomplete
 (part of the scope could not be read) and ``--allow-partial`` was not given; 4 an internal
-error (a bug: one line, the trace with ``--verbose``), never 1. Everything printed passes
+error (a bug: one line, the trace with ``--verbose``), never 1; 5 ``upload`` could not send
+every row (auditor/upload.py). Everything printed passes
 through ``report.safe`` (controls shown, CI workflow commands defused).
 """
 
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import __version__, samples
+from . import __version__, samples, upload
 from .report import REGISTRY, find_format, format_names, safe
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -309,13 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="rules a scan loads with these (a rule id defined twice is refused)",
     )
+    verbose = (
+        "log a live scan's requests and retries (never tokens or headers); print "
+        "the trace of an internal error (exit 4)"
+    )
     for command in (scan, base, diff, merge, part, collect, reach, resolve, lst, show, qry, val):
-        command.add_argument(
-            "--verbose",
-            action="store_true",
-            help="log a live scan's requests and retries (never tokens or headers); print "
-            "the trace of an internal error (exit 4)",
-        )
+        command.add_argument("--verbose", action="store_true", help=verbose)
+    upload.add_command(sub, verbose)  # imports no Azure SDK until an upload runs
     return parser
 
 
@@ -772,6 +773,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":  # before load_rules: a bad --rules DIR is one problem
             return _validate_command(args)
+        if args.command == "upload":  # sends a report; reads no rules
+            return upload.command(args)
         rules = load_rules(getattr(args, "rules", []))
         if args.command == "rules":
             return _rules_command(args, rules)

@@ -34,6 +34,9 @@ class Cloud:
     token_scope: str
     authority: str  # Entra ID authority host
     zones: dict[str, tuple[str, ...]]  # private link group id (lower case) -> zone names
+    # the Logs Ingestion API's token scope (mlops-audit upload): the audiences
+    # azure-monitor-ingestion's README and the .NET client's LogsIngestionAudience name
+    monitor_scope: str
 
 
 CLOUDS: dict[str, Cloud] = {
@@ -61,6 +64,7 @@ CLOUDS: dict[str, Cloud] = {
                 "privatelink.blob.core.windows.net",
             ),
         },
+        monitor_scope="https://monitor.azure.com/.default",
     ),
     "usgov": Cloud(
         "usgov",
@@ -85,6 +89,7 @@ CLOUDS: dict[str, Cloud] = {
                 "privatelink.blob.core.usgovcloudapi.net",
             ),
         },
+        monitor_scope="https://monitor.azure.us/.default",
     ),
     "china": Cloud(
         "china",
@@ -100,6 +105,7 @@ CLOUDS: dict[str, Cloud] = {
             "vault": ("privatelink.vaultcore.azure.cn",),
             "registry": ("privatelink.azurecr.cn",),
         },
+        monitor_scope="https://monitor.azure.cn/.default",
     ),
 }
 DEFAULT_CLOUD = "public"

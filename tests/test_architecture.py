@@ -13,9 +13,10 @@ import pytest
 from .conftest import FIXTURES, ROOT
 
 PACKAGE = ROOT / "auditor"
-# Modules that may talk to Azure: the collector, the credential factory and the CLI that
-# wires them (which imports them only for a live scope).
-LIVE = {"auditor.collect", "auditor.credentials"}
+# Modules that may talk to Azure: the collector, the credential factory, the Logs Ingestion
+# upload (azure-monitor-ingestion, imported only when an upload runs) and the CLI that wires
+# them (which imports them only for a live scope or an upload).
+LIVE = {"auditor.collect", "auditor.credentials", "auditor.upload"}
 # Each stage and what it must never import (the layers above it, and the live path).
 NEVER = {
     "auditor.graph": ("auditor.rules", "auditor.report", "auditor.core", "auditor.cli"),
