@@ -310,13 +310,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="rules a scan loads with these (a rule id defined twice is refused)",
     )
-    verbose = (
-        "log a live scan's requests and retries (never tokens or headers); print "
-        "the trace of an internal error (exit 4)"
-    )
     for command in (scan, base, diff, merge, part, collect, reach, resolve, lst, show, qry, val):
-        command.add_argument("--verbose", action="store_true", help=verbose)
-    upload.add_command(sub, verbose)  # imports no Azure SDK until an upload runs
+        command.add_argument(
+            "--verbose",
+            action="store_true",
+            help="log a live scan's requests and retries (never tokens or headers); print "
+            "the trace of an internal error (exit 4)",
+        )
+    upload.add_command(sub)  # imports no Azure SDK until an upload runs
     return parser
 
 

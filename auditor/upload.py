@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -58,7 +59,7 @@ class Outcome:
         return sum(n for n, _ in self.failures)
 
 
-def add_command(sub: Any, verbose_help: str) -> None:
+def add_command(sub: Any) -> None:
     """The ``upload`` subcommand's arguments (imports nothing from the Azure SDK)."""
     from .clouds import CLOUDS
     from .credentials import AUTH_MODES
@@ -107,7 +108,12 @@ def add_command(sub: Any, verbose_help: str) -> None:
         "(default: public)",
     )
     p.add_argument("--quiet", action="store_true", help="print nothing when every row was sent")
-    p.add_argument("--verbose", action="store_true", help=verbose_help)
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        help="one line for each failed call (not only the first); the trace of an internal "
+        "error (exit 4)",
+    )
 
 
 def endpoint_url(value: str) -> str:
@@ -295,11 +301,21 @@ def command(args: argparse.Namespace) -> int:
         return _say(f"upload needs azure-monitor-ingestion: {INSTALL_HINT}", EXIT_USAGE)
     from .credentials import make_credential
 
-    credential = make_credential(args.auth, args.tenant, args.cloud)
+    # requests honours REQUESTS_CA_BUNDLE itself; SSL_CERT_FILE is the OpenSSL name for it
+    if os.environ.get("SSL_CERT_FILE") and not os.environ.get("REQUESTS_CA_BUNDLE"):
+        os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"]
+    try:
+        credential = make_credential(args.auth, args.tenant, args.cloud)
+    except (TypeError, ValueError) as exc:  # azure-identity: missing configuration
+        return _say(f"--auth {args.auth}: {str(exc).splitlines()[0]}", EXIT_USAGE)
     outcome = send(rows, endpoint, args.rule_id, args.stream, credential, args.cloud)
     target = f"{endpoint} (rule {args.rule_id}, stream {args.stream})"
     if outcome.failures:
         calls = len(outcome.failures)
+        if args.verbose:  # every failed call, not only the first
+            for n, (count, error) in enumerate(outcome.failures, start=1):
+                why = describe(error, outcome.redact)
+                _say(f"failed call {n} of {calls}: {count} row(s): {why}", EXIT_OK)
         return _say(
             f"upload failed: {outcome.unsent} of {outcome.rows} row(s) not sent to {target}: "
             f"{describe(outcome.failures[0][1], outcome.redact)}"

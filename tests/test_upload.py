@@ -333,3 +333,82 @@ def test_the_docs_stream_declaration_is_the_upload_default() -> None:
     text = (ROOT / "docs" / "log-analytics.md").read_text(encoding="utf-8")
     assert f'"{upload.DEFAULT_STREAM}": {{' in text
     assert "mlops-audit upload" in text
+
+
+def test_a_failed_sign_in_sends_nothing_and_says_so(
+    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    write_stub_az(tmp_path / "bin", logged_in=False)  # az answers "Please run 'az login'"
+    code, err = run(capsys, GOLDEN, ingest.url)
+    total = len(lines_of(GOLDEN))
+    assert code == 5
+    assert ingest.calls == []
+    assert err.startswith(
+        f"mlops-audit: upload failed: {total} of {total} row(s) not sent to {ingest.url} "
+        f"(rule {RULE}, stream {STREAM}): sign-in failed: "
+    )
+    assert err.count("\n") == 1
+
+
+def test_a_credential_missing_its_configuration_is_a_usage_error(
+    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    args = ["upload", str(GOLDEN), "--endpoint", ingest.url, "--rule-id", RULE]
+    code = cli.main([*args, "--auth", "workload-identity"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("mlops-audit: --auth workload-identity: ") and err.count("\n") == 1
+    assert ingest.calls == []
+
+
+def test_an_untrusted_certificate_is_no_answer_and_gets_no_rows(
+    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("SSL_CERT_FILE")  # the stand-in's CA is trusted no more
+    code, err = run(capsys, GOLDEN, ingest.url)
+    assert code == 5
+    assert ingest.calls == []  # the TLS handshake failed: no request was read
+    assert "): no answer from the endpoint: " in err and "CERTIFICATE_VERIFY_FAILED" in err
+
+
+def test_ssl_cert_file_alone_is_trusted_as_for_a_live_scan(
+    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")  # restored (unset) after the test
+    code, err = run(capsys, GOLDEN, ingest.url)
+    assert code == 0, err
+    assert ingest.rows == lines_of(GOLDEN)
+
+
+def test_a_sovereign_cloud_asks_for_its_monitor_audience(
+    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, err = run(capsys, GOLDEN, ingest.url, "--cloud", "usgov")
+    assert code == 0, err
+    asked = [
+        json.loads(line)
+        for line in (tmp_path / "bin" / "az-invocations.jsonl").read_text().splitlines()
+    ]
+    resources = [a[a.index("--resource") + 1] for a in asked if "--resource" in a]
+    assert {r.rstrip("/") for r in resources} == {"https://monitor.azure.us"}
+
+
+def test_verbose_names_every_failed_call(
+    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report = big_report(tmp_path, 2500)
+    ingest.reject(lambda rows: True, 403, {"error": {"code": "Forbidden", "message": "no role"}})
+    code, err = run(capsys, report, ingest.url, "--verbose")
+    assert code == 5
+    calls = len(ingest.calls)
+    assert calls >= 3  # a 403 is not retried: one call per chunk
+    lines = err.splitlines()
+    assert len(lines) == calls + 1
+    assert sum(int(line.split(": ")[2].split()[0]) for line in lines[:-1]) == len(lines_of(report))
+    assert lines[0].startswith(f"mlops-audit: failed call 1 of {calls}: ")
+    assert lines[-1].endswith(
+        f"HTTP 403 Forbidden: no role ({calls} calls failed; the first said this) (exit 5)"
+    )
