@@ -175,7 +175,7 @@ def read_rows(path: str) -> list[dict[str, Any]]:
     from .report.ndjson import COLUMNS, RECORD_TYPES
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM an editor added is no data
     except FileNotFoundError:
         raise UploadInputError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:

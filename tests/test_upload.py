@@ -287,6 +287,16 @@ def test_a_bad_line_after_good_ones_sends_nothing(
     assert ingest.calls == []
 
 
+def test_a_bom_and_crlf_line_ends_are_read_as_the_same_rows(
+    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "edited.ndjson"
+    path.write_bytes(b"\xef\xbb\xbf" + GOLDEN.read_bytes().replace(b"\n", b"\r\n"))
+    code, err = run(capsys, path, ingest.url, "--quiet")
+    assert code == 0, err
+    assert ingest.rows == lines_of(GOLDEN)
+
+
 def test_the_json_report_is_refused_with_a_hint(
     ingest: FakeIngestion, capsys: pytest.CaptureFixture[str]
 ) -> None:
