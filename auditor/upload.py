@@ -251,6 +251,7 @@ def send(
         credential_scopes=[CLOUDS[cloud].monitor_scope],
         connection_timeout=30,
         read_timeout=120,
+        permit_redirects=False,  # the API never redirects: a redirect takes no rows or token
     )
     with client:
         client.upload(rule_id=rule_id, stream_name=stream, logs=rows, on_error=failed)

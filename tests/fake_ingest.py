@@ -9,7 +9,8 @@ service answers: 401 without the token, 400 ``InvalidApiVersion`` for another ap
 413 ``ContentLengthLimitExceeded`` for a body over 1 MiB, 400 ``InvalidPayload`` for a body
 that is not a JSON array of objects. Errors are JSON ``{"error": {"code", "message"}}``.
 :meth:`FakeIngestion.reject` answers every call whose rows match a predicate with a given
-status and body (a 500 stays a 500 through the client's retries). The TLS server and its
+status, body and headers (a 500 stays a 500 through the client's retries; a 307 with a
+``Location`` tests that the client follows no redirect). The TLS server and its
 handler are tests/fake_arm.py's (a trustme CA written to :attr:`ca_path`).
 """
 
@@ -54,6 +55,7 @@ class _Rejection:
     status: int
     body: bytes
     times: int | None  # None: every matching call
+    headers: dict[str, str]
 
 
 class FakeIngestion:
@@ -81,11 +83,13 @@ class FakeIngestion:
         status: int,
         body: Any,
         times: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """Answer calls whose rows satisfy ``when`` with ``status`` and ``body`` (a dict is
-        sent as JSON, bytes as they are), ``times`` times or always."""
+        """Answer calls whose rows satisfy ``when`` with ``status``, ``body`` (a dict is
+        sent as JSON, bytes as they are) and ``headers`` (a ``Location``), ``times`` times
+        or always."""
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self._rejections.append(_Rejection(when, status, raw, times))
+        self._rejections.append(_Rejection(when, status, raw, times, dict(headers or {})))
 
     # ---- lifecycle (as FakeArm's)
 
@@ -143,14 +147,17 @@ class FakeIngestion:
         try:
             length = int(handler.headers.get("Content-Length") or 0)
             raw = handler.rfile.read(length) if length else b""
-            status, body, call = self._answer(handler, raw)
+            status, body, call, extra = self._answer(handler, raw)
         except Exception:  # a bug in the fake: 501, never retried, raised at the end
             self.errors.append(traceback.format_exc())
             status, body, call = 501, b'{"error":{"code":"FakeBug","message":"bug"}}', None
+            extra = {}
         if call is not None:
             with self._lock:
                 self.calls.append(call)
         handler.send_response(status)
+        for name, value in extra.items():
+            handler.send_header(name, value)
         if status != 204:
             handler.send_header("Content-Type", "application/json")
             handler.send_header("Content-Length", str(len(body)))
@@ -160,15 +167,16 @@ class FakeIngestion:
         if status != 204:
             handler.wfile.write(body)
 
-    def _answer(self, handler: _Handler, raw: bytes) -> tuple[int, bytes, Call]:
+    def _answer(self, handler: _Handler, raw: bytes) -> tuple[int, bytes, Call, dict[str, str]]:
         parts = urlsplit(handler.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in handler.headers.items()}
         call = Call(handler.command, unquote(parts.path), query, headers, None, 0)
 
-        def error(status: int, code: str, message: str) -> tuple[int, bytes, Call]:
+        def error(status: int, code: str, message: str) -> tuple[int, bytes, Call, dict[str, str]]:
             call.status = status
-            return status, json.dumps({"error": {"code": code, "message": message}}).encode(), call
+            body = json.dumps({"error": {"code": code, "message": message}}).encode()
+            return status, body, call, {}
 
         if headers.get("authorization") != f"Bearer {self.token}":
             return error(401, "InvalidToken", "The provided access token is not valid.")
@@ -202,7 +210,7 @@ class FakeIngestion:
                     if rejection.times is not None:
                         rejection.times -= 1
                     call.status = rejection.status
-                    return rejection.status, rejection.body, call
+                    return rejection.status, rejection.body, call, rejection.headers
             self.rows.extend(rows)
         call.status = 204
-        return 204, b"", call
+        return 204, b"", call, {}

@@ -155,6 +155,18 @@ def test_a_refused_token_is_exit_5_naming_the_status(
     assert FAKE_TOKEN not in err
 
 
+def test_a_redirect_is_not_followed(
+    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = ingest.url.replace("127.0.0.1", "localhost")  # the same stand-in, by name
+    where = f"{elsewhere}/dataCollectionRules/{RULE}/streams/{STREAM}?api-version=2023-01-01"
+    ingest.reject(lambda rows: True, 307, b"", times=1, headers={"Location": where})
+    code, err = run(capsys, GOLDEN, ingest.url)
+    assert code == 5
+    assert len(ingest.calls) == 1 and ingest.rows == []  # neither rows nor token went there
+    assert f"not sent to {ingest.url} (rule {RULE}, stream {STREAM}): HTTP 307" in err
+
+
 def test_an_unknown_stream_is_the_services_answer(
     ingest: FakeIngestion, capsys: pytest.CaptureFixture[str]
 ) -> None:
