@@ -314,20 +314,21 @@ def _section(
     level above it, whatever the order in the file)."""
     leaves = node.leaves()
     here: dict[str, Any] = {}
-    deeper: dict[str, Any] = {}
+    deeper: list[tuple[int, dict[str, Any]]] = []  # by depth: 'rules list:' over 'rules:'
     for key, value in data.items():
         label = ".".join([*where, str(key)])
         if not isinstance(key, str):
             raise ConfigError(path, f"key {label!r}: not an option name")
         having = [leaf for leaf in leaves if key in leaf.options]
-        sub = node.commands.get(key)
+        sub = _subcommand(node, key)
         if sub is not None and (isinstance(value, dict) or (value is None and not having)):
             inner = (
                 running
                 if running is not None and running.path[: len(sub.path)] == sub.path
                 else None
             )
-            deeper.update(_section(value or {}, path, base, sub, (*where, key), inner))
+            found = _section(value or {}, path, base, sub, (*where, key), inner)
+            deeper.append((len(sub.path), found))
             continue
         if not having:
             if sub is not None:
@@ -355,7 +356,18 @@ def _section(
                     f"section, e.g. under '{ok.path[0]}:')"
                 )
             raise ConfigError(path, f"key {label!r}: {problem}")
-    return {**here, **deeper}
+    for _, found in sorted(deeper, key=lambda part: part[0]):
+        here.update(found)
+    return here
+
+
+def _subcommand(node: Command, key: str) -> Command | None:
+    """The sub-command a key names: ``scan``, or one named in full, ``rules list`` (which
+    leaves ``rules:`` free for the --rules option at the same level)."""
+    sub: Command | None = node
+    for word in key.split(" "):
+        sub = sub.commands.get(word) if sub is not None else None
+    return sub if sub is not node else None
 
 
 def _unknown(key: str, node: Command) -> str:

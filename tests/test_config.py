@@ -126,6 +126,39 @@ def test_nested_sections_of_rules_list_and_show(capsys: pytest.CaptureFixture[st
     assert code == 0 and json.loads(out)["rules"][0]["id"] == "MLA-DNS-001"
 
 
+def test_a_sub_command_named_in_full_leaves_rules_free_for_the_option(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``rules:`` is the --rules option here; ``rules list:`` the section, which wins over a
+    ``rules:`` section's value whatever the order (the more specific section wins)."""
+    write(
+        tmp_path / "org" / "ORG-TST-001.yaml",
+        (ROOT / "rules" / "MLA-DNS-003.yaml")
+        .read_text(encoding="utf-8")
+        .replace("id: MLA-DNS-003", "id: ORG-TST-001"),
+    )
+    write(".mlops-audit.yaml", "rules list:\n  format: json\nrules: [org]\n")
+    code, out, _ = run(capsys, "rules", "list")
+    assert code == 0 and "ORG-TST-001" in [r["id"] for r in json.loads(out)["rules"]]
+    code, out, _ = run(capsys, "rules", "show", "ORG-TST-001")
+    assert code == 0 and not out.startswith("{")  # show: the default text
+    write(".mlops-audit.yaml", "rules list:\n  format: text\nrules:\n  format: json\n")
+    assert run(capsys, "rules", "list")[1].startswith("id ")
+    assert run(capsys, "rules", "show", "MLA-DNS-001")[1].startswith("{")
+
+
+def _documented(path: Path) -> list[str]:
+    """The config-file examples of a page: YAML blocks whose first line names the file."""
+    blocks = re.findall(r"```yaml\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+    return [b for b in blocks if b.startswith("# .mlops-audit.yaml")]
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/configuration.md"])
+def test_the_documented_examples_are_valid(page: str) -> None:
+    (example,) = _documented(ROOT / page)
+    config.check_file(write(".mlops-audit.yaml", example), cli.build_parser())  # as a run reads it
+
+
 def test_a_list_from_a_higher_layer_replaces_the_lower_one(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
