@@ -108,7 +108,9 @@ def _kind(action: argparse.Action) -> str | None:
     (help, version, counters)."""
     if isinstance(action, argparse.BooleanOptionalAction | argparse._StoreConstAction):
         return "switch"
-    if isinstance(action, argparse._AppendAction) and action.nargs is None:
+    if isinstance(action, argparse._ExtendAction) or (
+        isinstance(action, argparse._AppendAction) and action.nargs is None
+    ):
         return "list"
     if isinstance(action, argparse._StoreAction):
         return "value" if action.nargs in (None, "?") else "list"

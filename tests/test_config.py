@@ -497,6 +497,7 @@ def _with_new_options() -> argparse.ArgumentParser:
     scan_parser.add_argument("--new-level", type=int, choices=(1, 2, 3), default=1)
     scan_parser.add_argument("--new-switch", action="store_true")
     scan_parser.add_argument("--new-list", action="append", metavar="FILE", default=[])
+    scan_parser.add_argument("--new-extend", action="extend", nargs="+", type=int)
     return parser
 
 
@@ -504,9 +505,13 @@ def test_an_option_added_to_the_parser_is_configurable(tmp_path: Path) -> None:
     argv = ["scan", "--snapshot", "x.json"]
     args, _ = config.parse_args(_with_new_options(), argv, {})
     assert (args.new_level, args.new_switch, args.new_list) == (1, False, [])
-    write("ci/c.yaml", "scan:\n  new-level: 2\n  new-switch: true\n  new-list: [a, b]\n")
+    write(
+        "ci/c.yaml",
+        "scan:\n  new-level: 2\n  new-switch: true\n  new-list: [a, b]\n  new-extend: [4, 5]\n",
+    )
     args, _ = config.parse_args(_with_new_options(), [*argv, "--config", "ci/c.yaml"], {})
     assert (args.new_level, args.new_switch, args.new_list) == (2, True, ["ci/a", "ci/b"])
+    assert args.new_extend == [4, 5]
     env = {"MLOPS_AUDIT_NEW_LEVEL": "3", "MLOPS_AUDIT_NEW_LIST": "x,y"}
     args, _ = config.parse_args(_with_new_options(), [*argv, "--config", "ci/c.yaml"], env)
     assert (args.new_level, args.new_switch, args.new_list) == (3, True, ["x", "y"])
