@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import __version__, samples, upload
+from . import __version__, config, samples, upload
 from .report import REGISTRY, find_format, format_names, safe
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -291,8 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
     qry.add_argument("--format", choices=("text", "json"), default="text")
     val = sub.add_parser(
         "validate",
-        help="check rule, suppression and baseline files (no Azure access)",
-        description="Check rule, suppression and baseline files with the loaders a scan "
+        help="check rule, suppression, baseline and config files (no Azure access)",
+        description="Check rule, suppression, baseline and config files with the loaders a scan "
         "uses, without Azure access: one 'file: problem' line per bad file, exit 0 when all "
         "are valid and 2 when any is not. A directory stands for its rule files.",
     )
@@ -300,8 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument(
         "--kind",
         metavar="KIND",
-        help="the kind of every FILE: rule, suppressions or baseline (default: from the "
-        "name: *suppressions*.yaml, *.json a baseline or report, any other *.yaml a rule)",
+        help="the kind of every FILE: config, rule, suppressions or baseline (default: from "
+        "the name: .mlops-audit.yaml a config, *suppressions*.yaml, *.json a baseline or "
+        "report, any other *.yaml a rule)",
     )
     val.add_argument(
         "--rules",
@@ -318,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
             "the trace of an internal error (exit 4)",
         )
     upload.add_command(sub)  # imports no Azure SDK until an upload runs
+    config.add_options(parser)  # --config FILE, --no-config: before or after the command
     return parser
 
 
@@ -759,7 +761,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = _ClosedStream("stdout")
     if sys.stderr is None:  # nowhere to say anything: messages are dropped, exit codes stay
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - held for the process's life
-    args = build_parser().parse_args(argv)
+    try:  # flags over MLOPS_AUDIT_* over .mlops-audit.yaml over defaults (auditor/config.py)
+        args, notes = config.parse_args(build_parser(), argv)
+    except config.ConfigError as exc:
+        return _fail(str(exc))
+    for note in [] if getattr(args, "quiet", False) else notes:
+        _say(note)
     from .files import InputError
     from .rules import RuleFileError, load_rules
 
@@ -812,7 +819,7 @@ def _validate_command(args: argparse.Namespace) -> int:
     if args.kind is not None and args.kind not in KINDS:  # the registry, not argparse:
         # --version must not import the loaders to list the choices
         return _fail(f"--kind: {args.kind!r} is not one of {', '.join(KINDS)}")
-    checked, problems = validate(args.files, args.kind, args.rules)
+    checked, problems = validate(args.files, args.kind, args.rules, build_parser())
     for problem in problems:
         print(safe.log(problem), file=sys.stderr)
     if problems:

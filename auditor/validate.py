@@ -1,14 +1,16 @@
-"""``mlops-audit validate``: check rule, suppression and baseline files without Azure.
+"""``mlops-audit validate``: check rule, suppression, baseline and config files without Azure.
 
 Each file is read by the very loader a scan uses (``rules.compile_rule``,
-``triage.load_suppressions``, ``triage.read_report``), so validate can never accept a file a
+``triage.load_suppressions``, ``triage.read_report``, ``config.check_file``), so validate
+can never accept a file a
 scan refuses, nor word a problem differently: there is no second validator to drift. It
 needs no credentials and builds no graph (networkx is never imported), which is what lets a
 pre-commit hook or a fork's pull request run it.
 
 A file kind is one entry in :data:`KINDS` (its name, the check, whether a path looks like
-it): a new kind — the config file, when it comes — is one more entry there; the CLI's
-``--kind`` choices and the detection follow from the registry.
+it): a new kind is one more entry there; the CLI's ``--kind`` choices and the detection
+follow from the registry. A config file is checked against the CLI's own parser, which the
+caller passes in (this module does not import the CLI).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .files import InputError
 from .rules import (
@@ -37,11 +40,12 @@ class Context:
     ``--rules DIR``), by id, so that a duplicate id is refused as ``load_rules`` refuses it."""
 
     ids: dict[str, tuple[Path, str]] = field(default_factory=dict)  # id: (file, as named)
+    parser: Any = None  # the CLI's argparse parser: what a config file may set
 
     @classmethod
-    def of(cls, rule_dirs: Iterable[str | Path]) -> Context:
+    def of(cls, rule_dirs: Iterable[str | Path], parser: Any = None) -> Context:
         rules: list[Rule] = load_rules(list(rule_dirs))  # a bad --rules DIR raises
-        return cls({r.id: (Path(r.path).resolve(), r.path) for r in rules})
+        return cls({r.id: (Path(r.path).resolve(), r.path) for r in rules}, parser)
 
 
 def _check_rule(path: Path, context: Context) -> None:
@@ -65,6 +69,18 @@ def _check_baseline(path: Path, context: Context) -> None:
     read_report(path, "baseline")
 
 
+def _check_config(path: Path, context: Context) -> None:
+    from .config import check_file
+
+    if context.parser is None:
+        raise InputError(
+            path,
+            "a config file is checked against the CLI's options: pass "
+            "validate() the parser (auditor.cli.build_parser())",
+        )
+    check_file(path, context.parser)
+
+
 @dataclass(frozen=True)
 class Kind:
     """One kind of file validate knows: how a path names it and how the scan loads it."""
@@ -79,6 +95,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
+        Kind("config", _check_config, re.compile(r"^\.mlops-audit\.ya?ml$")),
         Kind("suppressions", _check_suppressions, re.compile(r"suppressions?[^/]*\.ya?ml$")),
         Kind("baseline", _check_baseline, re.compile(r"\.json$")),
         Kind("rule", _check_rule, re.compile(r"\.ya?ml$")),
@@ -87,13 +104,17 @@ KINDS: dict[str, Kind] = {
 
 
 def validate(
-    paths: Iterable[str | Path], kind: str | None = None, rule_dirs: Iterable[str | Path] = ()
+    paths: Iterable[str | Path],
+    kind: str | None = None,
+    rule_dirs: Iterable[str | Path] = (),
+    parser: Any = None,
 ) -> tuple[int, list[str]]:
     """How many files were checked, and every problem as one ``file: problem`` line, in
     argument order (none when all are valid). A directory stands for its ``*.yaml`` files:
-    rules, or a suppression file its name says."""
+    rules, or a suppression file its name says. ``parser``: the CLI's, to check config
+    files against."""
     try:
-        context = Context.of(rule_dirs)
+        context = Context.of(rule_dirs, parser)
     except (InputError, RuleFileError) as exc:
         return 0, [str(exc)]
     checked, problems = 0, []

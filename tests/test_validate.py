@@ -151,15 +151,20 @@ def test_kind_is_taken_from_the_option_or_the_name(
     code, _, err = _validate(capsys, str(odd))
     assert (code, err) == (
         2,
-        [f"{odd}: cannot tell its kind from the name; pass --kind baseline|rule|suppressions"],
+        [
+            f"{odd}: cannot tell its kind from the name; "
+            "pass --kind baseline|config|rule|suppressions"
+        ],
     )
     assert _validate(capsys, "--kind", "suppressions", str(odd))[0] == 0
     code, _, err = _validate(capsys, "--kind", "rule", str(odd))
     assert code == 2 and err[0].startswith(f"{odd}: ")  # read as a rule: not one
-    code, _, err = _validate(capsys, "--kind", "config", str(odd))
+    code, _, err = _validate(capsys, "--kind", "config", str(odd))  # read as a config: not one
+    assert (code, err) == (2, [f"{odd}: key 'suppressions': expected a value, got a list"])
+    code, _, err = _validate(capsys, "--kind", "policy", str(odd))
     assert (code, err) == (
         2,
-        ["mlops-audit: --kind: 'config' is not one of suppressions, baseline, rule"],
+        ["mlops-audit: --kind: 'policy' is not one of config, suppressions, baseline, rule"],
     )
     (tmp_path / "empty").mkdir()
     code, _, err = _validate(capsys, str(tmp_path / "empty"), "")

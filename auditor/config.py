@@ -1,0 +1,547 @@
+"""Options from a file and from the environment: ``.mlops-audit.yaml`` and ``MLOPS_AUDIT_*``.
+
+Every option of every command can be set in two more places than its flag. A flag wins over
+the environment, the environment over the file, the file over the option's default
+(docs/configuration.md). What can be set is read off the argparse parser itself — each
+command's options, with their type, choices, and whether they repeat or are switches — so an
+option added to the CLI is configurable with no change here, and a value is checked by the
+option's own type and choices, as its flag is. A bad value is one ``FILE: key 'x': problem``
+line (exit 2); a value from the environment is never echoed (it may be a secret).
+
+Nothing here is imported for ``--version`` beyond the standard library: the YAML reader loads
+only when there is a file to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .files import InputError
+
+FILE_NAMES = (".mlops-audit.yaml", ".mlops-audit.yml")  # looked for in the working directory
+SUPPRESSIONS_NAMES = (".mlops-audit-suppressions.yaml", ".mlops-audit-suppressions.yml")
+ENV_PREFIX = "MLOPS_AUDIT_"
+MOST_BYTES = 1 << 20  # a config file is a few lines; a larger one is refused unread
+_OWN = ("config", "no_config")  # the options that choose the file are not set by it
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
+class ConfigError(InputError):
+    """A config file or environment variable that cannot be used: one line, exit 2."""
+
+
+class _Bad(Exception):
+    """A value an option refuses; the caller names the file and key (or the variable)."""
+
+
+@dataclass
+class Command:
+    """A command a config section can name, with every option it takes (its own and its
+    parents'), by the option's name without dashes."""
+
+    path: tuple[str, ...]  # () for the program, ("rules", "list") for a sub-command's
+    parser: argparse.ArgumentParser
+    options: dict[str, argparse.Action]
+    commands: dict[str, Command] = field(default_factory=dict)
+    dest: str | None = None  # where argparse puts the name of the sub-command chosen
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path) or "mlops-audit"
+
+    def leaves(self) -> list[Command]:
+        """The commands that run under this one (itself, when it has none)."""
+        if not self.commands:
+            return [self]
+        return [leaf for c in self.commands.values() for leaf in c.leaves()]
+
+    def walk(self) -> Iterator[Command]:
+        yield self
+        for command in self.commands.values():
+            yield from command.walk()
+
+
+def commands(parser: argparse.ArgumentParser) -> Command:
+    """The command tree of ``parser``, with the options each command can take from a file
+    or the environment (argparse has no public listing of a parser's actions)."""
+    return _command(parser, (), {})
+
+
+def _command(
+    parser: argparse.ArgumentParser, path: tuple[str, ...], inherited: dict[str, argparse.Action]
+) -> Command:
+    actions = _actions(parser)
+    own = {
+        name: a
+        for a in actions
+        if (name := _option_name(a)) is not None and _kind(a) is not None and a.dest not in _OWN
+    }
+    node = Command(path, parser, {**inherited, **own})
+    for action in actions:
+        if isinstance(action, argparse._SubParsersAction):
+            node.dest = action.dest
+            for name, sub in action.choices.items():
+                node.commands[name] = _command(sub, (*path, name), node.options)
+    return node
+
+
+def _actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """A parser's options: argparse lists them nowhere public (``_actions``, and the action
+    classes below, have been stable since argparse was added to the standard library)."""
+    return parser._actions
+
+
+def _option_name(action: argparse.Action) -> str | None:
+    names = [s for s in action.option_strings if s.startswith("--")]
+    return names[0][2:] if names else None
+
+
+def _kind(action: argparse.Action) -> str | None:
+    """How a value is given: a switch (true/false), a list, one value; None: not settable
+    (help, version, counters)."""
+    if isinstance(action, argparse.BooleanOptionalAction | argparse._StoreConstAction):
+        return "switch"
+    if isinstance(action, argparse._ExtendAction) or (
+        isinstance(action, argparse._AppendAction) and action.nargs is None
+    ):
+        return "list"
+    if isinstance(action, argparse._StoreAction):
+        return "value" if action.nargs in (None, "?") else "list"
+    return None
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """``--config FILE`` and ``--no-config`` on the program and on every command, so they
+    may come before or after the command's name (SUPPRESS: a command's parser must not
+    reset what the program's took)."""
+    for command in commands(parser).walk():
+        command.parser.add_argument(
+            "--config",
+            metavar="FILE",
+            default=argparse.SUPPRESS,
+            help=f"read options from this YAML file instead of ./{FILE_NAMES[0]} (flags and "
+            f"{ENV_PREFIX}* variables win over it; docs/configuration.md)",
+        )
+        command.parser.add_argument(
+            "--no-config",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help=f"ignore ./{FILE_NAMES[0]} and ./{SUPPRESSIONS_NAMES[0]}",
+        )
+
+
+# -- reading the command line with the other layers under it ---------------------------------
+def parse_args(
+    parser: argparse.ArgumentParser,
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[argparse.Namespace, list[str]]:
+    """The command line, with what the config file and the environment set underneath it,
+    and the lines to say on stderr (unless --quiet): warnings, and where suppressions
+    came from. A bad file or variable raises ConfigError; a bad flag exits as argparse does.
+
+    An option the command requires may come from a layer, so the first parse does not
+    require it; it is required again once every layer has had its say."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    environ = os.environ if environ is None else environ
+    root = commands(parser)
+    required = [
+        a for c in root.walk() for a in _actions(c.parser) if a.option_strings and a.required
+    ]
+    relax = [] if {"-h", "--help"} & set(argv) else required  # help shows them as they are
+    with _not_required(relax):
+        args = parser.parse_args(argv)
+    running = root
+    while running.dest is not None:
+        running = running.commands[getattr(args, running.dest)]
+    notes: list[str] = []
+    path, use_files = _config_file(args, environ)
+    values: dict[str, Any] = {}
+    if path is not None:
+        values = check(read_file(path), path, root, running)
+        if getattr(args, "verbose", False) or values.get("verbose"):
+            notes.append(f"using configuration from {path}")
+    values.update(_from_environment(environ, running, root, notes))
+    if values:
+        given = _given(parser, argv, relax)
+        for dest, value in values.items():
+            if dest not in given:
+                setattr(args, dest, value)
+    if use_files:
+        notes += _conventional_suppressions(args, running)
+    mine = {id(a) for a in running.options.values()}
+    missing = [a for a in required if id(a) in mine and getattr(args, a.dest, None) is None]
+    if missing:
+        running.parser.error(
+            "the following arguments are required: "
+            + ", ".join("/".join(a.option_strings) for a in missing)
+        )
+    return args, notes
+
+
+@contextmanager
+def _not_required(actions: list[argparse.Action]) -> Iterator[None]:
+    for action in actions:
+        action.required = False
+    try:
+        yield
+    finally:
+        for action in actions:
+            action.required = True
+
+
+def _given(
+    parser: argparse.ArgumentParser, argv: list[str], relax: list[argparse.Action]
+) -> set[str]:
+    """The options the command line itself gave: parsed again with no defaults, what
+    argparse sets is what was typed (a flag equal to its default still wins over a file)."""
+    saved = [(a, a.default) for c in commands(parser).walk() for a in _actions(c.parser)]
+    for action, _ in saved:
+        action.default = argparse.SUPPRESS
+    try:
+        with _not_required(relax):
+            return set(vars(parser.parse_args(argv)))
+    finally:
+        for action, default in saved:
+            action.default = default
+
+
+def _config_file(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[str | None, bool]:
+    """The config file to read (None: none), and whether the working directory's files
+    (the config and the suppressions file) may be picked up: --config and --no-config,
+    then MLOPS_AUDIT_CONFIG and MLOPS_AUDIT_NO_CONFIG, then ./.mlops-audit.yaml."""
+    flag, no_flag = getattr(args, "config", None), getattr(args, "no_config", False)
+    if flag is not None and no_flag:
+        raise ConfigError("--config", "contradicts --no-config; give one of them")
+    if flag is not None:
+        return _named(flag, "--config"), True
+    if no_flag:
+        return None, False
+    env, no_env = environ.get(f"{ENV_PREFIX}CONFIG", ""), environ.get(f"{ENV_PREFIX}NO_CONFIG", "")
+    no_env_set = bool(no_env.strip()) and _env_switch(f"{ENV_PREFIX}NO_CONFIG", no_env)
+    if env.strip() and no_env_set:
+        raise ConfigError(f"{ENV_PREFIX}CONFIG", f"contradicts {ENV_PREFIX}NO_CONFIG; set one")
+    if env.strip():
+        return env, True
+    if no_env_set:
+        return None, False
+    return _one_of(FILE_NAMES), True
+
+
+def _named(path: str, option: str) -> str:
+    if not path.strip():
+        raise ConfigError(option, "needs a file path, got an empty value")
+    return path
+
+
+def _one_of(names: Sequence[str]) -> str | None:
+    """The one of these working-directory files that exists; two is ambiguous."""
+    found = [n for n in names if os.path.lexists(n)]
+    if len(found) > 1:
+        raise ConfigError(found[0], f"{found[1]} is here too; keep one (which to read is a guess)")
+    return found[0] if found else None
+
+
+def _conventional_suppressions(args: argparse.Namespace, running: Command) -> list[str]:
+    """A command that takes --suppressions, given none by any layer, reads the working
+    directory's .mlops-audit-suppressions.yaml when there is one, and says so."""
+    action = running.options.get("suppressions")
+    if action is None or getattr(args, action.dest, None) is not None:
+        return []
+    found = _one_of(SUPPRESSIONS_NAMES)
+    if found is None:
+        return []
+    setattr(args, action.dest, found)
+    return [f"using suppressions from {found}"]
+
+
+# -- the file ------------------------------------------------------------------------------
+def read_file(path: str | Path) -> Any:
+    """A config file's data, read as rule and suppression files are (a regular UTF-8 file;
+    YAML with no anchors or aliases, no key twice; only true/false are booleans). Empty,
+    or only comments: no options."""
+    from .rules import RuleFileError, read_yaml
+
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0  # the reader says what is wrong with it
+    if size > MOST_BYTES:
+        raise ConfigError(path, f"is {size} bytes; a config file is at most {MOST_BYTES} bytes")
+    try:
+        return read_yaml(Path(path), "config (option: value)")
+    except RuleFileError as exc:
+        raise ConfigError(path, str(exc).removeprefix(f"{path}: ")) from None
+    except InputError as exc:
+        if exc.problem.startswith("file is empty"):
+            return None
+        raise ConfigError(path, exc.problem) from None
+
+
+def check_file(path: str | Path, parser: argparse.ArgumentParser) -> None:
+    """``validate``'s check of a config file: what a run reading it would refuse."""
+    check(read_file(path), path, commands(parser))
+
+
+def check(
+    data: Any, path: str | Path, root: Command, running: Command | None = None
+) -> dict[str, Any]:
+    """Every key and value of a config file checked against every command it applies to
+    (whichever command runs: a typo in another command's section is found now); the
+    values for ``running``, by argparse dest."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(path, f"expected a mapping of options (fail-on: high), got {_what(data)}")
+    return _section(data, str(path), os.path.dirname(str(path)), root, (), running)
+
+
+def _section(
+    data: dict[Any, Any],
+    path: str,
+    base: str,
+    node: Command,
+    where: tuple[str, ...],
+    running: Command | None,
+) -> dict[str, Any]:
+    """One mapping of the file: options for the commands under ``node``, and sections for
+    its sub-commands (a mapping at a command's name; a section's value wins over the
+    level above it, whatever the order in the file)."""
+    leaves = node.leaves()
+    here: dict[str, Any] = {}
+    deeper: list[tuple[int, dict[str, Any]]] = []  # by depth: 'rules list:' over 'rules:'
+    for key, value in data.items():
+        label = ".".join([*where, str(key)])
+        if not isinstance(key, str):
+            raise ConfigError(path, f"key {label!r}: not an option name")
+        having = [leaf for leaf in leaves if key in leaf.options]
+        sub = _subcommand(node, key)
+        if sub is not None and (isinstance(value, dict) or (value is None and not having)):
+            inner = (
+                running
+                if running is not None and running.path[: len(sub.path)] == sub.path
+                else None
+            )
+            found = _section(value or {}, path, base, sub, (*where, key), inner)
+            deeper.append((len(sub.path), found))
+            continue
+        if not having:
+            if sub is not None:
+                got = _what(value)
+                raise ConfigError(
+                    path, f"key {label!r}: expected a mapping of {sub.name}'s options, got {got}"
+                )
+            raise ConfigError(path, f"key {label!r}: {_unknown(key, node)}")
+        failed: list[tuple[Command, str]] = []
+        for leaf in having:
+            action = leaf.options[key]
+            try:
+                converted = _from_file(action, value, base)
+            except _Bad as bad:
+                failed.append((leaf, str(bad)))
+                continue
+            if leaf is running:
+                here[action.dest] = converted
+        if failed:
+            leaf, problem = failed[0]
+            if len(failed) < len(having):  # some commands take it: it belongs in theirs
+                ok = next(c for c in having if c not in [f for f, _ in failed])
+                problem += (
+                    f" for '{leaf.name}' (set a value only some commands take in their "
+                    f"section, e.g. under '{ok.path[0]}:')"
+                )
+            raise ConfigError(path, f"key {label!r}: {problem}")
+    for _, found in sorted(deeper, key=lambda part: part[0]):
+        here.update(found)
+    return here
+
+
+def _subcommand(node: Command, key: str) -> Command | None:
+    """The sub-command a key names: ``scan``, or one named in full, ``rules list`` (which
+    leaves ``rules:`` free for the --rules option at the same level)."""
+    sub: Command | None = node
+    for word in key.split(" "):
+        sub = sub.commands.get(word) if sub is not None else None
+    return sub if sub is not node else None
+
+
+def _unknown(key: str, node: Command) -> str:
+    import difflib
+
+    names = sorted({n for leaf in node.leaves() for n in leaf.options})
+    close = difflib.get_close_matches(key.replace("_", "-"), names, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    if node.path:
+        return f"'{node.name}' has no option '--{key}'{hint}"
+    return f"no command has an option '--{key}'{hint}"
+
+
+def _from_file(action: argparse.Action, value: Any, base: str) -> Any:
+    """A file's value for ``action``, converted as its flag's would be; relative paths are
+    the config file's directory's."""
+    kind = _kind(action)
+    if kind == "switch":
+        if type(value) is not bool:
+            hint = ""
+            if isinstance(value, str) and value.lower() in ("yes", "no", "on", "off"):
+                hint = f" ({value!r} is a string here: write true or false)"
+            raise _Bad(f"expected true or false, got {_what(value)}{hint}")
+        return _switch(action, value)
+    if kind == "list":
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            raise _Bad("an empty list (leave the key out for the default)")
+        label = (lambda n: f"item {n}: ") if isinstance(value, list) else (lambda n: "")
+        return [
+            _convert(action, _text(item, label(n)), base, shown=True)
+            for n, item in enumerate(items, 1)
+        ]
+    if type(value) is bool and action.nargs == "?" and action.const is not None:
+        return action.const if value else action.default
+    return _convert(action, _text(value, ""), base, shown=True)
+
+
+def _text(value: Any, label: str) -> str:
+    if type(value) not in (str, int, float):
+        raise _Bad(f"{label}expected a value, got {_what(value)}")
+    text = str(value)
+    if not text.strip():
+        raise _Bad(f"{label}needs a value, got an empty string")
+    return text
+
+
+def _what(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), f"a {type(value).__name__}")
+
+
+def _switch(action: argparse.Action, on: bool) -> Any:
+    if isinstance(action, argparse.BooleanOptionalAction):
+        return on
+    return action.const if on else action.default
+
+
+def _convert(action: argparse.Action, text: str, base: str | None, shown: bool) -> Any:
+    """One value through the option's own type and choices, as argparse checks a flag's.
+    ``shown=False`` (the environment's): the problem never repeats the value."""
+    if base is not None and _is_path(action):
+        text = _resolve(action, text, base)
+    value: Any = text
+    problem = None
+    if callable(action.type):
+        try:
+            value = action.type(text)
+        except argparse.ArgumentTypeError as exc:
+            problem = str(exc)
+        except (TypeError, ValueError):
+            kind = getattr(action.type, "__name__", repr(action.type))
+            problem = f"invalid {kind} value: {text!r}"
+    if problem is None and action.choices is not None and value not in action.choices:
+        choices = ", ".join(map(str, action.choices))
+        problem = f"invalid choice{f': {text!r}' if shown else ''} (choose from {choices})"
+    if problem is None:
+        return value
+    if not shown:  # the value may be a secret: say what is wrong without it
+        problem = problem.replace(repr(text), "(the value)")
+        if text.strip() and text in problem:
+            problem = "not a valid value"
+    raise _Bad(problem)
+
+
+def _is_path(action: argparse.Action) -> bool:
+    """A file or directory option: its metavar says so (FILE, DIR, [FORMAT:]PATH)."""
+    metavar = action.metavar if isinstance(action.metavar, str) else ""
+    return metavar in ("FILE", "DIR") or metavar.endswith("PATH")
+
+
+def _resolve(action: argparse.Action, text: str, base: str) -> str:
+    """A config file's relative path, from the config file's directory (``~`` is the home
+    directory); the part after ``FORMAT:`` when the option takes one and it names one."""
+    from .report import find_format
+
+    head, sep, tail = text.partition(":")
+    if sep and str(action.metavar).startswith("[FORMAT:]") and find_format(head) is not None:
+        return f"{head}:{_join(base, tail)}"
+    return _join(base, text)
+
+
+def _join(base: str, text: str) -> str:
+    return os.path.join(base, os.path.expanduser(text))
+
+
+# -- the environment ---------------------------------------------------------------------
+def _from_environment(
+    environ: Mapping[str, str], running: Command, root: Command, notes: list[str]
+) -> dict[str, Any]:
+    """``MLOPS_AUDIT_<OPTION>`` for the running command's options (an empty one is unset;
+    relative paths are the working directory's). A variable for another command's option
+    is left alone; one that names no option at all is a warning (a typo must not pass
+    unseen, but other tools may share the prefix)."""
+    known = {name for c in root.walk() for name in c.options}
+    values: dict[str, Any] = {}
+    for variable in sorted(environ):
+        if not variable.startswith(ENV_PREFIX) or variable[len(ENV_PREFIX) :] in (
+            "CONFIG",
+            "NO_CONFIG",
+        ):
+            continue
+        name = variable[len(ENV_PREFIX) :].lower().replace("_", "-")
+        action = running.options.get(name)
+        if action is None:
+            if name not in known:
+                notes.append(
+                    f"warning: environment variable {variable} names no option of any "
+                    "command; it is ignored"
+                )
+            continue
+        text = environ[variable]
+        if not text.strip():
+            continue
+        try:
+            values[action.dest] = _from_env(action, text)
+        except _Bad as bad:
+            raise ConfigError(variable, f"{running.name} --{name}: {bad}") from None
+    return values
+
+
+def _from_env(action: argparse.Action, text: str) -> Any:
+    kind = _kind(action)
+    if kind == "switch":
+        return _switch(action, _env_bool(text))
+    if kind == "list":
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        if not items:
+            raise _Bad("no value between the commas")
+        return [_convert(action, item, None, shown=False) for item in items]
+    return _convert(action, text, None, shown=False)
+
+
+def _env_bool(text: str) -> bool:
+    low = text.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise _Bad("expected true, false, 1, 0, yes or no")
+
+
+def _env_switch(variable: str, text: str) -> bool:
+    try:
+        return _env_bool(text)
+    except _Bad as bad:
+        raise ConfigError(variable, str(bad)) from None
