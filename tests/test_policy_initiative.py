@@ -268,3 +268,16 @@ def test_it_never_overwrites_a_rule_file(
     )
     assert_one_line_error(code, out, err, rule_file, ["is the rule file"])
     assert rule_file.read_text() == before
+
+
+def test_the_readme_names_what_the_command_writes(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's example names (reference id, parameters) are the document's."""
+    doc, _ = generate(capsys)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Azure Policy: the same checks between scans", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    refs = {r["policyDefinitionReferenceId"] for r in doc["properties"]["policyDefinitions"]}
+    named = set(re.findall(r"`(MLA-[A-Z0-9_-]+-[0-9a-f]{8})`", section))
+    assert named and named <= refs
+    params = set(re.findall(r"\b((?:effect|privateDnsZoneId)_[A-Za-z0-9_]+)\b", section))
+    assert params and params <= set(doc["properties"]["parameters"])
