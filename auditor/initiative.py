@@ -101,8 +101,9 @@ def build(rules: list[Rule], name: str = DEFAULT_NAME) -> Initiative:
         if definition is None:
             notes.append(
                 f"policy {guid} ({', '.join(ids)}) is not a built-in mlops-audit knows: it is "
-                "referenced without parameters (its effect and any required parameter are left "
-                "to the definition; an assignment fails if one has no default)"
+                "referenced as a built-in without parameters (its effect and any required "
+                "parameter are left to the definition; Azure refuses the initiative if no "
+                "built-in has this id, and an assignment if a parameter has no default)"
             )
         else:
             values = _parameters(definition, reference_id, parameters)
