@@ -118,10 +118,11 @@ def build(rules: list[Rule], name: str = DEFAULT_NAME) -> Initiative:
         "type": "Microsoft.Authorization/policySetDefinitions",
         "properties": {
             "displayName": "mlops-audit: Azure ML network security (Azure Policy built-ins)",
+            # the rules go in metadata: Azure caps a description at 512 characters
             "description": (
-                "The Azure Policy built-in definitions that mlops-audit rules reference, one "
-                "reference per definition, grouped by Microsoft cloud security benchmark v1 "
-                f"control. Rules: {', '.join(sorted({r.id for u in by_guid.values() for r in u}))}."
+                "The Azure Policy built-in definitions that mlops-audit rules name as their "
+                "equivalents, one reference per definition (its reference id names the rules), "
+                "grouped by Microsoft cloud security benchmark v1 control."
             ),
             "policyType": "Custom",
             "metadata": {
@@ -129,6 +130,7 @@ def build(rules: list[Rule], name: str = DEFAULT_NAME) -> Initiative:
                 "version": __version__,
                 "generatedBy": f"mlops-audit {__version__}",
                 "benchmark": mcsb.BENCHMARK,
+                "rules": sorted({r.id for users in by_guid.values() for r in users}),
             },
             "parameters": dict(sorted(parameters.items())),
             "policyDefinitionGroups": [_group(c) for c in sorted(controls, key=mcsb.order)],
