@@ -275,6 +275,24 @@ def build_parser() -> argparse.ArgumentParser:
             default="text",
             help="json: the rules as data (schema mlops-audit/rules, version 1), sorted by id",
         )
+    ini = sub.add_parser(
+        "policy-initiative",
+        help="write the Azure Policy built-ins the rules reference as an initiative",
+        description="Write the Azure Policy built-in definitions the rules reference as one "
+        "custom initiative (a policySetDefinitions resource, grouped by MCSB v1 control) to "
+        "create and assign (see the README). Notes on what an assignment needs go to stderr.",
+    )
+    ini.add_argument("--output", metavar="FILE", help="write it here (default: stdout)")
+    ini.add_argument("--name", default="mlops-audit", help="its name (default: mlops-audit)")
+    ini.add_argument("--rules", action="append", metavar="DIR", default=[], help="extra rules")
+    for option, verb in (("--select", "only"), ("--skip", "leave out")):
+        ini.add_argument(
+            option,
+            action="append",
+            metavar="RULES",
+            help=f"{verb} these rule ids, id prefixes or categories (comma-separated), as for scan",
+        )
+    ini.add_argument("--verbose", action="store_true", help="the trace of an internal error")
     qry = sub.add_parser(
         "queries",
         help="print the Resource Graph queries a live scan sends",
@@ -788,6 +806,8 @@ def main(argv: list[str] | None = None) -> int:
             return _rules_command(args, rules)
         if args.command == "queries":
             return _queries_command(args)
+        if args.command == "policy-initiative":
+            return _initiative_command(args, rules)
         if args.command == "collect":
             return _collect_command(args)
         if args.command == "diff":
@@ -1349,6 +1369,39 @@ def _plain_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
         "  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]]) + "\n"
         for row in cells
     )
+
+
+def _initiative_command(args: argparse.Namespace, rules: list) -> int:  # type: ignore[type-arg]
+    """``policy-initiative``: the initiative on stdout or in ``--output``; notes on stderr."""
+    from . import initiative
+    from .rules import check_selectors, rule_files, select_rules
+
+    for option, tokens in (("--select", _split(args.select)), ("--skip", _split(args.skip))):
+        typo = check_selectors(rules, tokens)
+        if typo is not None:
+            return _fail(f"{option} {typo}: matches no rule id, id prefix or category")
+    problem = initiative.check_name(args.name)
+    if problem:
+        return _fail(problem)
+    if args.output is not None and args.output.strip() in ("", "-"):
+        return _fail("--output: needs a file path, got an empty value or '-'")
+    if args.output and os.path.exists(args.output):
+        for rule_file in (f for d in args.rules for f in rule_files(Path(d))):
+            if os.path.samefile(args.output, rule_file):
+                return _fail(f"--output {args.output}: is the rule file {rule_file}")
+    chosen = select_rules(rules, _split(args.select), _split(args.skip))
+    try:
+        built = initiative.build(chosen, args.name)
+    except initiative.InitiativeError as exc:
+        return _fail(str(exc))
+    text = initiative.render(built)
+    if args.output:
+        code = _write(args.output, text, "initiative")
+    else:
+        code = _to_stdout(safe.stdout(text, "json"))
+    for note in built.notes if code == EXIT_OK else ():  # a failed write is its one line
+        _say(f"note: {note}")
+    return code
 
 
 def _queries_command(args: argparse.Namespace) -> int:

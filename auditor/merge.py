@@ -127,6 +127,7 @@ class _Rule(_Strict):
     status: str
     severity: str
     category: str
+    mcsb: list[str] = []  # absent in reports of versions before it (the rules supply it)
     subjects: int = Field(ge=0)
     passed: int = Field(ge=0)
     failed: int = Field(ge=0)
@@ -475,6 +476,7 @@ def _rule_rows(reports: Sequence[dict[str, Any]], rules: Sequence[Rule]) -> list
     """Counts summed per rule; ``fail`` if any partition failed, ``not-evaluated`` if no
     partition could run it, ``incomplete`` if some could not judge all or run it at all."""
     titles = {r.id: r.spec.title for r in rules}
+    controls = {r.id: tuple(r.spec.mcsb) for r in rules}
     rows = []
     for n, base in enumerate(reports[0]["rules"]):
         parts = [rep["rules"][n] for rep in reports]
@@ -507,6 +509,7 @@ def _rule_rows(reports: Sequence[dict[str, Any]], rules: Sequence[Rule]) -> list
                 total["not_evaluated"],
                 "; ".join(reasons) if reasons else None,
                 (),
+                controls.get(base["rule_id"], ()),
             )
         )
     return rows

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from . import arm
+from . import arm, mcsb
 from .collections import Collection, missing_collection
 from .conditions import (
     SUBJECT,
@@ -101,6 +101,7 @@ class RuleSpec(_Strict):
     title: str = Field(min_length=1, max_length=120)
     severity: Severity
     category: Category
+    mcsb: list[str] = []
     resource_types: list[str] = Field(min_length=1)
     needs: list[Collection] = []
     where: Any = None
@@ -121,6 +122,17 @@ class RuleSpec(_Strict):
                 "must be an upper-case prefix and hyphen-separated upper-case parts"
                 " (letters and digits), e.g. ORG-DNS-001"
             )
+        return v
+
+    @field_validator("mcsb")
+    @classmethod
+    def _mcsb(cls, v: list[str]) -> list[str]:
+        for control in v:
+            why = mcsb.problem(control)
+            if why:
+                raise ValueError(why)
+        if len(set(v)) != len(v):
+            raise ValueError("names a control twice")
         return v
 
     @field_validator("resource_types")
@@ -182,6 +194,7 @@ class Rule:
             "",
             f"**Severity** {s.severity} · **Category** {s.category} · **Applies to** "
             + ", ".join(f"`{t}`" for t in s.resource_types),
+            *(["", "**MCSB v1** " + ", ".join(_control(c) for c in s.mcsb)] if s.mcsb else []),
             "",
             "## Why it matters",
             "",
@@ -210,6 +223,12 @@ class Rule:
         return "\n".join(lines) + "\n"
 
 
+def _control(control: str) -> str:
+    """``NS-2 (Secure cloud native services with network controls)``, or the id alone."""
+    title = mcsb.TITLES.get(control)
+    return f"{control} ({title})" if title else control
+
+
 # ``rules list --format json``: a document for tools (a policy catalogue, a dashboard), so
 # its shape is versioned; a field is only ever added within a version.
 RULES_SCHEMA = "mlops-audit/rules"
@@ -230,6 +249,7 @@ def rules_document(rules: list[Rule], builtin_dir: Path | None = None) -> dict[s
             "title": s.title,
             "severity": s.severity,
             "category": s.category,
+            "mcsb": list(s.mcsb),
             "resource_types": list(s.resource_types),
             "needs": list(s.needs),
             "rationale": s.rationale.strip(),
@@ -517,6 +537,10 @@ def check_id(rule: Rule, path: Path, builtin: bool) -> None:
     custom rule's anything but the reserved prefix (so an upgrade never collides with it)."""
     if builtin and not BUILTIN_ID.fullmatch(rule.id):
         raise RuleFileError(path, "id: a built-in rule's id must look like MLA-AREA-NNN")
+    if builtin and not rule.spec.mcsb:
+        raise RuleFileError(
+            path, "mcsb: a built-in rule names the MCSB v1 controls it maps to (e.g. [NS-2])"
+        )
     if not builtin and rule.id.startswith(RESERVED_PREFIX):  # ids are upper case (RULE_ID)
         raise RuleFileError(
             path,

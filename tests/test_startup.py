@@ -137,6 +137,7 @@ def test_rules_list_imports_only_what_it_prints() -> None:
         ("rules", "list", "--format", "json"),
         ("queries",),
         ("queries", "--format", "json"),
+        ("policy-initiative",),  # rules and the recorded built-ins: no graph, no report
     ],
 )
 def test_piped_rules_and_queries_import_neither_rich_nor_the_pipeline(

@@ -207,6 +207,8 @@ def _driver(rules: list[Rule], version: str) -> dict[str, Any]:
 def _rule(rule: Rule) -> dict[str, Any]:
     s = rule.spec
     properties: dict[str, Any] = {"tags": _tags(s), "precision": "high"}
+    if s.mcsb:
+        properties["mcsb"] = list(s.mcsb)
     if s.severity in SECURITY_SEVERITY:
         properties["security-severity"] = SECURITY_SEVERITY[s.severity]
     else:
@@ -233,7 +235,10 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _tags(spec: RuleSpec) -> list[str]:
+    """Shown as chips on an alert and searchable (``tag:mcsb/NS-2``: a namespace as in
+    CodeQL's ``external/cwe/cwe-079``; a space would split the search term)."""
     tags = ["security", "azure", "mlops", spec.category]
+    tags += [f"mcsb/{control}" for control in spec.mcsb]
     tags += [KIND_OF_TYPE.get(t, t) for t in spec.resource_types]
     return list(dict.fromkeys(tags))[:MAX_TAGS]
 

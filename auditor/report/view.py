@@ -95,6 +95,7 @@ _RULE_KEYS = (  # the JSON report's rule entry, in its order
     "status",
     "severity",
     "category",
+    "mcsb",
     "subjects",
     "passed",
     "failed",
@@ -120,10 +121,13 @@ class RuleRow:
     not_evaluated: int
     reason: str | None  # why the whole rule was not evaluated
     judged: tuple[str, ...]  # ids of the subjects it judged, in estate order
+    mcsb: tuple[str, ...] = ()  # the MCSB v1 controls the rule maps to
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON report's entry."""
-        return {k: getattr(self, k) for k in _RULE_KEYS}
+        out = {k: getattr(self, k) for k in _RULE_KEYS}
+        out["mcsb"] = list(self.mcsb)
+        return out
 
 
 @dataclass(frozen=True)
@@ -390,6 +394,7 @@ def build(run: Run) -> ReportView:
     verdict = _verdict(failing, bool(gaps or not_evaluated), run.fail_on, bool(findings))
     gate = Gate(run.fail_on, verdict, _words(run), failing)
     titles = {r.id: r.spec.title for r in run.rules}
+    controls = {r.id: tuple(r.spec.mcsb) for r in run.rules}
     rows = tuple(
         RuleRow(
             o.rule_id,
@@ -404,6 +409,7 @@ def build(run: Run) -> ReportView:
             o.not_evaluated,
             o.reason,
             tuple(o.judged),
+            controls.get(o.rule_id, ()),
         )
         for o in result.outcomes
     )
