@@ -176,9 +176,14 @@ def gh_eval(expr: str, ctx: Mapping[str, Any]) -> Any:
     return eval(py, {"__builtins__": {}}, {"true": True, "false": False, **ctx})
 
 
+def gh_str(value: Any) -> str:
+    """A value as GitHub writes it into a string: booleans as ``true`` / ``false``."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def gh_expand(value: Any, ctx: Mapping[str, Any]) -> str:
     """Replace the ``${{ … }}`` parts of a value."""
-    return re.sub(r"\$\{\{(.*?)\}\}", lambda m: str(gh_eval(m[1], ctx)), str(value))
+    return re.sub(r"\$\{\{(.*?)\}\}", lambda m: gh_str(gh_eval(m[1], ctx)), str(value))
 
 
 def ado_condition(expr: str, variables: Mapping[str, str], status: str) -> bool:
@@ -331,7 +336,8 @@ def example_commands() -> list[tuple[str, str, dict[str, str]]]:
 STAND_IN = """#!{python}
 # The real CLI, with the live scope (--subscription, --management-group,
 # --all-subscriptions, --tenant) and the Terraform inputs (--terraform, --terraform-plan,
-# --var-file, --var) replaced by a snapshot; every call is logged.
+# --var-file, --var) replaced by a snapshot (unless the call names its own); every call is
+# logged.
 import json, os, sys
 from auditor.cli import main
 
@@ -344,7 +350,7 @@ for token in given:
         skip = "=" not in token
     elif token != "--all-subscriptions":
         args.append(token)
-if args and args[0] in ("scan", "baseline"):
+if args and args[0] in ("scan", "baseline") and "--snapshot" not in args:
     args += ["--snapshot", os.environ["MLOPS_AUDIT_TEST_SNAPSHOT"]]
 with open(os.environ["MLOPS_AUDIT_TEST_LOG"], "a", encoding="utf-8") as log:
     log.write(json.dumps(given) + "\\n")
