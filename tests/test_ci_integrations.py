@@ -617,3 +617,32 @@ def test_the_pre_commit_hooks_match_the_examples_paths() -> None:
     assert hooks["mlops-audit-validate"]["entry"] == "mlops-audit validate"
     assert hooks["mlops-audit-scan"]["entry"] == "mlops-audit scan"
     assert REFERENCE.is_file()
+
+
+def test_the_readme_snippets_use_real_inputs_and_parameters() -> None:
+    """README, "Use it in CI": the action's inputs and the templates' parameters it shows
+    or names exist, and the container command runs the CLI as the entry point."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Use it in CI\n", 1)[1].split("\n### ", 1)[0]
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+    workflow, pipeline = blocks
+    (step,) = [s for s in workflow["jobs"]["terraform"]["steps"] if "with" in s]
+    inputs = load(ACTION)["inputs"]
+    assert set(step["with"]) <= set(inputs)
+    assert workflow["permissions"] == {}
+    (use,) = pipeline["steps"]
+    path, _, alias = use["template"].partition("@")
+    assert ROOT / path == STEPS_TEMPLATE
+    assert alias == pipeline["resources"]["repositories"][0]["repository"]
+    params = {p["name"] for p in load(STEPS_TEMPLATE)["parameters"]}
+    assert set(use["parameters"]) <= params
+    action_part, template_part = section.split("**Azure Pipelines.**", 1)
+    for name in re.findall(r"`([a-z]+(?:-[a-z]+)*)`", action_part.split("```", 2)[2]):
+        if name not in ("true", "false", "cli"):
+            assert name in inputs or name in load(ACTION)["outputs"], name
+    template_part = template_part.split("**A container.**", 1)[0].split("```", 2)[2]
+    job_params = {p["name"] for p in load(JOB_TEMPLATE)["parameters"]}
+    for name in re.findall(r"`([a-z][A-Za-z]+)`", template_part):
+        assert name in params | job_params or name == "audit", name
+    (run,) = re.findall(r"^    docker run .*$", section, re.M)
+    assert "mlops-audit scan --snapshot" in run and '-v "$PWD:/work"' in run
