@@ -318,6 +318,10 @@ def test_hostile_inputs_stay_data(tmp_path: Path) -> None:
     (call,) = box.calls()
     assert call[call.index("--suppressions") + 1] == evil
     assert run.outcomes["Run mlops-audit scan"] == "failure"  # no such file: exit 2
+    box2 = sandbox(tmp_path / "nl", "good")
+    run = run_action_job(box2, {"snapshot": str(box2.snapshot), "output-dir": "out\nexit-code=0"})
+    assert run.outcomes["Run mlops-audit scan"] == "failure" and not box2.calls(), run.log
+    assert "output-dir holds a line break" in run.log
 
 
 def test_the_action_installs_its_own_ref_a_version_or_a_requirement(tmp_path: Path) -> None:
