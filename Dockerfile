@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # mlops-audit in a container: the CLI is the entry point, the working directory /work is where
 # you mount the files to audit and where reports are written.
 #

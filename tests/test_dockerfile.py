@@ -73,6 +73,8 @@ def test_the_base_image_is_pinned_by_digest_on_one_from_line() -> None:
         if alias:
             names.add(alias[-1])
     assert "ARG" not in [w for w, _ in instructions(DOCKERFILE.read_text("utf-8"))]
+    # no "# syntax=" directive: it would pull a frontend image by a tag at every build
+    assert not re.search(r"^#\s*syntax\s*=", DOCKERFILE.read_text("utf-8"), flags=re.M | re.I)
     updates = yaml.safe_load(DEPENDABOT.read_text(encoding="utf-8"))["updates"]
     ecosystems = {u["package-ecosystem"]: u for u in updates}
     assert ecosystems["docker"]["directory"] == "/"
@@ -183,7 +185,9 @@ def test_the_final_stage_install_works_outside_the_checkout(tmp_path: Path) -> N
     installed with no index and no dependencies resolved from the tree into a fresh
     virtual environment outside it, then ``mlops-audit`` run from another directory. The
     dependencies come from this interpreter's environment through a .pth file (the image
-    installs them from their own wheels); the package itself must come from the wheel."""
+    installs them from their own wheels); the package itself must come from the wheel.
+    pip builds the wheel as the image's build stage does, in an isolated environment with
+    the build backend pyproject.toml names (fetched from the package index, as in CI)."""
     wheels = tmp_path / "wheels"
     command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"]
     build = subprocess.run(
