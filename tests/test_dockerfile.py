@@ -239,3 +239,78 @@ def test_the_final_stage_install_works_outside_the_checkout(tmp_path: Path) -> N
     assert report["summary"]["findings"] == 4
     assert Path(report["inputs"][0]["path"]).is_relative_to(venv)
     assert not list(work.iterdir())  # nothing written to the working directory
+
+
+DOCKER_STAND_IN = """#!/bin/bash
+# a container engine: 'info' answers as told, everything else is logged; the image's CLI
+# answers as mlops-audit would
+printf '%s\\n' "$*" >> "$ENGINE_LOG"
+case "$1" in
+  info) exit "$ENGINE_INFO" ;;
+  build) exit 0 ;;
+esac
+case "$*" in
+  *"--entrypoint id"*) echo "$ENGINE_UID" ;;
+  *" --version") echo "mlops-audit 0.1.0" ;;
+  *"scan --sample --format json") echo '{"summary": {"findings": 4}}'; exit 1 ;;
+  *"scan --snapshot reference-good.json"*) echo '{}' ;;
+  *) exit 9 ;;
+esac
+"""
+
+
+def ci_engine_step(tmp_path: Path, info: int, uid: str = "10001") -> tuple[int, str, str]:
+    """The container step of .ci/run, run by bash with a stand-in engine on PATH."""
+    text = CI.read_text(encoding="utf-8")
+    start = text.index('engine=""')
+    end = text.index("\nfi\n", start) + 4
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("docker", "podman"):  # a real podman on PATH must not answer instead
+        engine = bin_dir / name
+        engine.write_text(DOCKER_STAND_IN, encoding="utf-8")
+        engine.chmod(0o755)
+    (tmp_path / "dist").mkdir()
+    log = tmp_path / "engine.log"
+    env = {
+        "PATH": f"{bin_dir}:{Path(sys.executable).parent}:/usr/bin:/bin",
+        "ENGINE_LOG": str(log),
+        "ENGINE_INFO": str(info),
+        "ENGINE_UID": uid,
+    }
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-euo", "pipefail", "-c", text[start:end]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return proc.returncode, proc.stdout, log.read_text() if log.exists() else ""
+
+
+def test_ci_step_builds_and_smoke_tests_the_image(tmp_path: Path) -> None:
+    code, out, log = ci_engine_step(tmp_path, info=0)
+    assert code == 0, out
+    calls = log.splitlines()
+    assert calls[0] == "info" and calls[1] == "build --tag mlops-audit:ci ."
+    assert "run --rm mlops-audit:ci --version" in calls
+    assert "run --rm mlops-audit:ci scan --sample --format json" in calls
+    assert "skipped" not in out
+
+
+def test_ci_step_fails_when_the_image_runs_as_root(tmp_path: Path) -> None:
+    code, _, _ = ci_engine_step(tmp_path, info=0, uid="0")
+    assert code != 0
+
+
+def test_ci_step_says_when_there_is_no_engine(tmp_path: Path) -> None:
+    """A docker client without a daemon ('docker info' fails), podman likewise: one visible
+    line, nothing built."""
+    code, out, log = ci_engine_step(tmp_path, info=1)
+    assert code == 0
+    assert out.strip().splitlines() == [
+        "skipped: no container engine (neither 'docker info' nor 'podman info' succeeds):"
+        " the image was not built"
+    ]
+    assert log.splitlines() == ["info", "info"]  # docker, then podman
