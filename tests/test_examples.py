@@ -30,7 +30,8 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor import cli, core, report, triage
+import auditor
+from auditor import cli, core, report, samples, triage
 
 from .conftest import FIXTURES, ROOT
 
@@ -51,8 +52,10 @@ GOOD = FIXTURES / "reference-good.json"
 TODAY = dt.date(2026, 11, 25)  # the suppression example must be current on this date
 BASELINE_PATH = "audit/mlops-audit-baseline.json"  # where both PR gates expect it
 
-COMMAND = re.compile(r"^mlops-audit\s+(?:scan|baseline|diff|collect|rules)\b")
-ANY_COMMAND = re.compile(r"(?<![\w./-])mlops-audit\s+(?:scan|baseline|diff|collect|rules)\b")
+COMMAND = re.compile(r"^mlops-audit\s+(?:scan|baseline|diff|collect|rules|validate)\b")
+ANY_COMMAND = re.compile(
+    r"(?<![\w./-])mlops-audit\s+(?:scan|baseline|diff|collect|rules|validate)\b"
+)
 SHELL_OPERATORS = {"||", "&&", "|", ";", "&", ">", ">>", "2>&1", "<"}
 # Azure Pipelines' predefined variables the examples use, for the parse-only checks
 PREDEFINED = {
@@ -150,6 +153,9 @@ class Ctx(dict[str, Any]):
     def __getattr__(self, key: str) -> Any:
         return self.get(key, "")
 
+    def __missing__(self, key: str) -> Any:
+        return ""
+
 
 class Anything(Ctx):
     """``secrets`` / ``vars`` in tests: any name has a plausible value."""
@@ -163,14 +169,21 @@ def gh_eval(expr: str, ctx: Mapping[str, Any]) -> Any:
     py = expr.strip()
     if py.startswith("${{") and py.endswith("}}"):
         py = py[3:-2].strip()
+    # property names with a hyphen (inputs.fail-on, outputs.exit-code) as index lookups
+    py = re.sub(r"\.([A-Za-z_]\w*(?:-\w+)+)", r'["\1"]', py)
     py = py.replace("&&", " and ").replace("||", " or ")
     py = re.sub(r"!(?!=)", " not ", py)
     return eval(py, {"__builtins__": {}}, {"true": True, "false": False, **ctx})
 
 
+def gh_str(value: Any) -> str:
+    """A value as GitHub writes it into a string: booleans as ``true`` / ``false``."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def gh_expand(value: Any, ctx: Mapping[str, Any]) -> str:
     """Replace the ``${{ … }}`` parts of a value."""
-    return re.sub(r"\$\{\{(.*?)\}\}", lambda m: str(gh_eval(m[1], ctx)), str(value))
+    return re.sub(r"\$\{\{(.*?)\}\}", lambda m: gh_str(gh_eval(m[1], ctx)), str(value))
 
 
 def ado_condition(expr: str, variables: Mapping[str, str], status: str) -> bool:
@@ -323,7 +336,8 @@ def example_commands() -> list[tuple[str, str, dict[str, str]]]:
 STAND_IN = """#!{python}
 # The real CLI, with the live scope (--subscription, --management-group,
 # --all-subscriptions, --tenant) and the Terraform inputs (--terraform, --terraform-plan,
-# --var-file, --var) replaced by a snapshot; every call is logged.
+# --var-file, --var) replaced by a snapshot (unless the call names its own); every call is
+# logged.
 import json, os, sys
 from auditor.cli import main
 
@@ -336,7 +350,7 @@ for token in given:
         skip = "=" not in token
     elif token != "--all-subscriptions":
         args.append(token)
-if args and args[0] in ("scan", "baseline"):
+if args and args[0] in ("scan", "baseline") and "--snapshot" not in args:
     args += ["--snapshot", os.environ["MLOPS_AUDIT_TEST_SNAPSHOT"]]
 with open(os.environ["MLOPS_AUDIT_TEST_LOG"], "a", encoding="utf-8") as log:
     log.write(json.dumps(given) + "\\n")
@@ -389,6 +403,8 @@ class Sandbox:
         for d in (self.sources, self.staging, self.temp, self.bin, self.sources / "infra"):
             d.mkdir(parents=True)
         (self.sources / "examples").symlink_to(EXAMPLES)
+        # where the examples, copied into a repository, expect the suppression file
+        (self.sources / ".mlops-audit-suppressions.yaml").symlink_to(SUPPRESSIONS)
         stand_in = self.bin / "mlops-audit"
         stand_in.write_text(
             STAND_IN.format(python=sys.executable, tf_inputs=TF_INPUTS), encoding="utf-8"
@@ -545,33 +561,74 @@ class JobRun:
     log: str = ""
 
 
-def run_job(workflow: dict[str, Any], job_name: str, event: str, box: Sandbox) -> JobRun:
+ACTION = ROOT / "action.yml"
+OWN_ACTION = "ORG/mlops-audit@"  # how the examples refer to action.yml (a placeholder repo)
+REPOSITORY = "ORG/REPO"
+
+
+def github_context(event: str, origin: str = "branch") -> Ctx:
+    """``github`` for an event; a pull request comes from a branch of this repository, a
+    fork, or Dependabot (a branch here, but no secrets and no OIDC)."""
+    head = "someone/REPO" if origin == "fork" else REPOSITORY
+    pull = Ctx(head=Ctx(repo=Ctx(full_name=head, fork=origin == "fork")))
+    return Ctx(
+        event_name=event,
+        ref="refs/heads/main",
+        repository=REPOSITORY,
+        actor="dependabot[bot]" if origin == "dependabot" else "octocat",
+        event=Ctx(pull_request=pull) if event == "pull_request" else Ctx(),
+    )
+
+
+def run_job(
+    workflow: dict[str, Any], job_name: str, event: str, box: Sandbox, origin: str = "branch"
+) -> JobRun:
     """Run one job's steps in order with ``if:``, ``env:`` (workflow, job, step), the
-    ``GITHUB_OUTPUT`` / ``GITHUB_STEP_SUMMARY`` files and the two upload actions."""
+    ``GITHUB_OUTPUT`` / ``GITHUB_STEP_SUMMARY`` files, the two upload actions and the
+    composite action of this repository (action.yml, its own steps run the same way)."""
     job, run = workflow["jobs"][job_name], JobRun()
-    steps = Ctx({s["id"]: Ctx(outcome="", outputs=Ctx()) for s in job["steps"] if "id" in s})
     shell = (workflow.get("defaults") or {}).get("run", {}).get("shell")
     flags = ["-eo", "pipefail"] if shell == "bash" else ["-e"]
     summary = box.root / "step-summary.md"
     summary.touch()
+    github = github_context(event, origin)
+    base = {"github": github, "secrets": Anything(), "vars": Anything()}
+    env: dict[str, str] = {}
+    for scope in (workflow.get("env") or {}, job.get("env") or {}):
+        ctx = {**base, "env": Ctx(env), "runner": Ctx(temp=str(box.temp))}
+        env.update({k: gh_expand(v, ctx) for k, v in scope.items()})
+    run_steps(job["steps"], run, box, base, env, flags, summary)
+    run.summary = summary.read_text(encoding="utf-8")
+    return run
+
+
+def run_steps(
+    specs: list[dict[str, Any]],
+    run: JobRun,
+    box: Sandbox,
+    base: Mapping[str, Any],
+    env: Mapping[str, str],
+    flags: list[str],
+    summary: Path,
+) -> tuple[str, Ctx]:
+    """Run a list of steps (a job's, or a composite action's with ``inputs`` in ``base``);
+    their status and their ``steps`` context."""
+    steps = Ctx({s["id"]: Ctx(outcome="", outputs=Ctx()) for s in specs if "id" in s})
+    status = "success"
 
     def ctx(env: Mapping[str, str]) -> dict[str, Any]:
         return {
-            "github": Ctx(event_name=event, ref="refs/heads/main"),
-            "secrets": Anything(),
-            "vars": Anything(),
+            **base,
             "env": Ctx(env),
+            "runner": Ctx(temp=str(box.temp)),
             "steps": steps,
             "always": lambda: True,
             "cancelled": lambda: False,
-            "success": lambda: run.status == "success",
-            "failure": lambda: run.status == "failure",
+            "success": lambda: status == "success" and run.status == "success",
+            "failure": lambda: status == "failure" or run.status == "failure",
         }
 
-    env: dict[str, str] = {}
-    for scope in (workflow.get("env") or {}, job.get("env") or {}):
-        env.update({k: gh_expand(v, ctx(env)) for k, v in scope.items()})
-    for n, step in enumerate(job["steps"]):
+    for n, step in enumerate(specs):
         sid = step.get("id", f"step{n}")
         label = step.get("name") or step.get("uses") or sid
         step_env = {
@@ -595,10 +652,14 @@ def run_job(workflow: dict[str, Any], job_name: str, event: str, box: Sandbox) -
             files = [p.relative_to(root).as_posix() for p in sorted(root.rglob("*")) if p.is_file()]
             assert files, f"{label}: nothing to upload in {root}"
             run.artifacts[with_["name"]] = files
+        elif uses.startswith(OWN_ACTION):
+            outcome, outputs = run_action(load(ACTION), with_, run, box, base, summary)
+            if sid in steps:
+                steps[sid]["outputs"].update(outputs)
         elif uses or step.get("id") == "install":
             pass  # checkout, setup-python, azure/login, install: the test's environment stands in
         else:
-            out_file = box.root / f"output-{n}"
+            out_file = box.root / f"output-{len(run.outcomes)}-{n}"
             out_file.touch()
             full_env = {
                 **box.env(),
@@ -608,7 +669,9 @@ def run_job(workflow: dict[str, Any], job_name: str, event: str, box: Sandbox) -
                 "GITHUB_WORKSPACE": str(box.sources),
                 "RUNNER_TEMP": str(box.temp),
             }
-            code, out = bash(step["run"], full_env, box.sources, flags)
+            step_flags = flags if "shell" not in step else ["-eo", "pipefail"]
+            assert step.get("shell", "bash") == "bash", label
+            code, out = bash(step["run"], full_env, box.sources, step_flags)
             run.log += f"== {label} (exit {code})\n{out}"
             if sid in steps:
                 for line in out_file.read_text(encoding="utf-8").splitlines():
@@ -619,9 +682,34 @@ def run_job(workflow: dict[str, Any], job_name: str, event: str, box: Sandbox) -
         if sid in steps:
             steps[sid]["outcome"] = outcome
         if outcome == "failure":
-            run.status = "failure"
-    run.summary = summary.read_text(encoding="utf-8")
-    return run
+            status = run.status = "failure"
+    return status, steps
+
+
+def run_action(
+    action: dict[str, Any],
+    with_: Mapping[str, str],
+    run: JobRun,
+    box: Sandbox,
+    base: Mapping[str, Any],
+    summary: Path,
+) -> tuple[str, dict[str, str]]:
+    """Run a composite action as the runner does: ``inputs`` (defaults, then ``with:``;
+    an unknown input is refused), its steps, then its ``outputs`` from its steps'."""
+    declared = action["inputs"]
+    unknown = set(with_) - set(declared)
+    assert not unknown, f"inputs action.yml does not declare: {sorted(unknown)}"
+    inputs = Ctx({k: str(v.get("default", "")) for k, v in declared.items()})
+    inputs.update(with_)
+    github = Ctx({**base["github"], "action_path": str(ROOT)})
+    inner = {**base, "github": github, "inputs": inputs}
+    assert action["runs"]["using"] == "composite"
+    status, steps = run_steps(action["runs"]["steps"], run, box, inner, {}, [], summary)
+    outputs = {
+        name: gh_expand(spec["value"], {**inner, "steps": steps})
+        for name, spec in action["outputs"].items()
+    }
+    return status, outputs
 
 
 # -- sandboxes for the scenarios -------------------------------------------------------------
@@ -682,8 +770,8 @@ def test_no_command_line_escapes_the_checks() -> None:
         p.name: len(command_lines(p.read_text("utf-8"))) for p in (NIGHTLY, PR_GATE, WORKFLOW)
     }
     # nightly: the scan and its managed-identity alternative; PR gate: baseline (comment),
-    # scan, diff; workflow: two scans and a diff
-    assert counts == {"nightly-compliance.yml": 2, "pr-gate.yml": 3, "mlops-audit.yml": 3}
+    # scan, diff; workflow: validate, two scans and a diff
+    assert counts == {"nightly-compliance.yml": 2, "pr-gate.yml": 3, "mlops-audit.yml": 4}
     for doc in DOCS:
         code = fenced_blocks(doc.read_text(encoding="utf-8"))
         assert command_lines(code), doc
@@ -698,16 +786,16 @@ def scan_argv(path: Path, text: str | None = None) -> list[list[str]]:
     return [argv for argv in argvs if argv[0] == "scan"]
 
 
-def test_the_nightly_pipeline_is_scheduled_and_self_hosted() -> None:
+def test_the_nightly_pipeline_is_scheduled_and_hosted() -> None:
     pipeline = load(NIGHTLY)
     assert pipeline["trigger"] == "none" and pipeline["pr"] == "none"
     (schedule,) = pipeline["schedules"]
     assert len(str(schedule["cron"]).split()) == 5
     assert schedule["branches"]["include"] == ["main"]
     assert schedule["always"] is True  # a posture audit runs even when the repo did not change
-    for path in (NIGHTLY, PR_GATE):
-        pool = load(path)["pool"]
-        assert isinstance(pool, dict) and pool.get("name") and "vmImage" not in pool, path.name
+    for path in (NIGHTLY, PR_GATE, TF_PIPELINE):  # a Microsoft-hosted agent, as copied
+        assert load(path)["pool"] == {"vmImage": "ubuntu-latest"}, path.name
+        assert "pool: { name: <your pool> }" in path.read_text("utf-8"), path.name
 
 
 def test_the_pr_gate_runs_on_pull_requests_only() -> None:
@@ -822,42 +910,58 @@ def test_github_workflow_permissions_and_actions() -> None:
     on = triggers(wf)
     assert {"schedule", "workflow_dispatch", "pull_request"} <= on.keys()
     assert len(on["schedule"][0]["cron"].split()) == 5
-    perms = wf["permissions"]
-    assert perms["id-token"] == "write" and perms["security-events"] == "write"
-    assert perms["contents"] == "read" and perms["actions"] == "read"
-    for name, job in wf["jobs"].items():
+    assert wf["permissions"] == {}  # nothing workflow-wide: each job asks for its own
+    jobs = wf["jobs"]
+    assert jobs["validate"]["permissions"] == {"contents": "read"}
+    assert jobs["audit"]["permissions"] == {
+        "contents": "read",
+        "id-token": "write",
+        "security-events": "write",
+        "actions": "read",
+    }
+    assert jobs["gate"]["permissions"] == {"contents": "read", "id-token": "write"}
+    for name in ("audit", "gate"):
+        job = jobs[name]
         uses = {s["uses"].split("@")[0]: s for s in job["steps"] if "uses" in s}
-        assert uses["actions/setup-python"]["uses"].endswith("@v5"), name
         login = uses["azure/login"]
-        assert login["uses"] == "azure/login@v2"
         assert {"client-id", "tenant-id", "subscription-id"} <= login["with"].keys()
         assert "creds" not in login["with"]  # OIDC, no client secret
-        for step in job["steps"]:  # values reach scripts through env:, never ${{ }} (injection)
-            assert "${{" not in step.get("run", ""), (name, step.get("name"))
         uploads = ("github/codeql-action/upload-sarif@", "actions/upload-artifact@")
         for step in [s for s in job["steps"] if s.get("uses", "").startswith(uploads)]:
             assert str(step["if"]).startswith("always()"), step
-            assert step["uses"].endswith("@v4"), step
-    audit = wf["jobs"]["audit"]
+    for job in jobs.values():  # installed from the package index, never from the checkout
+        (install,) = [s for s in job["steps"] if s.get("id") == "install"]
+        assert install["run"].strip() == 'pipx install "$AUDIT_TOOL"'
+    assert wf["env"]["AUDIT_TOOL"] == f"mlops-audit=={auditor.__version__}"
+    audit = jobs["audit"]
     (upload,) = [s for s in audit["steps"] if "upload-sarif" in s.get("uses", "")]
-    assert upload["uses"] == "github/codeql-action/upload-sarif@v4"
     assert upload["with"]["sarif_file"] and upload["with"]["category"].startswith("mlops-audit/")
     scans = [parse_strictly(argv, WORKFLOW.name) for argv in scan_argv(WORKFLOW)]
     for args in scans:
         # upload-sarif ignores its category input when the SARIF file carries one
         assert args.sarif_category is None and args.auth == "cli"
+        assert args.suppressions == ".mlops-audit-suppressions.yaml"
     sarif = [p for args in scans for fmt, p in outputs_of(args, WORKFLOW.name) if fmt == "sarif"]
     assert sarif == [upload["with"]["sarif_file"]]
 
 
 @pytest.mark.parametrize(
-    "event, job", [("schedule", "audit"), ("workflow_dispatch", "audit"), ("pull_request", "gate")]
+    "event, origin, jobs",
+    [
+        ("schedule", "branch", ["audit"]),
+        ("workflow_dispatch", "branch", ["audit"]),
+        ("pull_request", "branch", ["validate", "gate"]),
+        ("pull_request", "fork", ["validate"]),
+        ("pull_request", "dependabot", ["validate"]),
+    ],
 )
-def test_github_jobs_run_on_their_events(event: str, job: str) -> None:
+def test_github_jobs_run_on_their_events(event: str, origin: str, jobs: list[str]) -> None:
+    """The gate signs in with OIDC: a fork's pull request (no id-token) and Dependabot's
+    (no secrets) run only the credential-free validation."""
     wf = load(WORKFLOW)
-    ctx = {"github": Ctx(event_name=event)}
+    ctx = {"github": github_context(event, origin)}
     chosen = [name for name, j in wf["jobs"].items() if gh_eval(str(j.get("if", "true")), ctx)]
-    assert chosen == [job]
+    assert chosen == jobs
 
 
 GITHUB_SCENARIOS = [
@@ -911,20 +1015,32 @@ def test_github_workflow_runs_as_written(
         assert counting == [without]
 
 
-def test_the_suppression_example_is_valid_and_current() -> None:
+def test_the_suppression_example_is_valid_and_illustrative() -> None:
+    """Copied as it is, the example silences nothing: each entry names one rule and one
+    full resource id in the all-zero subscription with an *example* name (no tag or glob
+    that a real resource could match), and in every bundled sample estate no finding is
+    suppressed and each entry is reported stale."""
     entries = triage.load_suppressions(SUPPRESSIONS)
     assert len(entries) >= 2
-    for s in entries:
+    doc = load(SUPPRESSIONS)
+    for raw, s in zip(doc["suppressions"], entries, strict=True):
         assert s.entry.justification.strip() and s.entry.owner, s.label
         assert s.entry.expires is not None and s.entry.expires > TODAY, s.label
-    # written for the reference estate: on TODAY each entry covers a finding, and the
-    # estate still has unsuppressed high findings (the examples' failing scenario)
-    run = core.audit([REFERENCE], suppressions=SUPPRESSIONS, generated_at=f"{TODAY}T00:00:00Z")
-    account, result = run.suppressions, run.result
-    assert account is not None
-    assert account["expired"] == [] and account["stale"] == []
-    assert account["suppressed"] == len(entries)
-    assert result.failing("high")
+        assert set(raw) == {"rule", "resource", "justification", "owner", "expires"}, raw
+        assert re.fullmatch(r"MLA-[A-Z]+-\d{3}", raw["rule"]), raw["rule"]
+        assert raw["resource"].startswith(f"/subscriptions/{PLACEHOLDER_ID}/"), raw
+        assert "*" not in raw["resource"] and "example" in raw["resource"], raw
+        assert str(raw["owner"]).endswith("@example.com"), raw
+    for name in samples.SAMPLES:
+        run = core.audit(
+            [samples.sample_path(name)],
+            suppressions=SUPPRESSIONS,
+            generated_at=f"{TODAY}T00:00:00Z",
+        )
+        account = run.suppressions
+        assert account is not None and account["suppressed"] == 0, name
+        assert len(account["stale"]) == len(entries) and account["expired"] == [], name
+        assert all(f.suppression is None for f in run.result.findings), name
 
 
 def test_the_stand_ins_catch_a_broken_example(tmp_path: Path) -> None:
@@ -980,10 +1096,10 @@ def test_the_github_terraform_gate_uploads_each_scan_to_its_own_category() -> No
     wf = load(TF_WORKFLOW)
     on = triggers(wf)
     assert on["pull_request"]["branches"] == ["main"] and on["push"]["branches"] == ["main"]
-    assert wf["permissions"]["security-events"] == "write"
-    assert "id-token" not in wf["permissions"]  # only the plan job may sign in
+    assert wf["permissions"] == {}
     categories = []
     for name, job in wf["jobs"].items():
+        assert job["permissions"]["security-events"] == "write", name
         scans = [
             parse_strictly(argv, name)
             for argv in scan_argv(TF_WORKFLOW, "\n".join(s.get("run", "") for s in job["steps"]))
@@ -991,7 +1107,6 @@ def test_the_github_terraform_gate_uploads_each_scan_to_its_own_category() -> No
         (args,) = scans
         sarif = [p for fmt, p in outputs_of(args, name) if fmt == "sarif"]
         (upload,) = [s for s in job["steps"] if "upload-sarif" in s.get("uses", "")]
-        assert upload["uses"] == "github/codeql-action/upload-sarif@v4"
         assert str(upload["if"]).startswith("always()")
         assert [upload["with"]["sarif_file"]] == sarif
         categories.append(upload["with"]["category"])
@@ -1001,10 +1116,14 @@ def test_the_github_terraform_gate_uploads_each_scan_to_its_own_category() -> No
         assert "azure/login" not in uses  # the provider signs in itself (plan) or not at all
     assert len(set(categories)) == len(categories) == 2
     config, plan = wf["jobs"]["config"], wf["jobs"]["plan"]
-    assert "if" not in config and "permissions" not in config and "env" not in config
+    assert "if" not in config and "env" not in config  # every pull request, no credentials
+    assert "id-token" not in config["permissions"]
     assert plan["permissions"]["id-token"] == "write"
     assert plan["env"]["ARM_USE_OIDC"] == "true"
-    assert "github.repository" in plan["if"]  # no credentials for pull requests from forks
+    for origin, runs in (("branch", True), ("fork", False), ("dependabot", False)):
+        ctx = {"github": github_context("pull_request", origin), "vars": Anything()}
+        ctx["vars"]["MLOPS_AUDIT_PLAN_GATE"] = "true"
+        assert bool(gh_eval(plan["if"], ctx)) is runs, origin
     (setup,) = [s for s in plan["steps"] if "setup-terraform" in s.get("uses", "")]
     assert setup["with"]["terraform_wrapper"] is False  # it would pollute show -json
 
