@@ -30,9 +30,10 @@ SEVERITY_CHOICES = ("critical", "high", "medium", "low", "none")
 FORMAT_LIST = ", ".join(format_names())  # the report registry's, in its order
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(config.Parser):
     """One usage line on error, exit 2; no abbreviated options, so a renamed option in a
-    pipeline fails loudly instead of matching another by its prefix."""
+    pipeline fails loudly instead of matching another by its prefix. A config.Parser: it
+    records its options, which .mlops-audit.yaml and MLOPS_AUDIT_* may then set."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
