@@ -52,6 +52,7 @@ NEVER = {
             "auditor.collect",
         )
         for base in (
+            "auditor.progress",  # the core and the collector report to it
             "auditor.model",
             "auditor.clouds",
             "auditor.files",
