@@ -637,7 +637,8 @@ def _collect(args: argparse.Namespace, shown: Any = None) -> tuple[dict[str, Any
     # requests honours REQUESTS_CA_BUNDLE itself; SSL_CERT_FILE is the OpenSSL name for it
     if os.environ.get("SSL_CERT_FILE") and not os.environ.get("REQUESTS_CA_BUNDLE"):
         os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"]
-    own = _progress(args) if shown is None else None
+    own = shown is None
+    view = _progress(args) if own else shown
     try:
         try:
             credential = make_credential(args.auth, args.tenant, cloud)
@@ -649,12 +650,12 @@ def _collect(args: argparse.Namespace, shown: Any = None) -> tuple[dict[str, Any
             cloud=cloud,
             skip_endpoint_reads=args.skip_endpoint_reads,
             timeout=args.timeout,
-            progress=shown or own,
+            progress=view,
         )
         doc = collector.collect(scope)
     finally:
-        if own is not None:
-            own.close()
+        if own:
+            view.close()
     try:
         text = snapshot_text(doc)
         clean = collector.redact.exact(text)

@@ -786,7 +786,7 @@ class Collector:
         collections = {name for name, _ in _QUERIED}
         late: list[str] = []  # what the deadline left no time to start
         scopes = self._scopes(scope)
-        stage = progress_stage.RESOURCE_GRAPH
+        stage, self._queries_done = progress_stage.RESOURCE_GRAPH, 0
         # per scope: its subscriptions' own rows (coverage), then each declared query
         self.progress.begin(stage, len(scopes) * (1 + len(_QUERIED)))
         failed = len(self.failures)

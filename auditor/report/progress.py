@@ -47,6 +47,7 @@ class Bar(Progress):
             TimeElapsedColumn(),
             console=console,
             transient=True,
+            redirect_stdout=False,  # stdout is the report's alone, even mid-run
         )
         self._tasks: dict[str, Any] = {}
         self._moved: list[logging.StreamHandler[Any]] = []
