@@ -365,3 +365,27 @@ def test_a_live_collect_on_a_terminal_draws_safely_and_quiet_says_nothing(
         quiet = cli(env, "scan", *scope_args(arm, rows), "--quiet", "--fail-on", "none")
     assert quiet.stderr == "" and quiet.stdout == ""
     assert len(json.loads(snap.read_text())["rows"]) >= len(rows)
+
+
+def test_a_warning_during_the_bar_is_printed_whole_above_it(
+    stub_az: dict[str, str], tmp_path: Path
+) -> None:
+    """A read that fails while the bar is drawn: its warning line reaches the terminal
+    (through Rich, above the bar, not torn by it) and the bar is still taken down."""
+    rows = private_endpoints(estate(), 3, "pe-#")  # '#' ends the URL's path: the read fails
+    with FakeArm(rows) as arm:
+        env = {**stub_az, "REQUESTS_CA_BUNDLE": arm.ca_path}
+        snap = tmp_path / "snap.json"
+        code, drawn = in_pty(
+            env, "collect", *scope_args(arm, rows), "--output", str(snap), stdout=tmp_path / "o"
+        )
+    text = re.sub(r"\s*\r?\n\s*", " ", drawn.decode())  # Rich wraps a long line
+    assert code == 3, text
+    assert text.count("ARM read of privatednszonegroups failed") == 3
+    assert "\x1b[?25h" in text and "wrote " in text.rsplit("\x1b[?25h", 1)[1]
+    # each line starts a row of its own: the bar's row was erased before it, never torn
+    # by text written after the bar on its row
+    raw = drawn.decode()
+    starts = [m.start() for m in re.finditer("mlops-audit: ", raw)]
+    assert starts and all(raw[:i].endswith(("\x1b[2K", "\r", "\n")) for i in starts), raw
+    assert_drawn_safe(raw)
