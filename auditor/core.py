@@ -26,6 +26,7 @@ from typing import Any
 
 from . import graph as graph_stage
 from . import inputs
+from . import progress as progress_stage
 from . import rules as rules_stage
 from .clouds import CLOUDS
 from .findings import SEVERITIES, AuditResult
@@ -139,6 +140,7 @@ def audit(
     cloud: str | None = None,
     sarif_category: str | None = None,
     generated_at: str | None = None,
+    progress: progress_stage.Progress = progress_stage.NONE,
 ) -> Run:
     """Audit the estate in ``snapshots``, Terraform root module directories
     (``terraform``, with the variable values of ``input_options``) and plans
@@ -149,7 +151,8 @@ def audit(
     Bad input raises ``InputError`` / ``RuleFileError`` (one line naming the file); a
     selector that matches nothing, no input at all, or a ``SOURCE_DATE_EPOCH`` that is not
     whole seconds in range raises UsageError, before any work; findings are never an
-    exception.
+    exception. ``progress`` hears the stages (load, audit) as they run; nothing of it
+    reaches the Run.
     """
     snapshots, rule_dirs = _paths(snapshots), _paths(rule_dirs)
     specs: list[str | Path | inputs.Input] = [
@@ -174,15 +177,17 @@ def audit(
         estate = inputs.Estate()
         inputs.add_document(name, document, estate)
     else:
-        estate = inputs.load(specs, input_options or inputs.InputOptions())
+        estate = _load(specs, input_options or inputs.InputOptions(), progress)
     if cloud:
         estate.cloud = cloud
     if not estate.rows:  # nothing seen is nothing judged: never a pass
         where = ", ".join(source.path for source in estate.sources) or "the inputs"
         estate.gaps.append({"path": where, "problem": "holds no resources: nothing was judged"})
     clock.lap("load")
+    progress.begin(progress_stage.AUDIT, 2, "building the graph")
     graph = graph_stage.build(estate)
     clock.lap("graph")
+    progress.step(progress_stage.AUDIT, 1, f"running {_count(len(chosen), 'rule')}")
     result = rules_stage.evaluate(chosen, graph)
     # Terraform input: addresses, and the file and line that decide each finding
     result.relabel(estate.origins, {r.id: r.deciding() for r in chosen})
@@ -209,7 +214,36 @@ def audit(
         run.baseline = triage.apply_baseline(result, graph, known, str(baseline))
     clock.lap("triage")
     run.timings = clock.laps
+    progress.step(progress_stage.AUDIT, 2)
+    progress.end(
+        progress_stage.AUDIT,
+        f"{_count(len(chosen), 'rule')} on {_count(len(estate.rows), 'resource')}",
+    )
     return run
+
+
+def _load(
+    specs: list[str | Path | inputs.Input],
+    options: inputs.InputOptions,
+    progress: progress_stage.Progress,
+) -> inputs.Estate:
+    """:func:`inputs.load`, input by input, telling ``progress`` which it is reading."""
+    estate = inputs.Estate()
+    names = [str(s.path if isinstance(s, inputs.Input) else s) for s in specs]
+    progress.begin(progress_stage.LOAD, len(specs), names[0] if names else "")
+    for done, spec in enumerate(specs):
+        progress.step(progress_stage.LOAD, done, names[done])
+        inputs.load_file(spec, estate, options)
+    progress.step(progress_stage.LOAD, len(specs))
+    progress.end(
+        progress_stage.LOAD,
+        f"{_count(len(specs), 'input')}, {_count(len(estate.rows), 'resource')}",
+    )
+    return estate
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _paths(value: str | Path | Sequence[str | Path]) -> list[str | Path]:
