@@ -226,13 +226,15 @@ SENT_QUERIES: tuple[tuple[str, str], ...] = (
 )
 BY_NAME: dict[str, Declaration] = {c.name: c for c in DECLARATIONS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
+# what a rule may need: not Azure's own verdicts, which never decide a rule
+NEEDABLE: tuple[str, ...] = tuple(c.name for c in DECLARATIONS if not c.advisory)
 _BY_TYPE = {t: c.name for c in DECLARATIONS for t in c.row_types or ()}
 (_OTHERS,) = (c.name for c in DECLARATIONS if c.row_types is None)
 
 if TYPE_CHECKING:
     Collection = str
 else:  # what a rule file's ``needs`` may name; pydantic checks it against the declarations
-    Collection = Literal[NAMES]
+    Collection = Literal[NEEDABLE]
 
 
 def holding(row_type: str) -> str:

@@ -199,7 +199,15 @@ def _assessment(row: dict[str, Any]) -> tuple[Flag | None, str | None]:
 _READERS = {POLICY_STATE_TYPE: (POLICY, _policy), ASSESSMENT_TYPE: (DEFENDER, _assessment)}
 
 
-def _lineage(key: str) -> list[str]:
+def flagged_key(row: dict[str, Any]) -> str | None:
+    """The key of the resource a policy state or assessment row is about, if readable
+    (``partition.py`` puts the row in that resource's part)."""
+    reader = _READERS.get(str(row.get("type", "")).lower())
+    flag = reader[1](row)[0] if reader else None
+    return flag.resource_key if flag else None
+
+
+def lineage(key: str) -> list[str]:
     """The key and its ARM parents' up to the top-level resource (never the group)."""
     out = [key]
     while True:
@@ -214,11 +222,11 @@ def _availability(estate: Estate, src: str) -> SourceState:
     name = SOURCES[src]
     if not estate.sources:
         return SourceState(False, "no input")
-    lacking = [s.path for s in estate.sources if name not in s.holds]
-    if not lacking:
+    if all(name in s.holds for s in estate.sources):
         return SourceState(True)
-    shown = ", ".join(lacking[:3]) + (f" and {len(lacking) - 3} more" if len(lacking) > 3 else "")
-    return SourceState(False, f"not collected: {shown} holds no {WHAT[src]}")
+    # the inputs are named in the report's inputs (with their collections); the reason is
+    # the same words for a whole run and for its partitions, so their reports merge to it
+    return SourceState(False, f"not collected: an input holds no {WHAT[src]}")
 
 
 def build(estate: Estate, rules: Sequence[Rule], findings: Iterable[Finding]) -> CrossReference:
@@ -250,7 +258,7 @@ def build(estate: Estate, rules: Sequence[Rule], findings: Iterable[Finding]) ->
             continue
         mine = named_by.get(f.rule_id, set())
         entries = []
-        for k in _lineage(arm.key(f.resource_id)):
+        for k in lineage(arm.key(f.resource_id)):
             for flag in by_key.get(k, ()):
                 match = "same-check" if flag.definition in mine else "same-resource"
                 entries.append({**flag.entry, "match": match})

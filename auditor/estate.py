@@ -212,6 +212,9 @@ class Estate:
             self._collections = set(self.declared_collections) | {
                 collections.holding(t) for t in self.type_counts()
             }
+            self._collections |= {
+                collections.holding(str(r.get("type", "")).lower()) for r in self.flags.values()
+            }
         return self._collections
 
     def holds(self, key: str, collection: str) -> bool:

@@ -543,6 +543,25 @@ def _walk(row: Any, path: tuple[str, ...]) -> Any:
     return row
 
 
+def select(parsed: _Query, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The query's filters, order and projection over rows of its table (lower-case types,
+    as Resource Graph serves them): what the fake and the README recipe's stub ``az`` serve."""
+    out = []
+    for row in rows:
+        if parsed.types is not None and row["type"] not in parsed.types:
+            continue
+        if not all(_matches(_walk(row, p), v, cs) for p, v, cs in parsed.filters):
+            continue
+        out.append(row)
+    out.sort(key=lambda r: str(r.get("id", "")).lower(), reverse=parsed.descending)
+    if parsed.columns is not None:
+        paths = parsed.paths
+        out = [
+            {c: _walk(r, paths[c]) if c in paths else r.get(c) for c in parsed.columns} for r in out
+        ]
+    return out
+
+
 def _matches(value: Any, values: frozenset[str], case_sensitive: bool) -> bool:
     if not isinstance(value, str):
         return False
@@ -1083,7 +1102,6 @@ class FakeArm:
             rows = self._rows
             subscriptions = sorted(self._subscriptions & readable)
             tenants = dict(self._tenants)
-        out: list[dict[str, Any]] = []
         if parsed.table == "resourcecontainers":
             candidates = []
             groups: dict[str, str] = {}
@@ -1127,21 +1145,7 @@ class FakeArm:
                 if subscription_of(str(row.get("id", ""))) not in readable:
                     continue
                 candidates.append(as_served({**row, "type": rtype.lower()}))  # ARG: lower-case
-        for row in candidates:
-            rtype = row["type"]
-            if parsed.types is not None and rtype not in parsed.types:
-                continue
-            if not all(_matches(_walk(row, p), v, cs) for p, v, cs in parsed.filters):
-                continue
-            out.append(row)
-        out.sort(key=lambda r: str(r.get("id", "")).lower(), reverse=parsed.descending)
-        if parsed.columns is not None:
-            paths = parsed.paths
-            out = [
-                {c: _walk(r, paths[c]) if c in paths else r.get(c) for c in parsed.columns}
-                for r in out
-            ]
-        return out
+        return select(parsed, candidates)
 
     def _graph_page(self, body: dict[str, Any], quota: dict[str, str]) -> _Reply:
         query = body["query"]

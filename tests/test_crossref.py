@@ -221,7 +221,7 @@ def test_an_input_without_them_makes_the_whole_not_available(tmp_path: Path) -> 
     )  # type: ignore[arg-type]
     out = report([SNAPSHOT, other])
     x = out["azure_cross_reference"]["sources"]
-    assert not x["policy"]["available"] and "raw.json" in x["policy"]["reason"]
+    assert not x["policy"]["available"] and "not collected" in x["policy"]["reason"]
     assert all(f["also_flagged_by"] is None for f in out["findings"])
 
 
