@@ -242,6 +242,23 @@ def test_they_never_change_a_verdict(tmp_path: Path) -> None:
 
 
 # -- reports --------------------------------------------------------------------------------
+def test_csv_names_them_last_and_says_not_available() -> None:
+    import csv
+    import io
+
+    from auditor.report import csv_report
+
+    def cells(view: Any) -> list[str]:
+        text = csv_report.render(view).lstrip("\ufeff")
+        return [r["also_flagged_by"] for r in csv.DictReader(io.StringIO(text))]
+
+    assert csv_report.COLUMNS[-1] == "also_flagged_by"
+    got = cells(build(audit(SNAPSHOT)))
+    assert got[0].startswith("policy mlops-baseline [same-check]; defender ")
+    assert "\x1b" not in "".join(got)
+    assert set(cells(build(audit(FIXTURES / "reference-good.json")))) <= {"not available"}
+
+
 def test_sarif_carries_them_in_properties_not_as_results() -> None:
     log = json.loads(sarif.render(build(audit(SNAPSHOT))))
     run = log["runs"][0]
