@@ -225,6 +225,15 @@ def test_an_input_without_them_makes_the_whole_not_available(tmp_path: Path) -> 
     assert all(f["also_flagged_by"] is None for f in out["findings"])
 
 
+def test_a_raw_export_holding_them_is_available(tmp_path: Path) -> None:
+    """What the README's recipe writes: one array of the queries' rows, no declaration."""
+    rows = [r for r in fixture()["rows"] if not isinstance(r.get("resourceId", ""), int)]
+    out = report(write(tmp_path, rows, "estate.json"))  # type: ignore[arg-type]
+    x = out["azure_cross_reference"]["sources"]
+    assert x["policy"]["available"] and x["defender"]["available"]
+    assert by_resource(out) == by_resource(report(SNAPSHOT))
+
+
 def test_they_never_change_a_verdict(tmp_path: Path) -> None:
     doc = fixture()
     doc["rows"] = [r for r in doc["rows"] if r["type"].lower() not in ADVISORY]

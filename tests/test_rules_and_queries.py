@@ -159,7 +159,11 @@ def test_queries_are_the_ones_the_collector_sends_in_its_order(
     for entry in listed:
         queries.check_pageable(entry["query"])  # types, projection, order by id
         assert entry["purpose"] == (
-            "coverage" if entry["collection"] == "subscriptions" else "rows"
+            "coverage"
+            if entry["collection"] == "subscriptions"
+            else "cross-reference"
+            if entry["collection"] in ("policystates", "assessments")
+            else "rows"
         )
 
 
