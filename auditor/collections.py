@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import queries
+from .model import ASSESSMENT_TYPE, POLICY_STATE_TYPE
 
 if TYPE_CHECKING:
     from .graph import AuditGraph
@@ -199,7 +200,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
     Declaration(
         POLICY_STATES,
         GraphQuery(queries.POLICY_STATES),
-        row_types=frozenset({queries.POLICY_STATE_TYPE}),
+        row_types=frozenset({POLICY_STATE_TYPE}),
         matters_with=None,
         absence="the estate has no Azure Policy states (Resource Graph policyresources)",
         advisory=True,
@@ -207,7 +208,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
     Declaration(
         ASSESSMENTS,
         GraphQuery(queries.ASSESSMENTS),
-        row_types=frozenset({queries.ASSESSMENT_TYPE}),
+        row_types=frozenset({ASSESSMENT_TYPE}),
         matters_with=None,
         absence="the estate has no Defender for Cloud assessments (Resource Graph "
         "securityresources)",

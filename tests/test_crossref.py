@@ -18,6 +18,7 @@ from auditor import audit, collections, crossref, merge, queries
 from auditor.collect import Scope
 from auditor.estate import Estate, Reading
 from auditor.findings import Finding
+from auditor.model import ASSESSMENT_TYPE, FLAG_FIELDS, POLICY_STATE_TYPE
 from auditor.report import html_report, json_report, markdown, sarif
 from auditor.report.view import build
 
@@ -36,14 +37,15 @@ def fixture() -> dict[str, Any]:
     return doc
 
 
-def write(tmp_path: Path, doc: dict[str, Any], name: str = "snap.json") -> Path:
+def write(tmp_path: Path, doc: Any, name: str = "snap.json") -> Path:
     path = tmp_path / name
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
 
 
 def report(path: Path | list[Path], **kw: Any) -> dict[str, Any]:
-    return json.loads(json_report.render(build(audit(path, **kw))))
+    doc: dict[str, Any] = json.loads(json_report.render(build(audit(path, **kw))))
+    return doc
 
 
 def by_resource(doc: dict[str, Any]) -> dict[tuple[str, str], Any]:
@@ -141,7 +143,7 @@ def test_hostile_rows_are_dropped_with_a_reason_never_a_crash() -> None:
     rows: list[dict[str, Any]] = [
         {"id": f"{ACR}/r", "type": "microsoft.containerregistry/registries"}
     ]
-    bad = {
+    bad: dict[str, dict[str, Any]] = {
         "resourceId is not a string": {"resourceId": ["x"]},
         "resourceId is not an ARM id": {"resourceId": "/" + "a" * 5000},
         "no policyDefinitionId": {"policyDefinitionId": None},
@@ -208,7 +210,7 @@ def test_a_snapshot_without_them_says_not_available(tmp_path: Path) -> None:
 def test_one_source_missing_leaves_the_other(tmp_path: Path) -> None:
     doc = fixture()
     doc["collections"].remove("assessments")
-    doc["rows"] = [r for r in doc["rows"] if r["type"].lower() != queries.ASSESSMENT_TYPE]
+    doc["rows"] = [r for r in doc["rows"] if r["type"].lower() != ASSESSMENT_TYPE]
     out = report(write(tmp_path, doc))
     assert out["azure_cross_reference"]["sources"]["policy"]["available"]
     assert not out["azure_cross_reference"]["sources"]["defender"]["available"]
@@ -218,7 +220,7 @@ def test_one_source_missing_leaves_the_other(tmp_path: Path) -> None:
 def test_an_input_without_them_makes_the_whole_not_available(tmp_path: Path) -> None:
     other = write(
         tmp_path, [{"id": f"{ACR}/other", "type": "microsoft.storage/storageaccounts"}], "raw.json"
-    )  # type: ignore[arg-type]
+    )
     out = report([SNAPSHOT, other])
     x = out["azure_cross_reference"]["sources"]
     assert not x["policy"]["available"] and "not collected" in x["policy"]["reason"]
@@ -228,7 +230,7 @@ def test_an_input_without_them_makes_the_whole_not_available(tmp_path: Path) -> 
 def test_a_raw_export_holding_them_is_available(tmp_path: Path) -> None:
     """What the README's recipe writes: one array of the queries' rows, no declaration."""
     rows = [r for r in fixture()["rows"] if not isinstance(r.get("resourceId", ""), int)]
-    out = report(write(tmp_path, rows, "estate.json"))  # type: ignore[arg-type]
+    out = report(write(tmp_path, rows, "estate.json"))
     x = out["azure_cross_reference"]["sources"]
     assert x["policy"]["available"] and x["defender"]["available"]
     assert by_resource(out) == by_resource(report(SNAPSHOT))
@@ -344,7 +346,7 @@ def test_partitions_merge_by_definition() -> None:
 # -- live: collected in the Resource Graph pass, snapshotted --------------------------------
 def _served(flat: dict[str, Any]) -> dict[str, Any]:
     """A fixture row as Resource Graph holds it (properties nested), for the fake."""
-    if flat["type"].lower() == queries.POLICY_STATE_TYPE:
+    if flat["type"].lower() == POLICY_STATE_TYPE:
         props = {k: v for k, v in flat.items() if k not in ("id", "type", "subscriptionId")}
         props["resourceType"] = "Microsoft.ContainerRegistry/registries"
         return {"id": flat["id"], "type": flat["type"], "subscriptionId": SUB, "properties": props}
@@ -403,10 +405,8 @@ def test_live_collection_reads_them_in_the_same_pass(served: Any, tmp_path: Path
     assert got == wanted  # compliant, healthy and unaudited types are filtered in the query
     sent = [r.body["query"] for r in arm.requests.matching(path_contains="Microsoft.ResourceGraph")]
     assert queries.POLICY_STATES in sent and queries.ASSESSMENTS in sent
-    row = next(r for r in doc["rows"] if r["type"].lower() == queries.ASSESSMENT_TYPE)
-    assert set(row) == {
-        f.name for f in __import__("auditor.model").model.FLAG_FIELDS[queries.ASSESSMENT_TYPE]
-    } | {"type", "subscriptionId"}
+    row = next(r for r in doc["rows"] if r["type"].lower() == ASSESSMENT_TYPE)
+    assert set(row) == {f.name for f in FLAG_FIELDS[ASSESSMENT_TYPE]} | {"type", "subscriptionId"}
     # the snapshot round trip: the same cross-reference as the fixture's
     out = report(write(tmp_path, doc))
     assert by_resource(out) == by_resource(report(SNAPSHOT))
