@@ -172,7 +172,9 @@ def _assessment(row: dict[str, Any]) -> tuple[Flag | None, str | None]:
     # Resource Graph spells the key Id, the REST API id; ResourceId for other sources
     ids = {str(k).lower(): k for k in details}
     found = next((ids[k] for k in ("id", "resourceid") if k in ids), None)
-    resource, p1 = _arm_id(details, found, True) if found else (None, "no resourceDetails.Id")
+    resource, p1 = (None, "no resourceDetails.Id")
+    if found is not None:  # read under the name the reasons give it, whatever its case
+        resource, p1 = _arm_id({"resourceDetails.Id": details[found]}, "resourceDetails.Id", True)
     key, p2 = _text(row, "name", True)
     status, p3 = _text(row, "statusCode", True)
     display, p4 = _text(row, "displayName", False)
@@ -180,7 +182,7 @@ def _assessment(row: dict[str, Any]) -> tuple[Flag | None, str | None]:
     severity, p6 = _text(row, "severity", False)
     problem = next((p for p in (p1, p2, p3, p4, p5, p6) if p), None)
     if problem:
-        return None, problem.replace(f"{found} ", "resourceDetails.Id ") if found else problem
+        return None, problem
     assert resource and key and status
     if status.lower() != "unhealthy":
         return None, "statusCode is not Unhealthy"

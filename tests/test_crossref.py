@@ -19,7 +19,7 @@ from auditor.collect import Scope
 from auditor.estate import Estate, Reading
 from auditor.findings import Finding
 from auditor.model import ASSESSMENT_TYPE, FLAG_FIELDS, POLICY_STATE_TYPE
-from auditor.report import html_report, json_report, markdown, sarif
+from auditor.report import html_report, json_report, markdown, sarif, terminal
 from auditor.report.view import build
 
 from .conftest import FIXTURES
@@ -164,6 +164,12 @@ def test_hostile_rows_are_dropped_with_a_reason_never_a_crash() -> None:
         {**assessment, "id": assessment["id"] + "3", "resourceDetails": {"ID": 7}},
         {
             **assessment,
+            "id": assessment["id"] + "5",
+            "resourceDetails": {"id": f"{ACR}/r"},
+            "policyDefinitionId": 5,
+        },
+        {
+            **assessment,
             "id": assessment["id"] + "4",
             "resourceDetails": {"Id": f"{ACR}/r"},
             "displayName": "\x1b[31mred\x07 <script>x</script> | *b*",
@@ -177,6 +183,7 @@ def test_hostile_rows_are_dropped_with_a_reason_never_a_crash() -> None:
         "resourceDetails is not an object": 1,
         "no resourceDetails.Id": 1,
         "resourceDetails.Id is not a string": 1,
+        "policyDefinitionId is not a string": 1,
     }
     assert [e["source"] for e in f.also_flagged_by or []] == ["defender", "policy"]
 
@@ -186,6 +193,15 @@ def test_control_characters_stay_data_in_every_human_format(tmp_path: Path) -> N
     for text in (markdown.render(view), html_report.render(view)):
         assert "\x1b" not in text and "\x07" not in text
         assert "<b>x</b>" not in text
+    page = html_report.render(view)
+    assert '<section id="azure">' in page and "also flagged by Azure (3)" in page
+    assert "<b>same check</b>" in page
+    table = terminal.render(view)
+    assert (
+        "Azure Policy: 4 flag(s)" in table
+        and "also flagged by Azure: 3 (1 the same check)" in table
+    )
+    assert "\x1b" not in table
     doc = json.loads(json_report.render(view))  # JSON keeps the data as it is
     names = doc["azure_cross_reference"]["not_covered"][0]["assignments"]
     assert "evil\x1b[31m\x07|<b>x</b>" in names
