@@ -323,6 +323,34 @@ def test_merged_reports_keep_them(tmp_path: Path) -> None:
     assert by_resource(again) == by_resource(original)
 
 
+def test_partitioned_scans_merge_to_the_whole(tmp_path: Path) -> None:
+    """Each policy state and assessment goes with its resource's part (one on a resource the
+    estate lacks goes to the first), so the parts' reports merge to the whole's."""
+    from auditor import partition
+    from auditor.rules import load_rules
+
+    parts = partition.split(SNAPSHOT, 3)
+    assert len(parts) == 3
+    flags = [r for p in parts for r in p["rows"] if r["type"].lower() in ADVISORY]
+    assert len(flags) == len([r for r in fixture()["rows"] if r["type"].lower() in ADVISORY])
+    for p in parts:  # a part's flags are about its own resources
+        held = {r["id"].lower() for r in p["rows"] if r["type"].lower() not in ADVISORY}
+        for r in p["rows"]:
+            about = crossref.flagged_key(r)
+            assert about is None or about in held or "elsewhere" in about
+    reports = []
+    for i, p in enumerate(parts):
+        path = tmp_path / f"part-{i}.json"
+        path.write_text(partition.text(p), encoding="utf-8")
+        out = tmp_path / f"r{i}.json"
+        out.write_text(json_report.render(build(audit(path))), encoding="utf-8")
+        reports.append(str(out))
+    merged = json.loads(json_report.render(merge.merge_files(reports, load_rules())))
+    whole = report(SNAPSHOT)
+    assert merged["azure_cross_reference"] == whole["azure_cross_reference"]
+    assert by_resource(merged) == by_resource(whole)
+
+
 def test_partitions_merge_by_definition() -> None:
     one = crossref.build(
         _estate(
