@@ -11,7 +11,8 @@ verdict. From them:
   also flagged by a state on its VNet or NSG; a state on a child never flags its parent).
   ``match`` says ``same-check`` when the flag's policy definition is one the rule names
   in its ``policy:`` list (the rule mirrors that built-in), else ``same-resource``;
-* the report lists what they flag on audited resources that no rule of the run names in
+* the report lists what they flag on audited resources (rows of the estate and their
+  children: subnets, NSG rules) that no rule of the run names in
   its ``policy:`` list, grouped by definition (a Defender recommendation without a policy
   definition by its assessment key), with the resources.
 
@@ -249,7 +250,7 @@ def build(estate: Estate, rules: Sequence[Rule], findings: Iterable[Finding]) ->
         if not state.available:
             continue
         by_key[flag.resource_key].append(flag)
-        if flag.resource_key in audited:
+        if _audited(flag.resource_key, audited):
             state.on_audited += 1
     covered = {p.id.lower() for r in rules for p in r.spec.policy}
     named_by = {r.id: {p.id.lower() for p in r.spec.policy} for r in rules}
@@ -269,6 +270,12 @@ def build(estate: Estate, rules: Sequence[Rule], findings: Iterable[Finding]) ->
     return CrossReference(states, _not_covered(by_key, audited, covered))
 
 
+def _audited(key: str, audited: dict[str, Any]) -> bool:
+    """Whether the resource is audited: a row of the estate, or a child of one (a subnet
+    or an NSG rule, which come embedded in their parent's row)."""
+    return any(k in audited for k in lineage(key))
+
+
 def _entry_order(e: dict[str, Any]) -> tuple[str, ...]:
     return (
         "1" if e["match"] != "same-check" else "0",
@@ -286,7 +293,7 @@ def _not_covered(
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     resources: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     for k, flags in by_key.items():
-        if k not in audited:
+        if not _audited(k, audited):
             continue
         for flag in flags:
             if flag.definition and flag.definition in covered:
@@ -303,7 +310,8 @@ def _not_covered(
                 }
             if flag.source == POLICY:
                 groups[g]["assignments"].add(flag.entry["assignment_name"])
-            resources[g].setdefault(k, audited[k].get("id") or flag.resource_id)
+            row = audited.get(k)  # the estate's spelling of its own resources' ids
+            resources[g].setdefault(k, (row or {}).get("id") or flag.resource_id)
     out = []
     for g, d in groups.items():
         ids = sorted(resources[g].values(), key=str.lower)

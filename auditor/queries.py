@@ -98,10 +98,13 @@ VM_EXTENSIONS = resources_query(VM_EXTENSION_TYPES)
 # Defender's resourceDetails is projected whole: its id key is ``Id`` in Resource Graph's
 # samples and ``id`` in the REST API, and KQL paths are case-sensitive, so the key is
 # found in Python, case-insensitively.
+# every type the model reads, however it is collected: Azure Policy evaluates subnets and
+# Azure ML computes too (built-ins the rules name: e71308d3 for subnets, 7804b5c7 for computes)
+AUDITED_TYPES = tuple(sorted(t for t in KIND_OF_TYPE if t not in SOURCE_ONLY))
 POLICY_STATES = (
     f"policyresources | where type =~ '{POLICY_STATE_TYPE}' "
     "| where properties.complianceState =~ 'NonCompliant' "
-    f"| where properties.resourceType in~ ({_in(RESOURCE_TYPES + GATEWAY_TYPES)}) "
+    f"| where properties.resourceType in~ ({_in(AUDITED_TYPES)}) "
     "| project id, type, subscriptionId, resourceId = properties.resourceId, "
     "complianceState = properties.complianceState, "
     "policyAssignmentId = properties.policyAssignmentId, "

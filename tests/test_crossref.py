@@ -137,6 +137,30 @@ def test_a_parent_flag_covers_its_children_never_the_reverse() -> None:
     assert on_nsg.also_flagged_by == []  # available, and nothing flags it
 
 
+def test_a_subnet_is_audited_with_its_vnet_and_policy_reads_subnets() -> None:
+    net = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network"
+    vnet = f"{net}/virtualNetworks/v"
+    rows = [
+        {"id": vnet, "type": "microsoft.network/virtualnetworks"},
+        _state(f"{vnet}/subnets/s", "e71308d3-144b-4262-b144-efdc3cc90517"),  # MLA-NSG-001's
+    ]
+    from auditor.rules import load_rules
+
+    nsg001 = [r for r in load_rules() if r.id == "MLA-NSG-001"]
+    f = _finding(f"{vnet}/subnets/s")
+    x = crossref.build(_estate(rows), nsg001, [f])
+    assert [e["match"] for e in f.also_flagged_by or []] == ["same-check"]
+    assert x.sources["policy"].on_audited == 1 and x.not_covered == []
+    x = crossref.build(_estate(rows), [], [])  # no rule names it: not covered, and listed
+    assert x.not_covered[0]["resources"] == [f"{vnet}/subnets/s"]
+    # the live query keeps the types policy evaluates that the model reads embedded or by ARM
+    for t in (
+        "microsoft.network/virtualnetworks/subnets",
+        "microsoft.machinelearningservices/workspaces/computes",
+    ):
+        assert f"'{t}'" in queries.POLICY_STATES
+
+
 # -- hostile values -------------------------------------------------------------------------
 def test_hostile_rows_are_dropped_with_a_reason_never_a_crash() -> None:
     good = _state(f"{ACR}/r", n=1)
