@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from auditor import audit, collections, crossref, merge, queries
@@ -22,6 +23,7 @@ from auditor.model import ASSESSMENT_TYPE, FLAG_FIELDS, POLICY_STATE_TYPE
 from auditor.report import html_report, json_report, markdown, sarif, terminal
 from auditor.report.view import build
 
+from . import sarif_profile
 from .conftest import FIXTURES
 from .fake_arm import FakeArm, write_stub_az
 from .test_live import collector
@@ -311,7 +313,11 @@ def test_csv_names_them_last_and_says_not_available() -> None:
 
 
 def test_sarif_carries_them_in_properties_not_as_results() -> None:
-    log = json.loads(sarif.render(build(audit(SNAPSHOT))))
+    text = sarif.render(build(audit(SNAPSHOT)))
+    log = json.loads(text)
+    schema = json.loads((FIXTURES.parent / "tests/data/sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(log)
+    assert sarif_profile.problems(log, text) == []  # GitHub's ingestion rules
     run = log["runs"][0]
     assert len(run["results"]) == 3
     flagged = [r["properties"]["alsoFlaggedBy"] for r in run["results"]]
