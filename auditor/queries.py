@@ -95,6 +95,7 @@ VM_EXTENSIONS = resources_query(VM_EXTENSION_TYPES)
 # projects only what the report names, as columns (``model.AZURE_FLAG_FIELDS``). Policy
 # states are kept to the types the model reads (their resourceType column); assessments
 # carry no type column, so the cross-reference keeps those whose resource is audited.
+# A filter compares tostring() of the property (a dynamic value) as a string.
 # Defender's resourceDetails is projected whole: its id key is ``Id`` in Resource Graph's
 # samples and ``id`` in the REST API, and KQL paths are case-sensitive, so the key is
 # found in Python, case-insensitively.
@@ -103,8 +104,8 @@ VM_EXTENSIONS = resources_query(VM_EXTENSION_TYPES)
 AUDITED_TYPES = tuple(sorted(t for t in KIND_OF_TYPE if t not in SOURCE_ONLY))
 POLICY_STATES = (
     f"policyresources | where type =~ '{POLICY_STATE_TYPE}' "
-    "| where properties.complianceState =~ 'NonCompliant' "
-    f"| where properties.resourceType in~ ({_in(AUDITED_TYPES)}) "
+    "| where tostring(properties.complianceState) =~ 'NonCompliant' "
+    f"| where tostring(properties.resourceType) in~ ({_in(AUDITED_TYPES)}) "
     "| project id, type, subscriptionId, resourceId = properties.resourceId, "
     "complianceState = properties.complianceState, "
     "policyAssignmentId = properties.policyAssignmentId, "
@@ -116,7 +117,7 @@ POLICY_STATES = (
 )
 ASSESSMENTS = (
     f"securityresources | where type =~ '{ASSESSMENT_TYPE}' "
-    "| where properties.status.code =~ 'Unhealthy' "
+    "| where tostring(properties.status.code) =~ 'Unhealthy' "
     "| project id, name, type, subscriptionId, resourceDetails = properties.resourceDetails, "
     "statusCode = properties.status.code, displayName = properties.displayName, "
     "policyDefinitionId = properties.metadata.policyDefinitionId, "

@@ -6,7 +6,8 @@ It serves an estate given as rows in the shape of ``fixtures/reference-good.json
 * ``POST /providers/Microsoft.ResourceGraph/resources?api-version=...`` — Resource Graph. No
   KQL: only the shape the collector sends is understood (``TABLE | where type in~ (...)
   | project col, ... | order by id asc``, also ``where type =~/==/in``, ``take``/``limit``;
-  ``where properties.a.b =~ 'x'`` / ``in~ (...)`` and ``project alias = properties.a.b``,
+  ``where [tostring(]properties.a.b[)] =~ 'x'`` / ``in~ (...)`` and ``project alias =
+  properties.a.b``,
   as the policy state and Defender assessment queries send to ``policyresources`` and
   ``securityresources``, whose rows the estate gives ARM-shaped, with ``properties``).
   Any other stage is a 400, so a query the fake cannot answer fails loudly instead of being
@@ -450,7 +451,9 @@ class _Query:
 
 _WHERE = re.compile(r"^where\s+type\s*(in~|in|=~|==)\s*(.+)$", re.IGNORECASE | re.DOTALL)
 _PATH = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+"
-_WHERE_PATH = re.compile(rf"^where\s+({_PATH})\s*(in~|in|=~|==)\s*(.+)$", re.DOTALL)
+_WHERE_PATH = re.compile(
+    rf"^where\s+(?:tostring\(\s*({_PATH})\s*\)|({_PATH}))\s*(in~|in|=~|==)\s*(.+)$", re.DOTALL
+)
 _ALIAS = re.compile(rf"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*({_PATH})$")
 _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 _ORDER = re.compile(r"^(?:order|sort)\s+by\s+id(?:\s+(asc|desc))?$", re.IGNORECASE)
@@ -471,11 +474,11 @@ def parse_query(query: str) -> _Query:
     parsed = _Query(table, None, False, None, False, None)
     for stage in stages[1:]:
         if m := _WHERE_PATH.match(stage):
-            op, values = _where_values(stage, m.group(2).lower(), m.group(3).strip())
+            op, values = _where_values(stage, m.group(3).lower(), m.group(4).strip())
             sensitive = op in ("in", "==")
             parsed.filters.append(
                 (
-                    tuple(m.group(1).split(".")),
+                    tuple((m.group(1) or m.group(2)).split(".")),
                     frozenset(v if sensitive else v.lower() for v in values),
                     sensitive,
                 )
