@@ -283,6 +283,7 @@ def _entry_order(e: dict[str, Any]) -> tuple[str, ...]:
         (e.get("definition_id") or "").lower(),
         (e.get("assignment_id") or e.get("assessment_key") or "").lower(),
         e["resource_id"].lower(),
+        (e.get("reference_id") or "").lower(),
     )
 
 
