@@ -99,9 +99,18 @@ VM_EXTENSIONS = resources_query(VM_EXTENSION_TYPES)
 # Defender's resourceDetails is projected whole: its id key is ``Id`` in Resource Graph's
 # samples and ``id`` in the REST API, and KQL paths are case-sensitive, so the key is
 # found in Python, case-insensitively.
-# every type the model reads, however it is collected: Azure Policy evaluates subnets and
-# Azure ML computes too (built-ins the rules name: e71308d3 for subnets, 7804b5c7 for computes)
-AUDITED_TYPES = tuple(sorted(t for t in KIND_OF_TYPE if t not in SOURCE_ONLY))
+# the types the model reads, embedded ones included: Azure Policy evaluates subnets and
+# Azure ML computes too (built-ins the rules name: e71308d3 for subnets, 7804b5c7 for
+# computes); the other ARM-only children (zone groups, AMPLS members, resolver children)
+# are left out until a rule names a built-in that evaluates them
+POLICY_TYPES_FROM_ARM = ("microsoft.machinelearningservices/workspaces/computes",)
+AUDITED_TYPES = tuple(
+    sorted(
+        t
+        for t in KIND_OF_TYPE
+        if t not in SOURCE_ONLY and (t not in ARM_ONLY or t in POLICY_TYPES_FROM_ARM)
+    )
+)
 POLICY_STATES = (
     f"policyresources | where type =~ '{POLICY_STATE_TYPE}' "
     "| where tostring(properties.complianceState) =~ 'NonCompliant' "
