@@ -312,6 +312,16 @@ def test_csv_names_them_last_and_says_not_available() -> None:
     assert set(cells(build(audit(FIXTURES / "reference-good.json")))) <= {"not available"}
 
 
+def test_ndjson_finding_lines_carry_them() -> None:
+    from auditor.report import ndjson
+
+    lines = [json.loads(t) for t in ndjson.render(build(audit(SNAPSHOT))).splitlines()]
+    found = [r["AlsoFlaggedBy"] for r in lines if r["RecordType"] == "finding"]
+    assert len(found) == 3 and all(found)
+    assert found[0][0]["match"] == "same-check"
+    assert all(r["AlsoFlaggedBy"] is None for r in lines if r["RecordType"] != "finding")
+
+
 def test_sarif_carries_them_in_properties_not_as_results() -> None:
     text = sarif.render(build(audit(SNAPSHOT)))
     log = json.loads(text)
