@@ -1408,6 +1408,15 @@ def _initiative_command(args: argparse.Namespace, rules: list) -> int:  # type: 
     return code
 
 
+def _purpose(name: str) -> str:
+    """What a sent query's rows are for: coverage, rows to audit, or the cross-reference."""
+    from .collections import BY_NAME, COVERAGE
+
+    if name == COVERAGE:
+        return "coverage"
+    return "cross-reference" if BY_NAME[name].advisory else "rows"
+
+
 def _queries_command(args: argparse.Namespace) -> int:
     """``queries``: the Resource Graph queries a live scan sends, each whole on one line
     (a query folded across lines would not paste back)."""
@@ -1423,7 +1432,7 @@ def _queries_command(args: argparse.Namespace) -> int:
         doc = [
             {
                 "collection": name,
-                "purpose": "coverage" if name == COVERAGE else "rows",
+                "purpose": _purpose(name),
                 "table": query.split(" ", 1)[0],
                 "query": query,
             }
@@ -1437,6 +1446,8 @@ def _queries_command(args: argparse.Namespace) -> int:
         + (
             " (the subscriptions each scope shows: coverage, not rows to audit)"
             if name == COVERAGE
+            else " (Azure's own verdicts: the cross-reference, no rule reads them)"
+            if _purpose(name) == "cross-reference"
             else ""
         )
         + f"\n{query}\n"

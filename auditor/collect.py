@@ -83,6 +83,7 @@ _JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*")
 
 # The declared collections by how they are read: Resource Graph queries, then ARM lists.
 _QUERIED = [(c.name, c.source) for c in DECLARATIONS if isinstance(c.source, GraphQuery)]
+_ADVISORY = frozenset(c.name for c in DECLARATIONS if c.advisory)
 _LISTED = [(c, c.source) for c in DECLARATIONS if isinstance(c.source, ArmList)]
 
 
@@ -805,9 +806,17 @@ class Collector:
                     continue
                 try:
                     found.extend(self._query(label, name, query, request_scope))
-                except Exception as exc:  # recorded, reported, exit 3
-                    self._fail(label, f"query {name}", exc)
+                except Exception as exc:  # rows: recorded, exit 3; advisory: a note
                     collections.discard(name)
+                    if name in _ADVISORY:  # no rule reads it: the cross-reference says so
+                        text = self.redact(str(exc)).splitlines()[0] if str(exc) else ""
+                        self.notes.append(
+                            f"{label}: query {name} failed ({text[:300] or type(exc).__name__})"
+                            f": the cross-reference with it is not available"
+                        )
+                        log.warning("%s query %s failed: %s", label, name, text[:300])
+                    else:
+                        self._fail(label, f"query {name}", exc)
                 self._query_done()
             self._judge_coverage(label, request_scope, visible, found)
             rows.extend(found)

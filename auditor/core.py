@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import crossref, inputs
 from . import graph as graph_stage
-from . import inputs
 from . import progress as progress_stage
 from . import rules as rules_stage
 from .clouds import CLOUDS
+from .crossref import CrossReference
 from .findings import SEVERITIES, AuditResult
 from .graph import AuditGraph
 from .rules import Rule
@@ -61,6 +62,7 @@ class Run:
     suppressions: dict[str, Any] | None = None  # triage.apply_suppressions' account
     baseline: dict[str, Any] | None = None  # triage.apply_baseline's account
     sarif_category: str | None = None  # SARIF runAutomationDetails.id, only when asked
+    crossref: CrossReference | None = None  # what Azure Policy and Defender flag too
     # seconds per stage (load, graph, rules, triage): for the benchmark, never in a report
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
@@ -199,6 +201,7 @@ def audit(
         chosen,
         when,
         sarif_category=sarif_category,
+        crossref=crossref.build(estate, chosen, result.findings),
     )
     if entries is not None:
         from . import triage
