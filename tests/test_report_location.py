@@ -309,7 +309,8 @@ def test_every_format_shows_file_and_line(repo: Path) -> None:
         "infra/modules/dns/main.tf",
         "3",
     )
-    assert list(rows[0])[-2:] == ["file", "line"]  # new columns last: old ones keep their place
+    # new columns after the old ones: the old ones keep their place
+    assert list(rows[0])[-3:] == ["file", "line", "also_flagged_by"]
     assert all(r["file"] == r["line"] == "" for r in rows if r["rule_id"] == "MLA-NSG-001")
 
 
@@ -373,17 +374,19 @@ def test_a_hostile_file_path_stays_data_in_every_format(repo: Path) -> None:
     uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert unquote(uri) == HOSTILE  # the file's own name, encoded: no scheme, no break-out
     rows = list(csv.reader(io.StringIO(report.render("csv", view).removeprefix("\ufeff"))))
-    assert any(r[-2] == HOSTILE.replace("\x1b", "\ufffd") for r in rows[1:])
+    at = rows[0].index("file")
+    assert any(r[at] == HOSTILE.replace("\x1b", "\ufffd") for r in rows[1:])
 
 
 def test_a_file_path_that_looks_like_a_formula_is_defused_in_csv(repo: Path) -> None:
     run = tf_run(tf_estate({"infra/modules/dns/main.tf": "/=cmd|'/c calc'!A1.tf"}))
     rows = list(csv.reader(io.StringIO(report.render("csv", run).removeprefix("\ufeff"))))
-    files = {r[-2] for r in rows[1:] if r[-2]}
+    at = rows[0].index("file")
+    files = {r[at] for r in rows[1:] if r[at]}
     assert files == {"/=cmd|'/c calc'!A1.tf"}  # starts with "/": not a formula
     run = tf_run(tf_estate({"infra/modules/dns/main.tf": "=cmd|'/c calc'!A1.tf"}))
     rows = list(csv.reader(io.StringIO(report.render("csv", run).removeprefix("\ufeff"))))
-    assert {r[-2] for r in rows[1:] if r[-2]} == {"'=cmd|'/c calc'!A1.tf"}
+    assert {r[at] for r in rows[1:] if r[at]} == {"'=cmd|'/c calc'!A1.tf"}
 
 
 # -- suppressions and baselines ----------------------------------------------------------------
