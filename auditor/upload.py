@@ -39,6 +39,9 @@ _RULE_ID = re.compile(r"dcr-[0-9a-f]{32}", re.IGNORECASE)
 # A custom stream declaration's name: "Custom-" and a name (letters, digits, underscores)
 _STREAM = re.compile(r"Custom-[A-Za-z0-9_]{1,200}")
 _MESSAGE_LIMIT = 300  # characters of a server's error message kept in the one-line summary
+# seconds: a Retry-After longer than this fails the call instead of pausing (as the
+# collector's MAX_WAIT) — azure-core would sleep whatever a server asks, a day or forever
+MAX_WAIT = 300.0
 
 
 class UploadInputError(Exception):
@@ -248,6 +251,7 @@ def send(
     client = LogsIngestionClient(
         endpoint,
         _Watched(credential, redact),
+        retry_policy=_retry_policy(),
         credential_scopes=[CLOUDS[cloud].monitor_scope],
         connection_timeout=30,
         read_timeout=120,
@@ -256,6 +260,28 @@ def send(
     with client:
         client.upload(rule_id=rule_id, stream_name=stream, logs=rows, on_error=failed)
     return outcome
+
+
+def _retry_policy() -> Any:
+    """azure-core's retry policy (the client's default settings), with a server's wait
+    bounded: a Retry-After over :data:`MAX_WAIT` is not retried (the call fails with the
+    429, counted), one that is neither a number nor a date backs off as if absent."""
+    from azure.core.pipeline.policies import RetryPolicy
+
+    class BoundedRetry(RetryPolicy):
+        def get_retry_after(self, response: Any) -> float | None:
+            try:
+                return super().get_retry_after(response)
+            except (ValueError, OverflowError):  # "soon", a date out of range
+                return None
+
+        def is_retry(self, settings: Any, response: Any) -> bool:
+            after = self.get_retry_after(response)
+            if after is not None and not after <= MAX_WAIT:  # inf too
+                return False
+            return bool(super().is_retry(settings, response))
+
+    return BoundedRetry()
 
 
 def describe(error: BaseException, clean: Callable[[str], str] = str) -> str:

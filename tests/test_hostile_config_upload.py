@@ -1,0 +1,92 @@
+"""A hostile or careless user and an odd server against the config layers
+(auditor/config.py) and ``mlops-audit upload`` (auditor/upload.py): each case is one a
+review found the tool getting wrong."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from auditor import cli
+
+from .conftest import ROOT
+from .fake_arm import write_stub_az
+from .fake_ingest import FakeIngestion
+
+RULE = "dcr-0123456789abcdef0123456789abcdef"
+STREAM = "Custom-MlopsAudit"
+GOLDEN = ROOT / "tests" / "golden" / "reference-terraform.ndjson"
+
+
+@pytest.fixture
+def ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIngestion]:
+    pytest.importorskip("azure.monitor.ingestion")
+    stub = tmp_path / "bin"
+    write_stub_az(stub)
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    with FakeIngestion(RULE, STREAM) as fake:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", fake.ca_path)
+        monkeypatch.setenv("SSL_CERT_FILE", fake.ca_path)
+        yield fake
+
+
+def _upload(endpoint: str, report: Path = GOLDEN) -> subprocess.CompletedProcess[str]:
+    """The CLI in a process of its own, so a hang is a failed test, not a stuck run."""
+    command = ["upload", str(report), "--endpoint", endpoint, "--rule-id", RULE, "--auth", "cli"]
+    return subprocess.run(
+        [sys.executable, "-m", "auditor", *command],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=40,
+        check=False,
+    )
+
+
+# -- upload: what a server asks of the client ----------------------------------------------
+@pytest.mark.parametrize("after", ["86400", "1e300", "inf"])
+def test_a_retry_after_of_hours_fails_the_call_instead_of_sleeping(
+    ingest: FakeIngestion, after: str
+) -> None:
+    """A 429 asking to wait a day (or forever) must not hold a pipeline for days: the
+    call fails, counted, as the collector treats a wait over its limit."""
+    body = {"error": {"code": "TooManyRequests", "message": "slow down"}}
+    ingest.reject(lambda rows: True, 429, body, headers={"Retry-After": after})
+    started = time.monotonic()
+    done = _upload(ingest.url)
+    assert time.monotonic() - started < 30
+    assert done.returncode == 5, done.stderr
+    assert "HTTP 429 TooManyRequests: slow down" in done.stderr
+    assert "Traceback" not in done.stderr and ingest.rows == []
+    assert len(ingest.calls) == 1  # not retried
+
+
+def test_a_short_retry_after_is_honoured_and_the_rows_arrive(
+    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = {"error": {"code": "TooManyRequests", "message": "slow down"}}
+    ingest.reject(lambda rows: True, 429, body, times=1, headers={"Retry-After": "1"})
+    code = cli.main(
+        ["upload", str(GOLDEN), "--endpoint", ingest.url, "--rule-id", RULE, "--auth", "cli"]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert [c.status for c in ingest.calls] == [429, 204]
+
+
+def test_a_retry_after_that_is_no_number_or_date_is_backed_off(
+    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = {"error": {"code": "TooManyRequests", "message": "slow down"}}
+    ingest.reject(lambda rows: True, 429, body, times=1, headers={"Retry-After": "soon"})
+    code = cli.main(
+        ["upload", str(GOLDEN), "--endpoint", ingest.url, "--rule-id", RULE, "--auth", "cli"]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert [c.status for c in ingest.calls] == [429, 204]
