@@ -176,6 +176,8 @@ def parse_args(
                 setattr(args, dest, value)
     if use_files:
         notes += _conventional_suppressions(args, running)
+    if path is not None:
+        _not_written_over(path, args, running)
     mine = {id(a) for a in running.options.values()}
     missing = [a for a in required if id(a) in mine and getattr(args, a.dest, None) is None]
     if missing:
@@ -247,6 +249,24 @@ def _one_of(names: Sequence[str]) -> str | None:
     if len(found) > 1:
         raise ConfigError(found[0], f"{found[1]} is here too; keep one (which to read is a guess)")
     return found[0] if found else None
+
+
+def _not_written_over(path: str, args: argparse.Namespace, running: Command) -> None:
+    """The config file a run was set with is one of its inputs: an ``--output`` (the
+    flag's, the environment's or the file's own) naming it is refused, as one naming the
+    snapshot is, before anything runs."""
+    action = running.options.get("output")
+    value = getattr(args, action.dest, None) if action is not None else None
+    for text in value if isinstance(value, list) else [value] if value else []:
+        target = _path_part(action, text) if action is not None else text
+        try:
+            same = os.path.samefile(target, path)
+        except (OSError, ValueError):  # not there yet (or no path at all): not the file
+            continue
+        if same:
+            raise ConfigError(
+                f"--output {text}", f"is the config file {path}; a report must not overwrite it"
+            )
 
 
 def _conventional_suppressions(args: argparse.Namespace, running: Command) -> list[str]:
@@ -472,15 +492,23 @@ def _is_path(action: argparse.Action) -> bool:
 def _resolve(action: argparse.Action, text: str, base: str) -> str:
     """A config file's relative path, from the config file's directory (``~`` is the home
     directory); the part after ``FORMAT:`` when the option takes one and it names one."""
+    tail = _path_part(action, text)
+    return text[: len(text) - len(tail)] + _join(base, tail)
+
+
+def _path_part(action: argparse.Action, text: str) -> str:
+    """The path of an option's value: after ``FORMAT:`` when the option takes one."""
     from .report import find_format
 
     head, sep, tail = text.partition(":")
     if sep and str(action.metavar).startswith("[FORMAT:]") and find_format(head) is not None:
-        return f"{head}:{_join(base, tail)}"
-    return _join(base, text)
+        return tail
+    return text
 
 
 def _join(base: str, text: str) -> str:
+    if text.strip() in ("", "-"):  # stdout or nothing: refused by the command, as a flag's
+        return text
     return os.path.join(base, os.path.expanduser(text))
 
 

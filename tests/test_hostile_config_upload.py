@@ -13,15 +13,25 @@ from pathlib import Path
 
 import pytest
 
-from auditor import cli
+from auditor import cli, config
 
-from .conftest import ROOT
+from .conftest import FIXTURES, ROOT
 from .fake_arm import write_stub_az
 from .fake_ingest import FakeIngestion
 
 RULE = "dcr-0123456789abcdef0123456789abcdef"
 STREAM = "Custom-MlopsAudit"
 GOLDEN = ROOT / "tests" / "golden" / "reference-terraform.ndjson"
+TERRAFORM = FIXTURES / "reference-terraform.json"
+
+
+@pytest.fixture(autouse=True)
+def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An empty working directory, no MLOPS_AUDIT_* variable."""
+    for name in list(os.environ):
+        if name.startswith(config.ENV_PREFIX):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture
@@ -90,3 +100,65 @@ def test_a_retry_after_that_is_no_number_or_date_is_backed_off(
     )
     assert code == 0, capsys.readouterr().err
     assert [c.status for c in ingest.calls] == [429, 204]
+
+
+# -- config: the file is an input ------------------------------------------------------------
+CONFIG = "fail-on: none\n"
+
+
+@pytest.mark.parametrize(
+    ("setting", "flags"),
+    [
+        ("scan:\n  output: [json:x.yaml]\n", []),  # the file writes over itself
+        ("scan:\n  output: [x.yaml]\n", []),
+        ("", ["--output", "sarif:ci/x.yaml"]),  # a flag over the file the run was set with
+        ("", ["--output", "ci/./x.yaml"]),
+    ],
+)
+def test_a_report_is_never_written_over_the_config_file(
+    capsys: pytest.CaptureFixture[str], setting: str, flags: list[str]
+) -> None:
+    path = Path("ci/x.yaml")
+    path.parent.mkdir()
+    path.write_text(CONFIG + setting, encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    code = cli.main(["scan", "--snapshot", str(TERRAFORM), "--config", str(path), *flags])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert path.read_text(encoding="utf-8") == before
+    assert err.count("\n") == 1 and "is the config file ci/x.yaml" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["baseline", "--snapshot", str(TERRAFORM), "--output", ".mlops-audit.yaml"],
+        ["policy-initiative", "--output", ".mlops-audit.yml"],
+        ["diff", str(TERRAFORM), str(TERRAFORM), "--output", "./.mlops-audit.yaml"],
+    ],
+)
+def test_the_working_directorys_config_file_is_not_an_output_either(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    name = argv[-1].removeprefix("./")
+    Path(name).write_text(CONFIG, encoding="utf-8")
+    code = cli.main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert Path(name).read_text(encoding="utf-8") == CONFIG
+    assert f"is the config file {name}" in err
+
+
+@pytest.mark.parametrize("output", ["json:-", "-", "json:", "json: "])
+def test_stdout_or_nothing_as_a_files_output_is_refused_as_the_flag_is(
+    capsys: pytest.CaptureFixture[str], output: str
+) -> None:
+    """From a config file in another directory, '-' must not become the file 'ci/-'."""
+    path = Path("ci/x.yaml")
+    path.parent.mkdir()
+    path.write_text(f"scan:\n  output: [{output!r}]\n", encoding="utf-8")
+    code = cli.main(["scan", "--snapshot", str(TERRAFORM), "--config", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "--output" in err and "needs a file path" in err
+    assert sorted(os.listdir("ci")) == ["x.yaml"]
