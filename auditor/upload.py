@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import sys
@@ -233,9 +234,12 @@ def send(
     stream: str,
     credential: Any,
     cloud: str,
+    verbose: bool = False,
 ) -> Outcome:
     """Upload ``rows`` with the SDK's client; every failed call is counted, not raised, so
-    the calls after it are still made (the client's ``on_error``)."""
+    the calls after it are still made (the client's ``on_error``). The SDK's own log lines
+    (azure-identity's failed sign-in: az's or a token endpoint's text) are kept off stderr
+    — the summary says it once — or, with ``verbose``, printed made safe and redacted."""
     from azure.monitor.ingestion import LogsIngestionClient
 
     from .clouds import CLOUDS
@@ -257,9 +261,30 @@ def send(
         read_timeout=120,
         permit_redirects=False,  # the API never redirects: a redirect takes no rows or token
     )
-    with client:
-        client.upload(rule_id=rule_id, stream_name=stream, logs=rows, on_error=failed)
+    sdk_log = logging.getLogger("azure")
+    handler = _SdkLog(redact)
+    handler.setLevel(logging.WARNING if verbose else logging.CRITICAL + 1)
+    propagate, sdk_log.propagate = sdk_log.propagate, False  # nor Python's raw last resort
+    sdk_log.addHandler(handler)
+    try:
+        with client:
+            client.upload(rule_id=rule_id, stream_name=stream, logs=rows, on_error=failed)
+    finally:
+        sdk_log.removeHandler(handler)
+        sdk_log.propagate = propagate
     return outcome
+
+
+class _SdkLog(logging.StreamHandler):  # type: ignore[type-arg]
+    """A record of the Azure SDK's as one ``mlops-audit:`` line: tokens out, control
+    characters and CI workflow commands made harmless (its text is a server's or az's)."""
+
+    def __init__(self, redact: Callable[[str], str]) -> None:
+        super().__init__(sys.stderr)
+        self._redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return safe.log(f"mlops-audit: {' '.join(self._redact(record.getMessage()).split())}")
 
 
 def _retry_policy() -> Any:
@@ -335,7 +360,9 @@ def command(args: argparse.Namespace) -> int:
         credential = make_credential(args.auth, args.tenant, args.cloud)
     except (TypeError, ValueError) as exc:  # azure-identity: missing configuration
         return _say(f"--auth {args.auth}: {str(exc).splitlines()[0]}", EXIT_USAGE)
-    outcome = send(rows, endpoint, args.rule_id, args.stream, credential, args.cloud)
+    outcome = send(
+        rows, endpoint, args.rule_id, args.stream, credential, args.cloud, verbose=args.verbose
+    )
     target = f"{endpoint} (rule {args.rule_id}, stream {args.stream})"
     if outcome.failures:
         calls = len(outcome.failures)

@@ -162,3 +162,59 @@ def test_stdout_or_nothing_as_a_files_output_is_refused_as_the_flag_is(
     assert code == 2, err
     assert "--output" in err and "needs a file path" in err
     assert sorted(os.listdir("ci")) == ["x.yaml"]
+
+
+# -- upload: what the credential says ----------------------------------------------------------
+def test_a_failed_sign_in_is_one_safe_line_not_the_sdks_own_warnings(
+    ingest: FakeIngestion, tmp_path: Path
+) -> None:
+    """azure-identity logs a failed sign-in itself (az's text, raw): with no handler Python
+    printed it on stderr before the summary — a second line, escape sequences and all."""
+    az = tmp_path / "bin" / "az"
+    az.write_text(
+        "#!/bin/sh\nprintf 'ERROR: \\033]0;pwned\\007\\033[31mAADSTS70043 expired\\n"
+        "##vso[task.setvariable variable=x]1\\n' >&2\nexit 1\n",
+        encoding="utf-8",
+    )
+    done = _upload(ingest.url)
+    assert done.returncode == 5
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("mlops-audit: upload failed: ")
+    assert "sign-in failed: " in done.stderr and "AADSTS70043 expired" in done.stderr
+    assert "\x1b" not in done.stderr and "\x07" not in done.stderr
+    assert ingest.calls == []
+
+
+def test_verbose_keeps_the_sdks_warnings_made_safe(ingest: FakeIngestion, tmp_path: Path) -> None:
+    az = tmp_path / "bin" / "az"
+    az.write_text(
+        "#!/bin/sh\nprintf 'ERROR: \\033[31mAADSTS70043 expired\\n' >&2\nexit 1\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor",
+            "upload",
+            str(GOLDEN),
+            "--endpoint",
+            ingest.url,
+            "--rule-id",
+            RULE,
+            "--auth",
+            "cli",
+            "--verbose",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=40,
+        check=False,
+    )
+    assert done.returncode == 5
+    lines = done.stderr.splitlines()
+    assert len(lines) >= 2 and all(line.startswith("mlops-audit: ") for line in lines)
+    assert any("AzureCliCredential" in line for line in lines[:-1]), done.stderr
+    assert "\x1b" not in done.stderr
