@@ -3,7 +3,7 @@ collection rule (the Logs Ingestion API), so a pipeline's scans land in one cust
 
 The rows are the file's lines as they are — the run line, the findings and the checks that
 could not be evaluated (docs/log-analytics.md) — checked against the table schema
-(:data:`auditor.report.ndjson.COLUMNS`) before anything is sent, so a file that is not an
+(:data:`auditor.report.ndjson.COLUMNS`: names and types) before anything is sent, so a file that is not an
 mlops-audit NDJSON report is refused (exit 2) instead of landing as empty columns. The
 sending is azure-monitor-ingestion's ``LogsIngestionClient`` (the ``monitor`` extra), which
 splits the rows into gzip'd calls of at most 1 MiB; a call that fails after the SDK's
@@ -221,10 +221,42 @@ def read_rows(path: str) -> list[dict[str, Any]]:
                 f"{path}: line {number}: RecordType {record['RecordType']!r} is not one of "
                 f"{', '.join(RECORD_TYPES)}"
             )
+        wrong = _wrong_type(record, COLUMNS)
+        if wrong:
+            raise UploadInputError(f"{path}: line {number}: {wrong}; {hint}")
         rows.append(record)
     if not rows:
         raise UploadInputError(f"{path}: no records to send (an empty file); {hint}")
     return rows
+
+
+_INT_RANGE = range(-(2**31), 2**31)  # a Log Analytics int column is 32 bits
+_JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+
+
+def _wrong_type(record: dict[str, Any], columns: dict[str, str]) -> str | None:
+    """What in ``record`` its column cannot hold (the service would store it empty without
+    a word), or None. ``dynamic`` takes any JSON."""
+    from datetime import datetime
+
+    for name, kind in columns.items():
+        value = record[name]
+        what = "null" if value is None else _JSON_TYPES.get(type(value), "a list or object")
+        if kind == "string" and not isinstance(value, str):
+            return f"{name} is {what}; the table's column is a string"
+        if kind == "int" and value is not None:
+            if type(value) is float:
+                return f"{name} is a number with a fraction or exponent; the column is an int"
+            if type(value) is not int:
+                return f"{name} is {what}; the table's column is an int"
+            if value not in _INT_RANGE:
+                return f"{name} is out of the int column's range"
+        if kind == "datetime":
+            try:
+                datetime.fromisoformat(value)
+            except (TypeError, ValueError):
+                return f"{name} is not an ISO 8601 date and time"
+    return None
 
 
 def send(

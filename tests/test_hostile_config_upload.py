@@ -218,3 +218,44 @@ def test_verbose_keeps_the_sdks_warnings_made_safe(ingest: FakeIngestion, tmp_pa
     assert len(lines) >= 2 and all(line.startswith("mlops-audit: ") for line in lines)
     assert any("AzureCliCredential" in line for line in lines[:-1]), done.stderr
     assert "\x1b" not in done.stderr
+
+
+# -- upload: a line with the table's columns but not its types ---------------------------------
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("TimeGenerated", "yesterday", "TimeGenerated is not an ISO 8601 date and time"),
+        ("TimeGenerated", None, "TimeGenerated is not an ISO 8601 date and time"),
+        ("Line", "12", "Line is a string; the table's column is an int"),
+        ("Line", True, "Line is a boolean; the table's column is an int"),
+        ("Line", 1e999, "Line is a number with a fraction or exponent"),
+        ("Line", 2**40, "Line is out of the int column's range"),
+        ("Severity", 3, "Severity is a number; the table's column is a string"),
+        ("RuleId", None, "RuleId is null; the table's column is a string"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused_before_any_request(
+    ingest: FakeIngestion,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    column: str,
+    value: object,
+    problem: str,
+) -> None:
+    """The service stores a value its column cannot hold as empty, and says nothing: the
+    file is refused whole, as one with a missing column is."""
+    import json
+
+    lines = GOLDEN.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[1])
+    record[column] = value
+    lines[1] = json.dumps(record).replace("Infinity", "1e999")
+    report = tmp_path / "edited.ndjson"
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = cli.main(
+        ["upload", str(report), "--endpoint", ingest.url, "--rule-id", RULE, "--auth", "cli"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"{report}: line 2: {problem}" in err and err.count("\n") == 1
+    assert ingest.calls == []
