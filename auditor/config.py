@@ -20,6 +20,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -296,13 +297,52 @@ def read_file(path: str | Path) -> Any:
     if size > MOST_BYTES:
         raise ConfigError(path, f"is {size} bytes; a config file is at most {MOST_BYTES} bytes")
     try:
-        return read_yaml(Path(path), "config (option: value)")
+        data = read_yaml(Path(path), "config (option: value)")
     except RuleFileError as exc:
         raise ConfigError(path, str(exc).removeprefix(f"{path}: ")) from None
     except InputError as exc:
         if exc.problem.startswith("file is empty"):
             return None
         raise ConfigError(path, exc.problem) from None
+    return _as_written(path, data)
+
+
+def _as_written(path: str | Path, data: Any) -> Any:
+    """The file's data with every number and date value back to the text it was written
+    as: each value goes through its option's own type, as the flag's text does, where
+    YAML 1.1 reads ``1:30`` as 90, ``0x1F`` as 31 and ``010`` as 8. (Read again with
+    those resolvers off; a file read_yaml took that is not read alike keeps its data.)"""
+    import yaml
+
+    from .files import read_text
+    from .rules import _RuleLoader
+
+    class AsWritten(_RuleLoader):
+        pass
+
+    AsWritten.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in _NUMBERS]
+        for first, resolvers in _RuleLoader.yaml_implicit_resolvers.items()
+    }
+    try:
+        text = yaml.load(read_text(Path(path), "config"), Loader=AsWritten)
+    except (InputError, yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return data
+    return _texts(data, text)
+
+
+def _texts(data: Any, text: Any) -> Any:
+    """``data`` with a number or date value replaced by its text (keys stay as read)."""
+    if type(data) is dict and type(text) is dict and len(data) == len(text):
+        return {k: _texts(v, t) for (k, v), t in zip(data.items(), text.values(), strict=True)}
+    if type(data) is list and type(text) is list and len(data) == len(text):
+        return [_texts(v, t) for v, t in zip(data, text, strict=True)]
+    if type(data) in (int, float, date, datetime) and type(text) is str:
+        return text
+    return data
+
+
+_NUMBERS = {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "timestamp")}
 
 
 def check_file(path: str | Path, parser: argparse.ArgumentParser) -> None:

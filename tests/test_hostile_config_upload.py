@@ -259,3 +259,33 @@ def test_a_value_of_the_wrong_type_is_refused_before_any_request(
     assert code == 2, err
     assert f"{report}: line 2: {problem}" in err and err.count("\n") == 1
     assert ingest.calls == []
+
+
+# -- config: a value is read as written, as its flag's would be --------------------------------
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [
+        ("timeout: 1:30", "invalid seconds '1:30'"),  # YAML 1.1: sexagesimal 90
+        ("timeout: 0x1F", "invalid seconds '0x1F'"),  # YAML 1.1: 31
+        ("timeout: .inf", "invalid seconds '.inf'"),
+        ("timeout: 2020-01-01", "invalid seconds '2020-01-01'"),  # a date, not a type error
+    ],
+)
+def test_a_yaml_1_1_number_is_not_read_as_another_value(
+    capsys: pytest.CaptureFixture[str], setting: str, problem: str
+) -> None:
+    """YAML 1.1 reads 1:30 as 90, 0x1F as 31, 1_0 as 10: a value the flag refuses passed,
+    changed, where the page promises the flag's own checks."""
+    Path(".mlops-audit.yaml").write_text(setting + "\n", encoding="utf-8")
+    code = cli.main(["scan", "--snapshot", str(TERRAFORM), "--format", "json"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f".mlops-audit.yaml: key 'timeout': {problem}" in err
+
+
+def test_a_leading_zero_is_kept_as_the_flag_keeps_it() -> None:
+    """``parts: 010`` is 10 partitions, as ``--parts 010`` is, not YAML 1.1's octal 8."""
+    Path(".mlops-audit.yaml").write_text("parts: 010\n", encoding="utf-8")
+    argv = ["partition", str(TERRAFORM), "--out-dir", "o"]
+    args, _ = config.parse_args(cli.build_parser(), argv)
+    assert args.parts == 10
