@@ -289,3 +289,30 @@ def test_a_leading_zero_is_kept_as_the_flag_keeps_it() -> None:
     argv = ["partition", str(TERRAFORM), "--out-dir", "o"]
     args, _ = config.parse_args(cli.build_parser(), argv)
     assert args.parts == 10
+
+
+# -- upload: the documented pipeline step ---------------------------------------------------------
+def test_the_documented_scan_then_upload_step_uploads_findings_under_set_e(tmp_path: Path) -> None:
+    """CI shells run steps with ``set -e`` (GitHub's bash does): the step must still
+    upload when the scan exits 1 for findings, then end with the scan's code."""
+    import re
+
+    page = (ROOT / "docs" / "log-analytics.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```sh\n(.*?)```", page, re.S) if "upload" in b)
+    stub = tmp_path / "bin" / "mlops-audit"
+    stub.parent.mkdir()
+    stub.write_text(
+        f'#!/bin/sh\necho "$1" >> {tmp_path / "calls"}\n[ "$1" = scan ] && exit 1\nexit 0\n',
+        encoding="utf-8",
+    )
+    stub.chmod(0o755)
+    done = subprocess.run(
+        ["bash", "-e", "-c", block],
+        env={**os.environ, "PATH": f"{stub.parent}{os.pathsep}{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert (tmp_path / "calls").read_text().split() == ["scan", "upload"], done.stderr
+    assert done.returncode == 1
