@@ -3,12 +3,12 @@ collection rule (the Logs Ingestion API), so a pipeline's scans land in one cust
 
 The rows are the file's lines as they are — the run line, the findings and the checks that
 could not be evaluated (docs/log-analytics.md) — checked against the table schema
-(:data:`auditor.report.ndjson.COLUMNS`: names and types) before anything is sent, so a file that is not an
-mlops-audit NDJSON report is refused (exit 2) instead of landing as empty columns. The
-sending is azure-monitor-ingestion's ``LogsIngestionClient`` (the ``monitor`` extra), which
-splits the rows into gzip'd calls of at most 1 MiB; a call that fails after the SDK's
-retries is counted, and the command says how many rows were not sent and exits
-:data:`EXIT_UPLOAD` — never 1, which a pipeline reads as "findings".
+(:data:`auditor.report.ndjson.COLUMNS`: names and types) before anything is sent, so a
+file that is not an mlops-audit NDJSON report is refused (exit 2) instead of landing as
+empty columns. The sending is azure-monitor-ingestion's ``LogsIngestionClient`` (the
+``monitor`` extra), which splits the rows into gzip'd calls of at most 1 MiB; a call that
+fails after the SDK's retries is counted, and the command says how many rows were not sent
+and exits :data:`EXIT_UPLOAD` — never 1, which a pipeline reads as "findings".
 
 Nothing here imports the Azure SDK until an upload runs, so building the CLI's parser stays
 light (tests/test_startup.py).
@@ -176,19 +176,18 @@ def read_rows(path: str) -> list[dict[str, Any]]:
     """The report's records, one a line, each with exactly the table's columns — a file that
     is not an mlops-audit NDJSON report (a JSON report, a truncated line) is refused whole,
     naming the line, so nothing of it is sent."""
+    from .files import InputError, read_text
     from .report.ndjson import COLUMNS, RECORD_TYPES
 
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM an editor added is no data
-    except FileNotFoundError:
-        raise UploadInputError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise UploadInputError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise UploadInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    hint = "write one with scan or merge --output ndjson:FILE"
+    try:  # a regular UTF-8 file (a BOM an editor added is no data), as every input is
+        text = read_text(Path(path), "mlops-audit NDJSON report (scan --output ndjson:FILE)")
+    except InputError as exc:
+        if exc.problem.startswith("file is empty"):
+            raise UploadInputError(f"{path}: no records to send (an empty file); {hint}") from None
+        raise UploadInputError(str(exc)) from None
     columns = set(COLUMNS)
     rows: list[dict[str, Any]] = []
-    hint = "write one with scan or merge --output ndjson:FILE"
     # split at "\n" only: the report's lines hold no raw line break inside a string
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():

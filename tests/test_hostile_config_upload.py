@@ -316,3 +316,33 @@ def test_the_documented_scan_then_upload_step_uploads_findings_under_set_e(tmp_p
     )
     assert (tmp_path / "calls").read_text().split() == ["scan", "upload"], done.stderr
     assert done.returncode == 1
+
+
+# -- upload: what the report path names -----------------------------------------------------------
+@pytest.mark.parametrize(("name", "kind"), [("/dev/zero", "a device"), ("fifo", "a FIFO")])
+def test_a_report_that_is_not_a_regular_file_is_refused_unread(
+    ingest: FakeIngestion, tmp_path: Path, name: str, kind: str
+) -> None:
+    """/dev/zero was read until memory ran out (exit 4, MemoryError) and a FIFO waited for
+    a writer forever: every other input is refused as not a regular file."""
+    report = Path(name)
+    if name == "fifo":
+        report = tmp_path / "fifo"
+        os.mkfifo(report)
+    command = ["upload", str(report), "--endpoint", ingest.url, "--rule-id", RULE, "--auth", "cli"]
+    bounded = ["bash", "-c", 'ulimit -v 2097152; exec "$@"', "-"]  # were it read: 2 GiB at most
+    done = subprocess.run(
+        [*bounded, sys.executable, "-m", "auditor", *command],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=40,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"mlops-audit: {report}: is {kind}, not a regular file; expected a mlops-audit NDJSON "
+        "report (scan --output ndjson:FILE) file\n"
+    )
+    assert ingest.calls == []
