@@ -346,3 +346,17 @@ def test_a_report_that_is_not_a_regular_file_is_refused_unread(
         "report (scan --output ndjson:FILE) file\n"
     )
     assert ingest.calls == []
+
+
+# -- validate: the config file by the name the docs give it ---------------------------------------
+def test_validate_takes_the_documented_ci_config_name_as_a_config(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """docs/configuration.md's --config example is ci/mlops-audit.yaml: validate read it
+    as a rule file and said 'id: required field is missing' of a valid config."""
+    Path("ci").mkdir()
+    Path("ci/mlops-audit.yaml").write_text("fail-on: medium\n", encoding="utf-8")
+    assert cli.main(["validate", "ci/mlops-audit.yaml"]) == 0, capsys.readouterr().err
+    Path("ci/mlops-audit.yml").write_text("fail-on: hgh\n", encoding="utf-8")
+    assert cli.main(["validate", "ci/mlops-audit.yml"]) == 2
+    assert "key 'fail-on': invalid choice: 'hgh'" in capsys.readouterr().err
