@@ -167,14 +167,14 @@ def parse_args(
     values: dict[str, Any] = {}
     if path is not None:
         values = check(read_file(path), path, root, running)
-        if getattr(args, "verbose", False) or values.get("verbose"):
-            notes.append(f"using configuration from {path}")
     values.update(_from_environment(environ, running, root, notes))
     if values:
         given = _given(parser, argv, relax)
         for dest, value in values.items():
             if dest not in given:
                 setattr(args, dest, value)
+    if path is not None and getattr(args, "verbose", False):  # as every layer left it
+        notes.insert(0, f"using configuration from {path}")
     if use_files:
         notes += _conventional_suppressions(args, running)
     if path is not None:

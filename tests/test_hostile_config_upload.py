@@ -360,3 +360,21 @@ def test_validate_takes_the_documented_ci_config_name_as_a_config(
     Path("ci/mlops-audit.yml").write_text("fail-on: hgh\n", encoding="utf-8")
     assert cli.main(["validate", "ci/mlops-audit.yml"]) == 2
     assert "key 'fail-on': invalid choice: 'hgh'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("setting", "environ", "said"),
+    [
+        ("verbose: false\n", {"MLOPS_AUDIT_VERBOSE": "true"}, True),
+        ("verbose: true\n", {"MLOPS_AUDIT_VERBOSE": "false"}, False),
+        ("verbose: true\n", {}, True),
+    ],
+)
+def test_the_config_file_is_named_when_the_run_is_verbose_whichever_layer_said_so(
+    setting: str, environ: dict[str, str], said: bool
+) -> None:
+    Path(".mlops-audit.yaml").write_text(setting, encoding="utf-8")
+    argv = ["scan", "--snapshot", str(TERRAFORM)]
+    args, notes = config.parse_args(cli.build_parser(), argv, environ)
+    assert args.verbose is said
+    assert ("using configuration from .mlops-audit.yaml" in notes) is said
