@@ -198,8 +198,17 @@ def read_rows(path: str) -> list[dict[str, Any]]:
             raise UploadInputError(
                 f"{path}: line {number}: not a JSON object ({exc}); {hint}"
             ) from None
+        except RecursionError:  # hostile nesting is bad input, not a bug
+            raise UploadInputError(
+                f"{path}: line {number}: not a JSON object (nested too deeply); {hint}"
+            ) from None
         if not isinstance(record, dict):
             raise UploadInputError(f"{path}: line {number}: not a JSON object; {hint}")
+        if _deeper(record, _MOST_DEPTH):
+            raise UploadInputError(
+                f"{path}: line {number}: nested too deeply (over {_MOST_DEPTH} levels; the "
+                f"client's encoder would run out of stack); {hint}"
+            )
         missing = sorted(columns - record.keys())
         extra = sorted(record.keys() - columns)
         if missing or extra:
@@ -227,6 +236,24 @@ def read_rows(path: str) -> list[dict[str, Any]]:
     if not rows:
         raise UploadInputError(f"{path}: no records to send (an empty file); {hint}")
     return rows
+
+
+_MOST_DEPTH = 64  # levels of nesting a line may have (a report's lines have a few)
+
+
+def _deeper(value: Any, limit: int) -> bool:
+    """True when a list or object in ``value`` is nested more than ``limit`` deep."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((v, depth + 1) for v in item)
+    return False
 
 
 _INT_RANGE = range(-(2**31), 2**31)  # a Log Analytics int column is 32 bits

@@ -378,3 +378,23 @@ def test_the_config_file_is_named_when_the_run_is_verbose_whichever_layer_said_s
     args, notes = config.parse_args(cli.build_parser(), argv, environ)
     assert args.verbose is said
     assert ("using configuration from .mlops-audit.yaml" in notes) is said
+
+
+@pytest.mark.parametrize("depth", [100_000, 985, 65])
+def test_a_line_nested_too_deeply_is_bad_input_not_an_internal_error(
+    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str], tmp_path: Path, depth: int
+) -> None:
+    """A dynamic column 100,000 arrays deep: json's RecursionError reading it was exit 4, a
+    bug; 985 deep was read, then the SDK's encoder ran out of stack (exit 4 again)."""
+    first = GOLDEN.read_text(encoding="utf-8").splitlines()[0]
+    deep = first.replace('"Suppression":null', '"Suppression":' + "[" * depth + "]" * depth)
+    assert deep != first
+    report = tmp_path / "deep.ndjson"
+    report.write_text(deep + "\n", encoding="utf-8")
+    code = cli.main(
+        ["upload", str(report), "--endpoint", ingest.url, "--rule-id", RULE, "--auth", "cli"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"{report}: line 1: " in err and "nested too deeply" in err
+    assert ingest.calls == []
