@@ -31,6 +31,18 @@ SUPPRESSIONS_NAMES = (".mlops-audit-suppressions.yaml", ".mlops-audit-suppressio
 ENV_PREFIX = "MLOPS_AUDIT_"
 MOST_BYTES = 1 << 20  # a config file is a few lines; a larger one is refused unread
 _OWN = ("config", "no_config")  # the options that choose the file are not set by it
+# The options that say where a command's estate comes from are one choice: a layer naming
+# any of them replaces every one a lower layer named (a flag's --snapshot is not joined by
+# the file's subscription, which scan would refuse as "not both", with no flag to unset it)
+SOURCES = (
+    "snapshot",
+    "sample",
+    "terraform",
+    "terraform-plan",
+    "subscription",
+    "management-group",
+    "all-subscriptions",
+)
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
 
 
@@ -167,10 +179,12 @@ def parse_args(
     values: dict[str, Any] = {}
     if path is not None:
         values = check(read_file(path), path, root, running)
-    values.update(_from_environment(environ, running, root, notes))
+    from_env = _from_environment(environ, running, root, notes)
+    sources = {a.dest for name, a in running.options.items() if name in SOURCES}
+    values = {**_without(values, sources if sources & set(from_env) else set()), **from_env}
     if values:
         given = _given(parser, argv, relax)
-        for dest, value in values.items():
+        for dest, value in _without(values, sources if sources & given else set()).items():
             if dest not in given:
                 setattr(args, dest, value)
     if path is not None and getattr(args, "verbose", False):  # as every layer left it
@@ -187,6 +201,10 @@ def parse_args(
             + ", ".join("/".join(a.option_strings) for a in missing)
         )
     return args, notes
+
+
+def _without(values: dict[str, Any], dests: set[str]) -> dict[str, Any]:
+    return {dest: value for dest, value in values.items() if dest not in dests}
 
 
 @contextmanager

@@ -4,6 +4,7 @@ review found the tool getting wrong."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -398,3 +399,50 @@ def test_a_line_nested_too_deeply_is_bad_input_not_an_internal_error(
     assert code == 2, err
     assert f"{report}: line 1: " in err and "nested too deeply" in err
     assert ingest.calls == []
+
+
+# -- config: where the estate comes from is one choice --------------------------------------------
+SUB = "00000000-0000-0000-0000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("setting", "environ", "argv"),
+    [
+        # the page's own example sets the scope at the top level: an offline scan in the
+        # same directory failed "not both", and no flag could unset the file's scope
+        (f"subscription: [{SUB}]\nauth: cli\n", {}, ["--snapshot", str(TERRAFORM)]),
+        ("", {"MLOPS_AUDIT_SUBSCRIPTION": SUB}, ["--snapshot", str(TERRAFORM)]),
+        ("scan:\n  management-group: [mg]\n", {}, ["--sample"]),
+        # the environment's source over the file's
+        (f"subscription: [{SUB}]\n", {"MLOPS_AUDIT_SNAPSHOT": str(TERRAFORM)}, []),
+    ],
+)
+def test_a_higher_layers_source_replaces_a_lower_layers(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    environ: dict[str, str],
+    argv: list[str],
+) -> None:
+    if setting:
+        Path(".mlops-audit.yaml").write_text(setting, encoding="utf-8")
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    code = cli.main(["scan", "--format", "json", *argv])
+    out, err = capsys.readouterr()
+    assert code == 1, err  # the offline estate's findings, not a usage error
+    assert json.loads(out)["summary"]["findings"] > 0
+
+
+def test_a_lower_layers_source_still_applies_when_no_higher_one_names_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    Path(".mlops-audit.yaml").write_text(
+        f"scan:\n  snapshot: [{TERRAFORM}]\n  fail-on: none\n", encoding="utf-8"
+    )
+    assert cli.main(["scan", "--format", "json"]) == 0, capsys.readouterr().err
+    Path(".mlops-audit.yaml").write_text(
+        f"scan:\n  snapshot: [{TERRAFORM}]\n  subscription: [{SUB}]\n", encoding="utf-8"
+    )
+    assert cli.main(["scan", "--format", "json"]) == 2  # one layer naming both: refused
+    assert "not both" in capsys.readouterr().err
