@@ -454,7 +454,7 @@ def _unknown(key: str, node: Command) -> str:
     import difflib
 
     names = sorted({n for leaf in node.leaves() for n in leaf.options})
-    close = difflib.get_close_matches(key.replace("_", "-"), names, n=1)
+    close = difflib.get_close_matches(key.lower().replace("_", "-"), names, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     if node.path:
         return f"'{node.name}' has no option '--{key}'{hint}"

@@ -446,3 +446,15 @@ def test_a_lower_layers_source_still_applies_when_no_higher_one_names_one(
     )
     assert cli.main(["scan", "--format", "json"]) == 2  # one layer naming both: refused
     assert "not both" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"), [("FAIL-ON", "fail-on"), ("Sarif_Category", "sarif-category")]
+)
+def test_a_key_in_another_case_is_refused_with_the_name_as_a_hint(
+    capsys: pytest.CaptureFixture[str], key: str, hint: str
+) -> None:
+    """Variables are read in any case, file keys are not: the refusal names the key."""
+    Path(".mlops-audit.yaml").write_text(f"{key}: x\n", encoding="utf-8")
+    assert cli.main(["scan", "--snapshot", str(TERRAFORM)]) == 2
+    assert f"(did you mean '{hint}'?)" in capsys.readouterr().err
