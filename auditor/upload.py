@@ -126,23 +126,31 @@ def endpoint_url(value: str) -> str:
     text = value.strip()
     if any(c.isspace() or not c.isprintable() for c in text):
         raise UploadInputError("--endpoint: not a URL (it holds spaces or control characters)")
+    shown = _shown(text)
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        raise UploadInputError(f"--endpoint {text!r}: not a URL ({exc})") from None
+        raise UploadInputError(f"--endpoint {shown!r}: not a URL ({exc})") from None
     if parts.scheme.lower() != "https":
         raise UploadInputError(
-            f"--endpoint {text!r}: must be an https:// URL (a bearer token is sent to it)"
+            f"--endpoint {shown!r}: must be an https:// URL (a bearer token is sent to it)"
         )
     if not parts.hostname or parts.username is not None or parts.password is not None:
-        raise UploadInputError(f"--endpoint {text!r}: needs a host name and no user or password")
+        raise UploadInputError(f"--endpoint {shown!r}: needs a host name and no user or password")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise UploadInputError(
-            f"--endpoint {text!r}: the endpoint's origin only (https://HOST[:PORT]), "
+            f"--endpoint {shown!r}: the endpoint's origin only (https://HOST[:PORT]), "
             "without a path or query"
         )
     return f"https://{parts.netloc}"
+
+
+def _shown(text: str) -> str:
+    """An endpoint as a refusal may echo it: without a user, password, query or fragment
+    (a secret pasted with the URL must not reach a CI log)."""
+    text = re.sub(r"^([^/?#]*//)[^/?#]*@", r"\1…@", text, count=1)
+    return re.sub(r"[?#].*", "?…", text, count=1, flags=re.S)
 
 
 def check_names(rule_id: str, stream: str) -> None:

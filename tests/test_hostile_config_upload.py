@@ -458,3 +458,23 @@ def test_a_key_in_another_case_is_refused_with_the_name_as_a_hint(
     Path(".mlops-audit.yaml").write_text(f"{key}: x\n", encoding="utf-8")
     assert cli.main(["scan", "--snapshot", str(TERRAFORM)]) == 2
     assert f"(did you mean '{hint}'?)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://user:s3cr3t@example.invalid",
+        "https://user:s3cr3t@example.invalid:99999",
+        "http://user:s3cr3t@example.invalid",
+        "https://user:s3cr3t@example.invalid/path",
+        "https://user:s3cr3t@exa mple.invalid",
+    ],
+)
+def test_an_endpoint_with_a_password_is_refused_without_echoing_it(
+    capsys: pytest.CaptureFixture[str], endpoint: str
+) -> None:
+    """A password in the endpoint (a pipeline secret pasted whole) must not reach the log."""
+    code = cli.main(["upload", str(GOLDEN), "--endpoint", endpoint, "--rule-id", RULE])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert "s3cr3t" not in err and "--endpoint" in err
