@@ -30,9 +30,10 @@ SEVERITY_CHOICES = ("critical", "high", "medium", "low", "none")
 FORMAT_LIST = ", ".join(format_names())  # the report registry's, in its order
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(config.Parser):
     """One usage line on error, exit 2; no abbreviated options, so a renamed option in a
-    pipeline fails loudly instead of matching another by its prefix."""
+    pipeline fails loudly instead of matching another by its prefix. A config.Parser: it
+    records its options, which .mlops-audit.yaml and MLOPS_AUDIT_* may then set."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
@@ -631,14 +632,13 @@ def _live_scope(args: argparse.Namespace) -> Any:
     )
 
 
-def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, str, int]:
+def _collect(args: argparse.Namespace, shown: Any = None) -> tuple[dict[str, Any] | None, str, int]:
     """Run the live collection for scan/collect: (snapshot document, its JSON text, exit
     code). The live scan checks the same text that collect writes, so both agree; neither
-    ever holds the credential's token, even where a server echoed it into data."""
+    ever holds the credential's token, even where a server echoed it into data. Its
+    progress goes to ``shown`` (the scan's), or to a view of its own."""
     import json
     import logging
-
-    from rich.text import Text
 
     from .clouds import CLOUDS, DEFAULT_CLOUD
     from .collect import Collector
@@ -660,17 +660,8 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, str, int]
     # requests honours REQUESTS_CA_BUNDLE itself; SSL_CERT_FILE is the OpenSSL name for it
     if os.environ.get("SSL_CERT_FILE") and not os.environ.get("REQUESTS_CA_BUNDLE"):
         os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"]
-    status = None
-    if sys.stderr.isatty() and level <= logging.INFO:
-        status = safe.console(stderr=True).status(Text("collecting"))
-        status.start()
-
-    def progress(message: str) -> None:
-        if status is not None:
-            status.update(Text(safe.terminal(message)))
-        else:
-            logging.getLogger("mlops_audit.progress").info(message)
-
+    own = shown is None
+    view = _progress(args) if own else shown
     try:
         try:
             credential = make_credential(args.auth, args.tenant, cloud)
@@ -682,12 +673,12 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, str, int]
             cloud=cloud,
             skip_endpoint_reads=args.skip_endpoint_reads,
             timeout=args.timeout,
-            progress=progress,
+            progress=view,
         )
         doc = collector.collect(scope)
     finally:
-        if status is not None:
-            status.stop()
+        if own:
+            view.close()
     try:
         text = snapshot_text(doc)
         clean = collector.redact.exact(text)
@@ -704,6 +695,14 @@ def _collect(args: argparse.Namespace) -> tuple[dict[str, Any] | None, str, int]
     except ValueError as exc:
         return None, "", _fail(f"the collected data cannot be written as JSON: {exc}")
     return doc, text, EXIT_OK
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    """The view of a long run's progress on stderr: a bar on a terminal, a few summary
+    lines in a CI log or pipe, nothing under --quiet (auditor/report/progress.py)."""
+    from .report.progress import choose
+
+    return choose(getattr(args, "quiet", False))
 
 
 def snapshot_text(doc: dict[str, Any]) -> str:
@@ -888,8 +887,10 @@ def _audit(args: argparse.Namespace, all_rules: list) -> Any:  # type: ignore[ty
     gc.disable()
     live = bool(args.subscription or args.management_group or args.all_subscriptions)
 
+    shown = _progress(args)
+
     def collect() -> core.Collected:
-        doc, _text, code = _collect(args)
+        doc, _text, code = _collect(args, shown)
         if doc is None:
             raise _Stop(code)
         return "live:" + ",".join(sorted(next(iter(s.values())) for s in doc["scopes"])), doc
@@ -926,11 +927,14 @@ def _audit(args: argparse.Namespace, all_rules: list) -> Any:  # type: ignore[ty
             suppressions=getattr(args, "suppressions", None),
             cloud=args.cloud,
             sarif_category=getattr(args, "sarif_category", None),
+            progress=shown,
         )
     except core.UsageError as exc:
         return _fail(str(exc))
     except _Stop as stop:
         return stop.code
+    finally:
+        shown.close()  # before any report or message: a bar is gone from the terminal
 
 
 def _scan(args: argparse.Namespace, all_rules: list) -> int:  # type: ignore[type-arg]
@@ -1404,6 +1408,15 @@ def _initiative_command(args: argparse.Namespace, rules: list) -> int:  # type: 
     return code
 
 
+def _purpose(name: str) -> str:
+    """What a sent query's rows are for: coverage, rows to audit, or the cross-reference."""
+    from .collections import BY_NAME, COVERAGE
+
+    if name == COVERAGE:
+        return "coverage"
+    return "cross-reference" if BY_NAME[name].advisory else "rows"
+
+
 def _queries_command(args: argparse.Namespace) -> int:
     """``queries``: the Resource Graph queries a live scan sends, each whole on one line
     (a query folded across lines would not paste back)."""
@@ -1419,7 +1432,7 @@ def _queries_command(args: argparse.Namespace) -> int:
         doc = [
             {
                 "collection": name,
-                "purpose": "coverage" if name == COVERAGE else "rows",
+                "purpose": _purpose(name),
                 "table": query.split(" ", 1)[0],
                 "query": query,
             }
@@ -1433,6 +1446,8 @@ def _queries_command(args: argparse.Namespace) -> int:
         + (
             " (the subscriptions each scope shows: coverage, not rows to audit)"
             if name == COVERAGE
+            else " (Azure's own verdicts: the cross-reference, no rule reads them)"
+            if _purpose(name) == "cross-reference"
             else ""
         )
         + f"\n{query}\n"

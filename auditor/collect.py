@@ -51,6 +51,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import __version__, arm, queries
+from . import progress as progress_stage
 from .clouds import CLOUDS
 from .collections import DECLARATIONS, ArmList, Declaration, GraphQuery
 from .inputs.snapshot import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
@@ -82,6 +83,7 @@ _JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*")
 
 # The declared collections by how they are read: Resource Graph queries, then ARM lists.
 _QUERIED = [(c.name, c.source) for c in DECLARATIONS if isinstance(c.source, GraphQuery)]
+_ADVISORY = frozenset(c.name for c in DECLARATIONS if c.advisory)
 _LISTED = [(c, c.source) for c in DECLARATIONS if isinstance(c.source, ArmList)]
 
 
@@ -402,7 +404,7 @@ class Collector:
         timeout: float = DEFAULT_TIMEOUT,
         read_timeout: float = READ_TIMEOUT,
         connect_timeout: float = CONNECT_TIMEOUT,
-        progress: Callable[[str], None] = lambda _msg: None,
+        progress: progress_stage.Progress = progress_stage.NONE,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         from azure.mgmt.network import NetworkManagementClient
@@ -442,6 +444,7 @@ class Collector:
         self.connect_timeout = connect_timeout
         self.deadline = math.inf  # set when the collection starts
         self.progress = progress
+        self._queries_done = 0  # Resource Graph queries finished (or given up), for progress
         self.sleep = sleep
         self.counters = Counters()
         self._lock = threading.Lock()
@@ -695,7 +698,9 @@ class Collector:
                 if not _is_row(row):
                     raise RuntimeError(f"{name}: Resource Graph returned a row without an id")
             rows.extend(body.data)
-            self.progress(f"{name}: {len(rows)} rows")
+            self.progress.step(
+                progress_stage.RESOURCE_GRAPH, self._queries_done, f"{name}: {len(rows):,} rows"
+            )
             if isinstance(body.total_records, int):
                 total = max(total, body.total_records)
             remaining = _header_count(headers.get("x-ms-user-quota-remaining"))
@@ -781,12 +786,18 @@ class Collector:
         rows: list[dict[str, Any]] = []
         collections = {name for name, _ in _QUERIED}
         late: list[str] = []  # what the deadline left no time to start
-        for label, request_scope in self._scopes(scope):
+        scopes = self._scopes(scope)
+        stage, self._queries_done = progress_stage.RESOURCE_GRAPH, 0
+        # per scope: its subscriptions' own rows (coverage), then each declared query
+        self.progress.begin(stage, len(scopes) * (1 + len(_QUERIED)))
+        failed = len(self.failures)
+        for label, request_scope in scopes:
             if self._left() <= 0:
                 late.append(f"every query of {label}")
                 collections.clear()
                 continue
             visible = self._coverage(label, request_scope)
+            self._query_done()
             found: list[dict[str, Any]] = []
             for name, query in _QUERIED:
                 if self._left() <= 0:
@@ -795,12 +806,29 @@ class Collector:
                     continue
                 try:
                     found.extend(self._query(label, name, query, request_scope))
-                except Exception as exc:  # recorded, reported, exit 3
-                    self._fail(label, f"query {name}", exc)
+                except Exception as exc:  # rows: recorded, exit 3; advisory: a note
                     collections.discard(name)
+                    if name in _ADVISORY:  # no rule reads it: the cross-reference says so
+                        text = self.redact(str(exc)).splitlines()[0] if str(exc) else ""
+                        self.notes.append(
+                            f"{label}: query {name} failed ({text[:300] or type(exc).__name__})"
+                            f": the cross-reference with it is not available"
+                        )
+                        log.warning("%s query %s failed: %s", label, name, text[:300])
+                    else:
+                        self._fail(label, f"query {name}", exc)
+                self._query_done()
             self._judge_coverage(label, request_scope, visible, found)
             rows.extend(found)
         rows = list({arm.key(r["id"]): r for r in rows}.values())  # overlapping scopes
+        failed = len(self.failures) - failed
+        self.progress.end(
+            stage,
+            f"{self._queries_done:,} queries over {len(scopes):,} "
+            f"scope{'' if len(scopes) == 1 else 's'}, "
+            f"{len(rows):,} rows, {self.counters.graph_pages:,} pages"
+            + (f", {failed:,} failed" if failed else ""),
+        )
         rows.extend(self._arm_rows(rows, collections, late))
         if late:
             self._fail("collection", "--timeout", f"{self._passed()} before {'; '.join(late)}")
@@ -822,6 +850,10 @@ class Collector:
             "requests": self.counters.as_dict(),
             "rows": rows,
         }
+
+    def _query_done(self) -> None:
+        self._queries_done += 1
+        self.progress.step(progress_stage.RESOURCE_GRAPH, self._queries_done)
 
     def _coverage(self, label: str, request_scope: dict[str, Any]) -> set[str] | None:
         """Subscriptions whose own row Resource Graph shows in this scope (None when that
@@ -894,15 +926,27 @@ class Collector:
         out: list[dict[str, Any]] = []
         unread: Counter[str] = Counter()
         keys = [_lane(parent) for _c, _listed, parent in jobs]
+        if jobs:
+            self.progress.begin(progress_stage.ARM_READS, len(jobs))
         results = self._read_all(jobs, keys)
+        failed = 0
         for (c, _listed, parent), result in zip(jobs, results, strict=True):
             if isinstance(result, _NotStarted):
                 unread[c.name] += 1
             elif isinstance(result, Exception):
                 self._fail(parent, f"ARM read of {c.name}", result)
+                failed += 1
             else:
                 out.extend(result)
         late += [f"{n} ARM read(s) of {name}" for name, n in sorted(unread.items())]
+        if jobs:
+            not_started = sum(unread.values())
+            self.progress.end(
+                progress_stage.ARM_READS,
+                f"{len(jobs):,} lists, {len(out):,} items"
+                + (f", {failed:,} failed" if failed else "")
+                + (f", {not_started:,} not started" if not_started else ""),
+            )
         return out
 
     def _read_all(
@@ -945,10 +989,14 @@ class Collector:
         while len(finished) < len(jobs):
             left = give_up - time.monotonic()
             try:
-                finished.add(ended.get(timeout=max(0.0, left) if left < math.inf else None))
+                index = ended.get(timeout=max(0.0, left) if left < math.inf else None)
             except queue.Empty:
                 break
-            self.progress(f"ARM reads: {len(finished)}/{len(jobs)}")
+            finished.add(index)
+            name, parent = jobs[index][0].name, jobs[index][2]
+            self.progress.step(
+                progress_stage.ARM_READS, len(finished), f"{name} of {arm.last_name(parent)}"
+            )
         else:
             for worker in workers:
                 worker.join()

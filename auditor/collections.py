@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import queries
+from .model import ASSESSMENT_TYPE, POLICY_STATE_TYPE
 
 if TYPE_CHECKING:
     from .graph import AuditGraph
@@ -36,6 +37,8 @@ INBOUND_ENDPOINTS = "dnsinboundendpoints"
 FORWARDING_RULES = "dnsforwardingrules"
 RULESET_LINKS = "dnsrulesetlinks"
 VM_EXTENSIONS = "vmextensions"
+POLICY_STATES = "policystates"
+ASSESSMENTS = "assessments"
 
 WORKSPACE = "microsoft.machinelearningservices/workspaces"
 PRIVATE_ENDPOINT = "microsoft.network/privateendpoints"
@@ -90,6 +93,10 @@ class Declaration:
     matters_with: str | None  # its absence matters only when the estate has this type
     absence: str  # why a rule that needs it was not evaluated
     skipped_note: str | None = None  # --skip-endpoint-reads skips it, noting this ({n} reads)
+    # Azure's own verdicts, for the cross-reference only: no rule reads them, so their
+    # absence is the cross-reference's "not available", never a coverage gap, and a failed
+    # query is a note of the snapshot, not a failure
+    advisory: bool = False
 
 
 DECLARATIONS: tuple[Declaration, ...] = (
@@ -187,7 +194,29 @@ DECLARATIONS: tuple[Declaration, ...] = (
         + ", ".join(queries.VM_EXTENSION_TYPES)
         + ")",
     ),
+    # Azure Policy and Defender for Cloud: what Azure itself flags on the audited resources
+    # (crossref.py). Collected in the same Resource Graph pass, read from a snapshot, never
+    # judged by a rule.
+    Declaration(
+        POLICY_STATES,
+        GraphQuery(queries.POLICY_STATES),
+        row_types=frozenset({POLICY_STATE_TYPE}),
+        matters_with=None,
+        absence="the estate has no Azure Policy states (Resource Graph policyresources)",
+        advisory=True,
+    ),
+    Declaration(
+        ASSESSMENTS,
+        GraphQuery(queries.ASSESSMENTS),
+        row_types=frozenset({ASSESSMENT_TYPE}),
+        matters_with=None,
+        absence="the estate has no Defender for Cloud assessments (Resource Graph "
+        "securityresources)",
+        advisory=True,
+    ),
 )
+# Row types kept apart from the estate's resources (Estate.flags): Azure's verdicts on them.
+ADVISORY_TYPES = frozenset(t for c in DECLARATIONS if c.advisory for t in c.row_types or ())
 # The Resource Graph queries a live scan sends to each scope, in the order it sends them: the
 # subscriptions it can see (the coverage check), then each collection's query. What
 # ``mlops-audit queries`` prints, so an offline export reads what a live scan would.
@@ -198,13 +227,15 @@ SENT_QUERIES: tuple[tuple[str, str], ...] = (
 )
 BY_NAME: dict[str, Declaration] = {c.name: c for c in DECLARATIONS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
+# what a rule may need: not Azure's own verdicts, which never decide a rule
+NEEDABLE: tuple[str, ...] = tuple(c.name for c in DECLARATIONS if not c.advisory)
 _BY_TYPE = {t: c.name for c in DECLARATIONS for t in c.row_types or ()}
 (_OTHERS,) = (c.name for c in DECLARATIONS if c.row_types is None)
 
 if TYPE_CHECKING:
     Collection = str
 else:  # what a rule file's ``needs`` may name; pydantic checks it against the declarations
-    Collection = Literal[NAMES]
+    Collection = Literal[NEEDABLE]
 
 
 def holding(row_type: str) -> str:

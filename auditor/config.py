@@ -8,6 +8,9 @@ option added to the CLI is configurable with no change here, and a value is chec
 option's own type and choices, as its flag is. A bad value is one ``FILE: key 'x': problem``
 line (exit 2); a value from the environment is never echoed (it may be a secret).
 
+The parser is a ``Parser``: argparse lists a parser's options and sub-commands nowhere
+public, so this one records them as they are added (the CLI's parser is one).
+
 Nothing here is imported for ``--version`` beyond the standard library: the YAML reader loads
 only when there is a file to read.
 """
@@ -54,14 +57,94 @@ class _Bad(Exception):
     """A value an option refuses; the caller names the file and key (or the variable)."""
 
 
+# -- the recording parser -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Added:
+    """One ``add_argument`` call: the Action argparse made, and the ``action=`` it was given
+    ("store" when none): what kind of value the option takes is read off that, not off the
+    Action's class (argparse's action classes are private)."""
+
+    action: argparse.Action
+    how: object  # "store", "store_true", "append", "extend", ... or an Action class
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that records what is added to it, through its public methods only:
+    every option (also one added in an argument group or a mutually exclusive group) and
+    every set of sub-commands. A sub-command's parser is of its parent's class (argparse's
+    default ``parser_class``), so the whole command tree records itself."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.added: list[Added] = []  # in the order added (argparse adds -h first)
+        self.subcommands: list[argparse.Action] = []  # what add_subparsers returned
+        self.__ready = False  # argparse's own groups (positionals, options) stay its own
+        super().__init__(*args, **kwargs)
+        self.__ready = True
+        parents = kwargs.get("parents", args[4] if len(args) > 4 else ())
+        for parent in parents:  # argparse copies their options in without add_argument
+            if not isinstance(parent, Parser):
+                raise TypeError(f"parent parser {parent.prog!r} is no config.Parser")
+            self.added += parent.added
+            self.subcommands += parent.subcommands
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        self.added.append(Added(action, kwargs.get("action") or "store"))
+        return action
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> Any:
+        group = super().add_argument_group(*args, **kwargs)
+        return _Group(group, self) if self.__ready else group
+
+    def add_mutually_exclusive_group(self, **kwargs: Any) -> Any:
+        return _Group(super().add_mutually_exclusive_group(**kwargs), self)
+
+    def add_subparsers(self, **kwargs: Any) -> Any:
+        action = super().add_subparsers(**kwargs)
+        self.subcommands.append(action)
+        return action
+
+
+class _Group:
+    """An argument group that records the options added to it in its parser (argparse's
+    group class is private; anything else is the group's own)."""
+
+    def __init__(self, group: Any, parser: Parser) -> None:
+        self._group, self._parser = group, parser
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action: argparse.Action = self._group.add_argument(*args, **kwargs)
+        self._parser.added.append(Added(action, kwargs.get("action") or "store"))
+        return action
+
+    def add_argument_group(self, *args: Any, **kwargs: Any) -> _Group:
+        return _Group(self._group.add_argument_group(*args, **kwargs), self._parser)
+
+    def add_mutually_exclusive_group(self, **kwargs: Any) -> _Group:
+        return _Group(self._group.add_mutually_exclusive_group(**kwargs), self._parser)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._group, name)
+
+
+# -- the commands and the options each takes ------------------------------------------------
+@dataclass(frozen=True)
+class Option:
+    """A settable option: its Action (dest, type, choices, default) and how its value is
+    given: "switch" (true/false), "list" or "value"."""
+
+    action: argparse.Action
+    kind: str
+
+
 @dataclass
 class Command:
     """A command a config section can name, with every option it takes (its own and its
     parents'), by the option's name without dashes."""
 
     path: tuple[str, ...]  # () for the program, ("rules", "list") for a sub-command's
-    parser: argparse.ArgumentParser
-    options: dict[str, argparse.Action]
+    parser: Parser
+    options: dict[str, Option]
     commands: dict[str, Command] = field(default_factory=dict)
     dest: str | None = None  # where argparse puts the name of the sub-command chosen
 
@@ -80,35 +163,39 @@ class Command:
         for command in self.commands.values():
             yield from command.walk()
 
+    def actions(self) -> list[argparse.Action]:
+        """Everything its parser parses: options, positionals, its sub-commands' name."""
+        return [a.action for a in self.parser.added] + self.parser.subcommands
+
 
 def commands(parser: argparse.ArgumentParser) -> Command:
-    """The command tree of ``parser``, with the options each command can take from a file
-    or the environment (argparse has no public listing of a parser's actions)."""
+    """The command tree of ``parser`` (a ``Parser``), with the options each command can take
+    from a file or the environment."""
     return _command(parser, (), {})
 
 
 def _command(
-    parser: argparse.ArgumentParser, path: tuple[str, ...], inherited: dict[str, argparse.Action]
+    parser: argparse.ArgumentParser, path: tuple[str, ...], inherited: dict[str, Option]
 ) -> Command:
-    actions = _actions(parser)
+    if not isinstance(parser, Parser):
+        where = " ".join(path) or parser.prog
+        raise TypeError(f"{where}: the parser is no config.Parser; its options are unknown")
     own = {
-        name: a
-        for a in actions
-        if (name := _option_name(a)) is not None and _kind(a) is not None and a.dest not in _OWN
+        name: Option(a.action, kind)
+        for a in parser.added
+        if (name := _option_name(a.action)) is not None
+        and (kind := _kind(a)) is not None
+        and a.action.dest not in _OWN
     }
     node = Command(path, parser, {**inherited, **own})
-    for action in actions:
-        if isinstance(action, argparse._SubParsersAction):
-            node.dest = action.dest
-            for name, sub in action.choices.items():
-                node.commands[name] = _command(sub, (*path, name), node.options)
+    for action in parser.subcommands:
+        node.dest = action.dest
+        named = action.choices  # a sub-commands action's choices: each name's parser
+        if not isinstance(named, Mapping):
+            raise TypeError(f"{node.name}: its sub-commands are not a mapping of parsers")
+        for name, sub in named.items():
+            node.commands[name] = _command(sub, (*path, name), node.options)
     return node
-
-
-def _actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
-    """A parser's options: argparse lists them nowhere public (``_actions``, and the action
-    classes below, have been stable since argparse was added to the standard library)."""
-    return parser._actions
 
 
 def _option_name(action: argparse.Action) -> str | None:
@@ -116,17 +203,21 @@ def _option_name(action: argparse.Action) -> str | None:
     return names[0][2:] if names else None
 
 
-def _kind(action: argparse.Action) -> str | None:
-    """How a value is given: a switch (true/false), a list, one value; None: not settable
-    (help, version, counters)."""
-    if isinstance(action, argparse.BooleanOptionalAction | argparse._StoreConstAction):
-        return "switch"
-    if isinstance(action, argparse._ExtendAction) or (
-        isinstance(action, argparse._AppendAction) and action.nargs is None
+_SWITCHES = ("store_true", "store_false", "store_const")
+
+
+def _kind(added: Added) -> str | None:
+    """How a value is given, by the option's ``action=``: a switch (true/false), a list, one
+    value; None: not settable (help, version, counters, append_const, other classes)."""
+    how, nargs = added.how, added.action.nargs
+    if how in _SWITCHES or (
+        isinstance(how, type) and issubclass(how, argparse.BooleanOptionalAction)
     ):
+        return "switch"
+    if how == "extend" or (how == "append" and nargs is None):
         return "list"
-    if isinstance(action, argparse._StoreAction):
-        return "value" if action.nargs in (None, "?") else "list"
+    if how == "store":
+        return "value" if nargs in (None, "?") else "list"
     return None
 
 
@@ -165,9 +256,7 @@ def parse_args(
     argv = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ if environ is None else environ
     root = commands(parser)
-    required = [
-        a for c in root.walk() for a in _actions(c.parser) if a.option_strings and a.required
-    ]
+    required = [a for c in root.walk() for a in c.actions() if a.option_strings and a.required]
     relax = [] if {"-h", "--help"} & set(argv) else required  # help shows them as they are
     with _not_required(relax):
         args = parser.parse_args(argv)
@@ -180,7 +269,7 @@ def parse_args(
     if path is not None:
         values = check(read_file(path), path, root, running)
     from_env = _from_environment(environ, running, root, notes)
-    sources = {a.dest for name, a in running.options.items() if name in SOURCES}
+    sources = {o.action.dest for name, o in running.options.items() if name in SOURCES}
     values = {**_without(values, sources if sources & set(from_env) else set()), **from_env}
     if values:
         given = _given(parser, argv, relax)
@@ -193,7 +282,7 @@ def parse_args(
         notes += _conventional_suppressions(args, running)
     if path is not None:
         _not_written_over(path, args, running)
-    mine = {id(a) for a in running.options.values()}
+    mine = {id(o.action) for o in running.options.values()}
     missing = [a for a in required if id(a) in mine and getattr(args, a.dest, None) is None]
     if missing:
         running.parser.error(
@@ -223,7 +312,7 @@ def _given(
 ) -> set[str]:
     """The options the command line itself gave: parsed again with no defaults, what
     argparse sets is what was typed (a flag equal to its default still wins over a file)."""
-    saved = [(a, a.default) for c in commands(parser).walk() for a in _actions(c.parser)]
+    saved = [(a, a.default) for c in commands(parser).walk() for a in c.actions()]
     for action, _ in saved:
         action.default = argparse.SUPPRESS
     try:
@@ -274,7 +363,8 @@ def _not_written_over(path: str, args: argparse.Namespace, running: Command) -> 
     """The config file a run was set with is one of its inputs: an ``--output`` (the
     flag's, the environment's or the file's own) naming it is refused, as one naming the
     snapshot is, before anything runs."""
-    action = running.options.get("output")
+    option = running.options.get("output")
+    action = option.action if option is not None else None
     value = getattr(args, action.dest, None) if action is not None else None
     for text in value if isinstance(value, list) else [value] if value else []:
         target = _path_part(action, text) if action is not None else text
@@ -291,13 +381,13 @@ def _not_written_over(path: str, args: argparse.Namespace, running: Command) -> 
 def _conventional_suppressions(args: argparse.Namespace, running: Command) -> list[str]:
     """A command that takes --suppressions, given none by any layer, reads the working
     directory's .mlops-audit-suppressions.yaml when there is one, and says so."""
-    action = running.options.get("suppressions")
-    if action is None or getattr(args, action.dest, None) is not None:
+    option = running.options.get("suppressions")
+    if option is None or getattr(args, option.action.dest, None) is not None:
         return []
     found = _one_of(SUPPRESSIONS_NAMES)
     if found is None:
         return []
-    setattr(args, action.dest, found)
+    setattr(args, option.action.dest, found)
     return [f"using suppressions from {found}"]
 
 
@@ -419,14 +509,14 @@ def _section(
             raise ConfigError(path, f"key {label!r}: {_unknown(key, node)}")
         failed: list[tuple[Command, str]] = []
         for leaf in having:
-            action = leaf.options[key]
+            option = leaf.options[key]
             try:
-                converted = _from_file(action, value, base)
+                converted = _from_file(option, value, base)
             except _Bad as bad:
                 failed.append((leaf, str(bad)))
                 continue
             if leaf is running:
-                here[action.dest] = converted
+                here[option.action.dest] = converted
         if failed:
             leaf, problem = failed[0]
             if len(failed) < len(having):  # some commands take it: it belongs in theirs
@@ -461,10 +551,10 @@ def _unknown(key: str, node: Command) -> str:
     return f"no command has an option '--{key}'{hint}"
 
 
-def _from_file(action: argparse.Action, value: Any, base: str) -> Any:
-    """A file's value for ``action``, converted as its flag's would be; relative paths are
+def _from_file(option: Option, value: Any, base: str) -> Any:
+    """A file's value for ``option``, converted as its flag's would be; relative paths are
     the config file's directory's."""
-    kind = _kind(action)
+    action, kind = option.action, option.kind
     if kind == "switch":
         if type(value) is not bool:
             hint = ""
@@ -587,8 +677,8 @@ def _from_environment(
         ):
             continue
         name = variable[len(ENV_PREFIX) :].lower().replace("_", "-")
-        action = running.options.get(name)
-        if action is None:
+        option = running.options.get(name)
+        if option is None:
             if name not in known:
                 notes.append(
                     f"warning: environment variable {variable} names no option of any "
@@ -599,14 +689,14 @@ def _from_environment(
         if not text.strip():
             continue
         try:
-            values[action.dest] = _from_env(action, text)
+            values[option.action.dest] = _from_env(option, text)
         except _Bad as bad:
             raise ConfigError(variable, f"{running.name} --{name}: {bad}") from None
     return values
 
 
-def _from_env(action: argparse.Action, text: str) -> Any:
-    kind = _kind(action)
+def _from_env(option: Option, text: str) -> Any:
+    action, kind = option.action, option.kind
     if kind == "switch":
         return _switch(action, _env_bool(text))
     if kind == "list":

@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import crossref, inputs
 from . import graph as graph_stage
-from . import inputs
+from . import progress as progress_stage
 from . import rules as rules_stage
 from .clouds import CLOUDS
+from .crossref import CrossReference
 from .findings import SEVERITIES, AuditResult
 from .graph import AuditGraph
 from .rules import Rule
@@ -60,6 +62,7 @@ class Run:
     suppressions: dict[str, Any] | None = None  # triage.apply_suppressions' account
     baseline: dict[str, Any] | None = None  # triage.apply_baseline's account
     sarif_category: str | None = None  # SARIF runAutomationDetails.id, only when asked
+    crossref: CrossReference | None = None  # what Azure Policy and Defender flag too
     # seconds per stage (load, graph, rules, triage): for the benchmark, never in a report
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
@@ -139,6 +142,7 @@ def audit(
     cloud: str | None = None,
     sarif_category: str | None = None,
     generated_at: str | None = None,
+    progress: progress_stage.Progress = progress_stage.NONE,
 ) -> Run:
     """Audit the estate in ``snapshots``, Terraform root module directories
     (``terraform``, with the variable values of ``input_options``) and plans
@@ -149,7 +153,8 @@ def audit(
     Bad input raises ``InputError`` / ``RuleFileError`` (one line naming the file); a
     selector that matches nothing, no input at all, or a ``SOURCE_DATE_EPOCH`` that is not
     whole seconds in range raises UsageError, before any work; findings are never an
-    exception.
+    exception. ``progress`` hears the stages (load, audit) as they run; nothing of it
+    reaches the Run.
     """
     snapshots, rule_dirs = _paths(snapshots), _paths(rule_dirs)
     specs: list[str | Path | inputs.Input] = [
@@ -174,15 +179,17 @@ def audit(
         estate = inputs.Estate()
         inputs.add_document(name, document, estate)
     else:
-        estate = inputs.load(specs, input_options or inputs.InputOptions())
+        estate = _load(specs, input_options or inputs.InputOptions(), progress)
     if cloud:
         estate.cloud = cloud
     if not estate.rows:  # nothing seen is nothing judged: never a pass
         where = ", ".join(source.path for source in estate.sources) or "the inputs"
         estate.gaps.append({"path": where, "problem": "holds no resources: nothing was judged"})
     clock.lap("load")
+    progress.begin(progress_stage.AUDIT, 2, "building the graph")
     graph = graph_stage.build(estate)
     clock.lap("graph")
+    progress.step(progress_stage.AUDIT, 1, f"running {_count(len(chosen), 'rule')}")
     result = rules_stage.evaluate(chosen, graph)
     # Terraform input: addresses, and the file and line that decide each finding
     result.relabel(estate.origins, {r.id: r.deciding() for r in chosen})
@@ -194,6 +201,7 @@ def audit(
         chosen,
         when,
         sarif_category=sarif_category,
+        crossref=crossref.build(estate, chosen, result.findings),
     )
     if entries is not None:
         from . import triage
@@ -209,7 +217,36 @@ def audit(
         run.baseline = triage.apply_baseline(result, graph, known, str(baseline))
     clock.lap("triage")
     run.timings = clock.laps
+    progress.step(progress_stage.AUDIT, 2)
+    progress.end(
+        progress_stage.AUDIT,
+        f"{_count(len(chosen), 'rule')} on {_count(len(estate.rows), 'resource')}",
+    )
     return run
+
+
+def _load(
+    specs: list[str | Path | inputs.Input],
+    options: inputs.InputOptions,
+    progress: progress_stage.Progress,
+) -> inputs.Estate:
+    """:func:`inputs.load`, input by input, telling ``progress`` which it is reading."""
+    estate = inputs.Estate()
+    names = [str(s.path if isinstance(s, inputs.Input) else s) for s in specs]
+    progress.begin(progress_stage.LOAD, len(specs), names[0] if names else "")
+    for done, spec in enumerate(specs):
+        progress.step(progress_stage.LOAD, done, names[done])
+        inputs.load_file(spec, estate, options)
+    progress.step(progress_stage.LOAD, len(specs))
+    progress.end(
+        progress_stage.LOAD,
+        f"{_count(len(specs), 'input')}, {_count(len(estate.rows), 'resource')}",
+    )
+    return estate
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _paths(value: str | Path | Sequence[str | Path]) -> list[str | Path]:

@@ -96,6 +96,9 @@ class Estate:
     notes: list[dict[str, str]] = field(default_factory=list)  # choices that narrowed evidence
     cloud: str = DEFAULT_CLOUD  # which Azure cloud's private DNS zone names apply
     origins: dict[str, Origin] = field(default_factory=dict)  # by key: source-code rows
+    # Azure's own verdicts (policy states, Defender assessments: collections.ADVISORY_TYPES)
+    # by key: kept apart from the resources, which the graph and the rules read
+    flags: dict[str, dict[str, Any]] = field(default_factory=dict)
     _collections: set[str] | None = field(default=None, repr=False)
     # Which input each row came from (its first; ``_also`` for duplicates from others; a row
     # not in ``_origin`` came from the first input, which most scans read alone), and
@@ -117,6 +120,7 @@ class Estate:
         lowered: dict[str, tuple[str, str]] = {}
         shared: dict[str, str] = {}
         rows, types, key_of = self.rows, self.types, arm.key
+        flags, advisory = self.flags, collections.ADVISORY_TYPES
         for i, r in enumerate(reading.rows):
             if not isinstance(r, dict):
                 raise InputError(named, f"{where} {i} is {describe(r)}, expected an object")
@@ -145,6 +149,9 @@ class Estate:
                     if one is not value:
                         r[name] = one
             k = key_of(rid)
+            if low in advisory:  # not a resource: the cross-reference reads it
+                flags.setdefault(k, r)
+                continue
             existing = rows.get(k)
             if existing is None:
                 rows[k] = r
@@ -204,6 +211,9 @@ class Estate:
         if self._collections is None:
             self._collections = set(self.declared_collections) | {
                 collections.holding(t) for t in self.type_counts()
+            }
+            self._collections |= {
+                collections.holding(str(r.get("type", "")).lower()) for r in self.flags.values()
             }
         return self._collections
 

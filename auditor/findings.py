@@ -60,6 +60,10 @@ class Finding:
     # baseline already knew it ("unchanged") or not ("new"). None when not asked for.
     suppression: dict[str, Any] | None = None
     baseline: str | None = None
+    # Set by crossref.py: the Azure Policy states and Defender assessments that flag the
+    # resource too (a list, maybe empty); None when neither was collected ("not available",
+    # never "nothing flags it")
+    also_flagged_by: list[dict[str, Any]] | None = None
 
     @property
     def counts(self) -> bool:

@@ -30,7 +30,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import __version__, arm
+from . import __version__, arm, crossref
 from .clouds import DEFAULT_CLOUD
 from .files import InputError, read_json
 from .findings import CATEGORIES, SEVERITIES, SEVERITY_RANK, Finding, NotEvaluated, fingerprint
@@ -113,6 +113,7 @@ class _Finding(_Strict):
     location: dict[str, Any] | None
     suppression: dict[str, Any] | None
     baseline: str | None
+    also_flagged_by: list[dict[str, Any]] | None = None  # reports before it lack the key
 
 
 class _NotEvaluated(_Strict):
@@ -154,6 +155,34 @@ class _Inventory(_Strict):
     referenced_not_seen: list[_Unseen]
 
 
+class _Dropped(_Strict):
+    reason: str
+    rows: int = Field(ge=0)
+
+
+class _Source(_Strict):
+    available: bool
+    reason: str | None
+    rows: int = Field(ge=0)
+    on_audited: int = Field(ge=0)
+    dropped: list[_Dropped]
+
+
+class _NotCovered(_Strict):
+    source: Literal["policy", "defender"]
+    definition_id: str | None
+    assessment_key: str | None
+    display_name: str | None
+    assignments: list[str]
+    resource_count: int = Field(ge=0)
+    resources: list[str]
+
+
+class _CrossReference(_Strict):
+    sources: dict[Literal["policy", "defender"], _Source]
+    not_covered: list[_NotCovered]
+
+
 class _Report(_Strict):
     tool: _Tool
     report_version: Literal[1]
@@ -167,6 +196,7 @@ class _Report(_Strict):
     not_evaluated: list[_NotEvaluated]
     rules: list[_Rule]
     inventory: _Inventory
+    azure_cross_reference: _CrossReference | None = None  # reports before it lack the key
 
 
 def _is_mark(mark: Any) -> bool:
@@ -656,6 +686,7 @@ def merge(
         inputs=tuple(_input_file(i) for rep in reports for i in rep["inputs"]),
         rules=tuple(r for r in rules if r.id in ran),
         graph=build_graph(Estate()),
+        crossref=crossref.merge([rep.get("azure_cross_reference") for rep in reports]),
     )
 
 

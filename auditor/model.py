@@ -352,3 +352,60 @@ ROW_FIELDS: tuple[str, ...] = (
     "vnetName",
     "ip",  # of a dns_server node
 )
+
+
+# -- Azure's own verdicts: the cross-reference's rows (crossref.py) ------------------------
+# Not resources: Resource Graph rows of Azure Policy's non-compliant states and Defender for
+# Cloud's unhealthy assessments, projected to these columns (queries.POLICY_STATES,
+# queries.ASSESSMENTS). No rule reads them; a row whose field is not of its kind is dropped
+# from the cross-reference with the reason, never trusted.
+POLICY_STATE_TYPE = "microsoft.policyinsights/policystates"
+ASSESSMENT_TYPE = "microsoft.security/assessments"
+
+
+@dataclass(frozen=True)
+class FlagField:
+    name: str  # the projected column
+    kind: str  # "arm-id" | "text" | "object"
+    required: bool  # a row without it is dropped
+    description: str
+
+
+FLAG_FIELDS: dict[str, tuple[FlagField, ...]] = {
+    POLICY_STATE_TYPE: (
+        FlagField("id", "arm-id", True, "the policy state's own id (unique: what pages sort by)"),
+        FlagField("resourceId", "arm-id", True, "the evaluated resource"),
+        FlagField("complianceState", "text", True, "NonCompliant (the query keeps no other)"),
+        FlagField("policyAssignmentId", "arm-id", True, "the assignment that flags it"),
+        FlagField("policyAssignmentName", "text", False, "the assignment's name"),
+        FlagField(
+            "policyDefinitionId", "arm-id", True, "the policy definition (a built-in's GUID last)"
+        ),
+        FlagField(
+            "policyDefinitionReferenceId", "text", False, "its reference id in an initiative"
+        ),
+        FlagField("policySetDefinitionId", "arm-id", False, "the initiative, when assigned in one"),
+        FlagField("timestamp", "text", False, "when Azure Policy evaluated it"),
+    ),
+    ASSESSMENT_TYPE: (
+        FlagField(
+            "id",
+            "arm-id",
+            True,
+            "the assessment's id (the resource's id, then "
+            "/providers/Microsoft.Security/assessments/{key})",
+        ),
+        FlagField("name", "text", True, "the assessment key: the recommendation's GUID"),
+        FlagField(
+            "resourceDetails",
+            "object",
+            True,
+            "the assessed resource: its id under `Id` (Resource Graph) or `id` (REST), read "
+            "case-insensitively",
+        ),
+        FlagField("statusCode", "text", True, "Unhealthy (the query keeps no other)"),
+        FlagField("displayName", "text", False, "the recommendation's name"),
+        FlagField("policyDefinitionId", "arm-id", False, "the policy behind the recommendation"),
+        FlagField("severity", "text", False, "Defender's severity"),
+    ),
+}

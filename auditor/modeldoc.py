@@ -4,7 +4,7 @@ the relations and must not import them."""
 
 from __future__ import annotations
 
-from .model import EDGE_KINDS, NODE_KINDS
+from .model import EDGE_KINDS, FLAG_FIELDS, NODE_KINDS
 from .relations import RELATIONS
 
 
@@ -57,6 +57,24 @@ def describe_model() -> str:
             f"| `{name}` | {', '.join(sorted(rel.kinds))} | {', '.join(fields) or '-'} "
             f"| {rel.doc} |"
         )
+    lines += [
+        "",
+        "## Azure's own verdicts (cross-reference rows)",
+        "",
+        "Not resources: no rule reads them. Resource Graph rows of Azure Policy's",
+        "non-compliant states and Defender for Cloud's unhealthy assessments, kept apart from",
+        "the estate's resources and matched to findings by `auditor/crossref.py`. A row",
+        "whose required field is missing or not of its kind is dropped with the reason.",
+        "",
+        "| row type | field | kind | required | what |",
+        "|---|---|---|---|---|",
+    ]
+    for rtype, flag_fields in FLAG_FIELDS.items():
+        for f in flag_fields:
+            lines.append(
+                f"| `{rtype}` | `{f.name}` | {f.kind} | {'yes' if f.required else 'no'} "
+                f"| {f.description} |"
+            )
     return "\n".join(lines) + "\n"
 
 

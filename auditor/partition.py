@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import arm
 from .collections import NAMES
+from .crossref import flagged_key, lineage
 from .files import InputError, read_json
 
 if TYPE_CHECKING:
@@ -161,7 +162,11 @@ def split(path: str | Path, parts: int) -> list[dict[str, Any]]:
         for i in range(n)
     ]
     for k, r in keyed:
-        out[where[k]]["rows"].append(r)
+        i = where.get(k)
+        if i is None:  # Azure's verdict on a resource (Estate.flags): in that resource's part
+            about = flagged_key(r)
+            i = next((where[p] for p in lineage(about) if p in where), 0) if about else 0
+        out[i]["rows"].append(r)
     return out
 
 

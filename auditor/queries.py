@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .model import KIND_OF_TYPE
+from .model import ASSESSMENT_TYPE, KIND_OF_TYPE, POLICY_STATE_TYPE
 
 # Types read from ARM, one list read per parent. Resource Graph's table reference
 # (MicrosoftDocs azure-docs, articles/governance/resource-graph/reference/
@@ -90,6 +90,48 @@ DNS_RECORDS = (
 )
 GATEWAYS = resources_query(GATEWAY_TYPES)
 VM_EXTENSIONS = resources_query(VM_EXTENSION_TYPES)
+# Azure's own verdicts on the audited resources, for the cross-reference (``crossref.py``):
+# Azure Policy's non-compliant states and Defender for Cloud's unhealthy assessments. Each
+# projects only what the report names, as columns (``model.AZURE_FLAG_FIELDS``). Policy
+# states are kept to the types the model reads (their resourceType column); assessments
+# carry no type column, so the cross-reference keeps those whose resource is audited.
+# A filter compares tostring() of the property (a dynamic value) as a string.
+# Defender's resourceDetails is projected whole: its id key is ``Id`` in Resource Graph's
+# samples and ``id`` in the REST API, and KQL paths are case-sensitive, so the key is
+# found in Python, case-insensitively.
+# the types the model reads, embedded ones included: Azure Policy evaluates subnets and
+# Azure ML computes too (built-ins the rules name: e71308d3 for subnets, 7804b5c7 for
+# computes); the other ARM-only children (zone groups, AMPLS members, resolver children)
+# are left out until a rule names a built-in that evaluates them
+POLICY_TYPES_FROM_ARM = ("microsoft.machinelearningservices/workspaces/computes",)
+AUDITED_TYPES = tuple(
+    sorted(
+        t
+        for t in KIND_OF_TYPE
+        if t not in SOURCE_ONLY and (t not in ARM_ONLY or t in POLICY_TYPES_FROM_ARM)
+    )
+)
+POLICY_STATES = (
+    f"policyresources | where type =~ '{POLICY_STATE_TYPE}' "
+    "| where tostring(properties.complianceState) =~ 'NonCompliant' "
+    f"| where tostring(properties.resourceType) in~ ({_in(AUDITED_TYPES)}) "
+    "| project id, type, subscriptionId, resourceId = properties.resourceId, "
+    "complianceState = properties.complianceState, "
+    "policyAssignmentId = properties.policyAssignmentId, "
+    "policyAssignmentName = properties.policyAssignmentName, "
+    "policyDefinitionId = properties.policyDefinitionId, "
+    "policyDefinitionReferenceId = properties.policyDefinitionReferenceId, "
+    "policySetDefinitionId = properties.policySetDefinitionId, "
+    "timestamp = properties.timestamp | order by id asc"
+)
+ASSESSMENTS = (
+    f"securityresources | where type =~ '{ASSESSMENT_TYPE}' "
+    "| where tostring(properties.status.code) =~ 'Unhealthy' "
+    "| project id, name, type, subscriptionId, resourceDetails = properties.resourceDetails, "
+    "statusCode = properties.status.code, displayName = properties.displayName, "
+    "policyDefinitionId = properties.metadata.policyDefinitionId, "
+    "severity = properties.metadata.severity | order by id asc"
+)
 SUBSCRIPTIONS = (
     "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' "
     "| project id, name, subscriptionId | order by id asc"
@@ -122,5 +164,14 @@ def check_pageable(query: str) -> str:
     return query
 
 
-for _q in (RESOURCES, *RESOURCES_BY_TYPE, DNS_RECORDS, GATEWAYS, VM_EXTENSIONS, SUBSCRIPTIONS):
+for _q in (
+    RESOURCES,
+    *RESOURCES_BY_TYPE,
+    DNS_RECORDS,
+    GATEWAYS,
+    VM_EXTENSIONS,
+    POLICY_STATES,
+    ASSESSMENTS,
+    SUBSCRIPTIONS,
+):
     check_pageable(_q)

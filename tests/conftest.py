@@ -18,6 +18,10 @@ from auditor.findings import AuditResult
 # Reports carry the run's time; tests that compare two runs pin it (the determinism tests
 # drop it again to check that nothing else differs).
 os.environ["SOURCE_DATE_EPOCH"] = "1767225600"  # 2026-01-01T00:00:00Z
+# In a CI log every scan prints its stages' summary lines on stderr (auditor/progress.py):
+# the suite runs the same in CI and out of it, and the tests of those lines set CI.
+for _ci in ("CI", "TF_BUILD", "GITHUB_ACTIONS"):
+    os.environ.pop(_ci, None)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

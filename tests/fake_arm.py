@@ -5,7 +5,11 @@ It serves an estate given as rows in the shape of ``fixtures/reference-good.json
 
 * ``POST /providers/Microsoft.ResourceGraph/resources?api-version=...`` — Resource Graph. No
   KQL: only the shape the collector sends is understood (``TABLE | where type in~ (...)
-  | project col, ... | order by id asc``, also ``where type =~/==/in``, ``take``/``limit``).
+  | project col, ... | order by id asc``, also ``where type =~/==/in``, ``take``/``limit``;
+  ``where [tostring(]properties.a.b[)] =~ 'x'`` / ``in~ (...)`` and ``project alias =
+  properties.a.b``,
+  as the policy state and Defender assessment queries send to ``policyresources`` and
+  ``securityresources``, whose rows the estate gives ARM-shaped, with ``properties``).
   Any other stage is a 400, so a query the fake cannot answer fails loudly instead of being
   answered wrongly. ``$top`` (default 100, 1..1000), ``$skip``, ``$skipToken`` (opaque, bound
   to the query and the scopes), ``resultFormat`` ``objectArray``/``table``; the per-user quota
@@ -122,7 +126,12 @@ ARM_ONLY_TYPES = frozenset(
 DNS_RECORD_KINDS = frozenset({"a", "aaaa", "cname", "mx", "ptr", "soa", "srv", "txt"})
 SUBSCRIPTION_TYPE = "microsoft.resources/subscriptions"
 RESOURCE_GROUP_TYPE = "microsoft.resources/subscriptions/resourcegroups"
-TABLES = ("resources", "dnsresources", "resourcecontainers")
+TABLES = ("resources", "dnsresources", "resourcecontainers", "policyresources", "securityresources")
+# Azure's verdicts: policy states in policyresources, Defender assessments in securityresources
+VERDICT_TABLES = {
+    "microsoft.policyinsights/policystates": "policyresources",
+    "microsoft.security/assessments": "securityresources",
+}
 # Types whose properties Azure returns without the protected settings they were written with.
 PROTECTED_SETTINGS_TYPES = frozenset({"microsoft.compute/virtualmachines/extensions"})
 # Columns of type `dynamic`: a projection of only these gets no $skipToken from real ARG.
@@ -186,6 +195,8 @@ def table_of(resource_type: str) -> str | None:
     t = resource_type.lower()
     if t in ARM_ONLY_TYPES:
         return None
+    if t in VERDICT_TABLES:
+        return VERDICT_TABLES[t]
     if (
         t.startswith(("microsoft.network/privatednszones/", "microsoft.network/dnszones/"))
         and t.rsplit("/", 1)[1] in DNS_RECORD_KINDS
@@ -432,9 +443,18 @@ class _Query:
     columns: list[str] | None  # None: every column
     descending: bool
     take: int | None
+    # ``alias = properties.a.b`` projections: the alias's path into the row
+    paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # ``where properties.a.b =~ 'x'`` / ``in~ (...)``: (path, values, case-sensitive)
+    filters: list[tuple[tuple[str, ...], frozenset[str], bool]] = field(default_factory=list)
 
 
 _WHERE = re.compile(r"^where\s+type\s*(in~|in|=~|==)\s*(.+)$", re.IGNORECASE | re.DOTALL)
+_PATH = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+"
+_WHERE_PATH = re.compile(
+    rf"^where\s+(?:tostring\(\s*({_PATH})\s*\)|({_PATH}))\s*(in~|in|=~|==)\s*(.+)$", re.DOTALL
+)
+_ALIAS = re.compile(rf"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*({_PATH})$")
 _QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 _ORDER = re.compile(r"^(?:order|sort)\s+by\s+id(?:\s+(asc|desc))?$", re.IGNORECASE)
 _TAKE = re.compile(r"^(?:take|limit)\s+(\d+)$", re.IGNORECASE)
@@ -453,7 +473,17 @@ def parse_query(query: str) -> _Query:
         )
     parsed = _Query(table, None, False, None, False, None)
     for stage in stages[1:]:
-        if m := _WHERE.match(stage):
+        if m := _WHERE_PATH.match(stage):
+            op, values = _where_values(stage, m.group(3).lower(), m.group(4).strip())
+            sensitive = op in ("in", "==")
+            parsed.filters.append(
+                (
+                    tuple((m.group(1) or m.group(2)).split(".")),
+                    frozenset(v if sensitive else v.lower() for v in values),
+                    sensitive,
+                )
+            )
+        elif m := _WHERE.match(stage):
             op, rest = m.group(1).lower(), m.group(2).strip()
             if op in ("in~", "in"):
                 if not (rest.startswith("(") and rest.endswith(")")):
@@ -469,11 +499,18 @@ def parse_query(query: str) -> _Query:
             parsed.types = frozenset(v if sensitive else v.lower() for v in values)
             parsed.case_sensitive = sensitive
         elif m := _PROJECT.match(stage):
-            columns = [c.strip() for c in m.group(1).split(",")]
-            if not all(_IDENT.match(c) for c in columns):
-                raise _bad_query(
-                    "UnsupportedByFakeArm", f"the fake projects bare column names only: {stage}"
-                )
+            columns = []
+            for c in (c.strip() for c in m.group(1).split(",")):
+                if alias := _ALIAS.match(c):
+                    parsed.paths[alias.group(1)] = tuple(alias.group(2).split("."))
+                    columns.append(alias.group(1))
+                elif _IDENT.match(c):
+                    columns.append(c)
+                else:
+                    raise _bad_query(
+                        "UnsupportedByFakeArm",
+                        f"the fake projects bare column names and paths only: {stage}",
+                    )
             parsed.columns = columns
         elif m := _ORDER.match(stage):
             # KQL's default sort order is descending.
@@ -483,6 +520,55 @@ def parse_query(query: str) -> _Query:
         else:
             raise _bad_query("UnsupportedByFakeArm", f"the fake does not evaluate: {stage!r}")
     return parsed
+
+
+def _where_values(stage: str, op: str, rest: str) -> tuple[str, list[str]]:
+    """The operator and quoted values of a ``where path op ...`` stage (KQL string ops)."""
+    if op in ("in~", "in"):
+        if not (rest.startswith("(") and rest.endswith(")")):
+            raise _bad_query("ParserFailure", f"expected a parenthesised list: {stage}")
+        rest = rest[1:-1]
+    values = [a or b for a, b in _QUOTED.findall(rest)]
+    leftover = _QUOTED.sub("", rest).replace(",", "").strip()
+    if not values or leftover or (op in ("=~", "==") and len(values) != 1):
+        raise _bad_query(
+            "UnsupportedByFakeArm", f"the fake understands only string filters: {stage}"
+        )
+    return op, values
+
+
+def _walk(row: Any, path: tuple[str, ...]) -> Any:
+    """KQL's ``a.b.c`` on a dynamic value: case-sensitive keys, null when absent."""
+    for step in path:
+        if not isinstance(row, dict):
+            return None
+        row = row.get(step)
+    return row
+
+
+def select(parsed: _Query, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The query's filters, order and projection over rows of its table (lower-case types,
+    as Resource Graph serves them): what the fake and the README recipe's stub ``az`` serve."""
+    out = []
+    for row in rows:
+        if parsed.types is not None and row["type"] not in parsed.types:
+            continue
+        if not all(_matches(_walk(row, p), v, cs) for p, v, cs in parsed.filters):
+            continue
+        out.append(row)
+    out.sort(key=lambda r: str(r.get("id", "")).lower(), reverse=parsed.descending)
+    if parsed.columns is not None:
+        paths = parsed.paths
+        out = [
+            {c: _walk(r, paths[c]) if c in paths else r.get(c) for c in parsed.columns} for r in out
+        ]
+    return out
+
+
+def _matches(value: Any, values: frozenset[str], case_sensitive: bool) -> bool:
+    if not isinstance(value, str):
+        return False
+    return (value if case_sensitive else value.lower()) in values
 
 
 def _column_type(values: Iterable[Any]) -> str:
@@ -597,6 +683,9 @@ class FakeArm:
         self.subscription_limit_hit = False
         self.compute_api_versions: set[str] | None = None
         self.drop_list_types = False
+        # Resource Graph tables a query is refused on (400 InvalidQuery), as a cloud that
+        # does not offer one would: policyresources, securityresources
+        self.refused_tables: set[str] = set()
         self.next_link_base: str | None = None
         self.arg_quota = arg_quota
         self.arg_window = arg_window
@@ -1016,7 +1105,6 @@ class FakeArm:
             rows = self._rows
             subscriptions = sorted(self._subscriptions & readable)
             tenants = dict(self._tenants)
-        out: list[dict[str, Any]] = []
         if parsed.table == "resourcecontainers":
             candidates = []
             groups: dict[str, str] = {}
@@ -1060,20 +1148,16 @@ class FakeArm:
                 if subscription_of(str(row.get("id", ""))) not in readable:
                     continue
                 candidates.append(as_served({**row, "type": rtype.lower()}))  # ARG: lower-case
-        for row in candidates:
-            rtype = row["type"]
-            if parsed.types is not None and rtype not in parsed.types:
-                continue
-            out.append(row)
-        out.sort(key=lambda r: str(r.get("id", "")).lower(), reverse=parsed.descending)
-        if parsed.columns is not None:
-            out = [{c: r.get(c) for c in parsed.columns} for r in out]
-        return out
+        return select(parsed, candidates)
 
     def _graph_page(self, body: dict[str, Any], quota: dict[str, str]) -> _Reply:
         query = body["query"]
         options = body.get("options") or {}
         parsed = parse_query(query)
+        if parsed.table in self.refused_tables:
+            raise _graph_bad_request(
+                [{"code": "InvalidQuery", "message": f"table {parsed.table} is not available"}]
+            )
         readable, scope_key = self._readable_scope(body)
         rows = self._graph_rows(parsed, readable)
         top = options.get("$top")

@@ -53,6 +53,7 @@ NEVER = {
             "auditor.collect",
         )
         for base in (
+            "auditor.progress",  # the core and the collector report to it
             "auditor.model",
             "auditor.clouds",
             "auditor.files",

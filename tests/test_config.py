@@ -531,16 +531,79 @@ def test_every_option_of_every_command_is_settable() -> None:
     for command in root.walk():
         if command.commands:
             continue
-        flags = {
-            s[2:]
-            for a in command.parser._actions
-            for s in a.option_strings[:1]
-            if s.startswith("--")
-        }
+        usage = command.parser.format_usage()  # every option argparse shows, by its own
+        flags = set(re.findall(r"(?<![\w-])--([a-z][a-z0-9-]*)", usage))
         assert set(command.options) == flags - {"help", "version", "config", "no-config"}
     scan_options = root.commands["scan"].options
     assert {"fail-on", "snapshot", "quiet", "subscription", "timeout"} <= set(scan_options)
     assert set(root.commands["reach"].options) >= {"from", "to", "port"}
+
+
+def _tree() -> argparse.ArgumentParser:
+    """A parser with options in an argument group, in mutually exclusive groups, from a
+    parent parser and in a sub-command's own sub-commands: not all by its add_argument."""
+    parser = config.Parser(prog="tool")
+    parser.add_argument_group("top").add_argument("--in-group", type=int)
+    parser.add_mutually_exclusive_group().add_argument("--exclusive", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True, title="commands")
+    run = sub.add_parser("run")
+    group = run.add_argument_group("run's")
+    group.add_mutually_exclusive_group().add_argument("--mode", choices=("a", "b"))
+    inner = run.add_subparsers(dest="what", required=True)
+    common = config.Parser(add_help=False)
+    common.add_argument("--shared", action="append")
+    deep = inner.add_parser("deep", parents=[common])
+    deep.add_argument("--depth", type=int, default=1)
+    deep.add_argument("--switch", action=argparse.BooleanOptionalAction)
+    deep.add_argument("--count", action="count")  # no value to set: not settable
+    deep.add_argument("--pair", action="append", nargs=2)  # a list of lists: neither
+    config.add_options(parser)
+    return parser
+
+
+def test_options_in_groups_and_sub_commands_are_recorded(tmp_path: Path) -> None:
+    root = config.commands(_tree())
+    assert set(root.options) == {"in-group", "exclusive"}
+    deep = root.commands["run"].commands["deep"]
+    assert deep.path == ("run", "deep") and root.commands["run"].dest == "what"
+    kinds = {name: option.kind for name, option in deep.options.items()}
+    assert kinds == {
+        "in-group": "value",
+        "exclusive": "switch",
+        "mode": "value",
+        "shared": "list",
+        "depth": "value",
+        "switch": "switch",
+    }
+    write(
+        "c.yaml",
+        "in-group: 3\nexclusive: true\nrun:\n  mode: b\n  deep:\n    depth: 4\n"
+        "    switch: false\n    shared: [x]\n",
+    )
+    args, _ = config.parse_args(_tree(), ["run", "deep", "--config", "c.yaml"], {})
+    assert (args.in_group, args.exclusive, args.mode) == (3, True, "b")
+    assert (args.depth, args.switch, args.shared) == (4, False, ["x"])
+    env = {"MLOPS_AUDIT_MODE": "a", "MLOPS_AUDIT_IN_GROUP": "5"}
+    args, _ = config.parse_args(_tree(), ["run", "deep", "--config", "c.yaml"], env)
+    assert (args.in_group, args.mode) == (5, "a")
+    write("c.yaml", "run:\n  mode: c\n")
+    with pytest.raises(config.ConfigError, match=r"key 'run.mode': invalid choice: 'c'"):
+        config.parse_args(_tree(), ["run", "deep", "--config", "c.yaml"], {})
+    write("c.yaml", "count: 2\n")
+    with pytest.raises(config.ConfigError, match=r"key 'count': no command has an option"):
+        config.parse_args(_tree(), ["run", "deep", "--config", "c.yaml"], {})
+
+
+def test_a_parser_that_records_nothing_is_refused() -> None:
+    """A plain ArgumentParser's options are unknown: refused, not read as none."""
+    with pytest.raises(TypeError, match=r"no config\.Parser"):
+        config.commands(argparse.ArgumentParser())
+    parser = config.Parser()
+    parser.add_subparsers(parser_class=argparse.ArgumentParser).add_parser("x")
+    with pytest.raises(TypeError, match=r"x: the parser is no config\.Parser"):
+        config.commands(parser)
+    with pytest.raises(TypeError, match=r"no config\.Parser"):
+        config.Parser(parents=[argparse.ArgumentParser(add_help=False)])
 
 
 # -- validate's config kind and the hook ---------------------------------------------------

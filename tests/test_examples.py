@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 import auditor
-from auditor import cli, core, report, samples, triage
+from auditor import cli, config, core, report, samples, triage
 
 from .conftest import FIXTURES, ROOT
 
@@ -239,14 +239,14 @@ def expand(text: str, values: Mapping[str, str], where: str, shell: bool = True)
 
 
 # -- parsing command lines with the real parser ----------------------------------------------
-def subparser(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.ArgumentParser:
-    """The (sub)parser that owns the options of ``argv`` (argparse has no public way)."""
-    current = parser
+def command_of(parser: argparse.ArgumentParser, argv: list[str]) -> config.Command:
+    """The (sub-)command that owns the options of ``argv``, from the CLI parser's record of
+    its commands and options (argparse lists them nowhere public)."""
+    current = config.commands(parser)
     for token in argv:
-        actions = [a for a in current._actions if isinstance(a, argparse._SubParsersAction)]
-        if not actions or token not in actions[0].choices:
+        if token not in current.commands:
             break
-        current = actions[0].choices[token]
+        current = current.commands[token]
     return current
 
 
@@ -259,7 +259,7 @@ def parse_strictly(argv: list[str], where: str) -> argparse.Namespace:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         pytest.fail(f"{where}: 'mlops-audit {shlex.join(argv)}' does not parse (exit {exc.code})")
-    known = subparser(parser, argv)._option_string_actions
+    known = {s for a in command_of(parser, argv).actions() for s in a.option_strings}
     for token in argv:
         name = token.split("=", 1)[0]
         if name.startswith("--") and name not in known:

@@ -174,7 +174,7 @@ def test_snapshot_reads_rows_and_what_it_says_about_itself() -> None:
             {"collections": ["computes", "vms"]},
             "snapshot 'collections' must list some of resources, dnsresources, computes, "
             "privatednszonegroups, gateways, amplsscopedresources, dnsinboundendpoints, "
-            "dnsforwardingrules, dnsrulesetlinks, vmextensions",
+            "dnsforwardingrules, dnsrulesetlinks, vmextensions, policystates, assessments",
         ),
         ({"cloud": ["public"]}, "snapshot 'cloud' must be one of public, usgov, china"),
         ({"failures": "oops"}, "snapshot 'failures' is a string, expected an array"),

@@ -25,7 +25,7 @@ from .conftest import FIXTURES, ROOT
 
 TERRAFORM = FIXTURES / "reference-terraform.json"
 GOOD = FIXTURES / "reference-good.json"
-SUPPRESSIONS = ROOT / "examples" / "suppressions.yaml"
+SUPPRESSIONS = ROOT / "tests" / "data" / "suppressions-reference.yaml"
 
 
 def audit(path: Path = TERRAFORM, **kw: Any) -> report.Run:

@@ -152,12 +152,18 @@ def test_queries_are_the_ones_the_collector_sends_in_its_order(
         "dnsresources",
         "gateways",
         "vmextensions",
+        "policystates",
+        "assessments",
     ]
     assert [q["table"] for q in listed] == [q.split(" ", 1)[0] for q in sent]
     for entry in listed:
         queries.check_pageable(entry["query"])  # types, projection, order by id
         assert entry["purpose"] == (
-            "coverage" if entry["collection"] == "subscriptions" else "rows"
+            "coverage"
+            if entry["collection"] == "subscriptions"
+            else "cross-reference"
+            if entry["collection"] in ("policystates", "assessments")
+            else "rows"
         )
 
 
@@ -181,7 +187,7 @@ FAKE_AZ = """#!{python}
 # Azure CLI prints it: count, data, skip_token (null on the last page), total_records
 import json, sys
 sys.path.insert(0, {root!r})
-from tests.fake_arm import parse_query, table_of
+from tests.fake_arm import parse_query, select, table_of
 args = sys.argv[1:]
 assert args[:2] == ["graph", "query"], args
 opts = dict(zip(args[2::2], args[3::2]))
@@ -193,13 +199,8 @@ first = int(opts["--first"])
 assert 1 <= first <= 1000 and q.take is None
 with open({estate!r}) as f:
     rows = json.load(f)
-rows = [
-    {{**r, "type": r["type"].lower()}}
-    for r in rows
-    if table_of(r["type"]) == q.table and (q.types is None or r["type"].lower() in q.types)
-]
-rows.sort(key=lambda r: r["id"].lower(), reverse=q.descending)
-rows = [{{c: r.get(c) for c in q.columns}} for r in rows] if q.columns else rows
+rows = [{{**r, "type": r["type"].lower()}} for r in rows if table_of(r["type"]) == q.table]
+rows = select(q, rows)
 offset = int(opts.get("--skip-token", "page:0").split(":")[1])
 page = rows[offset : offset + first]
 more = offset + len(page) < len(rows)

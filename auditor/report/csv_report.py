@@ -6,7 +6,8 @@ readers drop it). Resource names and tags come from the tenant, and file paths f
 repository, so every cell goes through :func:`safe.csv`, which defuses what a spreadsheet
 would take for a formula. ``file`` and ``line`` (source-code input: where the finding
 sits, relative to the repository root) came last, so older readers' columns keep their
-place.
+place, and ``also_flagged_by`` after them: what Azure Policy and Defender for Cloud flag on
+the resource too, "not available" when they were not read.
 """
 
 from __future__ import annotations
@@ -39,8 +40,23 @@ COLUMNS = (
     "baseline",
     "file",
     "line",
+    "also_flagged_by",
 )
 BOM = "\ufeff"
+
+
+def _flagged(entries: list[dict[str, object]] | None) -> str:
+    """``policy <assignment> [same-check]; defender <recommendation>``, or "not available"."""
+    if entries is None:
+        return "not available"
+    out = []
+    for e in entries:
+        if e.get("source") == "defender":
+            what = f"defender {e.get('display_name') or e.get('assessment_key')}"
+        else:
+            what = f"policy {e.get('assignment_name')}"
+        out.append(what + (" [same-check]" if e.get("match") == "same-check" else ""))
+    return "; ".join(out)
 
 
 def row(f: Finding, match_all: frozenset[str] = frozenset(), root: Path | None = None) -> list[str]:
@@ -75,6 +91,7 @@ def row(f: Finding, match_all: frozenset[str] = frozenset(), root: Path | None =
         f.baseline,
         file,
         line,
+        _flagged(f.also_flagged_by),
     )
     return [safe.csv(v) for v in values]
 

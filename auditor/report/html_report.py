@@ -95,6 +95,7 @@ def render(view: ReportView) -> str:
         _findings(view),
         _suppressions(view.suppressions),
         _baseline(view.baseline),
+        _azure(view),
         _rules(view),
         _inputs(view),
         f'<p class="muted">mlops-audit {esc(view.tool_version)} · report generated '
@@ -348,6 +349,29 @@ def _evidence(f: Finding) -> str:
     return f"<details><summary>evidence</summary><pre>{esc(text, multiline=True)}</pre></details>"
 
 
+def _flag_text(e: dict[str, Any]) -> str:
+    """One thing Azure flags, as a line: the recommendation or the assignment, and the
+    policy definition's last segment (a built-in's GUID)."""
+    definition = str(e.get("definition_id") or "").rpartition("/")[2]
+    if e.get("source") == "defender":
+        what = f"Defender for Cloud: {e.get('display_name') or e.get('assessment_key')}"
+    else:
+        what = f"Azure Policy assignment {e.get('assignment_name')}"
+    return what + (f" (policy {definition})" if definition else "")
+
+
+def _also_flagged(f: Finding) -> str:
+    if not f.also_flagged_by:
+        return ""
+    items = "".join(
+        f"<li>{esc(_flag_text(e))}{' <b>same check</b>' if e.get('match') == 'same-check' else ''}"
+        "</li>"
+        for e in f.also_flagged_by
+    )
+    n = len(f.also_flagged_by)
+    return f"<details><summary>also flagged by Azure ({n})</summary><ul>{items}</ul></details>"
+
+
 def _finding_row(f: Finding, where: str | None) -> str:
     """One row; ``where`` is the finding's ``file:line`` (source-code input)."""
     kind = KIND_OF_TYPE.get(f.resource_type, f.resource_type)
@@ -366,7 +390,7 @@ def _finding_row(f: Finding, where: str | None) -> str:
         f"<div class=muted>{esc(f.category)}</div></td>"
         f'<td><b class="rname">{esc(f.resource_name)}</b> <span class=muted>{esc(kind)}</span>'
         f'<code class="id">{esc(f.resource_id)}</code>{related}</td>'
-        f'<td class="msg">{esc(f.message)}{_evidence(f)}</td>'
+        f'<td class="msg">{esc(f.message)}{_evidence(f)}{_also_flagged(f)}</td>'
         f"<td><details><summary>how to fix</summary><pre>{esc(f.remediation, multiline=True)}"
         "</pre></details></td>"
         f"<td>{_state(f)}</td>"
@@ -511,6 +535,53 @@ def _baseline(b: BaselineAccount | None) -> str:
 
 
 _STATUS_CLASS = {"fail": "bad", "incomplete": "warn", "not-evaluated": "warn"}
+
+
+MAX_AZURE_ROWS = 200  # groups of "covered by no rule" shown; the JSON report has all
+_SOURCE_NAMES = {"policy": "Azure Policy", "defender": "Defender for Cloud"}
+
+
+def _azure(view: ReportView) -> str:
+    """What Azure Policy and Defender for Cloud flag too, and what no rule covers."""
+    x = view.crossref
+    if x is None:
+        return ""
+    out = ['<section id="azure">', "<h2>What Azure flags too</h2>", "<ul>"]
+    for name, s in x.sources.items():
+        label = _SOURCE_NAMES.get(name, name)
+        if s.available:
+            out.append(f"<li>{esc(label)}: {s.on_audited} flag(s) on audited resources</li>")
+        else:
+            out.append(f"<li>{esc(label)}: <b>not available</b> ({esc(s.reason)})</li>")
+    out.append("</ul>")
+    groups = x.not_covered
+    if x.available and groups:
+        out.append(f"<h3>Flagged by Azure, covered by no rule here ({len(groups)})</h3>")
+        out.append(
+            "<table><tr><th>source</th><th>policy or recommendation</th><th>assignments</th>"
+            "<th>resources</th></tr>"
+        )
+        for g in groups[:MAX_AZURE_ROWS]:
+            what = g.get("display_name") or g.get("definition_id") or g.get("assessment_key")
+            shown = "".join(f'<code class="id">{esc(r)}</code>' for r in g["resources"][:20])
+            more = g["resource_count"] - min(len(g["resources"]), 20)
+            out.append(
+                f"<tr><td>{esc(_SOURCE_NAMES.get(g['source'], g['source']))}</td>"
+                f"<td>{esc(what)}</td><td>{esc(', '.join(g.get('assignments') or ()))}</td>"
+                f"<td>{g['resource_count']}<details><summary>which</summary>{shown}"
+                f"{f'<div class=muted>and {more} more</div>' if more > 0 else ''}"
+                "</details></td></tr>"
+            )
+        out.append("</table>")
+        if len(groups) > MAX_AZURE_ROWS:
+            out.append(
+                f"<p class=muted>and {len(groups) - MAX_AZURE_ROWS} more: the JSON report "
+                "lists them all (azure_cross_reference.not_covered)</p>"
+            )
+    elif x.available:
+        out.append("<p>Azure flags nothing on the audited resources that no rule here covers.</p>")
+    out.append("</section>")
+    return "\n".join(out)
 
 
 def _rules(view: ReportView) -> str:

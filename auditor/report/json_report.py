@@ -52,6 +52,7 @@ def _document(view: ReportView, finding: Callable[[Finding], dict[str, Any]]) ->
         ],
         "rules": [r.as_dict() for r in view.rule_rows],
         "inventory": view.inventory.as_dict(),
+        "azure_cross_reference": view.crossref.as_dict() if view.crossref else None,
     }
 
 

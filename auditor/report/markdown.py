@@ -39,6 +39,7 @@ def summary(view: ReportView, *, max_rows: int = MAX_ROWS, max_bytes: int = MAX_
     if view.suppressions:
         out += _suppressions(view.suppressions, max_rows)
     out += _coverage(view, max_rows)
+    out += _azure(view, max_rows)
     out += [
         "",
         f"mlops-audit {cell(view.tool_version)} · {len(view.rules)} rule(s) run · "
@@ -368,4 +369,55 @@ def _coverage(view: ReportView, max_rows: int) -> list[str]:
         lines.append("")
         lines += [f"- note: {cell(n.get('note'), limit=MAX_CELL)}" for n in notes[:max_rows]]
         lines += _more(min(len(notes), max_rows), len(notes), "note(s)")
+    return lines
+
+
+_SOURCE_NAMES = {"policy": "Azure Policy", "defender": "Defender for Cloud"}
+
+
+def _azure(view: ReportView, max_rows: int) -> list[str]:
+    """What Azure Policy and Defender for Cloud flag too, and what no rule here covers."""
+    x = view.crossref
+    if x is None:
+        return []
+    lines = ["", "### What Azure flags too", ""]
+    for name, s in x.sources.items():
+        label = _SOURCE_NAMES.get(name, name)
+        if not s.available:
+            lines.append(f"- {label}: not available ({cell(s.reason, limit=MAX_CELL)})")
+            continue
+        dropped = sum(s.dropped.values())
+        extra = f"; {dropped} row(s) left out (the JSON report says why)" if dropped else ""
+        lines.append(f"- {label}: {s.on_audited} flag(s) on audited resources{extra}")
+    if not x.available:
+        return lines
+    flagged = [f for f in view.findings if f.also_flagged_by]
+    same = sum(
+        1 for f in flagged if any(e["match"] == "same-check" for e in f.also_flagged_by or ())
+    )
+    lines.append(
+        f"- {len(flagged)} of {len(view.findings)} finding(s) also flagged by Azure, "
+        f"{same} by the policy the rule mirrors (`also_flagged_by` in the JSON report)"
+    )
+    groups = x.not_covered
+    if not groups:
+        lines += ["", "Azure flags nothing on the audited resources that no rule here covers."]
+        return lines
+    lines += [
+        "",
+        f"#### Flagged by Azure, covered by no rule here ({len(groups)})",
+        "",
+        "| source | policy or recommendation | resources |",
+        "|---|---|---|",
+    ]
+    for g in groups[:max_rows]:
+        what = g.get("display_name") or g.get("definition_id") or g.get("assessment_key")
+        assigned = ", ".join(g.get("assignments") or ())
+        via = f" (assignment {cell(assigned, limit=120)})" if assigned else ""
+        lines.append(
+            f"| {_SOURCE_NAMES.get(g['source'], cell(g['source']))} | "
+            f"{cell(what, code=not g.get('display_name'), limit=200)}{via} | "
+            f"{g['resource_count']} |"
+        )
+    lines += _more(min(len(groups), max_rows), len(groups), "group(s)")
     return lines

@@ -52,6 +52,7 @@ COLUMNS: dict[str, str] = {
     "Line": "int",
     "File": "string",
     "Summary": "dynamic",
+    "AlsoFlaggedBy": "dynamic",
 }
 RECORD_TYPES = ("run", "finding", "not_evaluated")
 FINDING_STATUSES = ("open", "suppressed", "baselined")
@@ -130,6 +131,7 @@ def finding_record(view: ReportView, run: str, f: Finding) -> dict[str, Any]:
         "Line": line,
         "File": file,
         "Summary": None,
+        "AlsoFlaggedBy": f.also_flagged_by,
     }
 
 
@@ -164,6 +166,7 @@ def check_record(
         "Line": None,
         "File": "",
         "Summary": None,
+        "AlsoFlaggedBy": None,
     }
 
 
@@ -199,6 +202,7 @@ def run_record(view: ReportView, run: str) -> dict[str, Any]:
         "Line": None,
         "File": "",
         "Summary": s.as_dict(),
+        "AlsoFlaggedBy": None,
     }
 
 

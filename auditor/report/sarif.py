@@ -335,6 +335,8 @@ def _result(f: Finding, rule_index: dict[str, int], places: _Places) -> dict[str
     }
     if f.baseline:
         properties["baselineState"] = f.baseline
+    if f.also_flagged_by is not None:  # None: no Azure Policy or Defender data was read
+        properties["alsoFlaggedBy"] = f.also_flagged_by
     result["properties"] = properties
     return result
 
@@ -615,6 +617,17 @@ def _run_properties(view: ReportView) -> dict[str, Any]:
         },
         "inputs": [{"path": i.path, "format": i.format, "rows": i.rows} for i in view.inputs],
     }
+    if view.crossref is not None:
+        # what Azure flags that no rule covers is counted here, not a result: it is not
+        # this tool's finding (the JSON report lists it)
+        x = view.crossref
+        props["azureCrossReference"] = {
+            "sources": {
+                name: {"available": s.available, "reason": s.reason, "onAudited": s.on_audited}
+                for name, s in x.sources.items()
+            },
+            "notCovered": len(x.not_covered),
+        }
     if view.baseline:
         b = view.baseline
         props["baseline"] = {

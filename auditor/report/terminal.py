@@ -86,6 +86,13 @@ def print_report(view: ReportView, console: Console) -> None:
             if where is not None:  # source-code input: the address and the line that decides
                 cell.append(f"\n{safe.terminal(f.resource_id)} at {safe.terminal(where)}")
             cell.append("\n" + safe.terminal(f.message))
+            if f.also_flagged_by:
+                same = sum(1 for e in f.also_flagged_by if e.get("match") == "same-check")
+                cell.append(
+                    f"\nalso flagged by Azure: {len(f.also_flagged_by)}"
+                    + (f" ({same} the same check)" if same else ""),
+                    style="dim",
+                )
             table.add_row(Text(safe.terminal(f.rule_id)), cell)
         console.print(table)
     _triage(view, console)
@@ -127,7 +134,37 @@ def print_report(view: ReportView, console: Console) -> None:
                 style="dim",
             )
         )
+    _azure(view, console)
     console.print(_verdict_line(view))
+
+
+def _azure(view: ReportView, console: Console) -> None:
+    """What Azure Policy and Defender for Cloud flag too, in a line or two."""
+    x = view.crossref
+    if x is None:
+        return
+    if not x.available:
+        console.print(
+            Text(
+                "Azure Policy and Defender for Cloud: not available (not collected); no "
+                "finding is cross-referenced",
+                style="dim",
+            )
+        )
+        return
+    names = {"policy": "Azure Policy", "defender": "Defender for Cloud"}
+    for name, s in x.sources.items():
+        state = f"{s.on_audited} flag(s)" if s.available else f"not available ({s.reason})"
+        console.print(Text(f"{names.get(name, name)}: {safe.terminal(state)}", style="dim"))
+    if x.not_covered:
+        console.print(
+            Text(
+                f"Azure flags {len(x.not_covered)} polic(ies)/recommendation(s) on audited "
+                "resources that no rule here covers: see azure_cross_reference.not_covered "
+                "in the JSON report",
+                style="dim",
+            )
+        )
 
 
 def _verdict_line(view: ReportView) -> Text:

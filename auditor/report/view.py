@@ -24,6 +24,7 @@ from ..model import KIND_OF_TYPE
 
 if TYPE_CHECKING:
     from ..core import Run
+    from ..crossref import CrossReference
     from ..graph import AuditGraph
     from ..rules import Rule
 
@@ -277,6 +278,8 @@ class ReportView:
     inputs: tuple[InputFile, ...]
     rules: tuple[Rule, ...]  # the rules that ran (their metadata: titles, help, links)
     graph: AuditGraph = field(repr=False)  # the topology, for the network drawing and names
+    # what Azure Policy and Defender for Cloud flag too (crossref.py); None: not computed
+    crossref: CrossReference | None = None
 
     @property
     def triaged(self) -> bool:
@@ -453,6 +456,7 @@ def build(run: Run) -> ReportView:
         ),
         rules=tuple(run.rules),
         graph=graph,
+        crossref=run.crossref,
     )
 
 
