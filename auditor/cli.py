@@ -320,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind",
         metavar="KIND",
         help="the kind of every FILE: config, rule, suppressions or baseline (default: from "
-        "the name: .mlops-audit.yaml a config, *suppressions*.yaml, *.json a baseline or "
+        "the name: [.]mlops-audit.yaml a config, *suppressions*.yaml, *.json a baseline or "
         "report, any other *.yaml a rule)",
     )
     val.add_argument(

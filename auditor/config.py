@@ -23,6 +23,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,18 @@ SUPPRESSIONS_NAMES = (".mlops-audit-suppressions.yaml", ".mlops-audit-suppressio
 ENV_PREFIX = "MLOPS_AUDIT_"
 MOST_BYTES = 1 << 20  # a config file is a few lines; a larger one is refused unread
 _OWN = ("config", "no_config")  # the options that choose the file are not set by it
+# The options that say where a command's estate comes from are one choice: a layer naming
+# any of them replaces every one a lower layer named (a flag's --snapshot is not joined by
+# the file's subscription, which scan would refuse as "not both", with no flag to unset it)
+SOURCES = (
+    "snapshot",
+    "sample",
+    "terraform",
+    "terraform-plan",
+    "subscription",
+    "management-group",
+    "all-subscriptions",
+)
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
 
 
@@ -255,16 +268,20 @@ def parse_args(
     values: dict[str, Any] = {}
     if path is not None:
         values = check(read_file(path), path, root, running)
-        if getattr(args, "verbose", False) or values.get("verbose"):
-            notes.append(f"using configuration from {path}")
-    values.update(_from_environment(environ, running, root, notes))
+    from_env = _from_environment(environ, running, root, notes)
+    sources = {o.action.dest for name, o in running.options.items() if name in SOURCES}
+    values = {**_without(values, sources if sources & set(from_env) else set()), **from_env}
     if values:
         given = _given(parser, argv, relax)
-        for dest, value in values.items():
+        for dest, value in _without(values, sources if sources & given else set()).items():
             if dest not in given:
                 setattr(args, dest, value)
+    if path is not None and getattr(args, "verbose", False):  # as every layer left it
+        notes.insert(0, f"using configuration from {path}")
     if use_files:
         notes += _conventional_suppressions(args, running)
+    if path is not None:
+        _not_written_over(path, args, running)
     mine = {id(o.action) for o in running.options.values()}
     missing = [a for a in required if id(a) in mine and getattr(args, a.dest, None) is None]
     if missing:
@@ -273,6 +290,10 @@ def parse_args(
             + ", ".join("/".join(a.option_strings) for a in missing)
         )
     return args, notes
+
+
+def _without(values: dict[str, Any], dests: set[str]) -> dict[str, Any]:
+    return {dest: value for dest, value in values.items() if dest not in dests}
 
 
 @contextmanager
@@ -338,6 +359,25 @@ def _one_of(names: Sequence[str]) -> str | None:
     return found[0] if found else None
 
 
+def _not_written_over(path: str, args: argparse.Namespace, running: Command) -> None:
+    """The config file a run was set with is one of its inputs: an ``--output`` (the
+    flag's, the environment's or the file's own) naming it is refused, as one naming the
+    snapshot is, before anything runs."""
+    option = running.options.get("output")
+    action = option.action if option is not None else None
+    value = getattr(args, action.dest, None) if action is not None else None
+    for text in value if isinstance(value, list) else [value] if value else []:
+        target = _path_part(action, text) if action is not None else text
+        try:
+            same = os.path.samefile(target, path)
+        except (OSError, ValueError):  # not there yet (or no path at all): not the file
+            continue
+        if same:
+            raise ConfigError(
+                f"--output {text}", f"is the config file {path}; a report must not overwrite it"
+            )
+
+
 def _conventional_suppressions(args: argparse.Namespace, running: Command) -> list[str]:
     """A command that takes --suppressions, given none by any layer, reads the working
     directory's .mlops-audit-suppressions.yaml when there is one, and says so."""
@@ -365,13 +405,52 @@ def read_file(path: str | Path) -> Any:
     if size > MOST_BYTES:
         raise ConfigError(path, f"is {size} bytes; a config file is at most {MOST_BYTES} bytes")
     try:
-        return read_yaml(Path(path), "config (option: value)")
+        data = read_yaml(Path(path), "config (option: value)")
     except RuleFileError as exc:
         raise ConfigError(path, str(exc).removeprefix(f"{path}: ")) from None
     except InputError as exc:
         if exc.problem.startswith("file is empty"):
             return None
         raise ConfigError(path, exc.problem) from None
+    return _as_written(path, data)
+
+
+def _as_written(path: str | Path, data: Any) -> Any:
+    """The file's data with every number and date value back to the text it was written
+    as: each value goes through its option's own type, as the flag's text does, where
+    YAML 1.1 reads ``1:30`` as 90, ``0x1F`` as 31 and ``010`` as 8. (Read again with
+    those resolvers off; a file read_yaml took that is not read alike keeps its data.)"""
+    import yaml
+
+    from .files import read_text
+    from .rules import _RuleLoader
+
+    class AsWritten(_RuleLoader):
+        pass
+
+    AsWritten.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in _NUMBERS]
+        for first, resolvers in _RuleLoader.yaml_implicit_resolvers.items()
+    }
+    try:
+        text = yaml.load(read_text(Path(path), "config"), Loader=AsWritten)
+    except (InputError, yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return data
+    return _texts(data, text)
+
+
+def _texts(data: Any, text: Any) -> Any:
+    """``data`` with a number or date value replaced by its text (keys stay as read)."""
+    if type(data) is dict and type(text) is dict and len(data) == len(text):
+        return {k: _texts(v, t) for (k, v), t in zip(data.items(), text.values(), strict=True)}
+    if type(data) is list and type(text) is list and len(data) == len(text):
+        return [_texts(v, t) for v, t in zip(data, text, strict=True)]
+    if type(data) in (int, float, date, datetime) and type(text) is str:
+        return text
+    return data
+
+
+_NUMBERS = {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "timestamp")}
 
 
 def check_file(path: str | Path, parser: argparse.ArgumentParser) -> None:
@@ -465,7 +544,7 @@ def _unknown(key: str, node: Command) -> str:
     import difflib
 
     names = sorted({n for leaf in node.leaves() for n in leaf.options})
-    close = difflib.get_close_matches(key.replace("_", "-"), names, n=1)
+    close = difflib.get_close_matches(key.lower().replace("_", "-"), names, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     if node.path:
         return f"'{node.name}' has no option '--{key}'{hint}"
@@ -561,15 +640,23 @@ def _is_path(action: argparse.Action) -> bool:
 def _resolve(action: argparse.Action, text: str, base: str) -> str:
     """A config file's relative path, from the config file's directory (``~`` is the home
     directory); the part after ``FORMAT:`` when the option takes one and it names one."""
+    tail = _path_part(action, text)
+    return text[: len(text) - len(tail)] + _join(base, tail)
+
+
+def _path_part(action: argparse.Action, text: str) -> str:
+    """The path of an option's value: after ``FORMAT:`` when the option takes one."""
     from .report import find_format
 
     head, sep, tail = text.partition(":")
     if sep and str(action.metavar).startswith("[FORMAT:]") and find_format(head) is not None:
-        return f"{head}:{_join(base, tail)}"
-    return _join(base, text)
+        return tail
+    return text
 
 
 def _join(base: str, text: str) -> str:
+    if text.strip() in ("", "-"):  # stdout or nothing: refused by the command, as a flag's
+        return text
     return os.path.join(base, os.path.expanduser(text))
 
 

@@ -3,12 +3,12 @@ collection rule (the Logs Ingestion API), so a pipeline's scans land in one cust
 
 The rows are the file's lines as they are — the run line, the findings and the checks that
 could not be evaluated (docs/log-analytics.md) — checked against the table schema
-(:data:`auditor.report.ndjson.COLUMNS`) before anything is sent, so a file that is not an
-mlops-audit NDJSON report is refused (exit 2) instead of landing as empty columns. The
-sending is azure-monitor-ingestion's ``LogsIngestionClient`` (the ``monitor`` extra), which
-splits the rows into gzip'd calls of at most 1 MiB; a call that fails after the SDK's
-retries is counted, and the command says how many rows were not sent and exits
-:data:`EXIT_UPLOAD` — never 1, which a pipeline reads as "findings".
+(:data:`auditor.report.ndjson.COLUMNS`: names and types) before anything is sent, so a
+file that is not an mlops-audit NDJSON report is refused (exit 2) instead of landing as
+empty columns. The sending is azure-monitor-ingestion's ``LogsIngestionClient`` (the
+``monitor`` extra), which splits the rows into gzip'd calls of at most 1 MiB; a call that
+fails after the SDK's retries is counted, and the command says how many rows were not sent
+and exits :data:`EXIT_UPLOAD` — never 1, which a pipeline reads as "findings".
 
 Nothing here imports the Azure SDK until an upload runs, so building the CLI's parser stays
 light (tests/test_startup.py).
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import sys
@@ -39,6 +40,9 @@ _RULE_ID = re.compile(r"dcr-[0-9a-f]{32}", re.IGNORECASE)
 # A custom stream declaration's name: "Custom-" and a name (letters, digits, underscores)
 _STREAM = re.compile(r"Custom-[A-Za-z0-9_]{1,200}")
 _MESSAGE_LIMIT = 300  # characters of a server's error message kept in the one-line summary
+# seconds: a Retry-After longer than this fails the call instead of pausing (as the
+# collector's MAX_WAIT) — azure-core would sleep whatever a server asks, a day or forever
+MAX_WAIT = 300.0
 
 
 class UploadInputError(Exception):
@@ -122,23 +126,31 @@ def endpoint_url(value: str) -> str:
     text = value.strip()
     if any(c.isspace() or not c.isprintable() for c in text):
         raise UploadInputError("--endpoint: not a URL (it holds spaces or control characters)")
+    shown = _shown(text)
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        raise UploadInputError(f"--endpoint {text!r}: not a URL ({exc})") from None
+        raise UploadInputError(f"--endpoint {shown!r}: not a URL ({exc})") from None
     if parts.scheme.lower() != "https":
         raise UploadInputError(
-            f"--endpoint {text!r}: must be an https:// URL (a bearer token is sent to it)"
+            f"--endpoint {shown!r}: must be an https:// URL (a bearer token is sent to it)"
         )
     if not parts.hostname or parts.username is not None or parts.password is not None:
-        raise UploadInputError(f"--endpoint {text!r}: needs a host name and no user or password")
+        raise UploadInputError(f"--endpoint {shown!r}: needs a host name and no user or password")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise UploadInputError(
-            f"--endpoint {text!r}: the endpoint's origin only (https://HOST[:PORT]), "
+            f"--endpoint {shown!r}: the endpoint's origin only (https://HOST[:PORT]), "
             "without a path or query"
         )
     return f"https://{parts.netloc}"
+
+
+def _shown(text: str) -> str:
+    """An endpoint as a refusal may echo it: without a user, password, query or fragment
+    (a secret pasted with the URL must not reach a CI log)."""
+    text = re.sub(r"^([^/?#]*//)[^/?#]*@", r"\1…@", text, count=1)
+    return re.sub(r"[?#].*", "?…", text, count=1, flags=re.S)
 
 
 def check_names(rule_id: str, stream: str) -> None:
@@ -172,19 +184,18 @@ def read_rows(path: str) -> list[dict[str, Any]]:
     """The report's records, one a line, each with exactly the table's columns — a file that
     is not an mlops-audit NDJSON report (a JSON report, a truncated line) is refused whole,
     naming the line, so nothing of it is sent."""
+    from .files import InputError, read_text
     from .report.ndjson import COLUMNS, RECORD_TYPES
 
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM an editor added is no data
-    except FileNotFoundError:
-        raise UploadInputError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise UploadInputError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise UploadInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    hint = "write one with scan or merge --output ndjson:FILE"
+    try:  # a regular UTF-8 file (a BOM an editor added is no data), as every input is
+        text = read_text(Path(path), "mlops-audit NDJSON report (scan --output ndjson:FILE)")
+    except InputError as exc:
+        if exc.problem.startswith("file is empty"):
+            raise UploadInputError(f"{path}: no records to send (an empty file); {hint}") from None
+        raise UploadInputError(str(exc)) from None
     columns = set(COLUMNS)
     rows: list[dict[str, Any]] = []
-    hint = "write one with scan or merge --output ndjson:FILE"
     # split at "\n" only: the report's lines hold no raw line break inside a string
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -195,8 +206,17 @@ def read_rows(path: str) -> list[dict[str, Any]]:
             raise UploadInputError(
                 f"{path}: line {number}: not a JSON object ({exc}); {hint}"
             ) from None
+        except RecursionError:  # hostile nesting is bad input, not a bug
+            raise UploadInputError(
+                f"{path}: line {number}: not a JSON object (nested too deeply); {hint}"
+            ) from None
         if not isinstance(record, dict):
             raise UploadInputError(f"{path}: line {number}: not a JSON object; {hint}")
+        if _deeper(record, _MOST_DEPTH):
+            raise UploadInputError(
+                f"{path}: line {number}: nested too deeply (over {_MOST_DEPTH} levels; the "
+                f"client's encoder would run out of stack); {hint}"
+            )
         missing = sorted(columns - record.keys())
         extra = sorted(record.keys() - columns)
         if missing or extra:
@@ -217,10 +237,60 @@ def read_rows(path: str) -> list[dict[str, Any]]:
                 f"{path}: line {number}: RecordType {record['RecordType']!r} is not one of "
                 f"{', '.join(RECORD_TYPES)}"
             )
+        wrong = _wrong_type(record, COLUMNS)
+        if wrong:
+            raise UploadInputError(f"{path}: line {number}: {wrong}; {hint}")
         rows.append(record)
     if not rows:
         raise UploadInputError(f"{path}: no records to send (an empty file); {hint}")
     return rows
+
+
+_MOST_DEPTH = 64  # levels of nesting a line may have (a report's lines have a few)
+
+
+def _deeper(value: Any, limit: int) -> bool:
+    """True when a list or object in ``value`` is nested more than ``limit`` deep."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((v, depth + 1) for v in item)
+    return False
+
+
+_INT_RANGE = range(-(2**31), 2**31)  # a Log Analytics int column is 32 bits
+_JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+
+
+def _wrong_type(record: dict[str, Any], columns: dict[str, str]) -> str | None:
+    """What in ``record`` its column cannot hold (the service would store it empty without
+    a word), or None. ``dynamic`` takes any JSON."""
+    from datetime import datetime
+
+    for name, kind in columns.items():
+        value = record[name]
+        what = "null" if value is None else _JSON_TYPES.get(type(value), "a list or object")
+        if kind == "string" and not isinstance(value, str):
+            return f"{name} is {what}; the table's column is a string"
+        if kind == "int" and value is not None:
+            if type(value) is float:
+                return f"{name} is a number with a fraction or exponent; the column is an int"
+            if type(value) is not int:
+                return f"{name} is {what}; the table's column is an int"
+            if value not in _INT_RANGE:
+                return f"{name} is out of the int column's range"
+        if kind == "datetime":
+            try:
+                datetime.fromisoformat(value)
+            except (TypeError, ValueError):
+                return f"{name} is not an ISO 8601 date and time"
+    return None
 
 
 def send(
@@ -230,9 +300,12 @@ def send(
     stream: str,
     credential: Any,
     cloud: str,
+    verbose: bool = False,
 ) -> Outcome:
     """Upload ``rows`` with the SDK's client; every failed call is counted, not raised, so
-    the calls after it are still made (the client's ``on_error``)."""
+    the calls after it are still made (the client's ``on_error``). The SDK's own log lines
+    (azure-identity's failed sign-in: az's or a token endpoint's text) are kept off stderr
+    — the summary says it once — or, with ``verbose``, printed made safe and redacted."""
     from azure.monitor.ingestion import LogsIngestionClient
 
     from .clouds import CLOUDS
@@ -248,14 +321,58 @@ def send(
     client = LogsIngestionClient(
         endpoint,
         _Watched(credential, redact),
+        retry_policy=_retry_policy(),
         credential_scopes=[CLOUDS[cloud].monitor_scope],
         connection_timeout=30,
         read_timeout=120,
         permit_redirects=False,  # the API never redirects: a redirect takes no rows or token
     )
-    with client:
-        client.upload(rule_id=rule_id, stream_name=stream, logs=rows, on_error=failed)
+    sdk_log = logging.getLogger("azure")
+    handler = _SdkLog(redact)
+    handler.setLevel(logging.WARNING if verbose else logging.CRITICAL + 1)
+    propagate, sdk_log.propagate = sdk_log.propagate, False  # nor Python's raw last resort
+    sdk_log.addHandler(handler)
+    try:
+        with client:
+            client.upload(rule_id=rule_id, stream_name=stream, logs=rows, on_error=failed)
+    finally:
+        sdk_log.removeHandler(handler)
+        sdk_log.propagate = propagate
     return outcome
+
+
+class _SdkLog(logging.StreamHandler):  # type: ignore[type-arg]
+    """A record of the Azure SDK's as one ``mlops-audit:`` line: tokens out, control
+    characters and CI workflow commands made harmless (its text is a server's or az's)."""
+
+    def __init__(self, redact: Callable[[str], str]) -> None:
+        super().__init__(sys.stderr)
+        self._redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return safe.log(f"mlops-audit: {' '.join(self._redact(record.getMessage()).split())}")
+
+
+def _retry_policy() -> Any:
+    """azure-core's retry policy (the client's default settings), with a server's wait
+    bounded: a Retry-After over :data:`MAX_WAIT` is not retried (the call fails with the
+    429, counted), one that is neither a number nor a date backs off as if absent."""
+    from azure.core.pipeline.policies import RetryPolicy
+
+    class BoundedRetry(RetryPolicy):
+        def get_retry_after(self, response: Any) -> float | None:
+            try:
+                return super().get_retry_after(response)
+            except (ValueError, OverflowError):  # "soon", a date out of range
+                return None
+
+        def is_retry(self, settings: Any, response: Any) -> bool:
+            after = self.get_retry_after(response)
+            if after is not None and not after <= MAX_WAIT:  # inf too
+                return False
+            return bool(super().is_retry(settings, response))
+
+    return BoundedRetry()
 
 
 def describe(error: BaseException, clean: Callable[[str], str] = str) -> str:
@@ -309,7 +426,9 @@ def command(args: argparse.Namespace) -> int:
         credential = make_credential(args.auth, args.tenant, args.cloud)
     except (TypeError, ValueError) as exc:  # azure-identity: missing configuration
         return _say(f"--auth {args.auth}: {str(exc).splitlines()[0]}", EXIT_USAGE)
-    outcome = send(rows, endpoint, args.rule_id, args.stream, credential, args.cloud)
+    outcome = send(
+        rows, endpoint, args.rule_id, args.stream, credential, args.cloud, verbose=args.verbose
+    )
     target = f"{endpoint} (rule {args.rule_id}, stream {args.stream})"
     if outcome.failures:
         calls = len(outcome.failures)

@@ -95,7 +95,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("config", _check_config, re.compile(r"^\.mlops-audit\.ya?ml$")),
+        Kind("config", _check_config, re.compile(r"^\.?mlops-audit\.ya?ml$")),
         Kind("suppressions", _check_suppressions, re.compile(r"suppressions?[^/]*\.ya?ml$")),
         Kind("baseline", _check_baseline, re.compile(r"\.json$")),
         Kind("rule", _check_rule, re.compile(r"\.ya?ml$")),

@@ -407,7 +407,7 @@ BAD_FILES = [
     ("select: [MLA-DNS, {a: 1}]\n", "key 'select': item 2: expected a value, got a mapping"),
     ("baseline: ''\n", "key 'baseline': needs a value, got an empty string"),
     ("tenant:\n", "key 'tenant': expected a value, got nothing (null)"),
-    ("tenant: 2027-01-01\n", "key 'tenant': expected a value, got a date"),
+    ("timeout: 2027-01-01\n", "key 'timeout': invalid seconds '2027-01-01'"),
     ("1: x\n", "key '1': not an option name"),
     ("- fail-on: high\n", "expected a mapping of options (fail-on: high), got a list"),
     ("just text\n", "expected a mapping of options (fail-on: high), got a string"),
