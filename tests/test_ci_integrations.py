@@ -346,7 +346,6 @@ def test_the_action_installs_its_own_ref_a_version_or_a_requirement(tmp_path: Pa
         "mlops-audit @ git+https://example.com/o/mlops-audit@v0.2.0": (
             "mlops-audit @ git+https://example.com/o/mlops-audit@v0.2.0"
         ),
-        "0.2.0; touch pwned": "0.2.0; touch pwned",
     }
     for version, requirement in cases.items():
         temp = tmp_path / f"t{len(version)}"
@@ -370,6 +369,64 @@ def test_the_action_installs_its_own_ref_a_version_or_a_requirement(tmp_path: Pa
         assert logged[-2] == "--"  # a requirement starting with - is not an option
         assert (temp / "path").read_text().strip() == f"{temp}/mlops-audit-venv/bin"
         assert not (temp / "pwned").exists()
+
+
+INSTALL_STANDIN = (
+    "#!/bin/bash\n"
+    'if [ "$1 $2" = "-m venv" ]; then mkdir -p "$3/bin"\n'
+    '  printf \'#!/bin/bash\\nprintf "%%s\\\\n" "$@" > "$LOG"\\n\' > "$3/bin/python"\n'
+    "  printf '#!/bin/bash\\necho mlops-audit 0.0.0\\n' > \"$3/bin/mlops-audit\"\n"
+    '  chmod +x "$3/bin/python" "$3/bin/mlops-audit"; fi\n'
+)
+
+
+def install_scripts() -> dict[str, tuple[str, str]]:
+    """The install step of the action and of the steps template: script, and the env
+    variable that carries what to install."""
+    (action,) = [s for s in load(ACTION)["runs"]["steps"] if s.get("id") == "install"]
+    (template,) = [s for s in load(STEPS_TEMPLATE)["steps"] if s.get("name") == "install"]
+    return {"action": (action["run"], "IN_VERSION"), "template": (template["script"], "IN_PACKAGE")}
+
+
+@pytest.mark.parametrize("where", ["action", "template"])
+def test_a_careless_version_never_installs_another_project(where: str, tmp_path: Path) -> None:
+    """'latest', 'v0.2.0' or a version with a stray space is not a requirement for some
+    other project of the index: a version (with or without v, trimmed) is mlops-audit's,
+    and a requirement that starts with a project name must name mlops-audit; a URL or a
+    wheel path is passed as given."""
+    script, variable = install_scripts()[where]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").write_text(INSTALL_STANDIN, encoding="utf-8")
+    (bin_dir / "python3").chmod(0o755)
+    installed = {
+        "v0.2.0": "mlops-audit==0.2.0",
+        " 0.2.0\n": "mlops-audit==0.2.0",
+        "MLOps_Audit[monitor]==0.2.0": "MLOps_Audit[monitor]==0.2.0",
+        "git+https://example.com/o/mlops-audit@v0.2.0": "git+https://example.com/o/mlops-audit@v0.2.0",
+        "dist/mlops_audit-0.2.0-py3-none-any.whl": "dist/mlops_audit-0.2.0-py3-none-any.whl",
+    }
+    refused = ["latest", "requests==2.0", "0.2.0; touch pwned", "mlops-auditx"]
+    for n, value in enumerate([*installed, *refused]):
+        temp = tmp_path / f"t{n}"
+        temp.mkdir()
+        env = {
+            variable: value,
+            "ACTION_PATH": str(ROOT),
+            "PATH": f"{bin_dir}:/usr/bin:/bin",
+            "RUNNER_TEMP": str(temp),
+            "AGENT_TEMPDIRECTORY": str(temp),
+            "GITHUB_PATH": str(temp / "path"),
+            "LOG": str(temp / "pip.log"),
+        }
+        code, out = bash(script, env, temp, [])
+        if value in installed:
+            assert code == 0, (value, out)
+            assert (temp / "pip.log").read_text().splitlines()[-1] == installed[value]
+        else:
+            assert code != 0 and not (temp / "pip.log").exists(), (value, out)
+            assert "mlops-audit" in out and "names another project" in out, out
+            assert not (temp / "pwned").exists()
 
 
 # -- the GitHub example that uses the action --------------------------------------------------
