@@ -253,6 +253,9 @@ def test_an_unwritable_output_is_one_line(
         (["--name", "a/b"], ["--name", "may not hold"]),
         (["--name", "x" * 65], ["--name", "at most 64"]),
         (["--name", " "], ["--name", "empty"]),
+        (["--name", "ml\nnet"], ["--name", "control character"]),
+        (["--name", "ml-net\t"], ["--name", "control character"]),
+        (["--name", "ml\x7fnet"], ["--name", "control character"]),
     ],
 )
 def test_a_bad_request_is_one_line_exit_2(
