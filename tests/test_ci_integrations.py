@@ -324,6 +324,26 @@ def test_hostile_inputs_stay_data(tmp_path: Path) -> None:
     assert "output-dir holds a line break" in run.log
 
 
+def test_a_switch_is_true_or_false(tmp_path: Path) -> None:
+    """'yes', 'on' or a blank for a true/false input is refused (the step fails, nothing
+    scanned), not read as false: the subscriptions asked for silently left out, or the SARIF
+    upload silently skipped. Case does not matter, as in a workflow expression."""
+    for n, (name, value) in enumerate(
+        [("all-subscriptions", "yes"), ("upload-sarif", "on"), ("upload-sarif", " ")]
+    ):
+        box = sandbox(tmp_path / str(n), "good")
+        run = run_action_job(box, {"snapshot": str(box.snapshot), name: value})
+        assert run.outcomes["Run mlops-audit scan"] == "failure" and not box.calls(), run.log
+        assert f"{name}: 'true' or 'false'" in run.log, run.log
+        assert not run.sarif
+    box = sandbox(tmp_path / "ok", "good")
+    run = run_action_job(
+        box, {"snapshot": str(box.snapshot), "all-subscriptions": "True", "upload-sarif": "False"}
+    )
+    (call,) = box.calls()
+    assert "--all-subscriptions" in call and not run.sarif
+
+
 def test_the_action_installs_its_own_ref_a_version_or_a_requirement(tmp_path: Path) -> None:
     """The install step with a stand-in python3: the action's checkout by default, a bare
     version as mlops-audit==VERSION, anything else as the pip requirement it is."""
