@@ -289,7 +289,7 @@ def test_the_action_builds_the_live_and_terraform_arguments(tmp_path: Path) -> N
     assert args.subscription == ["sub-a", "sub-b", "sub-c"] and args.auth == "cli"
     assert args.fail_on == "medium" and args.select == ["MLA-DNS,MLA-ACR"]
     assert args.skip == ["MLA-ACR-004"] and args.baseline == str(baseline)
-    assert args.sarif_category is None  # upload-sarif's category decides
+    assert args.sarif_category == "mlops-audit/"  # the category input, as upload-sarif writes it
     assert run.outcomes["Verdict"] == "failure", run.log  # MLA-DNS-001 is new
     box2 = sandbox(tmp_path / "tf", "reference")
     run_action_job(
@@ -307,6 +307,22 @@ def test_the_action_builds_the_live_and_terraform_arguments(tmp_path: Path) -> N
     assert ("--terraform", "infra") in pairs and ("--terraform", "modules/net") in pairs
     assert ("--var-file", "infra/prod.tfvars") in pairs and ("--rules", "rules-org") in pairs
     assert ("--management-group", "mg-1") in pairs and ("--auth", "managed-identity") in pairs
+
+
+def test_the_category_input_names_the_analysis_whatever_the_config_says(tmp_path: Path) -> None:
+    """upload-sarif keeps a SARIF file's own automationDetails.id and ignores its category
+    input: a sarif-category in the repository's .mlops-audit.yaml (or MLOPS_AUDIT_SARIF_CATEGORY)
+    would otherwise put every scope under one category, each upload closing the other
+    scope's alerts. The action writes its category input into the file itself."""
+    box = sandbox(tmp_path, "good")
+    (box.sources / ".mlops-audit.yaml").write_text(
+        "sarif-category: mlops-audit/from-config/\n", encoding="utf-8"
+    )
+    run = run_action_job(box, {"snapshot": str(box.snapshot), "category": "mlops-audit/prod"})
+    ((sarif, category),) = run.sarif
+    assert category == "mlops-audit/prod", run.log
+    ids = [r["automationDetails"]["id"] for r in json.loads(sarif.read_text("utf-8"))["runs"]]
+    assert ids == ["mlops-audit/prod/"], ids
 
 
 def test_hostile_inputs_stay_data(tmp_path: Path) -> None:
