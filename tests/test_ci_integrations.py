@@ -709,7 +709,15 @@ def test_the_pre_commit_hooks_match_the_examples_paths() -> None:
     mlops-audit-validate hook checks."""
     hooks = {h["id"]: h for h in yaml.safe_load(PRE_COMMIT.read_text(encoding="utf-8"))}
     files = re.compile(hooks["mlops-audit-validate"]["files"])
-    for path in (".mlops-audit-suppressions.yaml", "audit/mlops-audit-baseline.json"):
+    read = {
+        m
+        for p in EXAMPLES.rglob("*.yml")
+        for m in re.findall(r"[\w./-]*mlops-audit[\w.-]*\.(?:json|ya?ml)", p.read_text("utf-8"))
+        if "baseline" in m or "suppressions" in m
+    }
+    assert {".mlops-audit-suppressions.yaml", "audit/mlops-audit-baseline.json"} <= read
+    assert "audit/mlops-audit-terraform-baseline.json" in read
+    for path in read:
         assert files.search(path), path
     assert hooks["mlops-audit-validate"]["entry"] == "mlops-audit validate"
     assert hooks["mlops-audit-scan"]["entry"] == "mlops-audit scan"
