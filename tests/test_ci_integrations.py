@@ -270,6 +270,27 @@ def test_the_action_outputs_reach_the_calling_job(tmp_path: Path) -> None:
     assert json.loads(Path(json_path).read_text("utf-8"))["summary"]["findings"] == 4
 
 
+def test_no_report_no_report_outputs(tmp_path: Path) -> None:
+    """When the scan could not run (exit 2) no report exists: sarif and json stay empty, so
+    a later step's `steps.audit.outputs.json != ''` (the examples' guard) means a report."""
+    box = sandbox(tmp_path, "missing")
+    wf = action_step({"snapshot": str(box.snapshot), "upload-sarif": "false"})
+    wf["jobs"]["audit"]["steps"].append(
+        {
+            "name": "report",
+            "if": "always()",
+            "env": {
+                k.upper().replace("-", "_"): f"${{{{ steps.audit.outputs.{k} }}}}"
+                for k in ("exit-code", "sarif", "json")
+            },
+            "run": 'printf "%s|%s|%s" "$EXIT_CODE" "$SARIF" "$JSON" > "$RUNNER_TEMP/seen"',
+        }
+    )
+    run = run_job(wf, "audit", "push", box)
+    assert run.outcomes["Run mlops-audit scan"] == "failure", run.log
+    assert (box.temp / "seen").read_text() == "2||", run.log
+
+
 def test_the_action_builds_the_live_and_terraform_arguments(tmp_path: Path) -> None:
     box = sandbox(tmp_path, "reference", "MLA-DNS-001")
     baseline = box.sources / "audit" / "mlops-audit-baseline.json"
