@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -424,7 +425,7 @@ def test_the_action_installs_its_own_ref_a_version_or_a_requirement(tmp_path: Pa
         logged = (temp / "pip.log").read_text().splitlines()
         assert logged[:2] == ["-m", "pip"] and logged[-1] == requirement, logged
         assert logged[-2] == "--"  # a requirement starting with - is not an option
-        assert (temp / "path").read_text().strip() == f"{temp}/mlops-audit-venv/bin"
+        assert (temp / "path").read_text().strip() == f"{temp}/mlops-audit-bin"
         assert not (temp / "pwned").exists()
 
 
@@ -484,6 +485,41 @@ def test_a_careless_version_never_installs_another_project(where: str, tmp_path:
             assert code != 0 and not (temp / "pip.log").exists(), (value, out)
             assert "mlops-audit" in out and "names another project" in out, out
             assert not (temp / "pwned").exists()
+
+
+@pytest.mark.parametrize("where", ["action", "template"])
+def test_the_install_puts_only_mlops_audit_on_path(where: str, tmp_path: Path) -> None:
+    """The directory the install step adds to PATH for the rest of the job holds the
+    mlops-audit command alone: the virtual environment's bin would also put its python,
+    python3 and pip first on PATH, so the job's later steps would run and pip-install into
+    mlops-audit's environment instead of the Python the job set up."""
+    script, variable = install_scripts()[where]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    standin = INSTALL_STANDIN.replace(
+        'chmod +x "$3/bin/python"',
+        'touch "$3/bin/pip" "$3/bin/python3" "$3/bin/activate"; chmod +x "$3/bin/python"',
+    )
+    (bin_dir / "python3").write_text(standin, encoding="utf-8")
+    (bin_dir / "python3").chmod(0o755)
+    env = {
+        variable: "0.2.0",
+        "ACTION_PATH": str(ROOT),
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "RUNNER_TEMP": str(tmp_path),
+        "AGENT_TEMPDIRECTORY": str(tmp_path),
+        "GITHUB_PATH": str(tmp_path / "path"),
+        "LOG": str(tmp_path / "pip.log"),
+    }
+    code, out = bash(script, env, tmp_path, [])
+    assert code == 0, out
+    if where == "action":
+        (added,) = (tmp_path / "path").read_text().splitlines()
+    else:
+        (added,) = re.findall(r"^##vso\[task\.prependpath\](.*)$", out, re.M)
+    assert sorted(p.name for p in Path(added).iterdir()) == ["mlops-audit"], added
+    run = subprocess.run([str(Path(added) / "mlops-audit")], capture_output=True, text=True)
+    assert run.stdout.strip() == "mlops-audit 0.0.0"
 
 
 # -- the GitHub example that uses the action --------------------------------------------------
