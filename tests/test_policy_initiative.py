@@ -290,5 +290,11 @@ def test_the_readme_names_what_the_command_writes(capsys: pytest.CaptureFixture[
     refs = {r["policyDefinitionReferenceId"] for r in doc["properties"]["policyDefinitions"]}
     named = set(re.findall(r"`(MLA-[A-Z0-9_-]+-[0-9a-f]{8})`", section))
     assert named and named <= refs
-    params = set(re.findall(r"\b((?:effect|privateDnsZoneId)_[A-Za-z0-9_]+)\b", section))
+    params = set(
+        re.findall(r"\b((?:effect|privateDnsZoneId|secondPrivateDnsZoneId)_[A-Za-z0-9_]+)", section)
+    )
     assert params and params <= set(doc["properties"]["parameters"])
+    # an Azure ML workspace endpoint needs both zones: api.azureml.ms and notebooks
+    zones = {p for p in params if p.lower().startswith(("privatednszoneid", "secondprivate"))}
+    assert len(zones) == 2, zones
+    assert "privatelink.notebooks.azure.net" in section
