@@ -298,7 +298,7 @@ def test_the_action_builds_the_live_and_terraform_arguments(tmp_path: Path) -> N
     run = run_action_job(
         box,
         {
-            "subscription": "sub-a, sub-b\nsub-c",
+            "subscription": "sub-a, sub-b\r\nsub-c\r\n",  # a CRLF from a Windows editor
             "fail-on": "medium",
             "select": "MLA-DNS,MLA-ACR",
             "skip": "MLA-ACR-004",
@@ -677,7 +677,7 @@ def test_the_steps_template_runs_as_written(
     box = sandbox(tmp_path, kind)
     given: dict[str, Any] = {"azureSubscription": connection, "scopeName": "prod"}
     if connection:
-        given["subscriptions"] = "sub-a sub-b"
+        given["subscriptions"] = "sub-a;sub-b\r\n"  # ';' as in a pipeline variable list
     else:
         given["snapshot"] = str(box.snapshot)
     run, steps = template_run(box, **given)
