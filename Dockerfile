@@ -3,7 +3,10 @@
 #
 #   docker build -t mlops-audit .
 #   docker run --rm mlops-audit scan --sample
-#   docker run --rm -v "$PWD:/work" mlops-audit scan --snapshot estate.json --output sarif:out.sarif
+#   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD:/work" mlops-audit scan --snapshot estate.json --output sarif:out.sarif
+#
+# --user: the image runs as uid 10001, which cannot write into a directory a Linux host
+# user owns; running as that user can (no account is needed in the image).
 #
 # The base image is pinned by digest (a tag alone can move under a rebuild), on one FROM line
 # that both stages start from: Dependabot's "docker" ecosystem (.github/dependabot.yml) reads

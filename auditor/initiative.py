@@ -27,8 +27,8 @@ from .rules import Rule
 
 DEFINITION_PREFIX = "/providers/Microsoft.Authorization/policyDefinitions/"
 DEFAULT_NAME = "mlops-audit"
-# What ARM accepts as a policy set definition name (the az CLI's pattern for --name) and
-# the REST API's length limit for policy names.
+# What ARM accepts as a policy set definition name (the az CLI's pattern for --name; no
+# control characters either) and the REST API's length limit for policy names.
 NAME = re.compile(r"^[^<>*%&:\\?.+/]*[^<>*%&:\\?.+/ ]+$")
 MAX_NAME = 64
 
@@ -59,6 +59,8 @@ def check_name(name: str) -> str | None:
         return "--name: needs a name, got an empty value"
     if len(name) > MAX_NAME:
         return f"--name: at most {MAX_NAME} characters (got {len(name)})"
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in name):
+        return "--name: may not hold a control character (a line break, a tab, ...)"
     if not NAME.fullmatch(name):
         return "--name: may not hold < > * % & : \\ ? . + / nor end with a space"
     return None

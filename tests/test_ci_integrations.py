@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -270,13 +271,34 @@ def test_the_action_outputs_reach_the_calling_job(tmp_path: Path) -> None:
     assert json.loads(Path(json_path).read_text("utf-8"))["summary"]["findings"] == 4
 
 
+def test_no_report_no_report_outputs(tmp_path: Path) -> None:
+    """When the scan could not run (exit 2) no report exists: sarif and json stay empty, so
+    a later step's `steps.audit.outputs.json != ''` (the examples' guard) means a report."""
+    box = sandbox(tmp_path, "missing")
+    wf = action_step({"snapshot": str(box.snapshot), "upload-sarif": "false"})
+    wf["jobs"]["audit"]["steps"].append(
+        {
+            "name": "report",
+            "if": "always()",
+            "env": {
+                k.upper().replace("-", "_"): f"${{{{ steps.audit.outputs.{k} }}}}"
+                for k in ("exit-code", "sarif", "json")
+            },
+            "run": 'printf "%s|%s|%s" "$EXIT_CODE" "$SARIF" "$JSON" > "$RUNNER_TEMP/seen"',
+        }
+    )
+    run = run_job(wf, "audit", "push", box)
+    assert run.outcomes["Run mlops-audit scan"] == "failure", run.log
+    assert (box.temp / "seen").read_text() == "2||", run.log
+
+
 def test_the_action_builds_the_live_and_terraform_arguments(tmp_path: Path) -> None:
     box = sandbox(tmp_path, "reference", "MLA-DNS-001")
     baseline = box.sources / "audit" / "mlops-audit-baseline.json"
     run = run_action_job(
         box,
         {
-            "subscription": "sub-a, sub-b\nsub-c",
+            "subscription": "sub-a, sub-b\r\nsub-c\r\n",  # a CRLF from a Windows editor
             "fail-on": "medium",
             "select": "MLA-DNS,MLA-ACR",
             "skip": "MLA-ACR-004",
@@ -289,7 +311,7 @@ def test_the_action_builds_the_live_and_terraform_arguments(tmp_path: Path) -> N
     assert args.subscription == ["sub-a", "sub-b", "sub-c"] and args.auth == "cli"
     assert args.fail_on == "medium" and args.select == ["MLA-DNS,MLA-ACR"]
     assert args.skip == ["MLA-ACR-004"] and args.baseline == str(baseline)
-    assert args.sarif_category is None  # upload-sarif's category decides
+    assert args.sarif_category == "mlops-audit/"  # the category input, as upload-sarif writes it
     assert run.outcomes["Verdict"] == "failure", run.log  # MLA-DNS-001 is new
     box2 = sandbox(tmp_path / "tf", "reference")
     run_action_job(
@@ -309,6 +331,22 @@ def test_the_action_builds_the_live_and_terraform_arguments(tmp_path: Path) -> N
     assert ("--management-group", "mg-1") in pairs and ("--auth", "managed-identity") in pairs
 
 
+def test_the_category_input_names_the_analysis_whatever_the_config_says(tmp_path: Path) -> None:
+    """upload-sarif keeps a SARIF file's own automationDetails.id and ignores its category
+    input: a sarif-category in the repository's .mlops-audit.yaml (or MLOPS_AUDIT_SARIF_CATEGORY)
+    would otherwise put every scope under one category, each upload closing the other
+    scope's alerts. The action writes its category input into the file itself."""
+    box = sandbox(tmp_path, "good")
+    (box.sources / ".mlops-audit.yaml").write_text(
+        "sarif-category: mlops-audit/from-config/\n", encoding="utf-8"
+    )
+    run = run_action_job(box, {"snapshot": str(box.snapshot), "category": "mlops-audit/prod"})
+    ((sarif, category),) = run.sarif
+    assert category == "mlops-audit/prod", run.log
+    ids = [r["automationDetails"]["id"] for r in json.loads(sarif.read_text("utf-8"))["runs"]]
+    assert ids == ["mlops-audit/prod/"], ids
+
+
 def test_hostile_inputs_stay_data(tmp_path: Path) -> None:
     """An input with quotes, $( ) and a newline is one argument, never shell."""
     box = sandbox(tmp_path, "good")
@@ -322,6 +360,26 @@ def test_hostile_inputs_stay_data(tmp_path: Path) -> None:
     run = run_action_job(box2, {"snapshot": str(box2.snapshot), "output-dir": "out\nexit-code=0"})
     assert run.outcomes["Run mlops-audit scan"] == "failure" and not box2.calls(), run.log
     assert "output-dir holds a line break" in run.log
+
+
+def test_a_switch_is_true_or_false(tmp_path: Path) -> None:
+    """'yes', 'on' or a blank for a true/false input is refused (the step fails, nothing
+    scanned), not read as false: the subscriptions asked for silently left out, or the SARIF
+    upload silently skipped. Case does not matter, as in a workflow expression."""
+    for n, (name, value) in enumerate(
+        [("all-subscriptions", "yes"), ("upload-sarif", "on"), ("upload-sarif", " ")]
+    ):
+        box = sandbox(tmp_path / str(n), "good")
+        run = run_action_job(box, {"snapshot": str(box.snapshot), name: value})
+        assert run.outcomes["Run mlops-audit scan"] == "failure" and not box.calls(), run.log
+        assert f"{name}: 'true' or 'false'" in run.log, run.log
+        assert not run.sarif
+    box = sandbox(tmp_path / "ok", "good")
+    run = run_action_job(
+        box, {"snapshot": str(box.snapshot), "all-subscriptions": "True", "upload-sarif": "False"}
+    )
+    (call,) = box.calls()
+    assert "--all-subscriptions" in call and not run.sarif
 
 
 def test_the_action_installs_its_own_ref_a_version_or_a_requirement(tmp_path: Path) -> None:
@@ -346,7 +404,6 @@ def test_the_action_installs_its_own_ref_a_version_or_a_requirement(tmp_path: Pa
         "mlops-audit @ git+https://example.com/o/mlops-audit@v0.2.0": (
             "mlops-audit @ git+https://example.com/o/mlops-audit@v0.2.0"
         ),
-        "0.2.0; touch pwned": "0.2.0; touch pwned",
     }
     for version, requirement in cases.items():
         temp = tmp_path / f"t{len(version)}"
@@ -368,8 +425,101 @@ def test_the_action_installs_its_own_ref_a_version_or_a_requirement(tmp_path: Pa
         logged = (temp / "pip.log").read_text().splitlines()
         assert logged[:2] == ["-m", "pip"] and logged[-1] == requirement, logged
         assert logged[-2] == "--"  # a requirement starting with - is not an option
-        assert (temp / "path").read_text().strip() == f"{temp}/mlops-audit-venv/bin"
+        assert (temp / "path").read_text().strip() == f"{temp}/mlops-audit-bin"
         assert not (temp / "pwned").exists()
+
+
+INSTALL_STANDIN = (
+    "#!/bin/bash\n"
+    'if [ "$1 $2" = "-m venv" ]; then mkdir -p "$3/bin"\n'
+    '  printf \'#!/bin/bash\\nprintf "%%s\\\\n" "$@" > "$LOG"\\n\' > "$3/bin/python"\n'
+    "  printf '#!/bin/bash\\necho mlops-audit 0.0.0\\n' > \"$3/bin/mlops-audit\"\n"
+    '  chmod +x "$3/bin/python" "$3/bin/mlops-audit"; fi\n'
+)
+
+
+def install_scripts() -> dict[str, tuple[str, str]]:
+    """The install step of the action and of the steps template: script, and the env
+    variable that carries what to install."""
+    (action,) = [s for s in load(ACTION)["runs"]["steps"] if s.get("id") == "install"]
+    (template,) = [s for s in load(STEPS_TEMPLATE)["steps"] if s.get("name") == "install"]
+    return {"action": (action["run"], "IN_VERSION"), "template": (template["script"], "IN_PACKAGE")}
+
+
+@pytest.mark.parametrize("where", ["action", "template"])
+def test_a_careless_version_never_installs_another_project(where: str, tmp_path: Path) -> None:
+    """'latest', 'v0.2.0' or a version with a stray space is not a requirement for some
+    other project of the index: a version (with or without v, trimmed) is mlops-audit's,
+    and a requirement that starts with a project name must name mlops-audit; a URL or a
+    wheel path is passed as given."""
+    script, variable = install_scripts()[where]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").write_text(INSTALL_STANDIN, encoding="utf-8")
+    (bin_dir / "python3").chmod(0o755)
+    installed = {
+        "v0.2.0": "mlops-audit==0.2.0",
+        " 0.2.0\n": "mlops-audit==0.2.0",
+        "MLOps_Audit[monitor]==0.2.0": "MLOps_Audit[monitor]==0.2.0",
+        "git+https://example.com/o/mlops-audit@v0.2.0": "git+https://example.com/o/mlops-audit@v0.2.0",
+        "dist/mlops_audit-0.2.0-py3-none-any.whl": "dist/mlops_audit-0.2.0-py3-none-any.whl",
+    }
+    refused = ["latest", "requests==2.0", "0.2.0; touch pwned", "mlops-auditx"]
+    for n, value in enumerate([*installed, *refused]):
+        temp = tmp_path / f"t{n}"
+        temp.mkdir()
+        env = {
+            variable: value,
+            "ACTION_PATH": str(ROOT),
+            "PATH": f"{bin_dir}:/usr/bin:/bin",
+            "RUNNER_TEMP": str(temp),
+            "AGENT_TEMPDIRECTORY": str(temp),
+            "GITHUB_PATH": str(temp / "path"),
+            "LOG": str(temp / "pip.log"),
+        }
+        code, out = bash(script, env, temp, [])
+        if value in installed:
+            assert code == 0, (value, out)
+            assert (temp / "pip.log").read_text().splitlines()[-1] == installed[value]
+        else:
+            assert code != 0 and not (temp / "pip.log").exists(), (value, out)
+            assert "mlops-audit" in out and "names another project" in out, out
+            assert not (temp / "pwned").exists()
+
+
+@pytest.mark.parametrize("where", ["action", "template"])
+def test_the_install_puts_only_mlops_audit_on_path(where: str, tmp_path: Path) -> None:
+    """The directory the install step adds to PATH for the rest of the job holds the
+    mlops-audit command alone: the virtual environment's bin would also put its python,
+    python3 and pip first on PATH, so the job's later steps would run and pip-install into
+    mlops-audit's environment instead of the Python the job set up."""
+    script, variable = install_scripts()[where]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    standin = INSTALL_STANDIN.replace(
+        'chmod +x "$3/bin/python"',
+        'touch "$3/bin/pip" "$3/bin/python3" "$3/bin/activate"; chmod +x "$3/bin/python"',
+    )
+    (bin_dir / "python3").write_text(standin, encoding="utf-8")
+    (bin_dir / "python3").chmod(0o755)
+    env = {
+        variable: "0.2.0",
+        "ACTION_PATH": str(ROOT),
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "RUNNER_TEMP": str(tmp_path),
+        "AGENT_TEMPDIRECTORY": str(tmp_path),
+        "GITHUB_PATH": str(tmp_path / "path"),
+        "LOG": str(tmp_path / "pip.log"),
+    }
+    code, out = bash(script, env, tmp_path, [])
+    assert code == 0, out
+    if where == "action":
+        (added,) = (tmp_path / "path").read_text().splitlines()
+    else:
+        (added,) = re.findall(r"^##vso\[task\.prependpath\](.*)$", out, re.M)
+    assert sorted(p.name for p in Path(added).iterdir()) == ["mlops-audit"], added
+    run = subprocess.run([str(Path(added) / "mlops-audit")], capture_output=True, text=True)
+    assert run.stdout.strip() == "mlops-audit 0.0.0"
 
 
 # -- the GitHub example that uses the action --------------------------------------------------
@@ -527,7 +677,7 @@ def test_the_steps_template_runs_as_written(
     box = sandbox(tmp_path, kind)
     given: dict[str, Any] = {"azureSubscription": connection, "scopeName": "prod"}
     if connection:
-        given["subscriptions"] = "sub-a sub-b"
+        given["subscriptions"] = "sub-a;sub-b\r\n"  # ';' as in a pipeline variable list
     else:
         given["snapshot"] = str(box.snapshot)
     run, steps = template_run(box, **given)
@@ -616,7 +766,15 @@ def test_the_pre_commit_hooks_match_the_examples_paths() -> None:
     mlops-audit-validate hook checks."""
     hooks = {h["id"]: h for h in yaml.safe_load(PRE_COMMIT.read_text(encoding="utf-8"))}
     files = re.compile(hooks["mlops-audit-validate"]["files"])
-    for path in (".mlops-audit-suppressions.yaml", "audit/mlops-audit-baseline.json"):
+    read = {
+        m
+        for p in EXAMPLES.rglob("*.yml")
+        for m in re.findall(r"[\w./-]*mlops-audit[\w.-]*\.(?:json|ya?ml)", p.read_text("utf-8"))
+        if "baseline" in m or "suppressions" in m
+    }
+    assert {".mlops-audit-suppressions.yaml", "audit/mlops-audit-baseline.json"} <= read
+    assert "audit/mlops-audit-terraform-baseline.json" in read
+    for path in read:
         assert files.search(path), path
     assert hooks["mlops-audit-validate"]["entry"] == "mlops-audit validate"
     assert hooks["mlops-audit-scan"]["entry"] == "mlops-audit scan"

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -241,6 +242,23 @@ def test_the_final_stage_install_works_outside_the_checkout(tmp_path: Path) -> N
     assert not list(work.iterdir())  # nothing written to the working directory
 
 
+def test_documented_runs_that_write_into_the_mount_run_as_its_owner() -> None:
+    """The image runs as uid 10001; a directory mounted from a Linux host belongs to the
+    host user, so a report written there fails (Permission denied, exit 2) unless the run
+    says --user "$(id -u):$(id -g)". Every documented run that mounts /work and writes a
+    report there says it."""
+    runs = [
+        line.strip().lstrip("#").strip()
+        for path in (ROOT / "README.md", DOCKERFILE)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.search(r"\b(docker|podman) run\b", line)
+    ]
+    writing = [r for r in runs if ":/work" in r and "--output" in r]
+    assert writing, runs
+    for run in writing:
+        assert '--user "$(id -u):$(id -g)"' in run, run
+
+
 DOCKER_STAND_IN = """#!/bin/bash
 # a container engine: 'info' answers as told, everything else is logged; the image's CLI
 # answers as mlops-audit would
@@ -254,6 +272,9 @@ case "$*" in
   *" --version") echo "mlops-audit 0.1.0" ;;
   *"scan --sample --format json") echo '{"summary": {"findings": 4}}'; exit 1 ;;
   *"scan --snapshot reference-good.json"*) echo '{}' ;;
+  *"--user "*" scan --snapshot estate.json --output json:report.json")
+    for arg in "$@"; do case "$arg" in *:/work) mounted="${arg%:/work}" ;; esac; done
+    echo '{"summary": {"findings": 0}}' > "$mounted/report.json" ;;
   *) exit 9 ;;
 esac
 """
@@ -271,6 +292,8 @@ def ci_engine_step(tmp_path: Path, info: int, uid: str = "10001") -> tuple[int, 
         engine.write_text(DOCKER_STAND_IN, encoding="utf-8")
         engine.chmod(0o755)
     (tmp_path / "dist").mkdir()
+    (tmp_path / "fixtures").mkdir()  # .ci/run runs at the root of the checkout
+    shutil.copy(ROOT / "fixtures" / "reference-good.json", tmp_path / "fixtures")
     log = tmp_path / "engine.log"
     env = {
         "PATH": f"{bin_dir}:{Path(sys.executable).parent}:/usr/bin:/bin",
@@ -296,6 +319,8 @@ def test_ci_step_builds_and_smoke_tests_the_image(tmp_path: Path) -> None:
     assert calls[0] == "info" and calls[1] == "build --tag mlops-audit:ci ."
     assert "run --rm mlops-audit:ci --version" in calls
     assert "run --rm mlops-audit:ci scan --sample --format json" in calls
+    (owner,) = [c for c in calls if "--user" in c]  # a report written into the mount
+    assert owner.startswith(f"run --rm --user {os.getuid()}:{os.getgid()} -v ")
     assert "skipped" not in out
 
 

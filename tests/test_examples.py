@@ -410,6 +410,10 @@ class Sandbox:
             STAND_IN.format(python=sys.executable, tf_inputs=TF_INPUTS), encoding="utf-8"
         )
         stand_in.chmod(0o755)
+        # the python of the virtual environment action.yml's install step makes
+        venv_bin = self.temp / "mlops-audit-venv" / "bin"
+        venv_bin.mkdir(parents=True)
+        (venv_bin / "python").symlink_to(sys.executable)
         for name, text in (("terraform", TERRAFORM_STAND_IN), ("az", AZ_STAND_IN)):
             tool = self.bin / name
             tool.write_text(text.format(log=self.root / f"{name}.log"), encoding="utf-8")

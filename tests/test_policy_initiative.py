@@ -253,6 +253,9 @@ def test_an_unwritable_output_is_one_line(
         (["--name", "a/b"], ["--name", "may not hold"]),
         (["--name", "x" * 65], ["--name", "at most 64"]),
         (["--name", " "], ["--name", "empty"]),
+        (["--name", "ml\nnet"], ["--name", "control character"]),
+        (["--name", "ml-net\t"], ["--name", "control character"]),
+        (["--name", "ml\x7fnet"], ["--name", "control character"]),
     ],
 )
 def test_a_bad_request_is_one_line_exit_2(
@@ -287,5 +290,11 @@ def test_the_readme_names_what_the_command_writes(capsys: pytest.CaptureFixture[
     refs = {r["policyDefinitionReferenceId"] for r in doc["properties"]["policyDefinitions"]}
     named = set(re.findall(r"`(MLA-[A-Z0-9_-]+-[0-9a-f]{8})`", section))
     assert named and named <= refs
-    params = set(re.findall(r"\b((?:effect|privateDnsZoneId)_[A-Za-z0-9_]+)\b", section))
+    params = set(
+        re.findall(r"\b((?:effect|privateDnsZoneId|secondPrivateDnsZoneId)_[A-Za-z0-9_]+)", section)
+    )
     assert params and params <= set(doc["properties"]["parameters"])
+    # an Azure ML workspace endpoint needs both zones: api.azureml.ms and notebooks
+    zones = {p for p in params if p.lower().startswith(("privatednszoneid", "secondprivate"))}
+    assert len(zones) == 2, zones
+    assert "privatelink.notebooks.azure.net" in section
