@@ -652,6 +652,16 @@ def _collect(args: argparse.Namespace, shown: Any = None) -> tuple[dict[str, Any
     parts = urlsplit(endpoint)
     if parts.scheme != "https" or not parts.hostname or " " in endpoint:
         return None, "", _fail(f"--arm-endpoint {endpoint}: must be an https://host[:port] URL")
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+        # user:password@ would make requests send Basic auth in place of the bearer token
+        return (
+            None,
+            "",
+            _fail(
+                f"--arm-endpoint https://{parts.hostname}…: must be an https://host[:port] URL, "
+                "without user, password, query or fragment"
+            ),
+        )
     level = logging.DEBUG if args.verbose else logging.INFO
     if getattr(args, "quiet", False):
         level = logging.ERROR

@@ -355,3 +355,26 @@ def test_ctrl_c_is_one_line_and_exit_130_not_a_traceback(
     assert cli.main(argv) == 130
     err = capsys.readouterr().err
     assert err.strip() == "mlops-audit: interrupted" and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://auditor:s3cret@127.0.0.1:1",
+        "https://:s3cret@127.0.0.1",
+        "https://127.0.0.1:1/?s3cret=1",
+        "https://127.0.0.1:1/#s3cret",
+    ],
+)
+def test_an_arm_endpoint_with_credentials_or_a_query_is_refused_without_echoing_them(
+    endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """user:password@ would make requests send Basic auth in place of the bearer token: the
+    endpoint is refused before any sign-in, and its secret part is not printed."""
+    from auditor import cli
+
+    argv = ["scan", "--subscription", "00000000-0000-0000-0000-000000000000"]
+    assert cli.main([*argv, "--arm-endpoint", endpoint, "--auth", "cli"]) == 2
+    err = capsys.readouterr().err
+    assert "s3cret" not in err and "--arm-endpoint https://127.0.0.1" in err
+    assert len(err.strip().splitlines()) == 1
