@@ -96,7 +96,8 @@ def test_the_final_stage_runs_the_cli_as_a_user_from_the_wheels_alone() -> None:
         .replace("--mount=type=bind,from=build,source=/wheels,target=/wheels", "")
     )
     assert pip == [
-        "python", "-m", "pip", "install", "--no-index", "--find-links", "/wheels", "mlops-audit"
+        "python", "-m", "pip", "install", "--no-index", "--find-links", "/wheels",
+        "mlops-audit[monitor]",  # upload works in the image too
     ], pip  # fmt: skip
     for tool in ("apt-get", "gcc", "build-essential", "git ", "curl", "wget"):
         assert tool not in install, tool
@@ -113,7 +114,9 @@ def test_the_build_stage_builds_every_wheel_from_what_it_copies() -> None:
     build = stages()[1]
     assert build[0] == ("FROM", "base AS build")
     (wheel,) = [a for w, a in build if w == "RUN"]
-    assert shlex.split(wheel) == ["python", "-m", "pip", "wheel", "--wheel-dir", "/wheels", "."]
+    assert shlex.split(wheel) == [
+        "python", "-m", "pip", "wheel", "--wheel-dir", "/wheels", ".[monitor]"
+    ]  # fmt: skip
     copied = [shlex.split(a)[:-1] for w, a in build if w == "COPY"]
     sources = [src for srcs in copied for src in srcs]
     # what the wheel takes: pyproject's readme and licence, the package, the rules and the
