@@ -118,14 +118,14 @@ def read_json(path: Path, expected: str = "JSON rows", unique_keys: bool = False
         del raw  # parsed from the escaped text alone: the file's bytes are freed first
         text, runs = escaped
         try:
-            return _loads(text, unique_keys)
+            return loads_json(text, unique_keys)
         except (ValueError, RecursionError):  # the message comes from the file's own text
             raw = _restore(text, runs)
             del text
     text = _decode(path, raw)
     del raw
     try:
-        return _loads(text, unique_keys)
+        return loads_json(text, unique_keys)
     except json.JSONDecodeError as exc:
         # A string left open runs to the end of the file: that is a cut-off file too.
         cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
@@ -139,7 +139,9 @@ def read_json(path: Path, expected: str = "JSON rows", unique_keys: bool = False
         raise InputError(path, f"invalid JSON: {exc}") from None
 
 
-def _loads(text: str, unique_keys: bool) -> Any:
+def loads_json(text: str, unique_keys: bool) -> Any:
+    """One JSON text as every input reads it: NaN and Infinity refused, floats finite, and
+    (``unique_keys``) a key given twice in an object refused. ValueError says why."""
     hook = _unique if unique_keys else None
     return json.loads(
         text, parse_constant=_no_constant, parse_float=_finite, object_pairs_hook=hook
@@ -347,7 +349,7 @@ class _Unstreamed(Exception):
 
 def _stream_json(f: BinaryIO, unique_keys: bool, window: int) -> Any:
     """The JSON document in ``f`` read a window at a time (equal to ``json.loads`` of the
-    file, as ``_loads`` reads it); _Unstreamed when it is read whole instead."""
+    file, as ``loads_json`` reads it); _Unstreamed when it is read whole instead."""
     stream: _Stream | None = None
     value: Any = None
     try:

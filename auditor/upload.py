@@ -17,7 +17,6 @@ light (tests/test_startup.py).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import re
@@ -167,24 +166,11 @@ def check_names(rule_id: str, stream: str) -> None:
         )
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"key {key!r} appears twice")
-        out[key] = value
-    return out
-
-
 def read_rows(path: str) -> list[dict[str, Any]]:
     """The report's records, one a line, each with exactly the table's columns — a file that
     is not an mlops-audit NDJSON report (a JSON report, a truncated line) is refused whole,
     naming the line, so nothing of it is sent."""
-    from .files import InputError, read_text
+    from .files import InputError, loads_json, read_text
     from .report.ndjson import COLUMNS, RECORD_TYPES
 
     hint = "write one with scan or merge --output ndjson:FILE"
@@ -201,7 +187,7 @@ def read_rows(path: str) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line, object_pairs_hook=_object, parse_constant=_no_constant)
+            record = loads_json(line, unique_keys=True)
         except ValueError as exc:
             raise UploadInputError(
                 f"{path}: line {number}: not a JSON object ({exc}); {hint}"

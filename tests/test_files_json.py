@@ -18,7 +18,7 @@ def _own_text(path: Path) -> Any:
     """What the plain reader makes of the file: the data, or the InputError's problem."""
     text = files._decode(path, files._nonempty(path, "JSON rows"))
     try:
-        return files._loads(text, False)
+        return files.loads_json(text, False)
     except json.JSONDecodeError as exc:
         cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         what = "truncated JSON" if cut else "invalid JSON"

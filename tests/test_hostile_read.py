@@ -28,7 +28,7 @@ def _plain(raw: bytes) -> Any:
     if not raw or raw.isspace():
         return ("error", "file is empty, expected JSON rows")
     try:
-        return ("data", files._loads(text, False))
+        return ("data", files.loads_json(text, False))
     except json.JSONDecodeError as exc:
         cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         what = "truncated JSON" if cut else "invalid JSON"
