@@ -259,6 +259,27 @@ def test_one_source_missing_leaves_the_other(tmp_path: Path) -> None:
     assert all(isinstance(f["also_flagged_by"], list) for f in out["findings"])
 
 
+def test_a_snapshot_that_does_not_declare_them_is_not_available_whatever_its_rows(
+    tmp_path: Path,
+) -> None:
+    """A collect over two scopes whose assessments query failed in one keeps the other's
+    rows but does not declare the collection: the rows are partial, so the source is not
+    available (nor in the parts partition makes of it), never "nothing else flags this"."""
+    from auditor import partition
+
+    doc = fixture()
+    doc["collections"].remove("assessments")  # the rows of ASSESSMENT_TYPE stay
+    path = write(tmp_path, doc)
+    out = report(path)
+    x = out["azure_cross_reference"]["sources"]
+    assert x["policy"]["available"] and not x["defender"]["available"]
+    assert "not collected" in x["defender"]["reason"]
+    assert all(e["source"] == "policy" for f in out["findings"] for e in f["also_flagged_by"])
+    for part in partition.split(path, 2):
+        assert "assessments" not in part["collections"]
+        assert "policystates" in part["collections"]
+
+
 def test_an_input_without_them_makes_the_whole_not_available(tmp_path: Path) -> None:
     other = write(
         tmp_path, [{"id": f"{ACR}/other", "type": "microsoft.storage/storageaccounts"}], "raw.json"
