@@ -412,6 +412,22 @@ def test_partitioned_scans_merge_to_the_whole(tmp_path: Path) -> None:
     assert by_resource(merged) == by_resource(whole)
 
 
+def test_rows_of_one_id_go_to_one_part(tmp_path: Path) -> None:
+    """Two policy states under one id about resources in different parts: the estate keeps
+    the first, and so must the parts (rows of one id together), or a part would flag a
+    resource the whole does not."""
+    from auditor import partition
+
+    doc = fixture()
+    states = [r for r in doc["rows"] if r["type"].lower() == POLICY_STATE_TYPE]
+    dev = next(r for r in states if r["resourceId"].lower().endswith("/crmlopsdev"))
+    prod = next(r for r in states if str(r["resourceId"]).lower().endswith("/crmlopsprod"))
+    doc["rows"].append({**prod, "id": dev["id"]})  # the same id, another resource
+    parts = partition.split(write(tmp_path, doc), 3)
+    homes = {i for i, p in enumerate(parts) for r in p["rows"] if r["id"] == dev["id"]}
+    assert len(homes) == 1
+
+
 def test_partitions_merge_by_definition() -> None:
     one = crossref.build(
         _estate(
