@@ -360,6 +360,8 @@ def merge(docs: Sequence[dict[str, Any] | None]) -> CrossReference | None:
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for p in parts:
         for d in p.not_covered if p else ():
+            if not sources[d["source"]].available:  # as one scan of every input: none
+                continue
             g = (d["source"], g_key(d))
             into = groups.setdefault(g, {**d, "assignments": [], "resources": []})
             into["assignments"] = sorted(set(into["assignments"]) | set(d["assignments"]))
@@ -369,3 +371,17 @@ def merge(docs: Sequence[dict[str, Any] | None]) -> CrossReference | None:
             into["resource_count"] = len(into["resources"])
     out = sorted(groups.values(), key=lambda d: (-d["resource_count"], d["source"], g_key(d)))
     return CrossReference(sources, out)
+
+
+def restrict(findings: Iterable[Finding], merged: CrossReference | None) -> None:
+    """Merged findings as one scan of every input would list them: only entries of the
+    sources available in the whole; None when none is (a report that lacked them makes
+    the whole "not available", so a part's empty list must not read "nothing flags this")."""
+    if merged is None:
+        return
+    keep = {name for name, s in merged.sources.items() if s.available}
+    for f in findings:
+        if f.also_flagged_by is not None:
+            f.also_flagged_by = (
+                [e for e in f.also_flagged_by if e.get("source") in keep] if keep else None
+            )

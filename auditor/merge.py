@@ -665,6 +665,8 @@ def merge(
         complete=coverage.complete,
     )
     severities, totals = _severities(findings, fail_on)
+    joined = crossref.merge([rep.get("azure_cross_reference") for rep in reports])
+    crossref.restrict(findings, joined)
     ran = {r.rule_id for r in rows}
     return ReportView(
         tool_version=__version__,
@@ -686,7 +688,7 @@ def merge(
         inputs=tuple(_input_file(i) for rep in reports for i in rep["inputs"]),
         rules=tuple(r for r in rules if r.id in ran),
         graph=build_graph(Estate()),
-        crossref=crossref.merge([rep.get("azure_cross_reference") for rep in reports]),
+        crossref=joined,
     )
 
 

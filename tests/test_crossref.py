@@ -384,6 +384,37 @@ def test_merged_reports_keep_them(tmp_path: Path) -> None:
     assert by_resource(again) == by_resource(original)
 
 
+def test_a_merged_report_without_them_makes_every_finding_not_available(tmp_path: Path) -> None:
+    """As one scan of both inputs would say: not available, so no finding keeps a list (an
+    empty one would read "nothing else flags this") and nothing is listed as not covered."""
+    from auditor.rules import load_rules
+
+    other = write(
+        tmp_path,
+        [
+            {
+                "id": f"/subscriptions/{SUB[:-1]}2/resourceGroups/r/providers/"
+                "Microsoft.ContainerRegistry/registries/other",
+                "type": "Microsoft.ContainerRegistry/registries",
+                "name": "other",
+                "properties": {"publicNetworkAccess": "Enabled"},
+            }
+        ],
+        "raw.json",
+    )
+    paths = []
+    for i, path in enumerate((SNAPSHOT, other)):
+        out = tmp_path / f"r{i}.json"
+        out.write_text(json_report.render(build(audit(path))), encoding="utf-8")
+        paths.append(str(out))
+    merged = json.loads(json_report.render(merge.merge_files(paths, load_rules())))
+    x = merged["azure_cross_reference"]
+    assert not any(s["available"] for s in x["sources"].values())
+    assert x["not_covered"] == []
+    assert len(merged["findings"]) == 4
+    assert all(f["also_flagged_by"] is None for f in merged["findings"])
+
+
 def test_partitioned_scans_merge_to_the_whole(tmp_path: Path) -> None:
     """Each policy state and assessment goes with its resource's part (one on a resource the
     estate lacks goes to the first), so the parts' reports merge to the whole's."""
