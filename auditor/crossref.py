@@ -46,6 +46,10 @@ WHAT = {
 }
 MAX_ID = 4096  # characters: longer is no ARM id (ARM's own limits are far below)
 MAX_TEXT = 1024  # characters of a name or display name kept
+# parents walked up from a resource: ARM's types nest a handful deep (a VNet's subnet, an NSG
+# rule, a workspace's compute); an id of a thousand child segments is junk, and walking it
+# whole for each of 100k rows would cost minutes
+MAX_DEPTH = 16
 
 
 @dataclass(frozen=True)
@@ -211,14 +215,17 @@ def flagged_key(row: dict[str, Any]) -> str | None:
 
 
 def lineage(key: str) -> list[str]:
-    """The key and its ARM parents' up to the top-level resource (never the group)."""
+    """The key and its ARM parents' up to the top-level resource (never the group), at
+    most MAX_DEPTH of them."""
     out = [key]
-    while True:
-        _, sep, tail = key.rpartition("/providers/")
-        if not sep or tail.count("/") <= 2:  # namespace/type/name: a top-level resource
-            return out
+    _, sep, tail = key.rpartition("/providers/")
+    # namespace/type/name is a top-level resource; each child adds type/name (one pass
+    # over the id, however long: a hostile one must not cost a scan per level)
+    levels = (tail.count("/") - 1) // 2 if sep else 0
+    for _ in range(min(levels, MAX_DEPTH)):
         key = arm.parent(key)
         out.append(key)
+    return out
 
 
 def _availability(estate: Estate, src: str) -> SourceState:

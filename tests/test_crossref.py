@@ -139,6 +139,18 @@ def test_a_parent_flag_covers_its_children_never_the_reverse() -> None:
     assert on_nsg.also_flagged_by == []  # available, and nothing flags it
 
 
+def test_a_hostile_deep_id_costs_a_bounded_walk() -> None:
+    """An id of a thousand child segments (within MAX_ID) is walked a few levels up, not a
+    thousand: 100k such rows must not cost minutes. ARM's types nest a handful deep."""
+    deep = f"{ACR}/r" + "/x/y" * 990
+    assert len(deep) <= crossref.MAX_ID
+    walked = crossref.lineage(deep.lower())
+    assert len(walked) <= crossref.MAX_DEPTH + 1
+    assert walked[:2] == [deep.lower(), deep.lower()[: -len("/x/y")]]
+    subnet = f"{ACR}/r/a/b/c/d".lower()  # a real depth is walked whole, to the top
+    assert crossref.lineage(subnet)[-1] == f"{ACR}/r".lower()
+
+
 def test_a_subnet_is_audited_with_its_vnet_and_policy_reads_subnets() -> None:
     net = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network"
     vnet = f"{net}/virtualNetworks/v"
