@@ -345,6 +345,38 @@ def test_csv_names_them_last_and_says_not_available() -> None:
     assert set(cells(build(audit(FIXTURES / "reference-good.json")))) <= {"not available"}
 
 
+def test_a_resource_flagged_by_thousands_stays_readable_in_csv_and_html(tmp_path: Path) -> None:
+    """A resource under a large initiative (or a hostile export) flagged 5,000 times: the
+    CSV cell stays within a spreadsheet's 32,767 characters (and csv's own field limit),
+    the HTML lists a few per finding; the JSON report keeps them all."""
+    import csv
+    import io
+
+    from auditor.report import csv_report
+
+    doc = fixture()
+    state = next(r for r in doc["rows"] if "policyStates" in r["id"])
+    for n in range(5000):
+        doc["rows"].append(
+            {
+                **state,
+                "id": state["id"] + f"x{n}",
+                "policyAssignmentName": "a" * 200 + f"{n}",
+                "policyDefinitionId": f"/providers/Microsoft.Authorization/policyDefinitions/d{n}",
+            }
+        )
+    view = build(audit(write(tmp_path, doc)))
+    text = csv_report.render(view).lstrip("\ufeff")
+    cells = [r["also_flagged_by"] for r in csv.DictReader(io.StringIO(text))]
+    assert max(len(c) for c in cells) <= 32767
+    assert any("more in the JSON report" in c for c in cells)
+    html = html_report.render(view)
+    assert html.count("<li>") < 200
+    assert "more in the JSON report" in html
+    flagged = json.loads(json_report.render(view))["findings"]
+    assert max(len(f["also_flagged_by"]) for f in flagged) > 5000
+
+
 def test_ndjson_finding_lines_carry_them() -> None:
     from auditor.report import ndjson
 
