@@ -302,6 +302,17 @@ def test_an_input_without_them_makes_the_whole_not_available(tmp_path: Path) -> 
     assert all(f["also_flagged_by"] is None for f in out["findings"])
 
 
+def test_a_terraform_input_holds_none_of_them(tmp_path: Path) -> None:
+    """Source code says nothing of Azure's verdicts: beside a snapshot that holds them,
+    the run's are not available (and no Terraform finding reads "nothing flags this")."""
+    out = report([SNAPSHOT, FIXTURES / "terraform" / "article"])
+    x = out["azure_cross_reference"]["sources"]
+    assert not x["policy"]["available"] and not x["defender"]["available"]
+    assert all(f["also_flagged_by"] is None for f in out["findings"])
+    alone = report(FIXTURES / "terraform" / "article")
+    assert not alone["azure_cross_reference"]["sources"]["policy"]["available"]
+
+
 def test_a_raw_export_holding_them_is_available(tmp_path: Path) -> None:
     """What the README's recipe writes: one array of the queries' rows, no declaration."""
     rows = [r for r in fixture()["rows"] if not isinstance(r.get("resourceId", ""), int)]
