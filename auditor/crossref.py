@@ -65,8 +65,20 @@ class Flag:
 
     @property
     def definition(self) -> str:
-        """The definition's last segment, lower case: a built-in's GUID."""
-        return arm.last_name(self.definition_id).lower() if self.definition_id else ""
+        """What the definition is known by (:func:`definition_key`); "" when none."""
+        return definition_key(self.definition_id) if self.definition_id else ""
+
+
+_BUILT_IN = "/providers/microsoft.authorization/policydefinitions/"
+
+
+def definition_key(definition_id: str) -> str:
+    """A built-in's GUID, lower case (how a rule's ``policy:`` names it); any other
+    definition its whole id: a custom copy may keep a built-in's GUID as its name, not its
+    conditions, so it is never the built-in a rule mirrors."""
+    k = arm.key(definition_id)
+    name = k[len(_BUILT_IN) :]
+    return name if k.startswith(_BUILT_IN) and "/" not in name else k
 
 
 @dataclass
@@ -166,7 +178,7 @@ def _policy(row: dict[str, Any]) -> tuple[Flag | None, str | None]:
         "set_definition_id": initiative,
         "reference_id": reference,
     }
-    key = arm.last_name(definition).lower()
+    key = definition_key(definition)
     return Flag(POLICY, arm.key(resource), resource, definition, key, entry), None
 
 
@@ -199,7 +211,7 @@ def _assessment(row: dict[str, Any]) -> tuple[Flag | None, str | None]:
         "definition_id": definition,
         "severity": severity,
     }
-    group = arm.last_name(definition).lower() if definition else key.lower()
+    group = definition_key(definition) if definition else key.lower()
     return Flag(DEFENDER, arm.key(resource), resource, definition or "", group, entry), None
 
 

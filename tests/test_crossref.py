@@ -83,6 +83,24 @@ def test_findings_name_what_also_flags_them_case_insensitively() -> None:
     assert [e["match"] for e in prod] == ["same-resource"]
 
 
+def test_a_custom_definition_named_as_a_built_in_is_not_the_same_check(tmp_path: Path) -> None:
+    """A custom copy of a built-in (a management group's definition that kept the GUID as
+    its name, maybe with other conditions) is not the built-in a rule names: never
+    "same-check", and listed as covered by no rule, apart from the built-in."""
+    doc = fixture()
+    state = next(r for r in doc["rows"] if str(r.get("resourceId", "")).endswith("CRMLOPSDEV"))
+    custom = "/providers/Microsoft.Management/managementGroups/corp/providers/"
+    custom += "Microsoft.Authorization/policyDefinitions/0fdf0491-d080-4575-b627-ad0e843cba0f"
+    doc["rows"].append({**state, "id": state["id"] + "c", "policyDefinitionId": custom})
+    out = report(write(tmp_path, doc))
+    dev = by_resource(out)[("MLA-ACR-001", "crmlopsdev")]
+    matches = {e["definition_id"]: e["match"] for e in dev if e["source"] == "policy"}
+    assert matches[custom] == "same-resource"
+    assert matches[state["policyDefinitionId"]] == "same-check"
+    listed = [g["definition_id"] for g in out["azure_cross_reference"]["not_covered"]]
+    assert custom in listed and state["policyDefinitionId"] not in listed
+
+
 def test_what_no_rule_covers_is_grouped_by_definition() -> None:
     x = report(SNAPSHOT)["azure_cross_reference"]
     groups = [(g["source"], g["resource_count"]) for g in x["not_covered"]]
