@@ -488,6 +488,28 @@ def test_a_merged_report_without_them_makes_every_finding_not_available(tmp_path
     assert all(f["also_flagged_by"] is None for f in merged["findings"])
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"source": "policy", "resource_id": ACR},  # no match
+        {"source": "policy", "resource_id": ACR, "match": "maybe"},
+        {"source": "defender", "resource_id": 7, "match": "same-resource"},
+        {"source": "defender", "resource_id": ACR, "match": "same-check", "display_name": {}},
+    ],
+)
+def test_merge_refuses_a_malformed_also_flagged_by_entry(tmp_path: Path, entry: Any) -> None:
+    """A hand-edited report's entry is refused with the file named (exit 2), never a
+    KeyError in a human format."""
+    from auditor.files import InputError
+    from auditor.rules import load_rules
+
+    doc = json.loads(json_report.render(build(audit(SNAPSHOT))))
+    doc["findings"][0]["also_flagged_by"] = [entry]
+    path = write(tmp_path, doc, "report.json")
+    with pytest.raises(InputError, match="also_flagged_by"):
+        markdown.render(merge.merge_files([str(path)], load_rules()))
+
+
 def test_partitioned_scans_merge_to_the_whole(tmp_path: Path) -> None:
     """Each policy state and assessment goes with its resource's part (one on a resource the
     estate lacks goes to the first), so the parts' reports merge to the whole's."""
