@@ -374,7 +374,7 @@ def test_csv_names_them_last_and_says_not_available() -> None:
     assert set(cells(build(audit(FIXTURES / "reference-good.json")))) <= {"not available"}
 
 
-def test_a_resource_flagged_by_thousands_stays_readable_in_csv_and_html(tmp_path: Path) -> None:
+def test_a_resource_flagged_by_thousands_stays_readable_in_csv_html_sarif(tmp_path: Path) -> None:
     """A resource under a large initiative (or a hostile export) flagged 5,000 times: the
     CSV cell stays within a spreadsheet's 32,767 characters (and csv's own field limit),
     the HTML lists a few per finding; the JSON report keeps them all."""
@@ -402,6 +402,13 @@ def test_a_resource_flagged_by_thousands_stays_readable_in_csv_and_html(tmp_path
     html = html_report.render(view)
     assert html.count("<li>") < 200
     assert "more in the JSON report" in html
+    # SARIF: the same few per result, and the total, so Azure's list never costs a result
+    # its place under GitHub's gzip budget
+    results = json.loads(sarif.render(view))["runs"][0]["results"]
+    props = [r["properties"] for r in results]
+    assert max(len(p["alsoFlaggedBy"]) for p in props) == sarif.MAX_FLAGS
+    assert max(p["alsoFlaggedByCount"] for p in props) > 5000
+    assert all(p["alsoFlaggedByCount"] >= len(p["alsoFlaggedBy"]) for p in props)
     flagged = json.loads(json_report.render(view))["findings"]
     assert max(len(f["also_flagged_by"]) for f in flagged) > 5000
 
