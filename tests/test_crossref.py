@@ -677,3 +677,21 @@ def test_a_failed_query_is_a_note_and_not_available(served: Any, tmp_path: Path)
     x = out["azure_cross_reference"]["sources"]
     assert x["policy"]["available"] and not x["defender"]["available"]
     assert out["summary"]["complete"]
+
+
+def test_a_query_failed_in_one_scope_of_two_is_not_available(served: Any, tmp_path: Path) -> None:
+    """Assessments refused in one subscription, read in the other: the snapshot keeps the
+    rows it got but does not declare the collection, and the report says not available
+    (a finding in the failed scope must not read "nothing else flags this")."""
+    arm, _ = served
+    other = SUB[:-1] + "2"
+    rows = json.loads(json.dumps(arm.rows).replace(SUB, other))
+    arm.set_rows([*arm.rows, *rows])
+    arm.refused_tables_in = {"securityresources": {other}}
+    doc = collector(arm, max_attempts=1, batch_size=1).collect(Scope(subscriptions=[SUB, other]))
+    assert doc["failures"] == []
+    assert "assessments" not in doc["collections"] and "policystates" in doc["collections"]
+    assert any(r["type"].lower() == ASSESSMENT_TYPE for r in doc["rows"])  # the first scope's
+    out = report(write(tmp_path, doc))
+    x = out["azure_cross_reference"]["sources"]
+    assert x["policy"]["available"] and not x["defender"]["available"]
