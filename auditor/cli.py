@@ -710,9 +710,13 @@ def _collect(args: argparse.Namespace, shown: Any = None) -> tuple[dict[str, Any
 def _progress(args: argparse.Namespace) -> Any:
     """The view of a long run's progress on stderr: a bar on a terminal, a few summary
     lines in a CI log or pipe, nothing under --quiet (auditor/report/progress.py)."""
+    if getattr(args, "quiet", False):  # nothing to show: not even the view's module
+        from .progress import NONE
+
+        return NONE
     from .report.progress import choose
 
-    return choose(getattr(args, "quiet", False))
+    return choose(False)
 
 
 def snapshot_text(doc: dict[str, Any]) -> str:

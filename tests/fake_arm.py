@@ -656,7 +656,8 @@ class FakeArm:
     ``accepted_token`` (None accepts any bearer token), ``require_bearer``, ``max_page_bytes``,
     ``max_result_bytes``,
     ``subscription_limit_hit``, ``compute_api_versions``, ``drop_list_types``,
-    ``next_link_base``, ``verbose`` (see the module docstring).
+    ``next_link_base``, ``refused_tables``, ``refused_tables_in``, ``verbose`` (see the
+    module docstring).
     """
 
     def __init__(
@@ -686,6 +687,9 @@ class FakeArm:
         # Resource Graph tables a query is refused on (400 InvalidQuery), as a cloud that
         # does not offer one would: policyresources, securityresources
         self.refused_tables: set[str] = set()
+        # the same, only for a request that reads one of these (lower-case) subscriptions:
+        # table -> subscriptions (a query that fails in one scope of several)
+        self.refused_tables_in: dict[str, set[str]] = {}
         self.next_link_base: str | None = None
         self.arg_quota = arg_quota
         self.arg_window = arg_window
@@ -779,6 +783,12 @@ class FakeArm:
             self._index = index
             self._subscriptions = subscriptions
             self._tenants = tenants
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The estate served (a copy of the list)."""
+        with self._lock:
+            return list(self._rows)
 
     @property
     def subscriptions(self) -> list[str]:
@@ -1159,6 +1169,10 @@ class FakeArm:
                 [{"code": "InvalidQuery", "message": f"table {parsed.table} is not available"}]
             )
         readable, scope_key = self._readable_scope(body)
+        if readable & self.refused_tables_in.get(parsed.table, set()):
+            raise _graph_bad_request(
+                [{"code": "InvalidQuery", "message": f"table {parsed.table} is not available"}]
+            )
         rows = self._graph_rows(parsed, readable)
         top = options.get("$top")
         top = 100 if top is None else top

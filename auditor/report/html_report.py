@@ -360,15 +360,20 @@ def _flag_text(e: dict[str, Any]) -> str:
     return what + (f" (policy {definition})" if definition else "")
 
 
+MAX_FLAGS = 20  # of a finding's also_flagged_by listed; the JSON report has them all
+
+
 def _also_flagged(f: Finding) -> str:
     if not f.also_flagged_by:
         return ""
     items = "".join(
         f"<li>{esc(_flag_text(e))}{' <b>same check</b>' if e.get('match') == 'same-check' else ''}"
         "</li>"
-        for e in f.also_flagged_by
+        for e in f.also_flagged_by[:MAX_FLAGS]
     )
     n = len(f.also_flagged_by)
+    if n > MAX_FLAGS:
+        items += f"<li class=muted>… and {n - MAX_FLAGS} more in the JSON report</li>"
     return f"<details><summary>also flagged by Azure ({n})</summary><ul>{items}</ul></details>"
 
 
