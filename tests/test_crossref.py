@@ -374,7 +374,7 @@ def test_csv_names_them_last_and_says_not_available() -> None:
     assert set(cells(build(audit(FIXTURES / "reference-good.json")))) <= {"not available"}
 
 
-def test_a_resource_flagged_by_thousands_stays_readable_in_csv_html_sarif(tmp_path: Path) -> None:
+def test_a_resource_flagged_by_thousands_stays_readable_in_every_format(tmp_path: Path) -> None:
     """A resource under a large initiative (or a hostile export) flagged 5,000 times: the
     CSV cell stays within a spreadsheet's 32,767 characters (and csv's own field limit),
     the HTML lists a few per finding; the JSON report keeps them all."""
@@ -411,6 +411,19 @@ def test_a_resource_flagged_by_thousands_stays_readable_in_csv_html_sarif(tmp_pa
     assert all(p["alsoFlaggedByCount"] >= len(p["alsoFlaggedBy"]) for p in props)
     flagged = json.loads(json_report.render(view))["findings"]
     assert max(len(f["also_flagged_by"]) for f in flagged) > 5000
+    # NDJSON: each line stays far below the Logs Ingestion API's 1 MB call, with the count
+    from auditor import upload
+    from auditor.report import ndjson
+
+    text = ndjson.render(view)
+    assert max(len(line.encode()) for line in text.splitlines()) < 100_000
+    lines = [json.loads(t) for t in text.splitlines() if '"finding"' in t]
+    assert max(len(r["AlsoFlaggedBy"]) for r in lines) == ndjson.MAX_FLAGS
+    assert max(r["AlsoFlaggedByCount"] for r in lines) > 5000
+    assert all(r["AlsoFlaggedByCount"] >= len(r["AlsoFlaggedBy"]) for r in lines)
+    path = tmp_path / "r.ndjson"
+    path.write_text(text, encoding="utf-8")
+    assert len(upload.read_rows(str(path))) == len(text.splitlines())  # upload takes the lines
 
 
 def test_ndjson_finding_lines_carry_them() -> None:
@@ -421,6 +434,9 @@ def test_ndjson_finding_lines_carry_them() -> None:
     assert len(found) == 3 and all(found)
     assert found[0][0]["match"] == "same-check"
     assert all(r["AlsoFlaggedBy"] is None for r in lines if r["RecordType"] != "finding")
+    counts = [r["AlsoFlaggedByCount"] for r in lines if r["RecordType"] == "finding"]
+    assert counts == [len(f) for f in found]
+    assert all(r["AlsoFlaggedByCount"] is None for r in lines if r["RecordType"] != "finding")
 
 
 def test_sarif_carries_them_in_properties_not_as_results() -> None:

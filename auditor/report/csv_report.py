@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..findings import Finding
 from . import location, safe
-from .view import ReportView
+from .view import MAX_FLAGS, ReportView
 
 COLUMNS = (
     "severity",
@@ -45,7 +45,6 @@ COLUMNS = (
 BOM = "\ufeff"
 # entries named in a finding's also_flagged_by cell: each is at most ~1 KB (crossref.MAX_TEXT),
 # so the cell stays within a spreadsheet's 32,767 characters; the JSON report has them all
-MAX_FLAGS = 20
 
 
 def _flagged(entries: list[dict[str, object]] | None) -> str:

@@ -24,7 +24,7 @@ from .network import CSS as NETWORK_CSS
 from .network import draw
 from .safe import css_name
 from .safe import html as esc
-from .view import BaselineAccount, ReportView, SuppressionAccount
+from .view import MAX_FLAGS, BaselineAccount, ReportView, SuppressionAccount
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 MAX_NOT_EVALUATED = 500  # per-resource not-evaluated entries listed (the JSON has all)
@@ -358,9 +358,6 @@ def _flag_text(e: dict[str, Any]) -> str:
     else:
         what = f"Azure Policy assignment {e.get('assignment_name')}"
     return what + (f" (policy {definition})" if definition else "")
-
-
-MAX_FLAGS = 20  # of a finding's also_flagged_by listed; the JSON report has them all
 
 
 def _also_flagged(f: Finding) -> str:
