@@ -20,6 +20,7 @@ import gzip
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -27,6 +28,24 @@ from .fake_arm import FAKE_TOKEN, _Handler, _TlsServer
 
 API_VERSIONS = frozenset({"2023-01-01", "2021-11-01-preview"})
 MAX_BODY = 1024 * 1024  # the API's limit for one call
+RULE = "dcr-0123456789abcdef0123456789abcdef"  # the rule and stream the tests' stand-in serves
+STREAM = "Custom-MlopsAudit"
+
+
+def upload_argv(report: Path | str, endpoint: str, *extra: str) -> list[str]:
+    """``mlops-audit upload`` of ``report`` to ``endpoint`` for :data:`RULE`, signed in with
+    the stub ``az`` (tests/fake_arm.py's write_stub_az)."""
+    return [
+        "upload",
+        str(report),
+        "--endpoint",
+        endpoint,
+        "--rule-id",
+        RULE,
+        "--auth",
+        "cli",
+        *extra,
+    ]
 
 
 @dataclass
