@@ -1,5 +1,5 @@
-"""Shared helpers: scan an estate in-process, the way the CLI does; the Logs Ingestion
-stand-in."""
+"""Shared helpers: scan an estate in-process, the way the CLI does; a clean config
+environment; the Logs Ingestion stand-in."""
 
 from __future__ import annotations
 
@@ -30,6 +30,18 @@ for _ci in ("CI", "TF_BUILD", "GITHUB_ACTIONS"):
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture
+def clean_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An empty working directory and no MLOPS_AUDIT_* variable: no config layer the test
+    did not write (``pytestmark = pytest.mark.usefixtures("clean_config")``)."""
+    from auditor import config
+
+    for name in list(os.environ):
+        if name.startswith(config.ENV_PREFIX):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture

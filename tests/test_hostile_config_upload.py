@@ -21,14 +21,7 @@ from .fake_ingest import RULE, FakeIngestion, upload_argv
 GOLDEN = ROOT / "tests" / "golden" / "reference-terraform.ndjson"
 TERRAFORM = FIXTURES / "reference-terraform.json"
 
-
-@pytest.fixture(autouse=True)
-def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """An empty working directory, no MLOPS_AUDIT_* variable."""
-    for name in list(os.environ):
-        if name.startswith(config.ENV_PREFIX):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_config")
 
 
 def _upload(
