@@ -70,6 +70,22 @@ def action_step(with_: Mapping[str, str]) -> dict[str, Any]:
     return {"jobs": {"audit": {"steps": [step]}}}
 
 
+def outputs_step(*outputs: str) -> dict[str, Any]:
+    """A later step of the job (run also when the action failed) that writes the action's
+    ``outputs``, '|'-joined, to $RUNNER_TEMP/seen, as a calling workflow would read them."""
+    names = [k.upper().replace("-", "_") for k in outputs]
+    return {
+        "name": "report",
+        "if": "always()",
+        "env": {
+            n: f"${{{{ steps.audit.outputs.{k} }}}}" for n, k in zip(names, outputs, strict=True)
+        },
+        "run": f'printf "{"|".join(["%s"] * len(names))}" '
+        + " ".join(f'"${n}"' for n in names)
+        + ' > "$RUNNER_TEMP/seen"',
+    }
+
+
 def run_action_job(box: Sandbox, with_: Mapping[str, str], origin: str = "branch") -> JobRun:
     return run_job(action_step(with_), "audit", "push", box, origin)
 
@@ -252,16 +268,7 @@ def test_the_action_outputs_reach_the_calling_job(tmp_path: Path) -> None:
     box = sandbox(tmp_path, "reference")
     wf = action_step({"snapshot": str(box.snapshot), "upload-sarif": "false"})
     wf["jobs"]["audit"]["steps"].append(
-        {
-            "name": "report",
-            "if": "always()",
-            "env": {
-                k.upper().replace("-", "_"): f"${{{{ steps.audit.outputs.{k} }}}}"
-                for k in ("exit-code", "findings", "counted", "sarif", "json")
-            },
-            "run": 'printf "%s|%s|%s|%s|%s" "$EXIT_CODE" "$FINDINGS" "$COUNTED" "$SARIF" "$JSON"'
-            ' > "$RUNNER_TEMP/seen"',
-        }
+        outputs_step("exit-code", "findings", "counted", "sarif", "json")
     )
     run = run_job(wf, "audit", "push", box)
     assert run.outcomes["report"] == "success" and not run.sarif, run.log
@@ -276,17 +283,7 @@ def test_no_report_no_report_outputs(tmp_path: Path) -> None:
     a later step's `steps.audit.outputs.json != ''` (the examples' guard) means a report."""
     box = sandbox(tmp_path, "missing")
     wf = action_step({"snapshot": str(box.snapshot), "upload-sarif": "false"})
-    wf["jobs"]["audit"]["steps"].append(
-        {
-            "name": "report",
-            "if": "always()",
-            "env": {
-                k.upper().replace("-", "_"): f"${{{{ steps.audit.outputs.{k} }}}}"
-                for k in ("exit-code", "sarif", "json")
-            },
-            "run": 'printf "%s|%s|%s" "$EXIT_CODE" "$SARIF" "$JSON" > "$RUNNER_TEMP/seen"',
-        }
-    )
+    wf["jobs"]["audit"]["steps"].append(outputs_step("exit-code", "sarif", "json"))
     run = run_job(wf, "audit", "push", box)
     assert run.outcomes["Run mlops-audit scan"] == "failure", run.log
     assert (box.temp / "seen").read_text() == "2||", run.log
