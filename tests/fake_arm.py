@@ -484,17 +484,7 @@ def parse_query(query: str) -> _Query:
                 )
             )
         elif m := _WHERE.match(stage):
-            op, rest = m.group(1).lower(), m.group(2).strip()
-            if op in ("in~", "in"):
-                if not (rest.startswith("(") and rest.endswith(")")):
-                    raise _bad_query("ParserFailure", f"expected a parenthesised list: {stage}")
-                rest = rest[1:-1]
-            values = [a or b for a, b in _QUOTED.findall(rest)]
-            leftover = _QUOTED.sub("", rest).replace(",", "").strip()
-            if not values or leftover or (op in ("=~", "==") and len(values) != 1):
-                raise _bad_query(
-                    "UnsupportedByFakeArm", f"the fake understands only type filters: {stage}"
-                )
+            op, values = _where_values(stage, m.group(1).lower(), m.group(2).strip(), "type")
             sensitive = op in ("in", "==")
             parsed.types = frozenset(v if sensitive else v.lower() for v in values)
             parsed.case_sensitive = sensitive
@@ -522,8 +512,9 @@ def parse_query(query: str) -> _Query:
     return parsed
 
 
-def _where_values(stage: str, op: str, rest: str) -> tuple[str, list[str]]:
-    """The operator and quoted values of a ``where path op ...`` stage (KQL string ops)."""
+def _where_values(stage: str, op: str, rest: str, what: str = "string") -> tuple[str, list[str]]:
+    """The operator and quoted values of a ``where [path] op ...`` stage (KQL string ops);
+    ``what`` the refusal says the fake understands (type filters, string filters)."""
     if op in ("in~", "in"):
         if not (rest.startswith("(") and rest.endswith(")")):
             raise _bad_query("ParserFailure", f"expected a parenthesised list: {stage}")
@@ -532,7 +523,7 @@ def _where_values(stage: str, op: str, rest: str) -> tuple[str, list[str]]:
     leftover = _QUOTED.sub("", rest).replace(",", "").strip()
     if not values or leftover or (op in ("=~", "==") and len(values) != 1):
         raise _bad_query(
-            "UnsupportedByFakeArm", f"the fake understands only string filters: {stage}"
+            "UnsupportedByFakeArm", f"the fake understands only {what} filters: {stage}"
         )
     return op, values
 
