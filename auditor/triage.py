@@ -152,7 +152,7 @@ def load_suppressions(path: str | Path) -> list[Suppression]:
     from .rules import read_yaml
 
     f = Path(path)
-    data = read_yaml(f, "suppression ('suppressions:' with entries)")
+    data = read_yaml(f, "suppression file ('suppressions:' with entries)")
     if data is None:
         raise InputError(f, "no entries (expected 'suppressions:' with entries)")
     try:
