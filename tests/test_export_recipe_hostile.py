@@ -1,0 +1,131 @@
+"""The README's offline export recipe under a hostile or failing ``az``: a skip token full
+of shell syntax is passed on as one argument, an ``az`` that fails mid-way ends the recipe
+with a non-zero exit and no ``estate.json`` (never a previous run's, never part of this
+one's), and pages left by an earlier failed run never join a later export."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditor import queries
+
+from . import builders as b
+from .conftest import FIXTURES, ROOT
+from .fake_arm import load_rows
+from .test_rules_and_queries import FAKE_AZ, readme_recipe
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("bash") is None or shutil.which("jq") is None,
+    reason="the recipe is a POSIX shell script using jq",
+)
+
+# a token no shell may read as syntax: a command substitution, globs, quotes, a separator,
+# a leading dash inside and a pipe; the page offset follows the last colon
+HOSTILE_TOKEN = "$(touch pwned) `touch pwned2` * ? [a] ; | & ' \" \\ -x ~ page:"
+
+
+def hostile_az(fail_at: int | None) -> str:
+    """FAKE_AZ with the hostile token and, from call ``fail_at`` on, a failing call that
+    has printed half a page first, as an interrupted ``az`` can."""
+    fake = FAKE_AZ.replace(
+        'int(opts.get("--skip-token", "page:0").split(":")[1])',
+        'int(opts.get("--skip-token", "x:0").rsplit(":", 1)[1])',
+    ).replace('f"page:{{offset + len(page)}}"', "TOKEN + str(offset + len(page))")
+    assert fake != FAKE_AZ
+    fail = (
+        ""
+        if fail_at is None
+        else f"""
+calls = sum(1 for _ in open({{log!r}}))
+if calls >= {fail_at}:
+    print('{{{{"count": 1000, "data": [')
+    print("ERROR: (ConnectionResetError) connection reset by peer", file=sys.stderr)
+    sys.exit(1)
+"""
+    )
+    fake = fake.replace("q = parse_query(", fail + "q = parse_query(", 1)
+    return fake.replace("import json, sys", f"import json, sys\nTOKEN = {HOSTILE_TOKEN!r}")
+
+
+def run_recipe(tmp_path: Path, fail_at: int | None, work: Path) -> subprocess.CompletedProcess:
+    rows = load_rows(FIXTURES / "reference-good.json")
+    rows = [r for r in rows if r["type"].lower() not in queries.SOURCE_ONLY]
+    rows += [b.storage(f"st{i:05d}") for i in range(2300)]  # resources: three pages
+    (tmp_path / "estate-in.json").write_text(json.dumps(rows), encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    log = tmp_path / "az.jsonl"
+    log.write_text("", encoding="utf-8")
+    az = bin_dir / "az"
+    az.write_text(
+        hostile_az(fail_at).format(
+            python=sys.executable,
+            root=str(ROOT),
+            log=str(log),
+            estate=str(tmp_path / "estate-in.json"),
+        ),
+        encoding="utf-8",
+    )
+    tool = bin_dir / "mlops-audit"
+    tool.write_text(f'#!/bin/sh\nexec {sys.executable} -m auditor "$@"\n', encoding="utf-8")
+    for script in (az, tool):
+        script.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        ["bash", "-c", readme_recipe()],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_skip_token_full_of_shell_syntax_is_one_argument(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    done = run_recipe(tmp_path, None, work)
+    assert done.returncode in (0, 1), done.stderr
+    sent = [json.loads(x) for x in (tmp_path / "az.jsonl").read_text().splitlines()]
+    tokens = [c["--skip-token"] for c in sent if "--skip-token" in c]
+    assert tokens == [HOSTILE_TOKEN + "1000", HOSTILE_TOKEN + "2000"]
+    assert not list(work.glob("pwned*")) and not list(tmp_path.glob("pwned*"))
+    exported = json.loads((work / "estate.json").read_text(encoding="utf-8"))
+    assert sum(1 for r in exported if re.fullmatch(r"st\d{5}", r["name"])) == 2300
+
+
+@pytest.mark.parametrize("fail_at", [2, 4])  # the 2nd resources page; the gateways query
+def test_an_az_failing_mid_way_leaves_no_export_to_scan(tmp_path: Path, fail_at: int) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    stale = [b.storage("stale-from-last-week")]
+    (work / "estate.json").write_text(json.dumps(stale), encoding="utf-8")
+    done = run_recipe(tmp_path, fail_at, work)
+    assert done.returncode != 0 and done.returncode not in (0, 1), done.stdout
+    assert not (work / "estate.json").exists()  # neither last week's nor half of this one
+    assert "stale-from-last-week" not in done.stdout
+    assert list(work.iterdir()) == []  # no pages left behind for the next run to join
+
+
+def test_pages_an_earlier_failed_run_left_never_join_the_export(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    stale = {"count": 1, "data": [b.storage("stale-page-row")], "skip_token": None}
+    for name in ("resources.7.page", "resources.4.page", "gateways.2.page"):
+        (work / name).write_text(json.dumps(stale), encoding="utf-8")
+    done = run_recipe(tmp_path, None, work)
+    assert done.returncode in (0, 1), done.stderr
+    exported = json.loads((work / "estate.json").read_text(encoding="utf-8"))
+    assert not [r for r in exported if r["name"] == "stale-page-row"]
