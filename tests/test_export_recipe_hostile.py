@@ -129,3 +129,32 @@ def test_pages_an_earlier_failed_run_left_never_join_the_export(tmp_path: Path) 
     assert done.returncode in (0, 1), done.stderr
     exported = json.loads((work / "estate.json").read_text(encoding="utf-8"))
     assert not [r for r in exported if r["name"] == "stale-page-row"]
+
+
+def powershell_recipe() -> str:
+    page = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```powershell\n(.*?)```", page, re.S)
+    return block
+
+
+def test_the_powershell_export_reads_every_collection_the_sh_one_does() -> None:
+    (sh,) = re.findall(r"for c in ([a-z ]+); do", readme_recipe())
+    (ps,) = re.findall(r"foreach \(\$c in ([^)]*)\)", powershell_recipe())
+    assert re.findall(r"'([a-z]+)'", ps) == sh.split()
+
+
+def test_a_failed_search_ends_the_powershell_export_with_no_estate_json() -> None:
+    """Search-AzGraph's errors do not stop a script by default: a failed page left $token
+    null, ended the loop and wrote the rows so far as a complete estate.json. The export
+    is one script block that stops on any error, after removing a previous estate.json."""
+    block = powershell_recipe()
+    body = re.search(r"^& \{\n(.*?)^\}\n", block, re.S | re.M)
+    assert body, "the export is not one script block"
+    steps = body.group(1)
+    stop = steps.index("$ErrorActionPreference = 'Stop'")
+    remove = steps.index("Remove-Item estate.json")
+    search = steps.index("Search-AzGraph")
+    write = steps.index("Set-Content -Encoding utf8 estate.json")
+    assert stop < remove < search < write
+    assert "$LASTEXITCODE" in steps  # a failed 'mlops-audit queries' is no empty query
+    assert block.index("mlops-audit scan") >= body.end()
