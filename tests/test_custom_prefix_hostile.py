@@ -1,0 +1,58 @@
+"""Custom rule ids at the edges of their grammar, as a careless user writes them: ids whose
+parts are numbered without padding (ORG-NET-1 beside ORG-NET-10), a prefix that begins with
+the reserved one's letters (MLAX-), and a rule file whose suffix is upper case."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor import rules, validate
+
+from .test_custom_prefix import GOOD, ORG_RULE, rule_dir
+from .test_inputs import run_cli
+
+IDS = ("ORG-NET-1", "ORG-NET-10", "ORG-NET-11", "MLAX-DNS-001")
+
+
+def ran(args: list[str], capsys: pytest.CaptureFixture[str]) -> set[str]:
+    code, out, err = run_cli(["scan", "--snapshot", GOOD, "--format", "json", *args], capsys)
+    assert code in (0, 1), err
+    return {r["rule_id"] for r in json.loads(out)["rules"]}
+
+
+def test_a_selector_is_a_whole_id_or_whole_parts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'--skip ORG-NET-1' skipped ORG-NET-10 and ORG-NET-11 as well (a prefix of the text,
+    not of the parts): accepting one rule silently turned two more checks off."""
+    org = ["--rules", str(rule_dir(tmp_path / "org", *IDS))]
+    assert ran([*org, "--skip", "ORG-NET-1"], capsys) >= {"ORG-NET-10", "ORG-NET-11"}
+    assert "ORG-NET-1" not in ran([*org, "--skip", "ORG-NET-1"], capsys)
+    assert ran([*org, "--select", "ORG-NET-1"], capsys) == {"ORG-NET-1"}
+    assert ran([*org, "--select", "org-net"], capsys) == {"ORG-NET-1", "ORG-NET-10", "ORG-NET-11"}
+    built_in = ran([*org, "--select", "MLA"], capsys)  # the built-in prefix, not MLAX-
+    assert "MLAX-DNS-001" not in built_in and all(r.startswith("MLA-") for r in built_in)
+    assert ran([*org, "--select", "MLAX"], capsys) == {"MLAX-DNS-001"}
+
+
+def test_a_selector_that_only_ends_inside_a_part_matches_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = ["--rules", str(rule_dir(tmp_path / "org", *IDS))]
+    code, _, err = run_cli(["scan", "--snapshot", GOOD, *org, "--select", "ORG-NE"], capsys)
+    assert code == 2 and "ORG-NE" in err
+
+
+def test_an_upper_case_suffix_is_a_rule_file_too(tmp_path: Path) -> None:
+    """'ORG-NET-1.YAML' was skipped without a word by scan, rules list and validate DIR
+    ('0 files checked'), though 'validate FILE' read it as a rule: the rule never ran."""
+    org = tmp_path / "org"
+    org.mkdir()
+    (org / "ORG-NET-1.YAML").write_text(ORG_RULE.format(id="ORG-NET-1"), encoding="utf-8")
+    (org / "ORG-NET-2.Yml").write_text(ORG_RULE.format(id="ORG-NET-2"), encoding="utf-8")
+    assert [p.name for p in rules.rule_files(org)] == ["ORG-NET-1.YAML", "ORG-NET-2.Yml"]
+    assert {"ORG-NET-1", "ORG-NET-2"} <= {r.id for r in rules.load_rules([org])}
+    assert validate.validate([org]) == (2, [])
