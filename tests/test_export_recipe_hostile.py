@@ -55,7 +55,9 @@ if calls >= {fail_at}:
     return fake.replace("import json, sys", f"import json, sys\nTOKEN = {HOSTILE_TOKEN!r}")
 
 
-def run_recipe(tmp_path: Path, fail_at: int | None, work: Path) -> subprocess.CompletedProcess:
+def run_recipe(
+    tmp_path: Path, fail_at: int | None, work: Path, **more_env: str
+) -> subprocess.CompletedProcess:
     rows = load_rows(FIXTURES / "reference-good.json")
     rows = [r for r in rows if r["type"].lower() not in queries.SOURCE_ONLY]
     rows += [b.storage(f"st{i:05d}") for i in range(2300)]  # resources: three pages
@@ -82,6 +84,7 @@ def run_recipe(tmp_path: Path, fail_at: int | None, work: Path) -> subprocess.Co
         **os.environ,
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "PYTHONPATH": str(ROOT),
+        **more_env,
     }
     return subprocess.run(
         ["bash", "-c", readme_recipe()],
@@ -131,6 +134,18 @@ def test_pages_an_earlier_failed_run_left_never_join_the_export(tmp_path: Path) 
     assert not [r for r in exported if r["name"] == "stale-page-row"]
 
 
+def test_a_job_wide_format_does_not_turn_the_queries_into_json(tmp_path: Path) -> None:
+    """MLOPS_AUDIT_FORMAT=json (or 'format: json' in the repository's .mlops-audit.yaml),
+    set for the scans, also set 'queries': the recipe sent a JSON list to az as the query."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / ".mlops-audit.yaml").write_text("format: json\n", encoding="utf-8")
+    done = run_recipe(tmp_path, None, work, MLOPS_AUDIT_FORMAT="json")
+    assert done.returncode in (0, 1), done.stderr
+    exported = json.loads((work / "estate.json").read_text(encoding="utf-8"))
+    assert sum(1 for r in exported if re.fullmatch(r"st\d{5}", r["name"])) == 2300
+
+
 def powershell_recipe() -> str:
     page = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
     (block,) = re.findall(r"```powershell\n(.*?)```", page, re.S)
@@ -157,4 +172,5 @@ def test_a_failed_search_ends_the_powershell_export_with_no_estate_json() -> Non
     write = steps.index("Set-Content -Encoding utf8 estate.json")
     assert stop < remove < search < write
     assert "$LASTEXITCODE" in steps  # a failed 'mlops-audit queries' is no empty query
+    assert "mlops-audit queries --collection $c --format text" in steps
     assert block.index("mlops-audit scan") >= body.end()
