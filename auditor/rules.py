@@ -9,6 +9,7 @@ The file format is documented in ``docs/rules.md``.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -517,12 +518,17 @@ def load_rules(extra_dirs: list[str | Path] = ()) -> list[Rule]:  # type: ignore
     dirs = [builtin_rules_dir(), *map(Path, extra_dirs)]
     rules: list[Rule] = []
     seen: dict[str, str] = {}
+    loaded: set[Path] = set()  # a file reached twice (a directory named twice, a link) is one
     for n, d in enumerate(dirs):
         if not d.exists():
             raise RuleFileError(d, "no such rules directory")
         if not d.is_dir():
             raise RuleFileError(d, "is not a directory")
         for f in rule_files(d):
+            real = Path(os.path.realpath(f))  # not resolve(): a link loop raises there
+            if real in loaded:
+                continue
+            loaded.add(real)
             rule = compile_rule(read_yaml(f), str(f))
             check_id(rule, f, builtin=n == 0)
             if rule.id in seen:

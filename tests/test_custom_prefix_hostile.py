@@ -56,3 +56,30 @@ def test_an_upper_case_suffix_is_a_rule_file_too(tmp_path: Path) -> None:
     assert [p.name for p in rules.rule_files(org)] == ["ORG-NET-1.YAML", "ORG-NET-2.Yml"]
     assert {"ORG-NET-1", "ORG-NET-2"} <= {r.id for r in rules.load_rules([org])}
     assert validate.validate([org]) == (2, [])
+
+
+def test_one_directory_named_twice_is_no_duplicate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'--rules org --rules ./org/' (or a link to it) refused ORG-NET-1 as 'already defined
+    in' itself, where validate, by design, takes the same file twice as one."""
+    org = rule_dir(tmp_path / "org", "ORG-NET-1")
+    (tmp_path / "link").symlink_to(org)
+    for again in (f"{org}/", str(tmp_path / "link"), str(org / ".." / "org")):
+        assert ran(["--rules", str(org), "--rules", again], capsys) >= {"ORG-NET-1"}
+        assert [r.id for r in rules.load_rules([org, again])].count("ORG-NET-1") == 1
+    assert validate.validate([org], rule_dirs=[org, tmp_path / "link"]) == (1, [])
+    other = rule_dir(tmp_path / "other", "ORG-NET-1")  # another file: still a duplicate
+    code, _, err = run_cli(
+        ["scan", "--snapshot", GOOD, "--rules", str(org), "--rules", str(other)], capsys
+    )
+    assert code == 2 and "already defined in" in err
+
+
+def test_a_link_loop_among_the_rules_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = rule_dir(tmp_path / "org", "ORG-NET-1")
+    (org / "loop.yaml").symlink_to("loop.yaml")
+    code, _, err = run_cli(["scan", "--snapshot", GOOD, "--rules", str(org)], capsys)
+    assert code == 2 and "loop.yaml" in err and len(err.splitlines()) == 1, err
