@@ -56,7 +56,7 @@ if calls >= {fail_at}:
 
 
 def run_recipe(
-    tmp_path: Path, fail_at: int | None, work: Path, **more_env: str
+    tmp_path: Path, fail_at: int | None, work: Path, shell: str = "bash", **more_env: str
 ) -> subprocess.CompletedProcess:
     rows = load_rows(FIXTURES / "reference-good.json")
     rows = [r for r in rows if r["type"].lower() not in queries.SOURCE_ONLY]
@@ -87,7 +87,7 @@ def run_recipe(
         **more_env,
     }
     return subprocess.run(
-        ["bash", "-c", readme_recipe()],
+        [shell, "-c", readme_recipe()],
         cwd=work,
         env=env,
         capture_output=True,
@@ -96,10 +96,14 @@ def run_recipe(
     )
 
 
-def test_a_skip_token_full_of_shell_syntax_is_one_argument(tmp_path: Path) -> None:
+SHELLS = [s for s in ("bash", "dash") if shutil.which(s)]  # the block is POSIX sh
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_skip_token_full_of_shell_syntax_is_one_argument(tmp_path: Path, shell: str) -> None:
     work = tmp_path / "work"
     work.mkdir()
-    done = run_recipe(tmp_path, None, work)
+    done = run_recipe(tmp_path, None, work, shell)
     assert done.returncode in (0, 1), done.stderr
     sent = [json.loads(x) for x in (tmp_path / "az.jsonl").read_text().splitlines()]
     tokens = [c["--skip-token"] for c in sent if "--skip-token" in c]
@@ -109,13 +113,16 @@ def test_a_skip_token_full_of_shell_syntax_is_one_argument(tmp_path: Path) -> No
     assert sum(1 for r in exported if re.fullmatch(r"st\d{5}", r["name"])) == 2300
 
 
+@pytest.mark.parametrize("shell", SHELLS)
 @pytest.mark.parametrize("fail_at", [2, 4])  # the 2nd resources page; the gateways query
-def test_an_az_failing_mid_way_leaves_no_export_to_scan(tmp_path: Path, fail_at: int) -> None:
+def test_an_az_failing_mid_way_leaves_no_export_to_scan(
+    tmp_path: Path, fail_at: int, shell: str
+) -> None:
     work = tmp_path / "work"
     work.mkdir()
     stale = [b.storage("stale-from-last-week")]
     (work / "estate.json").write_text(json.dumps(stale), encoding="utf-8")
-    done = run_recipe(tmp_path, fail_at, work)
+    done = run_recipe(tmp_path, fail_at, work, shell)
     assert done.returncode != 0 and done.returncode not in (0, 1), done.stdout
     assert not (work / "estate.json").exists()  # neither last week's nor half of this one
     assert "stale-from-last-week" not in done.stdout
