@@ -586,7 +586,8 @@ def _selects(rule: Rule, token: str) -> bool:
     ``MLAX-…``."""
     t = token.strip()
     rid, want = rule.id.upper(), t.upper()
-    return t == rule.spec.category or rid == want or rid.startswith(want + "-")
+    parts = want if want.endswith("-") else want + "-"  # 'MLA-DNS-' is 'MLA-DNS'
+    return t == rule.spec.category or rid == want or rid.startswith(parts)
 
 
 # -- evaluation -------------------------------------------------------------------------

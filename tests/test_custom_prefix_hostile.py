@@ -36,6 +36,7 @@ def test_a_selector_is_a_whole_id_or_whole_parts(
     built_in = ran([*org, "--select", "MLA"], capsys)  # the built-in prefix, not MLAX-
     assert "MLAX-DNS-001" not in built_in and all(r.startswith("MLA-") for r in built_in)
     assert ran([*org, "--select", "MLAX"], capsys) == {"MLAX-DNS-001"}
+    assert ran([*org, "--select", "org-net-"], capsys) == ran([*org, "--select", "ORG-NET"], capsys)
 
 
 def test_a_selector_that_only_ends_inside_a_part_matches_nothing(
