@@ -120,8 +120,9 @@ class RuleSpec(_Strict):
     def _id(cls, v: str) -> str:
         if not RULE_ID.fullmatch(v):
             raise ValueError(
-                "must be an upper-case prefix and hyphen-separated upper-case parts"
-                " (letters and digits), e.g. ORG-DNS-001"
+                "must be a prefix of 2-16 upper-case letters and digits starting with a"
+                " letter, then hyphen-separated upper-case parts (letters and digits),"
+                " e.g. ORG-DNS-001"
             )
         return v
 

@@ -84,3 +84,19 @@ def test_a_link_loop_among_the_rules_is_one_line(
     (org / "loop.yaml").symlink_to("loop.yaml")
     code, _, err = run_cli(["scan", "--snapshot", GOOD, "--rules", str(org)], capsys)
     assert code == 2 and "loop.yaml" in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("rid", ["ABCDEFGHIJKLMNOPQ-1", "X-1", "ORG-١٢", "MLA_X-1", "ORG"])
+def test_an_id_outside_the_grammar_is_told_the_grammar(tmp_path: Path, rid: str) -> None:
+    """A 17-character prefix was refused as 'must be an upper-case prefix and upper-case
+    parts' — which it is: the limit it broke went unsaid."""
+    org = tmp_path / "org"
+    org.mkdir()
+    (org / f"{rid}.yaml").write_text(ORG_RULE.format(id=rid), encoding="utf-8")
+    with pytest.raises(rules.RuleFileError, match="2-16 upper-case letters and digits"):
+        rules.load_rules([org])
+
+
+def test_sixteen_characters_of_prefix_are_allowed(tmp_path: Path) -> None:
+    org = rule_dir(tmp_path / "org", "ABCDEFGHIJKLMNOP-1", "AB-1")
+    assert {"ABCDEFGHIJKLMNOP-1", "AB-1"} <= {r.id for r in rules.load_rules([org])}
