@@ -553,8 +553,7 @@ def _identity(path: str) -> tuple[object, ...]:
 
 
 def _live_options(p: argparse.ArgumentParser) -> None:
-    from .clouds import CLOUDS
-    from .credentials import AUTH_MODES  # neither imports the Azure SDK or the collector
+    from .credentials import add_sign_in_options  # imports no Azure SDK, no collector
 
     def seconds(value: str) -> float:  # a positive, finite number
         try:
@@ -583,18 +582,10 @@ def _live_options(p: argparse.ArgumentParser) -> None:
     live.add_argument(
         "--all-subscriptions", action="store_true", help="every subscription the identity can read"
     )
-    live.add_argument("--tenant", metavar="ID", help="tenant to authenticate in")
-    live.add_argument(
-        "--auth",
-        default="default",
-        choices=AUTH_MODES,
-        help="credential (default: azure-identity's DefaultAzureCredential chain)",
-    )
-    live.add_argument(
-        "--cloud",
-        choices=tuple(CLOUDS),
-        help="Azure cloud: ARM endpoint, authority, token scope and the private DNS zone "
-        "names the rules expect (default: the snapshot's, else public)",
+    add_sign_in_options(
+        live,
+        "Azure cloud: ARM endpoint, authority, token scope and the private DNS zone names "
+        "the rules expect (default: the snapshot's, else public)",
     )
     live.add_argument(
         "--arm-endpoint",
@@ -710,9 +701,13 @@ def _collect(args: argparse.Namespace, shown: Any = None) -> tuple[dict[str, Any
 def _progress(args: argparse.Namespace) -> Any:
     """The view of a long run's progress on stderr: a bar on a terminal, a few summary
     lines in a CI log or pipe, nothing under --quiet (auditor/report/progress.py)."""
+    if getattr(args, "quiet", False):  # nothing to show: not even the view's module
+        from .progress import NONE
+
+        return NONE
     from .report.progress import choose
 
-    return choose(getattr(args, "quiet", False))
+    return choose(False)
 
 
 def snapshot_text(doc: dict[str, Any]) -> str:

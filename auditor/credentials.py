@@ -7,11 +7,30 @@ live collection calls. Tokens never leave azure-identity.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from .clouds import CLOUDS
 
 AUTH_MODES = ("default", "cli", "environment", "managed-identity", "workload-identity")
+
+
+class _Options(Protocol):
+    """An argparse parser or argument group: what :func:`add_sign_in_options` needs."""
+
+    def add_argument(self, *names: str, **kwargs: Any) -> Any: ...
+
+
+def add_sign_in_options(p: _Options, cloud_help: str, cloud_default: str | None = None) -> None:
+    """``--tenant``, ``--auth`` and ``--cloud``: one sign-in for every command that calls
+    Azure (a live scan, ``upload``); only what ``--cloud`` decides differs, in its help."""
+    p.add_argument("--tenant", metavar="ID", help="tenant to authenticate in")
+    p.add_argument(
+        "--auth",
+        default="default",
+        choices=AUTH_MODES,
+        help="credential (default: azure-identity's DefaultAzureCredential chain)",
+    )
+    p.add_argument("--cloud", choices=tuple(CLOUDS), default=cloud_default, help=cloud_help)
 
 
 def make_credential(auth: str, tenant: str | None, cloud: str) -> Any:

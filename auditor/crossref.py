@@ -46,6 +46,10 @@ WHAT = {
 }
 MAX_ID = 4096  # characters: longer is no ARM id (ARM's own limits are far below)
 MAX_TEXT = 1024  # characters of a name or display name kept
+# parents walked up from a resource: ARM's types nest a handful deep (a VNet's subnet, an NSG
+# rule, a workspace's compute); an id of a thousand child segments is junk, and walking it
+# whole for each of 100k rows would cost minutes
+MAX_DEPTH = 16
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,20 @@ class Flag:
 
     @property
     def definition(self) -> str:
-        """The definition's last segment, lower case: a built-in's GUID."""
-        return arm.last_name(self.definition_id).lower() if self.definition_id else ""
+        """What the definition is known by (:func:`definition_key`); "" when none."""
+        return definition_key(self.definition_id) if self.definition_id else ""
+
+
+_BUILT_IN = "/providers/microsoft.authorization/policydefinitions/"
+
+
+def definition_key(definition_id: str) -> str:
+    """A built-in's GUID, lower case (how a rule's ``policy:`` names it); any other
+    definition its whole id: a custom copy may keep a built-in's GUID as its name, not its
+    conditions, so it is never the built-in a rule mirrors."""
+    k = arm.key(definition_id)
+    name = k[len(_BUILT_IN) :]
+    return name if k.startswith(_BUILT_IN) and "/" not in name else k
 
 
 @dataclass
@@ -162,7 +178,7 @@ def _policy(row: dict[str, Any]) -> tuple[Flag | None, str | None]:
         "set_definition_id": initiative,
         "reference_id": reference,
     }
-    key = arm.last_name(definition).lower()
+    key = definition_key(definition)
     return Flag(POLICY, arm.key(resource), resource, definition, key, entry), None
 
 
@@ -195,7 +211,7 @@ def _assessment(row: dict[str, Any]) -> tuple[Flag | None, str | None]:
         "definition_id": definition,
         "severity": severity,
     }
-    group = arm.last_name(definition).lower() if definition else key.lower()
+    group = definition_key(definition) if definition else key.lower()
     return Flag(DEFENDER, arm.key(resource), resource, definition or "", group, entry), None
 
 
@@ -211,14 +227,17 @@ def flagged_key(row: dict[str, Any]) -> str | None:
 
 
 def lineage(key: str) -> list[str]:
-    """The key and its ARM parents' up to the top-level resource (never the group)."""
+    """The key and its ARM parents' up to the top-level resource (never the group), at
+    most MAX_DEPTH of them."""
     out = [key]
-    while True:
-        _, sep, tail = key.rpartition("/providers/")
-        if not sep or tail.count("/") <= 2:  # namespace/type/name: a top-level resource
-            return out
+    _, sep, tail = key.rpartition("/providers/")
+    # namespace/type/name is a top-level resource; each child adds type/name (one pass
+    # over the id, however long: a hostile one must not cost a scan per level)
+    levels = (tail.count("/") - 1) // 2 if sep else 0
+    for _ in range(min(levels, MAX_DEPTH)):
         key = arm.parent(key)
         out.append(key)
+    return out
 
 
 def _availability(estate: Estate, src: str) -> SourceState:
@@ -360,6 +379,8 @@ def merge(docs: Sequence[dict[str, Any] | None]) -> CrossReference | None:
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for p in parts:
         for d in p.not_covered if p else ():
+            if not sources[d["source"]].available:  # as one scan of every input: none
+                continue
             g = (d["source"], g_key(d))
             into = groups.setdefault(g, {**d, "assignments": [], "resources": []})
             into["assignments"] = sorted(set(into["assignments"]) | set(d["assignments"]))
@@ -369,3 +390,17 @@ def merge(docs: Sequence[dict[str, Any] | None]) -> CrossReference | None:
             into["resource_count"] = len(into["resources"])
     out = sorted(groups.values(), key=lambda d: (-d["resource_count"], d["source"], g_key(d)))
     return CrossReference(sources, out)
+
+
+def restrict(findings: Iterable[Finding], merged: CrossReference | None) -> None:
+    """Merged findings as one scan of every input would list them: only entries of the
+    sources available in the whole; None when none is (a report that lacked them makes
+    the whole "not available", so a part's empty list must not read "nothing flags this")."""
+    if merged is None:
+        return
+    keep = {name for name, s in merged.sources.items() if s.available}
+    for f in findings:
+        if f.also_flagged_by is not None:
+            f.also_flagged_by = (
+                [e for e in f.also_flagged_by if e.get("source") in keep] if keep else None
+            )

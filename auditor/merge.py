@@ -97,6 +97,23 @@ class _Coverage(_Strict):
     notes: list[_Note]
 
 
+class _Flagged(_Strict):
+    """One of a finding's ``also_flagged_by`` (crossref.py): a policy state's or a Defender
+    assessment's fields, each a string or null; the report formats read them."""
+
+    source: Literal["policy", "defender"]
+    resource_id: str
+    match: Literal["same-check", "same-resource"]
+    assignment_id: str | None = None
+    assignment_name: str | None = None
+    definition_id: str | None = None
+    set_definition_id: str | None = None
+    reference_id: str | None = None
+    assessment_key: str | None = None
+    display_name: str | None = None
+    severity: str | None = None
+
+
 class _Finding(_Strict):
     rule_id: str = Field(min_length=1)
     title: str
@@ -113,7 +130,7 @@ class _Finding(_Strict):
     location: dict[str, Any] | None
     suppression: dict[str, Any] | None
     baseline: str | None
-    also_flagged_by: list[dict[str, Any]] | None = None  # reports before it lack the key
+    also_flagged_by: list[_Flagged] | None = None  # reports before it lack the key
 
 
 class _NotEvaluated(_Strict):
@@ -665,6 +682,8 @@ def merge(
         complete=coverage.complete,
     )
     severities, totals = _severities(findings, fail_on)
+    joined = crossref.merge([rep.get("azure_cross_reference") for rep in reports])
+    crossref.restrict(findings, joined)
     ran = {r.rule_id for r in rows}
     return ReportView(
         tool_version=__version__,
@@ -686,7 +705,7 @@ def merge(
         inputs=tuple(_input_file(i) for rep in reports for i in rep["inputs"]),
         rules=tuple(r for r in rules if r.id in ran),
         graph=build_graph(Estate()),
-        crossref=crossref.merge([rep.get("azure_cross_reference") for rep in reports]),
+        crossref=joined,
     )
 
 

@@ -166,6 +166,7 @@ def split(path: str | Path, parts: int) -> list[dict[str, Any]]:
         if i is None:  # Azure's verdict on a resource (Estate.flags): in that resource's part
             about = flagged_key(r)
             i = next((where[p] for p in lineage(about) if p in where), 0) if about else 0
+            where[k] = i  # a later row of the same id goes with it (the estate keeps the first)
         out[i]["rows"].append(r)
     return out
 

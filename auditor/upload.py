@@ -64,8 +64,7 @@ class Outcome:
 
 def add_command(sub: Any) -> None:
     """The ``upload`` subcommand's arguments (imports nothing from the Azure SDK)."""
-    from .clouds import CLOUDS
-    from .credentials import AUTH_MODES
+    from .credentials import add_sign_in_options
 
     p = sub.add_parser(
         "upload",
@@ -96,19 +95,10 @@ def add_command(sub: Any) -> None:
         metavar="NAME",
         help=f"the rule's stream declaration (default: {DEFAULT_STREAM})",
     )
-    p.add_argument("--tenant", metavar="ID", help="tenant to authenticate in")
-    p.add_argument(
-        "--auth",
-        default="default",
-        choices=AUTH_MODES,
-        help="credential (default: azure-identity's DefaultAzureCredential chain)",
-    )
-    p.add_argument(
-        "--cloud",
-        choices=tuple(CLOUDS),
-        default="public",
-        help="Azure cloud: sign-in authority and the Azure Monitor token audience "
-        "(default: public)",
+    add_sign_in_options(
+        p,
+        "Azure cloud: sign-in authority and the Azure Monitor token audience (default: public)",
+        cloud_default="public",
     )
     p.add_argument("--quiet", action="store_true", help="print nothing when every row was sent")
     p.add_argument(

@@ -1,4 +1,5 @@
-"""Shared helpers: scan an estate in-process, the way the CLI does."""
+"""Shared helpers: scan an estate in-process, the way the CLI does; a clean config
+environment; the Logs Ingestion stand-in."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ import importlib.util
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from auditor import core
 from auditor import rules as rules_stage
 from auditor.findings import AuditResult
+
+if TYPE_CHECKING:
+    from .fake_ingest import FakeIngestion
 
 # Reports carry the run's time; tests that compare two runs pin it (the determinism tests
 # drop it again to check that nothing else differs).
@@ -25,6 +30,36 @@ for _ci in ("CI", "TF_BUILD", "GITHUB_ACTIONS"):
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture
+def clean_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An empty working directory and no MLOPS_AUDIT_* variable: no config layer the test
+    did not write (``pytestmark = pytest.mark.usefixtures("clean_config")``)."""
+    from auditor import config
+
+    for name in list(os.environ):
+        if name.startswith(config.ENV_PREFIX):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIngestion]:
+    """The Logs Ingestion stand-in (tests/fake_ingest.py) for its RULE and STREAM, its CA
+    trusted as a live scan's is, and a signed-in stub ``az`` in ``tmp_path/bin`` first on
+    PATH (rewrite it to make the sign-in fail)."""
+    pytest.importorskip("azure.monitor.ingestion")
+    from .fake_arm import write_stub_az
+    from .fake_ingest import RULE, STREAM, FakeIngestion
+
+    stub = tmp_path / "bin"
+    write_stub_az(stub)
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    with FakeIngestion(RULE, STREAM) as fake:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", fake.ca_path)
+        monkeypatch.setenv("SSL_CERT_FILE", fake.ca_path)
+        yield fake
 
 
 @pytest.fixture(scope="session")

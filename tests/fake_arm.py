@@ -80,7 +80,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import trustme
@@ -484,17 +484,7 @@ def parse_query(query: str) -> _Query:
                 )
             )
         elif m := _WHERE.match(stage):
-            op, rest = m.group(1).lower(), m.group(2).strip()
-            if op in ("in~", "in"):
-                if not (rest.startswith("(") and rest.endswith(")")):
-                    raise _bad_query("ParserFailure", f"expected a parenthesised list: {stage}")
-                rest = rest[1:-1]
-            values = [a or b for a, b in _QUOTED.findall(rest)]
-            leftover = _QUOTED.sub("", rest).replace(",", "").strip()
-            if not values or leftover or (op in ("=~", "==") and len(values) != 1):
-                raise _bad_query(
-                    "UnsupportedByFakeArm", f"the fake understands only type filters: {stage}"
-                )
+            op, values = _where_values(stage, m.group(1).lower(), m.group(2).strip(), "type")
             sensitive = op in ("in", "==")
             parsed.types = frozenset(v if sensitive else v.lower() for v in values)
             parsed.case_sensitive = sensitive
@@ -522,8 +512,9 @@ def parse_query(query: str) -> _Query:
     return parsed
 
 
-def _where_values(stage: str, op: str, rest: str) -> tuple[str, list[str]]:
-    """The operator and quoted values of a ``where path op ...`` stage (KQL string ops)."""
+def _where_values(stage: str, op: str, rest: str, what: str = "string") -> tuple[str, list[str]]:
+    """The operator and quoted values of a ``where [path] op ...`` stage (KQL string ops);
+    ``what`` the refusal says the fake understands (type filters, string filters)."""
     if op in ("in~", "in"):
         if not (rest.startswith("(") and rest.endswith(")")):
             raise _bad_query("ParserFailure", f"expected a parenthesised list: {stage}")
@@ -532,7 +523,7 @@ def _where_values(stage: str, op: str, rest: str) -> tuple[str, list[str]]:
     leftover = _QUOTED.sub("", rest).replace(",", "").strip()
     if not values or leftover or (op in ("=~", "==") and len(values) != 1):
         raise _bad_query(
-            "UnsupportedByFakeArm", f"the fake understands only string filters: {stage}"
+            "UnsupportedByFakeArm", f"the fake understands only {what} filters: {stage}"
         )
     return op, values
 
@@ -593,7 +584,7 @@ class _Server(ThreadingHTTPServer):
     # collector's ARM read workers open dozens at once), and each dropped one costs the
     # client a 1 s retransmission
     request_queue_size = 128
-    fake: FakeArm
+    fake: _TlsServer
     ssl_context: ssl.SSLContext
 
     def server_bind(self) -> None:
@@ -646,83 +637,34 @@ class _Handler(BaseHTTPRequestHandler):
 # --------------------------------------------------------------------------- the server
 
 
-class FakeArm:
-    """HTTPS fake of Azure Resource Graph + ARM reads on ``127.0.0.1:<ephemeral port>``.
+class _TlsServer:
+    """A stand-in's HTTPS server on ``127.0.0.1`` (port 0: an ephemeral one), its trustme CA
+    written to :attr:`ca_path`, and the connections it holds open, shut at :meth:`close` so
+    that no client waits on a dead server. FakeArm and tests/fake_ingest.py's FakeIngestion
+    share it; each answers requests in ``_serve``."""
 
-    Knobs (plain attributes, settable before or during a test): ``forbidden_subscriptions``,
-    ``hidden_containers``, ``arg_quota``, ``arg_window``, ``arm_page_size``,
-    ``arm_read_capacity``, ``arm_read_capacity_of``, ``arm_read_refill``, ``arm_latency``,
-    ``arm_latency_jitter``, ``arm_read_headers`` (e.g. an odd remaining-reads value),
-    ``accepted_token`` (None accepts any bearer token), ``require_bearer``, ``max_page_bytes``,
-    ``max_result_bytes``,
-    ``subscription_limit_hit``, ``compute_api_versions``, ``drop_list_types``,
-    ``next_link_base``, ``verbose`` (see the module docstring).
-    """
+    _slug = "fake"  # the temporary directory's and the CA file's prefix
+    _title = "fake"  # the CA's organisation and the internal-failure message name it
 
-    def __init__(
-        self,
-        rows: Iterable[dict[str, Any]] = (),
-        *,
-        port: int = 0,
-        forbidden_subscriptions: Iterable[str] = (),
-        subscriptions: Iterable[str] = (),
-        arg_quota: int = 15,
-        arg_window: float = 5.0,
-        arm_page_size: int = 50,
-        arm_read_capacity: int = 250,
-        arm_read_refill: float = 25.0,
-        accepted_token: str | None = FAKE_TOKEN,
-        verbose: bool = False,
-    ) -> None:
+    def __init__(self, port: int = 0, verbose: bool = False) -> None:
         self.port = port
-        self.forbidden_subscriptions: set[str] = set(forbidden_subscriptions)
-        self.hidden_containers: set[str] = set()
-        self.require_bearer = True
-        self.max_page_bytes: int | None = None
-        self.max_result_bytes: int | None = None
-        self.subscription_limit_hit = False
-        self.compute_api_versions: set[str] | None = None
-        self.drop_list_types = False
-        # Resource Graph tables a query is refused on (400 InvalidQuery), as a cloud that
-        # does not offer one would: policyresources, securityresources
-        self.refused_tables: set[str] = set()
-        self.next_link_base: str | None = None
-        self.arg_quota = arg_quota
-        self.arg_window = arg_window
-        self.arm_page_size = arm_page_size
-        self.arm_read_capacity = arm_read_capacity
-        self.arm_read_refill = arm_read_refill
-        self.arm_read_capacity_of: dict[str, int] = {}  # lower-case subscription -> bucket
-        self.arm_latency = 0.0
-        self.arm_latency_jitter = 0.0  # plus a random 0..jitter s per read: answers reorder
-        self.arm_read_headers: dict[str, str] = {}  # sent with every ARM read's answer
-        self.accepted_token = accepted_token
         self.verbose = verbose
-        self.requests = RequestLog()
         self.errors: list[str] = []  # tracebacks of bugs inside the fake
         self._lock = threading.Lock()
-        self._extra_subscriptions = {s.lower() for s in subscriptions}
-        self._faults: list[_Fault] = []
-        self._quota_start: float | None = None
-        self._quota_used = 0
-        self._buckets: dict[str, tuple[float, float]] = {}
         self._connections: set[Any] = set()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._tmp: str | None = None
         self.ca_path = ""
         self.url = ""
-        self.set_rows(rows)
 
-    # ---- lifecycle
-
-    def start(self) -> FakeArm:
-        self._tmp = tempfile.mkdtemp(prefix="fake-arm-")
-        ca = trustme.CA(organization_name="mlops-audit fake ARM test CA")
+    def start(self) -> Self:
+        self._tmp = tempfile.mkdtemp(prefix=f"{self._slug}-")
+        ca = trustme.CA(organization_name=f"mlops-audit {self._title} test CA")
         cert = ca.issue_cert("127.0.0.1", "localhost")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         cert.configure_cert(context)
-        self.ca_path = str(Path(self._tmp) / "fake-arm-ca.pem")
+        self.ca_path = str(Path(self._tmp) / f"{self._slug}-ca.pem")
         ca.cert_pem.write_to_path(self.ca_path)
         server = _Server(("127.0.0.1", self.port), _Handler)
         server.fake = self
@@ -750,13 +692,90 @@ class FakeArm:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
-    def __enter__(self) -> FakeArm:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.close()
         if exc_type is None and self.errors:
-            raise AssertionError("fake ARM failed internally:\n" + "\n".join(self.errors))
+            raise AssertionError(f"{self._title} failed internally:\n" + "\n".join(self.errors))
+
+    def _track(self, conn: Any, add: bool) -> None:
+        with self._lock:
+            if add:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)
+
+    def _serve(self, handler: _Handler) -> None:
+        raise NotImplementedError
+
+
+class FakeArm(_TlsServer):
+    """HTTPS fake of Azure Resource Graph + ARM reads on ``127.0.0.1:<ephemeral port>``.
+
+    Knobs (plain attributes, settable before or during a test): ``forbidden_subscriptions``,
+    ``hidden_containers``, ``arg_quota``, ``arg_window``, ``arm_page_size``,
+    ``arm_read_capacity``, ``arm_read_capacity_of``, ``arm_read_refill``, ``arm_latency``,
+    ``arm_latency_jitter``, ``arm_read_headers`` (e.g. an odd remaining-reads value),
+    ``accepted_token`` (None accepts any bearer token), ``require_bearer``, ``max_page_bytes``,
+    ``max_result_bytes``,
+    ``subscription_limit_hit``, ``compute_api_versions``, ``drop_list_types``,
+    ``next_link_base``, ``refused_tables``, ``refused_tables_in``, ``verbose`` (see the
+    module docstring).
+    """
+
+    _slug = "fake-arm"
+    _title = "fake ARM"
+
+    def __init__(
+        self,
+        rows: Iterable[dict[str, Any]] = (),
+        *,
+        port: int = 0,
+        forbidden_subscriptions: Iterable[str] = (),
+        subscriptions: Iterable[str] = (),
+        arg_quota: int = 15,
+        arg_window: float = 5.0,
+        arm_page_size: int = 50,
+        arm_read_capacity: int = 250,
+        arm_read_refill: float = 25.0,
+        accepted_token: str | None = FAKE_TOKEN,
+        verbose: bool = False,
+    ) -> None:
+        super().__init__(port, verbose)
+        self.forbidden_subscriptions: set[str] = set(forbidden_subscriptions)
+        self.hidden_containers: set[str] = set()
+        self.require_bearer = True
+        self.max_page_bytes: int | None = None
+        self.max_result_bytes: int | None = None
+        self.subscription_limit_hit = False
+        self.compute_api_versions: set[str] | None = None
+        self.drop_list_types = False
+        # Resource Graph tables a query is refused on (400 InvalidQuery), as a cloud that
+        # does not offer one would: policyresources, securityresources
+        self.refused_tables: set[str] = set()
+        # the same, only for a request that reads one of these (lower-case) subscriptions:
+        # table -> subscriptions (a query that fails in one scope of several)
+        self.refused_tables_in: dict[str, set[str]] = {}
+        self.next_link_base: str | None = None
+        self.arg_quota = arg_quota
+        self.arg_window = arg_window
+        self.arm_page_size = arm_page_size
+        self.arm_read_capacity = arm_read_capacity
+        self.arm_read_refill = arm_read_refill
+        self.arm_read_capacity_of: dict[str, int] = {}  # lower-case subscription -> bucket
+        self.arm_latency = 0.0
+        self.arm_latency_jitter = 0.0  # plus a random 0..jitter s per read: answers reorder
+        self.arm_read_headers: dict[str, str] = {}  # sent with every ARM read's answer
+        self.accepted_token = accepted_token
+        self.requests = RequestLog()
+        self._extra_subscriptions = {s.lower() for s in subscriptions}
+        self._faults: list[_Fault] = []
+        self._quota_start: float | None = None
+        self._quota_used = 0
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self.set_rows(rows)
 
     # ---- estate
 
@@ -779,6 +798,12 @@ class FakeArm:
             self._index = index
             self._subscriptions = subscriptions
             self._tenants = tenants
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The estate served (a copy of the list)."""
+        with self._lock:
+            return list(self._rows)
 
     @property
     def subscriptions(self) -> list[str]:
@@ -859,13 +884,6 @@ class FakeArm:
         return None
 
     # ---- request handling
-
-    def _track(self, conn: Any, add: bool) -> None:
-        with self._lock:
-            if add:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
 
     def _serve(self, handler: _Handler) -> None:
         split = urlsplit(handler.path)
@@ -1159,6 +1177,10 @@ class FakeArm:
                 [{"code": "InvalidQuery", "message": f"table {parsed.table} is not available"}]
             )
         readable, scope_key = self._readable_scope(body)
+        if readable & self.refused_tables_in.get(parsed.table, set()):
+            raise _graph_bad_request(
+                [{"code": "InvalidQuery", "message": f"table {parsed.table} is not available"}]
+            )
         rows = self._graph_rows(parsed, readable)
         top = options.get("$top")
         top = 100 if top is None else top

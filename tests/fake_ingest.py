@@ -16,25 +16,36 @@ handler are tests/fake_arm.py's (a trustme CA written to :attr:`ca_path`).
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
-import shutil
-import socket
-import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import trustme
-
-from .fake_arm import FAKE_TOKEN, _Handler, _Server
+from .fake_arm import FAKE_TOKEN, _Handler, _TlsServer
 
 API_VERSIONS = frozenset({"2023-01-01", "2021-11-01-preview"})
 MAX_BODY = 1024 * 1024  # the API's limit for one call
+RULE = "dcr-0123456789abcdef0123456789abcdef"  # the rule and stream the tests' stand-in serves
+STREAM = "Custom-MlopsAudit"
+
+
+def upload_argv(report: Path | str, endpoint: str, *extra: str) -> list[str]:
+    """``mlops-audit upload`` of ``report`` to ``endpoint`` for :data:`RULE`, signed in with
+    the stub ``az`` (tests/fake_arm.py's write_stub_az)."""
+    return [
+        "upload",
+        str(report),
+        "--endpoint",
+        endpoint,
+        "--rule-id",
+        RULE,
+        "--auth",
+        "cli",
+        *extra,
+    ]
 
 
 @dataclass
@@ -58,24 +69,20 @@ class _Rejection:
     headers: dict[str, str]
 
 
-class FakeIngestion:
+class FakeIngestion(_TlsServer):
     """HTTPS fake of the Logs Ingestion API on ``127.0.0.1:<ephemeral port>``."""
 
+    _slug = "fake-ingest"
+    _title = "fake ingestion"
+
     def __init__(self, rule_id: str, stream: str, *, token: str = FAKE_TOKEN) -> None:
+        super().__init__()
         self.rule_id = rule_id
         self.stream = stream
         self.token = token
-        self.verbose = False
         self.rows: list[Any] = []  # every accepted call's rows, in arrival order
         self.calls: list[Call] = []
-        self.errors: list[str] = []
         self._rejections: list[_Rejection] = []
-        self._lock = threading.Lock()
-        self._connections: set[Any] = set()
-        self._server: _Server | None = None
-        self._tmp: str | None = None
-        self.ca_path = ""
-        self.url = ""
 
     def reject(
         self,
@@ -90,54 +97,6 @@ class FakeIngestion:
         or always."""
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         self._rejections.append(_Rejection(when, status, raw, times, dict(headers or {})))
-
-    # ---- lifecycle (as FakeArm's)
-
-    def start(self) -> FakeIngestion:
-        self._tmp = tempfile.mkdtemp(prefix="fake-ingest-")
-        ca = trustme.CA(organization_name="mlops-audit fake ingestion test CA")
-        cert = ca.issue_cert("127.0.0.1", "localhost")
-        import ssl
-
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        cert.configure_cert(context)
-        self.ca_path = str(Path(self._tmp) / "fake-ingest-ca.pem")
-        ca.cert_pem.write_to_path(self.ca_path)
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self  # type: ignore[assignment]  # the handler calls _serve/_track
-        server.ssl_context = context
-        self._server = server
-        self.url = f"https://127.0.0.1:{server.server_address[1]}"
-        threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            with self._lock:
-                connections = list(self._connections)
-            for conn in connections:
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-            self._server = None
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self._tmp = None
-
-    def __enter__(self) -> FakeIngestion:
-        return self.start()
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self.close()
-        if exc_type is None and self.errors:
-            raise AssertionError("fake ingestion failed internally:\n" + "\n".join(self.errors))
-
-    def _track(self, conn: Any, add: bool) -> None:
-        with self._lock:
-            (self._connections.add if add else self._connections.discard)(conn)
 
     # ---- requests
 

@@ -70,6 +70,22 @@ def action_step(with_: Mapping[str, str]) -> dict[str, Any]:
     return {"jobs": {"audit": {"steps": [step]}}}
 
 
+def outputs_step(*outputs: str) -> dict[str, Any]:
+    """A later step of the job (run also when the action failed) that writes the action's
+    ``outputs``, '|'-joined, to $RUNNER_TEMP/seen, as a calling workflow would read them."""
+    names = [k.upper().replace("-", "_") for k in outputs]
+    return {
+        "name": "report",
+        "if": "always()",
+        "env": {
+            n: f"${{{{ steps.audit.outputs.{k} }}}}" for n, k in zip(names, outputs, strict=True)
+        },
+        "run": f'printf "{"|".join(["%s"] * len(names))}" '
+        + " ".join(f'"${n}"' for n in names)
+        + ' > "$RUNNER_TEMP/seen"',
+    }
+
+
 def run_action_job(box: Sandbox, with_: Mapping[str, str], origin: str = "branch") -> JobRun:
     return run_job(action_step(with_), "audit", "push", box, origin)
 
@@ -252,16 +268,7 @@ def test_the_action_outputs_reach_the_calling_job(tmp_path: Path) -> None:
     box = sandbox(tmp_path, "reference")
     wf = action_step({"snapshot": str(box.snapshot), "upload-sarif": "false"})
     wf["jobs"]["audit"]["steps"].append(
-        {
-            "name": "report",
-            "if": "always()",
-            "env": {
-                k.upper().replace("-", "_"): f"${{{{ steps.audit.outputs.{k} }}}}"
-                for k in ("exit-code", "findings", "counted", "sarif", "json")
-            },
-            "run": 'printf "%s|%s|%s|%s|%s" "$EXIT_CODE" "$FINDINGS" "$COUNTED" "$SARIF" "$JSON"'
-            ' > "$RUNNER_TEMP/seen"',
-        }
+        outputs_step("exit-code", "findings", "counted", "sarif", "json")
     )
     run = run_job(wf, "audit", "push", box)
     assert run.outcomes["report"] == "success" and not run.sarif, run.log
@@ -276,17 +283,7 @@ def test_no_report_no_report_outputs(tmp_path: Path) -> None:
     a later step's `steps.audit.outputs.json != ''` (the examples' guard) means a report."""
     box = sandbox(tmp_path, "missing")
     wf = action_step({"snapshot": str(box.snapshot), "upload-sarif": "false"})
-    wf["jobs"]["audit"]["steps"].append(
-        {
-            "name": "report",
-            "if": "always()",
-            "env": {
-                k.upper().replace("-", "_"): f"${{{{ steps.audit.outputs.{k} }}}}"
-                for k in ("exit-code", "sarif", "json")
-            },
-            "run": 'printf "%s|%s|%s" "$EXIT_CODE" "$SARIF" "$JSON" > "$RUNNER_TEMP/seen"',
-        }
-    )
+    wf["jobs"]["audit"]["steps"].append(outputs_step("exit-code", "sarif", "json"))
     run = run_job(wf, "audit", "push", box)
     assert run.outcomes["Run mlops-audit scan"] == "failure", run.log
     assert (box.temp / "seen").read_text() == "2||", run.log
@@ -446,6 +443,32 @@ def install_scripts() -> dict[str, tuple[str, str]]:
     return {"action": (action["run"], "IN_VERSION"), "template": (template["script"], "IN_PACKAGE")}
 
 
+def install_standin(tmp_path: Path, standin: str) -> Path:
+    """A bin directory under ``tmp_path`` whose python3 is ``standin`` (see INSTALL_STANDIN)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").write_text(standin, encoding="utf-8")
+    (bin_dir / "python3").chmod(0o755)
+    return bin_dir
+
+
+def run_install(
+    script: str, given: Mapping[str, str], bin_dir: Path, temp: Path
+) -> tuple[int, str]:
+    """The install step's script with the ``given`` input variable, ``bin_dir`` first on PATH
+    and ``temp`` as the runner's (GitHub's and Azure Pipelines') temporary directory."""
+    env = {
+        **given,
+        "ACTION_PATH": str(ROOT),
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "RUNNER_TEMP": str(temp),
+        "AGENT_TEMPDIRECTORY": str(temp),
+        "GITHUB_PATH": str(temp / "path"),
+        "LOG": str(temp / "pip.log"),
+    }
+    return bash(script, env, temp, [])
+
+
 @pytest.mark.parametrize("where", ["action", "template"])
 def test_a_careless_version_never_installs_another_project(where: str, tmp_path: Path) -> None:
     """'latest', 'v0.2.0' or a version with a stray space is not a requirement for some
@@ -453,10 +476,7 @@ def test_a_careless_version_never_installs_another_project(where: str, tmp_path:
     and a requirement that starts with a project name must name mlops-audit; a URL or a
     wheel path is passed as given."""
     script, variable = install_scripts()[where]
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "python3").write_text(INSTALL_STANDIN, encoding="utf-8")
-    (bin_dir / "python3").chmod(0o755)
+    bin_dir = install_standin(tmp_path, INSTALL_STANDIN)
     installed = {
         "v0.2.0": "mlops-audit==0.2.0",
         " 0.2.0\n": "mlops-audit==0.2.0",
@@ -468,16 +488,7 @@ def test_a_careless_version_never_installs_another_project(where: str, tmp_path:
     for n, value in enumerate([*installed, *refused]):
         temp = tmp_path / f"t{n}"
         temp.mkdir()
-        env = {
-            variable: value,
-            "ACTION_PATH": str(ROOT),
-            "PATH": f"{bin_dir}:/usr/bin:/bin",
-            "RUNNER_TEMP": str(temp),
-            "AGENT_TEMPDIRECTORY": str(temp),
-            "GITHUB_PATH": str(temp / "path"),
-            "LOG": str(temp / "pip.log"),
-        }
-        code, out = bash(script, env, temp, [])
+        code, out = run_install(script, {variable: value}, bin_dir, temp)
         if value in installed:
             assert code == 0, (value, out)
             assert (temp / "pip.log").read_text().splitlines()[-1] == installed[value]
@@ -494,24 +505,12 @@ def test_the_install_puts_only_mlops_audit_on_path(where: str, tmp_path: Path) -
     python3 and pip first on PATH, so the job's later steps would run and pip-install into
     mlops-audit's environment instead of the Python the job set up."""
     script, variable = install_scripts()[where]
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
     standin = INSTALL_STANDIN.replace(
         'chmod +x "$3/bin/python"',
         'touch "$3/bin/pip" "$3/bin/python3" "$3/bin/activate"; chmod +x "$3/bin/python"',
     )
-    (bin_dir / "python3").write_text(standin, encoding="utf-8")
-    (bin_dir / "python3").chmod(0o755)
-    env = {
-        variable: "0.2.0",
-        "ACTION_PATH": str(ROOT),
-        "PATH": f"{bin_dir}:/usr/bin:/bin",
-        "RUNNER_TEMP": str(tmp_path),
-        "AGENT_TEMPDIRECTORY": str(tmp_path),
-        "GITHUB_PATH": str(tmp_path / "path"),
-        "LOG": str(tmp_path / "pip.log"),
-    }
-    code, out = bash(script, env, tmp_path, [])
+    bin_dir = install_standin(tmp_path, standin)
+    code, out = run_install(script, {variable: "0.2.0"}, bin_dir, tmp_path)
     assert code == 0, out
     if where == "action":
         (added,) = (tmp_path / "path").read_text().splitlines()

@@ -28,13 +28,8 @@ ALL_ACCEPTED = "suppressions:\n" + "".join(  # the Terraform estate's four findi
 )
 
 
-@pytest.fixture(autouse=True)
-def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Each test runs in an empty working directory with no MLOPS_AUDIT_* variable."""
-    for name in list(os.environ):
-        if name.startswith(config.ENV_PREFIX):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+# Each test runs in an empty working directory with no MLOPS_AUDIT_* variable.
+pytestmark = pytest.mark.usefixtures("clean_config")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, list[str]]:

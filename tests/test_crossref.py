@@ -83,6 +83,24 @@ def test_findings_name_what_also_flags_them_case_insensitively() -> None:
     assert [e["match"] for e in prod] == ["same-resource"]
 
 
+def test_a_custom_definition_named_as_a_built_in_is_not_the_same_check(tmp_path: Path) -> None:
+    """A custom copy of a built-in (a management group's definition that kept the GUID as
+    its name, maybe with other conditions) is not the built-in a rule names: never
+    "same-check", and listed as covered by no rule, apart from the built-in."""
+    doc = fixture()
+    state = next(r for r in doc["rows"] if str(r.get("resourceId", "")).endswith("CRMLOPSDEV"))
+    custom = "/providers/Microsoft.Management/managementGroups/corp/providers/"
+    custom += "Microsoft.Authorization/policyDefinitions/0fdf0491-d080-4575-b627-ad0e843cba0f"
+    doc["rows"].append({**state, "id": state["id"] + "c", "policyDefinitionId": custom})
+    out = report(write(tmp_path, doc))
+    dev = by_resource(out)[("MLA-ACR-001", "crmlopsdev")]
+    matches = {e["definition_id"]: e["match"] for e in dev if e["source"] == "policy"}
+    assert matches[custom] == "same-resource"
+    assert matches[state["policyDefinitionId"]] == "same-check"
+    listed = [g["definition_id"] for g in out["azure_cross_reference"]["not_covered"]]
+    assert custom in listed and state["policyDefinitionId"] not in listed
+
+
 def test_what_no_rule_covers_is_grouped_by_definition() -> None:
     x = report(SNAPSHOT)["azure_cross_reference"]
     groups = [(g["source"], g["resource_count"]) for g in x["not_covered"]]
@@ -137,6 +155,18 @@ def test_a_parent_flag_covers_its_children_never_the_reverse() -> None:
     assert [e["resource_id"] for e in subnet.also_flagged_by or []] == [vnet.upper()]
     assert [e["resource_id"] for e in on_vnet.also_flagged_by or []] == [vnet.upper()]
     assert on_nsg.also_flagged_by == []  # available, and nothing flags it
+
+
+def test_a_hostile_deep_id_costs_a_bounded_walk() -> None:
+    """An id of a thousand child segments (within MAX_ID) is walked a few levels up, not a
+    thousand: 100k such rows must not cost minutes. ARM's types nest a handful deep."""
+    deep = f"{ACR}/r" + "/x/y" * 990
+    assert len(deep) <= crossref.MAX_ID
+    walked = crossref.lineage(deep.lower())
+    assert len(walked) <= crossref.MAX_DEPTH + 1
+    assert walked[:2] == [deep.lower(), deep.lower()[: -len("/x/y")]]
+    subnet = f"{ACR}/r/a/b/c/d".lower()  # a real depth is walked whole, to the top
+    assert crossref.lineage(subnet)[-1] == f"{ACR}/r".lower()
 
 
 def test_a_subnet_is_audited_with_its_vnet_and_policy_reads_subnets() -> None:
@@ -259,6 +289,27 @@ def test_one_source_missing_leaves_the_other(tmp_path: Path) -> None:
     assert all(isinstance(f["also_flagged_by"], list) for f in out["findings"])
 
 
+def test_a_snapshot_that_does_not_declare_them_is_not_available_whatever_its_rows(
+    tmp_path: Path,
+) -> None:
+    """A collect over two scopes whose assessments query failed in one keeps the other's
+    rows but does not declare the collection: the rows are partial, so the source is not
+    available (nor in the parts partition makes of it), never "nothing else flags this"."""
+    from auditor import partition
+
+    doc = fixture()
+    doc["collections"].remove("assessments")  # the rows of ASSESSMENT_TYPE stay
+    path = write(tmp_path, doc)
+    out = report(path)
+    x = out["azure_cross_reference"]["sources"]
+    assert x["policy"]["available"] and not x["defender"]["available"]
+    assert "not collected" in x["defender"]["reason"]
+    assert all(e["source"] == "policy" for f in out["findings"] for e in f["also_flagged_by"])
+    for part in partition.split(path, 2):
+        assert "assessments" not in part["collections"]
+        assert "policystates" in part["collections"]
+
+
 def test_an_input_without_them_makes_the_whole_not_available(tmp_path: Path) -> None:
     other = write(
         tmp_path, [{"id": f"{ACR}/other", "type": "microsoft.storage/storageaccounts"}], "raw.json"
@@ -267,6 +318,17 @@ def test_an_input_without_them_makes_the_whole_not_available(tmp_path: Path) -> 
     x = out["azure_cross_reference"]["sources"]
     assert not x["policy"]["available"] and "not collected" in x["policy"]["reason"]
     assert all(f["also_flagged_by"] is None for f in out["findings"])
+
+
+def test_a_terraform_input_holds_none_of_them(tmp_path: Path) -> None:
+    """Source code says nothing of Azure's verdicts: beside a snapshot that holds them,
+    the run's are not available (and no Terraform finding reads "nothing flags this")."""
+    out = report([SNAPSHOT, FIXTURES / "terraform" / "article"])
+    x = out["azure_cross_reference"]["sources"]
+    assert not x["policy"]["available"] and not x["defender"]["available"]
+    assert all(f["also_flagged_by"] is None for f in out["findings"])
+    alone = report(FIXTURES / "terraform" / "article")
+    assert not alone["azure_cross_reference"]["sources"]["policy"]["available"]
 
 
 def test_a_raw_export_holding_them_is_available(tmp_path: Path) -> None:
@@ -312,6 +374,58 @@ def test_csv_names_them_last_and_says_not_available() -> None:
     assert set(cells(build(audit(FIXTURES / "reference-good.json")))) <= {"not available"}
 
 
+def test_a_resource_flagged_by_thousands_stays_readable_in_every_format(tmp_path: Path) -> None:
+    """A resource under a large initiative (or a hostile export) flagged 5,000 times: the
+    CSV cell stays within a spreadsheet's 32,767 characters (and csv's own field limit),
+    the HTML lists a few per finding; the JSON report keeps them all."""
+    import csv
+    import io
+
+    from auditor.report import csv_report
+
+    doc = fixture()
+    state = next(r for r in doc["rows"] if "policyStates" in r["id"])
+    for n in range(5000):
+        doc["rows"].append(
+            {
+                **state,
+                "id": state["id"] + f"x{n}",
+                "policyAssignmentName": "a" * 200 + f"{n}",
+                "policyDefinitionId": f"/providers/Microsoft.Authorization/policyDefinitions/d{n}",
+            }
+        )
+    view = build(audit(write(tmp_path, doc)))
+    text = csv_report.render(view).lstrip("\ufeff")
+    cells = [r["also_flagged_by"] for r in csv.DictReader(io.StringIO(text))]
+    assert max(len(c) for c in cells) <= 32767
+    assert any("more in the JSON report" in c for c in cells)
+    html = html_report.render(view)
+    assert html.count("<li>") < 200
+    assert "more in the JSON report" in html
+    # SARIF: the same few per result, and the total, so Azure's list never costs a result
+    # its place under GitHub's gzip budget
+    results = json.loads(sarif.render(view))["runs"][0]["results"]
+    props = [r["properties"] for r in results]
+    assert max(len(p["alsoFlaggedBy"]) for p in props) == sarif.MAX_FLAGS
+    assert max(p["alsoFlaggedByCount"] for p in props) > 5000
+    assert all(p["alsoFlaggedByCount"] >= len(p["alsoFlaggedBy"]) for p in props)
+    flagged = json.loads(json_report.render(view))["findings"]
+    assert max(len(f["also_flagged_by"]) for f in flagged) > 5000
+    # NDJSON: each line stays far below the Logs Ingestion API's 1 MB call, with the count
+    from auditor import upload
+    from auditor.report import ndjson
+
+    text = ndjson.render(view)
+    assert max(len(line.encode()) for line in text.splitlines()) < 100_000
+    lines = [json.loads(t) for t in text.splitlines() if '"finding"' in t]
+    assert max(len(r["AlsoFlaggedBy"]) for r in lines) == ndjson.MAX_FLAGS
+    assert max(r["AlsoFlaggedByCount"] for r in lines) > 5000
+    assert all(r["AlsoFlaggedByCount"] >= len(r["AlsoFlaggedBy"]) for r in lines)
+    path = tmp_path / "r.ndjson"
+    path.write_text(text, encoding="utf-8")
+    assert len(upload.read_rows(str(path))) == len(text.splitlines())  # upload takes the lines
+
+
 def test_ndjson_finding_lines_carry_them() -> None:
     from auditor.report import ndjson
 
@@ -320,6 +434,9 @@ def test_ndjson_finding_lines_carry_them() -> None:
     assert len(found) == 3 and all(found)
     assert found[0][0]["match"] == "same-check"
     assert all(r["AlsoFlaggedBy"] is None for r in lines if r["RecordType"] != "finding")
+    counts = [r["AlsoFlaggedByCount"] for r in lines if r["RecordType"] == "finding"]
+    assert counts == [len(f) for f in found]
+    assert all(r["AlsoFlaggedByCount"] is None for r in lines if r["RecordType"] != "finding")
 
 
 def test_sarif_carries_them_in_properties_not_as_results() -> None:
@@ -363,6 +480,59 @@ def test_merged_reports_keep_them(tmp_path: Path) -> None:
     assert by_resource(again) == by_resource(original)
 
 
+def test_a_merged_report_without_them_makes_every_finding_not_available(tmp_path: Path) -> None:
+    """As one scan of both inputs would say: not available, so no finding keeps a list (an
+    empty one would read "nothing else flags this") and nothing is listed as not covered."""
+    from auditor.rules import load_rules
+
+    other = write(
+        tmp_path,
+        [
+            {
+                "id": f"/subscriptions/{SUB[:-1]}2/resourceGroups/r/providers/"
+                "Microsoft.ContainerRegistry/registries/other",
+                "type": "Microsoft.ContainerRegistry/registries",
+                "name": "other",
+                "properties": {"publicNetworkAccess": "Enabled"},
+            }
+        ],
+        "raw.json",
+    )
+    paths = []
+    for i, path in enumerate((SNAPSHOT, other)):
+        out = tmp_path / f"r{i}.json"
+        out.write_text(json_report.render(build(audit(path))), encoding="utf-8")
+        paths.append(str(out))
+    merged = json.loads(json_report.render(merge.merge_files(paths, load_rules())))
+    x = merged["azure_cross_reference"]
+    assert not any(s["available"] for s in x["sources"].values())
+    assert x["not_covered"] == []
+    assert len(merged["findings"]) == 4
+    assert all(f["also_flagged_by"] is None for f in merged["findings"])
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"source": "policy", "resource_id": ACR},  # no match
+        {"source": "policy", "resource_id": ACR, "match": "maybe"},
+        {"source": "defender", "resource_id": 7, "match": "same-resource"},
+        {"source": "defender", "resource_id": ACR, "match": "same-check", "display_name": {}},
+    ],
+)
+def test_merge_refuses_a_malformed_also_flagged_by_entry(tmp_path: Path, entry: Any) -> None:
+    """A hand-edited report's entry is refused with the file named (exit 2), never a
+    KeyError in a human format."""
+    from auditor.files import InputError
+    from auditor.rules import load_rules
+
+    doc = json.loads(json_report.render(build(audit(SNAPSHOT))))
+    doc["findings"][0]["also_flagged_by"] = [entry]
+    path = write(tmp_path, doc, "report.json")
+    with pytest.raises(InputError, match="also_flagged_by"):
+        markdown.render(merge.merge_files([str(path)], load_rules()))
+
+
 def test_partitioned_scans_merge_to_the_whole(tmp_path: Path) -> None:
     """Each policy state and assessment goes with its resource's part (one on a resource the
     estate lacks goes to the first), so the parts' reports merge to the whole's."""
@@ -389,6 +559,22 @@ def test_partitioned_scans_merge_to_the_whole(tmp_path: Path) -> None:
     whole = report(SNAPSHOT)
     assert merged["azure_cross_reference"] == whole["azure_cross_reference"]
     assert by_resource(merged) == by_resource(whole)
+
+
+def test_rows_of_one_id_go_to_one_part(tmp_path: Path) -> None:
+    """Two policy states under one id about resources in different parts: the estate keeps
+    the first, and so must the parts (rows of one id together), or a part would flag a
+    resource the whole does not."""
+    from auditor import partition
+
+    doc = fixture()
+    states = [r for r in doc["rows"] if r["type"].lower() == POLICY_STATE_TYPE]
+    dev = next(r for r in states if r["resourceId"].lower().endswith("/crmlopsdev"))
+    prod = next(r for r in states if str(r["resourceId"]).lower().endswith("/crmlopsprod"))
+    doc["rows"].append({**prod, "id": dev["id"]})  # the same id, another resource
+    parts = partition.split(write(tmp_path, doc), 3)
+    homes = {i for i, p in enumerate(parts) for r in p["rows"] if r["id"] == dev["id"]}
+    assert len(homes) == 1
 
 
 def test_partitions_merge_by_definition() -> None:
@@ -507,3 +693,21 @@ def test_a_failed_query_is_a_note_and_not_available(served: Any, tmp_path: Path)
     x = out["azure_cross_reference"]["sources"]
     assert x["policy"]["available"] and not x["defender"]["available"]
     assert out["summary"]["complete"]
+
+
+def test_a_query_failed_in_one_scope_of_two_is_not_available(served: Any, tmp_path: Path) -> None:
+    """Assessments refused in one subscription, read in the other: the snapshot keeps the
+    rows it got but does not declare the collection, and the report says not available
+    (a finding in the failed scope must not read "nothing else flags this")."""
+    arm, _ = served
+    other = SUB[:-1] + "2"
+    rows = json.loads(json.dumps(arm.rows).replace(SUB, other))
+    arm.set_rows([*arm.rows, *rows])
+    arm.refused_tables_in = {"securityresources": {other}}
+    doc = collector(arm, max_attempts=1, batch_size=1).collect(Scope(subscriptions=[SUB, other]))
+    assert doc["failures"] == []
+    assert "assessments" not in doc["collections"] and "policystates" in doc["collections"]
+    assert any(r["type"].lower() == ASSESSMENT_TYPE for r in doc["rows"])  # the first scope's
+    out = report(write(tmp_path, doc))
+    x = out["azure_cross_reference"]["sources"]
+    assert x["policy"]["available"] and not x["defender"]["available"]

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,41 +16,21 @@ import pytest
 from auditor import cli, config
 
 from .conftest import FIXTURES, ROOT
-from .fake_arm import write_stub_az
-from .fake_ingest import FakeIngestion
+from .fake_ingest import RULE, FakeIngestion, upload_argv
 
-RULE = "dcr-0123456789abcdef0123456789abcdef"
-STREAM = "Custom-MlopsAudit"
 GOLDEN = ROOT / "tests" / "golden" / "reference-terraform.ndjson"
 TERRAFORM = FIXTURES / "reference-terraform.json"
 
-
-@pytest.fixture(autouse=True)
-def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """An empty working directory, no MLOPS_AUDIT_* variable."""
-    for name in list(os.environ):
-        if name.startswith(config.ENV_PREFIX):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_config")
 
 
-@pytest.fixture
-def ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIngestion]:
-    pytest.importorskip("azure.monitor.ingestion")
-    stub = tmp_path / "bin"
-    write_stub_az(stub)
-    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
-    with FakeIngestion(RULE, STREAM) as fake:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", fake.ca_path)
-        monkeypatch.setenv("SSL_CERT_FILE", fake.ca_path)
-        yield fake
-
-
-def _upload(endpoint: str, report: Path = GOLDEN) -> subprocess.CompletedProcess[str]:
-    """The CLI in a process of its own, so a hang is a failed test, not a stuck run."""
-    command = ["upload", str(report), "--endpoint", endpoint, "--rule-id", RULE, "--auth", "cli"]
+def _upload(
+    endpoint: str, report: Path = GOLDEN, *extra: str, under: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """The CLI in a process of its own (run ``under`` a wrapper command), so a hang is a
+    failed test, not a stuck run."""
     return subprocess.run(
-        [sys.executable, "-m", "auditor", *command],
+        [*under, sys.executable, "-m", "auditor", *upload_argv(report, endpoint, *extra)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -79,26 +58,13 @@ def test_a_retry_after_of_hours_fails_the_call_instead_of_sleeping(
     assert len(ingest.calls) == 1  # not retried
 
 
-def test_a_short_retry_after_is_honoured_and_the_rows_arrive(
-    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("after", ["1", "soon"])  # soon: no number or date, backed off
+def test_a_short_or_unreadable_retry_after_is_waited_and_the_rows_arrive(
+    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str], after: str
 ) -> None:
     body = {"error": {"code": "TooManyRequests", "message": "slow down"}}
-    ingest.reject(lambda rows: True, 429, body, times=1, headers={"Retry-After": "1"})
-    code = cli.main(
-        ["upload", str(GOLDEN), "--endpoint", ingest.url, "--rule-id", RULE, "--auth", "cli"]
-    )
-    assert code == 0, capsys.readouterr().err
-    assert [c.status for c in ingest.calls] == [429, 204]
-
-
-def test_a_retry_after_that_is_no_number_or_date_is_backed_off(
-    ingest: FakeIngestion, capsys: pytest.CaptureFixture[str]
-) -> None:
-    body = {"error": {"code": "TooManyRequests", "message": "slow down"}}
-    ingest.reject(lambda rows: True, 429, body, times=1, headers={"Retry-After": "soon"})
-    code = cli.main(
-        ["upload", str(GOLDEN), "--endpoint", ingest.url, "--rule-id", RULE, "--auth", "cli"]
-    )
+    ingest.reject(lambda rows: True, 429, body, times=1, headers={"Retry-After": after})
+    code = cli.main(upload_argv(GOLDEN, ingest.url))
     assert code == 0, capsys.readouterr().err
     assert [c.status for c in ingest.calls] == [429, 204]
 
@@ -192,28 +158,7 @@ def test_verbose_keeps_the_sdks_warnings_made_safe(ingest: FakeIngestion, tmp_pa
         "#!/bin/sh\nprintf 'ERROR: \\033[31mAADSTS70043 expired\\n' >&2\nexit 1\n",
         encoding="utf-8",
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "auditor",
-            "upload",
-            str(GOLDEN),
-            "--endpoint",
-            ingest.url,
-            "--rule-id",
-            RULE,
-            "--auth",
-            "cli",
-            "--verbose",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=40,
-        check=False,
-    )
+    done = _upload(ingest.url, GOLDEN, "--verbose")
     assert done.returncode == 5
     lines = done.stderr.splitlines()
     assert len(lines) >= 2 and all(line.startswith("mlops-audit: ") for line in lines)
@@ -253,9 +198,7 @@ def test_a_value_of_the_wrong_type_is_refused_before_any_request(
     lines[1] = json.dumps(record).replace("Infinity", "1e999")
     report = tmp_path / "edited.ndjson"
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code = cli.main(
-        ["upload", str(report), "--endpoint", ingest.url, "--rule-id", RULE, "--auth", "cli"]
-    )
+    code = cli.main(upload_argv(report, ingest.url))
     err = capsys.readouterr().err
     assert code == 2, err
     assert f"{report}: line 2: {problem}" in err and err.count("\n") == 1
@@ -330,17 +273,8 @@ def test_a_report_that_is_not_a_regular_file_is_refused_unread(
     if name == "fifo":
         report = tmp_path / "fifo"
         os.mkfifo(report)
-    command = ["upload", str(report), "--endpoint", ingest.url, "--rule-id", RULE, "--auth", "cli"]
-    bounded = ["bash", "-c", 'ulimit -v 2097152; exec "$@"', "-"]  # were it read: 2 GiB at most
-    done = subprocess.run(
-        [*bounded, sys.executable, "-m", "auditor", *command],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=40,
-        check=False,
-    )
+    bounded = ("bash", "-c", 'ulimit -v 2097152; exec "$@"', "-")  # were it read: 2 GiB at most
+    done = _upload(ingest.url, report, under=bounded)
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
         f"mlops-audit: {report}: is {kind}, not a regular file; expected a mlops-audit NDJSON "
@@ -392,9 +326,7 @@ def test_a_line_nested_too_deeply_is_bad_input_not_an_internal_error(
     assert deep != first
     report = tmp_path / "deep.ndjson"
     report.write_text(deep + "\n", encoding="utf-8")
-    code = cli.main(
-        ["upload", str(report), "--endpoint", ingest.url, "--rule-id", RULE, "--auth", "cli"]
-    )
+    code = cli.main(upload_argv(report, ingest.url))
     err = capsys.readouterr().err
     assert code == 2, err
     assert f"{report}: line 1: " in err and "nested too deeply" in err

@@ -284,6 +284,27 @@ def test_an_offline_scan_in_ci_prints_its_stage_summaries(tmp_path: Path) -> Non
     assert quiet.stderr == "" and quiet.stdout == ""
 
 
+def test_a_broken_stderr_in_ci_never_changes_the_run(tmp_path: Path) -> None:
+    """A CI log's reader gone (stderr a pipe nobody reads): the progress lines are lost,
+    but the report and the exit code are the run's, never an internal error."""
+    reader, writer = os.pipe()
+    os.close(reader)  # every write to stderr now fails with EPIPE
+    try:
+        proc = subprocess.run(
+            [console_script(), "scan", "--snapshot", GOOD, "--format", "json"],
+            cwd=ROOT,
+            env=clean_env(CI="true"),
+            stdout=subprocess.PIPE,
+            stderr=writer,
+            timeout=180,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["summary"]["findings"] == 0
+
+
 def test_a_failed_load_prints_its_one_error_line_only(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{")

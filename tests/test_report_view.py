@@ -195,7 +195,6 @@ def test_a_json_scan_loads_no_other_renderer(tmp_path: Path) -> None:
     assert loaded == {
         "auditor.report",
         "auditor.report.json_report",
-        "auditor.report.progress",  # stderr's progress display, not a report format
         "auditor.report.safe",
         "auditor.report.view",
     }

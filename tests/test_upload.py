@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,32 +18,17 @@ from auditor.report import ndjson
 
 from .conftest import ROOT
 from .fake_arm import FAKE_TOKEN, write_stub_az
-from .fake_ingest import FakeIngestion
+from .fake_ingest import RULE, STREAM, FakeIngestion, upload_argv
 
 pytest.importorskip("azure.monitor.ingestion")  # the monitor extra: the test extra has it
 
-RULE = "dcr-0123456789abcdef0123456789abcdef"
-STREAM = "Custom-MlopsAudit"
 GOLDEN = ROOT / "tests" / "golden" / "reference-terraform.ndjson"
-
-
-@pytest.fixture
-def ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIngestion]:
-    stub = tmp_path / "bin"
-    write_stub_az(stub)
-    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
-    with FakeIngestion(RULE, STREAM) as fake:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", fake.ca_path)
-        monkeypatch.setenv("SSL_CERT_FILE", fake.ca_path)
-        yield fake
 
 
 def run(
     capsys: pytest.CaptureFixture[str], report: Path, endpoint: str, *extra: str
 ) -> tuple[int, str]:
-    code = cli.main(
-        ["upload", str(report), "--endpoint", endpoint, "--rule-id", RULE, "--auth", "cli", *extra]
-    )
+    code = cli.main(upload_argv(report, endpoint, *extra))
     err = capsys.readouterr().err
     return code, err
 

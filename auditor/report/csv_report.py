@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..findings import Finding
 from . import location, safe
-from .view import ReportView
+from .view import MAX_FLAGS, ReportView
 
 COLUMNS = (
     "severity",
@@ -43,6 +43,8 @@ COLUMNS = (
     "also_flagged_by",
 )
 BOM = "\ufeff"
+# entries named in a finding's also_flagged_by cell: each is at most ~1 KB (crossref.MAX_TEXT),
+# so the cell stays within a spreadsheet's 32,767 characters; the JSON report has them all
 
 
 def _flagged(entries: list[dict[str, object]] | None) -> str:
@@ -50,12 +52,14 @@ def _flagged(entries: list[dict[str, object]] | None) -> str:
     if entries is None:
         return "not available"
     out = []
-    for e in entries:
+    for e in entries[:MAX_FLAGS]:
         if e.get("source") == "defender":
             what = f"defender {e.get('display_name') or e.get('assessment_key')}"
         else:
             what = f"policy {e.get('assignment_name')}"
         out.append(what + (" [same-check]" if e.get("match") == "same-check" else ""))
+    if len(entries) > MAX_FLAGS:
+        out.append(f"… and {len(entries) - MAX_FLAGS} more in the JSON report")
     return "; ".join(out)
 
 

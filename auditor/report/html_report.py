@@ -24,7 +24,7 @@ from .network import CSS as NETWORK_CSS
 from .network import draw
 from .safe import css_name
 from .safe import html as esc
-from .view import BaselineAccount, ReportView, SuppressionAccount
+from .view import MAX_FLAGS, BaselineAccount, ReportView, SuppressionAccount
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 MAX_NOT_EVALUATED = 500  # per-resource not-evaluated entries listed (the JSON has all)
@@ -366,9 +366,11 @@ def _also_flagged(f: Finding) -> str:
     items = "".join(
         f"<li>{esc(_flag_text(e))}{' <b>same check</b>' if e.get('match') == 'same-check' else ''}"
         "</li>"
-        for e in f.also_flagged_by
+        for e in f.also_flagged_by[:MAX_FLAGS]
     )
     n = len(f.also_flagged_by)
+    if n > MAX_FLAGS:
+        items += f"<li class=muted>… and {n - MAX_FLAGS} more in the JSON report</li>"
     return f"<details><summary>also flagged by Azure ({n})</summary><ul>{items}</ul></details>"
 
 

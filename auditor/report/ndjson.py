@@ -24,7 +24,7 @@ from typing import Any
 from .. import arm
 from ..findings import Finding, NotEvaluated
 from . import location
-from .view import ReportView
+from .view import MAX_FLAGS, ReportView
 
 # Log Analytics custom-table column -> type (string, datetime, int, dynamic), in line order
 COLUMNS: dict[str, str] = {
@@ -53,6 +53,7 @@ COLUMNS: dict[str, str] = {
     "File": "string",
     "Summary": "dynamic",
     "AlsoFlaggedBy": "dynamic",
+    "AlsoFlaggedByCount": "int",
 }
 RECORD_TYPES = ("run", "finding", "not_evaluated")
 FINDING_STATUSES = ("open", "suppressed", "baselined")
@@ -108,6 +109,7 @@ def finding_record(view: ReportView, run: str, f: Finding) -> dict[str, Any]:
     if source is not None:  # as the CSV names it: relative to the repository root
         file = location.source_path(source[0], view.source_root).path
         line = source[1]
+    flags = f.also_flagged_by  # None: not available; capped, with the whole count beside it
     return {
         **_base(view, run),
         "RecordType": "finding",
@@ -131,7 +133,8 @@ def finding_record(view: ReportView, run: str, f: Finding) -> dict[str, Any]:
         "Line": line,
         "File": file,
         "Summary": None,
-        "AlsoFlaggedBy": f.also_flagged_by,
+        "AlsoFlaggedBy": None if flags is None else flags[:MAX_FLAGS],
+        "AlsoFlaggedByCount": None if flags is None else len(flags),
     }
 
 
@@ -167,6 +170,7 @@ def check_record(
         "File": "",
         "Summary": None,
         "AlsoFlaggedBy": None,
+        "AlsoFlaggedByCount": None,
     }
 
 
@@ -203,6 +207,7 @@ def run_record(view: ReportView, run: str) -> dict[str, Any]:
         "File": "",
         "Summary": s.as_dict(),
         "AlsoFlaggedBy": None,
+        "AlsoFlaggedByCount": None,
     }
 
 

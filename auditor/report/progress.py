@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from ..progress import BRIEF, NONE, Lines, Progress
@@ -22,6 +22,24 @@ CI_VARIABLES = ("CI", "TF_BUILD", "GITHUB_ACTIONS")  # set by GitHub, Azure Pipe
 def stderr_line(line: str) -> None:
     """One progress line on stderr, as every other line the CLI writes there."""
     print(safe.log(f"mlops-audit: {line}"), file=sys.stderr, flush=True)
+
+
+def lossy(write: Callable[[str], None]) -> Callable[[str], None]:
+    """``write``, except that a line the stream cannot take (stderr closed, a CI log's
+    reader gone: EPIPE) is dropped, and so is every line after it: progress is never worth
+    an aborted run or a changed exit code."""
+    broken = False
+
+    def line(text: str) -> None:
+        nonlocal broken
+        if broken:
+            return
+        try:
+            write(text)
+        except (OSError, ValueError):  # ValueError: a closed file
+            broken = True
+
+    return line
 
 
 class Bar(Progress):
@@ -121,8 +139,8 @@ def choose(
         return Bar(safe.console(stream, stderr=True))
     at_least = 0.0 if ci or terminal else BRIEF
     if stream is sys.stderr:
-        return Lines(stderr_line, at_least=at_least)
+        return Lines(lossy(stderr_line), at_least=at_least)
     return Lines(
-        lambda line: print(safe.log(f"mlops-audit: {line}"), file=stream, flush=True),
+        lossy(lambda line: print(safe.log(f"mlops-audit: {line}"), file=stream, flush=True)),
         at_least=at_least,
     )

@@ -37,7 +37,7 @@ from ..findings import SEVERITIES, SEVERITY_RANK, Finding
 from ..model import KIND_OF_TYPE
 from . import location, safe
 from .json_report import plain
-from .view import ReportView
+from .view import MAX_FLAGS, ReportView
 
 if TYPE_CHECKING:
     from ..findings import NotEvaluated
@@ -50,6 +50,9 @@ FINGERPRINT_KEY = "mlopsAuditFindingId/v1"  # versioned: a new identity recipe g
 
 # GitHub code scanning's limits (docs: code-security/reference/code-scanning/sarif-files).
 MAX_RESULTS = 25_000  # results per run; the file is rejected above it
+# a result's alsoFlaggedBy entries (same checks first; the count says how many in all): a
+# resource under a large initiative is flagged hundreds of times, and Azure's list must not
+# cost this tool's results their place under the gzip budget (the JSON report has them all)
 MAX_GZIP_BYTES = 10_000_000  # "10 MB" gzip-compressed, read as 10^7 (the stricter reading)
 # What render() aims for: 5% under the limit, measured at zlib's default level 6 (what
 # upload-sarif's Node zlib uses), so another compressor's few extra bytes cannot tip it over.
@@ -336,7 +339,8 @@ def _result(f: Finding, rule_index: dict[str, int], places: _Places) -> dict[str
     if f.baseline:
         properties["baselineState"] = f.baseline
     if f.also_flagged_by is not None:  # None: no Azure Policy or Defender data was read
-        properties["alsoFlaggedBy"] = f.also_flagged_by
+        properties["alsoFlaggedBy"] = f.also_flagged_by[:MAX_FLAGS]
+        properties["alsoFlaggedByCount"] = len(f.also_flagged_by)
     result["properties"] = properties
     return result
 

@@ -32,6 +32,12 @@ Verdict = Literal["fail", "incomplete", "ungated", "pass"]
 SubjectState = Literal["fail", "not-evaluated", "suppressed", "pass"]
 
 
+# Entries of one finding's also_flagged_by that CSV, HTML, SARIF and NDJSON carry: a resource
+# flagged thousands of times must not make a cell, a result or a line unreadable (the JSON
+# report keeps every entry).
+MAX_FLAGS = 20
+
+
 def _as_dict(obj: Any) -> dict[str, Any]:
     """A flat dataclass as a dict in field order (no deep copy, unlike ``asdict``)."""
     return {f.name: getattr(obj, f.name) for f in fields(obj)}

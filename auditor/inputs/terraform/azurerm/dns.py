@@ -15,9 +15,9 @@ What Terraform cannot know before ``apply`` stays unknown, never invented:
 So which VNets must be linked to a zone (MLA-DNS-001), which zone an endpoint's group
 ids need (MLA-DNS-002) and whether it has a zone group at all (MLA-DNS-003) are judged
 as on a live estate; what a zone answers (stale or missing records, MLA-DNS-005) is
-unknown until apply. A Terraform input holds every collection but ``dnsresources``
-(:data:`TERRAFORM_COLLECTIONS`): the records a zone group writes are not in the
-configuration, and the zone may hold records written outside it.
+unknown until apply. A Terraform input holds every collection a rule may need but
+``dnsresources`` (:data:`TERRAFORM_COLLECTIONS`): the records a zone group writes are not
+in the configuration, and the zone may hold records written outside it.
 
 A VNet link Terraform creates is taken as Azure reports it once created,
 ``virtualNetworkLinkState: Completed``: the provider waits for the link's creation to
@@ -30,14 +30,15 @@ from typing import Any
 
 from .... import arm
 from ....clouds import CLOUDS
-from ....collections import DNS_RECORDS, NAMES
+from ....collections import DNS_RECORDS, NEEDABLE
 from ....unknown import UnknownValue, is_unknown
 from ..resources import TfResource
 from . import MapContext, Row, maps
 from .paas import base_row, blocks, enabled, known_str, prune, strings, unknown_blocks
 
-# The collections a Terraform input holds completely (see the module docstring).
-TERRAFORM_COLLECTIONS: tuple[str, ...] = tuple(n for n in NAMES if n != DNS_RECORDS)
+# The collections a Terraform input holds completely (see the module docstring): never
+# Azure's own verdicts (policy states, assessments), which no configuration holds.
+TERRAFORM_COLLECTIONS: tuple[str, ...] = tuple(n for n in NEEDABLE if n != DNS_RECORDS)
 
 ZONE = "microsoft.network/privatednszones"
 ZONE_GROUP = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"
