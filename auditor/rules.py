@@ -9,6 +9,7 @@ The file format is documented in ``docs/rules.md``.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,8 +120,9 @@ class RuleSpec(_Strict):
     def _id(cls, v: str) -> str:
         if not RULE_ID.fullmatch(v):
             raise ValueError(
-                "must be an upper-case prefix and hyphen-separated upper-case parts"
-                " (letters and digits), e.g. ORG-DNS-001"
+                "must be a prefix of 2-16 upper-case letters and digits starting with a"
+                " letter, then hyphen-separated upper-case parts (letters and digits),"
+                " e.g. ORG-DNS-001"
             )
         return v
 
@@ -517,12 +519,17 @@ def load_rules(extra_dirs: list[str | Path] = ()) -> list[Rule]:  # type: ignore
     dirs = [builtin_rules_dir(), *map(Path, extra_dirs)]
     rules: list[Rule] = []
     seen: dict[str, str] = {}
+    loaded: set[Path] = set()  # a file reached twice (a directory named twice, a link) is one
     for n, d in enumerate(dirs):
         if not d.exists():
             raise RuleFileError(d, "no such rules directory")
         if not d.is_dir():
             raise RuleFileError(d, "is not a directory")
         for f in rule_files(d):
+            real = Path(os.path.realpath(f))  # not resolve(): a link loop raises there
+            if real in loaded:
+                continue
+            loaded.add(real)
             rule = compile_rule(read_yaml(f), str(f))
             check_id(rule, f, builtin=n == 0)
             if rule.id in seen:
@@ -552,30 +559,36 @@ def check_id(rule: Rule, path: Path, builtin: bool) -> None:
 def rule_files(directory: Path) -> list[Path]:
     """The rule files of a directory, in load order (also what an output must not
     overwrite)."""
-    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    if not directory.is_dir():
+        return []
+    # the suffix in any case: 'ORG-NET-1.YAML' is a rule file, never skipped without a word
+    return sorted(p for p in directory.iterdir() if p.suffix.lower() in (".yaml", ".yml"))
 
 
 def select_rules(rules: list[Rule], select: list[str], skip: list[str]) -> list[Rule]:
-    """``--select``/``--skip``: a rule id, an id prefix (``MLA-DNS``, ``ORG``) or a category
-    (ids and prefixes compare case-insensitively)."""
+    """``--select``/``--skip``: a rule id, an id prefix of whole parts (``MLA-DNS``, ``ORG``)
+    or a category (ids and prefixes compare case-insensitively)."""
 
-    def hits(rule: Rule, token: str) -> bool:
-        t = token.strip()
-        return t == rule.spec.category or rule.id.upper().startswith(t.upper())
-
-    chosen = [r for r in rules if not select or any(hits(r, t) for t in select)]
-    return [r for r in chosen if not any(hits(r, t) for t in skip)]
+    chosen = [r for r in rules if not select or any(_selects(r, t) for t in select)]
+    return [r for r in chosen if not any(_selects(r, t) for t in skip)]
 
 
 def check_selectors(rules: list[Rule], tokens: list[str]) -> str | None:
     """The first token that matches no rule (a likely typo), or None."""
     for t in tokens:
-        if not any(
-            t.strip() == r.spec.category or r.id.upper().startswith(t.strip().upper())
-            for r in rules
-        ):
+        if not any(_selects(r, t) for r in rules):
             return t
     return None
+
+
+def _selects(rule: Rule, token: str) -> bool:
+    """A category, the rule's id or whole leading parts of it: ``ORG-NET-1`` is not a
+    prefix of ``ORG-NET-10`` (skipping one rule must not skip others), nor ``MLA`` of
+    ``MLAX-…``."""
+    t = token.strip()
+    rid, want = rule.id.upper(), t.upper()
+    parts = want if want.endswith("-") else want + "-"  # 'MLA-DNS-' is 'MLA-DNS'
+    return t == rule.spec.category or rid == want or rid.startswith(parts)
 
 
 # -- evaluation -------------------------------------------------------------------------

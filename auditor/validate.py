@@ -23,6 +23,7 @@ from typing import Any
 
 from .files import InputError
 from .rules import (
+    RULE_ID,
     Rule,
     RuleFileError,
     builtin_rules_dir,
@@ -110,8 +111,8 @@ def validate(
     parser: Any = None,
 ) -> tuple[int, list[str]]:
     """How many files were checked, and every problem as one ``file: problem`` line, in
-    argument order (none when all are valid). A directory stands for its ``*.yaml`` files:
-    rules, or a suppression file its name says. ``parser``: the CLI's, to check config
+    argument order (none when all are valid). A directory stands for its ``*.yaml`` files,
+    each a rule, as ``scan --rules DIR`` reads them. ``parser``: the CLI's, to check config
     files against."""
     try:
         context = Context.of(rule_dirs, parser)
@@ -127,7 +128,7 @@ def validate(
             if kind not in (None, "rule"):
                 problems.append(f"{path}: is a directory (a directory holds rule files)")
                 continue
-            files = [(f, kind or _in_directory(f)) for f in rule_files(path)]
+            files = [(f, kind or "rule") for f in rule_files(path)]
             if not files:
                 problems.append(f"{path}: no rule files (*.yaml, *.yml) in this directory")
         elif not path.exists() and not path.is_symlink():  # said before what it would be
@@ -149,11 +150,10 @@ def validate(
 
 
 def _named(path: Path) -> str | None:
-    """The kind a path's name says, or None (then ``--kind`` must say)."""
+    """The kind a path's name says, or None (then ``--kind`` must say). A YAML file named
+    like a rule id is a rule (a rule file is named after its id), whatever word the id
+    holds: ORG-SUPPRESSIONS-1.yaml is no suppressions file."""
+    if path.suffix.lower() in (".yaml", ".yml") and RULE_ID.fullmatch(path.stem):
+        return "rule"
     name = path.name.lower()
     return next((k.name for k in KINDS.values() if k.named.search(name)), None)
-
-
-def _in_directory(path: Path) -> str:
-    """A rules directory's YAML file: a rule unless its name says otherwise."""
-    return _named(path) or "rule"

@@ -226,7 +226,7 @@ def test_readme_recipe_names_every_collection_query() -> None:
     recipe = readme_recipe()
     (names,) = re.findall(r"for c in ([a-z ]+); do", recipe)
     assert names.split() == [n for n, _ in collections.SENT_QUERIES if n != "subscriptions"]
-    assert '$(mlops-audit queries --collection "$c")' in recipe
+    assert '$(mlops-audit queries --collection "$c" --format text)' in recipe
     assert "--first 1000" in recipe and "--skip-token" in recipe and "skip_token" in recipe
 
 
