@@ -201,9 +201,9 @@ def minimal_rule(**over: Any) -> dict[str, Any]:
     [
         ({"severity": "urgent"}, "severity"),
         ({"category": "misc"}, "category"),
-        ({"id": "X-1"}, "upper-case prefix"),
+        ({"id": "X-1"}, "prefix of 2-16 upper-case letters"),
         ({"id": "org-dns-001"}, "e.g. ORG-DNS-001"),
-        ({"id": "ORG_DNS_001"}, "upper-case prefix"),
+        ({"id": "ORG_DNS_001"}, "prefix of 2-16 upper-case letters"),
         ({"resource_types": ["microsoft.foo/bars"]}, "unknown resource type"),
         ({"colour": "red"}, "colour: unknown field"),
         ({"message": "{zone.name}"}, "must start with one of subject"),
