@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__, arm, crossref
 from .clouds import DEFAULT_CLOUD
-from .files import InputError, read_json
+from .files import InputError
 from .findings import CATEGORIES, SEVERITIES, SEVERITY_RANK, Finding, NotEvaluated, fingerprint
 from .report.view import (
     Coverage,
@@ -232,7 +232,9 @@ def _is_mark(mark: Any) -> bool:
 def read(path: str | Path) -> dict[str, Any]:
     """One partition's JSON report, checked whole: anything else is one InputError line."""
     f = Path(path)
-    data = read_json(f, "mlops-audit JSON report", unique_keys=True)
+    from .triage import read_report_json
+
+    data = read_report_json(f, "JSON report")
     tool = data.get("tool") if isinstance(data, dict) else None
     if not (
         isinstance(tool, dict) and tool.get("name") == "mlops-audit" and "report_version" in data

@@ -288,10 +288,34 @@ def _report_order(e: dict[str, Any]) -> tuple[int, str, str, str]:
     return (rank, e["rule_id"], arm.key(e["resource_id"]), arm.key(e.get("related_id") or ""))
 
 
+def read_report_json(f: Path, what: str) -> Any:
+    """A report file's JSON (no key read two ways); an NDJSON report, the format readers
+    most often confuse with it, is refused saying so rather than as invalid JSON."""
+    ndjson = (
+        f"is an NDJSON report, not a mlops-audit {what}: expected the JSON report "
+        "(--output json:FILE) or a baseline"
+    )
+    try:
+        data = read_json(f, f"mlops-audit {what}", unique_keys=True)
+    except InputError as exc:
+        if "Extra data" in exc.problem and _starts_as_ndjson(f):
+            raise InputError(f, ndjson) from None
+        raise
+    if isinstance(data, dict) and "RecordType" in data and "RunId" in data:  # its run line
+        raise InputError(f, ndjson)
+    return data
+
+
+def _starts_as_ndjson(f: Path) -> bool:
+    with f.open("rb") as stream:
+        first = stream.readline(1 << 20)
+    return b'"RecordType"' in first and b'"RunId"' in first
+
+
 def read_report(path: str | Path, what: str = "report") -> dict[str, Any]:
     """A mlops-audit JSON report or baseline file, checked enough to use its findings."""
     f = Path(path)
-    data = read_json(f, f"mlops-audit {what}", unique_keys=True)  # no key read two ways
+    data = read_report_json(f, what)
     if not isinstance(data, dict) or not (
         data.get("format") == BASELINE_FORMAT
         or (isinstance(data.get("tool"), dict) and data["tool"].get("name") == "mlops-audit")

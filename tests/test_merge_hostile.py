@@ -360,3 +360,22 @@ def test_hostile_strings_stay_data_in_every_format_merge_writes(
     for control in ("\x1b[2J", "\x1b]8", "\x07", "\u202e"):
         assert control not in shown
     assert "[bold red]RICH[/]" in shown  # markup printed as text, not applied
+
+
+def test_an_ndjson_report_given_to_merge_is_named_for_what_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """merge (and --baseline, diff) read the JSON report; the NDJSON one is refused saying so,
+    not as 'invalid JSON … Extra data'."""
+    from .conftest import FIXTURES
+
+    for sample, exit_code in (("reference-terraform", 1), ("reference-good", 0)):
+        lines = tmp_path / f"{sample}.ndjson"  # findings: many lines; none: the run line alone
+        argv = ["scan", "--snapshot", str(FIXTURES / f"{sample}.json")]
+        code, _, err = run([*argv, "--output", f"ndjson:{lines}", "--quiet"], capsys)
+        assert code == exit_code, err
+        baseline = ["scan", "--snapshot", str(FIXTURES / "reference-good.json"), "--baseline"]
+        for command in (["merge"], baseline):
+            code, _, err = run([*command, str(lines), "--format", "json"], capsys)
+            _refused(code, err, lines)
+            assert "is an NDJSON report" in err and "--output json:FILE" in err, err
