@@ -217,7 +217,18 @@ def test_the_final_stage_install_works_outside_the_checkout(tmp_path: Path) -> N
         k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("MLOPS_AUDIT")
     }
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", str(wheel)],
+        # --ignore-installed: the copy the suite runs (seen through _deps.pth) is not this one
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--no-deps",
+            "--ignore-installed",
+            str(wheel),
+        ],
         capture_output=True,
         text=True,
         env=env,
