@@ -633,7 +633,7 @@ def _collect(args: argparse.Namespace, shown: Any = None) -> tuple[dict[str, Any
 
     from .clouds import CLOUDS, DEFAULT_CLOUD
     from .collect import Collector
-    from .credentials import make_credential
+    from .credentials import make_credential, use_ssl_cert_file
 
     scope = _live_scope(args)
     if not (scope.subscriptions or scope.management_groups or scope.all_subscriptions):
@@ -658,9 +658,7 @@ def _collect(args: argparse.Namespace, shown: Any = None) -> tuple[dict[str, Any
         level = logging.ERROR
     logging.basicConfig(level=logging.WARNING, handlers=[_log_handler()])
     logging.getLogger("mlops_audit").setLevel(level)
-    # requests honours REQUESTS_CA_BUNDLE itself; SSL_CERT_FILE is the OpenSSL name for it
-    if os.environ.get("SSL_CERT_FILE") and not os.environ.get("REQUESTS_CA_BUNDLE"):
-        os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"]
+    use_ssl_cert_file()
     own = shown is None
     view = _progress(args) if own else shown
     try:

@@ -7,6 +7,7 @@ live collection calls. Tokens never leave azure-identity.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Protocol
 
 from .clouds import CLOUDS
@@ -31,6 +32,14 @@ def add_sign_in_options(p: _Options, cloud_help: str, cloud_default: str | None 
         help="credential (default: azure-identity's DefaultAzureCredential chain)",
     )
     p.add_argument("--cloud", choices=tuple(CLOUDS), default=cloud_default, help=cloud_help)
+
+
+def use_ssl_cert_file() -> None:
+    """requests (under azure-core) honours REQUESTS_CA_BUNDLE itself; SSL_CERT_FILE is the
+    OpenSSL name for the same CA file, so a run given only that trusts it too (unless
+    REQUESTS_CA_BUNDLE already names one)."""
+    if os.environ.get("SSL_CERT_FILE") and not os.environ.get("REQUESTS_CA_BUNDLE"):
+        os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"]
 
 
 def make_credential(auth: str, tenant: str | None, cloud: str) -> Any:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -393,11 +392,9 @@ def command(args: argparse.Namespace) -> int:
         import azure.monitor.ingestion  # noqa: F401 - the optional extra
     except ImportError:
         return _say(f"upload needs azure-monitor-ingestion: {INSTALL_HINT}", EXIT_USAGE)
-    from .credentials import make_credential
+    from .credentials import make_credential, use_ssl_cert_file
 
-    # requests honours REQUESTS_CA_BUNDLE itself; SSL_CERT_FILE is the OpenSSL name for it
-    if os.environ.get("SSL_CERT_FILE") and not os.environ.get("REQUESTS_CA_BUNDLE"):
-        os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"]
+    use_ssl_cert_file()
     try:
         credential = make_credential(args.auth, args.tenant, args.cloud)
     except (TypeError, ValueError) as exc:  # azure-identity: missing configuration
