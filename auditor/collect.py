@@ -140,7 +140,7 @@ class Redactor(logging.Filter):
         return True
 
 
-class _Watched:
+class Watched:
     """The credential, noting each token it hands out (so a server that echoes one back
     cannot make the tool write it), and sharing one token among the ARM read workers: each
     of azure-core's token policies asks for its own, concurrently, on its first requests (no
@@ -413,7 +413,7 @@ class Collector:
         self.endpoint = arm_endpoint.rstrip("/")
         self.cloud = cloud
         self.redact = Redactor()
-        watched = _Watched(credential, self.redact)
+        watched = Watched(credential, self.redact)
         common: dict[str, Any] = {
             "base_url": self.endpoint,
             "credential_scopes": [CLOUDS[cloud].token_scope],

@@ -284,7 +284,7 @@ def send(
     from azure.monitor.ingestion import LogsIngestionClient
 
     from .clouds import CLOUDS
-    from .collect import Redactor, _Watched
+    from .collect import Redactor, Watched
 
     outcome = Outcome(rows=len(rows))
     redact = Redactor()  # notes every token the credential hands out: see describe()
@@ -295,7 +295,7 @@ def send(
 
     client = LogsIngestionClient(
         endpoint,
-        _Watched(credential, redact),
+        Watched(credential, redact),
         retry_policy=_retry_policy(),
         credential_scopes=[CLOUDS[cloud].monitor_scope],
         connection_timeout=30,

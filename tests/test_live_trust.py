@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from auditor import queries
-from auditor.collect import PAGE_SLACK, Redactor, Scope, _Watched, origin
+from auditor.collect import PAGE_SLACK, Redactor, Scope, Watched, origin
 
 from .fake_arm import FAKE_TOKEN, FakeArm, _decode_token, _encode_token, table_of, write_stub_az
 from .test_live import SECOND, cli, collector, estate, ids, scope_args
@@ -122,7 +122,7 @@ def test_the_workers_share_one_token_until_it_nears_expiry_and_claims_always_ask
             return type("Token", (), fields)()
 
     redact = Redactor()
-    watched = _Watched(Credential(), redact)
+    watched = Watched(Credential(), redact)
     scope = "https://management.azure.com/.default"
     cae = {"enable_cae": True}
 
