@@ -343,11 +343,13 @@ def _not_covered(
                 "resources": ids,
             }
         )
-    out.sort(key=lambda d: (-d["resource_count"], d["source"], g_key(d)))
+    out.sort(key=lambda d: (-d["resource_count"], d["source"], _group_key(d)))
     return out
 
 
-def g_key(d: dict[str, Any]) -> str:
+def _group_key(d: dict[str, Any]) -> str:
+    """A not-covered group's name within its source, for ordering and for joining reports'
+    groups: its definition id, else its Defender assessment key, in lower case."""
     return (d.get("definition_id") or d.get("assessment_key") or "").lower()
 
 
@@ -377,18 +379,29 @@ def merge(docs: Sequence[dict[str, Any] | None]) -> CrossReference | None:
             dict(dropped),
         )
     groups: dict[tuple[str, str], dict[str, Any]] = {}
+    assignments: dict[tuple[str, str], set[str]] = defaultdict(set)
+    resources: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)  # key -> first id
     for p in parts:
         for d in p.not_covered if p else ():
             if not sources[d["source"]].available:  # as one scan of every input: none
                 continue
-            g = (d["source"], g_key(d))
-            into = groups.setdefault(g, {**d, "assignments": [], "resources": []})
-            into["assignments"] = sorted(set(into["assignments"]) | set(d["assignments"]))
-            ids = {arm.key(r): r for r in into["resources"]}
-            ids.update({arm.key(r): r for r in d["resources"] if arm.key(r) not in ids})
-            into["resources"] = sorted(ids.values(), key=str.lower)
-            into["resource_count"] = len(into["resources"])
-    out = sorted(groups.values(), key=lambda d: (-d["resource_count"], d["source"], g_key(d)))
+            g = (d["source"], _group_key(d))
+            groups.setdefault(g, d)
+            assignments[g].update(d["assignments"])
+            for r in d["resources"]:
+                resources[g].setdefault(arm.key(r), r)
+    out = []
+    for g, d in groups.items():  # each group's resources sorted once, not once per report
+        ids = sorted(resources[g].values(), key=str.lower)
+        out.append(
+            {
+                **d,
+                "assignments": sorted(assignments[g]),
+                "resource_count": len(ids),
+                "resources": ids,
+            }
+        )
+    out.sort(key=lambda d: (-d["resource_count"], d["source"], _group_key(d)))
     return CrossReference(sources, out)
 
 
