@@ -18,11 +18,14 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import __version__, config, samples, upload
 from .report import REGISTRY, find_format, format_names, safe
+
+if TYPE_CHECKING:
+    from .progress import Progress
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a process SIGINT ended
@@ -623,7 +626,9 @@ def _live_scope(args: argparse.Namespace) -> Any:
     )
 
 
-def _collect(args: argparse.Namespace, shown: Any = None) -> tuple[dict[str, Any] | None, str, int]:
+def _collect(
+    args: argparse.Namespace, shown: Progress | None = None
+) -> tuple[dict[str, Any] | None, str, int]:
     """Run the live collection for scan/collect: (snapshot document, its JSON text, exit
     code). The live scan checks the same text that collect writes, so both agree; neither
     ever holds the credential's token, even where a server echoed it into data. Its
@@ -660,7 +665,7 @@ def _collect(args: argparse.Namespace, shown: Any = None) -> tuple[dict[str, Any
     logging.getLogger("mlops_audit").setLevel(level)
     use_ssl_cert_file()
     own = shown is None
-    view = _progress(args) if own else shown
+    view = shown if shown is not None else _progress(args)
     try:
         try:
             credential = make_credential(args.auth, args.tenant, cloud)
@@ -696,7 +701,7 @@ def _collect(args: argparse.Namespace, shown: Any = None) -> tuple[dict[str, Any
     return doc, text, EXIT_OK
 
 
-def _progress(args: argparse.Namespace) -> Any:
+def _progress(args: argparse.Namespace) -> Progress:
     """The view of a long run's progress on stderr: a bar on a terminal, a few summary
     lines in a CI log or pipe, nothing under --quiet (auditor/report/progress.py)."""
     if getattr(args, "quiet", False):  # nothing to show: not even the view's module

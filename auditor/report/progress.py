@@ -10,10 +10,14 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..progress import BRIEF, NONE, Lines, Progress
 from . import safe
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import TaskID
 
 LABEL = 60  # characters of a stage's label on the bar
 CI_VARIABLES = ("CI", "TF_BUILD", "GITHUB_ACTIONS")  # set by GitHub, Azure Pipelines, most CIs
@@ -47,7 +51,7 @@ class Bar(Progress):
     (spinner, stage and what it is doing, bar, done/total, elapsed time), gone when the
     run ends. ``console`` is a :func:`safe.console` on the terminal."""
 
-    def __init__(self, console: Any) -> None:
+    def __init__(self, console: Console) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -67,7 +71,7 @@ class Bar(Progress):
             transient=True,
             redirect_stdout=False,  # stdout is the report's alone, even mid-run
         )
-        self._tasks: dict[str, Any] = {}
+        self._tasks: dict[str, TaskID] = {}
         self._moved: list[logging.StreamHandler[Any]] = []
         self._running = False
 
