@@ -240,7 +240,6 @@ def _deeper(value: Any, limit: int) -> bool:
 
 
 _INT_RANGE = range(-(2**31), 2**31)  # a Log Analytics int column is 32 bits
-_JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
 
 
 def _wrong_type(record: dict[str, Any], columns: dict[str, str]) -> str | None:
@@ -248,9 +247,11 @@ def _wrong_type(record: dict[str, Any], columns: dict[str, str]) -> str | None:
     a word), or None. ``dynamic`` takes any JSON."""
     from datetime import datetime
 
+    from .files import describe
+
     for name, kind in columns.items():
         value = record[name]
-        what = "null" if value is None else _JSON_TYPES.get(type(value), "a list or object")
+        what = describe(value)  # in the words every input's messages use
         if kind == "string" and not isinstance(value, str):
             return f"{name} is {what}; the table's column is a string"
         if kind == "int" and value is not None:

@@ -178,6 +178,8 @@ def test_verbose_keeps_the_sdks_warnings_made_safe(ingest: FakeIngestion, tmp_pa
         ("Line", 2**40, "Line is out of the int column's range"),
         ("Severity", 3, "Severity is a number; the table's column is a string"),
         ("RuleId", None, "RuleId is null; the table's column is a string"),
+        ("RuleId", ["MLA-1"], "RuleId is an array; the table's column is a string"),
+        ("Line", {"n": 1}, "Line is an object; the table's column is an int"),
     ],
 )
 def test_a_value_of_the_wrong_type_is_refused_before_any_request(
