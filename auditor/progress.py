@@ -58,7 +58,12 @@ NONE = Progress()
 
 
 def seconds(value: float) -> str:
-    return f"{value:.1f} s" if value < 60 else f"{int(value // 60)} min {value % 60:.0f} s"
+    """A stage's time: tenths under a minute, else minutes and whole seconds, rounded
+    before they are split (119.6 s is "2 min 0 s", never "1 min 60 s")."""
+    if round(value, 1) < 60:
+        return f"{value:.1f} s"
+    whole = round(value)
+    return f"{whole // 60} min {whole % 60} s"
 
 
 class Lines(Progress):

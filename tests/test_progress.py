@@ -112,6 +112,14 @@ def test_lines_print_one_line_per_stage_and_a_rate_limited_count() -> None:
     assert progress.seconds(125.4) == "2 min 5 s"
 
 
+@pytest.mark.parametrize(
+    ("took", "shown"),
+    [(59.94, "59.9 s"), (59.96, "1 min 0 s"), (119.6, "2 min 0 s"), (3599.7, "60 min 0 s")],
+)
+def test_a_time_rounds_up_into_the_next_minute_never_to_60_s(took: float, shown: str) -> None:
+    assert progress.seconds(took) == shown
+
+
 def test_outside_ci_a_pipe_hears_only_of_the_slow_stages() -> None:
     said: list[str] = []
     clock = Clock()
