@@ -17,7 +17,6 @@ BENCHMARK = "Microsoft cloud security benchmark v1"
 METADATA_PREFIX = (
     "/providers/Microsoft.PolicyInsights/policyMetadata/Azure_Security_Benchmark_v3.0_"
 )
-CONTROL_ID = re.compile(r"^(NS|IM|PA|DP|AM|LT|IR|PV|ES|BR|DS|GS)-\d{1,2}$")
 
 # The number of controls in each domain of MCSB v1 (the initiative's 85 groups).
 _COUNTS = {
@@ -35,6 +34,8 @@ _COUNTS = {
     "GS": 10,
 }
 CONTROLS = frozenset(f"{d}-{n}" for d, count in _COUNTS.items() for n in range(1, count + 1))
+# the shape of a control id: a domain and a number (a number out of range is told apart)
+CONTROL_ID = re.compile(rf"({'|'.join(_COUNTS)})-\d{{1,2}}")
 
 DOMAINS = {
     "NS": "Network Security",

@@ -47,6 +47,7 @@ def test_the_control_set_is_mcsb_v1() -> None:
     assert {"NS-1", "NS-10", "IM-9", "GS-10", "DS-7"} <= mcsb.CONTROLS
     assert not {"NS-11", "NS-0", "DP-9", "ES-4"} & mcsb.CONTROLS
     assert sorted(["NS-10", "NS-2", "DP-8"], key=mcsb.order) == ["DP-8", "NS-2", "NS-10"]
+    assert {c.split("-")[0] for c in mcsb.CONTROLS} == set(mcsb.DOMAINS)  # each domain named
 
 
 @pytest.mark.parametrize(
