@@ -53,7 +53,7 @@ from urllib.parse import urlsplit
 from . import __version__, arm, queries
 from . import progress as progress_stage
 from .clouds import CLOUDS
-from .collections import DECLARATIONS, ArmList, Declaration, GraphQuery
+from .collections import ADVISORY, DECLARATIONS, ArmList, Declaration, GraphQuery
 from .inputs.snapshot import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
 
 log = logging.getLogger("mlops_audit.collect")
@@ -83,7 +83,6 @@ _JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*")
 
 # The declared collections by how they are read: Resource Graph queries, then ARM lists.
 _QUERIED = [(c.name, c.source) for c in DECLARATIONS if isinstance(c.source, GraphQuery)]
-_ADVISORY = frozenset(c.name for c in DECLARATIONS if c.advisory)
 _LISTED = [(c, c.source) for c in DECLARATIONS if isinstance(c.source, ArmList)]
 
 
@@ -808,7 +807,7 @@ class Collector:
                     found.extend(self._query(label, name, query, request_scope))
                 except Exception as exc:  # rows: recorded, exit 3; advisory: a note
                     collections.discard(name)
-                    if name in _ADVISORY:  # no rule reads it: the cross-reference says so
+                    if name in ADVISORY:  # no rule reads it: the cross-reference says so
                         text = self.redact(str(exc)).splitlines()[0] if str(exc) else ""
                         self.notes.append(
                             f"{label}: query {name} failed ({text[:300] or type(exc).__name__})"

@@ -217,6 +217,8 @@ DECLARATIONS: tuple[Declaration, ...] = (
 )
 # Row types kept apart from the estate's resources (Estate.flags): Azure's verdicts on them.
 ADVISORY_TYPES = frozenset(t for c in DECLARATIONS if c.advisory for t in c.row_types or ())
+# ... and the collections that hold them
+ADVISORY: frozenset[str] = frozenset(c.name for c in DECLARATIONS if c.advisory)
 # The Resource Graph queries a live scan sends to each scope, in the order it sends them: the
 # subscriptions it can see (the coverage check), then each collection's query. What
 # ``mlops-audit queries`` prints, so an offline export reads what a live scan would.

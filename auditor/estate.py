@@ -19,8 +19,6 @@ from .files import InputError, describe
 # Row fields whose values repeat across a whole estate (a few types, regions, tenants,
 # subscriptions and resource groups): the parser makes a str object per row, which the
 # estate holds for the whole scan, so equal values are made one object.
-# the collections of Azure's own verdicts (policy states, assessments): the cross-reference's
-_ADVISORY = frozenset(collections.holding(t) for t in collections.ADVISORY_TYPES)
 _SHARED = ("location", "tenantId", "subscriptionId", "resourceGroup")  # and "type" (below)
 
 
@@ -170,7 +168,7 @@ class Estate:
         held = {collections.holding(low) for _, low in lowered.values()}
         if reading.collections is not None:  # a snapshot declares whether Azure's verdicts
             # were read whole: rows of one whose query failed in another scope are partial
-            held -= _ADVISORY
+            held -= collections.ADVISORY
         holds = frozenset(reading.collections or ()) | held
         if reading.collections is None:  # a raw file says nothing of its scope: it counts
             self._raw_holds |= holds  # for the whole estate, as before
@@ -217,7 +215,7 @@ class Estate:
             self._collections = set(self.declared_collections) | {
                 collections.holding(t) for t in self.type_counts()
             }
-            self._collections |= {c for s in self.sources for c in s.holds if c in _ADVISORY}
+            self._collections |= {c for s in self.sources for c in s.holds & collections.ADVISORY}
         return self._collections
 
     def holds(self, key: str, collection: str) -> bool:
