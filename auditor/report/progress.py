@@ -23,9 +23,15 @@ LABEL = 60  # characters of a stage's label on the bar
 CI_VARIABLES = ("CI", "TF_BUILD", "GITHUB_ACTIONS")  # set by GitHub, Azure Pipelines, most CIs
 
 
-def stderr_line(line: str) -> None:
-    """One progress line on stderr, as every other line the CLI writes there."""
-    print(safe.log(f"mlops-audit: {line}"), file=sys.stderr, flush=True)
+def printer(stream: IO[str] | None) -> Callable[[str], None]:
+    """Writes one progress line as every other line the CLI writes to stderr. ``None``:
+    whatever ``sys.stderr`` is when the line is written, not when the view was made."""
+
+    def line(text: str) -> None:
+        to = stream if stream is not None else sys.stderr
+        print(safe.log(f"mlops-audit: {text}"), file=to, flush=True)
+
+    return line
 
 
 def lossy(write: Callable[[str], None]) -> Callable[[str], None]:
@@ -142,9 +148,4 @@ def choose(
     if terminal and not ci and environ.get("TERM", "") != "dumb":
         return Bar(safe.console(stream, stderr=True))
     at_least = 0.0 if ci or terminal else BRIEF
-    if stream is sys.stderr:
-        return Lines(lossy(stderr_line), at_least=at_least)
-    return Lines(
-        lossy(lambda line: print(safe.log(f"mlops-audit: {line}"), file=stream, flush=True)),
-        at_least=at_least,
-    )
+    return Lines(lossy(printer(None if stream is sys.stderr else stream)), at_least=at_least)
