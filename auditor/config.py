@@ -27,7 +27,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .files import InputError
+from .files import EmptyFileError, InputError
 
 FILE_NAMES = (".mlops-audit.yaml", ".mlops-audit.yml")  # looked for in the working directory
 SUPPRESSIONS_NAMES = (".mlops-audit-suppressions.yaml", ".mlops-audit-suppressions.yml")
@@ -408,9 +408,9 @@ def read_file(path: str | Path) -> Any:
         data = read_yaml(Path(path), "config (option: value)")
     except RuleFileError as exc:
         raise ConfigError(path, str(exc).removeprefix(f"{path}: ")) from None
+    except EmptyFileError:  # nothing in it: no options (only comments reads as None)
+        return None
     except InputError as exc:
-        if exc.problem.startswith("file is empty"):
-            return None
         raise ConfigError(path, exc.problem) from None
     return _as_written(path, data)
 

@@ -30,6 +30,12 @@ class InputError(Exception):
         self.problem = problem
 
 
+class EmptyFileError(InputError):
+    """An input with nothing in it (no bytes, or only whitespace). Most readers refuse it
+    as any bad input; one for which it means "nothing here" (a config file) or that says
+    it in its own words (upload) catches this class rather than matching the text."""
+
+
 def describe(value: Any) -> str:
     """What a JSON value is, in the words an error message uses ("an array", "null");
     a value Terraform knows only after apply says so, with why."""
@@ -112,7 +118,7 @@ def read_json(path: Path, expected: str = "JSON rows", unique_keys: bool = False
                 raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
         raw = _read_all(path, f)
     if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
-        raise InputError(path, f"file is empty, expected {expected}")
+        raise EmptyFileError(path, f"file is empty, expected {expected}")
     escaped = _ascii_text(raw)
     if escaped is not None:
         del raw  # parsed from the escaped text alone: the file's bytes are freed first
@@ -278,7 +284,7 @@ def _restore(text: str, runs: list[tuple[int, int, bytes, int]]) -> bytes:
 def _nonempty(path: Path, expected: str) -> bytes:
     raw = read_bytes(path, expected)
     if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
-        raise InputError(path, f"file is empty, expected {expected}")
+        raise EmptyFileError(path, f"file is empty, expected {expected}")
     return raw
 
 

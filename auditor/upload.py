@@ -159,15 +159,15 @@ def read_rows(path: str) -> list[dict[str, Any]]:
     """The report's records, one a line, each with exactly the table's columns — a file that
     is not an mlops-audit NDJSON report (a JSON report, a truncated line) is refused whole,
     naming the line, so nothing of it is sent."""
-    from .files import InputError, loads_json, read_text
+    from .files import EmptyFileError, InputError, loads_json, read_text
     from .report.ndjson import COLUMNS, RECORD_TYPES
 
     hint = "write one with scan or merge --output ndjson:FILE"
     try:  # a regular UTF-8 file (a BOM an editor added is no data), as every input is
         text = read_text(Path(path), "mlops-audit NDJSON report (scan --output ndjson:FILE)")
+    except EmptyFileError:
+        raise UploadInputError(f"{path}: no records to send (an empty file); {hint}") from None
     except InputError as exc:
-        if exc.problem.startswith("file is empty"):
-            raise UploadInputError(f"{path}: no records to send (an empty file); {hint}") from None
         raise UploadInputError(str(exc)) from None
     columns = set(COLUMNS)
     rows: list[dict[str, Any]] = []
