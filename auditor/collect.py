@@ -278,7 +278,7 @@ class _Lane:
 
 
 @dataclass
-class _Progress:
+class _ReadState:
     """How far one ARM read got (api-version, page, attempt), kept while a 429 sends it back
     to its queue: it resumes there, never reads a page twice, and its attempts stay bounded."""
 
@@ -512,13 +512,13 @@ class Collector:
         what: str,
         call: Callable[[dict[str, float]], Any],
         quota_wait: Callable[[Any], float],
-        progress: _Progress | None = None,
+        state: _ReadState | None = None,
     ) -> Any:
         """Call (with per-request timeouts), retrying 429s (after Retry-After or the quota
         window, never sooner), 408, 5xx, stalls and connection errors (after the server's
         retry-after, else jittered exponential back-off), a bounded number of times and
         never past the deadline; redirects and other HTTP errors raise at once. With
-        ``progress`` (an ARM read) a 429 raises :class:`_Throttled` instead of sleeping, the
+        ``state`` (an ARM read) a 429 raises :class:`_Throttled` instead of sleeping, the
         attempt it got to noted there (``quota_wait`` has held its queue)."""
         from azure.core.exceptions import (
             HttpResponseError,
@@ -529,7 +529,7 @@ class Collector:
         )
 
         cause = ""
-        first = progress.attempt if progress is not None else 1
+        first = state.attempt if state is not None else 1
         for attempt in range(first, self.max_attempts + 1):
             if self._left() <= 0:
                 raise DeadlineExceeded(f"{what}: {self._passed()}")
@@ -545,13 +545,13 @@ class Collector:
                     wait = quota_wait(exc.response)
                     if wait > MAX_WAIT:
                         raise TimeoutError(f"{what}: throttled for {wait:.0f} s") from None
-                    if progress is not None and attempt < self.max_attempts:
+                    if state is not None and attempt < self.max_attempts:
                         if wait >= self._left():
                             raise DeadlineExceeded(
                                 f"{what}: {self._passed()} (a wait of {wait:.1f} s)"
                             ) from None
                         self._count("retries")
-                        progress.attempt = attempt + 1
+                        state.attempt = attempt + 1
                         raise _Throttled(what) from None
                 elif status == 408 or status >= 500:
                     after = self._retry_after(exc.response)
@@ -956,13 +956,13 @@ class Collector:
         lanes = self._lanes = _Lanes(keys, self.per_subscription, self._left)
         results: list[list[dict[str, Any]] | Exception] = [RuntimeError("not read")] * len(jobs)
         ended: queue.SimpleQueue[int] = queue.SimpleQueue()
-        progress: dict[int, _Progress] = {}  # reads started, until they end
+        started: dict[int, _ReadState] = {}  # reads begun, until they end
 
         def work() -> None:
             while (index := lanes.take()) is not None:
                 again = None
                 try:
-                    state = progress.setdefault(index, _Progress())
+                    state = started.setdefault(index, _ReadState())
                     results[index] = self._arm_list(*jobs[index], state)
                 except _Throttled:
                     again = index
@@ -971,7 +971,7 @@ class Collector:
                 finally:
                     lanes.done(keys[index], again)
                     if again is None:
-                        progress.pop(index, None)
+                        started.pop(index, None)
                         ended.put(index)
 
         workers = [
@@ -1002,37 +1002,37 @@ class Collector:
             return results
         # a read its worker began is still answering; the others never started
         late, unstarted = DeadlineExceeded(self._straggling()), _NotStarted()
-        began = set(progress)
+        began = set(started)
         return [
             r if i in finished else late if i in began else unstarted
             for i, r in enumerate(list(results))
         ]
 
     def _arm_list(
-        self, c: Declaration, listed: ArmList, parent: str, progress: _Progress
+        self, c: Declaration, listed: ArmList, parent: str, state: _ReadState
     ) -> list[dict[str, Any]] | Exception:
         """Every item of one parent's ARM list, at the newest api-version the cloud takes
         (remembered, so one refusal costs one request per version, not one per parent).
-        Raises :class:`_Throttled` when a 429 sends it back to its queue; ``progress`` then
+        Raises :class:`_Throttled` when a 429 sends it back to its queue; ``state`` then
         holds where it resumes."""
         from azure.core.exceptions import HttpResponseError
 
         if self._left() <= 0:
-            if progress.version is None:
+            if state.version is None:
                 return _NotStarted()
             return DeadlineExceeded(f"ARM read of {c.name}: {self._passed()}")
         (item_type,) = c.row_types or ("",)  # an ARM list holds one type
         versions = listed.api_versions
-        first = progress.version
+        first = state.version
         if first is None:
             first = self._api_version.get(c.name, 0)
         for i in range(first, len(versions)):
             path = listed.path_for(parent, versions[i])
-            if progress.version != i:  # a fresh start at this version
-                progress.version, progress.url, progress.attempt = i, None, 1
-                progress.items, progress.seen = [], set()
+            if state.version != i:  # a fresh start at this version
+                state.version, state.url, state.attempt = i, None, 1
+                state.items, state.seen = [], set()
             try:
-                items = self._arm_pages(path, parent, item_type, versions[i], progress)
+                items = self._arm_pages(path, parent, item_type, versions[i], state)
             except _Throttled:
                 raise
             except HttpResponseError as exc:
@@ -1048,22 +1048,22 @@ class Collector:
         return RuntimeError(f"no api-version of {c.name} is offered")  # no versions declared
 
     def _arm_pages(
-        self, path: str, parent: str, item_type: str, api_version: str, progress: _Progress
+        self, path: str, parent: str, item_type: str, api_version: str, state: _ReadState
     ) -> list[dict[str, Any]]:
         """The items of one ARM list, following nextLink on the ARM endpoint only; from the
-        page ``progress`` got to when a 429 sent the read back to its queue."""
+        page ``state`` got to when a 429 sent the read back to its queue."""
         from azure.core.rest import HttpRequest
 
-        if progress.url is None:
-            progress.url = f"{self.endpoint}{path}"
-            progress.seen = {progress.url}
+        if state.url is None:
+            state.url = f"{self.endpoint}{path}"
+            state.seen = {state.url}
         lane = _lane(parent)
         home = origin(self.endpoint)
-        while url := progress.url:
+        while url := state.url:
             # the token goes only to the ARM endpoint the user chose
             if origin(url) != home:
                 raise RuntimeError(f"nextLink leaves {home[1]}: {_host(url)}")
-            if len(progress.seen) > 1 and (wait := self._lanes.wait_for(lane)) > 0:
+            if len(state.seen) > 1 and (wait := self._lanes.wait_for(lane)) > 0:
                 # a next page waits as a read not yet started would (the first page's wait
                 # was the queue's)
                 self._pause(wait, "ARM read quota")
@@ -1071,22 +1071,22 @@ class Collector:
                 f"GET {arm.last_name(path.split('?')[0])}",
                 lambda t, u=url: self._arm_get(HttpRequest("GET", u), t, lane),  # type: ignore[misc]
                 lambda r: self._arm_wait(r, lane),
-                progress,
+                state,
             )
-            progress.attempt = 1
+            state.attempt = 1
             body = response.json()
             # a body without 'value' is no empty list: reading it as one would pass a
             # parent whose children were never seen
             if not isinstance(body, dict) or not isinstance(body.get("value"), list):
                 raise RuntimeError("ARM returned a body without a 'value' list")
-            progress.items += [_item(v, parent, item_type, api_version) for v in body["value"]]
+            state.items += [_item(v, parent, item_type, api_version) for v in body["value"]]
             following = body.get("nextLink") or None
             if following is not None:
-                if following in progress.seen or len(progress.seen) >= MAX_PAGES:
+                if following in state.seen or len(state.seen) >= MAX_PAGES:
                     raise RuntimeError("nextLink paging does not advance")
-                progress.seen.add(following)
-            progress.url = following
-        return progress.items
+                state.seen.add(following)
+            state.url = following
+        return state.items
 
     def _arm_get(self, request: Any, timeouts: dict[str, float], lane: str) -> Any:
         """One GET; when its subscription's read bucket runs low, that subscription's next
