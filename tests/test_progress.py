@@ -208,7 +208,8 @@ def test_the_bar_draws_a_rich_progress_bar_and_no_hostile_sequence() -> None:
     assert "━" in drawn and "4/10" in drawn  # a bar and its count
     assert "ARM reads: privatednszonegroups of pe-[U+001B]]0;pwned[U+00…" in drawn
     assert_drawn_safe(drawn)
-    assert out.getvalue().endswith("\x1b[2K\x1b[?25h\r")  # the bar erased, the cursor back
+    # the bar erased, the cursor back (Rich before 13.8 moves to a fresh line in between)
+    assert re.search(r"\x1b\[2K\n?\x1b\[\?25h\r$", out.getvalue()), repr(out.getvalue()[-40:])
 
 
 def assert_drawn_safe(drawn: str) -> None:
