@@ -6,21 +6,17 @@ one's), and pages left by an earlier failed run never join a later export."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from auditor import queries
-
 from . import builders as b
-from .conftest import FIXTURES, ROOT
-from .fake_arm import load_rows
+from .conftest import ROOT
 from .test_rules_and_queries import FAKE_AZ, readme_recipe
+from .test_rules_and_queries import run_recipe as recipe
 
 pytestmark = pytest.mark.skipif(
     shutil.which("bash") is None or shutil.which("jq") is None,
@@ -57,43 +53,8 @@ if calls >= {fail_at}:
 
 def run_recipe(
     tmp_path: Path, fail_at: int | None, work: Path, shell: str = "bash", **more_env: str
-) -> subprocess.CompletedProcess:
-    rows = load_rows(FIXTURES / "reference-good.json")
-    rows = [r for r in rows if r["type"].lower() not in queries.SOURCE_ONLY]
-    rows += [b.storage(f"st{i:05d}") for i in range(2300)]  # resources: three pages
-    (tmp_path / "estate-in.json").write_text(json.dumps(rows), encoding="utf-8")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    log = tmp_path / "az.jsonl"
-    log.write_text("", encoding="utf-8")
-    az = bin_dir / "az"
-    az.write_text(
-        hostile_az(fail_at).format(
-            python=sys.executable,
-            root=str(ROOT),
-            log=str(log),
-            estate=str(tmp_path / "estate-in.json"),
-        ),
-        encoding="utf-8",
-    )
-    tool = bin_dir / "mlops-audit"
-    tool.write_text(f'#!/bin/sh\nexec {sys.executable} -m auditor "$@"\n', encoding="utf-8")
-    for script in (az, tool):
-        script.chmod(0o755)
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "PYTHONPATH": str(ROOT),
-        **more_env,
-    }
-    return subprocess.run(
-        [shell, "-c", readme_recipe()],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+) -> subprocess.CompletedProcess[str]:
+    return recipe(tmp_path, work, hostile_az(fail_at), shell, **more_env)
 
 
 SHELLS = [s for s in ("bash", "dash") if shutil.which(s)]  # the block is POSIX sh

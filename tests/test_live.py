@@ -60,7 +60,7 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         env={**env, "COLUMNS": "200"},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,  # many ARM reads on two shared cores
         check=False,
     )
 

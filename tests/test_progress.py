@@ -21,7 +21,7 @@ from auditor.report import safe
 
 from .conftest import FIXTURES, ROOT
 from .fake_arm import FakeArm, write_stub_az
-from .test_live import estate, scope_args
+from .test_live import cli, estate, scope_args
 from .update_golden import console_script
 
 GOOD = str(FIXTURES / "reference-good.json")
@@ -36,18 +36,6 @@ def clean_env(**extra: str) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT)
     env["SOURCE_DATE_EPOCH"] = "1700000000"
     return {**env, **extra}
-
-
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [console_script(), *args],
-        cwd=ROOT,
-        env={**env, "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
 
 
 def in_pty(env: dict[str, str], *args: str, stdout: Path) -> tuple[int, bytes]:
