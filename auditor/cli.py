@@ -851,8 +851,7 @@ def _validate_command(args: argparse.Namespace) -> int:
         print(safe.log(problem), file=sys.stderr)
     if problems:
         return EXIT_USAGE
-    print(f"{checked} file{'s' if checked != 1 else ''} checked, all valid")
-    return 0
+    return _to_stdout(f"{checked} file{'s' if checked != 1 else ''} checked, all valid\n")
 
 
 def _blank_path(args: argparse.Namespace) -> str | None:
@@ -1157,7 +1156,9 @@ def _diff_command(args: argparse.Namespace) -> int:
         if code:
             return code
     else:
-        sys.stdout.write(safe.stdout(text, fmt))
+        code = _to_stdout(safe.stdout(text, fmt))
+        if code:
+            return code
     if diff_report.fails(diff, args.fail_on):
         return EXIT_FINDINGS
     note = diff_report.incomplete_note(diff)
@@ -1261,7 +1262,9 @@ def _resolve_command(args: argparse.Namespace) -> int:
         text = safe.stdout(resolve.to_json(g, answer), "json")
     else:
         text = safe.stdout(safe.terminal(resolve.to_text(g, answer), multiline=True), "text")
-    sys.stdout.write(text)
+    code = _to_stdout(text)
+    if code:
+        return code
     return EXIT_INCOMPLETE if answer.answer.unknown else EXIT_OK
 
 
@@ -1317,10 +1320,12 @@ def _reach_command(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     if args.format == "json":
         text = json.dumps(reach.to_json(answer), indent=2, ensure_ascii=False) + "\n"
-        sys.stdout.write(safe.stdout(text, "json"))
+        code = _to_stdout(safe.stdout(text, "json"))
     else:
         text = reach.render_text(answer)
-        sys.stdout.write("".join(safe.log(line) + "\n" for line in text.splitlines()))
+        code = _to_stdout("".join(safe.log(line) + "\n" for line in text.splitlines()))
+    if code:
+        return code
     if answer.answer == "unknown":
         return EXIT_INCOMPLETE
     if estate.gaps and not args.allow_partial:

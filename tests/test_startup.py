@@ -303,3 +303,66 @@ def test_validate_imports_neither_networkx_nor_azure_nor_a_renderer(tmp_path: Pa
     assert _heavy(modules) == []
     assert "auditor.triage" in modules and "auditor.validate" in modules  # it did read them
     assert not {"rich", "auditor.core", "auditor.report.view", "markdown_it"} & modules
+
+
+PEERS = ROOT / "fixtures" / "topologies" / "peer-overlap" / "estate.json"
+SNET_A = (
+    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/"
+    "Microsoft.Network/virtualNetworks/vnet-a/subnets/snet"
+)
+GOLDEN_DIR = ROOT / "tests" / "golden"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", str(ROOT / "rules")],
+        [
+            "diff",
+            str(GOLDEN_DIR / "reference-terraform.json"),
+            str(GOLDEN_DIR / "reference-good.json"),
+        ],
+        ["resolve", "--snapshot", str(TERRAFORM), "x.blob.core.windows.net", "--from", "vnet-aml"],
+        ["reach", "--snapshot", str(PEERS), "--from", "Internet", "--to", SNET_A, "--port", "22"],
+        [
+            "reach",
+            "--snapshot",
+            str(PEERS),
+            "--from",
+            "Internet",
+            "--to",
+            SNET_A,
+            "--port",
+            "22",
+            "--format",
+            "json",
+        ],
+        ["rules", "list"],
+        ["rules", "list", "--format", "json"],
+        ["rules", "show", "MLA-NSG-002"],
+        ["queries", "--format", "json"],
+        ["policy-initiative"],
+    ],
+    ids=lambda argv: " ".join(a for a in argv if not a.startswith("/")),
+)
+def test_every_command_writing_to_a_closed_pipe_is_one_line_and_exit_2(argv: list[str]) -> None:
+    """``mlops-audit … | head -0``: whatever the command, a reader that has gone is one line
+    and exit 2, as for a scan's report — never 'internal error' (exit 4)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "auditor", *argv],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=ROOT,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    lines = [line for line in err.splitlines() if " note: " not in line]  # initiative's notes
+    assert lines == ["mlops-audit: cannot write the report to stdout: Broken pipe"], err
