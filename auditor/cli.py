@@ -638,7 +638,7 @@ def _collect(
 
     from .clouds import CLOUDS, DEFAULT_CLOUD
     from .collect import Collector
-    from .credentials import make_credential, use_ssl_cert_file
+    from .credentials import CredentialSetupError, make_credential, use_ssl_cert_file
 
     scope = _live_scope(args)
     if not (scope.subscriptions or scope.management_groups or scope.all_subscriptions):
@@ -669,8 +669,8 @@ def _collect(
     try:
         try:
             credential = make_credential(args.auth, args.tenant, cloud)
-        except (TypeError, ValueError) as exc:  # azure-identity: missing configuration
-            return None, "", _fail(f"--auth {args.auth}: {str(exc).splitlines()[0]}")
+        except CredentialSetupError as exc:
+            return None, "", _fail(str(exc))
         collector = Collector(
             credential,
             arm_endpoint=endpoint,

@@ -42,8 +42,22 @@ def use_ssl_cert_file() -> None:
         os.environ["REQUESTS_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"]
 
 
+class CredentialSetupError(Exception):
+    """``--auth`` names a credential whose configuration is missing (azure-identity refuses
+    to build it): the message is the one line to print, for every command that signs in."""
+
+
 def make_credential(auth: str, tenant: str | None, cloud: str) -> Any:
-    """An azure-identity credential for ``--auth``, signing in at ``cloud``'s authority."""
+    """An azure-identity credential for ``--auth``, signing in at ``cloud``'s authority;
+    CredentialSetupError when azure-identity cannot build it from the configuration."""
+    try:
+        return _credential(auth, tenant, cloud)
+    except (TypeError, ValueError) as exc:  # azure-identity: missing configuration
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise CredentialSetupError(f"--auth {auth}: {first}") from None
+
+
+def _credential(auth: str, tenant: str | None, cloud: str) -> Any:
     from azure import identity
 
     kw: dict[str, Any] = {"authority": CLOUDS[cloud].authority}

@@ -393,13 +393,13 @@ def command(args: argparse.Namespace) -> int:
         import azure.monitor.ingestion  # noqa: F401 - the optional extra
     except ImportError:
         return _say(f"upload needs azure-monitor-ingestion: {INSTALL_HINT}", EXIT_USAGE)
-    from .credentials import make_credential, use_ssl_cert_file
+    from .credentials import CredentialSetupError, make_credential, use_ssl_cert_file
 
     use_ssl_cert_file()
     try:
         credential = make_credential(args.auth, args.tenant, args.cloud)
-    except (TypeError, ValueError) as exc:  # azure-identity: missing configuration
-        return _say(f"--auth {args.auth}: {str(exc).splitlines()[0]}", EXIT_USAGE)
+    except CredentialSetupError as exc:
+        return _say(str(exc), EXIT_USAGE)
     outcome = send(
         rows, endpoint, args.rule_id, args.stream, credential, args.cloud, verbose=args.verbose
     )
