@@ -257,6 +257,7 @@ def build(estate: Estate, rules: Sequence[Rule], findings: Iterable[Finding]) ->
     states = {src: _availability(estate, src) for src in SOURCES}
     audited = estate.rows
     by_key: dict[str, list[Flag]] = defaultdict(list)
+    on_audited: dict[str, bool] = {}  # per resource key: its lineage walked once
     for row in estate.flags.values():
         src, reader = _READERS[str(row.get("type", "")).lower()]
         state = states[src]
@@ -268,11 +269,14 @@ def build(estate: Estate, rules: Sequence[Rule], findings: Iterable[Finding]) ->
             continue
         if not state.available:
             continue
-        by_key[flag.resource_key].append(flag)
-        if _audited(flag.resource_key, audited):
+        key = flag.resource_key
+        by_key[key].append(flag)
+        if key not in on_audited:
+            on_audited[key] = _audited(key, audited)
+        if on_audited[key]:
             state.on_audited += 1
-    covered = {p.id.lower() for r in rules for p in r.spec.policy}
     named_by = {r.id: {p.id.lower() for p in r.spec.policy} for r in rules}
+    covered = set().union(*named_by.values())
     available = any(s.available for s in states.values())
     for f in findings:
         if not available:
@@ -286,7 +290,7 @@ def build(estate: Estate, rules: Sequence[Rule], findings: Iterable[Finding]) ->
                 entries.append({**flag.entry, "match": match})
         entries.sort(key=_entry_order)
         f.also_flagged_by = entries
-    return CrossReference(states, _not_covered(by_key, audited, covered))
+    return CrossReference(states, _not_covered(by_key, on_audited, audited, covered))
 
 
 def _audited(key: str, audited: dict[str, Any]) -> bool:
@@ -307,13 +311,17 @@ def _entry_order(e: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _not_covered(
-    by_key: dict[str, list[Flag]], audited: dict[str, Any], covered: set[str]
+    by_key: dict[str, list[Flag]],
+    on_audited: dict[str, bool],
+    audited: dict[str, Any],
+    covered: set[str],
 ) -> list[dict[str, Any]]:
-    """Flags on audited resources whose definition no rule names, grouped by definition."""
+    """Flags on audited resources (``on_audited``, per key of ``by_key``) whose definition
+    no rule names, grouped by definition."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     resources: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     for k, flags in by_key.items():
-        if not _audited(k, audited):
+        if not on_audited[k]:
             continue
         for flag in flags:
             if flag.definition and flag.definition in covered:
